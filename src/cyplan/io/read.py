@@ -1,0 +1,174 @@
+"""Read a CSV file or an Excel sheet into text cells, keeping the row numbers the user sees.
+
+Everything is read as text here; types are checked against the schema in `validate`. Row numbers
+are the spreadsheet's: the header is the row it is on (row 1 in a plain CSV) and blank rows count.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from cyplan.io.problems import InputError, Problem
+
+ROW = "__row"  # the column holding each record's spreadsheet row number
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv", ".txt")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    file: str  # the file's name as the user gave it
+    sheet: str | None
+    columns: tuple[str, ...]  # normalised header names, in file order
+    frame: pl.DataFrame  # one text column per header column, plus ROW
+    header_row: int
+
+    def problem(self, row: int | None, column: str | None, message: str) -> Problem:
+        return Problem(self.file, row, column, message, self.sheet)
+
+
+def normalise_header(name: object) -> str:
+    """'Age From ' and 'age-from' both name the column age_from."""
+    return re.sub(r"[\s\-]+", "_", str(name if name is not None else "").strip().lower())
+
+
+def read_table(path: Path, sheet: str | None = None, default_sheet: str | None = None) -> RawTable:
+    label = str(path)
+    if not path.exists():
+        raise InputError([Problem(label, None, None, "no such file")])
+    if path.is_dir():
+        raise InputError([Problem(label, None, None, "this is a folder, not a file")])
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        name, rows = _excel_rows(path, label, sheet, default_sheet)
+        return _table(label, name, rows)
+    if suffix in CSV_SUFFIXES:
+        if sheet:
+            raise InputError([Problem(label, None, None, "a sheet was named but a CSV file has no sheets")])
+        return _table(label, None, _csv_rows(path, label))
+    if suffix == ".xls":
+        raise InputError([Problem(label, None, None, "old .xls workbooks are not read: save it as .xlsx "
+                                  "(Excel Workbook) or as CSV UTF-8")])
+    raise InputError([Problem(label, None, None, f"cannot read '{suffix or 'no extension'}' files: "
+                              "give a .csv or .xlsx file")])
+
+
+def _csv_rows(path: Path, label: str) -> list[tuple[int, list[str]]]:
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):  # Excel's "CSV UTF-8" starts with a byte-order mark
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(_not_utf8(data, label)) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for record in reader:
+            rows.append((start, record))
+            start = reader.line_num + 1
+    except csv.Error as e:
+        raise InputError([Problem(label, start, None, f"the CSV is malformed: {e}")]) from None
+    return rows
+
+
+def _not_utf8(data: bytes, label: str) -> list[Problem]:
+    problems = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as e:
+            byte = line[e.start : e.start + 1].hex().upper()
+            problems.append(Problem(label, number, None, f"not UTF-8 text (byte 0x{byte} at character "
+                                    f"{e.start + 1}); save the file as 'CSV UTF-8 (Comma delimited)'"))
+    return problems
+
+
+def _excel_rows(path: Path, label: str, sheet: str | None,
+                default_sheet: str | None) -> tuple[str, list[tuple[int, list[str]]]]:
+    import openpyxl  # only needed for workbooks
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        # data_only: a formula cell gives the value Excel saved with it, as the user sees it
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as e:
+        raise InputError([Problem(label, None, None, f"not a readable Excel workbook ({e})")]) from None
+    try:
+        name = _choose_sheet(book.sheetnames, sheet, default_sheet, label)
+        ws = book[name]
+        ws.reset_dimensions()  # some writers save wrong dimensions; read every row there is
+        rows = [(i, [_cell_text(v) for v in values])
+                for i, values in enumerate(ws.iter_rows(values_only=True), start=1)]
+    finally:
+        book.close()
+    return name, rows
+
+
+def _choose_sheet(names: list[str], sheet: str | None, default_sheet: str | None, label: str) -> str:
+    if sheet is not None:
+        if sheet in names:
+            return sheet
+        raise InputError([Problem(label, None, None, f"no sheet named '{sheet}'; the sheets are "
+                                  + ", ".join(f"'{n}'" for n in names))])
+    if default_sheet is not None and default_sheet in names:
+        return default_sheet
+    if len(names) == 1:
+        return names[0]
+    raise InputError([Problem(label, None, None, "the workbook has several sheets: name one with --sheet ("
+                              + ", ".join(f"'{n}'" for n in names) + ")")])
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _table(label: str, sheet: str | None, rows: list[tuple[int, list[str]]]) -> RawTable:
+    rows = [(n, cells) for n, cells in rows if any(c.strip() for c in cells)]
+    if not rows:
+        raise InputError([Problem(label, None, None, "the file is empty", sheet)])
+    header_row, header_cells = rows[0]
+    while header_cells and not header_cells[-1].strip():
+        header_cells = header_cells[:-1]
+    columns = [normalise_header(c) for c in header_cells]
+    problems = []
+    for i, name in enumerate(columns):
+        if not name:
+            problems.append(Problem(label, header_row, None, f"header cell {i + 1} is blank: every column "
+                                    "needs a name", sheet))
+        elif name in columns[:i]:
+            problems.append(Problem(label, header_row, name, "this column appears twice in the header", sheet))
+    body = rows[1:]
+    if not body:
+        problems.append(Problem(label, None, None, "the file has a header but no rows of data", sheet))
+    width = len(columns)
+    for n, cells in body:
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            problems.append(Problem(label, n, None, f"this row has {len(cells)} values but the header has "
+                                    f"{width} columns", sheet))
+    if problems:
+        raise InputError(problems)
+    data: dict[str, list[str] | list[int]] = {
+        name: [cells[i] if i < len(cells) else "" for _, cells in body] for i, name in enumerate(columns)
+    }
+    data[ROW] = [n for n, _ in body]
+    frame = pl.DataFrame(data, schema={**{c: pl.String for c in columns}, ROW: pl.Int64})
+    return RawTable(label, sheet, tuple(columns), frame, header_row)

@@ -1,0 +1,60 @@
+"""Checks across inputs: every reference names a row that exists once the import is applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from cyplan.io.problems import Problem
+from cyplan.io.read import ROW
+from cyplan.schema import KINDS, Reference
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a kind's new rows came from, so that problems point at the user's file."""
+
+    file: str
+    sheet: str | None
+
+
+def check_references(state: dict[str, pl.DataFrame], origins: dict[str, Origin]) -> list[Problem]:
+    """Problems with references in `state`, for kinds in `origins` (the ones being imported).
+
+    A broken reference is reported on the row that makes it when that row is being imported; when
+    only the target is being imported (it drops a row still in use), it is reported on the target's
+    file, with how many rows in the workspace still use it.
+    """
+    problems: list[Problem] = []
+    for name, kind in KINDS.items():
+        for ref in kind.references:
+            if name in origins or ref.target in origins:
+                problems += _check(name, ref, state, origins)
+    return problems
+
+
+def _check(name: str, ref: Reference, state: dict[str, pl.DataFrame], origins: dict[str, Origin]) -> list[Problem]:
+    source = state[name]
+    used = source.filter(pl.all_horizontal(pl.col(c).is_not_null() & (pl.col(c) != "") for c in ref.columns))
+    targets = state[ref.target].select([pl.col(t).alias(c) for c, t in zip(ref.columns, ref.target_columns, strict=True)])
+    missing = used.join(targets.unique(), on=list(ref.columns), how="anti")
+    if missing.is_empty():
+        return []
+    target_title = KINDS[ref.target].title.lower()
+    if name in origins and ROW in missing.columns:
+        origin = origins[name]
+        return [Problem(origin.file, int(r[ROW]) if r[ROW] is not None else None, ref.columns[-1],
+                        f"{_describe(ref.columns, r)} is not in the {target_title}", origin.sheet)
+                for r in missing.iter_rows(named=True)]
+    origin = origins[ref.target]
+    counts = missing.group_by(list(ref.columns), maintain_order=True).len()
+    return [Problem(origin.file, None, None,
+                    f"{_describe(ref.columns, r)} is missing from this file, but {r['len']} row(s) of "
+                    f"{KINDS[name].title.lower()} in the workspace still use it: import them again "
+                    "without it first, or keep it", origin.sheet)
+            for r in counts.iter_rows(named=True)]
+
+
+def _describe(columns: tuple[str, ...], row: dict[str, object]) -> str:
+    return ", ".join(f"{c} '{row[c]}'" for c in columns)

@@ -1,0 +1,264 @@
+"""Check a table of text cells against its input kind and turn it into typed columns.
+
+Every problem is collected, none stops the check early, and each names the row and column as
+the user sees them. Checks that need several inputs at once (references) are in `references`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+import polars as pl
+
+from cyplan.io.problems import Problem
+from cyplan.io.read import ROW, RawTable
+from cyplan.schema import AGES, SEXES, Column, InputKind
+
+GSS_CODE = r"^[EKNSW]\d{8}$"
+CUSTOM_CODE = r"^[A-Za-z0-9_\-]{1,20}$"
+THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
+SUM_TOLERANCE = 1e-6
+
+# For estimate columns the message names the quantity: "central prevalence 1.4 is above 1".
+QUANTITY = {"prevalence": "prevalence", "group_risks": "relative risk", "pathway_steps": "hours per case"}
+
+POLARS_TYPE = {"text": pl.String, "code": pl.String, "enum": pl.String, "integer": pl.Int64,
+               "number": pl.Float64, "share": pl.Float64}
+
+
+def validate(raw: RawTable, kind: InputKind) -> tuple[pl.DataFrame, list[Problem]]:
+    """The typed table (schema column order, plus ROW) and every problem found in it."""
+    problems = _header_problems(raw, kind)
+    columns: dict[str, pl.Series] = {ROW: raw.frame[ROW]}
+    for col in kind.columns:
+        if col.name in raw.columns:
+            series, found = _parse_column(raw, kind, col)
+            problems += found
+        else:
+            value = _parse_default(col)
+            series = pl.Series(col.name, [value] * raw.frame.height, dtype=POLARS_TYPE[col.type])
+        columns[col.name] = series
+    frame = pl.DataFrame(columns)
+    missing = any(c.required and c.name not in raw.columns for c in kind.columns)
+    if missing:
+        return frame, problems
+    if kind.estimates:
+        frame, found = _check_estimates(raw, kind, frame)
+        problems += found
+    if kind.age_range:
+        problems += _rows(raw, frame.filter(pl.col("age_from") > pl.col("age_to")), "age_from",
+                          lambda r: f"age_from {r['age_from']} is after age_to {r['age_to']}")
+    problems += _duplicate_keys(raw, kind, frame)
+    problems += KIND_CHECKS.get(kind.name, lambda r, f: [])(raw, frame)
+    return frame, problems
+
+
+def _header_problems(raw: RawTable, kind: InputKind) -> list[Problem]:
+    expected = ", ".join(kind.column_names)
+    problems = [raw.problem(raw.header_row, c, f"unknown column for {kind.title.lower()}; the columns are: "
+                            f"{expected}") for c in raw.columns if c not in kind.column_names]
+    problems += [raw.problem(raw.header_row, c.name, f"required column '{c.name}' is missing")
+                 for c in kind.columns if c.required and c.name not in raw.columns]
+    return problems
+
+
+def _parse_default(col: Column) -> object:
+    if col.default is None or col.default == "":
+        return "" if col.type == "text" else None
+    return {"integer": int, "number": float, "share": float}.get(col.type, str)(col.default)
+
+
+def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Series, list[Problem]]:
+    text = raw.frame[col.name].str.strip_chars()
+    if col.default is not None:
+        text = pl.select(pl.when(text == "").then(pl.lit(col.default)).otherwise(text)).to_series()
+    blank = text == ""
+    value = _convert(text, col)
+    frame = pl.DataFrame({ROW: raw.frame[ROW], "text": text, "value": value, "blank": blank})
+    problems: list[Problem] = []
+    if col.type != "text" or not col.blank_ok:
+        if not col.blank_ok:
+            problems += _rows(raw, frame.filter(pl.col("blank")), col.name, lambda r: "blank; a value is required")
+        bad = frame.filter(~pl.col("blank") & pl.col("value").is_null())
+        problems += _rows(raw, bad, col.name, lambda r: _not_a(col, r["text"]))
+    if col.type in ("integer", "number", "share"):
+        problems += _range_problems(raw, kind, col, frame)
+    value = pl.select(pl.when(blank).then(pl.lit("" if col.type == "text" else None))
+                      .otherwise(value)).to_series().cast(POLARS_TYPE[col.type])
+    return value.alias(col.name), problems
+
+
+def _convert(text: pl.Series, col: Column) -> pl.Series:
+    if col.type == "text":
+        return text
+    if col.type == "code":
+        return text.str.to_uppercase()
+    if col.type == "enum":
+        canonical = {a.lower(): a for a in col.allowed}
+        return text.str.to_lowercase().replace_strict(canonical, default=None, return_dtype=pl.String)
+    plain = pl.select(pl.when(text.str.contains(THOUSANDS)).then(text.str.replace_all(",", ""))
+                      .otherwise(text)).to_series()
+    if col.type == "share":
+        percent = plain.str.ends_with("%")
+        number = plain.str.strip_suffix("%").str.strip_chars().cast(pl.Float64, strict=False)
+        number = pl.select(pl.when(percent).then(number / 100).otherwise(number)).to_series()
+    else:
+        number = plain.cast(pl.Float64, strict=False)
+    number = pl.select(pl.when(number.is_finite()).then(number)).to_series()
+    if col.type == "integer":
+        return pl.select(pl.when(number == number.floor()).then(number)).to_series().cast(pl.Int64)
+    return number
+
+
+def _not_a(col: Column, text: str) -> str:
+    if col.type == "integer":
+        return f"'{text}' is not a whole number"
+    if col.type == "share":
+        return f"'{text}' is not a share: write it as 0.16 or 16%"
+    if col.type == "enum":
+        return f"'{text}' is not one of: {', '.join(col.allowed)}"
+    return f"'{text}' is not a number"
+
+
+def _range_problems(raw: RawTable, kind: InputKind, col: Column, frame: pl.DataFrame) -> list[Problem]:
+    name = f"{col.name} {QUANTITY[kind.name]}" if kind.estimates and col.name in ("low", "central", "high") \
+        else col.name.replace("_", " ")
+    v = pl.col("value")
+    problems: list[Problem] = []
+    if col.minimum is not None:
+        if col.above_minimum:
+            problems += _rows(raw, frame.filter(v <= col.minimum), col.name,
+                              lambda r: f"{name} {r['text']} must be more than {_num(col.minimum)}")
+        elif col.minimum == 0:
+            problems += _rows(raw, frame.filter(v < 0), col.name,
+                              lambda r: f"{name} {r['text']} is negative; it must be 0 or more")
+        else:
+            problems += _rows(raw, frame.filter(v < col.minimum), col.name,
+                              lambda r: f"{name} {r['text']} is below {_num(col.minimum)}")
+    if col.maximum is not None:
+        hint = " (a share is from 0 to 1: write 16% or 0.16)" if col.type == "share" else ""
+        problems += _rows(raw, frame.filter(v > col.maximum), col.name,
+                          lambda r: f"{name} {r['text']} is above {_num(col.maximum)}{hint}")
+    return problems
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _rows(raw: RawTable, failing: pl.DataFrame, column: str | None,
+          message: Callable[[dict[str, object]], str]) -> list[Problem]:
+    return [raw.problem(int(r[ROW]), column, message(r)) for r in failing.iter_rows(named=True)]
+
+
+def _check_estimates(raw: RawTable, kind: InputKind, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
+    central = pl.col("central")
+    frame = frame.with_columns(pl.col("low").fill_null(central), pl.col("high").fill_null(central))
+    q = QUANTITY[kind.name]
+    problems = _rows(raw, frame.filter(pl.col("low") > central), "low",
+                     lambda r: f"low {q} {_fmt(r['low'])} is above central {_fmt(r['central'])}")
+    problems += _rows(raw, frame.filter(pl.col("high") < central), "high",
+                      lambda r: f"high {q} {_fmt(r['high'])} is below central {_fmt(r['central'])}")
+    return frame, problems
+
+
+def _fmt(x: object) -> str:
+    return f"{x:g}" if isinstance(x, float) and math.isfinite(x) else str(x)
+
+
+def _duplicate_keys(raw: RawTable, kind: InputKind, frame: pl.DataFrame) -> list[Problem]:
+    key = list(kind.key)
+    dup = (frame.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+           .with_columns(pl.col(ROW).min().over(key).alias("first"), pl.len().over(key).alias("n"))
+           .filter((pl.col("n") > 1) & (pl.col(ROW) != pl.col("first"))))
+    return _rows(raw, dup, key[0], lambda r: "duplicate: " + ", ".join(f"{k} '{r[k]}'" for k in key)
+                 + f" is already on row {r['first']}")
+
+
+def _ages(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per single year of age in each row's range (valid ranges only)."""
+    ok = frame.filter(pl.col("age_from").is_not_null() & pl.col("age_to").is_not_null()
+                      & (pl.col("age_from") <= pl.col("age_to")))
+    return ok.with_columns(pl.int_ranges("age_from", pl.col("age_to") + 1).alias("age")).explode("age")
+
+
+def _overlaps(raw: RawTable, frame: pl.DataFrame, by: list[str],
+              what: Callable[[dict[str, object]], str]) -> list[Problem]:
+    ages = _ages(frame).with_columns(pl.col(ROW).min().over([*by, "age"]).alias("first"))
+    clash = (ages.filter(pl.col(ROW) != pl.col("first"))
+             .group_by([ROW, "first", *by], maintain_order=True)
+             .agg(pl.col("age").min().alias("lo"), pl.col("age").max().alias("hi")))
+    return _rows(raw, clash, "age_from", lambda r: f"ages {r['lo']} to {r['hi']} are already covered "
+                 f"{what(r)} on row {r['first']}")
+
+
+def _check_areas(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+    custom = pl.col("kind") == "custom"
+    code = pl.col("code")
+    bad_gss = frame.filter(code.is_not_null() & ~custom & ~code.str.contains(GSS_CODE))
+    bad_custom = frame.filter(code.is_not_null() & custom & ~code.str.contains(CUSTOM_CODE))
+    own_parent = frame.filter(code == pl.col("parent"))
+    return (_rows(raw, bad_gss, "code", lambda r: f"'{r['code']}' is not an ONS GSS code (a letter and eight "
+                  "digits, e.g. E10000003); give kind 'custom' to an area without one")
+            + _rows(raw, bad_custom, "code", lambda r: f"'{r['code']}' is not a usable code: up to 20 letters, "
+                    "digits, '-' or '_'")
+            + _rows(raw, own_parent, "parent", lambda r: "an area cannot be its own parent"))
+
+
+def _check_age_bands(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+    problems = _overlaps(raw, frame, [], lambda r: "by the band")
+    covered = set(_ages(frame)["age"].to_list())
+    gaps = [a for a in AGES if a not in covered]
+    if gaps and not problems:
+        problems.append(raw.problem(None, None, "no band covers age" + ("s " if len(gaps) > 1 else " ")
+                                    + _spans(gaps) + "; the bands must cover every age from 0 to 25"))
+    return problems
+
+
+def _spans(ages: Iterable[int]) -> str:
+    out: list[list[int]] = []
+    for a in sorted(ages):
+        if out and a == out[-1][1] + 1:
+            out[-1][1] = a
+        else:
+            out.append([a, a])
+    return ", ".join(f"{lo}" if lo == hi else f"{lo} to {hi}" for lo, hi in out)
+
+
+def _check_prevalence(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+    both = frame.filter(pl.col("sex") == "all").drop("sex").join(pl.DataFrame({"sex": SEXES}), how="cross")
+    each = pl.concat([frame.filter(pl.col("sex") != "all"), both.select(frame.columns)])
+    return _overlaps(raw, each, ["level", "sex"], lambda r: f"for level '{r['level']}', {r['sex']}")
+
+
+def _check_group_sizes(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+    return _overlaps(raw, frame, ["area", "group"], lambda r: f"for group '{r['group']}' in {r['area']}")
+
+
+def _check_pathway_steps(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+    dup = (frame.filter(pl.col("order").is_not_null())
+           .with_columns(pl.col(ROW).min().over(["level", "order"]).alias("first"))
+           .filter(pl.col(ROW) != pl.col("first")))
+    return _rows(raw, dup, "order", lambda r: f"order {r['order']} is already used for level '{r['level']}' "
+                 f"on row {r['first']}")
+
+
+def _check_role_mix(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+    sums = (frame.filter(pl.col("level").is_not_null() & pl.col("step").is_not_null())
+            .group_by(["level", "step"], maintain_order=True)
+            .agg(pl.col("share").sum().alias("total"), pl.col("share").is_null().any().alias("incomplete"),
+                 pl.col(ROW).min().alias(ROW))
+            .filter(~pl.col("incomplete") & ((pl.col("total") - 1).abs() > SUM_TOLERANCE)))
+    return _rows(raw, sums, "share", lambda r: f"role mix for step '{r['step']}' (level '{r['level']}') sums "
+                 f"to {r['total']:.2f}, not 1")
+
+
+KIND_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Problem]]] = {
+    "areas": _check_areas,
+    "age_bands": _check_age_bands,
+    "prevalence": _check_prevalence,
+    "group_sizes": _check_group_sizes,
+    "pathway_steps": _check_pathway_steps,
+    "role_mix": _check_role_mix,
+}

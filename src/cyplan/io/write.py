@@ -1,0 +1,50 @@
+"""Write tables as CSV (UTF-8) or Excel workbooks, in the shape the readers take back."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import IO
+
+import polars as pl
+
+
+def plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
+    """Whole numbers without a trailing '.0', other numbers exactly (they read back the same)."""
+    floats = [c for c, t in frame.schema.items() if t == pl.Float64]
+    return frame.with_columns(
+        pl.when(pl.col(c) == pl.col(c).round()).then(pl.col(c).cast(pl.Int64).cast(pl.String))
+        .otherwise(pl.col(c).cast(pl.String)).alias(c)
+        for c in floats
+    )
+
+
+def write_csv(frame: pl.DataFrame, out: Path | IO[str]) -> None:
+    text = plain_numbers(frame).write_csv()
+    if isinstance(out, Path):
+        out.write_text(text, encoding="utf-8")
+    else:
+        out.write(text)
+
+
+def write_json(frame: pl.DataFrame, out: Path | IO[str]) -> None:
+    rows = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+            for r in frame.iter_rows(named=True)]
+    text = json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    if isinstance(out, Path):
+        out.write_text(text, encoding="utf-8")
+    else:
+        out.write(text)
+
+
+def write_xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    for name, frame in sheets.items():
+        ws = book.create_sheet(title=name[:31])  # Excel's limit on sheet names
+        ws.append(frame.columns)
+        for row in frame.iter_rows():
+            ws.append(list(row))
+    book.save(path)

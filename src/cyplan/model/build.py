@@ -1,0 +1,167 @@
+"""Turn validated input tables into the dense arrays the model works on, noting what is missing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from cyplan.model.demand import RoleTime
+from cyplan.schema import AGES, SEXES
+
+Estimate = str  # "low" | "central" | "high"
+
+
+@dataclass(frozen=True)
+class Dims:
+    areas: tuple[str, ...]
+    years: tuple[int, ...]
+    levels: tuple[str, ...]
+    groups: tuple[str, ...]
+    steps: tuple[tuple[str, str], ...]  # (level, step), in pathway order
+    roles: tuple[str, ...]
+    bands: tuple[str, ...]
+    band_of_age: np.ndarray  # index into bands for each age 0–25
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # kind → code → label
+
+
+@dataclass(frozen=True)
+class Arrays:
+    dims: Dims
+    population: np.ndarray  # [area, year, age, sex]
+    prevalence: np.ndarray  # [level, age, sex]
+    group_size: np.ndarray  # [area, year, group, age, sex]
+    relative_risk: np.ndarray  # [group, level]
+    coverage: np.ndarray  # [level]
+    step_level: np.ndarray  # [step] → level index
+    step_hours: np.ndarray  # [step]
+    mix: np.ndarray  # [step, role]
+    roles: RoleTime
+    warnings: tuple[str, ...]
+
+
+def _index(labels: tuple[object, ...]) -> dict[object, int]:
+    return {label: i for i, label in enumerate(labels)}
+
+
+def _codes(frame: pl.DataFrame, column: str, labels: tuple[object, ...]) -> np.ndarray:
+    return frame[column].replace_strict(_index(labels), return_dtype=pl.Int64).to_numpy()
+
+
+def _by_age(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.int_ranges("age_from", pl.col("age_to") + 1).alias("age")).explode("age")
+
+
+def build(frames: dict[str, pl.DataFrame], estimate: Estimate = "central") -> Arrays:
+    warnings: list[str] = []
+    bands_frame = frames["age_bands"].sort("age_from")
+    steps_frame = frames["pathway_steps"].sort(["level", "order"])
+    dims = Dims(
+        areas=tuple(frames["areas"]["code"]),
+        years=tuple(sorted(set(frames["population"]["year"]))),
+        levels=tuple(frames["levels"]["level"]),
+        groups=tuple(frames["groups"]["group"]),
+        steps=tuple(zip(steps_frame["level"], steps_frame["step"], strict=True)),
+        roles=tuple(frames["roles"]["role"]),
+        bands=tuple(bands_frame["band"]),
+        band_of_age=_band_of_age(bands_frame),
+        labels={k: dict(zip(frames[k][c], frames[k]["label" if k != "areas" else "name"], strict=True))
+                for k, c in (("areas", "code"), ("levels", "level"), ("groups", "group"), ("roles", "role"),
+                             ("age_bands", "band"))},
+    )
+    population = _population(frames["population"], dims, warnings)
+    prevalence = _prevalence(frames["prevalence"], dims, estimate)
+    group_size = _group_size(frames["group_sizes"], dims, population)
+    relative_risk = np.ones((len(dims.groups), len(dims.levels)))
+    if frames["group_risks"].height:
+        rr = frames["group_risks"]
+        relative_risk[_codes(rr, "group", dims.groups), _codes(rr, "level", dims.levels)] = rr[estimate].to_numpy()
+    mix = np.zeros((len(dims.steps), len(dims.roles)))
+    if frames["role_mix"].height:
+        steps = pl.DataFrame({"level": [lv for lv, _ in dims.steps], "step": [st for _, st in dims.steps],
+                              "i": np.arange(len(dims.steps))}, schema_overrides={"i": pl.Int64})
+        rm = frames["role_mix"].join(steps, on=["level", "step"], how="inner")
+        mix[rm["i"].to_numpy(), _codes(rm, "role", dims.roles)] = rm["share"].to_numpy()
+    step_level = _codes(steps_frame, "level", dims.levels) if steps_frame.height else np.zeros(0, np.int64)
+    warnings += _pathway_warnings(dims, step_level, mix)
+    return Arrays(
+        dims=dims, population=population, prevalence=prevalence, group_size=group_size,
+        relative_risk=relative_risk, coverage=frames["levels"]["coverage"].to_numpy().astype(float),
+        step_level=step_level, step_hours=steps_frame[estimate].to_numpy().astype(float), mix=mix,
+        roles=_role_time(frames["roles"]), warnings=tuple(warnings),
+    )
+
+
+def _band_of_age(bands: pl.DataFrame) -> np.ndarray:
+    out = np.full(len(AGES), -1, dtype=np.int64)
+    for i, (lo, hi) in enumerate(zip(bands["age_from"], bands["age_to"], strict=True)):
+        out[lo : hi + 1] = i
+    return out
+
+
+def _population(frame: pl.DataFrame, dims: Dims, warnings: list[str]) -> np.ndarray:
+    pop = np.zeros((len(dims.areas), len(dims.years), len(AGES), len(SEXES)))
+    if frame.height:
+        pop[_codes(frame, "area", dims.areas), _codes(frame, "year", dims.years), frame["age"].to_numpy(),
+            _codes(frame, "sex", SEXES)] = frame["count"].to_numpy()
+    cells = len(AGES) * len(SEXES)
+    counts = frame.group_by(["area", "year"]).len()
+    for area in dims.areas:
+        if area not in set(counts["area"]):
+            warnings.append(f"area {area} has no population: its need and demand are 0")
+    short = counts.filter(pl.col("len") < cells).sort(["area", "year"])
+    for r in short.iter_rows(named=True):
+        warnings.append(f"population for {r['area']} in {r['year']} has {r['len']} of {cells} age and sex rows; "
+                        "the missing ones count as 0")
+    return pop
+
+
+def _prevalence(frame: pl.DataFrame, dims: Dims, estimate: Estimate) -> np.ndarray:
+    prev = np.zeros((len(dims.levels), len(AGES), len(SEXES)))
+    if not frame.height:
+        return prev
+    each = _by_age(frame.with_columns(pl.when(pl.col("sex") == "all").then(pl.lit(list(SEXES)))
+                                      .otherwise(pl.concat_list("sex")).alias("sex")).explode("sex"))
+    prev[_codes(each, "level", dims.levels), each["age"].to_numpy(), _codes(each, "sex", SEXES)] = \
+        each[estimate].to_numpy()
+    return prev
+
+
+def _group_size(frame: pl.DataFrame, dims: Dims, population: np.ndarray) -> np.ndarray:
+    """Spread each group's count over its ages and both sexes in proportion to each year's population."""
+    out = np.zeros((len(dims.areas), len(dims.years), len(dims.groups), len(AGES), len(SEXES)))
+    if not frame.height:
+        return out
+    area = _codes(frame, "area", dims.areas)
+    group = _codes(frame, "group", dims.groups)
+    ages = np.arange(len(AGES))
+    in_range = (ages >= frame["age_from"].to_numpy()[:, None]) & (ages <= frame["age_to"].to_numpy()[:, None])
+    weight = population[area] * in_range[:, None, :, None]  # [row, year, age, sex]
+    total = weight.sum(axis=(2, 3), keepdims=True)
+    even = np.broadcast_to(in_range[:, None, :, None], weight.shape) / (in_range.sum(axis=1)[:, None, None, None]
+                                                                        * len(SEXES))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, weight / total, even)  # no population in range: spread evenly
+    np.add.at(out, (area, slice(None), group), frame["count"].to_numpy()[:, None, None, None] * share)
+    return out
+
+
+def _pathway_warnings(dims: Dims, step_level: np.ndarray, mix: np.ndarray) -> list[str]:
+    warnings = [f"level '{lvl}' has no pathway steps: its cases add no workforce demand"
+                for i, lvl in enumerate(dims.levels) if not (step_level == i).any()]
+    warnings += [f"step '{step}' of level '{lvl}' has no role mix: its hours are not given to any role"
+                 for (lvl, step), total in zip(dims.steps, mix.sum(axis=1), strict=True) if total == 0]
+    return warnings
+
+
+def _role_time(roles: pl.DataFrame) -> RoleTime:
+    def col(name: str) -> np.ndarray:
+        return roles[name].to_numpy().astype(float)
+
+    return RoleTime(
+        hours_per_week=col("contracted_hours_per_week"), days_per_week=col("working_days_per_week"),
+        annual_leave=col("annual_leave_days"), public_holidays=col("public_holiday_days"),
+        sickness=col("sickness_days"), training=col("training_days"), direct_share=col("direct_work_share"),
+        salary=col("salary"), on_cost=col("on_cost_rate"),
+    )

@@ -1,0 +1,78 @@
+"""Workforce demand: cases × coverage × pathway hours × role mix → hours → FTE → cost.
+
+Productive hours per FTE follow WHO's Workload Indicators of Staffing Need (WISN):
+available working time AWT = (52 × working days a week − annual leave − public holidays − sickness
+− training days) × hours a day, and only the direct-work share of it serves cases, so
+FTE = hours / (AWT × direct share) = hours / AWT × CAF, with the category allowance factor
+CAF = 1 / (1 − Σ category allowance shares) = 1 / direct share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+WEEKS_PER_YEAR = 52  # WISN counts possible working days as 52 weeks × working days a week
+
+
+@dataclass(frozen=True)
+class RoleTime:
+    """Per role: the inputs of available working time and cost, each an array over roles."""
+
+    hours_per_week: np.ndarray
+    days_per_week: np.ndarray
+    annual_leave: np.ndarray
+    public_holidays: np.ndarray
+    sickness: np.ndarray
+    training: np.ndarray
+    direct_share: np.ndarray
+    salary: np.ndarray
+    on_cost: np.ndarray
+
+    @property
+    def working_days(self) -> np.ndarray:
+        return WEEKS_PER_YEAR * self.days_per_week - (self.annual_leave + self.public_holidays + self.sickness
+                                                      + self.training)
+
+    @property
+    def available_hours(self) -> np.ndarray:
+        """WISN available working time, hours a year for one FTE."""
+        return self.working_days * self.hours_per_week / self.days_per_week
+
+    @property
+    def category_allowance_factor(self) -> np.ndarray:
+        return 1.0 / self.direct_share
+
+    @property
+    def productive_hours(self) -> np.ndarray:
+        """Hours of direct work a year one FTE gives: AWT / CAF."""
+        return self.available_hours / self.category_allowance_factor
+
+    @property
+    def cost_per_fte(self) -> np.ndarray:
+        return self.salary * (1.0 + self.on_cost)
+
+
+@dataclass(frozen=True)
+class Demand:
+    hours: np.ndarray  # [..., level, role]: direct hours a year
+    fte: np.ndarray
+    cost: np.ndarray
+
+
+def hours_per_case(step_level: np.ndarray, step_hours: np.ndarray, mix: np.ndarray, n_levels: int) -> np.ndarray:
+    """Σ over a level's steps of hours[step] × mix[step, role] → [level, role].
+
+    step_level[step] is the level each step belongs to (steps are (level, step) pairs).
+    """
+    out = np.zeros((n_levels, mix.shape[1]))
+    np.add.at(out, step_level, step_hours[:, None] * mix)
+    return out
+
+
+def demand(cases: np.ndarray, coverage: np.ndarray, per_case: np.ndarray, roles: RoleTime) -> Demand:
+    """cases[..., level] × coverage[level] × per_case[level, role] → hours, FTE, cost [..., level, role]."""
+    hours = (cases * coverage)[..., None] * per_case
+    fte = hours / roles.productive_hours
+    return Demand(hours, fte, fte * roles.cost_per_fte)

@@ -1,0 +1,288 @@
+"""The input kinds: their columns, types, keys and references.
+
+This is the one definition of every input. The readers validate against it, the store makes its
+tables from it, the writers export in its column order and the data-formats page is checked
+against it. Nothing else lists an input's columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ColumnType = Literal["text", "integer", "number", "share", "enum", "code"]
+
+AGES = tuple(range(26))  # single years of age 0–25: the model's age dimension
+SEXES = ("female", "male")
+AREA_KINDS = ("council", "ICB", "place", "region", "custom")
+ESTIMATES = ("low", "central", "high")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    description: str
+    example: str
+    required: bool = True  # must the column be in the file?
+    blank_ok: bool = False  # may a cell be blank?
+    allowed: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    above_minimum: bool = False  # strictly greater than minimum
+    default: str | None = None  # the value of a blank cell, or of an absent optional column
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Columns of one kind that must name a row of another kind, by that kind's key."""
+
+    columns: tuple[str, ...]
+    target: str
+    target_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InputKind:
+    name: str
+    title: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    references: tuple[Reference, ...] = ()
+    estimates: bool = False  # has low / central / high columns, low <= central <= high
+    age_range: bool = False  # has age_from / age_to columns, age_from <= age_to
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _source() -> Column:
+    return Column(
+        "source",
+        "text",
+        "Where the figure comes from: a publication, a local dataset or 'local assumption'.",
+        "Segal et al. 2018 (seed 000)",
+        required=False,
+        blank_ok=True,
+        default="",
+    )
+
+
+def _estimates(unit: str, example: tuple[str, str, str], maximum: float | None = None) -> tuple[Column, ...]:
+    kind: ColumnType = "share" if unit == "share" else "number"
+    what = "a share from 0 to 1 (16% or 0.16)" if kind == "share" else unit
+    return (
+        Column("low", kind, f"Low estimate, {what}; blank means the central value.", example[0],
+               required=False, blank_ok=True, minimum=0, maximum=maximum),
+        Column("central", kind, f"Central estimate, {what}.", example[1], minimum=0, maximum=maximum),
+        Column("high", kind, f"High estimate, {what}; blank means the central value.", example[2],
+               required=False, blank_ok=True, minimum=0, maximum=maximum),
+    )
+
+
+def _age_range(example: tuple[str, str]) -> tuple[Column, ...]:
+    return (
+        Column("age_from", "integer", "First single year of age in the range (0–25).", example[0],
+               minimum=0, maximum=25),
+        Column("age_to", "integer", "Last single year of age in the range (0–25), inclusive.", example[1],
+               minimum=0, maximum=25),
+    )
+
+
+AREAS = InputKind(
+    "areas",
+    "Areas",
+    "The places a plan covers: councils, integrated care boards, places, regions or custom areas.",
+    (
+        Column("code", "code", "ONS GSS code (a letter and eight digits, e.g. E10000003); any short code "
+               "for a custom area.", "E10999999"),
+        Column("name", "text", "The area's name.", "Exampleshire"),
+        Column("kind", "enum", "What sort of area it is.", "council", allowed=AREA_KINDS),
+        Column("parent", "text", "Code of the area this one sits within, if any.", "", required=False,
+               blank_ok=True, default=""),
+        _source(),
+    ),
+    key=("code",),
+    references=(Reference(("parent",), "areas", ("code",)),),
+)
+
+POPULATION = InputKind(
+    "population",
+    "Population",
+    "Resident population by single year of age (0–25) and sex; future years are projections.",
+    (
+        Column("area", "text", "Area code, as in the areas input.", "E10999999"),
+        Column("year", "integer", "Calendar year (mid-year estimate or projection).", "2025",
+               minimum=1990, maximum=2100),
+        Column("age", "integer", "Single year of age, 0 to 25.", "7", minimum=0, maximum=25),
+        Column("sex", "enum", "female or male.", "female", allowed=SEXES),
+        Column("count", "number", "Number of people (projections may be fractional).", "9412", minimum=0),
+        _source(),
+    ),
+    key=("area", "year", "age", "sex"),
+    references=(Reference(("area",), "areas", ("code",)),),
+)
+
+AGE_BANDS = InputKind(
+    "age_bands",
+    "Age bands",
+    "The age bands results are reported by; they must not overlap and must cover ages 0 to 25.",
+    (
+        Column("band", "text", "Short name of the band.", "school_age"),
+        Column("label", "text", "How the band is shown.", "School age (5 to 15)"),
+        *_age_range(("5", "15")),
+        _source(),
+    ),
+    key=("band",),
+    age_range=True,
+)
+
+LEVELS = InputKind(
+    "levels",
+    "Levels of need",
+    "The levels of need the plan counts, each with the share of its cases services are to reach.",
+    (
+        Column("level", "text", "Short name of the level.", "tertiary"),
+        Column("label", "text", "How the level is shown.", "Tertiary-level need"),
+        Column("coverage", "share", "Share of cases at this level that services are to reach "
+               "(1 for a purely needs-based plan).", "1", maximum=1),
+        _source(),
+    ),
+    key=("level",),
+)
+
+PREVALENCE = InputKind(
+    "prevalence",
+    "Prevalence",
+    "Share of the population at each level of need, by age range and sex.",
+    (
+        Column("level", "text", "Level of need, as in the levels input.", "tertiary"),
+        *_age_range(("12", "17")),
+        Column("sex", "enum", "female, male, or all for both.", "all", allowed=(*SEXES, "all")),
+        *_estimates("share", ("0.14", "0.16", "0.18"), maximum=1),
+        _source(),
+    ),
+    key=("level", "age_from", "age_to", "sex"),
+    references=(Reference(("level",), "levels", ("level",)),),
+    estimates=True,
+    age_range=True,
+)
+
+GROUPS = InputKind(
+    "groups",
+    "Vulnerable groups",
+    "Groups of children at higher risk, such as the eight of the early intervention specification.",
+    (
+        Column("group", "text", "Short name of the group.", "looked_after"),
+        Column("label", "text", "How the group is shown.", "Looked after children"),
+        _source(),
+    ),
+    key=("group",),
+)
+
+GROUP_SIZES = InputKind(
+    "group_sizes",
+    "Vulnerable group sizes",
+    "Number of children and young people in each group, by area and age range.",
+    (
+        Column("area", "text", "Area code, as in the areas input.", "E10999999"),
+        Column("group", "text", "Group, as in the groups input.", "looked_after"),
+        *_age_range(("0", "17")),
+        Column("count", "number", "Number of children and young people in the group.", "1120", minimum=0),
+        _source(),
+    ),
+    key=("area", "group", "age_from", "age_to"),
+    references=(Reference(("area",), "areas", ("code",)), Reference(("group",), "groups", ("group",))),
+    age_range=True,
+)
+
+GROUP_RISKS = InputKind(
+    "group_risks",
+    "Vulnerable group relative risks",
+    "How many times as likely a child in the group is to be at each level of need.",
+    (
+        Column("group", "text", "Group, as in the groups input.", "looked_after"),
+        Column("level", "text", "Level of need, as in the levels input.", "tertiary"),
+        *_estimates("relative risk (1 means no extra risk)", ("3", "4", "5")),
+        _source(),
+    ),
+    key=("group", "level"),
+    references=(Reference(("group",), "groups", ("group",)), Reference(("level",), "levels", ("level",))),
+    estimates=True,
+)
+
+PATHWAY_STEPS = InputKind(
+    "pathway_steps",
+    "Pathway steps",
+    "The steps of the care pathway for each level, with mean hours per case per year.",
+    (
+        Column("level", "text", "Level of need, as in the levels input.", "tertiary"),
+        Column("step", "text", "Name of the step.", "core clinical management"),
+        Column("order", "integer", "Position of the step in the pathway (1, 2, 3, …).", "2", minimum=1),
+        *_estimates("hours per case per year", ("20", "27", "34")),
+        _source(),
+    ),
+    key=("level", "step"),
+    references=(Reference(("level",), "levels", ("level",)),),
+    estimates=True,
+)
+
+ROLE_MIX = InputKind(
+    "role_mix",
+    "Role mix",
+    "Which roles deliver each pathway step: shares that sum to 1 for each step.",
+    (
+        Column("level", "text", "Level of need, as in the pathway steps.", "tertiary"),
+        Column("step", "text", "Step, as in the pathway steps.", "core clinical management"),
+        Column("role", "text", "Role, as in the roles input.", "mh_practitioner"),
+        Column("share", "share", "Share of the step's hours this role delivers.", "0.6", maximum=1),
+        _source(),
+    ),
+    key=("level", "step", "role"),
+    references=(
+        Reference(("level", "step"), "pathway_steps", ("level", "step")),
+        Reference(("role",), "roles", ("role",)),
+    ),
+)
+
+ROLES = InputKind(
+    "roles",
+    "Roles",
+    "The workforce roles, their working time (for available working time) and what they cost.",
+    (
+        Column("role", "text", "Short name of the role.", "mh_practitioner"),
+        Column("label", "text", "How the role is shown.", "Mental health practitioner"),
+        Column("staff_group", "text", "Staff group the role belongs to.", "Allied health and nursing"),
+        Column("contracted_hours_per_week", "number", "Contracted hours a week for one FTE.", "37.5",
+               minimum=0, above_minimum=True, maximum=80),
+        Column("working_days_per_week", "number", "Working days a week for one FTE.", "5", required=False,
+               blank_ok=True, default="5", minimum=0, above_minimum=True, maximum=7),
+        Column("annual_leave_days", "number", "Annual leave, days a year.", "29", minimum=0, maximum=365),
+        Column("public_holiday_days", "number", "Public holidays, days a year.", "8", minimum=0, maximum=365),
+        Column("sickness_days", "number", "Sickness absence, days a year.", "11", minimum=0, maximum=365),
+        Column("training_days", "number", "Training and other leave, days a year.", "5", minimum=0,
+               maximum=365),
+        Column("direct_work_share", "share", "Share of available working time spent in direct work with "
+               "children and families (1 minus the category allowances).", "0.6", minimum=0,
+               above_minimum=True, maximum=1),
+        Column("salary", "number", "Annual salary of one FTE, in pounds.", "47810", minimum=0),
+        Column("on_cost_rate", "share", "Employer on-costs as a share of salary (pension, National "
+               "Insurance), e.g. 0.3 or 30%.", "0.3", maximum=1),
+        _source(),
+    ),
+    key=("role",),
+)
+
+KINDS: dict[str, InputKind] = {
+    k.name: k
+    for k in (AREAS, POPULATION, AGE_BANDS, LEVELS, PREVALENCE, GROUPS, GROUP_SIZES, GROUP_RISKS,
+              PATHWAY_STEPS, ROLE_MIX, ROLES)
+}

@@ -1,0 +1,46 @@
+"""The workspace's tables: one per input kind (made from the schema), the import log and metadata.
+
+Migrations under `migrations/` create these; a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from cyplan.schema import KINDS, Column, InputKind
+
+metadata = sa.MetaData()
+
+SQL_TYPE = {"text": sa.Text, "code": sa.Text, "enum": sa.Text, "integer": sa.Integer,
+            "number": sa.Double, "share": sa.Double}
+
+
+def _column(col: Column, key: tuple[str, ...]) -> sa.Column:
+    nullable = col.name not in key and (col.blank_ok or not col.required)
+    return sa.Column(col.name, SQL_TYPE[col.type](), nullable=nullable)
+
+
+def _table(kind: InputKind) -> sa.Table:
+    return sa.Table(kind.name, metadata, *(_column(c, kind.key) for c in kind.columns),
+                    sa.PrimaryKeyConstraint(*kind.key, name=f"pk_{kind.name}"))
+
+
+INPUT_TABLES: dict[str, sa.Table] = {name: _table(kind) for name, kind in KINDS.items()}
+
+workspace_info = sa.Table(
+    "workspace_info", metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+import_log = sa.Table(
+    "import_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("file", sa.Text, nullable=False),
+    sa.Column("sheet", sa.Text, nullable=True),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("mode", sa.Text, nullable=False),
+    sa.Column("imported_at", sa.Text, nullable=False),
+)

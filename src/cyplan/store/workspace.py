@@ -1,0 +1,155 @@
+"""A workspace: a folder holding a SQLite database by default, or pointing at another database by URL.
+
+Every write is one transaction. Callers validate everything before they write, so a failed import
+never opens a write at all and the database file is left byte-for-byte as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from cyplan.schema import KINDS
+from cyplan.store.tables import INPUT_TABLES, import_log, workspace_info
+
+DB_FILE = "cyplan.db"
+CONFIG_FILE = "workspace.json"  # only written when the database is not the folder's SQLite file
+URL_ENV = "CYPLAN_DATABASE_URL"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class WorkspaceError(Exception):
+    """A workspace that cannot be created or opened; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    kind: str
+    file: str
+    sheet: str | None
+    sha256: str
+    rows: int
+    mode: str
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def _head() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite:///{(path / DB_FILE).resolve()}"
+
+
+class Workspace:
+    def __init__(self, path: Path, url: str):
+        self.path = path
+        self.url = url
+        self.engine = sa.create_engine(url)
+
+    # -- creating and opening -------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, url: str | None = None, info: dict[str, str] | None = None) -> Workspace:
+        url = url or os.environ.get(URL_ENV)
+        if (path / DB_FILE).exists() or (path / CONFIG_FILE).exists():
+            raise WorkspaceError(f"{path} is already a cyplan workspace")
+        if path.exists() and not path.is_dir():
+            raise WorkspaceError(f"{path} is a file, not a folder")
+        path.mkdir(parents=True, exist_ok=True)
+        if url and url != _sqlite_url(path):
+            (path / CONFIG_FILE).write_text(json.dumps({"database_url": url}, indent=2) + "\n")
+        ws = cls(path, url or _sqlite_url(path))
+        ws.migrate()
+        stamp = {"created_at": _now(), **(info or {})}
+        with ws.engine.begin() as conn:
+            conn.execute(workspace_info.delete().where(workspace_info.c.key.in_(list(stamp))))
+            conn.execute(workspace_info.insert(), [{"key": k, "value": v} for k, v in stamp.items()])
+        return ws
+
+    @classmethod
+    def open(cls, path: Path) -> Workspace:
+        url = os.environ.get(URL_ENV)
+        if not url and (path / CONFIG_FILE).exists():
+            url = json.loads((path / CONFIG_FILE).read_text())["database_url"]
+        if not url:
+            if not (path / DB_FILE).exists():
+                raise WorkspaceError(f"{path} is not a cyplan workspace: run 'cyplan init {path}' first, "
+                                     "or 'cyplan demo' for the demo area")
+            url = _sqlite_url(path)
+        ws = cls(path, url)
+        if ws.revision() != _head():
+            ws.migrate()
+        return ws
+
+    def migrate(self) -> None:
+        cfg = _alembic_config()
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def info(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return {k: v for k, v in conn.execute(sa.select(workspace_info.c.key, workspace_info.c.value))}
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def read(self, kind: str) -> pl.DataFrame:
+        table = INPUT_TABLES[kind]
+        spec = KINDS[kind]
+        schema = {c.name: _polars_type(c.type) for c in spec.columns}
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(table).order_by(*(table.c[k] for k in spec.key))).all()
+        return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+
+    def read_all(self) -> dict[str, pl.DataFrame]:
+        return {kind: self.read(kind) for kind in KINDS}
+
+    def imports(self) -> pl.DataFrame:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(import_log).order_by(import_log.c.id)).all()
+        return pl.DataFrame([tuple(r) for r in rows], schema=[c.name for c in import_log.columns], orient="row")
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def write(self, frames: dict[str, pl.DataFrame], log: list[ImportRecord]) -> None:
+        """Replace the named kinds' tables with these frames, in one transaction."""
+        stamp = _now()
+        with self.engine.begin() as conn:
+            for kind, frame in frames.items():
+                table = INPUT_TABLES[kind]
+                conn.execute(table.delete())
+                if frame.height:
+                    conn.execute(table.insert(), frame.select(KINDS[kind].column_names).to_dicts())
+            if log:
+                conn.execute(import_log.insert(), [{**r.__dict__, "imported_at": stamp} for r in log])
+
+
+def _polars_type(t: str) -> type[pl.DataType]:
+    return {"integer": pl.Int64, "number": pl.Float64, "share": pl.Float64}.get(t, pl.String)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -1,0 +1,139 @@
+"""Import inputs into a workspace and export them back out.
+
+An import reads and checks every file first, then checks the workspace as it would be after the
+import (references across inputs), and only then writes, in one transaction. Any problem anywhere
+means nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from cyplan.io.problems import InputError, Problem
+from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES, ROW, read_table
+from cyplan.io.references import Origin, check_references
+from cyplan.io.validate import validate
+from cyplan.io.write import write_csv, write_xlsx
+from cyplan.schema import KINDS
+from cyplan.store.workspace import ImportRecord, Workspace
+
+Mode = Literal["replace", "merge"]
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    path: Path
+    sheet: str | None = None
+
+
+def sources_in(path: Path) -> list[Source]:
+    """Every input in a folder of <kind>.csv / <kind>.xlsx files, or in a workbook of sheets named by kind."""
+    known = ", ".join(KINDS)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in CSV_SUFFIXES + EXCEL_SUFFIXES)
+        unknown = [p for p in files if p.stem.lower() not in KINDS]
+        if unknown:
+            raise InputError([Problem(str(p), None, None, f"the file name does not name an input; name each "
+                                      f"file after its input: {known}") for p in unknown])
+        if not files:
+            raise InputError([Problem(str(path), None, None, f"no .csv or .xlsx files here; expected files "
+                                      f"named after their inputs: {known}")])
+        return [Source(p.stem.lower(), p) for p in files]
+    if path.suffix.lower() in EXCEL_SUFFIXES and path.exists():
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True)
+        names = book.sheetnames
+        book.close()
+        unknown = [n for n in names if n.lower() not in KINDS]
+        if unknown:
+            raise InputError([Problem(str(path), None, None, f"sheet '{n}' does not name an input; name each "
+                                      f"sheet after its input: {known}", n) for n in unknown])
+        return [Source(n.lower(), path, n) for n in names]
+    raise InputError([Problem(str(path), None, None, "to import everything at once, give a folder of files "
+                              "or an Excel workbook with one sheet per input")])
+
+
+def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
+                  progress: Progress | None = None) -> list[ImportRecord]:
+    problems: list[Problem] = []
+    frames: dict[str, pl.DataFrame] = {}
+    origins: dict[str, Origin] = {}
+    log: list[ImportRecord] = []
+    for src in sources:
+        if progress:
+            progress(f"reading {src.path.name}" + (f" [{src.sheet}]" if src.sheet else ""))
+        if src.kind not in KINDS:
+            problems.append(Problem(str(src.path), None, None, f"'{src.kind}' is not an input; the inputs are: "
+                                    + ", ".join(KINDS)))
+            continue
+        if src.kind in frames:
+            problems.append(Problem(str(src.path), None, None, f"{src.kind} is given twice in one import"))
+            continue
+        try:
+            raw = read_table(src.path, src.sheet, default_sheet=src.kind)
+        except InputError as e:
+            problems += e.problems
+            continue
+        frame, found = validate(raw, KINDS[src.kind])
+        problems += found
+        frames[src.kind] = frame
+        origins[src.kind] = Origin(raw.file, raw.sheet)
+        log.append(ImportRecord(src.kind, str(src.path), raw.sheet, _sha256(src.path), frame.height, mode))
+    if problems:
+        raise InputError(problems)
+    if progress:
+        progress("checking references")
+    current = ws.read_all()
+    state = {k: v for k, v in current.items()}
+    for kind, frame in frames.items():
+        state[kind] = _merge(current[kind], frame, KINDS[kind].key) if mode == "merge" else frame
+    problems = check_references(state, origins)
+    if problems:
+        raise InputError(problems)
+    if progress:
+        progress("writing")
+    ws.write({k: state[k].drop(ROW, strict=False) for k in frames}, log)
+    return log
+
+
+def _merge(current: pl.DataFrame, new: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
+    kept = current.join(new.select(key), on=list(key), how="anti").with_columns(pl.lit(None, pl.Int64).alias(ROW))
+    return pl.concat([kept.select(new.columns), new])
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def export_inputs(ws: Workspace, kinds: list[str], path: Path) -> list[Path]:
+    """Write the kinds to `path`: one CSV or a workbook for one kind; a folder or a workbook for several."""
+    frames = {k: ws.read(k) for k in kinds}
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        write_xlsx(frames, path)
+        return [path]
+    if len(kinds) == 1 and suffix in CSV_SUFFIXES:
+        write_csv(frames[kinds[0]], path)
+        return [path]
+    if suffix:
+        raise InputError([Problem(str(path), None, None, "give a .csv or .xlsx file for one input, or a folder "
+                                  "or .xlsx workbook for all of them")])
+    path.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind, frame in frames.items():
+        write_csv(frame, path / f"{kind}.csv")
+        written.append(path / f"{kind}.csv")
+    return written
