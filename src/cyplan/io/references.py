@@ -37,7 +37,8 @@ def check_references(state: dict[str, pl.DataFrame], origins: dict[str, Origin])
 def _check(name: str, ref: Reference, state: dict[str, pl.DataFrame], origins: dict[str, Origin]) -> list[Problem]:
     source = state[name]
     used = source.filter(pl.all_horizontal(pl.col(c).is_not_null() & (pl.col(c) != "") for c in ref.columns))
-    targets = state[ref.target].select([pl.col(t).alias(c) for c, t in zip(ref.columns, ref.target_columns, strict=True)])
+    pairs = zip(ref.columns, ref.target_columns, strict=True)
+    targets = state[ref.target].select([pl.col(t).alias(c) for c, t in pairs])
     missing = used.join(targets.unique(), on=list(ref.columns), how="anti")
     if missing.is_empty():
         return []
