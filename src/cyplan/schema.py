@@ -52,6 +52,11 @@ class InputKind:
     references: tuple[Reference, ...] = ()
     estimates: bool = False  # has low / central / high columns, low <= central <= high
     age_range: bool = False  # has age_from / age_to columns, age_from <= age_to
+    order: tuple[str, ...] = ()  # how rows are listed and exported (default: by key)
+
+    @property
+    def order_by(self) -> tuple[str, ...]:
+        return self.order or self.key
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -143,6 +148,7 @@ AGE_BANDS = InputKind(
     ),
     key=("band",),
     age_range=True,
+    order=("age_from",),
 )
 
 LEVELS = InputKind(
@@ -233,6 +239,7 @@ PATHWAY_STEPS = InputKind(
     key=("level", "step"),
     references=(Reference(("level",), "levels", ("level",)),),
     estimates=True,
+    order=("level", "order"),
 )
 
 ROLE_MIX = InputKind(

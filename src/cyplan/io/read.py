@@ -70,13 +70,11 @@ def _csv_rows(path: Path, label: str) -> list[tuple[int, list[str]]]:
         raise InputError(_not_utf8(data, label)) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[tuple[int, list[str]]] = []
-    start = 1
     try:
-        for record in reader:
-            rows.append((start, record))
-            start = reader.line_num + 1
+        for record in reader:  # one record is one spreadsheet row, even when a quoted cell spans lines
+            rows.append((len(rows) + 1, record))
     except csv.Error as e:
-        raise InputError([Problem(label, start, None, f"the CSV is malformed: {e}")]) from None
+        raise InputError([Problem(label, len(rows) + 1, None, f"the CSV is malformed: {e}")]) from None
     return rows
 
 

@@ -13,8 +13,10 @@ import polars as pl
 def plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
     """Whole numbers without a trailing '.0', other numbers exactly (they read back the same)."""
     floats = [c for c, t in frame.schema.items() if t == pl.Float64]
+    exact = 2.0**53  # beyond this a whole number may not fit an Int64: leave it as 1e+19
     return frame.with_columns(
-        pl.when(pl.col(c) == pl.col(c).round()).then(pl.col(c).cast(pl.Int64).cast(pl.String))
+        pl.when((pl.col(c) == pl.col(c).round()) & (pl.col(c).abs() < exact))
+        .then(pl.col(c).cast(pl.Int64, strict=False).cast(pl.String))
         .otherwise(pl.col(c).cast(pl.String)).alias(c)
         for c in floats
     )

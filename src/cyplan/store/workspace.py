@@ -121,7 +121,7 @@ class Workspace:
         spec = KINDS[kind]
         schema = {c.name: _polars_type(c.type) for c in spec.columns}
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(table).order_by(*(table.c[k] for k in spec.key))).all()
+            rows = conn.execute(sa.select(table).order_by(*(table.c[k] for k in spec.order_by))).all()
         return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
 
     def read_all(self) -> dict[str, pl.DataFrame]:

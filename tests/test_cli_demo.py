@@ -1,0 +1,120 @@
+"""The demo and the need and demand commands, run as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+CYPLAN = str(Path(sys.executable).with_name("cyplan"))
+DEMO = Path(__file__).parents[1] / "src" / "cyplan" / "reference" / "demo"
+
+
+def cyplan(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CYPLAN_")}
+    return subprocess.run([CYPLAN, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cwd = tmp_path_factory.mktemp("demo")
+    result = cyplan("demo", cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    (cwd / "demo-output.txt").write_text(result.stdout)
+    return cwd
+
+
+def test_demo_shows_need_and_demand_by_role(demo: Path) -> None:
+    shown = (demo / "demo-output.txt").read_text()
+    assert "Exampleshire (E10999999)" in shown
+    for text in ("Need by age band and level", "Workforce demand by role", "Mental health practitioner",
+                 "Consultant child and adolescent", "FTE", "Total", "By 2035"):
+        assert text in shown
+
+
+def test_need_by_level_as_csv(demo: Path) -> None:
+    result = cyplan("need", "-w", "exampleshire", "--by", "level", "--year", "2025", "--format", "csv", cwd=demo)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["level"] for r in rows] == ["tertiary", "targeted"] or {r["level"] for r in rows} == {
+        "tertiary", "targeted"}
+    assert all(r["area"] == "E10999999" and r["year"] == "2025" for r in rows)
+    population = float(rows[0]["population"])
+    assert population == pytest.approx(250_002)
+    tertiary = next(r for r in rows if r["level"] == "tertiary")
+    # recomputed from the shipped files: Σ population × tertiary prevalence for its age
+    pop = list(csv.DictReader((DEMO / "population.csv").open()))
+    prev = [r for r in csv.DictReader((DEMO / "prevalence.csv").open()) if r["level"] == "tertiary"]
+    expected = sum(float(p["count"]) * float(r["central"]) for p in pop if p["year"] == "2025" for r in prev
+                   if int(r["age_from"]) <= int(p["age"]) <= int(r["age_to"]))
+    assert float(tertiary["cases"]) - float(tertiary["group_uplift"]) == pytest.approx(expected)
+
+
+def test_demand_formats_agree(demo: Path, tmp_path: Path) -> None:
+    as_json = cyplan("demand", "-w", "exampleshire", "--year", "2030", "--format", "json", cwd=demo)
+    assert as_json.returncode == 0, as_json.stderr
+    records = json.loads(as_json.stdout)
+    assert {r["role"] for r in records} >= {"mh_practitioner", "psychiatrist"}
+    out = tmp_path / "demand.xlsx"
+    as_xlsx = cyplan("demand", "-w", "exampleshire", "--year", "2030", "--format", "xlsx", "--out", str(out),
+                     cwd=demo)
+    assert as_xlsx.returncode == 0, as_xlsx.stderr
+    sheet = openpyxl.load_workbook(out).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("area", "year", "role", "hours", "fte", "cost")
+    assert sum(r[4] for r in rows[1:]) == pytest.approx(sum(r["fte"] for r in records))
+
+
+def test_demand_breakdowns_sum_to_the_same_total(demo: Path) -> None:
+    totals = []
+    for by in (["--by", "role"], ["--by", "level"], ["--by", "age-band", "--by", "sex"]):
+        result = cyplan("demand", "-w", "exampleshire", "--year", "2025", *by, "--format", "json", cwd=demo)
+        totals.append(sum(r["fte"] for r in json.loads(result.stdout)))
+    assert totals == pytest.approx([totals[0]] * 3)
+
+
+def test_estimates_order_low_central_high(demo: Path) -> None:
+    fte = {}
+    for est in ("low", "central", "high"):
+        result = cyplan("demand", "-w", "exampleshire", "--year", "2025", "--estimate", est, "--format", "json",
+                        cwd=demo)
+        fte[est] = sum(r["fte"] for r in json.loads(result.stdout))
+    assert fte["low"] < fte["central"] < fte["high"]
+
+
+def test_bad_options_are_explained(demo: Path) -> None:
+    role = cyplan("need", "-w", "exampleshire", "--by", "role", cwd=demo)
+    assert role.returncode == 2 and "need has no roles" in role.stderr
+    area = cyplan("need", "-w", "exampleshire", "--area", "E06000001", cwd=demo)
+    assert area.returncode == 2 and "unknown area E06000001" in area.stderr
+    year = cyplan("demand", "-w", "exampleshire", "--year", "1999", cwd=demo)
+    assert year.returncode == 2 and "the years are 2025 to 2035" in year.stderr
+    xlsx = cyplan("demand", "-w", "exampleshire", "--format", "xlsx", cwd=demo)
+    assert xlsx.returncode == 2 and "--out" in xlsx.stderr
+    nowhere = cyplan("need", "-w", "not-a-workspace", cwd=demo)
+    assert nowhere.returncode == 1 and "cyplan init" in nowhere.stderr
+
+
+def test_demo_rebuilds_itself_but_not_other_workspaces(tmp_path: Path) -> None:
+    assert cyplan("demo", "d", cwd=tmp_path).returncode == 0
+    assert cyplan("demo", "d", cwd=tmp_path).returncode == 0
+    assert cyplan("init", "mine", cwd=tmp_path).returncode == 0
+    refused = cyplan("demo", "mine", cwd=tmp_path)
+    assert refused.returncode == 1 and "not the demo" in refused.stderr
+
+
+def test_init_loads_the_specification_defaults(tmp_path: Path) -> None:
+    assert cyplan("init", "w", cwd=tmp_path).returncode == 0
+    bands = cyplan("export", "age_bands", "bands.csv", "-w", "w", cwd=tmp_path)
+    assert bands.returncode == 0, bands.stderr
+    rows = list(csv.DictReader((tmp_path / "bands.csv").open()))
+    assert [r["band"] for r in rows] == ["pre_post_birth", "early_years", "school_age", "post_16"]
+    status = cyplan("status", "-w", "w", cwd=tmp_path)
+    assert "groups" in status.stdout and "8" in status.stdout
