@@ -25,8 +25,8 @@ from cyplan.transfer import Source, export_inputs, import_inputs, sources_in
 
 app = typer.Typer(help="Needs-based planning for children and young people's services.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
-out = Console(soft_wrap=False)
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 SHOWN_PROBLEMS = 200
 
 

@@ -108,7 +108,32 @@ def _excel_rows(path: Path, label: str, sheet: str | None,
                 for i, values in enumerate(ws.iter_rows(values_only=True), start=1)]
     finally:
         book.close()
+    if any(c == "" for _, cells in rows for c in cells):
+        _refuse_unsaved_formulas(path, label, name, rows)
     return name, rows
+
+
+def _refuse_unsaved_formulas(path: Path, label: str, sheet: str, rows: list[tuple[int, list[str]]]) -> None:
+    """A formula whose result was never saved (a file written by a program, not Excel) reads as blank:
+    say so, rather than call the cell blank."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        ws = book[sheet]
+        ws.reset_dimensions()
+        formulas = [(i, j, v) for i, values in enumerate(ws.iter_rows(values_only=True), start=1)
+                    for j, v in enumerate(values) if isinstance(v, str) and v.startswith("=")]
+    finally:
+        book.close()
+    saved = {n: cells for n, cells in rows}
+    header = next((cells for _, cells in rows if any(c.strip() for c in cells)), [])
+    problems = [Problem(label, i, normalise_header(header[j]) if j < len(header) else None,
+                        f"the cell holds a formula ({f}) with no saved value: open the file in Excel so that it "
+                        "calculates, then save it", sheet)
+                for i, j, f in formulas if j < len(saved.get(i, [])) and saved[i][j] == ""]
+    if problems:
+        raise InputError(problems)
 
 
 def _choose_sheet(names: list[str], sheet: str | None, default_sheet: str | None, label: str) -> str:

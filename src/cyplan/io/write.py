@@ -42,11 +42,19 @@ def write_json(frame: pl.DataFrame, out: Path | IO[str]) -> None:
 
 def write_xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> None:
     import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    def cell(ws: object, value: object) -> object:
+        if isinstance(value, str) and value.startswith("="):  # text, not a formula: keep it as typed
+            text = WriteOnlyCell(ws, value=value)
+            text.data_type = "s"
+            return text
+        return value
 
     book = openpyxl.Workbook(write_only=True)
     for name, frame in sheets.items():
         ws = book.create_sheet(title=name[:31])  # Excel's limit on sheet names
         ws.append(frame.columns)
         for row in frame.iter_rows():
-            ws.append(list(row))
+            ws.append([cell(ws, v) for v in row])
     book.save(path)
