@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from cyplan import reference
 from cyplan.io.problems import InputError
@@ -65,7 +66,7 @@ EstimateOpt = Annotated[Estimate, typer.Option("--estimate", help="Use the low, 
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]Error:[/] {message}", highlight=False)
+    err.print(Text.assemble(("Error: ", "bold red"), message), highlight=False)
     raise typer.Exit(code)
 
 
@@ -76,9 +77,9 @@ def _report(e: InputError, problems_file: Path | None = None) -> NoReturn:
         err.print(f"  {p}", highlight=False, markup=False)
     if problems_file is not None:
         write_csv(pl.DataFrame([p.as_dict() for p in e.problems]), problems_file)
-        err.print(f"All {n} problems are listed in {problems_file}.", highlight=False)
+        err.print(f"All {n} problems are listed in {problems_file}.", highlight=False, markup=False)
     elif n > SHOWN_PROBLEMS:
-        err.print(f"  … and {n - SHOWN_PROBLEMS} more: add --problems FILE to save them all.", highlight=False)
+        err.print(f"  … and {n - SHOWN_PROBLEMS} more: add --problems FILE to save them all.", highlight=False, markup=False)
     raise typer.Exit(2)
 
 
@@ -109,12 +110,12 @@ def _import(ws: Workspace, sources: list[Source], mode: str, problems_file: Path
             bar.stop()
             _report(e, problems_file)
     if quiet:
-        err.print(f"Imported {len(log)} inputs, {sum(r.rows for r in log):,} rows.", highlight=False)
+        err.print(f"Imported {len(log)} inputs, {sum(r.rows for r in log):,} rows.", highlight=False, markup=False)
         return
     for r in log:
         where = f"{Path(r.file).name}" + (f" [{r.sheet}]" if r.sheet else "")
         err.print(f"Imported {r.rows:,} row{'s' if r.rows != 1 else ''} of {KINDS[r.kind].title.lower()} "
-                  f"from {where}.", highlight=False)
+                  f"from {where}.", highlight=False, markup=False)
 
 
 def _default_sources() -> list[Source]:
@@ -137,7 +138,7 @@ def init(
     finally:
         ws.close()
     err.print(f"Created a cyplan workspace in {path}. Next: import your areas, population, levels, prevalence, "
-              "pathways and roles with 'cyplan import KIND FILE'.", highlight=False)
+              "pathways and roles with 'cyplan import KIND FILE'.", highlight=False, markup=False)
 
 
 @app.command()
@@ -164,14 +165,15 @@ def demo(
     area = reference.DEMO_AREA
     first, last = plan.dims.years[0], plan.dims.years[-1]
     name = plan.dims.labels["areas"][area]
-    out.print(f"\n[bold]{name} ({area})[/] — demo workspace in {path}\n", highlight=False)
+    out.print(Text.assemble("\n", (f"{name} ({area})", "bold"), f" — demo workspace in {path}\n"), highlight=False)
     _show(need_table(plan, ["age-band", "level"], [area], [first]), plan, "Need by age band and level")
     _show(demand_table(plan, ["role"], [area], [first]), plan, "Workforce demand by role")
     later = demand_table(plan, [], [area], [last])
     out.print(f"By {last}: {need_table(plan, [], [area], [last])['cases'].sum():,.0f} cases need "
-              f"{later['fte'].sum():,.1f} FTE costing £{later['cost'].sum():,.0f} a year.\n", highlight=False)
+              f"{later['fte'].sum():,.1f} FTE costing £{later['cost'].sum():,.0f} a year.\n", highlight=False,
+              markup=False)
     out.print(f"Try: cyplan need -w {path} --by level --year {first}\n"
-              f"     cyplan demand -w {path} --by role --format csv", highlight=False)
+              f"     cyplan demand -w {path} --by role --format csv", highlight=False, markup=False)
 
 
 def _check_filters(plan: Plan, areas: Sequence[str] | None, years: Sequence[int] | None) -> None:
@@ -192,7 +194,7 @@ def _plan(path: Path, estimate: Estimate) -> Plan:
         _fail(f"the workspace has no {', '.join(empty)} yet: import them with 'cyplan import KIND FILE'")
     plan = run(frames, estimate.value)
     for w in plan.warnings:
-        err.print(f"[yellow]Warning:[/] {w}", highlight=False)
+        err.print(Text.assemble(("Warning: ", "yellow"), w), highlight=False)
     return plan
 
 
@@ -209,7 +211,7 @@ def _emit(frame: pl.DataFrame, plan: Plan, fmt: Format, out_file: Path | None, t
         _show(frame, plan, title)
         return
     if out_file is not None:
-        err.print(f"Wrote {frame.height:,} rows to {out_file}.", highlight=False)
+        err.print(f"Wrote {frame.height:,} rows to {out_file}.", highlight=False, markup=False)
 
 
 @app.command()
@@ -276,7 +278,7 @@ def export_(
             written = export_inputs(ws, list(KINDS) if kind == "all" else [kind], file)
         except InputError as e:
             _report(e)
-    err.print(f"Wrote {', '.join(str(p) for p in written)}.", highlight=False)
+    err.print(f"Wrote {', '.join(str(p) for p in written)}.", highlight=False, markup=False)
 
 
 @app.command()
@@ -291,7 +293,7 @@ def status(workspace: WorkspaceOpt = Path(".")) -> None:
     for kind, n in counts.items():
         last = log.filter(pl.col("kind") == kind).tail(1)
         src, when = (last["file"][0], last["imported_at"][0]) if last.height else ("—", "—")
-        table.add_row(kind, f"{n:,}", src, when)
+        table.add_row(kind, f"{n:,}", Text(src), when)
     out.print(table)
 
 
@@ -316,7 +318,7 @@ def _show(frame: pl.DataFrame, plan: Plan, title: str) -> None:
     for c in frame.columns:
         table.add_column(HEADINGS.get(c, c), justify="right" if c in numeric else "left")
     for row in frame.iter_rows(named=True):
-        table.add_row(*(_cell(plan, c, v) for c, v in row.items()))
+        table.add_row(*(Text(_cell(plan, c, v)) for c, v in row.items()))
     if single and frame.height > 1:
         table.add_section()
         table.add_row(*_totals(frame, numeric), style="bold")

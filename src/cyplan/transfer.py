@@ -16,9 +16,9 @@ from typing import Literal
 import polars as pl
 
 from cyplan.io.problems import InputError, Problem
-from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES, ROW, read_table
+from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES, ROW, RawTable, read_table
 from cyplan.io.references import Origin, check_references
-from cyplan.io.validate import validate
+from cyplan.io.validate import KIND_CHECKS, validate
 from cyplan.io.write import write_csv, write_xlsx
 from cyplan.schema import KINDS
 from cyplan.store.workspace import ImportRecord, Workspace
@@ -97,6 +97,8 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
     for kind, frame in frames.items():
         state[kind] = _merge(current[kind], frame, KINDS[kind].key) if mode == "merge" else frame
     problems = check_references(state, origins)
+    if mode == "merge":  # the rows kept and the rows merged in must fit together (overlaps, role mix sums)
+        problems += [p for kind in frames for p in _merged_problems(kind, state[kind], origins[kind])]
     if problems:
         raise InputError(problems)
     if progress:
@@ -108,6 +110,14 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
 def _merge(current: pl.DataFrame, new: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
     kept = current.join(new.select(key), on=list(key), how="anti").with_columns(pl.lit(None, pl.Int64).alias(ROW))
     return pl.concat([kept.select(new.columns), new])
+
+
+def _merged_problems(kind: str, merged: pl.DataFrame, origin: Origin) -> list[Problem]:
+    check = KIND_CHECKS.get(kind)
+    if check is None:
+        return []
+    merged = merged.with_columns(pl.col(ROW).fill_null(0))  # row 0: a kept row, not in the file
+    return check(RawTable(origin.file, origin.sheet, tuple(merged.columns), merged, 1), merged)
 
 
 def _sha256(path: Path) -> str:

@@ -149,7 +149,12 @@ def _num(x: float) -> str:
 
 def _rows(raw: RawTable, failing: pl.DataFrame, column: str | None,
           message: Callable[[dict[str, object]], str]) -> list[Problem]:
-    return [raw.problem(int(r[ROW]), column, message(r)) for r in failing.iter_rows(named=True)]
+    # row 0 (or none) is a row already in the workspace that a merge keeps: it has no row in the file
+    return [raw.problem(int(r[ROW]) if r[ROW] else None, column, message(r)) for r in failing.iter_rows(named=True)]
+
+
+def _where(first: object) -> str:
+    return f"on row {first}" if first else "by a row already in the workspace"
 
 
 def _check_estimates(raw: RawTable, kind: InputKind, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
@@ -190,7 +195,7 @@ def _overlaps(raw: RawTable, frame: pl.DataFrame, by: list[str],
              .group_by([ROW, "first", *by], maintain_order=True)
              .agg(pl.col("age").min().alias("lo"), pl.col("age").max().alias("hi")))
     return _rows(raw, clash, "age_from", lambda r: f"ages {r['lo']} to {r['hi']} are already covered "
-                 f"{what(r)} on row {r['first']}")
+                 f"{what(r)} {_where(r['first'])}")
 
 
 def _check_areas(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
@@ -241,14 +246,14 @@ def _check_pathway_steps(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
            .with_columns(pl.col(ROW).min().over(["level", "order"]).alias("first"))
            .filter(pl.col(ROW) != pl.col("first")))
     return _rows(raw, dup, "order", lambda r: f"order {r['order']} is already used for level '{r['level']}' "
-                 f"on row {r['first']}")
+                 f"{_where(r['first'])}")
 
 
 def _check_role_mix(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
     sums = (frame.filter(pl.col("level").is_not_null() & pl.col("step").is_not_null())
             .group_by(["level", "step"], maintain_order=True)
             .agg(pl.col("share").sum().alias("total"), pl.col("share").is_null().any().alias("incomplete"),
-                 pl.col(ROW).min().alias(ROW))
+                 pl.col(ROW).filter(pl.col(ROW) > 0).min().alias(ROW))
             .filter(~pl.col("incomplete") & ((pl.col("total") - 1).abs() > SUM_TOLERANCE)))
     return _rows(raw, sums, "share", lambda r: f"role mix for step '{r['step']}' (level '{r['level']}') sums "
                  f"to {r['total']:.2f}, not 1")

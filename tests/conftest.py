@@ -1,0 +1,148 @@
+"""Shared fixtures: a demo workspace, writing input files, and running the `cyplan` command."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import zipfile
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cyplan import reference
+from cyplan.store.workspace import Workspace
+from cyplan.transfer import Source, import_inputs
+
+CYPLAN = str(Path(sys.executable).with_name("cyplan"))
+WIDE = {"COLUMNS": "1000"}  # so that no line of output is wrapped
+
+CliResult = tuple[int, str, str]  # exit code, stdout, stderr
+
+
+def demo_sources() -> list[Source]:
+    """The files `cyplan demo` imports: the defaults, then the Exampleshire inputs."""
+    files = sorted(reference.DEFAULTS.glob("*.csv")) + sorted(reference.DEMO.glob("*.csv"))
+    return [Source(p.stem, p) for p in files]
+
+
+@pytest.fixture(autouse=True)
+def _no_cyplan_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CYPLAN_DATABASE_URL or CYPLAN_WORKSPACE set in the shell must not reach the tests."""
+    for name in list(os.environ):
+        if name.startswith("CYPLAN_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def demo_workspace(tmp_path: Path) -> Path:
+    """A workspace folder holding the demo inputs, built as `cyplan demo` builds it."""
+    path = tmp_path / "workspace"
+    ws = Workspace.create(path)
+    try:
+        import_inputs(ws, demo_sources())
+    finally:
+        ws.close()
+    return path
+
+
+def write_text(path: Path, text: str | bytes) -> Path:
+    """Write CSV text exactly as given (no newline translation); bytes are written as they are."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+@pytest.fixture
+def write_csv_text(tmp_path: Path) -> Callable[[str, str | bytes], Path]:
+    """write_csv_text('population.csv', 'area,year,...\\n...') → the file, in the test's folder."""
+    def write(name: str, text: str | bytes) -> Path:
+        return write_text(tmp_path / "inputs" / name, text)
+
+    return write
+
+
+def folder_bytes(path: Path) -> dict[str, bytes]:
+    """Every file in a workspace folder and its bytes: equal snapshots mean nothing was touched
+    (the database is unchanged and no -journal or -wal file was left behind)."""
+    return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
+
+
+@pytest.fixture
+def snapshot() -> Callable[[Path], dict[str, bytes]]:
+    return folder_bytes
+
+
+def write_workbook(path: Path, sheets: dict[str, list[list[object]]], first_row: int = 1) -> Path:
+    """A workbook with these sheets (in order), each table starting on `first_row` of its sheet.
+    A string starting with '=' is a formula, saved (as openpyxl saves them) without a value."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        ws = book.create_sheet(name)
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row):
+                if value is not None:
+                    ws.cell(first_row + i, j + 1, value)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def save_formula_values(path: Path, values: dict[str, str], sheet_number: int = 1) -> Path:
+    """Give formula cells the value Excel would have saved with them: {'E3': '42'} turns
+    <c r="E3"><f>E2*2</f><v /></c> into <c r="E3"><f>E2*2</f><v>42</v></c>. An error value
+    ('#DIV/0!') is saved as an error cell. openpyxl cannot write saved values, so the sheet's XML
+    is rewritten inside the zip."""
+    member = f"xl/worksheets/sheet{sheet_number}.xml"
+    with zipfile.ZipFile(path) as z:
+        contents = {n: z.read(n) for n in z.namelist()}
+    xml = contents[member].decode("utf-8")
+    for ref, value in values.items():
+        cell = re.compile(rf'<c r="{ref}"([^>]*)><f>([^<]*)</f><v\s*/>')
+        assert cell.search(xml), f"no formula without a saved value in {ref}"
+        kind = ' t="e"' if value.startswith("#") else ""
+        xml = cell.sub(lambda m, v=value, k=kind: f'<c r="{ref}"{m[1]}{k}><f>{m[2]}</f><v>{v}</v>', xml)
+    contents[member] = xml.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in contents.items():
+            z.writestr(name, data)
+    return path
+
+
+@pytest.fixture
+def run_cli() -> Callable[[Sequence[str]], CliResult]:
+    """Run `cyplan ARGS` in this process; stdout and stderr are kept apart."""
+    from cyplan.cli import app
+
+    runner = CliRunner()
+
+    def run(args: Sequence[str]) -> CliResult:
+        result = runner.invoke(app, [str(a) for a in args], env=WIDE)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.stdout, result.stderr
+
+    return run
+
+
+@pytest.fixture
+def run_real_cli(tmp_path: Path) -> Callable[..., CliResult]:
+    """Run the installed `cyplan` program in a child process, as a user would."""
+    def run(args: Sequence[str], wide: bool = True) -> CliResult:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CYPLAN_") and k != "COLUMNS"}
+        if wide:
+            env.update(WIDE)
+        done = subprocess.run([CYPLAN, *map(str, args)], cwd=tmp_path, capture_output=True, text=True,
+                              env=env, timeout=120)
+        return done.returncode, done.stdout, done.stderr
+
+    return run
