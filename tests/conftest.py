@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import zipfile
 import sys
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -110,7 +110,7 @@ def save_formula_values(path: Path, values: dict[str, str], sheet_number: int = 
         cell = re.compile(rf'<c r="{ref}"([^>]*)><f>([^<]*)</f><v\s*/>')
         assert cell.search(xml), f"no formula without a saved value in {ref}"
         kind = ' t="e"' if value.startswith("#") else ""
-        xml = cell.sub(lambda m, v=value, k=kind: f'<c r="{ref}"{m[1]}{k}><f>{m[2]}</f><v>{v}</v>', xml)
+        xml = cell.sub(f'<c r="{ref}"\\1{kind}><f>\\2</f><v>{value}</v>', xml, count=1)
     contents[member] = xml.encode("utf-8")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in contents.items():

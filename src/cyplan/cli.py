@@ -79,7 +79,8 @@ def _report(e: InputError, problems_file: Path | None = None) -> NoReturn:
         write_csv(pl.DataFrame([p.as_dict() for p in e.problems]), problems_file)
         err.print(f"All {n} problems are listed in {problems_file}.", highlight=False, markup=False)
     elif n > SHOWN_PROBLEMS:
-        err.print(f"  … and {n - SHOWN_PROBLEMS} more: add --problems FILE to save them all.", highlight=False, markup=False)
+        err.print(f"  … and {n - SHOWN_PROBLEMS} more: add --problems FILE to save them all.", highlight=False,
+                  markup=False)
     raise typer.Exit(2)
 
 
