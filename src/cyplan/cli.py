@@ -276,7 +276,8 @@ def export_(
         _fail(f"'{kind}' is not an input; the inputs are: {', '.join(KINDS)} (or 'all')", 2)
     with _workspace(workspace) as ws:
         try:
-            written = export_inputs(ws, list(KINDS) if kind == "all" else [kind], file)
+            with err.status(f"Writing {file}…"):
+                written = export_inputs(ws, list(KINDS) if kind == "all" else [kind], file)
         except InputError as e:
             _report(e)
     err.print(f"Wrote {', '.join(str(p) for p in written)}.", highlight=False, markup=False)
