@@ -172,3 +172,16 @@ def test_warnings_for_missing_pieces() -> None:
     plan = run(inputs)
     assert "step 'see' of level 't' has no role mix: its hours are not given to any role" in plan.warnings
     assert any("50 of 52 age and sex rows" in w for w in plan.warnings)
+
+
+def test_warnings_for_an_area_missing_a_year_and_a_level_with_no_prevalence() -> None:
+    inputs = tiny()
+    extra = inputs["population"].with_columns(pl.lit("T2").alias("area"), pl.lit(2026).alias("year"))
+    inputs["population"] = pl.concat([inputs["population"], extra])
+    inputs["areas"] = pl.concat([inputs["areas"], inputs["areas"].with_columns(pl.lit("T2").alias("code"))])
+    inputs["levels"] = pl.concat([inputs["levels"], inputs["levels"].with_columns(pl.lit("u").alias("level"))])
+    plan = run(inputs)
+    assert "population for T1 in 2026 has 0 of 52 age and sex rows; the missing ones count as 0" in plan.warnings
+    assert "population for T2 in 2025 has 0 of 52 age and sex rows; the missing ones count as 0" in plan.warnings
+    assert "level 'u' has no prevalence: it has no cases" in plan.warnings
+    assert "level 'u' has no pathway steps: its cases add no workforce demand" in plan.warnings

@@ -29,6 +29,7 @@ app = typer.Typer(help="Needs-based planning for children and young people's ser
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 SHOWN_PROBLEMS = 200
+RESULT_DECIMALS = 6
 
 
 class Format(StrEnum):
@@ -200,6 +201,9 @@ def _plan(path: Path, estimate: Estimate) -> Plan:
 
 
 def _emit(frame: pl.DataFrame, plan: Plan, fmt: Format, out_file: Path | None, title: str) -> None:
+    # results, not inputs: 6 decimal places is far finer than any of them is known, and spares
+    # spreadsheet users floating-point noise such as 2884.0000000000005
+    frame = frame.with_columns(pl.col(pl.Float64).round(RESULT_DECIMALS))
     if fmt is Format.xlsx:
         if out_file is None:
             _fail("--format xlsx needs --out FILE.xlsx", 2)

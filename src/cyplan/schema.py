@@ -111,7 +111,7 @@ AREAS = InputKind(
                "for a custom area.", "E10999999"),
         Column("name", "text", "The area's name.", "Exampleshire"),
         Column("kind", "enum", "What sort of area it is.", "council", allowed=AREA_KINDS),
-        Column("parent", "text", "Code of the area this one sits within, if any.", "", required=False,
+        Column("parent", "code", "Code of the area this one sits within, if any.", "", required=False,
                blank_ok=True, default=""),
         _source(),
     ),
@@ -124,7 +124,7 @@ POPULATION = InputKind(
     "Population",
     "Resident population by single year of age (0–25) and sex; future years are projections.",
     (
-        Column("area", "text", "Area code, as in the areas input.", "E10999999"),
+        Column("area", "code", "Area code, as in the areas input.", "E10999999"),
         Column("year", "integer", "Calendar year (mid-year estimate or projection).", "2025",
                minimum=1990, maximum=2100),
         Column("age", "integer", "Single year of age, 0 to 25.", "7", minimum=0, maximum=25),
@@ -199,7 +199,7 @@ GROUP_SIZES = InputKind(
     "Vulnerable group sizes",
     "Number of children and young people in each group, by area and age range.",
     (
-        Column("area", "text", "Area code, as in the areas input.", "E10999999"),
+        Column("area", "code", "Area code, as in the areas input.", "E10999999"),
         Column("group", "text", "Group, as in the groups input.", "looked_after"),
         *_age_range(("0", "17")),
         Column("count", "number", "Number of children and young people in the group.", "1120", minimum=0),

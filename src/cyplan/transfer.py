@@ -48,9 +48,15 @@ def sources_in(path: Path) -> list[Source]:
                                       f"named after their inputs: {known}")])
         return [Source(p.stem.lower(), p) for p in files]
     if path.suffix.lower() in EXCEL_SUFFIXES and path.exists():
-        import openpyxl
+        import zipfile
 
-        book = openpyxl.load_workbook(path, read_only=True)
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            book = openpyxl.load_workbook(path, read_only=True)
+        except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
+            raise InputError([Problem(str(path), None, None, f"not a readable Excel workbook ({e})")]) from None
         names = book.sheetnames
         book.close()
         unknown = [n for n in names if n.lower() not in KINDS]

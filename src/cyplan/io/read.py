@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def _excel_rows(path: Path, label: str, sheet: str | None,
     try:
         # data_only: a formula cell gives the value Excel saved with it, as the user sees it
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as e:
+    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
         raise InputError([Problem(label, None, None, f"not a readable Excel workbook ({e})")]) from None
     try:
         name = _choose_sheet(book.sheetnames, sheet, default_sheet, label)

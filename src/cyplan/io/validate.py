@@ -102,7 +102,9 @@ def _convert(text: pl.Series, col: Column) -> pl.Series:
     if col.type == "share":
         percent = plain.str.ends_with("%")
         number = plain.str.strip_suffix("%").str.strip_chars().cast(pl.Float64, strict=False)
-        number = pl.select(pl.when(percent).then(number / 100).otherwise(number)).to_series()
+        # divide by a series, not by the number 100: polars multiplies by 0.01, and 62.75% became 0.6275000000000001
+        hundredths = number / pl.Series([100.0] * number.len())
+        number = pl.select(pl.when(percent).then(hundredths).otherwise(number)).to_series()
     else:
         number = plain.cast(pl.Float64, strict=False)
     number = pl.select(pl.when(number.is_finite()).then(number)).to_series()

@@ -84,7 +84,7 @@ def build(frames: dict[str, pl.DataFrame], estimate: Estimate = "central") -> Ar
         rm = frames["role_mix"].join(steps, on=["level", "step"], how="inner")
         mix[rm["i"].to_numpy(), _codes(rm, "role", dims.roles)] = rm["share"].to_numpy()
     step_level = _codes(steps_frame, "level", dims.levels) if steps_frame.height else np.zeros(0, np.int64)
-    warnings += _pathway_warnings(dims, step_level, mix)
+    warnings += _pathway_warnings(dims, step_level, mix, prevalence)
     return Arrays(
         dims=dims, population=population, prevalence=prevalence, group_size=group_size,
         relative_risk=relative_risk, coverage=frames["levels"]["coverage"].to_numpy().astype(float),
@@ -106,14 +106,16 @@ def _population(frame: pl.DataFrame, dims: Dims, warnings: list[str]) -> np.ndar
         pop[_codes(frame, "area", dims.areas), _codes(frame, "year", dims.years), frame["age"].to_numpy(),
             _codes(frame, "sex", SEXES)] = frame["count"].to_numpy()
     cells = len(AGES) * len(SEXES)
-    counts = frame.group_by(["area", "year"]).len()
-    for area in dims.areas:
-        if area not in set(counts["area"]):
-            warnings.append(f"area {area} has no population: its need and demand are 0")
-    short = counts.filter(pl.col("len") < cells).sort(["area", "year"])
-    for r in short.iter_rows(named=True):
-        warnings.append(f"population for {r['area']} in {r['year']} has {r['len']} of {cells} age and sex rows; "
-                        "the missing ones count as 0")
+    rows = (frame.group_by(["area", "year"]).len().join(
+        pl.DataFrame({"area": dims.areas}).join(pl.DataFrame({"year": dims.years}, schema={"year": pl.Int64}),
+                                                how="cross"), on=["area", "year"], how="right")
+            .with_columns(pl.col("len").fill_null(0)).sort(["area", "year"]))
+    absent = set(rows.group_by("area").agg((pl.col("len") == 0).all().alias("none"))
+                 .filter(pl.col("none"))["area"])
+    warnings += [f"area {a} has no population: its need and demand are 0" for a in dims.areas if a in absent]
+    short = rows.filter((pl.col("len") < cells) & ~pl.col("area").is_in(list(absent)))
+    warnings += [f"population for {r['area']} in {r['year']} has {r['len']} of {cells} age and sex rows; "
+                 "the missing ones count as 0" for r in short.iter_rows(named=True)]
     return pop
 
 
@@ -147,9 +149,11 @@ def _group_size(frame: pl.DataFrame, dims: Dims, population: np.ndarray) -> np.n
     return out
 
 
-def _pathway_warnings(dims: Dims, step_level: np.ndarray, mix: np.ndarray) -> list[str]:
-    warnings = [f"level '{lvl}' has no pathway steps: its cases add no workforce demand"
-                for i, lvl in enumerate(dims.levels) if not (step_level == i).any()]
+def _pathway_warnings(dims: Dims, step_level: np.ndarray, mix: np.ndarray, prevalence: np.ndarray) -> list[str]:
+    warnings = [f"level '{lvl}' has no prevalence: it has no cases"
+                for lvl, p in zip(dims.levels, prevalence, strict=True) if not p.any()]
+    warnings += [f"level '{lvl}' has no pathway steps: its cases add no workforce demand"
+                 for i, lvl in enumerate(dims.levels) if not (step_level == i).any()]
     warnings += [f"step '{step}' of level '{lvl}' has no role mix: its hours are not given to any role"
                  for (lvl, step), total in zip(dims.steps, mix.sum(axis=1), strict=True) if total == 0]
     return warnings

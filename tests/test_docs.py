@@ -1,0 +1,234 @@
+"""The documentation and the examples agree with the code.
+
+- docs/data-formats.md names every input kind, in the schema's order, and every column of each;
+- examples/inputs/ has one file per kind, each with exactly the schema's columns;
+- the examples import cleanly into a fresh workspace, from the folder and from the workbook, and give
+  the need, FTE and cost worked out by hand in examples/README.md;
+- the worked numbers in docs/method.md are what the model's code computes.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from cyplan import reference
+from cyplan.io.read import ROW, read_table
+from cyplan.io.validate import validate
+from cyplan.model.build import build
+from cyplan.model.demand import RoleTime
+from cyplan.model.plan import demand_table, need_table, run
+from cyplan.schema import KINDS
+from cyplan.store.workspace import URL_ENV, Workspace
+from cyplan.transfer import Source, import_inputs, sources_in
+
+ROOT = Path(__file__).parents[1]
+DOCS = ROOT / "docs"
+EXAMPLES = ROOT / "examples"
+INPUTS = EXAMPLES / "inputs"
+WORKBOOK = EXAMPLES / "inputs.xlsx"
+
+# Worked by hand in examples/README.md (Smalltown, 2025, central estimates).
+EXPECTED_CASES = {"tertiary": 412.0, "targeted": 528.4}
+EXPECTED_UPLIFT = {"tertiary": 12.0, "targeted": 8.4}
+EXPECTED_HOURS = {"practitioner": 8589.2, "psychologist": 2884.0}
+EXPECTED_FTE = {"practitioner": 8.5892, "psychologist": 2884.0 / 750}
+EXPECTED_COST = {"practitioner": 429_460.0, "psychologist": 288_400.0}
+# and the other estimates, in the README's last table
+EXPECTED_FTE_BY_ESTIMATE = {
+    "low": {"practitioner": 5.0134, "psychologist": 2.2904},
+    "high": {"practitioner": 13.08186, "psychologist": 5.7876},
+}
+EXPECTED_FTE_2026 = {"practitioner": 9.4252, "psychologist": 3164.0 / 750}
+
+
+def sections(text: str) -> dict[str, str]:
+    """The text under each level-2 heading, by the heading's first word."""
+    out: dict[str, str] = {}
+    for part in re.split(r"^## ", text, flags=re.MULTILINE)[1:]:
+        heading, _, body = part.partition("\n")
+        out[heading.split()[0]] = body
+    return out
+
+
+# -- data-formats.md ----------------------------------------------------------------------------
+
+
+def test_data_formats_has_a_section_for_every_kind_in_schema_order() -> None:
+    text = (DOCS / "data-formats.md").read_text(encoding="utf-8")
+    headings = [h for h in re.findall(r"^## (\S+)", text, flags=re.MULTILINE) if h in KINDS]
+    assert headings == list(KINDS)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_data_formats_lists_every_column_of_the_kind(kind: str) -> None:
+    body = sections((DOCS / "data-formats.md").read_text(encoding="utf-8"))[kind]
+    listed = re.findall(r"^\| `([a-z_]+)` \|", body, flags=re.MULTILINE)
+    assert listed == list(KINDS[kind].column_names)
+    assert f"examples/inputs/{kind}.csv" in body
+    for col in KINDS[kind].columns:
+        row = next(line for line in body.splitlines() if line.startswith(f"| `{col.name}` |"))
+        assert f"| {col.type} |" in row
+        assert ("| required |" in row) == (col.required and not col.blank_ok)
+        for value in col.allowed:
+            assert f"`{value}`" in row
+
+
+# -- the example files ---------------------------------------------------------------------------
+
+
+def test_example_folder_has_one_file_per_kind_and_nothing_else() -> None:
+    assert sorted(p.name for p in INPUTS.iterdir()) == sorted(f"{k}.csv" for k in KINDS)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_example_file_has_exactly_the_schema_columns(kind: str) -> None:
+    with (INPUTS / f"{kind}.csv").open(encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f))
+    assert tuple(header) == KINDS[kind].column_names
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_workbook_sheet_holds_the_same_rows_as_the_csv(kind: str) -> None:
+    """examples/inputs.xlsx is remade from the CSV files by examples/make_workbook.py."""
+    from_csv, problems = validate(read_table(INPUTS / f"{kind}.csv"), KINDS[kind])
+    assert problems == []
+    from_xlsx, problems = validate(read_table(WORKBOOK, kind), KINDS[kind])
+    assert problems == []
+    assert from_xlsx.drop(ROW).equals(from_csv.drop(ROW))
+
+
+@pytest.fixture
+def no_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(URL_ENV, raising=False)
+
+
+def fresh_workspace(path: Path) -> Workspace:
+    """What `cyplan init` makes: a new workspace with the default age bands and groups."""
+    ws = Workspace.create(path)
+    import_inputs(ws, [Source(p.stem, p) for p in sorted(reference.DEFAULTS.glob("*.csv"))])
+    return ws
+
+
+def by(frame: pl.DataFrame, key: str, value: str) -> dict[str, float]:
+    return dict(zip(frame[key], frame[value], strict=True))
+
+
+@pytest.mark.usefixtures("no_database_url")
+@pytest.mark.parametrize("source", ["folder", "workbook"])
+def test_examples_import_cleanly_and_give_the_readme_figures(tmp_path: Path, source: str) -> None:
+    ws = fresh_workspace(tmp_path / "ws")
+    try:
+        log = import_inputs(ws, sources_in(INPUTS if source == "folder" else WORKBOOK))
+        assert sorted(r.kind for r in log) == sorted(KINDS)
+        frames = ws.read_all()
+    finally:
+        ws.close()
+    plan = run(frames)
+    assert plan.warnings == ()
+
+    need = need_table(plan, ["level"], ["SMALL1"], [2025])
+    assert by(need, "level", "cases") == pytest.approx(EXPECTED_CASES)
+    assert by(need, "level", "group_uplift") == pytest.approx(EXPECTED_UPLIFT)
+    assert need["population"].to_list() == pytest.approx([5200.0, 5200.0])
+
+    demand = demand_table(plan, ["role"], ["SMALL1"], [2025])
+    assert by(demand, "role", "hours") == pytest.approx(EXPECTED_HOURS)
+    assert by(demand, "role", "fte") == pytest.approx(EXPECTED_FTE)
+    assert by(demand, "role", "cost") == pytest.approx(EXPECTED_COST)
+
+    later = demand_table(plan, ["role"], ["SMALL1"], [2026])
+    assert by(later, "role", "fte") == pytest.approx(EXPECTED_FTE_2026)
+
+    for estimate, expected in EXPECTED_FTE_BY_ESTIMATE.items():
+        other = demand_table(run(frames, estimate), ["role"], ["SMALL1"], [2025])
+        assert by(other, "role", "fte") == pytest.approx(expected)
+
+
+def test_readme_states_the_figures_the_test_expects() -> None:
+    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    for cases in EXPECTED_CASES.values():
+        assert f"**{cases:,.1f}**" in readme
+    for hours in EXPECTED_HOURS.values():
+        assert f"**{hours:,.1f}**" in readme
+    for fte in EXPECTED_FTE.values():
+        assert f"**{fte:.4f}**" in readme
+    for cost in EXPECTED_COST.values():
+        assert f"**£{cost:,.0f}**" in readme
+    assert f"**£{sum(EXPECTED_COST.values()):,.0f}**" in readme
+    assert f"**{sum(EXPECTED_FTE.values()):.4f}**" in readme
+    for fte in EXPECTED_FTE_2026.values():
+        assert f"**{fte:.4f} FTE**" in readme
+    for expected in EXPECTED_FTE_BY_ESTIMATE.values():
+        for fte in expected.values():
+            assert f"| {fte:.4f} |" in readme or f" {fte:.4f} |" in readme
+
+
+# -- method.md -----------------------------------------------------------------------------------
+
+
+def demo_roles() -> tuple[RoleTime, tuple[str, ...]]:
+    """The demo's roles' working time, as the model builds it, and the role names in the same order."""
+    frames = {}
+    for kind in KINDS:
+        path = reference.DEMO / f"{kind}.csv"
+        if not path.exists():
+            path = reference.DEFAULTS / f"{kind}.csv"
+        frame, problems = validate(read_table(path), KINDS[kind])
+        assert problems == []
+        frames[kind] = frame.drop(ROW)
+    return build(frames).roles, tuple(frames["roles"]["role"])
+
+
+def test_method_worked_example_matches_the_code() -> None:
+    method = (DOCS / "method.md").read_text(encoding="utf-8")
+    roles, names = demo_roles()
+    i = names.index("mh_practitioner")
+    assert roles.working_days[i] == pytest.approx(207)
+    assert roles.available_hours[i] == pytest.approx(1552.5)
+    assert roles.category_allowance_factor[i] == pytest.approx(5 / 3)
+    assert roles.productive_hours[i] == pytest.approx(931.5)
+    assert roles.cost_per_fte[i] == pytest.approx(56_700)
+    for text in ("207 days", "**1,552.5 h**", "**931.5 h**", "**£56,700**", "**1.0735 FTE**", "**£60,870**"):
+        assert text in method
+    assert 1000 / roles.productive_hours[i] == pytest.approx(1.0735, abs=5e-5)
+    assert 1000 / roles.productive_hours[i] * roles.cost_per_fte[i] == pytest.approx(60_870, abs=0.5)
+
+    # the table of every demo role: productive hours and cost per FTE
+    for name, label in (("psychiatrist", "875.6 h"), ("family_support_worker", "1,009.125 h")):
+        assert roles.productive_hours[names.index(name)] == pytest.approx(float(label[:-2].replace(",", "")))
+        assert label in method
+
+
+def test_method_segal_example_matches_the_code() -> None:
+    method = (DOCS / "method.md").read_text(encoding="utf-8")
+    steps = pl.read_csv(reference.DEMO / "pathway_steps.csv").filter(pl.col("level") == "tertiary")
+    assert steps["central"].sum() == 58
+    assert "3 + 27 + 4 + 12 + 12 = **58 h**" in method
+    roles, names = demo_roles()
+    h = float(roles.productive_hours[names.index("mh_practitioner")])
+    patients = 10_000 * 0.065
+    assert patients * 58 == pytest.approx(37_700)
+    assert patients * 58 / 1000 == pytest.approx(37.7)
+    assert f"**{patients * 58 / h:.2f} FTE**" in method  # 40.47
+    assert f"**{947 * 1000 / 58:,.0f}**" in method  # 16,328
+    assert f"**{947 * h / 58:,.0f}**" in method  # 15,209
+    assert f"AU\\${126e6 / 947:,.0f}" in method  # 133,052
+    for n in (10_000, 15_000, 20_000):
+        assert f"{58 * n / 947:,.1f} h" in method
+
+
+def test_method_cap_example_matches_the_code() -> None:
+    """One cell of 1 young offender, prevalence 10% at two levels, relative risk 6 at both."""
+    from cyplan.model.need import group_uplift
+
+    size = np.ones((1, 1, 1, 1, 1))  # [area, year, group, age, sex]
+    prevalence = np.full((2, 1, 1), 0.10)  # [level, age, sex]
+    risk = np.full((1, 2), 6.0)  # [group, level]
+    uplift = group_uplift(size, prevalence, risk)[0, 0, 0, 0, :, 0]
+    assert uplift == pytest.approx([0.4, 0.4])

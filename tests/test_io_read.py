@@ -1,0 +1,334 @@
+"""Reading CSV files and Excel sheets into text cells, with the row numbers the user sees."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import save_formula_values, write_workbook
+from cyplan.io.problems import InputError, Problem
+from cyplan.io.read import ROW, RawTable, normalise_header, read_table
+from cyplan.io.validate import validate
+from cyplan.schema import KINDS
+
+Write = Callable[[str, "str | bytes"], Path]
+
+AREAS_HEADER = "code,name,kind\n"
+
+
+def problems_of(path: Path, sheet: str | None = None, default_sheet: str | None = None) -> list[Problem]:
+    with pytest.raises(InputError) as caught:
+        read_table(path, sheet, default_sheet)
+    return caught.value.problems
+
+
+def only_problem(path: Path, sheet: str | None = None, default_sheet: str | None = None) -> Problem:
+    problems = problems_of(path, sheet, default_sheet)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+def records(raw: RawTable) -> list[dict[str, object]]:
+    return raw.frame.to_dicts()
+
+
+# -- CSV ------------------------------------------------------------------------------------------
+
+
+def test_plain_csv(write_csv_text: Write) -> None:
+    raw = read_table(write_csv_text("areas.csv", AREAS_HEADER + "E10000001,Kent,council\n"))
+    assert raw.columns == ("code", "name", "kind")
+    assert raw.header_row == 1
+    assert raw.sheet is None
+    assert records(raw) == [{"code": "E10000001", "name": "Kent", "kind": "council", ROW: 2}]
+
+
+def test_byte_order_mark_is_not_part_of_the_first_column(write_csv_text: Write) -> None:
+    path = write_csv_text("areas.csv", b"\xef\xbb\xbf" + (AREAS_HEADER + "E10000001,Kent,council\n").encode())
+    raw = read_table(path)
+    assert raw.columns == ("code", "name", "kind")
+    assert records(raw)[0]["code"] == "E10000001"
+
+
+def test_blank_rows_keep_the_spreadsheet_row_numbers(write_csv_text: Write) -> None:
+    # line 3 is blank, so the next record is row 4; a row of empty cells counts too
+    text = AREAS_HEADER + "E10000001,Kent,council\n\nE10000002,Surrey,council\n,,\nE10000003,Essex,council\n"
+    raw = read_table(write_csv_text("areas.csv", text))
+    assert raw.frame[ROW].to_list() == [2, 4, 6]
+    assert raw.frame["code"].to_list() == ["E10000001", "E10000002", "E10000003"]
+
+
+def test_blank_rows_before_the_header_count(write_csv_text: Write) -> None:
+    raw = read_table(write_csv_text("areas.csv", "\n\n" + AREAS_HEADER + "E10000001,Kent,council\n"))
+    assert raw.header_row == 3
+    assert raw.frame[ROW].to_list() == [4]
+
+
+def test_windows_line_endings(write_csv_text: Write) -> None:
+    text = "code,name,kind\r\nE10000001,Kent,council\r\n\r\nE10000002,Surrey,council\r\n"
+    raw = read_table(write_csv_text("areas.csv", text))
+    assert raw.frame[ROW].to_list() == [2, 4]
+    assert raw.frame["kind"].to_list() == ["council", "council"]
+
+
+def test_a_problem_after_a_blank_row_names_the_spreadsheet_row(write_csv_text: Write) -> None:
+    raw = read_table(write_csv_text("areas.csv", AREAS_HEADER + "E10000001,Kent,council\n\nE10000002,Surrey,shire\n"))
+    _, problems = validate(raw, KINDS["areas"])
+    assert [(p.row, p.column) for p in problems] == [(4, "kind")]
+
+
+@pytest.mark.parametrize(("written", "name"), [
+    ("Age From", "age_from"), ("  age-to ", "age_to"), ("BAND", "band"), ("Age  From", "age_from"),
+    ("age\tfrom", "age_from"), ("age_from", "age_from"), (None, ""),
+])
+def test_header_normalisation(written: str | None, name: str) -> None:
+    assert normalise_header(written) == name
+
+
+def test_headers_are_normalised_when_read(write_csv_text: Write) -> None:
+    raw = read_table(write_csv_text("age_bands.csv", "Band, Label ,Age From,AGE-TO\nx,X,0,25\n"))
+    assert raw.columns == ("band", "label", "age_from", "age_to")
+    _, problems = validate(raw, KINDS["age_bands"])
+    assert problems == []
+
+
+def test_duplicate_header(write_csv_text: Write) -> None:
+    path = write_csv_text("areas.csv", "code,name,Code,kind\nE10000001,Kent,E10000002,council\n")
+    assert only_problem(path) == Problem(str(path), 1, "code", "this column appears twice in the header")
+
+
+def test_blank_header_cell(write_csv_text: Write) -> None:
+    path = write_csv_text("areas.csv", "code,,kind\nE10000001,Kent,council\n")
+    assert only_problem(path) == Problem(str(path), 1, None, "header cell 2 is blank: every column needs a name")
+
+
+def test_blank_cells_at_the_end_of_the_header_are_ignored(write_csv_text: Write) -> None:
+    raw = read_table(write_csv_text("areas.csv", "code,name,kind,,\nE10000001,Kent,council,,\n"))
+    assert raw.columns == ("code", "name", "kind")
+
+
+def test_extra_values_beyond_the_header(write_csv_text: Write) -> None:
+    path = write_csv_text("areas.csv", AREAS_HEADER + "E10000001,Kent,council\nE10000002,Surrey,council,oops\n")
+    assert only_problem(path) == Problem(str(path), 3, None, "this row has 4 values but the header has 3 columns")
+
+
+def test_empty_values_beyond_the_header_are_ignored(write_csv_text: Write) -> None:
+    raw = read_table(write_csv_text("areas.csv", AREAS_HEADER + "E10000001,Kent,council,,\n"))
+    assert records(raw) == [{"code": "E10000001", "name": "Kent", "kind": "council", ROW: 2}]
+
+
+def test_short_rows_are_padded_with_blanks(write_csv_text: Write) -> None:
+    raw = read_table(write_csv_text("areas.csv", AREAS_HEADER + "E10000001,Kent\n"))
+    assert records(raw) == [{"code": "E10000001", "name": "Kent", "kind": "", ROW: 2}]
+
+
+def test_header_problems_are_reported_together(write_csv_text: Write) -> None:
+    path = write_csv_text("areas.csv", "code,,code\nE10000001,Kent,council,x\n")
+    assert [(p.row, p.message) for p in problems_of(path)] == [
+        (1, "header cell 2 is blank: every column needs a name"),
+        (1, "this column appears twice in the header"),
+        (2, "this row has 4 values but the header has 3 columns"),
+    ]
+
+
+def test_quoted_multi_line_cell(write_csv_text: Write) -> None:
+    # a quoted cell may hold line breaks and commas; a spreadsheet shows the record as one row,
+    # so the record after it is row 3, not line 4
+    text = AREAS_HEADER + 'E10000001,"Kent,\nthe Garden of England",council\nE10000002,Surrey,shire\n'
+    raw = read_table(write_csv_text("areas.csv", text))
+    assert raw.frame["name"].to_list() == ["Kent,\nthe Garden of England", "Surrey"]
+    assert raw.frame[ROW].to_list() == [2, 3]
+    _, problems = validate(raw, KINDS["areas"])
+    assert [(p.row, p.column) for p in problems] == [(3, "kind")]
+
+
+def test_quoted_quotes(write_csv_text: Write) -> None:
+    raw = read_table(write_csv_text("areas.csv", AREAS_HEADER + 'E10000001,"The ""Garden"" county",council\n'))
+    assert raw.frame["name"].to_list() == ['The "Garden" county']
+
+
+def test_non_utf8_text_names_every_line(write_csv_text: Write) -> None:
+    text = AREAS_HEADER + "E10000001,Café,council\nE10000002,Surrey,council\nE10000003,Sévres,council\n"
+    path = write_csv_text("areas.csv", text.encode("cp1252"))
+    problems = problems_of(path)
+    assert [p.row for p in problems] == [2, 4]
+    assert problems[0] == Problem(str(path), 2, None, "not UTF-8 text (byte 0xE9 at character 14); save the file "
+                                  "as 'CSV UTF-8 (Comma delimited)'")
+    assert "byte 0xE9 at character 12" in problems[1].message
+
+
+def test_utf8_text_is_read(write_csv_text: Write) -> None:
+    raw = read_table(write_csv_text("areas.csv", AREAS_HEADER + "E10000001,Café – Ynys Môn,council\n"))
+    assert raw.frame["name"].to_list() == ["Café – Ynys Môn"]
+
+
+@pytest.mark.parametrize("text", ["", "\n", "\n\n  \n", ",,\n,,\n"], ids=["no bytes", "newline", "blank lines",
+                                                                       "empty cells"])
+def test_empty_file(write_csv_text: Write, text: str) -> None:
+    path = write_csv_text("areas.csv", text)
+    assert only_problem(path) == Problem(str(path), None, None, "the file is empty")
+
+
+def test_header_only(write_csv_text: Write) -> None:
+    path = write_csv_text("areas.csv", AREAS_HEADER + "\n,,\n")
+    assert only_problem(path) == Problem(str(path), None, None, "the file has a header but no rows of data")
+
+
+def test_txt_is_read_as_csv(write_csv_text: Write) -> None:
+    assert read_table(write_csv_text("areas.txt", AREAS_HEADER + "E10000001,Kent,council\n")).frame.height == 1
+
+
+def test_a_csv_has_no_sheets(write_csv_text: Write) -> None:
+    path = write_csv_text("areas.csv", AREAS_HEADER + "E10000001,Kent,council\n")
+    assert only_problem(path, sheet="areas").message == "a sheet was named but a CSV file has no sheets"
+
+
+def test_old_xls_is_refused(write_csv_text: Write) -> None:
+    path = write_csv_text("areas.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    assert only_problem(path) == Problem(str(path), None, None, "old .xls workbooks are not read: save it as "
+                                         ".xlsx (Excel Workbook) or as CSV UTF-8")
+
+
+@pytest.mark.parametrize(("name", "shown"), [("areas.ods", "'.ods'"), ("areas.json", "'.json'"),
+                                             ("areas", "'no extension'")])
+def test_unknown_extensions_are_refused(write_csv_text: Write, name: str, shown: str) -> None:
+    path = write_csv_text(name, AREAS_HEADER)
+    assert only_problem(path).message == f"cannot read {shown} files: give a .csv or .xlsx file"
+
+
+def test_missing_file_and_folder(tmp_path: Path) -> None:
+    assert only_problem(tmp_path / "nowhere.csv").message == "no such file"
+    assert only_problem(tmp_path).message == "this is a folder, not a file"
+
+
+# -- Excel ----------------------------------------------------------------------------------------
+
+POPULATION = [["area", "year", "age", "sex", "count"],
+              ["E10000001", 2025, 7, "female", 9412],
+              ["E10000001", 2025, 7, "male", 9600]]
+
+
+def test_excel_sheet(tmp_path: Path) -> None:
+    raw = read_table(write_workbook(tmp_path / "p.xlsx", {"population": POPULATION}))
+    assert raw.sheet == "population"
+    assert raw.columns == ("area", "year", "age", "sex", "count")
+    assert records(raw)[0] == {"area": "E10000001", "year": "2025", "age": "7", "sex": "female", "count": "9412",
+                               ROW: 2}
+
+
+def test_excel_header_not_on_row_1_keeps_the_sheets_row_numbers(tmp_path: Path) -> None:
+    rows = [*POPULATION[:2], [None] * 5, ["E10000001", 2025, 8, "female", -1]]
+    path = write_workbook(tmp_path / "p.xlsx", {"population": rows}, first_row=3)
+    raw = read_table(path)
+    assert raw.header_row == 3
+    assert raw.frame[ROW].to_list() == [4, 6]
+    _, problems = validate(raw, KINDS["population"])
+    assert problems == [Problem(str(path), 6, "count", "count -1 is negative; it must be 0 or more", "population")]
+
+
+def test_excel_sheet_chosen_by_name(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "book.xlsx", {"notes": [["read me"]], "my population": POPULATION})
+    raw = read_table(path, sheet="my population")
+    assert raw.sheet == "my population"
+    assert raw.frame.height == 2
+
+
+def test_excel_sheet_named_after_the_input_is_the_default(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "book.xlsx", {"notes": [["read me"]], "population": POPULATION})
+    assert read_table(path, default_sheet="population").sheet == "population"
+
+
+def test_excel_single_sheet_needs_no_name(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "book.xlsx", {"Sheet1": POPULATION})
+    assert read_table(path, default_sheet="population").sheet == "Sheet1"
+
+
+def test_excel_unknown_sheet_lists_the_sheets(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "book.xlsx", {"notes": [["x"]], "population": POPULATION})
+    assert only_problem(path, sheet="pop") == Problem(str(path), None, None,
+                                                      "no sheet named 'pop'; the sheets are 'notes', 'population'")
+
+
+def test_excel_several_sheets_without_a_name(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "book.xlsx", {"notes": [["x"]], "data": POPULATION})
+    assert only_problem(path, default_sheet="population").message == (
+        "the workbook has several sheets: name one with --sheet ('notes', 'data')")
+
+
+def test_excel_empty_sheet(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "book.xlsx", {"population": []})
+    assert only_problem(path) == Problem(str(path), None, None, "the file is empty", "population")
+
+
+def test_excel_problems_name_the_sheet(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "book.xlsx", {"population": [POPULATION[0], ["E10000001", 2025, 7, "f", 1]]})
+    _, problems = validate(read_table(path), KINDS["population"])
+    assert problems == [Problem(str(path), 2, "sex", "'f' is not one of: female, male", "population")]
+    assert str(problems[0]) == f"{path}, sheet 'population', row 2, column 'sex': 'f' is not one of: female, male"
+
+
+def test_excel_formula_is_read_as_its_saved_value(tmp_path: Path) -> None:
+    rows = [*POPULATION, ["E10000001", 2025, 8, "female", "=E2*2"]]
+    path = save_formula_values(write_workbook(tmp_path / "book.xlsx", {"population": rows}), {"E4": "18824"})
+    raw = read_table(path)
+    assert raw.frame["count"].to_list() == ["9412", "9600", "18824"]
+    frame, problems = validate(raw, KINDS["population"])
+    assert problems == []
+    assert frame["count"].to_list() == [9412.0, 9600.0, 18824.0]
+
+
+def test_excel_formula_with_a_fractional_value(tmp_path: Path) -> None:
+    rows = [["level", "label", "coverage"], ["tertiary", "Tertiary", "=1/3"]]
+    path = save_formula_values(write_workbook(tmp_path / "book.xlsx", {"levels": rows}),
+                               {"C2": "0.33333333333333331"})
+    frame, problems = validate(read_table(path), KINDS["levels"])
+    assert problems == []
+    assert frame["coverage"].to_list() == [1 / 3]
+
+
+def test_excel_formula_with_an_error_value(tmp_path: Path) -> None:
+    rows = [*POPULATION, ["E10000001", 2025, 8, "female", "=E2/0"]]
+    path = save_formula_values(write_workbook(tmp_path / "book.xlsx", {"population": rows}), {"E4": "#DIV/0!"})
+    _, problems = validate(read_table(path), KINDS["population"])
+    assert problems == [Problem(str(path), 4, "count", "'#DIV/0!' is not a number", "population")]
+
+
+def test_excel_formula_without_a_saved_value_is_not_read_as_a_value(tmp_path: Path) -> None:
+    # A program (not Excel) wrote the formula and nothing calculated it: there is no value to read.
+    rows = [*POPULATION, ["E10000001", 2025, 8, "female", "=E2*2"]]
+    path = write_workbook(tmp_path / "book.xlsx", {"population": rows})
+    problems = problems_of(path)
+    assert [(p.file, p.sheet, p.row, p.column) for p in problems] == [(str(path), "population", 4, "count")]
+    assert "=E2*2" in problems[0].message
+    assert "no saved value" in problems[0].message
+
+
+def test_excel_dates_booleans_and_numbers_as_text(tmp_path: Path) -> None:
+    rows = [["a", "b", "c", "d", "e", "f"],
+            [dt.date(2025, 1, 2), dt.datetime(2025, 1, 2, 3, 4), True, False, 2025.0, 0.16]]
+    raw = read_table(write_workbook(tmp_path / "book.xlsx", {"s": rows}))
+    assert records(raw) == [{"a": "2025-01-02", "b": "2025-01-02T03:04:00", "c": "yes", "d": "no", "e": "2025",
+                             "f": "0.16", ROW: 2}]
+
+
+def test_excel_date_where_a_year_is_wanted(tmp_path: Path) -> None:
+    rows = [POPULATION[0], ["E10000001", dt.date(2025, 1, 1), 7, "female", 1]]
+    path = write_workbook(tmp_path / "book.xlsx", {"population": rows})
+    _, problems = validate(read_table(path), KINDS["population"])
+    assert problems == [Problem(str(path), 2, "year", "'2025-01-01' is not a whole number", "population")]
+
+
+def test_excel_text_that_looks_like_a_number_stays_text(tmp_path: Path) -> None:
+    rows = [["level", "label", "coverage"], ["007", "Level 007", "16%"]]
+    frame, problems = validate(read_table(write_workbook(tmp_path / "b.xlsx", {"levels": rows})), KINDS["levels"])
+    assert problems == []
+    assert frame.row(0, named=True) == {ROW: 2, "level": "007", "label": "Level 007", "coverage": 0.16,
+                                        "source": ""}
+
+
+def test_not_a_workbook(write_csv_text: Write) -> None:
+    path = write_csv_text("book.xlsx", "code,name\n")
+    assert only_problem(path).message.startswith("not a readable Excel workbook")
