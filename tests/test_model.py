@@ -176,7 +176,7 @@ def test_warnings_for_missing_pieces() -> None:
 
 def test_warnings_for_an_area_missing_a_year_and_a_level_with_no_prevalence() -> None:
     inputs = tiny()
-    extra = inputs["population"].with_columns(pl.lit("T2").alias("area"), pl.lit(2026).alias("year"))
+    extra = inputs["population"].with_columns(pl.lit("T2").alias("area"), pl.lit(2026, pl.Int64).alias("year"))
     inputs["population"] = pl.concat([inputs["population"], extra])
     inputs["areas"] = pl.concat([inputs["areas"], inputs["areas"].with_columns(pl.lit("T2").alias("code"))])
     inputs["levels"] = pl.concat([inputs["levels"], inputs["levels"].with_columns(pl.lit("u").alias("level"))])
