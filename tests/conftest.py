@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -37,16 +38,22 @@ def _no_cyplan_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-@pytest.fixture
-def demo_workspace(tmp_path: Path) -> Path:
-    """A workspace folder holding the demo inputs, built as `cyplan demo` builds it."""
-    path = tmp_path / "workspace"
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo-template") / "workspace"
     ws = Workspace.create(path)
     try:
         import_inputs(ws, demo_sources())
     finally:
         ws.close()
     return path
+
+
+@pytest.fixture
+def demo_workspace(_demo_template: Path, tmp_path: Path) -> Path:
+    """A workspace folder holding the demo inputs, built as `cyplan demo` builds it (built once, by
+    Workspace.create and import_inputs, and copied for each test)."""
+    return Path(shutil.copytree(_demo_template, tmp_path / "workspace"))
 
 
 def write_text(path: Path, text: str | bytes) -> Path:

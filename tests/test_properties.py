@@ -25,7 +25,7 @@ from cyplan.store.workspace import Workspace
 from cyplan.transfer import Source, export_inputs, import_inputs, sources_in
 
 FAST = settings(max_examples=40, deadline=None)
-SLOW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+SLOW = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                         HealthCheck.data_too_large])
 
 # -- (a) parsers ----------------------------------------------------------------------------------
@@ -36,9 +36,9 @@ def parse(kind: str, column: str, texts: list[str]) -> tuple[pl.DataFrame, list[
     spec = KINDS[kind]
     n = len(texts)
     cells = {c.name: texts if c.name == column else [c.example] * n for c in spec.columns}
-    if spec.key != (column,):  # keep the rows' keys apart
-        cells[spec.key[0]] = [f"{spec.column(spec.key[0]).example}{i}" if spec.column(spec.key[0]).type == "text"
-                              else spec.column(spec.key[0]).example for i in range(n)]
+    key = spec.column(spec.key[0])
+    if key.name != column:  # keep the rows' keys apart
+        cells[key.name] = [f"E{i:08d}" if key.type == "code" else f"{key.example}{i}" for i in range(n)]
     frame = pl.DataFrame({**cells, ROW: list(range(2, n + 2))},
                          schema={**{c: pl.String for c in cells}, ROW: pl.Int64})
     return validate(RawTable("t.csv", None, tuple(cells), frame, 1), spec)
@@ -122,11 +122,15 @@ def test_enums_ignore_case_and_surrounding_spaces(data: st.DataObject) -> None:
     kinds = data.draw(st.lists(st.sampled_from(AREA_KINDS), min_size=1, max_size=4))
     texts = [data.draw(spelt(k)) for k in kinds]
     frame, problems = parse("areas", "kind", texts)
-    assert [p for p in problems if p.column == "kind"] == []
+    assert problems == []
     assert frame["kind"].to_list() == kinds
 
 
 # -- (b) the model --------------------------------------------------------------------------------
+
+# need.py computes n / total for every cell and keeps it only where total > n; with tiny prevalences
+# and relative risks the unused quotients overflow, which numpy reports (harmlessly) as a warning
+OVERFLOW = pytest.mark.filterwarnings("ignore:overflow encountered in divide:RuntimeWarning")
 
 
 @st.composite
@@ -134,8 +138,8 @@ def model_inputs(draw: st.DrawFn, rr_one: bool = False) -> dict[str, np.ndarray]
     """Small arrays for need and demand: groups together no larger than the population, and
     prevalences that sum to less than 1 across levels (as shares of one population do)."""
     n_area, n_year, n_age, n_level, n_group, n_role, n_step = (draw(st.integers(1, hi)) for hi in (2, 2, 3, 3, 2, 3, 4))
-    share = st.floats(0, 1)
-    population = draw(arrays(float, (n_area, n_year, n_age, 2), elements=st.floats(0, 1e6)))
+    share = st.floats(0, 1, allow_subnormal=False)
+    population = draw(arrays(float, (n_area, n_year, n_age, 2), elements=st.floats(0, 1e6, allow_subnormal=False)))
     weights = draw(arrays(float, (n_level, n_age, 2), elements=share))
     total = max(weights.sum(axis=0).max(), 1.0)
     prevalence = weights / total * draw(st.floats(0, 0.99))
@@ -143,16 +147,18 @@ def model_inputs(draw: st.DrawFn, rr_one: bool = False) -> dict[str, np.ndarray]
     fractions = fractions / np.maximum(fractions.sum(axis=2, keepdims=True), 1.0)
     group_size = np.moveaxis(population[..., None], -1, 2) * fractions
     relative_risk = (np.ones((n_group, n_level)) if rr_one
-                     else draw(arrays(float, (n_group, n_level), elements=st.floats(0, 20))))
-    roles = RoleTime(**{name: draw(arrays(float, n_role, elements=st.floats(lo, hi))) for name, lo, hi in (
-        ("hours_per_week", 1, 80), ("days_per_week", 1, 7), ("annual_leave", 0, 40), ("public_holidays", 0, 10),
-        ("sickness", 0, 30), ("training", 0, 10), ("direct_share", 0.05, 1), ("salary", 0, 2e5),
-        ("on_cost", 0, 1))})
+                     else draw(arrays(float, (n_group, n_level), elements=st.floats(0, 20, allow_subnormal=False))))
+    ranges = {"hours_per_week": (1, 80), "days_per_week": (1, 7), "annual_leave": (0, 40), "public_holidays": (0, 10),
+              "sickness": (0, 30), "training": (0, 10), "direct_share": (0.05, 1), "salary": (0, 2e5),
+              "on_cost": (0, 1)}
+    roles = RoleTime(**{name: draw(arrays(float, n_role, elements=st.floats(lo, hi, allow_subnormal=False)))
+                        for name, (lo, hi) in ranges.items()})
     mix = draw(arrays(float, (n_step, n_role), elements=share))
     return dict(population=population, prevalence=prevalence, group_size=group_size, relative_risk=relative_risk,
                 coverage=draw(arrays(float, n_level, elements=share)),
                 step_level=draw(arrays(np.int64, n_step, elements=st.integers(0, n_level - 1))),
-                step_hours=draw(arrays(float, n_step, elements=st.floats(0, 100))), mix=mix, roles=roles)
+                step_hours=draw(arrays(float, n_step, elements=st.floats(0, 100, allow_subnormal=False))),
+                mix=mix, roles=roles)
 
 
 def fte(m: dict[str, np.ndarray], k: float = 1.0) -> np.ndarray:
@@ -161,6 +167,7 @@ def fte(m: dict[str, np.ndarray], k: float = 1.0) -> np.ndarray:
     return demand(cases, m["coverage"], per_case, m["roles"]).fte
 
 
+@OVERFLOW
 @FAST
 @given(model_inputs(), st.floats(0.001, 1000) | st.integers(0, 1000))
 def test_fte_scales_linearly_with_population(m: dict[str, np.ndarray], k: float) -> None:
@@ -170,6 +177,7 @@ def test_fte_scales_linearly_with_population(m: dict[str, np.ndarray], k: float)
     np.testing.assert_allclose(fte(m, k), base * k, rtol=1e-9, atol=1e-9 * k * max(float(np.abs(base).max()), 1e-300))
 
 
+@OVERFLOW
 @FAST
 @given(model_inputs())
 def test_group_cases_never_exceed_the_group(m: dict[str, np.ndarray]) -> None:
@@ -184,6 +192,7 @@ def test_group_cases_never_exceed_the_group(m: dict[str, np.ndarray]) -> None:
     assert np.all(in_group >= -slack)
 
 
+@OVERFLOW
 @FAST
 @given(model_inputs(rr_one=True))
 def test_no_uplift_when_relative_risk_is_1(m: dict[str, np.ndarray]) -> None:
@@ -192,9 +201,11 @@ def test_no_uplift_when_relative_risk_is_1(m: dict[str, np.ndarray]) -> None:
     np.testing.assert_array_equal(result.cases, result.base)
 
 
+@OVERFLOW
 @FAST
 @given(model_inputs())
 def test_cases_are_never_negative(m: dict[str, np.ndarray]) -> None:
+    # for any relative risks from 0 up, given groups that together fit in the population (model_inputs)
     result = need(m["population"], m["prevalence"], m["group_size"], m["relative_risk"])
     assert np.all(result.cases >= -1e-9 * (m["population"].max() + 1))
     assert np.all(result.base >= 0)
@@ -228,11 +239,12 @@ def workspace_inputs(draw: st.DrawFn) -> dict[str, pl.DataFrame]:
     numbers = draw(st.lists(st.integers(0, 10**8 - 1), min_size=1, max_size=3, unique=True))
     codes = [draw(st.sampled_from("EKNSW")) + f"{n:08d}" for n in numbers]
     areas = [{"code": c, "name": draw(LABEL), "kind": draw(st.sampled_from(AREA_KINDS[:-1])),
-              "parent": "" if i == 0 else draw(st.sampled_from(["", codes[0]])), "source": draw(SOURCE)}
+              "parent": None if i == 0 else draw(st.sampled_from([None, codes[0].lower()])), "source": draw(SOURCE)}
              for i, c in enumerate(codes)]
     years = draw(st.sets(st.integers(1990, 2100), min_size=1, max_size=2))
     ages = draw(st.sets(st.integers(0, 25), min_size=1, max_size=3))
-    population = [{"area": a, "year": y, "age": age, "sex": s, "count": draw(COUNT), "source": draw(SOURCE)}
+    population = [{"area": draw(st.sampled_from([a, a.lower()])), "year": y, "age": age, "sex": s,
+                   "count": draw(COUNT), "source": draw(SOURCE)}
                   for a in codes for y in sorted(years) for age in sorted(ages) for s in SEXES]
     level_names = draw(st.lists(NAME, min_size=1, max_size=3, unique=True))
     levels = [{"level": lv, "label": draw(LABEL), "coverage": draw(SHARE), "source": draw(SOURCE)}
@@ -268,6 +280,12 @@ def workspace_inputs(draw: st.DrawFn) -> dict[str, pl.DataFrame]:
     return {kind: typed(kind, r) for kind, r in rows.items()}
 
 
+def as_imported(inputs: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """What the workspace holds after importing the inputs: codes in upper case, a blank code as null."""
+    return {kind: frame.with_columns(pl.col(c.name).str.to_uppercase() for c in KINDS[kind].columns if c.type == "code")
+            for kind, frame in inputs.items()}
+
+
 def typed(kind: str, rows: list[dict[str, object]]) -> pl.DataFrame:
     types = {"integer": pl.Int64, "number": pl.Float64, "share": pl.Float64}
     schema = {c.name: types.get(c.type, pl.String) for c in KINDS[kind].columns}
@@ -301,8 +319,9 @@ def round_trip(scratch: Path, inputs: dict[str, pl.DataFrame], suffix: str) -> N
         try:
             import_inputs(first, sources_in(given_files))
             imported = {k: first.read(k) for k in kinds}
+            expected = as_imported(inputs)
             for kind in kinds:
-                assert by_key(imported[kind], kind).equals(by_key(inputs[kind], kind)), kind
+                assert by_key(imported[kind], kind).equals(by_key(expected[kind], kind)), kind
             # workspace A → exported files → workspace B
             exported = here / ("out" if suffix == ".csv" else "out.xlsx")
             export_inputs(first, kinds, exported)
@@ -328,7 +347,7 @@ def test_import_export_import_csv(scratch: Path, inputs: dict[str, pl.DataFrame]
     round_trip(scratch, inputs, ".csv")
 
 
-@SLOW
+@settings(SLOW, max_examples=6)
 @given(workspace_inputs())
 def test_import_export_import_xlsx(scratch: Path, inputs: dict[str, pl.DataFrame]) -> None:
     round_trip(scratch, inputs, ".xlsx")

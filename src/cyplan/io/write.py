@@ -49,6 +49,10 @@ def write_xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> None:
             text = WriteOnlyCell(ws, value=value)
             text.data_type = "s"
             return text
+        if isinstance(value, float) and math.isfinite(value) and float(f"{value:.16g}") != value:
+            number = WriteOnlyCell(ws, value=repr(value))  # openpyxl writes 16 digits; this one needs 17
+            number.data_type = "n"
+            return number
         return value
 
     book = openpyxl.Workbook(write_only=True)
