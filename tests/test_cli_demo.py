@@ -118,3 +118,10 @@ def test_init_loads_the_specification_defaults(tmp_path: Path) -> None:
     assert [r["band"] for r in rows] == ["pre_post_birth", "early_years", "school_age", "post_16"]
     status = cyplan("status", "-w", "w", cwd=tmp_path)
     assert "groups" in status.stdout and "8" in status.stdout
+
+
+def test_an_unwritable_output_is_explained(demo: Path) -> None:
+    result = cyplan("demand", "-w", "exampleshire", "--format", "csv", "--out", "no/such/folder/d.csv", cwd=demo)
+    assert result.returncode == 1
+    assert "cannot write no/such/folder/d.csv: No such file or directory" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -298,12 +298,23 @@ def test_excel_formula_with_an_error_value(tmp_path: Path) -> None:
 
 def test_excel_formula_without_a_saved_value_is_not_read_as_a_value(tmp_path: Path) -> None:
     # A program (not Excel) wrote the formula and nothing calculated it: there is no value to read.
-    rows = [*POPULATION, ["E10000001", 2025, 8, "female", "=E2*2"]]
-    path = write_workbook(tmp_path / "book.xlsx", {"population": rows})
-    problems = problems_of(path)
-    assert [(p.file, p.sheet, p.row, p.column) for p in problems] == [(str(path), "population", 4, "count")]
-    assert "=E2*2" in problems[0].message
-    assert "no saved value" in problems[0].message
+    # It is reported with the file's other problems, and only where a value is required.
+    rows = [*POPULATION, ["E10000001", 2025, -8, "female", "=E2*2", "=A2"]]
+    path = write_workbook(tmp_path / "book.xlsx", {"population": [[*POPULATION[0], "source"],
+                                                                  *[[*r, ""] for r in POPULATION[1:]], rows[-1]]})
+    _, problems = validate(read_table(path), KINDS["population"])
+    assert [(p.file, p.sheet, p.row, p.column) for p in problems] == [
+        (str(path), "population", 4, "age"), (str(path), "population", 4, "count")]
+    assert "=E2*2" in problems[1].message
+    assert "no saved value" in problems[1].message
+
+
+def test_an_empty_formula_result_in_an_optional_column_is_fine(tmp_path: Path) -> None:
+    # Excel saves =IF(…, "", …) with an empty result; that is a blank, and 'source' may be blank
+    rows = [[*POPULATION[0], "source"], *[[*r, '=IF(1=1,"","x")'] for r in POPULATION[1:]]]
+    _, problems = validate(read_table(write_workbook(tmp_path / "book.xlsx", {"population": rows})),
+                           KINDS["population"])
+    assert problems == []
 
 
 def test_excel_dates_booleans_and_numbers_as_text(tmp_path: Path) -> None:

@@ -397,3 +397,43 @@ def test_several_problems_in_one_row_and_one_column(check: Check) -> None:
         (3, "age_from", "age_from 3 is after age_to 2"),
         (3, "central", "blank; a value is required"),
     ]
+
+
+# -- checks added after review ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kind", "text", "column", "message"), [
+    ("levels", "level,label,coverage\nt,T,-0.5\n", "coverage", "coverage -0.5 is negative; it must be 0 or more"),
+    ("role_mix", "level,step,role,share\nt,s,a,-25%\n", "share", "share -25% is negative; it must be 0 or more"),
+    ("roles", ROLES + ROLE.replace(",0.35\n", ",-0.1\n"), "on_cost_rate",
+     "on cost rate -0.1 is negative; it must be 0 or more"),
+])
+def test_a_share_is_never_negative(check: Check, kind: str, text: str, column: str, message: str) -> None:
+    _, problems = check(kind, text)
+    assert (2, column, message) in where(problems)
+
+
+def test_a_role_must_have_working_days_left(check: Check) -> None:
+    # 52 × 5 = 260 possible days; 200 + 8 + 40 + 12 = 260 leaves none
+    _, problems = check("roles", ROLES + "mh,MH,NHS,37.5,5,200,8,40,12,0.6,42000,0.35\n")
+    assert one(problems) == (2, "annual_leave_days", "leave, public holidays, sickness and training add up to 260 "
+                             "days, which leaves no working days of the 260 in a year (52 weeks × 5 days)")
+
+
+def test_control_characters_are_refused(check: Check) -> None:
+    _, problems = check("levels", "level,label,coverage\nt,Tier\x0bone,1\n")
+    assert one(problems) == (2, "label", "contains a control character (an invisible character such as a "
+                             "vertical tab): retype the cell")
+
+
+def test_the_default_sheet_is_found_in_any_case(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    sheet = book.create_sheet("Levels")
+    sheet.append(["level", "label", "coverage"])
+    sheet.append(["t", "T", 1])
+    book.save(tmp_path / "book.xlsx")
+    raw = read_table(tmp_path / "book.xlsx", default_sheet="levels")
+    assert raw.sheet == "Levels"

@@ -185,3 +185,10 @@ def test_warnings_for_an_area_missing_a_year_and_a_level_with_no_prevalence() ->
     assert "population for T2 in 2025 has 0 of 52 age and sex rows; the missing ones count as 0" in plan.warnings
     assert "level 'u' has no prevalence: it has no cases" in plan.warnings
     assert "level 'u' has no pathway steps: its cases add no workforce demand" in plan.warnings
+
+
+def test_warning_for_a_group_larger_than_its_population() -> None:
+    # ages 5–15 hold 11 × 200 = 2,200 people; a group of 3,000 cannot fit
+    plan = run(tiny(rr=2.0, group_count=3000))
+    assert ("group 'lac' in T1 has 3,000 children aged 5 to 15, more than the population of those ages in 2025 "
+            "(2,200): check the group size and the population") in plan.warnings

@@ -77,12 +77,21 @@ def _report(e: InputError, problems_file: Path | None = None) -> NoReturn:
     for p in e.problems[:SHOWN_PROBLEMS]:
         err.print(f"  {p}", highlight=False, markup=False)
     if problems_file is not None:
-        write_csv(pl.DataFrame([p.as_dict() for p in e.problems]), problems_file)
+        with _writing(problems_file):
+            write_csv(pl.DataFrame([p.as_dict() for p in e.problems]), problems_file)
         err.print(f"All {n} problems are listed in {problems_file}.", highlight=False, markup=False)
     elif n > SHOWN_PROBLEMS:
         err.print(f"  … and {n - SHOWN_PROBLEMS} more: add --problems FILE to save them all.", highlight=False,
                   markup=False)
     raise typer.Exit(2)
+
+
+@contextmanager
+def _writing(path: Path | None) -> Iterator[None]:
+    try:
+        yield
+    except OSError as e:
+        _fail(f"cannot write {path}: {e.strerror or e}")
 
 
 @contextmanager
@@ -204,17 +213,18 @@ def _emit(frame: pl.DataFrame, plan: Plan, fmt: Format, out_file: Path | None, t
     # results, not inputs: 6 decimal places is far finer than any of them is known, and spares
     # spreadsheet users floating-point noise such as 2884.0000000000005
     frame = frame.with_columns(pl.col(pl.Float64).round(RESULT_DECIMALS))
-    if fmt is Format.xlsx:
-        if out_file is None:
-            _fail("--format xlsx needs --out FILE.xlsx", 2)
-        write_xlsx({title.split(",")[0][:31]: frame}, out_file)
-    elif fmt is Format.csv:
-        write_csv(frame, out_file or sys.stdout)
-    elif fmt is Format.json:
-        write_json(frame, out_file or sys.stdout)
-    else:
+    if fmt is Format.table:
         _show(frame, plan, title)
         return
+    with _writing(out_file):
+        if fmt is Format.xlsx:
+            if out_file is None:
+                _fail("--format xlsx needs --out FILE.xlsx", 2)
+            write_xlsx({title.split(",")[0][:31]: frame}, out_file)
+        elif fmt is Format.csv:
+            write_csv(frame, out_file or sys.stdout)
+        else:
+            write_json(frame, out_file or sys.stdout)
     if out_file is not None:
         err.print(f"Wrote {frame.height:,} rows to {out_file}.", highlight=False, markup=False)
 
@@ -280,7 +290,7 @@ def export_(
         _fail(f"'{kind}' is not an input; the inputs are: {', '.join(KINDS)} (or 'all')", 2)
     with _workspace(workspace) as ws:
         try:
-            with err.status(f"Writing {file}…"):
+            with _writing(file), err.status(f"Writing {file}…"):
                 written = export_inputs(ws, list(KINDS) if kind == "all" else [kind], file)
         except InputError as e:
             _report(e)

@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -30,6 +30,7 @@ class RawTable:
     columns: tuple[str, ...]  # normalised header names, in file order
     frame: pl.DataFrame  # one text column per header column, plus ROW
     header_row: int
+    unsaved_formulas: dict[tuple[int, str], str] = field(default_factory=dict)  # (row, column) → formula
 
     def problem(self, row: int | None, column: str | None, message: str) -> Problem:
         return Problem(self.file, row, column, message, self.sheet)
@@ -48,8 +49,8 @@ def read_table(path: Path, sheet: str | None = None, default_sheet: str | None =
         raise InputError([Problem(label, None, None, "this is a folder, not a file")])
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        name, rows = _excel_rows(path, label, sheet, default_sheet)
-        return _table(label, name, rows)
+        name, rows, unsaved = _excel_rows(path, label, sheet, default_sheet)
+        return _table(label, name, rows, unsaved)
     if suffix in CSV_SUFFIXES:
         if sheet:
             raise InputError([Problem(label, None, None, "a sheet was named but a CSV file has no sheets")])
@@ -92,7 +93,7 @@ def _not_utf8(data: bytes, label: str) -> list[Problem]:
 
 
 def _excel_rows(path: Path, label: str, sheet: str | None,
-                default_sheet: str | None) -> tuple[str, list[tuple[int, list[str]]]]:
+                default_sheet: str | None) -> tuple[str, list[tuple[int, list[str]]], dict[tuple[int, int], str]]:
     import openpyxl  # only needed for workbooks
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -109,32 +110,25 @@ def _excel_rows(path: Path, label: str, sheet: str | None,
                 for i, values in enumerate(ws.iter_rows(values_only=True), start=1)]
     finally:
         book.close()
-    if any(c == "" for _, cells in rows for c in cells):
-        _refuse_unsaved_formulas(path, label, name, rows)
-    return name, rows
+    unsaved = _unsaved_formulas(path, name, rows) if any(c == "" for _, cells in rows for c in cells) else {}
+    return name, rows, unsaved
 
 
-def _refuse_unsaved_formulas(path: Path, label: str, sheet: str, rows: list[tuple[int, list[str]]]) -> None:
-    """A formula whose result was never saved (a file written by a program, not Excel) reads as blank:
-    say so, rather than call the cell blank."""
+def _unsaved_formulas(path: Path, sheet: str, rows: list[tuple[int, list[str]]]) -> dict[tuple[int, int], str]:
+    """(row, column index) → formula, for blank cells that hold a formula: a formula whose result was
+    never saved (a file written by a program, not by Excel) reads as blank."""
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
         ws = book[sheet]
         ws.reset_dimensions()
-        formulas = [(i, j, v) for i, values in enumerate(ws.iter_rows(values_only=True), start=1)
-                    for j, v in enumerate(values) if isinstance(v, str) and v.startswith("=")]
+        formulas = {(i, j): v for i, values in enumerate(ws.iter_rows(values_only=True), start=1)
+                    for j, v in enumerate(values) if isinstance(v, str) and v.startswith("=")}
     finally:
         book.close()
-    saved = {n: cells for n, cells in rows}
-    header = next((cells for _, cells in rows if any(c.strip() for c in cells)), [])
-    problems = [Problem(label, i, normalise_header(header[j]) if j < len(header) else None,
-                        f"the cell holds a formula ({f}) with no saved value: open the file in Excel so that it "
-                        "calculates, then save it", sheet)
-                for i, j, f in formulas if j < len(saved.get(i, [])) and saved[i][j] == ""]
-    if problems:
-        raise InputError(problems)
+    saved = dict(rows)
+    return {(i, j): f for (i, j), f in formulas.items() if j < len(saved.get(i, [])) and saved[i][j] == ""}
 
 
 def _choose_sheet(names: list[str], sheet: str | None, default_sheet: str | None, label: str) -> str:
@@ -143,8 +137,9 @@ def _choose_sheet(names: list[str], sheet: str | None, default_sheet: str | None
             return sheet
         raise InputError([Problem(label, None, None, f"no sheet named '{sheet}'; the sheets are "
                                   + ", ".join(f"'{n}'" for n in names))])
-    if default_sheet is not None and default_sheet in names:
-        return default_sheet
+    by_case = {n.lower(): n for n in names}
+    if default_sheet is not None and default_sheet.lower() in by_case:
+        return by_case[default_sheet.lower()]
     if len(names) == 1:
         return names[0]
     raise InputError([Problem(label, None, None, "the workbook has several sheets: name one with --sheet ("
@@ -165,7 +160,8 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _table(label: str, sheet: str | None, rows: list[tuple[int, list[str]]]) -> RawTable:
+def _table(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],
+           unsaved: dict[tuple[int, int], str] | None = None) -> RawTable:
     rows = [(n, cells) for n, cells in rows if any(c.strip() for c in cells)]
     if not rows:
         raise InputError([Problem(label, None, None, "the file is empty", sheet)])
@@ -195,4 +191,5 @@ def _table(label: str, sheet: str | None, rows: list[tuple[int, list[str]]]) -> 
     }
     data[ROW] = [n for n, _ in body]
     frame = pl.DataFrame(data, schema={**{c: pl.String for c in columns}, ROW: pl.Int64})
-    return RawTable(label, sheet, tuple(columns), frame, header_row)
+    formulas = {(i, columns[j]): f for (i, j), f in (unsaved or {}).items() if j < width and i > header_row}
+    return RawTable(label, sheet, tuple(columns), frame, header_row, formulas)

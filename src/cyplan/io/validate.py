@@ -13,11 +13,13 @@ import polars as pl
 
 from cyplan.io.problems import Problem
 from cyplan.io.read import ROW, RawTable
+from cyplan.model.demand import WEEKS_PER_YEAR
 from cyplan.schema import AGES, SEXES, Column, InputKind
 
 GSS_CODE = r"^[EKNSW]\d{8}$"
 CUSTOM_CODE = r"^[A-Za-z0-9_\-]{1,20}$"
 THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # not tab, line feed or carriage return
 SUM_TOLERANCE = 1e-6
 
 # For estimate columns the message names the quantity: "central prevalence 1.4 is above 1".
@@ -79,14 +81,26 @@ def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Serie
     problems: list[Problem] = []
     if col.type != "text" or not col.blank_ok:
         if not col.blank_ok:
-            problems += _rows(raw, frame.filter(pl.col("blank")), col.name, lambda r: "blank; a value is required")
+            problems += _rows(raw, frame.filter(pl.col("blank")), col.name, lambda r: _blank(raw, col, r[ROW]))
         bad = frame.filter(~pl.col("blank") & pl.col("value").is_null())
         problems += _rows(raw, bad, col.name, lambda r: _not_a(col, r["text"]))
     if col.type in ("integer", "number", "share"):
         problems += _range_problems(raw, kind, col, frame)
+    else:
+        control = frame.filter(pl.col("text").str.contains(CONTROL))
+        problems += _rows(raw, control, col.name, lambda r: "contains a control character (an invisible "
+                          "character such as a vertical tab): retype the cell")
     value = pl.select(pl.when(blank).then(pl.lit("" if col.type == "text" else None))
                       .otherwise(value)).to_series().cast(POLARS_TYPE[col.type])
     return value.alias(col.name), problems
+
+
+def _blank(raw: RawTable, col: Column, row: int) -> str:
+    formula = raw.unsaved_formulas.get((row, col.name))
+    if formula:
+        return (f"the cell holds a formula ({formula}) with no saved value: open the file in Excel so that it "
+                "calculates, then save it")
+    return "blank; a value is required"
 
 
 def _convert(text: pl.Series, col: Column) -> pl.Series:
@@ -128,16 +142,17 @@ def _range_problems(raw: RawTable, kind: InputKind, col: Column, frame: pl.DataF
         else col.name.replace("_", " ")
     v = pl.col("value")
     problems: list[Problem] = []
-    if col.minimum is not None:
+    minimum = 0 if col.minimum is None and col.type == "share" else col.minimum
+    if minimum is not None:
         if col.above_minimum:
-            problems += _rows(raw, frame.filter(v <= col.minimum), col.name,
-                              lambda r: f"{name} {r['text']} must be more than {_num(col.minimum)}")
-        elif col.minimum == 0:
+            problems += _rows(raw, frame.filter(v <= minimum), col.name,
+                              lambda r: f"{name} {r['text']} must be more than {_num(minimum)}")
+        elif minimum == 0:
             problems += _rows(raw, frame.filter(v < 0), col.name,
                               lambda r: f"{name} {r['text']} is negative; it must be 0 or more")
         else:
-            problems += _rows(raw, frame.filter(v < col.minimum), col.name,
-                              lambda r: f"{name} {r['text']} is below {_num(col.minimum)}")
+            problems += _rows(raw, frame.filter(v < minimum), col.name,
+                              lambda r: f"{name} {r['text']} is below {_num(minimum)}")
     if col.maximum is not None:
         hint = " (a share is from 0 to 1: write 16% or 0.16)" if col.type == "share" else ""
         problems += _rows(raw, frame.filter(v > col.maximum), col.name,
@@ -261,7 +276,19 @@ def _check_role_mix(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
                  f"to {r['total']:.2f}, not 1")
 
 
+def _check_roles(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+    days_off = pl.col("annual_leave_days") + pl.col("public_holiday_days") + pl.col("sickness_days") \
+        + pl.col("training_days")
+    possible = WEEKS_PER_YEAR * pl.col("working_days_per_week")
+    short = frame.with_columns(days_off.alias("off"), possible.alias("possible")).filter(
+        pl.col("off") >= pl.col("possible"))
+    return _rows(raw, short, "annual_leave_days", lambda r: f"leave, public holidays, sickness and training add up "
+                 f"to {_fmt(r['off'])} days, which leaves no working days of the {_fmt(r['possible'])} in a year "
+                 f"({WEEKS_PER_YEAR} weeks × {_fmt(r['working_days_per_week'])} days)")
+
+
 KIND_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Problem]]] = {
+    "roles": _check_roles,
     "areas": _check_areas,
     "age_bands": _check_age_bands,
     "prevalence": _check_prevalence,

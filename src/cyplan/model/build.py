@@ -72,7 +72,7 @@ def build(frames: dict[str, pl.DataFrame], estimate: Estimate = "central") -> Ar
     )
     population = _population(frames["population"], dims, warnings)
     prevalence = _prevalence(frames["prevalence"], dims, estimate)
-    group_size = _group_size(frames["group_sizes"], dims, population)
+    group_size = _group_size(frames["group_sizes"], dims, population, warnings)
     relative_risk = np.ones((len(dims.groups), len(dims.levels)))
     if frames["group_risks"].height:
         rr = frames["group_risks"]
@@ -130,7 +130,7 @@ def _prevalence(frame: pl.DataFrame, dims: Dims, estimate: Estimate) -> np.ndarr
     return prev
 
 
-def _group_size(frame: pl.DataFrame, dims: Dims, population: np.ndarray) -> np.ndarray:
+def _group_size(frame: pl.DataFrame, dims: Dims, population: np.ndarray, warnings: list[str]) -> np.ndarray:
     """Spread each group's count over its ages and both sexes in proportion to each year's population."""
     out = np.zeros((len(dims.areas), len(dims.years), len(dims.groups), len(AGES), len(SEXES)))
     if not frame.height:
@@ -145,7 +145,14 @@ def _group_size(frame: pl.DataFrame, dims: Dims, population: np.ndarray) -> np.n
                                                                         * len(SEXES))
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(total > 0, weight / total, even)  # no population in range: spread evenly
-    np.add.at(out, (area, slice(None), group), frame["count"].to_numpy()[:, None, None, None] * share)
+    count = frame["count"].to_numpy()
+    too_big = count[:, None] > total[:, :, 0, 0]  # [row, year]
+    for r, y in zip(*np.nonzero(too_big), strict=True):
+        row = frame.row(int(r), named=True)
+        warnings.append(f"group '{row['group']}' in {row['area']} has {row['count']:,.0f} children aged "
+                        f"{row['age_from']} to {row['age_to']}, more than the population of those ages in "
+                        f"{dims.years[y]} ({total[r, y, 0, 0]:,.0f}): check the group size and the population")
+    np.add.at(out, (area, slice(None), group), count[:, None, None, None] * share)
     return out
 
 

@@ -38,7 +38,7 @@ def group_uplift(group_size: np.ndarray, prevalence: np.ndarray, relative_risk: 
     rr = relative_risk.T[None, None, None, None]  # [1, 1, 1, 1, level, g]
     in_group = n * p * rr
     total = in_group.sum(axis=-2, keepdims=True)  # over levels
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         scale = np.where(total > n, n / total, 1.0)
     return in_group * scale - n * p
 
