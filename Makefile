@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/cyplan demo
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 bench: $(STAMP)

@@ -256,6 +256,14 @@ def demand(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: Year
     _emit(frame, plan, fmt, out_file, f"Workforce demand, by {' and '.join(breakdown)}")
 
 
+def _kind(given: str) -> str:
+    """An input's name, or 'all'."""
+    kind = given.strip().lower()
+    if kind != "all" and kind not in KINDS:
+        _fail(f"'{given}' is not an input; the inputs are: {', '.join(KINDS)} (or 'all')", 2)
+    return kind
+
+
 @app.command("import")
 def import_(
     kind: Annotated[str, typer.Argument(help="Which input: " + ", ".join(KINDS) + "; or 'all' for a folder or "
@@ -267,9 +275,7 @@ def import_(
     problems: Annotated[Path | None, typer.Option("--problems", help="Save every problem found to this CSV.")] = None,
 ) -> None:
     """Import an input from CSV or Excel. Nothing is changed unless the whole file is valid."""
-    kind = kind.strip().lower()
-    if kind != "all" and kind not in KINDS:
-        _fail(f"'{kind}' is not an input; the inputs are: {', '.join(KINDS)} (or 'all')", 2)
+    kind = _kind(kind)
     with _workspace(workspace) as ws:
         try:
             sources = sources_in(file) if kind == "all" else [Source(kind, file, sheet)]
@@ -285,9 +291,7 @@ def export_(
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Export an input (or all of them) to CSV or Excel, in the shape 'cyplan import' reads back."""
-    kind = kind.strip().lower()
-    if kind != "all" and kind not in KINDS:
-        _fail(f"'{kind}' is not an input; the inputs are: {', '.join(KINDS)} (or 'all')", 2)
+    kind = _kind(kind)
     with _workspace(workspace) as ws:
         try:
             with _writing(file), err.status(f"Writing {file}…"):
