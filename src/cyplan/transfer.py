@@ -74,6 +74,7 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
     frames: dict[str, pl.DataFrame] = {}
     origins: dict[str, Origin] = {}
     log: list[ImportRecord] = []
+    unread: set[str] = set()  # kinds whose file could not be read at all
     for src in sources:
         if progress:
             progress(f"reading {src.path.name}" + (f" [{src.sheet}]" if src.sheet else ""))
@@ -83,27 +84,29 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
             continue
         if src.kind in frames:
             problems.append(Problem(str(src.path), None, None, f"{src.kind} is given twice in one import"))
+            unread.add(src.kind)
             continue
         try:
             raw = read_table(src.path, src.sheet, default_sheet=src.kind)
         except InputError as e:
             problems += e.problems
+            unread.add(src.kind)
             continue
         frame, found = validate(raw, KINDS[src.kind])
         problems += found
         frames[src.kind] = frame
         origins[src.kind] = Origin(raw.file, raw.sheet)
         log.append(ImportRecord(src.kind, str(src.path), raw.sheet, _sha256(src.path), frame.height, mode))
-    if problems:
-        raise InputError(problems)
     if progress:
         progress("checking references")
+    # references are checked even when a file has other problems, so that every problem is reported at
+    # once: cells that did not parse are empty here and skipped
     current = ws.read_all()
     state = {k: v for k, v in current.items()}
     for kind, frame in frames.items():
         state[kind] = _merge(current[kind], frame, KINDS[kind].key) if mode == "merge" else frame
-    problems = check_references(state, origins)
-    if mode == "merge":  # the rows kept and the rows merged in must fit together (overlaps, role mix sums)
+    problems += check_references(state, origins, skip=unread)
+    if mode == "merge" and not problems:  # the rows kept and merged in must fit together (overlaps, sums)
         problems += [p for kind in frames for p in _merged_problems(kind, state[kind], origins[kind])]
     if problems:
         raise InputError(problems)

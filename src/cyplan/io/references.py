@@ -19,17 +19,19 @@ class Origin:
     sheet: str | None
 
 
-def check_references(state: dict[str, pl.DataFrame], origins: dict[str, Origin]) -> list[Problem]:
+def check_references(state: dict[str, pl.DataFrame], origins: dict[str, Origin],
+                     skip: set[str] | None = None) -> list[Problem]:
     """Problems with references in `state`, for kinds in `origins` (the ones being imported).
 
-    A broken reference is reported on the row that makes it when that row is being imported; when
-    only the target is being imported (it drops a row still in use), it is reported on the target's
-    file, with how many rows in the workspace still use it.
+    Kinds in `skip` are left out. A broken reference is reported on the row that makes it when that
+    row is being imported; when only the target is being imported (it drops a row still in use), it
+    is reported on the target's file, with how many rows in the workspace still use it.
     """
     problems: list[Problem] = []
+    skip = skip or set()  # kinds whose file could not be read: their references would only mislead
     for name, kind in KINDS.items():
         for ref in kind.references:
-            if name in origins or ref.target in origins:
+            if (name in origins or ref.target in origins) and not {name, ref.target} & skip:
                 problems += _check(name, ref, state, origins)
     return problems
 
