@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from cyplan.store.tables import metadata
-from cyplan.store.workspace import CONFIG_FILE, DB_FILE, URL_ENV, Workspace, WorkspaceError
+from cyplan.store.workspace import CONFIG_FILE, DB_FILE, URL_ENV, Workspace, WorkspaceError, _heads
 
 
 def test_migrations_make_exactly_the_tables_the_code_expects(tmp_path: Path) -> None:
@@ -18,7 +18,7 @@ def test_migrations_make_exactly_the_tables_the_code_expects(tmp_path: Path) -> 
     with ws.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
-    assert ws.revision() == "0001"
+    assert ws.revisions() == _heads()
 
 
 def test_create_then_open(tmp_path: Path) -> None:

@@ -48,8 +48,8 @@ def _alembic_config() -> Config:
     return cfg
 
 
-def _head() -> str | None:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+def _heads() -> set[str]:
+    return set(ScriptDirectory.from_config(_alembic_config()).get_heads())
 
 
 def _sqlite_url(path: Path) -> str:
@@ -93,7 +93,7 @@ class Workspace:
                                      "or 'cyplan demo' for the demo area")
             url = _sqlite_url(path)
         ws = cls(path, url)
-        if ws.revision() != _head():
+        if ws.revisions() != _heads():
             ws.migrate()
         return ws
 
@@ -101,11 +101,11 @@ class Workspace:
         cfg = _alembic_config()
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")  # each part of cyplan may add its own branch of migrations
 
-    def revision(self) -> str | None:
+    def revisions(self) -> set[str]:
         with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            return set(MigrationContext.configure(conn).get_current_heads())
 
     def info(self) -> dict[str, str]:
         with self.engine.connect() as conn:

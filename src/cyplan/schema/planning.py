@@ -1,106 +1,16 @@
-"""The input kinds: their columns, types, keys and references.
+"""The planning inputs (need and workforce demand): areas, population, levels, prevalence,
+vulnerable groups, pathways, role mix and roles."""
 
-This is the one definition of every input. The readers validate against it, the store makes its
-tables from it, the writers export in its column order and the data-formats page is checked
-against it. Nothing else lists an input's columns.
-"""
-
-from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Literal
-
-ColumnType = Literal["text", "integer", "number", "share", "enum", "code"]
-
-AGES = tuple(range(26))  # single years of age 0–25: the model's age dimension
-SEXES = ("female", "male")
-AREA_KINDS = ("council", "ICB", "place", "region", "custom")
-ESTIMATES = ("low", "central", "high")
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: ColumnType
-    description: str
-    example: str
-    required: bool = True  # must the column be in the file?
-    blank_ok: bool = False  # may a cell be blank?
-    allowed: tuple[str, ...] = ()
-    minimum: float | None = None
-    maximum: float | None = None
-    above_minimum: bool = False  # strictly greater than minimum
-    default: str | None = None  # the value of a blank cell, or of an absent optional column
-
-
-@dataclass(frozen=True)
-class Reference:
-    """Columns of one kind that must name a row of another kind, by that kind's key."""
-
-    columns: tuple[str, ...]
-    target: str
-    target_columns: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class InputKind:
-    name: str
-    title: str
-    description: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]
-    references: tuple[Reference, ...] = ()
-    estimates: bool = False  # has low / central / high columns, low <= central <= high
-    age_range: bool = False  # has age_from / age_to columns, age_from <= age_to
-    order: tuple[str, ...] = ()  # how rows are listed and exported (default: by key)
-
-    @property
-    def order_by(self) -> tuple[str, ...]:
-        return self.order or self.key
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
-
-    def column(self, name: str) -> Column:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise KeyError(name)
-
-
-def _source() -> Column:
-    return Column(
-        "source",
-        "text",
-        "Where the figure comes from: a publication, a local dataset or 'local assumption'.",
-        "Segal et al. 2018 (seed 000)",
-        required=False,
-        blank_ok=True,
-        default="",
-    )
-
-
-def _estimates(unit: str, example: tuple[str, str, str], maximum: float | None = None) -> tuple[Column, ...]:
-    kind: ColumnType = "share" if unit == "share" else "number"
-    what = "a share from 0 to 1 (16% or 0.16)" if kind == "share" else unit
-    return (
-        Column("low", kind, f"Low estimate, {what}; blank means the central value.", example[0],
-               required=False, blank_ok=True, minimum=0, maximum=maximum),
-        Column("central", kind, f"Central estimate, {what}.", example[1], minimum=0, maximum=maximum),
-        Column("high", kind, f"High estimate, {what}; blank means the central value.", example[2],
-               required=False, blank_ok=True, minimum=0, maximum=maximum),
-    )
-
-
-def _age_range(example: tuple[str, str]) -> tuple[Column, ...]:
-    return (
-        Column("age_from", "integer", "First single year of age in the range (0–25).", example[0],
-               minimum=0, maximum=25),
-        Column("age_to", "integer", "Last single year of age in the range (0–25), inclusive.", example[1],
-               minimum=0, maximum=25),
-    )
-
+from cyplan.schema.columns import (
+    AREA_KINDS,
+    SEXES,
+    Column,
+    InputKind,
+    Reference,
+    age_range_columns,
+    estimate_columns,
+    source_column,
+)
 
 AREAS = InputKind(
     "areas",
@@ -113,7 +23,7 @@ AREAS = InputKind(
         Column("kind", "enum", "What sort of area it is.", "council", allowed=AREA_KINDS),
         Column("parent", "code", "Code of the area this one sits within, if any.", "", required=False,
                blank_ok=True, default=""),
-        _source(),
+        source_column(),
     ),
     key=("code",),
     references=(Reference(("parent",), "areas", ("code",)),),
@@ -130,7 +40,7 @@ POPULATION = InputKind(
         Column("age", "integer", "Single year of age, 0 to 25.", "7", minimum=0, maximum=25),
         Column("sex", "enum", "female or male.", "female", allowed=SEXES),
         Column("count", "number", "Number of people (projections may be fractional).", "9412", minimum=0),
-        _source(),
+        source_column(),
     ),
     key=("area", "year", "age", "sex"),
     references=(Reference(("area",), "areas", ("code",)),),
@@ -143,8 +53,8 @@ AGE_BANDS = InputKind(
     (
         Column("band", "text", "Short name of the band.", "school_age"),
         Column("label", "text", "How the band is shown.", "School age (5 to 15)"),
-        *_age_range(("5", "15")),
-        _source(),
+        *age_range_columns(("5", "15")),
+        source_column(),
     ),
     key=("band",),
     age_range=True,
@@ -160,7 +70,7 @@ LEVELS = InputKind(
         Column("label", "text", "How the level is shown.", "Tertiary-level need"),
         Column("coverage", "share", "Share of cases at this level that services are to reach "
                "(1 for a purely needs-based plan).", "1", maximum=1),
-        _source(),
+        source_column(),
     ),
     key=("level",),
 )
@@ -171,10 +81,10 @@ PREVALENCE = InputKind(
     "Share of the population at each level of need, by age range and sex.",
     (
         Column("level", "text", "Level of need, as in the levels input.", "tertiary"),
-        *_age_range(("12", "17")),
+        *age_range_columns(("12", "17")),
         Column("sex", "enum", "female, male, or all for both.", "all", allowed=(*SEXES, "all")),
-        *_estimates("share", ("0.14", "0.16", "0.18"), maximum=1),
-        _source(),
+        *estimate_columns("share", ("0.14", "0.16", "0.18"), maximum=1),
+        source_column(),
     ),
     key=("level", "age_from", "age_to", "sex"),
     references=(Reference(("level",), "levels", ("level",)),),
@@ -189,7 +99,7 @@ GROUPS = InputKind(
     (
         Column("group", "text", "Short name of the group.", "looked_after"),
         Column("label", "text", "How the group is shown.", "Looked after children"),
-        _source(),
+        source_column(),
     ),
     key=("group",),
 )
@@ -201,9 +111,9 @@ GROUP_SIZES = InputKind(
     (
         Column("area", "code", "Area code, as in the areas input.", "E10999999"),
         Column("group", "text", "Group, as in the groups input.", "looked_after"),
-        *_age_range(("0", "17")),
+        *age_range_columns(("0", "17")),
         Column("count", "number", "Number of children and young people in the group.", "1120", minimum=0),
-        _source(),
+        source_column(),
     ),
     key=("area", "group", "age_from", "age_to"),
     references=(Reference(("area",), "areas", ("code",)), Reference(("group",), "groups", ("group",))),
@@ -217,8 +127,8 @@ GROUP_RISKS = InputKind(
     (
         Column("group", "text", "Group, as in the groups input.", "looked_after"),
         Column("level", "text", "Level of need, as in the levels input.", "tertiary"),
-        *_estimates("relative risk (1 means no extra risk)", ("3", "4", "5")),
-        _source(),
+        *estimate_columns("relative risk (1 means no extra risk)", ("3", "4", "5")),
+        source_column(),
     ),
     key=("group", "level"),
     references=(Reference(("group",), "groups", ("group",)), Reference(("level",), "levels", ("level",))),
@@ -233,8 +143,8 @@ PATHWAY_STEPS = InputKind(
         Column("level", "text", "Level of need, as in the levels input.", "tertiary"),
         Column("step", "text", "Name of the step.", "core clinical management"),
         Column("order", "integer", "Position of the step in the pathway (1, 2, 3, …).", "2", minimum=1),
-        *_estimates("hours per case per year", ("20", "27", "34")),
-        _source(),
+        *estimate_columns("hours per case per year", ("20", "27", "34")),
+        source_column(),
     ),
     key=("level", "step"),
     references=(Reference(("level",), "levels", ("level",)),),
@@ -251,7 +161,7 @@ ROLE_MIX = InputKind(
         Column("step", "text", "Step, as in the pathway steps.", "core clinical management"),
         Column("role", "text", "Role, as in the roles input.", "mh_practitioner"),
         Column("share", "share", "Share of the step's hours this role delivers.", "0.6", maximum=1),
-        _source(),
+        source_column(),
     ),
     key=("level", "step", "role"),
     references=(
@@ -283,13 +193,10 @@ ROLES = InputKind(
         Column("salary", "number", "Annual salary of one FTE, in pounds.", "47810", minimum=0),
         Column("on_cost_rate", "share", "Employer on-costs as a share of salary (pension, National "
                "Insurance), e.g. 0.3 or 30%.", "0.3", maximum=1),
-        _source(),
+        source_column(),
     ),
     key=("role",),
 )
 
-KINDS: dict[str, InputKind] = {
-    k.name: k
-    for k in (AREAS, POPULATION, AGE_BANDS, LEVELS, PREVALENCE, GROUPS, GROUP_SIZES, GROUP_RISKS,
-              PATHWAY_STEPS, ROLE_MIX, ROLES)
-}
+PLANNING_KINDS = (AREAS, POPULATION, AGE_BANDS, LEVELS, PREVALENCE, GROUPS, GROUP_SIZES, GROUP_RISKS,
+                  PATHWAY_STEPS, ROLE_MIX, ROLES)

@@ -1,0 +1,178 @@
+"""What every `cyplan` command shares: the consoles, common options, how errors are reported, and
+showing or writing a results table (table, CSV, JSON or Excel)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from cyplan.io.problems import InputError
+from cyplan.io.write import write_csv, write_json, write_xlsx
+from cyplan.store.workspace import Workspace, WorkspaceError
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)  # never hard-wrap: messages are grepped and logged
+SHOWN_PROBLEMS = 200
+RESULT_DECIMALS = 6  # far finer than any result is known; spares users float noise like 2884.0000000000005
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
+WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", envvar="CYPLAN_WORKSPACE",
+                                            help="The workspace folder (default: this folder).")]
+AreaOpt = Annotated[list[str] | None, typer.Option("--area", help="Area code; repeat for several (default: all).")]
+YearOpt = Annotated[list[int] | None, typer.Option("--year", help="Year; repeat for several (default: all).")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv, json or xlsx.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of the screen.")]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Say what is wrong and stop: code 2 for bad input or options, 1 for anything else."""
+    err.print(Text.assemble(("Error: ", "bold red"), message), highlight=False)
+    raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    err.print(Text.assemble(("Warning: ", "yellow"), message), highlight=False)
+
+
+def say(message: str) -> None:
+    """A plain message on stderr (results go to stdout)."""
+    err.print(message, highlight=False, markup=False)
+
+
+def report(e: InputError, problems_file: Path | None = None) -> NoReturn:
+    """List every problem, say nothing was changed, and exit with code 2."""
+    n = len(e.problems)
+    err.print(Text(f"{n} problem{'s' if n != 1 else ''} found; nothing was changed.", style="bold red"))
+    for p in e.problems[:SHOWN_PROBLEMS]:
+        say(f"  {p}")
+    if problems_file is not None:
+        with writing(problems_file):
+            write_csv(pl.DataFrame([p.as_dict() for p in e.problems]), problems_file)
+        say(f"All {n} problems are listed in {problems_file}.")
+    elif n > SHOWN_PROBLEMS:
+        say(f"  … and {n - SHOWN_PROBLEMS} more: add --problems FILE to save them all.")
+    raise typer.Exit(2)
+
+
+@contextmanager
+def writing(path: Path | None) -> Iterator[None]:
+    """Turn a file that cannot be written into a message, not a traceback."""
+    try:
+        yield
+    except OSError as e:
+        fail(f"cannot write {path}: {e.strerror or e}")
+
+
+@contextmanager
+def open_workspace(path: Path) -> Iterator[Workspace]:
+    try:
+        ws = Workspace.open(path)
+    except WorkspaceError as e:
+        fail(str(e))
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+def progress() -> Progress:
+    """A progress bar on stderr, shown only in a terminal."""
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                    console=err, transient=True, disable=not err.is_terminal)
+
+
+# -- results tables ----------------------------------------------------------------------------------
+
+NUMBER_FORMATS = {"population": "{:,.0f}", "cases": "{:,.0f}", "group_uplift": "{:,.0f}", "per_1000": "{:,.1f}",
+                  "hours": "{:,.0f}", "fte": "{:,.1f}", "cost": "£{:,.0f}"}
+HEADINGS = {"area": "Area", "year": "Year", "age_band": "Age band", "level": "Level", "sex": "Sex", "role": "Role",
+            "population": "Population", "cases": "Cases", "group_uplift": "of which group uplift",
+            "per_1000": "per 1,000", "hours": "Direct hours", "fte": "FTE", "cost": "Cost a year"}
+Labels = Mapping[str, Mapping[str, str]]  # column → code → label shown on screen
+
+
+def emit(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str, labels: Labels | None = None,
+         formats: Mapping[str, str] | None = None, headings: Mapping[str, str] | None = None,
+         totals: bool = True) -> None:
+    """Show a results table on screen, or write it as CSV, JSON or Excel (to --out or stdout).
+
+    On screen, codes in `labels` columns are shown as labels, numbers with `formats`, and a table for a
+    single area and year names them in its title and ends in a total row. Files keep codes and full
+    precision (to RESULT_DECIMALS).
+    """
+    frame = frame.with_columns(pl.col(pl.Float64).round(RESULT_DECIMALS))
+    if fmt is Format.table:
+        show(frame, title, labels or {}, {**NUMBER_FORMATS, **(formats or {})}, {**HEADINGS, **(headings or {})},
+             totals)
+        return
+    with writing(out_file):
+        if fmt is Format.xlsx:
+            if out_file is None:
+                fail("--format xlsx needs --out FILE.xlsx", 2)
+            write_xlsx({title.split(",")[0][:31]: frame}, out_file)
+        elif fmt is Format.csv:
+            write_csv(frame, out_file or sys.stdout)
+        else:
+            write_json(frame, out_file or sys.stdout)
+    if out_file is not None:
+        say(f"Wrote {frame.height:,} rows to {out_file}.")
+
+
+def show(frame: pl.DataFrame, title: str, labels: Labels, formats: Mapping[str, str],
+         headings: Mapping[str, str], totals: bool = True) -> None:
+    single = frame.height > 0 and {"area", "year"} <= set(frame.columns) \
+        and frame.select("area", "year").unique().height == 1
+    if single:  # one area and year: say them once, in the title
+        area, year = frame["area"][0], frame["year"][0]
+        title = f"{title} — {labels.get('area', {}).get(area, area)}, {year}"
+        frame = frame.drop("area", "year")
+    table = Table(title=title, title_justify="left")
+    numeric = [c for c in frame.columns if c in formats]
+    for c in frame.columns:
+        table.add_column(headings.get(c, c), justify="right" if c in numeric else "left")
+    for row in frame.iter_rows(named=True):
+        table.add_row(*(Text(_cell(c, v, labels, formats)) for c, v in row.items()))
+    if totals and single and frame.height > 1:
+        table.add_section()
+        table.add_row(*_totals(frame, numeric, formats), style="bold")
+    out.print(table)
+
+
+def _totals(frame: pl.DataFrame, numeric: list[str], formats: Mapping[str, str]) -> list[str]:
+    sums = {c: frame[c].sum() for c in numeric if c not in ("population", "per_1000")}
+    if "population" in frame.columns:  # the same people stand on each level's row: count them once
+        keys = [c for c in frame.columns if c not in numeric and c != "level"]
+        sums["population"] = frame.unique(subset=keys, keep="first")["population"].sum() \
+            if keys else frame["population"][0]
+        if "per_1000" in frame.columns:
+            sums["per_1000"] = sums["cases"] / sums["population"] * 1000
+    cells = ["Total" if i == 0 else "" for i, c in enumerate(frame.columns) if c not in numeric]
+    return cells + [formats[c].format(sums[c]) if c in sums and sums[c] is not None else "" for c in numeric]
+
+
+def _cell(column: str, value: object, labels: Labels, formats: Mapping[str, str]) -> str:
+    if value is None:
+        return "—"
+    if column in formats:
+        return formats[column].format(value)
+    if column in labels:
+        return labels[column].get(str(value), str(value))
+    return str(value)
