@@ -228,7 +228,7 @@ def test_method_cap_example_matches_the_code() -> None:
     from cyplan.model.need import group_uplift
 
     size = np.ones((1, 1, 1, 1, 1))  # [area, year, group, age, sex]
-    prevalence = np.full((2, 1, 1), 0.10)  # [level, age, sex]
+    prevalence = np.full((1, 2, 1, 1), 0.10)  # [year, level, age, sex]
     risk = np.full((1, 2), 6.0)  # [group, level]
     uplift = group_uplift(size, prevalence, risk)[0, 0, 0, 0, :, 0]
     assert uplift == pytest.approx([0.4, 0.4])

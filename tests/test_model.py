@@ -26,8 +26,8 @@ def test_base_cases_are_population_times_prevalence() -> None:
     pop = np.zeros((1, 1, 26, 2))
     pop[0, 0, 10, 0] = 1000
     prev = np.full((1, 26, 2), 0.1)
-    assert base_cases(pop, prev)[0, 0, 10, 0, 0] == pytest.approx(100)
-    assert base_cases(pop, prev).sum() == pytest.approx(100)
+    assert base_cases(pop, prev[None])[0, 0, 10, 0, 0] == pytest.approx(100)
+    assert base_cases(pop, prev[None]).sum() == pytest.approx(100)
 
 
 def test_uplift_is_n_p_rr_minus_one() -> None:
@@ -35,7 +35,7 @@ def test_uplift_is_n_p_rr_minus_one() -> None:
     n = np.zeros((1, 1, 1, 26, 2))
     n[0, 0, 0, 10, 0] = 100
     prev = np.full((1, 26, 2), 0.1)
-    up = group_uplift(n, prev, np.array([[4.0]]))
+    up = group_uplift(n, prev[None], np.array([[4.0]]))
     assert up[0, 0, 10, 0, 0, 0] == pytest.approx(30)
     assert up.sum() == pytest.approx(30)
 
@@ -44,7 +44,7 @@ def test_uplift_is_capped_at_the_group_size() -> None:
     # 30% × 4 = 120 cases in a group of 100: capped at 100, so the uplift is 100 − 30 = 70
     n = np.zeros((1, 1, 1, 26, 2))
     n[0, 0, 0, 10, 0] = 100
-    up = group_uplift(n, np.full((1, 26, 2), 0.3), np.array([[4.0]]))
+    up = group_uplift(n, np.full((1, 1, 26, 2), 0.3), np.array([[4.0]]))
     assert up[0, 0, 10, 0, 0, 0] == pytest.approx(70)
 
 
@@ -53,7 +53,7 @@ def test_cap_scales_levels_in_proportion() -> None:
     n = np.zeros((1, 1, 1, 26, 2))
     n[0, 0, 0, 5, 1] = 100
     prev = np.stack([np.full((26, 2), 0.1), np.full((26, 2), 0.2)])
-    up = group_uplift(n, prev, np.array([[4.0, 4.0]]))
+    up = group_uplift(n, prev[None], np.array([[4.0, 4.0]]))
     assert up[0, 0, 5, 1, :, 0] == pytest.approx([100 / 3 - 10, 200 / 3 - 20])
 
 

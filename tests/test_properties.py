@@ -128,7 +128,7 @@ def test_enums_ignore_case_and_surrounding_spaces(data: st.DataObject) -> None:
 
 # -- (b) the model --------------------------------------------------------------------------------
 
-# need.py computes n / total for every cell and keeps it only where total > n; with tiny prevalences
+# need.py computes 1 / total for every cell and keeps it only where total > 1; with tiny prevalences
 # and relative risks the unused quotients overflow, which numpy reports (harmlessly) as a warning
 OVERFLOW = pytest.mark.filterwarnings("ignore:overflow encountered in divide:RuntimeWarning")
 
@@ -142,7 +142,8 @@ def model_inputs(draw: st.DrawFn, rr_one: bool = False) -> dict[str, np.ndarray]
     population = draw(arrays(float, (n_area, n_year, n_age, 2), elements=st.floats(0, 1e6, allow_subnormal=False)))
     weights = draw(arrays(float, (n_level, n_age, 2), elements=share))
     total = max(weights.sum(axis=0).max(), 1.0)
-    prevalence = weights / total * draw(st.floats(0, 0.99))
+    # [year, level, age, sex]: each year its own share of the same weights (as a trend would make them)
+    prevalence = weights[None] / total * draw(arrays(float, (n_year, 1, 1, 1), elements=st.floats(0, 0.99)))
     fractions = draw(arrays(float, (n_area, n_year, n_group, n_age, 2), elements=share))
     fractions = fractions / np.maximum(fractions.sum(axis=2, keepdims=True), 1.0)
     group_size = np.moveaxis(population[..., None], -1, 2) * fractions
@@ -163,7 +164,7 @@ def model_inputs(draw: st.DrawFn, rr_one: bool = False) -> dict[str, np.ndarray]
 
 def fte(m: dict[str, np.ndarray], k: float = 1.0) -> np.ndarray:
     cases = need(m["population"] * k, m["prevalence"], m["group_size"] * k, m["relative_risk"]).cases
-    per_case = hours_per_case(m["step_level"], m["step_hours"], m["mix"], m["prevalence"].shape[0])
+    per_case = hours_per_case(m["step_level"], m["step_hours"], m["mix"], m["prevalence"].shape[1])
     return demand(cases, m["coverage"], per_case, m["roles"]).fte
 
 
@@ -183,7 +184,7 @@ def test_fte_scales_linearly_with_population(m: dict[str, np.ndarray], k: float)
 def test_group_cases_never_exceed_the_group(m: dict[str, np.ndarray]) -> None:
     result = need(m["population"], m["prevalence"], m["group_size"], m["relative_risk"])
     n = np.moveaxis(m["group_size"], 2, -1)[..., None, :]  # [area, year, age, sex, 1, group]
-    p = np.moveaxis(m["prevalence"], 0, -1)[None, None, ..., None]
+    p = np.moveaxis(m["prevalence"], 1, -1)[None, ..., None]  # [1, year, age, sex, level, 1]
     in_group = n * p + result.uplift  # cases in the group at each level
     slack = 1e-9 * (n + 1e-300)
     assert np.all(result.uplift <= n + slack)

@@ -145,7 +145,7 @@ def show(frame: pl.DataFrame, title: str, labels: Labels, formats: Mapping[str, 
         title = f"{title} — {labels.get('area', {}).get(area, area)}, {year}"
         frame = frame.drop("area", "year")
     table = Table(title=title, title_justify="left")
-    numeric = [c for c in frame.columns if c in formats]
+    numeric = [c for c in frame.columns if c in formats or frame.schema[c].is_numeric()]
     for c in frame.columns:
         table.add_column(headings.get(c, c), justify="right" if c in numeric else "left")
     for row in frame.iter_rows(named=True):
@@ -171,7 +171,7 @@ def _totals(frame: pl.DataFrame, numeric: list[str], formats: Mapping[str, str])
 def _cell(column: str, value: object, labels: Labels, formats: Mapping[str, str]) -> str:
     if value is None:
         return "—"
-    if column in formats:
+    if column in formats and not isinstance(value, str):  # text is already formatted, e.g. with its interval
         return formats[column].format(value)
     if column in labels:
         return labels[column].get(str(value), str(value))

@@ -140,6 +140,8 @@ def _sha256(path: Path) -> str:
 def export_inputs(ws: Workspace, kinds: list[str], path: Path) -> list[Path]:
     """Write the kinds to `path`: one CSV or a workbook for one kind; a folder or a workbook for several."""
     frames = {k: ws.read(k) for k in kinds}
+    if len(kinds) > 1:  # an input with no rows has nothing to carry (one asked for alone is a blank template)
+        frames = {k: f for k, f in frames.items() if f.height}
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         write_xlsx(frames, path)

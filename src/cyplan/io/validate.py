@@ -23,7 +23,8 @@ CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # not tab, line feed or carriage 
 SUM_TOLERANCE = 1e-6
 
 # For estimate columns the message names the quantity: "central prevalence 1.4 is above 1".
-QUANTITY = {"prevalence": "prevalence", "group_risks": "relative risk", "pathway_steps": "hours per case"}
+QUANTITY = {"prevalence": "prevalence", "group_risks": "relative risk", "pathway_steps": "hours per case",
+            "prevalence_trends": "trend"}
 
 POLARS_TYPE = {"text": pl.String, "code": pl.String, "enum": pl.String, "integer": pl.Int64,
                "number": pl.Float64, "share": pl.Float64}
@@ -296,3 +297,7 @@ KIND_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Problem]]] = {
     "pathway_steps": _check_pathway_steps,
     "role_mix": _check_role_mix,
 }
+
+from cyplan.io.validate_services import SERVICE_CHECKS  # noqa: E402 (needs nothing above; kept with its hook)
+
+KIND_CHECKS.update(SERVICE_CHECKS)

@@ -8,7 +8,8 @@ import numpy as np
 import polars as pl
 
 from cyplan.model.demand import RoleTime
-from cyplan.schema import AGES, SEXES
+from cyplan.model.need import trended
+from cyplan.schema import AGES, KINDS, SEXES
 
 Estimate = str  # "low" | "central" | "high"
 
@@ -30,7 +31,7 @@ class Dims:
 class Arrays:
     dims: Dims
     population: np.ndarray  # [area, year, age, sex]
-    prevalence: np.ndarray  # [level, age, sex]
+    prevalence: np.ndarray  # [year, level, age, sex], with its trend
     group_size: np.ndarray  # [area, year, group, age, sex]
     relative_risk: np.ndarray  # [group, level]
     coverage: np.ndarray  # [level]
@@ -45,15 +46,22 @@ def _index(labels: tuple[object, ...]) -> dict[object, int]:
     return {label: i for i, label in enumerate(labels)}
 
 
-def _codes(frame: pl.DataFrame, column: str, labels: tuple[object, ...]) -> np.ndarray:
+def codes(frame: pl.DataFrame, column: str, labels: tuple[object, ...]) -> np.ndarray:
     return frame[column].replace_strict(_index(labels), return_dtype=pl.Int64).to_numpy()
 
 
-def _by_age(frame: pl.DataFrame) -> pl.DataFrame:
+def by_age(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.int_ranges("age_from", pl.col("age_to") + 1).alias("age")).explode("age")
 
 
+def empty(kind: str) -> pl.DataFrame:
+    """An input with no rows, typed as the schema says."""
+    types = {"integer": pl.Int64, "number": pl.Float64, "share": pl.Float64}
+    return pl.DataFrame(schema={c.name: types.get(c.type, pl.String) for c in KINDS[kind].columns})
+
+
 def build(frames: dict[str, pl.DataFrame], estimate: Estimate = "central") -> Arrays:
+    frames = {k: frames.get(k, empty(k)) for k in KINDS}  # an input not given is an input with no rows
     warnings: list[str] = []
     bands_frame = frames["age_bands"].sort("age_from")
     steps_frame = frames["pathway_steps"].sort(["level", "order"])
@@ -71,20 +79,22 @@ def build(frames: dict[str, pl.DataFrame], estimate: Estimate = "central") -> Ar
                              ("age_bands", "band"))},
     )
     population = _population(frames["population"], dims, warnings)
-    prevalence = _prevalence(frames["prevalence"], dims, estimate)
+    prevalence = trended(prevalence_cells(frames["prevalence"], dims, frames["prevalence"][estimate]),
+                         trend(frames["prevalence_trends"], dims, estimate), years_from_start(dims))
     group_size = _group_size(frames["group_sizes"], dims, population, warnings)
     relative_risk = np.ones((len(dims.groups), len(dims.levels)))
     if frames["group_risks"].height:
         rr = frames["group_risks"]
-        relative_risk[_codes(rr, "group", dims.groups), _codes(rr, "level", dims.levels)] = rr[estimate].to_numpy()
+        relative_risk[codes(rr, "group", dims.groups), codes(rr, "level", dims.levels)] = rr[estimate].to_numpy()
     mix = np.zeros((len(dims.steps), len(dims.roles)))
     if frames["role_mix"].height:
         steps = pl.DataFrame({"level": [lv for lv, _ in dims.steps], "step": [st for _, st in dims.steps],
                               "i": np.arange(len(dims.steps))}, schema_overrides={"i": pl.Int64})
         rm = frames["role_mix"].join(steps, on=["level", "step"], how="inner")
-        mix[rm["i"].to_numpy(), _codes(rm, "role", dims.roles)] = rm["share"].to_numpy()
-    step_level = _codes(steps_frame, "level", dims.levels) if steps_frame.height else np.zeros(0, np.int64)
-    warnings += _pathway_warnings(dims, step_level, mix, prevalence)
+        mix[rm["i"].to_numpy(), codes(rm, "role", dims.roles)] = rm["share"].to_numpy()
+    step_level = codes(steps_frame, "level", dims.levels) if steps_frame.height else np.zeros(0, np.int64)
+    warnings += _pathway_warnings(dims, step_level, mix, prevalence_cells(frames["prevalence"], dims,
+                                                                           frames["prevalence"]["central"]))
     return Arrays(
         dims=dims, population=population, prevalence=prevalence, group_size=group_size,
         relative_risk=relative_risk, coverage=frames["levels"]["coverage"].to_numpy().astype(float),
@@ -103,8 +113,8 @@ def _band_of_age(bands: pl.DataFrame) -> np.ndarray:
 def _population(frame: pl.DataFrame, dims: Dims, warnings: list[str]) -> np.ndarray:
     pop = np.zeros((len(dims.areas), len(dims.years), len(AGES), len(SEXES)))
     if frame.height:
-        pop[_codes(frame, "area", dims.areas), _codes(frame, "year", dims.years), frame["age"].to_numpy(),
-            _codes(frame, "sex", SEXES)] = frame["count"].to_numpy()
+        pop[codes(frame, "area", dims.areas), codes(frame, "year", dims.years), frame["age"].to_numpy(),
+            codes(frame, "sex", SEXES)] = frame["count"].to_numpy()
     cells = len(AGES) * len(SEXES)
     rows = (frame.group_by(["area", "year"]).len().join(
         pl.DataFrame({"area": dims.areas}).join(pl.DataFrame({"year": dims.years}, schema={"year": pl.Int64}),
@@ -119,15 +129,38 @@ def _population(frame: pl.DataFrame, dims: Dims, warnings: list[str]) -> np.ndar
     return pop
 
 
-def _prevalence(frame: pl.DataFrame, dims: Dims, estimate: Estimate) -> np.ndarray:
-    prev = np.zeros((len(dims.levels), len(AGES), len(SEXES)))
-    if not frame.height:
-        return prev
-    each = _by_age(frame.with_columns(pl.when(pl.col("sex") == "all").then(pl.lit(list(SEXES)))
-                                      .otherwise(pl.concat_list("sex")).alias("sex")).explode("sex"))
-    prev[_codes(each, "level", dims.levels), each["age"].to_numpy(), _codes(each, "sex", SEXES)] = \
-        each[estimate].to_numpy()
-    return prev
+def prevalence_rows(frame: pl.DataFrame, dims: Dims) -> np.ndarray:
+    """[level, age, sex] → the prevalence row that covers the cell, or −1 where none does (no need there)."""
+    rows = np.full((len(dims.levels), len(AGES), len(SEXES)), -1, dtype=np.int64)
+    if frame.height:
+        each = by_age(frame.with_row_index("row").with_columns(
+            pl.when(pl.col("sex") == "all").then(pl.lit(list(SEXES))).otherwise(pl.concat_list("sex"))
+            .alias("sex")).explode("sex"))
+        rows[codes(each, "level", dims.levels), each["age"].to_numpy(), codes(each, "sex", SEXES)] = \
+            each["row"].to_numpy()
+    return rows
+
+
+def prevalence_cells(frame: pl.DataFrame, dims: Dims, values: pl.Series | np.ndarray) -> np.ndarray:
+    """Row values (e.g. one estimate, or [draw, row]) placed on their cells: [..., level, age, sex]."""
+    rows = prevalence_rows(frame, dims)
+    values = np.asarray(values, dtype=float)
+    padded = np.concatenate([values, np.zeros((*values.shape[:-1], 1))], axis=-1)  # row −1 reads 0
+    return padded[..., rows]
+
+
+def trend(frame: pl.DataFrame, dims: Dims, estimate: Estimate | None = None,
+          values: np.ndarray | None = None) -> np.ndarray:
+    """Yearly relative change in prevalence per level (0 where none is given): [..., level]."""
+    vals = frame[estimate].to_numpy().astype(float) if values is None else values
+    out = np.zeros((*vals.shape[:-1], len(dims.levels)))
+    if frame.height:
+        out[..., codes(frame, "level", dims.levels)] = vals
+    return out
+
+
+def years_from_start(dims: Dims) -> np.ndarray:
+    return np.array(dims.years, dtype=float) - (dims.years[0] if dims.years else 0)
 
 
 def _group_size(frame: pl.DataFrame, dims: Dims, population: np.ndarray, warnings: list[str]) -> np.ndarray:
@@ -135,8 +168,8 @@ def _group_size(frame: pl.DataFrame, dims: Dims, population: np.ndarray, warning
     out = np.zeros((len(dims.areas), len(dims.years), len(dims.groups), len(AGES), len(SEXES)))
     if not frame.height:
         return out
-    area = _codes(frame, "area", dims.areas)
-    group = _codes(frame, "group", dims.groups)
+    area = codes(frame, "area", dims.areas)
+    group = codes(frame, "group", dims.groups)
     ages = np.arange(len(AGES))
     in_range = (ages >= frame["age_from"].to_numpy()[:, None]) & (ages <= frame["age_to"].to_numpy()[:, None])
     weight = population[area] * in_range[:, None, :, None]  # [row, year, age, sex]

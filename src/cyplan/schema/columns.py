@@ -48,6 +48,13 @@ class InputKind:
     estimates: bool = False  # has low / central / high columns, low <= central <= high
     age_range: bool = False  # has age_from / age_to columns, age_from <= age_to
     order: tuple[str, ...] = ()  # how rows are listed and exported (default: by key)
+    ranges: tuple[tuple[str, str, str], ...] = ()  # (value, low, high) columns besides low/central/high
+
+    def range_of(self, column: str) -> tuple[str, str] | None:
+        """The (low, high) columns that go with a value column, if it has them."""
+        if self.estimates and column == "central":
+            return ("low", "high")
+        return next(((lo, hi) for value, lo, hi in self.ranges if value == column), None)
 
     @property
     def order_by(self) -> tuple[str, ...]:
@@ -76,15 +83,16 @@ def source_column() -> Column:
     )
 
 
-def estimate_columns(unit: str, example: tuple[str, str, str], maximum: float | None = None) -> tuple[Column, ...]:
+def estimate_columns(unit: str, example: tuple[str, str, str], maximum: float | None = None,
+                     minimum: float | None = 0) -> tuple[Column, ...]:
     kind: ColumnType = "share" if unit == "share" else "number"
     what = "a share from 0 to 1 (16% or 0.16)" if kind == "share" else unit
     return (
         Column("low", kind, f"Low estimate, {what}; blank means the central value.", example[0],
-               required=False, blank_ok=True, minimum=0, maximum=maximum),
-        Column("central", kind, f"Central estimate, {what}.", example[1], minimum=0, maximum=maximum),
+               required=False, blank_ok=True, minimum=minimum, maximum=maximum),
+        Column("central", kind, f"Central estimate, {what}.", example[1], minimum=minimum, maximum=maximum),
         Column("high", kind, f"High estimate, {what}; blank means the central value.", example[2],
-               required=False, blank_ok=True, minimum=0, maximum=maximum),
+               required=False, blank_ok=True, minimum=minimum, maximum=maximum),
     )
 
 

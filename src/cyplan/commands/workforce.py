@@ -1,0 +1,183 @@
+"""`cyplan supply`, `cyplan gap` and `cyplan scenario …`: the workforce we have and will have, the gap,
+and the scenarios that close it — each result a median with its 90% interval."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from cyplan.model.gap import gap_table, supply_table
+from cyplan.model.scenarios import BASELINE, ScenarioError, apply, names
+from cyplan.model.simulate import Simulation, simulate
+from cyplan.terminal import AreaOpt, Format, FormatOpt, OutOpt, WorkspaceOpt, YearOpt, emit, fail, open_workspace, warn
+
+
+class GapBy(StrEnum):
+    role = "role"
+    sector = "sector"
+
+
+class Dist(StrEnum):
+    triangular = "triangular"
+    pert = "pert"
+
+
+DrawsOpt = Annotated[int, typer.Option("--draws", min=0, max=100_000,
+                                       help="Monte Carlo draws (0: central values only).")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same numbers.")]
+DistOpt = Annotated[Dist, typer.Option("--distribution", help="triangular or pert, between low and high.")]
+GapByOpt = Annotated[list[GapBy] | None, typer.Option("--by", help="role or sector (default: role); repeat to "
+                                                      "combine.")]
+DRAWS, SEED = 1000, 1
+
+HEADINGS = {"demand_fte": "Demand FTE", "supply_fte": "Supply FTE", "gap_fte": "Gap FTE", "share_met": "Need met",
+            "cost_to_close": "Cost to close", "joiners_needed": "Extra joiners a year", "sector": "Sector",
+            "scenario": "Scenario"}
+MEASURE_FORMATS = {"demand_fte": "{:,.1f}", "supply_fte": "{:,.1f}", "gap_fte": "{:,.1f}", "share_met": "{:.0%}",
+                   "cost_to_close": "£{:,.0f}", "joiners_needed": "{:,.1f}"}
+
+scenario_app = typer.Typer(help="Named sets of changes to the inputs, run beside the baseline.", no_args_is_help=True)
+
+
+def _simulation(workspace: Path, scenario: str, draws: int, seed: int, dist: Dist) -> tuple[Simulation, dict]:
+    with open_workspace(workspace) as ws:
+        frames = ws.read_all()
+    if frames["workforce"].is_empty():
+        fail("the workspace has no workforce census yet: import it with 'cyplan import workforce FILE'")
+    try:
+        frames = apply(frames, frames["scenarios"], scenario)
+    except ScenarioError as e:
+        fail(str(e), 2)
+    sim = simulate(frames, draws, seed, dist.value)
+    for w in sim.warnings:
+        warn(w)
+    return sim, frames
+
+
+def _check(sim: Simulation, areas: Sequence[str] | None, years: Sequence[int] | None) -> None:
+    unknown = [a for a in areas or [] if a not in sim.dims.areas]
+    if unknown:
+        fail(f"unknown area {', '.join(unknown)}; the areas are {', '.join(sim.dims.areas)}", 2)
+    missing = [y for y in years or [] if y not in sim.dims.years]
+    if missing:
+        fail(f"no population for year {', '.join(map(str, missing))}; the years are {sim.dims.years[0]} to "
+             f"{sim.dims.years[-1]}", 2)
+
+
+def _labels(frames: dict[str, pl.DataFrame]) -> dict[str, dict[str, str]]:
+    return {"area": dict(zip(frames["areas"]["code"], frames["areas"]["name"], strict=True)),
+            "role": dict(zip(frames["roles"]["role"], frames["roles"]["label"], strict=True))}
+
+
+def _with_intervals(frame: pl.DataFrame) -> pl.DataFrame:
+    """For the screen: each measure as 'median (5th–95th percentile)'."""
+    out = frame
+    for m in [c for c in frame.columns if c in MEASURE_FORMATS and f"{c}_p5" in frame.columns]:
+        f = "£{:,.1f}m" if m == "cost_to_close" else MEASURE_FORMATS[m]
+        scale = 1e-6 if m == "cost_to_close" else 1.0
+        out = out.with_columns(pl.struct(m, f"{m}_p5", f"{m}_p95").map_elements(
+            lambda r, m=m, f=f, k=scale: f"{f.format(r[m] * k)} ({f.format(r[m + '_p5'] * k)}–"
+                                          f"{f.format(r[m + '_p95'] * k)})",
+            return_dtype=pl.String).alias(m)).drop(f"{m}_p5", f"{m}_p95")
+    return out
+
+
+def _emit(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str, frames: dict) -> None:
+    if fmt is Format.table:
+        frame = _with_intervals(frame)
+        title += " — median (90% interval)"
+    emit(frame, fmt, out_file, title, labels=_labels(frames), formats=MEASURE_FORMATS, headings=HEADINGS,
+         totals=False)
+
+
+def supply(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None, by: GapByOpt = None,
+           scenario: Annotated[str, typer.Option("--scenario", help="Run under a named scenario.")] = BASELINE,
+           draws: DrawsOpt = DRAWS, seed: SeedOpt = SEED, distribution: DistOpt = Dist.triangular,
+           fmt: FormatOpt = Format.table, out_file: OutOpt = None) -> None:
+    """The workforce for this population, year by year: the census projected by stock and flow."""
+    sim, frames = _simulation(workspace, scenario, draws, seed, distribution)
+    _check(sim, area, year)
+    breakdown = [b.value for b in by] if by else ["role"]
+    _emit(supply_table(sim, breakdown, area, year), fmt, out_file, "Workforce supply", frames)
+
+
+def gap(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None, by: GapByOpt = None,
+        scenario: Annotated[str, typer.Option("--scenario", help="Run under a named scenario.")] = BASELINE,
+        target_year: Annotated[int | None, typer.Option("--target-year", help="Also show the extra joiners a "
+                                                        "year that close each role's gap by this year.")] = None,
+        draws: DrawsOpt = DRAWS, seed: SeedOpt = SEED, distribution: DistOpt = Dist.triangular,
+        fmt: FormatOpt = Format.table, out_file: OutOpt = None) -> None:
+    """Demand, supply, gap, share of need met and cost to close, by role and year."""
+    sim, frames = _simulation(workspace, scenario, draws, seed, distribution)
+    _check(sim, area, year)
+    breakdown = [b.value for b in by] if by else ["role"]
+    frame = gap_table(sim, breakdown, area, year)
+    if target_year is not None:
+        _check(sim, None, [target_year])
+        if breakdown != ["role"]:
+            fail("--target-year goes with the gap by role", 2)
+        extra = pl.DataFrame({"area": [a for a in sim.dims.areas for _ in sim.dims.roles],
+                              "role": [r for _ in sim.dims.areas for r in sim.dims.roles],
+                              "joiners_needed": sim.joiners_to_close(target_year).ravel()})
+        frame = frame.join(extra, on=["area", "role"], how="left", maintain_order="left")
+    title = "Workforce gap" + (f" under '{scenario}'" if scenario != BASELINE else "")
+    _emit(frame, fmt, out_file, title, frames)
+
+
+@scenario_app.command("list")
+def scenario_list(workspace: WorkspaceOpt = Path("."), fmt: FormatOpt = Format.table,
+                  out_file: OutOpt = None) -> None:
+    """The scenarios in the workspace and the changes each makes."""
+    with open_workspace(workspace) as ws:
+        scenarios = ws.read("scenarios")
+    emit(scenarios.select("scenario", "description", "input", "column", "where", "operation", "value", "to_role"),
+         fmt, out_file, "Scenarios", totals=False)
+
+
+@scenario_app.command("run")
+def scenario_run(name: Annotated[str, typer.Argument(help="The scenario to run.")],
+                 workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None,
+                 by: GapByOpt = None, draws: DrawsOpt = DRAWS, seed: SeedOpt = SEED,
+                 distribution: DistOpt = Dist.triangular, fmt: FormatOpt = Format.table,
+                 out_file: OutOpt = None) -> None:
+    """The gap by role and year under one scenario."""
+    gap(workspace, area, year, by, name, None, draws, seed, distribution, fmt, out_file)
+
+
+@scenario_app.command("compare")
+def scenario_compare(names_: Annotated[list[str] | None, typer.Argument(metavar="NAMES", help="Scenarios to "
+                                                                        "compare (default: all).")] = None,
+                     workspace: WorkspaceOpt = Path("."), area: AreaOpt = None,
+                     year: Annotated[int | None, typer.Option("--year", help="The year compared (default: the "
+                                                               "last).")] = None,
+                     by: Annotated[bool, typer.Option("--by-role", help="Compare role by role.")] = False,
+                     draws: DrawsOpt = DRAWS, seed: SeedOpt = SEED, distribution: DistOpt = Dist.triangular,
+                     fmt: FormatOpt = Format.table, out_file: OutOpt = None) -> None:
+    """Scenarios side by side with the baseline, in one year: demand, supply, gap, need met, cost to close.
+
+    Every scenario runs on the same random numbers (the same seed), so differences between them are the
+    scenarios' doing, not chance."""
+    with open_workspace(workspace) as ws:
+        frames = ws.read_all()
+    chosen = names_ or names(frames["scenarios"])
+    if not chosen:
+        fail("the workspace has no scenarios yet: import them with 'cyplan import scenarios FILE'", 2)
+    rows = []
+    for name in [BASELINE, *[n for n in chosen if n != BASELINE]]:
+        sim, _ = _simulation(workspace, name, draws, seed, distribution)
+        target = year if year is not None else sim.dims.years[-1]
+        _check(sim, area, [target])
+        table = gap_table(sim, ["role"] if by else [], area, [target])
+        rows.append(table.with_columns(pl.lit(name).alias("scenario")))
+    frame = pl.concat(rows).select("scenario", pl.exclude("scenario"))
+    if len(frame["area"].unique()) == 1:
+        frame = frame.drop("area")
+    _emit(frame, fmt, out_file, f"Scenarios compared, {target}", frames)
+
+
+

@@ -1,0 +1,117 @@
+"""Scenarios: named sets of changes applied to the inputs before the model runs.
+
+A change names an input, a numeric column, the rows it applies to ('column=value' pairs, all of which must
+match) and an operation: set, add or multiply the value; or move a share of a pathway step's hours from one
+role to another (role mix). A change touches only the cells it names, and a change that matches no row or
+leaves a value outside what the input allows is an error, not a silent no-op.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from cyplan.schema import KINDS, Column
+
+BASELINE = "baseline"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be applied; the message names the scenario and the change."""
+
+
+def names(scenarios: pl.DataFrame) -> list[str]:
+    return list(dict.fromkeys(scenarios["scenario"].to_list()))
+
+
+def apply(frames: dict[str, pl.DataFrame], scenarios: pl.DataFrame, name: str) -> dict[str, pl.DataFrame]:
+    if name == BASELINE:
+        return frames
+    changes = scenarios.filter(pl.col("scenario") == name)
+    if changes.is_empty():
+        raise ScenarioError(f"no scenario named '{name}'; the scenarios are: "
+                            + (", ".join(names(scenarios)) or "none yet (import some with 'cyplan import scenarios')"))
+    out = dict(frames)
+    for change in changes.iter_rows(named=True):
+        out[change["input"]] = _apply_one(out, change)
+    return out
+
+
+def parse_where(text: str) -> dict[str, str]:
+    pairs = [p.strip() for p in (text or "").split(";") if p.strip()]
+    out = {}
+    for pair in pairs:
+        column, sep, value = pair.partition("=")
+        if not sep:
+            raise ValueError(f"'{pair}' is not 'column=value'")
+        out[column.strip()] = value.strip()
+    return out
+
+
+def _apply_one(frames: dict[str, pl.DataFrame], change: dict[str, object]) -> pl.DataFrame:
+    label = f"scenario '{change['scenario']}', change to {change['input']}.{change['column']}"
+    kind = KINDS.get(str(change["input"]))
+    if kind is None or kind.name == "scenarios":
+        raise ScenarioError(f"{label}: '{change['input']}' is not an input that can be changed")
+    column = str(change["column"])
+    if column not in kind.column_names or kind.column(column).type not in ("number", "share", "integer"):
+        numeric = [c.name for c in kind.columns if c.type in ("number", "share", "integer")]
+        raise ScenarioError(f"{label}: '{column}' is not a numeric column of {kind.name} ({', '.join(numeric)})")
+    try:
+        where = parse_where(str(change["where"] or ""))
+    except ValueError as e:
+        raise ScenarioError(f"{label}: {e}") from None
+    unknown = [c for c in where if c not in kind.column_names]
+    if unknown:
+        raise ScenarioError(f"{label}: {kind.name} has no column {', '.join(unknown)}")
+    frame = frames[kind.name]
+    match = pl.all_horizontal([pl.col(c).cast(pl.String) == v for c, v in where.items()] or [pl.lit(True)])
+    if frame.filter(match).is_empty():
+        raise ScenarioError(f"{label}: no row of {kind.name} matches '{change['where']}'")
+    if change["operation"] == "move":
+        return _move(frame, match, change, label, set(frames["roles"]["role"]))
+    value, op, col = float(change["value"]), str(change["operation"]), pl.col(column)  # type: ignore[arg-type]
+    new = {"set": pl.lit(value), "add": col + value, "multiply": col * value}[op]
+    updates = [pl.when(match).then(new).otherwise(col).cast(frame.schema[column]).alias(column)]
+    # the value's low and high move with it: by the same amount for set and add, in proportion for multiply
+    for bound in kind.range_of(column) or ():
+        b = pl.col(bound).fill_null(col)
+        moved = b * value if op == "multiply" else b + (new - col)
+        updates.append(pl.when(match).then(moved).otherwise(pl.col(bound)).cast(frame.schema[bound]).alias(bound))
+    result = frame.with_columns(updates)
+    for name in (column, *(kind.range_of(column) or ())):
+        _check_range(result.filter(match), kind.column(name), label)
+    return result
+
+
+def _move(frame: pl.DataFrame, match: pl.Expr, change: dict[str, object], label: str,
+          roles: set[str]) -> pl.DataFrame:
+    """Move `value` of each matched step's hours from the matched role to `to_role`."""
+    if change["input"] != "role_mix" or change["column"] != "share":
+        raise ScenarioError(f"{label}: move applies to role_mix.share only")
+    to_role, value = str(change["to_role"] or ""), float(change["value"])  # type: ignore[arg-type]
+    if to_role not in roles:
+        raise ScenarioError(f"{label}: move needs to_role, a role of the roles input, to take the share"
+                            + (f" ('{to_role}' is not one)" if to_role else ""))
+    given = frame.filter(match)
+    short = given.filter(pl.col("share") < value - 1e-12)
+    if short.height:
+        r = short.row(0, named=True)
+        raise ScenarioError(f"{label}: role '{r['role']}' has only {r['share']:g} of step '{r['step']}' to move, "
+                            f"not {value:g}")
+    frame = frame.with_columns(pl.when(match).then(pl.col("share") - value).otherwise(pl.col("share")).alias("share"))
+    steps = given.select("level", "step").unique(maintain_order=True)
+    receiving = (steps.with_columns(pl.lit(to_role).alias("role"))
+                 .join(frame, on=["level", "step", "role"], how="left")
+                 .with_columns(pl.col("share").fill_null(0.0) + value, pl.col("source").fill_null(""))
+                 .select(frame.columns))
+    kept = frame.join(receiving.select("level", "step", "role"), on=["level", "step", "role"], how="anti")
+    return pl.concat([kept, receiving])
+
+
+def _check_range(rows: pl.DataFrame, column: Column, label: str) -> None:
+    values = rows[column.name]
+    low = column.minimum if column.minimum is not None else (0.0 if column.type == "share" else None)
+    if low is not None and (values < low).any():
+        raise ScenarioError(f"{label}: makes {column.name} {values.min():g}, below {low:g}")
+    if column.maximum is not None and (values > column.maximum).any():
+        raise ScenarioError(f"{label}: makes {column.name} {values.max():g}, above {column.maximum:g}")

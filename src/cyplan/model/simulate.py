@@ -1,0 +1,157 @@
+"""Need → demand → supply → gap for every area, year and role at once, over Monte Carlo draws.
+
+The formulas are those of need.py, demand.py and supply.py; only the order of summing differs: each draw
+varies prevalence, trends, relative risks, pathway hours, leaver rates and joiners (the inputs with low,
+central and high values), while population and group sizes do not, so cases for each draw are matrix
+products of the population (and group sizes) over ages and sexes with that draw's per-child rates. With no
+draws the central values are used, and the results equal the deterministic plan's (tests check this).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from cyplan.model.build import (
+    Arrays,
+    Dims,
+    build,
+    codes,
+    empty,
+    prevalence_cells,
+    trend,
+    years_from_start,
+)
+from cyplan.model.demand import hours_per_case
+from cyplan.model.need import trended, uplift_factor
+from cyplan.model.supply import effective, joiners_needed, retirement_rate, stock
+from cyplan.model.uncertainty import Distribution, draw
+from cyplan.schema import KINDS, SEXES
+from cyplan.schema.supply import SECTORS
+
+
+@dataclass(frozen=True)
+class Simulation:
+    dims: Dims
+    draws: int  # 0: central values only (one "draw")
+    demand: np.ndarray  # FTE [area, year, role, draw]
+    supply: np.ndarray  # FTE [area, year, role, sector, draw]
+    cost_per_fte: np.ndarray  # [role]
+    joiners: np.ndarray  # FTE joining a year today, for this population [area, role]
+    stock0: np.ndarray  # FTE in post for this population, first year [area, role]
+    leaving: np.ndarray  # central leaver + retirement rate, weighted by FTE [area, role]
+    warnings: tuple[str, ...]
+
+    @property
+    def total_supply(self) -> np.ndarray:
+        return self.supply.sum(axis=3)
+
+    @property
+    def gap(self) -> np.ndarray:
+        return self.demand - self.total_supply
+
+    @property
+    def share_met(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.demand > 0, np.minimum(self.total_supply / self.demand, 1.0), 1.0)
+
+    @property
+    def cost_to_close(self) -> np.ndarray:
+        return np.maximum(self.gap, 0.0) * self.cost_per_fte[None, None, :, None]
+
+    def joiners_to_close(self, target_year: int) -> np.ndarray:
+        """Extra joiners a year (central) that close each area and role's gap by `target_year`. [area, role]"""
+        t = self.dims.years.index(target_year)
+        demand = np.median(self.demand[:, t], axis=-1)
+        # demand is for this population; the stock formula runs on staff in post, so undo the CYP share
+        need = joiners_needed(self.stock0, self.leaving, np.zeros_like(self.leaving), demand - self._agency, t) \
+            if t > 0 else np.maximum(demand - self.stock0 - self._agency, 0.0)
+        return np.maximum(need - self.joiners, 0.0)
+
+    @property
+    def _agency(self) -> np.ndarray:
+        return self.total_supply[:, 0].mean(axis=-1) - self.stock0
+
+
+def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
+             distribution: Distribution = "triangular") -> Simulation:
+    a = build(frames, "central")
+    frames = {k: frames.get(k, empty(k)) for k in KINDS}  # an input not given is an input with no rows
+    rng = np.random.default_rng(seed)
+
+    def values(kind: str, central: str = "central") -> np.ndarray:
+        """[draws, rows] of an input's value column: its central values alone when there are no draws."""
+        frame = frames[kind] if kind != "pathway_steps" else frames[kind].sort(["level", "order"])
+        low, high = KINDS[kind].range_of(central) or (central, central)
+        c = frame[central].to_numpy().astype(float)
+        if draws == 0:
+            return c[None]
+        lo = frame[low].fill_null(frame[central]).to_numpy().astype(float)
+        hi = frame[high].fill_null(frame[central]).to_numpy().astype(float)
+        return draw(rng, lo, c, hi, draws, distribution)
+
+    d = a.dims
+    prevalence = trended(prevalence_cells(frames["prevalence"], d, values("prevalence")),
+                         trend(frames["prevalence_trends"], d, values=values("prevalence_trends")),
+                         years_from_start(d))  # [draw, year, level, age, sex]
+    rr = _relative_risk(frames["group_risks"], a, values("group_risks"))  # [draw, group, level]
+    step_hours = values("pathway_steps")  # [draw, step], in pathway order
+    demand = _demand(a, prevalence, rr, step_hours)
+    supply, stock0, joiners, leaving = _supply(frames["workforce"], d, a.dims.years, values)
+    return Simulation(dims=d, draws=draws, demand=demand, supply=supply, cost_per_fte=a.roles.cost_per_fte,
+                      joiners=joiners, stock0=stock0, leaving=leaving, warnings=a.warnings)
+
+
+def _relative_risk(frame: pl.DataFrame, a: Arrays, vals: np.ndarray) -> np.ndarray:
+    out = np.ones((vals.shape[0], len(a.dims.groups), len(a.dims.levels)))
+    if frame.height:
+        out[:, codes(frame, "group", a.dims.groups), codes(frame, "level", a.dims.levels)] = vals
+    return out
+
+
+def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.ndarray) -> np.ndarray:
+    """FTE [area, year, role, draw]."""
+    n_draw, n_year, n_level = prevalence.shape[:3]
+    cells = a.population.shape[2] * len(SEXES)
+    cases = np.empty((len(a.dims.areas), n_year, n_level, n_draw))
+    for y in range(n_year):  # a loop over the few years; each is one matrix product over every area and draw
+        p = prevalence[:, y].reshape(n_draw, n_level, cells)  # [draw, level, cell]
+        base = a.population[:, y].reshape(len(a.dims.areas), cells) @ p.reshape(-1, cells).T
+        factor = uplift_factor(prevalence[:, y], rr)  # [draw, level, age, sex, group]
+        groups = np.moveaxis(a.group_size[:, y], 1, -1).reshape(len(a.dims.areas), -1)  # [area, cell·group]
+        uplift = groups @ factor.reshape(n_draw * n_level, -1).T
+        cases[:, y] = (base + uplift).reshape(-1, n_draw, n_level).transpose(0, 2, 1)
+    per_case = np.stack([hours_per_case(a.step_level, h, a.mix, n_level) for h in step_hours])  # [d, l, role]
+    hours = np.einsum("ayld,l,dlr->ayrd", cases, a.coverage, per_case, optimize=True)
+    return hours / a.roles.productive_hours[None, None, :, None]
+
+
+def _supply(frame: pl.DataFrame, d: Dims, years: tuple[int, ...],
+            values: Callable[..., np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    shape = (len(d.areas), len(d.roles), len(SECTORS))
+    if not frame.height:
+        zeros = np.zeros(shape[:2])
+        return np.zeros((len(d.areas), len(years), len(d.roles), len(SECTORS), 1)), zeros, zeros, zeros
+    leaver = values("workforce", "leaver_rate")  # [draw, row]
+    joiners = values("workforce", "joiners_per_year")
+    retire = retirement_rate(frame["share_aged_55_plus"].to_numpy().astype(float),
+                             frame["retirement_rate"].to_numpy().astype(float))
+    cyp = frame["cyp_share"].to_numpy().astype(float)
+    fte0 = frame["fte_in_post"].to_numpy().astype(float)
+    in_post = stock(fte0, leaver, retire, joiners, len(years))  # [draw, row, year]
+    rows = effective(in_post, frame["agency_fte"].to_numpy().astype(float), cyp)
+    area, role = codes(frame, "area", d.areas), codes(frame, "role", d.roles)
+    sector = codes(frame, "sector", SECTORS)
+    out = np.zeros((rows.shape[0], *shape, len(years)))
+    np.add.at(out, (slice(None), area, role, sector), rows)  # the few census rows onto their cells
+    supply = out.transpose(1, 4, 2, 3, 0)  # [area, year, role, sector, draw]
+    stock0, joined, leaving = np.zeros(shape[:2]), np.zeros(shape[:2]), np.zeros(shape[:2])
+    np.add.at(stock0, (area, role), fte0 * cyp)
+    np.add.at(joined, (area, role), frame["joiners_per_year"].to_numpy() * cyp)
+    np.add.at(leaving, (area, role), (frame["leaver_rate"].to_numpy() + retire) * fte0 * cyp)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        leaving = np.where(stock0 > 0, leaving / stock0, 0.0)
+    return supply, stock0, joined, leaving

@@ -1,0 +1,86 @@
+"""The supply inputs: the workforce census, prevalence trends and named scenarios."""
+
+from cyplan.schema.columns import Column, InputKind, Reference, estimate_columns, source_column
+
+SECTORS = ("NHS", "council", "education", "voluntary", "private")
+OPERATIONS = ("set", "add", "multiply", "move")
+
+WORKFORCE = InputKind(
+    "workforce",
+    "Workforce census",
+    "The workforce in post for each area and role (and sector), with its flows: who leaves, retires and joins.",
+    (
+        Column("area", "code", "Area code, as in the areas input.", "E10999999"),
+        Column("role", "text", "Role, as in the roles input.", "mh_practitioner"),
+        Column("sector", "enum", "Employing sector.", "NHS", allowed=SECTORS),
+        Column("headcount", "number", "People in post.", "140", minimum=0),
+        Column("fte_in_post", "number", "Full-time equivalents in post (substantive staff).", "120.5", minimum=0),
+        Column("vacant_fte", "number", "Funded posts not filled, in FTE.", "18", minimum=0),
+        Column("agency_fte", "number", "Agency and bank staff covering posts, in FTE.", "6", minimum=0),
+        Column("leaver_rate", "share", "Share of FTE in post who leave in a year (not counting retirement), "
+               "e.g. 0.12 or 12%.", "0.12"),
+        Column("leaver_rate_low", "share", "Low estimate of the leaver rate; blank means the leaver rate.", "0.09",
+               required=False, blank_ok=True),
+        Column("leaver_rate_high", "share", "High estimate of the leaver rate; blank means the leaver rate.", "0.15",
+               required=False, blank_ok=True),
+        Column("share_aged_55_plus", "share", "Share of FTE in post aged 55 and over; they are taken to retire "
+               "evenly over ten years unless a retirement rate is given.", "0.18", required=False, blank_ok=True),
+        Column("retirement_rate", "share", "Share of FTE in post who retire in a year; overrides the share aged "
+               "55 and over.", "", required=False, blank_ok=True),
+        Column("joiners_per_year", "number", "FTE joining a year: qualifying trainees and recruits.", "14",
+               minimum=0),
+        Column("joiners_low", "number", "Low estimate of joiners a year; blank means joiners_per_year.", "10",
+               required=False, blank_ok=True, minimum=0),
+        Column("joiners_high", "number", "High estimate of joiners a year; blank means joiners_per_year.", "18",
+               required=False, blank_ok=True, minimum=0),
+        Column("cyp_share", "share", "Share of this workforce's time spent on this population (the 'hidden' "
+               "workforce: a therapist with 40% of caseload on children with SEND counts 0.4).", "1",
+               required=False, blank_ok=True, default="1"),
+        source_column(),
+    ),
+    key=("area", "role", "sector"),
+    references=(Reference(("area",), "areas", ("code",)), Reference(("role",), "roles", ("role",))),
+    ranges=(("leaver_rate", "leaver_rate_low", "leaver_rate_high"),
+            ("joiners_per_year", "joiners_low", "joiners_high")),
+)
+
+PREVALENCE_TRENDS = InputKind(
+    "prevalence_trends",
+    "Prevalence trends",
+    "How prevalence at each level changes a year from the first population year: 0.02 means 2% more a year.",
+    (
+        Column("level", "text", "Level of need, as in the levels input.", "targeted"),
+        *estimate_columns("a relative change a year (0.02 is 2% more a year; -0.01 is 1% less)",
+                          ("0", "0", "0.084"), minimum=-0.5),
+        source_column(),
+    ),
+    key=("level",),
+    references=(Reference(("level",), "levels", ("level",)),),
+    estimates=True,
+)
+
+SCENARIOS = InputKind(
+    "scenarios",
+    "Scenarios",
+    "Named sets of changes to the inputs, each run beside the baseline. One row is one change.",
+    (
+        Column("scenario", "text", "Name of the scenario the change belongs to.", "retention"),
+        Column("input", "text", "The input to change, e.g. workforce, levels, role_mix, prevalence_trends.",
+               "workforce"),
+        Column("column", "text", "The numeric column to change, e.g. leaver_rate, joiners_per_year, coverage, "
+               "share.", "leaver_rate"),
+        Column("where", "text", "Which rows: 'column=value' pairs separated by ';' (blank for every row).",
+               "role=mh_practitioner", required=False, blank_ok=True, default=""),
+        Column("operation", "enum", "set, add or multiply the value; move shifts a role-mix share to to_role.",
+               "add", allowed=OPERATIONS),
+        Column("value", "number", "The value to set, add, multiply by, or move.", "-0.03"),
+        Column("to_role", "text", "For move: the role that takes the share.", "", required=False, blank_ok=True,
+               default=""),
+        Column("description", "text", "What the change is, in words.", "Leaver rate 3 points lower",
+               required=False, blank_ok=True, default=""),
+        source_column(),
+    ),
+    key=("scenario", "input", "column", "where", "operation"),
+)
+
+SUPPLY_KINDS = (WORKFORCE, PREVALENCE_TRENDS, SCENARIOS)
