@@ -196,7 +196,7 @@ def test_old_xls_is_refused(write_csv_text: Write) -> None:
                                              ("areas", "'no extension'")])
 def test_unknown_extensions_are_refused(write_csv_text: Write, name: str, shown: str) -> None:
     path = write_csv_text(name, AREAS_HEADER)
-    assert only_problem(path).message == f"cannot read {shown} files: give a .csv or .xlsx file"
+    assert only_problem(path).message == f"cannot read {shown} files: give a .csv, .xlsx or .yaml file"
 
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:

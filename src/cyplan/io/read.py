@@ -21,6 +21,7 @@ from cyplan.io.problems import InputError, Problem
 ROW = "__row"  # the column holding each record's spreadsheet row number
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".txt")
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,15 @@ def read_table(path: Path, sheet: str | None = None, default_sheet: str | None =
         if sheet:
             raise InputError([Problem(label, None, None, "a sheet was named but a CSV file has no sheets")])
         return _table(label, None, _csv_rows(path, label))
+    if suffix in YAML_SUFFIXES:
+        from cyplan.io.read_yaml import yaml_rows  # only needed for YAML
+
+        return _table(label, None, yaml_rows(path, label))
     if suffix == ".xls":
         raise InputError([Problem(label, None, None, "old .xls workbooks are not read: save it as .xlsx "
                                   "(Excel Workbook) or as CSV UTF-8")])
     raise InputError([Problem(label, None, None, f"cannot read '{suffix or 'no extension'}' files: "
-                              "give a .csv or .xlsx file")])
+                              "give a .csv, .xlsx or .yaml file")])
 
 
 def _csv_rows(path: Path, label: str) -> list[tuple[int, list[str]]]:
