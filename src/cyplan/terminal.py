@@ -147,7 +147,8 @@ def show(frame: pl.DataFrame, title: str, labels: Labels, formats: Mapping[str, 
     table = Table(title=title, title_justify="left")
     numeric = [c for c in frame.columns if c in formats or frame.schema[c].is_numeric()]
     for c in frame.columns:
-        table.add_column(headings.get(c, c), justify="right" if c in numeric else "left")
+        # fold, never truncate: a figure cut short on screen would be a wrong figure
+        table.add_column(headings.get(c, c), justify="right" if c in numeric else "left", overflow="fold")
     for row in frame.iter_rows(named=True):
         table.add_row(*(Text(_cell(c, v, labels, formats)) for c, v in row.items()))
     if totals and single and frame.height > 1:

@@ -75,13 +75,13 @@ def _labels(frames: dict[str, pl.DataFrame]) -> dict[str, dict[str, str]]:
 
 
 def _with_intervals(frame: pl.DataFrame) -> pl.DataFrame:
-    """For the screen: each measure as 'median (5th–95th percentile)'."""
+    """For the screen: each measure as its median over '(5th–95th percentile)'."""
     out = frame
     for m in [c for c in frame.columns if c in MEASURE_FORMATS and f"{c}_p5" in frame.columns]:
         f = "£{:,.1f}m" if m == "cost_to_close" else MEASURE_FORMATS[m]
         scale = 1e-6 if m == "cost_to_close" else 1.0
         out = out.with_columns(pl.struct(m, f"{m}_p5", f"{m}_p95").map_elements(
-            lambda r, m=m, f=f, k=scale: f"{f.format(r[m] * k)} ({f.format(r[m + '_p5'] * k)}–"
+            lambda r, m=m, f=f, k=scale: f"{f.format(r[m] * k)}\n({f.format(r[m + '_p5'] * k)} – "
                                           f"{f.format(r[m + '_p95'] * k)})",
             return_dtype=pl.String).alias(m)).drop(f"{m}_p5", f"{m}_p95")
     return out
