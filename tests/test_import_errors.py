@@ -20,6 +20,7 @@ INPUTS = ", ".join(KINDS)
 POPULATION = "area,year,age,sex,count\n"
 DEMO_POPULATION_ROWS = 572  # 11 years × 26 ages × 2 sexes
 DEMO_GROUP_SIZE_ROWS = 8
+DEMO_WORKFORCE_ROWS = 9  # the demo census: 6 roles, some in two sectors
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,9 @@ BAD = {
                               "first, or keep it",
                               f"{{file}}: area 'E10999999' is missing from this file, but {DEMO_GROUP_SIZE_ROWS} "
                               "row(s) of vulnerable group sizes in the workspace still use it: import them again "
+                              "without it first, or keep it",
+                              f"{{file}}: area 'E10999999' is missing from this file, but {DEMO_WORKFORCE_ROWS} "
+                              "row(s) of workforce census in the workspace still use it: import them again "
                               "without it first, or keep it")),
     "non-UTF-8": Bad("population", "population.csv",
                      (POPULATION.replace("count", "count,source") + "E10999999,2025,7,female,1,Café\n")
@@ -381,7 +385,8 @@ def test_problems_file_with_problems_in_several_files_and_sheets(run_cli: Run, d
     # problem is reported at once, so those come too
     still_used = [(str(book), "levels", None, None, f"level 'targeted' is missing from this file, but {n} row(s) "
                    f"of {what} in the workspace still use it: import them again without it first, or keep it")
-                  for n, what in ((3, "prevalence"), (8, "vulnerable group relative risks"), (3, "pathway steps"))]
+                  for n, what in ((3, "prevalence"), (8, "vulnerable group relative risks"), (3, "pathway steps"),
+                                  (1, "prevalence trends"))]
     assert sorted(problems.rows(), key=str) == sorted([
         *still_used,
         (str(book), "levels", "2", "coverage", "'lots' is not a share: write it as 0.16 or 16%"),

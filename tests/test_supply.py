@@ -252,3 +252,23 @@ def test_scenarios_from_yaml(run_cli, demo_workspace, tmp_path) -> None:  # type
 def test_an_unknown_scenario_is_explained(run_cli, demo_workspace) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run_cli(["gap", "-w", demo_workspace, "--scenario", "nope", "--draws", "0"])
     assert code == 2 and "no scenario named 'nope'" in err
+
+
+def test_the_smalltown_example_supply_and_gap_by_hand(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # examples/README.md section 7, worked on paper
+    from pathlib import Path
+
+    from cyplan.store.workspace import Workspace
+    from cyplan.transfer import Source, import_inputs
+
+    inputs = Path(__file__).parents[1] / "examples" / "inputs"
+    ws = Workspace.create(tmp_path / "st")
+    try:
+        import_inputs(ws, [Source(p.stem, p) for p in sorted(inputs.glob("*.csv"))])
+        sim = simulate(ws.read_all())
+    finally:
+        ws.close()
+    table = gap_table(sim, ["role"], years=[2025, 2026]).sort("year", "role")
+    assert table["supply_fte"].to_list() == pytest.approx([6.5, 2.0, 6.9, 2.16])
+    assert table.filter(pl.col("year") == 2025)["gap_fte"].to_list() == pytest.approx([2.0892, 1.845333], abs=1e-6)
+    assert table.filter(pl.col("year") == 2025)["cost_to_close"].to_list() == pytest.approx([104_460, 138_400])

@@ -1,0 +1,1 @@
+"""Sub-commands of `cyplan`, one module per part of the plan."""

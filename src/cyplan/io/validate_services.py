@@ -1,0 +1,74 @@
+"""Checks for the service register that one table can settle: provisions and pre-requisites are the
+specification's, locality shares add up. References to other inputs (services, bands, groups, roles,
+localities) are declared in the schema and checked with every other reference.
+
+This module does not import cyplan.io.validate: validate imports it to register the checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from cyplan.io.problems import Problem
+from cyplan.io.read import ROW, RawTable
+from cyplan.reference.specification import specification
+
+SHARE_TOLERANCE = 1e-6
+
+
+def _rows(raw: RawTable, failing: pl.DataFrame, column: str,
+          message: Callable[[dict[str, object]], str]) -> list[Problem]:
+    # row 0 stands for a row a merge keeps from the workspace: it has no row in the file
+    return [raw.problem(int(r[ROW]) if r[ROW] else None, column, message(r)) for r in failing.iter_rows(named=True)]
+
+
+def check_localities(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+    given = frame["share"].is_not_null()
+    if given.any() and not given.all():
+        return _rows(raw, frame.filter(pl.col("share").is_null()), "share",
+                     lambda r: "blank, but other localities have a share: give every locality a share, or none "
+                     "(equal shares)")
+    total = frame["share"].sum()
+    if given.all() and total > 1 + SHARE_TOLERANCE:
+        return [raw.problem(None, "share", f"the localities' shares add up to {total:.4g}, more than 1 (the whole "
+                            "area)")]
+    return []
+
+
+def check_service_cells(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+    spec = specification().provisions
+    bands = spec["band"].unique(maintain_order=True).to_list()
+    known = frame.filter(pl.col("band").is_in(bands) & pl.col("level").is_not_null() & (pl.col("provision") != ""))
+    bad_band = frame.filter(~pl.col("band").is_in(bands) & (pl.col("band") != ""))
+    bad = known.join(spec.select("band", "level", "provision"), on=["band", "level", "provision"], how="anti")
+    choices = spec.group_by("band", "level").agg(pl.col("provision")).iter_rows()
+    listed = {(b, lv): ", ".join(p) for b, lv, p in choices}
+    return (_rows(raw, bad_band, "band", lambda r: f"the specification has no provisions for band '{r['band']}'; "
+                  f"its bands are {', '.join(bands)}")
+            + _rows(raw, bad, "provision", lambda r: f"'{r['provision']}' is not a {r['level']} provision for "
+                    f"{r['band']} in the specification; those are: {listed[(r['band'], r['level'])]}"))
+
+
+def check_plans(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+    known = specification().prerequisites["prerequisite"].to_list()
+    bad = frame.filter((pl.col("prerequisite") != "") & ~pl.col("prerequisite").is_in(known))
+    return _rows(raw, bad, "prerequisite", lambda r: f"'{r['prerequisite']}' is not one of the specification's "
+                 f"pre-requisites: {', '.join(known)}")
+
+
+def check_stakeholders(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+    known = specification().stakeholders["agency"].to_list()
+    local = frame.filter(~pl.col("agency").is_in(known) & (pl.col("agency") != "") & (pl.col("label") == ""))
+    return _rows(raw, local, "label", lambda r: f"'{r['agency']}' is not an agency of the checklist, so it is "
+                 "taken as a local one and needs a label (or use a checklist agency: "
+                 f"{', '.join(known)})")
+
+
+SERVICE_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Problem]]] = {
+    "localities": check_localities,
+    "service_cells": check_service_cells,
+    "plans": check_plans,
+    "stakeholders": check_stakeholders,
+}
