@@ -13,6 +13,9 @@ from rich.table import Table
 from rich.text import Text
 
 from cyplan import reference
+from cyplan.commands import workforce
+from cyplan.commands.returns import returns_app
+from cyplan.commands.services import app as services_app
 from cyplan.io.problems import InputError
 from cyplan.model.plan import Plan, demand_table, need_table, run
 from cyplan.schema import KINDS
@@ -113,7 +116,7 @@ def init(
 def demo(
     path: Annotated[Path, typer.Argument(help="Folder for the demo workspace.")] = Path("exampleshire"),
 ) -> None:
-    """Build the demo workspace for Exampleshire and show its need and workforce demand."""
+    """Build the demo workspace for Exampleshire and show its need, workforce demand and the gap."""
     if (path / DB_FILE).exists():
         with open_workspace(path) as ws:
             is_demo = ws.info().get("demo") == "yes"
@@ -141,8 +144,10 @@ def demo(
     out.print(f"By {last}: {need_table(plan, [], [area], [last])['cases'].sum():,.0f} cases need "
               f"{later['fte'].sum():,.1f} FTE costing £{later['cost'].sum():,.0f} a year.\n", highlight=False,
               markup=False)
-    out.print(f"Try: cyplan need -w {path} --by level --year {first}\n"
-              f"     cyplan demand -w {path} --by role --format csv", highlight=False, markup=False)
+    workforce.gap(path, [area], [last], None, draws=workforce.DRAWS, seed=workforce.SEED)
+    out.print(f"\nTry: cyplan need -w {path} --by level --year {first}\n"
+              f"     cyplan gap -w {path} --year {last} --target-year {last}\n"
+              f"     cyplan scenario compare -w {path}", highlight=False, markup=False)
 
 
 def _check_filters(plan: Plan, areas: Sequence[str] | None, years: Sequence[int] | None) -> None:
@@ -253,6 +258,19 @@ def status(workspace: WorkspaceOpt = Path(".")) -> None:
         src, when = (last["file"][0], last["imported_at"][0]) if last.height else ("—", "—")
         table.add_row(kind, f"{n:,}", Text(src), when)
     out.print(table)
+
+
+app.add_typer(services_app, name="services", help="The early intervention service register: coverage, rating, actions.")
+
+
+app.command()(workforce.supply)
+app.command()(workforce.gap)
+app.add_typer(workforce.scenario_app, name="scenario", help="Named sets of changes to the inputs, run beside the "
+              "baseline.")
+
+
+app.add_typer(returns_app, name="returns", help="Referral returns: import records, quality report, "
+              "quarterly tables (with disclosure control).")
 
 
 def main() -> None:  # pragma: no cover

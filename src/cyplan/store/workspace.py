@@ -20,6 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from cyplan.schema import KINDS
+from cyplan.store import returns_tables  # noqa: F401  (its tables join the metadata)
 from cyplan.store.tables import INPUT_TABLES, import_log, workspace_info
 
 DB_FILE = "cyplan.db"

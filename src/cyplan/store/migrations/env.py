@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from cyplan.store import returns_tables  # noqa: F401  (its tables join the metadata)
 from cyplan.store.tables import metadata
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,155 @@
+"""Referral returns at scale (issue 5): 1,000,000 referral records from CSV to every table, checked and
+disclosure-controlled, against DuckDB merely scanning the same CSV and against a plain pandas pipeline.
+
+Run alone:  .venv/bin/python benchmarks/returns_scale.py [--records 1000000] [--repeat 3]
+Targets: cyplan under 5 s, within 2× of the DuckDB scan, ≥ 5× faster than pandas, peak memory < 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from cyplan.model.activity import AGE_GROUPS, CATEGORY_TABLES
+from cyplan.model.disclosure import disclose
+from cyplan.returns import codelists as C
+from cyplan.returns import fields as F
+from cyplan.returns import service
+from cyplan.store.workspace import Workspace
+
+TODAY = dt.date(2024, 1, 1)
+
+
+def generate(path: Path, n: int, seed: int = 5) -> None:
+    """A realistic mix: categories skewed like seed 004, ~20% blanks and ~2% invalid values per field."""
+    rng = np.random.default_rng(seed)
+    lists = C.load()
+
+    def column(categories: tuple[str, ...], blank: float = 0.2, invalid: float = 0.02) -> pl.Series:
+        weights = 1 / np.arange(1, len(categories) + 1)  # a few common categories, a long tail
+        values = np.array(categories, dtype=object)[rng.choice(len(categories), n, p=weights / weights.sum())]
+        u = rng.random(n)
+        values[u < blank] = ""
+        values[(u >= blank) & (u < blank + invalid)] = "Not a listed value"
+        return pl.Series(values.astype(str))
+
+    days = rng.integers(0, 730, n)
+    dates = (np.datetime64("2021-04-01") + days).astype(str)
+    accepted = np.where(rng.random(n) < 0.93, "yes", "no")
+    ages = rng.integers(0, 26, n).astype(str).astype(object)
+    u = rng.random(n)
+    ages[u < 0.08] = ""
+    ages[(u >= 0.08) & (u < 0.1)] = "99"
+    data = {F.ID: pl.Series([f"R{i:08d}" for i in range(n)]), "service": column(lists["service"].categories, 0, 0.0),
+            F.DATE: pl.Series(dates), F.ACCEPTED: pl.Series(accepted), F.AGE: pl.Series(ages.astype(str)),
+            **{c: column(lists[c].categories) for c in F.CATEGORICAL if c != "service"},
+            **{m: column(("yes", "no")) for m in F.MILESTONES}}
+    pl.DataFrame(data).select(F.COLUMNS).write_csv(path)
+
+
+def duckdb_scan(path: Path) -> None:
+    duckdb.connect().execute("SELECT count(*) FROM read_csv(?, header=true, all_varchar=true)",
+                             [str(path)]).fetchall()
+
+
+def cyplan_pipeline(path: Path, folder: Path) -> dict[str, pl.DataFrame]:
+    ws = Workspace.create(folder)
+    try:
+        service.import_returns(ws, path, today=TODAY)  # read, errors, the quality report (queries, counts), store
+        return service.publishable(service.tables(ws))
+    finally:
+        ws.close()
+
+
+def pandas_pipeline(path: Path) -> dict[str, object]:
+    """The same work written the straightforward pandas way (the baseline users would otherwise write)."""
+    import pandas as pd
+
+    lists = C.load()
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df = df.apply(lambda s: s.str.strip())
+    date = pd.to_datetime(df[F.DATE], format="%Y-%m-%d", errors="coerce")
+    errors = date.isna().sum() + df[F.ID].duplicated().sum() + (~df[F.ACCEPTED].str.lower().isin(["yes", "no"])).sum()
+    assert errors == 0
+    accepted = df[F.ACCEPTED].str.lower() == "yes"
+    queries = []
+    for c in F.CATEGORICAL:
+        mapping = {k: lists[c].categories[code - 1] for k, code in lists[c].aliases}
+        low = df[c].str.lower()
+        canon = low.map(mapping)
+        bad = canon.isna() & (df[c] != "")
+        queries.append(pd.DataFrame({"row": df.index[bad] + 2, "column": c, "value": df[c][bad]}))
+        df[c] = canon.where(~bad, "Invalid").where(df[c] != "", "(blank)")
+    age = pd.to_numeric(df[F.AGE], errors="coerce")
+    for m in F.MILESTONES:
+        queries.append(pd.DataFrame({"row": df.index[(df[m] == "yes") & ~accepted] + 2, "column": m}))
+    months = date.dt.year * 12 + date.dt.month - 4
+    df["quarter"] = months // 3
+    acc = df[accepted]
+    out: dict[str, object] = {"queries": pd.concat(queries)}
+    for c in CATEGORY_TABLES:
+        t = pd.crosstab(acc[c], acc["quarter"], margins=True, margins_name="Total").reset_index()
+        t.columns = [str(x) for x in t.columns]
+        out[c] = disclose(pl.DataFrame({k: t[k].tolist() for k in t.columns}))
+    bins = [-1] + [last for _, _, last in AGE_GROUPS]
+    group = pd.cut(age[accepted].where(age[accepted] <= 30), bins=bins, labels=[g for g, _, _ in AGE_GROUPS])
+    gender = acc["gender"].where(acc["gender"].isin(["Female", "Male"]), "Other")
+    t = pd.crosstab(group.astype(str), gender, margins=True, margins_name="Total").reset_index()
+    t.columns = [str(x) for x in t.columns]
+    out["age_gender"] = disclose(pl.DataFrame({k: t[k].tolist() for k in t.columns}))
+    out["milestones"] = {m: acc[m].value_counts() for m in F.MILESTONES}
+    return out
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-pandas", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "referrals.csv"
+        start = time.perf_counter()
+        generate(csv_path, args.records)
+        print(f"generated {args.records:,} records ({csv_path.stat().st_size / 1e6:.0f} MB) in "
+              f"{time.perf_counter() - start:.1f} s")
+        runs = iter(range(1000))
+        scan = timed(lambda: duckdb_scan(csv_path), args.repeat)
+        ours = timed(lambda: cyplan_pipeline(csv_path, Path(tmp) / f"ws{next(runs)}"), args.repeat)
+        base = [] if args.no_pandas else timed(lambda: pandas_pipeline(csv_path), 1)
+    s, o = statistics.median(scan), statistics.median(ours)
+    print(f"DuckDB scan of the CSV:           median {s:.2f} s  ({', '.join(f'{t:.2f}' for t in scan)})")
+    print(f"cyplan import→quality→tables→publish: median {o:.2f} s  ({', '.join(f'{t:.2f}' for t in ours)})"
+          f"  target < 5 s: {'met' if o < 5 else 'NOT met'}")
+    print(f"  ratio to the DuckDB scan: {o / s:.2f}×  (target ≤ 2×: {'met' if o / s <= 2 else 'NOT met'})")
+    if base:
+        p = statistics.median(base)
+        print(f"pandas pipeline:                  {p:.2f} s  → cyplan is {p / o:.1f}× faster "
+              f"(goal ≥ 5×: {'met' if p / o >= 5 else 'NOT met'})")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    print(f"peak memory (whole process, incl. pandas): {peak:,.0f} MB  (target < 1,500 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""The steps of a referral return, as the CLI and the benchmark run them: import (check, then store),
+quality report, tables, and tables for publication."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from cyplan.io.problems import InputError
+from cyplan.model import activity
+from cyplan.model.disclosure import NHS_DIGITAL, DisclosureRule, disclose
+from cyplan.returns import codelists as C
+from cyplan.returns import fields as F
+from cyplan.returns import quality, store
+from cyplan.returns.classify import classify
+from cyplan.returns.stage import TABLE, Staged, stage
+from cyplan.store.returns_tables import returns_imports
+from cyplan.store.workspace import Workspace
+
+
+class NoReturns(Exception):
+    """The workspace holds no referral returns yet."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    file: str
+    records: int
+    accepted: int
+    replaced: int
+    periods: list[tuple[str | None, str]]  # (service, quarter label)
+    queries: pl.DataFrame  # file, sheet, row, column, message
+    counts: pl.DataFrame  # field, records, blank, invalid
+
+
+def _staged_source(s: Staged) -> str:
+    sheet = "NULL" if s.sheet is None else "'" + s.sheet.replace("'", "''") + "'"
+    file = "'" + s.file.replace("'", "''") + "'"
+    return f"(SELECT {file} AS file, {sheet} AS sheet, rowid + {s.first_row} AS row, * FROM {TABLE})"
+
+
+def _periods(s: Staged) -> list[tuple[str | None, int]]:
+    """The (service, quarter) pairs the file covers, quarters by the model's rule."""
+    data = s.con.execute(f"SELECT DISTINCT service, {F.DATE} FROM {TABLE}").fetchnumpy()
+    frame = pl.DataFrame({"service": pl.Series(list(data["service"]), dtype=pl.String),
+                          F.DATE: pl.Series(data[F.DATE]).cast(pl.Date)})
+    pairs = frame.select("service", activity.fy_quarter(pl.col(F.DATE))).unique().sort("service", activity.QUARTER,
+                                                                                       nulls_last=True)
+    return list(pairs.iter_rows())
+
+
+def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: dt.date | None = None) -> ImportResult:
+    """Check a referral file and, if it has no errors, store it in place of the same services' quarters.
+    Raises InputError (nothing written) if it has errors."""
+    lists = C.load(ws.path)
+    s = stage(path, sheet)
+    try:
+        problems = quality.errors(s.con, TABLE, s.file, s.sheet, s.first_row)
+        if s.records == 0:
+            problems.append(s.problem(None, None, "the file holds no referral records"))
+        if problems:
+            raise InputError(problems)
+        source = classify(s.con, _staged_source(s), lists)
+        queries = quality.queries(s.con, source, today or dt.date.today())
+        counts = quality.field_counts(s.con, source)
+        accepted = s.con.execute(f"SELECT count(*) FILTER (WHERE {F.ACCEPTED}) FROM {TABLE}").fetchone()[0]  # type: ignore[index]
+        pairs = _periods(s)
+        bounds = [(svc, *activity.quarter_bounds(q)) for svc, q in pairs]
+        labels = [(svc, activity.quarter_label(q)) for svc, q in pairs]
+        stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with ws.engine.begin() as conn:  # the log and the records: both or neither
+            row = {"file": s.file, "sheet": s.sheet, "sha256": s.sha256, "imported_at": stamp, "records": s.records,
+                   "accepted": accepted, "queries": queries.height, "replaced": 0, "periods": json.dumps(labels)}
+            import_id = conn.execute(returns_imports.insert().values(**row)).inserted_primary_key[0]
+            replaced = store.replace(s.con, ws.path, source, import_id,
+                                     (s.file, s.sheet, s.sha256, stamp), bounds)
+            conn.execute(returns_imports.update().where(returns_imports.c.id == import_id).values(replaced=replaced))
+    finally:
+        s.con.close()
+    return ImportResult(s.file, s.records, accepted, replaced, labels, queries, counts)
+
+
+def quality_report(ws: Workspace, today: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(queries, blank and invalid counts per field) for every stored record."""
+    lists = C.load(ws.path)
+    con = _open(ws)
+    try:
+        source = classify(con, "records", lists)
+        return quality.queries(con, source, today or dt.date.today()), quality.field_counts(con, source)
+    finally:
+        con.close()
+
+
+def _open(ws: Workspace):
+    if not store.exists(ws.path):
+        raise NoReturns("the workspace holds no referral returns yet: import them with 'cyplan returns import FILE'")
+    return store.open_store(ws.path)
+
+
+def records(ws: Workspace) -> tuple[pl.DataFrame, dict[str, C.CodeList]]:
+    lists = C.load(ws.path)
+    con = _open(ws)
+    try:
+        return store.coded(con, classify(con, "referrals", lists)), lists
+    finally:
+        con.close()
+
+
+def tables(ws: Workspace) -> dict[str, pl.DataFrame]:
+    frame, lists = records(ws)
+    return activity.tables(frame, {f: cl.categories for f, cl in lists.items()})
+
+
+def publishable(tables: dict[str, pl.DataFrame], rule: DisclosureRule = NHS_DIGITAL) -> dict[str, pl.DataFrame]:
+    """Every table through the one disclosure function (percentages recomputed from published counts)."""
+    out = {}
+    for name, table in tables.items():
+        if name == "milestones":
+            out[name] = disclose(table.drop(*activity.MILESTONE_SHARES), rule, total_row=None,
+                                 shares=activity.MILESTONE_SHARES)
+        elif name == "summary":
+            out[name] = disclose(table, rule, total_row=activity.SUMMARY_TOTAL_ROW)
+        else:
+            out[name] = disclose(table, rule)
+    return out
+
+
+def equality(ws: Workspace, by: str, area: str | None = None, year: int | None = None) -> pl.DataFrame:
+    """Accepted referrals per 10,000 by sex ('gender') or age group ('age'), against the workspace's
+    population (single years 0–25 and sex) for one area and year. Age groups reaching past 25 and unknown
+    ages or genders are left out: the population has no such people."""
+    population = ws.read("population")
+    if population.is_empty():
+        raise NoReturns("the workspace has no population: import it with 'cyplan import population FILE'")
+    area = area or population["area"].min()
+    year = year or population["year"].min()
+    pop = population.filter((pl.col("area") == area) & (pl.col("year") == year))
+    if pop.is_empty():
+        raise NoReturns(f"no population for area {area} in {year}")
+    frame, lists = records(ws)
+    accepted = frame.filter(pl.col(F.ACCEPTED))
+    if by == "gender":
+        names = [c.lower() for c in lists["gender"].categories]
+        cats = [s for s in ("female", "male") if s in names]
+        refs = [accepted.filter(pl.col("gender") == names.index(s) + 1).height for s in cats]
+        pops = [pop.filter(pl.col("sex") == s)["count"].sum() for s in cats]
+        return activity.equality(refs, pops, [s.title() for s in cats])
+    groups = [(g, first, last) for g, first, last in activity.AGE_GROUPS if last <= 25]
+    refs = [accepted.filter(pl.col(F.AGE).is_between(first, last)).height for _, first, last in groups]
+    pops = [pop.filter(pl.col("age").is_between(first, last))["count"].sum() for _, first, last in groups]
+    return activity.equality(refs, pops, [g for g, _, _ in groups])

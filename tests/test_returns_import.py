@@ -1,0 +1,183 @@
+"""Referral returns: a hand-made file whose tables are known, errors that block, queries that do not,
+identifying columns refused, and replacing the same service and quarter."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from conftest import write_workbook
+from cyplan.io.problems import InputError
+from cyplan.model.activity import BLANK, INVALID
+from cyplan.returns import service
+from cyplan.store.workspace import Workspace
+
+SMALL = Path(__file__).parents[1] / "examples" / "returns" / "small_records.csv"
+TODAY = dt.date(2024, 1, 1)
+HEADER = SMALL.read_text().splitlines()[0]
+
+
+@pytest.fixture
+def ws(tmp_path: Path):
+    w = Workspace.create(tmp_path / "ws")
+    yield w
+    w.close()
+
+
+def _row(table: pl.DataFrame, label: str) -> dict[str, int]:
+    row = table.filter(pl.col(table.columns[0]) == label).row(0, named=True)
+    return {k: v for k, v in row.items() if k != table.columns[0]}
+
+
+def test_the_small_file_gives_the_tables_worked_out_by_hand(ws: Workspace) -> None:
+    result = service.import_returns(ws, SMALL, today=TODAY)
+    assert (result.records, result.accepted, result.replaced) == (8, 6, 0)
+    t = service.tables(ws)
+    quarters = ["2022/23 Q1", "2022/23 Q2", "2022/23 Q3", "2022/23 Q4", "2023/24 Q1"]
+    assert t["service"].columns == ["category", *quarters, "Total"]
+    # R001 1 Apr and R002 30 Jun are Q1, R003 1 Jul Q2, R004 31 Dec Q3, R006 31 Mar Q4, R007 1 Apr Q1 of 2023/24
+    assert _row(t["service"], "Affinity") == dict(zip([*quarters, "Total"], [2, 1, 0, 0, 1, 4], strict=True))
+    assert _row(t["service"], "Surrey") == dict(zip([*quarters, "Total"], [0, 0, 1, 1, 0, 2], strict=True))
+    assert _row(t["service"], "Total")["Total"] == 6  # R005 and R008 were not accepted
+    assert _row(t["ethnicity"], "White British")["2022/23 Q1"] == 2  # 'white british ' matches
+    assert _row(t["ethnicity"], INVALID)["Total"] == 1  # Martian
+    assert _row(t["ethnicity"], "Not known or recorded/stated")["Total"] == 1  # 'Not stated' is an alias
+    assert _row(t["trauma_category"], BLANK)["2022/23 Q1"] == 1
+    assert t["ethnicity"]["category"].to_list()[-3:] == [INVALID, BLANK, "Total"]
+    assert _row(t["age_gender"], "Nursery") == {"Female": 1, "Male": 0, "Other or unknown gender": 0, "Total": 1}
+    # R004 blank age (Female); R006 age 40 (queried) and Non-binary
+    assert _row(t["age_gender"], "Unknown age") == {"Female": 1, "Male": 0, "Other or unknown gender": 1, "Total": 2}
+    m = _row(t["milestones"], "Advocate assigned")
+    assert m == {"yes": 3, "no": 1, BLANK: 2, "Total": 6, "% yes": 50.0, "% blank": 33.3}
+    assert _row(t["summary"], "Received")["Total"] == 8
+    assert _row(t["summary"], "Not accepted")["2022/23 Q4"] == 1
+
+
+def test_queries_are_listed_with_row_and_column_and_the_records_kept(ws: Workspace) -> None:
+    result = service.import_returns(ws, SMALL, today=dt.date(2023, 3, 1))
+    found = {(r["row"], r["column"], r["message"]) for r in result.queries.iter_rows(named=True)}
+    assert found == {
+        (5, "ethnicity", "'Martian' is not on the ethnicity code list"),
+        (5, "religion", "'Jedi' is not on the religion code list"),
+        (6, "advocate_assigned", "yes on a referral that was not accepted"),
+        (7, "advocate_assigned", "'maybe' is not yes, no or blank"),
+        (7, "age", "age 40 is outside 0 to 30"),
+        (7, "gender", "'Non-binary' is not on the gender code list"),
+        (7, "received_date", "received_date 2023-03-31 is in the future"),
+        (8, "received_date", "received_date 2023-04-01 is in the future"),
+        (9, "received_date", "received_date 2023-05-15 is in the future"),
+    }
+    counts = {r["field"]: (r["blank"], r["invalid"]) for r in result.counts.iter_rows(named=True)}
+    assert counts["age"] == (1, 1) and counts["ethnicity"] == (0, 1) and counts["trauma_category"] == (3, 0)
+    again, _ = service.quality_report(ws, dt.date(2023, 3, 1))
+    assert again.equals(result.queries)
+
+
+def _write(tmp_path: Path, lines: list[str], header: str = HEADER) -> Path:
+    path = tmp_path / "records.csv"
+    path.write_text("\n".join([header, *lines]) + "\n")
+    return path
+
+
+GOOD = "R1,Affinity,2022-05-01,yes,12,Female,White British,Christian,Other,Other,Other,Other,yes,no,,"
+
+
+def test_errors_block_the_import_and_name_row_and_column(ws: Workspace, tmp_path: Path,
+                                                         snapshot: Callable[[Path], dict[str, bytes]]) -> None:
+    before = snapshot(ws.path)
+    path = _write(tmp_path, [GOOD, GOOD.replace("2022-05-01", "2022-13-01"), GOOD.replace(",yes,12", ",maybe,12"),
+                             GOOD.replace("R1,", ",")])
+    with pytest.raises(InputError) as e:
+        service.import_returns(ws, path, today=TODAY)
+    assert [str(p).removeprefix(f"{path}, ") for p in e.value.problems] == [
+        "row 3, column 'received_date': '2022-13-01' is not a date written as YYYY-MM-DD",
+        "row 3, column 'referral_id': referral_id 'R1' is also on row 2",
+        "row 4, column 'accepted': 'maybe' is not yes or no",
+        "row 4, column 'referral_id': referral_id 'R1' is also on row 2",
+        "row 5, column 'referral_id': referral_id is blank",
+    ]
+    assert snapshot(ws.path) == before
+
+
+def test_missing_and_identifying_columns_are_refused(ws: Workspace, tmp_path: Path) -> None:
+    header = HEADER.replace("gender,", "").replace("referral_id,", "referral_id,NHS Number,First Name,Postcode,")
+    path = _write(tmp_path, [], header)
+    with pytest.raises(InputError) as e:
+        service.import_returns(ws, path, today=TODAY)
+    messages = {(p.column, p.message.split(":")[0]) for p in e.value.problems}
+    assert messages == {("NHS Number", "this column looks like an NHS number"),
+                        ("First Name", "this column looks like a name"),
+                        ("Postcode", "this column looks like an address"),
+                        ("gender", "this column is missing")}
+    assert not (ws.path / "returns.duckdb").exists()
+
+
+def test_a_new_return_replaces_the_same_service_and_quarter_only(ws: Workspace, tmp_path: Path) -> None:
+    service.import_returns(ws, SMALL, today=TODAY)  # Affinity: Q1 ×2, Q2, 2023/24 Q1 ×2; Surrey: Q3, Q4 ×2
+    path = _write(tmp_path, [GOOD, GOOD.replace("R1,", "R9,").replace("2022-05-01", "2022-06-01")])
+    result = service.import_returns(ws, path, today=TODAY)
+    assert result.replaced == 2 and result.periods == [("Affinity", "2022/23 Q1")]
+    t = service.tables(ws)
+    assert _row(t["service"], "Affinity")["Total"] == 4  # 2 new in Q1, Q2's and 2023/24's kept
+    assert _row(t["service"], "Surrey")["Total"] == 2
+    log = ws.engine.connect().exec_driver_sql("SELECT records, accepted, replaced FROM returns_imports").all()
+    assert [tuple(r) for r in log] == [(8, 6, 0), (2, 2, 2)]
+
+
+def test_an_excel_return_keeps_the_sheet_row_numbers(ws: Workspace, tmp_path: Path) -> None:
+    rows = [next(csv.reader([line])) for line in [HEADER, GOOD, GOOD.replace("2022-05-01", "not a date")]]
+    book = write_workbook(tmp_path / "records.xlsx", {"Referrals": rows}, first_row=3)
+    with pytest.raises(InputError) as e:
+        service.import_returns(ws, book, today=TODAY)
+    assert [(p.sheet, p.row, p.column) for p in e.value.problems] == [
+        ("Referrals", 5, "received_date"), ("Referrals", 5, "referral_id")]
+
+
+def test_cli_import_tables_and_publish(demo_workspace: Path, run_cli: Callable, tmp_path: Path) -> None:
+    code, _, err = run_cli(["returns", "import", SMALL, "-w", demo_workspace, "--today", "2024-01-01"])
+    assert code == 0 and "Imported 8 referrals (6 accepted)" in err and "row 7, column 'age'" in err
+    code, _, err = run_cli(["returns", "tables", "-w", demo_workspace, "--out", tmp_path / "t", "--publish"])
+    assert code == 0
+    names = sorted(p.name for p in (tmp_path / "t").iterdir())
+    assert names == sorted(f"{n}.csv" for n in ("summary", "service", "ethnicity", "religion", "referral_source",
+                                                 "education_status", "accommodation", "trauma_category",
+                                                 "age_gender", "milestones"))
+    lines = (tmp_path / "t" / "age_gender.csv").read_text().splitlines()
+    assert lines[0] == "age_group,Female,Male,Other or unknown gender,Total"
+    assert lines[1] == "Nursery,*,0,0,*"
+    code, _, err = run_cli(["returns", "tables", "-w", demo_workspace, "--out", tmp_path / "x", "--format", "xlsx"])
+    assert code == 0 and (tmp_path / "x" / "returns_tables.xlsx").exists()
+
+
+def test_cli_bad_file_exits_2_and_changes_nothing(demo_workspace: Path, run_cli: Callable, tmp_path: Path,
+                                                  snapshot: Callable[[Path], dict[str, bytes]]) -> None:
+    before = snapshot(demo_workspace)
+    path = _write(tmp_path, [GOOD.replace("2022-05-01", "01/05/2022")])
+    code, _, err = run_cli(["returns", "import", path, "-w", demo_workspace])
+    assert code == 2
+    assert f"{path}, row 2, column 'received_date': '01/05/2022' is not a date written as YYYY-MM-DD" in err
+    assert snapshot(demo_workspace) == before
+
+
+def test_equality_rates_and_ratios_against_the_population(demo_workspace: Path) -> None:
+    ws = Workspace.open(demo_workspace)
+    try:
+        service.import_returns(ws, SMALL, today=TODAY)
+        by_sex = service.equality(ws, "gender")
+        pop = ws.read("population")
+    finally:
+        ws.close()
+    first = pop.filter((pl.col("area") == pop["area"].min()) & (pl.col("year") == pop["year"].min()))
+    female = first.filter(pl.col("sex") == "female")["count"].sum()
+    row = by_sex.row(0, named=True)
+    assert row["category"] == "Female" and row["referrals"] == 2  # R001 and R004 (R006 is Non-binary)
+    assert row["rate_per_10000"] == round(2 / female * 10_000, 3)
+    assert row["rate_low"] < row["rate_per_10000"] < row["rate_high"]
+    assert row["ratio_low"] < row["rate_ratio"] < row["ratio_high"]
+    total = by_sex.filter(pl.col("category") == "Total").row(0, named=True)
+    assert total["referrals"] == 5 and total["rate_ratio"] == 1.0
