@@ -272,3 +272,32 @@ def test_the_smalltown_example_supply_and_gap_by_hand(tmp_path) -> None:  # type
     assert table["supply_fte"].to_list() == pytest.approx([6.5, 2.0, 6.9, 2.16])
     assert table.filter(pl.col("year") == 2025)["gap_fte"].to_list() == pytest.approx([2.0892, 1.845333], abs=1e-6)
     assert table.filter(pl.col("year") == 2025)["cost_to_close"].to_list() == pytest.approx([104_460, 138_400])
+
+
+CENSUS_HEADER = ("area,role,sector,headcount,fte_in_post,vacant_fte,agency_fte,leaver_rate,leaver_rate_low,"
+                 "leaver_rate_high,share_aged_55_plus,retirement_rate,joiners_per_year,joiners_low,joiners_high\n")
+
+
+@pytest.mark.parametrize(("row", "problem"), [
+    ("E1,a,NHS,1,1,0,0,20,,,,,1,,\n", (2, "leaver_rate", "leaver rate 20 is above 1 (a share is from 0 to 1: "
+                                                          "write 16% or 0.16)")),
+    ("E1,a,NHS,1,1,0,0,0.1,0.25,0.15,,,1,,\n", (2, "leaver_rate_low", "leaver_rate_low 0.25 is above "
+                                                                      "leaver_rate 0.1")),
+    ("E1,a,NHS,1,1,0,0,0.1,,,,,5,6,,\n", (2, "joiners_low", "joiners_low 6 is above joiners_per_year 5")),
+    ("E1,a,NHS,1,1,0,0,0.6,,0.9,,0.2,1,,\n", (2, "leaver_rate", "leaving (0.9 at most) and retiring (0.2) add up "
+                                                               "to more than everyone in post")),
+])
+def test_the_census_is_checked(tmp_path, row, problem) -> None:  # type: ignore[no-untyped-def]
+    from cyplan.io.read import read_table
+    from cyplan.io.validate import validate
+    from cyplan.schema import KINDS
+
+    path = tmp_path / "workforce.csv"
+    path.write_text(CENSUS_HEADER + row)
+    _, problems = validate(read_table(path), KINDS["workforce"])
+    assert problem in [(p.row, p.column, p.message) for p in problems]
+
+
+def test_a_target_year_must_come_after_the_first(run_cli, demo_workspace) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run_cli(["gap", "-w", demo_workspace, "--draws", "0", "--target-year", "2025"])
+    assert code == 2 and "--target-year must be after the first year" in err

@@ -87,10 +87,14 @@ def _with_intervals(frame: pl.DataFrame) -> pl.DataFrame:
     return out
 
 
-def _emit(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str, frames: dict) -> None:
-    if fmt is Format.table:
+def _emit(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str, frames: dict,
+          draws: int = DRAWS) -> None:
+    if fmt is Format.table and draws == 0:
+        frame = frame.drop([c for c in frame.columns if c.endswith(("_p5", "_p95"))])
+        title += " — central values"
+    elif fmt is Format.table:
         frame = _with_intervals(frame)
-        title += " — median (90% interval)"
+        title += f" — median (90% interval), {draws:,} draws"
     emit(frame, fmt, out_file, title, labels=_labels(frames), formats=MEASURE_FORMATS, headings=HEADINGS,
          totals=False)
 
@@ -103,7 +107,7 @@ def supply(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: Year
     sim, frames = _simulation(workspace, scenario, draws, seed, distribution)
     _check(sim, area, year)
     breakdown = [b.value for b in by] if by else ["role"]
-    _emit(supply_table(sim, breakdown, area, year), fmt, out_file, "Workforce supply", frames)
+    _emit(supply_table(sim, breakdown, area, year), fmt, out_file, "Workforce supply", frames, draws)
 
 
 def gap(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None, by: GapByOpt = None,
@@ -119,6 +123,8 @@ def gap(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt
     frame = gap_table(sim, breakdown, area, year)
     if target_year is not None:
         _check(sim, None, [target_year])
+        if target_year == sim.dims.years[0]:
+            fail(f"--target-year must be after the first year, {target_year}: joiners take a year to arrive", 2)
         if breakdown != ["role"]:
             fail("--target-year goes with the gap by role", 2)
         extra = pl.DataFrame({"area": [a for a in sim.dims.areas for _ in sim.dims.roles],
@@ -126,7 +132,7 @@ def gap(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt
                               "joiners_needed": sim.joiners_to_close(target_year).ravel()})
         frame = frame.join(extra, on=["area", "role"], how="left", maintain_order="left")
     title = "Workforce gap" + (f" under '{scenario}'" if scenario != BASELINE else "")
-    _emit(frame, fmt, out_file, title, frames)
+    _emit(frame, fmt, out_file, title, frames, draws)
 
 
 @scenario_app.command("list")
@@ -177,7 +183,7 @@ def scenario_compare(names_: Annotated[list[str] | None, typer.Argument(metavar=
     frame = pl.concat(rows).select("scenario", pl.exclude("scenario"))
     if len(frame["area"].unique()) == 1:
         frame = frame.drop("area")
-    _emit(frame, fmt, out_file, f"Scenarios compared, {target}", frames)
+    _emit(frame, fmt, out_file, f"Scenarios compared, {target}", frames, draws)
 
 
 

@@ -14,6 +14,7 @@ import polars as pl
 from cyplan.io.problems import Problem
 from cyplan.io.read import ROW, RawTable
 from cyplan.model.demand import WEEKS_PER_YEAR
+from cyplan.model.supply import RETIREMENT_YEARS
 from cyplan.schema import AGES, SEXES, Column, InputKind
 
 GSS_CODE = r"^[EKNSW]\d{8}$"
@@ -46,7 +47,7 @@ def validate(raw: RawTable, kind: InputKind) -> tuple[pl.DataFrame, list[Problem
     missing = any(c.required and c.name not in raw.columns for c in kind.columns)
     if missing:
         return frame, problems
-    if kind.estimates:
+    if kind.estimates or kind.ranges:
         frame, found = _check_estimates(raw, kind, frame)
         problems += found
     if kind.age_range:
@@ -176,13 +177,18 @@ def _where(first: object) -> str:
 
 
 def _check_estimates(raw: RawTable, kind: InputKind, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
-    central = pl.col("central")
-    frame = frame.with_columns(pl.col("low").fill_null(central), pl.col("high").fill_null(central))
-    q = QUANTITY[kind.name]
-    problems = _rows(raw, frame.filter(pl.col("low") > central), "low",
-                     lambda r: f"low {q} {_fmt(r['low'])} is above central {_fmt(r['central'])}")
-    problems += _rows(raw, frame.filter(pl.col("high") < central), "high",
-                      lambda r: f"high {q} {_fmt(r['high'])} is below central {_fmt(r['central'])}")
+    """Every value with a range (low / central / high, or a kind's declared ranges): a blank low or high is
+    the value itself, and low ≤ value ≤ high."""
+    problems: list[Problem] = []
+    pairs = [("central", "low", "high")] if kind.estimates else []
+    q = f" {QUANTITY[kind.name]}" if kind.estimates else ""
+    for value, low, high in [*pairs, *kind.ranges]:
+        v = pl.col(value)
+        frame = frame.with_columns(pl.col(low).fill_null(v), pl.col(high).fill_null(v))
+        problems += _rows(raw, frame.filter(pl.col(low) > v), low,
+                          lambda r, lo=low, va=value: f"{lo}{q} {_fmt(r[lo])} is above {va} {_fmt(r[va])}")
+        problems += _rows(raw, frame.filter(pl.col(high) < v), high,
+                          lambda r, hi=high, va=value: f"{hi}{q} {_fmt(r[hi])} is below {va} {_fmt(r[va])}")
     return frame, problems
 
 
@@ -288,8 +294,16 @@ def _check_roles(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
                  f"({WEEKS_PER_YEAR} weeks × {_fmt(r['working_days_per_week'])} days)")
 
 
+def _check_workforce(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+    retire = pl.coalesce(pl.col("retirement_rate"), pl.col("share_aged_55_plus").fill_null(0) / RETIREMENT_YEARS)
+    over = frame.with_columns(retire.alias("retire")).filter(pl.col("leaver_rate_high") + pl.col("retire") > 1)
+    return _rows(raw, over, "leaver_rate", lambda r: f"leaving ({_fmt(r['leaver_rate_high'])} at most) and retiring "
+                 f"({_fmt(r['retire'])}) add up to more than everyone in post")
+
+
 KIND_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Problem]]] = {
     "roles": _check_roles,
+    "workforce": _check_workforce,
     "areas": _check_areas,
     "age_bands": _check_age_bands,
     "prevalence": _check_prevalence,

@@ -18,15 +18,16 @@ WORKFORCE = InputKind(
         Column("vacant_fte", "number", "Funded posts not filled, in FTE.", "18", minimum=0),
         Column("agency_fte", "number", "Agency and bank staff covering posts, in FTE.", "6", minimum=0),
         Column("leaver_rate", "share", "Share of FTE in post who leave in a year (not counting retirement), "
-               "e.g. 0.12 or 12%.", "0.12"),
+               "e.g. 0.12 or 12%.", "0.12", maximum=1),
         Column("leaver_rate_low", "share", "Low estimate of the leaver rate; blank means the leaver rate.", "0.09",
-               required=False, blank_ok=True),
+               required=False, blank_ok=True, maximum=1),
         Column("leaver_rate_high", "share", "High estimate of the leaver rate; blank means the leaver rate.", "0.15",
-               required=False, blank_ok=True),
+               required=False, blank_ok=True, maximum=1),
         Column("share_aged_55_plus", "share", "Share of FTE in post aged 55 and over; they are taken to retire "
-               "evenly over ten years unless a retirement rate is given.", "0.18", required=False, blank_ok=True),
+               "evenly over ten years unless a retirement rate is given.", "0.18", required=False, blank_ok=True,
+               maximum=1),
         Column("retirement_rate", "share", "Share of FTE in post who retire in a year; overrides the share aged "
-               "55 and over.", "", required=False, blank_ok=True),
+               "55 and over.", "", required=False, blank_ok=True, maximum=1),
         Column("joiners_per_year", "number", "FTE joining a year: qualifying trainees and recruits.", "14",
                minimum=0),
         Column("joiners_low", "number", "Low estimate of joiners a year; blank means joiners_per_year.", "10",
@@ -35,7 +36,7 @@ WORKFORCE = InputKind(
                required=False, blank_ok=True, minimum=0),
         Column("cyp_share", "share", "Share of this workforce's time spent on this population (the 'hidden' "
                "workforce: a therapist with 40% of caseload on children with SEND counts 0.4).", "1",
-               required=False, blank_ok=True, default="1"),
+               required=False, blank_ok=True, default="1", maximum=1),
         source_column(),
     ),
     key=("area", "role", "sector"),
