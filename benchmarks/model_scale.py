@@ -104,8 +104,7 @@ def area_codes(n: int) -> list[str]:
 
 
 def synthetic_inputs(n_areas: int = 153, seed: int = 20250601) -> dict[str, pl.DataFrame]:
-    """Every input the model reads, for n_areas councils, from a fixed seed (the same n_areas gives the same
-    inputs, and the first k areas of a larger set are not the same as a set of k: use `subset` for that)."""
+    """Every input the model reads, for n_areas councils, from a fixed seed."""
     rng = np.random.default_rng(seed)
     codes = area_codes(n_areas)
     n_age, n_sex, n_year = len(AGES), len(SEXES), len(YEARS)
@@ -205,7 +204,7 @@ def synthetic_inputs(n_areas: int = 153, seed: int = 20250601) -> dict[str, pl.D
                 share55 = round(float(rng.uniform(0.05, 0.3)), 2)
                 leaving = leaver + (retire or share55 / RETIREMENT_YEARS)
                 joiners = round(fte * leaving * float(rng.uniform(0.8, 1.2)), 1)
-                ranged = rng.random() < 0.9  # a tenth of rows give no low and high: their value is used
+                ranged = rng.random() < 0.9  # a tenth of rows have no range (a blank low and high is the value)
                 wf["area"].append(code)
                 wf["role"].append(role)
                 wf["sector"].append(SECTORS[s])
@@ -214,13 +213,13 @@ def synthetic_inputs(n_areas: int = 153, seed: int = 20250601) -> dict[str, pl.D
                 wf["vacant_fte"].append(round(fte * float(rng.uniform(0.05, 0.15)), 1))
                 wf["agency_fte"].append(round(fte * float(rng.uniform(0, 0.05)), 1))
                 wf["leaver_rate"].append(leaver)
-                wf["leaver_rate_low"].append(round(leaver - 0.03, 3) if ranged else None)
-                wf["leaver_rate_high"].append(round(leaver + 0.03, 3) if ranged else None)
+                wf["leaver_rate_low"].append(round(leaver - 0.03, 3) if ranged else leaver)
+                wf["leaver_rate_high"].append(round(leaver + 0.03, 3) if ranged else leaver)
                 wf["share_aged_55_plus"].append(share55)
                 wf["retirement_rate"].append(retire)
                 wf["joiners_per_year"].append(joiners)
-                wf["joiners_low"].append(round(joiners * 0.75, 1) if ranged else None)
-                wf["joiners_high"].append(round(joiners * 1.25, 1) if ranged else None)
+                wf["joiners_low"].append(round(joiners * 0.75, 1) if ranged else joiners)
+                wf["joiners_high"].append(round(joiners * 1.25, 1) if ranged else joiners)
                 wf["cyp_share"].append(round(float(rng.uniform(0.3, 0.9)), 2) if rng.random() < 0.25 else 1.0)
     workforce = typed("workforce", wf)
 
@@ -245,16 +244,6 @@ def synthetic_inputs(n_areas: int = 153, seed: int = 20250601) -> dict[str, pl.D
         "prevalence_trends": typed("prevalence_trends", {"level": LEVELS, "low": np.zeros(len(LEVELS)),
                                                          "central": trend, "high": trend * 2 + 0.01}),
     }
-
-
-def subset(frames: dict[str, pl.DataFrame], areas: Sequence[str]) -> dict[str, pl.DataFrame]:
-    """The same inputs for some of the areas only."""
-    keep = list(areas)
-    out = dict(frames)
-    out["areas"] = frames["areas"].filter(pl.col("code").is_in(keep))
-    for kind in ("population", "group_sizes", "workforce"):
-        out[kind] = frames[kind].filter(pl.col("area").is_in(keep))
-    return out
 
 
 # -- cyplan ---------------------------------------------------------------------------------------------------

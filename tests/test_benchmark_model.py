@@ -74,7 +74,9 @@ def test_synthetic_inputs_shape_and_ranges(frames: dict[str, pl.DataFrame]) -> N
     wf = frames["workforce"]
     assert wf.group_by(["area", "role"]).len()["len"].is_between(1, 2).all()
     assert (wf["cyp_share"] < 1).any() and wf["retirement_rate"].is_not_null().any()
-    assert wf["leaver_rate_low"].is_null().any()  # a row without a range uses its value
+    assert ((wf["leaver_rate_low"] == wf["leaver_rate"]) & (wf["leaver_rate_high"] == wf["leaver_rate"])).any()
+    assert (wf["leaver_rate_low"] <= wf["leaver_rate"]).all() and (wf["leaver_rate"] <= wf["leaver_rate_high"]).all()
+    assert (wf["joiners_low"] <= wf["joiners_per_year"]).all() and (wf["joiners_per_year"] <= wf["joiners_high"]).all()
 
 
 def test_the_cap_binds_somewhere(frames: dict[str, pl.DataFrame]) -> None:

@@ -29,6 +29,8 @@ class Labelled:
         """Sum over every dimension not named, keeping the named ones in this array's order."""
         drop = tuple(i for i, d in enumerate(self.dims) if d not in dims)
         kept = tuple(d for d in self.dims if d in dims)
+        if not drop:
+            return self  # nothing to sum: no copy (these arrays can be large)
         return Labelled(self.values.sum(axis=drop), kept, {d: self.coords[d] for d in kept})
 
     def regroup(self, dim: str, new_dim: str, index: np.ndarray, labels: Sequence[object]) -> Labelled:

@@ -52,22 +52,33 @@ def gap_table(sim: Simulation, by: Sequence[str] = ("role",), areas: Sequence[st
         demand, supply = _labelled(sim, sim.demand, dims), _labelled(sim, sim.total_supply, dims)
         cost = np.broadcast_to(sim.cost_per_fte[None, None, :, None], sim.demand.shape)
     keep = ["area", "year", *by, "draw"]
-    gap_by_cell = demand.values - supply.values
-    d = demand.keep(keep)
-    s = supply.keep(keep)
-    g = Labelled(gap_by_cell, demand.dims, demand.coords).keep(keep)
-    # cost to close counts only the cells short of staff: a surplus in one role pays for none in another
-    c = Labelled(np.maximum(gap_by_cell, 0) * cost, demand.dims, demand.coords).keep(keep)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        met = np.where(d.values > 0, np.minimum(s.values / d.values, 1.0), 1.0)
+    d, s = demand.keep(keep), supply.keep(keep)
+
+    def gap_cells() -> np.ndarray:
+        return demand.values - supply.values
+
+    def cost_cells() -> np.ndarray:
+        # cost to close counts only the cells short of staff: a surplus in one role pays for none in another
+        short = np.maximum(gap_cells(), 0)
+        short *= cost
+        return Labelled(short, demand.dims, demand.coords).keep(keep).values
+
+    def share_met() -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(d.values > 0, np.minimum(s.values / d.values, 1.0), 1.0)
+
+    measures = {"demand_fte": lambda: d.values, "supply_fte": lambda: s.values,
+                "gap_fte": lambda: Labelled(gap_cells(), demand.dims, demand.coords).keep(keep).values,
+                "share_met": share_met, "cost_to_close": cost_cells}
     frame = None
-    for name, values in zip(MEASURES, (d.values, s.values, g.values, met, c.values), strict=True):
-        p5, p50, p95 = summarise(values)
+    index = list(d.dims[:-1])
+    for name in MEASURES:  # one measure at a time, so that only one full-size temporary is alive
+        p5, p50, p95 = summarise(measures[name]())
         summary = Labelled(np.stack([p50, p5, p95], axis=-1), (*d.dims[:-1], "stat"),
-                           {**{k: d.coords[k] for k in d.dims[:-1]}, "stat": ("", "_p5", "_p95")}).to_frame(name)
-        wide = summary.pivot(on="stat", index=[k for k in d.dims[:-1]], values=name, maintain_order=True)
+                           {**{k: d.coords[k] for k in index}, "stat": ("", "_p5", "_p95")}).to_frame(name)
+        wide = summary.pivot(on="stat", index=index, values=name, maintain_order=True)
         wide = wide.rename({"": name, "_p5": f"{name}_p5", "_p95": f"{name}_p95"})
-        frame = wide if frame is None else frame.join(wide, on=[k for k in d.dims[:-1]], maintain_order="left")
+        frame = wide if frame is None else frame.join(wide, on=index, maintain_order="left")
     assert frame is not None
     if areas:
         frame = frame.filter(pl.col("area").is_in(list(areas)))

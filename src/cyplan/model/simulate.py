@@ -38,7 +38,9 @@ class Simulation:
     dims: Dims
     draws: int  # 0: central values only (one "draw")
     demand: np.ndarray  # FTE [area, year, role, draw]
-    supply: np.ndarray  # FTE [area, year, role, sector, draw]
+    total_supply: np.ndarray  # FTE [area, year, role, draw]
+    census: np.ndarray  # FTE of each census row [row, year, draw]; rows are unique (area, role, sector)
+    census_cells: tuple[np.ndarray, np.ndarray, np.ndarray]  # each row's (area, role, sector) index
     cost_per_fte: np.ndarray  # [role]
     joiners: np.ndarray  # FTE joining a year today, for this population [area, role]
     stock0: np.ndarray  # FTE in post for this population, first year [area, role]
@@ -46,8 +48,13 @@ class Simulation:
     warnings: tuple[str, ...]
 
     @property
-    def total_supply(self) -> np.ndarray:
-        return self.supply.sum(axis=3)
+    def supply(self) -> np.ndarray:
+        """FTE by sector [area, year, role, sector, draw], made when asked for (it is mostly empty)."""
+        area, role, sector = self.census_cells
+        out = np.zeros((len(self.dims.areas), len(self.dims.years), len(self.dims.roles), len(SECTORS),
+                        self.census.shape[-1]))
+        out[area, :, role, sector] = self.census  # the census key is unique: one row per cell
+        return out
 
     @property
     def gap(self) -> np.ndarray:
@@ -100,9 +107,11 @@ def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
     rr = _relative_risk(frames["group_risks"], a, values("group_risks"))  # [draw, group, level]
     step_hours = values("pathway_steps")  # [draw, step], in pathway order
     demand = _demand(a, prevalence, rr, step_hours)
-    supply, stock0, joiners, leaving = _supply(frames["workforce"], d, a.dims.years, values)
-    return Simulation(dims=d, draws=draws, demand=demand, supply=supply, cost_per_fte=a.roles.cost_per_fte,
-                      joiners=joiners, stock0=stock0, leaving=leaving, warnings=a.warnings)
+    census, cells, total, stock0, joiners, leaving = _supply(frames["workforce"], d, a.dims.years, values,
+                                                             demand.shape[-1])
+    return Simulation(dims=d, draws=draws, demand=demand, total_supply=total, census=census, census_cells=cells,
+                      cost_per_fte=a.roles.cost_per_fte, joiners=joiners, stock0=stock0, leaving=leaving,
+                      warnings=a.warnings)
 
 
 def _relative_risk(frame: pl.DataFrame, a: Arrays, vals: np.ndarray) -> np.ndarray:
@@ -129,29 +138,32 @@ def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.nd
     return hours / a.roles.productive_hours[None, None, :, None]
 
 
-def _supply(frame: pl.DataFrame, d: Dims, years: tuple[int, ...],
-            values: Callable[..., np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    shape = (len(d.areas), len(d.roles), len(SECTORS))
+def _supply(frame: pl.DataFrame, d: Dims, years: tuple[int, ...], values: Callable[..., np.ndarray],
+            n_draws: int) -> tuple[np.ndarray, ...]:
+    """Each census row's FTE for this population [row, year, draw], its cell, the total by role
+    [area, year, role, draw], and (central) stock, joiners and leaving rate by [area, role]."""
+    shape = (len(d.areas), len(d.roles))
+    total = np.zeros((len(d.areas), len(years), len(d.roles), n_draws))
     if not frame.height:
-        zeros = np.zeros(shape[:2])
-        return np.zeros((len(d.areas), len(years), len(d.roles), len(SECTORS), 1)), zeros, zeros, zeros
+        none = np.zeros(0, dtype=np.int64)
+        return np.zeros((0, len(years), n_draws)), (none, none, none), total, *(np.zeros(shape) for _ in range(3))
     leaver = values("workforce", "leaver_rate")  # [draw, row]
     joiners = values("workforce", "joiners_per_year")
     retire = retirement_rate(frame["share_aged_55_plus"].to_numpy().astype(float),
                              frame["retirement_rate"].to_numpy().astype(float))
     cyp = frame["cyp_share"].to_numpy().astype(float)
     fte0 = frame["fte_in_post"].to_numpy().astype(float)
-    in_post = stock(fte0, leaver, retire, joiners, len(years))  # [draw, row, year]
-    rows = effective(in_post, frame["agency_fte"].to_numpy().astype(float), cyp)
-    area, role = codes(frame, "area", d.areas), codes(frame, "role", d.roles)
-    sector = codes(frame, "sector", SECTORS)
-    out = np.zeros((rows.shape[0], *shape, len(years)))
-    np.add.at(out, (slice(None), area, role, sector), rows)  # the few census rows onto their cells
-    supply = out.transpose(1, 4, 2, 3, 0)  # [area, year, role, sector, draw]
-    stock0, joined, leaving = np.zeros(shape[:2]), np.zeros(shape[:2]), np.zeros(shape[:2])
+    rows = effective(stock(fte0[:, None], leaver.T, retire[:, None], joiners.T, len(years)),  # [row, draw, year]
+                     frame["agency_fte"].to_numpy().astype(float)[:, None], cyp[:, None])
+    census = np.ascontiguousarray(rows.transpose(0, 2, 1))  # [row, year, draw]
+    del rows
+    area, role, sector = codes(frame, "area", d.areas), codes(frame, "role", d.roles), codes(frame, "sector", SECTORS)
+    for i in range(census.shape[0]):  # a role's sectors into its total: a loop over the few census rows
+        total[area[i], :, role[i]] += census[i]
+    stock0, joined, leaving = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     np.add.at(stock0, (area, role), fte0 * cyp)
     np.add.at(joined, (area, role), frame["joiners_per_year"].to_numpy() * cyp)
     np.add.at(leaving, (area, role), (frame["leaver_rate"].to_numpy() + retire) * fte0 * cyp)
     with np.errstate(divide="ignore", invalid="ignore"):
         leaving = np.where(stock0 > 0, leaving / stock0, 0.0)
-    return supply, stock0, joined, leaving
+    return census, (area, role, sector), total, stock0, joined, leaving

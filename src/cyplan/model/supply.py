@@ -22,17 +22,25 @@ def retirement_rate(share_55_plus: np.ndarray, rate: np.ndarray) -> np.ndarray:
 def stock(fte0: np.ndarray, leaver: np.ndarray, retire: np.ndarray, joiners: np.ndarray,
           years: int) -> np.ndarray:
     """FTE in post after t = 0 … years−1 years: [..., t], broadcasting the inputs over [...]."""
-    a = (1.0 - leaver - retire)[..., None]
+    a = np.asarray(1.0 - leaver - retire)[..., None]
     t = np.arange(years)
-    grow = a ** t
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inflow = np.where(np.isclose(a, 1.0), t * 1.0, (1.0 - grow) / (1.0 - a))
-    return fte0[..., None] * grow + joiners[..., None] * inflow
+    stay = np.isclose(a, 1.0, rtol=0.0, atol=1e-12)  # nobody leaves: the geometric sum is t
+    out = a ** t  # computed in place below: these arrays can be large (draws × rows × years)
+    inflow = np.subtract(1.0, out)
+    inflow /= np.where(stay, 1.0, 1.0 - a)
+    inflow = np.where(stay, t * 1.0, inflow)
+    inflow *= np.asarray(joiners)[..., None]
+    out *= np.asarray(fte0)[..., None]
+    out += inflow
+    return out
 
 
 def effective(in_post: np.ndarray, agency: np.ndarray, cyp_share: np.ndarray) -> np.ndarray:
-    """FTE available to this population: staff in post and agency, times the share of time on it. [..., t]"""
-    return (in_post + agency[..., None]) * cyp_share[..., None]
+    """FTE available to this population: staff in post and agency, times the share of time on it. [..., t]
+    (in place: `in_post` becomes the result)"""
+    in_post += agency[..., None]
+    in_post *= cyp_share[..., None]
+    return in_post
 
 
 def joiners_needed(fte0: np.ndarray, leaver: np.ndarray, retire: np.ndarray, target: np.ndarray,
@@ -42,5 +50,6 @@ def joiners_needed(fte0: np.ndarray, leaver: np.ndarray, retire: np.ndarray, tar
     a = 1.0 - leaver - retire
     grow = a ** years
     with np.errstate(divide="ignore", invalid="ignore"):
-        need = np.where(np.isclose(a, 1.0), (target - fte0) / years, (target - fte0 * grow) * (1 - a) / (1 - grow))
+        need = np.where(np.isclose(a, 1.0, rtol=0.0, atol=1e-12), (target - fte0) / years,
+                        (target - fte0 * grow) * (1 - a) / (1 - grow))
     return np.maximum(need, 0.0)
