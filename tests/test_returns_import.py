@@ -181,3 +181,19 @@ def test_equality_rates_and_ratios_against_the_population(demo_workspace: Path) 
     assert row["ratio_low"] < row["rate_ratio"] < row["ratio_high"]
     total = by_sex.filter(pl.col("category") == "Total").row(0, named=True)
     assert total["referrals"] == 5 and total["rate_ratio"] == 1.0
+
+
+def test_padded_and_differently_cased_values_are_read_as_the_code_list_names(ws: Workspace, tmp_path: Path) -> None:
+    path = _write(tmp_path, [GOOD.replace("R1,Affinity,", "R1, affinity ,").replace("White British", "  Martian  "),
+                             GOOD.replace("R1,", "R2,").replace(",Other,yes,no", ",   ,yes,no")])
+    result = service.import_returns(ws, path, today=TODAY)
+    assert result.periods == [("Affinity", "2022/23 Q1")]
+    assert [(r["row"], r["column"], r["message"]) for r in result.queries.iter_rows(named=True)] == [
+        (2, "ethnicity", "'Martian' is not on the ethnicity code list")]
+    counts = {r["field"]: (r["blank"], r["invalid"]) for r in result.counts.iter_rows(named=True)}
+    assert counts["trauma_category"] == (1, 0) and counts["ethnicity"] == (0, 1)
+    assert _row(service.tables(ws)["service"], "Affinity")["Total"] == 2
+    again = service.import_returns(ws, _write(tmp_path, [GOOD.replace("R1,Affinity,", "R3,AFFINITY,")]), today=TODAY)
+    assert again.replaced == 2 and _row(service.tables(ws)["service"], "Affinity")["Total"] == 1
+    found, counts_again = service.quality_report(ws, TODAY)
+    assert found.is_empty() and counts_again.filter(pl.col("field") == "trauma_category")["blank"].item() == 0

@@ -50,7 +50,7 @@ def queries(con: duckdb.DuckDBPyConnection, source: str, today: dt.date) -> pl.D
     """Every query, one row each (file, sheet, row, column, message), in file and row order. `source` is a
     relation with the cleaned record columns plus file, sheet, row and each category's code (see classify)."""
     checks = [
-        *((c, f"{c}_code = -1", f"'''' || {c} || ''' is not on the {c.replace('_', ' ')} code list'")
+        *((c, f"{c}_code = -1", f"'''' || {c}_label || ''' is not on the {c.replace('_', ' ')} code list'")
           for c in F.CATEGORICAL),
         (F.AGE, f"{F.AGE} IS NOT NULL AND try_cast({F.AGE} AS INTEGER) IS NULL",
          f"'''' || {F.AGE} || ''' is not a whole number of years'"),
@@ -61,9 +61,15 @@ def queries(con: duckdb.DuckDBPyConnection, source: str, today: dt.date) -> pl.D
         (F.DATE, f"{F.DATE} > DATE {_quote(today.isoformat())}",
          f"'received_date ' || {F.DATE} || ' is in the future'"),
     ]
-    union = "\nUNION ALL ".join(f"SELECT file, sheet, row, {_quote(col)} AS \"column\", {msg} AS message "
-                                f"FROM {source} WHERE {cond}" for col, cond, msg in checks)
-    data = con.execute(f"SELECT * FROM ({union}) ORDER BY file, row, \"column\"").fetchnumpy()
+    # one scan of the records: each record with a query gets the list of its queries, unnested
+    items = ", ".join(f"{{'c': {_quote(col)}, 'm': CASE WHEN {cond} THEN {msg} END}}" for col, cond, msg in checks)
+    found = " OR ".join(f"({cond})" for _, cond, _ in checks)
+    data = con.execute(f"""
+        SELECT file, sheet, row, q.c AS "column", q.m AS message FROM (
+            SELECT file, sheet, row, unnest(list_filter([{items}], lambda q: q.m IS NOT NULL)) AS q
+            FROM {source} WHERE {found})
+        ORDER BY file, row, "column"
+        """).fetchnumpy()
     return pl.DataFrame({c: pl.Series(c, np.asarray(data[c]), dtype=pl.Int64 if c == "row" else pl.String)
                          for c in PROBLEM_COLUMNS})
 
@@ -75,7 +81,8 @@ def field_counts(con: duckdb.DuckDBPyConnection, source: str) -> pl.DataFrame:
                       f"{F.MIN_AGE} AND {F.MAX_AGE}, true)",
                **{m: f"{m} NOT IN ('yes', 'no')" for m in F.MILESTONES}}
     names = [F.AGE, *F.CATEGORICAL, *F.MILESTONES]
-    cells = ", ".join(f"count(*) FILTER (WHERE {c} IS NULL), count(*) FILTER (WHERE {invalid[c]})" for c in names)
+    blank = {c: f"{c}_code = 0" if c in F.CATEGORICAL else f"{c} IS NULL" for c in names}
+    cells = ", ".join(f"count(*) FILTER (WHERE {blank[c]}), count(*) FILTER (WHERE {invalid[c]})" for c in names)
     row = con.execute(f"SELECT count(*), {cells} FROM {source}").fetchone() or (0,) * (1 + 2 * len(names))
     total = row[0]
     return pl.DataFrame({"field": names, "records": [total] * len(names), "blank": list(row[1::2]),

@@ -43,10 +43,14 @@ def _staged_source(s: Staged) -> str:
     return f"(SELECT {file} AS file, {sheet} AS sheet, rowid + {s.first_row} AS row, * FROM {TABLE})"
 
 
-def _periods(s: Staged) -> list[tuple[str | None, int]]:
-    """The (service, quarter) pairs the file covers, quarters by the model's rule."""
+def _periods(s: Staged, services: C.CodeList) -> list[tuple[str | None, int]]:
+    """The (service, quarter) pairs the file covers, quarters by the model's rule; the service as it is
+    stored (its code-list name; see classify), so that the pairs match the stored records they replace."""
     data = s.con.execute(f"SELECT DISTINCT service, {F.DATE} FROM {TABLE}").fetchnumpy()
-    frame = pl.DataFrame({"service": pl.Series(list(data["service"]), dtype=pl.String),
+    values = data["service"].tolist()
+    names = {v: services.categories[c - 1] if (c := services.code(v)) > 0 else v.strip() or None
+             for v in set(values) if v is not None}
+    frame = pl.DataFrame({"service": pl.Series([names.get(v) for v in values], dtype=pl.String),
                           F.DATE: pl.Series(data[F.DATE]).cast(pl.Date)})
     pairs = frame.select("service", activity.fy_quarter(pl.col(F.DATE))).unique().sort("service", activity.QUARTER,
                                                                                        nulls_last=True)
@@ -68,7 +72,7 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
         queries = quality.queries(s.con, source, today or dt.date.today())
         counts = quality.field_counts(s.con, source)
         accepted = s.con.execute(f"SELECT count(*) FILTER (WHERE {F.ACCEPTED}) FROM {TABLE}").fetchone()[0]  # type: ignore[index]
-        pairs = _periods(s)
+        pairs = _periods(s, lists["service"])
         bounds = [(svc, *activity.quarter_bounds(q)) for svc, q in pairs]
         labels = [(svc, activity.quarter_label(q)) for svc, q in pairs]
         stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

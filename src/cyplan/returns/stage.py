@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,21 +48,26 @@ def sha256(path: Path) -> str:
 
 def columns_sql(header: dict[str, str]) -> str:
     """The cleaning select: trimmed text, parsed date and yes/no (header: our name →
-    the file's column name). Raw text is kept only where it failed to parse, for the messages."""
+    the file's column name). Raw text is kept only where it failed to parse, for the messages.
+    Categorical values are kept as given (blank as null): `classify` matches each distinct value once,
+    trimmed, and its label is the trimmed value."""
     q = {k: '"' + v.replace('"', '""') + '"' for k, v in header.items()}
-    yes_no = "CASE lower(trim({c})) WHEN 'yes' THEN {t} WHEN 'no' THEN {f} END"
+    # each value as most files write it ('yes', '2022-05-01') is taken as it is; only the others are trimmed
+    # and lower-cased (the same result, without trimming a million values that need none)
+    yes_no = "CASE {c} WHEN 'yes' THEN {t} WHEN 'no' THEN {f} ELSE CASE lower(trim({c})) WHEN 'yes' THEN {t} " \
+             "WHEN 'no' THEN {f} END END"
+    date = f"coalesce(try_cast({q[F.DATE]} AS DATE), try_cast(trim({q[F.DATE]}) AS DATE))"
     parts = [
         f"nullif(trim({q[F.ID]}), '') AS {F.ID}",
-        f"try_cast(trim({q[F.DATE]}) AS DATE) AS {F.DATE}",
-        f"CASE WHEN try_cast(trim({q[F.DATE]}) AS DATE) IS NULL THEN coalesce(trim({q[F.DATE]}), '') END "
-        f"AS {F.DATE}_raw",
+        f"{date} AS {F.DATE}",
+        f"CASE WHEN {date} IS NULL THEN coalesce(trim({q[F.DATE]}), '') END AS {F.DATE}_raw",
         yes_no.format(c=q[F.ACCEPTED], t="true", f="false") + f" AS {F.ACCEPTED}",
         f"CASE WHEN ({yes_no.format(c=q[F.ACCEPTED], t='1', f='1')}) IS NULL THEN coalesce(trim({q[F.ACCEPTED]}), '') "
         f"END AS {F.ACCEPTED}_raw",
         f"nullif(trim({q[F.AGE]}), '') AS {F.AGE}",
-        *(f"nullif(trim({q[c]}), '') AS {c}" for c in F.CATEGORICAL),
-        *(f"CASE lower(trim({q[m]})) WHEN 'yes' THEN 'yes' WHEN 'no' THEN 'no' WHEN '' THEN NULL "
-          f"ELSE trim({q[m]}) END AS {m}" for m in F.MILESTONES),
+        *(f"nullif({q[c]}, '') AS {c}" for c in F.CATEGORICAL),  # as given: classify trims each distinct value
+        *(f"CASE {q[m]} WHEN 'yes' THEN 'yes' WHEN 'no' THEN 'no' ELSE CASE lower(trim({q[m]})) WHEN 'yes' THEN 'yes' "
+          f"WHEN 'no' THEN 'no' WHEN '' THEN NULL ELSE trim({q[m]}) END END AS {m}" for m in F.MILESTONES),
     ]
     return ",\n  ".join(parts)
 
@@ -93,6 +99,14 @@ def stage(path: Path, sheet: str | None = None) -> Staged:
         raise InputError([Problem(label, None, None, "no such file")])
     if path.is_dir():
         raise InputError([Problem(label, None, None, "this is a folder, not a file")])
+    with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it runs while DuckDB reads the file
+        digest = pool.submit(sha256, path)
+        con, label, sheet, header_row = _read(path, label, sheet)
+        return Staged(con, label, sheet, digest.result(), header_row + 1,
+                      con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0])  # type: ignore[index]
+
+
+def _read(path: Path, label: str, sheet: str | None) -> tuple[duckdb.DuckDBPyConnection, str, str | None, int]:
     suffix = path.suffix.lower()
     con = duckdb.connect()
     header_row = 1
@@ -118,8 +132,7 @@ def stage(path: Path, sheet: str | None = None) -> Staged:
                         [str(csv_path)])
         except duckdb.Error as e:
             raise InputError([Problem(label, None, None, f"cannot be read as CSV: {_first_line(e)}", sheet)]) from None
-    records = con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]  # type: ignore[index]
-    return Staged(con, label, sheet, sha256(path), header_row + 1, records)
+    return con, label, sheet, header_row
 
 
 def _first_line(e: Exception) -> str:
