@@ -7,7 +7,6 @@ means nothing is written.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Literal
 
 import polars as pl
 
+from cyplan.io.files import sha256
 from cyplan.io.problems import InputError, Problem
 from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES, ROW, RawTable, read_table
 from cyplan.io.references import Origin, check_references
@@ -96,7 +96,7 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
         problems += found
         frames[src.kind] = frame
         origins[src.kind] = Origin(raw.file, raw.sheet)
-        log.append(ImportRecord(src.kind, str(src.path), raw.sheet, _sha256(src.path), frame.height, mode))
+        log.append(ImportRecord(src.kind, str(src.path), raw.sheet, sha256(src.path), frame.height, mode))
     if progress:
         progress("checking references")
     # references are checked even when a file has other problems, so that every problem is reported at
@@ -127,14 +127,6 @@ def _merged_problems(kind: str, merged: pl.DataFrame, origin: Origin) -> list[Pr
         return []
     merged = merged.with_columns(pl.col(ROW).fill_null(0))  # row 0: a kept row, not in the file
     return check(RawTable(origin.file, origin.sheet, tuple(merged.columns), merged, 1), merged)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def export_inputs(ws: Workspace, kinds: list[str], path: Path) -> list[Path]:

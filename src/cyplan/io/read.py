@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from cyplan.io.files import require_file
 from cyplan.io.problems import InputError, Problem
 
 ROW = "__row"  # the column holding each record's spreadsheet row number
@@ -44,10 +45,7 @@ def normalise_header(name: object) -> str:
 
 def read_table(path: Path, sheet: str | None = None, default_sheet: str | None = None) -> RawTable:
     label = str(path)
-    if not path.exists():
-        raise InputError([Problem(label, None, None, "no such file")])
-    if path.is_dir():
-        raise InputError([Problem(label, None, None, "this is a folder, not a file")])
+    require_file(path)
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         name, rows, unsaved = _excel_rows(path, label, sheet, default_sheet)

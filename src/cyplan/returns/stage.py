@@ -8,7 +8,6 @@ line breaks inside quoted cells is numbered by record, as a spreadsheet shows it
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from cyplan.io.files import require_file, sha256
 from cyplan.io.problems import InputError, Problem
 from cyplan.io.read import normalise_header
 from cyplan.returns import fields as F
@@ -36,14 +36,6 @@ class Staged:
 
     def problem(self, row: int | None, column: str | None, message: str) -> Problem:
         return Problem(self.file, row, column, message, self.sheet)
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def columns_sql(header: dict[str, str]) -> str:
@@ -95,10 +87,7 @@ def stage(path: Path, sheet: str | None = None) -> Staged:
     """The file's records in an in-memory DuckDB table; InputError if the file cannot be read or its
     header is wrong (missing columns, identifying columns)."""
     label = str(path)
-    if not path.exists():
-        raise InputError([Problem(label, None, None, "no such file")])
-    if path.is_dir():
-        raise InputError([Problem(label, None, None, "this is a folder, not a file")])
+    require_file(path)
     with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it runs while DuckDB reads the file
         digest = pool.submit(sha256, path)
         con, label, sheet, header_row = _read(path, label, sheet)
