@@ -12,6 +12,7 @@ from cyplan.io.problems import InputError
 from cyplan.io.write import write_csv, write_json, write_xlsx
 from cyplan.model.disclosure import RULES
 from cyplan.returns import service
+from cyplan.returns.equality import BY_VALUES
 from cyplan.terminal import Format, FormatOpt, OutOpt, WorkspaceOpt, emit, fail, open_workspace, report, say, writing
 
 returns_app = typer.Typer(no_args_is_help=True)
@@ -121,22 +122,32 @@ def tables(
 
 @returns_app.command()
 def equality(
-    by: Annotated[str, typer.Option("--by", help="gender or age.")] = "gender",
+    by: Annotated[str, typer.Option("--by", help="gender, age, or any coded field with a population by category "
+                                    "(population_groups): " + ", ".join(BY_VALUES[2:]) + ".")] = "gender",
     workspace: WorkspaceOpt = Path("."),
     area: Annotated[str | None, typer.Option("--area", help="Area code of the population (default: the first).")]
     = None,
-    year: Annotated[int | None, typer.Option("--year", help="Population year (default: the first).")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Population year (default: the area's first).")] = None,
     fmt: FormatOpt = Format.table, out_file: OutOpt = None,
 ) -> None:
-    """Referral rates per 10,000 by gender or age group, and rate ratios against the area, with 95% intervals."""
-    if by not in ("gender", "age"):
-        fail("--by must be gender or age", 2)
+    """Referral rates per 10,000 by a category (gender, age group, ethnicity, religion, …), and rate ratios
+    against the area, with 95% intervals. Categories that cannot be rated are listed with the reason."""
+    by = by.strip().lower()
+    if by not in BY_VALUES:
+        fail(f"--by must be one of: {', '.join(BY_VALUES)}", 2)
     with open_workspace(workspace) as ws:
         try:
             frame = service.equality(ws, by, area, year)
         except service.NoReturns as e:
             fail(str(e))
-    emit(frame, fmt, out_file, f"Accepted referrals per 10,000, by {by}", totals=False,
-         formats={c: "{:,.1f}" for c in ("rate_per_10000", "rate_low", "rate_high")}
+        names = dict(ws.read("areas").select("code", "name").iter_rows())
+    emit(frame, fmt, out_file, f"Accepted referrals per 10,000, by {by.replace('_', ' ')}", {"area": names},
+         totals=False, formats={c: "{:,.1f}" for c in ("rate_per_10000", "rate_low", "rate_high")}
          | {c: "{:.2f}" for c in ("rate_ratio", "ratio_low", "ratio_high")} | {"referrals": "{:,}",
-                                                                               "population": "{:,.0f}"})
+                                                                               "population": "{:,.0f}"},
+         headings=EQUALITY_HEADINGS | {"category": by.replace("_", " ").capitalize()})
+
+
+EQUALITY_HEADINGS = {"referrals": "Referrals", "rate_per_10000": "per 10,000", "rate_low": "95% low",
+                     "rate_high": "95% high", "rate_ratio": "Rate ratio", "ratio_low": "95% low",
+                     "ratio_high": "95% high", "note": "Note"}

@@ -315,3 +315,7 @@ KIND_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Problem]]] = {
 from cyplan.io.validate_services import SERVICE_CHECKS  # noqa: E402 (needs nothing above; kept with its hook)
 
 KIND_CHECKS.update(SERVICE_CHECKS)
+
+from cyplan.io.validate_population_groups import POPULATION_GROUP_CHECKS  # noqa: E402 (as above)
+
+KIND_CHECKS.update(POPULATION_GROUP_CHECKS)

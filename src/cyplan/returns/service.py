@@ -134,26 +134,9 @@ def publishable(tables: dict[str, pl.DataFrame], rule: DisclosureRule = NHS_DIGI
 
 
 def equality(ws: Workspace, by: str, area: str | None = None, year: int | None = None) -> pl.DataFrame:
-    """Accepted referrals per 10,000 by sex ('gender') or age group ('age'), against the workspace's
-    population (single years 0–25 and sex) for one area and year. Age groups reaching past 25 and unknown
-    ages or genders are left out: the population has no such people."""
-    population = ws.read("population")
-    if population.is_empty():
-        raise NoReturns("the workspace has no population: import it with 'cyplan import population FILE'")
-    area = area or population["area"].min()
-    year = year or population["year"].min()
-    pop = population.filter((pl.col("area") == area) & (pl.col("year") == year))
-    if pop.is_empty():
-        raise NoReturns(f"no population for area {area} in {year}")
-    frame, lists = records(ws)
-    accepted = frame.filter(pl.col(F.ACCEPTED))
-    if by == "gender":
-        names = [c.lower() for c in lists["gender"].categories]
-        cats = [s for s in ("female", "male") if s in names]
-        refs = [accepted.filter(pl.col("gender") == names.index(s) + 1).height for s in cats]
-        pops = [pop.filter(pl.col("sex") == s)["count"].sum() for s in cats]
-        return activity.equality(refs, pops, [s.title() for s in cats])
-    groups = [(g, first, last) for g, first, last in activity.AGE_GROUPS if last <= 25]
-    refs = [accepted.filter(pl.col(F.AGE).is_between(first, last)).height for _, first, last in groups]
-    pops = [pop.filter(pl.col("age").is_between(first, last))["count"].sum() for _, first, last in groups]
-    return activity.equality(refs, pops, [g for g, _, _ in groups])
+    """Accepted referrals per 10,000 by `by` (age, gender or any coded field with a population by category),
+    with rate ratios against the area, for one area and year: see returns/equality.py, which does the work
+    (imported here, not above: it uses this module's records)."""
+    from cyplan.returns.equality import equality as view
+
+    return view(ws, by, area, year)

@@ -1,0 +1,31 @@
+"""The referral-returns inputs: the area's population by the categories of a returns field, for the
+equality view (`cyplan returns equality --by ethnicity`). The records themselves are not an input kind:
+they have their own import (docs/returns.md)."""
+
+from cyplan.returns.fields import CATEGORICAL
+from cyplan.schema.columns import Column, InputKind, Reference, source_column
+
+# every coded field of a referral record a population can be counted by: a service has no population
+POPULATION_FIELDS = tuple(f for f in CATEGORICAL if f != "service")
+
+POPULATION_GROUPS = InputKind(
+    "population_groups",
+    "Population by category",
+    "Resident population by the categories of a referral-returns field (ethnicity, religion, gender, …), for "
+    "referral rates by category.",
+    (
+        Column("area", "code", "Area code, as in the areas input.", "E10999999"),
+        Column("year", "integer", "Calendar year of the count.", "2025", minimum=1990, maximum=2100),
+        Column("field", "enum", "The referral-returns field the categories are of.", "ethnicity",
+               allowed=POPULATION_FIELDS),
+        Column("category", "text", "A category of that field's code list (case and spaces at either end do not "
+               "count; an alias on the list means its category).", "White British"),
+        Column("count", "number", "Number of people in the category (estimates may be fractional).", "165600",
+               minimum=0),
+        source_column(),
+    ),
+    key=("area", "year", "field", "category"),
+    references=(Reference(("area",), "areas", ("code",)),),
+)
+
+RETURNS_KINDS = (POPULATION_GROUPS,)
