@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from cyplan import reference
+from cyplan import reference, results
 from cyplan.commands import workforce
 from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
@@ -163,10 +163,10 @@ def _check_filters(plan: Plan, areas: Sequence[str] | None, years: Sequence[int]
 def _plan(path: Path, estimate: Estimate) -> Plan:
     with open_workspace(path) as ws, err.status("Running the model…"):
         frames = ws.read_all()
-    empty = [k for k in ("areas", "population", "levels", "prevalence") if frames[k].is_empty()]
-    if empty:
-        fail(f"the workspace has no {', '.join(empty)} yet: import them with 'cyplan import KIND FILE'")
-    plan = run(frames, estimate.value)
+    try:
+        plan = results.plan(frames, estimate.value)
+    except results.NotReady as e:
+        fail(str(e))
     for w in plan.warnings:
         warn(w)
     return plan

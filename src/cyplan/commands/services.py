@@ -10,9 +10,9 @@ from typing import Annotated
 import polars as pl
 import typer
 
+from cyplan import results
 from cyplan.io.problems import InputError
 from cyplan.io.write import write_csv
-from cyplan.model.plan import need_table, run
 from cyplan.model.services import (
     Register,
     Rules,
@@ -69,7 +69,7 @@ SERVICE_FORMATS = {"covered": "{:.0%}", "need_share": "{:.1%}", "weight": "{:.3f
 
 def _rules(whole_area: float, most: float, plans_in_place: float) -> Rules:
     try:
-        return Rules(whole_area, most, plans_in_place)
+        return results.rules(whole_area, most, plans_in_place)
     except ValueError as e:
         fail(str(e), 2)
 
@@ -80,9 +80,10 @@ def _frames(workspace: Path) -> dict[str, pl.DataFrame]:
 
 
 def _register(frames: dict[str, pl.DataFrame]) -> Register:
-    if frames["services"].is_empty() and frames["plans"].is_empty():
-        fail("the workspace has no services or plans yet: import a register with 'cyplan services import FILE'")
-    return Register.from_frames(frames)
+    try:
+        return results.register(frames)
+    except results.NotReady as e:
+        fail(str(e))
 
 
 def _flat(frame: pl.DataFrame) -> pl.DataFrame:
@@ -99,19 +100,16 @@ def _show(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str,
 
 
 def _need_by_band(frames: dict[str, pl.DataFrame], year: int | None) -> pl.DataFrame:
-    """Cases by age band from the need model (every area in the workspace together), or none when the
-    workspace has no need inputs yet."""
-    bands = frames["age_bands"].select("band")
-    if any(frames[k].is_empty() for k in ("areas", "population", "levels", "prevalence")):
+    """Cases by age band from the need model, or none when the workspace has no need inputs yet."""
+    try:
+        need = results.need_by_band(frames, year)
+    except results.NotReady as e:
+        fail(str(e), 2)
+    if need is None:
         warn("the workspace has no need inputs (areas, population, levels, prevalence): gaps are not weighed by "
              "need")
-        return bands.with_columns(pl.lit(0.0).alias("cases"))
-    plan = run(frames)
-    years = plan.dims.years
-    if year is not None and year not in years:
-        fail(f"no population for year {year}; the years are {years[0]} to {years[-1]}", 2)
-    table = need_table(plan, ["age-band"], None, [year if year is not None else years[0]])
-    return table.group_by("age_band").agg(pl.col("cases").sum()).rename({"age_band": "band"})
+        return frames["age_bands"].select("band").with_columns(pl.lit(0.0).alias("cases"))
+    return need
 
 
 # -- import and export ---------------------------------------------------------------------------

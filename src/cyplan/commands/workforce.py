@@ -11,9 +11,10 @@ from typing import Annotated
 import polars as pl
 import typer
 
+from cyplan import results
 from cyplan.model.gap import gap_table, supply_table
-from cyplan.model.scenarios import BASELINE, ScenarioError, apply, names
-from cyplan.model.simulate import Simulation, simulate
+from cyplan.model.scenarios import BASELINE, ScenarioError
+from cyplan.model.simulate import Simulation
 from cyplan.terminal import AreaOpt, Format, FormatOpt, OutOpt, WorkspaceOpt, YearOpt, emit, fail, open_workspace, warn
 
 
@@ -33,7 +34,7 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed: the same seed
 DistOpt = Annotated[Dist, typer.Option("--distribution", help="triangular or pert, between low and high.")]
 GapByOpt = Annotated[list[GapBy] | None, typer.Option("--by", help="role or sector (default: role); repeat to "
                                                       "combine.")]
-DRAWS, SEED = 1000, 1
+DRAWS, SEED = results.DRAWS, results.SEED
 
 HEADINGS = {"demand_fte": "Demand FTE", "supply_fte": "Supply FTE", "gap_fte": "Gap FTE", "share_met": "Need met",
             "cost_to_close": "Cost to close", "joiners_needed": "Extra joiners a year", "sector": "Sector",
@@ -47,13 +48,12 @@ scenario_app = typer.Typer(help="Named sets of changes to the inputs, run beside
 def _simulation(workspace: Path, scenario: str, draws: int, seed: int, dist: Dist) -> tuple[Simulation, dict]:
     with open_workspace(workspace) as ws:
         frames = ws.read_all()
-    if frames["workforce"].is_empty():
-        fail("the workspace has no workforce census yet: import it with 'cyplan import workforce FILE'")
     try:
-        frames = apply(frames, frames["scenarios"], scenario)
+        sim = results.simulation(frames, scenario, draws, seed, dist.value)
+    except results.NotReady as e:
+        fail(str(e))
     except ScenarioError as e:
         fail(str(e), 2)
-    sim = simulate(frames, draws, seed, dist.value)
     for w in sim.warnings:
         warn(w)
     return sim, frames
@@ -170,17 +170,12 @@ def scenario_compare(names_: Annotated[list[str] | None, typer.Argument(metavar=
     scenarios' doing, not chance."""
     with open_workspace(workspace) as ws:
         frames = ws.read_all()
-    chosen = names_ or names(frames["scenarios"])
-    if not chosen:
-        fail("the workspace has no scenarios yet: import them with 'cyplan import scenarios FILE'", 2)
-    rows = []
-    for name in [BASELINE, *[n for n in chosen if n != BASELINE]]:
-        sim, _ = _simulation(workspace, name, draws, seed, distribution)
-        target = year if year is not None else sim.dims.years[-1]
-        _check(sim, area, [target])
-        table = gap_table(sim, ["role"] if by else [], area, [target])
-        rows.append(table.with_columns(pl.lit(name).alias("scenario")))
-    frame = pl.concat(rows).select("scenario", pl.exclude("scenario"))
+    try:
+        frame, target = results.compare_scenarios(frames, names_, year, area, by, draws, seed, distribution.value)
+    except results.NotReady as e:
+        fail(str(e), 2)
+    except ScenarioError as e:
+        fail(str(e), 2)
     if len(frame["area"].unique()) == 1:
         frame = frame.drop("area")
     _emit(frame, fmt, out_file, f"Scenarios compared, {target}", frames, draws)

@@ -1,0 +1,113 @@
+"""The results a user asks for, from a workspace's inputs: one place that the CLI, the web app and the board
+paper all call, so each number is worked out the same way wherever it is shown.
+
+Functions take the workspace's input frames (`Workspace.read_all()`) and return frames or model results.
+When an input a result needs is missing they raise `NotReady`, whose message says what to load and how;
+the CLI turns it into an error message, the web app into a page that says so."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from cyplan.model.gap import gap_table
+from cyplan.model.plan import Plan, need_table, run
+from cyplan.model.scenarios import BASELINE, apply, names
+from cyplan.model.services import Register, Rules
+from cyplan.model.simulate import Simulation, simulate
+
+Frames = dict[str, pl.DataFrame]
+DRAWS, SEED, DISTRIBUTION = 1000, 1, "triangular"
+NEED_INPUTS = ("areas", "population", "levels", "prevalence")
+
+
+class NotReady(Exception):
+    """A result needs an input the workspace does not hold yet."""
+
+
+def missing_need_inputs(frames: Frames) -> list[str]:
+    return [k for k in NEED_INPUTS if frames[k].is_empty()]
+
+
+def plan(frames: Frames, estimate: str = "central") -> Plan:
+    """The need and demand model on the central (or low or high) inputs."""
+    empty = missing_need_inputs(frames)
+    if empty:
+        raise NotReady(f"the workspace has no {', '.join(empty)} yet: import them with 'cyplan import KIND FILE'")
+    return run(frames, estimate)
+
+
+def simulation(frames: Frames, scenario: str = BASELINE, draws: int = DRAWS, seed: int = SEED,
+               distribution: str = DISTRIBUTION) -> Simulation:
+    """Demand and supply with their uncertainty, under the baseline or a named scenario.
+
+    Raises `ScenarioError` for a scenario that cannot be applied."""
+    if frames["workforce"].is_empty():
+        raise NotReady("the workspace has no workforce census yet: import it with 'cyplan import workforce FILE'")
+    empty = missing_need_inputs(frames)
+    if empty:
+        raise NotReady(f"the workspace has no {', '.join(empty)} yet: import them with 'cyplan import KIND FILE'")
+    return simulate(apply(frames, frames["scenarios"], scenario), draws, seed, distribution)
+
+
+def scenario_names(frames: Frames) -> list[str]:
+    """The baseline, then the workspace's scenarios in the order they were given."""
+    return [BASELINE, *[n for n in names(frames["scenarios"]) if n != BASELINE]]
+
+
+def compare_scenarios(frames: Frames, chosen: Sequence[str] | None = None, year: int | None = None,
+                      areas: Sequence[str] | None = None, by_role: bool = False, draws: int = DRAWS,
+                      seed: int = SEED, distribution: str = DISTRIBUTION) -> tuple[pl.DataFrame, int]:
+    """(the gap under the baseline and each scenario in one year, that year). Every scenario runs on the
+    same random numbers, so differences between them are the scenarios' doing, not chance."""
+    chosen = list(chosen) if chosen else names(frames["scenarios"])
+    if not chosen:
+        raise NotReady("the workspace has no scenarios yet: import them with 'cyplan import scenarios FILE'")
+    rows, target = [], year
+    for name in [BASELINE, *[n for n in chosen if n != BASELINE]]:
+        sim = simulation(frames, name, draws, seed, distribution)
+        target = year if year is not None else sim.dims.years[-1]
+        unknown = [a for a in areas or [] if a not in sim.dims.areas]
+        if unknown:
+            raise NotReady(f"unknown area {', '.join(unknown)}; the areas are {', '.join(sim.dims.areas)}")
+        if target not in sim.dims.years:
+            raise NotReady(f"no population for year {target}; the years are {sim.dims.years[0]} to "
+                           f"{sim.dims.years[-1]}")
+        table = gap_table(sim, ["role"] if by_role else [], areas, [target])
+        rows.append(table.with_columns(pl.lit(name).alias("scenario")))
+    return pl.concat(rows).select("scenario", pl.exclude("scenario")), int(target)  # type: ignore[arg-type]
+
+
+def need_by_band(frames: Frames, year: int | None = None) -> pl.DataFrame | None:
+    """Cases by age band in one year (default: the first), every area together; None when the workspace has
+    no need inputs (the caller says that gaps are then not weighed by need)."""
+    if missing_need_inputs(frames):
+        return None
+    result = run(frames)
+    years = result.dims.years
+    if year is not None and year not in years:
+        raise NotReady(f"no population for year {year}; the years are {years[0]} to {years[-1]}")
+    table = need_table(result, ["age-band"], None, [year if year is not None else years[0]])
+    return table.group_by("age_band").agg(pl.col("cases").sum()).rename({"age_band": "band"})
+
+
+def register(frames: Frames) -> Register:
+    if frames["services"].is_empty() and frames["plans"].is_empty():
+        raise NotReady("the workspace has no services or plans yet: import a register with "
+                       "'cyplan services import FILE'")
+    return Register.from_frames(frames)
+
+
+def rules(whole_area: float = 1.0, most: float = 0.5, plans_in_place: float = 1.0) -> Rules:
+    """The rating's thresholds; a ValueError names the one out of range."""
+    return Rules(whole_area, most, plans_in_place)
+
+
+def labels(frames: Frames) -> dict[str, dict[str, str]]:
+    """Display names for codes: areas, roles, age bands, groups, levels."""
+    return {"area": dict(frames["areas"].select("code", "name").iter_rows()),
+            "role": dict(frames["roles"].select("role", "label").iter_rows()),
+            "band": dict(frames["age_bands"].select("band", "label").iter_rows()),
+            "group": dict(frames["groups"].select("group", "label").iter_rows()),
+            "level": dict(frames["levels"].select("level", "label").iter_rows())}
