@@ -1,0 +1,326 @@
+"""The equality view by any coded field: the population by category (population_groups) as an input, rates
+and ratios worked out by hand, every category that cannot be rated stated, the command on the demo, a bad
+file refused whole, and category matching as a property."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pytest
+import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cyplan import reference
+from cyplan.io.problems import InputError
+from cyplan.io.read import ROW, RawTable
+from cyplan.io.validate import validate
+from cyplan.model.activity import BLANK, INVALID, TOTAL, UNKNOWN_AGE, Z95
+from cyplan.returns import codelists as C
+from cyplan.returns import equality as E
+from cyplan.returns import service
+from cyplan.schema import KINDS
+from cyplan.store.workspace import Workspace, _heads
+from cyplan.transfer import Source, import_inputs, sources_in
+
+ROOT = Path(__file__).parents[1]
+EXAMPLES = ROOT / "examples"
+SMALL = EXAMPLES / "returns" / "small_records.csv"
+TODAY = dt.date(2024, 1, 1)
+HEADER = "area,year,field,category,count,source\n"
+
+# examples/README.md, section 8: Smalltown's accepted referrals and population by ethnicity, 2025
+# (category, a, n, rate per 10,000, rate interval, rate ratio, ratio interval)
+SMALLTOWN = [
+    ("Asian or Asian British", 1, 500, 20.0, (0.261, 111.275), 2.6, (0.476, 14.195)),
+    ("African", 1, 200, 50.0, (0.654, 278.188), 6.5, (1.191, 35.488)),
+    ("Mixed or Multiple ethnic groups", 0, 300, 0.0, (0.0, 122.267), 0.0, (None, None)),
+    ("White British", 2, 4000, 5.0, (0.562, 18.052), 0.65, (0.244, 1.732)),
+    ("White Minorities", 0, 200, 0.0, (0.0, 183.401), 0.0, (None, None)),
+]
+
+
+def _row(frame: pl.DataFrame, category: str) -> dict[str, object]:
+    return frame.filter(pl.col("category") == category).row(0, named=True)
+
+
+# -- the view from its lines, by hand --------------------------------------------------------------------------
+
+def test_rates_and_ratios_by_hand_with_unrated_lines_in_place() -> None:
+    view = E.compare([E.Line("A", 10, 1000.0), E.Line("B", 4, None), E.Line("C", 30, 2000.0),
+                      E.Line("D", 2, 0.0), *E.coded_lines([], {-1: 5, 0: 7}, {})])
+    assert view["category"].to_list() == ["A", "B", "C", "D", INVALID, BLANK, TOTAL]
+    a = _row(view, "A")
+    # area: A = 10 + 30 = 40 referrals in N = 3,000 people, 133.333 per 10,000
+    assert a["rate_per_10000"] == 100.0 and a["rate_ratio"] == 0.75
+    # Byar: 10 (1 − 1/90 − 1.96/(3√10))³ = 4.7874 and 11 (1 − 1/99 + 1.96/(3√11))³ = 18.3915, per 1,000 people
+    assert a["rate_low"] == 47.874 and a["rate_high"] == 183.915
+    se = math.sqrt(1 / 10 - 1 / 40)  # the category's referrals are part of the area's
+    assert a["ratio_low"] == round(0.75 * math.exp(-Z95 * se), 3)
+    assert a["ratio_high"] == round(0.75 * math.exp(Z95 * se), 3)
+    total = _row(view, TOTAL)
+    assert (total["referrals"], total["population"], total["rate_per_10000"]) == (40, 3000.0, 133.333)
+    assert total["note"] == E.TOTAL_NOTE
+    unrated = {r["category"]: (r["referrals"], r["population"], r["rate_per_10000"], r["note"])
+               for r in view.iter_rows(named=True) if r["category"] in ("B", "D", INVALID, BLANK)}
+    assert unrated == {"B": (4, None, None, E.NO_POPULATION), "D": (2, 0.0, None, E.ZERO_POPULATION),
+                       INVALID: (5, None, None, E.INVALID_NOTE), BLANK: (7, None, None, E.BLANK_NOTE)}
+
+
+def test_nothing_to_rate_gives_no_area_rate() -> None:
+    view = E.compare(E.coded_lines(["X"], {1: 3}, {}))
+    assert _row(view, "X")["note"] == E.NO_POPULATION
+    total = _row(view, TOTAL)
+    assert total["referrals"] == 0 and total["rate_per_10000"] is None and total["rate_ratio"] is None
+
+
+# -- the Smalltown example, worked by hand in examples/README.md ---------------------------------------------
+
+@pytest.fixture
+def smalltown(tmp_path: Path):
+    ws = Workspace.create(tmp_path / "smalltown")
+    import_inputs(ws, [Source(p.stem, p) for p in sorted(reference.DEFAULTS.glob("*.csv"))])
+    import_inputs(ws, sources_in(EXAMPLES / "inputs"))
+    service.import_returns(ws, SMALL, today=TODAY)
+    yield ws
+    ws.close()
+
+
+def test_smalltown_by_ethnicity_gives_the_readme_figures(smalltown: Workspace) -> None:
+    view = service.equality(smalltown, "ethnicity")
+    assert set(view["area"]) == {"SMALL1"} and set(view["year"]) == {2025}
+    for category, a, n, rate, (lo, hi), ratio, (rlo, rhi) in SMALLTOWN:
+        r = _row(view, category)
+        assert (r["referrals"], r["population"], r["rate_per_10000"], r["rate_ratio"]) == (a, n, rate, ratio)
+        assert (r["rate_low"], r["rate_high"], r["ratio_low"], r["ratio_high"]) == (lo, hi, rlo, rhi)
+    total = _row(view, TOTAL)
+    assert (total["referrals"], total["population"], total["rate_per_10000"]) == (4, 5200.0, 7.692)
+    # counted, not rated: each with its reason
+    assert (_row(view, "Not known or recorded/stated")["referrals"], _row(view, "Other")["referrals"]) == (1, 0)
+    assert _row(view, "Not known or recorded/stated")["note"] == E.NO_POPULATION
+    assert (_row(view, INVALID)["referrals"], _row(view, BLANK)["referrals"]) == (1, 0)
+    assert view["referrals"].sum() - total["referrals"] == 6  # every accepted referral is on a line
+
+
+def test_the_readme_and_method_state_the_figures_the_test_expects() -> None:
+    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    for category, a, n, rate, (lo, hi), ratio, (rlo, rhi) in SMALLTOWN:
+        line = next(x for x in readme.splitlines() if x.startswith(f"| {category} | {a} | {n:,} |"))
+        assert f"{lo:g} to {hi:g}" in line or f"0 to {hi:g}" in line
+        if rlo is not None:
+            assert f"**{rate:.1f}**" in line and f"**{ratio:g}**" in line and f"{rlo:g} to {rhi:g}" in line
+    assert "**7.692** per 10,000" in readme
+    method = (ROOT / "docs" / "method.md").read_text(encoding="utf-8")
+    for text in ("**7.692**", "**5.0**", "**0.65**", "**0.244 to 1.732**", "**0.562 to 18.052**"):
+        assert text in method
+
+
+def test_gender_rows_of_the_population_by_category_are_used_for_gender(smalltown: Workspace, tmp_path: Path) -> None:
+    by_sex = service.equality(smalltown, "gender")  # from the population input: 2,600 of each sex
+    assert _row(by_sex, "Female")["population"] == 2600.0 and _row(by_sex, "Female")["referrals"] == 2
+    assert _row(by_sex, INVALID)["referrals"] == 1  # R006, Non-binary: not on the gender list
+    path = tmp_path / "pg.csv"
+    path.write_text(HEADER + "SMALL1,2025,gender, female ,2000,\nSMALL1,2025,gender,MALE,3000,\n")
+    import_inputs(smalltown, [Source("population_groups", path)], mode="merge")
+    by_gender = service.equality(smalltown, "gender")
+    assert _row(by_gender, "Female")["population"] == 2000.0 and _row(by_gender, "Male")["population"] == 3000.0
+    assert _row(by_gender, "Female")["rate_per_10000"] == 10.0  # 2 / 2,000 × 10,000
+    assert service.equality(smalltown, "ethnicity")["population"].sum() > 0  # the ethnicity rows were kept
+
+
+def test_age_counts_the_groups_the_population_cannot_rate(smalltown: Workspace) -> None:
+    view = service.equality(smalltown, "age")
+    # accepted ages: 2, 15, 16, blank (R004), 40 (R006: outside 0–30, so unknown), 19
+    assert _row(view, "Nursery")["population"] == 800.0 and _row(view, "Nursery")["referrals"] == 1
+    assert _row(view, "25+")["note"] == E.OVER_25_NOTE and _row(view, "25+")["rate_per_10000"] is None
+    assert _row(view, UNKNOWN_AGE)["referrals"] == 2 and _row(view, UNKNOWN_AGE)["note"] == E.UNKNOWN_AGE_NOTE
+    assert _row(view, TOTAL)["referrals"] == 4 and _row(view, TOTAL)["population"] == 5000.0  # ages 0–24
+
+
+def test_which_fields_a_workspace_can_answer(smalltown: Workspace, tmp_path: Path) -> None:
+    assert E.available(smalltown) == ["gender", "age", "ethnicity"]
+    empty = Workspace.create(tmp_path / "empty")
+    try:
+        assert E.available(empty) == []
+        with pytest.raises(service.NoReturns, match="cyplan import population_groups"):
+            service.equality(empty, "religion")
+    finally:
+        empty.close()
+    with pytest.raises(service.NoReturns, match="no population by religion"):
+        service.equality(smalltown, "religion")
+    with pytest.raises(service.NoReturns, match="its years are 2025"):
+        service.equality(smalltown, "ethnicity", year=2030)
+    with pytest.raises(E.UnknownField):
+        service.equality(smalltown, "service")
+
+
+def test_a_population_category_not_on_the_workspace_code_list_is_stated(smalltown: Workspace) -> None:
+    own = smalltown.path / C.WORKSPACE_FOLDER / "ethnicity.csv"
+    own.parent.mkdir()
+    own.write_text("category,aliases,source\nWhite British,,local\nAfrican,,local\n")
+    view = service.equality(smalltown, "ethnicity")
+    line = _row(view, "Asian or Asian British")
+    assert line["referrals"] is None and line["population"] == 500.0
+    assert "not on the ethnicity code list" in line["note"]
+    # this list has no aliases: the alias the population used for African is not on it either
+    assert _row(view, "Black, Black British, Caribbean or African")["population"] == 200.0
+    assert _row(view, "African")["note"] == E.NO_POPULATION
+    assert _row(view, TOTAL)["population"] == 4000.0  # White British alone
+
+
+# -- the command on the demo -----------------------------------------------------------------------------------
+
+def test_cli_equality_by_ethnicity_and_religion_on_the_demo(demo_workspace: Path, run_cli: Callable,
+                                                           tmp_path: Path) -> None:
+    code, _, err = run_cli(["returns", "import", SMALL, "-w", demo_workspace, "--today", "2024-01-01"])
+    assert code == 0, err
+    out = tmp_path / "ethnicity.csv"
+    code, _, err = run_cli(["returns", "equality", "--by", "ethnicity", "-w", demo_workspace, "-f", "csv",
+                            "--out", out])
+    assert code == 0, err
+    view = pl.read_csv(out)
+    demo = pl.read_csv(reference.DEMO / "population_groups.csv").filter(pl.col("field") == "ethnicity")
+    assert _row(view, "White British")["population"] == demo.filter(pl.col("category") == "White British")["count"][0]
+    assert _row(view, "White British")["referrals"] == 2
+    assert _row(view, "Not known or recorded/stated")["note"] == E.NO_POPULATION
+    assert _row(view, TOTAL)["population"] == 250_002  # the demo's population aged 0–25 in 2025
+    code, shown, err = run_cli(["returns", "equality", "--by", "Religion", "-w", demo_workspace])
+    assert code == 0, err
+    assert "Accepted referrals per 10,000, by religion — Exampleshire, 2025" in shown
+    assert "No religion" in shown and "Rate ratio" in shown
+    assert all(s.startswith("Demo assumption") for s in pl.read_csv(reference.DEMO / "population_groups.csv")["source"])
+
+
+def test_cli_equality_says_what_is_missing(demo_workspace: Path, run_cli: Callable) -> None:
+    run_cli(["returns", "import", SMALL, "-w", demo_workspace, "--today", "2024-01-01"])
+    code, _, err = run_cli(["returns", "equality", "--by", "accommodation", "-w", demo_workspace])
+    assert code == 1
+    assert "no population by accommodation: import it with 'cyplan import population_groups FILE'" in err
+    code, _, err = run_cli(["returns", "equality", "--by", "service", "-w", demo_workspace])
+    assert code == 2 and "--by must be one of: gender, age, ethnicity, religion" in err
+
+
+def test_export_and_import_again(demo_workspace: Path, run_cli: Callable, tmp_path: Path) -> None:
+    out = tmp_path / "pg.csv"
+    code, _, err = run_cli(["export", "population_groups", out, "-w", demo_workspace])
+    assert code == 0, err
+    assert out.read_text().splitlines()[0] == ",".join(KINDS["population_groups"].column_names)
+    assert pl.read_csv(out).height == 11
+    code, _, err = run_cli(["import", "population_groups", out, "-w", demo_workspace])
+    assert code == 0, err
+
+
+# -- a bad file --------------------------------------------------------------------------------------------------
+
+BAD = (HEADER
+       + "E10999999,2025,ethnicity,White British,100,\n"      # 2: fine
+       + "E10999999,2025,ethnicity,Martian,5,\n"              # 3: not on the list
+       + "E10999999,2025,postcode,AB1,5,\n"                   # 4: not a field
+       + "E10999999,2025,religion,Christian,-3,\n"            # 5: negative
+       + "E10999999,2025,ethnicity,White British,7,\n"        # 6: the same key as row 2
+       + "E10999999,2025,ethnicity,  white BRITISH ,9,\n"     # 7: the same category as row 2
+       + "E10999999,2025,ethnicity,Black or Black British,9,\n"  # 8: an alias of African: fine
+       + "E10999999,2025,service,Affinity,9,\n")              # 9: a service has no population
+
+
+def test_cli_bad_population_groups_file_is_refused_whole(demo_workspace: Path, run_cli: Callable, tmp_path: Path,
+                                                          snapshot: Callable[[Path], dict[str, bytes]]) -> None:
+    path = tmp_path / "population_groups.csv"
+    path.write_text(BAD)
+    before = snapshot(demo_workspace)
+    code, _, err = run_cli(["import", "population_groups", path, "-w", demo_workspace])
+    assert code == 2
+    fields = "gender, ethnicity, religion, referral_source, education_status, accommodation, trauma_category"
+    for line in (
+        f"{path}, row 3, column 'category': 'Martian' is not on the ethnicity code list; its categories are: "
+        "Asian or Asian British, African, Mixed or Multiple ethnic groups, White British, White Minorities, "
+        "Not known or recorded/stated, Other",
+        f"{path}, row 4, column 'field': 'postcode' is not one of: {fields}",
+        f"{path}, row 5, column 'count': count -3 is negative; it must be 0 or more",
+        f"{path}, row 6, column 'area': duplicate: area 'E10999999', year '2025', field 'ethnicity', category "
+        "'White British' is already on row 2",
+        f"{path}, row 7, column 'category': 'white BRITISH' is the ethnicity category 'White British', already "
+        "given as 'White British' for E10999999 in 2025 on row 2",
+        f"{path}, row 9, column 'field': 'service' is not one of: {fields}",
+    ):
+        assert line in err
+    assert "row 8" not in err and "row 2," not in err
+    assert snapshot(demo_workspace) == before
+
+
+def test_merge_finds_a_category_already_in_the_workspace(demo_workspace: Path, tmp_path: Path) -> None:
+    path = tmp_path / "pg.csv"
+    path.write_text(HEADER + "E10999999,2025,religion,NO RELIGION,1,\n")
+    ws = Workspace.open(demo_workspace)
+    try:
+        with pytest.raises(InputError) as e:
+            import_inputs(ws, [Source("population_groups", path)], mode="merge")
+    finally:
+        ws.close()
+    assert [str(p) for p in e.value.problems] == [
+        f"{path}, row 2, column 'category': 'NO RELIGION' is the religion category 'No religion', already given as "
+        "'No religion' for E10999999 in 2025 by a row already in the workspace"]
+
+
+def test_a_workspace_made_before_population_groups_gains_the_table(tmp_path: Path) -> None:
+    ws = Workspace.create(tmp_path / "old")
+    with ws.engine.begin() as conn:  # as it was before migration 0005
+        conn.execute(sa.text("DROP TABLE population_groups"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0004' WHERE version_num = '0005'"))
+    assert ws.revisions() != _heads()
+    ws.close()
+    again = Workspace.open(tmp_path / "old")
+    try:
+        assert again.revisions() == _heads() and "0005" in _heads()
+        assert again.read("population_groups").columns == list(KINDS["population_groups"].column_names)
+    finally:
+        again.close()
+
+
+# -- category matching, as a property ----------------------------------------------------------------------------
+
+LISTS = C.load()
+FIELDS = list(KINDS["population_groups"].column("field").allowed)
+case = st.sampled_from([str.lower, str.upper, str.title, lambda s: s])
+spaces = st.sampled_from(["", " ", "  ", "\t"])
+
+
+def _raw(rows: list[tuple[str, str]]) -> RawTable:
+    columns = ("area", "year", "field", "category", "count")
+    data = {"area": ["E10999999"] * len(rows), "year": ["2025"] * len(rows), "field": [f for f, _ in rows],
+            "category": [c for _, c in rows], "count": ["1"] * len(rows), ROW: list(range(2, len(rows) + 2))}
+    return RawTable("pg.csv", None, columns, pl.DataFrame(data, schema={**{c: pl.String for c in columns},
+                                                                           ROW: pl.Int64}), 1)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_any_spelling_of_a_category_or_alias_is_accepted_and_means_it(data: st.DataObject) -> None:
+    field = data.draw(st.sampled_from(FIELDS))
+    names = [name for name, _ in LISTS[field].aliases]  # every category and alias, as match keys
+    name = data.draw(st.sampled_from(names))
+    written = data.draw(spaces) + data.draw(case)(name) + data.draw(spaces)
+    frame, problems = validate(_raw([(field, written)]), KINDS["population_groups"])
+    assert problems == []
+    code = dict(LISTS[field].aliases)[name]
+    assert LISTS[field].code(frame["category"][0]) == code
+    # and a second spelling of the same category is a duplicate
+    other = data.draw(st.sampled_from([n for n, k in LISTS[field].aliases if k == code]))
+    again = data.draw(case)(other) + data.draw(spaces)
+    _, problems = validate(_raw([(field, written), (field, again)]), KINDS["population_groups"])
+    assert len(problems) == 1 and problems[0].row == 3
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from(FIELDS), st.text(st.characters(codec="ascii", categories=["L", "N", "P", "Zs"]), min_size=1,
+                                        max_size=30))
+def test_a_value_on_no_list_is_refused(field: str, text: str) -> None:
+    if not text.strip() or C.match_key(text) in dict(LISTS[field].aliases):
+        return
+    _, problems = validate(_raw([(field, text)]), KINDS["population_groups"])
+    assert [(p.row, p.column) for p in problems] == [(2, "category")]
+    assert f"is not on the {field} code list" in problems[0].message
