@@ -1,10 +1,15 @@
-# Two commands for a fresh machine: `make demo` and `make test`. Each installs what it needs first.
+# Two commands for a fresh machine: `make demo` and `make test`. Each installs what it needs first:
+# the Python packages (pyproject.toml), the front-end packages (package.json, from npm) and the few
+# Debian packages (scripts/system_deps.sh).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+ASSETS := src/cyplan/web/static/vendor/.built
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean system system-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,15 +17,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/cyplan demo
+$(ASSETS): package.json package-lock.json src/cyplan/web/scss/cyplan.scss scripts/build_web_assets.sh
+	scripts/build_web_assets.sh
 
-test: $(STAMP)
+system:
+	scripts/system_deps.sh
+
+system-test:
+	scripts/system_deps.sh --test
+
+# The demo area, then the web app on it: open the address it prints.
+demo: $(STAMP) $(ASSETS) system
+	$(BIN)/cyplan demo
+	$(BIN)/cyplan serve --workspace exampleshire --host $(HOST) --port $(PORT)
+
+test: $(STAMP) $(ASSETS) system-test
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(ASSETS)
 	@echo "run a benchmark alone, e.g. $(BIN)/python benchmarks/<name>.py"
 
 clean:
-	rm -rf $(VENV) exampleshire .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) exampleshire .pytest_cache .ruff_cache .hypothesis node_modules src/cyplan/web/static/vendor

@@ -14,8 +14,9 @@ import polars as pl
 from cyplan.model.gap import gap_table
 from cyplan.model.plan import Plan, need_table, run
 from cyplan.model.scenarios import BASELINE, apply, names
-from cyplan.model.services import Register, Rules
+from cyplan.model.services import Rating, Register, Rules, actions, rate
 from cyplan.model.simulate import Simulation, simulate
+from cyplan.reference.specification import specification
 
 Frames = dict[str, pl.DataFrame]
 DRAWS, SEED, DISTRIBUTION = 1000, 1, "triangular"
@@ -111,3 +112,19 @@ def labels(frames: Frames) -> dict[str, dict[str, str]]:
             "band": dict(frames["age_bands"].select("band", "label").iter_rows()),
             "group": dict(frames["groups"].select("group", "label").iter_rows()),
             "level": dict(frames["levels"].select("level", "label").iter_rows())}
+
+
+def rating(frames: Frames, rules: Rules | None = None) -> Rating:
+    """The services' rating (1–4) with the reasons that keep it from the next level."""
+    spec = specification()
+    return rate(register(frames), spec.provisions, spec.band_groups, rules or Rules())
+
+
+def action_list(frames: Frames, year: int | None = None, rules: Rules | None = None) -> pl.DataFrame:
+    """The gaps in order of priority: what holds the rating back first, then by need in the age band. Without
+    need inputs every band weighs the same."""
+    spec = specification()
+    need = need_by_band(frames, year)
+    if need is None:
+        need = frames["age_bands"].select("band").with_columns(pl.lit(0.0).alias("cases"))
+    return actions(register(frames), spec.provisions, spec.band_groups, spec.prerequisites, need, rules or Rules())

@@ -16,12 +16,10 @@ from cyplan.io.write import write_csv
 from cyplan.model.services import (
     Register,
     Rules,
-    actions,
     checklist,
     coverage_matrix,
     group_matrix,
     need_against_capacity,
-    rate,
 )
 from cyplan.reference.specification import specification
 from cyplan.schema import KINDS
@@ -174,8 +172,10 @@ def rate_(workspace: WorkspaceOpt = Path("."), whole_area: WholeAreaOpt = 1.0, m
           plans_in_place: PlansOpt = 1.0, fmt: FormatOpt = Format.table, out_file: OutOpt = None) -> None:
     """The rating (1–4) of section 4 of seed 003, and the reasons that keep it from the next level."""
     frames = _frames(workspace)
-    spec = specification()
-    result = rate(_register(frames), spec.provisions, spec.band_groups, _rules(whole_area, most, plans_in_place))
+    try:
+        result = results.rating(frames, _rules(whole_area, most, plans_in_place))
+    except results.NotReady as e:
+        fail(str(e))
     for w in result.warnings:
         warn(w)
     m = result.measures
@@ -205,11 +205,14 @@ def actions_(workspace: WorkspaceOpt = Path("."), year: YearOpt = None, whole_ar
              out_file: OutOpt = None) -> None:
     """The gaps, in order of priority: what holds the rating back first, then by need in the age band."""
     frames = _frames(workspace)
-    spec = specification()
-    with err.status("Running the need model…"):
-        need = _need_by_band(frames, year)
-    frame = actions(_register(frames), spec.provisions, spec.band_groups, spec.prerequisites, need,
-                    _rules(whole_area, most, plans_in_place))
+    if results.missing_need_inputs(frames):
+        warn("the workspace has no need inputs (areas, population, levels, prevalence): gaps are not weighed by "
+             "need")
+    try:
+        with err.status("Running the need model…"):
+            frame = results.action_list(frames, year, _rules(whole_area, most, plans_in_place))
+    except results.NotReady as e:
+        fail(str(e), 2)
     if fmt is Format.table:
         frame = frame.select("rank", "item", "label", "state", "covered", "need_share", "developing",
                              "delivery_vehicles")

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# System packages from Debian that cyplan needs beyond Python and Node.js: Pango for WeasyPrint's PDF board
+# papers, and for the tests Chromium (driven by Playwright) and pdftotext. Installs only what is missing.
+set -euo pipefail
+want=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+if [[ "${1:-}" == "--test" ]]; then want+=(chromium poppler-utils); fi
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+echo "Installing system packages: ${missing[*]}"
+sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
