@@ -1,0 +1,258 @@
+"""Charts, one spec for the web page and the board paper: each builder takes a results frame (as
+`cyplan.results`, `model.gap.gap_table` and `returns.service` make them) and returns an Altair chart.
+
+The web app embeds `to_spec(chart)` with the Vega libraries it serves itself; the paper inlines
+`to_svg(chart)`. Data always travel inside the spec (never a URL), and the SVG is made with no
+network access at all, so a chart looks the same offline.
+
+Accessibility: every chart has a title, labelled axes and a `description` that says in words what it
+shows (screen readers read it; Vega puts it in the SVG's aria-label). Colours are GOV.UK palette
+colours with a contrast of at least 3:1 against white (WCAG 1.4.11 for graphics), and intervals are
+drawn as bands or whiskers around a line or point, never carried by colour alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import altair as alt
+import polars as pl
+import vl_convert as vlc
+
+# GOV.UK Design System colours: blue 5.2:1, red 4.9:1, green 6.0:1, purple 10:1, dark grey 6.9:1,
+# pink 6.9:1 against white
+BLUE, RED, GREEN, PURPLE, GREY, PINK = "#1d70b8", "#d4351c", "#00703c", "#4c2c92", "#505a5f", "#912b88"
+PALETTE = (BLUE, RED, GREEN, PURPLE, GREY, PINK)
+FONT = "Helvetica, Arial, sans-serif"
+WIDTH, HEIGHT = 520, 260
+VL_VERSION = "6.4"  # the Vega-Lite the web app serves (package.json); vl-convert renders with the same
+
+Labels = Mapping[str, str]
+
+
+def _config(chart: alt.Chart | alt.LayerChart) -> alt.Chart | alt.LayerChart:
+    return (chart.configure(font=FONT)
+            .configure_axis(labelFontSize=11, titleFontSize=12, labelColor="#0b0c0c", titleColor="#0b0c0c",
+                            gridColor="#dddddd")
+            .configure_title(fontSize=14, anchor="start", color="#0b0c0c")
+            .configure_legend(labelFontSize=11, titleFontSize=12, orient="bottom")
+            .configure_view(stroke=None))
+
+
+def _data(frame: pl.DataFrame) -> alt.Data:
+    """Rows inline in the spec: JSON numbers and strings only, NaN as null."""
+    rows = frame.with_columns(pl.col(pl.Float64).fill_nan(None)).to_dicts()
+    return alt.Data(values=rows)
+
+
+def _num(x: float | None, fmt: str = "{:,.0f}") -> str:
+    return "no figure" if x is None else fmt.format(x)
+
+
+def _finish(chart: alt.Chart | alt.LayerChart, title: str, description: str) -> alt.Chart | alt.LayerChart:
+    return _config(chart.properties(title=title, description=description, width=WIDTH, height=HEIGHT))
+
+
+# -- the charts -------------------------------------------------------------------------------------------
+
+def need_by_year(central: pl.DataFrame, low: pl.DataFrame | None = None, high: pl.DataFrame | None = None,
+                 area_name: str = "") -> alt.LayerChart:
+    """Cases of need by year (need_table(plan, [], [area]) for the central estimate), with the band between
+    the low and high estimates' cases when they are given."""
+    frame = central.group_by("year").agg(pl.col("cases").sum()).sort("year")
+    band = low is not None and high is not None
+    if band:
+        assert low is not None and high is not None
+        frame = (frame.join(low.group_by("year").agg(pl.col("cases").sum().alias("cases_low")), on="year")
+                 .join(high.group_by("year").agg(pl.col("cases").sum().alias("cases_high")), on="year")
+                 .sort("year"))
+    data = _data(frame)
+    x = alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0))
+    line = alt.Chart(data).mark_line(point=True, color=BLUE).encode(
+        x, alt.Y("cases:Q", title="Children and young people with need (cases)", scale=alt.Scale(zero=True)),
+        tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("cases:Q", title="Cases", format=",.0f")]
+        + ([alt.Tooltip("cases_low:Q", title="Low estimate", format=",.0f"),
+            alt.Tooltip("cases_high:Q", title="High estimate", format=",.0f")] if band else []))
+    layers: list[alt.Chart] = [line]
+    if band:
+        layers.insert(0, alt.Chart(data).mark_area(opacity=0.2, color=BLUE).encode(
+            x, alt.Y("cases_low:Q"), alt.Y2("cases_high:Q")))
+    first, last = frame.row(0, named=True) if frame.height else {}, frame.row(-1, named=True) if frame.height else {}
+    where = f" in {area_name}" if area_name else ""
+    description = (f"Line chart of cases of need by year{where}, central estimate"
+                   + (", with a shaded band from the low to the high estimate" if band else "") + ". "
+                   + (f"{_num(first.get('cases'))} cases in {first.get('year')}, {_num(last.get('cases'))} in "
+                      f"{last.get('year')}." if frame.height else "No years."))
+    return _finish(alt.layer(*layers), f"Need by year{where}", description)  # type: ignore[return-value]
+
+
+def workforce_by_year(gap: pl.DataFrame, area_name: str = "") -> alt.LayerChart:
+    """Workforce demand and supply (FTE) by year, medians with their 90% intervals as bands
+    (gap_table(sim, [], [area]))."""
+    parts = []
+    for measure, label in (("demand_fte", "Demand"), ("supply_fte", "Supply")):
+        parts.append(gap.select("year", pl.lit(label).alias("measure"), pl.col(measure).alias("fte"),
+                                pl.col(f"{measure}_p5").alias("low"), pl.col(f"{measure}_p95").alias("high")))
+    frame = pl.concat(parts).sort("measure", "year")
+    data = _data(frame)
+    colour = alt.Color("measure:N", title="", scale=alt.Scale(domain=["Demand", "Supply"], range=[BLUE, RED]))
+    x = alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0))
+    band = alt.Chart(data).mark_area(opacity=0.18).encode(x, alt.Y("low:Q"), alt.Y2("high:Q"),
+                                                           colour.legend(None))
+    line = alt.Chart(data).mark_line(point=True).encode(
+        x, alt.Y("fte:Q", title="Full-time equivalents (FTE)", scale=alt.Scale(zero=True)), colour,
+        alt.StrokeDash("measure:N", title="", scale=alt.Scale(domain=["Demand", "Supply"], range=[[1, 0], [6, 3]])),
+        tooltip=[alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("year:O", title="Year"),
+                 alt.Tooltip("fte:Q", title="Median FTE", format=",.1f"),
+                 alt.Tooltip("low:Q", title="5th percentile", format=",.1f"),
+                 alt.Tooltip("high:Q", title="95th percentile", format=",.1f")])
+    where = f" in {area_name}" if area_name else ""
+    g = gap.sort("year")
+    text = "No years."
+    if g.height:
+        a, b = g.row(0, named=True), g.row(-1, named=True)
+        text = (f"In {a['year']} demand is {_num(a['demand_fte'], '{:,.1f}')} FTE and supply "
+                f"{_num(a['supply_fte'], '{:,.1f}')}; in {b['year']} demand is {_num(b['demand_fte'], '{:,.1f}')} "
+                f"and supply {_num(b['supply_fte'], '{:,.1f}')}.")
+    description = (f"Line chart of workforce demand (solid) and supply (dashed) in FTE by year{where}, medians "
+                   f"with shaded 90% intervals. {text}")
+    return _finish(alt.layer(band, line), f"Workforce demand and supply{where}", description)  # type: ignore[return-value]
+
+
+def gap_by_role(gap: pl.DataFrame, roles: Labels | None = None, year: int | None = None) -> alt.LayerChart:
+    """The gap (FTE) by role in one year: bars at the median, whiskers over the 90% interval
+    (gap_table(sim, ['role'], [area], [year]))."""
+    roles = roles or {}
+    frame = gap.with_columns(pl.col("role").replace_strict(roles, default=pl.col("role"), return_dtype=pl.String)
+                             .alias("label")).sort("gap_fte", descending=True)
+    year = year if year is not None else (frame["year"][0] if frame.height and "year" in frame.columns else None)
+    data = _data(frame.select("label", "gap_fte", "gap_fte_p5", "gap_fte_p95"))
+    y = alt.Y("label:N", title="Role", sort=frame["label"].to_list(), axis=alt.Axis(labelLimit=300))
+    bars = alt.Chart(data).mark_bar(color=BLUE).encode(
+        y, alt.X("gap_fte:Q", title="Gap: demand less supply (FTE)"),
+        tooltip=[alt.Tooltip("label:N", title="Role"), alt.Tooltip("gap_fte:Q", title="Median gap", format=",.1f"),
+                 alt.Tooltip("gap_fte_p5:Q", title="5th percentile", format=",.1f"),
+                 alt.Tooltip("gap_fte_p95:Q", title="95th percentile", format=",.1f")])
+    whiskers = alt.Chart(data).mark_rule(color="#0b0c0c", strokeWidth=1.5).encode(
+        y, alt.X("gap_fte_p5:Q"), alt.X2("gap_fte_p95:Q"))
+    when = f" in {year}" if year is not None else ""
+    largest = ", ".join(f"{r['label']} {_num(r['gap_fte'], '{:,.1f}')}" for r in frame.head(3).iter_rows(named=True))
+    description = (f"Bar chart of the workforce gap in FTE by role{when}, medians with whiskers over the 90% "
+                   f"interval. Largest gaps: {largest or 'none'}.")
+    return _finish(alt.layer(bars, whiskers), f"Workforce gap by role{when}", description)  # type: ignore[return-value]
+
+
+SCENARIO_MEASURES = {"cost_to_close": ("Cost to close a year (£m)", "cost to close a year", 1e-6, "£{:,.1f}m"),
+                     "gap_fte": ("Gap (FTE)", "the gap in FTE", 1.0, "{:,.1f}")}
+
+
+def scenarios(compare: pl.DataFrame, measure: str = "cost_to_close", year: int | None = None) -> alt.LayerChart:
+    """The baseline and each scenario side by side in one year (results.compare_scenarios, one area): the
+    median of `measure` (cost_to_close or gap_fte) as a bar, its 90% interval as a whisker."""
+    if measure not in SCENARIO_MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(SCENARIO_MEASURES)}")
+    title, words, scale, fmt = SCENARIO_MEASURES[measure]
+    frame = compare.select("scenario", (pl.col(measure) * scale).alias("value"),
+                           (pl.col(f"{measure}_p5") * scale).alias("low"),
+                           (pl.col(f"{measure}_p95") * scale).alias("high"))
+    order = frame["scenario"].to_list()
+    data = _data(frame)
+    x = alt.X("scenario:N", title="Scenario", sort=order, axis=alt.Axis(labelAngle=0, labelLimit=120))
+    d3 = ",.1f"
+    bars = alt.Chart(data).mark_bar(color=BLUE).encode(
+        x, alt.Y("value:Q", title=title),
+        color=alt.condition(alt.datum.scenario == "baseline", alt.value(GREY), alt.value(BLUE)),
+        tooltip=[alt.Tooltip("scenario:N", title="Scenario"), alt.Tooltip("value:Q", title="Median", format=d3),
+                 alt.Tooltip("low:Q", title="5th percentile", format=d3),
+                 alt.Tooltip("high:Q", title="95th percentile", format=d3)])
+    whiskers = alt.Chart(data).mark_rule(color="#0b0c0c", strokeWidth=1.5).encode(x, alt.Y("low:Q"), alt.Y2("high:Q"))
+    when = f" in {year}" if year is not None else ""
+    values = "; ".join(f"{r['scenario']} {fmt.format(r['value'])}" for r in frame.iter_rows(named=True)
+                       if r["value"] is not None)
+    description = (f"Bar chart of {words} under the baseline (grey) and each scenario (blue){when}, "
+                   f"medians with whiskers over the 90% interval: {values or 'no scenarios'}.")
+    what = "Cost to close the gap" if measure == "cost_to_close" else "Workforce gap"
+    return _finish(alt.layer(bars, whiskers), f"{what} by scenario{when}", description)  # type: ignore[return-value]
+
+
+def _count(value: object) -> int | None:
+    """A table cell as a count: published tables hold text ('*' for a suppressed count)."""
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    text = str(value).replace(",", "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def referrals_by_quarter(summary: pl.DataFrame) -> alt.Chart:
+    """Referrals accepted and not accepted by financial-year quarter, stacked (the returns' summary table,
+    as made or as published: a suppressed count '*' is left out and said so)."""
+    quarters = [c for c in summary.columns if c not in ("measure", "Total")]
+    rows, suppressed = [], 0
+    for r in summary.filter(pl.col("measure").is_in(["Accepted", "Not accepted"])).iter_rows(named=True):
+        for q in quarters:
+            n = _count(r[q])
+            suppressed += n is None and r[q] is not None
+            rows.append({"quarter": q, "measure": r["measure"], "referrals": n})
+    frame = pl.DataFrame(rows, schema={"quarter": pl.String, "measure": pl.String, "referrals": pl.Int64})
+    data = _data(frame)
+    chart = alt.Chart(data).mark_bar().encode(
+        alt.X("quarter:N", title="Financial-year quarter", sort=quarters, axis=alt.Axis(labelAngle=-40)),
+        alt.Y("referrals:Q", title="Referrals", stack="zero"),
+        alt.Color("measure:N", title="", scale=alt.Scale(domain=["Accepted", "Not accepted"], range=[BLUE, GREY])),
+        alt.Order("measure:N", sort="ascending"),
+        tooltip=[alt.Tooltip("quarter:N", title="Quarter"), alt.Tooltip("measure:N", title=""),
+                 alt.Tooltip("referrals:Q", title="Referrals", format=",")])
+    received = summary.filter(pl.col("measure") == "Received")
+    total = _count(received["Total"][0]) if received.height and "Total" in received.columns else None
+    description = (f"Stacked bar chart of referrals received in each financial-year quarter, {len(quarters)} "
+                   f"quarters from {quarters[0] if quarters else '—'} to {quarters[-1] if quarters else '—'}, split "
+                   f"into accepted (blue) and not accepted (grey); {_num(total)} received in all."
+                   + (f" {suppressed} suppressed count(s) are not drawn." if suppressed else ""))
+    return _finish(chart, "Referrals by quarter", description)  # type: ignore[return-value]
+
+
+def equality_ratios(view: pl.DataFrame, field: str = "category") -> alt.LayerChart:
+    """Each category's referral rate against the area's (returns equality view): the rate ratio as a point
+    with its 95% interval as a whisker, on a log scale, and a line at 1 (the area's rate). Categories
+    with no ratio (not rated, or withheld) are left out."""
+    frame = view.filter((pl.col("category") != "Total") & pl.col("rate_ratio").is_not_null()
+                        & pl.col("ratio_low").is_not_null()).select("category", "rate_ratio", "ratio_low",
+                                                                     "ratio_high")
+    data = _data(frame)
+    y = alt.Y("category:N", title=field.replace("_", " ").capitalize(), sort=frame["category"].to_list(),
+              axis=alt.Axis(labelLimit=300))
+    x_scale = alt.Scale(type="log")
+    whiskers = alt.Chart(data).mark_rule(color=BLUE, strokeWidth=2).encode(
+        y, alt.X("ratio_low:Q", scale=x_scale), alt.X2("ratio_high:Q"))
+    points = alt.Chart(data).mark_point(filled=True, size=70, color=BLUE).encode(
+        y, alt.X("rate_ratio:Q", title="Rate ratio against the area (log scale; 1 = the area's rate)",
+                 scale=x_scale),
+        tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("rate_ratio:Q", title="Rate ratio",
+                                                                          format=".2f"),
+                 alt.Tooltip("ratio_low:Q", title="95% low", format=".2f"),
+                 alt.Tooltip("ratio_high:Q", title="95% high", format=".2f")])
+    one = alt.Chart(alt.Data(values=[{"one": 1}])).mark_rule(color=GREY, strokeDash=[4, 3]).encode(
+        alt.X("one:Q", scale=x_scale))
+    below = [r["category"] for r in frame.iter_rows(named=True) if r["ratio_high"] is not None and r["ratio_high"] < 1]
+    above = [r["category"] for r in frame.iter_rows(named=True) if r["ratio_low"] is not None and r["ratio_low"] > 1]
+    label = field.replace("_", " ")
+    description = (f"Dot chart of the accepted referral rate of each {label} category as a ratio of the area's "
+                   f"rate, with 95% intervals, on a log scale; the dashed line at 1 is the area's rate. "
+                   f"Below the area's rate (whole interval under 1): {', '.join(below) or 'none'}. Above it: "
+                   f"{', '.join(above) or 'none'}.")
+    return _finish(alt.layer(one, whiskers, points), f"Who services reach, by {label}", description)  # type: ignore[return-value]
+
+
+# -- output -----------------------------------------------------------------------------------------------
+
+def to_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The Vega-Lite spec, data inline, for vega-embed on the web page."""
+    return chart.to_dict()
+
+
+def to_svg(chart: alt.TopLevelMixin) -> str:
+    """The chart as SVG text, rendered in-process by vl-convert with no network access."""
+    return vlc.vegalite_to_svg(chart.to_dict(), vl_version=VL_VERSION, allowed_base_urls=[])
