@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cyplan import reference, results
-from cyplan.commands import workforce
+from cyplan.commands import serve, workforce
 from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
 from cyplan.io.problems import InputError
@@ -267,6 +267,9 @@ app.command()(workforce.supply)
 app.command()(workforce.gap)
 app.add_typer(workforce.scenario_app, name="scenario", help="Named sets of changes to the inputs, run beside the "
               "baseline.")
+
+
+app.command()(serve.serve)
 
 
 app.add_typer(returns_app, name="returns", help="Referral returns: import records, quality report, "

@@ -1,0 +1,5 @@
+"""The pages, one module each; every page has its JSON twin under /api."""
+
+from cyplan.web.routes import overview
+
+ROUTERS = [overview.router]

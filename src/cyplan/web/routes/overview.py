@@ -1,0 +1,84 @@
+"""The area at a glance: need, workforce demand, supply, gap and cost, the services' rating and the
+referrals, each with its source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from cyplan import results
+from cyplan.model.gap import gap_table
+from cyplan.model.plan import demand_table, need_table
+from cyplan.web.app import State, page
+from cyplan.web.state import WorkspaceState
+from cyplan.web.tables import table
+
+router = APIRouter()
+
+
+def _need(st: WorkspaceState, area: str) -> pl.DataFrame:
+    def compute() -> pl.DataFrame:
+        plan = results.plan(st.frames())
+        need = need_table(plan, [], [area]).select("year", "population", "cases", "per_1000")
+        demand = demand_table(plan, [], [area]).select("year", "fte", "cost")
+        return need.join(demand, on="year", maintain_order="left")
+    return st.cached(("need", area), compute)
+
+
+def simulation(st: WorkspaceState, scenario: str = results.BASELINE) -> Any:
+    """The simulation under a scenario, with the default draws and seed, kept until the data changes."""
+    return st.cached(("simulation", scenario), lambda: results.simulation(st.frames(), scenario))
+
+
+def _gap(st: WorkspaceState, area: str) -> pl.DataFrame:
+    return st.cached(("gap-total", area), lambda: gap_table(simulation(st), [], [area]).drop("area"))
+
+
+def _try(compute: Any) -> tuple[Any, str | None]:
+    try:
+        return compute(), None
+    except results.NotReady as e:
+        return None, str(e)
+
+
+def overview_data(st: WorkspaceState, area: str | None) -> dict[str, Any]:
+    if area is None:
+        return {"area": None, "not_ready": "The workspace has no areas yet: upload them on the Data page."}
+    need, need_missing = _try(lambda: _need(st, area))
+    gap, gap_missing = _try(lambda: _gap(st, area))
+    rating, rating_missing = _try(lambda: st.cached(("rating",), lambda: results.rating(st.frames())))
+    return {"area": area, "need": need, "need_missing": need_missing, "gap": gap, "gap_missing": gap_missing,
+            "rating": rating, "rating_missing": rating_missing}
+
+
+@router.get("/api/overview", tags=["overview"])
+def overview_json(st: State, area: str | None = None) -> dict[str, Any]:
+    """Need, demand, supply, gap and cost by year for one area (default: the first), and the services' rating."""
+    d = overview_data(st, st.area(area))
+    out: dict[str, Any] = {"area": d["area"]}
+    for key in ("need", "gap"):
+        out[key] = d[key].to_dicts() if d.get(key) is not None else None
+        if d.get(f"{key}_missing"):
+            out[f"{key}_missing"] = d[f"{key}_missing"]
+    if d.get("rating") is not None:
+        out["rating"] = {"rating": d["rating"].rating, "title": d["rating"].title}
+    return out
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def overview(request: Request, st: State, area: str | None = None) -> HTMLResponse:
+    d = overview_data(st, st.area(area))
+    labels = results.labels(st.frames())
+    context: dict[str, Any] = {"title": "Overview", "current": "overview", **d}
+    if d.get("need") is not None:
+        first, last = d["need"].row(0, named=True), d["need"].row(-1, named=True)
+        context.update(first=first, last=last,
+                       need_table=table(d["need"], "Need and the workforce it takes, by year", labels))
+    if d.get("gap") is not None:
+        context.update(gap_last=d["gap"].row(-1, named=True),
+                       gap_table=table(d["gap"], "Workforce demand, supply and gap, by year — median (90% "
+                                                 "interval)", labels))
+    return page(request, "overview.html", context)

@@ -1,0 +1,73 @@
+"""The workspace as the web app sees it: its inputs and results, worked out once per change of data.
+
+Results (the simulation above all) take far longer than a page may, so each is kept until the workspace's
+data changes. A change is seen from the files' sizes and times (SQLite) or the import log (a server
+database), and the web app's own writes forget everything at once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import polars as pl
+import sqlalchemy as sa
+
+from cyplan.store.tables import import_log
+from cyplan.store.workspace import Workspace
+
+T = TypeVar("T")
+TRANSIENT = (".log", "-journal", "-wal", "-shm", ".wal", ".tmp")  # not data: logs and databases' scratch files
+
+
+class WorkspaceState:
+    def __init__(self, path: Path):
+        self.path = path
+        self.ws = Workspace.open(path)  # raises WorkspaceError for a folder that is not a workspace
+        self._lock = threading.RLock()
+        self._version: tuple[Any, ...] | None = None
+        self._cache: dict[tuple[Any, ...], Any] = {}
+
+    def close(self) -> None:
+        self.ws.close()
+
+    def version(self) -> tuple[Any, ...]:
+        """Changes whenever the workspace's data does."""
+        files = tuple((str(p), s.st_mtime_ns, s.st_size) for p in sorted(self.path.rglob("*"))
+                      if p.is_file() and not p.name.endswith(TRANSIENT) and (s := p.stat()))
+        if self.ws.url.startswith("sqlite"):
+            return files
+        with self.ws.engine.connect() as conn:
+            return (*files, conn.execute(sa.select(sa.func.max(import_log.c.id))).scalar())
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """compute() once per version of the data; pages asked for at once wait for the one computation."""
+        with self._lock:
+            version = self.version()
+            if version != self._version:
+                self._cache.clear()
+                self._version = version
+            if key not in self._cache:
+                self._cache[key] = compute()
+            return self._cache[key]
+
+    def forget(self) -> None:
+        with self._lock:
+            self._cache.clear()
+            self._version = None
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        return self.cached(("frames",), self.ws.read_all)
+
+    def area_codes(self) -> list[str]:
+        return self.frames()["areas"]["code"].to_list()
+
+    def area(self, given: str | None) -> str | None:
+        """The area a page shows: the one asked for (if known), else the first."""
+        codes = self.area_codes()
+        if given in codes:
+            return given
+        return codes[0] if codes else None
+
+

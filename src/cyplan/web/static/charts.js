@@ -1,0 +1,12 @@
+// Draw every chart on the page (and in content htmx swaps in) from its Vega-Lite spec, with the files
+// served by cyplan itself: no CDN.
+function cyplanCharts(root) {
+  root.querySelectorAll('[data-vega-spec]').forEach(function (el) {
+    if (el.dataset.drawn) return;
+    el.dataset.drawn = 'yes';
+    vegaEmbed(el, JSON.parse(el.dataset.vegaSpec), { actions: { export: true, source: false, compiled: false, editor: false }, renderer: 'svg' })
+      .catch(function (e) { el.textContent = 'The chart could not be drawn: ' + e.message; });
+  });
+}
+document.addEventListener('DOMContentLoaded', function () { cyplanCharts(document); });
+document.addEventListener('htmx:afterSwap', function (e) { cyplanCharts(e.target); });

@@ -1,0 +1,73 @@
+"""Result frames as tables for a page: codes shown as labels, numbers formatted as on the command line,
+and intervals under their medians."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from cyplan.commands.services import SERVICE_FORMATS, SERVICE_HEADINGS
+from cyplan.commands.workforce import HEADINGS as MEASURE_HEADINGS
+from cyplan.commands.workforce import MEASURE_FORMATS
+from cyplan.terminal import HEADINGS, NUMBER_FORMATS
+
+FORMATS = {**NUMBER_FORMATS, **MEASURE_FORMATS, **SERVICE_FORMATS}
+ALL_HEADINGS = {**HEADINGS, **MEASURE_HEADINGS, **SERVICE_HEADINGS, "scenario": "Scenario", "category": "Category"}
+Labels = Mapping[str, Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    numeric: bool = False
+    interval: str = ""  # "5th – 95th percentile" under a median
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    headings: list[tuple[str, bool]]  # (heading, numeric)
+    rows: list[list[Cell]]
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+def _text(value: object, column: str, labels: Labels) -> Cell:
+    if value is None:
+        return Cell("")
+    if column in labels:
+        return Cell(str(labels[column].get(str(value), value)))
+    if isinstance(value, bool):
+        return Cell("yes" if value else "no")
+    if isinstance(value, int | float):
+        fmt = FORMATS.get(column, "{:,}" if isinstance(value, int) and column != "year" else "{}")
+        if isinstance(value, float) and column not in FORMATS:
+            fmt = "{:,.2f}"
+        return Cell(fmt.format(value), numeric=True)
+    if isinstance(value, list):
+        return Cell("; ".join(map(str, value)))
+    return Cell(str(value))
+
+
+def table(frame: pl.DataFrame, caption: str, labels: Labels | None = None,
+          headings: Mapping[str, str] | None = None) -> Table:
+    """A table of the frame's columns; `x_p5` and `x_p95` columns become the interval under `x`."""
+    labels = labels or {}
+    names = {**ALL_HEADINGS, **(headings or {})}
+    shown = [c for c in frame.columns if not c.endswith(("_p5", "_p95"))]
+    numeric = {c: frame.schema[c].is_numeric() and c != "year" for c in shown}
+    rows = []
+    for row in frame.iter_rows(named=True):
+        cells = []
+        for c in shown:
+            cell = _text(row[c], c, labels)
+            if f"{c}_p5" in row and row[c] is not None:
+                low, high = _text(row[f"{c}_p5"], c, labels), _text(row[f"{c}_p95"], c, labels)
+                cell = Cell(cell.text, True, f"{low.text} – {high.text}")
+            cells.append(cell)
+        rows.append(cells)
+    return Table(caption, [(names.get(c, c.replace("_", " ").capitalize()), numeric[c]) for c in shown], rows)
