@@ -18,6 +18,7 @@ from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
 from cyplan.io.problems import InputError
 from cyplan.model.plan import Plan, demand_table, need_table, run
+from cyplan.returns.service import import_returns
 from cyplan.schema import KINDS
 from cyplan.store.workspace import DB_FILE, Workspace, WorkspaceError
 from cyplan.terminal import (
@@ -129,6 +130,8 @@ def demo(
     try:
         _import(ws, _default_sources() + [Source(p.stem, p) for p in sorted(reference.DEMO.glob("*.csv"))],
                 "replace", quiet=True)
+        referrals = import_returns(ws, reference.DEMO / "returns" / "referrals.csv")
+        say(f"Imported {referrals.records:,} referral records (made up for the demo).")
         with err.status("Running the model…"):
             plan = run(ws.read_all())
     finally:

@@ -1,5 +1,5 @@
 """The pages, one module each; every page has its JSON twin under /api."""
 
-from cyplan.web.routes import overview
+from cyplan.web.routes import data, overview, workforce
 
-ROUTERS = [overview.router]
+ROUTERS = [overview.router, workforce.router, data.router]

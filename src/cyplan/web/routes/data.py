@@ -1,0 +1,263 @@
+"""The data page: every input with its rows and last import, uploads (checked whole, saved only when clean)
+and downloads of every input and results table as CSV and Excel."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import sqlalchemy as sa
+from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from cyplan import results
+from cyplan.io.problems import InputError, Problem
+from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES
+from cyplan.io.write import write_csv, write_xlsx
+from cyplan.model.gap import gap_table, supply_table
+from cyplan.model.plan import demand_table, need_table
+from cyplan.returns import service as returns
+from cyplan.schema import KINDS
+from cyplan.store.returns_tables import returns_imports
+from cyplan.transfer import Source, export_inputs, import_inputs, sources_in
+from cyplan.web.app import State, page
+from cyplan.web.state import WorkspaceState
+
+router = APIRouter()
+AUTO, RETURNS = "auto", "referral_returns"
+SHOWN_PROBLEMS = 200  # on the page; the rest are counted and the whole list is downloadable as CSV
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class ResultTable:
+    title: str
+    compute: Callable[[WorkspaceState], pl.DataFrame]
+
+
+def _gap(by: list[str]) -> Callable[[WorkspaceState], pl.DataFrame]:
+    from cyplan.web.routes.overview import simulation
+
+    return lambda st: gap_table(simulation(st), by)
+
+
+def _supply(st: WorkspaceState) -> pl.DataFrame:
+    from cyplan.web.routes.overview import simulation
+
+    return supply_table(simulation(st), ["role"])
+
+
+def _returns(published: bool) -> Callable[[WorkspaceState], dict[str, pl.DataFrame]]:
+    def compute(st: WorkspaceState) -> dict[str, pl.DataFrame]:
+        try:
+            tables = st.cached(("returns-tables",), lambda: returns.tables(st.ws))
+        except returns.NoReturns as e:
+            raise results.NotReady(str(e)) from None
+        return st.cached(("returns-published",), lambda: returns.publishable(tables)) if published else tables
+    return compute
+
+
+# Every results table that can be downloaded: the same functions the pages and the CLI use.
+RESULT_TABLES: dict[str, ResultTable] = {
+    "need": ResultTable("Need by area, year, age band and level",
+                        lambda st: need_table(results.plan(st.frames()), ["age-band", "level"])),
+    "demand": ResultTable("Workforce demand by area, year and role",
+                          lambda st: demand_table(results.plan(st.frames()), ["role"])),
+    "supply": ResultTable("Workforce supply by area, year and role (median and 90% interval)", _supply),
+    "gap": ResultTable("Workforce gap by area, year and role (median and 90% interval)", _gap(["role"])),
+    "gap_by_sector": ResultTable("Workforce gap by area, year, role and sector", _gap(["role", "sector"])),
+    "scenarios": ResultTable("Scenarios compared in the last year",
+                             lambda st: results.compare_scenarios(st.frames(), by_role=True)[0]),
+    "rating_reasons": ResultTable("What keeps the services' rating from the next level",
+                                  lambda st: results.rating(st.frames()).reasons),
+    "actions": ResultTable("Action list", lambda st: results.action_list(st.frames())),
+}
+
+
+def _flat(frame: pl.DataFrame) -> pl.DataFrame:
+    """Lists as one '; '-separated cell: CSV and Excel cells hold text, not lists."""
+    return frame.with_columns(pl.col(c).list.join("; ") for c, t in frame.schema.items() if isinstance(t, pl.List))
+
+
+def _file(frames: dict[str, pl.DataFrame], name: str, fmt: str) -> Response:
+    if fmt == "csv":
+        if len(frames) != 1:
+            raise HTTPException(404, "That table is only available as a workbook.")
+        import io
+
+        buf = io.StringIO()
+        write_csv(_flat(next(iter(frames.values()))), buf)
+        return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{name}.xlsx"
+        write_xlsx({k[:31]: _flat(v) for k, v in frames.items()}, path)
+        return Response(path.read_bytes(), media_type=XLSX,
+                        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+def _inputs(st: WorkspaceState) -> list[dict[str, Any]]:
+    frames = st.frames()
+    log = st.cached(("imports",), st.ws.imports)
+    last = {}
+    if log.height:
+        latest = log.sort("id").group_by("kind").agg(pl.all().last())
+        last = {r["kind"]: r for r in latest.iter_rows(named=True)}
+    return [{"kind": k, "title": spec.title, "description": spec.description, "rows": frames[k].height,
+             "file": Path(last[k]["file"]).name if k in last else "", "imported_at": last.get(k, {}).get("imported_at")}
+            for k, spec in KINDS.items()]
+
+
+def _returns_log(st: WorkspaceState) -> list[dict[str, Any]]:
+    def read() -> list[dict[str, Any]]:
+        with st.ws.engine.connect() as conn:
+            rows = conn.execute(sa.select(returns_imports).order_by(returns_imports.c.id)).mappings().all()
+        return [{**r, "file": Path(r["file"]).name} for r in rows]
+    return st.cached(("returns-log",), read)
+
+
+def _returns_names(st: WorkspaceState) -> list[str]:
+    try:
+        return list(_returns(False)(st))
+    except results.NotReady:
+        return []
+
+
+def _context(st: WorkspaceState, **extra: Any) -> dict[str, Any]:
+    return {"title": "Data", "current": "data", "inputs": _inputs(st), "kinds": KINDS, "returns_log": _returns_log(st),
+            "result_tables": RESULT_TABLES, "returns_tables": _returns_names(st), **extra}
+
+
+@router.get("/data", response_class=HTMLResponse, include_in_schema=False)
+def data_page(request: Request, st: State) -> HTMLResponse:
+    return page(request, "data.html", _context(st))
+
+
+@router.get("/api/inputs", tags=["data"])
+def inputs_json(st: State) -> list[dict[str, Any]]:
+    """Every input: its name, title, rows held and the last file imported into it."""
+    return _inputs(st)
+
+
+@router.get("/api/inputs/{kind}", tags=["data"])
+def input_json(kind: str, st: State) -> list[dict[str, Any]]:
+    """The rows of one input."""
+    if kind not in KINDS:
+        raise HTTPException(404, f"'{kind}' is not an input; the inputs are {', '.join(KINDS)}")
+    return st.frames()[kind].to_dicts()
+
+
+@router.get("/data/inputs.xlsx", include_in_schema=False)
+def all_inputs(st: State) -> Response:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "inputs.xlsx"
+        export_inputs(st.ws, list(KINDS), path)
+        return Response(path.read_bytes(), media_type=XLSX,
+                        headers={"Content-Disposition": 'attachment; filename="inputs.xlsx"'})
+
+
+@router.get("/data/inputs/{kind}.{fmt}", include_in_schema=False)
+def one_input(kind: str, fmt: str, st: State) -> Response:
+    if kind not in KINDS or fmt not in ("csv", "xlsx"):
+        raise HTTPException(404, "There is no such input file. The Data page lists every input.")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{kind}.{fmt}"
+        export_inputs(st.ws, [kind], path)
+        media = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
+        return Response(path.read_bytes(), media_type=media,
+                        headers={"Content-Disposition": f'attachment; filename="{kind}.{fmt}"'})
+
+
+@router.get("/data/results/{name}.{fmt}", include_in_schema=False)
+def one_result(request: Request, name: str, fmt: str, st: State) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        raise HTTPException(404, "Tables download as .csv or .xlsx.")
+    try:
+        if name in RESULT_TABLES:
+            frame = st.cached(("download", name), lambda: RESULT_TABLES[name].compute(st))
+            return _file({name: frame}, name, fmt)
+        for prefix, published in (("returns-published", True), ("returns-unpublished", False)):
+            if name == prefix:
+                return _file(_returns(published)(st), name, "xlsx")
+            table = name.removeprefix(prefix + "-")
+            if name.startswith(prefix + "-") and table in _returns_names(st):
+                return _file({table: _returns(published)(st)[table]}, name, fmt)
+    except results.NotReady as e:
+        return page(request, "error.html", {"title": "This table is not ready", "message": str(e)}, 409)
+    raise HTTPException(404, "There is no such table. The Data page lists every table.")
+
+
+# -- uploads ------------------------------------------------------------------------------------------
+
+
+def _safe_name(name: str) -> str:
+    """The uploaded file's own name, without any folder, for messages and for working out its input."""
+    base = Path(name.replace("\\", "/")).name
+    return re.sub(r"[^A-Za-z0-9._ -]", "_", base)[:120] or "upload"
+
+
+def _as_uploaded(problems: list[Problem], saved: Path, name: str) -> list[Problem]:
+    """Problems name the file as the user knows it, not the temporary copy."""
+    def fix(text: str) -> str:
+        return text.replace(str(saved), name).replace(str(saved.parent), name)
+    return [Problem(fix(p.file), p.row, p.column, fix(p.message), p.sheet) for p in problems]
+
+
+def _import(st: WorkspaceState, saved: Path, kind: str, mode: str) -> list[str]:
+    """Import one uploaded file; raises InputError with every problem, having written nothing."""
+    if kind == RETURNS:
+        result = returns.import_returns(st.ws, saved)
+        return [f"Imported {result.records:,} referral records ({result.accepted:,} accepted) from {saved.name}"
+                + (f", replacing {result.replaced:,} earlier records" if result.replaced else "")
+                + (f"; {result.queries.height:,} queries to look at in the quality report" if result.queries.height
+                   else "") + "."]
+    suffix = saved.suffix.lower()
+    if kind == AUTO:
+        sources = sources_in(saved) if suffix in EXCEL_SUFFIXES else sources_in(saved.parent)
+    else:
+        sources = [Source(kind, saved)]
+    log = import_inputs(st.ws, sources, mode)  # type: ignore[arg-type]
+    return [f"Imported {r.rows:,} row{'s' if r.rows != 1 else ''} of {KINDS[r.kind].title.lower()}"
+            + (f" (sheet {r.sheet})" if r.sheet else "") + "." for r in log]
+
+
+@router.post("/data/upload", response_class=HTMLResponse, include_in_schema=False)
+async def upload(request: Request, st: State, file: UploadFile,
+                 kind: Annotated[str, Form()] = AUTO, mode: Annotated[str, Form()] = "replace") -> HTMLResponse:
+    name = _safe_name(file.filename or "")
+    suffix = Path(name).suffix.lower()
+    bad = None
+    if kind not in (AUTO, RETURNS, *KINDS):
+        bad = Problem(name, None, None, "choose what the file holds from the list")
+    elif mode not in ("replace", "merge"):
+        bad = Problem(name, None, None, "choose whether the file replaces or adds to what is held")
+    elif not file.filename:
+        bad = Problem("file", None, None, "choose a file to upload")
+    elif suffix not in (*CSV_SUFFIXES, *EXCEL_SUFFIXES):
+        bad = Problem(name, None, None, "upload a .csv file or an Excel workbook (.xlsx)")
+    if bad is not None:
+        return _refused(request, st, [bad], name, kind)
+    with tempfile.TemporaryDirectory() as tmp:
+        saved = Path(tmp) / name
+        with saved.open("wb") as out:
+            while chunk := await file.read(1 << 20):
+                out.write(chunk)
+        if saved.stat().st_size == 0:
+            return _refused(request, st, [Problem(name, None, None, "the file is empty")], name, kind)
+        try:
+            done = _import(st, saved, kind, mode)
+        except InputError as e:
+            return _refused(request, st, _as_uploaded(e.problems, saved, name), name, kind)
+    st.forget()
+    return page(request, "data.html", _context(st, done=done))
+
+
+def _refused(request: Request, st: WorkspaceState, problems: list[Problem], name: str, kind: str) -> HTMLResponse:
+    shown = problems[:SHOWN_PROBLEMS]
+    return page(request, "data.html", _context(st, problems=shown, more=len(problems) - len(shown), uploaded=name,
+                                               chosen_kind=kind), status_code=422)
