@@ -11,6 +11,8 @@ import typer
 from cyplan.store.workspace import WorkspaceError
 from cyplan.terminal import WorkspaceOpt, fail, say, warn
 
+UPLOAD_LIMIT = 50_000_000  # bytes: a year of record-level returns for a large area is well under this
+
 
 def _loopback(host: str) -> bool:
     try:
@@ -23,14 +25,16 @@ def serve(workspace: WorkspaceOpt = Path("."),
           host: Annotated[str, typer.Option("--host", help="Address to listen on. The default lets only this "
                                             "computer in; anything else opens the plan to the network.")]
           = "127.0.0.1",
-          port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000) -> None:
+          port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+          max_upload_mb: Annotated[float, typer.Option("--max-upload-mb", min=0.001, help="Largest file an upload "
+                                                       "may be, in MB.")] = UPLOAD_LIMIT / 1e6) -> None:
     """Serve the workspace's plan as web pages (and JSON under /api) until stopped with Ctrl+C."""
     import uvicorn  # only this command needs the server
 
     from cyplan.web.app import AssetsMissing, create_app
 
     try:
-        app = create_app(workspace)
+        app = create_app(workspace, upload_limit=int(max_upload_mb * 1e6))
     except (WorkspaceError, AssetsMissing) as e:
         fail(str(e))
     if not _loopback(host):

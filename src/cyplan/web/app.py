@@ -15,13 +15,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from cyplan.commands.serve import UPLOAD_LIMIT
 from cyplan.web import security
 from cyplan.web.state import WorkspaceState
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 VENDOR = STATIC / "vendor"
-UPLOAD_LIMIT = 50_000_000  # bytes; a year of record-level returns for a large area is well under this
 LOG_FILE = "cyplan-web.log"
 log = logging.getLogger("cyplan.web")
 

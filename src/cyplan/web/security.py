@@ -30,7 +30,7 @@ def tokens_match(cookie: str | None, given: str | None) -> bool:
 
 class TooLarge(Exception):
     def __init__(self, limit: int):
-        super().__init__(f"The file is too large: the limit is {limit / 1e6:,.0f} MB")
+        super().__init__(f"The file is too large: the limit is {limit / 1e6:,.3g} MB")
         self.limit = limit
 
 
