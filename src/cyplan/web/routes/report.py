@@ -1,0 +1,31 @@
+"""The board paper from the overview's button: the same paper as `cyplan report`, as HTML or PDF."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from cyplan import results
+from cyplan.reports.paper import build_paper, render_html, render_pdf
+from cyplan.web.app import State, page
+
+router = APIRouter()
+
+
+@router.get("/report", include_in_schema=False)
+def report(request: Request, st: State, area: str | None = None,
+           format: Literal["pdf", "html"] = "pdf") -> Response:
+    code = st.area(area)
+    if code is None:
+        raise HTTPException(409, "The workspace has no areas yet: upload them on the Data page.")
+    try:
+        paper = st.cached(("paper", code), lambda: build_paper(st.ws, code))
+    except results.NotReady as e:
+        return page(request, "error.html", {"title": "The board paper is not ready", "message": str(e)}, 409)
+    if format == "html":
+        return HTMLResponse(st.cached(("paper-html", code), lambda: render_html(paper)))
+    pdf = st.cached(("paper-pdf", code), lambda: render_pdf(paper))
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="board-paper-{code}.pdf"'})
