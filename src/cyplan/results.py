@@ -7,7 +7,7 @@ the CLI turns it into an error message, the web app into a page that says so."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
@@ -59,15 +59,17 @@ def scenario_names(frames: Frames) -> list[str]:
 
 def compare_scenarios(frames: Frames, chosen: Sequence[str] | None = None, year: int | None = None,
                       areas: Sequence[str] | None = None, by_role: bool = False, draws: int = DRAWS,
-                      seed: int = SEED, distribution: str = DISTRIBUTION) -> tuple[pl.DataFrame, int]:
+                      seed: int = SEED, distribution: str = DISTRIBUTION,
+                      run: Callable[[str], Simulation] | None = None) -> tuple[pl.DataFrame, int]:
     """(the gap under the baseline and each scenario in one year, that year). Every scenario runs on the
-    same random numbers, so differences between them are the scenarios' doing, not chance."""
+    same random numbers, so differences between them are the scenarios' doing, not chance. `run(name)`, if
+    given, supplies each scenario's simulation (the web app passes its cached ones, made with the defaults)."""
     chosen = list(chosen) if chosen else names(frames["scenarios"])
     if not chosen:
         raise NotReady("the workspace has no scenarios yet: import them with 'cyplan import scenarios FILE'")
     rows, target = [], year
     for name in [BASELINE, *[n for n in chosen if n != BASELINE]]:
-        sim = simulation(frames, name, draws, seed, distribution)
+        sim = run(name) if run is not None else simulation(frames, name, draws, seed, distribution)
         target = year if year is not None else sim.dims.years[-1]
         unknown = [a for a in areas or [] if a not in sim.dims.areas]
         if unknown:

@@ -36,7 +36,7 @@ class Table:
         return not self.rows
 
 
-def _text(value: object, column: str, labels: Labels) -> Cell:
+def _text(value: object, column: str, labels: Labels, formats: Mapping[str, str] = FORMATS) -> Cell:
     if value is None:
         return Cell("")
     if column in labels:
@@ -44,8 +44,8 @@ def _text(value: object, column: str, labels: Labels) -> Cell:
     if isinstance(value, bool):
         return Cell("yes" if value else "no")
     if isinstance(value, int | float):
-        fmt = FORMATS.get(column, "{:,}" if isinstance(value, int) and column != "year" else "{}")
-        if isinstance(value, float) and column not in FORMATS:
+        fmt = formats.get(column, "{:,}" if isinstance(value, int) and column != "year" else "{}")
+        if isinstance(value, float) and column not in formats:
             fmt = "{:,.2f}"
         return Cell(fmt.format(value), numeric=True)
     if isinstance(value, list):
@@ -54,9 +54,11 @@ def _text(value: object, column: str, labels: Labels) -> Cell:
 
 
 def table(frame: pl.DataFrame, caption: str, labels: Labels | None = None,
-          headings: Mapping[str, str] | None = None) -> Table:
-    """A table of the frame's columns; `x_p5` and `x_p95` columns become the interval under `x`."""
+          headings: Mapping[str, str] | None = None, formats: Mapping[str, str] | None = None) -> Table:
+    """A table of the frame's columns; `x_p5` and `x_p95` columns become the interval under `x`. `headings` and
+    `formats` add to (or override) the shared ones, for columns only this table has."""
     labels = labels or {}
+    formats = {**FORMATS, **(formats or {})}
     names = {**ALL_HEADINGS, **(headings or {})}
     shown = [c for c in frame.columns if not c.endswith(("_p5", "_p95"))]
     numeric = {c: frame.schema[c].is_numeric() and c != "year" for c in shown}
@@ -64,9 +66,9 @@ def table(frame: pl.DataFrame, caption: str, labels: Labels | None = None,
     for row in frame.iter_rows(named=True):
         cells = []
         for c in shown:
-            cell = _text(row[c], c, labels)
+            cell = _text(row[c], c, labels, formats)
             if f"{c}_p5" in row and row[c] is not None:
-                low, high = _text(row[f"{c}_p5"], c, labels), _text(row[f"{c}_p95"], c, labels)
+                low, high = _text(row[f"{c}_p5"], c, labels, formats), _text(row[f"{c}_p95"], c, labels, formats)
                 cell = Cell(cell.text, True, f"{low.text} – {high.text}")
             cells.append(cell)
         rows.append(cells)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from cyplan import results
 from cyplan.model.gap import gap_table
 from cyplan.model.plan import demand_table, need_table
+from cyplan.reports import charts
 from cyplan.web.app import State, page
 from cyplan.web.state import WorkspaceState
 from cyplan.web.tables import table
@@ -33,8 +34,10 @@ def simulation(st: WorkspaceState, scenario: str = results.BASELINE) -> Any:
     return st.cached(("simulation", scenario), lambda: results.simulation(st.frames(), scenario))
 
 
-def _gap(st: WorkspaceState, area: str) -> pl.DataFrame:
-    return st.cached(("gap-total", area), lambda: gap_table(simulation(st), [], [area]).drop("area"))
+def gap_by_year(st: WorkspaceState, area: str, scenario: str = results.BASELINE) -> pl.DataFrame:
+    """Demand, supply, gap and cost by year for one area (every role together), medians and 90% intervals."""
+    return st.cached(("gap-total", area, scenario),
+                     lambda: gap_table(simulation(st, scenario), [], [area]).drop("area"))
 
 
 def _try(compute: Any) -> tuple[Any, str | None]:
@@ -44,11 +47,26 @@ def _try(compute: Any) -> tuple[Any, str | None]:
         return None, str(e)
 
 
+def _charts(st: WorkspaceState, area: str, need: pl.DataFrame | None,
+            gap: pl.DataFrame | None) -> list[tuple[str, Any]]:
+    """Need by year (central, with the low–high band) and workforce demand and supply by year, as Vega-Lite specs."""
+    def compute() -> list[tuple[str, Any]]:
+        name = results.labels(st.frames())["area"].get(area, area)
+        out = []
+        if need is not None:
+            low, high = (need_table(results.plan(st.frames(), e), [], [area]) for e in ("low", "high"))
+            out.append(("chart-need", charts.to_spec(charts.need_by_year(need, low, high, name))))
+        if gap is not None:
+            out.append(("chart-workforce", charts.to_spec(charts.workforce_by_year(gap, name))))
+        return out
+    return st.cached(("overview-charts", area), compute)
+
+
 def overview_data(st: WorkspaceState, area: str | None) -> dict[str, Any]:
     if area is None:
         return {"area": None, "not_ready": "The workspace has no areas yet: upload them on the Data page."}
     need, need_missing = _try(lambda: _need(st, area))
-    gap, gap_missing = _try(lambda: _gap(st, area))
+    gap, gap_missing = _try(lambda: gap_by_year(st, area))
     rating, rating_missing = _try(lambda: st.cached(("rating",), lambda: results.rating(st.frames())))
     return {"area": area, "need": need, "need_missing": need_missing, "gap": gap, "gap_missing": gap_missing,
             "rating": rating, "rating_missing": rating_missing}
@@ -81,4 +99,6 @@ def overview(request: Request, st: State, area: str | None = None) -> HTMLRespon
         context.update(gap_last=d["gap"].row(-1, named=True),
                        gap_table=table(d["gap"], "Workforce demand, supply and gap, by year — median (90% "
                                                  "interval)", labels))
+    if d.get("area") is not None:
+        context["charts"] = _charts(st, d["area"], d.get("need"), d.get("gap"))
     return page(request, "overview.html", context)

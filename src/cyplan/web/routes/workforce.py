@@ -1,0 +1,164 @@
+"""The workforce page: the gap by role in a chosen year under a chosen scenario, the supply by role, demand and
+supply by year, and every scenario side by side — medians with their 90% intervals, each with its source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from cyplan import results
+from cyplan.model.gap import gap_table
+from cyplan.model.scenarios import ScenarioError
+from cyplan.reports import charts
+from cyplan.web.app import State
+from cyplan.web.htmx import page_or_fragment
+from cyplan.web.routes.overview import gap_by_year, simulation
+from cyplan.web.state import WorkspaceState
+from cyplan.web.tables import table
+
+router = APIRouter()
+SUPPLY_HEADINGS = {"now": "In post, {first}", "supply_fte": "Projected, {year}", "change": "Change"}
+SUPPLY_FORMATS = {"now": "{:,.1f}", "change": "{:+,.1f}"}
+
+
+def _gap_by_role(st: WorkspaceState, area: str, scenario: str) -> pl.DataFrame:
+    """The gap by role for every year of one area, under a scenario."""
+    return st.cached(("gap-role", area, scenario),
+                     lambda: gap_table(simulation(st, scenario), ["role"], [area]).drop("area"))
+
+
+def _compare(st: WorkspaceState, area: str, year: int) -> pl.DataFrame:
+    """The baseline and every scenario in one year, from the same cached simulations the page shows."""
+    return st.cached(("compare", area, year), lambda: results.compare_scenarios(
+        st.frames(), None, year, [area], run=lambda name: simulation(st, name))[0].drop("area"))
+
+
+def _descriptions(frames: results.Frames) -> dict[str, str]:
+    scenarios = frames["scenarios"]
+    if scenarios.is_empty():
+        return {}
+    first = scenarios.group_by("scenario", maintain_order=True).agg(pl.col("description").first())
+    return {r["scenario"]: r["description"] or "" for r in first.iter_rows(named=True)}
+
+
+def _supply(by_role: pl.DataFrame, first: int, year: int) -> pl.DataFrame:
+    """Supply by role: in post in the first year against projected in the chosen year (medians, 90% intervals)."""
+    cols = ["role", "supply_fte", "supply_fte_p5", "supply_fte_p95"]
+    now = by_role.filter(pl.col("year") == first).select(cols).rename(
+        {"supply_fte": "now", "supply_fte_p5": "now_p5", "supply_fte_p95": "now_p95"})
+    if (now["now_p5"] == now["now_p95"]).all():  # the census as given: no interval to show
+        now = now.drop("now_p5", "now_p95")
+    then = by_role.filter(pl.col("year") == year).select(cols)
+    return now.join(then, on="role", maintain_order="left").with_columns(
+        (pl.col("supply_fte") - pl.col("now")).alias("change"))
+
+
+def _choose(st: WorkspaceState, year: int | None, scenario: str | None) -> tuple[list[int], int, str]:
+    """(the years, the year shown, the scenario shown); HTTP 400 for a year or scenario the workspace has not."""
+    names = results.scenario_names(st.frames())
+    chosen = scenario or results.BASELINE
+    if chosen not in names:
+        raise HTTPException(400, f"There is no scenario '{chosen}'. The scenarios are: {', '.join(names)}.")
+    years = simulation(st, chosen).dims.years
+    if year is not None and year not in years:
+        raise HTTPException(400, f"There is no year {year}: the years are {years[0]} to {years[-1]}.")
+    return list(years), year if year is not None else years[-1], chosen
+
+
+def workforce_data(st: WorkspaceState, area: str | None, year: int | None, scenario: str | None) -> dict[str, Any]:
+    """The frames the page and /api/workforce show; `not_ready` when an input is missing."""
+    if area is None:
+        return {"area": None, "not_ready": "The workspace has no areas yet: upload them on the Data page."}
+    try:
+        years, year, scenario = _choose(st, year, scenario)
+        by_role = _gap_by_role(st, area, scenario)
+        out: dict[str, Any] = {
+            "area": area, "year": year, "scenario": scenario, "years": years,
+            "scenarios": results.scenario_names(st.frames()), "warnings": list(simulation(st, scenario).warnings),
+            "by_year": gap_by_year(st, area, scenario),
+            "by_role": by_role.filter(pl.col("year") == year).drop("year").sort("gap_fte", descending=True),
+            "supply": _supply(by_role, years[0], year)}
+    except results.NotReady as e:
+        return {"area": area, "not_ready": str(e)}
+    except ScenarioError as e:
+        return {"area": area, "not_ready": f"The scenario cannot be run: {e}. Correct the scenarios input on the "
+                                           "Data page."}
+    try:
+        out["compare"] = _compare(st, area, year)
+    except results.NotReady as e:
+        out["compare_missing"] = str(e)
+    except ScenarioError as e:
+        out["compare_missing"] = f"A scenario cannot be run: {e}. Correct the scenarios input on the Data page."
+    return out
+
+
+def _view(st: WorkspaceState, area: str | None, year: int | None, scenario: str | None) -> dict[str, Any]:
+    """The page's tables and charts, made once per choice and version of the data: templates only format."""
+    def compute() -> dict[str, Any]:
+        d = workforce_data(st, area, year, scenario)
+        if d.get("not_ready"):
+            return d
+        frames = st.frames()
+        labels = results.labels(frames)
+        names = labels["area"]
+        where = names.get(d["area"], d["area"])
+        under = "" if d["scenario"] == results.BASELINE else f" under the scenario '{d['scenario']}'"
+        first = d["years"][0]
+        view = {**d, "total": d["by_year"].filter(pl.col("year") == d["year"]).row(0, named=True),
+                "gap_table": table(d["by_role"], f"Workforce gap by role in {d['year']}{under} — median (90% "
+                                                 "interval)", labels),
+                "supply_table": table(d["supply"], f"Workforce supply by role{under}: in post in {first} and "
+                                                   f"projected for {d['year']}, FTE — median (90% interval)",
+                                      labels, {k: v.format(first=first, year=d["year"])
+                                               for k, v in SUPPLY_HEADINGS.items()}, SUPPLY_FORMATS),
+                "year_table": table(d["by_year"], f"Workforce demand, supply and gap by year, every role together"
+                                                  f"{under} — median (90% interval)", labels),
+                "charts": [("chart-by-year", charts.to_spec(charts.workforce_by_year(d["by_year"], where))),
+                           ("chart-gap-role", charts.to_spec(charts.gap_by_role(
+                               d["by_role"], labels["role"], d["year"])))]}
+        if d.get("compare") is not None:
+            descriptions = _descriptions(frames)
+            view["compare_table"] = table(d["compare"].drop("year"), f"The baseline and each scenario in "
+                                          f"{d['year']}, {where}, every role together — median (90% interval)",
+                                          labels)
+            view["scenario_list"] = [(n, descriptions.get(n, "")) for n in d["scenarios"] if n != results.BASELINE]
+            view["charts"].append(("chart-scenarios", charts.to_spec(charts.scenarios(d["compare"], "cost_to_close",
+                                                                                        d["year"]))))
+        return view
+    return st.cached(("workforce-view", area, year, scenario), compute)
+
+
+def _json(frame: pl.DataFrame | None) -> list[dict[str, Any]] | None:
+    return None if frame is None else frame.to_dicts()
+
+
+@router.get("/api/workforce", tags=["workforce"])
+def workforce_json(st: State, area: str | None = None, year: int | None = None,
+                   scenario: str | None = None) -> dict[str, Any]:
+    """For one area (default: the first), year (default: the last) and scenario (default: the baseline): the gap
+    by role, supply by role (in post in the first year, projected in the year), demand and supply by year, and
+    every scenario side by side in the year. Each measure is a median with `_p5` and `_p95` (the 90% interval)
+    from 1,000 Monte Carlo draws, seed 1."""
+    d = workforce_data(st, st.area(area), year, scenario)
+    if d.get("not_ready"):
+        return {"area": d["area"], "not_ready": d["not_ready"]}
+    out = {k: d[k] for k in ("area", "year", "scenario", "years", "scenarios", "warnings")}
+    out.update(draws=results.DRAWS, seed=results.SEED, gap_by_role=_json(d["by_role"]),
+               supply_by_role=_json(d["supply"]), by_year=_json(d["by_year"]), scenarios_compared=_json(
+                   d.get("compare")))
+    if d.get("compare_missing"):
+        out["scenarios_compared_missing"] = d["compare_missing"]
+    return out
+
+
+@router.get("/workforce", response_class=HTMLResponse, include_in_schema=False)
+def workforce(request: Request, st: State, area: str | None = None, year: int | None = None,
+              scenario: str | None = None) -> HTMLResponse:
+    area = st.area(area)
+    view = _view(st, area, year, scenario)
+    context = {"title": "Workforce", "current": "workforce", "draws": results.DRAWS, "seed": results.SEED,
+               "baseline": results.BASELINE, **view}
+    return page_or_fragment(request, "workforce.html", "workforce_results.html", context)
