@@ -107,6 +107,11 @@ def rules(whole_area: float = 1.0, most: float = 0.5, plans_in_place: float = 1.
     return Rules(whole_area, most, plans_in_place)
 
 
+def flat(frame: pl.DataFrame) -> pl.DataFrame:
+    """Lists (of services, provisions) as one '; '-separated cell, for a screen, a page or a file."""
+    return frame.with_columns(pl.col(c).list.join("; ") for c, t in frame.schema.items() if isinstance(t, pl.List))
+
+
 def labels(frames: Frames) -> dict[str, dict[str, str]]:
     """Display names for codes: areas, roles, age bands, groups, levels."""
     return {"area": dict(frames["areas"].select("code", "name").iter_rows()),

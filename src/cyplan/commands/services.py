@@ -84,16 +84,11 @@ def _register(frames: dict[str, pl.DataFrame]) -> Register:
         fail(str(e))
 
 
-def _flat(frame: pl.DataFrame) -> pl.DataFrame:
-    """Lists of services or provisions as one '; '-separated cell, for the screen and for files alike."""
-    return frame.with_columns(pl.col(c).list.join("; ") for c, t in frame.schema.items() if isinstance(t, pl.List))
-
-
 def _show(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str,
           frames: dict[str, pl.DataFrame]) -> None:
     labels = {"band": dict(frames["age_bands"].select("band", "label").iter_rows()),
               "group": dict(frames["groups"].select("group", "label").iter_rows())}
-    emit(_flat(frame), fmt, out_file, title, labels=labels, formats=SERVICE_FORMATS, headings=SERVICE_HEADINGS,
+    emit(results.flat(frame), fmt, out_file, title, labels=labels, formats=SERVICE_FORMATS, headings=SERVICE_HEADINGS,
          totals=False)
 
 
