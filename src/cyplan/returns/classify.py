@@ -1,35 +1,107 @@
-"""Code-list matching in DuckDB, done once per distinct value.
+"""Records as dictionary codes, and what each distinct value means, worked out once per value.
 
-A million records hold only a few hundred distinct values per field, so each field's distinct values
-are matched in Python by `CodeList.code` (the one definition of matching) and joined back: far quicker
-than matching every record in SQL, and it cannot disagree with the Python rule.
+Records (staged from a file, or read from the store) hold each coded field as ids into the field's
+labels: the value as stored (a category under its code-list name, else the value trimmed; yes / no; an
+age as written). A million records hold only a few hundred labels per field, so each label is matched
+with `CodeList.code` (the one definition of matching) or parsed once, and the answer is gathered back
+to the records with one array index: far quicker than matching a million values, and it cannot disagree
+with the Python rule.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import duckdb
+import numpy as np
+import polars as pl
 
 from cyplan.returns import fields as F
 from cyplan.returns.codelists import CodeList
 
+EPOCH = np.datetime64("1970-01-01", "D")
 
-def classify(con: duckdb.DuckDBPyConnection, source: str, lists: dict[str, CodeList], name: str = "classified") -> str:
-    """Create a temp view `name`: every column of `source`, plus <field>_code (0 blank, -1 not on the list,
-    k the k-th category) and <field>_label (the category's own name; the value as given if not on the
-    list) for each categorical field. Returns the view's name."""
-    joins, columns = [], []
-    for field in F.CATEGORICAL:
-        values = [v for (v,) in con.execute(f"SELECT DISTINCT {field} FROM {source} WHERE {field} IS NOT NULL")
-                  .fetchall()]
-        table = f"{name}_{field}"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (value VARCHAR, code SMALLINT, label VARCHAR)")
-        if values:
-            codes = [lists[field].code(v) for v in values]
-            con.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)",
-                            [(v, c, lists[field].categories[c - 1] if c > 0 else v.strip() or None)
-                             for v, c in zip(values, codes, strict=True)])
-        joins.append(f"LEFT JOIN {table} ON {table}.value = s.{field}")
-        columns += [f"coalesce({table}.code, 0)::SMALLINT AS {field}_code", f"{table}.label AS {field}_label"]
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT s.*, {', '.join(columns)} FROM {source} s "
-                + " ".join(joins))
-    return name
+_VALUES = threading.local()
+
+
+def _sql(expression: str) -> Callable[[list[str]], list]:
+    """A DuckDB expression of `v` applied to each value: DuckDB's trim and casts, as the records were
+    always checked with. (One row per value; several columns come back as a tuple.)"""
+    def apply(values: list[str]) -> list:
+        if not values:
+            return []
+        if not hasattr(_VALUES, "con"):  # a connection costs ~20 ms: one per thread, kept
+            _VALUES.con = duckdb.connect()
+        rows = _VALUES.con.execute(f"SELECT v, {expression} FROM unnest(?::VARCHAR[]) t(v)", [values]).fetchall()
+        found = {r[0]: (r[1] if len(r) == 2 else r[1:]) for r in rows}
+        return [found[v] for v in values]
+    return apply
+
+
+AGE_LABEL = _sql("nullif(trim(v), '')")
+MILESTONE_LABEL = _sql("CASE v WHEN 'yes' THEN 'yes' WHEN 'no' THEN 'no' ELSE CASE lower(trim(v)) WHEN 'yes' "
+                       "THEN 'yes' WHEN 'no' THEN 'no' WHEN '' THEN NULL ELSE trim(v) END END")
+DATES = _sql("coalesce(try_cast(v AS DATE), try_cast(trim(v) AS DATE)), trim(v)")
+YES_NO = _sql("CASE v WHEN 'yes' THEN 1 WHEN 'no' THEN 0 ELSE CASE lower(trim(v)) WHEN 'yes' THEN 1 WHEN 'no' THEN 0 "
+              "END END, trim(v)")
+WHOLE_NUMBER = _sql("try_cast(v AS INTEGER)")
+
+
+@dataclass
+class Column:
+    """A field as ids into its labels: record i holds labels[ids[i]]; labels[0] is None (blank)."""
+    ids: np.ndarray  # int32
+    labels: list[str | None]
+
+
+@dataclass
+class Records:
+    row: np.ndarray  # int64: the spreadsheet row
+    source: np.ndarray  # int32: index into sources
+    sources: list[tuple[str, str | None]]  # (file, sheet)
+    date: np.ndarray  # int32: days since 1970-01-01
+    accepted: np.ndarray  # bool
+    fields: dict[str, Column]  # age, every categorical field and every milestone
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+
+def category_codes(column: Column, codelist: CodeList) -> np.ndarray:
+    """By label: 0 blank, -1 not on the list, k the k-th category."""
+    return np.array([0, *(codelist.code(v) for v in column.labels[1:])], dtype=np.int16)
+
+
+def milestone_codes(column: Column) -> np.ndarray:
+    """By label: 1 yes, 2 no, 0 blank, -1 anything else."""
+    return np.array([0, *({"yes": 1, "no": 2}.get(v or "", -1) for v in column.labels[1:])], dtype=np.int8)
+
+
+def age_values(column: Column) -> np.ndarray:
+    """By label: the age as a whole number (DuckDB's cast, as the age was always read), or None."""
+    labels = column.labels[1:]
+    if not labels:
+        return np.array([None], dtype=object)
+    return np.array([None, *WHOLE_NUMBER(labels)], dtype=object)
+
+
+def valid_ages(column: Column) -> np.ndarray:
+    """By label: the age if it is a whole number from MIN_AGE to MAX_AGE, else -1."""
+    return np.array([v if v is not None and F.MIN_AGE <= v <= F.MAX_AGE else -1 for v in age_values(column)],
+                    dtype=np.int16)
+
+
+def coded(records: Records, lists: dict[str, CodeList]) -> pl.DataFrame:
+    """The records as the model takes them: date, accepted, age (null if blank or invalid), each category's
+    code (0 blank, -1 invalid, k the k-th category) and each milestone's (1 yes, 2 no, 0 blank, -1 invalid)."""
+    f = records.fields
+    age = valid_ages(f[F.AGE])[f[F.AGE].ids]
+    return pl.DataFrame({
+        F.DATE: pl.Series(F.DATE, records.date, dtype=pl.Int32).cast(pl.Date),
+        F.ACCEPTED: records.accepted,
+        F.AGE: pl.Series(F.AGE, age, dtype=pl.Int16).replace(-1, None),
+        **{c: category_codes(f[c], lists[c])[f[c].ids] for c in F.CATEGORICAL},
+        **{m: milestone_codes(f[m])[f[m].ids] for m in F.MILESTONES},
+    })

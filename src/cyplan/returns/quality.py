@@ -1,90 +1,123 @@
 """The quality report: errors (they block an import), queries (reported, the record is kept) and the
-blank and invalid values of each field. All of it is SQL over a table of cleaned records (the staged
-file, or the store), so the same checks run at import and for `cyplan returns quality` later.
+blank and invalid values of each field. Queries and counts work on Records (a staged file, or the
+store), so the same checks run at import and for `cyplan returns quality` later.
+
+Every check is decided once per distinct value (see classify) and gathered to the records as arrays;
+a message's text is made once per distinct value too, so ~400,000 queries cost a few array operations.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import numpy as np
 import polars as pl
 
 from cyplan.io.problems import Problem
 from cyplan.returns import fields as F
+from cyplan.returns.classify import EPOCH, Records, age_values, category_codes
+from cyplan.returns.codelists import CodeList
+from cyplan.returns.stage import Staged
 
 PROBLEM_COLUMNS = ("file", "sheet", "row", "column", "message")
 
 
-def errors(con: duckdb.DuckDBPyConnection, table: str, file: str, sheet: str | None, first_row: int) -> list[Problem]:
+def errors(s: Staged) -> list[Problem]:
     """Blank or duplicate referral_id, a date that is blank or not YYYY-MM-DD, accepted not yes or no."""
     problems = []
-    bad = con.execute(f"""
-        SELECT rowid + {first_row}, {F.ID} IS NULL, {F.DATE}_raw, {F.ACCEPTED}_raw FROM {table}
-        WHERE {F.ID} IS NULL OR {F.DATE} IS NULL OR {F.ACCEPTED} IS NULL ORDER BY rowid""").fetchall()
-    for row, no_id, date, accepted in bad:
-        if no_id:
-            problems.append(Problem(file, row, F.ID, "referral_id is blank", sheet))
-        if date is not None:
-            problems.append(Problem(file, row, F.DATE, "received_date is blank" if date == "" else
-                                    f"'{date}' is not a date written as YYYY-MM-DD", sheet))
-        if accepted is not None:
-            problems.append(Problem(file, row, F.ACCEPTED, "accepted is blank: it must be yes or no" if accepted == ""
-                                    else f"'{accepted}' is not yes or no", sheet))
-    duplicates = con.execute(f"""
-        WITH d AS (SELECT {F.ID} FROM {table} WHERE {F.ID} IS NOT NULL GROUP BY 1 HAVING count(*) > 1)
-        SELECT {F.ID}, list(rowid + {first_row} ORDER BY rowid) FROM {table} SEMI JOIN d USING ({F.ID})
-        GROUP BY 1""").fetchall()
-    for rid, rows in duplicates:
-        for row in rows[1:]:
-            problems.append(Problem(file, row, F.ID, f"referral_id '{rid}' is also on row {rows[0]}", sheet))
+    no_id = s.referral_id.is_null().to_numpy()
+    bad_date = np.array([r is not None for r in s.date_raw])[s.date_ids]
+    bad_accepted = s.accepted == -1
+    for i in np.flatnonzero(no_id | bad_date | bad_accepted).tolist():
+        row = i + s.first_row
+        if no_id[i]:
+            problems.append(s.problem(row, F.ID, "referral_id is blank"))
+        if bad_date[i]:
+            date = s.date_raw[s.date_ids[i]]
+            problems.append(s.problem(row, F.DATE, "received_date is blank" if date == "" else
+                                      f"'{date}' is not a date written as YYYY-MM-DD"))
+        if bad_accepted[i]:
+            accepted = s.accepted_raw[s.accepted_ids[i]]
+            problems.append(s.problem(row, F.ACCEPTED, "accepted is blank: it must be yes or no" if accepted == ""
+                                      else f"'{accepted}' is not yes or no"))
+    given = s.referral_id.drop_nulls()
+    if given.n_unique() < len(given):  # the usual case, no repeats, costs one hash pass
+        frame = pl.DataFrame({"id": s.referral_id, "row": np.arange(s.records, dtype=np.int64) + s.first_row})
+        repeats = (frame.filter(pl.col("id").is_not_null() & pl.col("id").is_duplicated())
+                   .group_by("id").agg(pl.col("row").sort()))
+        for rid, rows in repeats.iter_rows():
+            for row in rows[1:]:
+                problems.append(s.problem(row, F.ID, f"referral_id '{rid}' is also on row {rows[0]}"))
     return problems
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _part(records: Records, mask: np.ndarray, column: str, messages: pl.Series) -> pl.DataFrame:
+    """The queries where `mask` holds; messages: one per query."""
+    at = np.flatnonzero(mask)
+    return pl.DataFrame({"source": records.source[at], "row": records.row[at],
+                         "column": pl.Series([column], dtype=pl.String).gather(np.zeros(len(at), np.int32)),
+                         "message": messages})
 
 
-def queries(con: duckdb.DuckDBPyConnection, source: str, today: dt.date) -> pl.DataFrame:
-    """Every query, one row each (file, sheet, row, column, message), in file and row order. `source` is a
-    relation with the cleaned record columns plus file, sheet, row and each category's code (see classify)."""
-    checks = [
-        *((c, f"{c}_code = -1", f"'''' || {c}_label || ''' is not on the {c.replace('_', ' ')} code list'")
-          for c in F.CATEGORICAL),
-        (F.AGE, f"{F.AGE} IS NOT NULL AND try_cast({F.AGE} AS INTEGER) IS NULL",
-         f"'''' || {F.AGE} || ''' is not a whole number of years'"),
-        (F.AGE, f"try_cast({F.AGE} AS INTEGER) NOT BETWEEN {F.MIN_AGE} AND {F.MAX_AGE}",
-         f"'age ' || {F.AGE} || ' is outside {F.MIN_AGE} to {F.MAX_AGE}'"),
-        *((m, f"{m} NOT IN ('yes', 'no')", f"'''' || {m} || ''' is not yes, no or blank'") for m in F.MILESTONES),
-        *((m, f"{m} = 'yes' AND NOT {F.ACCEPTED}", "'yes on a referral that was not accepted'") for m in F.MILESTONES),
-        (F.DATE, f"{F.DATE} > DATE {_quote(today.isoformat())}",
-         f"'received_date ' || {F.DATE} || ' is in the future'"),
-    ]
-    # one scan of the records: each record with a query gets the list of its queries, unnested
-    items = ", ".join(f"{{'c': {_quote(col)}, 'm': CASE WHEN {cond} THEN {msg} END}}" for col, cond, msg in checks)
-    found = " OR ".join(f"({cond})" for _, cond, _ in checks)
-    data = con.execute(f"""
-        SELECT file, sheet, row, q.c AS "column", q.m AS message FROM (
-            SELECT file, sheet, row, unnest(list_filter([{items}], lambda q: q.m IS NOT NULL)) AS q
-            FROM {source} WHERE {found})
-        ORDER BY file, row, "column"
-        """).fetchnumpy()
-    return pl.DataFrame({c: pl.Series(c, np.asarray(data[c]), dtype=pl.Int64 if c == "row" else pl.String)
-                         for c in PROBLEM_COLUMNS})
+def _by_value(records: Records, field: str, bad: np.ndarray, message: list[str | None]) -> pl.DataFrame:
+    """Queries of the records whose value of `field` is bad (by label), with that label's message."""
+    ids = records.fields[field].ids
+    mask = bad[ids]
+    return _part(records, mask, field, pl.Series(message, dtype=pl.String).gather(ids[mask]))
 
 
-def field_counts(con: duckdb.DuckDBPyConnection, source: str) -> pl.DataFrame:
+def queries(records: Records, lists: dict[str, CodeList], today: dt.date) -> pl.DataFrame:
+    """Every query, one row each (file, sheet, row, column, message), in file, row and column order."""
+    parts = []
+    for c in F.CATEGORICAL:
+        labels = records.fields[c].labels
+        bad = category_codes(records.fields[c], lists[c]) == -1
+        what = c.replace("_", " ")
+        parts.append(_by_value(records, c, bad, [f"'{v}' is not on the {what} code list" if b else None
+                                                 for v, b in zip(labels, bad.tolist(), strict=True)]))
+    ages, labels = age_values(records.fields[F.AGE]), records.fields[F.AGE].labels
+    age_message = [None if v is None else f"'{v}' is not a whole number of years" if a is None else
+                   f"age {v} is outside {F.MIN_AGE} to {F.MAX_AGE}" if not F.MIN_AGE <= a <= F.MAX_AGE else None
+                   for v, a in zip(labels, ages.tolist(), strict=True)]
+    parts.append(_by_value(records, F.AGE, np.array([m is not None for m in age_message]), age_message))
+    for m in F.MILESTONES:
+        labels = records.fields[m].labels
+        bad = np.array([v is not None and v not in ("yes", "no") for v in labels])
+        parts.append(_by_value(records, m, bad, [f"'{v}' is not yes, no or blank" if b else None
+                                                 for v, b in zip(labels, bad.tolist(), strict=True)]))
+        yes = np.array([v == "yes" for v in labels])[records.fields[m].ids] & ~records.accepted
+        parts.append(_part(records, yes, m, pl.Series(["yes on a referral that was not accepted"])
+                           .gather(np.zeros(int(yes.sum()), np.int32))))
+    future = records.date > (np.datetime64(today.isoformat(), "D") - EPOCH).astype(np.int32)
+    days, which = np.unique(records.date[future], return_inverse=True)
+    shown = [f"received_date {(EPOCH + d).astype(dt.date).isoformat()} is in the future" for d in days.tolist()]
+    parts.append(_part(records, future, F.DATE, pl.Series(shown, dtype=pl.String).gather(which.astype(np.int32))))
+    found = pl.concat(parts)
+    files = pl.Series("file", [f for f, _ in records.sources], dtype=pl.String)
+    sheets = pl.Series("sheet", [s for _, s in records.sources], dtype=pl.String)
+    found = pl.DataFrame({"file": files.gather(found["source"]), "sheet": sheets.gather(found["source"]),
+                          "row": found["row"].cast(pl.Int64), "column": found["column"], "message": found["message"]})
+    return found.sort("file", "row", "column", maintain_order=True)
+
+
+def field_counts(records: Records, lists: dict[str, CodeList]) -> pl.DataFrame:
     """Per field: records, blank, invalid (not on the code list, not a valid age, not yes/no)."""
-    invalid = {**{c: f"{c}_code = -1" for c in F.CATEGORICAL},
-               F.AGE: f"{F.AGE} IS NOT NULL AND coalesce(try_cast({F.AGE} AS INTEGER) NOT BETWEEN "
-                      f"{F.MIN_AGE} AND {F.MAX_AGE}, true)",
-               **{m: f"{m} NOT IN ('yes', 'no')" for m in F.MILESTONES}}
     names = [F.AGE, *F.CATEGORICAL, *F.MILESTONES]
-    blank = {c: f"{c}_code = 0" if c in F.CATEGORICAL else f"{c} IS NULL" for c in names}
-    cells = ", ".join(f"count(*) FILTER (WHERE {blank[c]}), count(*) FILTER (WHERE {invalid[c]})" for c in names)
-    row = con.execute(f"SELECT count(*), {cells} FROM {source}").fetchone() or (0,) * (1 + 2 * len(names))
-    total = row[0]
-    return pl.DataFrame({"field": names, "records": [total] * len(names), "blank": list(row[1::2]),
-                         "invalid": list(row[2::2])}, schema={"field": pl.String, "records": pl.Int64,
-                                                              "blank": pl.Int64, "invalid": pl.Int64})
+    blank, invalid = [], []
+    for c in names:
+        column = records.fields[c]
+        count = np.bincount(column.ids, minlength=len(column.labels))
+        if c in F.CATEGORICAL:
+            codes = category_codes(column, lists[c])
+            is_blank, is_invalid = codes == 0, codes == -1
+        elif c == F.AGE:
+            ages = age_values(column)
+            is_blank = np.array([v is None for v in column.labels])
+            is_invalid = ~is_blank & np.array([a is None or not F.MIN_AGE <= a <= F.MAX_AGE for a in ages.tolist()])
+        else:
+            is_blank = np.array([v is None for v in column.labels])
+            is_invalid = ~is_blank & np.array([v not in ("yes", "no") for v in column.labels])
+        blank.append(int(count[is_blank].sum()))
+        invalid.append(int(count[is_invalid].sum()))
+    return pl.DataFrame({"field": names, "records": [len(records)] * len(names), "blank": blank, "invalid": invalid},
+                        schema={"field": pl.String, "records": pl.Int64, "blank": pl.Int64, "invalid": pl.Int64})

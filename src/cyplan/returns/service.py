@@ -16,8 +16,8 @@ from cyplan.model.disclosure import NHS_DIGITAL, DisclosureRule, disclose
 from cyplan.returns import codelists as C
 from cyplan.returns import fields as F
 from cyplan.returns import quality, store
-from cyplan.returns.classify import classify
-from cyplan.returns.stage import TABLE, Staged, stage
+from cyplan.returns.classify import Records, coded
+from cyplan.returns.stage import Staged, stage
 from cyplan.store.returns_tables import returns_imports
 from cyplan.store.workspace import Workspace
 
@@ -37,21 +37,13 @@ class ImportResult:
     counts: pl.DataFrame  # field, records, blank, invalid
 
 
-def _staged_source(s: Staged) -> str:
-    sheet = "NULL" if s.sheet is None else "'" + s.sheet.replace("'", "''") + "'"
-    file = "'" + s.file.replace("'", "''") + "'"
-    return f"(SELECT {file} AS file, {sheet} AS sheet, rowid + {s.first_row} AS row, * FROM {TABLE})"
-
-
-def _periods(s: Staged, services: C.CodeList) -> list[tuple[str | None, int]]:
+def _periods(s: Staged) -> list[tuple[str | None, int]]:
     """The (service, quarter) pairs the file covers, quarters by the model's rule; the service as it is
-    stored (its code-list name; see classify), so that the pairs match the stored records they replace."""
-    data = s.con.execute(f"SELECT DISTINCT service, {F.DATE} FROM {TABLE}").fetchnumpy()
-    values = data["service"].tolist()
-    names = {v: services.categories[c - 1] if (c := services.code(v)) > 0 else v.strip() or None
-             for v in set(values) if v is not None}
-    frame = pl.DataFrame({"service": pl.Series([names.get(v) for v in values], dtype=pl.String),
-                          F.DATE: pl.Series(data[F.DATE]).cast(pl.Date)})
+    stored (its code-list name; see stage), so that the pairs match the stored records they replace."""
+    service = s.fields["service"]
+    pairs = pl.DataFrame({"service": service.ids, "day": s.date}).unique()
+    frame = pl.DataFrame({"service": pl.Series(service.labels, dtype=pl.String).gather(pairs["service"]),
+                          F.DATE: pairs["day"].cast(pl.Int32).cast(pl.Date)})
     pairs = frame.select("service", activity.fy_quarter(pl.col(F.DATE))).unique().sort("service", activity.QUARTER,
                                                                                        nulls_last=True)
     return list(pairs.iter_rows())
@@ -61,57 +53,52 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
     """Check a referral file and, if it has no errors, store it in place of the same services' quarters.
     Raises InputError (nothing written) if it has errors."""
     lists = C.load(ws.path)
-    s = stage(path, sheet)
+    s = stage(path, lists, sheet)
+    problems = quality.errors(s)
+    if s.records == 0:
+        problems.append(s.problem(None, None, "the file holds no referral records"))
+    if problems:
+        raise InputError(problems)
+    records = s.as_records()
+    queries = quality.queries(records, lists, today or dt.date.today())
+    counts = quality.field_counts(records, lists)
+    accepted = int(records.accepted.sum())
+    pairs = _periods(s)
+    bounds = [(svc, *activity.quarter_bounds(q)) for svc, q in pairs]
+    labels = [(svc, activity.quarter_label(q)) for svc, q in pairs]
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     try:
-        problems = quality.errors(s.con, TABLE, s.file, s.sheet, s.first_row)
-        if s.records == 0:
-            problems.append(s.problem(None, None, "the file holds no referral records"))
-        if problems:
-            raise InputError(problems)
-        source = classify(s.con, _staged_source(s), lists)
-        queries = quality.queries(s.con, source, today or dt.date.today())
-        counts = quality.field_counts(s.con, source)
-        accepted = s.con.execute(f"SELECT count(*) FILTER (WHERE {F.ACCEPTED}) FROM {TABLE}").fetchone()[0]  # type: ignore[index]
-        pairs = _periods(s, lists["service"])
-        bounds = [(svc, *activity.quarter_bounds(q)) for svc, q in pairs]
-        labels = [(svc, activity.quarter_label(q)) for svc, q in pairs]
-        stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with ws.engine.begin() as conn:  # the log and the records: both or neither
             row = {"file": s.file, "sheet": s.sheet, "sha256": s.sha256, "imported_at": stamp, "records": s.records,
                    "accepted": accepted, "queries": queries.height, "replaced": 0, "periods": json.dumps(labels)}
             import_id = conn.execute(returns_imports.insert().values(**row)).inserted_primary_key[0]
-            replaced = store.replace(s.con, ws.path, source, import_id,
-                                     (s.file, s.sheet, s.sha256, stamp), bounds)
+            replaced = store.replace(ws.path, records, s.referral_id, import_id, (s.file, s.sheet, s.sha256, stamp),
+                                     bounds)
             conn.execute(returns_imports.update().where(returns_imports.c.id == import_id).values(replaced=replaced))
-    finally:
-        s.con.close()
+    except store.OldStore as e:
+        raise InputError([s.problem(None, None, str(e))]) from None
     return ImportResult(s.file, s.records, accepted, replaced, labels, queries, counts)
 
 
 def quality_report(ws: Workspace, today: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(queries, blank and invalid counts per field) for every stored record."""
     lists = C.load(ws.path)
-    con = _open(ws)
-    try:
-        source = classify(con, "records", lists)
-        return quality.queries(con, source, today or dt.date.today()), quality.field_counts(con, source)
-    finally:
-        con.close()
+    stored = _load(ws)
+    return quality.queries(stored, lists, today or dt.date.today()), quality.field_counts(stored, lists)
 
 
-def _open(ws: Workspace):
+def _load(ws: Workspace, rows: bool = True) -> Records:
     if not store.exists(ws.path):
         raise NoReturns("the workspace holds no referral returns yet: import them with 'cyplan returns import FILE'")
-    return store.open_store(ws.path)
+    try:
+        return store.load(ws.path, rows)
+    except store.OldStore as e:
+        raise NoReturns(str(e)) from None
 
 
 def records(ws: Workspace) -> tuple[pl.DataFrame, dict[str, C.CodeList]]:
     lists = C.load(ws.path)
-    con = _open(ws)
-    try:
-        return store.coded(con, classify(con, "referrals", lists)), lists
-    finally:
-        con.close()
+    return coded(_load(ws, rows=False), lists), lists
 
 
 def tables(ws: Workspace) -> dict[str, pl.DataFrame]:

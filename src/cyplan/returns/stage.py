@@ -1,74 +1,78 @@
-"""Read a referral file (CSV or Excel) into an in-memory DuckDB table, trimmed and parsed.
+"""Read a referral file (CSV or Excel) into memory: referral_id as text, every other field as ids into its
+distinct values, each distinct value cleaned and parsed once.
+
+A million records hold a few hundred distinct values per field (a few thousand dates), so Polars reads
+each field straight into dictionary codes (Categorical) and only the distinct values are trimmed, parsed
+and matched: the text of a million cells is never copied, and a value's meaning is worked out once.
+The rules for a value are DuckDB's (its trim, its casts to DATE and INTEGER), applied to the distinct
+values, so they are the same rules the records were checked with before.
 
 Nothing is written anywhere here: the workspace is only touched once the file has passed its checks.
 Row numbers are the spreadsheet's: the header is row 1 (or the row it is on in a sheet), and the
-n-th record is on the row n below it. (DuckDB skips blank lines in a CSV; a CSV with blank lines or
+n-th record is on the row n below it. (Blank lines in a CSV are not records; a CSV with blank lines or
 line breaks inside quoted cells is numbered by record, as a spreadsheet shows it.)
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import polars as pl
 
 from cyplan.io.files import require_file, sha256
 from cyplan.io.problems import InputError, Problem
 from cyplan.io.read import normalise_header
 from cyplan.returns import fields as F
+from cyplan.returns.classify import AGE_LABEL, DATES, MILESTONE_LABEL, YES_NO, Column, Records
+from cyplan.returns.codelists import CodeList
 
 CSV_SUFFIXES = (".csv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-TABLE = "staged"
+CODED = tuple(c for c in F.COLUMNS if c != F.ID)  # read as dictionary codes
 
 
 @dataclass
 class Staged:
-    con: duckdb.DuckDBPyConnection  # in memory; holds TABLE, one row per record, in file order
+    """A file's records, read and cleaned, before any check."""
     file: str
     sheet: str | None
     sha256: str
-    first_row: int  # the spreadsheet row of the first record (rowid 0)
-    records: int
+    first_row: int  # the spreadsheet row of the first record
+    referral_id: pl.Series  # trimmed; null if blank
+    date: np.ndarray  # days since 1970-01-01 (int32); meaningless where date_raw is given
+    date_raw: list[str | None]  # by the date column's value id: the trimmed text if it is not a date, else None
+    date_ids: np.ndarray
+    accepted: np.ndarray  # int8: 1 yes, 0 no, -1 neither
+    accepted_raw: list[str | None]
+    accepted_ids: np.ndarray
+    fields: dict[str, Column]  # age, the categorical fields and the milestones, as stored (see clean)
+
+    @property
+    def records(self) -> int:
+        return len(self.date)
 
     def problem(self, row: int | None, column: str | None, message: str) -> Problem:
         return Problem(self.file, row, column, message, self.sheet)
 
-
-def columns_sql(header: dict[str, str]) -> str:
-    """The cleaning select: trimmed text, parsed date and yes/no (header: our name →
-    the file's column name). Raw text is kept only where it failed to parse, for the messages.
-    Categorical values are kept as given (blank as null): `classify` matches each distinct value once,
-    trimmed, and its label is the trimmed value."""
-    q = {k: '"' + v.replace('"', '""') + '"' for k, v in header.items()}
-    # each value as most files write it ('yes', '2022-05-01') is taken as it is; only the others are trimmed
-    # and lower-cased (the same result, without trimming a million values that need none)
-    yes_no = "CASE {c} WHEN 'yes' THEN {t} WHEN 'no' THEN {f} ELSE CASE lower(trim({c})) WHEN 'yes' THEN {t} " \
-             "WHEN 'no' THEN {f} END END"
-    date = f"coalesce(try_cast({q[F.DATE]} AS DATE), try_cast(trim({q[F.DATE]}) AS DATE))"
-    parts = [
-        f"nullif(trim({q[F.ID]}), '') AS {F.ID}",
-        f"{date} AS {F.DATE}",
-        f"CASE WHEN {date} IS NULL THEN coalesce(trim({q[F.DATE]}), '') END AS {F.DATE}_raw",
-        yes_no.format(c=q[F.ACCEPTED], t="true", f="false") + f" AS {F.ACCEPTED}",
-        f"CASE WHEN ({yes_no.format(c=q[F.ACCEPTED], t='1', f='1')}) IS NULL THEN coalesce(trim({q[F.ACCEPTED]}), '') "
-        f"END AS {F.ACCEPTED}_raw",
-        f"nullif(trim({q[F.AGE]}), '') AS {F.AGE}",
-        *(f"nullif({q[c]}, '') AS {c}" for c in F.CATEGORICAL),  # as given: classify trims each distinct value
-        *(f"CASE {q[m]} WHEN 'yes' THEN 'yes' WHEN 'no' THEN 'no' ELSE CASE lower(trim({q[m]})) WHEN 'yes' THEN 'yes' "
-          f"WHEN 'no' THEN 'no' WHEN '' THEN NULL ELSE trim({q[m]}) END END AS {m}" for m in F.MILESTONES),
-    ]
-    return ",\n  ".join(parts)
+    def as_records(self) -> Records:
+        return Records(np.arange(self.records, dtype=np.int64) + self.first_row, np.zeros(self.records, np.int32),
+                       [(self.file, self.sheet)], self.date, self.accepted == 1, self.fields)
 
 
-def _header_problems(label: str, sheet: str | None, names: list[str], header_row: int) -> tuple[dict[str, str],
+def _header_problems(label: str, sheet: str | None, names: list[str], header_row: int) -> tuple[dict[str, int],
                                                                                                   list[Problem]]:
+    """Our column name → its position in the file, and the header's problems."""
     problems = []
-    header: dict[str, str] = {}
-    for name in names:
+    header: dict[str, int] = {}
+    for i, name in enumerate(names):
         key = normalise_header(name)
         what = F.identifying(key)
         if what and key != F.ID:
@@ -77,61 +81,145 @@ def _header_problems(label: str, sheet: str | None, names: list[str], header_row
         elif key in header:
             problems.append(Problem(label, header_row, name, f"the column '{key}' is given twice", sheet))
         elif key in F.COLUMNS:
-            header[key] = name
+            header[key] = i
     for missing in (c for c in F.COLUMNS if c not in header):
         problems.append(Problem(label, header_row, missing, "this column is missing", sheet))
     return header, problems
 
 
-def stage(path: Path, sheet: str | None = None) -> Staged:
-    """The file's records in an in-memory DuckDB table; InputError if the file cannot be read or its
-    header is wrong (missing columns, identifying columns)."""
+def stage(path: Path, lists: dict[str, CodeList], sheet: str | None = None) -> Staged:
+    """The file's records, read and cleaned; InputError if the file cannot be read or its header is wrong
+    (missing columns, identifying columns)."""
     label = str(path)
     require_file(path)
-    with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it runs while DuckDB reads the file
+    with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it runs while Polars reads the file
         digest = pool.submit(sha256, path)
-        con, label, sheet, header_row = _read(path, label, sheet)
-        return Staged(con, label, sheet, digest.result(), header_row + 1,
-                      con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0])  # type: ignore[index]
+        frame, sheet, header_row = _read(path, label, sheet)
+        return _clean(frame, lists, label, sheet, digest.result(), header_row + 1)
 
 
-def _read(path: Path, label: str, sheet: str | None) -> tuple[duckdb.DuckDBPyConnection, str, str | None, int]:
+def _read(path: Path, label: str, sheet: str | None) -> tuple[pl.DataFrame, str | None, int]:
     suffix = path.suffix.lower()
-    con = duckdb.connect()
-    header_row = 1
     with tempfile.TemporaryDirectory() as tmp:
         if suffix in EXCEL_SUFFIXES:
             csv_path, header_row, sheet = _excel_as_csv(path, sheet, Path(tmp))
         elif suffix in CSV_SUFFIXES:
             if sheet:
                 raise InputError([Problem(label, None, None, "a sheet was named but a CSV file has no sheets")])
-            csv_path = path
+            csv_path, header_row = path, 1
         else:
             raise InputError([Problem(label, None, None, "referral returns are read from .csv or .xlsx files")])
-        source = "read_csv(?, header=true, all_varchar=true, delim=',', quote='\"', encoding='utf-8')"
+
+        def unreadable(e: Exception) -> InputError:
+            return InputError([Problem(label, None, None, f"cannot be read as CSV: {_first_line(e)}", sheet)])
+
         try:
-            names = [d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0", [str(csv_path)]).description]
-        except duckdb.Error as e:
-            raise InputError([Problem(label, None, None, f"cannot be read as CSV: {_first_line(e)}", sheet)]) from None
+            with csv_path.open(encoding="utf-8-sig", newline="") as f:
+                names = next(csv.reader(f), [])
+        except (UnicodeDecodeError, csv.Error) as e:
+            raise unreadable(e) from None
         header, problems = _header_problems(label, sheet, names, header_row)
         if problems:
             raise InputError(problems)
         try:
-            con.execute(f"CREATE TABLE {TABLE} AS SELECT\n  {columns_sql(header)}\nFROM {source}",
-                        [str(csv_path)])
-        except duckdb.Error as e:
-            raise InputError([Problem(label, None, None, f"cannot be read as CSV: {_first_line(e)}", sheet)]) from None
-    return con, label, sheet, header_row
+            frame = _read_csv(csv_path, header, len(names))
+            if frame[F.ID].null_count():
+                # a blank line reads as a record of nulls in Polars but is no record to DuckDB (and never
+                # was here): such files, rare and failing anyway (a blank referral_id), are read as before
+                frame = _read_csv(_without_blank_lines(csv_path, Path(tmp)), header, len(names))
+        except (pl.exceptions.PolarsError, duckdb.Error) as e:
+            raise unreadable(e) from None
+    return frame, sheet, header_row
+
+
+def _read_csv(path: Path, header: dict[str, int], width: int) -> pl.DataFrame:
+    """Our columns of the file: referral_id as text, the others as dictionary codes (Categorical)."""
+    names = [f"c{i}" for i in range(width)]
+    frame = pl.read_csv(path, has_header=True, new_columns=names, columns=[header[c] for c in F.COLUMNS],
+                        schema_overrides={f"c{header[c]}": pl.Categorical for c in CODED}, infer_schema=False,
+                        separator=",", quote_char='"', encoding="utf8", raise_if_empty=False)
+    return frame.rename({f"c{header[c]}": c for c in F.COLUMNS}).select(F.COLUMNS)
+
+
+def _without_blank_lines(path: Path, tmp: Path) -> Path:
+    out = tmp / "records.csv"
+    source = "read_csv(?, header=true, all_varchar=true, delim=',', quote='\"', encoding='utf-8')"
+    duckdb.connect().execute(f"COPY (SELECT * FROM {source}) TO '{out}' (HEADER, DELIMITER ',')", [str(path)])
+    return out
 
 
 def _first_line(e: Exception) -> str:
     return str(e).strip().splitlines()[0]
 
 
+def _index_dtype(n: int) -> type[np.unsignedinteger]:
+    """The smallest ids that hold n values: ids are gathered through many times, so small ones are quicker
+    (and on a VM, every new megabyte touched costs)."""
+    return np.uint8 if n < 1 << 8 else np.uint16 if n < 1 << 16 else np.uint32
+
+
+def dictionary(s: pl.Series) -> tuple[np.ndarray, list[str]]:
+    """(ids, values): record i holds values[ids[i] - 1], or nothing (null) where ids[i] is 0."""
+    if s.dtype != pl.Categorical:
+        s = s.cast(pl.Categorical)
+    codes = s.to_physical()
+    first = codes.arg_unique()  # where each distinct value is first seen
+    keys = codes.gather(first)
+    given = keys.is_not_null()
+    first, keys_np = first.filter(given), keys.filter(given).to_numpy().astype(np.int64)
+    size = int(keys_np.max()) + 2 if len(keys_np) else 1
+    lookup = np.zeros(size, dtype=_index_dtype(len(keys_np) + 1))
+    lookup[keys_np] = np.arange(1, len(keys_np) + 1)
+    return lookup[codes.fill_null(size - 1).to_numpy()], s.gather(first).cast(pl.String).to_list()
+
+
+def relabel(ids: np.ndarray, values: list[str], clean: Callable[[list[str]], list[str | None]]) -> Column:
+    """Each distinct value cleaned once (None: blank); values that clean to the same label share its id."""
+    labels: list[str | None] = [None]
+    index: dict[str | None, int] = {None: 0}
+    remap = np.zeros(len(values) + 1, dtype=ids.dtype)
+    for k, label in enumerate(clean(values), start=1):
+        if label not in index:
+            index[label] = len(labels)
+            labels.append(label)
+        remap[k] = index[label]
+    return Column(remap[ids], labels)
+
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+def category_labels(codelist: CodeList) -> Callable[[list[str]], list[str | None]]:
+    """A value's label: its category's own name if it is on the list, else the value trimmed."""
+    def labels(values: list[str]) -> list[str | None]:
+        return [codelist.categories[c - 1] if (c := codelist.code(v)) > 0 else v.strip() or None for v in values]
+    return labels
+
+
+def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: str | None, digest: str,
+           first_row: int) -> Staged:
+    """Each field's distinct values cleaned as they are stored: categories under their code-list names
+    (else the value trimmed), milestones as yes / no (else trimmed), ages trimmed; blanks as id 0."""
+    ids = frame.select(pl.col(F.ID).str.strip_chars(" ").replace("", None)).to_series()
+    date_ids, date_values = dictionary(frame[F.DATE])
+    parsed = DATES(date_values)
+    days = np.array([0, *((d - EPOCH).days if d is not None else 0 for d, _ in parsed)], dtype=np.int32)
+    date_raw: list[str | None] = ["", *((raw or "") if d is None else None for d, raw in parsed)]
+    acc_ids, acc_values = dictionary(frame[F.ACCEPTED])
+    yes_no = YES_NO(acc_values)
+    accepted = np.array([-1, *(-1 if y is None else y for y, _ in yes_no)], dtype=np.int8)
+    accepted_raw: list[str | None] = ["", *((raw or "") if y is None else None for y, raw in yes_no)]
+    fields = {F.AGE: relabel(*dictionary(frame[F.AGE]), AGE_LABEL),
+              **{c: relabel(*dictionary(frame[c]), category_labels(lists[c])) for c in F.CATEGORICAL},
+              **{m: relabel(*dictionary(frame[m]), MILESTONE_LABEL) for m in F.MILESTONES}}
+    return Staged(file, sheet, digest, first_row, ids, days[date_ids], date_raw, date_ids, accepted[acc_ids],
+                  accepted_raw, acc_ids, fields)
+
+
 def _excel_as_csv(path: Path, sheet: str | None, tmp: Path) -> tuple[Path, int, str]:
-    """fastexcel (quick for big sheets) → a CSV for DuckDB, with the sheet row the header was on:
-    fastexcel starts at the first non-empty row, so that row is found with openpyxl first (read-only,
-    first rows only) and the messages keep the sheet's numbering."""
+    """fastexcel (quick for big sheets) → a CSV, with the sheet row the header was on: fastexcel starts at
+    the first non-empty row, so that row is found with openpyxl first (read-only, first rows only) and the
+    messages keep the sheet's numbering."""
     import fastexcel
     import openpyxl
 

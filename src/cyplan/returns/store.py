@@ -4,6 +4,13 @@ DuckDB rather than the workspace database because a million records are written 
 under a second there (DESIGN: DuckDB for record-level data); the import log lives in the workspace
 database (store/returns_tables.py). An import replaces the stored records of the same service and
 quarter in one DuckDB transaction, committed inside the workspace database's transaction that logs it.
+
+Format 2 (cyplan's format since issue 5's speed work): each coded field (age, the categorical fields,
+the milestones) is stored as an integer id into `labels` (field, id, label), 0 for blank; a label is
+the value as cleaned at import (a category under its code-list name, else the value trimmed). Labels,
+not code-list positions, are kept, so a workspace that changes a code list later sees its records
+matched against the new list, as before. Format 1 (text in every column) is not read: importing the
+returns again makes the store anew (see OldStore).
 """
 
 from __future__ import annotations
@@ -17,16 +24,25 @@ import numpy as np
 import polars as pl
 
 from cyplan.returns import fields as F
+from cyplan.returns.classify import Column, Records
 
 FILE = "returns.duckdb"
-RECORD_COLUMNS = (F.ID, F.DATE, F.ACCEPTED, F.AGE, *F.CATEGORICAL, *F.MILESTONES)
+FORMAT = "2"
+CODED = (F.AGE, *F.CATEGORICAL, *F.MILESTONES)
 SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS {{db}}.imports (import_id INTEGER PRIMARY KEY, file VARCHAR, sheet VARCHAR,
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS imports (import_id INTEGER PRIMARY KEY, file VARCHAR, sheet VARCHAR,
     sha256 VARCHAR, imported_at VARCHAR);
-CREATE TABLE IF NOT EXISTS {{db}}.referrals (import_id INTEGER NOT NULL, row INTEGER NOT NULL,
-    {F.ID} VARCHAR NOT NULL, {F.DATE} DATE NOT NULL, {F.ACCEPTED} BOOLEAN NOT NULL, {F.AGE} VARCHAR,
-    {", ".join(f"{c} VARCHAR" for c in (*F.CATEGORICAL, *F.MILESTONES))});
+CREATE TABLE IF NOT EXISTS labels (field VARCHAR NOT NULL, id INTEGER NOT NULL, label VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS referrals (import_id INTEGER NOT NULL, row INTEGER NOT NULL,
+    {F.ID} VARCHAR NOT NULL, {F.DATE} DATE NOT NULL, {F.ACCEPTED} BOOLEAN NOT NULL,
+    {", ".join(f"{c} INTEGER NOT NULL" for c in CODED)});
+INSERT INTO meta SELECT 'format', '{FORMAT}' WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'format');
 """
+
+
+class OldStore(Exception):
+    """returns.duckdb is in a format this cyplan does not read."""
 
 
 def path(workspace: Path) -> Path:
@@ -37,53 +53,105 @@ def exists(workspace: Path) -> bool:
     return path(workspace).exists()
 
 
-def replace(con: duckdb.DuckDBPyConnection, workspace: Path, source: str, import_id: int,
+def _check_format(con: duckdb.DuckDBPyConnection, workspace: Path) -> None:
+    tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "referrals" not in tables:
+        return
+    found = con.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() if "meta" in tables else None
+    if found is None or found[0] != FORMAT:
+        raise OldStore(f"{path(workspace)} holds referral returns stored by an earlier version of cyplan, which this "
+                       "version does not read: delete that file and import the returns again")
+
+
+def _labels(con: duckdb.DuckDBPyConnection) -> dict[str, list[str | None]]:
+    """Each field's stored labels by id (index 0: blank)."""
+    found: dict[str, list[str | None]] = {c: [None] for c in CODED}
+    for field, label in con.execute("SELECT field, label FROM labels ORDER BY field, id").fetchall():
+        found[field].append(label)
+    return found
+
+
+class _Stream:
+    """A Polars frame as an Arrow stream: DuckDB reads it without pyarrow (PyCapsule interface)."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        return self.frame.__arrow_c_stream__(requested_schema)
+
+
+def replace(workspace: Path, records: Records, referral_id: pl.Series, import_id: int,
             log: tuple[str, str | None, str, str], periods: Sequence[tuple[str | None, dt.date, dt.date]]) -> int:
     """In one DuckDB transaction: delete stored records of these (service, first day, last day) periods and
-    insert those of `source` (a classified view with row numbers: categories stored under their code-list
-    names). Returns how many stored records were replaced."""
-    con.execute("ATTACH ? AS store", [str(path(workspace))])
+    insert `records` (staged, checked). Returns how many stored records were replaced."""
+    con = duckdb.connect(str(path(workspace)))
     try:
+        _check_format(con, workspace)
+        # referral ids are near-unique text: the string compressions find nothing to gain and cost ~0.2 s
+        # a million records to try; the coded columns are still compressed (bit-packed)
+        con.execute("SET disabled_compression_methods = 'fsst,dictionary,dict_fsst'")
         con.execute("BEGIN")
-        con.execute(SCHEMA.format(db="store"))
-        replaced = 0
-        if periods:
-            values = ", ".join("(?, ?::DATE, ?::DATE)" for _ in periods)
-            params = [v for p in periods for v in (p[0], p[1].isoformat(), p[2].isoformat())]
-            replaced = con.execute(f"""DELETE FROM store.referrals r USING (VALUES {values}) p(service, first, last)
-                WHERE r.service IS NOT DISTINCT FROM p.service AND r.{F.DATE} BETWEEN p.first AND p.last""",
-                                   params).fetchone()[0]  # type: ignore[index]
-        con.execute("INSERT INTO store.imports VALUES (?, ?, ?, ?, ?)", [import_id, *log])
-        stored = [f"{c}_label" if c in F.CATEGORICAL else c for c in RECORD_COLUMNS]
-        con.execute(f"INSERT INTO store.referrals SELECT {import_id}, row, {', '.join(stored)} FROM {source}")
-        con.execute("DELETE FROM store.imports WHERE import_id NOT IN (SELECT DISTINCT import_id FROM store.referrals)")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        try:
+            con.execute(SCHEMA)
+            stored = _labels(con)
+            ids: dict[str, np.ndarray] = {}
+            for field in CODED:
+                known = {label: i for i, label in enumerate(stored[field])}
+                new = [label for label in records.fields[field].labels if label not in known]
+                if new:
+                    con.executemany("INSERT INTO labels VALUES (?, ?, ?)",
+                                    [(field, len(known) + i, label) for i, label in enumerate(new)])
+                    known.update({label: len(known) + i for i, label in enumerate(new)})
+                remap = np.array([known[label] for label in records.fields[field].labels], dtype=np.int32)
+                ids[field] = remap[records.fields[field].ids]
+            replaced = 0
+            services = {label: i for i, label in enumerate(stored["service"])}
+            for service, first, last in periods:
+                if service in services:
+                    replaced += con.execute(f"DELETE FROM referrals WHERE service = ? AND {F.DATE} BETWEEN ? AND ?",
+                                            [services[service], first, last]).fetchone()[0]  # type: ignore[index]
+            con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [import_id, *log])
+            con.register("staged", _Stream(pl.DataFrame({
+                "import_id": pl.Series(np.full(len(records), import_id, dtype=np.int32)),
+                "row": pl.Series(records.row.astype(np.int32)),
+                F.ID: referral_id,
+                F.DATE: pl.Series(records.date, dtype=pl.Int32).cast(pl.Date),
+                F.ACCEPTED: records.accepted,
+                **ids,
+            })))
+            con.execute("INSERT INTO referrals SELECT * FROM staged")
+            con.execute("DELETE FROM imports WHERE import_id NOT IN (SELECT DISTINCT import_id FROM referrals)")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
     finally:
-        con.execute("DETACH store")
+        con.close()
     return replaced
 
 
-def open_store(workspace: Path) -> duckdb.DuckDBPyConnection:
-    """The stored records, read-only, with a view `records` adding file, sheet and row for the quality report."""
+def load(workspace: Path, rows: bool = True) -> Records:
+    """Every stored record (rows=False: without file and row, for the tables)."""
     con = duckdb.connect(str(path(workspace)), read_only=True)
-    con.execute("CREATE TEMP VIEW records AS SELECT i.file, i.sheet, r.* FROM referrals r JOIN imports i "
-                "USING (import_id)")
-    return con
-
-
-def coded(con: duckdb.DuckDBPyConnection, source: str) -> pl.DataFrame:
-    """The records as the model takes them: date, accepted, age (null if blank or invalid), each category's
-    code (0 blank, -1 invalid, k the k-th category) and each milestone's (1 yes, 2 no, 0 blank, -1 invalid).
-    `source` is a classified view (see classify)."""
-    age = f"try_cast({F.AGE} AS INTEGER)"
-    parts = [F.DATE, F.ACCEPTED,
-             f"CASE WHEN {age} BETWEEN {F.MIN_AGE} AND {F.MAX_AGE} THEN {age} ELSE -1 END::SMALLINT AS {F.AGE}",
-             *(f"{c}_code AS {c}" for c in F.CATEGORICAL),
-             *(f"(CASE WHEN {m} IS NULL THEN 0 WHEN {m} = 'yes' THEN 1 WHEN {m} = 'no' THEN 2 ELSE -1 END)::TINYINT "
-               f"AS {m}" for m in F.MILESTONES)]
-    data = con.execute(f"SELECT {', '.join(parts)} FROM {source}").fetchnumpy()
-    frame = pl.DataFrame({k: np.asarray(v) for k, v in data.items()})
-    return frame.with_columns(pl.col(F.DATE).cast(pl.Date), pl.col(F.AGE).replace(-1, None))
+    try:
+        _check_format(con, workspace)
+        labels = _labels(con)
+        where = ", import_id, row" if rows else ""
+        data = con.execute(f"SELECT {F.DATE}, {F.ACCEPTED}, {', '.join(CODED)}{where} FROM referrals").fetchnumpy()
+        sources: list[tuple[str, str | None]] = []
+        source = np.zeros(len(data[F.DATE]), dtype=np.int32)
+        row = np.zeros(len(data[F.DATE]), dtype=np.int64)
+        if rows:
+            imports = con.execute("SELECT import_id, file, sheet FROM imports ORDER BY import_id").fetchall()
+            index = np.zeros(max((i for i, _, _ in imports), default=0) + 1, dtype=np.int32)
+            for k, (i, file, sheet) in enumerate(imports):
+                index[i] = k
+                sources.append((file, sheet))
+            source = index[np.asarray(data["import_id"])]
+            row = np.asarray(data["row"]).astype(np.int64)
+    finally:
+        con.close()
+    date = np.asarray(data[F.DATE]).astype("datetime64[D]").astype(np.int32)
+    return Records(row, source, sources, date, np.asarray(data[F.ACCEPTED]).astype(bool),
+                   {c: Column(np.asarray(data[c]).astype(np.int32), labels[c]) for c in CODED})
