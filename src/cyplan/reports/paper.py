@@ -33,6 +33,7 @@ from cyplan.model.disclosure import NHS_DIGITAL, DisclosureRule, disclose
 from cyplan.model.gap import gap_table
 from cyplan.model.plan import demand_table, need_table
 from cyplan.model.scenarios import BASELINE, ScenarioError
+from cyplan.model.simulate import Simulation
 from cyplan.reports import charts
 from cyplan.returns import service as returns
 from cyplan.returns.equality import AGE, GENDER, UnknownField, available
@@ -326,7 +327,7 @@ class _Builder:
             f"Workforce simulation (docs/method.md, ‘Supply’, ‘The gap’ and ‘Uncertainty’): demand as in note "
             f"{demand.number} and the workforce census projected year by year (leavers, retirements, joiners), "
             f"counting each post's share of time with this population; gap = demand − supply; cost to close = the "
-            f"gap of each role short of staff × its cost per FTE. {_sim_words(self.draws, self.seed).capitalize()}. "
+            f"gap of each role short of staff × its cost per FTE. {_sentence(_sim_words(self.draws, self.seed))} "
             f"Inputs, besides those of note {demand.number}: "
             f"{_inputs_note(self.frames, ('workforce',), self.area)}.")
 
@@ -528,17 +529,20 @@ class _Builder:
                               ("Role", "Demand FTE", "Supply FTE", "Gap FTE", "Need met", "Cost to close a year"),
                               (False, True, True, True, True, True), tuple(rows), (ref.number,), total=True))
         s.blocks.append(self.figure(f"The gap by role, {last}", charts.gap_by_role(by_role, roles, last), [ref]))
-        self.scenarios(s, last)
+        self.scenarios(s, last, sim)
         return s
 
-    def scenarios(self, s: Section, year: int) -> None:
+    def scenarios(self, s: Section, year: int, baseline: Simulation) -> None:
         if self.frames["scenarios"].is_empty():
             s.blocks.append(Paragraph(("No scenarios are loaded, so this paper sets out no options to close the gap: "
                                        "import them with 'cyplan import scenarios FILE' (docs/user-guide.md).",)))
             return
         try:
+            def run(name: str) -> Simulation:  # the baseline is already run
+                return baseline if name == BASELINE else results.simulation(self.frames, name, self.draws, self.seed)
+
             compare, year = results.compare_scenarios(self.frames, None, year, [self.area] if self.area else None,
-                                                      draws=self.draws, seed=self.seed)
+                                                      draws=self.draws, seed=self.seed, run=run)
         except (results.NotReady, ScenarioError) as e:
             s.blocks.append(Paragraph((f"The scenarios cannot be run: {e}.",)))
             return

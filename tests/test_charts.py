@@ -1,0 +1,107 @@
+"""The charts: data inline in the spec, a text description, titles and axis labels, SVG made offline."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+
+from cyplan.reports import charts
+
+
+def gap_frame() -> pl.DataFrame:
+    rows = []
+    for year, demand, supply in ((2025, 100.0, 40.0), (2026, 110.0, 42.0)):
+        rows.append({"area": "A", "year": year, "demand_fte": demand, "demand_fte_p5": demand - 10,
+                     "demand_fte_p95": demand + 10, "supply_fte": supply, "supply_fte_p5": supply - 2,
+                     "supply_fte_p95": supply + 2})
+    return pl.DataFrame(rows)
+
+
+def values(spec: dict) -> list[dict]:
+    """Every row of data in the spec, wherever it sits (top level, or in a layer)."""
+    found = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "values" in node and isinstance(node["values"], list):
+                found.extend(node["values"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(spec)
+    return found
+
+
+def test_need_by_year_has_its_data_band_and_description() -> None:
+    central = pl.DataFrame({"area": ["A", "A"], "year": [2025, 2026], "cases": [1000.0, 1100.0]})
+    low = central.with_columns(pl.col("cases") * 0.8)
+    high = central.with_columns(pl.col("cases") * 1.2)
+    spec = charts.to_spec(charts.need_by_year(central, low, high, "Smalltown"))
+    assert spec["title"] == "Need by year in Smalltown"
+    assert "1,000 cases in 2025, 1,100 in 2026" in spec["description"]
+    assert "low to the high estimate" in spec["description"]
+    rows = values(spec)
+    assert {"year": 2025, "cases": 1000.0, "cases_low": 800.0, "cases_high": 1200.0} in rows
+    assert "url" not in json.dumps(spec)  # data inline, never fetched
+
+
+def test_workforce_by_year_shows_both_measures_with_intervals() -> None:
+    spec = charts.to_spec(charts.workforce_by_year(gap_frame(), "A"))
+    rows = values(spec)
+    assert {"year": 2026, "measure": "Demand", "fte": 110.0, "low": 100.0, "high": 120.0} in rows
+    assert {"year": 2025, "measure": "Supply", "fte": 40.0, "low": 38.0, "high": 42.0} in rows
+    assert "In 2025 demand is 100.0 FTE and supply 40.0" in spec["description"]
+    titles = json.dumps(spec)
+    assert "Full-time equivalents (FTE)" in titles and '"Year"' in titles
+
+
+def test_gap_by_role_labels_roles_and_names_the_largest() -> None:
+    frame = pl.DataFrame({"area": ["A", "A"], "year": [2030, 2030], "role": ["a", "b"], "gap_fte": [5.0, 9.0],
+                          "gap_fte_p5": [1.0, 2.0], "gap_fte_p95": [8.0, 12.0]})
+    spec = charts.to_spec(charts.gap_by_role(frame, {"a": "Role A", "b": "Role B"}))
+    assert spec["title"] == "Workforce gap by role in 2030"
+    assert "Largest gaps: Role B 9.0, Role A 5.0" in spec["description"]
+    assert {"label": "Role B", "gap_fte": 9.0, "gap_fte_p5": 2.0, "gap_fte_p95": 12.0} in values(spec)
+
+
+def test_scenarios_in_money_or_fte() -> None:
+    frame = pl.DataFrame({"scenario": ["baseline", "more"], "gap_fte": [10.0, 6.0], "gap_fte_p5": [8.0, 4.0],
+                          "gap_fte_p95": [12.0, 8.0], "cost_to_close": [2e6, 1.5e6], "cost_to_close_p5": [1e6, 1e6],
+                          "cost_to_close_p95": [3e6, 2e6]})
+    cost = charts.to_spec(charts.scenarios(frame, year=2030))
+    assert "baseline £2.0m; more £1.5m" in cost["description"]
+    assert {"scenario": "more", "value": 1.5, "low": 1.0, "high": 2.0} in values(cost)
+    fte = charts.to_spec(charts.scenarios(frame, "gap_fte"))
+    assert "baseline 10.0; more 6.0" in fte["description"]
+    with pytest.raises(ValueError):
+        charts.scenarios(frame, "nonsense")
+
+
+def test_referrals_by_quarter_leaves_out_suppressed_counts_and_says_so() -> None:
+    summary = pl.DataFrame({"measure": ["Accepted", "Not accepted", "Received"], "2025/26 Q1": ["100", "*", "105"],
+                            "2025/26 Q2": ["90", "10", "100"], "Total": ["190", "15", "205"]})
+    spec = charts.to_spec(charts.referrals_by_quarter(summary))
+    rows = values(spec)
+    assert {"quarter": "2025/26 Q1", "measure": "Not accepted", "referrals": None} in rows
+    assert {"quarter": "2025/26 Q2", "measure": "Accepted", "referrals": 90} in rows
+    assert "205 received in all" in spec["description"] and "1 suppressed count(s)" in spec["description"]
+
+
+def test_equality_ratios_plots_rated_categories_only() -> None:
+    view = pl.DataFrame({"category": ["X", "Y", "(blank)", "Total"], "rate_ratio": [0.5, 1.6, None, 1.0],
+                         "ratio_low": [0.3, 1.2, None, None], "ratio_high": [0.8, 2.0, None, None]})
+    spec = charts.to_spec(charts.equality_ratios(view, "ethnicity"))
+    categories = {r.get("category") for r in values(spec)} - {None}
+    assert categories == {"X", "Y"}
+    assert "Below the area's rate (whole interval under 1): X. Above it: Y." in spec["description"]
+
+
+def test_svg_is_made_offline_with_the_title() -> None:
+    svg = charts.to_svg(charts.workforce_by_year(gap_frame(), "A"))
+    assert svg.startswith("<svg") and "Workforce demand and supply in A" in svg
+    assert "http://" not in svg.replace("http://www.w3.org", "")
