@@ -207,6 +207,12 @@ def _published(value: object) -> str:
     return f"{int(text):,}" if text.isdigit() else text or "—"
 
 
+def _stop(text: str) -> str:
+    """A message as the end of a sentence: a full stop last."""
+    text = text.strip()
+    return text + ("" if text.endswith(".") else ".")
+
+
 def _sentence(text: str) -> str:
     """A message as a sentence: capital first, full stop last."""
     text = text.strip()
@@ -413,7 +419,7 @@ class _Builder:
         try:
             central = results.plan(self.frames)
         except results.NotReady as e:
-            s.missing = f"The need in the area cannot be estimated yet: {_sentence(str(e))}"
+            s.missing = f"The need in the area cannot be estimated yet: {_stop(str(e))}"
             return s
         low, high = results.plan(self.frames, "low"), results.plan(self.frames, "high")
         years = central.dims.years
@@ -456,7 +462,7 @@ class _Builder:
             rating = results.rating(self.frames)
             actions = results.action_list(self.frames)
         except results.NotReady as e:
-            s.missing = (f"The services cannot be rated yet: {_sentence(str(e))} Without a register this paper "
+            s.missing = (f"The services cannot be rated yet: {_stop(str(e))} Without a register this paper "
                          "cannot say which parts of the early intervention specification are in place.")
             return s
         ref, act = self.rating_note(), self.actions_note()
@@ -495,7 +501,7 @@ class _Builder:
         try:
             sim = results.simulation(self.frames, draws=self.draws, seed=self.seed)
         except results.NotReady as e:
-            s.missing = f"The workforce gap cannot be worked out yet: {_sentence(str(e))}"
+            s.missing = f"The workforce gap cannot be worked out yet: {_stop(str(e))}"
             return s
         except ScenarioError as e:  # pragma: no cover - the baseline has no changes
             s.missing = str(e)
@@ -626,7 +632,7 @@ class _Builder:
         try:
             plan = results.plan(self.frames)
         except results.NotReady as e:
-            s.missing = f"No costs can be given yet: {_sentence(str(e))}"
+            s.missing = f"No costs can be given yet: {_stop(str(e))}"
             return s
         first = plan.dims.years[0]
         demand = demand_table(plan, [], [self.area] if self.area else None, [first])
