@@ -142,12 +142,13 @@ def equality(
             fail(str(e))
         names = dict(ws.read("areas").select("code", "name").iter_rows())
     emit(frame, fmt, out_file, f"Accepted referrals per 10,000, by {by.replace('_', ' ')}", {"area": names},
-         totals=False, formats={c: "{:,.1f}" for c in ("rate_per_10000", "rate_low", "rate_high")}
-         | {c: "{:.2f}" for c in ("rate_ratio", "ratio_low", "ratio_high")} | {"referrals": "{:,}",
-                                                                               "population": "{:,.0f}"},
+         totals=False, formats=EQUALITY_FORMATS,
          headings=EQUALITY_HEADINGS | {"category": by.replace("_", " ").capitalize()})
 
 
+EQUALITY_FORMATS = ({c: "{:,.1f}" for c in ("rate_per_10000", "rate_low", "rate_high")}
+                    | {c: "{:.2f}" for c in ("rate_ratio", "ratio_low", "ratio_high")}
+                    | {"referrals": "{:,}", "population": "{:,.0f}"})
 EQUALITY_HEADINGS = {"referrals": "Referrals", "rate_per_10000": "per 10,000", "rate_low": "95% low",
                      "rate_high": "95% high", "rate_ratio": "Rate ratio", "ratio_low": "95% low",
                      "ratio_high": "95% high", "note": "Note"}

@@ -3,7 +3,7 @@ and intervals under their medians."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -53,23 +53,32 @@ def _text(value: object, column: str, labels: Labels, formats: Mapping[str, str]
     return Cell(str(value))
 
 
+def _published(text: str) -> str:
+    """A count as published ('*', or a rounded count as text) with thousands separators."""
+    return f"{int(text):,}" if text.isdigit() else text
+
+
 def table(frame: pl.DataFrame, caption: str, labels: Labels | None = None,
-          headings: Mapping[str, str] | None = None, formats: Mapping[str, str] | None = None) -> Table:
+          headings: Mapping[str, str] | None = None, formats: Mapping[str, str] | None = None,
+          numeric: Collection[str] = ()) -> Table:
     """A table of the frame's columns; `x_p5` and `x_p95` columns become the interval under `x`. `headings` and
-    `formats` add to (or override) the shared ones, for columns only this table has."""
+    `formats` add to (or override) the shared ones, for columns only this table has. `numeric` columns are set
+    as numbers though they hold text (published counts: '*' or a rounded count)."""
     labels = labels or {}
     formats = {**FORMATS, **(formats or {})}
     names = {**ALL_HEADINGS, **(headings or {})}
     shown = [c for c in frame.columns if not c.endswith(("_p5", "_p95"))]
-    numeric = {c: frame.schema[c].is_numeric() and c != "year" for c in shown}
+    is_numeric = {c: (frame.schema[c].is_numeric() and c != "year") or c in numeric for c in shown}
     rows = []
     for row in frame.iter_rows(named=True):
         cells = []
         for c in shown:
             cell = _text(row[c], c, labels, formats)
-            if f"{c}_p5" in row and row[c] is not None:
+            if c in numeric:
+                cell = Cell(_published(cell.text), True)
+            if f"{c}_p5" in row and row[c] is not None and row[f"{c}_p5"] is not None:
                 low, high = _text(row[f"{c}_p5"], c, labels, formats), _text(row[f"{c}_p95"], c, labels, formats)
                 cell = Cell(cell.text, True, f"{low.text} – {high.text}")
             cells.append(cell)
         rows.append(cells)
-    return Table(caption, [(names.get(c, c.replace("_", " ").capitalize()), numeric[c]) for c in shown], rows)
+    return Table(caption, [(names.get(c, c.replace("_", " ").capitalize()), is_numeric[c]) for c in shown], rows)

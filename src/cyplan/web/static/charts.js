@@ -9,4 +9,6 @@ function cyplanCharts(root) {
   });
 }
 document.addEventListener('DOMContentLoaded', function () { cyplanCharts(document); });
-document.addEventListener('htmx:afterSwap', function (e) { cyplanCharts(e.target); });
+// after the settle, not the swap: htmx's settle puts back the attributes of elements whose id was already on
+// the page, which would strip the classes vega-embed adds (and with them its styles)
+document.addEventListener('htmx:afterSettle', function (e) { cyplanCharts(e.target); });
