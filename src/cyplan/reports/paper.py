@@ -24,6 +24,7 @@ from typing import Any
 
 import altair as alt
 import jinja2
+import markupsafe
 import polars as pl
 import sqlalchemy as sa
 
@@ -621,7 +622,8 @@ class _Builder:
         by_service = published.get("service")
         if by_service is not None:
             label = by_service.columns[0]
-            services = by_service.filter(pl.col(label) != "Total")
+            # the code list names every service in the country: show those with referrals
+            services = by_service.filter((pl.col(label) != "Total") & (pl.col("Total") != "0"))
             rows = tuple((r[label], _published(r["Total"])) for r in services.iter_rows(named=True))
             s.blocks.append(Table("Accepted referrals by service (as published)", ("Service", "Accepted"),
                                   (False, True), rows, (ref.number,)))
@@ -931,7 +933,7 @@ def _svg(figure: Figure) -> str:
     """The chart's SVG, told to screen readers as one image named by its description (the marks inside
     carry their own labels for those who explore them)."""
     svg = figure.svg
-    label = jinja2.utils.markupsafe.escape(figure.description)
+    label = markupsafe.escape(figure.description)
     return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
 
