@@ -102,6 +102,8 @@ def coded(records: Records, lists: dict[str, CodeList]) -> pl.DataFrame:
         F.DATE: pl.Series(F.DATE, records.date, dtype=pl.Int32).cast(pl.Date),
         F.ACCEPTED: records.accepted,
         F.AGE: pl.Series(F.AGE, age, dtype=pl.Int16).replace(-1, None),
-        **{c: category_codes(f[c], lists[c])[f[c].ids] for c in F.CATEGORICAL},
+        # small codes: the tables filter these columns many times
+        **{c: category_codes(f[c], lists[c]).astype(np.int8 if len(lists[c].categories) < 127 else np.int16)[f[c].ids]
+           for c in F.CATEGORICAL},
         **{m: milestone_codes(f[m])[f[m].ids] for m in F.MILESTONES},
     })

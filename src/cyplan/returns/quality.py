@@ -41,7 +41,9 @@ def errors(s: Staged) -> list[Problem]:
             problems.append(s.problem(row, F.ACCEPTED, "accepted is blank: it must be yes or no" if accepted == ""
                                       else f"'{accepted}' is not yes or no"))
     given = s.referral_id.drop_nulls()
-    if given.n_unique() < len(given):  # the usual case, no repeats, costs one hash pass
+    # as many distinct 64-bit hashes as ids proves there are no repeats (the usual case, and quick);
+    # otherwise the ids themselves are compared
+    if given.hash().n_unique() < len(given) and given.n_unique() < len(given):
         frame = pl.DataFrame({"id": s.referral_id, "row": np.arange(s.records, dtype=np.int64) + s.first_row})
         repeats = (frame.filter(pl.col("id").is_not_null() & pl.col("id").is_duplicated())
                    .group_by("id").agg(pl.col("row").sort()))
@@ -51,12 +53,14 @@ def errors(s: Staged) -> list[Problem]:
     return problems
 
 
+COLUMN_ORDER = {c: i for i, c in enumerate(sorted(F.COLUMNS))}  # queries are listed by row, then column name
+
+
 def _part(records: Records, mask: np.ndarray, column: str, messages: pl.Series) -> pl.DataFrame:
     """The queries where `mask` holds; messages: one per query."""
     at = np.flatnonzero(mask)
     return pl.DataFrame({"source": records.source[at], "row": records.row[at],
-                         "column": pl.Series([column], dtype=pl.String).gather(np.zeros(len(at), np.int32)),
-                         "message": messages})
+                         "column": np.full(len(at), COLUMN_ORDER[column], dtype=np.int8), "message": messages})
 
 
 def _by_value(records: Records, field: str, bad: np.ndarray, message: list[str | None]) -> pl.DataFrame:
@@ -95,9 +99,16 @@ def queries(records: Records, lists: dict[str, CodeList], today: dt.date) -> pl.
     found = pl.concat(parts)
     files = pl.Series("file", [f for f, _ in records.sources], dtype=pl.String)
     sheets = pl.Series("sheet", [s for _, s in records.sources], dtype=pl.String)
-    found = pl.DataFrame({"file": files.gather(found["source"]), "sheet": sheets.gather(found["source"]),
-                          "row": found["row"].cast(pl.Int64), "column": found["column"], "message": found["message"]})
-    return found.sort("file", "row", "column", maintain_order=True)
+    # sorted on integers (the file's rank, the row, the column's rank); the text is gathered afterwards
+    if len(records.sources) > 1:
+        file_rank = files.rank("dense").cast(pl.Int32).gather(found["source"])
+        found = found.with_columns(file_rank=file_rank).sort("file_rank", "row", "column", maintain_order=True)
+    else:
+        found = found.sort("row", "column", maintain_order=True)
+    names = pl.Series(sorted(F.COLUMNS), dtype=pl.String)
+    return pl.DataFrame({"file": files.gather(found["source"]), "sheet": sheets.gather(found["source"]),
+                         "row": found["row"].cast(pl.Int64), "column": names.gather(found["column"]),
+                         "message": found["message"]})
 
 
 def field_counts(records: Records, lists: dict[str, CodeList]) -> pl.DataFrame:
