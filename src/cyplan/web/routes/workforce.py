@@ -61,7 +61,7 @@ def _choose(st: WorkspaceState, year: int | None, scenario: str | None) -> tuple
     names = results.scenario_names(st.frames())
     chosen = scenario or results.BASELINE
     if chosen not in names:
-        raise HTTPException(400, f"There is no scenario '{chosen}'. The scenarios are: {', '.join(names)}.")
+        raise HTTPException(400, f"There is no scenario ‘{chosen}’. The scenarios are: {', '.join(names)}.")
     years = simulation(st, chosen).dims.years
     if year is not None and year not in years:
         raise HTTPException(400, f"There is no year {year}: the years are {years[0]} to {years[-1]}.")
