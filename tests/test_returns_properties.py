@@ -16,6 +16,7 @@ from cyplan.returns.stage import category_labels, dictionary, relabel
 LISTS = C.load()
 
 
+@settings(deadline=None)  # a busy machine is no failure
 @given(st.lists(st.dates(dt.date(2000, 1, 1), dt.date(2060, 12, 31)), min_size=1, max_size=50))
 def test_each_date_falls_in_its_financial_quarter(dates: list[dt.date]) -> None:
     keys = pl.select(fy_quarter(pl.Series(dates))).to_series().to_list()
@@ -38,6 +39,7 @@ case = st.sampled_from([str.lower, str.upper, str.title, lambda s: s])
 spaces = st.sampled_from(["", " ", "  ", "\t"])
 
 
+@settings(deadline=None)
 @given(categories, case, spaces, spaces)
 def test_matching_ignores_case_and_surrounding_spaces(category: str, change, before: str, after: str) -> None:
     for cl in LISTS.values():

@@ -60,8 +60,6 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
     if problems:
         raise InputError(problems)
     records = s.as_records()
-    queries = quality.queries(records, lists, today or dt.date.today())
-    counts = quality.field_counts(records, lists)
     accepted = int(records.accepted.sum())
     pairs = _periods(s)
     bounds = [(svc, *activity.quarter_bounds(q)) for svc, q in pairs]
@@ -70,11 +68,15 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
     try:
         with ws.engine.begin() as conn:  # the log and the records: both or neither
             row = {"file": s.file, "sheet": s.sheet, "sha256": s.sha256, "imported_at": stamp, "records": s.records,
-                   "accepted": accepted, "queries": queries.height, "replaced": 0, "periods": json.dumps(labels)}
+                   "accepted": accepted, "queries": 0, "replaced": 0, "periods": json.dumps(labels)}
             import_id = conn.execute(returns_imports.insert().values(**row)).inserted_primary_key[0]
-            replaced = store.replace(ws.path, records, s.referral_id, import_id, (s.file, s.sheet, s.sha256, stamp),
-                                     bounds)
-            conn.execute(returns_imports.update().where(returns_imports.c.id == import_id).values(replaced=replaced))
+            with store.replacing(ws.path, records, s.referral_id, import_id, (s.file, s.sheet, s.sha256, stamp),
+                                 bounds) as writing:  # the records are written while the queries are listed
+                queries = quality.queries(records, lists, today or dt.date.today())
+                counts = quality.field_counts(records, lists)
+                replaced = writing.result()
+                conn.execute(returns_imports.update().where(returns_imports.c.id == import_id)
+                             .values(replaced=replaced, queries=queries.height))
     except store.OldStore as e:
         raise InputError([s.problem(None, None, str(e))]) from None
     return ImportResult(s.file, s.records, accepted, replaced, labels, queries, counts)

@@ -16,7 +16,9 @@ returns again makes the store anew (see OldStore).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -81,10 +83,14 @@ class _Stream:
         return self.frame.__arrow_c_stream__(requested_schema)
 
 
-def replace(workspace: Path, records: Records, referral_id: pl.Series, import_id: int,
-            log: tuple[str, str | None, str, str], periods: Sequence[tuple[str | None, dt.date, dt.date]]) -> int:
+@contextmanager
+def replacing(workspace: Path, records: Records, referral_id: pl.Series, import_id: int,
+              log: tuple[str, str | None, str, str],
+              periods: Sequence[tuple[str | None, dt.date, dt.date]]) -> Iterator[Future[int]]:
     """In one DuckDB transaction: delete stored records of these (service, first day, last day) periods and
-    insert `records` (staged, checked). Returns how many stored records were replaced."""
+    insert `records` (staged, checked). The writing runs in a thread while the caller's block runs (DuckDB
+    works outside the GIL, so the quality report is made meanwhile); the future gives how many stored
+    records were replaced. Committed when the block ends without an error, else rolled back."""
     con = duckdb.connect(str(path(workspace)))
     try:
         _check_format(con, workspace)
@@ -92,42 +98,52 @@ def replace(workspace: Path, records: Records, referral_id: pl.Series, import_id
         # a million records to try; the coded columns are still compressed (bit-packed)
         con.execute("SET disabled_compression_methods = 'fsst,dictionary,dict_fsst'")
         con.execute("BEGIN")
-        try:
-            con.execute(SCHEMA)
-            stored = _labels(con)
-            ids: dict[str, np.ndarray] = {}
-            for field in CODED:
-                known = {label: i for i, label in enumerate(stored[field])}
-                new = [label for label in records.fields[field].labels if label not in known]
-                if new:
-                    con.executemany("INSERT INTO labels VALUES (?, ?, ?)",
-                                    [(field, len(known) + i, label) for i, label in enumerate(new)])
-                    known.update({label: len(known) + i for i, label in enumerate(new)})
-                remap = np.array([known[label] for label in records.fields[field].labels], dtype=np.int32)
-                ids[field] = remap[records.fields[field].ids]
-            replaced = 0
-            services = {label: i for i, label in enumerate(stored["service"])}
-            for service, first, last in periods:
-                if service in services:
-                    replaced += con.execute(f"DELETE FROM referrals WHERE service = ? AND {F.DATE} BETWEEN ? AND ?",
-                                            [services[service], first, last]).fetchone()[0]  # type: ignore[index]
-            con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [import_id, *log])
-            con.register("staged", _Stream(pl.DataFrame({
-                "import_id": pl.Series(np.full(len(records), import_id, dtype=np.int32)),
-                "row": pl.Series(records.row.astype(np.int32)),
-                F.ID: referral_id,
-                F.DATE: pl.Series(records.date, dtype=pl.Int32).cast(pl.Date),
-                F.ACCEPTED: records.accepted,
-                **ids,
-            })))
-            con.execute("INSERT INTO referrals SELECT * FROM staged")
-            con.execute("DELETE FROM imports WHERE import_id NOT IN (SELECT DISTINCT import_id FROM referrals)")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        with ThreadPoolExecutor(1) as pool:
+            writing = pool.submit(_replace, con, records, referral_id, import_id, log, periods)
+            try:
+                yield writing
+                writing.result()
+            except BaseException:
+                wait([writing])
+                con.execute("ROLLBACK")
+                raise
+        con.execute("COMMIT")
     finally:
         con.close()
+
+
+def _replace(con: duckdb.DuckDBPyConnection, records: Records, referral_id: pl.Series, import_id: int,
+             log: tuple[str, str | None, str, str], periods: Sequence[tuple[str | None, dt.date, dt.date]]) -> int:
+    con.execute(SCHEMA)
+    stored = _labels(con)
+    ids: dict[str, np.ndarray] = {}
+    for field in CODED:
+        known = {label: i for i, label in enumerate(stored[field])}
+        new = [label for label in records.fields[field].labels if label not in known]
+        if new:
+            con.execute("INSERT INTO labels SELECT ?, unnest(?::INTEGER[]), unnest(?::VARCHAR[])",
+                        [field, list(range(len(known), len(known) + len(new))), new])
+            known.update({label: len(known) + i for i, label in enumerate(new)})
+        remap = np.array([known[label] for label in records.fields[field].labels], dtype=np.int32)
+        ids[field] = remap[records.fields[field].ids]
+    replaced = 0
+    services = {label: i for i, label in enumerate(stored["service"])}
+    for service, first, last in periods:
+        if service in services:
+            replaced += con.execute(f"DELETE FROM referrals WHERE service = ? AND {F.DATE} BETWEEN ? AND ?",
+                                    [services[service], first, last]).fetchone()[0]  # type: ignore[index]
+    con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [import_id, *log])
+    con.register("staged", _Stream(pl.DataFrame({
+        "import_id": pl.Series(np.full(len(records), import_id, dtype=np.int32)),
+        "row": pl.Series(records.row.astype(np.int32)),
+        F.ID: referral_id,
+        F.DATE: pl.Series(records.date, dtype=pl.Int32).cast(pl.Date),
+        F.ACCEPTED: records.accepted,
+        **ids,
+    })))
+    con.execute("INSERT INTO referrals SELECT * FROM staged")
+    con.unregister("staged")
+    con.execute("DELETE FROM imports WHERE import_id NOT IN (SELECT DISTINCT import_id FROM referrals)")
     return replaced
 
 
