@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from cyplan.io.problems import InputError
@@ -41,9 +42,13 @@ def _periods(s: Staged) -> list[tuple[str | None, int]]:
     """The (service, quarter) pairs the file covers, quarters by the model's rule; the service as it is
     stored (its code-list name; see stage), so that the pairs match the stored records they replace."""
     service = s.fields["service"]
-    pairs = pl.DataFrame({"service": service.ids, "day": s.date}).unique()
-    frame = pl.DataFrame({"service": pl.Series(service.labels, dtype=pl.String).gather(pairs["service"]),
-                          F.DATE: pairs["day"].cast(pl.Int32).cast(pl.Date)})
+    first = int(s.date.min())
+    days = int(s.date.max()) - first + 1
+    # each (service, day) pair present, counted in one pass over the records rather than sorted
+    present = np.flatnonzero(np.bincount(service.ids.astype(np.int64) * days + (s.date - first),
+                                         minlength=len(service.labels) * days))
+    frame = pl.DataFrame({"service": pl.Series(service.labels, dtype=pl.String).gather(present // days),
+                          F.DATE: pl.Series(present % days + first, dtype=pl.Int32).cast(pl.Date)})
     pairs = frame.select("service", activity.fy_quarter(pl.col(F.DATE))).unique().sort("service", activity.QUARTER,
                                                                                        nulls_last=True)
     return list(pairs.iter_rows())

@@ -162,15 +162,13 @@ def dictionary(s: pl.Series) -> tuple[np.ndarray, list[str]]:
     """(ids, values): record i holds values[ids[i] - 1], or nothing (null) where ids[i] is 0."""
     if s.dtype != pl.Categorical:
         s = s.cast(pl.Categorical)
-    codes = s.to_physical()
-    first = codes.arg_unique()  # where each distinct value is first seen
-    keys = codes.gather(first)
-    given = keys.is_not_null()
-    first, keys_np = first.filter(given), keys.filter(given).to_numpy().astype(np.int64)
-    size = int(keys_np.max()) + 2 if len(keys_np) else 1
-    lookup = np.zeros(size, dtype=_index_dtype(len(keys_np) + 1))
-    lookup[keys_np] = np.arange(1, len(keys_np) + 1)
-    return lookup[codes.fill_null(size - 1).to_numpy()], s.gather(first).cast(pl.String).to_list()
+    names = s.dtype.categories.to_series()  # type: ignore[attr-defined]  # every category, by physical code
+    # numpy indexes with intp: converted once here, not inside both the count and the gather
+    codes = s.to_physical().fill_null(len(names)).to_numpy().astype(np.intp)
+    present = np.flatnonzero(np.bincount(codes, minlength=len(names) + 1)[:-1])
+    lookup = np.zeros(len(names) + 1, dtype=_index_dtype(len(present) + 1))
+    lookup[present] = np.arange(1, len(present) + 1)
+    return lookup[codes], names.gather(present).to_list()
 
 
 def relabel(ids: np.ndarray, values: list[str], clean: Callable[[list[str]], list[str | None]]) -> Column:
