@@ -106,7 +106,9 @@ def create_app(workspace: Path, upload_limit: int = UPLOAD_LIMIT) -> FastAPI:
         cookie = request.cookies.get(security.CSRF_COOKIE)
         request.state.csrf = cookie or security.new_token()
         response = await call_next(request)
-        if not cookie:
+        # only pages carry forms: a page's scripts and styles, fetched at once without the cookie, must not
+        # each set a token of their own and leave the page's forms holding a stale one
+        if not cookie and response.headers.get("content-type", "").startswith("text/html"):
             response.set_cookie(security.CSRF_COOKIE, request.state.csrf, httponly=True, samesite="strict")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -137,6 +139,10 @@ def create_app(workspace: Path, upload_limit: int = UPLOAD_LIMIT) -> FastAPI:
         return _error_page(request, 500, "Sorry, something went wrong",
                            f"cyplan could not show this page. The error has been logged in {LOG_FILE} in the "
                            "workspace folder; nothing in the workspace was changed.")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def _favicon() -> Response:  # no icon: browsers ask anyway
+        return Response(status_code=204)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     from cyplan.web.routes import ROUTERS  # the pages import this module's helpers

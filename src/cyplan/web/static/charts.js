@@ -4,7 +4,11 @@ function cyplanCharts(root) {
   root.querySelectorAll('[data-vega-spec]').forEach(function (el) {
     if (el.dataset.drawn) return;
     el.dataset.drawn = 'yes';
+    // the chart's own description labels its SVG (Vega's ARIA support); the menu's button gets a name
     vegaEmbed(el, JSON.parse(el.dataset.vegaSpec), { actions: { export: true, source: false, compiled: false, editor: false }, renderer: 'svg' })
+      .then(function () {
+        el.querySelectorAll('summary').forEach(function (s) { s.setAttribute('aria-label', 'Save this chart as SVG or PNG'); });
+      })
       .catch(function (e) { el.textContent = 'The chart could not be drawn: ' + e.message; });
   });
 }
