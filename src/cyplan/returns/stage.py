@@ -19,7 +19,7 @@ import csv
 import datetime as dt
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +44,7 @@ class Staged:
     """A file's records, read and cleaned, before any check."""
     file: str
     sheet: str | None
-    sha256: str
+    digest: Future[str]  # SHA-256 of the file, being worked out (see stage)
     first_row: int  # the spreadsheet row of the first record
     referral_id: pl.Series  # trimmed; null if blank
     date: np.ndarray  # days since 1970-01-01 (int32); meaningless where date_raw is given
@@ -54,6 +54,10 @@ class Staged:
     accepted_raw: list[str | None]
     accepted_ids: np.ndarray
     fields: dict[str, Column]  # age, the categorical fields and the milestones, as stored (see clean)
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.result()
 
     @property
     def records(self) -> int:
@@ -92,10 +96,13 @@ def stage(path: Path, lists: dict[str, CodeList], sheet: str | None = None) -> S
     (missing columns, identifying columns)."""
     label = str(path)
     require_file(path)
-    with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it runs while Polars reads the file
-        digest = pool.submit(sha256, path)
-        frame, sheet, header_row = _read(path, label, sheet)
-        return _clean(frame, lists, label, sheet, digest.result(), header_row + 1)
+    frame, sheet, header_row = _read(path, label, sheet)
+    # hashing releases the GIL: it runs on the core that the checks (one core's work) leave free, rather
+    # than against Polars, which reads on every core
+    pool = ThreadPoolExecutor(1)
+    digest = pool.submit(sha256, path)
+    pool.shutdown(wait=False)
+    return _clean(frame, lists, label, sheet, digest, header_row + 1)
 
 
 def _read(path: Path, label: str, sheet: str | None) -> tuple[pl.DataFrame, str | None, int]:
@@ -194,7 +201,7 @@ def category_labels(codelist: CodeList) -> Callable[[list[str]], list[str | None
     return labels
 
 
-def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: str | None, digest: str,
+def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: str | None, digest: Future[str],
            first_row: int) -> Staged:
     """Each field's distinct values cleaned as they are stored: categories under their code-list names
     (else the value trimmed), milestones as yes / no (else trimmed), ages trimmed; blanks as id 0."""
