@@ -38,8 +38,8 @@ FIRST_HEADINGS = {"summary": "Referrals", "service": "Service", "ethnicity": "Et
                   "accommodation": "Accommodation", "trauma_category": "Experience of trauma",
                   "age_gender": "Age group", "milestones": "Milestone"}
 SHARE_FORMATS = {"% yes": "{:.1f}", "% blank": "{:.1f}"}
-HOW_TO_LOAD = ("Upload a file of referral records on the Data page (choose ‘Referral returns’), or run "
-               "‘cyplan returns import FILE’.")
+NO_RETURNS = ("The workspace holds no referral returns yet. Upload a file of referral records on the Data page "
+              "(choose ‘Referral returns’), or run ‘cyplan returns import FILE’.")
 
 
 def _sentence(text: str) -> str:
@@ -96,8 +96,8 @@ def returns_data(st: WorkspaceState, area: str | None, counts: Counts, by: str |
     """The frames the page and /api/returns show; `not_ready` when there are no referral returns."""
     try:
         made = tables(st, counts)
-    except service.NoReturns as e:
-        return {"not_ready": f"{_sentence(str(e))} {HOW_TO_LOAD}", "counts": counts}
+    except service.NoReturns:
+        return {"not_ready": NO_RETURNS, "counts": counts}
     queries, field_counts = quality(st)
     choices = _fields_or_none(st)
     chosen = by or (choices[0] if choices else "gender")
@@ -143,8 +143,8 @@ def returns_table_json(name: str, st: State, counts: Counts = "published") -> di
     accommodation, trauma_category, age_gender, milestones)."""
     try:
         made = tables(st, counts)
-    except service.NoReturns as e:
-        return {"not_ready": f"{_sentence(str(e))} {HOW_TO_LOAD}", "counts": counts}
+    except service.NoReturns:
+        return {"not_ready": NO_RETURNS, "counts": counts}
     if name not in made:  # answered here: the app's 404 page would not name the tables there are
         return JSONResponse({"detail": f"There is no table ‘{name}’. The tables are: {', '.join(made)}."}, 404)
     return {"name": name, "title": TITLES.get(name, name), "counts": counts, "for_publication": counts == "published",
@@ -158,8 +158,8 @@ def returns_quality_json(st: State, limit: int = Query(SHOWN_QUERIES, ge=0, le=1
     records."""
     try:
         queries, field_counts = quality(st)
-    except service.NoReturns as e:
-        return {"not_ready": f"{_sentence(str(e))} {HOW_TO_LOAD}"}
+    except service.NoReturns:
+        return {"not_ready": NO_RETURNS}
     return {"fields": _rows(field_counts), "queries_total": queries.height, "queries": _rows(queries.head(limit))}
 
 
