@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from browser_support import Server, Watch, axe_violations, launch_chromium, make_demo, wait_for_charts
+import browser_support
+from browser_support import Server, Watch, axe_violations, is_local, launch_chromium, make_demo, wait_for_charts
 from cyplan.web.app import NAV
 
 PAGES = [href for _, _, href in NAV] + ["/report?format=html"]
@@ -138,6 +139,24 @@ def _write_csv(path: Path, rows: list[list[str]]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(rows)
     return path
+
+
+# -- the harness itself ----------------------------------------------------------------------------------------
+
+
+def test_missing_chromium_fails_and_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without Debian's Chromium the browser tests fail (a skip would hide a broken CI) and say to run make test."""
+    monkeypatch.setattr(browser_support, "CHROMIUM", Path("/nonexistent/chromium"))
+    with pytest.raises(pytest.fail.Exception, match="run `make test`"):
+        launch_chromium(None)
+
+
+def test_only_loopback_and_inline_data_count_as_local() -> None:
+    assert is_local("http://127.0.0.1:8000/static/vendor/vega.min.js")
+    assert is_local("data:image/svg+xml,<svg/>") and is_local("blob:http://127.0.0.1:8000/1")
+    assert is_local("about:blank")
+    assert not is_local("https://cdn.jsdelivr.net/npm/vega@5")
+    assert not is_local("http://localhost.example.com/") and not is_local("http://10.0.0.1/")
 
 
 # -- every page ---------------------------------------------------------------------------------------------
