@@ -20,6 +20,7 @@ from cyplan.commands.services import app as services_app
 from cyplan.io.problems import InputError
 from cyplan.model.plan import Plan, demand_table, need_table, run
 from cyplan.returns.service import import_returns
+from cyplan.returns.store import FILE as RETURNS_FILE
 from cyplan.schema import KINDS
 from cyplan.store.workspace import DB_FILE, Workspace, WorkspaceError
 from cyplan.terminal import (
@@ -124,7 +125,8 @@ def demo(
             is_demo = ws.info().get("demo") == "yes"
         if not is_demo:
             fail(f"{path} holds a workspace that is not the demo; give the demo another folder")
-        (path / DB_FILE).unlink()
+        for name in (DB_FILE, RETURNS_FILE, RETURNS_FILE + ".wal"):  # the demo's data, not anything else there
+            (path / name).unlink(missing_ok=True)
     elif path.exists() and any(path.iterdir()):
         fail(f"{path} already holds files; give the demo an empty or new folder")
     ws = Workspace.create(path, f"sqlite:///{(path / DB_FILE).resolve()}", info={"demo": "yes"})
