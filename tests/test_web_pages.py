@@ -339,6 +339,9 @@ def test_an_empty_workspace_says_what_to_load(empty: TestClient) -> None:
         assert r.status_code == 200, path
         assert phrase in text(r.text), path
         assert 'class="govuk-inset-text"' in r.text and "Traceback" not in r.text
+    for path in ("/workforce", "/returns"):  # a chooser's htmx request gets the message too
+        part = empty.get(path, headers=HX)
+        assert part.status_code == 200 and 'class="govuk-inset-text"' in part.text and "<html" not in part.text
     assert empty.get("/api/workforce").json()["not_ready"].startswith("The workspace has no areas yet")
     assert "not_ready" in empty.get("/api/services").json()
 

@@ -1,25 +1,41 @@
 """htmx partial updates: a chooser's form asks for the same URL with `HX-Request`, and gets back just the
-part of the page it replaces. A history restore (back button with htmx's cache empty) wants the whole page."""
+part of the page it replaces. A history restore (back button with htmx's cache empty) wants the whole page.
+
+The part is rendered once per choice and version of the data (it holds nothing of the request), so a busy
+page only fills in the layout around it."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from cyplan.web.app import page, templates
+from cyplan.web.state import WorkspaceState
 
 
 def wants_fragment(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
 
 
-def page_or_fragment(request: Request, template: str, fragment: str, context: dict[str, Any]) -> HTMLResponse:
-    """The whole page, or for htmx only `fragment` (a template the page includes) with the same context."""
+def fragment(st: WorkspaceState, key: tuple[Hashable, ...], template: str, context: dict[str, Any]) -> Markup:
+    """The template rendered with the context, kept under `key` until the data change."""
+    return st.cached(("html", template, *key), lambda: Markup(templates.get_template(template).render(context)))
+
+
+def missing(message: str) -> Markup:
+    """The `missing` macro's text, as the part of a page whose inputs are not there."""
+    return Markup(templates.get_template("macros.html").module.missing(message))  # type: ignore[attr-defined]
+
+
+def page_or_fragment(request: Request, template: str, part: Markup, context: dict[str, Any]) -> HTMLResponse:
+    """The whole page (`template`, which shows `part` as `results_html`), or for htmx only the part."""
     if wants_fragment(request):
-        response = templates.TemplateResponse(request, fragment, context)
+        response = HTMLResponse(part)
     else:
-        response = page(request, template, context)
+        response = page(request, template, {**context, "results_html": part})
     response.headers["Vary"] = "HX-Request"  # the same URL answers two ways: caches must keep them apart
     return response

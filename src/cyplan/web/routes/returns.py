@@ -18,7 +18,7 @@ from cyplan.reports.paper import published_view
 from cyplan.returns import service
 from cyplan.returns.equality import BY_VALUES, UnknownField, available
 from cyplan.web.app import State
-from cyplan.web.htmx import page_or_fragment
+from cyplan.web.htmx import fragment, missing, page_or_fragment
 from cyplan.web.state import WorkspaceState
 from cyplan.web.tables import table
 
@@ -237,6 +237,9 @@ def returns_page(request: Request, st: State, area: str | None = None, counts: C
                  by: str | None = None) -> HTMLResponse:
     _check(by)
     area = st.area(area)
+    view = _view(st, area, counts, by)
     context = {"title": "Who services reach", "current": "returns", "rule": rule_words(), "shown": SHOWN_QUERIES,
-               "area": area, **_view(st, area, counts, by)}
-    return page_or_fragment(request, "returns.html", "returns_results.html", context)
+               "area": area, **view}
+    part = (missing(view["not_ready"]) if view.get("not_ready")
+            else fragment(st, (area, counts, by), "returns_results.html", context))
+    return page_or_fragment(request, "returns.html", part, context)

@@ -14,7 +14,7 @@ from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import ScenarioError
 from cyplan.reports import charts
 from cyplan.web.app import State
-from cyplan.web.htmx import page_or_fragment
+from cyplan.web.htmx import fragment, missing, page_or_fragment
 from cyplan.web.routes.overview import gap_by_year, simulation
 from cyplan.web.state import WorkspaceState
 from cyplan.web.tables import table
@@ -161,4 +161,6 @@ def workforce(request: Request, st: State, area: str | None = None, year: int | 
     view = _view(st, area, year, scenario)
     context = {"title": "Workforce", "current": "workforce", "draws": results.DRAWS, "seed": results.SEED,
                "baseline": results.BASELINE, **view}
-    return page_or_fragment(request, "workforce.html", "workforce_results.html", context)
+    part = (missing(view["not_ready"]) if view.get("not_ready")
+            else fragment(st, (area, year, scenario), "workforce_results.html", context))
+    return page_or_fragment(request, "workforce.html", part, context)
