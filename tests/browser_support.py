@@ -171,10 +171,12 @@ def wait_for_charts(page: Any) -> int:
     not be; fails for any chart without its SVG. Returns the number of charts."""
     page.wait_for_function("""() => [...document.querySelectorAll('.cyplan-chart')].every(
         c => c.querySelector('svg') || (c.dataset.drawn && c.textContent.includes('could not be drawn')))""")
-    charts: list[dict[str, Any]] = page.eval_on_selector_all(
-        ".cyplan-chart", "els => els.map(e => ({id: e.id, svg: !!e.querySelector('svg'), text: e.textContent}))")
+    charts: list[dict[str, Any]] = page.eval_on_selector_all(".cyplan-chart", """els => els.map(e => ({
+        id: e.id, svg: !!e.querySelector('svg'), styled: e.classList.contains('vega-embed'), text: e.textContent}))""")
     broken = [f"#{c['id']}: {c['text'].strip()[:200]}" for c in charts if not c["svg"]]
     assert not broken, "charts not drawn:\n" + "\n".join(broken)
+    unstyled = [f"#{c['id']}" for c in charts if not c["styled"]]  # vega-embed's class carries its menu's styles
+    assert not unstyled, "charts drawn without vega-embed's class (and styles): " + ", ".join(unstyled)
     return len(charts)
 
 

@@ -173,32 +173,57 @@ def test_page_draws_its_charts_and_is_accessible(tab: Tab, path: str) -> None:
     tab.watch.check()
 
 
-def test_overview_and_workforce_have_charts(tab: Tab) -> None:
+def test_dashboard_pages_have_charts(tab: Tab) -> None:
     """The dashboard pages show their figures as charts as well as tables."""
     assert tab.open("/") >= 1, "the overview has no chart"
     assert tab.open("/workforce") >= 1, "the workforce page has no chart"
+    assert tab.open("/returns") >= 1, "the returns page has no chart"
+    tab.watch.check()
+
+
+def _swap(tab: Tab, button: str, page: str, results: str, address: str) -> None:
+    """Clicks a chooser's button and checks htmx swapped in the results: one request marked HX-Request, the choice
+    in the address, still one page (one h1), every chart drawn, axe and the console clean."""
+    with tab.page.expect_response(lambda r: r.url.startswith(f"{tab.server.url}{page}?")
+                                  and r.request.headers.get("hx-request") == "true") as swapped:
+        tab.page.get_by_role("button", name=button).click()
+    assert swapped.value.status == 200
+    tab.page.wait_for_url(re.compile(address))
+    tab.page.wait_for_function(f"!document.querySelector('{results}').classList.contains('htmx-settling')")
+    wait_for_charts(tab.page)
+    assert tab.page.locator("h1").count() == 1, "the whole page was swapped into itself"
+    tab.accessible()
     tab.watch.check()
 
 
 def test_workforce_chooser_updates_in_place(tab: Tab) -> None:
-    """Choosing a year and a scenario on the workforce page swaps in the results (htmx, one page, no reload),
-    puts the choice in the address, and draws the new charts."""
+    """Choosing a year and a scenario on the workforce page swaps in the results (htmx, no reload), puts the
+    choice in the address, and draws the new charts."""
     tab.open("/workforce")
     years = tab.page.eval_on_selector_all("#year option", "os => os.map(o => o.value)")
     scenarios = tab.page.eval_on_selector_all("#scenario option", "os => os.map(o => o.value)")
     assert len(years) > 1 and len(scenarios) > 1
     tab.page.select_option("#year", years[0])
     tab.page.select_option("#scenario", scenarios[1])
-    with tab.page.expect_response(lambda r: r.url.startswith(tab.server.url + "/workforce?")
-                                  and r.request.headers.get("hx-request") == "true") as swapped:
-        tab.page.get_by_role("button", name="Show the year and scenario").click()
-    assert swapped.value.status == 200
-    tab.page.wait_for_url(re.compile(rf"year={years[0]}.*scenario={re.escape(scenarios[1])}"))
-    assert wait_for_charts(tab.page) >= 1
-    assert tab.page.locator("h1").count() == 1, "the whole page was swapped into itself"
+    _swap(tab, "Show the year and scenario", "/workforce", "#workforce-results",
+          rf"year={years[0]}.*scenario={re.escape(scenarios[1])}")
+    assert tab.page.locator(".cyplan-chart").count() >= 1
     assert years[0] in tab.page.locator("#workforce-results").inner_text()
-    tab.accessible()
-    tab.watch.check()
+
+
+def test_returns_choosers_update_in_place(tab: Tab) -> None:
+    """On the returns page, exact counts and then another field for the equality view swap in place, each
+    with its charts drawn."""
+    tab.open("/returns")
+    tab.page.check("#counts-unpublished")
+    _swap(tab, "Show these counts", "/returns", "#returns-results", r"counts=unpublished")
+    assert "not for publication" in tab.page.locator("#returns-results").inner_text()
+    fields = tab.page.eval_on_selector_all("#by option", "os => os.map(o => o.value)")
+    chosen = tab.page.eval_on_selector("#by", "s => s.value")
+    other = next(f for f in fields if f != chosen)
+    tab.page.select_option("#by", other)
+    _swap(tab, "Compare", "/returns", "#returns-results", rf"by={re.escape(other)}")
+    assert tab.page.eval_on_selector("#by", "s => s.value") == other
 
 
 def test_not_found_is_a_proper_page(tab: Tab) -> None:
