@@ -105,3 +105,23 @@ def test_blank_lines_are_not_records(ws: Workspace, tmp_path: Path) -> None:
         (3, "received_date", "'someday' is not a date written as YYYY-MM-DD")]
     path.write_text("\n".join([HEADER, GOOD, "", GOOD.replace("R1,", "R2,")]) + "\n\n")
     assert service.import_returns(ws, path, today=TODAY).records == 2
+
+
+def test_a_workspace_database_made_anew_beside_a_kept_store(tmp_path: Path) -> None:
+    """`cyplan demo` makes its database anew but keeps returns.duckdb: the log's ids start again at 1."""
+    folder = tmp_path / "ws"
+    ws = Workspace.create(folder)
+    service.import_returns(ws, SMALL, today=TODAY)
+    ws.close()
+    (folder / "cyplan.db").unlink()
+    ws = Workspace.create(folder)
+    try:
+        other = _write(tmp_path / "other.csv", [GOOD.replace("2022-05-01", "2021-05-01")])  # a quarter not stored
+        assert service.import_returns(ws, other, today=TODAY).replaced == 0
+        assert _row(service.tables(ws)["summary"], "Received")["Total"] == 9
+        found, _ = service.quality_report(ws, TODAY)
+        assert str(SMALL) in set(found["file"])  # the earlier import keeps its file
+        assert service.import_returns(ws, SMALL, today=TODAY).replaced == 8  # the same file again
+        assert _row(service.tables(ws)["summary"], "Received")["Total"] == 9
+    finally:
+        ws.close()

@@ -132,6 +132,13 @@ def _replace(con: duckdb.DuckDBPyConnection, records: Records, referral_id: pl.S
         if service in services:
             replaced += con.execute(f"DELETE FROM referrals WHERE service = ? AND {F.DATE} BETWEEN ? AND ?",
                                     [services[service], first, last]).fetchone()[0]  # type: ignore[index]
+    con.execute("DELETE FROM imports WHERE import_id NOT IN (SELECT DISTINCT import_id FROM referrals)")
+    if con.execute("SELECT count(*) FROM imports WHERE import_id = ?", [import_id]).fetchone()[0]:  # type: ignore[index]
+        # the workspace database was made anew (its log starts again at 1) and this file kept: the stored
+        # import keeps its records, under an id the log will not give again
+        spare = con.execute("SELECT least(min(import_id), 0) - 1 FROM imports").fetchone()[0]  # type: ignore[index]
+        con.execute("UPDATE referrals SET import_id = ? WHERE import_id = ?", [spare, import_id])
+        con.execute("UPDATE imports SET import_id = ? WHERE import_id = ?", [spare, import_id])
     con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [import_id, *log])
     con.register("staged", _Stream(pl.DataFrame({
         "import_id": pl.Series(np.full(len(records), import_id, dtype=np.int32)),
@@ -143,7 +150,6 @@ def _replace(con: duckdb.DuckDBPyConnection, records: Records, referral_id: pl.S
     })))
     con.execute("INSERT INTO referrals SELECT * FROM staged")
     con.unregister("staged")
-    con.execute("DELETE FROM imports WHERE import_id NOT IN (SELECT DISTINCT import_id FROM referrals)")
     return replaced
 
 
@@ -162,11 +168,9 @@ def load(workspace: Path, rows: bool = True) -> Records:
         row = np.zeros(len(data[F.DATE]), dtype=np.int64)
         if rows:
             imports = con.execute("SELECT import_id, file, sheet FROM imports ORDER BY import_id").fetchall()
-            index = np.zeros(max((i for i, _, _ in imports), default=0) + 1, dtype=np.int32)
-            for k, (i, file, sheet) in enumerate(imports):
-                index[i] = k
-                sources.append((file, sheet))
-            source = index[np.asarray(data["import_id"])]
+            sources = [(file, sheet) for _, file, sheet in imports]
+            source = np.searchsorted(np.array([i for i, _, _ in imports], dtype=np.int64),
+                                     np.asarray(data["import_id"])).astype(np.int32)
             row = np.asarray(data["row"]).astype(np.int64)
     finally:
         con.close()
