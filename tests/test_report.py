@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from cyplan import reference
+from cyplan.model import activity
 from cyplan.reports.paper import (
     Figure,
     Paper,
@@ -209,6 +210,17 @@ def test_published_view_withholds_small_counts_and_their_rates() -> None:
     # a lone withheld cell in a line with a total is not left to be worked out: a second one goes too
     assert sum(out[c]["referrals"] == "*" for c in ("X", "Y", "Z")) >= 2
     assert out["Total"]["referrals"] == "165"
+
+
+def test_published_rates_come_from_the_published_counts() -> None:
+    """A rate from the exact count, times the population, would give back the count that rounding hides: the
+    published rates and ratios are worked from the rounded counts (hand-checked: 123 → 125 of 10,000 is 125
+    per 10,000; the area's 200 → 200 of 20,000 is 100 per 10,000, so the ratio is 1.25)."""
+    view = activity.equality([123, 77], [10_000.0, 10_000.0], ["X", "Y"]).with_columns(pl.lit("").alias("note"))
+    out = {r["category"]: r for r in published_view(view).iter_rows(named=True)}
+    assert out["X"]["referrals"] == "125" and out["X"]["rate_per_10000"] == 125.0
+    assert out["Y"]["referrals"] == "75" and out["Y"]["rate_per_10000"] == 75.0
+    assert out["X"]["rate_ratio"] == 1.25 and out["Total"]["referrals"] == "200"
 
 
 # -- HTML and PDF --------------------------------------------------------------------------------------------

@@ -168,13 +168,15 @@ def tables(records: pl.DataFrame, categories: Mapping[str, Sequence[str]]) -> di
 Z95 = 1.959964
 
 
-def equality(referrals: Sequence[int], population: Sequence[float], categories: Sequence[str]) -> pl.DataFrame:
+def equality(referrals: Sequence[int], population: Sequence[float], categories: Sequence[str],
+             total: tuple[float, float] | None = None) -> pl.DataFrame:
     """Referral rate per 10,000 in each category, with a 95% interval (Byar's method), and its ratio to the
     whole area's rate, with a 95% interval on the log scale: var(log RR) = 1/a − 1/A, a category's a
-    referrals being part of the area's A (see docs/returns.md)."""
+    referrals being part of the area's A (see docs/returns.md). The area's (referrals, population) are the
+    categories' sums unless `total` gives them (a published view, whose categories are not all shown)."""
     a = np.asarray(referrals, dtype=float)
     n = np.asarray(population, dtype=float)
-    big_a, big_n = a.sum(), n.sum()
+    big_a, big_n = total if total is not None else (a.sum(), n.sum())
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = a / n * 10_000
         lo = np.where(a > 0, a * (1 - 1 / (9 * np.maximum(a, 1)) - Z95 / (3 * np.sqrt(np.maximum(a, 1)))) ** 3, 0.0)

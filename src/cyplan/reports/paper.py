@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from cyplan import results
 from cyplan.commands.workforce import MEASURE_FORMATS
+from cyplan.model import activity
 from cyplan.model.disclosure import NHS_DIGITAL, DisclosureRule, disclose
 from cyplan.model.gap import gap_table
 from cyplan.model.plan import demand_table, need_table
@@ -911,6 +912,15 @@ def published_view(view: pl.DataFrame, rule: DisclosureRule = NHS_DIGITAL) -> pl
     withheld = pl.col("referrals") == rule.symbol
     rates = ("rate_per_10000", "rate_low", "rate_high", "rate_ratio", "ratio_low", "ratio_high")
     out = view.with_columns(pl.col("category").replace_strict(shown, default=None).alias("referrals"))
+    # rates from the published (rounded) counts: from the exact ones, rate × population would give back
+    # the very count the rounding hides
+    counts = {c: int(v) for c, v in shown.items() if v.isdigit()}
+    lines = rated.filter(pl.col("category").is_in([c for c in counts if c != "Total"]))
+    if "Total" in counts and lines.height:
+        total = (counts["Total"], float(rated.filter(pl.col("category") == "Total")["population"][0]))
+        again = activity.equality([counts[c] for c in lines["category"]], lines["population"].to_list(),
+                                  lines["category"].to_list(), total).select("category", *rates)
+        out = out.update(again, on="category")
     return out.with_columns(*(pl.when(withheld).then(None).otherwise(pl.col(c)).alias(c) for c in rates),
                             pl.when(withheld).then(pl.lit("fewer than 8 referrals: withheld"))
                             .otherwise(pl.col("note")).alias("note"))
