@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from rich.text import Text
 
+from cyplan.display import HEADINGS, NUMBER_FORMATS
 from cyplan.io.problems import InputError
 from cyplan.io.write import write_csv, write_json, write_xlsx
 from cyplan.store.workspace import Workspace, WorkspaceError
@@ -101,11 +102,6 @@ def progress() -> Progress:
 
 # -- results tables ----------------------------------------------------------------------------------
 
-NUMBER_FORMATS = {"population": "{:,.0f}", "cases": "{:,.0f}", "group_uplift": "{:,.0f}", "per_1000": "{:,.1f}",
-                  "hours": "{:,.0f}", "fte": "{:,.1f}", "cost": "£{:,.0f}"}
-HEADINGS = {"area": "Area", "year": "Year", "age_band": "Age band", "level": "Level", "sex": "Sex", "role": "Role",
-            "population": "Population", "cases": "Cases", "group_uplift": "of which group uplift",
-            "per_1000": "per 1,000", "hours": "Direct hours", "fte": "FTE", "cost": "Cost a year"}
 Labels = Mapping[str, Mapping[str, str]]  # column → code → label shown on screen
 
 

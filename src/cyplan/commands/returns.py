@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cyplan.display import EQUALITY_FORMATS, EQUALITY_HEADINGS
 from cyplan.io.problems import InputError
 from cyplan.io.write import write_csv, write_json, write_xlsx
 from cyplan.model.disclosure import RULES
@@ -146,9 +147,3 @@ def equality(
          headings=EQUALITY_HEADINGS | {"category": by.replace("_", " ").capitalize()})
 
 
-EQUALITY_FORMATS = ({c: "{:,.1f}" for c in ("rate_per_10000", "rate_low", "rate_high")}
-                    | {c: "{:.2f}" for c in ("rate_ratio", "ratio_low", "ratio_high")}
-                    | {"referrals": "{:,}", "population": "{:,.0f}"})
-EQUALITY_HEADINGS = {"referrals": "Referrals", "rate_per_10000": "per 10,000", "rate_low": "95% low",
-                     "rate_high": "95% high", "rate_ratio": "Rate ratio", "ratio_low": "95% low",
-                     "ratio_high": "95% high", "note": "Note"}

@@ -11,6 +11,7 @@ import polars as pl
 import typer
 
 from cyplan import results
+from cyplan.display import SERVICE_FORMATS, SERVICE_HEADINGS
 from cyplan.io.problems import InputError
 from cyplan.io.write import write_csv
 from cyplan.model.services import (
@@ -51,18 +52,6 @@ MostOpt = Annotated[float, typer.Option("--most", help="Share of cells with no s
 PlansOpt = Annotated[float, typer.Option("--plans-in-place", help="Share of plans in place for 'protocols and "
                                          "plans are in place' (0–1).")]
 YearOpt = Annotated[int | None, typer.Option("--year", help="Year of need to weigh gaps by (default: the first).")]
-SERVICE_HEADINGS = {"band": "Age band", "level": "Level", "provision": "Provision", "label": "Provision",
-                    "state": "State", "covered": "Covered", "in_place": "In place", "developing": "Planned or "
-                    "being developed", "group": "Group", "provisions": "Provisions", "kind": "Gap", "item": "Item",
-                    "why": "Why", "rank": "#", "delivery_vehicles": "Possible delivery vehicles", "weight": "Weight",
-                    "need_share": "Share of need", "holds_rating": "Holds rating", "capacity": "Capacity a year",
-                    "capacity_per_case": "Capacity per case", "shortfall": "Shortfall",
-                    "services_with_capacity": "Services with capacity", "services_without_capacity":
-                    "Services without", "agency": "Agency", "involvement": "Involvement", "key_representative":
-                    "Key representative", "name": "Name", "engaged": "Engaged", "representative": "Representative",
-                    "missing": "Missing"}
-SERVICE_FORMATS = {"covered": "{:.0%}", "need_share": "{:.1%}", "weight": "{:.3f}", "capacity": "{:,.0f}",
-                   "capacity_per_case": "{:.2f}", "shortfall": "{:,.0f}"}
 
 
 def _rules(whole_area: float, most: float, plans_in_place: float) -> Rules:

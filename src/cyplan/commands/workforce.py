@@ -12,6 +12,7 @@ import polars as pl
 import typer
 
 from cyplan import results
+from cyplan.display import MEASURE_FORMATS, MEASURE_HEADINGS
 from cyplan.model.gap import gap_table, supply_table
 from cyplan.model.scenarios import BASELINE, ScenarioError
 from cyplan.model.simulate import Simulation
@@ -36,11 +37,6 @@ GapByOpt = Annotated[list[GapBy] | None, typer.Option("--by", help="role or sect
                                                       "combine.")]
 DRAWS, SEED = results.DRAWS, results.SEED
 
-HEADINGS = {"demand_fte": "Demand FTE", "supply_fte": "Supply FTE", "gap_fte": "Gap FTE", "share_met": "Need met",
-            "cost_to_close": "Cost to close", "joiners_needed": "Extra joiners a year", "sector": "Sector",
-            "scenario": "Scenario"}
-MEASURE_FORMATS = {"demand_fte": "{:,.1f}", "supply_fte": "{:,.1f}", "gap_fte": "{:,.1f}", "share_met": "{:.0%}",
-                   "cost_to_close": "£{:,.0f}", "joiners_needed": "{:,.1f}"}
 
 scenario_app = typer.Typer(help="Named sets of changes to the inputs, run beside the baseline.", no_args_is_help=True)
 
@@ -95,7 +91,7 @@ def _emit(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str, f
     elif fmt is Format.table:
         frame = _with_intervals(frame)
         title += f" — median (90% interval), {draws:,} draws"
-    emit(frame, fmt, out_file, title, labels=_labels(frames), formats=MEASURE_FORMATS, headings=HEADINGS,
+    emit(frame, fmt, out_file, title, labels=_labels(frames), formats=MEASURE_FORMATS, headings=MEASURE_HEADINGS,
          totals=False)
 
 

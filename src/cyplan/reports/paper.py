@@ -29,7 +29,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from cyplan import results
-from cyplan.commands.workforce import MEASURE_FORMATS
+from cyplan.display import MEASURE_FORMATS
 from cyplan.model import activity
 from cyplan.model.disclosure import NHS_DIGITAL, DisclosureRule, disclose
 from cyplan.model.gap import gap_table

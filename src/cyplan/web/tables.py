@@ -8,10 +8,14 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from cyplan.commands.services import SERVICE_FORMATS, SERVICE_HEADINGS
-from cyplan.commands.workforce import HEADINGS as MEASURE_HEADINGS
-from cyplan.commands.workforce import MEASURE_FORMATS
-from cyplan.terminal import HEADINGS, NUMBER_FORMATS
+from cyplan.display import (
+    HEADINGS,
+    MEASURE_FORMATS,
+    MEASURE_HEADINGS,
+    NUMBER_FORMATS,
+    SERVICE_FORMATS,
+    SERVICE_HEADINGS,
+)
 
 FORMATS = {**NUMBER_FORMATS, **MEASURE_FORMATS, **SERVICE_FORMATS}
 ALL_HEADINGS = {**HEADINGS, **MEASURE_HEADINGS, **SERVICE_HEADINGS, "scenario": "Scenario", "category": "Category"}
