@@ -143,6 +143,8 @@ def gap_by_role(gap: pl.DataFrame, roles: Labels | None = None, year: int | None
     return _finish(alt.layer(bars, whiskers), f"Workforce gap by role{when}", description)  # type: ignore[return-value]
 
 
+LOG_FLOOR = 0.0005  # the equality chart's least ratio: the view's values are rounded to 3 decimals
+
 SCENARIO_MEASURES = {"cost_to_close": ("Cost to close a year (£m)", "cost to close a year", 1e-6, "£{:,.1f}m"),
                      "gap_fte": ("Gap (FTE)", "the gap in FTE", 1.0, "{:,.1f}")}
 
@@ -221,14 +223,18 @@ def equality_ratios(view: pl.DataFrame, field: str = "category") -> alt.LayerCha
     frame = view.filter((pl.col("category") != "Total") & pl.col("rate_ratio").is_not_null()
                         & pl.col("ratio_low").is_not_null()).select("category", "rate_ratio", "ratio_low",
                                                                      "ratio_high")
+    # the view rounds to 3 decimals, so a very small ratio or bound can be 0, which a log scale cannot place:
+    # it is drawn at LOG_FLOOR (under 0.0005 rounds to 0) and the tooltip still gives the view's own value
+    frame = frame.with_columns(pl.max_horizontal(pl.col(c), pl.lit(LOG_FLOOR)).alias(f"{c}_drawn")
+                               for c in ("rate_ratio", "ratio_low", "ratio_high"))
     data = _data(frame)
     y = alt.Y("category:N", title=field.replace("_", " ").capitalize(), sort=frame["category"].to_list(),
               axis=alt.Axis(labelLimit=300))
     x_scale = alt.Scale(type="log")
     whiskers = alt.Chart(data).mark_rule(color=BLUE, strokeWidth=2).encode(
-        y, alt.X("ratio_low:Q", scale=x_scale), alt.X2("ratio_high:Q"))
+        y, alt.X("ratio_low_drawn:Q", scale=x_scale), alt.X2("ratio_high_drawn:Q"))
     points = alt.Chart(data).mark_point(filled=True, size=70, color=BLUE).encode(
-        y, alt.X("rate_ratio:Q", title="Rate ratio against the area (log scale; 1 = the area's rate)",
+        y, alt.X("rate_ratio_drawn:Q", title="Rate ratio against the area (log scale; 1 = the area's rate)",
                  scale=x_scale),
         tooltip=[alt.Tooltip("category:N", title="Category"), alt.Tooltip("rate_ratio:Q", title="Rate ratio",
                                                                           format=".2f"),
