@@ -172,7 +172,7 @@ def equality(referrals: Sequence[int], population: Sequence[float], categories: 
              total: tuple[float, float] | None = None) -> pl.DataFrame:
     """Referral rate per 10,000 in each category, with a 95% interval (Byar's method), and its ratio to the
     whole area's rate, with a 95% interval on the log scale: var(log RR) = 1/a − 1/A, a category's a
-    referrals being part of the area's A (see docs/returns.md). The area's (referrals, population) are the
+    referrals being part of the area's A (docs/method.md, "Equality"). The area's (referrals, population) are the
     categories' sums unless `total` gives them (a published view, whose categories are not all shown)."""
     a = np.asarray(referrals, dtype=float)
     n = np.asarray(population, dtype=float)
