@@ -175,7 +175,8 @@ def test_fte_scales_linearly_with_population(m: dict[str, np.ndarray], k: float)
     # the vulnerable groups are people too: they grow with the population
     base = fte(m)
     assert np.all(np.isfinite(base))
-    np.testing.assert_allclose(fte(m, k), base * k, rtol=1e-9, atol=1e-9 * k * max(float(np.abs(base).max()), 1e-300))
+    # absolute slack relative to the largest FTE: a cell that should be 0 may carry rounding noise from its neighbours
+    np.testing.assert_allclose(fte(m, k), base * k, rtol=1e-9, atol=1e-8 * k * max(float(np.abs(base).max()), 1e-300))
 
 
 @OVERFLOW

@@ -205,7 +205,7 @@ def test_published_view_withholds_small_counts_and_their_rates() -> None:
         "note": ["", "", "", "blank: counted, no rate", "the area"]})
     out = {r["category"]: r for r in published_view(view).iter_rows(named=True)}
     assert out["X"]["referrals"] == "*" and out["X"]["rate_per_10000"] is None and out["X"]["ratio_high"] is None
-    assert out["X"]["note"] == "fewer than 8 referrals: withheld"
+    assert out["X"]["note"] == "withheld to protect small numbers"
     assert out["(blank)"]["referrals"] == "*"
     # a lone withheld cell in a line with a total is not left to be worked out: a second one goes too
     assert sum(out[c]["referrals"] == "*" for c in ("X", "Y", "Z")) >= 2

@@ -922,7 +922,7 @@ def published_view(view: pl.DataFrame, rule: DisclosureRule = NHS_DIGITAL) -> pl
                                   lines["category"].to_list(), total).select("category", *rates)
         out = out.update(again, on="category")
     return out.with_columns(*(pl.when(withheld).then(None).otherwise(pl.col(c)).alias(c) for c in rates),
-                            pl.when(withheld).then(pl.lit("fewer than 8 referrals: withheld"))
+                            pl.when(withheld).then(pl.lit("withheld to protect small numbers"))
                             .otherwise(pl.col("note")).alias("note"))
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -129,9 +131,19 @@ def create_app(workspace: Path, upload_limit: int = UPLOAD_LIMIT) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, e: StarletteHTTPException) -> Response:
         titles = {404: "Page not found", 403: "Not allowed", 405: "Not allowed", 413: "The file is too large"}
-        message = e.detail if e.status_code != 404 else "There is no page at this address. Check it, or start " \
-                                                        "from the overview."
+        message = e.detail
+        if e.status_code == 404 and e.detail == "Not Found":  # no route at all, not a route's own message
+            message = "There is no page at this address. Check it, or start from the overview."
         return _error_page(request, e.status_code, titles.get(e.status_code, "Something is wrong"), str(message))
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_query(request: Request, e: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, e)
+        wrong = "; ".join(f"{'.'.join(str(x) for x in err['loc'][1:]) or 'the request'}: {err['msg']}"
+                          for err in e.errors())
+        return _error_page(request, 400, "This address has a value cyplan cannot read", f"{wrong}. Go back and "
+                           "choose again from the page's form.")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, e: Exception) -> Response:

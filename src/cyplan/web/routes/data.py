@@ -79,11 +79,6 @@ RESULT_TABLES: dict[str, ResultTable] = {
 }
 
 
-def _flat(frame: pl.DataFrame) -> pl.DataFrame:
-    """Lists as one '; '-separated cell: CSV and Excel cells hold text, not lists."""
-    return frame.with_columns(pl.col(c).list.join("; ") for c, t in frame.schema.items() if isinstance(t, pl.List))
-
-
 def _file(frames: dict[str, pl.DataFrame], name: str, fmt: str) -> Response:
     if fmt == "csv":
         if len(frames) != 1:
@@ -91,12 +86,12 @@ def _file(frames: dict[str, pl.DataFrame], name: str, fmt: str) -> Response:
         import io
 
         buf = io.StringIO()
-        write_csv(_flat(next(iter(frames.values()))), buf)
+        write_csv(results.flat(next(iter(frames.values()))), buf)
         return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{name}.xlsx"
-        write_xlsx({k[:31]: _flat(v) for k, v in frames.items()}, path)
+        write_xlsx({k[:31]: results.flat(v) for k, v in frames.items()}, path)
         return Response(path.read_bytes(), media_type=XLSX,
                         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
