@@ -81,8 +81,10 @@ def _error_page(request: Request, status: int, title: str, message: str) -> Resp
 
 
 def _logging(workspace: Path) -> None:
-    if any(getattr(h, "cyplan", False) for h in log.handlers):
-        return
+    """Errors to the workspace's own log (one workspace is served at a time: the last app made wins)."""
+    for h in [h for h in log.handlers if getattr(h, "cyplan", False)]:
+        log.removeHandler(h)
+        h.close()
     handler = logging.FileHandler(workspace / LOG_FILE)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.cyplan = True  # type: ignore[attr-defined]

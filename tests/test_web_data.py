@@ -1,0 +1,206 @@
+"""The Data page through the app (TestClient): uploads checked whole and saved only when clean, problems named
+by the user's own file name, row and column; referral returns uploaded the same way; every input and results
+table downloadable as CSV and Excel, published referral tables never showing 1–7; and the safety basics —
+CSRF, the upload limit, no stack traces."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import folder_bytes, write_workbook
+from cyplan.schema import KINDS
+from cyplan.web import security
+from cyplan.web.app import create_app
+from cyplan.web.routes.data import RESULT_TABLES
+
+DEMO_RETURNS = Path(__file__).parents[1] / "src" / "cyplan" / "reference" / "demo" / "returns" / "referrals.csv"
+TRACE = re.compile(r"Traceback|File \".*\.py\"")
+
+
+def _client(path: Path, **kwargs: int) -> Iterator[TestClient]:
+    app = create_app(path, **kwargs)
+    with TestClient(app) as client:
+        client.get("/data")  # the token cookie, as a browser gets it from the page
+        yield client
+    app.state.workspace.close()
+
+
+@pytest.fixture
+def client(demo_workspace: Path) -> Iterator[TestClient]:
+    yield from _client(demo_workspace)
+
+
+def _upload(client: TestClient, name: str, body: bytes, kind: str = "auto", mode: str = "replace",
+            token: str | None = None) -> tuple[int, str]:
+    token = client.cookies.get(security.CSRF_COOKIE) if token is None else token
+    r = client.post("/data/upload", data={"kind": kind, "mode": mode, security.CSRF_FIELD: token},
+                    files={"file": (name, body)})
+    return r.status_code, r.text
+
+
+def _rows(html: str, kind: str) -> int:
+    return int(re.search(rf'id="input-{kind}".*?data-rows="(\d+)"', html, re.S).group(1))  # type: ignore[union-attr]
+
+
+def _problems(html: str) -> list[str]:
+    block = re.search(r'id="upload-problems">(.*?)</ul>', html, re.S)
+    return [re.sub(r"<[^>]+>", "", li).strip().replace("&#39;", "'") for li in
+            re.findall(r"<li>(.*?)</li>", block.group(1), re.S)] if block else []
+
+
+def test_a_broken_file_is_refused_whole_naming_file_row_and_column(client: TestClient, demo_workspace: Path) -> None:
+    before = folder_bytes(demo_workspace)
+    body = b"code,name,kind,parent,source\nE10999999,Exampleshire,planet,,x\nE1,,council,,x\n"
+    status, html = _upload(client, "my areas.csv", body, kind="areas")
+    assert status == 422
+    problems = _problems(html)
+    assert "my areas.csv, row 2, column 'kind': 'planet' is not one of: council, ICB, place, region, custom" in problems
+    assert any(p.startswith("my areas.csv, row 3, column 'name'") for p in problems)
+    assert "nothing was saved" in html and "govuk-error-summary" in html and not TRACE.search(html)
+    assert "/tmp" not in html  # the server's temporary copy is never named
+    assert folder_bytes(demo_workspace) == before
+
+
+def test_a_clean_file_is_saved_and_every_page_shows_it(client: TestClient) -> None:
+    page = client.get("/data").text
+    assert _rows(page, "areas") == 1
+    body = b"code,name,kind,parent,source\nE10999999,Exampleshire Borough,council,,renamed\n"
+    status, html = _upload(client, "areas.csv", body)
+    assert status == 200 and "Imported 1 row of areas." in html
+    assert "cyplan: Exampleshire Borough" in client.get("/").text  # the cache forgot the old name
+    assert client.get("/api/inputs/areas").json()[0]["name"] == "Exampleshire Borough"
+
+
+def test_what_the_file_holds_can_be_chosen_or_worked_out_from_a_workbook(client: TestClient, tmp_path: Path) -> None:
+    roles = client.get("/data/inputs/roles.csv").content
+    status, html = _upload(client, "anything.csv", roles, kind="roles")
+    assert status == 200 and "Imported 6 rows of roles." in html
+    rows = list(csv.reader(io.StringIO(client.get("/data/inputs/areas.csv").text)))
+    book = write_workbook(tmp_path / "book.xlsx", {"areas": rows})
+    status, html = _upload(client, "book.xlsx", book.read_bytes())
+    assert status == 200 and "Imported 1 row of areas (sheet areas)." in html
+    status, html = _upload(client, "anything.csv", roles)  # worked out from the name: no input is called that
+    assert status == 422 and "the file name does not name an input" in html
+
+
+def test_merge_keeps_the_rows_held(client: TestClient) -> None:
+    before = len(client.get("/api/inputs/roles").json())
+    text = client.get("/data/inputs/roles.csv").text.splitlines()
+    status, _ = _upload(client, "roles.csv", "\n".join(text[:2]).encode(), mode="merge")
+    assert status == 200 and len(client.get("/api/inputs/roles").json()) == before
+
+
+@pytest.mark.parametrize(("name", "body", "kind", "message"), [
+    ("areas.pdf", b"%PDF", "auto", "upload a .csv file or an Excel workbook"),
+    ("areas.csv", b"", "auto", "the file is empty"),
+    ("areas.csv", b"code\n", "nonsense", "choose what the file holds"),
+    ("", b"x", "auto", "choose a file to upload"),
+])
+def test_unusable_uploads_get_a_plain_message(client: TestClient, demo_workspace: Path, name: str, body: bytes,
+                                              kind: str, message: str) -> None:
+    before = folder_bytes(demo_workspace)
+    status, html = _upload(client, name, body, kind=kind)
+    assert status in (422, 400) and (message in html or status == 400)
+    assert folder_bytes(demo_workspace) == before
+
+
+def test_referral_returns_upload_and_their_errors(client: TestClient, demo_workspace: Path) -> None:
+    status, html = _upload(client, "referrals.csv", DEMO_RETURNS.read_bytes(), kind="referral_returns")
+    assert status == 200 and "Imported 2,400 referral records" in html
+    assert 'id="returns-log"' in client.get("/data").text
+    before = folder_bytes(demo_workspace)
+    lines = DEMO_RETURNS.read_text().splitlines()
+    broken = "\n".join([lines[0], lines[1], lines[1].replace("2025-04-01", "yesterday")]).encode()
+    status, html = _upload(client, "returns.csv", broken, kind="referral_returns")
+    problems = _problems(html)
+    assert status == 422 and any(p.startswith("returns.csv, row 3") and "referral_id" in p for p in problems)
+    assert folder_bytes(demo_workspace) == before
+
+
+def test_every_input_downloads_as_csv_and_excel(client: TestClient) -> None:
+    for kind in KINDS:
+        r = client.get(f"/data/inputs/{kind}.csv")
+        assert r.status_code == 200 and r.text.splitlines()[0] == ",".join(KINDS[kind].column_names)
+        assert f'filename="{kind}.csv"' in r.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/data/inputs/roles.xlsx").content), read_only=True)
+    assert book.sheetnames == ["roles"]
+    every = openpyxl.load_workbook(io.BytesIO(client.get("/data/inputs.xlsx").content), read_only=True)
+    assert {"areas", "population", "workforce", "roles"} <= set(every.sheetnames)
+
+
+def test_every_results_table_downloads(client: TestClient) -> None:
+    for name in RESULT_TABLES:
+        r = client.get(f"/data/results/{name}.csv")
+        assert r.status_code == 200 and len(r.text.splitlines()) > 1, name
+        assert client.get(f"/data/results/{name}.xlsx").status_code == 200
+    gap = list(csv.DictReader(io.StringIO(client.get("/data/results/gap.csv").text)))
+    assert {"demand_fte", "demand_fte_p5", "demand_fte_p95", "cost_to_close"} <= set(gap[0])
+    assert client.get("/data/results/nothing.csv").status_code == 404
+
+
+def test_published_referral_tables_never_show_one_to_seven(client: TestClient) -> None:
+    status, _ = _upload(client, "referrals.csv", DEMO_RETURNS.read_bytes(), kind="referral_returns")
+    assert status == 200
+    page = client.get("/data").text
+    names = re.findall(r"/data/results/returns-published-(\w+)\.csv", page)
+    assert "ethnicity" in names and "summary" in names
+    for name in names:
+        for row in csv.reader(io.StringIO(client.get(f"/data/results/returns-published-{name}.csv").text)):
+            for cell in row[1:]:
+                assert not re.fullmatch(r"[1-7]", cell), (name, row)
+    unpublished = client.get("/data/results/returns-unpublished.xlsx")
+    assert unpublished.status_code == 200
+
+
+def test_a_post_without_the_token_is_refused(client: TestClient, demo_workspace: Path) -> None:
+    before = folder_bytes(demo_workspace)
+    status, html = _upload(client, "areas.csv", b"code,name,kind,parent,source\n", token="")
+    assert status == 403 and "reload the page and try again" in html
+    status, _ = _upload(client, "areas.csv", b"code,name,kind,parent,source\n", token="someone-elses")
+    assert status == 403 and folder_bytes(demo_workspace) == before
+
+
+def test_a_file_over_the_limit_is_refused_with_the_limit(demo_workspace: Path) -> None:
+    for client in _client(demo_workspace, upload_limit=1000):
+        status, html = _upload(client, "areas.csv", b"x" * 5000)
+        assert status == 413 and "the limit is 0.001 MB" in html and not TRACE.search(html)
+
+
+def test_an_error_is_logged_and_shown_plainly(client: TestClient, demo_workspace: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from cyplan.web.routes import overview
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("the model broke")
+
+    monkeypatch.setattr(overview, "overview_data", broken)
+    r = TestClient(client.app, raise_server_exceptions=False).get("/")
+    assert r.status_code == 500 and "Sorry, something went wrong" in r.text
+    assert "the model broke" not in r.text and not TRACE.search(r.text)
+    assert "RuntimeError: the model broke" in (demo_workspace / "cyplan-web.log").read_text()
+
+
+def test_pages_set_safe_headers_and_no_page_is_a_stack_trace(client: TestClient) -> None:
+    r = client.get("/nowhere")
+    assert r.status_code == 404 and "There is no page at this address" in r.text
+    r = client.get("/data")
+    assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
+    cookie = r.headers.get("set-cookie", "") or ""
+    fresh = TestClient(client.app).get("/data").headers["set-cookie"]
+    assert "httponly" in fresh.lower() and "samesite=strict" in fresh.lower() and cookie is not None
+
+
+def test_the_token_cookie_is_set_only_by_pages(demo_workspace: Path) -> None:
+    app = create_app(demo_workspace)
+    fresh: Callable[[], TestClient] = lambda: TestClient(app)  # noqa: E731 - a client with no cookie
+    assert "set-cookie" not in fresh().get("/static/charts.js").headers
+    assert "set-cookie" in fresh().get("/data").headers
+    app.state.workspace.close()
