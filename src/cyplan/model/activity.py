@@ -88,15 +88,15 @@ def _with_totals(label: str, names: Sequence[str], columns: Sequence[str], count
     return pl.DataFrame(data)
 
 
-def category_table(records: pl.DataFrame, field: str, categories: Sequence[str], keys: Sequence[int]) -> pl.DataFrame:
-    """Accepted referrals by category (code-list order, then Invalid, then blank) and quarter."""
+def category_table(accepted: pl.DataFrame, column: pl.Series, field: str, categories: Sequence[str],
+                   labels: Sequence[str]) -> pl.DataFrame:
+    """Accepted referrals by category (code-list order, then Invalid, then blank) and quarter (`column`: each
+    record's quarter as an index into `labels`)."""
     n = len(categories)
-    accepted = records.filter(pl.col("accepted"))
     code = accepted[field]
     row = pl.select(pl.when(code == 0).then(n + 1).when(code < 0).then(n).otherwise(code - 1)).to_series()
-    col = accepted[QUARTER].replace_strict(list(keys), list(range(len(keys))), return_dtype=pl.Int64)
-    counts = _cross(row, col, n + 2, len(keys))
-    return _with_totals("category", [*categories, INVALID, BLANK], [quarter_label(k) for k in keys], counts)
+    counts = _cross(row, column, n + 2, len(labels))
+    return _with_totals("category", [*categories, INVALID, BLANK], labels, counts)
 
 
 def age_group_index(age: pl.Expr) -> pl.Expr:
@@ -107,9 +107,8 @@ def age_group_index(age: pl.Expr) -> pl.Expr:
     return expr
 
 
-def age_gender_table(records: pl.DataFrame, genders: Sequence[str]) -> pl.DataFrame:
+def age_gender_table(accepted: pl.DataFrame, genders: Sequence[str]) -> pl.DataFrame:
     """Accepted referrals by age group and gender (Female, Male, anything else or blank)."""
-    accepted = records.filter(pl.col("accepted"))
     lower = [g.lower() for g in genders]
     female = lower.index("female") + 1 if "female" in lower else -99
     male = lower.index("male") + 1 if "male" in lower else -99
@@ -119,9 +118,8 @@ def age_gender_table(records: pl.DataFrame, genders: Sequence[str]) -> pl.DataFr
     return _with_totals("age_group", [g for g, _, _ in AGE_GROUPS] + [UNKNOWN_AGE], GENDER_COLUMNS, counts)
 
 
-def milestones_table(records: pl.DataFrame) -> pl.DataFrame:
+def milestones_table(accepted: pl.DataFrame) -> pl.DataFrame:
     """Per milestone: yes, no, blank (an invalid answer counts as blank), total, % yes and % blank."""
-    accepted = records.filter(pl.col("accepted"))
     counts = np.array([[(accepted[m] == YES).sum(), (accepted[m] == NO).sum(),
                         ((accepted[m] != YES) & (accepted[m] != NO)).sum()] for m in MILESTONE_LABELS])
     table = _with_totals("milestone", list(MILESTONE_LABELS.values()), ["yes", "no", BLANK],
@@ -139,12 +137,11 @@ def with_shares(table: pl.DataFrame, shares: Mapping[str, tuple[str, str]]) -> p
         for name, (num, den) in shares.items())
 
 
-def summary_table(records: pl.DataFrame, keys: Sequence[int]) -> pl.DataFrame:
+def summary_table(records: pl.DataFrame, column: pl.Series, labels: Sequence[str]) -> pl.DataFrame:
     """Referrals received by quarter and how many were accepted (received is the total row)."""
     row = pl.select(pl.when(records["accepted"]).then(0).otherwise(1)).to_series()
-    col = records[QUARTER].replace_strict(list(keys), list(range(len(keys))), return_dtype=pl.Int64)
-    counts = _cross(row, col, 2, len(keys))
-    table = _with_totals("measure", ["Accepted", "Not accepted"], [quarter_label(k) for k in keys], counts)
+    counts = _cross(row, column, 2, len(labels))
+    table = _with_totals("measure", ["Accepted", "Not accepted"], labels, counts)
     return table.with_columns(pl.col("measure").replace(TOTAL, "Received"))
 
 
@@ -155,11 +152,17 @@ def tables(records: pl.DataFrame, categories: Mapping[str, Sequence[str]]) -> di
     """Every table of the report, keyed by its file name (without .csv)."""
     records = with_quarter(records)
     keys = quarters(records)
-    out = {"summary": summary_table(records, keys)}
+    labels = [quarter_label(k) for k in keys]
+    # each record's quarter as a column index, and the accepted records, worked out once for every table
+    column = records[QUARTER].replace_strict(keys, list(range(len(keys))), return_dtype=pl.Int64)
+    accepted_mask = records["accepted"]
+    accepted = records.filter(accepted_mask)
+    accepted_column = column.filter(accepted_mask)
+    out = {"summary": summary_table(records, column, labels)}
     for field in CATEGORY_TABLES:
-        out[field] = category_table(records, field, categories[field], keys)
-    out["age_gender"] = age_gender_table(records, categories["gender"])
-    out["milestones"] = milestones_table(records)
+        out[field] = category_table(accepted, accepted_column, field, categories[field], labels)
+    out["age_gender"] = age_gender_table(accepted, categories["gender"])
+    out["milestones"] = milestones_table(accepted)
     return out
 
 
