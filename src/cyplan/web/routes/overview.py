@@ -86,19 +86,26 @@ def overview_json(st: State, area: str | None = None) -> dict[str, Any]:
     return out
 
 
+def _view(st: WorkspaceState, area: str | None) -> dict[str, Any]:
+    """The page's figures, tables and charts, formatted once per version of the data: requests only render."""
+    def compute() -> dict[str, Any]:
+        d = overview_data(st, area)
+        labels = results.labels(st.frames())
+        context: dict[str, Any] = {"title": "Overview", "current": "overview", **d}
+        if d.get("need") is not None:
+            first, last = d["need"].row(0, named=True), d["need"].row(-1, named=True)
+            context.update(first=first, last=last,
+                           need_table=table(d["need"], "Need and the workforce it takes, by year", labels))
+        if d.get("gap") is not None:
+            context.update(gap_last=d["gap"].row(-1, named=True),
+                           gap_table=table(d["gap"], "Workforce demand, supply and gap, by year — median (90% "
+                                                     "interval)", labels))
+        if d.get("area") is not None:
+            context["charts"] = _charts(st, d["area"], d.get("need"), d.get("gap"))
+        return context
+    return st.cached(("overview-view", area), compute)
+
+
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def overview(request: Request, st: State, area: str | None = None) -> HTMLResponse:
-    d = overview_data(st, st.area(area))
-    labels = results.labels(st.frames())
-    context: dict[str, Any] = {"title": "Overview", "current": "overview", **d}
-    if d.get("need") is not None:
-        first, last = d["need"].row(0, named=True), d["need"].row(-1, named=True)
-        context.update(first=first, last=last,
-                       need_table=table(d["need"], "Need and the workforce it takes, by year", labels))
-    if d.get("gap") is not None:
-        context.update(gap_last=d["gap"].row(-1, named=True),
-                       gap_table=table(d["gap"], "Workforce demand, supply and gap, by year — median (90% "
-                                                 "interval)", labels))
-    if d.get("area") is not None:
-        context["charts"] = _charts(st, d["area"], d.get("need"), d.get("gap"))
-    return page(request, "overview.html", context)
+    return page(request, "overview.html", _view(st, st.area(area)))
