@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -71,12 +72,6 @@ def quarters(records: pl.DataFrame) -> list[int]:
 
 # -- tables --------------------------------------------------------------------------------------------------
 
-def _cross(rows: pl.Series, cols: pl.Series, n_rows: int, n_cols: int) -> np.ndarray:
-    """Counts of (row index, column index) pairs, as an n_rows × n_cols matrix (one bincount, no loop)."""
-    flat = rows.cast(pl.Int64).to_numpy() * n_cols + cols.cast(pl.Int64).to_numpy()
-    return np.bincount(flat, minlength=n_rows * n_cols).reshape(n_rows, n_cols)
-
-
 def _with_totals(label: str, names: Sequence[str], columns: Sequence[str], counts: np.ndarray,
                  total_row: bool = True) -> pl.DataFrame:
     counts = np.column_stack([counts, counts.sum(axis=1)])
@@ -88,46 +83,68 @@ def _with_totals(label: str, names: Sequence[str], columns: Sequence[str], count
     return pl.DataFrame(data)
 
 
-def category_table(accepted: pl.DataFrame, column: pl.Series, field: str, categories: Sequence[str],
-                   labels: Sequence[str]) -> pl.DataFrame:
-    """Accepted referrals by category (code-list order, then Invalid, then blank) and quarter (`column`: each
-    record's quarter as an index into `labels`)."""
-    n = len(categories)
-    code = accepted[field]
-    row = pl.select(pl.when(code == 0).then(n + 1).when(code < 0).then(n).otherwise(code - 1)).to_series()
-    counts = _cross(row, column, n + 2, len(labels))
-    return _with_totals("category", [*categories, INVALID, BLANK], labels, counts)
+@dataclass(frozen=True)
+class TableCounts:
+    """What every table is made from: counts by quarter (columns: `quarters`, the quarter keys in order).
+
+    received: 2 × quarters — accepted, not accepted (every referral);
+    by_category: field → (categories + 2) × quarters — accepted referrals by category in code-list order,
+        then invalid, then blank;
+    age_gender: (AGE_GROUPS + 1) × 3 — accepted referrals by age group (then unknown age) and gender
+        (female, male, anything else or blank);
+    milestones: MILESTONE_LABELS × 3 — accepted referrals answering yes, no, blank (an invalid answer counts
+        as blank)."""
+    quarters: Sequence[int]
+    received: np.ndarray
+    by_category: Mapping[str, np.ndarray]
+    age_gender: np.ndarray
+    milestones: np.ndarray
 
 
-def age_group_index(age: pl.Expr) -> pl.Expr:
-    """Index into AGE_GROUPS, or len(AGE_GROUPS) for an unknown age."""
-    expr = pl.lit(len(AGE_GROUPS))
-    for i, (_, first, last) in reversed(list(enumerate(AGE_GROUPS))):
-        expr = pl.when(age.is_between(first, last)).then(i).otherwise(expr)
-    return expr
+def category_row(codes: np.ndarray, n: int) -> np.ndarray:
+    """A category code (0 blank, -1 invalid, k the k-th of n categories) → its table row (categories, then
+    Invalid, then blank)."""
+    return np.where(codes == 0, n + 1, np.where(codes < 0, n, codes - 1))
 
 
-def age_gender_table(accepted: pl.DataFrame, genders: Sequence[str]) -> pl.DataFrame:
-    """Accepted referrals by age group and gender (Female, Male, anything else or blank)."""
+def gender_column(codes: np.ndarray, genders: Sequence[str]) -> np.ndarray:
+    """A gender code → its column of the age and gender table: 0 female, 1 male, 2 anything else or blank."""
     lower = [g.lower() for g in genders]
     female = lower.index("female") + 1 if "female" in lower else -99
     male = lower.index("male") + 1 if "male" in lower else -99
-    gender = pl.when(pl.col("gender") == female).then(0).when(pl.col("gender") == male).then(1).otherwise(2)
-    pairs = accepted.select(age_group_index(pl.col("age")).alias("r"), gender.alias("c"))
-    counts = _cross(pairs["r"], pairs["c"], len(AGE_GROUPS) + 1, 3)
-    return _with_totals("age_group", [g for g, _, _ in AGE_GROUPS] + [UNKNOWN_AGE], GENDER_COLUMNS, counts)
+    return np.where(codes == female, 0, np.where(codes == male, 1, 2))
 
 
-def milestones_table(accepted: pl.DataFrame) -> pl.DataFrame:
-    """Per milestone: yes, no, blank (an invalid answer counts as blank), total, % yes and % blank."""
-    counts = np.array([[(accepted[m] == YES).sum(), (accepted[m] == NO).sum(),
-                        ((accepted[m] != YES) & (accepted[m] != NO)).sum()] for m in MILESTONE_LABELS])
-    table = _with_totals("milestone", list(MILESTONE_LABELS.values()), ["yes", "no", BLANK],
-                         counts.reshape(len(MILESTONE_LABELS), 3), total_row=False)
-    return with_shares(table, MILESTONE_SHARES)
+def age_group_of(ages: np.ndarray) -> np.ndarray:
+    """An age (−1: blank or not valid) → its index into AGE_GROUPS, or len(AGE_GROUPS) for an unknown age."""
+    out = np.full(len(ages), len(AGE_GROUPS), dtype=np.int64)
+    for i, (_, first, last) in enumerate(AGE_GROUPS):
+        out[(ages >= first) & (ages <= last)] = i
+    return out
+
+
+def milestone_column(codes: np.ndarray) -> np.ndarray:
+    """A milestone code (1 yes, 2 no, 0 blank, −1 invalid) → 0 yes, 1 no, 2 blank (an invalid answer too)."""
+    return np.where(codes == YES, 0, np.where(codes == NO, 1, 2))
+
+
+def tables_from_counts(counts: TableCounts, categories: Mapping[str, Sequence[str]]) -> dict[str, pl.DataFrame]:
+    """Every table of the report from its counts (see TableCounts), keyed by its file name (without .csv)."""
+    labels = [quarter_label(k) for k in counts.quarters]
+    summary = _with_totals("measure", ["Accepted", "Not accepted"], labels, counts.received)
+    out = {"summary": summary.with_columns(pl.col("measure").replace(TOTAL, SUMMARY_TOTAL_ROW))}
+    for field in CATEGORY_TABLES:
+        out[field] = _with_totals("category", [*categories[field], INVALID, BLANK], labels, counts.by_category[field])
+    out["age_gender"] = _with_totals("age_group", [g for g, _, _ in AGE_GROUPS] + [UNKNOWN_AGE], GENDER_COLUMNS,
+                                     counts.age_gender)
+    milestones = _with_totals("milestone", list(MILESTONE_LABELS.values()), ["yes", "no", BLANK], counts.milestones,
+                              total_row=False)
+    out["milestones"] = with_shares(milestones, MILESTONE_SHARES)
+    return out
 
 
 MILESTONE_SHARES = {"% yes": ("yes", TOTAL), "% blank": (BLANK, TOTAL)}
+SUMMARY_TOTAL_ROW = "Received"
 
 
 def with_shares(table: pl.DataFrame, shares: Mapping[str, tuple[str, str]]) -> pl.DataFrame:
@@ -137,33 +154,33 @@ def with_shares(table: pl.DataFrame, shares: Mapping[str, tuple[str, str]]) -> p
         for name, (num, den) in shares.items())
 
 
-def summary_table(records: pl.DataFrame, column: pl.Series, labels: Sequence[str]) -> pl.DataFrame:
-    """Referrals received by quarter and how many were accepted (received is the total row)."""
-    row = pl.select(pl.when(records["accepted"]).then(0).otherwise(1)).to_series()
-    counts = _cross(row, column, 2, len(labels))
-    table = _with_totals("measure", ["Accepted", "Not accepted"], labels, counts)
-    return table.with_columns(pl.col("measure").replace(TOTAL, "Received"))
+def _count(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int) -> np.ndarray:
+    """Counts of (row index, column index) pairs, as an n_rows × n_cols matrix (one bincount, no loop)."""
+    return np.bincount(rows.astype(np.int64) * n_cols + cols, minlength=n_rows * n_cols).reshape(n_rows, n_cols)
 
 
-SUMMARY_TOTAL_ROW = "Received"
+def table_counts(records: pl.DataFrame, categories: Mapping[str, Sequence[str]]) -> TableCounts:
+    """The counts of every table from coded records (see the module's docstring)."""
+    records = with_quarter(records)
+    keys = quarters(records)
+    column = records[QUARTER].replace_strict(keys, list(range(len(keys))), return_dtype=pl.Int64).to_numpy()
+    accepted = records["accepted"].to_numpy()
+    nq = len(keys)
+    received = _count(np.where(accepted, 0, 1), column, 2, nq)
+    kept = records.filter(pl.Series(accepted))
+    at = column[accepted]
+    by_category = {f: _count(category_row(kept[f].to_numpy().astype(np.int64), len(categories[f])), at,
+                             len(categories[f]) + 2, nq) for f in CATEGORY_TABLES}
+    ages = kept["age"].fill_null(-1).to_numpy().astype(np.int64)
+    age_gender = _count(age_group_of(ages), gender_column(kept["gender"].to_numpy(), categories["gender"]),
+                        len(AGE_GROUPS) + 1, 3)
+    milestones = np.array([np.bincount(milestone_column(kept[m].to_numpy()), minlength=3) for m in MILESTONE_LABELS])
+    return TableCounts(keys, received, by_category, age_gender, milestones.reshape(len(MILESTONE_LABELS), 3))
 
 
 def tables(records: pl.DataFrame, categories: Mapping[str, Sequence[str]]) -> dict[str, pl.DataFrame]:
-    """Every table of the report, keyed by its file name (without .csv)."""
-    records = with_quarter(records)
-    keys = quarters(records)
-    labels = [quarter_label(k) for k in keys]
-    # each record's quarter as a column index, and the accepted records, worked out once for every table
-    column = records[QUARTER].replace_strict(keys, list(range(len(keys))), return_dtype=pl.Int64)
-    accepted_mask = records["accepted"]
-    accepted = records.filter(accepted_mask)
-    accepted_column = column.filter(accepted_mask)
-    out = {"summary": summary_table(records, column, labels)}
-    for field in CATEGORY_TABLES:
-        out[field] = category_table(accepted, accepted_column, field, categories[field], labels)
-    out["age_gender"] = age_gender_table(accepted, categories["gender"])
-    out["milestones"] = milestones_table(accepted)
-    return out
+    """Every table of the report from coded records, keyed by its file name (without .csv)."""
+    return tables_from_counts(table_counts(records, categories), categories)
 
 
 # -- equality: who the services reach, against the area's population ---------------------------------------

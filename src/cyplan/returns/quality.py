@@ -56,59 +56,85 @@ def errors(s: Staged) -> list[Problem]:
 COLUMN_ORDER = {c: i for i, c in enumerate(sorted(F.COLUMNS))}  # queries are listed by row, then column name
 
 
-def _part(records: Records, mask: np.ndarray, column: str, messages: pl.Series) -> pl.DataFrame:
-    """The queries where `mask` holds; messages: one per query."""
-    at = np.flatnonzero(mask)
-    return pl.DataFrame({"source": records.source[at], "row": records.row[at],
-                         "column": np.full(len(at), COLUMN_ORDER[column], dtype=np.int8), "message": messages})
+class _Found:
+    """Queries as arrays: for each column, the records queried (in record order) and each one's message id
+    into `messages`. The text is only looked up (gathered, not made) once every query is known."""
 
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.parts: list[tuple[int, np.ndarray, np.ndarray]] = []  # (column rank, records, message ids)
 
-def _by_value(records: Records, field: str, bad: np.ndarray, message: list[str | None]) -> pl.DataFrame:
-    """Queries of the records whose value of `field` is bad (by label), with that label's message."""
-    ids = records.fields[field].ids
-    mask = bad[ids]
-    return _part(records, mask, field, pl.Series(message, dtype=pl.String).gather(ids[mask]))
+    def add(self, column: str, at: np.ndarray, ids: np.ndarray, texts: list[str | None]) -> None:
+        """The records `at`, queried in `column`, with the message texts[ids] (ids: one per record of `at`)."""
+        lookup = np.zeros(len(texts), dtype=np.int64)
+        for i, text in enumerate(texts):
+            if text is not None:
+                lookup[i] = len(self.messages)
+                self.messages.append(text)
+        self.parts.append((COLUMN_ORDER[column], at, lookup[ids]))
+
+    def by_value(self, records: Records, field: str, texts: list[str | None]) -> None:
+        """The records whose label of `field` has a message (texts: by label, None for no query)."""
+        ids = records.fields[field].ids
+        bad = np.array([t is not None for t in texts])
+        if not bad.any():
+            return
+        at = np.flatnonzero(bad[ids])
+        self.add(field, at, ids[at], texts)
 
 
 def queries(records: Records, lists: dict[str, CodeList], today: dt.date) -> pl.DataFrame:
     """Every query, one row each (file, sheet, row, column, message), in file, row and column order."""
-    parts = []
+    found = _Found()
     for c in F.CATEGORICAL:
         labels = records.fields[c].labels
         bad = category_codes(records.fields[c], lists[c]) == -1
         what = c.replace("_", " ")
-        parts.append(_by_value(records, c, bad, [f"'{v}' is not on the {what} code list" if b else None
-                                                 for v, b in zip(labels, bad.tolist(), strict=True)]))
+        found.by_value(records, c, [f"'{v}' is not on the {what} code list" if b else None
+                                    for v, b in zip(labels, bad.tolist(), strict=True)])
     ages, labels = age_values(records.fields[F.AGE]), records.fields[F.AGE].labels
-    age_message = [None if v is None else f"'{v}' is not a whole number of years" if a is None else
-                   f"age {v} is outside {F.MIN_AGE} to {F.MAX_AGE}" if not F.MIN_AGE <= a <= F.MAX_AGE else None
-                   for v, a in zip(labels, ages.tolist(), strict=True)]
-    parts.append(_by_value(records, F.AGE, np.array([m is not None for m in age_message]), age_message))
+    found.by_value(records, F.AGE, [
+        None if v is None else f"'{v}' is not a whole number of years" if a is None else
+        f"age {v} is outside {F.MIN_AGE} to {F.MAX_AGE}" if not F.MIN_AGE <= a <= F.MAX_AGE else None
+        for v, a in zip(labels, ages.tolist(), strict=True)])
     for m in F.MILESTONES:
         labels = records.fields[m].labels
-        bad = np.array([v is not None and v not in ("yes", "no") for v in labels])
-        parts.append(_by_value(records, m, bad, [f"'{v}' is not yes, no or blank" if b else None
-                                                 for v, b in zip(labels, bad.tolist(), strict=True)]))
-        yes = np.array([v == "yes" for v in labels])[records.fields[m].ids] & ~records.accepted
-        parts.append(_part(records, yes, m, pl.Series(["yes on a referral that was not accepted"])
-                           .gather(np.zeros(int(yes.sum()), np.int32))))
-    future = records.date > (np.datetime64(today.isoformat(), "D") - EPOCH).astype(np.int32)
+        found.by_value(records, m, [f"'{v}' is not yes, no or blank" if v is not None and v not in ("yes", "no")
+                                    else None for v in labels])
+        yes = np.flatnonzero(np.array([v == "yes" for v in labels])[records.fields[m].ids] & ~records.accepted)
+        found.add(m, yes, np.zeros(len(yes), dtype=np.int64), ["yes on a referral that was not accepted"])
+    future = np.flatnonzero(records.date > (np.datetime64(today.isoformat(), "D") - EPOCH).astype(np.int32))
     days, which = np.unique(records.date[future], return_inverse=True)
-    shown = [f"received_date {(EPOCH + d).astype(dt.date).isoformat()} is in the future" for d in days.tolist()]
-    parts.append(_part(records, future, F.DATE, pl.Series(shown, dtype=pl.String).gather(which.astype(np.int32))))
-    found = pl.concat(parts)
+    found.add(F.DATE, future, which, [f"received_date {(EPOCH + d).astype(dt.date).isoformat()} is in the future"
+                                      for d in days.tolist()])
+    return _listed(records, found)
+
+
+def _listed(records: Records, found: _Found) -> pl.DataFrame:
+    """The queries as a frame, in file, row and column order."""
+    at = np.concatenate([p for _, p, _ in found.parts]) if found.parts else np.zeros(0, np.int64)
+    message = np.concatenate([m for _, _, m in found.parts]) if found.parts else np.zeros(0, np.int64)
+    column = np.concatenate([np.full(len(p), c, dtype=np.int64) for c, p, _ in found.parts]) if found.parts \
+        else np.zeros(0, np.int64)
+    width = len(COLUMN_ORDER)
+    row = records.row
+    in_order = len(records.sources) <= 1 and (len(row) < 2 or bool((row[1:] > row[:-1]).all()))
+    if in_order:
+        # records already in row order (a file as staged, or one file stored): by record, then column
+        key = at * width + column
+    else:
+        files = pl.Series([f for f, _ in records.sources], dtype=pl.String)
+        rank = files.rank("dense").cast(pl.Int64).to_numpy()
+        key = (rank[records.source[at]] * (int(row.max()) + 1) + row[at]) * width + column
+    order = np.argsort(key, kind="stable")
+    at, message, column = at[order], message[order], column[order]
     files = pl.Series("file", [f for f, _ in records.sources], dtype=pl.String)
     sheets = pl.Series("sheet", [s for _, s in records.sources], dtype=pl.String)
-    # sorted on integers (the file's rank, the row, the column's rank); the text is gathered afterwards
-    if len(records.sources) > 1:
-        file_rank = files.rank("dense").cast(pl.Int32).gather(found["source"])
-        found = found.with_columns(file_rank=file_rank).sort("file_rank", "row", "column", maintain_order=True)
-    else:
-        found = found.sort("row", "column", maintain_order=True)
+    source = pl.Series(records.source[at])
     names = pl.Series(sorted(F.COLUMNS), dtype=pl.String)
-    return pl.DataFrame({"file": files.gather(found["source"]), "sheet": sheets.gather(found["source"]),
-                         "row": found["row"].cast(pl.Int64), "column": names.gather(found["column"]),
-                         "message": found["message"]})
+    return pl.DataFrame({"file": files.gather(source), "sheet": sheets.gather(source),
+                         "row": pl.Series(row[at], dtype=pl.Int64), "column": names.gather(column),
+                         "message": pl.Series(found.messages, dtype=pl.String).gather(message)})
 
 
 def field_counts(records: Records, lists: dict[str, CodeList]) -> pl.DataFrame:

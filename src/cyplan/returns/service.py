@@ -17,7 +17,7 @@ from cyplan.model.disclosure import NHS_DIGITAL, DisclosureRule, disclose
 from cyplan.returns import codelists as C
 from cyplan.returns import fields as F
 from cyplan.returns import quality, store
-from cyplan.returns.classify import Records, coded
+from cyplan.returns.classify import Column, Records, category_codes, coded, milestone_codes, valid_ages
 from cyplan.returns.stage import Staged, stage
 from cyplan.store.returns_tables import returns_imports
 from cyplan.store.workspace import Workspace
@@ -109,8 +109,51 @@ def records(ws: Workspace) -> tuple[pl.DataFrame, dict[str, C.CodeList]]:
 
 
 def tables(ws: Workspace) -> dict[str, pl.DataFrame]:
-    frame, lists = records(ws)
-    return activity.tables(frame, {f: cl.categories for f, cl in lists.items()})
+    """Every table of the stored records: DuckDB counts the records by quarter and value (one scan, in the
+    store), each value is matched once, and the model makes the tables from those counts."""
+    lists = C.load(ws.path)
+    categories = {f: cl.categories for f, cl in lists.items()}
+    if not store.exists(ws.path):
+        _load(ws)  # raises NoReturns
+    sets = [(store.QUARTER, F.ACCEPTED), *((store.QUARTER, f) for f in activity.CATEGORY_TABLES), (F.AGE, "gender"),
+            *((m,) for m in activity.MILESTONE_LABELS)]
+    try:
+        labels, found = store.counted(ws.path, sets)
+    except store.OldStore as e:
+        raise NoReturns(str(e)) from None
+    received, *by_field = found
+    keys = np.unique(received[store.QUARTER]).astype(np.int64)
+    nq = len(keys)
+
+    def quarter(counts: dict[str, np.ndarray]) -> np.ndarray:
+        return np.searchsorted(keys, counts[store.QUARTER])
+
+    def add(shape: tuple[int, int], rows: np.ndarray, cols: np.ndarray, n: np.ndarray) -> np.ndarray:
+        out = np.zeros(shape, dtype=np.int64)
+        np.add.at(out, (rows, cols), n)
+        return out
+
+    def codes(field: str, ids: np.ndarray) -> np.ndarray:
+        column = Column(np.zeros(0, np.int32), labels[field])
+        return category_codes(column, lists[field]).astype(np.int64)[ids.astype(np.int64)]
+
+    summary = add((2, nq), np.where(received[F.ACCEPTED], 0, 1), quarter(received), received["n"])
+    by_category = {}
+    for f, counts in zip(activity.CATEGORY_TABLES, by_field, strict=False):
+        n = len(categories[f])
+        by_category[f] = add((n + 2, nq), activity.category_row(codes(f, counts[f]), n), quarter(counts),
+                             counts["n_accepted"])
+    ag = by_field[len(activity.CATEGORY_TABLES)]
+    ages = valid_ages(Column(np.zeros(0, np.int32), labels[F.AGE])).astype(np.int64)[ag[F.AGE].astype(np.int64)]
+    age_gender = add((len(activity.AGE_GROUPS) + 1, 3), activity.age_group_of(ages),
+                     activity.gender_column(codes("gender", ag["gender"]), categories["gender"]), ag["n_accepted"])
+    milestones = np.zeros((len(activity.MILESTONE_LABELS), 3), dtype=np.int64)
+    for i, (m, counts) in enumerate(zip(activity.MILESTONE_LABELS, by_field[len(activity.CATEGORY_TABLES) + 1:],
+                                        strict=True)):
+        answer = milestone_codes(Column(np.zeros(0, np.int32), labels[m])).astype(np.int64)
+        np.add.at(milestones[i], activity.milestone_column(answer[counts[m].astype(np.int64)]), counts["n_accepted"])
+    return activity.tables_from_counts(activity.TableCounts(keys.tolist(), summary, by_category, age_gender,
+                                                            milestones), categories)
 
 
 def publishable(tables: dict[str, pl.DataFrame], rule: DisclosureRule = NHS_DIGITAL) -> dict[str, pl.DataFrame]:

@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from cyplan.model.activity import FY_START_MONTH
 from cyplan.returns import fields as F
 from cyplan.returns.classify import Column, Records
 
@@ -177,6 +178,38 @@ def load(workspace: Path, rows: bool = True) -> Records:
     date = np.asarray(data[F.DATE]).astype("datetime64[D]").astype(np.int32)
     return Records(row, source, sources, date, np.asarray(data[F.ACCEPTED]).astype(bool),
                    {c: Column(np.asarray(data[c]), labels[c]) for c in CODED})
+
+
+QUARTER = "quarter"  # in `counted`: the record's financial-year quarter key (model/activity.fy_quarter's rule)
+
+
+def counted(workspace: Path, sets: Sequence[tuple[str, ...]]) -> tuple[dict[str, list[str | None]],
+                                                                         list[dict[str, np.ndarray]]]:
+    """(each coded field's labels by id, and for each set of columns: every combination of their values held
+    by stored records, with how many records (`n`) and accepted records (`n_accepted`) hold it). One scan of
+    the stored records, in DuckDB: the tables need only these counts, not the records themselves."""
+    con = duckdb.connect(str(path(workspace)), read_only=True)
+    try:
+        _check_format(con, workspace)
+        labels = _labels(con)
+        columns = list(dict.fromkeys(c for s in sets for c in s))
+        quarter = (f"(year({F.DATE}) * 12 + month({F.DATE}) - {FY_START_MONTH}) // 3"  # fy_quarter, in SQL
+                   if QUARTER in columns else "NULL")
+        listed = ", ".join(columns)
+        grouping = ", ".join(f"({', '.join(s)})" for s in sets)
+        found = con.execute(f"SELECT {listed}, count(*) AS n, count(*) FILTER (WHERE {F.ACCEPTED}) AS n_accepted, "
+                            f"grouping_id({listed}) AS g FROM (SELECT {quarter} AS {QUARTER}, * FROM referrals) "
+                            f"GROUP BY GROUPING SETS ({grouping})").fetchnumpy()
+    finally:
+        con.close()
+    g = np.asarray(found["g"])
+    out = []
+    for s in sets:
+        # grouping_id: a bit per column, the first column the highest, set where the column is not grouped
+        gid = sum(1 << (len(columns) - 1 - i) for i, c in enumerate(columns) if c not in s)
+        at = g == gid
+        out.append({c: np.asarray(found[c])[at] for c in (*s, "n", "n_accepted")})
+    return labels, out
 
 
 def _narrow(n: int) -> str:
