@@ -153,7 +153,9 @@ def demo(
     workforce.gap(path, [area], [last], None, draws=workforce.DRAWS, seed=workforce.SEED)
     out.print(f"\nTry: cyplan need -w {path} --by level --year {first}\n"
               f"     cyplan gap -w {path} --year {last} --target-year {last}\n"
-              f"     cyplan scenario compare -w {path}", highlight=False, markup=False)
+              f"     cyplan scenario compare -w {path}\n"
+              f"     cyplan report -w {path} --format pdf\n"
+              f"     cyplan serve -w {path}     (the whole plan in a browser)", highlight=False, markup=False)
 
 
 def _check_filters(plan: Plan, areas: Sequence[str] | None, years: Sequence[int] | None) -> None:
