@@ -54,6 +54,13 @@ class Column:
     """A field as ids into its labels: record i holds labels[ids[i]]; labels[0] is None (blank)."""
     ids: np.ndarray  # int32
     labels: list[str | None]
+    counts: np.ndarray | None = None  # by label: how many records hold it, where already known (staged)
+
+    def count(self) -> np.ndarray:
+        """By label: how many records hold it."""
+        if self.counts is None:
+            self.counts = np.bincount(self.ids, minlength=len(self.labels))
+        return self.counts
 
 
 @dataclass

@@ -143,7 +143,7 @@ def field_counts(records: Records, lists: dict[str, CodeList]) -> pl.DataFrame:
     blank, invalid = [], []
     for c in names:
         column = records.fields[c]
-        count = np.bincount(column.ids, minlength=len(column.labels))
+        count = column.count()
         if c in F.CATEGORICAL:
             codes = category_codes(column, lists[c])
             is_blank, is_invalid = codes == 0, codes == -1

@@ -178,16 +178,24 @@ def dictionary(s: pl.Series) -> tuple[np.ndarray, list[str]]:
     return lookup[codes], names.gather(present).to_list()
 
 
-def relabel(ids: np.ndarray, values: list[str], clean: Callable[[list[str]], list[str | None]]) -> Column:
-    """Each distinct value cleaned once (None: blank); values that clean to the same label share its id."""
+def _labelled(values: list[str], clean: Callable[[list[str]], list[str | None]],
+              dtype: type[np.unsignedinteger]) -> tuple[np.ndarray, list[str | None]]:
+    """(remap, labels): each distinct value cleaned once (None: blank), values that clean to the same label
+    sharing its id; value k (1-based; 0 is null) has the label labels[remap[k]]."""
     labels: list[str | None] = [None]
     index: dict[str | None, int] = {None: 0}
-    remap = np.zeros(len(values) + 1, dtype=ids.dtype)
+    remap = np.zeros(len(values) + 1, dtype=dtype)
     for k, label in enumerate(clean(values), start=1):
         if label not in index:
             index[label] = len(labels)
             labels.append(label)
         remap[k] = index[label]
+    return remap, labels
+
+
+def relabel(ids: np.ndarray, values: list[str], clean: Callable[[list[str]], list[str | None]]) -> Column:
+    """Each distinct value cleaned once (None: blank); values that clean to the same label share its id."""
+    remap, labels = _labelled(values, clean, ids.dtype.type)
     return Column(remap[ids], labels)
 
 
@@ -201,24 +209,72 @@ def category_labels(codelist: CodeList) -> Callable[[list[str]], list[str | None
     return labels
 
 
+class _Codes:
+    """A Categorical field's physical codes (null as one more code) and which of its categories are present,
+    with how many records hold each: one count of the codes, no per-record work beyond it."""
+
+    def __init__(self, s: pl.Series) -> None:
+        if s.dtype != pl.Categorical:
+            s = s.cast(pl.Categorical)
+        names = s.dtype.categories.to_series()  # type: ignore[attr-defined]  # every category, by physical code
+        self.size = len(names) + 1  # the last code: null
+        codes = s.to_physical()
+        self.codes = codes.fill_null(len(names)) if codes.null_count() else codes
+        count = np.bincount(self.codes.to_numpy(), minlength=self.size)
+        self.present = np.flatnonzero(count[:-1])
+        self.count = count[self.present]  # records holding each present value
+        self.nulls = int(count[-1])
+        self.values: list[str] = names.gather(self.present).to_list()
+
+    def by_code(self, by_value: np.ndarray) -> np.ndarray:
+        """An array by present value (index 0: null, k: the k-th present value) → the same by physical code."""
+        out = np.zeros(self.size, dtype=by_value.dtype)
+        out[self.present] = by_value[1:]
+        out[-1] = by_value[0]
+        return out
+
+
+def _gathered(codes: dict[str, tuple[_Codes, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Each record's value of each lookup (name → (field's codes, array by physical code)): one Polars
+    gather each, all at once (on every core)."""
+    frame = pl.DataFrame({name: c.codes for name, (c, _) in codes.items()})
+    out = frame.select(pl.lit(pl.Series(lookup)).gather(pl.col(name)).alias(name)
+                       for name, (_, lookup) in codes.items())
+    return {name: out[name].to_numpy() for name in codes}
+
+
 def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: str | None, digest: Future[str],
            first_row: int) -> Staged:
     """Each field's distinct values cleaned as they are stored: categories under their code-list names
     (else the value trimmed), milestones as yes / no (else trimmed), ages trimmed; blanks as id 0."""
     ids = frame.select(pl.col(F.ID).str.strip_chars(" ").replace("", None)).to_series()
-    date_ids, date_values = dictionary(frame[F.DATE])
-    parsed = DATES(date_values)
+    date = _Codes(frame[F.DATE])
+    parsed = DATES(date.values)
     days = np.array([0, *((d - EPOCH).days if d is not None else 0 for d, _ in parsed)], dtype=np.int32)
     date_raw: list[str | None] = ["", *((raw or "") if d is None else None for d, raw in parsed)]
-    acc_ids, acc_values = dictionary(frame[F.ACCEPTED])
-    yes_no = YES_NO(acc_values)
+    acc = _Codes(frame[F.ACCEPTED])
+    yes_no = YES_NO(acc.values)
     accepted = np.array([-1, *(-1 if y is None else y for y, _ in yes_no)], dtype=np.int8)
     accepted_raw: list[str | None] = ["", *((raw or "") if y is None else None for y, raw in yes_no)]
-    fields = {F.AGE: relabel(*dictionary(frame[F.AGE]), AGE_LABEL),
-              **{c: relabel(*dictionary(frame[c]), category_labels(lists[c])) for c in F.CATEGORICAL},
-              **{m: relabel(*dictionary(frame[m]), MILESTONE_LABEL) for m in F.MILESTONES}}
-    return Staged(file, sheet, digest, first_row, ids, days[date_ids], date_raw, date_ids, accepted[acc_ids],
-                  accepted_raw, acc_ids, fields)
+    cleaning = {F.AGE: AGE_LABEL, **{c: category_labels(lists[c]) for c in F.CATEGORICAL},
+                **{m: MILESTONE_LABEL for m in F.MILESTONES}}
+    lookups: dict[str, tuple[_Codes, np.ndarray]] = {
+        "date": (date, date.by_code(days)),
+        "date_ids": (date, date.by_code(np.arange(len(date.values) + 1, dtype=_index_dtype(len(date.values) + 1)))),
+        "accepted": (acc, acc.by_code(accepted)),
+        "accepted_ids": (acc, acc.by_code(np.arange(len(acc.values) + 1, dtype=_index_dtype(len(acc.values) + 1))))}
+    labels: dict[str, tuple[list[str | None], np.ndarray]] = {}
+    for field, clean in cleaning.items():
+        codes = _Codes(frame[field])
+        remap, labelled = _labelled(codes.values, clean, _index_dtype(len(codes.values) + 1))
+        count = np.bincount(remap[1:], weights=codes.count, minlength=len(labelled)).astype(np.int64)
+        count[0] += codes.nulls
+        labels[field] = labelled, count
+        lookups[field] = codes, codes.by_code(remap)
+    found = _gathered(lookups)
+    fields = {f: Column(found[f], labelled, count) for f, (labelled, count) in labels.items()}
+    return Staged(file, sheet, digest, first_row, ids, found["date"], date_raw, found["date_ids"], found["accepted"],
+                  accepted_raw, found["accepted_ids"], fields)
 
 
 def _excel_as_csv(path: Path, sheet: str | None, tmp: Path) -> tuple[Path, int, str]:
