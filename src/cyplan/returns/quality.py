@@ -40,10 +40,7 @@ def errors(s: Staged) -> list[Problem]:
             accepted = s.accepted_raw[s.accepted_ids[i]]
             problems.append(s.problem(row, F.ACCEPTED, "accepted is blank: it must be yes or no" if accepted == ""
                                       else f"'{accepted}' is not yes or no"))
-    given = s.referral_id.drop_nulls()
-    # as many distinct 64-bit hashes as ids proves there are no repeats (the usual case, and quick);
-    # otherwise the ids themselves are compared
-    if given.hash().n_unique() < len(given) and given.n_unique() < len(given):
+    if not s.distinct_ids.result():
         frame = pl.DataFrame({"id": s.referral_id, "row": np.arange(s.records, dtype=np.int64) + s.first_row})
         repeats = (frame.filter(pl.col("id").is_not_null() & pl.col("id").is_duplicated())
                    .group_by("id").agg(pl.col("row").sort()))

@@ -45,6 +45,7 @@ class Staged:
     file: str
     sheet: str | None
     digest: Future[str]  # SHA-256 of the file, being worked out (see stage)
+    distinct_ids: Future[bool]  # True if no referral_id is given twice (worked out while the rest is cleaned)
     first_row: int  # the spreadsheet row of the first record
     referral_id: pl.Series  # trimmed; null if blank
     date: np.ndarray  # days since 1970-01-01 (int32); meaningless where date_raw is given
@@ -209,6 +210,13 @@ def category_labels(codelist: CodeList) -> Callable[[list[str]], list[str | None
     return labels
 
 
+def _distinct(ids: pl.Series) -> bool:
+    """True if no (given) id is repeated. As many distinct 64-bit hashes as ids proves it (the usual case, and
+    quick); otherwise the ids themselves are compared."""
+    given = ids.drop_nulls()
+    return given.hash().n_unique() == len(given) or given.n_unique() == len(given)
+
+
 class _Codes:
     """A Categorical field's physical codes (null as one more code) and which of its categories are present,
     with how many records hold each: one count of the codes, no per-record work beyond it."""
@@ -248,6 +256,9 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
     """Each field's distinct values cleaned as they are stored: categories under their code-list names
     (else the value trimmed), milestones as yes / no (else trimmed), ages trimmed; blanks as id 0."""
     ids = frame.select(pl.col(F.ID).str.strip_chars(" ").replace("", None)).to_series()
+    pool = ThreadPoolExecutor(1)  # Polars hashes outside the GIL: on the other core, meanwhile
+    distinct = pool.submit(_distinct, ids)
+    pool.shutdown(wait=False)
     date = _Codes(frame[F.DATE])
     parsed = DATES(date.values)
     days = np.array([0, *((d - EPOCH).days if d is not None else 0 for d, _ in parsed)], dtype=np.int32)
@@ -273,8 +284,8 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
         lookups[field] = codes, codes.by_code(remap)
     found = _gathered(lookups)
     fields = {f: Column(found[f], labelled, count) for f, (labelled, count) in labels.items()}
-    return Staged(file, sheet, digest, first_row, ids, found["date"], date_raw, found["date_ids"], found["accepted"],
-                  accepted_raw, found["accepted_ids"], fields)
+    return Staged(file, sheet, digest, distinct, first_row, ids, found["date"], date_raw, found["date_ids"],
+                  found["accepted"], accepted_raw, found["accepted_ids"], fields)
 
 
 def _excel_as_csv(path: Path, sheet: str | None, tmp: Path) -> tuple[Path, int, str]:

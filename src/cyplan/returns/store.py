@@ -118,15 +118,23 @@ def _replace(con: duckdb.DuckDBPyConnection, records: Records, referral_id: pl.S
     con.execute(SCHEMA)
     stored = _labels(con)
     ids: dict[str, np.ndarray] = {}
+    added: tuple[list[str], list[int], list[str | None]] = ([], [], [])  # the labels new to the store
     for field in CODED:
+        labels = records.fields[field].labels
         known = {label: i for i, label in enumerate(stored[field])}
-        new = [label for label in records.fields[field].labels if label not in known]
-        if new:
-            con.execute("INSERT INTO labels SELECT ?, unnest(?::INTEGER[]), unnest(?::VARCHAR[])",
-                        [field, list(range(len(known), len(known) + len(new))), new])
-            known.update({label: len(known) + i for i, label in enumerate(new)})
-        remap = np.array([known[label] for label in records.fields[field].labels], dtype=np.int32)
-        ids[field] = remap[records.fields[field].ids]
+        for label in labels:
+            if label not in known:
+                added[0].append(field)
+                added[1].append(len(known))
+                added[2].append(label)
+                known[label] = len(known)
+        remap = np.array([known[label] for label in labels], dtype=np.int32)
+        # a new store (or labels met in the same order) keeps the records' own ids: nothing to gather
+        same = bool((remap == np.arange(len(labels))).all())
+        ids[field] = records.fields[field].ids if same else remap[records.fields[field].ids]
+    if added[0]:
+        con.execute("INSERT INTO labels SELECT unnest(?::VARCHAR[]), unnest(?::INTEGER[]), unnest(?::VARCHAR[])",
+                    list(added))
     replaced = 0
     services = {label: i for i, label in enumerate(stored["service"])}
     for service, first, last in periods:
