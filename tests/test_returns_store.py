@@ -127,3 +127,25 @@ def test_a_workspace_database_made_anew_beside_a_kept_store(tmp_path: Path) -> N
         assert _row(service.tables(ws)["summary"], "Received")["Total"] == 9
     finally:
         ws.close()
+
+
+def test_tables_counted_in_the_store_match_the_model_over_every_record(ws: Workspace, tmp_path: Path) -> None:
+    """service.tables counts in DuckDB (one scan, grouping sets) and makes the tables from the counts; the
+    model's own path over the coded records (activity.tables) must give the same tables, number for number,
+    for a store holding several imports, invalid values, blanks, unknown ages and records not accepted."""
+    from polars.testing import assert_frame_equal
+
+    from cyplan.model import activity
+    from cyplan.reference import DEMO
+
+    service.import_returns(ws, DEMO / "returns" / "referrals.csv", today=TODAY)
+    service.import_returns(ws, SMALL, today=TODAY)
+    service.import_returns(ws, _write(tmp_path / "odd.csv", [
+        GOOD, "R2,Not a service,2023-01-31,no,99,Male,,Nope,,,,,maybe,yes,,",
+        "R3,Affinity,2023-04-01,yes,,female,White British,,,,,,no,,yes,"]), today=TODAY)
+    frame, lists = service.records(ws)
+    expected = activity.tables(frame, {f: cl.categories for f, cl in lists.items()})
+    found = service.tables(ws)
+    assert list(found) == list(expected)
+    for name, table in expected.items():
+        assert_frame_equal(found[name], table)
