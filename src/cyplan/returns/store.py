@@ -11,6 +11,10 @@ the value as cleaned at import (a category under its code-list name, else the va
 not code-list positions, are kept, so a workspace that changes a code list later sees its records
 matched against the new list, as before. Format 1 (text in every column) is not read: importing the
 returns again makes the store anew (see OldStore).
+
+The tables need only counts: `counted` has DuckDB count the stored records by quarter and value in one
+scan (grouping sets), and the records themselves are read back (`load`) only for the quality report and
+the equality view.
 """
 
 from __future__ import annotations
@@ -163,7 +167,7 @@ def _replace(con: duckdb.DuckDBPyConnection, records: Records, referral_id: pl.S
 
 
 def load(workspace: Path, rows: bool = True) -> Records:
-    """Every stored record (rows=False: without file and row, for the tables)."""
+    """Every stored record (rows=False: without file and row, for the equality view)."""
     con = duckdb.connect(str(path(workspace)), read_only=True)
     try:
         _check_format(con, workspace)
