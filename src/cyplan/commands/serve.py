@@ -10,8 +10,7 @@ import typer
 
 from cyplan.store.workspace import WorkspaceError
 from cyplan.terminal import WorkspaceOpt, fail, say, warn
-
-UPLOAD_LIMIT = 50_000_000  # bytes: a year of record-level returns for a large area is well under this
+from cyplan.web.security import UPLOAD_LIMIT
 
 
 def _loopback(host: str) -> bool:

@@ -17,7 +17,6 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cyplan.commands.serve import UPLOAD_LIMIT
 from cyplan.web import security
 from cyplan.web.state import WorkspaceState
 
@@ -92,7 +91,7 @@ def _logging(workspace: Path) -> None:
     log.setLevel(logging.INFO)
 
 
-def create_app(workspace: Path, upload_limit: int = UPLOAD_LIMIT) -> FastAPI:
+def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT) -> FastAPI:
     """The app for one workspace. Raises WorkspaceError for a folder that is not one, AssetsMissing when the
     front-end files have not been built."""
     if not (VENDOR / ".built").exists():

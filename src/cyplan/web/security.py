@@ -18,6 +18,7 @@ CSRF_COOKIE = "cyplan_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+UPLOAD_LIMIT = 50_000_000  # bytes: a year of record-level returns for a large area is well under this
 
 
 def new_token() -> str:
