@@ -67,7 +67,6 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
     records = s.as_records()
     accepted = int(records.accepted.sum())
     pairs = _periods(s)
-    bounds = [(svc, *activity.quarter_bounds(q)) for svc, q in pairs]
     labels = [(svc, activity.quarter_label(q)) for svc, q in pairs]
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     try:
@@ -76,7 +75,7 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
                    "accepted": accepted, "queries": 0, "replaced": 0, "periods": json.dumps(labels)}
             import_id = conn.execute(returns_imports.insert().values(**row)).inserted_primary_key[0]
             with store.replacing(ws.path, records, s.referral_id, import_id, (s.file, s.sheet, s.sha256, stamp),
-                                 bounds) as writing:  # the records are written while the queries are listed
+                                 pairs) as writing:  # the records are written while the queries are listed
                 queries = quality.queries(records, lists, today or dt.date.today())
                 counts = quality.field_counts(records, lists)
                 replaced = writing.result()

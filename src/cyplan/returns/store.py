@@ -1,25 +1,30 @@
-"""The referral records, kept in a DuckDB file in the workspace folder (returns.duckdb).
+"""The referral records, kept in the workspace folder: each import's records in a Parquet file of their
+own (returns-records/), and what describes them in a DuckDB file (returns.duckdb): the imports, the
+labels, which file holds each import's records, and the records' counts.
 
-DuckDB rather than the workspace database because a million records are written and scanned in well
-under a second there (DESIGN: DuckDB for record-level data); the import log lives in the workspace
-database (store/returns_tables.py). An import replaces the stored records of the same service and
-quarter in one DuckDB transaction, committed inside the workspace database's transaction that logs it.
+Format 3 (since issue 5's last speed work). Each coded field (age, the categorical fields, the milestones)
+is stored as an integer id into `labels` (field, id, label), 0 for blank; a label is the value as cleaned
+at import (a category under its code-list name, else the value trimmed). Labels, not code-list positions,
+are kept, so a workspace that changes a code list later sees its records matched against the new list.
 
-Format 2 (cyplan's format since issue 5's speed work): each coded field (age, the categorical fields,
-the milestones) is stored as an integer id into `labels` (field, id, label), 0 for blank; a label is
-the value as cleaned at import (a category under its code-list name, else the value trimmed). Labels,
-not code-list positions, are kept, so a workspace that changes a code list later sees its records
-matched against the new list, as before. Format 1 (text in every column) is not read: importing the
-returns again makes the store anew (see OldStore).
+Why Parquet files and counts (docs/decisions/0004): writing a million records into a DuckDB table took
+~0.25 s of a ~1.3 s import, four times what Polars takes to write them to Parquet; and every table is a
+sum of counts by quarter and value, so the counts are made once, at import, from arrays already in
+memory (~40 ms), and stored beside the records: making the tables reads a few thousand counts, never
+the records. The records are read back (`load`) only for the quality report and the equality view.
 
-The tables need only counts: `counted` has DuckDB count the stored records by quarter and value in one
-scan (grouping sets), and the records themselves are read back (`load`) only for the quality report and
-the equality view.
+One import, one step: the new file is written and the older imports' files that held records of the
+replaced (service, quarter) pairs are written again without them, under new names; the tables that say
+which file is current change in one DuckDB transaction, committed inside the workspace database's
+transaction that logs the import. Files no longer current are deleted once that commits; if anything
+fails, the new files are deleted and nothing else has changed. A store in format 2 (records in a DuckDB
+table) is moved to format 3 the first time it is opened; format 1 (text in every column) is not read
+(see OldStore).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -29,23 +34,27 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from cyplan.model.activity import FY_START_MONTH
+from cyplan.model.activity import FY_START_MONTH, fy_quarter
 from cyplan.returns import fields as F
 from cyplan.returns.classify import Column, Records
 
 FILE = "returns.duckdb"
-FORMAT = "2"
+FOLDER = "returns-records"  # the Parquet files, one per import
+FORMAT = "3"
 CODED = (F.AGE, *F.CATEGORICAL, *F.MILESTONES)
-SCHEMA = f"""
+PAIRS = ((F.AGE, "gender"),)  # fields also counted together (the age by gender table)
+QUARTER = "quarter"  # the record's financial-year quarter key (model/activity.fy_quarter's rule)
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS imports (import_id INTEGER PRIMARY KEY, file VARCHAR, sheet VARCHAR,
     sha256 VARCHAR, imported_at VARCHAR);
 CREATE TABLE IF NOT EXISTS labels (field VARCHAR NOT NULL, id INTEGER NOT NULL, label VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS referrals (import_id INTEGER NOT NULL, row INTEGER NOT NULL,
-    {F.ID} VARCHAR NOT NULL, {F.DATE} DATE NOT NULL, {F.ACCEPTED} BOOLEAN NOT NULL,
-    {", ".join(f"{c} INTEGER NOT NULL" for c in CODED)});
-INSERT INTO meta SELECT 'format', '{FORMAT}' WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'format');
+CREATE TABLE IF NOT EXISTS parts (import_id INTEGER PRIMARY KEY, file VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS counts (import_id INTEGER NOT NULL, service INTEGER NOT NULL, quarter INTEGER NOT NULL,
+    accepted BOOLEAN NOT NULL, field VARCHAR NOT NULL, value INTEGER NOT NULL, value2 INTEGER NOT NULL,
+    n BIGINT NOT NULL);
 """
+NEW = f"INSERT INTO meta SELECT 'format', '{FORMAT}' WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'format')"
 
 
 class OldStore(Exception):
@@ -56,18 +65,42 @@ def path(workspace: Path) -> Path:
     return workspace / FILE
 
 
+def folder(workspace: Path) -> Path:
+    return workspace / FOLDER
+
+
 def exists(workspace: Path) -> bool:
     return path(workspace).exists()
 
 
-def _check_format(con: duckdb.DuckDBPyConnection, workspace: Path) -> None:
+def _format(con: duckdb.DuckDBPyConnection, workspace: Path) -> str | None:
+    """The store's format (None: a new store), or OldStore for one this cyplan cannot read."""
     tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    if "referrals" not in tables:
-        return
+    if not tables & {"referrals", "parts"}:
+        return None
     found = con.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() if "meta" in tables else None
-    if found is None or found[0] != FORMAT:
+    if found is None or found[0] not in (FORMAT, "2"):
         raise OldStore(f"{path(workspace)} holds referral returns stored by an earlier version of cyplan, which this "
                        "version does not read: delete that file and import the returns again")
+    return str(found[0])
+
+
+def _connect(workspace: Path, write: bool) -> duckdb.DuckDBPyConnection:
+    """A connection to a store in this format: a format 2 store is moved to format 3 first (written)."""
+    con = duckdb.connect(str(path(workspace)), read_only=not write)
+    try:
+        if _format(con, workspace) == "2":
+            if not write:
+                con.close()
+                con = duckdb.connect(str(path(workspace)))
+            _upgrade(con, workspace)
+            if not write:
+                con.close()
+                con = duckdb.connect(str(path(workspace)), read_only=True)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def _labels(con: duckdb.DuckDBPyConnection) -> dict[str, list[str | None]]:
@@ -88,43 +121,82 @@ class _Stream:
         return self.frame.__arrow_c_stream__(requested_schema)
 
 
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    con.register("staged", _Stream(frame))
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM staged")
+    finally:
+        con.unregister("staged")
+
+
+class _Files:
+    """The Parquet files one write adds (deleted if it fails) and those it makes no longer current (deleted
+    once it is committed)."""
+
+    def __init__(self, workspace: Path) -> None:
+        self.folder = folder(workspace)
+        self.added: list[Path] = []
+        self.superseded: list[Path] = []
+
+    def write(self, frame: pl.DataFrame) -> str:
+        self.folder.mkdir(exist_ok=True)
+        name = f"{uuid.uuid4().hex}.parquet"
+        self.added.append(self.folder / name)
+        # lz4 and no statistics: the quickest to write that is still small (~15 MB a million records);
+        # the files are only ever read whole
+        frame.write_parquet(self.folder / name, compression="lz4", statistics=False)
+        return name
+
+    @staticmethod
+    def remove(paths: list[Path]) -> None:
+        for p in paths:
+            p.unlink(missing_ok=True)
+
+
+@contextmanager
+def _transaction(workspace: Path, con: duckdb.DuckDBPyConnection) -> Iterator[_Files]:
+    files = _Files(workspace)
+    con.execute("BEGIN")
+    try:
+        yield files
+        con.execute("COMMIT")
+    except BaseException:
+        try:
+            con.execute("ROLLBACK")
+        finally:
+            files.remove(files.added)
+        raise
+    files.remove(files.superseded)
+
+
 @contextmanager
 def replacing(workspace: Path, records: Records, referral_id: pl.Series, import_id: int,
               log: tuple[str, str | None, str, str],
-              periods: Sequence[tuple[str | None, dt.date, dt.date]]) -> Iterator[Future[int]]:
-    """In one DuckDB transaction: delete stored records of these (service, first day, last day) periods and
-    insert `records` (staged, checked). The writing runs in a thread while the caller's block runs (DuckDB
-    works outside the GIL, so the quality report is made meanwhile); the future gives how many stored
-    records were replaced. Committed when the block ends without an error, else rolled back."""
-    con = duckdb.connect(str(path(workspace)))
+              periods: Sequence[tuple[str | None, int]]) -> Iterator[Future[int]]:
+    """In one step: take out the stored records of these (service, quarter key) pairs and store `records`
+    (staged, checked). The writing runs in a thread while the caller's block runs (Polars and DuckDB work
+    outside the GIL, so the quality report is made meanwhile); the future gives how many stored records
+    were replaced. Committed when the block ends without an error, else undone."""
+    con = _connect(workspace, write=True)
     try:
-        _check_format(con, workspace)
-        # written uncompressed: compressing a million records costs ~0.15 s of the import (measured), for a
-        # file of ~80 MB a million records instead of ~22 MB; the coded ids are small integers either way
-        con.execute("PRAGMA force_compression = 'uncompressed'")
-        con.execute("BEGIN")
-        with ThreadPoolExecutor(1) as pool:
-            writing = pool.submit(_replace, con, records, referral_id, import_id, log, periods)
+        with _transaction(workspace, con) as files, ThreadPoolExecutor(1) as pool:
+            writing = pool.submit(_replace, con, files, records, referral_id, import_id, log, periods)
             try:
                 yield writing
-                writing.result()
-            except BaseException:
+            finally:
                 wait([writing])
-                con.execute("ROLLBACK")
-                raise
-        con.execute("COMMIT")
+            writing.result()
     finally:
         con.close()
 
 
-def _replace(con: duckdb.DuckDBPyConnection, records: Records, referral_id: pl.Series, import_id: int,
-             log: tuple[str, str | None, str, str], periods: Sequence[tuple[str | None, dt.date, dt.date]]) -> int:
-    con.execute(SCHEMA)
+def _ids(con: duckdb.DuckDBPyConnection, fields: dict[str, Column]) -> dict[str, np.ndarray]:
+    """Each field's records as the store's label ids, labels new to the store added."""
     stored = _labels(con)
     ids: dict[str, np.ndarray] = {}
-    added: tuple[list[str], list[int], list[str | None]] = ([], [], [])  # the labels new to the store
+    added: tuple[list[str], list[int], list[str | None]] = ([], [], [])
     for field in CODED:
-        labels = records.fields[field].labels
+        labels = fields[field].labels
         known = {label: i for i, label in enumerate(stored[field])}
         for label in labels:
             if label not in known:
@@ -132,97 +204,196 @@ def _replace(con: duckdb.DuckDBPyConnection, records: Records, referral_id: pl.S
                 added[1].append(len(known))
                 added[2].append(label)
                 known[label] = len(known)
-        remap = np.array([known[label] for label in labels], dtype=np.int32)
+        remap = np.array([known[label] for label in labels], dtype=np.uint32)
         # a new store (or labels met in the same order) keeps the records' own ids: nothing to gather
         same = bool((remap == np.arange(len(labels))).all())
-        ids[field] = records.fields[field].ids if same else remap[records.fields[field].ids]
+        ids[field] = fields[field].ids if same else remap[fields[field].ids]
     if added[0]:
         con.execute("INSERT INTO labels SELECT unnest(?::VARCHAR[]), unnest(?::INTEGER[]), unnest(?::VARCHAR[])",
                     list(added))
-    replaced = 0
-    services = {label: i for i, label in enumerate(stored["service"])}
-    for service, first, last in periods:
-        if service in services:
-            replaced += con.execute(f"DELETE FROM referrals WHERE service = ? AND {F.DATE} BETWEEN ? AND ?",
-                                    [services[service], first, last]).fetchone()[0]  # type: ignore[index]
-    con.execute("DELETE FROM imports WHERE import_id NOT IN (SELECT DISTINCT import_id FROM referrals)")
+    return ids
+
+
+def _replace(con: duckdb.DuckDBPyConnection, files: _Files, records: Records, referral_id: pl.Series,
+             import_id: int, log: tuple[str, str | None, str, str], periods: Sequence[tuple[str | None, int]]) -> int:
+    con.execute(SCHEMA)
+    con.execute(NEW)
+    ids = _ids(con, records.fields)
+    services = {label: i for i, label in enumerate(_labels(con)["service"])}
+    pairs = [(services[s], q) for s, q in periods if s in services]
+    replaced = _take_out(con, files, pairs) if pairs else 0
     if con.execute("SELECT count(*) FROM imports WHERE import_id = ?", [import_id]).fetchone()[0]:  # type: ignore[index]
-        # the workspace database was made anew (its log starts again at 1) and this file kept: the stored
+        # the workspace database was made anew (its log starts again at 1) and this store kept: the stored
         # import keeps its records, under an id the log will not give again
         spare = con.execute("SELECT least(min(import_id), 0) - 1 FROM imports").fetchone()[0]  # type: ignore[index]
-        con.execute("UPDATE referrals SET import_id = ? WHERE import_id = ?", [spare, import_id])
-        con.execute("UPDATE imports SET import_id = ? WHERE import_id = ?", [spare, import_id])
+        for table in ("imports", "parts", "counts"):
+            con.execute(f"UPDATE {table} SET import_id = ? WHERE import_id = ?", [spare, import_id])
     con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [import_id, *log])
-    con.register("staged", _Stream(pl.DataFrame({
-        "import_id": pl.Series(np.full(len(records), import_id, dtype=np.int32)),
-        "row": pl.Series(records.row.astype(np.int32)),
-        F.ID: referral_id,
-        F.DATE: pl.Series(records.date, dtype=pl.Int32).cast(pl.Date),
-        F.ACCEPTED: records.accepted,
-        **ids,
-    })))
-    con.execute("INSERT INTO referrals SELECT * FROM staged")
-    con.unregister("staged")
+    _store(con, files, import_id, pl.DataFrame({
+        "row": pl.Series(records.row.astype(np.int32)), F.ID: referral_id,
+        F.DATE: pl.Series(records.date, dtype=pl.Int32).cast(pl.Date), F.ACCEPTED: records.accepted, **ids}))
     return replaced
+
+
+def _store(con: duckdb.DuckDBPyConnection, files: _Files, import_id: int, frame: pl.DataFrame) -> None:
+    """One import's records (row, referral_id, date, accepted, the coded fields as label ids): their file
+    and their counts."""
+    con.execute("INSERT INTO parts VALUES (?, ?)", [import_id, files.write(frame)])
+    _insert(con, "counts", count(import_id, frame))
+
+
+def _take_out(con: duckdb.DuckDBPyConnection, files: _Files, pairs: list[tuple[int, int]]) -> int:
+    """Take the stored records of these (service id, quarter key) pairs out of every import that holds some
+    (its file written again without them, or gone if nothing is left); how many records were taken out."""
+    wanted = "(SELECT unnest(?::INTEGER[]) AS service, unnest(?::INTEGER[]) AS quarter)"
+    args = [[s for s, _ in pairs], [q for _, q in pairs]]
+    held = con.execute(f"SELECT import_id, file, sum(n)::BIGINT FROM counts JOIN {wanted} USING (service, quarter) "
+                       f"JOIN parts USING (import_id) WHERE field = '{CODED[0]}' GROUP BY ALL", args).fetchall()
+    keys = [s * 1_000_000 + q for s, q in pairs]  # a quarter key is 4 × year + quarter: under a million
+    for import_id, name, _ in held:
+        frame = pl.read_parquet(files.folder / name)
+        kept = frame.filter(~(pl.col("service").cast(pl.Int64) * 1_000_000 + fy_quarter(pl.col(F.DATE))).is_in(keys))
+        files.superseded.append(files.folder / name)
+        if kept.height:
+            con.execute("UPDATE parts SET file = ? WHERE import_id = ?", [files.write(kept), import_id])
+        else:
+            for table in ("parts", "imports"):
+                con.execute(f"DELETE FROM {table} WHERE import_id = ?", [import_id])
+    con.execute(f"DELETE FROM counts WHERE EXISTS (SELECT 1 FROM {wanted} w WHERE w.service = counts.service "
+                "AND w.quarter = counts.quarter)", args)
+    return sum(int(n) for _, _, n in held)
+
+
+def _upgrade(con: duckdb.DuckDBPyConnection, workspace: Path) -> None:
+    """Format 2 → 3: each import's records from the DuckDB table to a Parquet file of their own, counted."""
+    with _transaction(workspace, con) as files:
+        con.execute(SCHEMA)
+        columns = ", ".join(("row", F.ID, F.DATE, F.ACCEPTED, *CODED))
+        for (import_id,) in con.execute("SELECT DISTINCT import_id FROM referrals ORDER BY 1").fetchall():
+            found = con.execute(f"SELECT {columns} FROM referrals WHERE import_id = ? ORDER BY row",
+                                [import_id]).fetchnumpy()
+            _store(con, files, import_id, pl.DataFrame({
+                "row": pl.Series(np.asarray(found["row"]), dtype=pl.Int32),
+                F.ID: pl.Series(np.asarray(found[F.ID]), dtype=pl.String),
+                F.DATE: pl.Series(np.asarray(found[F.DATE]).astype("datetime64[D]").astype(np.int32),
+                                  dtype=pl.Int32).cast(pl.Date),
+                F.ACCEPTED: np.asarray(found[F.ACCEPTED]).astype(bool),
+                **{c: np.asarray(found[c]).astype(np.uint32) for c in CODED}}))
+        con.execute("DROP TABLE referrals")
+        con.execute("UPDATE meta SET value = ? WHERE key = 'format'", [FORMAT])
+
+
+def _quarters(date: np.ndarray) -> np.ndarray:
+    """Each record's financial-year quarter key (activity.fy_quarter's rule), worked out once per day."""
+    first = int(date.min())
+    days = np.arange(first, int(date.max()) + 1).astype("datetime64[D]")
+    months = days.astype("datetime64[M]").astype(np.int64) + 1970 * 12 + 1  # year × 12 + month (1–12)
+    return ((months - FY_START_MONTH) // 3)[date - first]
+
+
+def _tally(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(each key present, how many times): a count per possible key where there are few of them."""
+    if size <= 4 * len(key) + 1_000_000:
+        n = np.bincount(key, minlength=size)
+        present = np.flatnonzero(n)
+        return present, n[present]
+    return np.unique(key, return_counts=True)
+
+
+def count(import_id: int, frame: pl.DataFrame) -> pl.DataFrame:
+    """One import's records counted by service, quarter, accepted and each coded field's value (and each
+    pair's two values): the rows of the `counts` table. Every record is counted once for each field, so
+    the counts of any one field add up to the records."""
+    ids = {c: frame[c].to_numpy() for c in CODED}
+    sizes = {c: int(v.max()) + 1 if len(v) else 1 for c, v in ids.items()}
+    quarter = _quarters(frame[F.DATE].cast(pl.Int32).to_numpy()) if frame.height else np.zeros(0, np.int64)
+    first = int(quarter.min()) if len(quarter) else 0
+    nq = int(quarter.max()) - first + 1 if len(quarter) else 1
+    # a group per (service, quarter, accepted); each field's values counted within the groups at once
+    group = (ids["service"].astype(np.int64) * nq + (quarter - first)) * 2 + frame[F.ACCEPTED].to_numpy()
+    groups = sizes["service"] * nq * 2
+    keys, values, counts, names = [], [], [], []
+    for fields in [*((c,) for c in CODED), *PAIRS]:
+        key = group
+        for f in fields:
+            key = key * sizes[f] + ids[f]
+        present, n = _tally(key, groups * int(np.prod([sizes[f] for f in fields])))
+        found = []
+        for f in reversed(fields):
+            present, value = np.divmod(present, sizes[f])
+            found.insert(0, value)
+        keys.append(present)
+        values.append(found if len(found) == 2 else [found[0], np.zeros(len(n), np.int64)])
+        counts.append(n)
+        names.append(np.full(len(n), len(names), dtype=np.uint32))
+    group = np.concatenate(keys)
+    field = pl.Series(np.concatenate(names)).cast(pl.String).replace_strict(
+        [str(i) for i in range(len(names))], [",".join(f) for f in [*((c,) for c in CODED), *PAIRS]])
+    return pl.DataFrame({
+        "import_id": pl.Series(np.full(len(group), import_id, dtype=np.int32)),
+        "service": pl.Series(group // (nq * 2), dtype=pl.Int32),
+        QUARTER: pl.Series(group // 2 % nq + first, dtype=pl.Int32),
+        F.ACCEPTED: (group % 2).astype(bool), "field": field,
+        "value": pl.Series(np.concatenate([v[0] for v in values]), dtype=pl.Int32),
+        "value2": pl.Series(np.concatenate([v[1] for v in values]), dtype=pl.Int32),
+        "n": pl.Series(np.concatenate(counts), dtype=pl.Int64)})
 
 
 def load(workspace: Path, rows: bool = True) -> Records:
     """Every stored record (rows=False: without file and row, for the equality view)."""
-    con = duckdb.connect(str(path(workspace)), read_only=True)
+    con = _connect(workspace, write=False)
     try:
-        _check_format(con, workspace)
-        labels = _labels(con)
-        where = ", import_id, row" if rows else ""
-        # ids as small as their labels allow: fewer bytes to hand over and to gather through
-        narrow = [f"{c}::{_narrow(len(labels[c]))} AS {c}" for c in CODED]
-        data = con.execute(f"SELECT {F.DATE}, {F.ACCEPTED}, {', '.join(narrow)}{where} FROM referrals").fetchnumpy()
-        sources: list[tuple[str, str | None]] = []
-        source = np.zeros(len(data[F.DATE]), dtype=np.int32)
-        row = np.zeros(len(data[F.DATE]), dtype=np.int64)
-        if rows:
-            imports = con.execute("SELECT import_id, file, sheet FROM imports ORDER BY import_id").fetchall()
-            sources = [(file, sheet) for _, file, sheet in imports]
-            source = np.searchsorted(np.array([i for i, _, _ in imports], dtype=np.int64),
-                                     np.asarray(data["import_id"])).astype(np.int32)
-            row = np.asarray(data["row"]).astype(np.int64)
+        if _format(con, workspace) is None:
+            labels, parts = {c: [None] for c in CODED}, []
+        else:
+            labels = _labels(con)
+            parts = con.execute("SELECT import_id, p.file, i.file, i.sheet FROM parts p JOIN imports i "
+                                "USING (import_id) ORDER BY import_id").fetchall()
     finally:
         con.close()
-    date = np.asarray(data[F.DATE]).astype("datetime64[D]").astype(np.int32)
-    return Records(row, source, sources, date, np.asarray(data[F.ACCEPTED]).astype(bool),
-                   {c: Column(np.asarray(data[c]), labels[c]) for c in CODED})
-
-
-QUARTER = "quarter"  # in `counted`: the record's financial-year quarter key (model/activity.fy_quarter's rule)
+    where = folder(workspace)
+    # ids as small as their labels allow: fewer bytes to hand over and to gather through
+    columns = [pl.col(F.DATE).cast(pl.Int32), F.ACCEPTED, *(pl.col(c).cast(_narrow(len(labels[c]))) for c in CODED)]
+    frames = [pl.scan_parquet(where / name).select(*columns, *(("row", pl.lit(k, pl.Int32).alias("source"))
+                                                               if rows else ()))
+              for k, (_, name, _, _) in enumerate(parts)]
+    data = pl.concat(frames).collect() if frames else pl.DataFrame(
+        schema={F.DATE: pl.Int32, F.ACCEPTED: pl.Boolean, **{c: _narrow(len(labels[c])) for c in CODED},
+                "row": pl.Int32, "source": pl.Int32})
+    n = data.height
+    return Records(data["row"].to_numpy().astype(np.int64) if rows else np.zeros(n, dtype=np.int64),
+                   data["source"].to_numpy() if rows else np.zeros(n, dtype=np.int32),
+                   [(file, sheet) for _, _, file, sheet in parts] if rows else [],
+                   data[F.DATE].to_numpy(), data[F.ACCEPTED].to_numpy(),
+                   {c: Column(data[c].to_numpy(), labels[c]) for c in CODED})
 
 
 def counted(workspace: Path, sets: Sequence[tuple[str, ...]]) -> tuple[dict[str, list[str | None]],
                                                                          list[dict[str, np.ndarray]]]:
-    """(each coded field's labels by id, and for each set of columns: every combination of their values held
-    by stored records, with how many records (`n`) and accepted records (`n_accepted`) hold it). One scan of
-    the stored records, in DuckDB: the tables need only these counts, not the records themselves."""
-    con = duckdb.connect(str(path(workspace)), read_only=True)
+    """(each coded field's labels by id, and for each set of columns — QUARTER, ACCEPTED, one coded field or
+    a pair in PAIRS — every combination of their values held by stored records, with how many records (`n`)
+    and accepted records (`n_accepted`) hold it). Summed from the stored counts: no record is read."""
+    con = _connect(workspace, write=False)
     try:
-        _check_format(con, workspace)
+        if _format(con, workspace) is None:
+            return {c: [None] for c in CODED}, [{c: np.zeros(0, np.int64) for c in (*s, "n", "n_accepted")}
+                                                 for s in sets]
         labels = _labels(con)
-        columns = list(dict.fromkeys(c for s in sets for c in s))
-        quarter = (f"(year({F.DATE}) * 12 + month({F.DATE}) - {FY_START_MONTH}) // 3"  # fy_quarter, in SQL
-                   if QUARTER in columns else "NULL")
-        listed = ", ".join(columns)
-        grouping = ", ".join(f"({', '.join(s)})" for s in sets)
-        found = con.execute(f"SELECT {listed}, count(*) AS n, count(*) FILTER (WHERE {F.ACCEPTED}) AS n_accepted, "
-                            f"grouping_id({listed}) AS g FROM (SELECT {quarter} AS {QUARTER}, * FROM referrals) "
-                            f"GROUP BY GROUPING SETS ({grouping})").fetchnumpy()
+        out = []
+        for s in sets:
+            fields = tuple(c for c in s if c not in (QUARTER, F.ACCEPTED))
+            if len(fields) > 1 and fields not in PAIRS:
+                raise ValueError(f"the store does not count {' and '.join(fields)} together")
+            named = {QUARTER: QUARTER, F.ACCEPTED: F.ACCEPTED, **dict(zip(fields, ("value", "value2"), strict=False))}
+            found = con.execute(
+                f"SELECT {', '.join(f'{named[c]} AS {c}' for c in s)}, sum(n)::BIGINT AS n, "
+                f"coalesce(sum(n) FILTER (WHERE {F.ACCEPTED}), 0)::BIGINT AS n_accepted FROM counts WHERE field = ? "
+                f"GROUP BY ALL", [",".join(fields) or CODED[0]]).fetchnumpy()
+            out.append({c: np.asarray(found[c]) for c in (*s, "n", "n_accepted")})
     finally:
         con.close()
-    g = np.asarray(found["g"])
-    out = []
-    for s in sets:
-        # grouping_id: a bit per column, the first column the highest, set where the column is not grouped
-        gid = sum(1 << (len(columns) - 1 - i) for i, c in enumerate(columns) if c not in s)
-        at = g == gid
-        out.append({c: np.asarray(found[c])[at] for c in (*s, "n", "n_accepted")})
     return labels, out
 
 
-def _narrow(n: int) -> str:
-    return "UTINYINT" if n < 1 << 8 else "USMALLINT" if n < 1 << 16 else "UINTEGER"
+def _narrow(n: int) -> type[pl.DataType]:
+    return pl.UInt8 if n < 1 << 8 else pl.UInt16 if n < 1 << 16 else pl.UInt32
