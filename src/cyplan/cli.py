@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -19,8 +20,8 @@ from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
 from cyplan.io.problems import InputError
 from cyplan.model.plan import Plan, demand_table, need_table, run
+from cyplan.returns import store as returns_store
 from cyplan.returns.service import import_returns
-from cyplan.returns.store import FILE as RETURNS_FILE
 from cyplan.schema import KINDS
 from cyplan.store.workspace import DB_FILE, Workspace, WorkspaceError
 from cyplan.terminal import (
@@ -125,8 +126,11 @@ def demo(
             is_demo = ws.info().get("demo") == "yes"
         if not is_demo:
             fail(f"{path} holds a workspace that is not the demo; give the demo another folder")
-        for name in (DB_FILE, RETURNS_FILE, RETURNS_FILE + ".wal"):  # the demo's data, not anything else there
+        for name in (DB_FILE, returns_store.FILE, returns_store.FILE + ".wal"):  # the demo's data, nothing else
             (path / name).unlink(missing_ok=True)
+        records = returns_store.folder(path)  # the Parquet files: left, they would outlive the store naming them
+        if records.exists():
+            shutil.rmtree(records, ignore_errors=False)
     elif path.exists() and any(path.iterdir()):
         fail(f"{path} already holds files; give the demo an empty or new folder")
     ws = Workspace.create(path, f"sqlite:///{(path / DB_FILE).resolve()}", info={"demo": "yes"})
