@@ -18,7 +18,7 @@ from cyplan.returns import codelists as C
 from cyplan.returns import fields as F
 from cyplan.returns import quality, store
 from cyplan.returns.classify import Column, Records, category_codes, coded, milestone_codes, valid_ages
-from cyplan.returns.stage import Staged, stage
+from cyplan.returns.stage import stage
 from cyplan.store.returns_tables import returns_imports
 from cyplan.store.workspace import Workspace
 
@@ -38,22 +38,6 @@ class ImportResult:
     counts: pl.DataFrame  # field, records, blank, invalid
 
 
-def _periods(s: Staged) -> list[tuple[str | None, int]]:
-    """The (service, quarter) pairs the file covers, quarters by the model's rule; the service as it is
-    stored (its code-list name; see stage), so that the pairs match the stored records they replace."""
-    service = s.fields["service"]
-    first = int(s.date.min())
-    days = int(s.date.max()) - first + 1
-    # each (service, day) pair present, counted in one pass over the records rather than sorted
-    present = np.flatnonzero(np.bincount(service.ids.astype(np.int64) * days + (s.date - first),
-                                         minlength=len(service.labels) * days))
-    frame = pl.DataFrame({"service": pl.Series(service.labels, dtype=pl.String).gather(present // days),
-                          F.DATE: pl.Series(present % days + first, dtype=pl.Int32).cast(pl.Date)})
-    pairs = frame.select("service", activity.fy_quarter(pl.col(F.DATE))).unique().sort("service", activity.QUARTER,
-                                                                                       nulls_last=True)
-    return list(pairs.iter_rows())
-
-
 def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: dt.date | None = None) -> ImportResult:
     """Check a referral file and, if it has no errors, store it in place of the same services' quarters.
     Raises InputError (nothing written) if it has errors."""
@@ -66,24 +50,26 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
         raise InputError(problems)
     records = s.as_records()
     accepted = int(records.accepted.sum())
-    pairs = _periods(s)
-    labels = [(svc, activity.quarter_label(q)) for svc, q in pairs]
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     try:
         with ws.engine.begin() as conn:  # the log and the records: both or neither
             row = {"file": s.file, "sheet": s.sheet, "sha256": s.sha256, "imported_at": stamp, "records": s.records,
-                   "accepted": accepted, "queries": 0, "replaced": 0, "periods": json.dumps(labels)}
+                   "accepted": accepted, "queries": 0, "replaced": 0, "periods": "[]"}
             import_id = conn.execute(returns_imports.insert().values(**row)).inserted_primary_key[0]
-            with store.replacing(ws.path, records, s.referral_id, import_id, (s.file, s.sheet, s.sha256, stamp),
-                                 pairs) as writing:  # the records are written while the queries are listed
+            with store.replacing(ws.path, records, s.referral_id, import_id,
+                                 (s.file, s.sheet, s.sha256, stamp)) as writing:
+                # the records are written (and the services and quarters they cover found) while the
+                # queries are listed
                 queries = quality.queries(records, lists, today or dt.date.today())
                 counts = quality.field_counts(records, lists)
-                replaced = writing.result()
+                written = writing.result()
+                periods = [(svc, activity.quarter_label(q)) for svc, q in
+                           sorted(written.periods, key=lambda p: (p[0] is None, p[0] or "", p[1]))]
                 conn.execute(returns_imports.update().where(returns_imports.c.id == import_id)
-                             .values(replaced=replaced, queries=queries.height))
+                             .values(replaced=written.replaced, queries=queries.height, periods=json.dumps(periods)))
     except store.OldStore as e:
         raise InputError([s.problem(None, None, str(e))]) from None
-    return ImportResult(s.file, s.records, accepted, replaced, labels, queries, counts)
+    return ImportResult(s.file, s.records, accepted, written.replaced, periods, queries, counts)
 
 
 def quality_report(ws: Workspace, today: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:

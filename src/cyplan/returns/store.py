@@ -27,7 +27,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -153,41 +154,48 @@ class _Files:
             p.unlink(missing_ok=True)
 
 
-@contextmanager
-def _transaction(workspace: Path, con: duckdb.DuckDBPyConnection) -> Iterator[_Files]:
-    files = _Files(workspace)
-    con.execute("BEGIN")
-    try:
-        yield files
-        con.execute("COMMIT")
-    except BaseException:
-        try:
-            con.execute("ROLLBACK")
-        finally:
-            files.remove(files.added)
-        raise
-    files.remove(files.superseded)
+@dataclass(frozen=True)
+class Written:
+    replaced: int  # stored records taken out: those of the (service, quarter) pairs the import covers
+    periods: list[tuple[str | None, int]]  # those pairs: (service label, quarter key)
 
 
 @contextmanager
 def replacing(workspace: Path, records: Records, referral_id: pl.Series, import_id: int,
-              log: tuple[str, str | None, str, str],
-              periods: Sequence[tuple[str | None, int]]) -> Iterator[Future[int]]:
-    """In one step: take out the stored records of these (service, quarter key) pairs and store `records`
-    (staged, checked). The writing runs in a thread while the caller's block runs (Polars and DuckDB work
-    outside the GIL, so the quality report is made meanwhile); the future gives how many stored records
-    were replaced. Committed when the block ends without an error, else undone."""
-    con = _connect(workspace, write=True)
+              log: tuple[str, str | None, str, str]) -> Iterator[Future[Written]]:
+    """In one step: store `records` (staged, checked) in place of the stored records of the (service,
+    quarter) pairs they cover. The writing runs in a thread while the caller's block runs (Polars and
+    DuckDB work outside the GIL, so the quality report is made meanwhile); committed when the block ends
+    without an error, else undone (the new files deleted, nothing else changed)."""
+    files = _Files(workspace)
+    opened: list[duckdb.DuckDBPyConnection] = []
+
+    def write() -> Written:
+        con = _connect(workspace, write=True)
+        opened.append(con)
+        con.execute("BEGIN")
+        return _replace(con, files, records, referral_id, import_id, log)
+
+    committed = False
     try:
-        with _transaction(workspace, con) as files, ThreadPoolExecutor(1) as pool:
-            writing = pool.submit(_replace, con, files, records, referral_id, import_id, log, periods)
+        with ThreadPoolExecutor(1) as pool:
+            writing = pool.submit(write)
             try:
                 yield writing
             finally:
                 wait([writing])
-            writing.result()
+        writing.result()
+        opened[0].execute("COMMIT")
+        committed = True
     finally:
-        con.close()
+        if opened:
+            if not committed:
+                with suppress(duckdb.Error):
+                    opened[0].execute("ROLLBACK")
+            opened[0].close()
+        if not committed:
+            files.remove(files.added)
+    files.remove(files.superseded)
 
 
 def _ids(con: duckdb.DuckDBPyConnection, fields: dict[str, Column]) -> dict[str, np.ndarray]:
@@ -215,13 +223,16 @@ def _ids(con: duckdb.DuckDBPyConnection, fields: dict[str, Column]) -> dict[str,
 
 
 def _replace(con: duckdb.DuckDBPyConnection, files: _Files, records: Records, referral_id: pl.Series,
-             import_id: int, log: tuple[str, str | None, str, str], periods: Sequence[tuple[str | None, int]]) -> int:
+             import_id: int, log: tuple[str, str | None, str, str]) -> Written:
     con.execute(SCHEMA)
     con.execute(NEW)
     ids = _ids(con, records.fields)
-    services = {label: i for i, label in enumerate(_labels(con)["service"])}
-    pairs = [(services[s], q) for s, q in periods if s in services]
-    replaced = _take_out(con, files, pairs) if pairs else 0
+    frame = pl.DataFrame({"row": pl.Series(records.row.astype(np.int32)), F.ID: referral_id,
+                          F.DATE: pl.Series(records.date, dtype=pl.Int32).cast(pl.Date), F.ACCEPTED: records.accepted,
+                          **ids})
+    counts = count(import_id, frame)
+    pairs = counts.filter(pl.col("field") == CODED[0]).select("service", QUARTER).unique().rows()
+    replaced = _take_out(con, files, pairs)
     if con.execute("SELECT count(*) FROM imports WHERE import_id = ?", [import_id]).fetchone()[0]:  # type: ignore[index]
         # the workspace database was made anew (its log starts again at 1) and this store kept: the stored
         # import keeps its records, under an id the log will not give again
@@ -229,22 +240,17 @@ def _replace(con: duckdb.DuckDBPyConnection, files: _Files, records: Records, re
         for table in ("imports", "parts", "counts"):
             con.execute(f"UPDATE {table} SET import_id = ? WHERE import_id = ?", [spare, import_id])
     con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [import_id, *log])
-    _store(con, files, import_id, pl.DataFrame({
-        "row": pl.Series(records.row.astype(np.int32)), F.ID: referral_id,
-        F.DATE: pl.Series(records.date, dtype=pl.Int32).cast(pl.Date), F.ACCEPTED: records.accepted, **ids}))
-    return replaced
-
-
-def _store(con: duckdb.DuckDBPyConnection, files: _Files, import_id: int, frame: pl.DataFrame) -> None:
-    """One import's records (row, referral_id, date, accepted, the coded fields as label ids): their file
-    and their counts."""
     con.execute("INSERT INTO parts VALUES (?, ?)", [import_id, files.write(frame)])
-    _insert(con, "counts", count(import_id, frame))
+    _insert(con, "counts", counts)
+    services = _labels(con)["service"]
+    return Written(replaced, [(services[s], q) for s, q in pairs])
 
 
 def _take_out(con: duckdb.DuckDBPyConnection, files: _Files, pairs: list[tuple[int, int]]) -> int:
     """Take the stored records of these (service id, quarter key) pairs out of every import that holds some
     (its file written again without them, or gone if nothing is left); how many records were taken out."""
+    if not pairs:
+        return 0
     wanted = "(SELECT unnest(?::INTEGER[]) AS service, unnest(?::INTEGER[]) AS quarter)"
     args = [[s for s, _ in pairs], [q for _, q in pairs]]
     held = con.execute(f"SELECT import_id, file, sum(n)::BIGINT FROM counts JOIN {wanted} USING (service, quarter) "
@@ -266,21 +272,31 @@ def _take_out(con: duckdb.DuckDBPyConnection, files: _Files, pairs: list[tuple[i
 
 def _upgrade(con: duckdb.DuckDBPyConnection, workspace: Path) -> None:
     """Format 2 → 3: each import's records from the DuckDB table to a Parquet file of their own, counted."""
-    with _transaction(workspace, con) as files:
+    files = _Files(workspace)
+    con.execute("BEGIN")
+    try:
         con.execute(SCHEMA)
         columns = ", ".join(("row", F.ID, F.DATE, F.ACCEPTED, *CODED))
         for (import_id,) in con.execute("SELECT DISTINCT import_id FROM referrals ORDER BY 1").fetchall():
             found = con.execute(f"SELECT {columns} FROM referrals WHERE import_id = ? ORDER BY row",
                                 [import_id]).fetchnumpy()
-            _store(con, files, import_id, pl.DataFrame({
+            frame = pl.DataFrame({
                 "row": pl.Series(np.asarray(found["row"]), dtype=pl.Int32),
                 F.ID: pl.Series(np.asarray(found[F.ID]), dtype=pl.String),
                 F.DATE: pl.Series(np.asarray(found[F.DATE]).astype("datetime64[D]").astype(np.int32),
                                   dtype=pl.Int32).cast(pl.Date),
                 F.ACCEPTED: np.asarray(found[F.ACCEPTED]).astype(bool),
-                **{c: np.asarray(found[c]).astype(np.uint32) for c in CODED}}))
+                **{c: np.asarray(found[c]).astype(np.uint32) for c in CODED}})
+            con.execute("INSERT INTO parts VALUES (?, ?)", [import_id, files.write(frame)])
+            _insert(con, "counts", count(import_id, frame))
         con.execute("DROP TABLE referrals")
         con.execute("UPDATE meta SET value = ? WHERE key = 'format'", [FORMAT])
+        con.execute("COMMIT")
+    except BaseException:
+        with suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        files.remove(files.added)
+        raise
 
 
 def _quarters(date: np.ndarray) -> np.ndarray:
@@ -376,22 +392,27 @@ def counted(workspace: Path, sets: Sequence[tuple[str, ...]]) -> tuple[dict[str,
     con = _connect(workspace, write=False)
     try:
         if _format(con, workspace) is None:
-            return {c: [None] for c in CODED}, [{c: np.zeros(0, np.int64) for c in (*s, "n", "n_accepted")}
-                                                 for s in sets]
-        labels = _labels(con)
-        out = []
-        for s in sets:
-            fields = tuple(c for c in s if c not in (QUARTER, F.ACCEPTED))
-            if len(fields) > 1 and fields not in PAIRS:
-                raise ValueError(f"the store does not count {' and '.join(fields)} together")
-            named = {QUARTER: QUARTER, F.ACCEPTED: F.ACCEPTED, **dict(zip(fields, ("value", "value2"), strict=False))}
-            found = con.execute(
-                f"SELECT {', '.join(f'{named[c]} AS {c}' for c in s)}, sum(n)::BIGINT AS n, "
-                f"coalesce(sum(n) FILTER (WHERE {F.ACCEPTED}), 0)::BIGINT AS n_accepted FROM counts WHERE field = ? "
-                f"GROUP BY ALL", [",".join(fields) or CODED[0]]).fetchnumpy()
-            out.append({c: np.asarray(found[c]) for c in (*s, "n", "n_accepted")})
+            labels: dict[str, list[str | None]] = {c: [None] for c in CODED}
+            found = pl.DataFrame(schema={"field": pl.String, QUARTER: pl.Int32, F.ACCEPTED: pl.Boolean,
+                                         "value": pl.Int32, "value2": pl.Int32, "n": pl.Int64})
+        else:
+            labels = _labels(con)
+            data = con.execute(f"SELECT field, {QUARTER}, {F.ACCEPTED}, value, value2, sum(n)::BIGINT AS n "
+                               "FROM counts GROUP BY ALL").fetchnumpy()
+            found = pl.DataFrame({k: np.asarray(v) for k, v in data.items()})
     finally:
         con.close()
+    out = []
+    for s in sets:
+        fields = tuple(c for c in s if c not in (QUARTER, F.ACCEPTED))
+        if len(fields) > 1 and fields not in PAIRS:
+            raise ValueError(f"the store does not count {' and '.join(fields)} together")
+        named = {QUARTER: QUARTER, F.ACCEPTED: F.ACCEPTED, **dict(zip(fields, ("value", "value2"), strict=False))}
+        # every record is counted once under each field: any one field's counts give the records by quarter
+        totals = (found.filter(pl.col("field") == (",".join(fields) or CODED[0]))
+                  .group_by(*(pl.col(named[c]).alias(c) for c in s))
+                  .agg(pl.col("n").sum(), n_accepted=pl.col("n").filter(F.ACCEPTED).sum()))
+        out.append({c: totals[c].to_numpy() for c in (*s, "n", "n_accepted")})
     return labels, out
 
 
