@@ -53,11 +53,12 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     try:
         with ws.engine.begin() as conn:  # the log and the records: both or neither
-            row = {"file": s.file, "sheet": s.sheet, "sha256": s.sha256, "imported_at": stamp, "records": s.records,
+            # the file's hash is logged last: it is worked out on the other core while the import goes on
+            row = {"file": s.file, "sheet": s.sheet, "sha256": "", "imported_at": stamp, "records": s.records,
                    "accepted": accepted, "queries": 0, "replaced": 0, "periods": "[]"}
             import_id = conn.execute(returns_imports.insert().values(**row)).inserted_primary_key[0]
             with store.replacing(ws.path, records, s.referral_id, import_id,
-                                 (s.file, s.sheet, s.sha256, stamp)) as writing:
+                                 (s.file, s.sheet, s.digest, stamp)) as writing:
                 # the records are written (and the services and quarters they cover found) while the
                 # queries are listed
                 queries = quality.queries(records, lists, today or dt.date.today())
@@ -66,7 +67,8 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
                 periods = [(svc, activity.quarter_label(q)) for svc, q in
                            sorted(written.periods, key=lambda p: (p[0] is None, p[0] or "", p[1]))]
                 conn.execute(returns_imports.update().where(returns_imports.c.id == import_id)
-                             .values(replaced=written.replaced, queries=queries.height, periods=json.dumps(periods)))
+                             .values(replaced=written.replaced, queries=queries.height, periods=json.dumps(periods),
+                                     sha256=s.sha256))
     except store.OldStore as e:
         raise InputError([s.problem(None, None, str(e))]) from None
     return ImportResult(s.file, s.records, accepted, written.replaced, periods, queries, counts)

@@ -162,7 +162,7 @@ class Written:
 
 @contextmanager
 def replacing(workspace: Path, records: Records, referral_id: pl.Series, import_id: int,
-              log: tuple[str, str | None, str, str]) -> Iterator[Future[Written]]:
+              log: tuple[str, str | None, Future[str], str]) -> Iterator[Future[Written]]:
     """In one step: store `records` (staged, checked) in place of the stored records of the (service,
     quarter) pairs they cover. The writing runs in a thread while the caller's block runs (Polars and
     DuckDB work outside the GIL, so the quality report is made meanwhile); committed when the block ends
@@ -223,14 +223,19 @@ def _ids(con: duckdb.DuckDBPyConnection, fields: dict[str, Column]) -> dict[str,
 
 
 def _replace(con: duckdb.DuckDBPyConnection, files: _Files, records: Records, referral_id: pl.Series,
-             import_id: int, log: tuple[str, str | None, str, str]) -> Written:
+             import_id: int, log: tuple[str, str | None, Future[str], str]) -> Written:
     con.execute(SCHEMA)
     con.execute(NEW)
     ids = _ids(con, records.fields)
     frame = pl.DataFrame({"row": pl.Series(records.row.astype(np.int32)), F.ID: referral_id,
                           F.DATE: pl.Series(records.date, dtype=pl.Int32).cast(pl.Date), F.ACCEPTED: records.accepted,
                           **ids})
-    counts = count(import_id, frame)
+    with ThreadPoolExecutor(1) as pool:  # Polars writes the file outside the GIL while the records are counted
+        part = pool.submit(files.write, frame)
+        try:
+            counts = count(import_id, frame)
+        finally:
+            wait([part])
     pairs = counts.filter(pl.col("field") == CODED[0]).select("service", QUARTER).unique().rows()
     replaced = _take_out(con, files, pairs)
     if con.execute("SELECT count(*) FROM imports WHERE import_id = ?", [import_id]).fetchone()[0]:  # type: ignore[index]
@@ -239,8 +244,9 @@ def _replace(con: duckdb.DuckDBPyConnection, files: _Files, records: Records, re
         spare = con.execute("SELECT least(min(import_id), 0) - 1 FROM imports").fetchone()[0]  # type: ignore[index]
         for table in ("imports", "parts", "counts"):
             con.execute(f"UPDATE {table} SET import_id = ? WHERE import_id = ?", [spare, import_id])
-    con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [import_id, *log])
-    con.execute("INSERT INTO parts VALUES (?, ?)", [import_id, files.write(frame)])
+    file, sheet, digest, stamp = log  # the file's hash, worked out meanwhile on the other core
+    con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?)", [import_id, file, sheet, digest.result(), stamp])
+    con.execute("INSERT INTO parts VALUES (?, ?)", [import_id, part.result()])
     _insert(con, "counts", counts)
     services = _labels(con)["service"]
     return Written(replaced, [(services[s], q) for s, q in pairs])
