@@ -221,10 +221,15 @@ class _Codes:
     """A Categorical field's physical codes (null as one more code) and which of its categories are present,
     with how many records hold each: one count of the codes, no per-record work beyond it."""
 
-    def __init__(self, s: pl.Series) -> None:
+    def __init__(self, s: pl.Series, known: dict[object, pl.Series]) -> None:
         if s.dtype != pl.Categorical:
             s = s.cast(pl.Categorical)
-        names = s.dtype.categories.to_series()  # type: ignore[attr-defined]  # every category, by physical code
+        categories = s.dtype.categories  # type: ignore[attr-defined]
+        # every category, by physical code: the fields share one set of categories (Polars' global
+        # categories), so it is listed once, not once a field
+        names = next((n for c, n in known.items() if c == categories), None)
+        if names is None:
+            names = known[categories] = categories.to_series()
         self.size = len(names) + 1  # the last code: null
         codes = s.to_physical()
         self.codes = codes.fill_null(len(names)) if codes.null_count() else codes
@@ -259,11 +264,12 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
     pool = ThreadPoolExecutor(1)  # Polars hashes outside the GIL: on the other core, meanwhile
     distinct = pool.submit(_distinct, ids)
     pool.shutdown(wait=False)
-    date = _Codes(frame[F.DATE])
+    known: dict[object, pl.Series] = {}
+    date = _Codes(frame[F.DATE], known)
     parsed = DATES(date.values)
     days = np.array([0, *((d - EPOCH).days if d is not None else 0 for d, _ in parsed)], dtype=np.int32)
     date_raw: list[str | None] = ["", *((raw or "") if d is None else None for d, raw in parsed)]
-    acc = _Codes(frame[F.ACCEPTED])
+    acc = _Codes(frame[F.ACCEPTED], known)
     yes_no = YES_NO(acc.values)
     accepted = np.array([-1, *(-1 if y is None else y for y, _ in yes_no)], dtype=np.int8)
     accepted_raw: list[str | None] = ["", *((raw or "") if y is None else None for y, raw in yes_no)]
@@ -276,7 +282,7 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
         "accepted_ids": (acc, acc.by_code(np.arange(len(acc.values) + 1, dtype=_index_dtype(len(acc.values) + 1))))}
     labels: dict[str, tuple[list[str | None], np.ndarray]] = {}
     for field, clean in cleaning.items():
-        codes = _Codes(frame[field])
+        codes = _Codes(frame[field], known)
         remap, labelled = _labelled(codes.values, clean, _index_dtype(len(codes.values) + 1))
         count = np.bincount(remap[1:], weights=codes.count, minlength=len(labelled)).astype(np.int64)
         count[0] += codes.nulls
