@@ -68,7 +68,15 @@ def path(workspace: Path) -> Path:
 
 
 def exists(workspace: Path) -> bool:
-    return path(workspace).exists() or (workspace / FILE).exists()
+    """True if the workspace holds referral records (or a store this cyplan cannot read: reading it says why)."""
+    if path(workspace).exists():
+        return True
+    if not (workspace / FILE).exists():
+        return False
+    try:
+        return _opened(workspace) is not None  # a format 2 store, moved now (or an empty one, deleted)
+    except OldStore:
+        return True
 
 
 @dataclass
@@ -93,9 +101,16 @@ class Manifest:
             data = json.loads(path(workspace).read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        if data.get("format") != FORMAT:
+        except ValueError as e:
+            raise OldStore(f"{path(workspace)} cannot be read ({e}): restore it from a backup, or delete the "
+                           f"folder {folder(workspace)} and import the returns again") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise OldStore(f"{path(workspace)} is in a format this version of cyplan does not read")
-        return cls([Import(**i) for i in data["imports"]], {c: [None, *data["labels"].get(c, [])] for c in CODED})
+        try:
+            return cls([Import(**i) for i in data["imports"]], {c: [None, *data["labels"].get(c, [])] for c in CODED})
+        except (KeyError, TypeError, AttributeError) as e:
+            raise OldStore(f"{path(workspace)} is damaged ({e!r} is wrong or missing): restore it from a backup, or "
+                           f"delete the folder {folder(workspace)} and import the returns again") from None
 
     def text(self) -> str:
         return json.dumps({"format": FORMAT, "imports": [asdict(i) for i in self.imports],
@@ -286,7 +301,10 @@ def _upgrade(workspace: Path) -> None:
         if "referrals" in tables and (found is None or found[0] != "2"):
             raise OldStore(f"{old} holds referral returns stored by an earlier version of cyplan, which this "
                            "version does not read: delete that file and import the returns again")
-        if "referrals" not in tables:
+        if "referrals" not in tables:  # no record was ever stored in it (a first import that failed)
+            con.close()
+            for name in (FILE, FILE + ".wal"):
+                (workspace / name).unlink(missing_ok=True)
             return
         manifest = Manifest()
         for name, label in con.execute("SELECT field, label FROM labels ORDER BY field, id").fetchall():
