@@ -1,14 +1,20 @@
-"""The returns store (format 3: each import's records in a Parquet file of their own under returns-records/,
-coded fields as ids into labels, and the counts the tables are made from, counted at import) and the
-reading paths added for speed: labels matched again with the workspace's code lists, the quality report
-over several files, replacing across imports (only the older files that held replaced records are written
-again), a failed write leaving the workspace as it was, a format 2 store moved to format 3 when opened, a
-store from an earlier cyplan, `cyplan demo` rebuilt over itself, and CSV files with blank lines (read by
-record, as before)."""
+"""The returns store (format 3: under returns-records/, each import's records in an Arrow IPC file of their
+own and the counts the tables are made from, counted at import, in another, named by manifest.json with
+every coded field's labels; the manifest is replaced whole, by a rename) and the reading paths added for
+speed: labels matched again with the workspace's code lists, the quality report over several files,
+labels shared across imports, replacing across imports (only the older import's files that held replaced
+records are written again, and an import left with no records leaves the manifest), the counts adding up
+to the records, a failed write (first or later) leaving the workspace as it was, a reader racing an import,
+a format 2 store (returns.duckdb) moved to format 3 when opened, a store from an earlier cyplan refused,
+`cyplan demo` rebuilt over itself, and CSV files with blank lines (read by record, as before).
+
+The store is checked through what it is on disk: the manifest (store.Manifest.read, and its JSON) and
+the Arrow files it names (pl.read_ipc), never through the functions under test alone."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -83,26 +89,35 @@ def test_labels_are_shared_across_imports_and_replacing_matches_the_stored_servi
     again = service.import_returns(ws, _write(tmp_path / "b.csv", [GOOD.replace("Affinity", " AFFINITY ")]),
                                    today=TODAY)
     assert again.replaced == 2  # R001 and R002, stored as Affinity
-    con = duckdb.connect(str(store.path(ws.path)), read_only=True)
-    try:
-        services = con.execute("SELECT label FROM labels WHERE field = 'service' ORDER BY id").fetchall()
-    finally:
-        con.close()
-    assert services == [("Affinity",), ("Surrey",)]
+    manifest = _manifest(ws.path)
+    assert manifest.labels["service"] == [None, "Affinity", "Surrey"]  # 0 is blank; no second Affinity
+    assert json.loads(store.path(ws.path).read_text())["labels"]["service"] == ["Affinity", "Surrey"]
+    (_, kept), (_, new) = sorted((i.import_id, i) for i in manifest.imports)
+    assert pl.read_ipc(store.folder(ws.path) / new.records)["service"].to_list() == [1]  # Affinity's id
+    assert sorted(pl.read_ipc(store.folder(ws.path) / kept.records)[F.ID].to_list()) == [
+        "R003", "R004", "R005", "R006", "R007", "R008"]
 
 
 def test_a_store_from_an_earlier_cyplan_asks_for_a_new_import(ws: Workspace,
                                                               snapshot: Callable[[Path], dict[str, bytes]]) -> None:
-    con = duckdb.connect(str(store.path(ws.path)))
+    """Format 1: returns.duckdb with a `referrals` table and no meta format '2'. It is neither read nor moved,
+    and an import into it changes nothing (no returns-records/ is made)."""
+    con = duckdb.connect(str(ws.path / store.FILE))
     con.execute("CREATE TABLE referrals (import_id INTEGER, row INTEGER, referral_id VARCHAR, service VARCHAR)")
     con.close()
+    before = snapshot(ws.path)
     with pytest.raises(service.NoReturns, match=r"earlier version of cyplan.*import the returns again"):
         service.tables(ws)
-    before = snapshot(ws.path)
+    with pytest.raises(service.NoReturns, match=r"earlier version of cyplan.*import the returns again"):
+        service.quality_report(ws, TODAY)
+    assert snapshot(ws.path) == before
     with pytest.raises(InputError) as e:
         service.import_returns(ws, SMALL, today=TODAY)
     assert "delete that file and import the returns again" in e.value.problems[0].message
     assert snapshot(ws.path) == before
+    assert not store.folder(ws.path).exists()
+    with ws.engine.connect() as conn:
+        assert conn.execute(sa.select(returns_imports)).fetchall() == []  # the import was not logged
 
 
 def test_blank_lines_are_not_records(ws: Workspace, tmp_path: Path) -> None:
@@ -117,7 +132,8 @@ def test_blank_lines_are_not_records(ws: Workspace, tmp_path: Path) -> None:
 
 
 def test_a_workspace_database_made_anew_beside_a_kept_store(tmp_path: Path) -> None:
-    """`cyplan demo` makes its database anew but keeps returns.duckdb: the log's ids start again at 1."""
+    """The workspace database made anew (cyplan.db deleted) beside a kept store: the log's ids start again
+    at 1, so the kept import gives its id up (it becomes -1) and keeps its records."""
     folder = tmp_path / "ws"
     ws = Workspace.create(folder)
     service.import_returns(ws, SMALL, today=TODAY)
@@ -130,14 +146,18 @@ def test_a_workspace_database_made_anew_beside_a_kept_store(tmp_path: Path) -> N
         assert _row(service.tables(ws)["summary"], "Received")["Total"] == 9
         found, _ = service.quality_report(ws, TODAY)
         assert str(SMALL) in set(found["file"])  # the earlier import keeps its file
+        assert [(i.import_id, Path(i.file).name) for i in _manifest(folder).imports] == [
+            (-1, SMALL.name), (1, "other.csv")]
         assert service.import_returns(ws, SMALL, today=TODAY).replaced == 8  # the same file again
+        assert [(i.import_id, Path(i.file).name) for i in _one_file_each(folder).values()] == [
+            (1, "other.csv"), (2, SMALL.name)]
         assert _row(service.tables(ws)["summary"], "Received")["Total"] == 9
     finally:
         ws.close()
 
 
 def test_tables_counted_in_the_store_match_the_model_over_every_record(ws: Workspace, tmp_path: Path) -> None:
-    """service.tables counts in DuckDB (one scan, grouping sets) and makes the tables from the counts; the
+    """service.tables sums the counts made at import (no record is read) and makes the tables from them; the
     model's own path over the coded records (activity.tables) must give the same tables, number for number,
     for a store holding several imports, invalid values, blanks, unknown ages and records not accepted."""
     from polars.testing import assert_frame_equal
@@ -162,31 +182,39 @@ def _line(referral: str, svc: str, date: str, ethnicity: str = "White British") 
     return GOOD.replace("R1,Affinity,2022-05-01", f"{referral},{svc},{date}").replace("White British", ethnicity)
 
 
-def _query(sql: str, workspace: Path, args: list[object] | None = None) -> list[tuple[object, ...]]:
-    con = duckdb.connect(str(store.path(workspace)), read_only=True)
-    try:
-        return con.execute(sql, args or []).fetchall()
-    finally:
-        con.close()
-
-
-def _parts(workspace: Path) -> dict[int, str]:
-    """Which Parquet file holds each stored import's records, by the store."""
-    return dict(_query("SELECT import_id, file FROM parts", workspace))  # type: ignore[arg-type]
+def _manifest(workspace: Path) -> store.Manifest:
+    manifest = store.Manifest.read(workspace)
+    assert manifest is not None
+    return manifest
 
 
 def _files(workspace: Path) -> set[str]:
-    """The Parquet files on disk."""
+    """The files on disk in returns-records/."""
     return {p.name for p in store.folder(workspace).iterdir()}
 
 
-def _one_file_each(workspace: Path) -> dict[int, str]:
-    """The store's parts, having checked that they are exactly the files on disk, one for each import."""
-    parts = _parts(workspace)
-    imports = {i for (i,) in _query("SELECT import_id FROM imports", workspace)}
-    assert set(parts) == imports
-    assert sorted(parts.values()) == sorted(_files(workspace))  # no file twice, none left over, none missing
-    return parts
+def _one_file_each(workspace: Path) -> dict[int, store.Import]:
+    """The manifest's imports by id, having checked that each has one records file and one counts file of its
+    own, and that those and the manifest are exactly the files in returns-records/ (none twice, none left
+    over, none missing, no temporary manifest)."""
+    imports = _manifest(workspace).imports
+    by_id = {i.import_id: i for i in imports}
+    assert len(by_id) == len(imports)
+    for i in imports:
+        assert i.records.endswith(".records.arrow") and i.counts.endswith(".counts.arrow")
+    named = [name for i in imports for name in (i.records, i.counts)]
+    assert sorted([store.MANIFEST, *named]) == sorted(_files(workspace))
+    return by_id
+
+
+def _ids(workspace: Path, name: str) -> list[str]:
+    """The referral ids in a records file, in its order."""
+    return pl.read_ipc(store.folder(workspace) / name)[F.ID].to_list()
+
+
+def _counted(workspace: Path, name: str) -> int:
+    """The records a counts file counts (under one field: each record is counted once under each)."""
+    return int(pl.read_ipc(store.folder(workspace) / name).filter(pl.col("field") == F.AGE)["n"].sum())
 
 
 def _queried(ws: Workspace) -> list[tuple[str, int, str]]:
@@ -194,7 +222,7 @@ def _queried(ws: Workspace) -> list[tuple[str, int, str]]:
     return [(Path(r["file"]).name, r["row"], r["column"]) for r in found.iter_rows(named=True)]
 
 
-def test_demo_built_again_in_its_folder_keeps_one_parquet_file_per_import(
+def test_demo_built_again_in_its_folder_keeps_one_records_file_and_one_counts_file_per_import(
         run_cli: Callable[[list[str]], tuple[int, str, str]], tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     assert run_cli(["demo", folder])[0] == 0
@@ -202,11 +230,14 @@ def test_demo_built_again_in_its_folder_keeps_one_parquet_file_per_import(
     assert len(first) == 1
     code, _, err = run_cli(["demo", folder])
     assert code == 0, err
-    again = _one_file_each(folder)  # the first build's file went with the first build's store
-    assert len(again) == 1 and set(again.values()).isdisjoint(first.values())
+    again = _one_file_each(folder)  # the first build's files went with the first build's store
+    assert len(again) == 1
+    (old,), (new,) = first.values(), again.values()
+    assert {old.records, old.counts}.isdisjoint({new.records, new.counts})
+    assert _counted(folder, new.counts) == pl.read_ipc(store.folder(folder) / new.records).height == 2400
 
 
-def test_replacing_across_imports_writes_again_only_the_older_file_that_held_replaced_records(
+def test_replacing_across_imports_writes_again_only_the_older_files_that_held_replaced_records(
         ws: Workspace, tmp_path: Path) -> None:
     surrey = _write(tmp_path / "c.csv", [_line("S1", "Surrey", "2022-05-01")])
     a = _write(tmp_path / "a.csv", [
@@ -218,16 +249,25 @@ def test_replacing_across_imports_writes_again_only_the_older_file_that_held_rep
     assert service.import_returns(ws, a, today=TODAY).replaced == 0
     before = _one_file_each(ws.path)
     assert len(before) == 2
+    c_id, a_id = sorted(before)
+    assert _ids(ws.path, before[a_id].records) == ["A1", "A2", "A3", "A4", "A5"]
+    assert _counted(ws.path, before[a_id].counts) == 5
     assert _queried(ws) == [("a.csv", 4, "ethnicity"), ("a.csv", 5, "ethnicity"), ("a.csv", 6, "ethnicity")]
 
     result = service.import_returns(ws, b, today=TODAY)
     assert result.replaced == 3  # A1, A2 and A3: Affinity's 2022/23 Q1 in a.csv
     after = _one_file_each(ws.path)
     assert len(after) == 3
-    c_id, a_id = sorted(before)
-    assert after[c_id] == before[c_id]  # Surrey's file was not written again
-    assert after[a_id] != before[a_id] and before[a_id] not in _files(ws.path)  # a.csv's old file is gone
-    assert pl.read_parquet(store.folder(ws.path) / after[a_id])[F.ID].to_list() == ["A4", "A5"]
+    assert after[c_id] == before[c_id]  # Surrey's import, files and all, was not touched
+    old, new = before[a_id], after[a_id]
+    assert (new.file, new.sha256, new.imported_at) == (old.file, old.sha256, old.imported_at)
+    assert new.records != old.records and new.counts != old.counts  # a.csv's files written again...
+    assert {old.records, old.counts}.isdisjoint(_files(ws.path))  # ...and the old ones gone
+    assert _ids(ws.path, new.records) == ["A4", "A5"]
+    assert pl.read_ipc(store.folder(ws.path) / new.records)["row"].to_list() == [5, 6]
+    assert _counted(ws.path, new.counts) == 2
+    (b_id,) = set(after) - {c_id, a_id}
+    assert _ids(ws.path, after[b_id].records) == ["B1"] and _counted(ws.path, after[b_id].counts) == 1
 
     t = service.tables(ws)
     assert _row(t["summary"], "Received") == {"2022/23 Q1": 2, "2022/23 Q2": 2, "Total": 4}
@@ -238,20 +278,37 @@ def test_replacing_across_imports_writes_again_only_the_older_file_that_held_rep
     assert _queried(ws) == [("a.csv", 5, "ethnicity"), ("a.csv", 6, "ethnicity")]
 
 
-def test_an_import_whose_records_are_all_replaced_is_gone_with_its_file(ws: Workspace, tmp_path: Path) -> None:
+def test_an_import_whose_records_are_all_replaced_is_gone_with_its_files(ws: Workspace, tmp_path: Path) -> None:
     a = _write(tmp_path / "a.csv", [_line("A1", "Affinity", "2022-04-01"), _line("A2", "Affinity", "2022-06-01")])
     b = _write(tmp_path / "b.csv", [_line("B1", "Affinity", "2022-05-01"), _line("B2", "Kent", "2022-05-01")])
     service.import_returns(ws, a, today=TODAY)
-    (a_id, a_file), = _parts(ws.path).items()
+    (a_id, old), = _one_file_each(ws.path).items()
     assert service.import_returns(ws, b, today=TODAY).replaced == 2
-    parts = _one_file_each(ws.path)
-    assert a_id not in parts and a_file not in _files(ws.path) and len(parts) == 1
-    assert _query("SELECT count(*) FROM counts WHERE import_id = ?", ws.path, [a_id]) == [(0,)]
+    after = _one_file_each(ws.path)
+    assert list(after) == [a_id + 1]  # only b.csv's import: a.csv's left the manifest...
+    assert {old.records, old.counts}.isdisjoint(_files(ws.path))  # ...and its files were deleted
+    assert _ids(ws.path, after[a_id + 1].records) == ["B1", "B2"]
     assert _row(service.tables(ws)["summary"], "Received") == {"2022/23 Q1": 2, "Total": 2}
     assert {f for f, _, _ in _queried(ws)} == {"b.csv"}  # Kent is not a service on the list
 
 
+def test_the_same_file_imported_twice_in_a_row_leaves_one_import(ws: Workspace) -> None:
+    first = service.import_returns(ws, SMALL, today=TODAY)
+    assert (first.records, first.replaced) == (8, 0)
+    (old,) = _one_file_each(ws.path).values()
+    second = service.import_returns(ws, SMALL, today=TODAY)
+    assert second.replaced == second.records == 8  # every record of the first import
+    (new,) = _one_file_each(ws.path).values()
+    assert (old.import_id, new.import_id) == (1, 2)
+    assert {old.records, old.counts}.isdisjoint(_files(ws.path))
+    assert _ids(ws.path, new.records) == [f"R00{i}" for i in range(1, 9)] and _counted(ws.path, new.counts) == 8
+    assert _row(service.tables(ws)["summary"], "Received")["Total"] == 8
+
+
 def test_the_counts_of_every_field_add_up_to_the_stored_records(ws: Workspace, tmp_path: Path) -> None:
+    """Every import's counts, after replacements wrote some imports again, match its records: by field,
+    value, service, quarter and accepted, and in total under each field and the age by gender pair."""
+    from cyplan.model.activity import fy_quarter
     from cyplan.reference import DEMO
 
     service.import_returns(ws, DEMO / "returns" / "referrals.csv", today=TODAY)
@@ -260,53 +317,159 @@ def test_the_counts_of_every_field_add_up_to_the_stored_records(ws: Workspace, t
         GOOD, "R2,Not a service,2023-01-31,no,99,Male,,Nope,,,,,maybe,yes,,",
         "R3,Affinity,2023-04-01,yes,,female,White British,,,,,,no,,yes,"]), today=TODAY).replaced
     assert replaced > 0
-    held = {i: pl.read_parquet(store.folder(ws.path) / name).height for i, name in _one_file_each(ws.path).items()}
+    imports = _one_file_each(ws.path)
+    assert len(imports) == 3
+    where = store.folder(ws.path)
+    records = {i: pl.read_ipc(where / m.records) for i, m in imports.items()}
+    counts = {i: pl.read_ipc(where / m.counts) for i, m in imports.items()}
+    held = {i: r.height for i, r in records.items()}
     total = sum(held.values())
     assert total == _row(service.tables(ws)["summary"], "Received")["Total"] > 0
     fields = [*store.CODED, "age,gender"]
-    by_field = dict(_query("SELECT field, sum(n) FROM counts GROUP BY field", ws.path))
+    every = pl.concat(counts.values())
+    by_field = dict(every.group_by("field").agg(pl.col("n").sum()).iter_rows())
     assert by_field == dict.fromkeys(fields, total)
-    by_import = _query("SELECT import_id, field, sum(n) FROM counts GROUP BY ALL", ws.path)
-    assert sorted(by_import) == sorted((i, f, n) for i, n in held.items() for f in fields)
+    for i, c in counts.items():
+        assert dict(c.group_by("field").agg(pl.col("n").sum()).iter_rows()) == dict.fromkeys(fields, held[i])
+        r = records[i].with_columns(fy_quarter(pl.col(F.DATE)).alias(store.QUARTER))
+        keys = ["service", store.QUARTER, F.ACCEPTED, "value", "value2"]
+        for f in fields:
+            values = [pl.col(n).cast(pl.Int32).alias(v) for n, v in zip(f.split(","), ("value", "value2"),
+                                                                       strict=False)]
+            expected = (r.group_by(pl.col("service").cast(pl.Int32), store.QUARTER, F.ACCEPTED, *values).len("n")
+                        .with_columns(value2=pl.col("value2") if "," in f else pl.lit(0, pl.Int32)))
+            found = c.filter(pl.col("field") == f).select(*keys, "n")
+            assert found.sort(keys).rows() == expected.select(*keys, "n").sort(keys).rows(), (i, f)
 
 
-@pytest.mark.parametrize("broken", ["new file", "counts", "queries"])
-def test_a_failed_write_leaves_the_workspace_as_it_was(ws: Workspace, tmp_path: Path, broken: str,
-                                                       snapshot: Callable[[Path], dict[str, bytes]],
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """The new import replaces one of the stored import's records, so that import's file is written again
-    (under a new name) before the failure: the failed import leaves every file as it was."""
-    a = _write(tmp_path / "a.csv", [_line("A1", "Affinity", "2022-04-01"), _line("A2", "Affinity", "2022-07-01")])
-    service.import_returns(ws, a, today=TODAY)
-    before = snapshot(ws.path), snapshot(store.folder(ws.path))
+WAYS = ["new file", "counts", "queries", "manifest"]
+
+
+def _break(broken: str, last: int, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make the next import fail this way; the files it writes are listed as they are written. 'new file': the
+    `last`th file fails to be written (the new import's counts, written last); 'counts': counting the records,
+    in the writing thread; 'queries': listing the queries, in the block, while the thread writes (it is let
+    finish, then undone); 'manifest': renaming the new manifest over the old one (every file written)."""
     written: list[str] = []
     write = store._Files.write
 
-    def spy(self: store._Files, frame: pl.DataFrame) -> str:
-        if broken == "new file" and written:  # a.csv's records were written again without A1; then b.csv's
+    def spy(self: store._Files, frame: pl.DataFrame, kind: str = "records") -> str:
+        if broken == "new file" and len(written) == last - 1:
             raise RuntimeError("broken")
-        written.append(write(self, frame))
+        written.append(write(self, frame, kind))
         return written[-1]
 
     def fail(*args: object) -> None:
         raise RuntimeError("broken")
 
     monkeypatch.setattr(store._Files, "write", spy)
-    if broken == "counts":  # in the writing thread
+    if broken == "counts":
         monkeypatch.setattr(store, "count", fail)
-    elif broken == "queries":  # in the block, while the thread writes (it is let finish, then undone)
+    elif broken == "queries":
         monkeypatch.setattr(quality, "queries", fail)
+    elif broken == "manifest":
+        monkeypatch.setattr(store.os, "replace", fail)
+    return written
+
+
+@pytest.mark.parametrize("broken", WAYS)
+def test_a_failed_write_leaves_the_workspace_as_it_was(ws: Workspace, tmp_path: Path, broken: str,
+                                                       snapshot: Callable[[Path], dict[str, bytes]],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The new import replaces one of the stored import's records, so that import's files are written again
+    (under new names) before the failure: the failed import leaves every file as it was."""
+    a = _write(tmp_path / "a.csv", [_line("A1", "Affinity", "2022-04-01"), _line("A2", "Affinity", "2022-07-01")])
+    service.import_returns(ws, a, today=TODAY)
+    before = snapshot(ws.path), snapshot(store.folder(ws.path))
+    assert len(before[1]) == 3  # the manifest, a.csv's records and its counts
+    # b.csv's records, a.csv's records written again without A1 and their counts, then b.csv's counts
+    written = _break(broken, 4, monkeypatch)
     b = _write(tmp_path / "b.csv", [_line("B1", "Affinity", "2022-05-01"), _line("B2", "Surrey", "2022-05-01")])
     with pytest.raises(RuntimeError, match="broken"):
         service.import_returns(ws, b, today=TODAY)
-    if broken != "counts":
-        assert len(written) == {"new file": 1, "queries": 2}[broken]  # a.csv written again (and b.csv)
+    assert len(written) == {"new file": 3, "counts": 1, "queries": 4, "manifest": 4}[broken]
     assert (snapshot(ws.path), snapshot(store.folder(ws.path))) == before
     monkeypatch.undo()
     assert _row(service.tables(ws)["summary"], "Received")["Total"] == 2
     assert service.import_returns(ws, b, today=TODAY).replaced == 1
     assert _row(service.tables(ws)["summary"], "Received")["Total"] == 3
     assert len(_one_file_each(ws.path)) == 2
+
+
+@pytest.mark.parametrize("broken", WAYS)
+def test_a_failed_first_import_leaves_no_store(ws: Workspace, broken: str,
+                                               snapshot: Callable[[Path], dict[str, bytes]],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first import makes returns-records/: if it fails, the folder goes too (and nothing is logged)."""
+    before = snapshot(ws.path)
+    written = _break(broken, 2, monkeypatch)  # its records, then its counts
+    with pytest.raises(RuntimeError, match="broken"):
+        service.import_returns(ws, SMALL, today=TODAY)
+    assert len(written) == {"new file": 1, "counts": 1, "queries": 2, "manifest": 2}[broken]
+    assert not store.folder(ws.path).exists()
+    assert snapshot(ws.path) == before
+    with pytest.raises(service.NoReturns):
+        service.tables(ws)
+    monkeypatch.undo()
+    assert service.import_returns(ws, SMALL, today=TODAY).replaced == 0
+    assert [i.import_id for i in _one_file_each(ws.path).values()] == [1]  # the failed import's id was not kept
+
+
+def _read(workspace: Path, reader: str) -> list[tuple[str, int, str]]:
+    """The store as a reader sees it: (service, quarter key, records) from the counts (the tables' path), or
+    (file, row, service) of every record (the quality report's path)."""
+    if reader == "counts":
+        labels, (found,) = store.counted(workspace, [(store.QUARTER, "service")])
+        return sorted((labels["service"][s], int(q), int(n))
+                      for s, q, n in zip(found["service"], found[store.QUARTER], found["n"], strict=True))
+    records = store.load(workspace)
+    services = records.fields["service"]
+    return sorted((Path(records.sources[s][0]).name, int(r), services.labels[services.ids[k]])
+                  for k, (s, r) in enumerate(zip(records.source, records.row, strict=True)))
+
+
+@pytest.mark.parametrize("reader", ["counts", "records"])
+def test_a_reader_sees_the_store_as_an_import_that_replaced_its_files_left_it(
+        ws: Workspace, tmp_path: Path, reader: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader reads the manifest, then the files it names; an import in between deletes the files whose
+    records it replaced. The reader finds a file gone, reads the manifest again and reads the store as the
+    import left it (never a mix of the two). It tries again once only: if the files go again, it fails."""
+    a = _write(tmp_path / "a.csv", [_line("A1", "Affinity", "2022-04-01"), _line("A2", "Affinity", "2022-06-01"),
+                                    _line("A3", "Surrey", "2022-06-01")])
+    b = _write(tmp_path / "b.csv", [_line("B1", "Affinity", "2022-05-01")])
+    service.import_returns(ws, a, today=TODAY)
+    q1 = 4 * 2022 + 0  # 2022/23 Q1's key
+    assert _read(ws.path, reader) == ([("Affinity", q1, 2), ("Surrey", q1, 1)] if reader == "counts" else [
+        ("a.csv", 2, "Affinity"), ("a.csv", 3, "Affinity"), ("a.csv", 4, "Surrey")])
+
+    read = store.Manifest.read
+    races: list[Path] = []  # files to import, one each time the reader has just read the manifest
+    importing = False
+
+    def racing(workspace: Path) -> store.Manifest | None:
+        nonlocal importing
+        manifest = read(workspace)
+        if races and not importing:  # the import's own reading of the manifest does not race
+            importing = True
+            try:
+                service.import_returns(ws, races.pop(0), today=TODAY)
+            finally:
+                importing = False
+        return manifest
+
+    monkeypatch.setattr(store.Manifest, "read", staticmethod(racing))
+    races.append(b)  # replaces A1 and A2: a.csv's files are written again, the ones the reader saw deleted
+    assert _read(ws.path, reader) == ([("Affinity", q1, 1), ("Surrey", q1, 1)] if reader == "counts" else [
+        ("a.csv", 4, "Surrey"), ("b.csv", 2, "Affinity")])
+    assert not races
+
+    races.extend([b, a])  # b.csv again (its files replaced), then a.csv again (every file replaced)
+    with pytest.raises(FileNotFoundError):
+        _read(ws.path, reader)
+    assert not races
+    monkeypatch.undo()
+    assert _read(ws.path, reader) == ([("Affinity", q1, 2), ("Surrey", q1, 1)] if reader == "counts" else [
+        ("a.csv", 2, "Affinity"), ("a.csv", 3, "Affinity"), ("a.csv", 4, "Surrey")])
 
 
 def _format_2_store(ws: Workspace) -> None:
@@ -322,7 +485,7 @@ def _format_2_store(ws: Workspace) -> None:
         (1, 4, "R3", "2022-08-02", False, {"service": 1, "gender": 1, "advocate_assigned": 1}),
         (2, 5, "R9", "2022-12-01", True, {"age": 2, "service": 2, "gender": 2}),
     ]
-    con = duckdb.connect(str(store.path(ws.path)))
+    con = duckdb.connect(str(ws.path / store.FILE))
     try:
         con.execute(f"""
             CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -347,11 +510,13 @@ def _format_2_store(ws: Workspace) -> None:
                 records=n, accepted=accepted, queries=1, replaced=0, periods="[]"))
 
 
-def test_a_format_2_store_is_moved_to_format_3_when_first_opened(ws: Workspace, tmp_path: Path) -> None:
+def test_a_format_2_store_is_moved_to_format_3_when_first_opened(ws: Workspace, tmp_path: Path,
+                                                                 snapshot: Callable[[Path], dict[str, bytes]]) -> None:
     _format_2_store(ws)
     with ws.engine.connect() as conn:
         log = conn.execute(sa.select(returns_imports)).fetchall()
     assert len(log) == 2
+    assert (ws.path / store.FILE).exists() and not store.folder(ws.path).exists()  # not moved until opened
 
     t = service.tables(ws)
     assert _row(t["summary"], "Received") == {"2022/23 Q1": 1, "2022/23 Q2": 2, "2022/23 Q3": 1, "Total": 4}
@@ -365,21 +530,34 @@ def test_a_format_2_store_is_moved_to_format_3_when_first_opened(ws: Workspace, 
         ("/old/a.csv", None, 3, "ethnicity"), ("/old/a.csv", None, 4, "advocate_assigned"),
         ("/old/b.xlsx", "Q3", 5, "age")]
 
-    tables = {t for (t,) in _query("SELECT table_name FROM information_schema.tables", ws.path)}
-    assert "referrals" not in tables
-    assert _query("SELECT value FROM meta WHERE key = 'format'", ws.path) == [("3",)]
-    parts = _one_file_each(ws.path)
-    assert sorted(parts) == [1, 2]
-    first = pl.read_parquet(store.folder(ws.path) / parts[1])
+    assert not (ws.path / store.FILE).exists() and not (ws.path / (store.FILE + ".wal")).exists()
+    assert json.loads(store.path(ws.path).read_text(encoding="utf-8"))["format"] == "3"
+    imports = _one_file_each(ws.path)
+    assert [(i.import_id, i.file, i.sheet, i.sha256, i.imported_at) for i in imports.values()] == [
+        (1, "/old/a.csv", None, "aa", "2024-01-01T00:00:00+00:00"),
+        (2, "/old/b.xlsx", "Q3", "bb", "2024-01-02T00:00:00+00:00")]
+    labels = _manifest(ws.path).labels
+    assert labels["service"] == [None, "Affinity", "Surrey"]
+    assert labels["ethnicity"] == [None, "White British", "Martian"]
+    assert labels["religion"] == [None]
+    first = pl.read_ipc(store.folder(ws.path) / imports[1].records)
     assert first["row"].to_list() == [2, 3, 4] and first[F.ID].to_list() == ["R1", "R2", "R3"]
     assert first[F.DATE].to_list() == [dt.date(2022, 5, 1), dt.date(2022, 8, 1), dt.date(2022, 8, 2)]
     assert first[F.ACCEPTED].to_list() == [True, True, False]
+    assert first["service"].to_list() == [1, 1, 1] and first["gender"].to_list() == [1, 2, 1]
+    assert (_counted(ws.path, imports[1].counts), _counted(ws.path, imports[2].counts)) == (3, 1)
     with ws.engine.connect() as conn:
         assert conn.execute(sa.select(returns_imports)).fetchall() == log  # the log is not the store's to change
+
+    moved = snapshot(ws.path), snapshot(store.folder(ws.path))
+    service.tables(ws)  # opened again: nothing more to move
+    assert (snapshot(ws.path), snapshot(store.folder(ws.path))) == moved
 
     # the moved records are replaced as any others: Affinity's 2022/23 Q2 in /old/a.csv
     again = service.import_returns(ws, _write(tmp_path / "new.csv", [_line("N1", "Affinity", "2022-09-01")]),
                                    today=TODAY)
     assert again.replaced == 2
     assert _row(service.tables(ws)["summary"], "Received")["Total"] == 3
-    assert len(_one_file_each(ws.path)) == 3
+    after = _one_file_each(ws.path)
+    assert sorted(after) == [1, 2, 3]
+    assert _ids(ws.path, after[1].records) == ["R1"] and after[2] == imports[2]
