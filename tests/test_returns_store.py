@@ -561,3 +561,27 @@ def test_a_format_2_store_is_moved_to_format_3_when_first_opened(ws: Workspace, 
     after = _one_file_each(ws.path)
     assert sorted(after) == [1, 2, 3]
     assert _ids(ws.path, after[1].records) == ["R1"] and after[2] == imports[2]
+
+
+def test_a_format_2_store_holding_no_record_is_deleted_and_reads_as_no_returns(ws: Workspace) -> None:
+    """A format 2 store whose referrals table is empty (or missing) holds nothing to move: it is deleted,
+    and the workspace reads as holding no returns (not a crash, not empty tables)."""
+    _format_2_store(ws)
+    con = duckdb.connect(str(ws.path / store.FILE))
+    con.execute("DELETE FROM referrals")
+    con.close()
+    assert not store.exists(ws.path)
+    assert not (ws.path / store.FILE).exists() and not store.folder(ws.path).exists()
+    with pytest.raises(service.NoReturns, match="holds no referral returns yet"):
+        service.tables(ws)
+
+
+def test_a_format_2_store_moves_records_whose_import_lost_its_log_row(ws: Workspace) -> None:
+    """Every stored record is moved, even one whose import has no row in the store's own log."""
+    _format_2_store(ws)
+    con = duckdb.connect(str(ws.path / store.FILE))
+    con.execute("DELETE FROM imports WHERE import_id = 2")
+    con.close()
+    assert _row(service.tables(ws)["summary"], "Received")["Total"] == 4
+    assert [(i.import_id, i.file) for i in store.Manifest.read(ws.path).imports] == [(1, "/old/a.csv"),
+                                                                                     (2, "import 2")]

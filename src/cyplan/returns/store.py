@@ -170,6 +170,9 @@ class _Files:
         self.superseded.extend(self.folder / n for n in names)
 
     def commit(self, manifest: Manifest) -> None:
+        if not self.folder.exists():
+            self.folder.mkdir()
+            self.made = True
         staged = self.folder / f"{MANIFEST}.{uuid.uuid4().hex}.tmp"
         self.added.append(staged)
         staged.write_text(manifest.text(), encoding="utf-8")
@@ -301,7 +304,8 @@ def _upgrade(workspace: Path) -> None:
         if "referrals" in tables and (found is None or found[0] != "2"):
             raise OldStore(f"{old} holds referral returns stored by an earlier version of cyplan, which this "
                            "version does not read: delete that file and import the returns again")
-        if "referrals" not in tables:  # no record was ever stored in it (a first import that failed)
+        if "referrals" not in tables or not con.execute("SELECT count(*) FROM referrals").fetchone()[0]:  # type: ignore[index]
+            # no record is stored in it (a first import that failed): nothing to move
             con.close()
             for name in (FILE, FILE + ".wal"):
                 (workspace / name).unlink(missing_ok=True)
@@ -312,9 +316,11 @@ def _upgrade(workspace: Path) -> None:
         files = _Files(workspace)
         try:
             columns = ", ".join(("row", F.ID, F.DATE, F.ACCEPTED, *CODED))
+            # every import holding records, even one its log row has gone from (format 2 never did that)
             for import_id, file, sheet, sha, stamp in con.execute(
-                    "SELECT import_id, file, sheet, sha256, imported_at FROM imports WHERE import_id IN "
-                    "(SELECT import_id FROM referrals) ORDER BY import_id").fetchall():
+                    "SELECT r.import_id, coalesce(i.file, 'import ' || r.import_id), i.sheet, coalesce(i.sha256, ''), "
+                    "coalesce(i.imported_at, '') FROM (SELECT DISTINCT import_id FROM referrals) r "
+                    "LEFT JOIN imports i USING (import_id) ORDER BY 1").fetchall():
                 data = con.execute(f"SELECT {columns} FROM referrals WHERE import_id = ? ORDER BY row",
                                    [import_id]).fetchnumpy()
                 frame = pl.DataFrame({
