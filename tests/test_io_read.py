@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import save_formula_values, write_workbook
 from cyplan.io.problems import InputError, Problem
@@ -343,3 +345,17 @@ def test_excel_text_that_looks_like_a_number_stays_text(tmp_path: Path) -> None:
 def test_not_a_workbook(write_csv_text: Write) -> None:
     path = write_csv_text("book.xlsx", "code,name\n")
     assert only_problem(path).message.startswith("not a readable Excel workbook")
+
+
+@settings(max_examples=30, deadline=None)
+@given(content=st.binary(max_size=5000))
+def test_the_import_logs_fingerprint_is_the_files_sha256(tmp_path_factory: pytest.TempPathFactory,
+                                                          content: bytes) -> None:
+    """What `sha256sum` prints, for any file (an empty one included): the log lets a user check a file."""
+    import hashlib
+
+    from cyplan.io.files import sha256
+
+    path = tmp_path_factory.mktemp("fingerprint") / "file.csv"
+    path.write_bytes(content)
+    assert sha256(path) == hashlib.sha256(content).hexdigest()
