@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import tempfile
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,13 +100,20 @@ def stage(path: Path, lists: dict[str, CodeList], sheet: str | None = None) -> S
     (missing columns, identifying columns)."""
     label = str(path)
     require_file(path)
-    frame, sheet, header_row = _read(path, label, sheet)
-    # hashing releases the GIL: it runs on the core that the checks (one core's work) leave free, rather
-    # than against Polars, which reads on every core
+    # the file's hash is wanted only when the import is logged, at its end: it is worked out meanwhile, in
+    # a thread of the lowest priority, on whatever CPU the reading and the checks leave idle
     pool = ThreadPoolExecutor(1)
-    digest = pool.submit(sha256, path)
+    digest = pool.submit(_idle, sha256, path)
     pool.shutdown(wait=False)
+    frame, sheet, header_row = _read(path, label, sheet)
     return _clean(frame, lists, label, sheet, digest, header_row + 1)
+
+
+def _idle(work: Callable[[Path], str], path: Path) -> str:
+    """work(path) in this thread at the lowest priority (Linux gives each thread its own)."""
+    with suppress(OSError, AttributeError):  # where a thread cannot be given its own priority, it keeps ours
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    return work(path)
 
 
 def _read(path: Path, label: str, sheet: str | None) -> tuple[pl.DataFrame, str | None, int]:
