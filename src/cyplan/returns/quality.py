@@ -9,6 +9,7 @@ a message's text is made once per distinct value too, so ~400,000 queries cost a
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import polars as pl
@@ -70,36 +71,47 @@ class _Found:
                 self.messages.append(text)
         self.parts.append((COLUMN_ORDER[column], at, lookup[ids]))
 
-    def by_value(self, records: Records, field: str, texts: list[str | None]) -> None:
-        """The records whose label of `field` has a message (texts: by label, None for no query)."""
-        ids = records.fields[field].ids
-        bad = np.array([t is not None for t in texts])
-        if not bad.any():
-            return
-        at = np.flatnonzero(bad[ids])
-        self.add(field, at, ids[at], texts)
+
+def _holding(ids: np.ndarray, flagged: np.ndarray, also: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(the records whose label is flagged (and for which `also` holds), their label ids)."""
+    hit = flagged[ids]
+    if also is not None:
+        hit &= also
+    at = np.flatnonzero(hit)
+    return at, ids[at]
 
 
 def queries(records: Records, lists: dict[str, CodeList], today: dt.date) -> pl.DataFrame:
     """Every query, one row each (file, sheet, row, column, message), in file, row and column order."""
-    found = _Found()
+    # (column, message by label (None: no query), and where the message needs more than the label: a
+    # condition per record), each label's message made once
+    checks: list[tuple[str, list[str | None], np.ndarray | None]] = []
     for c in F.CATEGORICAL:
         labels = records.fields[c].labels
         bad = category_codes(records.fields[c], lists[c]) == -1
         what = c.replace("_", " ")
-        found.by_value(records, c, [f"'{v}' is not on the {what} code list" if b else None
-                                    for v, b in zip(labels, bad.tolist(), strict=True)])
+        checks.append((c, [f"'{v}' is not on the {what} code list" if b else None
+                           for v, b in zip(labels, bad.tolist(), strict=True)], None))
     ages, labels = age_values(records.fields[F.AGE]), records.fields[F.AGE].labels
-    found.by_value(records, F.AGE, [
+    checks.append((F.AGE, [
         None if v is None else f"'{v}' is not a whole number of years" if a is None else
         f"age {v} is outside {F.MIN_AGE} to {F.MAX_AGE}" if not F.MIN_AGE <= a <= F.MAX_AGE else None
-        for v, a in zip(labels, ages.tolist(), strict=True)])
+        for v, a in zip(labels, ages.tolist(), strict=True)], None))
+    not_accepted = ~records.accepted
     for m in F.MILESTONES:
         labels = records.fields[m].labels
-        found.by_value(records, m, [f"'{v}' is not yes, no or blank" if v is not None and v not in ("yes", "no")
-                                    else None for v in labels])
-        yes = np.flatnonzero(np.array([v == "yes" for v in labels])[records.fields[m].ids] & ~records.accepted)
-        found.add(m, yes, np.zeros(len(yes), dtype=np.int64), ["yes on a referral that was not accepted"])
+        checks.append((m, [f"'{v}' is not yes, no or blank" if v is not None and v not in ("yes", "no") else None
+                           for v in labels], None))
+        checks.append((m, ["yes on a referral that was not accepted" if v == "yes" else None for v in labels],
+                       not_accepted))
+    checks = [(c, texts, also) for c, texts, also in checks if any(t is not None for t in texts)]
+    # each check is a gather and a search over every record, outside the GIL: two at a time
+    with ThreadPoolExecutor(2) as pool:
+        held = pool.map(lambda check: _holding(records.fields[check[0]].ids,
+                                               np.array([t is not None for t in check[1]]), check[2]), checks)
+        found = _Found()
+        for (c, texts, _), (at, ids) in zip(checks, held, strict=True):
+            found.add(c, at, ids, texts)
     future = np.flatnonzero(records.date > (np.datetime64(today.isoformat(), "D") - EPOCH).astype(np.int32))
     days, which = np.unique(records.date[future], return_inverse=True)
     found.add(F.DATE, future, which, [f"received_date {(EPOCH + d).astype(dt.date).isoformat()} is in the future"
