@@ -449,6 +449,9 @@ def counted(workspace: Path, sets: Sequence[tuple[str, ...]]) -> tuple[dict[str,
         return pl.concat([pl.scan_ipc(where / i.counts) for i in m.imports]).collect()
 
     manifest, found = _read(workspace, read)
+    # summed over imports and services once; then each set's counts from its field's few rows
+    found = found.group_by("field", QUARTER, F.ACCEPTED, "value", "value2").agg(pl.col("n").sum())
+    by_field = {name: part for (name,), part in found.partition_by("field", as_dict=True).items()}
     out = []
     for s in sets:
         fields = tuple(c for c in s if c not in (QUARTER, F.ACCEPTED))
@@ -456,7 +459,7 @@ def counted(workspace: Path, sets: Sequence[tuple[str, ...]]) -> tuple[dict[str,
             raise ValueError(f"the store does not count {' and '.join(fields)} together")
         named = {QUARTER: QUARTER, F.ACCEPTED: F.ACCEPTED, **dict(zip(fields, ("value", "value2"), strict=False))}
         # every record is counted once under each field: any one field's counts give the records by quarter
-        totals = (found.filter(pl.col("field") == (",".join(fields) or CODED[0]))
+        totals = (by_field.get(",".join(fields) or CODED[0], found.clear())
                   .group_by(*(pl.col(named[c]).alias(c) for c in s))
                   .agg(pl.col("n").sum(), n_accepted=pl.col("n").filter(F.ACCEPTED).sum()))
         out.append({c: totals[c].to_numpy() for c in (*s, "n", "n_accepted")})
