@@ -1,5 +1,5 @@
 """The workspace database's record of referral-return imports (the records themselves are in
-returns.duckdb in the workspace folder: see returns/store.py)."""
+returns-records/ in the workspace folder: see returns/store.py)."""
 
 from __future__ import annotations
 
