@@ -585,3 +585,23 @@ def test_a_format_2_store_moves_records_whose_import_lost_its_log_row(ws: Worksp
     assert _row(service.tables(ws)["summary"], "Received")["Total"] == 4
     assert [(i.import_id, i.file) for i in store.Manifest.read(ws.path).imports] == [(1, "/old/a.csv"),
                                                                                      (2, "import 2")]
+
+
+def test_an_import_waits_while_another_writer_holds_the_store(ws: Workspace) -> None:
+    """Writers are kept apart: an import cannot store anything while another holds the lock, and goes on
+    once it is let go."""
+    import threading
+
+    done = threading.Event()
+
+    def importing() -> None:
+        service.import_returns(ws, SMALL, today=TODAY)
+        done.set()
+
+    with store._lock(ws.path):
+        worker = threading.Thread(target=importing)
+        worker.start()
+        assert not done.wait(0.5)
+        assert store.Manifest.read(ws.path) is None
+    worker.join(30)
+    assert done.is_set() and len(store.Manifest.read(ws.path).imports) == 1

@@ -133,9 +133,13 @@ def _opened(workspace: Path, locked: bool = False) -> Manifest | None:
 @contextmanager
 def _lock(workspace: Path) -> Iterator[None]:
     """One writer at a time (readers need no lock: the manifest is replaced whole). The lock is held on
-    the workspace folder itself, so taking it adds no file."""
-    import fcntl
-
+    the workspace folder itself, so taking it adds no file. Where there is no fcntl (Windows), writers are
+    not kept apart: one person's workspace on one machine."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
     fd = os.open(workspace, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
