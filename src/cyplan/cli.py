@@ -128,7 +128,7 @@ def demo(
             fail(f"{path} holds a workspace that is not the demo; give the demo another folder")
         for name in (DB_FILE, returns_store.FILE, returns_store.FILE + ".wal"):  # the demo's data, nothing else
             (path / name).unlink(missing_ok=True)
-        records = returns_store.folder(path)  # the Parquet files: left, they would outlive the store naming them
+        records = returns_store.folder(path)  # the records' files and manifest: the demo's too
         if records.exists():
             shutil.rmtree(records, ignore_errors=False)
     elif path.exists() and any(path.iterdir()):

@@ -53,7 +53,7 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     try:
         with ws.engine.begin() as conn:  # the log and the records: both or neither
-            # the file's hash is logged last: it is worked out on the other core while the import goes on
+            # the file's hash is logged last: it is worked out, at low priority, while the import goes on
             row = {"file": s.file, "sheet": s.sheet, "sha256": "", "imported_at": stamp, "records": s.records,
                    "accepted": accepted, "queries": 0, "replaced": 0, "periods": "[]"}
             import_id = conn.execute(returns_imports.insert().values(**row)).inserted_primary_key[0]

@@ -262,7 +262,7 @@ def _replace(files: _Files, records: Records, referral_id: pl.Series, import_id:
             # the workspace database was made anew (its log starts again at 1) and this store kept: the
             # stored import keeps its records, under an id the log will not give again
             stored.import_id = min(0, *(i.import_id for i in manifest.imports)) - 1
-    file, sheet, digest, stamp = log  # the file's hash, worked out meanwhile on the other core
+    file, sheet, digest, stamp = log  # the file's hash, worked out meanwhile at low priority
     manifest.imports.append(Import(import_id, file, sheet, digest.result(), stamp, part.result(),
                                    files.write(counts, "counts")))
     manifest.imports.sort(key=lambda i: i.import_id)
