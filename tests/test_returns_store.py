@@ -132,8 +132,10 @@ def test_blank_lines_are_not_records(ws: Workspace, tmp_path: Path) -> None:
 
 
 def test_a_workspace_database_made_anew_beside_a_kept_store(tmp_path: Path) -> None:
-    """The workspace database made anew (cyplan.db deleted) beside a kept store: the log's ids start again
-    at 1, so the kept import gives its id up (it becomes -1) and keeps its records."""
+    """The workspace database made anew (cyplan.db deleted) beside a kept store: the kept import keeps its id
+    and gets its log row back from the manifest (its records and accepted records from its counts), and the
+    next import takes the next id, never one the store holds (catches a log out of step with the records,
+    and an id given twice)."""
     folder = tmp_path / "ws"
     ws = Workspace.create(folder)
     service.import_returns(ws, SMALL, today=TODAY)
@@ -147,10 +149,14 @@ def test_a_workspace_database_made_anew_beside_a_kept_store(tmp_path: Path) -> N
         found, _ = service.quality_report(ws, TODAY)
         assert str(SMALL) in set(found["file"])  # the earlier import keeps its file
         assert [(i.import_id, Path(i.file).name) for i in _manifest(folder).imports] == [
-            (-1, SMALL.name), (1, "other.csv")]
+            (1, SMALL.name), (2, "other.csv")]
+        with ws.engine.connect() as conn:
+            log = conn.execute(sa.select(returns_imports.c.id, returns_imports.c.file, returns_imports.c.records,
+                                         returns_imports.c.accepted)).all()
+        assert [(i, Path(f).name, n, a) for i, f, n, a in log] == [(1, SMALL.name, 8, 6), (2, "other.csv", 1, 1)]
         assert service.import_returns(ws, SMALL, today=TODAY).replaced == 8  # the same file again
         assert [(i.import_id, Path(i.file).name) for i in _one_file_each(folder).values()] == [
-            (1, "other.csv"), (2, SMALL.name)]
+            (2, "other.csv"), (3, SMALL.name)]
         assert _row(service.tables(ws)["summary"], "Received")["Total"] == 9
     finally:
         ws.close()

@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from cyplan import faults
 from cyplan.io.problems import InputError
 from cyplan.model import activity
 from cyplan.model.disclosure import NHS_DIGITAL, DisclosureRule, disclose
 from cyplan.returns import codelists as C
 from cyplan.returns import fields as F
-from cyplan.returns import quality, store
+from cyplan.returns import quality, recover, store
 from cyplan.returns.classify import Column, Records, category_codes, coded, milestone_codes, valid_ages
 from cyplan.returns.stage import stage
 from cyplan.store.returns_tables import returns_imports
@@ -52,13 +53,11 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
     accepted = int(records.accepted.sum())
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     try:
-        with ws.engine.begin() as conn:  # the log and the records: both or neither
-            # the file's hash is logged last: it is worked out, at low priority, while the import goes on
-            row = {"file": s.file, "sheet": s.sheet, "sha256": "", "imported_at": stamp, "records": s.records,
-                   "accepted": accepted, "queries": 0, "replaced": 0, "periods": "[]"}
-            import_id = conn.execute(returns_imports.insert().values(**row)).inserted_primary_key[0]
-            with store.replacing(ws.path, records, s.referral_id, import_id,
-                                 (s.file, s.sheet, s.digest, stamp)) as writing:
+        with store.writer(ws.path) as stored:  # one writer at a time; what an import cut short left is settled
+            import_id = recover.log_missing(ws, stored or store.Manifest())
+            faults.point("returns-settled")
+            with ws.engine.begin() as conn, store.replacing(ws.path, records, s.referral_id, import_id,
+                                                             (s.file, s.sheet, s.digest, stamp)) as writing:
                 # the records are written (and the services and quarters they cover found) while the
                 # queries are listed
                 queries = quality.queries(records, lists, today or dt.date.today())
@@ -66,9 +65,16 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
                 written = writing.result()
                 periods = [(svc, activity.quarter_label(q)) for svc, q in
                            sorted(written.periods, key=lambda p: (p[0] is None, p[0] or "", p[1]))]
-                conn.execute(returns_imports.update().where(returns_imports.c.id == import_id)
-                             .values(replaced=written.replaced, queries=queries.height, periods=json.dumps(periods),
-                                     sha256=s.sha256))
+                # the log row goes into the manifest too: the manifest's rename, when the block ends, is
+                # the one commit point; the row is committed just after, and if a kill comes between, the
+                # next open adds it from the manifest (returns/recover.py)
+                written.new.log = {"records": s.records, "accepted": accepted, "queries": queries.height,
+                                   "replaced": written.replaced, "periods": json.dumps(periods)}
+                conn.execute(returns_imports.insert().values(id=import_id, file=s.file, sheet=s.sheet,
+                                                             sha256=written.new.sha256, imported_at=stamp,
+                                                             **written.new.log))
+                faults.point("returns-log-added")
+            faults.point("returns-log-committed")
     except store.OldStore as e:
         raise InputError([s.problem(None, None, str(e))]) from None
     return ImportResult(s.file, s.records, accepted, written.replaced, periods, queries, counts)

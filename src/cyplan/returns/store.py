@@ -15,10 +15,14 @@ committing and closing a DuckDB file cost ~0.07 s an import, more than all the s
 
 One import, one step. Under a lock (one writer at a time), the new import's files are written, and the
 older imports' files that held records of the replaced (service, quarter) pairs are written again
-without them, all under new names; then the new manifest is written beside the old one and renamed over
-it, which is atomic: readers see the store before or after, never between. Files the new manifest no
-longer names are deleted after that; if anything fails first, the new files are deleted and the store
-is as it was. The step is committed inside the workspace database's transaction that logs the import.
+without them, all under new names and synced to disk; then the new manifest is written beside the old
+one, synced, and renamed over it, which is atomic: readers see the store before or after, never between.
+That rename is the import's one commit point (docs/decisions/0005): the manifest carries the import's
+log row too, so a log that missed it (a kill between the rename and the workspace database's commit) is
+brought up to date from the manifest the next time the workspace is opened (returns/recover.py). Files
+the new manifest no longer names are deleted after the rename; if anything fails first, the new files
+are deleted and the store is as it was; if the process is killed first, the files it left are named by
+no manifest and are deleted the next time a writer takes the lock (tidy).
 
 A store in format 2 (returns.duckdb: records in a DuckDB table) is moved to format 3 the first time it is
 opened, in a step of its own; format 1 (text in every column) is not read (see OldStore).
@@ -39,6 +43,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from cyplan import faults
 from cyplan.model.activity import FY_START_MONTH, fy_quarter
 from cyplan.returns import fields as F
 from cyplan.returns.classify import Column, Records
@@ -56,6 +61,10 @@ COUNTS_SCHEMA = {"service": pl.Int32, QUARTER: pl.Int32, F.ACCEPTED: pl.Boolean,
 
 class OldStore(Exception):
     """The workspace holds referral returns in a format this cyplan does not read."""
+
+
+class Damaged(Exception):
+    """A file the manifest names is missing or cannot be read: the message names it and says what to do."""
 
 
 def folder(workspace: Path) -> Path:
@@ -88,6 +97,9 @@ class Import:
     imported_at: str
     records: str  # the file of its records
     counts: str  # the file of their counts
+    # the import's row in the workspace database's log (records, accepted, queries, replaced, periods), so
+    # that the log can be brought up to date from the manifest (None: stored before cyplan kept it here)
+    log: dict[str, object] | None = None
 
 
 @dataclass
@@ -131,21 +143,71 @@ def _opened(workspace: Path, locked: bool = False) -> Manifest | None:
 
 
 @contextmanager
-def _lock(workspace: Path) -> Iterator[None]:
+def _lock(workspace: Path, wait: bool = True) -> Iterator[bool]:
     """One writer at a time (readers need no lock: the manifest is replaced whole). The lock is held on
     the workspace folder itself, so taking it adds no file. Where there is no fcntl (Windows), writers are
-    not kept apart: one person's workspace on one machine."""
+    not kept apart: one person's workspace on one machine. wait=False: yields False at once if another
+    process holds the lock."""
     try:
         import fcntl
     except ImportError:
-        yield
+        yield True
         return
     fd = os.open(workspace, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
     finally:
         os.close(fd)  # closing lets the lock go
+
+
+@contextmanager
+def writer(workspace: Path, wait: bool = True) -> Iterator[Manifest | None]:
+    """Hold the store's lock (one writer at a time) with the files an earlier write left behind deleted;
+    yields the store as it is (None: nothing stored). wait=False and another writer holds the lock: yields
+    None at once without tidying (that writer tidies)."""
+    with _lock(workspace, wait) as held:
+        if not held:
+            yield None
+            return
+        manifest = _opened(workspace, locked=True)
+        tidy(workspace, manifest)
+        yield manifest
+
+
+def _ours(name: str) -> bool:
+    """A file the store writes (never delete anything else a user put in the folder)."""
+    return name.endswith((".records.arrow", ".counts.arrow")) or (name.startswith(MANIFEST + ".")
+                                                                   and name.endswith(".tmp"))
+
+
+def tidy(workspace: Path, manifest: Manifest | None) -> list[str]:
+    """Delete the files of the store that `manifest` does not name: those of a write that was killed before
+    its manifest was in place, or that was killed after it but before the files it replaced were deleted.
+    Call with the lock held (a writer's new files are named by no manifest yet). The files deleted."""
+    where = folder(workspace)
+    if not where.is_dir():
+        return []
+    named = {n for i in (manifest.imports if manifest else []) for n in (i.records, i.counts)}
+    orphans = sorted(p.name for p in where.iterdir() if _ours(p.name) and p.name not in named)
+    for name in orphans:
+        (where / name).unlink(missing_ok=True)
+    if manifest is None and not any(where.iterdir()):
+        where.rmdir()  # a first import killed before its manifest: as if it had never started
+    return orphans
+
+
+def _sync(path: Path) -> None:
+    """Flush a file (or a folder's entries) to the disk, so that what the manifest names survives a power cut."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class _Files:
@@ -168,6 +230,8 @@ class _Files:
         # Arrow IPC, uncompressed: the columns as they are in memory, ~0.02 s a million records (Parquet
         # with lz4 ~0.09 s) for ~37 MB; the files are only ever read whole, by Polars
         frame.write_ipc(self.folder / name, compression="uncompressed")
+        _sync(self.folder / name)
+        faults.point("returns-file-written")
         return name
 
     def retire(self, *names: str) -> None:
@@ -179,10 +243,19 @@ class _Files:
             self.made = True
         staged = self.folder / f"{MANIFEST}.{uuid.uuid4().hex}.tmp"
         self.added.append(staged)
-        staged.write_text(manifest.text(), encoding="utf-8")
+        with open(staged, "w", encoding="utf-8") as f:
+            f.write(manifest.text())
+            f.flush()
+            os.fsync(f.fileno())
+        faults.point("manifest-written")
         os.replace(staged, path(self.workspace))  # atomic: the store is the old one or the new one
         self.added.clear()
+        faults.point("manifest-renamed")
+        _sync(self.folder)  # the rename itself survives a power cut
+        if self.made:
+            _sync(self.workspace)
         self.remove(self.superseded)
+        faults.point("returns-superseded-removed")
 
     def undo(self) -> None:
         self.remove(self.added)
@@ -200,28 +273,29 @@ class Written:
     replaced: int  # stored records taken out: those of the (service, quarter) pairs the import covers
     periods: list[tuple[str | None, int]]  # those pairs: (service label, quarter key)
     manifest: Manifest  # the store as it will be once committed
+    new: Import  # the import, in that manifest (its log is set by the caller before the commit)
 
 
 @contextmanager
 def replacing(workspace: Path, records: Records, referral_id: pl.Series, import_id: int,
               log: tuple[str, str | None, Future[str], str]) -> Iterator[Future[Written]]:
     """In one step: store `records` (staged, checked) in place of the stored records of the (service,
-    quarter) pairs they cover. The writing runs in a thread while the caller's block runs (Polars works
-    outside the GIL, so the quality report is made meanwhile); committed when the block ends without an
-    error, else undone (the new files deleted, nothing else changed)."""
+    quarter) pairs they cover. The caller holds `writer(workspace)`. The writing runs in a thread while
+    the caller's block runs (Polars works outside the GIL, so the quality report is made meanwhile);
+    committed when the block ends without an error, else undone (the new files deleted, nothing else
+    changed)."""
     files = _Files(workspace)
-    with _lock(workspace):
-        try:
-            with ThreadPoolExecutor(1) as pool:
-                writing = pool.submit(_replace, files, records, referral_id, import_id, log)
-                try:
-                    yield writing
-                finally:
-                    wait([writing])
-            files.commit(writing.result().manifest)
-        except BaseException:
-            files.undo()
-            raise
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            writing = pool.submit(_replace, files, records, referral_id, import_id, log)
+            try:
+                yield writing
+            finally:
+                wait([writing])
+        files.commit(writing.result().manifest)
+    except BaseException:
+        files.undo()
+        raise
 
 
 def _ids(manifest: Manifest, fields: dict[str, Column]) -> dict[str, np.ndarray]:
@@ -245,6 +319,7 @@ def _ids(manifest: Manifest, fields: dict[str, Column]) -> dict[str, np.ndarray]
 def _replace(files: _Files, records: Records, referral_id: pl.Series, import_id: int,
              log: tuple[str, str | None, Future[str], str]) -> Written:
     manifest = _opened(files.workspace, locked=True) or Manifest()
+    _missing(files.workspace, manifest)  # an older import's files are read again below: say which is gone
     ids = _ids(manifest, records.fields)
     frame = pl.DataFrame({"row": pl.Series(records.row.astype(np.int32)), F.ID: referral_id,
                           F.DATE: pl.Series(records.date, dtype=pl.Int32).cast(pl.Date), F.ACCEPTED: records.accepted,
@@ -257,17 +332,13 @@ def _replace(files: _Files, records: Records, referral_id: pl.Series, import_id:
             wait([part])
     pairs = counts.filter(pl.col("field") == CODED[0]).select("service", QUARTER).unique().rows()
     replaced = _take_out(manifest, files, pairs)
-    for stored in manifest.imports:
-        if stored.import_id == import_id:
-            # the workspace database was made anew (its log starts again at 1) and this store kept: the
-            # stored import keeps its records, under an id the log will not give again
-            stored.import_id = min(0, *(i.import_id for i in manifest.imports)) - 1
+    # the caller gives an id above every stored one (returns/recover.next_id): ids are never given twice
+    assert all(i.import_id < import_id for i in manifest.imports), "import id given twice"
     file, sheet, digest, stamp = log  # the file's hash, worked out meanwhile at low priority
-    manifest.imports.append(Import(import_id, file, sheet, digest.result(), stamp, part.result(),
-                                   files.write(counts, "counts")))
-    manifest.imports.sort(key=lambda i: i.import_id)
+    new = Import(import_id, file, sheet, digest.result(), stamp, part.result(), files.write(counts, "counts"))
+    manifest.imports.append(new)
     services = manifest.labels["service"]
-    return Written(replaced, [(services[s], q) for s, q in pairs], manifest)
+    return Written(replaced, [(services[s], q) for s, q in pairs], manifest, new)
 
 
 def _take_out(manifest: Manifest, files: _Files, pairs: list[tuple[int, int]]) -> int:
@@ -405,15 +476,28 @@ def count(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _read(workspace: Path, read: Callable[[Manifest], pl.DataFrame]) -> tuple[Manifest, pl.DataFrame]:
-    """read(manifest) on the store as it is; once more if an import replaced a file it names meanwhile."""
+    """read(manifest) on the store as it is; once more if an import replaced a file it names meanwhile.
+    A file still missing the second time is missing for good: Damaged, naming it."""
     for attempt in (1, 2):
         manifest = _opened(workspace) or Manifest()
         try:
             return manifest, read(manifest)
         except FileNotFoundError:
             if attempt == 2:
+                _missing(workspace, _opened(workspace) or Manifest())  # gone for good, not replaced meanwhile
                 raise
     raise AssertionError("unreachable")
+
+
+def _missing(workspace: Path, manifest: Manifest) -> None:
+    """Raise Damaged naming the first file the manifest names that is not there (if one is not)."""
+    where = folder(workspace)
+    for i in manifest.imports:
+        for name in (i.records, i.counts):
+            if not (where / name).is_file():
+                raise Damaged(f"{where / name} is missing: it held the referral records imported from {i.file}. "
+                              f"Restore the folder {where} from a backup; or, to go on without the stored "
+                              f"records, delete the folder {where} and import the returns files again")
 
 
 def load(workspace: Path, rows: bool = True) -> Records:

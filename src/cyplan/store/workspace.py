@@ -19,6 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from cyplan import faults
 from cyplan.schema import KINDS
 from cyplan.store import returns_tables  # noqa: F401  (its tables join the metadata)
 from cyplan.store.tables import INPUT_TABLES, import_log, workspace_info
@@ -96,6 +97,11 @@ class Workspace:
         ws = cls(path, url)
         if ws.revisions() != _heads():
             ws.migrate()
+        # a referral-return import cut short (a kill, a power cut) is finished or undone before anything
+        # is read: imported here, not above, as returns/ is built on this module
+        from cyplan.returns.recover import settle
+
+        settle(ws)
         return ws
 
     def migrate(self) -> None:
@@ -139,13 +145,17 @@ class Workspace:
         """Replace the named kinds' tables with these frames, in one transaction."""
         stamp = _now()
         with self.engine.begin() as conn:
+            faults.point("inputs-begun")
             for kind, frame in frames.items():
                 table = INPUT_TABLES[kind]
                 conn.execute(table.delete())
                 if frame.height:
                     conn.execute(table.insert(), frame.select(KINDS[kind].column_names).to_dicts())
+                faults.point("input-replaced")
             if log:
                 conn.execute(import_log.insert(), [{**r.__dict__, "imported_at": stamp} for r in log])
+            faults.point("inputs-logged")
+        faults.point("inputs-committed")
 
 
 def _polars_type(t: str) -> type[pl.DataType]:
