@@ -34,6 +34,7 @@ from cyplan.terminal import (
     emit,
     err,
     fail,
+    machine_faults,
     open_workspace,
     out,
     progress,
@@ -104,14 +105,15 @@ def init(
                                            "or set CYPLAN_DATABASE_URL).")] = None,
 ) -> None:
     """Create a workspace, with the specification's age bands and vulnerable groups loaded."""
-    try:
-        ws = Workspace.create(path, db)
-    except WorkspaceError as e:
-        fail(str(e))
-    try:
-        _import(ws, _default_sources(), "replace")
-    finally:
-        ws.close()
+    with machine_faults(path):
+        try:
+            ws = Workspace.create(path, db)
+        except WorkspaceError as e:
+            fail(str(e))
+        try:
+            _import(ws, _default_sources(), "replace")
+        finally:
+            ws.close()
     say(f"Created a cyplan workspace in {path}. Next: import your areas, population, levels, prevalence, "
         "pathways and roles with 'cyplan import KIND FILE'.")
 
@@ -133,16 +135,17 @@ def demo(
             shutil.rmtree(records, ignore_errors=False)
     elif path.exists() and any(path.iterdir()):
         fail(f"{path} already holds files; give the demo an empty or new folder")
-    ws = Workspace.create(path, f"sqlite:///{(path / DB_FILE).resolve()}", info={"demo": "yes"})
-    try:
-        _import(ws, _default_sources() + [Source(p.stem, p) for p in sorted(reference.DEMO.glob("*.csv"))],
-                "replace", quiet=True)
-        referrals = import_returns(ws, reference.DEMO / "returns" / "referrals.csv")
-        say(f"Imported {referrals.records:,} referral records (made up for the demo).")
-        with err.status("Running the model…"):
-            plan = run(ws.read_all())
-    finally:
-        ws.close()
+    with machine_faults(path):
+        ws = Workspace.create(path, f"sqlite:///{(path / DB_FILE).resolve()}", info={"demo": "yes"})
+        try:
+            _import(ws, _default_sources() + [Source(p.stem, p) for p in sorted(reference.DEMO.glob("*.csv"))],
+                    "replace", quiet=True)
+            referrals = import_returns(ws, reference.DEMO / "returns" / "referrals.csv")
+            say(f"Imported {referrals.records:,} referral records (made up for the demo).")
+            with err.status("Running the model…"):
+                plan = run(ws.read_all())
+        finally:
+            ws.close()
     area = reference.DEMO_AREA
     first, last = plan.dims.years[0], plan.dims.years[-1]
     name = plan.dims.labels["areas"][area]

@@ -17,10 +17,11 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from rich.text import Text
 
+from cyplan import machine
 from cyplan.display import HEADINGS, NUMBER_FORMATS
 from cyplan.io.problems import InputError
 from cyplan.io.write import write_csv, write_json, write_xlsx
-from cyplan.store.workspace import Workspace, WorkspaceError
+from cyplan.store.workspace import Workspace, WorkspaceDamaged, WorkspaceError
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)  # never hard-wrap: messages are grepped and logged
@@ -44,7 +45,8 @@ OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this 
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Say what is wrong and stop: code 2 for bad input or options, 1 for anything else."""
+    """Say what is wrong and stop: code 2 for bad input or options, 3 for a fault of the machine or of the
+    workspace's own files (machine.EXIT_CODE), 1 for anything else."""
     err.print(Text.assemble(("Error: ", "bold red"), message), highlight=False)
     raise typer.Exit(code)
 
@@ -83,15 +85,30 @@ def writing(path: Path | None) -> Iterator[None]:
 
 
 @contextmanager
+def machine_faults(workspace: Path) -> Iterator[None]:
+    """Turn a fault of the machine or of the workspace's own files (a full disk, a read-only folder, a
+    damaged database, a missing records file) met in the block into a plain message and exit code 3."""
+    try:
+        yield
+    except Exception as e:
+        message = machine.describe(e, workspace)
+        if message is None:
+            raise
+        fail(message, machine.EXIT_CODE)
+
+
+@contextmanager
 def open_workspace(path: Path) -> Iterator[Workspace]:
-    try:
-        ws = Workspace.open(path)
-    except WorkspaceError as e:
-        fail(str(e))
-    try:
-        yield ws
-    finally:
-        ws.close()
+    """The workspace, open for the block; its faults of the machine are reported (machine_faults)."""
+    with machine_faults(path):
+        try:
+            ws = Workspace.open(path)
+        except WorkspaceError as e:
+            fail(str(e), machine.EXIT_CODE if isinstance(e, WorkspaceDamaged) else 1)
+        try:
+            yield ws
+        finally:
+            ws.close()
 
 
 def progress() -> Progress:

@@ -10,6 +10,7 @@ as wholly before or wholly after the import, and import ids are never given twic
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 
 import polars as pl
 import sqlalchemy as sa
@@ -21,10 +22,12 @@ from cyplan.store.workspace import Workspace
 
 def settle(ws: Workspace, wait: bool = False) -> None:
     """Finish or undo an import cut short, if one was: done when a workspace is opened. Needs the store's
-    lock; wait=False and another process holds it: nothing is done (that process settles first)."""
+    lock; wait=False and another process holds it: nothing is done (that process settles first). A
+    workspace that cannot be written (a read-only folder, a full disk) is read as it is: the manifest is
+    the store, and the next open that can write settles it."""
     if not store.folder(ws.path).is_dir():
         return
-    with store.writer(ws.path, wait) as manifest:
+    with suppress(OSError, sa.exc.OperationalError), store.writer(ws.path, wait) as manifest:
         if manifest is not None:
             log_missing(ws, manifest)
 

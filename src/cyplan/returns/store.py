@@ -35,7 +35,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -259,13 +259,17 @@ class _Files:
 
     def undo(self) -> None:
         self.remove(self.added)
-        if self.made and not any(self.folder.iterdir()):
-            self.folder.rmdir()
+        with suppress(OSError):  # as in remove: left for the next writer's tidy
+            if self.made and not any(self.folder.iterdir()):
+                self.folder.rmdir()
 
     @staticmethod
     def remove(paths: list[Path]) -> None:
+        """Delete what can be deleted: a file that cannot be (a read-only or failing disk) is named by no
+        manifest, so the next writer's tidy deletes it; the error that brought us here is the one to tell."""
         for p in paths:
-            p.unlink(missing_ok=True)
+            with suppress(OSError):
+                p.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,10 @@ class WorkspaceError(Exception):
     """A workspace that cannot be created or opened; the message says why and what to do."""
 
 
+class WorkspaceDamaged(WorkspaceError):
+    """A workspace whose own files are damaged (a fault of the machine, not of what the user asked)."""
+
+
 @dataclass(frozen=True)
 class ImportRecord:
     kind: str
@@ -94,6 +98,13 @@ class Workspace:
                 raise WorkspaceError(f"{path} is not a cyplan workspace: run 'cyplan init {path}' first, "
                                      "or 'cyplan demo' for the demo area")
             url = _sqlite_url(path)
+            if (path / DB_FILE).stat().st_size == 0:
+                # SQLite would take an empty file for a new database and cyplan would fill it with empty
+                # tables: a workspace emptied by a fault must say so, not read as a new one
+                raise WorkspaceDamaged(f"{path / DB_FILE} is empty (0 bytes): it has been cut short or wiped. "
+                                       "cyplan has not changed it. Restore the workspace folder from a backup "
+                                       "(or, if you have none, make a new workspace with 'cyplan init' and "
+                                       "import your files again).")
         ws = cls(path, url)
         if ws.revisions() != _heads():
             ws.migrate()
