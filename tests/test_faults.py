@@ -24,6 +24,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import CYPLAN
 from cyplan import faults
@@ -333,3 +335,63 @@ def _recording(points: tuple[str, ...], passed: list[str]):
     for p in points:
         stack.enter_context(faults.inject(p, passed.append))
     return stack
+
+
+# -- any sequence of imports, each perhaps killed at any step ----------------------------------------------
+
+QUARTERS = {"2022-04-01": 4 * 2022, "2022-07-01": 4 * 2022 + 1, "2023-01-01": 4 * 2022 + 3}  # 2022/23 Q1, Q2, Q4
+RECORD = st.tuples(st.sampled_from(["Affinity", "Surrey"]), st.sampled_from(sorted(QUARTERS)))
+KILL = st.one_of(st.none(), st.sampled_from([(p, 1) for p, _ in RETURNS_STEPS if _ == 1]))
+
+
+@pytest.fixture(scope="module")
+def empty(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("empty") / "ws"
+    Workspace.create(path).close()
+    return path
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(imports=st.lists(st.tuples(st.lists(RECORD, min_size=1, max_size=4), KILL), min_size=1, max_size=4))
+def test_any_sequence_of_imports_each_perhaps_killed_keeps_log_and_records_in_step(
+        empty: Path, tmp_path_factory: pytest.TempPathFactory,
+        imports: list[tuple[list[tuple[str, str]], tuple[str, int] | None]]) -> None:
+    """A model kept by hand: each import that reaches the manifest's rename replaces the stored records of
+    the (service, quarter) pairs it covers and takes the next id; one killed before it changes nothing.
+    After every import (the workspace then opened again from what the kill left): the records by service
+    and quarter, the log (ids, files, records, replaced) and the manifest's ids are the model's, and no
+    file is left over (catches ids given twice, a log out of step, records of a killed import kept or lost)."""
+    base = tmp_path_factory.mktemp("sequence")
+    path = Path(shutil.copytree(empty, base / "ws"))
+    held: dict[tuple[str, int], tuple[int, int]] = {}  # (service, quarter) → (import id, records)
+    log: list[tuple[int, str, int, int]] = []
+    for k, (records, kill) in enumerate(imports):
+        file = _write(base / f"import{k}.csv", [_line(f"R{k}-{j}", s, d) for j, (s, d) in enumerate(records)])
+        image = base / f"image{k}"
+        ws = Workspace.open(path)
+        try:
+            if kill is None:
+                service.import_returns(ws, file)
+            else:
+                with faults.inject(kill[0], _at(kill[1], _copy_then_crash(path, image))), pytest.raises(Crash):
+                    service.import_returns(ws, file)
+        finally:
+            ws.close()
+        if kill is not None:
+            path = image
+        names = [p for p, _ in RETURNS_STEPS]
+        if kill is None or names.index(kill[0]) >= names.index(COMMITTED_FROM):
+            covered = {(s, QUARTERS[d]) for s, d in records}
+            new_id = max([0, *(i for i, *_ in log)]) + 1
+            log.append((new_id, file.name, len(records), sum(held[p][1] for p in covered if p in held)))
+            for pair in covered:
+                held[pair] = (new_id, sum(1 for s, d in records if (s, QUARTERS[d]) == pair))
+        state_log, state_imports, stored = _returns_state(path, journal_ok=True)
+        assert state_log == log
+        assert [i for i, _ in state_imports] == sorted({i for i, _ in held.values()})
+        assert stored == sum(n for _, n in held.values())
+        if held:
+            labels, (found,) = store.counted(path, [(store.QUARTER, "service")])
+            by_pair = {(labels["service"][s], int(q)): int(n)
+                       for s, q, n in zip(found["service"], found[store.QUARTER], found["n"], strict=True)}
+            assert by_pair == {p: n for p, (_, n) in held.items()}
