@@ -135,6 +135,8 @@ def test_a_full_disk_is_named_and_the_workspace_is_left_whole(small_disk: Path, 
            "Free some space")
     _plain(run_cli(["returns", "import", SMALL, "-w", ws]), str(ws), "is full", "Free some space")
     assert _everything(ws) == before  # no journal, no half-written records file
+    code, _, err = run_cli(["returns", "tables", "-w", ws, "-o", small_disk / "tables"])  # reading works,
+    assert code == machine.EXIT_CODE and f"cannot write {small_disk / 'tables'}" in err, err  # writing cannot
     filler.unlink()
     assert run_cli(["import", "population", changed, "-w", ws])[0] == 0
     assert run_cli(["returns", "import", SMALL, "-w", ws])[0] == 0

@@ -128,11 +128,12 @@ def demo(
             is_demo = ws.info().get("demo") == "yes"
         if not is_demo:
             fail(f"{path} holds a workspace that is not the demo; give the demo another folder")
-        for name in (DB_FILE, returns_store.FILE, returns_store.FILE + ".wal"):  # the demo's data, nothing else
-            (path / name).unlink(missing_ok=True)
-        records = returns_store.folder(path)  # the records' files and manifest: the demo's too
-        if records.exists():
-            shutil.rmtree(records, ignore_errors=False)
+        with machine_faults(path):
+            for name in (DB_FILE, returns_store.FILE, returns_store.FILE + ".wal"):  # the demo's data only
+                (path / name).unlink(missing_ok=True)
+            records = returns_store.folder(path)  # the records' files and manifest: the demo's too
+            if records.exists():
+                shutil.rmtree(records, ignore_errors=False)
     elif path.exists() and any(path.iterdir()):
         fail(f"{path} already holds files; give the demo an empty or new folder")
     with machine_faults(path):

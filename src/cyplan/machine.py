@@ -54,8 +54,17 @@ def _database(message: str, workspace: Path) -> str:
     return f"{db} could not be used ({message}). {WHOLE} Check the disk and the folder, then run the command again."
 
 
+def of_the_machine(e: OSError) -> bool:
+    """A full disk, a folder that cannot be written, a failing disk: not a wrong path the user gave."""
+    return _number(e) in (*FULL, *READ_ONLY, errno.EIO)
+
+
+def _number(e: OSError) -> int | None:
+    return e.errno if e.errno is not None else _polars_errno(str(e))
+
+
 def _os(e: OSError, workspace: Path) -> str:
-    number = e.errno if e.errno is not None else _polars_errno(str(e))
+    number = _number(e)
     where = e.filename or workspace
     reason = e.strerror or str(e)
     if number in FULL:

@@ -77,11 +77,12 @@ def report(e: InputError, problems_file: Path | None = None) -> NoReturn:
 
 @contextmanager
 def writing(path: Path | None) -> Iterator[None]:
-    """Turn a file that cannot be written into a message, not a traceback."""
+    """Turn a file that cannot be written into a message, not a traceback: exit code 3 if the machine is at
+    fault (a full disk, a read-only folder), else 1 (a folder that does not exist)."""
     try:
         yield
     except OSError as e:
-        fail(f"cannot write {path}: {e.strerror or e}")
+        fail(f"cannot write {path}: {e.strerror or e}", machine.EXIT_CODE if machine.of_the_machine(e) else 1)
 
 
 @contextmanager
