@@ -537,7 +537,7 @@ def test_a_format_2_store_is_moved_to_format_3_when_first_opened(ws: Workspace, 
         ("/old/b.xlsx", "Q3", 5, "age")]
 
     assert not (ws.path / store.FILE).exists() and not (ws.path / (store.FILE + ".wal")).exists()
-    assert json.loads(store.path(ws.path).read_text(encoding="utf-8"))["format"] == "3"
+    assert json.loads(store.path(ws.path).read_text(encoding="utf-8"))["format"] == "4"
     imports = _one_file_each(ws.path)
     assert [(i.import_id, i.file, i.sheet, i.sha256, i.imported_at) for i in imports.values()] == [
         (1, "/old/a.csv", None, "aa", "2024-01-01T00:00:00+00:00"),
@@ -611,3 +611,24 @@ def test_an_import_waits_while_another_writer_holds_the_store(ws: Workspace) -> 
         assert store.Manifest.read(ws.path) is None
     worker.join(30)
     assert done.is_set() and len(store.Manifest.read(ws.path).imports) == 1
+
+
+def test_a_format_3_manifest_is_read_and_the_next_import_writes_format_4(ws: Workspace, tmp_path: Path) -> None:
+    """A manifest from before the log rows were kept in it (format 3) reads as it is, its import keeps its log
+    row and id, and the next import writes format 4 with a log row for each import it adds (catches a
+    format 3 store refused, or taken for damaged)."""
+    a = _write(tmp_path / "a.csv", [_line("A1", "Affinity", "2022-04-01")])
+    service.import_returns(ws, a, today=TODAY)
+    data = json.loads(store.path(ws.path).read_text(encoding="utf-8"))
+    data["format"] = "3"
+    for i in data["imports"]:
+        del i["log"]
+    store.path(ws.path).write_text(json.dumps(data), encoding="utf-8")
+    assert _row(service.tables(ws)["summary"], "Received")["Total"] == 1
+    b = _write(tmp_path / "b.csv", [_line("B1", "Surrey", "2022-04-01")])
+    service.import_returns(ws, b, today=TODAY)
+    written = json.loads(store.path(ws.path).read_text(encoding="utf-8"))
+    assert written["format"] == "4"
+    assert [(i["import_id"], (i["log"] or {}).get("records")) for i in written["imports"]] == [(1, None), (2, 1)]
+    with ws.engine.connect() as conn:
+        assert conn.execute(sa.select(returns_imports.c.id)).scalars().all() == [1, 2]

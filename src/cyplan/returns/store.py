@@ -2,7 +2,10 @@
 Arrow IPC file of their own (`<id>.records.arrow`), each import's counts in another (`<id>.counts.arrow`),
 and a manifest (manifest.json) naming the imports, their files and every field's labels.
 
-Format 3 (since issue 5's last speed work). Each coded field (age, the categorical fields, the milestones)
+Format 4 (issue 11): format 3 (issue 5's last speed work) with each import's log row in the manifest too
+(see below). A format 3 manifest is read as it is (its imports carry no log row) and the next import
+writes format 4; a cyplan that reads only format 3 refuses format 4 rather than taking it for damaged.
+Each coded field (age, the categorical fields, the milestones)
 is stored as an integer id into the field's labels (0 for blank); a label is the value as cleaned at
 import (a category under its code-list name, else the value trimmed). Labels, not code-list positions,
 are kept, so a workspace that changes a code list later sees its records matched against the new list.
@@ -24,7 +27,7 @@ the new manifest no longer names are deleted after the rename; if anything fails
 are deleted and the store is as it was; if the process is killed first, the files it left are named by
 no manifest and are deleted the next time a writer takes the lock (tidy).
 
-A store in format 2 (returns.duckdb: records in a DuckDB table) is moved to format 3 the first time it is
+A store in format 2 (returns.duckdb: records in a DuckDB table) is moved to format 4 the first time it is
 opened, in a step of its own; format 1 (text in every column) is not read (see OldStore).
 """
 
@@ -51,7 +54,8 @@ from cyplan.returns.classify import Column, Records
 FOLDER = "returns-records"
 MANIFEST = "manifest.json"
 FILE = "returns.duckdb"  # format 2's store, moved to FOLDER when first opened
-FORMAT = "3"
+FORMAT = "4"
+READS = ("3", "4")  # format 3: no log row in the manifest
 CODED = (F.AGE, *F.CATEGORICAL, *F.MILESTONES)
 PAIRS = ((F.AGE, "gender"),)  # fields also counted together (the age by gender table)
 QUARTER = "quarter"  # the record's financial-year quarter key (model/activity.fy_quarter's rule)
@@ -116,7 +120,7 @@ class Manifest:
         except ValueError as e:
             raise OldStore(f"{path(workspace)} cannot be read ({e}): restore it from a backup, or delete the "
                            f"folder {folder(workspace)} and import the returns again") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") not in READS:
             raise OldStore(f"{path(workspace)} is in a format this version of cyplan does not read")
         try:
             return cls([Import(**i) for i in data["imports"]], {c: [None, *data["labels"].get(c, [])] for c in CODED})
@@ -130,7 +134,7 @@ class Manifest:
 
 
 def _opened(workspace: Path, locked: bool = False) -> Manifest | None:
-    """The store as it is now (None: nothing stored yet); a format 2 store is moved to format 3 first
+    """The store as it is now (None: nothing stored yet); a format 2 store is moved to format 4 first
     (under the lock, unless the caller holds it)."""
     found = Manifest.read(workspace)
     if found is None and (workspace / FILE).exists():
