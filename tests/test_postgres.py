@@ -266,3 +266,32 @@ def test_cyplan_database_url_creates_and_opens_workspaces_on_the_server(server: 
     assert server.rows(database, "SELECT count(*) FROM population") == [(len(data_rows(DEMO / "population.csv")),)]
     assert server.contents(elsewhere) == {}
     assert not list(tmp_path.rglob("cyplan.db"))
+
+
+def test_init_refuses_a_database_that_already_holds_a_workspace(built: Built, tmp_path: Path) -> None:
+    """Catches a second `cyplan init --db` on a shared database that silently loads the default age bands and
+    groups over the first workspace's own and stamps it anew."""
+    before = built.server.contents(built.database)
+    code, _, err = cyplan_here(["init", tmp_path / "second", "--db", built.url])
+    assert code == 1 and "already holds a cyplan workspace" in err and "copy workspace.json" in err
+    assert not (tmp_path / "second").exists()
+    assert built.server.contents(built.database) == before
+
+
+def test_a_database_that_cannot_be_opened_is_a_message_and_no_folder(server: Server, tmp_path: Path) -> None:
+    """Catches a traceback (and a folder left holding a workspace.json, so that trying again says it is already a
+    workspace) when the URL names no database, is malformed or needs a driver that is not installed; and a
+    password shown in the message."""
+    missing = f"postgresql+psycopg://cyplan:secret@/no_such_database?host={server.folder}"
+    for url, said in ((missing, 'database "no_such_database" does not exist'),
+                      ("no-url-at-all", "is not a database URL"),
+                      ("mysql://user@localhost/cyplan", "its driver is not installed")):
+        code, _, err = cyplan_here(["init", tmp_path / "w", "--db", url])
+        err = " ".join(err.split())
+        assert code == 1 and said in err, err
+        assert "secret" not in err and "Traceback" not in err
+        assert not (tmp_path / "w").exists()
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "workspace.json").write_text(json.dumps({"database_url": missing}))
+    code, _, err = cyplan_here(["demand", "-w", tmp_path / "w"])
+    assert code == 1 and "cannot open the database" in err and "secret" not in err
