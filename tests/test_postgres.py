@@ -295,3 +295,30 @@ def test_a_database_that_cannot_be_opened_is_a_message_and_no_folder(server: Ser
     (tmp_path / "w" / "workspace.json").write_text(json.dumps({"database_url": missing}))
     code, _, err = cyplan_here(["demand", "-w", tmp_path / "w"])
     assert code == 1 and "cannot open the database" in err and "secret" not in err
+
+
+def test_the_web_app_on_postgres_sees_an_import_made_from_the_command_line(built: Built, tmp_path: Path) -> None:
+    """Catches the web app showing stale figures on PostgreSQL: the folder's files do not change when the CLI
+    imports into the server, so only the server's import log can tell the app its cached inputs are old. And
+    catches the referral-returns view differing from SQLite's. (Last in the file: it renames the area and
+    then puts it back.)"""
+    from fastapi.testclient import TestClient
+
+    from cyplan.web.app import create_app
+
+    renamed = tmp_path / "areas.csv"
+    renamed.write_text((DEMO / "areas.csv").read_text(encoding="utf-8").replace("Exampleshire", "Renamedshire"),
+                       encoding="utf-8")
+    on_pg, on_lite = create_app(built.pg), create_app(built.lite)
+    try:
+        with TestClient(on_pg) as pg, TestClient(on_lite) as lite:
+            assert pg.get("/api/returns").json() == lite.get("/api/returns").json()
+            assert [a["name"] for a in pg.get("/api/inputs/areas").json()] == ["Exampleshire"]
+            before = every_file(built.pg)
+            ok(["import", "areas", renamed, "-w", built.pg])
+            assert every_file(built.pg) == before  # nothing in the folder says the data changed
+            assert [a["name"] for a in pg.get("/api/inputs/areas").json()] == ["Renamedshire"]
+    finally:
+        on_pg.state.workspace.close()
+        on_lite.state.workspace.close()
+        ok(["import", "areas", DEMO / "areas.csv", "-w", built.pg])
