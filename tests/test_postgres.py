@@ -111,17 +111,19 @@ def server() -> Iterator[Server]:
     folder = Path(tempfile.mkdtemp(prefix="cyplan-pg-"))  # short: a unix socket's path has at most 107 bytes
     if user:
         shutil.chown(folder, user)
-    pg = Server(folder, programs, user)
+    pg, data = Server(folder, programs, user), folder / "data"
     # a throwaway server: nothing need survive a crash, so nothing waits for the disk
-    pg.run("initdb", "-D", str(folder / "data"), "-U", "cyplan", "--auth=trust", "--no-locale", "-E", "UTF8",
-           "--no-sync")
     options = f"-k {folder} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    pg.run("pg_ctl", "-D", str(folder / "data"), "-l", str(folder / "log"), "-w", "-o", options, "start")
     try:
+        pg.run("initdb", "-D", str(data), "-U", "cyplan", "--auth=trust", "--no-locale", "-E", "UTF8", "--no-sync")
+        pg.run("pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "-o", options, "start")
         yield pg
     finally:
-        pg.run("pg_ctl", "-D", str(folder / "data"), "-m", "immediate", "stop")
-        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            if (data / "postmaster.pid").exists():  # started: stopped whatever happened, or it would outlive the run
+                pg.run("pg_ctl", "-D", str(data), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- running cyplan ---------------------------------------------------------------------------------
