@@ -80,17 +80,17 @@ class Workspace:
             raise WorkspaceError(f"{path} is already a cyplan workspace")
         if path.exists() and not path.is_dir():
             raise WorkspaceError(f"{path} is a file, not a folder")
-        elsewhere = bool(url) and url != _sqlite_url(path)
+        elsewhere = url if url and url != _sqlite_url(path) else None
         if elsewhere:  # reached, and not another workspace's, before the folder is touched
-            ws = cls._connected(path, url)
+            ws = cls._connected(path, elsewhere)
             if ws.revisions():
                 ws.close()
-                raise WorkspaceError(f"the database {_shown(url)} already holds a cyplan workspace: to work on it "
-                                     f"from {path}, copy workspace.json from a folder that uses it (or set {URL_ENV}"
-                                     "); for a new workspace, give an empty database")
+                raise WorkspaceError(f"the database {_shown(elsewhere)} already holds a cyplan workspace: to work on "
+                                     f"it from {path}, copy workspace.json from a folder that uses it (or set "
+                                     f"{URL_ENV}); for a new workspace, give an empty database")
         path.mkdir(parents=True, exist_ok=True)
         if elsewhere:
-            (path / CONFIG_FILE).write_text(json.dumps({"database_url": url}, indent=2) + "\n")
+            (path / CONFIG_FILE).write_text(json.dumps({"database_url": elsewhere}, indent=2) + "\n")
         else:
             ws = cls(path, _sqlite_url(path))
         ws.migrate()
