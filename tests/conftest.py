@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from cyplan import reference
 from cyplan.store.workspace import Workspace
 from cyplan.transfer import Source, import_inputs
+from no_skips import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401  (no test may skip)
 
 CYPLAN = str(Path(sys.executable).with_name("cyplan"))
 WIDE = {"COLUMNS": "1000"}  # so that no line of output is wrapped

@@ -58,6 +58,14 @@ def _heads() -> set[str]:
     return set(ScriptDirectory.from_config(_alembic_config()).get_heads())
 
 
+def _shown(url: str) -> str:
+    """The URL as messages show it: without its password."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url
+
+
 def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{(path / DB_FILE).resolve()}"
 
@@ -77,10 +85,19 @@ class Workspace:
             raise WorkspaceError(f"{path} is already a cyplan workspace")
         if path.exists() and not path.is_dir():
             raise WorkspaceError(f"{path} is a file, not a folder")
+        elsewhere = url if url and url != _sqlite_url(path) else None
+        if elsewhere:  # reached, and not another workspace's, before the folder is touched
+            ws = cls._connected(path, elsewhere)
+            if ws.revisions():
+                ws.close()
+                raise WorkspaceError(f"the database {_shown(elsewhere)} already holds a cyplan workspace: to work on "
+                                     f"it from {path}, copy workspace.json from a folder that uses it (or set "
+                                     f"{URL_ENV}); for a new workspace, give an empty database")
         path.mkdir(parents=True, exist_ok=True)
-        if url and url != _sqlite_url(path):
-            (path / CONFIG_FILE).write_text(json.dumps({"database_url": url}, indent=2) + "\n")
-        ws = cls(path, url or _sqlite_url(path))
+        if elsewhere:
+            (path / CONFIG_FILE).write_text(json.dumps({"database_url": elsewhere}, indent=2) + "\n")
+        else:
+            ws = cls(path, _sqlite_url(path))
         ws.migrate()
         stamp = {"created_at": _now(), **(info or {})}
         with ws.engine.begin() as conn:
@@ -105,7 +122,7 @@ class Workspace:
                                        "cyplan has not changed it. Restore the workspace folder from a backup "
                                        "(or, if you have none, make a new workspace with 'cyplan init' and "
                                        "import your files again).")
-        ws = cls(path, url)
+        ws = cls._connected(path, url)
         if ws.revisions() != _heads():
             ws.migrate()
         # a referral-return import cut short (a kill, a power cut) is finished or undone before anything
@@ -113,6 +130,26 @@ class Workspace:
         from cyplan.returns.recover import settle
 
         settle(ws)
+        return ws
+
+    @classmethod
+    def _connected(cls, path: Path, url: str) -> Workspace:
+        """The workspace on this database, connected once: a malformed URL, a missing driver or a server that
+        cannot be reached is a message saying so, not a traceback."""
+        try:
+            ws = cls(path, url)
+            ws.revisions()
+        except ImportError as e:
+            raise WorkspaceError(f"cannot open the database {_shown(url)}: its driver is not installed ({e}); for "
+                                 "PostgreSQL, install psycopg: pip install 'psycopg[binary]'") from e
+        except sa.exc.ArgumentError as e:
+            raise WorkspaceError(f"'{url}' is not a database URL ({e}); PostgreSQL's look like "
+                                 "postgresql+psycopg://user:password@host:5432/database") from e
+        except sa.exc.SQLAlchemyError as e:
+            if url.startswith("sqlite"):  # the workspace's own file damaged or unwritable: a fault of the machine
+                raise
+            reason = " ".join(str(getattr(e, "orig", None) or e).split())
+            raise WorkspaceError(f"cannot open the database {_shown(url)}: {reason}") from e
         return ws
 
     def migrate(self) -> None:
