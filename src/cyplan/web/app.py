@@ -106,6 +106,16 @@ def _plain(err: dict[str, Any]) -> str:
     return f"{where}: {err['msg']}"
 
 
+def _too_large_in(e: BaseException | None) -> security.TooLarge | None:
+    """The upload limit's error behind a failure to parse a form (FastAPI reports any as 400 'error parsing the
+    body', the form parser's task group wraps it in an ExceptionGroup)."""
+    if isinstance(e, security.TooLarge):
+        return e
+    if isinstance(e, BaseExceptionGroup):
+        return next((found for x in e.exceptions if (found := _too_large_in(x)) is not None), None)
+    return None
+
+
 def _error_page(request: Request, status: int, title: str, message: str,
                 headers: dict[str, str] | None = None) -> Response:
     if request.url.path.startswith("/api/"):
@@ -177,8 +187,8 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, e: StarletteHTTPException) -> Response:
-        if isinstance(e.__cause__, security.TooLarge):  # a chunked body over the limit, met while parsing a form
-            return too_large(request, e.__cause__)
+        if (limit := _too_large_in(e.__cause__)) is not None:  # a chunked body over the limit, met in a form
+            return too_large(request, limit)
         titles = {404: "Page not found", 403: "Not allowed", 405: "Not allowed", 413: "The file is too large"}
         message, headers = e.detail, dict(e.headers or {})
         if e.status_code == 404 and e.detail == "Not Found":  # no route at all, not a route's own message
