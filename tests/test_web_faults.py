@@ -70,7 +70,7 @@ def test_an_oversize_chunked_upload_is_413_not_a_parse_error(demo_workspace: Pat
         head = (f'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
                 '--b\r\nContent-Disposition: form-data; name="file"; filename="areas.csv"\r\n\r\n').encode()
 
-        def body() -> Iterator[bytes]:  # a generator: httpx sends it chunked, with no Content-Length
+        def body(head: bytes = head) -> Iterator[bytes]:  # a generator: sent chunked, with no Content-Length
             yield head
             for _ in range(10):
                 yield b"x" * 500
