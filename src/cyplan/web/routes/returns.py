@@ -5,7 +5,7 @@ by quarter, the quality report, and the equality view by a chosen field."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -177,7 +177,8 @@ def returns_quality_json(st: State, limit: int = Query(SHOWN_QUERIES, ge=0, le=1
 
 
 @router.get("/api/returns/equality", tags=["returns"])
-def returns_equality_json(st: State, by: str = "gender", area: str | None = None, year: int | None = None,
+def returns_equality_json(st: State, by: Annotated[str, Query(json_schema_extra={"enum": list(BY_VALUES)})] = "gender",
+                          area: str | None = None, year: int | None = None,
                           counts: Counts = "published") -> dict[str, Any]:
     """Accepted referrals per 10,000 by `by` (gender, age or a coded field with a population by category) for one
     area (default: the first) in a year (default: its population's first), with 95% intervals and rate ratios
