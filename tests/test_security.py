@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+from starlette.datastructures import Headers
 
 from browser_support import Server
 from conftest import folder_bytes
@@ -281,3 +284,43 @@ def test_api_docs_use_cyplans_own_swagger_files(client: TestClient) -> None:
     assert len(inline) == 1 and "SwaggerUIBundle" in inline[0]
     digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
     assert _csp(r.headers)["script-src"] == f"script-src 'self' 'sha256-{digest}'"
+
+
+# -- the Host check as a parser (hypothesis) ------------------------------------------------------------
+
+LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True)
+NAMES = ["localhost", "127.0.0.1", "[::1]", "planning-pc.council.local"]
+GUARD = security.Guard(None, security.allowed_hosts(None, ["planning-pc.council.local"]))  # type: ignore[arg-type]
+
+
+def _answered(host: str) -> bool:
+    return GUARD.check(Headers({"host": host}), "GET") is None
+
+
+@given(name=st.sampled_from(NAMES), port=st.integers(1, 65535), upper=st.booleans())
+def test_an_allowed_name_is_answered_with_any_port_or_case(name: str, port: int, upper: bool) -> None:
+    host = f"{name}:{port}"
+    assert _answered(host.upper() if upper else host)
+
+
+@given(name=st.sampled_from(NAMES), labels=st.lists(LABEL, min_size=1, max_size=3), port=st.integers(1, 65535),
+       before=st.booleans())
+def test_a_name_built_around_an_allowed_one_is_refused(name: str, labels: list[str], port: int,
+                                                       before: bool) -> None:
+    """An attacker's domain that contains an allowed name (localhost.evil.example, evil-localhost) is another
+    name: refused, with or without a port."""
+    other = ".".join(labels)
+    for host in ([f"{other}.{name}", f"{other}{name}"] if before else [f"{name}.{other}", f"{name}{other}"]):
+        if host.strip("[]").lower() in {n.strip("[]") for n in NAMES}:
+            continue
+        assert not _answered(host) and not _answered(f"{host}:{port}"), host
+
+
+@given(text=st.text(st.characters(max_codepoint=255), max_size=40))  # header bytes are latin-1
+def test_any_host_header_is_answered_only_when_it_names_an_allowed_host(text: str) -> None:
+    """Whatever the header holds, it never raises, and it passes only if it is one of the names, in any case,
+    with at most a trailing dot and a port."""
+    given = text.strip().lower()
+    named = any(re.fullmatch(re.escape(n) + ("" if n.startswith("[") else r"\.?") + "(:[0-9]*)?", given)
+                for n in NAMES)
+    assert _answered(text) == named

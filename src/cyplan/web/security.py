@@ -86,11 +86,15 @@ def new_session() -> str:
 
 
 def host_name(value: str) -> str:
-    """The name part of a Host header or an Origin's netloc, lower case, without port or trailing dot."""
+    """The name in a Host header or an Origin's netloc, lower case, without its port or a trailing dot. A value
+    that is not a name with an optional port (junk after an IPv6 address, a port that is not a number) comes
+    back whole, and so matches no allowed name."""
     value = value.strip().lower()
-    if value.startswith("["):  # an IPv6 address keeps its brackets
-        return value[: value.find("]") + 1] if "]" in value else value
-    return value.split(":", 1)[0].rstrip(".")
+    parsed = re.fullmatch(r"(\[[0-9a-f:.]*\]|[^:\[\]]*)(?::[0-9]*)?", value)
+    if parsed is None:
+        return value
+    name = parsed.group(1)
+    return name[:-1] if name.endswith(".") else name
 
 
 def allowed_hosts(host: str | None = None, extra: Iterable[str] = ()) -> frozenset[str]:
