@@ -148,7 +148,8 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host:
     """The app for one workspace, answering to this computer's names, `host` (the address it listens on) and
     `allowed_hosts`. Raises WorkspaceError for a folder that is not one, AssetsMissing when the front-end files
     have not been built."""
-    if not all((VENDOR / f).exists() for f in (".built", "swagger-ui/swagger-ui-bundle.js")):  # a build before /api/docs
+    # a build from before Swagger UI was added (for /api/docs) counts as missing
+    if not all((VENDOR / f).exists() for f in (".built", "swagger-ui/swagger-ui-bundle.js")):
         raise AssetsMissing("the web app's front-end files are missing: run 'make demo' or "
                             "scripts/build_web_assets.sh (it installs them from npm)")
     app = FastAPI(title="cyplan", description="Needs-based planning for children and young people's services.",
