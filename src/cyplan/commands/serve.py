@@ -30,8 +30,8 @@ def serve(workspace: WorkspaceOpt = Path("."),
                                                        "may be, in MB.")] = UPLOAD_LIMIT / 1e6,
           allowed_host: Annotated[list[str] | None, typer.Option(
               "--allowed-host", metavar="NAME", help="Another name browsers reach this computer by (e.g. its "
-              "network name); repeat for each. The server answers only to localhost, 127.0.0.1, [::1], the --host address and "
-              "these.")] = None) -> None:
+              "network name); repeat for each. The server answers only to localhost, 127.0.0.1, [::1], the "
+              "--host address and these.")] = None) -> None:
     """Serve the workspace's plan as web pages (and JSON under /api) until stopped with Ctrl+C."""
     import uvicorn  # only this command needs the server
 
