@@ -23,11 +23,17 @@ from cyplan.web.routes.data import RESULT_TABLES
 
 DEMO_RETURNS = Path(__file__).parents[1] / "src" / "cyplan" / "reference" / "demo" / "returns" / "referrals.csv"
 TRACE = re.compile(r"Traceback|File \".*\.py\"")
+LOCAL = "http://localhost"  # the server answers only to its own host names (TestClient's default is 'testserver')
+
+
+def page_token(client: TestClient, path: str = "/data") -> str:
+    """The signed token in a page's form, as a browser posts it."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)  # type: ignore[union-attr]
 
 
 def _client(path: Path, **kwargs: int) -> Iterator[TestClient]:
     app = create_app(path, **kwargs)
-    with TestClient(app) as client:
+    with TestClient(app, base_url=LOCAL) as client:
         client.get("/data")  # the token cookie, as a browser gets it from the page
         yield client
     app.state.workspace.close()
@@ -40,7 +46,7 @@ def client(demo_workspace: Path) -> Iterator[TestClient]:
 
 def _upload(client: TestClient, name: str, body: bytes, kind: str = "auto", mode: str = "replace",
             token: str | None = None) -> tuple[int, str]:
-    token = client.cookies.get(security.CSRF_COOKIE) if token is None else token
+    token = page_token(client) if token is None else token
     r = client.post("/data/upload", data={"kind": kind, "mode": mode, security.CSRF_FIELD: token},
                     files={"file": (name, body)})
     return r.status_code, r.text
@@ -182,7 +188,7 @@ def test_an_error_is_logged_and_shown_plainly(client: TestClient, demo_workspace
         raise RuntimeError("the model broke")
 
     monkeypatch.setattr(overview, "overview_data", broken)
-    r = TestClient(client.app, raise_server_exceptions=False).get("/")
+    r = TestClient(client.app, raise_server_exceptions=False, base_url=LOCAL).get("/")
     assert r.status_code == 500 and "Sorry, something went wrong" in r.text
     assert "the model broke" not in r.text and not TRACE.search(r.text)
     assert "RuntimeError: the model broke" in (demo_workspace / "cyplan-web.log").read_text()
@@ -194,13 +200,13 @@ def test_pages_set_safe_headers_and_no_page_is_a_stack_trace(client: TestClient)
     r = client.get("/data")
     assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
     cookie = r.headers.get("set-cookie", "") or ""
-    fresh = TestClient(client.app).get("/data").headers["set-cookie"]
+    fresh = TestClient(client.app, base_url=LOCAL).get("/data").headers["set-cookie"]
     assert "httponly" in fresh.lower() and "samesite=strict" in fresh.lower() and cookie is not None
 
 
 def test_the_token_cookie_is_set_only_by_pages(demo_workspace: Path) -> None:
     app = create_app(demo_workspace)
-    fresh: Callable[[], TestClient] = lambda: TestClient(app)  # noqa: E731 - a client with no cookie
+    fresh: Callable[[], TestClient] = lambda: TestClient(app, base_url=LOCAL)  # noqa: E731 - a client with no cookie
     assert "set-cookie" not in fresh().get("/static/charts.js").headers
     assert "set-cookie" in fresh().get("/data").headers
     app.state.workspace.close()

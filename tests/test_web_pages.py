@@ -33,7 +33,7 @@ def near(x: object) -> object:
 
 def _client(path: Path) -> Iterator[TestClient]:
     app = create_app(path)
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         yield client
     app.state.workspace.close()
 
@@ -160,11 +160,12 @@ def test_workforce_chooser_answers_htmx_with_the_results_alone(client: TestClien
 
 
 def test_workforce_year_or_scenario_unknown(client: TestClient) -> None:
+    """An unknown year or scenario is 'not found' (404, like an unknown area), naming the ones there are."""
     r = client.get("/workforce", params={"year": 1999})
-    assert r.status_code == 400 and "There is no year 1999: the years are 2025 to 2035." in r.text
+    assert r.status_code == 404 and "There is no year 1999: the years are 2025 to 2035." in r.text
     assert "Traceback" not in r.text
     r = client.get("/api/workforce", params={"scenario": "nothing"})
-    assert r.status_code == 400 and "There is no scenario ‘nothing’" in r.json()["detail"]
+    assert r.status_code == 404 and "There is no scenario ‘nothing’" in r.json()["detail"]
 
 
 def test_pages_are_served_from_the_cache(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -69,7 +69,10 @@ def sources_in(path: Path) -> list[Source]:
 
 
 def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
-                  progress: Progress | None = None) -> list[ImportRecord]:
+                  progress: Progress | None = None, display_name: str | None = None) -> list[ImportRecord]:
+    """Check every source and, if none has a problem, save them; raises InputError (nothing written) otherwise.
+    The import log names each file by its path, or by `display_name` when given (the name of an upload as the
+    user knows it, not the server's temporary copy)."""
     problems: list[Problem] = []
     frames: dict[str, pl.DataFrame] = {}
     origins: dict[str, Origin] = {}
@@ -96,7 +99,8 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
         problems += found
         frames[src.kind] = frame
         origins[src.kind] = Origin(raw.file, raw.sheet)
-        log.append(ImportRecord(src.kind, str(src.path), raw.sheet, sha256(src.path), frame.height, mode))
+        log.append(ImportRecord(src.kind, display_name or str(src.path), raw.sheet, sha256(src.path), frame.height,
+                                mode))
     if progress:
         progress("checking references")
     # references are checked even when a file has other problems, so that every problem is reported at

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -26,19 +27,28 @@ def serve(workspace: WorkspaceOpt = Path("."),
           = "127.0.0.1",
           port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
           max_upload_mb: Annotated[float, typer.Option("--max-upload-mb", min=0.001, help="Largest file an upload "
-                                                       "may be, in MB.")] = UPLOAD_LIMIT / 1e6) -> None:
+                                                       "may be, in MB.")] = UPLOAD_LIMIT / 1e6,
+          allowed_host: Annotated[list[str] | None, typer.Option(
+              "--allowed-host", metavar="NAME", help="Another name browsers reach this computer by (e.g. its "
+              "network name); repeat for each. The server answers only to localhost, 127.0.0.1, [::1], the "
+              "--host address and these.")] = None) -> None:
     """Serve the workspace's plan as web pages (and JSON under /api) until stopped with Ctrl+C."""
     import uvicorn  # only this command needs the server
 
     from cyplan.web.app import AssetsMissing, create_app
 
+    for name in allowed_host or []:
+        if not re.fullmatch(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*", name):
+            fail(f"--allowed-host {name!r}: give a host name or address alone (like planning-pc.council.local or "
+                 "192.168.1.20), without http:// or a port", 2)
     try:
-        app = create_app(workspace, upload_limit=int(max_upload_mb * 1e6))
+        app = create_app(workspace, upload_limit=int(max_upload_mb * 1e6), host=host,
+                         allowed_hosts=allowed_host or ())
     except (WorkspaceError, AssetsMissing) as e:
         fail(str(e))
     if not _loopback(host):
         warn(f"listening on {host}: anyone who can reach this computer can see and change the plan — there are "
-             "no user accounts yet")
+             "no user accounts yet. Browsers must use this address, or a name given with --allowed-host")
     say(f"cyplan is serving {workspace} at http://{host}:{port}/ — open it in a browser; Ctrl+C stops it.")
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)

@@ -39,11 +39,14 @@ class ImportResult:
     counts: pl.DataFrame  # field, records, blank, invalid
 
 
-def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: dt.date | None = None) -> ImportResult:
+def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: dt.date | None = None,
+                   display_name: str | None = None) -> ImportResult:
     """Check a referral file and, if it has no errors, store it in place of the same services' quarters.
-    Raises InputError (nothing written) if it has errors."""
+    Raises InputError (nothing written) if it has errors. The log and the records name the file by its path, or
+    by `display_name` (an upload's own name, not the server's temporary copy)."""
     lists = C.load(ws.path)
     s = stage(path, lists, sheet)
+    s.file = display_name or s.file
     problems = quality.errors(s)
     if s.records == 0:
         problems.append(s.problem(None, None, "the file holds no referral records"))

@@ -1,17 +1,21 @@
 """The web app: one workspace, its pages and their JSON twins under /api.
 
-Safety basics: CSRF token on every form (security.py), an upload limit, no stack trace ever shown (errors
-are logged to the workspace's cyplan-web.log and to stderr, and the user sees a plain page)."""
+Safety (security.py, docs/security.md): only its own host names answered, unsafe requests only from its own
+pages with a server-signed token, an upload limit, security headers, and no stack trace ever shown (errors are
+logged to the workspace's cyplan-web.log and to stderr, and the user sees a plain page)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from html import escape
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -31,6 +35,17 @@ templates.env.globals["CSRF_FIELD"] = security.CSRF_FIELD
 
 NAV = [("overview", "Overview", "/"), ("workforce", "Workforce", "/workforce"), ("services", "Services", "/services"),
        ("returns", "Who services reach", "/returns"), ("data", "Data", "/data")]
+
+
+# What every route may answer besides its own: the JSON of an error (the pages' twins answer HTML)
+ERROR_BODY = {"application/json": {"schema": {"type": "object", "properties": {"detail": {"type": "string"}},
+                                              "required": ["detail"]}}}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "A value the route cannot use (JSON), or a host name this server does not answer to "
+                         "(text)", "content": {**ERROR_BODY, "text/plain": {"schema": {"type": "string"}}}},
+    404: {"description": "An area, year, scenario, table or input the workspace does not have, named with the ones "
+                         "it has", "content": ERROR_BODY},
+}
 
 
 class AssetsMissing(RuntimeError):
@@ -55,6 +70,17 @@ def page(request: Request, template: str, context: dict[str, Any], status_code: 
         "csrf_token": request.state.csrf, **context}, status_code=status_code)
 
 
+def chosen_area(st: WorkspaceState, area: str | None) -> str | None:
+    """The area asked for, or without one the first; 404 naming the areas for one the workspace has not (never
+    another area's figures under the name asked for)."""
+    if area is None:
+        return st.area(None)
+    codes = st.area_codes()
+    if area not in codes:
+        raise HTTPException(404, f"There is no area ‘{area}’. The areas are: {', '.join(codes) or 'none yet'}.")
+    return area
+
+
 async def csrf_protect(request: Request) -> None:
     if request.method not in security.UNSAFE:
         return
@@ -62,21 +88,47 @@ async def csrf_protect(request: Request) -> None:
     if given is None and request.headers.get("content-type", "").startswith(
             ("multipart/form-data", "application/x-www-form-urlencoded")):
         given = (await request.form()).get(security.CSRF_FIELD)  # type: ignore[assignment]
-    if not security.tokens_match(request.cookies.get(security.CSRF_COOKIE), given if isinstance(given, str) else None):
+    signer: security.Signer = request.app.state.signer
+    if not signer.verify(request.cookies.get(security.CSRF_COOKIE), given if isinstance(given, str) else None):
         raise HTTPException(403, "This form has expired or did not come from cyplan. Go back, reload the page and "
                                  "try again.")
 
 
-def _error_page(request: Request, status: int, title: str, message: str) -> Response:
+def _plain(err: dict[str, Any]) -> str:
+    """A validation error in words, without Python's own (a file field sent as text says 'Expected UploadFile,
+    received: <class 'str'>')."""
+    where = ".".join(str(x) for x in err["loc"][1:]) or "the request"
+    kind = err.get("type", "")
+    if kind == "missing":
+        return f"{where}: this is missing"
+    if "UploadFile" in str(err.get("msg", "")) or "<class" in str(err.get("msg", "")):
+        return f"{where}: choose a file to upload"
+    return f"{where}: {err['msg']}"
+
+
+def _too_large_in(e: BaseException | None) -> security.TooLarge | None:
+    """The upload limit's error behind a failure to parse a form (FastAPI reports any as 400 'error parsing the
+    body', the form parser's task group wraps it in an ExceptionGroup)."""
+    if isinstance(e, security.TooLarge):
+        return e
+    if isinstance(e, BaseExceptionGroup):
+        return next((found for x in e.exceptions if (found := _too_large_in(x)) is not None), None)
+    return None
+
+
+def _error_page(request: Request, status: int, title: str, message: str,
+                headers: dict[str, str] | None = None) -> Response:
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"detail": message}, status_code=status)
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
     if not hasattr(request.state, "csrf"):
         request.state.csrf = ""
     try:
-        return page(request, "error.html", {"title": title, "message": message}, status)
+        response: Response = page(request, "error.html", {"title": title, "message": message}, status)
     except Exception:  # the workspace itself may be what failed: still no stack trace for the user
         log.exception("could not render the error page")
-        return HTMLResponse(f"<h1>{title}</h1><p>{message}</p>", status_code=status)
+        response = HTMLResponse(f"<h1>{escape(title)}</h1><p>{escape(message)}</p>", status_code=status)
+    response.headers.update(headers or {})
+    return response
 
 
 def _logging(workspace: Path) -> None:
@@ -91,39 +143,44 @@ def _logging(workspace: Path) -> None:
     log.setLevel(logging.INFO)
 
 
-def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT) -> FastAPI:
-    """The app for one workspace. Raises WorkspaceError for a folder that is not one, AssetsMissing when the
-    front-end files have not been built."""
-    if not (VENDOR / ".built").exists():
+def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host: str | None = None,
+               allowed_hosts: Iterable[str] = ()) -> FastAPI:
+    """The app for one workspace, answering to this computer's names, `host` (the address it listens on) and
+    `allowed_hosts`. Raises WorkspaceError for a folder that is not one, AssetsMissing when the front-end files
+    have not been built."""
+    # a build from before Swagger UI was added (for /api/docs) counts as missing
+    if not all((VENDOR / f).exists() for f in (".built", "swagger-ui/swagger-ui-bundle.js")):
         raise AssetsMissing("the web app's front-end files are missing: run 'make demo' or "
                             "scripts/build_web_assets.sh (it installs them from npm)")
     app = FastAPI(title="cyplan", description="Needs-based planning for children and young people's services.",
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
-                  dependencies=[Depends(csrf_protect)])
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
+                  dependencies=[Depends(csrf_protect)], responses=ERROR_RESPONSES)
     app.state.workspace = WorkspaceState(workspace)
     app.state.upload_limit = upload_limit
+    app.state.signer = security.Signer(security.workspace_secret(workspace))
     _logging(workspace)
 
     @app.middleware("http")
     async def csrf_cookie(request: Request, call_next: Any) -> Response:
         cookie = request.cookies.get(security.CSRF_COOKIE)
-        request.state.csrf = cookie or security.new_token()
+        session = cookie or security.new_session()
+        request.state.csrf = app.state.signer.sign(session)
         response = await call_next(request)
         # only pages carry forms: a page's scripts and styles, fetched at once without the cookie, must not
-        # each set a token of their own and leave the page's forms holding a stale one
+        # each set a session of their own and leave the page's forms holding a token for a stale one
         if not cookie and response.headers.get("content-type", "").startswith("text/html"):
-            response.set_cookie(security.CSRF_COOKIE, request.state.csrf, httponly=True, samesite="strict")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+            response.set_cookie(security.CSRF_COOKIE, session, httponly=True, samesite="strict")
+        for name, value in security.HEADERS.items():
+            response.headers.setdefault(name, value)
         return response
 
     def too_large(request: Request, e: security.TooLarge) -> Response:
-        request.state.csrf = request.cookies.get(security.CSRF_COOKIE, "")
+        request.state.csrf = ""
         return _error_page(request, 413, "The file is too large",
                            f"{e}. Split it into smaller files, or keep only the columns cyplan reads.")
 
     app.add_middleware(security.UploadLimit, limit=upload_limit, refuse=too_large)
+    app.add_middleware(security.Guard, hosts=security.allowed_hosts(host, allowed_hosts))  # outermost: first
 
     @app.exception_handler(security.TooLarge)
     async def _too_large(request: Request, e: security.TooLarge) -> Response:
@@ -131,18 +188,23 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT) -> Fa
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, e: StarletteHTTPException) -> Response:
+        if (limit := _too_large_in(e.__cause__)) is not None:  # a chunked body over the limit, met in a form
+            return too_large(request, limit)
         titles = {404: "Page not found", 403: "Not allowed", 405: "Not allowed", 413: "The file is too large"}
-        message = e.detail
+        message, headers = e.detail, dict(e.headers or {})
         if e.status_code == 404 and e.detail == "Not Found":  # no route at all, not a route's own message
             message = "There is no page at this address. Check it, or start from the overview."
-        return _error_page(request, e.status_code, titles.get(e.status_code, "Something is wrong"), str(message))
+        if e.status_code == 405:
+            headers.setdefault("Allow", "GET, HEAD")  # the static files' 405 names no methods
+            message = f"This address does not take {request.method}; it takes {headers['Allow']}."
+        return _error_page(request, e.status_code, titles.get(e.status_code, "Something is wrong"), str(message),
+                           headers)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_query(request: Request, e: RequestValidationError) -> Response:
         if request.url.path.startswith("/api/"):
             return await request_validation_exception_handler(request, e)
-        wrong = "; ".join(f"{'.'.join(str(x) for x in err['loc'][1:]) or 'the request'}: {err['msg']}"
-                          for err in e.errors())
+        wrong = "; ".join(_plain(err) for err in e.errors())
         return _error_page(request, 400, "This address has a value cyplan cannot read", f"{wrong}. Go back and "
                            "choose again from the page's form.")
 
@@ -152,6 +214,15 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT) -> Fa
         return _error_page(request, 500, "Sorry, something went wrong",
                            f"cyplan could not show this page. The error has been logged in {LOG_FILE} in the "
                            "workspace folder; nothing in the workspace was changed.")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def _docs() -> Response:  # Swagger UI from cyplan's own files: the pages never fetch from the internet
+        html = get_swagger_ui_html(openapi_url="/api/openapi.json", title="cyplan API",
+                                   swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png")
+        html.headers["Content-Security-Policy"] = security.csp_with_hashes(bytes(html.body).decode())
+        return html
 
     @app.get("/favicon.ico", include_in_schema=False)
     def _favicon() -> Response:  # no icon: browsers ask anyway

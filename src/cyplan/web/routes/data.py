@@ -191,9 +191,16 @@ def one_result(request: Request, name: str, fmt: str, st: State) -> Response:
 
 
 def _safe_name(name: str) -> str:
-    """The uploaded file's own name, without any folder, for messages and for working out its input."""
-    base = Path(name.replace("\\", "/")).name
-    return re.sub(r"[^A-Za-z0-9._ -]", "_", base)[:120] or "upload"
+    """The uploaded file's own name, without any folder, for messages and for working out its input (a long
+    name keeps its extension: the extension says how the file is read)."""
+    base = re.sub(r"[^A-Za-z0-9._ -]", "_", Path(name.replace("\\", "/")).name)
+    suffix = Path(base).suffix[:10]
+    return (base[:120 - len(suffix)] + suffix if len(base) > 120 else base) or "upload"
+
+
+def _display_name(name: str) -> str:
+    """The upload's name as the user knows it, for the import log: no folder, no control characters."""
+    return re.sub(r"[\x00-\x1f\x7f]", "", Path(name.replace("\\", "/")).name)[:200] or "upload"
 
 
 def _as_uploaded(problems: list[Problem], saved: Path, name: str) -> list[Problem]:
@@ -203,11 +210,12 @@ def _as_uploaded(problems: list[Problem], saved: Path, name: str) -> list[Proble
     return [Problem(fix(p.file), p.row, p.column, fix(p.message), p.sheet) for p in problems]
 
 
-def _import(st: WorkspaceState, saved: Path, kind: str, mode: str) -> list[str]:
-    """Import one uploaded file; raises InputError with every problem, having written nothing."""
+def _import(st: WorkspaceState, saved: Path, kind: str, mode: str, shown: str) -> list[str]:
+    """Import one uploaded file, logged under `shown` (its own name); raises InputError with every problem, having
+    written nothing."""
     if kind == RETURNS:
-        result = returns.import_returns(st.ws, saved)
-        return [f"Imported {result.records:,} referral records ({result.accepted:,} accepted) from {saved.name}"
+        result = returns.import_returns(st.ws, saved, display_name=shown)
+        return [f"Imported {result.records:,} referral records ({result.accepted:,} accepted) from {shown}"
                 + (f", replacing {result.replaced:,} earlier records" if result.replaced else "")
                 + (f"; {result.queries.height:,} queries to look at in the quality report" if result.queries.height
                    else "") + "."]
@@ -216,7 +224,7 @@ def _import(st: WorkspaceState, saved: Path, kind: str, mode: str) -> list[str]:
         sources = sources_in(saved) if suffix in EXCEL_SUFFIXES else sources_in(saved.parent)
     else:
         sources = [Source(kind, saved)]
-    log = import_inputs(st.ws, sources, mode)  # type: ignore[arg-type]
+    log = import_inputs(st.ws, sources, mode, display_name=shown)  # type: ignore[arg-type]
     return [f"Imported {r.rows:,} row{'s' if r.rows != 1 else ''} of {KINDS[r.kind].title.lower()}"
             + (f" (sheet {r.sheet})" if r.sheet else "") + "." for r in log]
 
@@ -245,7 +253,7 @@ async def upload(request: Request, st: State, file: UploadFile,
         if saved.stat().st_size == 0:
             return _refused(request, st, [Problem(name, None, None, "the file is empty")], name, kind)
         try:
-            done = _import(st, saved, kind, mode)
+            done = _import(st, saved, kind, mode, _display_name(file.filename or name))
         except InputError as e:
             return _refused(request, st, _as_uploaded(e.problems, saved, name), name, kind)
     st.forget()

@@ -13,7 +13,7 @@ from cyplan import results
 from cyplan.model.gap import gap_table
 from cyplan.model.plan import demand_table, need_table
 from cyplan.reports import charts
-from cyplan.web.app import State, page
+from cyplan.web.app import State, chosen_area, page
 from cyplan.web.state import WorkspaceState
 from cyplan.web.tables import table
 
@@ -74,8 +74,9 @@ def overview_data(st: WorkspaceState, area: str | None) -> dict[str, Any]:
 
 @router.get("/api/overview", tags=["overview"])
 def overview_json(st: State, area: str | None = None) -> dict[str, Any]:
-    """Need, demand, supply, gap and cost by year for one area (default: the first), and the services' rating."""
-    d = overview_data(st, st.area(area))
+    """Need, demand, supply, gap and cost by year for one area (default: the first), and the services' rating.
+    404 for an area the workspace has not."""
+    d = overview_data(st, chosen_area(st, area))
     out: dict[str, Any] = {"area": d["area"]}
     for key in ("need", "gap"):
         out[key] = d[key].to_dicts() if d.get(key) is not None else None
@@ -108,4 +109,4 @@ def _view(st: WorkspaceState, area: str | None) -> dict[str, Any]:
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def overview(request: Request, st: State, area: str | None = None) -> HTMLResponse:
-    return page(request, "overview.html", _view(st, st.area(area)))
+    return page(request, "overview.html", _view(st, chosen_area(st, area)))

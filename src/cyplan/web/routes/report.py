@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from cyplan import results
 from cyplan.reports.paper import build_paper, render_html, render_pdf
-from cyplan.web.app import State, page
+from cyplan.web.app import State, chosen_area, page
 
 router = APIRouter()
 
@@ -17,7 +17,7 @@ router = APIRouter()
 @router.get("/report", include_in_schema=False)
 def report(request: Request, st: State, area: str | None = None,
            format: Literal["pdf", "html"] = "pdf") -> Response:
-    code = st.area(area)
+    code = chosen_area(st, area)
     if code is None:
         raise HTTPException(409, "The workspace has no areas yet: upload them on the Data page.")
     try:

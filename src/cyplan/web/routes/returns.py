@@ -5,7 +5,7 @@ by quarter, the quality report, and the equality view by a chosen field."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -17,7 +17,7 @@ from cyplan.reports import charts
 from cyplan.reports.paper import published_view
 from cyplan.returns import service
 from cyplan.returns.equality import BY_VALUES, UnknownField, available
-from cyplan.web.app import State
+from cyplan.web.app import State, chosen_area
 from cyplan.web.htmx import fragment, missing, page_or_fragment
 from cyplan.web.state import WorkspaceState
 from cyplan.web.tables import table
@@ -75,13 +75,26 @@ def fields(st: WorkspaceState) -> list[str]:
     return st.cached(("equality-fields",), lambda: available(st.ws))
 
 
-def equality(st: WorkspaceState, by: str, area: str | None, counts: Counts) -> pl.DataFrame:
-    """The equality view for one area (its population's first year); as published, a withheld count's rates are
-    withheld too. Raises service.NoReturns or UnknownField."""
-    view = st.cached(("equality", by, area), lambda: service.equality(st.ws, by, area))
+def equality(st: WorkspaceState, by: str, area: str | None, counts: Counts, year: int | None = None) -> pl.DataFrame:
+    """The equality view for one area in a year (default: its population's first); as published, a withheld
+    count's rates are withheld too. Raises service.NoReturns or UnknownField."""
+    view = st.cached(("equality", by, area, year), lambda: service.equality(st.ws, by, area, year))
     if counts == "unpublished":
         return view
-    return st.cached(("equality-published", by, area), lambda: published_view(view, RULE))
+    return st.cached(("equality-published", by, area, year), lambda: published_view(view, RULE))
+
+
+def _check_year(st: WorkspaceState, area: str | None, year: int | None) -> None:
+    """404 for a year the area has no population in, naming the years it has (never the first year's view
+    under the year asked for)."""
+    if year is None:
+        return
+    frames = st.frames()
+    years = sorted({y for k in ("population", "population_groups") if frames[k].height
+                    for y in frames[k].filter(pl.col("area") == area)["year"].unique().to_list()})
+    if year not in years:
+        raise HTTPException(404, f"There is no population for area {area} in {year}, so no equality view. Its years "
+                                 f"are: {', '.join(map(str, years)) or 'none yet'}.")
 
 
 def _fields_or_none(st: WorkspaceState) -> list[str]:
@@ -164,14 +177,18 @@ def returns_quality_json(st: State, limit: int = Query(SHOWN_QUERIES, ge=0, le=1
 
 
 @router.get("/api/returns/equality", tags=["returns"])
-def returns_equality_json(st: State, by: str = "gender", area: str | None = None,
+def returns_equality_json(st: State, by: Annotated[str, Query(json_schema_extra={"enum": list(BY_VALUES)})] = "gender",
+                          area: str | None = None, year: int | None = None,
                           counts: Counts = "published") -> dict[str, Any]:
     """Accepted referrals per 10,000 by `by` (gender, age or a coded field with a population by category) for one
-    area (default: the first) in its population's first year, with 95% intervals and rate ratios against the
-    area. As published, a withheld count's rates are withheld too."""
+    area (default: the first) in a year (default: its population's first), with 95% intervals and rate ratios
+    against the area. As published, a withheld count's rates are withheld too. 400 for an unknown `by`, 404 for
+    an area or year the workspace has not."""
     _check(by)
+    area = chosen_area(st, area)
+    _check_year(st, area, year)
     try:
-        view = equality(st, by, st.area(area), counts)
+        view = equality(st, by, area, counts, year)
     except (service.NoReturns, UnknownField) as e:
         return {"not_ready": _sentence(str(e)), "by": by, "fields": _fields_or_none(st)}
     return {"by": by, "area": view["area"][0], "year": view["year"][0], "counts": counts,
@@ -236,7 +253,7 @@ def _view(st: WorkspaceState, area: str | None, counts: Counts, by: str | None) 
 def returns_page(request: Request, st: State, area: str | None = None, counts: Counts = "published",
                  by: str | None = None) -> HTMLResponse:
     _check(by)
-    area = st.area(area)
+    area = chosen_area(st, area)
     view = _view(st, area, counts, by)
     context = {"title": "Who services reach", "current": "returns", "rule": rule_words(), "shown": SHOWN_QUERIES,
                "area": area, **view}

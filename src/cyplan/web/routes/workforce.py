@@ -13,7 +13,7 @@ from cyplan import results
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import ScenarioError
 from cyplan.reports import charts
-from cyplan.web.app import State
+from cyplan.web.app import State, chosen_area
 from cyplan.web.htmx import fragment, missing, page_or_fragment
 from cyplan.web.routes.overview import gap_by_year, simulation
 from cyplan.web.state import WorkspaceState
@@ -57,14 +57,14 @@ def _supply(by_role: pl.DataFrame, first: int, year: int) -> pl.DataFrame:
 
 
 def _choose(st: WorkspaceState, year: int | None, scenario: str | None) -> tuple[list[int], int, str]:
-    """(the years, the year shown, the scenario shown); HTTP 400 for a year or scenario the workspace has not."""
+    """(the years, the year shown, the scenario shown); HTTP 404 for a year or scenario the workspace has not."""
     names = results.scenario_names(st.frames())
     chosen = scenario or results.BASELINE
     if chosen not in names:
-        raise HTTPException(400, f"There is no scenario ‘{chosen}’. The scenarios are: {', '.join(names)}.")
+        raise HTTPException(404, f"There is no scenario ‘{chosen}’. The scenarios are: {', '.join(names)}.")
     years = simulation(st, chosen).dims.years
     if year is not None and year not in years:
-        raise HTTPException(400, f"There is no year {year}: the years are {years[0]} to {years[-1]}.")
+        raise HTTPException(404, f"There is no year {year}: the years are {years[0]} to {years[-1]}.")
     return list(years), year if year is not None else years[-1], chosen
 
 
@@ -141,8 +141,8 @@ def workforce_json(st: State, area: str | None = None, year: int | None = None,
     """For one area (default: the first), year (default: the last) and scenario (default: the baseline): the gap
     by role, supply by role (in post in the first year, projected in the year), demand and supply by year, and
     every scenario side by side in the year. Each measure is a median with `_p5` and `_p95` (the 90% interval)
-    from 1,000 Monte Carlo draws, seed 1."""
-    d = workforce_data(st, st.area(area), year, scenario)
+    from 1,000 Monte Carlo draws, seed 1. 404 for an area, year or scenario the workspace has not."""
+    d = workforce_data(st, chosen_area(st, area), year, scenario)
     if d.get("not_ready"):
         return {"area": d["area"], "not_ready": d["not_ready"]}
     out = {k: d[k] for k in ("area", "year", "scenario", "years", "scenarios", "warnings")}
@@ -157,7 +157,7 @@ def workforce_json(st: State, area: str | None = None, year: int | None = None,
 @router.get("/workforce", response_class=HTMLResponse, include_in_schema=False)
 def workforce(request: Request, st: State, area: str | None = None, year: int | None = None,
               scenario: str | None = None) -> HTMLResponse:
-    area = st.area(area)
+    area = chosen_area(st, area)
     view = _view(st, area, year, scenario)
     context = {"title": "Workforce", "current": "workforce", "draws": results.DRAWS, "seed": results.SEED,
                "baseline": results.BASELINE, **view}
