@@ -312,7 +312,8 @@ def test_the_web_app_on_postgres_sees_an_import_made_from_the_command_line(built
                        encoding="utf-8")
     on_pg, on_lite = create_app(built.pg), create_app(built.lite)
     try:
-        with TestClient(on_pg) as pg, TestClient(on_lite) as lite:
+        with TestClient(on_pg, base_url="http://localhost") as pg, \
+                TestClient(on_lite, base_url="http://localhost") as lite:
             assert pg.get("/api/returns").json() == lite.get("/api/returns").json()
             assert [a["name"] for a in pg.get("/api/inputs/areas").json()] == ["Exampleshire"]
             before = every_file(built.pg)
