@@ -469,14 +469,16 @@ def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
 def agreement(sim: Simulation, table: Any) -> dict[str, float]:
     """Largest relative difference between the pandas table by draw, area, year and role and cyplan's run, for
     demand and supply FTE, draw by draw. Every draw, year and role of `table`'s areas must be in it."""
+    import pandas as pd
+
     d = sim.dims
-    areas = list(dict.fromkeys(table["area"]))
     draw = table["draw"].to_numpy() if "draw" in table else np.zeros(len(table), dtype=np.int64)
-    a_i = np.array([d.areas.index(a) for a in table["area"]])
-    y_i = np.array([d.years.index(y) for y in table["year"]])
-    r_i = np.array([d.roles.index(r) for r in table["role"]])
-    expected = len(areas) * len(d.years) * len(d.roles) * sim.demand.shape[-1]
-    if len(table) != expected or len(set(zip(draw, a_i, y_i, r_i, strict=True))) != expected:
+    a_i, y_i, r_i = (pd.Index(labels).get_indexer(table[name]) for name, labels in
+                     (("area", d.areas), ("year", d.years), ("role", d.roles)))
+    n_areas = len(np.unique(a_i))
+    expected = n_areas * len(d.years) * len(d.roles) * sim.demand.shape[-1]
+    cell = ((draw * len(d.areas) + a_i) * len(d.years) + y_i) * len(d.roles) + r_i
+    if len(table) != expected or min(a_i.min(), y_i.min(), r_i.min()) < 0 or len(np.unique(cell)) != expected:
         raise ValueError(f"the pandas table has {len(table)} rows, not one for each of {expected} draw, area, year "
                          "and role")
     return {name: relative_difference(table[f"{name}_fte"].to_numpy(), ours[a_i, y_i, r_i, draw])
