@@ -1,5 +1,6 @@
 """The pieces of the model benchmark (benchmarks/model_scale.py), on two areas: its synthetic inputs pass cyplan's
-own validation, and its pandas baseline agrees with cyplan's central run to 1e-9."""
+own validation, and its pandas baseline agrees with cyplan to 1e-9, at central values and draw by draw. pandas is a
+dev dependency: without it these tests fail (they do not skip)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+import pandas  # noqa: F401  (the baseline is written with pandas: without it this file fails, it does not skip)
 import polars as pl
 import pytest
 
@@ -16,14 +18,9 @@ from cyplan.io.read import ROW, RawTable
 from cyplan.io.references import Origin, check_references
 from cyplan.io.validate import validate
 from cyplan.model.build import empty
+from cyplan.model.gap import gap_table
 from cyplan.model.simulate import simulate
 from cyplan.schema import KINDS
-
-try:  # the baseline is written with pandas, a dev dependency: without it the run fails rather than skips
-    import pandas  # noqa: F401
-except ImportError:
-    pytest.fail("pandas is missing: install the dev dependencies with `pip install -e '.[dev]'` (make test does)",
-                pytrace=False)
 
 BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "model_scale.py"
 
@@ -85,30 +82,72 @@ def test_synthetic_inputs_shape_and_ranges(frames: dict[str, pl.DataFrame]) -> N
 
 def test_the_cap_binds_somewhere(frames: dict[str, pl.DataFrame]) -> None:
     # the baseline's cap is exercised: for some group, year, age and sex, Σ_level p × rr > 1 at central values
-    s = bench.pandas_setup(bench.to_pandas(frames))
-    cells = s["prev"].merge(s["rr"], on="level")
-    total = (cells["p"] * cells["rr"]).groupby([cells["year"], cells["group"], cells["age"], cells["sex"]]).sum()
+    pf = bench.to_pandas(frames)
+    s = bench.pandas_setup(pf, bench.pandas_draws(pf, 0))
+    cells = s["prev"].merge(s["rr"], on=["draw", "level"])
+    total = (cells["p"] * cells["rr"]).groupby([cells["year"], cells["group"], cells["age"], cells["sex"]],
+                                               observed=True).sum()
     assert (total > 1).any() and (total <= 1).any()
 
 
-def test_pandas_baseline_agrees_with_cyplan(frames: dict[str, pl.DataFrame]) -> None:
-    table = bench.pandas_baseline(bench.to_pandas(frames))
-    assert len(table) == 2 * 11 * 12
+def test_pandas_baseline_agrees_with_cyplan_at_central_values(frames: dict[str, pl.DataFrame]) -> None:
+    """Catches a formula that differs between the baseline and cyplan (the benchmark would time unlike work)."""
+    table, summary = bench.pandas_baseline(bench.to_pandas(frames))
+    assert len(table) == 2 * 11 * 12 and set(table["draw"]) == {0}
     assert (table["demand_fte"] > 0).all() and (table["supply_fte"] >= 0).all()
     assert np.allclose(table["gap_fte"], table["demand_fte"] - table["supply_fte"])
-    diff = bench.agreement(simulate(frames, draws=0), table)
+    sim = simulate(frames, draws=0)
+    diff = bench.agreement(sim, table)
     assert diff["demand"] <= 1e-9
     assert diff["supply"] <= 1e-9
+    assert bench.percentile_agreement(gap_table(sim, ["role"]), summary) <= 1e-9
+
+
+def test_pandas_baseline_agrees_with_cyplan_draw_by_draw(frames: dict[str, pl.DataFrame]) -> None:
+    """Catches a baseline that draws its inputs differently from cyplan (other rows, ranges or order of the random
+    numbers), one that mishandles a draw, and percentiles taken differently: each of the 5 draws and every
+    measure's median and 90% interval must agree."""
+    table, summary = bench.pandas_baseline(bench.to_pandas(frames), draws=5, seed=1, chunk=2)
+    assert len(table) == 5 * 2 * 11 * 12
+    sim = simulate(frames, draws=5, seed=1)
+    assert not np.allclose(sim.demand[..., 0], sim.demand[..., 1])  # the draws differ, so the check means something
+    diff = bench.agreement(sim, table)
+    assert diff["demand"] <= 1e-9
+    assert diff["supply"] <= 1e-9
+    ours = gap_table(sim, ["role"])
+    assert bench.percentile_agreement(ours, summary) <= 1e-9
+    other = simulate(frames, draws=5, seed=2)  # another seed's draws: the check must fail
+    assert bench.agreement(other, table)["demand"] > 1e-6
 
 
 def test_agreement_notices_a_difference(frames: dict[str, pl.DataFrame]) -> None:
-    table = bench.pandas_baseline(bench.to_pandas(frames), ["E06000002"])
+    table, summary = bench.pandas_baseline(bench.to_pandas(frames))
     table.loc[5, "supply_fte"] *= 1 + 1e-6
-    diff = bench.agreement(simulate(frames, draws=0), table)
+    sim = simulate(frames, draws=0)
+    diff = bench.agreement(sim, table)
     assert diff["supply"] == pytest.approx(1e-6, rel=1e-3)
     assert diff["demand"] <= 1e-9
     with pytest.raises(ValueError, match="not one for each"):
-        bench.agreement(simulate(frames, draws=0), table.iloc[1:])
+        bench.agreement(sim, table.iloc[1:])
+    summary.loc[3, "gap_fte_p95"] *= 1 + 1e-6
+    assert bench.percentile_agreement(gap_table(sim, ["role"]), summary) == pytest.approx(1e-6, rel=1e-3)
+
+
+def test_every_printed_ratio_says_measured_or_estimated(capsys: pytest.CaptureFixture[str]) -> None:
+    """Catches a ratio printed without saying how its pandas time was got (a scaled figure passed off as
+    measured), and a run that does not check agreement before it reports."""
+    assert bench.main(["--areas", "2", "--draws", "6", "--pandas-draws", "2", "--repeats", "1", "--no-memory"]) == 0
+    out = capsys.readouterr().out
+    ratios = [line for line in out.splitlines() if "×" in line and ("pandas" in line or "faster" in line)
+              and "areas ×" not in line]
+    assert len(ratios) >= 4, out
+    for line in ratios:
+        assert "measured" in line or "estimated" in line, line
+    assert "estimated from 2 draws" in out
+    summary = out[out.index("summary ("):]
+    assert [line for line in summary.splitlines() if "vs pandas" in line and "(measured" not in line
+            and "(estimated from 2 draws" not in line] == []
+    assert "2 draws (seed 1), draw by draw" in out
 
 
 def test_the_timed_run_with_draws(frames: dict[str, pl.DataFrame]) -> None:
