@@ -15,7 +15,7 @@ from typing import Literal
 import polars as pl
 
 from cyplan.io.files import sha256
-from cyplan.io.problems import InputError, Problem
+from cyplan.io.problems import Found, InputError, Problem
 from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES, ROW, RawTable, read_table
 from cyplan.io.references import Origin, check_references
 from cyplan.io.validate import KIND_CHECKS, validate
@@ -70,7 +70,7 @@ def sources_in(path: Path) -> list[Source]:
 
 def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
                   progress: Progress | None = None) -> list[ImportRecord]:
-    problems: list[Problem] = []
+    problems: list[Found] = []
     frames: dict[str, pl.DataFrame] = {}
     origins: dict[str, Origin] = {}
     log: list[ImportRecord] = []
@@ -89,7 +89,7 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
         try:
             raw = read_table(src.path, src.sheet, default_sheet=src.kind)
         except InputError as e:
-            problems += e.problems
+            problems += e.found
             unread.add(src.kind)
             continue
         frame, found = validate(raw, KINDS[src.kind])
@@ -121,7 +121,7 @@ def _merge(current: pl.DataFrame, new: pl.DataFrame, key: tuple[str, ...]) -> pl
     return pl.concat([kept.select(new.columns), new])
 
 
-def _merged_problems(kind: str, merged: pl.DataFrame, origin: Origin) -> list[Problem]:
+def _merged_problems(kind: str, merged: pl.DataFrame, origin: Origin) -> list[Found]:
     check = KIND_CHECKS.get(kind)
     if check is None:
         return []

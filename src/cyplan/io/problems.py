@@ -1,8 +1,22 @@
-"""What is wrong with an input, located as the user sees it in their spreadsheet."""
+"""What is wrong with an input, located as the user sees it in their spreadsheet.
+
+A `Problem` is one thing wrong in one place. A file full of errors can have millions of them (a file
+that repeats every key), so a check that fails on many rows gives a `ProblemRun`: the failing rows as a
+frame and how to word each one, turned into Problems only as they are shown or saved, a chunk at a time.
+"""
 
 from __future__ import annotations
 
+import heapq
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+
+import polars as pl
+
+ROW = "__row"  # the column holding each record's spreadsheet row number
+RUN_SHOWN = 20  # problems of one kind listed on screen before the rest are counted
+_CHUNK = 50_000  # problems made at a time from a run: bounds the Python objects alive at once
 
 
 @dataclass(frozen=True, order=True)
@@ -28,13 +42,87 @@ class Problem:
                 "message": self.message}
 
 
+@dataclass(frozen=True)
+class ProblemRun:
+    """One check's problems on many rows: `rows` holds ROW (the spreadsheet row; 0 or null for a row that is
+    not in the file) and whatever `message` needs to word each row's problem."""
+
+    file: str
+    sheet: str | None
+    column: str | None
+    rows: pl.DataFrame
+    message: Callable[[dict[str, object]], str]
+    summary: str = "rows have this problem"  # on screen: "1,234 rows have this problem; the first 20:"
+
+    def __len__(self) -> int:
+        return self.rows.height
+
+    def __iter__(self) -> Iterator[Problem]:
+        """The run's Problems in row order, made a chunk at a time."""
+        rows = self.rows.sort(ROW, nulls_last=False)
+        for chunk in rows.iter_slices(_CHUNK):
+            for r in chunk.iter_rows(named=True):
+                row = r[ROW]
+                yield Problem(self.file, int(row) if row else None, self.column, self.message(r), self.sheet)
+
+    def first(self, n: int) -> list[Problem]:
+        return list(itertools.islice(ProblemRun(self.file, self.sheet, self.column,
+                                                self.rows.sort(ROW, nulls_last=False).head(n), self.message), n))
+
+    def headline(self) -> str:
+        where = [self.file] + ([f"sheet '{self.sheet}'"] if self.sheet else []) \
+            + ([f"column '{self.column}'"] if self.column else [])
+        return f"{', '.join(where)}: {len(self):,} {self.summary}; the first {min(RUN_SHOWN, len(self))}:"
+
+
+def problem_run(file: str, sheet: str | None, column: str | None, rows: pl.DataFrame,
+                message: Callable[[dict[str, object]], str], summary: str | None = None) -> list[Problem | ProblemRun]:
+    """The problems of one check on `rows`: a run when there are many, else plain Problems (a short list reads
+    best as it always has, each problem in row order among the file's others)."""
+    run = ProblemRun(file, sheet, column, rows, message, summary or ProblemRun.summary)
+    return [run] if len(run) > RUN_SHOWN else list(run)
+
+
+Found = Problem | ProblemRun
+
+
 class InputError(Exception):
     """Raised with every problem found in one or more input files; nothing has been written."""
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems, key=_order)
-        super().__init__(f"{len(self.problems)} problem(s) in the input")
+    def __init__(self, problems: Iterable[Found]):
+        found = list(problems)
+        self.singles = sorted((p for p in found if isinstance(p, Problem)), key=_order)
+        self.runs = [p for p in found if isinstance(p, ProblemRun) and len(p)]
+        super().__init__(f"{len(self)} problem(s) in the input")
+
+    def __len__(self) -> int:
+        return len(self.singles) + sum(len(r) for r in self.runs)
+
+    def __iter__(self) -> Iterator[Problem]:
+        """Every problem, in order of file, sheet, row and column, made as it is reached."""
+        return heapq.merge(self.singles, *self.runs, key=_order)
+
+    @property
+    def found(self) -> list[Found]:
+        """What was found, as found: to gather into another InputError without making every problem."""
+        return [*self.singles, *self.runs]
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem as a list (a file full of errors makes millions: show or save them from the
+        iterator, or from `singles` and `runs`)."""
+        return list(self)
 
 
 def _order(p: Problem) -> tuple[str, str, int, str]:
     return (p.file, p.sheet or "", p.row if p.row is not None else -1, p.column or "")
+
+
+PROBLEM_SCHEMA = {"file": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String, "message": pl.String}
+
+
+def problem_frames(problems: Iterable[Problem]) -> Iterator[pl.DataFrame]:
+    """The problems as frames of at most _CHUNK rows (the columns of Problem.as_dict), to save as they come."""
+    it = iter(problems)
+    while chunk := list(itertools.islice(it, _CHUNK)):
+        yield pl.DataFrame({name: [getattr(p, name) for p in chunk] for name in PROBLEM_SCHEMA}, schema=PROBLEM_SCHEMA)

@@ -17,9 +17,8 @@ from pathlib import Path
 import polars as pl
 
 from cyplan.io.files import require_file
-from cyplan.io.problems import InputError, Problem
+from cyplan.io.problems import ROW, InputError, Problem  # ROW: defined with the problems, imported from here too
 
-ROW = "__row"  # the column holding each record's spreadsheet row number
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".txt")
 YAML_SUFFIXES = (".yaml", ".yml")
