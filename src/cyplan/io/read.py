@@ -52,7 +52,7 @@ def read_table(path: Path, sheet: str | None = None, default_sheet: str | None =
     if suffix in CSV_SUFFIXES:
         if sheet:
             raise InputError([Problem(label, None, None, "a sheet was named but a CSV file has no sheets")])
-        return _table(label, None, _csv_rows(path, label))
+        return _csv_frame_table(path, label) or _table(label, None, _csv_rows(path, label))
     if suffix in YAML_SUFFIXES:
         from cyplan.io.read_yaml import yaml_rows  # only needed for YAML
 
@@ -79,7 +79,94 @@ def _csv_rows(path: Path, label: str) -> list[tuple[int, list[str]]]:
             rows.append((len(rows) + 1, record))
     except csv.Error as e:
         raise InputError([Problem(label, len(rows) + 1, None, f"the CSV is malformed: {e}")]) from None
+    first = next((cells for _, cells in rows if any(c.strip() for c in cells)), [])
+    wrong = separator_problem(label, first)
+    if wrong:
+        raise InputError([wrong])
+    unclosed = _unclosed_quote(label, rows) if rows and text.count('"') % 2 else None
+    if unclosed:
+        raise InputError([unclosed])
     return rows
+
+
+SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars ('|')"}
+
+
+def separator_problem(label: str, header: list[str], sheet: str | None = None) -> Problem | None:
+    """A problem if the header (read as comma-separated cells) is plainly separated by something else: more
+    semicolons, tabs or bars in it than it has cells, as when Excel saves 'CSV' with a semicolon list separator."""
+    text = ",".join(header)
+    counts = {sep: text.count(sep) for sep in SEPARATORS}
+    sep = max(counts, key=lambda k: counts[k])
+    if not counts[sep] or counts[sep] < len(header):
+        return None
+    return Problem(label, None, None, f"the file is separated by {SEPARATORS[sep]}; cyplan reads comma-separated "
+                   "files: save it as CSV (comma delimited), e.g. in Excel with Save As → 'CSV UTF-8 (Comma "
+                   "delimited)'", sheet)
+
+
+def _unclosed_quote(label: str, rows: list[tuple[int, list[str]]]) -> Problem | None:
+    """A quote that is never closed swallows the rest of the file into the last record's last cell: say where it
+    opens, not that the cells it swallowed are blank."""
+    row, cells = rows[-1]
+    if not cells or not ("\n" in cells[-1] or "\r" in cells[-1]):
+        return None
+    return Problem(label, row, None, f"a quote (\") opens in cell {len(cells)} of this row and is never closed, "
+                   "so the rest of the file reads as that one cell: close the quote or remove it")
+
+
+def _csv_frame_table(path: Path, label: str) -> RawTable | None:
+    """The table read straight into columns by Polars: a big file never becomes a Python string per cell. None
+    (read it cell by cell instead, for exact messages) unless every record is one line of the file, so that
+    record n is row n, and no row has more cells than the header."""
+    try:
+        frame = pl.read_csv(path, has_header=False, infer_schema=False, quote_char='"', separator=",",
+                            raise_if_empty=False)
+    except (pl.exceptions.PolarsError, OSError):
+        return None
+    lines, bare_cr = _lines(path)
+    if frame.height != lines or bare_cr or not frame.width:
+        return None
+    cells = frame.columns
+    frame = frame.with_columns(pl.col(cells).fill_null("")).with_row_index(ROW, offset=1)
+    frame = frame.with_columns(pl.col(ROW).cast(pl.Int64))
+    filled = pl.any_horizontal(pl.col(c).str.strip_chars() != "" for c in cells)
+    mask = frame.select(filled).to_series()
+    if not mask.all():
+        frame = frame.filter(mask)
+    if not frame.height:
+        raise InputError([Problem(label, None, None, "the file is empty")])
+    header_row, *header_cells = frame.select(ROW, *cells).row(0)
+    header_cells = [str(c) for c in header_cells]
+    while header_cells and not header_cells[-1].strip():
+        header_cells = header_cells[:-1]
+    wrong = separator_problem(label, header_cells)
+    if wrong:
+        raise InputError([wrong])
+    body = frame.slice(1)
+    width = len(header_cells)
+    if width < len(cells) and body.select(pl.any_horizontal(pl.col(c).str.strip_chars() != ""
+                                                            for c in cells[width:]).any()).item():
+        return None  # a row longer than the header: the reader cell by cell says how long
+    columns, problems = _header(label, None, header_row, header_cells)
+    if not body.height:
+        problems.append(Problem(label, None, None, "the file has a header but no rows of data"))
+    if problems:
+        raise InputError(problems)
+    body = body.select(*(pl.col(c).alias(name) for c, name in zip(cells, columns, strict=False)), ROW)
+    return RawTable(label, None, tuple(columns), body, header_row)
+
+
+def _lines(path: Path) -> tuple[int, bool]:
+    """The number of lines in the file (a last line without a line break counts), and whether it has a carriage
+    return that does not end a line (old Mac line ends, which Polars does not take as line ends)."""
+    lines, bare_cr, last = 0, False, b"\n"
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 24):
+            lines += chunk.count(b"\n")
+            bare_cr = bare_cr or chunk.count(b"\r") != chunk.count(b"\r\n") + chunk.endswith(b"\r")
+            last = chunk[-1:]
+    return lines + (last != b"\n"), bare_cr
 
 
 def _not_utf8(data: bytes, label: str) -> list[Problem]:
@@ -162,6 +249,34 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _header(label: str, sheet: str | None, header_row: int, cells: list[str]) -> tuple[list[str], list[Problem]]:
+    """The header's column names, and its problems: a run of blank cells is one problem (a stray value far to
+    the right, in column XFD, leaves thousands of them), a name given twice is another."""
+    columns = [normalise_header(c) for c in cells]
+    problems = []
+    blank = [i for i, name in enumerate(columns) if not name]
+    for start, end in _runs(blank):
+        which = f"header cell {start + 1} is" if start == end else f"header cells {start + 1} to {end + 1:,} are"
+        problems.append(Problem(label, header_row, None, f"{which} blank: every column needs a name" + (
+            "; a value far to the right of the table makes every cell up to it a column: delete those columns"
+            if end - start >= 10 else ""), sheet))
+    for i, name in enumerate(columns):
+        if name and name in columns[:i]:
+            problems.append(Problem(label, header_row, name, "this column appears twice in the header", sheet))
+    return columns, problems
+
+
+def _runs(positions: list[int]) -> list[tuple[int, int]]:
+    """Consecutive positions as (first, last) pairs."""
+    runs: list[tuple[int, int]] = []
+    for i in positions:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
 def _table(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],
            unsaved: dict[tuple[int, int], str] | None = None) -> RawTable:
     rows = [(n, cells) for n, cells in rows if any(c.strip() for c in cells)]
@@ -170,14 +285,7 @@ def _table(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],
     header_row, header_cells = rows[0]
     while header_cells and not header_cells[-1].strip():
         header_cells = header_cells[:-1]
-    columns = [normalise_header(c) for c in header_cells]
-    problems = []
-    for i, name in enumerate(columns):
-        if not name:
-            problems.append(Problem(label, header_row, None, f"header cell {i + 1} is blank: every column "
-                                    "needs a name", sheet))
-        elif name in columns[:i]:
-            problems.append(Problem(label, header_row, name, "this column appears twice in the header", sheet))
+    columns, problems = _header(label, sheet, header_row, header_cells)
     body = rows[1:]
     if not body:
         problems.append(Problem(label, None, None, "the file has a header but no rows of data", sheet))
