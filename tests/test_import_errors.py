@@ -417,3 +417,32 @@ def test_a_lower_case_code_is_the_same_code_everywhere(run_cli: Run, tmp_path: P
     assert code == 0, err
     assert read(ws_path, "areas")["parent"].to_list() == [None, "E10000001"]
     assert read(ws_path, "population")["area"].to_list() == ["E10000001", "NORTH"]
+
+
+def test_a_file_that_repeats_keys_200000_times_is_summed_up_on_screen_and_saved_whole(
+        run_cli: Run, demo_workspace: Path, tmp_path: Path) -> None:
+    """Catches 200,000 lines on screen, a count that is not the number of repeated rows, and a --problems file
+    missing rows or wording them wrongly. Rows 2 to 53 hold the 52 keys (ages 0 to 25, two sexes); every row
+    after them repeats the key 52 rows above it, whose first row is 2 + (n - 2) % 52."""
+    rows = 200_052
+    keys = [f"E10999999,2025,{i % 26},{('female', 'male')[i // 26]}" for i in range(52)]
+    body = "".join(f"{keys[i % 52]},{i}\n" for i in range(rows))
+    path = write_text(tmp_path / "population.csv", POPULATION + body)
+    saved = tmp_path / "problems.csv"
+    err = refused(run_cli, demo_workspace, ["import", "population", str(path), "--problems", str(saved)])
+    assert err.startswith("200,000 problems found; nothing was changed.\n")
+    lines = problem_lines(err)
+    assert lines[0] == (f"{path}, column 'area': 200,000 rows repeat a key already on an earlier row; "
+                        "the first 20:")
+    assert lines[1] == (f"  {path}, row 54, column 'area': duplicate: area 'E10999999', year '2025', age '0', "
+                        "sex 'female' is already on row 2")
+    assert len(lines) == 21
+    assert f"All 200,000 problems are listed in {saved}." in err
+    problems = pl.read_csv(saved, infer_schema=False)
+    assert problems.height == 200_000
+    assert problems["row"].to_list() == [str(r) for r in range(54, rows + 2)]
+    last = problems.row(-1, named=True)
+    n = rows + 1  # the last row's number
+    i = (n - 2) % 52
+    assert last["message"] == (f"duplicate: area 'E10999999', year '2025', age '{i % 26}', sex "
+                               f"'{('female', 'male')[i // 26]}' is already on row {2 + i}")
