@@ -303,3 +303,27 @@ def _table(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],
     frame = pl.DataFrame(data, schema={**{c: pl.String for c in columns}, ROW: pl.Int64})
     formulas = {(i, columns[j]): f for (i, j), f in (unsaved or {}).items() if j < width and i > header_row}
     return RawTable(label, sheet, tuple(columns), frame, header_row, formulas)
+
+
+SAVE_AS_UTF8 = ("save it as UTF-8: in Excel, Save As → 'CSV UTF-8 (Comma delimited)'; in other programs, choose the "
+                "encoding UTF-8 when saving")
+
+
+def first_bad_byte(path: Path, label: str, header: list[str] | None = None, sheet: str | None = None) -> Problem:
+    """The file is not UTF-8: a problem on the first line with a byte that is not, naming its column (by the
+    `header` read as comma-separated cells; by default the file's first line that holds anything) and the
+    byte, and saying how to save the file as UTF-8. Lines are read one at a time: a big file is not held."""
+    with path.open("rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+                if header is None and text.strip():  # the first line that holds anything is the header
+                    header = next(csv.reader([text.rstrip("\r\n")]), [])
+            except UnicodeDecodeError as e:
+                before = line[: e.start].decode("utf-8", errors="replace")
+                index = len(next(csv.reader([before]), [""])) - 1
+                column = header[index].strip() if header and index < len(header) else None
+                byte = line[e.start : e.start + 1].hex().upper()
+                return Problem(label, number, column, f"the file is not UTF-8 text (byte 0x{byte} at character "
+                               f"{len(before) + 1} of this line): {SAVE_AS_UTF8}", sheet)
+    return Problem(label, None, None, f"the file is not UTF-8 text: {SAVE_AS_UTF8}", sheet)
