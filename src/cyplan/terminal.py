@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cyplan.display import HEADINGS, NUMBER_FORMATS
-from cyplan.io.problems import RUN_SHOWN, InputError, problem_frames
+from cyplan.io.problems import RUN_SHOWN, InputError
 from cyplan.io.write import write_csv, write_csv_parts, write_json, write_xlsx
 from cyplan.store.workspace import Workspace, WorkspaceError
 
@@ -72,7 +72,7 @@ def report(e: InputError, problems_file: Path | None = None) -> NoReturn:
     unlisted = max(0, len(e.singles) - SHOWN_PROBLEMS) + sum(max(0, len(r) - RUN_SHOWN) for r in e.runs)
     if problems_file is not None:
         with writing(problems_file):
-            write_csv_parts(problem_frames(e), problems_file)
+            write_csv_parts(e.frames(), problems_file)
         say(f"All {n:,} problems are listed in {problems_file}.")
     elif unlisted:
         say(f"  … and {unlisted:,} more: add --problems FILE to save them all.")

@@ -51,7 +51,7 @@ class ProblemRun:
     sheet: str | None
     column: str | None
     rows: pl.DataFrame
-    message: Callable[[dict[str, object]], str]
+    message: Callable[[dict[str, object]], str] | pl.Expr  # a row's words, or an expression giving every row's
     summary: str = "rows have this problem"  # on screen: "1,234 rows have this problem; the first 20:"
 
     def __len__(self) -> int:
@@ -59,11 +59,26 @@ class ProblemRun:
 
     def __iter__(self) -> Iterator[Problem]:
         """The run's Problems in row order, made a chunk at a time."""
+        for chunk in self._chunks():
+            for row, message in zip(chunk["row"], chunk["message"], strict=True):
+                yield Problem(self.file, row, self.column, message, self.sheet)
+
+    def frames(self) -> Iterator[pl.DataFrame]:
+        """The run's problems in row order, as frames of PROBLEM_SCHEMA, a chunk at a time."""
+        for chunk in self._chunks():
+            yield chunk.select(pl.lit(self.file).alias("file"), pl.lit(self.sheet, pl.String).alias("sheet"), "row",
+                               pl.lit(self.column, pl.String).alias("column"), "message")
+
+    def _chunks(self) -> Iterator[pl.DataFrame]:
+        """row (null for a row not in the file) and message, _CHUNK rows at a time."""
         rows = self.rows.sort(ROW, nulls_last=False)
         for chunk in rows.iter_slices(_CHUNK):
-            for r in chunk.iter_rows(named=True):
-                row = r[ROW]
-                yield Problem(self.file, int(row) if row else None, self.column, self.message(r), self.sheet)
+            if isinstance(self.message, pl.Expr):
+                words = chunk.select(self.message.cast(pl.String)).to_series()
+            else:
+                words = pl.Series([self.message(r) for r in chunk.iter_rows(named=True)], dtype=pl.String)
+            row = chunk[ROW].cast(pl.Int64)
+            yield pl.DataFrame({"row": pl.select(pl.when(row > 0).then(row)).to_series(), "message": words})
 
     def first(self, n: int) -> list[Problem]:
         return list(itertools.islice(ProblemRun(self.file, self.sheet, self.column,
@@ -76,7 +91,7 @@ class ProblemRun:
 
 
 def problem_run(file: str, sheet: str | None, column: str | None, rows: pl.DataFrame,
-                message: Callable[[dict[str, object]], str], summary: str | None = None) -> list[Problem | ProblemRun]:
+                message: Callable[[dict[str, object]], str] | pl.Expr, summary: str | None = None) -> list[Found]:
     """The problems of one check on `rows`: a run when there are many, else plain Problems (a short list reads
     best as it always has, each problem in row order among the file's others)."""
     run = ProblemRun(file, sheet, column, rows, message, summary or ProblemRun.summary)
@@ -106,6 +121,13 @@ class InputError(Exception):
     def found(self) -> list[Found]:
         """What was found, as found: to gather into another InputError without making every problem."""
         return [*self.singles, *self.runs]
+
+    def frames(self) -> Iterator[pl.DataFrame]:
+        """Every problem as frames of PROBLEM_SCHEMA, to save as they come: the single problems in order of file,
+        sheet, row and column, then each run's in row order (a run is never made whole)."""
+        yield from problem_frames(self.singles)
+        for run in self.runs:
+            yield from run.frames()
 
     @property
     def problems(self) -> list[Problem]:

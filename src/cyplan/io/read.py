@@ -29,7 +29,7 @@ class RawTable:
     file: str  # the file's name as the user gave it
     sheet: str | None
     columns: tuple[str, ...]  # normalised header names, in file order
-    frame: pl.DataFrame  # one text column per header column, plus ROW
+    frame: pl.DataFrame  # one text column (String, or Categorical from a CSV) per header column, plus ROW
     header_row: int
     unsaved_formulas: dict[tuple[int, str], str] = field(default_factory=dict)  # (row, column) → formula
 
@@ -116,24 +116,30 @@ def _unclosed_quote(label: str, rows: list[tuple[int, list[str]]]) -> Problem | 
 
 
 def _csv_frame_table(path: Path, label: str) -> RawTable | None:
-    """The table read straight into columns by Polars: a big file never becomes a Python string per cell. None
-    (read it cell by cell instead, for exact messages) unless every record is one line of the file, so that
-    record n is row n, and no row has more cells than the header."""
+    """The table read straight into columns by Polars, each as dictionary codes (Categorical): a big file never
+    becomes a Python string per cell, nor 16 bytes a cell (a column holds few distinct values, and each is
+    kept once). None (read it cell by cell instead, for exact messages) unless every record is one line of
+    the file, so that record n is row n, and no row has more cells than the first line."""
+    width = _first_line_width(path)
+    if not width:
+        return None
+    cells = [f"c{i}" for i in range(width)]
     try:
-        frame = pl.read_csv(path, has_header=False, infer_schema=False, quote_char='"', separator=",",
-                            raise_if_empty=False)
+        frame = pl.read_csv(path, has_header=False, schema=dict.fromkeys(cells, pl.Categorical), quote_char='"',
+                            separator=",", raise_if_empty=False)
     except (pl.exceptions.PolarsError, OSError):
         return None
     lines, bare_cr = _lines(path)
-    if frame.height != lines or bare_cr or not frame.width:
+    if frame.height != lines or bare_cr:
         return None
-    cells = frame.columns
     frame = frame.with_columns(pl.col(cells).fill_null("")).with_row_index(ROW, offset=1)
     frame = frame.with_columns(pl.col(ROW).cast(pl.Int64))
-    filled = pl.any_horizontal(pl.col(c).str.strip_chars() != "" for c in cells)
-    mask = frame.select(filled).to_series()
+    blank = {c: _blank(frame[c]) for c in cells}
+    filled = ~pl.all_horizontal(blank.values())
+    mask = pl.select(filled).to_series()
     if not mask.all():
         frame = frame.filter(mask)
+        blank = {c: b.filter(mask) for c, b in blank.items()}
     if not frame.height:
         raise InputError([Problem(label, None, None, "the file is empty")])
     header_row, *header_cells = frame.select(ROW, *cells).row(0)
@@ -144,9 +150,7 @@ def _csv_frame_table(path: Path, label: str) -> RawTable | None:
     if wrong:
         raise InputError([wrong])
     body = frame.slice(1)
-    width = len(header_cells)
-    if width < len(cells) and body.select(pl.any_horizontal(pl.col(c).str.strip_chars() != ""
-                                                            for c in cells[width:]).any()).item():
+    if any(not blank[c].slice(1).all() for c in cells[len(header_cells):]):
         return None  # a row longer than the header: the reader cell by cell says how long
     columns, problems = _header(label, None, header_row, header_cells)
     if not body.height:
@@ -155,6 +159,25 @@ def _csv_frame_table(path: Path, label: str) -> RawTable | None:
         raise InputError(problems)
     body = body.select(*(pl.col(c).alias(name) for c, name in zip(cells, columns, strict=False)), ROW)
     return RawTable(label, None, tuple(columns), body, header_row)
+
+
+def _first_line_width(path: Path) -> int:
+    """How many cells the file's first line has (0 if it is blank, or not UTF-8: read cell by cell)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            line = f.readline(1 << 20)
+    except (OSError, UnicodeDecodeError):
+        return 0
+    if not line.strip() or ('"' in line and line.count('"') % 2):
+        return 0
+    return len(next(csv.reader([line]), []))
+
+
+def _blank(column: pl.Series) -> pl.Series:
+    """True where the cell is blank or only spaces: worked out on the column's distinct values."""
+    values = column.unique()
+    spaces = values.filter(values.cast(pl.String).str.strip_chars() == "")
+    return column.is_in(spaces.implode()) if len(spaces) else pl.repeat(False, len(column), eager=True)
 
 
 def _lines(path: Path) -> tuple[int, bool]:

@@ -74,7 +74,7 @@ def _parse_default(col: Column) -> object:
 
 
 def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Series, list[Found]]:
-    text = raw.frame[col.name].str.strip_chars()
+    text = raw.frame[col.name].cast(pl.String).str.strip_chars()  # a CSV's columns are read as Categorical
     if col.default is not None:
         text = pl.select(pl.when(text == "").then(pl.lit(col.default)).otherwise(text)).to_series()
     blank = text == ""
@@ -167,7 +167,7 @@ def _num(x: float) -> str:
 
 
 def _rows(raw: RawTable, failing: pl.DataFrame, column: str | None,
-          message: Callable[[dict[str, object]], str], summary: str | None = None) -> list[Found]:
+          message: Callable[[dict[str, object]], str] | pl.Expr, summary: str | None = None) -> list[Found]:
     """One check's problems on the `failing` rows, worded by `message` as they are shown or saved (a file full
     of errors is not made into millions of objects at once). Row 0 (or none) is a row already in the workspace
     that a merge keeps: it has no row in the file."""
@@ -200,11 +200,12 @@ def _fmt(x: object) -> str:
 
 def _duplicate_keys(raw: RawTable, kind: InputKind, frame: pl.DataFrame) -> list[Found]:
     key = list(kind.key)
-    dup = (frame.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+    dup = (frame.select(ROW, *key).filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
            .with_columns(pl.col(ROW).min().over(key).alias("first"), pl.len().over(key).alias("n"))
            .filter((pl.col("n") > 1) & (pl.col(ROW) != pl.col("first"))))
-    return _rows(raw, dup, key[0], lambda r: "duplicate: " + ", ".join(f"{k} '{r[k]}'" for k in key)
-                 + f" is already on row {r['first']}", "rows repeat a key already on an earlier row")
+    # worded by Polars, not row by row: a file that repeats every key has millions of these
+    words = pl.format("duplicate: " + ", ".join(f"{k} '{{}}'" for k in key) + " is already on row {}", *key, "first")
+    return _rows(raw, dup, key[0], words, "rows repeat a key already on an earlier row")
 
 
 def _ages(frame: pl.DataFrame) -> pl.DataFrame:
