@@ -446,3 +446,45 @@ def test_a_file_that_repeats_keys_200000_times_is_summed_up_on_screen_and_saved_
     i = (n - 2) % 52
     assert last["message"] == (f"duplicate: area 'E10999999', year '2025', age '{i % 26}', sex "
                                f"'{('female', 'male')[i // 26]}' is already on row {2 + i}")
+
+
+# -- hidden sheets ----------------------------------------------------------------------------------
+
+
+def _book_with_hidden_levels(run_cli: Run, ws: Path, tmp_path: Path) -> Path:
+    """A workbook of the workspace's own areas (visible) and levels (on a hidden sheet)."""
+    import csv
+
+    import openpyxl
+
+    sheets = {}
+    for kind in ("areas", "levels"):
+        assert run_cli(["export", kind, tmp_path / f"{kind}.csv", "-w", ws])[0] == 0
+        sheets[kind] = list(csv.reader((tmp_path / f"{kind}.csv").open(encoding="utf-8")))
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    book = openpyxl.load_workbook(path)
+    book["levels"].sheet_state = "hidden"
+    book.save(path)
+    return path
+
+
+HIDDEN = ("the sheet 'levels' is hidden, so it may not be meant for import: unhide it in Excel (right-click a sheet "
+          "tab → Unhide) and save, then import again")
+
+
+def test_a_hidden_sheet_named_like_an_input_is_refused_by_import_all(run_cli: Run, demo_workspace: Path,
+                                                                     tmp_path: Path) -> None:
+    """Catches a hidden sheet being imported without a word."""
+    book = _book_with_hidden_levels(run_cli, demo_workspace, tmp_path)
+    err = refused(run_cli, demo_workspace, ["import", "all", str(book)])
+    assert problem_lines(err) == [f"{book}, sheet 'levels': {HIDDEN}"]
+
+
+def test_a_hidden_sheet_is_refused_by_its_own_import_unless_named(run_cli: Run, demo_workspace: Path,
+                                                                  tmp_path: Path) -> None:
+    book = _book_with_hidden_levels(run_cli, demo_workspace, tmp_path)
+    err = refused(run_cli, demo_workspace, ["import", "levels", str(book)])
+    assert problem_lines(err) == [f"{book}, sheet 'levels': {HIDDEN} (or name it with --sheet)"]
+    code, _, err = run_cli(["import", "levels", str(book), "--sheet", "levels", "-w", demo_workspace])
+    assert code == 0, err
+    assert "Imported" in err and "[levels]" in err

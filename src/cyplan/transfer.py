@@ -16,7 +16,7 @@ import polars as pl
 
 from cyplan.io.files import sha256
 from cyplan.io.problems import Found, InputError, Problem
-from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES, ROW, RawTable, read_table
+from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES, HIDDEN, ROW, RawTable, hidden_sheets, read_table
 from cyplan.io.references import Origin, check_references
 from cyplan.io.validate import KIND_CHECKS, validate
 from cyplan.io.write import write_csv, write_xlsx
@@ -58,11 +58,14 @@ def sources_in(path: Path) -> list[Source]:
         except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
             raise InputError([Problem(str(path), None, None, f"not a readable Excel workbook ({e})")]) from None
         names = book.sheetnames
+        hidden = hidden_sheets(book)
         book.close()
         unknown = [n for n in names if n.lower() not in KINDS]
-        if unknown:
+        if unknown or hidden:
             raise InputError([Problem(str(path), None, None, f"sheet '{n}' does not name an input; name each "
-                                      f"sheet after its input: {known}", n) for n in unknown])
+                                      f"sheet after its input: {known}", n) for n in unknown]
+                             + [Problem(str(path), None, None, f"the sheet '{n}' {HIDDEN}", n)
+                                for n in names if n in hidden and n not in unknown])
         return [Source(n.lower(), path, n) for n in names]
     raise InputError([Problem(str(path), None, None, "to import everything at once, give a folder of files "
                               "or an Excel workbook with one sheet per input")])

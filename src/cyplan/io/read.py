@@ -215,7 +215,7 @@ def _excel_rows(path: Path, label: str, sheet: str | None,
     except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
         raise InputError([Problem(label, None, None, f"not a readable Excel workbook ({e})")]) from None
     try:
-        name = _choose_sheet(book.sheetnames, sheet, default_sheet, label)
+        name = _choose_sheet(book.sheetnames, sheet, default_sheet, label, hidden_sheets(book))
         ws = book[name]
         ws.reset_dimensions()  # some writers save wrong dimensions; read every row there is
         rows = [(i, [_cell_text(v) for v in values])
@@ -243,7 +243,17 @@ def _unsaved_formulas(path: Path, sheet: str, rows: list[tuple[int, list[str]]])
     return {(i, j): f for (i, j), f in formulas.items() if j < len(saved.get(i, [])) and saved[i][j] == ""}
 
 
-def _choose_sheet(names: list[str], sheet: str | None, default_sheet: str | None, label: str) -> str:
+HIDDEN = ("is hidden, so it may not be meant for import: unhide it in Excel (right-click a sheet tab → Unhide) "
+          "and save, then import again")
+
+
+def hidden_sheets(book: object) -> set[str]:
+    """The names of an openpyxl workbook's hidden (and 'very hidden') sheets."""
+    return {n for n in book.sheetnames if book[n].sheet_state != "visible"}  # type: ignore[attr-defined]
+
+
+def _choose_sheet(names: list[str], sheet: str | None, default_sheet: str | None, label: str,
+                  hidden: set[str] | None = None) -> str:
     if sheet is not None:
         if sheet in names:
             return sheet
@@ -251,7 +261,11 @@ def _choose_sheet(names: list[str], sheet: str | None, default_sheet: str | None
                                   + ", ".join(f"'{n}'" for n in names))])
     by_case = {n.lower(): n for n in names}
     if default_sheet is not None and default_sheet.lower() in by_case:
-        return by_case[default_sheet.lower()]
+        name = by_case[default_sheet.lower()]
+        if name in (hidden or set()):  # named with --sheet, it is imported: the user has chosen it
+            raise InputError([Problem(label, None, None, f"the sheet '{name}' {HIDDEN} (or name it with --sheet)",
+                                      name)])
+        return name
     if len(names) == 1:
         return names[0]
     raise InputError([Problem(label, None, None, "the workbook has several sheets: name one with --sheet ("
