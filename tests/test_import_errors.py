@@ -128,6 +128,13 @@ BAD = {
     "excel": Bad("population", "population.xlsx",
                  [["area", "year", "age", "sex", "count"], [], ["E10999999", 2025, 7, "female", -2]],
                  ("{file}, sheet 'population', row 3, column 'count': count -2 is negative; it must be 0 or more",)),
+    # issue 11, part 6: the real problem, once, not the lines it causes further on
+    "semicolons": Bad("population", "population.csv", "area;year;age;sex;count\nE10999999;2025;7;female;10\n",
+                      ("{file}: the file is separated by semicolons; cyplan reads comma-separated files: save it as "
+                       "CSV (comma delimited), e.g. in Excel with Save As → 'CSV UTF-8 (Comma delimited)'",)),
+    "quote never closed": Bad("areas", "areas.csv", 'code,name,kind\nE10999999,"Exampleshire,council\nE1,B,council\n',
+                              ("{file}, row 2: a quote (\") opens in cell 2 of this row and is never closed, so the "
+                               "rest of the file reads as that one cell: close the quote or remove it",)),
 }
 
 
