@@ -7,6 +7,7 @@ frame and how to word each one, turned into Problems only as they are shown or s
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 from collections.abc import Callable, Iterable, Iterator
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 
 ROW = "__row"  # the column holding each record's spreadsheet row number
+FAILS = "__fails"  # in a ProblemRun's rows: true on the rows that have the problem
 RUN_SHOWN = 20  # problems of one kind listed on screen before the rest are counted
 _CHUNK = 50_000  # problems made at a time from a run: bounds the Python objects alive at once
 
@@ -45,7 +47,9 @@ class Problem:
 @dataclass(frozen=True)
 class ProblemRun:
     """One check's problems on many rows: `rows` holds ROW (the spreadsheet row; 0 or null for a row that is
-    not in the file) and whatever `message` needs to word each row's problem."""
+    not in the file) and whatever `message` needs to word each row's problem. If it has a FAILS column, only
+    the rows where it is true have the problem: the check then need not copy the rows that fail out of the
+    table (a file full of errors would be copied whole)."""
 
     file: str
     sheet: str | None
@@ -55,7 +59,11 @@ class ProblemRun:
     summary: str = "rows have this problem"  # on screen: "1,234 rows have this problem; the first 20:"
 
     def __len__(self) -> int:
-        return self.rows.height
+        return self._count
+
+    @functools.cached_property
+    def _count(self) -> int:
+        return int(self.rows[FAILS].sum()) if FAILS in self.rows.columns else self.rows.height
 
     def __iter__(self) -> Iterator[Problem]:
         """The run's Problems in row order, made a chunk at a time."""
@@ -71,8 +79,10 @@ class ProblemRun:
 
     def _chunks(self) -> Iterator[pl.DataFrame]:
         """row (null for a row not in the file) and message, _CHUNK rows at a time."""
-        rows = self.rows.sort(ROW, nulls_last=False)
+        rows = self.rows if self.rows[ROW].is_sorted() else self.rows.sort(ROW, nulls_last=False)
         for chunk in rows.iter_slices(_CHUNK):
+            if FAILS in chunk.columns:
+                chunk = chunk.filter(FAILS)
             if isinstance(self.message, pl.Expr):
                 words = chunk.select(self.message.cast(pl.String)).to_series()
             else:
@@ -81,8 +91,7 @@ class ProblemRun:
             yield pl.DataFrame({"row": pl.select(pl.when(row > 0).then(row)).to_series(), "message": words})
 
     def first(self, n: int) -> list[Problem]:
-        return list(itertools.islice(ProblemRun(self.file, self.sheet, self.column,
-                                                self.rows.sort(ROW, nulls_last=False).head(n), self.message), n))
+        return list(itertools.islice(self, n))
 
     def headline(self) -> str:
         where = [self.file] + ([f"sheet '{self.sheet}'"] if self.sheet else []) \

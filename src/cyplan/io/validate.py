@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
-from cyplan.io.problems import Found, problem_run
+from cyplan.io.problems import FAILS, Found, problem_run
 from cyplan.io.read import ROW, RawTable
 from cyplan.model.demand import WEEKS_PER_YEAR
 from cyplan.model.supply import RETIREMENT_YEARS
@@ -200,12 +200,13 @@ def _fmt(x: object) -> str:
 
 def _duplicate_keys(raw: RawTable, kind: InputKind, frame: pl.DataFrame) -> list[Found]:
     key = list(kind.key)
-    dup = (frame.select(ROW, *key).filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
-           .with_columns(pl.col(ROW).min().over(key).alias("first"), pl.len().over(key).alias("n"))
-           .filter((pl.col("n") > 1) & (pl.col(ROW) != pl.col("first"))))
-    # worded by Polars, not row by row: a file that repeats every key has millions of these
+    # every row's first row with its key, and the rows after it marked, not copied out: a file that repeats
+    # every key would be copied whole; worded by Polars, not row by row, for the same reason
+    marked = frame.select(ROW, *key).with_columns(pl.col(ROW).min().over(key).alias("first"))
+    marked = marked.with_columns((pl.all_horizontal(pl.col(k).is_not_null() for k in key)
+                                  & (pl.col(ROW) != pl.col("first"))).alias(FAILS))
     words = pl.format("duplicate: " + ", ".join(f"{k} '{{}}'" for k in key) + " is already on row {}", *key, "first")
-    return _rows(raw, dup, key[0], words, "rows repeat a key already on an earlier row")
+    return _rows(raw, marked, key[0], words, "rows repeat a key already on an earlier row")
 
 
 def _ages(frame: pl.DataFrame) -> pl.DataFrame:
