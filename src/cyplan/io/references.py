@@ -38,6 +38,9 @@ def check_references(state: dict[str, pl.DataFrame], origins: dict[str, Origin],
 
 def _check(name: str, ref: Reference, state: dict[str, pl.DataFrame], origins: dict[str, Origin]) -> list[Found]:
     source = state[name]
+    # only the columns the check and its message need: the filter copies what it keeps, and an input of
+    # millions of rows would be copied whole
+    source = source.select(*ref.columns, *([ROW] if ROW in source.columns else []))
     used = source.filter(pl.all_horizontal(pl.col(c).is_not_null() & (pl.col(c) != "") for c in ref.columns))
     pairs = zip(ref.columns, ref.target_columns, strict=True)
     targets = state[ref.target].select([pl.col(t).alias(c) for c, t in pairs])
