@@ -128,6 +128,13 @@ BAD = {
     "excel": Bad("population", "population.xlsx",
                  [["area", "year", "age", "sex", "count"], [], ["E10999999", 2025, 7, "female", -2]],
                  ("{file}, sheet 'population', row 3, column 'count': count -2 is negative; it must be 0 or more",)),
+    # issue 11, part 6: the real problem, once, not the lines it causes further on
+    "semicolons": Bad("population", "population.csv", "area;year;age;sex;count\nE10999999;2025;7;female;10\n",
+                      ("{file}: the file is separated by semicolons; cyplan reads comma-separated files: save it as "
+                       "CSV (comma delimited), e.g. in Excel with Save As → 'CSV UTF-8 (Comma delimited)'",)),
+    "quote never closed": Bad("areas", "areas.csv", 'code,name,kind\nE10999999,"Exampleshire,council\nE1,B,council\n',
+                              ("{file}, row 2: a quote (\") opens in cell 2 of this row and is never closed, so the "
+                               "rest of the file reads as that one cell: close the quote or remove it",)),
 }
 
 
@@ -354,12 +361,17 @@ def many_bad_rows(n: int) -> str:
     return POPULATION + "\n".join(rows) + "\n"
 
 
-def test_more_than_200_problems_are_counted(run_cli: Run, demo_workspace: Path, tmp_path: Path) -> None:
+def test_many_problems_of_one_kind_are_counted_with_the_first_20(run_cli: Run, demo_workspace: Path,
+                                                                 tmp_path: Path) -> None:
+    """Catches a screen flooded with one line per bad row, or a count that is not the number of rows."""
     path = write_text(tmp_path / "population.csv", many_bad_rows(250))
     err = refused(run_cli, demo_workspace, ["import", "population", str(path)])
     assert err.startswith("250 problems found; nothing was changed.\n")
-    assert len(problem_lines(err)) == 201
-    assert err.rstrip().endswith("… and 50 more: add --problems FILE to save them all.")
+    lines = problem_lines(err)
+    assert lines[0] == f"{path}, column 'count': 250 rows have this problem; the first 20:"
+    assert lines[1:21] == [f"  {path}, row {r}, column 'count': count -1 is negative; it must be 0 or more"
+                           for r in range(2, 22)]
+    assert lines[21:] == ["… and 230 more: add --problems FILE to save them all."]
 
 
 def test_problems_file_lists_every_problem(run_cli: Run, demo_workspace: Path, tmp_path: Path) -> None:
@@ -412,3 +424,74 @@ def test_a_lower_case_code_is_the_same_code_everywhere(run_cli: Run, tmp_path: P
     assert code == 0, err
     assert read(ws_path, "areas")["parent"].to_list() == [None, "E10000001"]
     assert read(ws_path, "population")["area"].to_list() == ["E10000001", "NORTH"]
+
+
+def test_a_file_that_repeats_keys_200000_times_is_summed_up_on_screen_and_saved_whole(
+        run_cli: Run, demo_workspace: Path, tmp_path: Path) -> None:
+    """Catches 200,000 lines on screen, a count that is not the number of repeated rows, and a --problems file
+    missing rows or wording them wrongly. Rows 2 to 53 hold the 52 keys (ages 0 to 25, two sexes); every row
+    after them repeats the key 52 rows above it, whose first row is 2 + (n - 2) % 52."""
+    rows = 200_052
+    keys = [f"E10999999,2025,{i % 26},{('female', 'male')[i // 26]}" for i in range(52)]
+    body = "".join(f"{keys[i % 52]},{i}\n" for i in range(rows))
+    path = write_text(tmp_path / "population.csv", POPULATION + body)
+    saved = tmp_path / "problems.csv"
+    err = refused(run_cli, demo_workspace, ["import", "population", str(path), "--problems", str(saved)])
+    assert err.startswith("200,000 problems found; nothing was changed.\n")
+    lines = problem_lines(err)
+    assert lines[0] == (f"{path}, column 'area': 200,000 rows repeat a key already on an earlier row; "
+                        "the first 20:")
+    assert lines[1] == (f"  {path}, row 54, column 'area': duplicate: area 'E10999999', year '2025', age '0', "
+                        "sex 'female' is already on row 2")
+    assert len(lines) == 21
+    assert f"All 200,000 problems are listed in {saved}." in err
+    problems = pl.read_csv(saved, infer_schema=False)
+    assert problems.height == 200_000
+    assert problems["row"].to_list() == [str(r) for r in range(54, rows + 2)]
+    last = problems.row(-1, named=True)
+    n = rows + 1  # the last row's number
+    i = (n - 2) % 52
+    assert last["message"] == (f"duplicate: area 'E10999999', year '2025', age '{i % 26}', sex "
+                               f"'{('female', 'male')[i // 26]}' is already on row {2 + i}")
+
+
+# -- hidden sheets ----------------------------------------------------------------------------------
+
+
+def _book_with_hidden_levels(run_cli: Run, ws: Path, tmp_path: Path) -> Path:
+    """A workbook of the workspace's own areas (visible) and levels (on a hidden sheet)."""
+    import csv
+
+    import openpyxl
+
+    sheets = {}
+    for kind in ("areas", "levels"):
+        assert run_cli(["export", kind, tmp_path / f"{kind}.csv", "-w", ws])[0] == 0
+        sheets[kind] = list(csv.reader((tmp_path / f"{kind}.csv").open(encoding="utf-8")))
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    book = openpyxl.load_workbook(path)
+    book["levels"].sheet_state = "hidden"
+    book.save(path)
+    return path
+
+
+HIDDEN = ("the sheet 'levels' is hidden, so it may not be meant for import: unhide it in Excel (right-click a sheet "
+          "tab → Unhide) and save, then import again")
+
+
+def test_a_hidden_sheet_named_like_an_input_is_refused_by_import_all(run_cli: Run, demo_workspace: Path,
+                                                                     tmp_path: Path) -> None:
+    """Catches a hidden sheet being imported without a word."""
+    book = _book_with_hidden_levels(run_cli, demo_workspace, tmp_path)
+    err = refused(run_cli, demo_workspace, ["import", "all", str(book)])
+    assert problem_lines(err) == [f"{book}, sheet 'levels': {HIDDEN}"]
+
+
+def test_a_hidden_sheet_is_refused_by_its_own_import_unless_named(run_cli: Run, demo_workspace: Path,
+                                                                  tmp_path: Path) -> None:
+    book = _book_with_hidden_levels(run_cli, demo_workspace, tmp_path)
+    err = refused(run_cli, demo_workspace, ["import", "levels", str(book)])
+    assert problem_lines(err) == [f"{book}, sheet 'levels': {HIDDEN} (or name it with --sheet)"]
+    code, _, err = run_cli(["import", "levels", str(book), "--sheet", "levels", "-w", demo_workspace])
+    assert code == 0, err
+    assert "Imported" in err and "[levels]" in err

@@ -359,3 +359,81 @@ def test_the_import_logs_fingerprint_is_the_files_sha256(tmp_path_factory: pytes
     path = tmp_path_factory.mktemp("fingerprint") / "file.csv"
     path.write_bytes(content)
     assert sha256(path) == hashlib.sha256(content).hexdigest()
+
+
+# -- messages that say what is wrong (issue 11, part 6) ------------------------------------------------
+
+
+@pytest.mark.parametrize(("sep", "said"), [(";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars ('|')")])
+def test_a_file_separated_by_something_else_is_one_problem_saying_so(write_csv_text: Write, sep: str,
+                                                                     said: str) -> None:
+    """Catches 'required column ... is missing' lines standing in for the real problem: the separator."""
+    text = sep.join(["area", "year", "age", "sex", "count"]) + "\n" + sep.join(["E1", "2025", "1", "female", "3"])
+    path = write_csv_text("population.csv", text + "\n")
+    assert only_problem(path) == Problem(str(path), None, None, f"the file is separated by {said}; cyplan reads "
+                                         "comma-separated files: save it as CSV (comma delimited), e.g. in Excel "
+                                         "with Save As → 'CSV UTF-8 (Comma delimited)'")
+
+
+def test_a_semicolon_in_a_comma_separated_header_is_not_taken_for_the_separator(write_csv_text: Write) -> None:
+    raw = read_table(write_csv_text("areas.csv", "code,name;label,kind\nE10000001,Kent,council\n"))
+    assert raw.columns == ("code", "name;label", "kind")
+
+
+def test_a_quote_never_closed_is_reported_on_the_row_it_opens(write_csv_text: Write) -> None:
+    """Catches "column 'kind': blank" for the cells a stray quote swallowed."""
+    path = write_csv_text("areas.csv", AREAS_HEADER + 'E10000001,Kent,council\nE10000002,"Surrey,council\n'
+                          "E10000003,Essex,council\n")
+    assert only_problem(path) == Problem(str(path), 3, None, 'a quote (") opens in cell 2 of this row and is never '
+                                         "closed, so the rest of the file reads as that one cell: close the quote "
+                                         "or remove it")
+
+
+def test_a_quote_inside_a_cell_is_text(write_csv_text: Write) -> None:
+    raw = read_table(write_csv_text("areas.csv", AREAS_HEADER + 'E10000001,Kent 5" wide,council\n'))
+    assert records(raw) == [{"code": "E10000001", "name": 'Kent 5" wide', "kind": "council", ROW: 2}]
+
+
+def test_a_stray_value_in_column_xfd_is_one_problem(tmp_path: Path) -> None:
+    """Catches 16,380 'header cell N is blank' problems for one stray cell in the last column."""
+    book = write_workbook(tmp_path / "areas.xlsx", {"areas": [["code", "name", "kind"],
+                                                              ["E10000001", "Kent", "council"]]})
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    wb["areas"]["XFD1"] = "x"
+    wb.save(book)
+    assert only_problem(book) == Problem(str(book), 1, None, "header cells 4 to 16,383 are blank: every column "
+                                         "needs a name; a value far to the right of the table makes every cell up "
+                                         "to it a column: delete those columns", "areas")
+
+
+def test_two_blank_header_cells_together_are_one_problem(write_csv_text: Write) -> None:
+    path = write_csv_text("areas.csv", "code,,,kind\nE10000001,,Kent,council\n")
+    assert only_problem(path) == Problem(str(path), 1, None, "header cells 2 to 3 are blank: every column needs a "
+                                         "name")
+
+
+CELL = st.text(st.sampled_from('ab ,"\n\r;é'), max_size=5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(CELL, min_size=3, max_size=3), min_size=1, max_size=6), st.sampled_from(["\n", "\r\n"]))
+def test_every_csv_reads_back_its_cells_and_rows(tmp_path_factory: pytest.TempPathFactory,
+                                                rows: list[list[str]], newline: str) -> None:
+    """Catches the quick columnar reader and the cell-by-cell one disagreeing: whatever the cells hold (quotes,
+    commas, line breaks), each record comes back with its cells and its row, numbered by record."""
+    import csv
+    import io
+
+    if newline == "\n":  # a writer ending lines with \n leaves a cell's \r unquoted: no reader could tell
+        rows = [[c.replace("\r", "") for c in r] for r in rows]
+    out = io.StringIO()
+    csv.writer(out, lineterminator=newline).writerows([["a", "b", "c"], *rows])
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    path.write_bytes(out.getvalue().encode())
+    expected = [{"a": r[0], "b": r[1], "c": r[2], ROW: i} for i, r in enumerate(rows, start=2)
+                if any(c.strip() for c in r)]
+    if not expected:
+        return
+    assert records(read_table(path)) == expected

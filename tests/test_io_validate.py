@@ -437,3 +437,25 @@ def test_the_default_sheet_is_found_in_any_case(tmp_path: Path) -> None:
     book.save(tmp_path / "book.xlsx")
     raw = read_table(tmp_path / "book.xlsx", default_sheet="levels")
     assert raw.sheet == "Levels"
+
+
+def test_a_run_of_problems_interleaves_with_single_ones_in_row_order() -> None:
+    """Catches a run's problems being lost, reworded or put out of row order beside single problems: the web
+    page and tests read them all as one sorted list; --problems saves the single ones, then the run's."""
+    import polars as pl
+
+    from cyplan.io.problems import ROW, InputError, Problem, problem_run
+
+    rows = pl.DataFrame({ROW: list(range(26, 1, -1)), "v": list(range(25))})  # 25 rows, given out of order
+    found = problem_run("f.csv", None, "count", rows, lambda r: f"bad {r['v']}")
+    single = Problem("f.csv", 10, "area", "blank")
+    e = InputError([*found, single])
+    assert len(e) == 26 and len(e.runs) == 1 and e.singles == [single]
+    assert [(p.row, p.column) for p in e.problems][7:10] == [(9, "count"), (10, "area"), (10, "count")]
+    assert e.problems[0] == Problem("f.csv", 2, "count", "bad 24")
+    saved = pl.concat(e.frames())
+    assert saved.columns == ["file", "sheet", "row", "column", "message"]
+    assert saved["row"].to_list() == [10, *range(2, 27)]
+    assert saved.row(1) == ("f.csv", None, 2, "count", "bad 24")
+    small = problem_run("f.csv", None, "count", rows.head(20), lambda r: "x")
+    assert all(isinstance(p, Problem) for p in small)  # 20 or fewer: plain problems, listed as ever

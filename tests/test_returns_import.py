@@ -197,3 +197,44 @@ def test_padded_and_differently_cased_values_are_read_as_the_code_list_names(ws:
     assert again.replaced == 2 and _row(service.tables(ws)["service"], "Affinity")["Total"] == 1
     found, counts_again = service.quality_report(ws, TODAY)
     assert found.is_empty() and counts_again.filter(pl.col("field") == "trauma_category")["blank"].item() == 0
+
+
+# -- messages that say what is wrong (issue 11, part 6) ------------------------------------------------
+
+
+def _refused(ws: Workspace, path: Path) -> list[str]:
+    with pytest.raises(InputError) as e:
+        service.import_returns(ws, path, today=TODAY)
+    return [str(p).removeprefix(f"{path}") for p in e.value.problems]
+
+
+def test_latin1_text_names_the_row_column_and_byte_and_how_to_save_as_utf8(ws: Workspace, tmp_path: Path) -> None:
+    """Catches a codec message with no row: 'é' saved as Latin-1 is the byte 0xE9 in the ethnicity cell of row 3."""
+    path = tmp_path / "records.csv"
+    path.write_bytes("\n".join([HEADER, GOOD, GOOD.replace("R1,", "R2,").replace("White British", "Wéte")])
+                     .encode("latin-1") + b"\n")
+    start = len("R2,Affinity,2022-05-01,yes,12,Female,W") + 1  # the character where é is
+    assert _refused(ws, path) == [f", row 3, column 'ethnicity': the file is not UTF-8 text (byte 0xE9 at character "
+                                  f"{start} of this line): save it as UTF-8: in Excel, Save As → 'CSV UTF-8 (Comma "
+                                  "delimited)'; in other programs, choose the encoding UTF-8 when saving"]
+
+
+def test_a_row_with_too_many_cells_says_which_and_how_many(ws: Workspace, tmp_path: Path) -> None:
+    """Catches Polars' "found more fields than defined in 'Schema'", which names no row."""
+    path = _write(tmp_path, [GOOD, GOOD.replace("R1,", "R2,") + ",x,y", GOOD.replace("R1,", "R3,")])
+    assert _refused(ws, path) == [", row 3: this row has 18 cells but the header has 16 columns"]
+
+
+@pytest.mark.parametrize("content", ["", "\n", "\n\n"])
+def test_an_empty_returns_file_is_one_problem(ws: Workspace, tmp_path: Path, content: str) -> None:
+    """Catches 16 'this column is missing' problems for a file with nothing in it."""
+    path = tmp_path / "records.csv"
+    path.write_text(content)
+    assert _refused(ws, path) == [": the file is empty"]
+
+
+def test_a_returns_file_separated_by_semicolons_is_one_problem(ws: Workspace, tmp_path: Path) -> None:
+    path = _write(tmp_path, [GOOD.replace(",", ";")], HEADER.replace(",", ";"))
+    assert _refused(ws, path) == [": the file is separated by semicolons; cyplan reads comma-separated files: save "
+                                  "it as CSV (comma delimited), e.g. in Excel with Save As → 'CSV UTF-8 (Comma "
+                                  "delimited)'"]

@@ -275,3 +275,12 @@ def test_the_token_cookie_is_set_only_by_pages(demo_workspace: Path) -> None:
     assert "set-cookie" not in fresh().get("/static/charts.js").headers
     assert "set-cookie" in fresh().get("/data").headers
     app.state.workspace.close()
+
+
+def test_a_long_upload_name_keeps_its_extension(client: TestClient) -> None:
+    """Catches a name over 120 characters cut before '.csv', and so refused as not a CSV file."""
+    roles = client.get("/data/inputs/roles.csv").content
+    status, html = _upload(client, "r" * 150 + ".csv", roles, kind="roles")
+    assert status == 200 and "Imported 6 rows of roles." in html
+    status, html = _upload(client, "r" * 150 + ".csv", b"role,label\n,x\n", kind="roles")
+    assert status == 422 and any(p.startswith("r" * 116 + ".csv, row 2") for p in _problems(html))

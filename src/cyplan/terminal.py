@@ -19,8 +19,8 @@ from rich.text import Text
 
 from cyplan import machine
 from cyplan.display import HEADINGS, NUMBER_FORMATS
-from cyplan.io.problems import InputError
-from cyplan.io.write import write_csv, write_json, write_xlsx
+from cyplan.io.problems import RUN_SHOWN, InputError
+from cyplan.io.write import write_csv, write_csv_parts, write_json, write_xlsx
 from cyplan.store.workspace import Workspace, WorkspaceDamaged, WorkspaceError
 
 out = Console(soft_wrap=True)
@@ -61,17 +61,23 @@ def say(message: str) -> None:
 
 
 def report(e: InputError, problems_file: Path | None = None) -> NoReturn:
-    """List every problem, say nothing was changed, and exit with code 2."""
-    n = len(e.problems)
-    err.print(Text(f"{n} problem{'s' if n != 1 else ''} found; nothing was changed.", style="bold red"))
-    for p in e.problems[:SHOWN_PROBLEMS]:
+    """List the problems, say nothing was changed, and exit with code 2. Problems of one kind on many rows
+    are counted, with the first RUN_SHOWN of them; --problems saves every one, written as they are made."""
+    n = len(e)
+    err.print(Text(f"{n:,} problem{'s' if n != 1 else ''} found; nothing was changed.", style="bold red"))
+    for p in e.singles[:SHOWN_PROBLEMS]:
         say(f"  {p}")
+    for run in e.runs:
+        say(f"  {run.headline()}")
+        for p in run.first(RUN_SHOWN):
+            say(f"    {p}")
+    unlisted = max(0, len(e.singles) - SHOWN_PROBLEMS) + sum(max(0, len(r) - RUN_SHOWN) for r in e.runs)
     if problems_file is not None:
         with writing(problems_file):
-            write_csv(pl.DataFrame([p.as_dict() for p in e.problems]), problems_file)
-        say(f"All {n} problems are listed in {problems_file}.")
-    elif n > SHOWN_PROBLEMS:
-        say(f"  … and {n - SHOWN_PROBLEMS} more: add --problems FILE to save them all.")
+            write_csv_parts(e.frames(), problems_file)
+        say(f"All {n:,} problems are listed in {problems_file}.")
+    elif unlisted:
+        say(f"  … and {unlisted:,} more: add --problems FILE to save them all.")
     raise typer.Exit(2)
 
 

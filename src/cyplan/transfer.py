@@ -15,8 +15,8 @@ from typing import Literal
 import polars as pl
 
 from cyplan.io.files import sha256
-from cyplan.io.problems import InputError, Problem
-from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES, ROW, RawTable, read_table
+from cyplan.io.problems import Found, InputError, Problem
+from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES, HIDDEN, ROW, RawTable, hidden_sheets, read_table
 from cyplan.io.references import Origin, check_references
 from cyplan.io.validate import KIND_CHECKS, validate
 from cyplan.io.write import write_csv, write_xlsx
@@ -58,11 +58,14 @@ def sources_in(path: Path) -> list[Source]:
         except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
             raise InputError([Problem(str(path), None, None, f"not a readable Excel workbook ({e})")]) from None
         names = book.sheetnames
+        hidden = hidden_sheets(book)
         book.close()
         unknown = [n for n in names if n.lower() not in KINDS]
-        if unknown:
+        if unknown or hidden:
             raise InputError([Problem(str(path), None, None, f"sheet '{n}' does not name an input; name each "
-                                      f"sheet after its input: {known}", n) for n in unknown])
+                                      f"sheet after its input: {known}", n) for n in unknown]
+                             + [Problem(str(path), None, None, f"the sheet '{n}' {HIDDEN}", n)
+                                for n in names if n in hidden and n not in unknown])
         return [Source(n.lower(), path, n) for n in names]
     raise InputError([Problem(str(path), None, None, "to import everything at once, give a folder of files "
                               "or an Excel workbook with one sheet per input")])
@@ -73,7 +76,7 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
     """Check every source and, if none has a problem, save them; raises InputError (nothing written) otherwise.
     The import log names each file by its path, or by `display_name` when given (the name of an upload as the
     user knows it, not the server's temporary copy)."""
-    problems: list[Problem] = []
+    problems: list[Found] = []
     frames: dict[str, pl.DataFrame] = {}
     origins: dict[str, Origin] = {}
     log: list[ImportRecord] = []
@@ -92,7 +95,7 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
         try:
             raw = read_table(src.path, src.sheet, default_sheet=src.kind)
         except InputError as e:
-            problems += e.problems
+            problems += e.found
             unread.add(src.kind)
             continue
         frame, found = validate(raw, KINDS[src.kind])
@@ -125,7 +128,7 @@ def _merge(current: pl.DataFrame, new: pl.DataFrame, key: tuple[str, ...]) -> pl
     return pl.concat([kept.select(new.columns), new])
 
 
-def _merged_problems(kind: str, merged: pl.DataFrame, origin: Origin) -> list[Problem]:
+def _merged_problems(kind: str, merged: pl.DataFrame, origin: Origin) -> list[Found]:
     check = KIND_CHECKS.get(kind)
     if check is None:
         return []

@@ -17,9 +17,8 @@ from pathlib import Path
 import polars as pl
 
 from cyplan.io.files import require_file
-from cyplan.io.problems import InputError, Problem
+from cyplan.io.problems import ROW, InputError, Problem  # ROW: defined with the problems, imported from here too
 
-ROW = "__row"  # the column holding each record's spreadsheet row number
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv", ".txt")
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -30,7 +29,7 @@ class RawTable:
     file: str  # the file's name as the user gave it
     sheet: str | None
     columns: tuple[str, ...]  # normalised header names, in file order
-    frame: pl.DataFrame  # one text column per header column, plus ROW
+    frame: pl.DataFrame  # one text column (String, or Categorical from a CSV) per header column, plus ROW
     header_row: int
     unsaved_formulas: dict[tuple[int, str], str] = field(default_factory=dict)  # (row, column) → formula
 
@@ -53,7 +52,7 @@ def read_table(path: Path, sheet: str | None = None, default_sheet: str | None =
     if suffix in CSV_SUFFIXES:
         if sheet:
             raise InputError([Problem(label, None, None, "a sheet was named but a CSV file has no sheets")])
-        return _table(label, None, _csv_rows(path, label))
+        return _csv_frame_table(path, label) or _table(label, None, _csv_rows(path, label))
     if suffix in YAML_SUFFIXES:
         from cyplan.io.read_yaml import yaml_rows  # only needed for YAML
 
@@ -80,7 +79,117 @@ def _csv_rows(path: Path, label: str) -> list[tuple[int, list[str]]]:
             rows.append((len(rows) + 1, record))
     except csv.Error as e:
         raise InputError([Problem(label, len(rows) + 1, None, f"the CSV is malformed: {e}")]) from None
+    first = next((cells for _, cells in rows if any(c.strip() for c in cells)), [])
+    wrong = separator_problem(label, first)
+    if wrong:
+        raise InputError([wrong])
+    unclosed = _unclosed_quote(label, rows) if rows and text.count('"') % 2 else None
+    if unclosed:
+        raise InputError([unclosed])
     return rows
+
+
+SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars ('|')"}
+
+
+def separator_problem(label: str, header: list[str], sheet: str | None = None) -> Problem | None:
+    """A problem if the header (read as comma-separated cells) is plainly separated by something else: more
+    semicolons, tabs or bars in it than it has cells, as when Excel saves 'CSV' with a semicolon list separator."""
+    text = ",".join(header)
+    counts = {sep: text.count(sep) for sep in SEPARATORS}
+    sep = max(counts, key=lambda k: counts[k])
+    if not counts[sep] or counts[sep] < len(header):
+        return None
+    return Problem(label, None, None, f"the file is separated by {SEPARATORS[sep]}; cyplan reads comma-separated "
+                   "files: save it as CSV (comma delimited), e.g. in Excel with Save As → 'CSV UTF-8 (Comma "
+                   "delimited)'", sheet)
+
+
+def _unclosed_quote(label: str, rows: list[tuple[int, list[str]]]) -> Problem | None:
+    """A quote that is never closed swallows the rest of the file into the last record's last cell: say where it
+    opens, not that the cells it swallowed are blank."""
+    row, cells = rows[-1]
+    if not cells or not ("\n" in cells[-1] or "\r" in cells[-1]):
+        return None
+    return Problem(label, row, None, f"a quote (\") opens in cell {len(cells)} of this row and is never closed, "
+                   "so the rest of the file reads as that one cell: close the quote or remove it")
+
+
+def _csv_frame_table(path: Path, label: str) -> RawTable | None:
+    """The table read straight into columns by Polars, each as dictionary codes (Categorical): a big file never
+    becomes a Python string per cell, nor 16 bytes a cell (a column holds few distinct values, and each is
+    kept once). None (read it cell by cell instead, for exact messages) unless every record is one line of
+    the file, so that record n is row n, and no row has more cells than the first line."""
+    width = _first_line_width(path)
+    if not width:
+        return None
+    cells = [f"c{i}" for i in range(width)]
+    try:
+        frame = pl.read_csv(path, has_header=False, schema=dict.fromkeys(cells, pl.Categorical), quote_char='"',
+                            separator=",", raise_if_empty=False)
+    except (pl.exceptions.PolarsError, OSError):
+        return None
+    lines, bare_cr = _lines(path)
+    if frame.height != lines or bare_cr:
+        return None
+    frame = frame.with_columns(pl.col(cells).fill_null("")).with_row_index(ROW, offset=1)
+    frame = frame.with_columns(pl.col(ROW).cast(pl.Int64))
+    blank = {c: _blank(frame[c]) for c in cells}
+    filled = ~pl.all_horizontal(blank.values())
+    mask = pl.select(filled).to_series()
+    if not mask.all():
+        frame = frame.filter(mask)
+        blank = {c: b.filter(mask) for c, b in blank.items()}
+    if not frame.height:
+        raise InputError([Problem(label, None, None, "the file is empty")])
+    header_row, *header_cells = frame.select(ROW, *cells).row(0)
+    header_cells = [str(c) for c in header_cells]
+    while header_cells and not header_cells[-1].strip():
+        header_cells = header_cells[:-1]
+    wrong = separator_problem(label, header_cells)
+    if wrong:
+        raise InputError([wrong])
+    body = frame.slice(1)
+    if any(not blank[c].slice(1).all() for c in cells[len(header_cells):]):
+        return None  # a row longer than the header: the reader cell by cell says how long
+    columns, problems = _header(label, None, header_row, header_cells)
+    if not body.height:
+        problems.append(Problem(label, None, None, "the file has a header but no rows of data"))
+    if problems:
+        raise InputError(problems)
+    body = body.select(*(pl.col(c).alias(name) for c, name in zip(cells, columns, strict=False)), ROW)
+    return RawTable(label, None, tuple(columns), body, header_row)
+
+
+def _first_line_width(path: Path) -> int:
+    """How many cells the file's first line has (0 if it is blank, or not UTF-8: read cell by cell)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            line = f.readline(1 << 20)
+    except (OSError, UnicodeDecodeError):
+        return 0
+    if not line.strip() or ('"' in line and line.count('"') % 2):
+        return 0
+    return len(next(csv.reader([line]), []))
+
+
+def _blank(column: pl.Series) -> pl.Series:
+    """True where the cell is blank or only spaces: worked out on the column's distinct values."""
+    values = column.unique()
+    spaces = values.filter(values.cast(pl.String).str.strip_chars() == "")
+    return column.is_in(spaces.implode()) if len(spaces) else pl.repeat(False, len(column), eager=True)
+
+
+def _lines(path: Path) -> tuple[int, bool]:
+    """The number of lines in the file (a last line without a line break counts), and whether it has a carriage
+    return that does not end a line (old Mac line ends, which Polars does not take as line ends)."""
+    lines, bare_cr, last = 0, False, b"\n"
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 24):
+            lines += chunk.count(b"\n")
+            bare_cr = bare_cr or chunk.count(b"\r") != chunk.count(b"\r\n") + chunk.endswith(b"\r")
+            last = chunk[-1:]
+    return lines + (last != b"\n"), bare_cr
 
 
 def _not_utf8(data: bytes, label: str) -> list[Problem]:
@@ -106,7 +215,7 @@ def _excel_rows(path: Path, label: str, sheet: str | None,
     except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
         raise InputError([Problem(label, None, None, f"not a readable Excel workbook ({e})")]) from None
     try:
-        name = _choose_sheet(book.sheetnames, sheet, default_sheet, label)
+        name = _choose_sheet(book.sheetnames, sheet, default_sheet, label, hidden_sheets(book))
         ws = book[name]
         ws.reset_dimensions()  # some writers save wrong dimensions; read every row there is
         rows = [(i, [_cell_text(v) for v in values])
@@ -134,7 +243,17 @@ def _unsaved_formulas(path: Path, sheet: str, rows: list[tuple[int, list[str]]])
     return {(i, j): f for (i, j), f in formulas.items() if j < len(saved.get(i, [])) and saved[i][j] == ""}
 
 
-def _choose_sheet(names: list[str], sheet: str | None, default_sheet: str | None, label: str) -> str:
+HIDDEN = ("is hidden, so it may not be meant for import: unhide it in Excel (right-click a sheet tab → Unhide) "
+          "and save, then import again")
+
+
+def hidden_sheets(book: object) -> set[str]:
+    """The names of an openpyxl workbook's hidden (and 'very hidden') sheets."""
+    return {n for n in book.sheetnames if book[n].sheet_state != "visible"}  # type: ignore[attr-defined]
+
+
+def _choose_sheet(names: list[str], sheet: str | None, default_sheet: str | None, label: str,
+                  hidden: set[str] | None = None) -> str:
     if sheet is not None:
         if sheet in names:
             return sheet
@@ -142,7 +261,11 @@ def _choose_sheet(names: list[str], sheet: str | None, default_sheet: str | None
                                   + ", ".join(f"'{n}'" for n in names))])
     by_case = {n.lower(): n for n in names}
     if default_sheet is not None and default_sheet.lower() in by_case:
-        return by_case[default_sheet.lower()]
+        name = by_case[default_sheet.lower()]
+        if name in (hidden or set()):  # named with --sheet, it is imported: the user has chosen it
+            raise InputError([Problem(label, None, None, f"the sheet '{name}' {HIDDEN} (or name it with --sheet)",
+                                      name)])
+        return name
     if len(names) == 1:
         return names[0]
     raise InputError([Problem(label, None, None, "the workbook has several sheets: name one with --sheet ("
@@ -163,6 +286,34 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _header(label: str, sheet: str | None, header_row: int, cells: list[str]) -> tuple[list[str], list[Problem]]:
+    """The header's column names, and its problems: a run of blank cells is one problem (a stray value far to
+    the right, in column XFD, leaves thousands of them), a name given twice is another."""
+    columns = [normalise_header(c) for c in cells]
+    problems = []
+    blank = [i for i, name in enumerate(columns) if not name]
+    for start, end in _runs(blank):
+        which = f"header cell {start + 1} is" if start == end else f"header cells {start + 1} to {end + 1:,} are"
+        problems.append(Problem(label, header_row, None, f"{which} blank: every column needs a name" + (
+            "; a value far to the right of the table makes every cell up to it a column: delete those columns"
+            if end - start >= 10 else ""), sheet))
+    for i, name in enumerate(columns):
+        if name and name in columns[:i]:
+            problems.append(Problem(label, header_row, name, "this column appears twice in the header", sheet))
+    return columns, problems
+
+
+def _runs(positions: list[int]) -> list[tuple[int, int]]:
+    """Consecutive positions as (first, last) pairs."""
+    runs: list[tuple[int, int]] = []
+    for i in positions:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
 def _table(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],
            unsaved: dict[tuple[int, int], str] | None = None) -> RawTable:
     rows = [(n, cells) for n, cells in rows if any(c.strip() for c in cells)]
@@ -171,14 +322,7 @@ def _table(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],
     header_row, header_cells = rows[0]
     while header_cells and not header_cells[-1].strip():
         header_cells = header_cells[:-1]
-    columns = [normalise_header(c) for c in header_cells]
-    problems = []
-    for i, name in enumerate(columns):
-        if not name:
-            problems.append(Problem(label, header_row, None, f"header cell {i + 1} is blank: every column "
-                                    "needs a name", sheet))
-        elif name in columns[:i]:
-            problems.append(Problem(label, header_row, name, "this column appears twice in the header", sheet))
+    columns, problems = _header(label, sheet, header_row, header_cells)
     body = rows[1:]
     if not body:
         problems.append(Problem(label, None, None, "the file has a header but no rows of data", sheet))
@@ -196,3 +340,27 @@ def _table(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],
     frame = pl.DataFrame(data, schema={**{c: pl.String for c in columns}, ROW: pl.Int64})
     formulas = {(i, columns[j]): f for (i, j), f in (unsaved or {}).items() if j < width and i > header_row}
     return RawTable(label, sheet, tuple(columns), frame, header_row, formulas)
+
+
+SAVE_AS_UTF8 = ("save it as UTF-8: in Excel, Save As → 'CSV UTF-8 (Comma delimited)'; in other programs, choose the "
+                "encoding UTF-8 when saving")
+
+
+def first_bad_byte(path: Path, label: str, header: list[str] | None = None, sheet: str | None = None) -> Problem:
+    """The file is not UTF-8: a problem on the first line with a byte that is not, naming its column (by the
+    `header` read as comma-separated cells; by default the file's first line that holds anything) and the
+    byte, and saying how to save the file as UTF-8. Lines are read one at a time: a big file is not held."""
+    with path.open("rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+                if header is None and text.strip():  # the first line that holds anything is the header
+                    header = next(csv.reader([text.rstrip("\r\n")]), [])
+            except UnicodeDecodeError as e:
+                before = line[: e.start].decode("utf-8", errors="replace")
+                index = len(next(csv.reader([before]), [""])) - 1
+                column = header[index].strip() if header and index < len(header) else None
+                byte = line[e.start : e.start + 1].hex().upper()
+                return Problem(label, number, column, f"the file is not UTF-8 text (byte 0x{byte} at character "
+                               f"{len(before) + 1} of this line): {SAVE_AS_UTF8}", sheet)
+    return Problem(label, None, None, f"the file is not UTF-8 text: {SAVE_AS_UTF8}", sheet)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from cyplan.io.problems import Problem
+from cyplan.io.problems import Found, Problem, problem_run
 from cyplan.io.read import ROW
 from cyplan.schema import KINDS, Reference
 
@@ -20,14 +20,14 @@ class Origin:
 
 
 def check_references(state: dict[str, pl.DataFrame], origins: dict[str, Origin],
-                     skip: set[str] | None = None) -> list[Problem]:
+                     skip: set[str] | None = None) -> list[Found]:
     """Problems with references in `state`, for kinds in `origins` (the ones being imported).
 
     Kinds in `skip` are left out. A broken reference is reported on the row that makes it when that
     row is being imported; when only the target is being imported (it drops a row still in use), it
     is reported on the target's file, with how many rows in the workspace still use it.
     """
-    problems: list[Problem] = []
+    problems: list[Found] = []
     skip = skip or set()  # kinds whose file could not be read: their references would only mislead
     for name, kind in KINDS.items():
         for ref in kind.references:
@@ -36,8 +36,11 @@ def check_references(state: dict[str, pl.DataFrame], origins: dict[str, Origin],
     return problems
 
 
-def _check(name: str, ref: Reference, state: dict[str, pl.DataFrame], origins: dict[str, Origin]) -> list[Problem]:
+def _check(name: str, ref: Reference, state: dict[str, pl.DataFrame], origins: dict[str, Origin]) -> list[Found]:
     source = state[name]
+    # only the columns the check and its message need: the filter copies what it keeps, and an input of
+    # millions of rows would be copied whole
+    source = source.select(*ref.columns, *([ROW] if ROW in source.columns else []))
     used = source.filter(pl.all_horizontal(pl.col(c).is_not_null() & (pl.col(c) != "") for c in ref.columns))
     pairs = zip(ref.columns, ref.target_columns, strict=True)
     targets = state[ref.target].select([pl.col(t).alias(c) for c, t in pairs])
@@ -47,9 +50,9 @@ def _check(name: str, ref: Reference, state: dict[str, pl.DataFrame], origins: d
     target_title = KINDS[ref.target].title.lower()
     if name in origins and ROW in missing.columns:
         origin = origins[name]
-        return [Problem(origin.file, int(r[ROW]) if r[ROW] is not None else None, ref.columns[-1],
-                        f"{_describe(ref.columns, r)} is not in the {target_title}", origin.sheet)
-                for r in missing.iter_rows(named=True)]
+        return problem_run(origin.file, origin.sheet, ref.columns[-1], missing,
+                           lambda r: f"{_describe(ref.columns, r)} is not in the {target_title}",
+                           f"rows name {_plural(ref.columns)} not in the {target_title}")
     origin = origins[ref.target]
     counts = missing.group_by(list(ref.columns), maintain_order=True).len()
     return [Problem(origin.file, None, None,
@@ -57,6 +60,10 @@ def _check(name: str, ref: Reference, state: dict[str, pl.DataFrame], origins: d
                     f"{KINDS[name].title.lower()} in the workspace still use it: import them again "
                     "without it first, or keep it", origin.sheet)
             for r in counts.iter_rows(named=True)]
+
+
+def _plural(columns: tuple[str, ...]) -> str:
+    return " and ".join(f"{'an' if c[0] in 'aeiou' else 'a'} {c}" for c in columns)
 
 
 def _describe(columns: tuple[str, ...], row: dict[str, object]) -> str:

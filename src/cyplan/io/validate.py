@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
-from cyplan.io.problems import Problem
+from cyplan.io.problems import FAILS, Found, problem_run
 from cyplan.io.read import ROW, RawTable
 from cyplan.model.demand import WEEKS_PER_YEAR
 from cyplan.model.supply import RETIREMENT_YEARS
@@ -31,7 +31,7 @@ POLARS_TYPE = {"text": pl.String, "code": pl.String, "enum": pl.String, "integer
                "number": pl.Float64, "share": pl.Float64}
 
 
-def validate(raw: RawTable, kind: InputKind) -> tuple[pl.DataFrame, list[Problem]]:
+def validate(raw: RawTable, kind: InputKind) -> tuple[pl.DataFrame, list[Found]]:
     """The typed table (schema column order, plus ROW) and every problem found in it."""
     problems = _header_problems(raw, kind)
     columns: dict[str, pl.Series] = {ROW: raw.frame[ROW]}
@@ -58,7 +58,7 @@ def validate(raw: RawTable, kind: InputKind) -> tuple[pl.DataFrame, list[Problem
     return frame, problems
 
 
-def _header_problems(raw: RawTable, kind: InputKind) -> list[Problem]:
+def _header_problems(raw: RawTable, kind: InputKind) -> list[Found]:
     expected = ", ".join(kind.column_names)
     problems = [raw.problem(raw.header_row, c, f"unknown column for {kind.title.lower()}; the columns are: "
                             f"{expected}") for c in raw.columns if c not in kind.column_names]
@@ -73,14 +73,14 @@ def _parse_default(col: Column) -> object:
     return {"integer": int, "number": float, "share": float}.get(col.type, str)(col.default)
 
 
-def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Series, list[Problem]]:
-    text = raw.frame[col.name].str.strip_chars()
+def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Series, list[Found]]:
+    text = raw.frame[col.name].cast(pl.String).str.strip_chars()  # a CSV's columns are read as Categorical
     if col.default is not None:
         text = pl.select(pl.when(text == "").then(pl.lit(col.default)).otherwise(text)).to_series()
     blank = text == ""
     value = _convert(text, col)
     frame = pl.DataFrame({ROW: raw.frame[ROW], "text": text, "value": value, "blank": blank})
-    problems: list[Problem] = []
+    problems: list[Found] = []
     if col.type != "text" or not col.blank_ok:
         if not col.blank_ok:
             problems += _rows(raw, frame.filter(pl.col("blank")), col.name, lambda r: _blank(raw, col, r[ROW]))
@@ -139,11 +139,11 @@ def _not_a(col: Column, text: str) -> str:
     return f"'{text}' is not a number"
 
 
-def _range_problems(raw: RawTable, kind: InputKind, col: Column, frame: pl.DataFrame) -> list[Problem]:
+def _range_problems(raw: RawTable, kind: InputKind, col: Column, frame: pl.DataFrame) -> list[Found]:
     name = f"{col.name} {QUANTITY[kind.name]}" if kind.estimates and col.name in ("low", "central", "high") \
         else col.name.replace("_", " ")
     v = pl.col("value")
-    problems: list[Problem] = []
+    problems: list[Found] = []
     minimum = 0 if col.minimum is None and col.type == "share" else col.minimum
     if minimum is not None:
         if col.above_minimum:
@@ -167,19 +167,21 @@ def _num(x: float) -> str:
 
 
 def _rows(raw: RawTable, failing: pl.DataFrame, column: str | None,
-          message: Callable[[dict[str, object]], str]) -> list[Problem]:
-    # row 0 (or none) is a row already in the workspace that a merge keeps: it has no row in the file
-    return [raw.problem(int(r[ROW]) if r[ROW] else None, column, message(r)) for r in failing.iter_rows(named=True)]
+          message: Callable[[dict[str, object]], str] | pl.Expr, summary: str | None = None) -> list[Found]:
+    """One check's problems on the `failing` rows, worded by `message` as they are shown or saved (a file full
+    of errors is not made into millions of objects at once). Row 0 (or none) is a row already in the workspace
+    that a merge keeps: it has no row in the file."""
+    return problem_run(raw.file, raw.sheet, column, failing, message, summary)
 
 
 def _where(first: object) -> str:
     return f"on row {first}" if first else "by a row already in the workspace"
 
 
-def _check_estimates(raw: RawTable, kind: InputKind, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
+def _check_estimates(raw: RawTable, kind: InputKind, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[Found]]:
     """Every value with a range (low / central / high, or a kind's declared ranges): a blank low or high is
     the value itself, and low ≤ value ≤ high."""
-    problems: list[Problem] = []
+    problems: list[Found] = []
     pairs = [("central", "low", "high")] if kind.estimates else []
     q = f" {QUANTITY[kind.name]}" if kind.estimates else ""
     for value, low, high in [*pairs, *kind.ranges]:
@@ -196,13 +198,15 @@ def _fmt(x: object) -> str:
     return f"{x:g}" if isinstance(x, float) and math.isfinite(x) else str(x)
 
 
-def _duplicate_keys(raw: RawTable, kind: InputKind, frame: pl.DataFrame) -> list[Problem]:
+def _duplicate_keys(raw: RawTable, kind: InputKind, frame: pl.DataFrame) -> list[Found]:
     key = list(kind.key)
-    dup = (frame.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
-           .with_columns(pl.col(ROW).min().over(key).alias("first"), pl.len().over(key).alias("n"))
-           .filter((pl.col("n") > 1) & (pl.col(ROW) != pl.col("first"))))
-    return _rows(raw, dup, key[0], lambda r: "duplicate: " + ", ".join(f"{k} '{r[k]}'" for k in key)
-                 + f" is already on row {r['first']}")
+    # every row's first row with its key, and the rows after it marked, not copied out: a file that repeats
+    # every key would be copied whole; worded by Polars, not row by row, for the same reason
+    marked = frame.select(ROW, *key).with_columns(pl.col(ROW).min().over(key).alias("first"))
+    marked = marked.with_columns((pl.all_horizontal(pl.col(k).is_not_null() for k in key)
+                                  & (pl.col(ROW) != pl.col("first"))).alias(FAILS))
+    words = pl.format("duplicate: " + ", ".join(f"{k} '{{}}'" for k in key) + " is already on row {}", *key, "first")
+    return _rows(raw, marked, key[0], words, "rows repeat a key already on an earlier row")
 
 
 def _ages(frame: pl.DataFrame) -> pl.DataFrame:
@@ -213,7 +217,7 @@ def _ages(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _overlaps(raw: RawTable, frame: pl.DataFrame, by: list[str],
-              what: Callable[[dict[str, object]], str]) -> list[Problem]:
+              what: Callable[[dict[str, object]], str]) -> list[Found]:
     ages = _ages(frame).with_columns(pl.col(ROW).min().over([*by, "age"]).alias("first"))
     clash = (ages.filter(pl.col(ROW) != pl.col("first"))
              .group_by([ROW, "first", *by], maintain_order=True)
@@ -222,7 +226,7 @@ def _overlaps(raw: RawTable, frame: pl.DataFrame, by: list[str],
                  f"{what(r)} {_where(r['first'])}")
 
 
-def _check_areas(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+def _check_areas(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     custom = pl.col("kind") == "custom"
     code = pl.col("code")
     bad_gss = frame.filter(code.is_not_null() & ~custom & ~code.str.contains(GSS_CODE))
@@ -235,7 +239,7 @@ def _check_areas(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
             + _rows(raw, own_parent, "parent", lambda r: "an area cannot be its own parent"))
 
 
-def _check_age_bands(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+def _check_age_bands(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     problems = _overlaps(raw, frame, [], lambda r: "by the band")
     covered = set(_ages(frame)["age"].to_list())
     gaps = [a for a in AGES if a not in covered]
@@ -255,17 +259,17 @@ def _spans(ages: Iterable[int]) -> str:
     return ", ".join(f"{lo}" if lo == hi else f"{lo} to {hi}" for lo, hi in out)
 
 
-def _check_prevalence(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+def _check_prevalence(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     both = frame.filter(pl.col("sex") == "all").drop("sex").join(pl.DataFrame({"sex": SEXES}), how="cross")
     each = pl.concat([frame.filter(pl.col("sex") != "all"), both.select(frame.columns)])
     return _overlaps(raw, each, ["level", "sex"], lambda r: f"for level '{r['level']}', {r['sex']}")
 
 
-def _check_group_sizes(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+def _check_group_sizes(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     return _overlaps(raw, frame, ["area", "group"], lambda r: f"for group '{r['group']}' in {r['area']}")
 
 
-def _check_pathway_steps(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+def _check_pathway_steps(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     dup = (frame.filter(pl.col("order").is_not_null())
            .with_columns(pl.col(ROW).min().over(["level", "order"]).alias("first"))
            .filter(pl.col(ROW) != pl.col("first")))
@@ -273,7 +277,7 @@ def _check_pathway_steps(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
                  f"{_where(r['first'])}")
 
 
-def _check_role_mix(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+def _check_role_mix(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     sums = (frame.filter(pl.col("level").is_not_null() & pl.col("step").is_not_null())
             .group_by(["level", "step"], maintain_order=True)
             .agg(pl.col("share").sum().alias("total"), pl.col("share").is_null().any().alias("incomplete"),
@@ -283,7 +287,7 @@ def _check_role_mix(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
                  f"to {r['total']:.2f}, not 1")
 
 
-def _check_roles(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+def _check_roles(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     days_off = pl.col("annual_leave_days") + pl.col("public_holiday_days") + pl.col("sickness_days") \
         + pl.col("training_days")
     possible = WEEKS_PER_YEAR * pl.col("working_days_per_week")
@@ -294,14 +298,14 @@ def _check_roles(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
                  f"({WEEKS_PER_YEAR} weeks × {_fmt(r['working_days_per_week'])} days)")
 
 
-def _check_workforce(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+def _check_workforce(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     retire = pl.coalesce(pl.col("retirement_rate"), pl.col("share_aged_55_plus").fill_null(0) / RETIREMENT_YEARS)
     over = frame.with_columns(retire.alias("retire")).filter(pl.col("leaver_rate_high") + pl.col("retire") > 1)
     return _rows(raw, over, "leaver_rate", lambda r: f"leaving ({_fmt(r['leaver_rate_high'])} at most) and retiring "
                  f"({_fmt(r['retire'])}) add up to more than everyone in post")
 
 
-KIND_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Problem]]] = {
+KIND_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {
     "roles": _check_roles,
     "workforce": _check_workforce,
     "areas": _check_areas,

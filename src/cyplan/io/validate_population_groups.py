@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 
 import polars as pl
 
-from cyplan.io.problems import Problem
+from cyplan.io.problems import Found
 from cyplan.io.read import ROW, RawTable
 from cyplan.io.validate_services import _rows  # one definition of a problem per failing row
 from cyplan.returns import codelists
@@ -28,7 +28,7 @@ def category_codes(frame: pl.DataFrame, lists: Mapping[str, codelists.CodeList])
 
 
 def check_population_groups(raw: RawTable, frame: pl.DataFrame,
-                            lists: Mapping[str, codelists.CodeList] | None = None) -> list[Problem]:
+                            lists: Mapping[str, codelists.CodeList] | None = None) -> list[Found]:
     lists = lists if lists is not None else codelists.load()
     coded = frame.with_columns(category_codes(frame, lists))
     off = coded.filter(pl.col(CODE) == -1)
@@ -48,6 +48,6 @@ def check_population_groups(raw: RawTable, frame: pl.DataFrame,
     return problems
 
 
-POPULATION_GROUP_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Problem]]] = {
+POPULATION_GROUP_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {
     "population_groups": check_population_groups,
 }

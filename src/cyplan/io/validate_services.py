@@ -11,20 +11,20 @@ from collections.abc import Callable
 
 import polars as pl
 
-from cyplan.io.problems import Problem
-from cyplan.io.read import ROW, RawTable
+from cyplan.io.problems import Found, problem_run
+from cyplan.io.read import RawTable
 from cyplan.reference.specification import specification
 
 SHARE_TOLERANCE = 1e-6
 
 
 def _rows(raw: RawTable, failing: pl.DataFrame, column: str,
-          message: Callable[[dict[str, object]], str]) -> list[Problem]:
+          message: Callable[[dict[str, object]], str]) -> list[Found]:
     # row 0 stands for a row a merge keeps from the workspace: it has no row in the file
-    return [raw.problem(int(r[ROW]) if r[ROW] else None, column, message(r)) for r in failing.iter_rows(named=True)]
+    return problem_run(raw.file, raw.sheet, column, failing, message)
 
 
-def check_localities(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+def check_localities(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     given = frame["share"].is_not_null()
     if given.any() and not given.all():
         return _rows(raw, frame.filter(pl.col("share").is_null()), "share",
@@ -37,7 +37,7 @@ def check_localities(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
     return []
 
 
-def check_service_cells(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+def check_service_cells(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     spec = specification().provisions
     bands = spec["band"].unique(maintain_order=True).to_list()
     known = frame.filter(pl.col("band").is_in(bands) & pl.col("level").is_not_null() & (pl.col("provision") != ""))
@@ -51,14 +51,14 @@ def check_service_cells(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
                     f"{r['band']} in the specification; those are: {listed[(r['band'], r['level'])]}"))
 
 
-def check_plans(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+def check_plans(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     known = specification().prerequisites["prerequisite"].to_list()
     bad = frame.filter((pl.col("prerequisite") != "") & ~pl.col("prerequisite").is_in(known))
     return _rows(raw, bad, "prerequisite", lambda r: f"'{r['prerequisite']}' is not one of the specification's "
                  f"pre-requisites: {', '.join(known)}")
 
 
-def check_stakeholders(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
+def check_stakeholders(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     known = specification().stakeholders["agency"].to_list()
     local = frame.filter(~pl.col("agency").is_in(known) & (pl.col("agency") != "") & (pl.col("label") == ""))
     return _rows(raw, local, "label", lambda r: f"'{r['agency']}' is not an agency of the checklist, so it is "
@@ -66,7 +66,7 @@ def check_stakeholders(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
                  f"{', '.join(known)})")
 
 
-SERVICE_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Problem]]] = {
+SERVICE_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {
     "localities": check_localities,
     "service_cells": check_service_cells,
     "plans": check_plans,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
@@ -62,3 +64,15 @@ def write_xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> None:
         for row in frame.iter_rows():
             ws.append([cell(ws, v) for v in row])
     book.save(path)
+
+
+def write_csv_parts(frames: Iterable[pl.DataFrame], path: Path) -> None:
+    """One CSV from frames with the same columns, written as they come, so that a table too big to hold at
+    once (every problem in a file full of errors) never is: each part goes through write_csv, and only the
+    first part's header line is kept."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        for i, frame in enumerate(frames):
+            part = io.StringIO()
+            write_csv(frame, part)
+            text = part.getvalue()
+            f.write(text if i == 0 else text.split("\n", 1)[1])

@@ -32,13 +32,14 @@ import polars as pl
 
 from cyplan.io.files import require_file, sha256
 from cyplan.io.problems import InputError, Problem
-from cyplan.io.read import normalise_header
+from cyplan.io.read import first_bad_byte, normalise_header, separator_problem
 from cyplan.returns import fields as F
 from cyplan.returns.classify import AGE_LABEL, DATES, MILESTONE_LABEL, YES_NO, Column, Records
 from cyplan.returns.codelists import CodeList
 
 CSV_SUFFIXES = (".csv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+SHOWN_WIDE = 200  # rows with too many cells listed; the rest are counted
 CODED = tuple(c for c in F.COLUMNS if c != F.ID)  # read as dictionary codes
 
 
@@ -133,12 +134,17 @@ def _read(path: Path, label: str, sheet: str | None) -> tuple[pl.DataFrame, str 
 
         try:
             with csv_path.open(encoding="utf-8-sig", newline="") as f:
-                names = next(csv.reader(f), [])
-        except (UnicodeDecodeError, csv.Error) as e:
+                names = next((r for r in csv.reader(f) if r), [])
+        except UnicodeDecodeError:
+            raise InputError([first_bad_byte(csv_path, label, None, sheet)]) from None
+        except csv.Error as e:
             raise unreadable(e) from None
+        if not any(n.strip() for n in names):
+            raise InputError([Problem(label, None, None, "the file is empty", sheet)])
+        wrong = separator_problem(label, names, sheet)
         header, problems = _header_problems(label, sheet, names, header_row)
-        if problems:
-            raise InputError(problems)
+        if wrong or problems:
+            raise InputError([wrong] if wrong else problems)
         try:
             frame = _read_csv(csv_path, header, len(names))
             if frame[F.ID].null_count():
@@ -146,8 +152,27 @@ def _read(path: Path, label: str, sheet: str | None) -> tuple[pl.DataFrame, str 
                 # was here): such files, rare and failing anyway (a blank referral_id), are read as before
                 frame = _read_csv(_without_blank_lines(csv_path, Path(tmp)), header, len(names))
         except (pl.exceptions.PolarsError, duckdb.Error) as e:
-            raise unreadable(e) from None
+            raise InputError(_unreadable_rows(csv_path, label, names, sheet, header_row)
+                             or unreadable(e).problems) from None
     return frame, sheet, header_row
+
+
+def _unreadable_rows(path: Path, label: str, names: list[str], sheet: str | None, header_row: int) -> list[Problem]:
+    """Why Polars could not read the file, row by row: a byte that is not UTF-8, or rows with more cells than
+    the header has columns (its own words, "found more fields than defined in 'Schema'", name neither)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            records = (r for r in csv.reader(f) if r)  # blank lines are not records
+            next(records, None)
+            wide = [(n, len(r)) for n, r in enumerate(records, start=header_row + 1) if len(r) > len(names)]
+    except UnicodeDecodeError:
+        return [first_bad_byte(path, label, names, sheet)]
+    except csv.Error:
+        return []
+    return [Problem(label, n, None, f"this row has {cells} cells but the header has {len(names)} columns", sheet)
+            for n, cells in wide[:SHOWN_WIDE]] + ([Problem(label, None, None, f"… and {len(wide) - SHOWN_WIDE:,} "
+                                                   "more rows with more cells than the header", sheet)]
+                                                  if len(wide) > SHOWN_WIDE else [])
 
 
 def _read_csv(path: Path, header: dict[str, int], width: int) -> pl.DataFrame:

@@ -191,11 +191,11 @@ def one_result(request: Request, name: str, fmt: str, st: State) -> Response:
 
 
 def _safe_name(name: str) -> str:
-    """The uploaded file's own name, without any folder, for messages and for working out its input (a long
-    name keeps its extension: the extension says how the file is read)."""
+    """The uploaded file's own name, without any folder, for messages and for working out its input."""
     base = re.sub(r"[^A-Za-z0-9._ -]", "_", Path(name.replace("\\", "/")).name)
-    suffix = Path(base).suffix[:10]
-    return (base[:120 - len(suffix)] + suffix if len(base) > 120 else base) or "upload"
+    suffix = Path(base).suffix if len(Path(base).suffix) <= 10 else ""
+    # a long name is shortened before its extension, which says how the file is read
+    return (base[: 120 - len(suffix)].rstrip(".") + suffix if len(base) > 120 else base) or "upload"
 
 
 def _display_name(name: str) -> str:
