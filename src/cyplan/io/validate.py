@@ -93,7 +93,7 @@ def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Serie
         problems += _rows(raw, control, col.name, lambda r: "contains a control character (an invisible "
                           "character such as a vertical tab): retype the cell")
     value = pl.select(pl.when(blank).then(pl.lit("" if col.type == "text" else None))
-                      .otherwise(value)).to_series().cast(POLARS_TYPE[col.type])
+                      .otherwise(value)).to_series().cast(POLARS_TYPE[col.type], strict=False)
     return value.alias(col.name), problems
 
 
@@ -125,7 +125,9 @@ def _convert(text: pl.Series, col: Column) -> pl.Series:
         number = plain.cast(pl.Float64, strict=False)
     number = pl.select(pl.when(number.is_finite()).then(number)).to_series()
     if col.type == "integer":
-        return pl.select(pl.when(number == number.floor()).then(number)).to_series().cast(pl.Int64)
+        # kept as a float until its range is checked: 1e20 is a whole number too big for Int64, and is
+        # reported as above the column's maximum, not cast (which raised) — see _parse_column
+        return pl.select(pl.when(number == number.floor()).then(number)).to_series()
     return number
 
 
