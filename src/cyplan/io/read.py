@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from cyplan.io.files import require_file
+from cyplan.io.formulas import unescape
 from cyplan.io.problems import InputError, Problem
 
 ROW = "__row"  # the column holding each record's spreadsheet row number
@@ -53,7 +54,8 @@ def read_table(path: Path, sheet: str | None = None, default_sheet: str | None =
     if suffix in CSV_SUFFIXES:
         if sheet:
             raise InputError([Problem(label, None, None, "a sheet was named but a CSV file has no sheets")])
-        return _table(label, None, _csv_rows(path, label))
+        # cells escaped by cyplan's CSV writer (a "'" before text a spreadsheet would run) are given back as written
+        return _table(label, None, [(n, [unescape(c) for c in cells]) for n, cells in _csv_rows(path, label)])
     if suffix in YAML_SUFFIXES:
         from cyplan.io.read_yaml import yaml_rows  # only needed for YAML
 
