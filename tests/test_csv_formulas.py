@@ -128,30 +128,30 @@ STORED = (st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_siz
 
 
 @pytest.fixture(scope="module")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("formulas")
+def two_workspaces(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace, Workspace, Path]]:
+    """Made once: each example replaces the groups in both."""
+    here = tmp_path_factory.mktemp("formulas")
+    first, second = Workspace.create(here / "a"), Workspace.create(here / "b")
+    yield first, second, here
+    first.close()
+    second.close()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(st.lists(STORED, min_size=1, max_size=6, unique=True), st.lists(STORED, min_size=6, max_size=6))
-def test_export_then_import_gives_back_the_original_text(scratch: Path, names: list[str], labels: list[str]) -> None:
+def test_export_then_import_gives_back_the_original_text(two_workspaces: tuple[Workspace, Workspace, Path],
+                                                         names: list[str], labels: list[str]) -> None:
     """Catches a reader that does not undo the writer (labels would come back with a "'"), through the
     workspace, export_inputs and import_inputs as `cyplan export` / `cyplan import` use them."""
+    first, second, scratch = two_workspaces
     groups = pl.DataFrame({"group": names, "label": labels[: len(names)], "source": labels[::-1][: len(names)]})
     with tempfile.TemporaryDirectory(dir=scratch) as folder:
-        here = Path(folder)
-        first, second = Workspace.create(here / "a"), Workspace.create(here / "b")
-        try:
-            first.write({"groups": groups}, [])
-            [path] = export_inputs(first, ["groups"], here / "groups.csv")
-            assert formula_cells(path.read_text(encoding="utf-8")) == []
-            import_inputs(second, [Source("groups", path)])
-            back = second.read("groups")
-        finally:
-            first.close()
-            second.close()
-    assert back.sort("group").equals(groups.sort("group"))
+        first.write({"groups": groups}, [])
+        [path] = export_inputs(first, ["groups"], Path(folder) / "groups.csv")
+        assert formula_cells(path.read_text(encoding="utf-8")) == []
+        import_inputs(second, [Source("groups", path)])
+    assert second.read("groups").sort("group").equals(groups.sort("group"))
 
 
 # -- every CSV route -----------------------------------------------------------------------------
@@ -201,7 +201,7 @@ def test_cli_export_of_one_input_and_of_all(run_cli: Run, demo_workspace: Path, 
 
 def test_cli_results_as_csv(run_cli: Run, demo_workspace: Path, tmp_path: Path) -> None:
     _with_payloads(demo_workspace, tmp_path)
-    code, out, err = run_cli(["scenario", "compare", "-w", demo_workspace, "--format", "csv"])
+    code, out, err = run_cli(["scenario", "list", "-w", demo_workspace, "--format", "csv"])
     assert code == 0, err
     assert HYPERLINK.replace('"', '""') in out
     assert formula_cells(out) == []
