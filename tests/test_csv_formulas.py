@@ -293,3 +293,17 @@ def test_read_table_undoes_the_escape_only_in_csv(tmp_path: Path) -> None:
     path = write_text(tmp_path / "levels.csv", "level,label,coverage\na,'-x,1\nb,'x,1\n")
     frame, problems = validate(read_table(path), KINDS["levels"])
     assert problems == [] and frame["label"].to_list() == ["-x", "'x"]
+
+
+def test_workbooks_hold_the_payloads_as_text_not_formulas(tmp_path: Path) -> None:
+    """XLSX exports were already safe: keep them so (every payload a text cell, as typed, no "'" added)."""
+    import openpyxl
+
+    from cyplan.io.write import write_xlsx
+
+    write_xlsx({"groups": pl.DataFrame({"label": PAYLOADS, "n": [-1.5] * len(PAYLOADS)})}, tmp_path / "g.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "g.xlsx")  # formulas as formulas, not their values
+    cells = list(book["groups"].iter_rows(min_row=2))
+    assert [c[0].value for c in cells] == PAYLOADS
+    assert {c[0].data_type for c in cells} == {"s"}
+    assert {(c[1].value, c[1].data_type) for c in cells} == {(-1.5, "n")}
