@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -38,6 +39,9 @@ FUZZ = settings(max_examples=60, deadline=None, derandomize=False,
                                        HealthCheck.function_scoped_fixture])
 
 Rows = list[list[str]]
+# each example writes a file of its own: an import hashes its file in the background, from a memory map, and
+# rewriting the one file under it (as the next example would) kills the process with SIGBUS
+SERIAL = itertools.count()
 
 ODD_NUMBERS = ["99999999999999999999", "1e20", "9223372036854775808", "-9223372036854775809", "18446744073709551616",
                "1e308", "-1e308", "1e309", "1.7976931348623157e308", "5e-324", "1e-400", "inf", "-inf", "nan", "NaN",
@@ -174,10 +178,12 @@ def xlsx_bytes(draw: st.DrawFn, rows: Rows, sheet: str) -> bytes:
     book.save(buf)
     data = buf.getvalue()
     damage = draw(st.sampled_from([None, None, None, "truncate", "flip", "member"]))
+    # where to damage is drawn as a share of the length: a workbook's length varies a little from one save to
+    # the next (its zip holds the time), and hypothesis must draw the same way when it replays an example
+    at = draw(st.integers(0, 1023)) * len(data) // 1024
     if damage == "truncate":
-        data = data[: draw(st.integers(0, len(data)))]
+        data = data[:at]
     elif damage == "flip":
-        at = draw(st.integers(0, len(data) - 1))
         data = data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:]
     elif damage == "member":  # a sheet's XML replaced by random bytes, the zip itself sound
         data = _replace_member(data, "xl/worksheets/sheet1.xml", draw(st.binary(max_size=64)))
@@ -228,7 +234,7 @@ def fuzz_workspace(tmp_path_factory: pytest.TempPathFactory, _demo_template: Pat
 def test_every_input_kind_reads_or_refuses_with_located_problems(fuzz_workspace: Path, tmp_path: Path,
                                                                  case: tuple[str, str, bytes], mode: str) -> None:
     kind, suffix, data = case
-    path = tmp_path / f"fuzz{suffix}"
+    path = tmp_path / f"fuzz{next(SERIAL)}{suffix}"
     path.write_bytes(data)
     ws = Workspace.open(fuzz_workspace)
     try:
@@ -249,7 +255,7 @@ def test_cli_import_of_a_fuzzed_file_exits_0_or_2_never_with_a_traceback(run_cli
                                                                          case: tuple[str, str, bytes]) -> None:
     """Through `cyplan import` as a user runs it (run_cli re-raises any exception that is not an exit)."""
     kind, suffix, data = case
-    path = tmp_path / f"{kind}{suffix}"
+    path = tmp_path / f"{kind}{next(SERIAL)}{suffix}"
     path.write_bytes(data)
     before = folder_bytes(fuzz_workspace)
     code, _, err = run_cli(["import", kind, path, "-w", fuzz_workspace])
@@ -293,7 +299,7 @@ def test_returns_files_import_or_are_refused_with_located_problems(returns_works
     from cyplan.returns import service
 
     suffix, data = case
-    path = tmp_path / f"records{suffix}"
+    path = tmp_path / f"records{next(SERIAL)}{suffix}"
     path.write_bytes(data)
     before = folder_bytes(returns_workspace.path)
     try:

@@ -85,6 +85,13 @@ HUGE = [
     ("workforce", "fte_in_post", "1e308", "fte in post 1e308 is above 1000000"),
     ("service_staff", "fte", "1.7976931348623157e308", "fte 1.7976931348623157e308 is above 1000000"),
     ("scenarios", "value", "-1e308", "value -1e308 is below -1000000000"),
+    # an age range from far below 0: the overlap checks once made a list of every age in it (a panic, or
+    # gigabytes for -1000000000)
+    ("age_bands", "age_from", "-9223372036854775808",
+     "age from -9223372036854775808 is negative; it must be 0 or more"),
+    ("age_bands", "age_from", "-1000000000", "age from -1000000000 is negative; it must be 0 or more"),
+    ("prevalence", "age_from", "-1000000000", "age from -1000000000 is negative; it must be 0 or more"),
+    ("group_sizes", "age_from", "-1000000000", "age from -1000000000 is negative; it must be 0 or more"),
 ]
 
 

@@ -208,9 +208,11 @@ def _duplicate_keys(raw: RawTable, kind: InputKind, frame: pl.DataFrame) -> list
 
 
 def _ages(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per single year of age in each row's range (valid ranges only)."""
+    """One row per single year of age in each row's range (valid ranges only: an age outside 0–25 is reported
+    by its range check, and a range from -10**18 would be a list too long to make)."""
     ok = frame.filter(pl.col("age_from").is_not_null() & pl.col("age_to").is_not_null()
-                      & (pl.col("age_from") <= pl.col("age_to")))
+                      & (pl.col("age_from") <= pl.col("age_to"))
+                      & (pl.col("age_from") >= min(AGES)) & (pl.col("age_to") <= max(AGES)))
     return ok.with_columns(pl.int_ranges("age_from", pl.col("age_to") + 1).alias("age")).explode("age")
 
 
