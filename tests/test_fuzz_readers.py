@@ -65,17 +65,25 @@ EXAMPLES = {kind: example_rows(INPUTS / f"{kind}.csv") for kind in KINDS}
 
 
 @st.composite
-def mutated_rows(draw: st.DrawFn, rows: Rows) -> Rows:
-    """The rows with a few mutations of the header, the cells and the rows' lengths."""
+def mutated_rows(draw: st.DrawFn, rows: Rows, numeric: Sequence[int] = ()) -> Rows:
+    """The rows with a few mutations of the header, the cells and the rows' lengths (and of the cells of the
+    `numeric` columns, by position, with odd and huge numbers)."""
     rows = [list(r) for r in rows]
     for _ in range(draw(st.integers(1, 4))):
-        what = draw(st.sampled_from(["cell", "cell", "cell", "header", "drop_column", "double_column", "add_column",
-                                     "long_row", "short_row", "blank_row", "header_again", "far_cell", "no_rows"]))
+        what = draw(st.sampled_from(["cell", "cell", "number", "number", "header", "drop_column", "double_column",
+                                     "add_column", "long_row", "short_row", "blank_row", "header_again", "far_cell",
+                                     "no_rows"]))
         width = max(len(r) for r in rows) if rows else 1
         i = draw(st.integers(0, max(len(rows) - 1, 0)))
         j = draw(st.integers(0, max(width - 1, 0)))
         if not rows:
             rows = [[draw(CELL)]]
+        elif what == "number" and numeric and len(rows) > 1:
+            row = rows[draw(st.integers(1, len(rows) - 1))]
+            at = draw(st.sampled_from(numeric))
+            if at < len(row):
+                row[at] = draw(st.sampled_from(ODD_NUMBERS) | st.integers().map(str)
+                               | st.floats().map(repr) | st.decimals().map(str))
         elif what == "cell" and len(rows) > 1:
             row = rows[draw(st.integers(1, len(rows) - 1))]
             if row:
@@ -205,7 +213,9 @@ def input_file(draw: st.DrawFn, kinds: Sequence[str] = tuple(KINDS)) -> tuple[st
     suffix = draw(st.sampled_from([".csv", ".csv", ".xlsx", ".txt"]))
     if draw(st.integers(0, 9)) == 0:
         return kind, suffix, draw(st.binary(max_size=200))
-    rows = draw(mutated_rows(EXAMPLES[kind]))
+    header = EXAMPLES[kind][0]
+    numeric = [header.index(c.name) for c in KINDS[kind].columns if c.type in ("integer", "number", "share")]
+    rows = draw(mutated_rows(EXAMPLES[kind], numeric))
     data = draw(xlsx_bytes(rows, kind)) if suffix == ".xlsx" else draw(csv_bytes(rows))
     return kind, suffix, data
 
@@ -266,6 +276,48 @@ def test_cli_import_of_a_fuzzed_file_exits_0_or_2_never_with_a_traceback(run_cli
         assert folder_bytes(fuzz_workspace) == before
 
 
+@st.composite
+def workbook_of_inputs(draw: st.DrawFn) -> bytes:
+    """A workbook with a sheet per input for a few kinds (as `cyplan import all book.xlsx` reads), each sheet
+    mutated, perhaps a sheet that names no input, perhaps the workbook damaged."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for kind in draw(st.lists(st.sampled_from(list(KINDS)), min_size=1, max_size=3, unique=True)):
+        ws = book.create_sheet(draw(st.sampled_from([kind, kind.upper(), kind + "_old"])))
+        for row in draw(mutated_rows(EXAMPLES[kind])):
+            ws.append([xlsx_value("".join(c for c in text if c >= " ")) or None for text in row])
+    buf = io.BytesIO()
+    book.save(buf)
+    data = buf.getvalue()
+    if draw(st.integers(0, 4)) == 0:
+        at = draw(st.integers(0, 1023)) * len(data) // 1024
+        data = data[:at]
+    return data
+
+
+@settings(FUZZ, max_examples=20)
+@given(workbook_of_inputs(), st.sampled_from(["replace", "merge"]))
+def test_import_all_of_a_fuzzed_workbook_reads_or_refuses_with_located_problems(fuzz_workspace: Path,
+                                                                               tmp_path: Path, data: bytes,
+                                                                               mode: str) -> None:
+    from cyplan.transfer import sources_in
+
+    path = tmp_path / f"book{next(SERIAL)}.xlsx"
+    path.write_bytes(data)
+    ws = Workspace.open(fuzz_workspace)
+    try:
+        before = folder_bytes(fuzz_workspace)
+        try:
+            import_inputs(ws, sources_in(path), mode)  # type: ignore[arg-type]
+        except InputError as e:
+            assert_located(e, path)
+            assert folder_bytes(fuzz_workspace) == before
+    finally:
+        ws.close()
+
+
 # -- referral returns ------------------------------------------------------------------------------
 
 RECORD_ROWS = example_rows(RECORDS)
@@ -276,11 +328,7 @@ def returns_file(draw: st.DrawFn) -> tuple[str, bytes]:
     suffix = draw(st.sampled_from([".csv", ".csv", ".xlsx"]))
     if draw(st.integers(0, 9)) == 0:
         return suffix, draw(st.binary(max_size=200))
-    rows = draw(mutated_rows(RECORD_ROWS))
-    if draw(st.booleans()) and len(rows) > 1:  # an odd age: the returns' one number
-        row = rows[draw(st.integers(1, len(rows) - 1))]
-        if len(row) > 4:
-            row[4] = draw(st.sampled_from(ODD_NUMBERS))
+    rows = draw(mutated_rows(RECORD_ROWS, [RECORD_ROWS[0].index("age")]))  # the returns' one number
     data = draw(xlsx_bytes(rows, "records")) if suffix == ".xlsx" else draw(csv_bytes(rows))
     return suffix, data
 
