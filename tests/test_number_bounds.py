@@ -102,6 +102,29 @@ def test_numbers_too_big_for_64_bits_or_for_the_model_are_located_problems(kind:
     assert problems_in(kind, column, text) == [message]
 
 
+ROLE_COLUMNS = ("role,label,staff_group,contracted_hours_per_week,working_days_per_week,annual_leave_days,"
+                "public_holiday_days,sickness_days,training_days,direct_work_share,salary,on_cost_rate")
+
+
+@pytest.mark.parametrize(("hours", "share", "message"), [
+    ("5", "0.005", None),  # 200 days × 1 hour a day × 0.005 = 1 hour a year: just enough
+    ("5", "0.004", "one FTE of this role gives 0.8 hours of direct work a year (working days × hours a day × direct "
+                   "work share): it must give at least 1"),
+    ("1e-300", "0.6", "one FTE of this role gives 2.4e-299 hours of direct work a year (working days × hours a day "
+                      "× direct work share): it must give at least 1"),
+])
+def test_a_role_must_give_at_least_an_hour_of_direct_work_a_year(hours: str, share: str, message: str | None) -> None:
+    """Catches demand in FTE divided by a productive time that underflows to 0: 'demand is nan FTE' again, through
+    a contract of 1e-300 hours, which 'more than 0' lets through. Days: 52 × 5 − (36 + 8 + 11 + 5) = 200."""
+    spec = KINDS["roles"]
+    values = ["mh", "MH", "NHS", hours, "5", "36", "8", "11", "5", share, "42000", "0.35"]
+    frame = pl.DataFrame({**{c: [v] for c, v in zip(ROLE_COLUMNS.split(","), values, strict=True)}, ROW: [2]},
+                         schema={**{c: pl.String for c in ROLE_COLUMNS.split(",")}, ROW: pl.Int64})
+    _, found = validate(RawTable("roles.csv", None, tuple(ROLE_COLUMNS.split(",")), frame, 1), spec)
+    assert [p.message for p in found] == ([message] if message else [])
+    assert all(p.row == 2 and p.column == "contracted_hours_per_week" for p in found)
+
+
 def test_every_number_column_has_finite_bounds() -> None:
     """Catches a new number column added without bounds (the hole 1e308 went through)."""
     for kind in KINDS.values():

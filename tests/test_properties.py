@@ -259,12 +259,13 @@ def workspace_inputs(draw: st.DrawFn) -> dict[str, pl.DataFrame]:
                                    **draw(estimates(SHARE)), "source": draw(SOURCE)})
     role_names = draw(st.lists(NAME, min_size=1, max_size=3, unique=True))
     roles = [{"role": r, "label": draw(LABEL), "staff_group": draw(LABEL),
-              "contracted_hours_per_week": draw(st.floats(0, 80, exclude_min=True)),
+              # and gives at least an hour of direct work a year: at worst 4 days × 10 hours × 0.1
+              "contracted_hours_per_week": draw(st.floats(10, 80)),
               # a valid role keeps some working days: at most 4 × 12 = 48 days off in 52 × (1 to 7) possible
               "working_days_per_week": draw(st.floats(1, 7)),
               **{c: draw(st.floats(0, 12)) for c in ("annual_leave_days", "public_holiday_days", "sickness_days",
                                                      "training_days")},
-              "direct_work_share": draw(st.floats(0, 1, exclude_min=True)), "salary": draw(COUNT),
+              "direct_work_share": draw(st.floats(0.1, 1)), "salary": draw(COUNT),
               "on_cost_rate": draw(SHARE), "source": draw(SOURCE)} for r in role_names]
     steps, role_mix = [], []
     for lv in level_names:

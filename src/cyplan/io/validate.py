@@ -22,6 +22,7 @@ CUSTOM_CODE = r"^[A-Za-z0-9_\-]{1,20}$"
 THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # not tab, line feed or carriage return
 SUM_TOLERANCE = 1e-6
+MIN_DIRECT_HOURS = 1  # hours of direct work a year one FTE of a role gives (demand in FTE divides by it)
 
 # For estimate columns the message names the quantity: "central prevalence 1.4 is above 1".
 QUANTITY = {"prevalence": "prevalence", "group_risks": "relative risk", "pathway_steps": "hours per case",
@@ -293,9 +294,18 @@ def _check_roles(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
     possible = WEEKS_PER_YEAR * pl.col("working_days_per_week")
     short = frame.with_columns(days_off.alias("off"), possible.alias("possible")).filter(
         pl.col("off") >= pl.col("possible"))
-    return _rows(raw, short, "annual_leave_days", lambda r: f"leave, public holidays, sickness and training add up "
-                 f"to {_fmt(r['off'])} days, which leaves no working days of the {_fmt(r['possible'])} in a year "
-                 f"({WEEKS_PER_YEAR} weeks × {_fmt(r['working_days_per_week'])} days)")
+    problems = _rows(raw, short, "annual_leave_days", lambda r: f"leave, public holidays, sickness and training add "
+                     f"up to {_fmt(r['off'])} days, which leaves no working days of the {_fmt(r['possible'])} in a "
+                     f"year ({WEEKS_PER_YEAR} weeks × {_fmt(r['working_days_per_week'])} days)")
+    # demand in FTE is hours divided by these: a tiny but positive share or week (1e-300) made it inf, then nan
+    direct = ((possible - days_off) * pl.col("contracted_hours_per_week") / pl.col("working_days_per_week")
+              * pl.col("direct_work_share"))
+    little = frame.with_columns(days_off.alias("off"), possible.alias("possible"), direct.alias("direct")).filter(
+        (pl.col("off") < pl.col("possible")) & (pl.col("direct") < MIN_DIRECT_HOURS)  # 0 is reported on its own cell
+        & (pl.col("contracted_hours_per_week") > 0) & (pl.col("direct_work_share") > 0))
+    return problems + _rows(raw, little, "contracted_hours_per_week", lambda r: f"one FTE of this role gives "
+                            f"{_fmt(r['direct'])} hours of direct work a year (working days × hours a day × direct "
+                            f"work share): it must give at least {MIN_DIRECT_HOURS}")
 
 
 def _check_workforce(raw: RawTable, frame: pl.DataFrame) -> list[Problem]:
