@@ -80,6 +80,29 @@ def test_data_formats_lists_every_column_of_the_kind(kind: str) -> None:
             assert f"`{value}`" in row
 
 
+def _written(x: float) -> str:
+    """A bound as the page writes it: a true minus sign, and thousands separators from 10,000 (−0.5, 1990,
+    1,000,000)."""
+    text = (f"{int(x):,}" if abs(x) >= 10_000 else str(int(x))) if float(x).is_integer() else str(x)
+    return text.replace("-", "−")
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_data_formats_states_every_number_columns_bounds(kind: str) -> None:
+    """Catches a bound changed in the schema but not on the page (or the reverse): the page's range cell
+    holds the schema's minimum and maximum as a user would write them."""
+    body = sections((DOCS / "data-formats.md").read_text(encoding="utf-8"))[kind]
+    for col in KINDS[kind].columns:
+        if col.type not in ("integer", "number", "share"):
+            continue
+        row = next(line for line in body.splitlines() if line.startswith(f"| `{col.name}` |"))
+        cell = row.split(" | ")[3]
+        low = 0 if col.minimum is None else col.minimum
+        assert col.maximum is not None
+        assert cell.startswith(("more than " if col.above_minimum else "") + _written(low)), (col.name, cell)
+        assert cell.endswith(f" {_written(col.maximum)}"), (col.name, cell)
+
+
 # -- the example files ---------------------------------------------------------------------------
 
 

@@ -45,7 +45,7 @@ def parse(kind: str, column: str, texts: list[str]) -> tuple[pl.DataFrame, list[
 
 
 @FAST
-@given(st.integers(0, 10**15), st.none() | st.integers(0, 10**6))
+@given(st.integers(0, 10**8 - 1), st.none() | st.integers(0, 10**6))  # a count is at most 100,000,000
 def test_numbers_with_thousands_separators(n: int, fraction: int | None) -> None:
     text = f"{n:,}" + (f".{fraction}" if fraction is not None else "")
     frame, problems = parse("population", "count", [text])
@@ -54,11 +54,11 @@ def test_numbers_with_thousands_separators(n: int, fraction: int | None) -> None
 
 
 @FAST
-@given(st.integers(1, 10**15))
+@given(st.integers(1990, 2100))  # the integer column with values of 1,000 or more
 def test_whole_numbers_with_thousands_separators(n: int) -> None:
-    frame, problems = parse("pathway_steps", "order", [f"{n:,}"])
+    frame, problems = parse("population", "year", [f"{n:,}"])
     assert problems == []
-    assert frame["order"][0] == n
+    assert frame["year"][0] == n
 
 
 @FAST
@@ -70,7 +70,7 @@ def test_percent_is_a_hundredth(x: float, space: str) -> None:
 
 
 @FAST
-@given(st.floats(0, 1e300, allow_nan=False) | st.floats(0, 1e-300))
+@given(st.floats(0, 1e8, allow_nan=False) | st.floats(0, 1e-300))  # a count is at most 100,000,000
 def test_written_numbers_read_back_exactly(x: float) -> None:
     text = plain_numbers(pl.DataFrame({"count": [x]}))["count"][0]
     frame, problems = parse("population", "count", [text])
@@ -220,7 +220,7 @@ NAME = st.text(st.characters(categories=("L", "N")) | st.sampled_from("_- .,'\"=
 LABEL = NAME | st.text(TEXT_CHARS | st.just("\n"), min_size=1, max_size=20).filter(lambda s: s == s.strip())
 SOURCE = st.just("") | LABEL
 SHARE = st.floats(0, 1) | st.integers(0, 100).map(lambda x: x / 100)
-COUNT = st.floats(0, 1e9) | st.integers(0, 10**7).map(float)
+COUNT = st.floats(0, 1e7) | st.integers(0, 10**7).map(float)  # within the bounds of a count and of a salary
 
 
 @st.composite
@@ -259,12 +259,13 @@ def workspace_inputs(draw: st.DrawFn) -> dict[str, pl.DataFrame]:
                                    **draw(estimates(SHARE)), "source": draw(SOURCE)})
     role_names = draw(st.lists(NAME, min_size=1, max_size=3, unique=True))
     roles = [{"role": r, "label": draw(LABEL), "staff_group": draw(LABEL),
-              "contracted_hours_per_week": draw(st.floats(0, 80, exclude_min=True)),
+              # and gives at least an hour of direct work a year: at worst 4 days × 10 hours × 0.1
+              "contracted_hours_per_week": draw(st.floats(10, 80)),
               # a valid role keeps some working days: at most 4 × 12 = 48 days off in 52 × (1 to 7) possible
               "working_days_per_week": draw(st.floats(1, 7)),
               **{c: draw(st.floats(0, 12)) for c in ("annual_leave_days", "public_holiday_days", "sickness_days",
                                                      "training_days")},
-              "direct_work_share": draw(st.floats(0, 1, exclude_min=True)), "salary": draw(COUNT),
+              "direct_work_share": draw(st.floats(0.1, 1)), "salary": draw(COUNT),
               "on_cost_rate": draw(SHARE), "source": draw(SOURCE)} for r in role_names]
     steps, role_mix = [], []
     for lv in level_names:

@@ -16,7 +16,7 @@ import polars as pl
 
 from cyplan.io.files import sha256
 from cyplan.io.problems import Found, InputError, Problem
-from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES, HIDDEN, ROW, RawTable, hidden_sheets, read_table
+from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES, HIDDEN, ROW, RawTable, hidden_sheets, open_workbook, read_table
 from cyplan.io.references import Origin, check_references
 from cyplan.io.validate import KIND_CHECKS, validate
 from cyplan.io.write import write_csv, write_xlsx
@@ -48,15 +48,7 @@ def sources_in(path: Path) -> list[Source]:
                                       f"named after their inputs: {known}")])
         return [Source(p.stem.lower(), p) for p in files]
     if path.suffix.lower() in EXCEL_SUFFIXES and path.exists():
-        import zipfile
-
-        import openpyxl
-        from openpyxl.utils.exceptions import InvalidFileException
-
-        try:
-            book = openpyxl.load_workbook(path, read_only=True)
-        except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
-            raise InputError([Problem(str(path), None, None, f"not a readable Excel workbook ({e})")]) from None
+        book = open_workbook(path, str(path))
         names = book.sheetnames
         hidden = hidden_sheets(book)
         book.close()

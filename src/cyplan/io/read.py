@@ -10,13 +10,14 @@ import csv
 import datetime as dt
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from cyplan.io.files import require_file
+from cyplan.io.formulas import unescape, unescape_columns
 from cyplan.io.problems import ROW, InputError, Problem  # ROW: defined with the problems, imported from here too
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -52,7 +53,9 @@ def read_table(path: Path, sheet: str | None = None, default_sheet: str | None =
     if suffix in CSV_SUFFIXES:
         if sheet:
             raise InputError([Problem(label, None, None, "a sheet was named but a CSV file has no sheets")])
-        return _csv_frame_table(path, label) or _table(label, None, _csv_rows(path, label))
+        # cells escaped by cyplan's CSV writer (a "'" before text a spreadsheet would run) are given back as written
+        return _csv_frame_table(path, label) or _table(
+            label, None, [(n, [unescape(c) for c in cells]) for n, cells in _csv_rows(path, label)])
     if suffix in YAML_SUFFIXES:
         from cyplan.io.read_yaml import yaml_rows  # only needed for YAML
 
@@ -143,7 +146,7 @@ def _csv_frame_table(path: Path, label: str) -> RawTable | None:
     if not frame.height:
         raise InputError([Problem(label, None, None, "the file is empty")])
     header_row, *header_cells = frame.select(ROW, *cells).row(0)
-    header_cells = [str(c) for c in header_cells]
+    header_cells = [unescape(str(c)) for c in header_cells]
     while header_cells and not header_cells[-1].strip():
         header_cells = header_cells[:-1]
     wrong = separator_problem(label, header_cells)
@@ -158,6 +161,7 @@ def _csv_frame_table(path: Path, label: str) -> RawTable | None:
     if problems:
         raise InputError(problems)
     body = body.select(*(pl.col(c).alias(name) for c, name in zip(cells, columns, strict=False)), ROW)
+    body = unescape_columns(body, columns)
     return RawTable(label, None, tuple(columns), body, header_row)
 
 
@@ -206,37 +210,49 @@ def _not_utf8(data: bytes, label: str) -> list[Problem]:
 
 def _excel_rows(path: Path, label: str, sheet: str | None,
                 default_sheet: str | None) -> tuple[str, list[tuple[int, list[str]]], dict[tuple[int, int], str]]:
-    import openpyxl  # only needed for workbooks
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        # data_only: a formula cell gives the value Excel saved with it, as the user sees it
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
-        raise InputError([Problem(label, None, None, f"not a readable Excel workbook ({e})")]) from None
+    # data_only: a formula cell gives the value Excel saved with it, as the user sees it
+    book = open_workbook(path, label, data_only=True)
     try:
         name = _choose_sheet(book.sheetnames, sheet, default_sheet, label, hidden_sheets(book))
-        ws = book[name]
-        ws.reset_dimensions()  # some writers save wrong dimensions; read every row there is
-        rows = [(i, [_cell_text(v) for v in values])
-                for i, values in enumerate(ws.iter_rows(values_only=True), start=1)]
+        try:
+            ws = book[name]
+            ws.reset_dimensions()  # some writers save wrong dimensions; read every row there is
+            rows = [(i, [_cell_text(v) for v in values])
+                    for i, values in enumerate(ws.iter_rows(values_only=True), start=1)]
+        except Exception as e:  # a damaged sheet fails only when it is read (see open_workbook)
+            raise unreadable_workbook(label, e) from None
     finally:
         book.close()
     unsaved = _unsaved_formulas(path, name, rows) if any(c == "" for _, cells in rows for c in cells) else {}
     return name, rows, unsaved
 
 
+def open_workbook(path: Path, label: str, data_only: bool = True) -> Any:
+    """The workbook, read-only; InputError if it cannot be read. A damaged workbook fails in the zip, in the XML
+    or in openpyxl's own code, each with its own kind of error: all of them mean the file is not readable."""
+    import openpyxl  # only needed for workbooks
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    except Exception as e:
+        raise unreadable_workbook(label, e) from None
+
+
+def unreadable_workbook(label: str, e: Exception) -> InputError:
+    return InputError([Problem(label, None, None, f"not a readable Excel workbook ({e or type(e).__name__})")])
+
+
 def _unsaved_formulas(path: Path, sheet: str, rows: list[tuple[int, list[str]]]) -> dict[tuple[int, int], str]:
     """(row, column index) → formula, for blank cells that hold a formula: a formula whose result was
     never saved (a file written by a program, not by Excel) reads as blank."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    book = open_workbook(path, str(path), data_only=False)
     try:
         ws = book[sheet]
         ws.reset_dimensions()
         formulas = {(i, j): v for i, values in enumerate(ws.iter_rows(values_only=True), start=1)
                     for j, v in enumerate(values) if isinstance(v, str) and v.startswith("=")}
+    except Exception as e:  # as in _excel_rows
+        raise unreadable_workbook(str(path), e) from None
     finally:
         book.close()
     saved = dict(rows)

@@ -22,6 +22,7 @@ CUSTOM_CODE = r"^[A-Za-z0-9_\-]{1,20}$"
 THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # not tab, line feed or carriage return
 SUM_TOLERANCE = 1e-6
+MIN_DIRECT_HOURS = 1  # hours of direct work a year one FTE of a role gives (demand in FTE divides by it)
 
 # For estimate columns the message names the quantity: "central prevalence 1.4 is above 1".
 QUANTITY = {"prevalence": "prevalence", "group_risks": "relative risk", "pathway_steps": "hours per case",
@@ -93,7 +94,7 @@ def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Serie
         problems += _rows(raw, control, col.name, lambda r: "contains a control character (an invisible "
                           "character such as a vertical tab): retype the cell")
     value = pl.select(pl.when(blank).then(pl.lit("" if col.type == "text" else None))
-                      .otherwise(value)).to_series().cast(POLARS_TYPE[col.type])
+                      .otherwise(value)).to_series().cast(POLARS_TYPE[col.type], strict=False)
     return value.alias(col.name), problems
 
 
@@ -125,7 +126,9 @@ def _convert(text: pl.Series, col: Column) -> pl.Series:
         number = plain.cast(pl.Float64, strict=False)
     number = pl.select(pl.when(number.is_finite()).then(number)).to_series()
     if col.type == "integer":
-        return pl.select(pl.when(number == number.floor()).then(number)).to_series().cast(pl.Int64)
+        # kept as a float until its range is checked: 1e20 is a whole number too big for Int64, and is
+        # reported as above the column's maximum, not cast (which raised) — see _parse_column
+        return pl.select(pl.when(number == number.floor()).then(number)).to_series()
     return number
 
 
@@ -210,9 +213,11 @@ def _duplicate_keys(raw: RawTable, kind: InputKind, frame: pl.DataFrame) -> list
 
 
 def _ages(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per single year of age in each row's range (valid ranges only)."""
+    """One row per single year of age in each row's range (valid ranges only: an age outside 0–25 is reported
+    by its range check, and a range from -10**18 would be a list too long to make)."""
     ok = frame.filter(pl.col("age_from").is_not_null() & pl.col("age_to").is_not_null()
-                      & (pl.col("age_from") <= pl.col("age_to")))
+                      & (pl.col("age_from") <= pl.col("age_to"))
+                      & (pl.col("age_from") >= min(AGES)) & (pl.col("age_to") <= max(AGES)))
     return ok.with_columns(pl.int_ranges("age_from", pl.col("age_to") + 1).alias("age")).explode("age")
 
 
@@ -293,9 +298,18 @@ def _check_roles(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     possible = WEEKS_PER_YEAR * pl.col("working_days_per_week")
     short = frame.with_columns(days_off.alias("off"), possible.alias("possible")).filter(
         pl.col("off") >= pl.col("possible"))
-    return _rows(raw, short, "annual_leave_days", lambda r: f"leave, public holidays, sickness and training add up "
-                 f"to {_fmt(r['off'])} days, which leaves no working days of the {_fmt(r['possible'])} in a year "
-                 f"({WEEKS_PER_YEAR} weeks × {_fmt(r['working_days_per_week'])} days)")
+    problems = _rows(raw, short, "annual_leave_days", lambda r: f"leave, public holidays, sickness and training add "
+                     f"up to {_fmt(r['off'])} days, which leaves no working days of the {_fmt(r['possible'])} in a "
+                     f"year ({WEEKS_PER_YEAR} weeks × {_fmt(r['working_days_per_week'])} days)")
+    # demand in FTE is hours divided by these: a tiny but positive share or week (1e-300) made it inf, then nan
+    direct = ((possible - days_off) * pl.col("contracted_hours_per_week") / pl.col("working_days_per_week")
+              * pl.col("direct_work_share"))
+    little = frame.with_columns(days_off.alias("off"), possible.alias("possible"), direct.alias("direct")).filter(
+        (pl.col("off") < pl.col("possible")) & (pl.col("direct") < MIN_DIRECT_HOURS)  # 0 is reported on its own cell
+        & (pl.col("contracted_hours_per_week") > 0) & (pl.col("direct_work_share") > 0))
+    return problems + _rows(raw, little, "contracted_hours_per_week", lambda r: f"one FTE of this role gives "
+                            f"{_fmt(r['direct'])} hours of direct work a year (working days × hours a day × direct "
+                            f"work share): it must give at least {MIN_DIRECT_HOURS}")
 
 
 def _check_workforce(raw: RawTable, frame: pl.DataFrame) -> list[Found]:

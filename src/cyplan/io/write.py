@@ -11,6 +11,8 @@ from typing import IO
 
 import polars as pl
 
+from cyplan.io.formulas import escape_frame
+
 
 def plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
     """Whole numbers without a trailing '.0', other numbers exactly (they read back the same)."""
@@ -25,7 +27,8 @@ def plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_csv(frame: pl.DataFrame, out: Path | IO[str]) -> None:
-    text = plain_numbers(frame).write_csv()
+    """The one CSV writer: text that a spreadsheet would run as a formula is escaped (cyplan.io.formulas)."""
+    text = plain_numbers(escape_frame(frame)).write_csv()
     if isinstance(out, Path):
         out.write_text(text, encoding="utf-8")
     else:

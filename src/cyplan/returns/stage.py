@@ -346,13 +346,16 @@ def _excel_as_csv(path: Path, sheet: str | None, tmp: Path) -> tuple[Path, int, 
         sheet = names[0]
     elif sheet not in names:
         raise InputError([Problem(label, None, None, f"no sheet '{sheet}'; the sheets are {', '.join(names)}")])
-    book = openpyxl.load_workbook(path, read_only=True)
     try:
-        header_row = next((i for i, row in enumerate(book[sheet].iter_rows(values_only=True), start=1)
-                           if any(v is not None and str(v).strip() for v in row)), 1)
-    finally:
-        book.close()
-    frame = reader.load_sheet(sheet, header_row=0, dtypes="string").to_polars()
+        book = openpyxl.load_workbook(path, read_only=True)
+        try:
+            header_row = next((i for i, row in enumerate(book[sheet].iter_rows(values_only=True), start=1)
+                               if any(v is not None and str(v).strip() for v in row)), 1)
+        finally:
+            book.close()
+        frame = reader.load_sheet(sheet, header_row=0, dtypes="string").to_polars()
+    except Exception as e:  # a workbook fastexcel could open may still be damaged inside (a sheet's XML or zip)
+        raise InputError([Problem(label, None, None, f"cannot be read as an Excel workbook: {e}")]) from None
     out = tmp / "sheet.csv"
     frame.write_csv(out)
     return out, header_row, sheet

@@ -12,6 +12,18 @@ SEXES = ("female", "male")
 AREA_KINDS = ("council", "ICB", "place", "region", "custom")
 ESTIMATES = ("low", "central", "high")
 
+# Bounds on numbers with no natural limit: far above any real value, low enough that no sum or product the
+# model makes of them overflows (1e308 people once gave "demand is nan FTE"). docs/data-formats.md lists them.
+MAX_PEOPLE = 100_000_000  # a count of people: more than the UK's population
+MAX_FTE = 1_000_000  # staff or FTE in one row: more than the NHS in England employs in any one role
+MAX_SALARY = 10_000_000  # pounds a year for one FTE
+MAX_FUNDING = 1_000_000_000  # pounds a year for one service
+MAX_HOURS_PER_CASE = 100_000  # hours a year: more than ten staff working round the clock for one case
+MAX_RELATIVE_RISK = 1_000
+MAX_TREND = 1  # a relative change a year: 1 doubles prevalence every year
+MAX_ORDER = 999  # position of a pathway step
+MAX_SCENARIO_VALUE = 1_000_000_000  # a scenario's value, either way: as large as any value it may set
+
 
 @dataclass(frozen=True)
 class Column:

@@ -3,6 +3,11 @@ vulnerable groups, pathways, role mix and roles."""
 
 from cyplan.schema.columns import (
     AREA_KINDS,
+    MAX_HOURS_PER_CASE,
+    MAX_ORDER,
+    MAX_PEOPLE,
+    MAX_RELATIVE_RISK,
+    MAX_SALARY,
     SEXES,
     Column,
     InputKind,
@@ -39,7 +44,8 @@ POPULATION = InputKind(
                minimum=1990, maximum=2100),
         Column("age", "integer", "Single year of age, 0 to 25.", "7", minimum=0, maximum=25),
         Column("sex", "enum", "female or male.", "female", allowed=SEXES),
-        Column("count", "number", "Number of people (projections may be fractional).", "9412", minimum=0),
+        Column("count", "number", "Number of people (projections may be fractional).", "9412", minimum=0,
+               maximum=MAX_PEOPLE),
         source_column(),
     ),
     key=("area", "year", "age", "sex"),
@@ -112,7 +118,8 @@ GROUP_SIZES = InputKind(
         Column("area", "code", "Area code, as in the areas input.", "E10999999"),
         Column("group", "text", "Group, as in the groups input.", "looked_after"),
         *age_range_columns(("0", "17")),
-        Column("count", "number", "Number of children and young people in the group.", "1120", minimum=0),
+        Column("count", "number", "Number of children and young people in the group.", "1120", minimum=0,
+               maximum=MAX_PEOPLE),
         source_column(),
     ),
     key=("area", "group", "age_from", "age_to"),
@@ -127,7 +134,7 @@ GROUP_RISKS = InputKind(
     (
         Column("group", "text", "Group, as in the groups input.", "looked_after"),
         Column("level", "text", "Level of need, as in the levels input.", "tertiary"),
-        *estimate_columns("relative risk (1 means no extra risk)", ("3", "4", "5")),
+        *estimate_columns("relative risk (1 means no extra risk)", ("3", "4", "5"), maximum=MAX_RELATIVE_RISK),
         source_column(),
     ),
     key=("group", "level"),
@@ -142,8 +149,9 @@ PATHWAY_STEPS = InputKind(
     (
         Column("level", "text", "Level of need, as in the levels input.", "tertiary"),
         Column("step", "text", "Name of the step.", "core clinical management"),
-        Column("order", "integer", "Position of the step in the pathway (1, 2, 3, …).", "2", minimum=1),
-        *estimate_columns("hours per case per year", ("20", "27", "34")),
+        Column("order", "integer", "Position of the step in the pathway (1, 2, 3, …).", "2", minimum=1,
+               maximum=MAX_ORDER),
+        *estimate_columns("hours per case per year", ("20", "27", "34"), maximum=MAX_HOURS_PER_CASE),
         source_column(),
     ),
     key=("level", "step"),
@@ -190,7 +198,8 @@ ROLES = InputKind(
         Column("direct_work_share", "share", "Share of available working time spent in direct work with "
                "children and families (1 minus the category allowances).", "0.6", minimum=0,
                above_minimum=True, maximum=1),
-        Column("salary", "number", "Annual salary of one FTE, in pounds.", "47810", minimum=0),
+        Column("salary", "number", "Annual salary of one FTE, in pounds.", "47810", minimum=0,
+               maximum=MAX_SALARY),
         Column("on_cost_rate", "share", "Employer on-costs as a share of salary (pension, National "
                "Insurance), e.g. 0.3 or 30%.", "0.3", maximum=1),
         source_column(),

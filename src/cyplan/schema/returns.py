@@ -3,7 +3,7 @@ equality view (`cyplan returns equality --by ethnicity`). The records themselves
 they have their own import (docs/returns.md)."""
 
 from cyplan.returns.fields import CATEGORICAL
-from cyplan.schema.columns import Column, InputKind, Reference, source_column
+from cyplan.schema.columns import MAX_PEOPLE, Column, InputKind, Reference, source_column
 
 # every coded field of a referral record a population can be counted by: a service has no population
 POPULATION_FIELDS = tuple(f for f in CATEGORICAL if f != "service")
@@ -21,7 +21,7 @@ POPULATION_GROUPS = InputKind(
         Column("category", "text", "A category of that field's code list (case and spaces at either end do not "
                "count; an alias on the list means its category).", "White British"),
         Column("count", "number", "Number of people in the category (estimates may be fractional).", "165600",
-               minimum=0),
+               minimum=0, maximum=MAX_PEOPLE),
         source_column(),
     ),
     key=("area", "year", "field", "category"),

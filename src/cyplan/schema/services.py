@@ -7,7 +7,7 @@ so that every value is checked against the list it comes from.
 """
 
 from cyplan.reference.specification import LEVELS
-from cyplan.schema.columns import Column, InputKind, Reference, source_column
+from cyplan.schema.columns import MAX_FTE, MAX_FUNDING, MAX_PEOPLE, Column, InputKind, Reference, source_column
 
 SERVICE_STATUSES = ("planned", "being developed", "in place")
 PLAN_STATUSES = ("none", "early stage", "in place")
@@ -53,9 +53,9 @@ SERVICES = InputKind(
                "when its localities are listed in service localities.", "1", required=False, blank_ok=True,
                maximum=1),
         Column("funding", "number", "Annual funding, in pounds.", "850000", required=False, blank_ok=True,
-               minimum=0),
+               minimum=0, maximum=MAX_FUNDING),
         Column("capacity", "number", "Children and young people it can see in a year, where known.", "1200",
-               required=False, blank_ok=True, minimum=0),
+               required=False, blank_ok=True, minimum=0, maximum=MAX_PEOPLE),
         source_column(),
     ),
     key=("service",),
@@ -111,7 +111,7 @@ SERVICE_STAFF = InputKind(
         _service(),
         Column("role", "text", "Role, as in the roles input.", "mh_practitioner"),
         Column("fte", "number", "Full-time equivalents of this role in the service.", "4.5", minimum=0,
-               above_minimum=True),
+               above_minimum=True, maximum=MAX_FTE),
         source_column(),
     ),
     key=("service", "role"),

@@ -1,6 +1,15 @@
 """The supply inputs: the workforce census, prevalence trends and named scenarios."""
 
-from cyplan.schema.columns import Column, InputKind, Reference, estimate_columns, source_column
+from cyplan.schema.columns import (
+    MAX_FTE,
+    MAX_SCENARIO_VALUE,
+    MAX_TREND,
+    Column,
+    InputKind,
+    Reference,
+    estimate_columns,
+    source_column,
+)
 
 SECTORS = ("NHS", "council", "education", "voluntary", "private")
 OPERATIONS = ("set", "add", "multiply", "move")
@@ -13,10 +22,12 @@ WORKFORCE = InputKind(
         Column("area", "code", "Area code, as in the areas input.", "E10999999"),
         Column("role", "text", "Role, as in the roles input.", "mh_practitioner"),
         Column("sector", "enum", "Employing sector.", "NHS", allowed=SECTORS),
-        Column("headcount", "number", "People in post.", "140", minimum=0),
-        Column("fte_in_post", "number", "Full-time equivalents in post (substantive staff).", "120.5", minimum=0),
-        Column("vacant_fte", "number", "Funded posts not filled, in FTE.", "18", minimum=0),
-        Column("agency_fte", "number", "Agency and bank staff covering posts, in FTE.", "6", minimum=0),
+        Column("headcount", "number", "People in post.", "140", minimum=0, maximum=MAX_FTE),
+        Column("fte_in_post", "number", "Full-time equivalents in post (substantive staff).", "120.5", minimum=0,
+               maximum=MAX_FTE),
+        Column("vacant_fte", "number", "Funded posts not filled, in FTE.", "18", minimum=0, maximum=MAX_FTE),
+        Column("agency_fte", "number", "Agency and bank staff covering posts, in FTE.", "6", minimum=0,
+               maximum=MAX_FTE),
         Column("leaver_rate", "share", "Share of FTE in post who leave in a year (not counting retirement), "
                "e.g. 0.12 or 12%.", "0.12", maximum=1),
         Column("leaver_rate_low", "share", "Low estimate of the leaver rate; blank means the leaver rate.", "0.09",
@@ -29,11 +40,11 @@ WORKFORCE = InputKind(
         Column("retirement_rate", "share", "Share of FTE in post who retire in a year; overrides the share aged "
                "55 and over.", "", required=False, blank_ok=True, maximum=1),
         Column("joiners_per_year", "number", "FTE joining a year: qualifying trainees and recruits.", "14",
-               minimum=0),
+               minimum=0, maximum=MAX_FTE),
         Column("joiners_low", "number", "Low estimate of joiners a year; blank means joiners_per_year.", "10",
-               required=False, blank_ok=True, minimum=0),
+               required=False, blank_ok=True, minimum=0, maximum=MAX_FTE),
         Column("joiners_high", "number", "High estimate of joiners a year; blank means joiners_per_year.", "18",
-               required=False, blank_ok=True, minimum=0),
+               required=False, blank_ok=True, minimum=0, maximum=MAX_FTE),
         Column("cyp_share", "share", "Share of this workforce's time spent on this population (the 'hidden' "
                "workforce: a therapist with 40% of caseload on children with SEND counts 0.4).", "1",
                required=False, blank_ok=True, default="1", maximum=1),
@@ -52,7 +63,7 @@ PREVALENCE_TRENDS = InputKind(
     (
         Column("level", "text", "Level of need, as in the levels input.", "targeted"),
         *estimate_columns("a relative change a year (0.02 is 2% more a year; -0.01 is 1% less)",
-                          ("0", "0", "0.084"), minimum=-0.5),
+                          ("0", "0", "0.084"), minimum=-0.5, maximum=MAX_TREND),
         source_column(),
     ),
     key=("level",),
@@ -74,7 +85,8 @@ SCENARIOS = InputKind(
                "role=mh_practitioner", required=False, blank_ok=True, default=""),
         Column("operation", "enum", "set, add or multiply the value; move shifts a role-mix share to to_role.",
                "add", allowed=OPERATIONS),
-        Column("value", "number", "The value to set, add, multiply by, or move.", "-0.03"),
+        Column("value", "number", "The value to set, add, multiply by, or move.", "-0.03",
+               minimum=-MAX_SCENARIO_VALUE, maximum=MAX_SCENARIO_VALUE),
         Column("to_role", "text", "For move: the role that takes the share.", "", required=False, blank_ok=True,
                default=""),
         Column("description", "text", "What the change is, in words.", "Leaver rate 3 points lower",
