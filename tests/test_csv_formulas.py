@@ -249,7 +249,7 @@ def client(demo_workspace: Path, tmp_path: Path) -> Iterator[TestClient]:
 
     _with_payloads(demo_workspace, tmp_path)
     app = create_app(demo_workspace)
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://localhost") as c:
         yield c
     app.state.workspace.close()
 
