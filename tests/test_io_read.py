@@ -437,3 +437,14 @@ def test_every_csv_reads_back_its_cells_and_rows(tmp_path_factory: pytest.TempPa
     if not expected:
         return
     assert records(read_table(path)) == expected
+
+
+def test_a_bad_byte_first_on_its_line_is_in_the_first_column(tmp_path: Path) -> None:
+    """Catches the column of a non-UTF-8 byte at the very start of a line named as the header's last column (an
+    empty prefix read as no cells, so index -1)."""
+    from cyplan.io.read import first_bad_byte
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"area,year,count\n\xe9x,2025,3\n")
+    problem = first_bad_byte(path, "f.csv")
+    assert (problem.row, problem.column) == (2, "area")

@@ -219,6 +219,16 @@ def test_latin1_text_names_the_row_column_and_byte_and_how_to_save_as_utf8(ws: W
                                   "delimited)'; in other programs, choose the encoding UTF-8 when saving"]
 
 
+def test_latin1_text_beside_a_stray_carriage_return_is_still_one_problem(ws: Workspace, tmp_path: Path) -> None:
+    """Catches a traceback (csv.Error 'new-line character seen in unquoted field', found by the fuzzing): a line
+    with a carriage return inside it is not CSV, so the message names the row but no column."""
+    path = tmp_path / "records.csv"
+    path.write_bytes("\n".join([HEADER, GOOD, GOOD.replace("R1,", "R2,").replace("Female", "Fe\rmale")
+                                 .replace("White British", "Wéte")]).encode("latin-1") + b"\n")
+    [problem] = _refused(ws, path)
+    assert problem.startswith(", row 3: the file is not UTF-8 text (byte 0xE9 at character ")
+
+
 def test_a_row_with_too_many_cells_says_which_and_how_many(ws: Workspace, tmp_path: Path) -> None:
     """Catches Polars' "found more fields than defined in 'Schema'", which names no row."""
     path = _write(tmp_path, [GOOD, GOOD.replace("R1,", "R2,") + ",x,y", GOOD.replace("R1,", "R3,")])

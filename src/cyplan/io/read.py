@@ -362,6 +362,15 @@ SAVE_AS_UTF8 = ("save it as UTF-8: in Excel, Save As → 'CSV UTF-8 (Comma delim
                 "encoding UTF-8 when saving")
 
 
+def _split(line: str) -> list[str] | None:
+    """One line's cells, read as comma-separated (an empty line is one empty cell); None if the line is not CSV
+    at all (a carriage return inside it, say): the message then names no column rather than failing."""
+    try:
+        return next(csv.reader([line]), None) or [""]
+    except csv.Error:
+        return None
+
+
 def first_bad_byte(path: Path, label: str, header: list[str] | None = None, sheet: str | None = None) -> Problem:
     """The file is not UTF-8: a problem on the first line with a byte that is not, naming its column (by the
     `header` read as comma-separated cells; by default the file's first line that holds anything) and the
@@ -371,11 +380,11 @@ def first_bad_byte(path: Path, label: str, header: list[str] | None = None, shee
             try:
                 text = line.decode("utf-8-sig" if number == 1 else "utf-8")
                 if header is None and text.strip():  # the first line that holds anything is the header
-                    header = next(csv.reader([text.rstrip("\r\n")]), [])
+                    header = _split(text.rstrip("\r\n")) or []
             except UnicodeDecodeError as e:
                 before = line[: e.start].decode("utf-8", errors="replace")
-                index = len(next(csv.reader([before]), [""])) - 1
-                column = header[index].strip() if header and index < len(header) else None
+                index = len(_split(before) or []) - 1  # -1: the line is not CSV, so no column can be named
+                column = header[index].strip() if header and 0 <= index < len(header) else None
                 byte = line[e.start : e.start + 1].hex().upper()
                 return Problem(label, number, column, f"the file is not UTF-8 text (byte 0x{byte} at character "
                                f"{len(before) + 1} of this line): {SAVE_AS_UTF8}", sheet)
