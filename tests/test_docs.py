@@ -20,8 +20,9 @@ import pytest
 from cyplan import reference
 from cyplan.io.read import ROW, read_table
 from cyplan.io.validate import validate
-from cyplan.model.build import build
-from cyplan.model.demand import RoleTime
+from cyplan.model.build import Arrays, build
+from cyplan.model.demand import RoleTime, demand, hours_per_case
+from cyplan.model.need import base_cases
 from cyplan.model.plan import demand_table, need_table, run
 from cyplan.schema import KINDS
 from cyplan.store.workspace import URL_ENV, Workspace
@@ -172,8 +173,8 @@ def test_readme_states_the_figures_the_test_expects() -> None:
 # -- method.md -----------------------------------------------------------------------------------
 
 
-def demo_roles() -> tuple[RoleTime, tuple[str, ...]]:
-    """The demo's roles' working time, as the model builds it, and the role names in the same order."""
+def demo_arrays() -> Arrays:
+    """The demo's inputs as the model builds them (central estimates)."""
     frames = {}
     for kind in KINDS:
         path = reference.DEMO / f"{kind}.csv"
@@ -182,7 +183,13 @@ def demo_roles() -> tuple[RoleTime, tuple[str, ...]]:
         frame, problems = validate(read_table(path), KINDS[kind])
         assert problems == []
         frames[kind] = frame.drop(ROW)
-    return build(frames).roles, tuple(frames["roles"]["role"])
+    return build(frames)
+
+
+def demo_roles() -> tuple[RoleTime, tuple[str, ...]]:
+    """The demo's roles' working time, as the model builds it, and the role names in the same order."""
+    arrays = demo_arrays()
+    return arrays.roles, arrays.dims.roles
 
 
 def test_method_worked_example_matches_the_code() -> None:
@@ -205,22 +212,47 @@ def test_method_worked_example_matches_the_code() -> None:
         assert label in method
 
 
+def one_role(roles: RoleTime, i: int) -> RoleTime:
+    """Role i alone, as a RoleTime of one role."""
+    return RoleTime(**{k: np.asarray(v)[[i]] for k, v in vars(roles).items()})
+
+
 def test_method_segal_example_matches_the_code() -> None:
+    """Every figure of the worked example comes out of the model's own functions on the doc's inputs (the
+    demo pathway and roles, 10,000 children at 6.5%): catches a doc figure or a formula that drifted."""
     method = (DOCS / "method.md").read_text(encoding="utf-8")
-    steps = pl.read_csv(reference.DEMO / "pathway_steps.csv").filter(pl.col("level") == "tertiary")
-    assert steps["central"].sum() == 58
-    assert "3 + 27 + 4 + 12 + 12 = **58 h**" in method
-    roles, names = demo_roles()
-    h = float(roles.productive_hours[names.index("mh_practitioner")])
-    patients = 10_000 * 0.065
-    assert patients * 58 == pytest.approx(37_700)
-    assert patients * 58 / 1000 == pytest.approx(37.7)
-    assert f"**{patients * 58 / h:.2f} FTE**" in method  # 40.47
-    assert f"**{947 * 1000 / 58:,.0f}**" in method  # 16,328
-    assert f"**{947 * h / 58:,.0f}**" in method  # 15,209
+    a = demo_arrays()
+    tertiary = a.dims.levels.index("tertiary")
+    per_case = hours_per_case(a.step_level, a.step_hours, a.mix, len(a.dims.levels))[tertiary]  # [role]
+    assert f"= **{per_case.sum():g} h**" in method  # 58
+    split = dict(zip(a.dims.roles, per_case, strict=True))
+    for role, text in (("mh_practitioner", "3 + 27 × 0.6 = {} h"), ("clinical_psychologist", "12 × 0.5 = {} h"),
+                       ("specialist_therapist", "12 × 0.5 = {} h"), ("psychiatrist", "psychiatrist {} h"),
+                       ("family_support_worker", "family support worker {} h")):
+        assert text.format(f"{split[role]:g}") in " ".join(method.split()), role
+
+    cases = base_cases(np.full((1, 1, 1, 1), 10_000.0), np.full((1, 1, 1, 1), 0.065))[0, 0, 0, 0]  # [level]
+    practitioner = one_role(a.roles, a.dims.roles.index("mh_practitioner"))
+    # a role giving 1,000 direct hours: 250 days × 8 h × 0.5 direct
+    round_figure = RoleTime(**{k: np.array([v]) for k, v in dict(
+        hours_per_week=40.0, days_per_week=5.0, annual_leave=10.0, public_holidays=0.0, sickness=0.0, training=0.0,
+        direct_share=0.5, salary=0.0, on_cost=0.0).items()})
+    assert round_figure.productive_hours[0] == 1000
+    out = demand(cases, np.ones(1), np.array([[per_case.sum()]]), practitioner)
+    at_1000 = demand(cases, np.ones(1), np.array([[per_case.sum()]]), round_figure)
+    hours, fte, cost = out.hours.item(), out.fte.item(), out.cost.item()
+    assert f"| patients | 10,000 × 0.065 | {cases.item():,.0f} |" in method  # 650
+    assert f"| 650 × 58 | {hours:,.0f} h |" in method  # 37,700
+    assert f"| **{at_1000.fte.item():.1f} FTE** |" in method  # 37.7
+    assert f"| **{fte:.2f} FTE** |" in method  # 40.47
+    assert f"| £{cost:,.0f} |" in method  # 2,294,783
+
+    h = float(practitioner.productive_hours[0])
+    assert f"**{947 * 1000 / per_case.sum():,.0f}**" in method  # 16,328
+    assert f"| {947 * h:,.1f} h |" in method and f"**{947 * h / per_case.sum():,.0f}**" in method  # 15,209
     assert f"AU\\${126e6 / 947:,.0f}" in method  # 133,052
     for n in (10_000, 15_000, 20_000):
-        assert f"{58 * n / 947:,.1f} h" in method
+        assert f"{per_case.sum() * n / 947:,.1f} h" in method
 
 
 def test_method_cap_example_matches_the_code() -> None:
