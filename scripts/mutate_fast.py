@@ -14,10 +14,12 @@ is stopped by SIGALRM and counts as a timeout, as in mutmut. The results go into
 (mutants/src/**/*.py.meta), so `mutmut results` and `mutmut show NAME` read them as usual.
 
 A mutant that changed shared state for good could make later tests fail; so the tests are run once with no
-mutant before and after, and the run fails if any of them does not pass both times.
+mutant before and after, and the run fails if any of them does not pass both times. Results are saved every
+ten mutants, so a run cut short keeps what it found.
 
     python scripts/mutate_fast.py 'cyplan.model.disclosure.*' [more patterns]
     python scripts/mutate_fast.py --survivors 'cyplan.model.*'    # again, only those not yet killed
+    python scripts/mutate_fast.py --survivors --with=tests/test_mutants_model.py 'cyplan.model.*'  # and new tests
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -43,8 +46,18 @@ class MutantTimeout(Exception):
     """Raised in the test by SIGALRM when a mutant runs past its time limit."""
 
 
+_late = [0]  # how many times the alarm has been put off, for the current test
+
+
 def _alarm(signum: int, frame: Any) -> None:
-    raise MutantTimeout("the mutant ran past its time limit")
+    """Stop a mutant that runs too long, but only from inside the mutated code, where the exception is the
+    test's failure: raised inside pytest's or hypothesis' own machinery it would break the session. So the
+    alarm is put off (a tenth of a second at a time) until it lands in mutants/src, for at most a minute."""
+    in_mutant = frame is not None and frame.f_code.co_filename.startswith(str(MUTANTS / "src"))
+    if in_mutant or _late[0] >= 600:
+        raise MutantTimeout("the mutant ran past its time limit")
+    _late[0] += 1
+    signal.setitimer(signal.ITIMER_REAL, 0.1)
 
 
 class _Parent:
@@ -72,6 +85,7 @@ class Runner:
         from _pytest.runner import runtestprotocol
 
         session._setupstate.teardown_exact(item)  # whatever the last test left that this one does not share
+        _late[0] = 0
         signal.setitimer(signal.ITIMER_REAL, limit)
         try:
             reports = runtestprotocol(item, log=False, nextitem=_Parent(item))  # type: ignore[arg-type]
@@ -97,6 +111,8 @@ class Runner:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         by_id = {item.nodeid: item for item in session.items}
+        for name, tests in self.mutants.items():  # a whole file given with --with: each of its tests
+            self.mutants[name] = sorted({i for t in tests for i in by_id if i == t or i.startswith(f"{t}::")})
         used = sorted({t for tests in self.mutants.values() for t in tests if t in by_id})
         items = [by_id[t] for t in used]
         self.broken = self._clean(session, items)
@@ -106,6 +122,8 @@ class Runner:
         for done, (name, tests) in enumerate(self.mutants.items(), start=1):
             todo = sorted((by_id[t] for t in tests if t in by_id), key=lambda i: self.clean_seconds[i.nodeid])
             self.results[name] = self._check(session, name, todo)
+            if done % 10 == 0:  # kept as it goes: a run cut short keeps what it found
+                _save(self.results)
             if done % 25 == 0 or done == len(self.mutants):
                 print(f"  {done}/{len(self.mutants)} mutants, {time.perf_counter() - start:.0f} s, "
                       f"{dict(Counter(self.results.values()))}", flush=True)
@@ -140,14 +158,17 @@ def _metas() -> list[Path]:
     return sorted((MUTANTS / "src").rglob("*.py.meta"))
 
 
-def _chosen(patterns: list[str], again: bool) -> dict[str, list[str]]:
-    """The mutants matching the patterns (only those not yet killed, unless `again`) and their tests."""
+def _chosen(patterns: list[str], again: bool, extra: list[str]) -> dict[str, list[str]]:
+    """The mutants matching the patterns (only those not yet killed, unless `again`) and their tests: those
+    mutmut saw reach the mutant's function, and every test of the `extra` files (tests newer than mutmut's
+    record: a test there that does not reach the function passes and costs little)."""
     tests_by_function = json.loads((MUTANTS / "mutmut-stats.json").read_text())["tests_by_mangled_function_name"]
     chosen = {}
     for meta in _metas():
         for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
             if (again or code not in (KILLED, TIMEOUT)) and any(fnmatch.fnmatch(name, p) for p in patterns):
-                chosen[name] = sorted(tests_by_function.get(name.partition("__mutmut_")[0], ()))
+                tests = set(tests_by_function.get(name.partition("__mutmut_")[0], ())) | set(extra)
+                chosen[name] = sorted(tests)
     return chosen
 
 
@@ -162,11 +183,13 @@ def _save(results: dict[str, int]) -> None:
 
 def main(args: list[str]) -> int:
     again = "--survivors" not in args
-    patterns = [a for a in args if a != "--survivors"] or ["*"]
+    extra = [a.removeprefix("--with=") for a in args if a.startswith("--with=")]
+    patterns = [a for a in args if not a.startswith("--")] or ["*"]
     if not (MUTANTS / "mutmut-stats.json").exists():
         print("no mutants/mutmut-stats.json: run `mutmut run` once first (scripts/mutate.sh does)", file=sys.stderr)
         return 2
-    chosen = _chosen(patterns, again)
+    chosen = _chosen(patterns, again, extra)
+    shutil.copytree(ROOT / "tests", MUTANTS / "tests", dirs_exist_ok=True)  # tests written since mutmut ran
     if not chosen:
         print(f"no mutant matches {patterns}", file=sys.stderr)
         return 2
@@ -182,7 +205,9 @@ def main(args: list[str]) -> int:
     else:
         runner.results = dict.fromkeys(chosen, NO_TESTS)
     if runner.broken:
-        print(f"these tests fail with no mutant in place, so no result is kept: {runner.broken}", file=sys.stderr)
+        print(f"these tests fail with no mutant in place (before the mutants, or after them: a mutant then left "
+              f"shared state changed, and the kills recorded may be wrong; run again): {runner.broken}",
+              file=sys.stderr)
         return 1
     os.chdir(ROOT)
     _save(runner.results)
