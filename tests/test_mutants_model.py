@@ -3,9 +3,15 @@ test's name says the wrong answer it catches. Expected figures are worked by han
 
 from __future__ import annotations
 
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
 import polars as pl
+import pytest
 
 from cyplan.model.disclosure import disclose
+from cyplan.model.gap import _by_sector, gap_table
 
 
 def _row(*counts: int) -> pl.DataFrame:
@@ -20,3 +26,39 @@ def test_second_star_goes_on_the_smallest_nonzero_count_not_a_zero_nor_the_first
     last count column as if it were the total (50 again)."""
     out = disclose(_row(3, 0, 50, 20), total_row=None)
     assert out.row(0) == ("r0", "*", "0", "50", "*", "75")  # 73 rounds to 75
+
+
+
+def _sector_sim(first_year: list[list[float]], demand: list[float]) -> SimpleNamespace:
+    """One area, one year, one role: supply [sector][draw] (sectors beyond those given hold none), and
+    demand by draw. Only what gap._by_sector reads."""
+    supply = np.zeros((1, 1, 1, 5, len(demand)))
+    if first_year:
+        supply[0, 0, 0, : len(first_year)] = first_year
+    return SimpleNamespace(supply=supply, demand=np.array(demand, dtype=float).reshape(1, 1, 1, -1))
+
+
+def test_demand_is_shared_by_sector_on_first_year_supply_averaged_over_draws_not_draw_by_draw() -> None:
+    """NHS supply is 1 or 3 in the two draws (mean 2), the council's 1 in both (mean 1): every draw's demand
+    of 6 goes 6 × 2/3 = 4 to the NHS and 6 × 1/3 = 2 to the council. Wrong answer caught: weights taken
+    draw by draw (1/2 and 3/4 of 6 = 3 and 4.5 to the NHS)."""
+    demand = _by_sector(_sector_sim([[1, 3], [1, 1]], [6, 6]))["demand"]
+    assert demand[0, 0, 0, :2].tolist() == [[4, 4], [2, 2]]
+
+
+def test_a_role_with_no_staff_today_shares_its_demand_evenly_over_the_five_sectors_without_a_warning() -> None:
+    """No supply in any sector in the first year: demand 10 goes 10 / 5 = 2 to each sector (and numpy's
+    0/0 must not print a RuntimeWarning at the user). Wrong answers caught: NaN shares, 10 × 5 or
+    10 × 2/5 per sector, and the warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        demand = _by_sector(_sector_sim([], [10]))["demand"]
+    assert demand[0, 0, 0, :, 0].tolist() == [2, 2, 2, 2, 2]
+
+
+def test_an_unknown_gap_breakdown_is_refused_with_the_choices_named() -> None:
+    """Wrong answers caught: no error (the table then fails somewhere else, or is made by a wrong
+    breakdown) and a message that does not say what was asked and what may be."""
+    with pytest.raises(ValueError) as caught:
+        gap_table(None, ["role", "age", "band"])  # type: ignore[arg-type]  # refused before the simulation is read
+    assert str(caught.value) == "the gap cannot be broken down by age, band; choose from role, sector"
