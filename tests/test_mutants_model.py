@@ -10,8 +10,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from cyplan.model.disclosure import disclose
+from cyplan.model.disclosure import DFE, disclose
 from cyplan.model.gap import _by_sector, gap_table
+from test_promises_disclosure import make_table, reader_bounds  # the reader written apart from the module
 
 
 def _row(*counts: int) -> pl.DataFrame:
@@ -62,3 +63,30 @@ def test_an_unknown_gap_breakdown_is_refused_with_the_choices_named() -> None:
     with pytest.raises(ValueError) as caught:
         gap_table(None, ["role", "age", "band"])  # type: ignore[arg-type]  # refused before the simulation is read
     assert str(caught.value) == "the gap cannot be broken down by age, band; choose from role, sector"
+
+
+def _pinned(cells: list[list[int]]) -> list[tuple[int, int]]:
+    """The hidden cells of the DfE publication of `cells` (with row and column totals) that a reader of
+    the published table can work out exactly."""
+    out = disclose(make_table(cells, True, True), DFE)
+    published = [list(r) for r in out.drop("category").rows()]
+    lo, hi = reader_bounds(published, "dfe", True, True)
+    return [(i, j) for i, row in enumerate(published) for j, v in enumerate(row) if v == "c" and lo[i][j] == hi[i][j]]
+
+
+def test_dfe_hides_enough_that_the_rows_and_columns_pin_no_hidden_count() -> None:
+    """Rows 0 72 1 8 / 60 57 3 72 / 72 1 45 7 under the DfE rule (counts 1–9 hidden, nothing rounded). Had it
+    published 0 72 c c 81 / 60 c c 72 192 / 72 c 45 c 125 with totals 132 130 49 87 398, a reader gets
+    x + y = 60 and x + p = 58 (row 2, column 2), so y = p + 2; column 3 says a + y = 4, so a = 2 − p, and
+    a ≥ 1, p ≥ 1 leave p = 1: every hidden count (1, 8, 57, 3, 1, 7) is worked out. Wrong answer caught:
+    the bounds carried from a line's total taken from another cell of the line (or summed with the wrong
+    sign), which lets that table out."""
+    assert _pinned([[0, 72, 1, 8], [60, 57, 3, 72], [72, 1, 45, 7]]) == []
+
+
+def test_dfe_reads_a_published_zero_as_zero_and_still_hides_enough() -> None:
+    """Rows 7 48 0 51 / 60 1 60 6 / 60 10 1 4 / 42 66 5 42 under the DfE rule: with the 51 shown, the rows
+    and columns leave one free value b (the 48 in row 0): x = 49 − b ≥ 1 and p = b − 47 ≥ 1 pin
+    b = 48 and with it every hidden count. Wrong answer caught: the published 0 read as 'at least 1' or as
+    'at most −1' (its bounds crossed), after which the 51 is left shown."""
+    assert _pinned([[7, 48, 0, 51], [60, 1, 60, 6], [60, 10, 1, 4], [42, 66, 5, 42]]) == []
