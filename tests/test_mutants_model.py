@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from cyplan.model.disclosure import DFE, disclose
+from cyplan.model.disclosure import DFE, NONE, disclose
 from cyplan.model.gap import _by_sector, gap_table
 from test_promises_disclosure import make_table, reader_bounds  # the reader written apart from the module
 
@@ -90,3 +90,37 @@ def test_dfe_reads_a_published_zero_as_zero_and_still_hides_enough() -> None:
     b = 48 and with it every hidden count. Wrong answer caught: the published 0 read as 'at least 1' or as
     'at most −1' (its bounds crossed), after which the 51 is left shown."""
     assert _pinned([[7, 48, 0, 51], [60, 1, 60, 6], [60, 10, 1, 4], [42, 66, 5, 42]]) == []
+
+
+def test_a_table_with_no_total_row_is_published_by_rows_and_a_share_of_nothing_is_blank() -> None:
+    """No 'Total' row (the default asks for one): each row is a line. Row a, 3 and 20 of 23: the 3 is
+    starred, then the 20 (the smallest other count), the total 23 rounds to 25 and the share is hidden with
+    them. Row b: 40, 22 → 20, 62 → 60; 40 of the published 60 is 66.7%. Row c has nothing: its share is
+    blank, not 'nan'. Wrong answers caught: a missing Total row taken as present (an error), a share
+    worked out of a 0 denominator, and a filler instead of the blank."""
+    table = pl.DataFrame({"m": ["a", "b", "c"], "yes": [3, 40, 0], "no": [20, 22, 0], "Total": [23, 62, 0]})
+    out = disclose(table, shares={"% yes": ("yes", "Total")})
+    assert out.rows() == [("a", "*", "*", "25", "*"), ("b", "40", "20", "60", "66.7"), ("c", "0", "0", "0", "")]
+
+
+def test_national_figures_give_a_share_of_one_in_one_as_100_percent() -> None:
+    """Under the 'none' rule nothing is hidden or rounded: 1 of 1 is 100.0%. Wrong answer caught: a
+    denominator of 1 treated like 0 (a blank share)."""
+    table = pl.DataFrame({"m": ["a"], "yes": [1], "Total": [1]})
+    assert disclose(table, NONE, shares={"% yes": ("yes", "Total")}).row(0) == ("a", "1", "1", "100.0")
+
+
+def test_a_table_with_no_total_column_is_published_by_columns() -> None:
+    """Columns x and y with a Total row but no Total column: only the columns are lines. In x, 3 is starred
+    and then 20 (the smallest other count); the column total 23 rounds to 25. Wrong answer caught: the
+    missing Total column taken as present (the last count column read as each row's total)."""
+    table = pl.DataFrame({"m": ["a", "b", "Total"], "x": [3, 20, 23], "y": [50, 60, 110]})
+    assert disclose(table).rows() == [("a", "*", "50"), ("b", "*", "60"), ("Total", "25", "110")]
+
+
+def test_an_empty_table_is_published_with_text_columns() -> None:
+    """A quarter with no rows still publishes its columns as text (what the CSV writer expects), shares
+    included. Wrong answer caught: columns left untyped (polars' Null) when there is nothing in them."""
+    empty = pl.DataFrame(schema={"m": pl.String, "yes": pl.Int64, "Total": pl.Int64})
+    out = disclose(empty, total_row=None, shares={"% yes": ("yes", "Total")})
+    assert dict(out.schema) == {"m": pl.String, "yes": pl.String, "Total": pl.String, "% yes": pl.String}
