@@ -124,3 +124,17 @@ def test_an_empty_table_is_published_with_text_columns() -> None:
     empty = pl.DataFrame(schema={"m": pl.String, "yes": pl.Int64, "Total": pl.Int64})
     out = disclose(empty, total_row=None, shares={"% yes": ("yes", "Total")})
     assert dict(out.schema) == {"m": pl.String, "yes": pl.String, "Total": pl.String, "% yes": pl.String}
+
+
+def test_share_met_is_1_where_nothing_is_needed_and_supply_over_demand_elsewhere_without_warnings() -> None:
+    """One area, one year, one draw. r1 needs 0 FTE and has 2, r2 needs 0 and has 0: nothing is unmet, so
+    the share met is 1 (not inf, NaN or 2). r3 needs 0.5 and has 0.25: 0.25 / 0.5 = 0.5 (not 0.25 × 0.5,
+    and not 1 for needing less than one FTE). numpy's x/0 must not print a RuntimeWarning at the user."""
+    dims = SimpleNamespace(areas=("A",), years=(2025,), roles=("r1", "r2", "r3"))
+    sim = SimpleNamespace(dims=dims, demand=np.array([0.0, 0.0, 0.5]).reshape(1, 1, 3, 1),
+                          total_supply=np.array([2.0, 0.0, 0.25]).reshape(1, 1, 3, 1),
+                          cost_per_fte=np.array([10.0, 20.0, 30.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = gap_table(sim, ["role"])  # type: ignore[arg-type]
+    assert table["share_met"].to_list() == [1.0, 1.0, 0.5]
