@@ -19,7 +19,8 @@ from cyplan import reference
 from cyplan.io.problems import InputError
 from cyplan.io.read import ROW, RawTable
 from cyplan.io.validate import validate
-from cyplan.model.activity import BLANK, INVALID, TOTAL, UNKNOWN_AGE, Z95
+from cyplan.model.activity import BLANK, INVALID, TOTAL, UNKNOWN_AGE
+from cyplan.model.activity import equality as equality_view
 from cyplan.returns import codelists as C
 from cyplan.returns import equality as E
 from cyplan.returns import service
@@ -59,9 +60,9 @@ def test_rates_and_ratios_by_hand_with_unrated_lines_in_place() -> None:
     assert a["rate_per_10000"] == 100.0 and a["rate_ratio"] == 0.75
     # Byar: 10 (1 − 1/90 − 1.96/(3√10))³ = 4.7874 and 11 (1 − 1/99 + 1.96/(3√11))³ = 18.3915, per 1,000 people
     assert a["rate_low"] == 47.874 and a["rate_high"] == 183.915
-    se = math.sqrt(1 / 10 - 1 / 40)  # the category's referrals are part of the area's
-    assert a["ratio_low"] == round(0.75 * math.exp(-Z95 * se), 3)
-    assert a["ratio_high"] == round(0.75 * math.exp(Z95 * se), 3)
+    # the category's referrals are part of the area's: se = √(1/10 − 1/40) = 0.273861; × 1.959964 = 0.536758;
+    # 0.75 × e^−0.536758 = 0.75 × 0.584640 = 0.438 and 0.75 × e^0.536758 = 0.75 × 1.710453 = 1.283
+    assert (a["ratio_low"], a["ratio_high"]) == (0.438, 1.283)
     total = _row(view, TOTAL)
     assert (total["referrals"], total["population"], total["rate_per_10000"]) == (40, 3000.0, 133.333)
     assert total["note"] == E.TOTAL_NOTE
@@ -69,6 +70,32 @@ def test_rates_and_ratios_by_hand_with_unrated_lines_in_place() -> None:
                for r in view.iter_rows(named=True) if r["category"] in ("B", "D", INVALID, BLANK)}
     assert unrated == {"B": (4, None, None, E.NO_POPULATION), "D": (2, 0.0, None, E.ZERO_POPULATION),
                        INVALID: (5, None, None, E.INVALID_NOTE), BLANK: (7, None, None, E.BLANK_NOTE)}
+
+
+def _poisson_cdf(k: int, mean: float) -> float:
+    return sum(math.exp(-mean) * mean ** i / math.factorial(i) for i in range(k + 1))
+
+
+def _solve(f: Callable[[float], float], low: float, high: float) -> float:
+    """The root of a function that falls from positive to negative between low and high (bisection)."""
+    for _ in range(200):
+        mid = (low + high) / 2
+        low, high = (mid, high) if f(mid) > 0 else (low, mid)
+    return (low + high) / 2
+
+
+@pytest.mark.parametrize("a", [0, 5, 10, 30, 100])
+def test_rate_interval_is_a_95_percent_poisson_interval(a: int) -> None:
+    """The docs promise a 95% interval by Byar's approximation to the Poisson interval. Checked against the
+    exact (Garwood) 95% Poisson limits found here by bisection on the Poisson CDF — P(X ≥ a | lower) =
+    0.025 and P(X ≤ a | upper) = 0.025 — which Byar's approximation meets within 1% for a ≥ 5 (for a = 0
+    the lower limit is 0 and the upper −ln 0.025 = 3.689 against Byar's 3.668). Catches a 90% or 99%
+    interval (z = 1.645 or 2.576) and a wrong Byar formula; n = 10,000 so a rate per 10,000 is a count."""
+    view = equality_view([a], [10_000.0], ["X"]).row(0, named=True)
+    upper = _solve(lambda m: _poisson_cdf(a, m) - 0.025, 0.0, 10.0 * a + 20)
+    lower = _solve(lambda m: 0.025 - (1 - _poisson_cdf(a - 1, m)), 0.0, 10.0 * a + 10) if a else 0.0
+    assert view["rate_low"] == pytest.approx(lower, rel=0.01, abs=1e-3)
+    assert view["rate_high"] == pytest.approx(upper, rel=0.01)
 
 
 def test_nothing_to_rate_gives_no_area_rate() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import folder_bytes, write_workbook
+from cyplan import reference
 from cyplan.schema import KINDS
 from cyplan.web import security
 from cyplan.web.app import create_app
@@ -125,25 +127,88 @@ def test_referral_returns_upload_and_their_errors(client: TestClient, demo_works
     assert folder_bytes(demo_workspace) == before
 
 
-def test_every_input_downloads_as_csv_and_excel(client: TestClient) -> None:
+def _source_rows(kind: str) -> list[tuple[Cell, ...]]:
+    """The rows of the file the demo imported for a kind (the workspace holds them as they were given)."""
+    for folder in (reference.DEMO, reference.DEFAULTS):
+        if (folder / f"{kind}.csv").exists():
+            return _csv_rows((folder / f"{kind}.csv").read_text(encoding="utf-8"))[1:]
+    return []
+
+
+Cell = float | str
+
+
+def _number(cell: object) -> Cell:
+    """A cell as a value that compares equal however it was written: a number as a float (37.5, 37.50;
+    5 and 5.0), true/false in lower case, a blank as ''."""
+    if cell is None:
+        return ""
+    try:
+        return float(str(cell))
+    except ValueError:
+        return str(cell).lower() if str(cell) in ("True", "False") else str(cell)
+
+
+def _csv_rows(text: str) -> list[tuple[Cell, ...]]:
+    return [tuple(_number(c) for c in row) for row in csv.reader(io.StringIO(text))]
+
+
+def _sheet_rows(content: bytes, sheet: str) -> list[tuple[Cell, ...]]:
+    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    return [tuple(_number(c) for c in row) for row in book[sheet].iter_rows(values_only=True)]
+
+
+def _same(a: list[tuple[Cell, ...]], b: list[tuple[Cell, ...]]) -> bool:
+    """Row for row the same; numbers to 6 significant figures (the CLI's CSV rounds to 6 decimals)."""
+    return len(a) == len(b) and all(
+        len(x) == len(y) and all(math.isclose(u, v, rel_tol=1e-6, abs_tol=1e-6)
+                                 if isinstance(u, float) and isinstance(v, float) else u == v
+                                 for u, v in zip(x, y, strict=True))
+        for x, y in zip(a, b, strict=True))
+
+
+def test_every_input_downloads_as_csv_and_excel_holding_the_rows_imported(client: TestClient) -> None:
+    """Catches a download with the right header but wrong, missing or reordered rows, and an Excel copy
+    that differs from the CSV (checked against the demo's own input files, not the app's code)."""
+    every = client.get("/data/inputs.xlsx").content
+    sheets = set(openpyxl.load_workbook(io.BytesIO(every), read_only=True).sheetnames)
     for kind in KINDS:
         r = client.get(f"/data/inputs/{kind}.csv")
         assert r.status_code == 200 and r.text.splitlines()[0] == ",".join(KINDS[kind].column_names)
         assert f'filename="{kind}.csv"' in r.headers["content-disposition"]
-    book = openpyxl.load_workbook(io.BytesIO(client.get("/data/inputs/roles.xlsx").content), read_only=True)
-    assert book.sheetnames == ["roles"]
-    every = openpyxl.load_workbook(io.BytesIO(client.get("/data/inputs.xlsx").content), read_only=True)
-    assert {"areas", "population", "workforce", "roles"} <= set(every.sheetnames)
+        rows = _csv_rows(r.text)
+        assert sorted(rows[1:]) == sorted(_source_rows(kind)), kind
+        if len(rows) > 1:
+            assert kind in sheets and _same(_sheet_rows(every, kind), rows), kind
+    assert _same(_sheet_rows(client.get("/data/inputs/roles.xlsx").content, "roles"),
+                 _csv_rows(client.get("/data/inputs/roles.csv").text))
 
 
-def test_every_results_table_downloads(client: TestClient) -> None:
+def test_every_results_table_downloads_with_the_same_rows_as_csv_and_excel(client: TestClient) -> None:
+    """Catches an Excel download that is not the table the CSV holds (or is empty)."""
     for name in RESULT_TABLES:
         r = client.get(f"/data/results/{name}.csv")
         assert r.status_code == 200 and len(r.text.splitlines()) > 1, name
-        assert client.get(f"/data/results/{name}.xlsx").status_code == 200
-    gap = list(csv.DictReader(io.StringIO(client.get("/data/results/gap.csv").text)))
-    assert {"demand_fte", "demand_fte_p5", "demand_fte_p95", "cost_to_close"} <= set(gap[0])
+        book = client.get(f"/data/results/{name}.xlsx")
+        assert book.status_code == 200
+        sheet = openpyxl.load_workbook(io.BytesIO(book.content), read_only=True).sheetnames[0]
+        assert _same(_sheet_rows(book.content, sheet), _csv_rows(r.text)), name
     assert client.get("/data/results/nothing.csv").status_code == 404
+
+
+def test_the_gap_download_is_what_the_cli_gives_for_the_same_workspace(client: TestClient, demo_workspace: Path,
+                                                                        run_cli: Callable, tmp_path: Path) -> None:
+    """The web download and `cyplan gap --format csv` (1,000 draws, seed 1 both) agree row for row: catches
+    a download made with other draws, another seed, a scenario, or the wrong breakdown."""
+    web = client.get("/data/results/gap.csv").text
+    code, _, err = run_cli(["gap", "-w", demo_workspace, "--format", "csv", "--out", tmp_path / "gap.csv"])
+    assert code == 0, err
+    assert _same(_csv_rows(web), _csv_rows((tmp_path / "gap.csv").read_text(encoding="utf-8")))
+    gap = list(csv.DictReader(io.StringIO(web)))
+    assert {"demand_fte", "demand_fte_p5", "demand_fte_p95", "cost_to_close"} <= set(gap[0])
+    for row in gap:
+        assert float(row["demand_fte_p5"]) <= float(row["demand_fte"]) <= float(row["demand_fte_p95"])
+        assert float(row["cost_to_close"]) >= 0
 
 
 def test_published_referral_tables_never_show_one_to_seven(client: TestClient) -> None:
