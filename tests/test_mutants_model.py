@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from cyplan.model.disclosure import DFE, NONE, disclose
-from cyplan.model.gap import _by_sector, gap_table
+from cyplan.model.gap import _by_sector, gap_table, supply_table
+from cyplan.model.need import trended, uplift_factor
 from test_promises_disclosure import make_table, reader_bounds  # the reader written apart from the module
 
 
@@ -138,3 +139,31 @@ def test_share_met_is_1_where_nothing_is_needed_and_supply_over_demand_elsewhere
         warnings.simplefilter("error")
         table = gap_table(sim, ["role"])  # type: ignore[arg-type]
     assert table["share_met"].to_list() == [1.0, 1.0, 0.5]
+
+
+def test_supply_table_keeps_its_columns_and_the_areas_and_years_asked_for() -> None:
+    """Two areas, two years, one role, one draw; supply 1, 2 in area A and 3, 4 in B. Asked for area B in
+    2026: one row, B 2026 r 4.0 with its interval 4.0 … 4.0, under exactly these column names. Wrong
+    answers caught: a column dropped or misnamed, the area or year filter ignored or mangled."""
+    dims = SimpleNamespace(areas=("A", "B"), years=(2025, 2026), roles=("r",))
+    supply = np.array([1.0, 2.0, 3.0, 4.0]).reshape(2, 2, 1, 1)
+    sim = SimpleNamespace(dims=dims, demand=np.zeros_like(supply), total_supply=supply, cost_per_fte=np.ones(1))
+    table = supply_table(sim, ["role"], areas=["B"], years=[2026])  # type: ignore[arg-type]
+    assert table.columns == ["area", "year", "role", "supply_fte", "supply_fte_p5", "supply_fte_p95"]
+    assert table.rows() == [("B", 2026, "r", 4.0, 4.0, 4.0)]
+
+
+def test_a_trended_prevalence_is_never_above_1() -> None:
+    """Prevalence 0.6 growing 100% a year: 0.6 in year 0, then 1.2, which is capped at 1 (no more than
+    every child). Wrong answer caught: a cap above 1."""
+    out = trended(np.full((1, 1, 1), 0.6), np.array([1.0]), np.array([0, 1]))
+    assert out[:, 0, 0, 0].tolist() == [0.6, 1.0]
+
+
+def test_a_zero_prevalence_gives_no_uplift_and_no_warning() -> None:
+    """Prevalence 0 at the only level: Σ p × rr = 0, so nothing is scaled and the uplift is 0 × (rr − 1) = 0;
+    numpy's 1/0 (worked out, then not used) must not print a RuntimeWarning at the user."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = uplift_factor(np.zeros((1, 1, 1)), np.array([[3.0]]))
+    assert out.tolist() == [[[[0.0]]]]
