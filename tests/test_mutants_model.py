@@ -13,6 +13,8 @@ import pytest
 from cyplan.model.disclosure import DFE, NONE, disclose
 from cyplan.model.gap import _by_sector, gap_table, supply_table
 from cyplan.model.need import trended, uplift_factor
+from cyplan.model.supply import joiners_needed, stock
+from cyplan.model.uncertainty import draw
 from test_promises_disclosure import make_table, reader_bounds  # the reader written apart from the module
 
 
@@ -167,3 +169,31 @@ def test_a_zero_prevalence_gives_no_uplift_and_no_warning() -> None:
         warnings.simplefilter("error")
         out = uplift_factor(np.zeros((1, 1, 1)), np.array([[3.0]]))
     assert out.tolist() == [[[[0.0]]]]
+
+
+def test_stock_when_nobody_leaves_adds_the_joiners_each_year_without_a_warning() -> None:
+    """10 FTE, no leavers, 2 joiners a year: 10, 12, 14. The geometric formula's 0/0 for a = 1 must not be
+    worked out (or, if it is, must not print a RuntimeWarning at the user)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = stock(np.array(10.0), np.array(0.0), np.array(0.0), np.array(2.0), 3)
+    assert out.tolist() == [10.0, 12.0, 14.0]
+
+
+def test_joiners_needed_when_nobody_leaves_and_when_the_target_is_already_met() -> None:
+    """Nobody leaves: from 10 to 20 FTE in 5 years needs (20 − 10) / 5 = 2 a year (not NaN from the
+    geometric formula's 0/0, not (20 − 10) × 5 = 50, not (20 + 10) / 5 = 6), with no RuntimeWarning. From
+    10 to a target of 8: none needed — 0, not a negative number and not 1."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = joiners_needed(np.array([10.0, 10.0]), np.zeros(2), np.zeros(2), np.array([20.0, 8.0]), 5)
+    assert out.tolist() == [2.0, 0.0]
+
+
+def test_a_fixed_input_is_drawn_as_itself_without_a_warning() -> None:
+    """low = central = high = 4: every draw is 4, and the width of 0 must not be divided by (numpy would
+    print a RuntimeWarning at the user)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = draw(np.random.default_rng(0), np.array([4.0]), np.array([4.0]), np.array([4.0]), 3)
+    assert out.tolist() == [[4.0], [4.0], [4.0]]
