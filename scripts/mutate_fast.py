@@ -20,6 +20,7 @@ ten mutants, so a run cut short keeps what it found.
     python scripts/mutate_fast.py 'cyplan.model.disclosure.*' [more patterns]
     python scripts/mutate_fast.py --survivors 'cyplan.model.*'    # again, only those not yet killed
     python scripts/mutate_fast.py --survivors --with=tests/test_mutants_model.py 'cyplan.model.*'  # and new tests
+    python scripts/mutate_fast.py --survivors --only-with --with=tests/test_mutants_model.py 'cyplan.model.*'
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ def _metas() -> list[Path]:
     return sorted((MUTANTS / "src").rglob("*.py.meta"))
 
 
-def _chosen(patterns: list[str], again: bool, extra: list[str]) -> dict[str, list[str]]:
+def _chosen(patterns: list[str], again: bool, extra: list[str], only_extra: bool) -> dict[str, list[str]]:
     """The mutants matching the patterns (only those not yet killed, unless `again`) and their tests: those
     mutmut saw reach the mutant's function, and every test of the `extra` files (tests newer than mutmut's
     record: a test there that does not reach the function passes and costs little)."""
@@ -173,7 +174,8 @@ def _chosen(patterns: list[str], again: bool, extra: list[str]) -> dict[str, lis
             if name.startswith(AT_IMPORT):
                 continue
             if (again or code not in (KILLED, TIMEOUT)) and any(fnmatch.fnmatch(name, p) for p in patterns):
-                tests = set(tests_by_function.get(name.partition("__mutmut_")[0], ())) | set(extra)
+                known = () if only_extra else tests_by_function.get(name.partition("__mutmut_")[0], ())
+                tests = set(known) | set(extra)
                 chosen[name] = sorted(tests)
     return chosen
 
@@ -190,11 +192,12 @@ def _save(results: dict[str, int]) -> None:
 def main(args: list[str]) -> int:
     again = "--survivors" not in args
     extra = [a.removeprefix("--with=") for a in args if a.startswith("--with=")]
+    only_extra = "--only-with" in args  # survivors again, against new tests only: the old ones passed already
     patterns = [a for a in args if not a.startswith("--")] or ["*"]
     if not (MUTANTS / "mutmut-stats.json").exists():
         print("no mutants/mutmut-stats.json: run `mutmut run` once first (scripts/mutate.sh does)", file=sys.stderr)
         return 2
-    chosen = _chosen(patterns, again, extra)
+    chosen = _chosen(patterns, again, extra, only_extra)
     shutil.copytree(ROOT / "tests", MUTANTS / "tests", dirs_exist_ok=True)  # tests written since mutmut ran
     if not chosen:
         print(f"no mutant matches {patterns}", file=sys.stderr)
