@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cyplan.returns.classify import Column
+from cyplan.returns.classify import Column, milestone_codes, valid_ages
 
 
 def test_a_label_no_record_holds_is_counted_as_zero_not_dropped() -> None:
@@ -14,3 +14,17 @@ def test_a_label_no_record_holds_is_counted_as_zero_not_dropped() -> None:
     that some record holds (1, 1), which shifts or drops the labels after it."""
     column = Column(ids=np.array([0, 1], dtype=np.int32), labels=[None, "a", "b"])
     assert column.count().tolist() == [1, 1, 0]
+
+
+def test_milestone_answers_are_coded_1_yes_2_no_0_blank_and_minus_1_for_anything_else() -> None:
+    """Labels blank, 'yes', 'no', 'maybe' → 0, 1, 2, −1 (the codes `coded` documents). Wrong answer
+    caught: another code for an invalid answer."""
+    column = Column(ids=np.zeros(0, dtype=np.int32), labels=[None, "yes", "no", "maybe"])
+    assert milestone_codes(column).tolist() == [0, 1, 2, -1]
+
+
+def test_an_age_column_with_only_blanks_gives_one_invalid_label() -> None:
+    """No age written in any record: the only label is the blank, which is not a valid age (−1). Wrong
+    answer caught: no array (an error) when there are no labels besides the blank."""
+    column = Column(ids=np.zeros(3, dtype=np.int32), labels=[None])
+    assert valid_ages(column).tolist() == [-1]
