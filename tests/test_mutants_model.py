@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from cyplan.model.arrays import Labelled
 from cyplan.model.disclosure import DFE, NONE, disclose
 from cyplan.model.gap import _by_sector, gap_table, supply_table
 from cyplan.model.need import trended, uplift_factor
@@ -197,3 +198,33 @@ def test_a_fixed_input_is_drawn_as_itself_without_a_warning() -> None:
         warnings.simplefilter("error")
         out = draw(np.random.default_rng(0), np.array([4.0]), np.array([4.0]), np.array([4.0]), 3)
     assert out.tolist() == [[4.0], [4.0], [4.0]]
+
+
+def test_labelled_select_takes_the_labels_asked_for_in_the_order_asked() -> None:
+    """Areas A, B, C with values 1, 2, 3 (and one year): selecting C then A gives 3, 1 labelled C, A.
+    Wrong answers caught: the wrong axis, the wrong labels, or the selection not made."""
+    arr = Labelled(np.array([[1.0], [2.0], [3.0]]), ("area", "year"), {"area": ("A", "B", "C"), "year": (2025,)})
+    picked = arr.select("area", ["C", "A"])
+    assert picked.values.tolist() == [[3.0], [1.0]]
+    assert picked.dims == ("area", "year")
+    assert picked.coords == {"area": ("C", "A"), "year": (2025,)}
+
+
+def test_labelled_refuses_shapes_that_do_not_match_with_a_message_saying_how() -> None:
+    """Wrong answer caught: a bare ValueError that does not say which dimension is wrong."""
+    with pytest.raises(ValueError, match=r"^1 axes but dims \('area', 'year'\)$"):
+        Labelled(np.zeros(2), ("area", "year"), {"area": ("A", "B"), "year": (2025,)})
+    with pytest.raises(ValueError, match=r"^dim area: 2 values, 3 labels$"):
+        Labelled(np.zeros(2), ("area",), {"area": ("A", "B", "C")})
+
+
+def test_labelled_regroup_keeps_whole_numbers_whole_and_to_frame_gives_float_values() -> None:
+    """Counts 1, 2, 3 for ages 0, 1, 2 into bands (0–1, 2): 3 and 3, still integers (counts stay exact);
+    to_frame then gives the band column and a Float64 value column, as every table expects. Wrong answers
+    caught: counts turned into floats by regroup, and a frame whose value column is not Float64."""
+    arr = Labelled(np.array([1, 2, 3]), ("age",), {"age": (0, 1, 2)})
+    bands = arr.regroup("age", "band", np.array([0, 0, 1]), ["0-1", "2"])
+    assert bands.values.dtype == np.int64 and bands.values.tolist() == [3, 3]
+    frame = bands.to_frame("cases")
+    assert frame.schema == pl.Schema({"band": pl.String, "cases": pl.Float64})
+    assert frame.rows() == [("0-1", 3.0), ("2", 3.0)]
