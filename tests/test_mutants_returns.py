@@ -4,8 +4,11 @@ test's name says the wrong answer it catches. Expected figures are worked by han
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from cyplan.io.problems import InputError
 from cyplan.returns.classify import Column, milestone_codes, valid_ages
+from cyplan.returns.codelists import build
 
 
 def test_a_label_no_record_holds_is_counted_as_zero_not_dropped() -> None:
@@ -28,3 +31,16 @@ def test_an_age_column_with_only_blanks_gives_one_invalid_label() -> None:
     answer caught: no array (an error) when there are no labels besides the blank."""
     column = Column(ids=np.zeros(3, dtype=np.int32), labels=[None])
     assert valid_ages(column).tolist() == [-1]
+
+
+def test_a_code_list_with_a_blank_category_and_a_clashing_alias_is_refused_naming_row_and_column() -> None:
+    """Rows 2–4 of ethnicity.csv: 'White' (alias 'W'), a blank category, 'Black' with alias 'w' again.
+    Both problems are reported, each with its file, row and column: row 3 'category', row 4 'aliases'
+    (matching ignores case, so 'w' already means 'White'). Wrong answer caught: the problems not
+    collected (an error of another kind, or nothing refused)."""
+    with pytest.raises(InputError) as caught:
+        build("ethnicity", [("White", "W"), ("", ""), ("Black", "w")], "ethnicity.csv")
+    assert [(p.file, p.row, p.column, p.message) for p in caught.value.problems] == [
+        ("ethnicity.csv", 3, "category", "a category cannot be blank"),
+        ("ethnicity.csv", 4, "aliases", "'w' already means 'White'"),
+    ]
