@@ -4,8 +4,8 @@
 #    returns/fields.py's one mutant, the cheapest way to make it do only that);
 # 2. scripts/mutate_fast.py checks the mutants one module at a time, in one process (why: its docstring),
 #    recording how long each module took in mutants/times.txt;
-# 3. mutmut itself checks the few mutants that only a fresh process can (classify._sql, run at import);
-# 4. scripts/mutation_score.py prints killed / total per module and package.
+# 3. scripts/mutation_score.py prints killed / total per module and package.
+# classify._sql's mutants are left unchecked (AT_IMPORT in mutate_fast.py; docs/testing.md says why).
 # `scripts/mutate.sh model/gap returns/quality` checks just those modules. mutants/ is kept between runs
 # (mutmut makes again only what changed); delete it to start afresh.
 set -euo pipefail
@@ -30,8 +30,4 @@ for module in "${modules[@]}"; do
         tail -n 20 "mutants/run-${module//\//-}.log"; exit 1; }
     echo "$module $(( $(date +%s) - start )) s" | tee -a mutants/times.txt
 done
-# classify._sql runs at import (see AT_IMPORT in mutate_fast.py): its mutants need mutmut's fresh workers
-if [[ " ${modules[*]} " == *" returns/classify "* ]]; then
-    "$BIN/mutmut" run --max-children 2 "cyplan.returns.classify.x__sql__mutmut_*" > mutants/run-classify-sql.log 2>&1
-fi
 "$BIN/python" scripts/mutation_score.py

@@ -43,7 +43,7 @@ MUTANTS = ROOT / "mutants"
 KILLED, SURVIVED, NO_TESTS, TIMEOUT = 1, 0, 33, 36  # mutmut's exit codes for these outcomes
 # Functions that run while their module is imported (classify._sql makes the DuckDB cleaners held in module
 # constants): in one process the module was imported before any mutant was set, so their mutants would never
-# run and all "survive". They are left to `mutmut run`, whose workers import with the mutant in place.
+# run and all "survive". They are left unchecked (mutmut's own workers did not put them in place either).
 AT_IMPORT = ("cyplan.returns.classify.x__sql__mutmut_",)
 
 
