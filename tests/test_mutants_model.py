@@ -1,0 +1,230 @@
+"""Tests written to kill surviving mutants of `make mutate` in model/ (docs/testing.md lists them): each
+test's name says the wrong answer it catches. Expected figures are worked by hand in the comments."""
+
+from __future__ import annotations
+
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import polars as pl
+import pytest
+
+from cyplan.model.arrays import Labelled
+from cyplan.model.disclosure import DFE, NONE, disclose
+from cyplan.model.gap import _by_sector, gap_table, supply_table
+from cyplan.model.need import trended, uplift_factor
+from cyplan.model.supply import joiners_needed, stock
+from cyplan.model.uncertainty import draw
+from test_promises_disclosure import make_table, reader_bounds  # the reader written apart from the module
+
+
+def _row(*counts: int) -> pl.DataFrame:
+    """One row of counts c0, c1, … and its Total column (no total row)."""
+    return pl.DataFrame({"category": ["r0"]} | {f"c{j}": [v] for j, v in enumerate(counts)} | {"Total": [sum(counts)]})
+
+
+def test_second_star_goes_on_the_smallest_nonzero_count_not_a_zero_nor_the_first_cell_nor_the_total() -> None:
+    """Row 3, 0, 50, 20 (total 73): 3 is starred, and the row then needs a second star. Candidates are the
+    shown non-zero counts other than the total: 50 and 20; the smallest, 20, is starred. Wrong answers
+    caught: starring the 0 (it hides nothing), the first candidate by position (50), or skipping the
+    last count column as if it were the total (50 again)."""
+    out = disclose(_row(3, 0, 50, 20), total_row=None)
+    assert out.row(0) == ("r0", "*", "0", "50", "*", "75")  # 73 rounds to 75
+
+
+
+def _sector_sim(first_year: list[list[float]], demand: list[float]) -> SimpleNamespace:
+    """One area, one year, one role: supply [sector][draw] (sectors beyond those given hold none), and
+    demand by draw. Only what gap._by_sector reads."""
+    supply = np.zeros((1, 1, 1, 5, len(demand)))
+    if first_year:
+        supply[0, 0, 0, : len(first_year)] = first_year
+    return SimpleNamespace(supply=supply, demand=np.array(demand, dtype=float).reshape(1, 1, 1, -1))
+
+
+def test_demand_is_shared_by_sector_on_first_year_supply_averaged_over_draws_not_draw_by_draw() -> None:
+    """NHS supply is 1 or 3 in the two draws (mean 2), the council's 1 in both (mean 1): every draw's demand
+    of 6 goes 6 × 2/3 = 4 to the NHS and 6 × 1/3 = 2 to the council. Wrong answer caught: weights taken
+    draw by draw (1/2 and 3/4 of 6 = 3 and 4.5 to the NHS)."""
+    demand = _by_sector(_sector_sim([[1, 3], [1, 1]], [6, 6]))["demand"]
+    assert demand[0, 0, 0, :2].tolist() == [[4, 4], [2, 2]]
+
+
+def test_a_role_with_no_staff_today_shares_its_demand_evenly_over_the_five_sectors_without_a_warning() -> None:
+    """No supply in any sector in the first year: demand 10 goes 10 / 5 = 2 to each sector (and numpy's
+    0/0 must not print a RuntimeWarning at the user). Wrong answers caught: NaN shares, 10 × 5 or
+    10 × 2/5 per sector, and the warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        demand = _by_sector(_sector_sim([], [10]))["demand"]
+    assert demand[0, 0, 0, :, 0].tolist() == [2, 2, 2, 2, 2]
+
+
+def test_an_unknown_gap_breakdown_is_refused_with_the_choices_named() -> None:
+    """Wrong answers caught: no error (the table then fails somewhere else, or is made by a wrong
+    breakdown) and a message that does not say what was asked and what may be."""
+    with pytest.raises(ValueError) as caught:
+        gap_table(None, ["role", "age", "band"])  # type: ignore[arg-type]  # refused before the simulation is read
+    assert str(caught.value) == "the gap cannot be broken down by age, band; choose from role, sector"
+
+
+def _pinned(cells: list[list[int]]) -> list[tuple[int, int]]:
+    """The hidden cells of the DfE publication of `cells` (with row and column totals) that a reader of
+    the published table can work out exactly."""
+    out = disclose(make_table(cells, True, True), DFE)
+    published = [list(r) for r in out.drop("category").rows()]
+    lo, hi = reader_bounds(published, "dfe", True, True)
+    return [(i, j) for i, row in enumerate(published) for j, v in enumerate(row) if v == "c" and lo[i][j] == hi[i][j]]
+
+
+def test_dfe_hides_enough_that_the_rows_and_columns_pin_no_hidden_count() -> None:
+    """Rows 0 72 1 8 / 60 57 3 72 / 72 1 45 7 under the DfE rule (counts 1–9 hidden, nothing rounded). Had it
+    published 0 72 c c 81 / 60 c c 72 192 / 72 c 45 c 125 with totals 132 130 49 87 398, a reader gets
+    x + y = 60 and x + p = 58 (row 2, column 2), so y = p + 2; column 3 says a + y = 4, so a = 2 − p, and
+    a ≥ 1, p ≥ 1 leave p = 1: every hidden count (1, 8, 57, 3, 1, 7) is worked out. Wrong answer caught:
+    the bounds carried from a line's total taken from another cell of the line (or summed with the wrong
+    sign), which lets that table out."""
+    assert _pinned([[0, 72, 1, 8], [60, 57, 3, 72], [72, 1, 45, 7]]) == []
+
+
+def test_dfe_reads_a_published_zero_as_zero_and_still_hides_enough() -> None:
+    """Rows 7 48 0 51 / 60 1 60 6 / 60 10 1 4 / 42 66 5 42 under the DfE rule: with the 51 shown, the rows
+    and columns leave one free value b (the 48 in row 0): x = 49 − b ≥ 1 and p = b − 47 ≥ 1 pin
+    b = 48 and with it every hidden count. Wrong answer caught: the published 0 read as 'at least 1' or as
+    'at most −1' (its bounds crossed), after which the 51 is left shown."""
+    assert _pinned([[7, 48, 0, 51], [60, 1, 60, 6], [60, 10, 1, 4], [42, 66, 5, 42]]) == []
+
+
+def test_a_table_with_no_total_row_is_published_by_rows_and_a_share_of_nothing_is_blank() -> None:
+    """No 'Total' row (the default asks for one): each row is a line. Row a, 3 and 20 of 23: the 3 is
+    starred, then the 20 (the smallest other count), the total 23 rounds to 25 and the share is hidden with
+    them. Row b: 40, 22 → 20, 62 → 60; 40 of the published 60 is 66.7%. Row c has nothing: its share is
+    blank, not 'nan'. Wrong answers caught: a missing Total row taken as present (an error), a share
+    worked out of a 0 denominator, and a filler instead of the blank."""
+    table = pl.DataFrame({"m": ["a", "b", "c"], "yes": [3, 40, 0], "no": [20, 22, 0], "Total": [23, 62, 0]})
+    out = disclose(table, shares={"% yes": ("yes", "Total")})
+    assert out.rows() == [("a", "*", "*", "25", "*"), ("b", "40", "20", "60", "66.7"), ("c", "0", "0", "0", "")]
+
+
+def test_national_figures_give_a_share_of_one_in_one_as_100_percent() -> None:
+    """Under the 'none' rule nothing is hidden or rounded: 1 of 1 is 100.0%. Wrong answer caught: a
+    denominator of 1 treated like 0 (a blank share)."""
+    table = pl.DataFrame({"m": ["a"], "yes": [1], "Total": [1]})
+    assert disclose(table, NONE, shares={"% yes": ("yes", "Total")}).row(0) == ("a", "1", "1", "100.0")
+
+
+def test_a_table_with_no_total_column_is_published_by_columns() -> None:
+    """Columns x and y with a Total row but no Total column: only the columns are lines. In x, 3 is starred
+    and then 20 (the smallest other count); the column total 23 rounds to 25. Wrong answer caught: the
+    missing Total column taken as present (the last count column read as each row's total)."""
+    table = pl.DataFrame({"m": ["a", "b", "Total"], "x": [3, 20, 23], "y": [50, 60, 110]})
+    assert disclose(table).rows() == [("a", "*", "50"), ("b", "*", "60"), ("Total", "25", "110")]
+
+
+def test_an_empty_table_is_published_with_text_columns() -> None:
+    """A quarter with no rows still publishes its columns as text (what the CSV writer expects), shares
+    included. Wrong answer caught: columns left untyped (polars' Null) when there is nothing in them."""
+    empty = pl.DataFrame(schema={"m": pl.String, "yes": pl.Int64, "Total": pl.Int64})
+    out = disclose(empty, total_row=None, shares={"% yes": ("yes", "Total")})
+    assert dict(out.schema) == {"m": pl.String, "yes": pl.String, "Total": pl.String, "% yes": pl.String}
+
+
+def test_share_met_is_1_where_nothing_is_needed_and_supply_over_demand_elsewhere_without_warnings() -> None:
+    """One area, one year, one draw. r1 needs 0 FTE and has 2, r2 needs 0 and has 0: nothing is unmet, so
+    the share met is 1 (not inf, NaN or 2). r3 needs 0.5 and has 0.25: 0.25 / 0.5 = 0.5 (not 0.25 × 0.5,
+    and not 1 for needing less than one FTE). numpy's x/0 must not print a RuntimeWarning at the user."""
+    dims = SimpleNamespace(areas=("A",), years=(2025,), roles=("r1", "r2", "r3"))
+    sim = SimpleNamespace(dims=dims, demand=np.array([0.0, 0.0, 0.5]).reshape(1, 1, 3, 1),
+                          total_supply=np.array([2.0, 0.0, 0.25]).reshape(1, 1, 3, 1),
+                          cost_per_fte=np.array([10.0, 20.0, 30.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = gap_table(sim, ["role"])  # type: ignore[arg-type]
+    assert table["share_met"].to_list() == [1.0, 1.0, 0.5]
+
+
+def test_supply_table_keeps_its_columns_and_the_areas_and_years_asked_for() -> None:
+    """Two areas, two years, one role, one draw; supply 1, 2 in area A and 3, 4 in B. Asked for area B in
+    2026: one row, B 2026 r 4.0 with its interval 4.0 … 4.0, under exactly these column names. Wrong
+    answers caught: a column dropped or misnamed, the area or year filter ignored or mangled."""
+    dims = SimpleNamespace(areas=("A", "B"), years=(2025, 2026), roles=("r",))
+    supply = np.array([1.0, 2.0, 3.0, 4.0]).reshape(2, 2, 1, 1)
+    sim = SimpleNamespace(dims=dims, demand=np.zeros_like(supply), total_supply=supply, cost_per_fte=np.ones(1))
+    table = supply_table(sim, ["role"], areas=["B"], years=[2026])  # type: ignore[arg-type]
+    assert table.columns == ["area", "year", "role", "supply_fte", "supply_fte_p5", "supply_fte_p95"]
+    assert table.rows() == [("B", 2026, "r", 4.0, 4.0, 4.0)]
+
+
+def test_a_trended_prevalence_is_never_above_1() -> None:
+    """Prevalence 0.6 growing 100% a year: 0.6 in year 0, then 1.2, which is capped at 1 (no more than
+    every child). Wrong answer caught: a cap above 1."""
+    out = trended(np.full((1, 1, 1), 0.6), np.array([1.0]), np.array([0, 1]))
+    assert out[:, 0, 0, 0].tolist() == [0.6, 1.0]
+
+
+def test_a_zero_prevalence_gives_no_uplift_and_no_warning() -> None:
+    """Prevalence 0 at the only level: Σ p × rr = 0, so nothing is scaled and the uplift is 0 × (rr − 1) = 0;
+    numpy's 1/0 (worked out, then not used) must not print a RuntimeWarning at the user."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = uplift_factor(np.zeros((1, 1, 1)), np.array([[3.0]]))
+    assert out.tolist() == [[[[0.0]]]]
+
+
+def test_stock_when_nobody_leaves_adds_the_joiners_each_year_without_a_warning() -> None:
+    """10 FTE, no leavers, 2 joiners a year: 10, 12, 14. The geometric formula's 0/0 for a = 1 must not be
+    worked out (or, if it is, must not print a RuntimeWarning at the user)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = stock(np.array(10.0), np.array(0.0), np.array(0.0), np.array(2.0), 3)
+    assert out.tolist() == [10.0, 12.0, 14.0]
+
+
+def test_joiners_needed_when_nobody_leaves_and_when_the_target_is_already_met() -> None:
+    """Nobody leaves: from 10 to 20 FTE in 5 years needs (20 − 10) / 5 = 2 a year (not NaN from the
+    geometric formula's 0/0, not (20 − 10) × 5 = 50, not (20 + 10) / 5 = 6), with no RuntimeWarning. From
+    10 to a target of 8: none needed — 0, not a negative number and not 1."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = joiners_needed(np.array([10.0, 10.0]), np.zeros(2), np.zeros(2), np.array([20.0, 8.0]), 5)
+    assert out.tolist() == [2.0, 0.0]
+
+
+def test_a_fixed_input_is_drawn_as_itself_without_a_warning() -> None:
+    """low = central = high = 4: every draw is 4, and the width of 0 must not be divided by (numpy would
+    print a RuntimeWarning at the user)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = draw(np.random.default_rng(0), np.array([4.0]), np.array([4.0]), np.array([4.0]), 3)
+    assert out.tolist() == [[4.0], [4.0], [4.0]]
+
+
+def test_labelled_select_takes_the_labels_asked_for_in_the_order_asked() -> None:
+    """Areas A, B, C with values 1, 2, 3 (and one year): selecting C then A gives 3, 1 labelled C, A.
+    Wrong answers caught: the wrong axis, the wrong labels, or the selection not made."""
+    arr = Labelled(np.array([[1.0], [2.0], [3.0]]), ("area", "year"), {"area": ("A", "B", "C"), "year": (2025,)})
+    picked = arr.select("area", ["C", "A"])
+    assert picked.values.tolist() == [[3.0], [1.0]]
+    assert picked.dims == ("area", "year")
+    assert picked.coords == {"area": ("C", "A"), "year": (2025,)}
+
+
+def test_labelled_refuses_shapes_that_do_not_match_with_a_message_saying_how() -> None:
+    """Wrong answer caught: a bare ValueError that does not say which dimension is wrong."""
+    with pytest.raises(ValueError, match=r"^1 axes but dims \('area', 'year'\)$"):
+        Labelled(np.zeros(2), ("area", "year"), {"area": ("A", "B"), "year": (2025,)})
+    with pytest.raises(ValueError, match=r"^dim area: 2 values, 3 labels$"):
+        Labelled(np.zeros(2), ("area",), {"area": ("A", "B", "C")})
+
+
+def test_labelled_regroup_keeps_whole_numbers_whole_and_to_frame_gives_float_values() -> None:
+    """Counts 1, 2, 3 for ages 0, 1, 2 into bands (0–1, 2): 3 and 3, still integers (counts stay exact);
+    to_frame then gives the band column and a Float64 value column, as every table expects. Wrong answers
+    caught: counts turned into floats by regroup, and a frame whose value column is not Float64."""
+    arr = Labelled(np.array([1, 2, 3]), ("age",), {"age": (0, 1, 2)})
+    bands = arr.regroup("age", "band", np.array([0, 0, 1]), ["0-1", "2"])
+    assert bands.values.dtype == np.int64 and bands.values.tolist() == [3, 3]
+    frame = bands.to_frame("cases")
+    assert frame.schema == pl.Schema({"band": pl.String, "cases": pl.Float64})
+    assert frame.rows() == [("0-1", 3.0), ("2", 3.0)]

@@ -1,0 +1,46 @@
+"""Tests written to kill surviving mutants of `make mutate` in returns/ (docs/testing.md lists them): each
+test's name says the wrong answer it catches. Expected figures are worked by hand in the comments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cyplan.io.problems import InputError
+from cyplan.returns.classify import Column, milestone_codes, valid_ages
+from cyplan.returns.codelists import build
+
+
+def test_a_label_no_record_holds_is_counted_as_zero_not_dropped() -> None:
+    """Labels blank, 'a', 'b'; records hold blank and 'a' once each: counts 1, 1, 0 — one per label, so
+    that counts line up with labels. Wrong answer caught: a count array cut short after the last label
+    that some record holds (1, 1), which shifts or drops the labels after it."""
+    column = Column(ids=np.array([0, 1], dtype=np.int32), labels=[None, "a", "b"])
+    assert column.count().tolist() == [1, 1, 0]
+
+
+def test_milestone_answers_are_coded_1_yes_2_no_0_blank_and_minus_1_for_anything_else() -> None:
+    """Labels blank, 'yes', 'no', 'maybe' → 0, 1, 2, −1 (the codes `coded` documents). Wrong answer
+    caught: another code for an invalid answer."""
+    column = Column(ids=np.zeros(0, dtype=np.int32), labels=[None, "yes", "no", "maybe"])
+    assert milestone_codes(column).tolist() == [0, 1, 2, -1]
+
+
+def test_an_age_column_with_only_blanks_gives_one_invalid_label() -> None:
+    """No age written in any record: the only label is the blank, which is not a valid age (−1). Wrong
+    answer caught: no array (an error) when there are no labels besides the blank."""
+    column = Column(ids=np.zeros(3, dtype=np.int32), labels=[None])
+    assert valid_ages(column).tolist() == [-1]
+
+
+def test_a_code_list_with_a_blank_category_and_a_clashing_alias_is_refused_naming_row_and_column() -> None:
+    """Rows 2–4 of ethnicity.csv: 'White' (alias 'W'), a blank category, 'Black' with alias 'w' again.
+    Both problems are reported, each with its file, row and column: row 3 'category', row 4 'aliases'
+    (matching ignores case, so 'w' already means 'White'). Wrong answer caught: the problems not
+    collected (an error of another kind, or nothing refused)."""
+    with pytest.raises(InputError) as caught:
+        build("ethnicity", [("White", "W"), ("", ""), ("Black", "w")], "ethnicity.csv")
+    assert [(p.file, p.row, p.column, p.message) for p in caught.value.problems] == [
+        ("ethnicity.csv", 3, "category", "a category cannot be blank"),
+        ("ethnicity.csv", 4, "aliases", "'w' already means 'White'"),
+    ]
