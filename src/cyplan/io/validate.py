@@ -75,27 +75,49 @@ def _parse_default(col: Column) -> object:
 
 
 def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Series, list[Found]]:
-    text = raw.frame[col.name].cast(pl.String).str.strip_chars()  # a CSV's columns are read as Categorical
-    if col.default is not None:
-        text = pl.select(pl.when(text == "").then(pl.lit(col.default)).otherwise(text)).to_series()
-    blank = text == ""
-    value = _convert(text, col)
-    frame = pl.DataFrame({ROW: raw.frame[ROW], "text": text, "value": value, "blank": blank})
+    """The column's typed values and problems. Each distinct cell is trimmed, parsed and checked once, and the
+    results are given to the rows by a join: a big file's column (Categorical from a CSV) is never made into a
+    string a cell, nor a regex run on every row."""
+    cells = raw.frame[col.name]
+    distinct = _distinct_cells(cells, col)
+    rows = pl.DataFrame({ROW: raw.frame[ROW], CELL: cells})
+
+    def failing(which: pl.Expr) -> pl.DataFrame:
+        """The rows whose cell is one of the distinct cells `which` picks, with that cell's text and value."""
+        bad = distinct.filter(which)
+        if not bad.height:
+            return rows.clear().join(bad, on=CELL, how="left")
+        found = rows.filter(pl.col(CELL).is_in(bad[CELL].implode(), nulls_equal=True))
+        return found.join(bad, on=CELL, how="left", maintain_order="left", nulls_equal=True)
+
     problems: list[Found] = []
     if col.type != "text" or not col.blank_ok:
         if not col.blank_ok:
-            problems += _rows(raw, frame.filter(pl.col("blank")), col.name, lambda r: _blank(raw, col, r[ROW]))
-        bad = frame.filter(~pl.col("blank") & pl.col("value").is_null())
-        problems += _rows(raw, bad, col.name, lambda r: _not_a(col, r["text"]))
+            problems += _rows(raw, failing(pl.col("blank")), col.name, lambda r: _blank(raw, col, r[ROW]))
+        problems += _rows(raw, failing(~pl.col("blank") & pl.col("value").is_null()), col.name,
+                          lambda r: _not_a(col, r["text"]))
     if col.type in ("integer", "number", "share"):
-        problems += _range_problems(raw, kind, col, frame)
+        problems += _range_problems(raw, kind, col, failing)
     else:
-        control = frame.filter(pl.col("text").str.contains(CONTROL))
-        problems += _rows(raw, control, col.name, lambda r: "contains a control character (an invisible "
-                          "character such as a vertical tab): retype the cell")
-    value = pl.select(pl.when(blank).then(pl.lit("" if col.type == "text" else None))
-                      .otherwise(value)).to_series().cast(POLARS_TYPE[col.type], strict=False)
+        problems += _rows(raw, failing(pl.col("text").str.contains(CONTROL)), col.name, lambda r: "contains a "
+                          "control character (an invisible character such as a vertical tab): retype the cell")
+    typed = distinct.select(CELL, pl.when(pl.col("blank")).then(pl.lit("" if col.type == "text" else None))
+                            .otherwise(pl.col("value")).cast(POLARS_TYPE[col.type], strict=False).alias("typed"))
+    value = rows.select(CELL).join(typed, on=CELL, how="left", maintain_order="left", nulls_equal=True)["typed"]
     return value.alias(col.name), problems
+
+
+CELL = "__cell"  # a column's cell as read, in the frames that give each row its distinct cell's results
+
+
+def _distinct_cells(cells: pl.Series, col: Column) -> pl.DataFrame:
+    """Each distinct cell (CELL) with its text (trimmed; the default if blank), whether it is blank, and its
+    value (null if it does not parse)."""
+    distinct = cells.unique()
+    text = distinct.cast(pl.String).str.strip_chars()
+    if col.default is not None:
+        text = pl.select(pl.when(text == "").then(pl.lit(col.default)).otherwise(text)).to_series()
+    return pl.DataFrame({CELL: distinct, "text": text, "value": _convert(text, col), "blank": text == ""})
 
 
 def _blank(raw: RawTable, col: Column, row: int) -> str:
@@ -142,7 +164,8 @@ def _not_a(col: Column, text: str) -> str:
     return f"'{text}' is not a number"
 
 
-def _range_problems(raw: RawTable, kind: InputKind, col: Column, frame: pl.DataFrame) -> list[Found]:
+def _range_problems(raw: RawTable, kind: InputKind, col: Column,
+                    failing: Callable[[pl.Expr], pl.DataFrame]) -> list[Found]:
     name = f"{col.name} {QUANTITY[kind.name]}" if kind.estimates and col.name in ("low", "central", "high") \
         else col.name.replace("_", " ")
     v = pl.col("value")
@@ -150,17 +173,17 @@ def _range_problems(raw: RawTable, kind: InputKind, col: Column, frame: pl.DataF
     minimum = 0 if col.minimum is None and col.type == "share" else col.minimum
     if minimum is not None:
         if col.above_minimum:
-            problems += _rows(raw, frame.filter(v <= minimum), col.name,
+            problems += _rows(raw, failing(v <= minimum), col.name,
                               lambda r: f"{name} {r['text']} must be more than {_num(minimum)}")
         elif minimum == 0:
-            problems += _rows(raw, frame.filter(v < 0), col.name,
+            problems += _rows(raw, failing(v < 0), col.name,
                               lambda r: f"{name} {r['text']} is negative; it must be 0 or more")
         else:
-            problems += _rows(raw, frame.filter(v < minimum), col.name,
+            problems += _rows(raw, failing(v < minimum), col.name,
                               lambda r: f"{name} {r['text']} is below {_num(minimum)}")
     if col.maximum is not None:
         hint = " (a share is from 0 to 1: write 16% or 0.16)" if col.type == "share" else ""
-        problems += _rows(raw, frame.filter(v > col.maximum), col.name,
+        problems += _rows(raw, failing(v > col.maximum), col.name,
                           lambda r: f"{name} {r['text']} is above {_num(col.maximum)}{hint}")
     return problems
 
