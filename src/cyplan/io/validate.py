@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
+import numpy as np
 import polars as pl
 
 from cyplan.io.problems import FAILS, Found, problem_run
@@ -36,10 +37,13 @@ def validate(raw: RawTable, kind: InputKind) -> tuple[pl.DataFrame, list[Found]]
     """The typed table (schema column order, plus ROW) and every problem found in it."""
     problems = _header_problems(raw, kind)
     columns: dict[str, pl.Series] = {ROW: raw.frame[ROW]}
+    ids: dict[str, pl.Series] = {}  # each key column's value ids, to find repeated keys without hashing text
     for col in kind.columns:
         if col.name in raw.columns:
             series, found = _parse_column(raw, kind, col)
             problems += found
+            if col.name in kind.key:
+                series, ids[col.name] = series.struct.field("typed").alias(col.name), series.struct.field("id")
         else:
             value = _parse_default(col)
             series = pl.Series(col.name, [value] * raw.frame.height, dtype=POLARS_TYPE[col.type])
@@ -54,7 +58,7 @@ def validate(raw: RawTable, kind: InputKind) -> tuple[pl.DataFrame, list[Found]]
     if kind.age_range:
         problems += _rows(raw, frame.filter(pl.col("age_from") > pl.col("age_to")), "age_from",
                           lambda r: f"age_from {r['age_from']} is after age_to {r['age_to']}")
-    problems += _duplicate_keys(raw, kind, frame)
+    problems += _duplicate_keys(raw, kind, frame, ids)
     problems += KIND_CHECKS.get(kind.name, lambda r, f: [])(raw, frame)
     return frame, problems
 
@@ -103,8 +107,13 @@ def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Serie
                           "control character (an invisible character such as a vertical tab): retype the cell")
     typed = distinct.select(CELL, pl.when(pl.col("blank")).then(pl.lit("" if col.type == "text" else None))
                             .otherwise(pl.col("value")).cast(POLARS_TYPE[col.type], strict=False).alias("typed"))
-    value = rows.select(CELL).join(typed, on=CELL, how="left", maintain_order="left", nulls_equal=True)["typed"]
-    return value.alias(col.name), problems
+    if col.name not in kind.key:
+        value = rows.select(CELL).join(typed, on=CELL, how="left", maintain_order="left", nulls_equal=True)["typed"]
+        return value.alias(col.name), problems
+    # a key column's rows also get their value's id (1, 2, …; 0 for no value): see _duplicate_keys
+    typed = typed.with_columns(pl.col("typed").rank("dense").fill_null(0).cast(pl.UInt32).alias("id"))
+    both = rows.select(CELL).join(typed, on=CELL, how="left", maintain_order="left", nulls_equal=True)
+    return both.select(pl.struct("typed", "id")).to_series().alias(col.name), problems
 
 
 CELL = "__cell"  # a column's cell as read, in the frames that give each row its distinct cell's results
@@ -224,15 +233,44 @@ def _fmt(x: object) -> str:
     return f"{x:g}" if isinstance(x, float) and math.isfinite(x) else str(x)
 
 
-def _duplicate_keys(raw: RawTable, kind: InputKind, frame: pl.DataFrame) -> list[Found]:
+def _duplicate_keys(raw: RawTable, kind: InputKind, frame: pl.DataFrame, ids: dict[str, pl.Series]) -> list[Found]:
     key = list(kind.key)
     # every row's first row with its key, and the rows after it marked, not copied out: a file that repeats
     # every key would be copied whole; worded by Polars, not row by row, for the same reason
-    marked = frame.select(ROW, *key).with_columns(pl.col(ROW).min().over(key).alias("first"))
-    marked = marked.with_columns((pl.all_horizontal(pl.col(k).is_not_null() for k in key)
-                                  & (pl.col(ROW) != pl.col("first"))).alias(FAILS))
+    first = _first_rows(frame[ROW], [ids[k] for k in key]) if all(k in ids for k in key) else None
+    if first is None:  # a key column not in the file, or too many distinct keys to number: Polars' hashing
+        marked = frame.select(ROW, *key).with_columns(pl.col(ROW).min().over(key).alias("first"))
+        marked = marked.with_columns((pl.all_horizontal(pl.col(k).is_not_null() for k in key)
+                                      & (pl.col(ROW) != pl.col("first"))).alias(FAILS))
+    else:
+        marked = frame.select(ROW, *key).with_columns(first.alias("first"))
+        marked = marked.with_columns((pl.col("first").is_not_null() & (pl.col(ROW) != pl.col("first"))).alias(FAILS))
     words = pl.format("duplicate: " + ", ".join(f"{k} '{{}}'" for k in key) + " is already on row {}", *key, "first")
     return _rows(raw, marked, key[0], words, "rows repeat a key already on an earlier row")
+
+
+def _first_rows(rows: pl.Series, ids: list[pl.Series]) -> pl.Series | None:
+    """Each row's first row with the same key (null if a key value is missing), from each key column's value
+    ids (0: no value). The ids make one number a key, and the first row of each number is found with NumPy:
+    Polars' hashing of several text columns took more memory than the file (issue 11, part 7). None if the
+    keys are too many to number in 63 bits."""
+    combined = np.zeros(len(rows), dtype=np.uint64)
+    size, valid = 1, np.ones(len(rows), dtype=bool)
+    for column in ids:
+        values = column.to_numpy()
+        n = int(values.max(initial=0)) + 1
+        if size * n >= 2**63:
+            return None
+        combined = combined * np.uint64(n) + values
+        valid &= values > 0
+        size *= n
+    if size > 4 * len(rows) + 1024:  # sparse numbers: number the keys present instead
+        _, combined = np.unique(combined, return_inverse=True)
+        size = int(combined.max(initial=0)) + 1
+    first = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+    row = rows.to_numpy()
+    np.minimum.at(first, combined[valid], row[valid])
+    return pl.Series("first", first[combined]).set(pl.Series(~valid), None)
 
 
 def _ages(frame: pl.DataFrame) -> pl.DataFrame:
