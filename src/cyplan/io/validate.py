@@ -33,8 +33,10 @@ POLARS_TYPE = {"text": pl.String, "code": pl.String, "enum": pl.String, "integer
                "number": pl.Float64, "share": pl.Float64}
 
 
-def validate(raw: RawTable, kind: InputKind) -> tuple[pl.DataFrame, list[Found]]:
-    """The typed table (schema column order, plus ROW) and every problem found in it."""
+def validate(raw: RawTable, kind: InputKind, consume: bool = False) -> tuple[pl.DataFrame, list[Found]]:
+    """The typed table (schema column order, plus ROW) and every problem found in it. With `consume`, each of
+    the raw table's columns is dropped from its frame once checked (the frame keeps ROW): a big file's cells
+    are not held beside their typed values, which would double the memory an import takes."""
     problems = _header_problems(raw, kind)
     columns: dict[str, pl.Series] = {ROW: raw.frame[ROW]}
     ids: dict[str, pl.Series] = {}  # each key column's value ids, to find repeated keys without hashing text
@@ -42,6 +44,8 @@ def validate(raw: RawTable, kind: InputKind) -> tuple[pl.DataFrame, list[Found]]
         if col.name in raw.columns:
             series, found = _parse_column(raw, kind, col)
             problems += found
+            if consume:
+                raw.frame.drop_in_place(col.name)
             if col.name in kind.key:
                 series, ids[col.name] = series.struct.field("typed").alias(col.name), series.struct.field("id")
         else:
