@@ -112,15 +112,29 @@ def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Serie
     typed = distinct.select(CELL, pl.when(pl.col("blank")).then(pl.lit("" if col.type == "text" else None))
                             .otherwise(pl.col("value")).cast(POLARS_TYPE[col.type], strict=False).alias("typed"))
     if col.name not in kind.key:
-        value = rows.select(CELL).join(typed, on=CELL, how="left", maintain_order="left", nulls_equal=True)["typed"]
+        value = _spread(cells, typed)["typed"]
         return value.alias(col.name), problems
     # a key column's rows also get their value's id (1, 2, …; 0 for no value): see _duplicate_keys
     typed = typed.with_columns(pl.col("typed").rank("dense").fill_null(0).cast(pl.UInt32).alias("id"))
-    both = rows.select(CELL).join(typed, on=CELL, how="left", maintain_order="left", nulls_equal=True)
+    both = _spread(cells, typed)
     return both.select(pl.struct("typed", "id")).to_series().alias(col.name), problems
 
 
 CELL = "__cell"  # a column's cell as read, in the frames that give each row its distinct cell's results
+
+
+def _spread(cells: pl.Series, distinct: pl.DataFrame) -> pl.DataFrame:
+    """Each cell's results, from `distinct`'s row for it (CELL: each distinct cell once). Categorical cells (a CSV)
+    are looked up by their dictionary codes, which takes a number a cell beside the results; other cells by a
+    join, which takes several."""
+    results = distinct.drop(CELL)
+    if cells.dtype != pl.Categorical or cells.null_count() or distinct[CELL].null_count():
+        return pl.DataFrame({CELL: cells}).join(distinct, on=CELL, how="left", maintain_order="left",
+                                                nulls_equal=True).drop(CELL)
+    codes = cells.to_physical().to_numpy()
+    position = np.zeros(int(codes.max(initial=0)) + 1, dtype=np.uint32)  # code → its row in `distinct`
+    position[distinct[CELL].to_physical().to_numpy()] = np.arange(distinct.height, dtype=np.uint32)
+    return results[position[codes]]
 
 
 def _distinct_cells(cells: pl.Series, col: Column) -> pl.DataFrame:
