@@ -39,7 +39,8 @@ def validate(raw: RawTable, kind: InputKind, consume: bool = False) -> tuple[pl.
     are not held beside their typed values, which would double the memory an import takes."""
     problems = _header_problems(raw, kind)
     columns: dict[str, pl.Series] = {ROW: raw.frame[ROW]}
-    ids: dict[str, pl.Series] = {}  # each key column's value ids, to find repeated keys without hashing text
+    # each row's key as one number, to find repeated keys without hashing text (None: a key column is not given)
+    keys = KeyNumbers(raw.frame.height) if all(k in raw.columns for k in kind.key) else None
     for col in kind.columns:
         if col.name in raw.columns:
             series, found = _parse_column(raw, kind, col)
@@ -47,7 +48,9 @@ def validate(raw: RawTable, kind: InputKind, consume: bool = False) -> tuple[pl.
             if consume:
                 raw.frame.drop_in_place(col.name)
             if col.name in kind.key:
-                series, ids[col.name] = series.struct.field("typed").alias(col.name), series.struct.field("id")
+                if keys is not None:
+                    keys.add(series.struct.field("id"))
+                series = series.struct.field("typed").alias(col.name)
         else:
             value = _parse_default(col)
             series = pl.Series(col.name, [value] * raw.frame.height, dtype=POLARS_TYPE[col.type])
@@ -62,7 +65,7 @@ def validate(raw: RawTable, kind: InputKind, consume: bool = False) -> tuple[pl.
     if kind.age_range:
         problems += _rows(raw, frame.filter(pl.col("age_from") > pl.col("age_to")), "age_from",
                           lambda r: f"age_from {r['age_from']} is after age_to {r['age_to']}")
-    problems += _duplicate_keys(raw, kind, frame, ids)
+    problems += _duplicate_keys(raw, kind, frame, keys)
     problems += KIND_CHECKS.get(kind.name, lambda r, f: [])(raw, frame)
     return frame, problems
 
@@ -251,11 +254,11 @@ def _fmt(x: object) -> str:
     return f"{x:g}" if isinstance(x, float) and math.isfinite(x) else str(x)
 
 
-def _duplicate_keys(raw: RawTable, kind: InputKind, frame: pl.DataFrame, ids: dict[str, pl.Series]) -> list[Found]:
+def _duplicate_keys(raw: RawTable, kind: InputKind, frame: pl.DataFrame, keys: KeyNumbers | None) -> list[Found]:
     key = list(kind.key)
     # every row's first row with its key, and the rows after it marked, not copied out: a file that repeats
     # every key would be copied whole; worded by Polars, not row by row, for the same reason
-    first = _first_rows(frame[ROW], [ids[k] for k in key]) if all(k in ids for k in key) else None
+    first = keys.first_rows(frame[ROW]) if keys is not None else None
     if first is None:  # a key column not in the file, or too many distinct keys to number: Polars' hashing
         marked = frame.select(ROW, *key).with_columns(pl.col(ROW).min().over(key).alias("first"))
         marked = marked.with_columns((pl.all_horizontal(pl.col(k).is_not_null() for k in key)
@@ -269,26 +272,48 @@ def _duplicate_keys(raw: RawTable, kind: InputKind, frame: pl.DataFrame, ids: di
 
 def _first_rows(rows: pl.Series, ids: list[pl.Series]) -> pl.Series | None:
     """Each row's first row with the same key (null if a key value is missing), from each key column's value
-    ids (0: no value). The ids make one number a key, and the first row of each number is found with NumPy:
-    Polars' hashing of several text columns took more memory than the file (issue 11, part 7). None if the
-    keys are too many to number in 63 bits."""
-    combined = np.zeros(len(rows), dtype=np.uint64)
-    size, valid = 1, np.ones(len(rows), dtype=bool)
+    ids (0: no value); None if the keys are too many to number in 63 bits. See KeyNumbers."""
+    numbers = KeyNumbers(len(rows))
     for column in ids:
-        values = column.to_numpy()
+        numbers.add(column)
+    return numbers.first_rows(rows)
+
+
+class KeyNumbers:
+    """One number a row for its key, folded in as each key column's value ids (1, 2, …; 0: no value) are made,
+    so that only one number a row is held, not an id a column. The first row of each number is then found with
+    NumPy: Polars' hashing of several text columns took more memory than the file (issue 11, part 7)."""
+
+    def __init__(self, height: int) -> None:
+        self.combined: np.ndarray | None = np.zeros(height, dtype=np.uint64)  # None: too many keys to number
+        self.valid = np.ones(height, dtype=bool)
+        self.size = 1
+
+    def add(self, ids: pl.Series) -> None:
+        values = ids.to_numpy()
         n = int(values.max(initial=0)) + 1
-        if size * n >= 2**63:
+        if self.combined is None or self.size * n >= 2**63:
+            self.combined = None
+            return
+        self.combined *= np.uint64(n)
+        self.combined += values
+        self.valid &= values > 0
+        self.size *= n
+
+    def first_rows(self, rows: pl.Series) -> pl.Series | None:
+        combined, size, valid = self.combined, self.size, self.valid
+        if combined is None:
             return None
-        combined = combined * np.uint64(n) + values
-        valid &= values > 0
-        size *= n
-    if size > 4 * len(rows) + 1024:  # sparse numbers: number the keys present instead
-        _, combined = np.unique(combined, return_inverse=True)
-        size = int(combined.max(initial=0)) + 1
-    first = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
-    row = rows.to_numpy()
-    np.minimum.at(first, combined[valid], row[valid])
-    return pl.Series("first", first[combined]).set(pl.Series(~valid), None)
+        if size > 4 * len(rows) + 1024:  # sparse numbers: number the keys present instead
+            _, combined = np.unique(combined, return_inverse=True)
+            size = int(combined.max(initial=0)) + 1
+        first = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+        row = rows.to_numpy()
+        if valid.all():
+            np.minimum.at(first, combined, row)
+        else:
+            np.minimum.at(first, combined[valid], row[valid])
+        return pl.Series("first", first[combined]).set(pl.Series(~valid), None)
 
 
 def _ages(frame: pl.DataFrame) -> pl.DataFrame:
