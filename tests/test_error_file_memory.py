@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from cyplan.io.problems import Found, Problem, ProblemRun
 from cyplan.io.read import ROW, read_table
 from cyplan.io.validate import _first_rows, validate
+from cyplan.io.write import write_csv, write_csv_parts
 from cyplan.schema import KINDS
 
 # a key column's value ids as validate makes them: 1, 2, … for values, 0 for a cell with no value
@@ -81,3 +82,13 @@ def test_the_cli_does_not_load_duckdb_or_altair() -> None:
     code = "import sys, cyplan.cli; print(sorted({'duckdb', 'altair'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_problems_written_in_parts_are_the_whole_table_written_at_once(tmp_path: Path) -> None:
+    """Catches a header repeated, or a row lost or doubled, where write_csv_parts splits its frames into parts
+    (25,003 rows: parts of 10,000 and a remainder, an empty frame between, text a spreadsheet would run)."""
+    big = pl.DataFrame({"row": range(25_000), "message": [f"=m{i}" for i in range(25_000)]})
+    frames = [big, big.clear(), pl.DataFrame({"row": [1, 2, 3], "message": ["a", "b,c", "-1"]})]
+    write_csv_parts(frames, tmp_path / "parts.csv")
+    write_csv(pl.concat(frames), tmp_path / "whole.csv")
+    assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
