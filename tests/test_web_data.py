@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from conftest import folder_bytes, write_workbook
 from cyplan import reference
+from cyplan.io.problems import InputError
 from cyplan.schema import KINDS
 from cyplan.web import security
 from cyplan.web.app import create_app
@@ -61,7 +62,7 @@ def _rows(html: str, kind: str) -> int:
 def _problems(html: str) -> list[str]:
     block = re.search(r'id="upload-problems">(.*?)</ul>', html, re.S)
     return [re.sub(r"<[^>]+>", "", li).strip().replace("&#39;", "'") for li in
-            re.findall(r"<li>(.*?)</li>", block.group(1), re.S)] if block else []
+            re.findall(r"<li[^>]*>(.*?)</li>", block.group(1), re.S)] if block else []
 
 
 def test_a_broken_file_is_refused_whole_naming_file_row_and_column(client: TestClient, demo_workspace: Path) -> None:
@@ -284,3 +285,23 @@ def test_a_long_upload_name_keeps_its_extension(client: TestClient) -> None:
     assert status == 200 and "Imported 6 rows of roles." in html
     status, html = _upload(client, "r" * 150 + ".csv", b"role,label\n,x\n", kind="roles")
     assert status == 422 and any(p.startswith("r" * 116 + ".csv, row 2") for p in _problems(html))
+
+
+def test_an_upload_full_of_repeated_keys_is_counted_by_kind_not_made_problem_by_problem(
+        client: TestClient, demo_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches the page building every problem of a huge bad upload (InputError.problems makes them all) and
+    a page that lists them one by one instead of the CLI's counted group: 52 keys, then 200 rows repeating
+    them (rows 54 to 253), so 200 problems of one kind, the first 20 shown and 180 counted."""
+    monkeypatch.setattr(InputError, "problems", property(lambda e: pytest.fail("every problem was made")))
+    rows = [f"E10999999,2025,{i % 26},{('female', 'male')[i // 26 % 2]},{1000 + i},x" for i in range(252)]
+    body = ("area,year,age,sex,count,source\n" + "\n".join(rows) + "\n").encode()
+    before = folder_bytes(demo_workspace)
+    status, html = _upload(client, "pop.csv", body, kind="population")
+    assert status == 422 and folder_bytes(demo_workspace) == before
+    assert "200 problems in pop.csv: nothing was saved" in html
+    listed = _problems(html)
+    assert listed[0] == ("pop.csv, column 'area': 200 rows repeat a key already on an earlier row; the first 20:")
+    assert listed[1] == ("pop.csv, row 54, column 'area': duplicate: area 'E10999999', year '2025', age '0', "
+                         "sex 'female' is already on row 2")
+    assert listed[20].startswith("pop.csv, row 73, column 'area'")
+    assert listed[21:] == ["… and 180 more."]

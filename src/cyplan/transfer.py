@@ -90,7 +90,7 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
             problems += e.found
             unread.add(src.kind)
             continue
-        frame, found = validate(raw, KINDS[src.kind])
+        frame, found = validate(raw, KINDS[src.kind], consume=True)
         problems += found
         frames[src.kind] = frame
         origins[src.kind] = Origin(raw.file, raw.sheet)

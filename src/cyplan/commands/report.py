@@ -10,7 +10,6 @@ import typer
 
 from cyplan import results
 from cyplan.commands.workforce import DRAWS, SEED, DrawsOpt, SeedOpt
-from cyplan.reports.paper import UnknownArea, build_paper, render_html, render_pdf
 from cyplan.terminal import WorkspaceOpt, err, fail, open_workspace, say, warn, writing
 
 
@@ -31,6 +30,9 @@ def report(
     """The board paper: purpose, summary, recommendations, contact details, background, need, services,
     workforce, who services reach, financial and equalities implications, next steps — every figure with a
     note saying where it comes from. Meeting and contact details come from the paper_details input."""
+    # imported here: the paper's charts (Altair) are ~50 MB of memory that every other command would carry
+    from cyplan.reports.paper import UnknownArea, build_paper, render_html, render_pdf
+
     with open_workspace(workspace) as ws:
         try:
             with err.status("Working out the paper's figures…"):

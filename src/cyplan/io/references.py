@@ -41,10 +41,14 @@ def _check(name: str, ref: Reference, state: dict[str, pl.DataFrame], origins: d
     # only the columns the check and its message need: the filter copies what it keeps, and an input of
     # millions of rows would be copied whole
     source = source.select(*ref.columns, *([ROW] if ROW in source.columns else []))
-    used = source.filter(pl.all_horizontal(pl.col(c).is_not_null() & (pl.col(c) != "") for c in ref.columns))
+    given = pl.all_horizontal(pl.col(c).is_not_null() & (pl.col(c) != "") for c in ref.columns)
     pairs = zip(ref.columns, ref.target_columns, strict=True)
-    targets = state[ref.target].select([pl.col(t).alias(c) for c, t in pairs])
-    missing = used.join(targets.unique(), on=list(ref.columns), how="anti")
+    targets = state[ref.target].select([pl.col(t).alias(c) for c, t in pairs]).unique()
+    if len(ref.columns) == 1:  # one filter, not the rows that give a value copied out first (a big file's every row)
+        column = pl.col(ref.columns[0])
+        missing = source.filter(given & ~column.is_in(targets.to_series().implode()))
+    else:
+        missing = source.filter(given).join(targets, on=list(ref.columns), how="anti")
     if missing.is_empty():
         return []
     target_title = KINDS[ref.target].title.lower()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
+import numpy as np
 import polars as pl
 
 from cyplan.io.problems import FAILS, Found, problem_run
@@ -32,14 +33,24 @@ POLARS_TYPE = {"text": pl.String, "code": pl.String, "enum": pl.String, "integer
                "number": pl.Float64, "share": pl.Float64}
 
 
-def validate(raw: RawTable, kind: InputKind) -> tuple[pl.DataFrame, list[Found]]:
-    """The typed table (schema column order, plus ROW) and every problem found in it."""
+def validate(raw: RawTable, kind: InputKind, consume: bool = False) -> tuple[pl.DataFrame, list[Found]]:
+    """The typed table (schema column order, plus ROW) and every problem found in it. With `consume`, each of
+    the raw table's columns is dropped from its frame once checked (the frame keeps ROW): a big file's cells
+    are not held beside their typed values, which would double the memory an import takes."""
     problems = _header_problems(raw, kind)
     columns: dict[str, pl.Series] = {ROW: raw.frame[ROW]}
+    # each row's key as one number, to find repeated keys without hashing text (None: a key column is not given)
+    keys = KeyNumbers(raw.frame.height) if all(k in raw.columns for k in kind.key) else None
     for col in kind.columns:
         if col.name in raw.columns:
             series, found = _parse_column(raw, kind, col)
             problems += found
+            if consume:
+                raw.frame.drop_in_place(col.name)
+            if col.name in kind.key:
+                if keys is not None:
+                    keys.add(series.struct.field("id"))
+                series = series.struct.field("typed").alias(col.name)
         else:
             value = _parse_default(col)
             series = pl.Series(col.name, [value] * raw.frame.height, dtype=POLARS_TYPE[col.type])
@@ -54,7 +65,7 @@ def validate(raw: RawTable, kind: InputKind) -> tuple[pl.DataFrame, list[Found]]
     if kind.age_range:
         problems += _rows(raw, frame.filter(pl.col("age_from") > pl.col("age_to")), "age_from",
                           lambda r: f"age_from {r['age_from']} is after age_to {r['age_to']}")
-    problems += _duplicate_keys(raw, kind, frame)
+    problems += _duplicate_keys(raw, kind, frame, keys)
     problems += KIND_CHECKS.get(kind.name, lambda r, f: [])(raw, frame)
     return frame, problems
 
@@ -75,27 +86,68 @@ def _parse_default(col: Column) -> object:
 
 
 def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Series, list[Found]]:
-    text = raw.frame[col.name].cast(pl.String).str.strip_chars()  # a CSV's columns are read as Categorical
-    if col.default is not None:
-        text = pl.select(pl.when(text == "").then(pl.lit(col.default)).otherwise(text)).to_series()
-    blank = text == ""
-    value = _convert(text, col)
-    frame = pl.DataFrame({ROW: raw.frame[ROW], "text": text, "value": value, "blank": blank})
+    """The column's typed values and problems. Each distinct cell is trimmed, parsed and checked once, and the
+    results are given to the rows by a join: a big file's column (Categorical from a CSV) is never made into a
+    string a cell, nor a regex run on every row."""
+    cells = raw.frame[col.name]
+    distinct = _distinct_cells(cells, col)
+    rows = pl.DataFrame({ROW: raw.frame[ROW], CELL: cells})
+
+    def failing(which: pl.Expr) -> pl.DataFrame:
+        """The rows whose cell is one of the distinct cells `which` picks, with that cell's text and value."""
+        bad = distinct.filter(which)
+        if not bad.height:
+            return rows.clear().join(bad, on=CELL, how="left")
+        found = rows.filter(pl.col(CELL).is_in(bad[CELL].implode(), nulls_equal=True))
+        return found.join(bad, on=CELL, how="left", maintain_order="left", nulls_equal=True)
+
     problems: list[Found] = []
     if col.type != "text" or not col.blank_ok:
         if not col.blank_ok:
-            problems += _rows(raw, frame.filter(pl.col("blank")), col.name, lambda r: _blank(raw, col, r[ROW]))
-        bad = frame.filter(~pl.col("blank") & pl.col("value").is_null())
-        problems += _rows(raw, bad, col.name, lambda r: _not_a(col, r["text"]))
+            problems += _rows(raw, failing(pl.col("blank")), col.name, lambda r: _blank(raw, col, r[ROW]))
+        problems += _rows(raw, failing(~pl.col("blank") & pl.col("value").is_null()), col.name,
+                          lambda r: _not_a(col, r["text"]))
     if col.type in ("integer", "number", "share"):
-        problems += _range_problems(raw, kind, col, frame)
+        problems += _range_problems(raw, kind, col, failing)
     else:
-        control = frame.filter(pl.col("text").str.contains(CONTROL))
-        problems += _rows(raw, control, col.name, lambda r: "contains a control character (an invisible "
-                          "character such as a vertical tab): retype the cell")
-    value = pl.select(pl.when(blank).then(pl.lit("" if col.type == "text" else None))
-                      .otherwise(value)).to_series().cast(POLARS_TYPE[col.type], strict=False)
-    return value.alias(col.name), problems
+        problems += _rows(raw, failing(pl.col("text").str.contains(CONTROL)), col.name, lambda r: "contains a "
+                          "control character (an invisible character such as a vertical tab): retype the cell")
+    typed = distinct.select(CELL, pl.when(pl.col("blank")).then(pl.lit("" if col.type == "text" else None))
+                            .otherwise(pl.col("value")).cast(POLARS_TYPE[col.type], strict=False).alias("typed"))
+    if col.name not in kind.key:
+        value = _spread(cells, typed)["typed"]
+        return value.alias(col.name), problems
+    # a key column's rows also get their value's id (1, 2, …; 0 for no value): see _duplicate_keys
+    typed = typed.with_columns(pl.col("typed").rank("dense").fill_null(0).cast(pl.UInt32).alias("id"))
+    both = _spread(cells, typed)
+    return both.select(pl.struct("typed", "id")).to_series().alias(col.name), problems
+
+
+CELL = "__cell"  # a column's cell as read, in the frames that give each row its distinct cell's results
+
+
+def _spread(cells: pl.Series, distinct: pl.DataFrame) -> pl.DataFrame:
+    """Each cell's results, from `distinct`'s row for it (CELL: each distinct cell once). Categorical cells (a CSV)
+    are looked up by their dictionary codes, which takes a number a cell beside the results; other cells by a
+    join, which takes several."""
+    results = distinct.drop(CELL)
+    if cells.dtype != pl.Categorical or cells.null_count() or distinct[CELL].null_count():
+        return pl.DataFrame({CELL: cells}).join(distinct, on=CELL, how="left", maintain_order="left",
+                                                nulls_equal=True).drop(CELL)
+    codes = cells.to_physical().to_numpy()
+    position = np.zeros(int(codes.max(initial=0)) + 1, dtype=np.uint32)  # code → its row in `distinct`
+    position[distinct[CELL].to_physical().to_numpy()] = np.arange(distinct.height, dtype=np.uint32)
+    return results[position[codes]]
+
+
+def _distinct_cells(cells: pl.Series, col: Column) -> pl.DataFrame:
+    """Each distinct cell (CELL) with its text (trimmed; the default if blank), whether it is blank, and its
+    value (null if it does not parse)."""
+    distinct = cells.unique()
+    text = distinct.cast(pl.String).str.strip_chars()
+    if col.default is not None:
+        text = pl.select(pl.when(text == "").then(pl.lit(col.default)).otherwise(text)).to_series()
+    return pl.DataFrame({CELL: distinct, "text": text, "value": _convert(text, col), "blank": text == ""})
 
 
 def _blank(raw: RawTable, col: Column, row: int) -> str:
@@ -142,7 +194,8 @@ def _not_a(col: Column, text: str) -> str:
     return f"'{text}' is not a number"
 
 
-def _range_problems(raw: RawTable, kind: InputKind, col: Column, frame: pl.DataFrame) -> list[Found]:
+def _range_problems(raw: RawTable, kind: InputKind, col: Column,
+                    failing: Callable[[pl.Expr], pl.DataFrame]) -> list[Found]:
     name = f"{col.name} {QUANTITY[kind.name]}" if kind.estimates and col.name in ("low", "central", "high") \
         else col.name.replace("_", " ")
     v = pl.col("value")
@@ -150,17 +203,17 @@ def _range_problems(raw: RawTable, kind: InputKind, col: Column, frame: pl.DataF
     minimum = 0 if col.minimum is None and col.type == "share" else col.minimum
     if minimum is not None:
         if col.above_minimum:
-            problems += _rows(raw, frame.filter(v <= minimum), col.name,
+            problems += _rows(raw, failing(v <= minimum), col.name,
                               lambda r: f"{name} {r['text']} must be more than {_num(minimum)}")
         elif minimum == 0:
-            problems += _rows(raw, frame.filter(v < 0), col.name,
+            problems += _rows(raw, failing(v < 0), col.name,
                               lambda r: f"{name} {r['text']} is negative; it must be 0 or more")
         else:
-            problems += _rows(raw, frame.filter(v < minimum), col.name,
+            problems += _rows(raw, failing(v < minimum), col.name,
                               lambda r: f"{name} {r['text']} is below {_num(minimum)}")
     if col.maximum is not None:
         hint = " (a share is from 0 to 1: write 16% or 0.16)" if col.type == "share" else ""
-        problems += _rows(raw, frame.filter(v > col.maximum), col.name,
+        problems += _rows(raw, failing(v > col.maximum), col.name,
                           lambda r: f"{name} {r['text']} is above {_num(col.maximum)}{hint}")
     return problems
 
@@ -201,15 +254,66 @@ def _fmt(x: object) -> str:
     return f"{x:g}" if isinstance(x, float) and math.isfinite(x) else str(x)
 
 
-def _duplicate_keys(raw: RawTable, kind: InputKind, frame: pl.DataFrame) -> list[Found]:
+def _duplicate_keys(raw: RawTable, kind: InputKind, frame: pl.DataFrame, keys: KeyNumbers | None) -> list[Found]:
     key = list(kind.key)
     # every row's first row with its key, and the rows after it marked, not copied out: a file that repeats
     # every key would be copied whole; worded by Polars, not row by row, for the same reason
-    marked = frame.select(ROW, *key).with_columns(pl.col(ROW).min().over(key).alias("first"))
-    marked = marked.with_columns((pl.all_horizontal(pl.col(k).is_not_null() for k in key)
-                                  & (pl.col(ROW) != pl.col("first"))).alias(FAILS))
+    first = keys.first_rows(frame[ROW]) if keys is not None else None
+    if first is None:  # a key column not in the file, or too many distinct keys to number: Polars' hashing
+        marked = frame.select(ROW, *key).with_columns(pl.col(ROW).min().over(key).alias("first"))
+        marked = marked.with_columns((pl.all_horizontal(pl.col(k).is_not_null() for k in key)
+                                      & (pl.col(ROW) != pl.col("first"))).alias(FAILS))
+    else:
+        marked = frame.select(ROW, *key).with_columns(first.alias("first"))
+        marked = marked.with_columns((pl.col("first").is_not_null() & (pl.col(ROW) != pl.col("first"))).alias(FAILS))
     words = pl.format("duplicate: " + ", ".join(f"{k} '{{}}'" for k in key) + " is already on row {}", *key, "first")
     return _rows(raw, marked, key[0], words, "rows repeat a key already on an earlier row")
+
+
+def _first_rows(rows: pl.Series, ids: list[pl.Series]) -> pl.Series | None:
+    """Each row's first row with the same key (null if a key value is missing), from each key column's value
+    ids (0: no value); None if the keys are too many to number in 63 bits. See KeyNumbers."""
+    numbers = KeyNumbers(len(rows))
+    for column in ids:
+        numbers.add(column)
+    return numbers.first_rows(rows)
+
+
+class KeyNumbers:
+    """One number a row for its key, folded in as each key column's value ids (1, 2, …; 0: no value) are made,
+    so that only one number a row is held, not an id a column. The first row of each number is then found with
+    NumPy: Polars' hashing of several text columns took more memory than the file (issue 11, part 7)."""
+
+    def __init__(self, height: int) -> None:
+        self.combined: np.ndarray | None = np.zeros(height, dtype=np.uint64)  # None: too many keys to number
+        self.valid = np.ones(height, dtype=bool)
+        self.size = 1
+
+    def add(self, ids: pl.Series) -> None:
+        values = ids.to_numpy()
+        n = int(values.max(initial=0)) + 1
+        if self.combined is None or self.size * n >= 2**63:
+            self.combined = None
+            return
+        self.combined *= np.uint64(n)
+        self.combined += values
+        self.valid &= values > 0
+        self.size *= n
+
+    def first_rows(self, rows: pl.Series) -> pl.Series | None:
+        combined, size, valid = self.combined, self.size, self.valid
+        if combined is None:
+            return None
+        if size > 4 * len(rows) + 1024:  # sparse numbers: number the keys present instead
+            _, combined = np.unique(combined, return_inverse=True)
+            size = int(combined.max(initial=0)) + 1
+        first = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+        row = rows.to_numpy()
+        if valid.all():
+            np.minimum.at(first, combined, row)
+        else:
+            np.minimum.at(first, combined[valid], row[valid])
+        return pl.Series("first", first[combined]).set(pl.Series(~valid), None)
 
 
 def _ages(frame: pl.DataFrame) -> pl.DataFrame:

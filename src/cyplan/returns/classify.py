@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import polars as pl
 
@@ -33,6 +32,7 @@ def _sql(expression: str) -> Callable[[list[str]], list]:
         if not values:
             return []
         if not hasattr(_VALUES, "con"):  # a connection costs ~20 ms: one per thread, kept
+            import duckdb  # imported when used: it is ~40 MB of memory that every other command would carry
             _VALUES.con = duckdb.connect()
         rows = _VALUES.con.execute(f"SELECT v, {expression} FROM unnest(?::VARCHAR[]) t(v)", [values]).fetchall()
         found = {r[0]: (r[1] if len(r) == 2 else r[1:]) for r in rows}

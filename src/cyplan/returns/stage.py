@@ -26,7 +26,6 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import polars as pl
 
@@ -118,6 +117,7 @@ def _idle(work: Callable[[Path], str], path: Path) -> str:
 
 
 def _read(path: Path, label: str, sheet: str | None) -> tuple[pl.DataFrame, str | None, int]:
+    import duckdb  # imported when used: it is ~40 MB of memory that every other command would carry
     suffix = path.suffix.lower()
     with tempfile.TemporaryDirectory() as tmp:
         if suffix in EXCEL_SUFFIXES:
@@ -185,6 +185,7 @@ def _read_csv(path: Path, header: dict[str, int], width: int) -> pl.DataFrame:
 
 
 def _without_blank_lines(path: Path, tmp: Path) -> Path:
+    import duckdb  # imported when used: it is ~40 MB of memory that every other command would carry
     out = tmp / "records.csv"
     source = "read_csv(?, header=true, all_varchar=true, delim=',', quote='\"', encoding='utf-8')"
     duckdb.connect().execute(f"COPY (SELECT * FROM {source}) TO '{out}' (HEADER, DELIMITER ',')", [str(path)])

@@ -42,7 +42,6 @@ from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import polars as pl
 
@@ -379,6 +378,8 @@ def _upgrade(workspace: Path) -> None:
     """Format 2 → 3: each import's records from the DuckDB table to a file of their own, counted;
     returns.duckdb is deleted once the manifest is in place (nothing is lost: the same records, labels
     and imports)."""
+    import duckdb  # imported when used: it is ~40 MB of memory that every other command would carry
+
     old = workspace / FILE
     con = duckdb.connect(str(old), read_only=True)
     try:

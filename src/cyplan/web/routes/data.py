@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from cyplan import results
-from cyplan.io.problems import InputError, Problem
+from cyplan.io.problems import RUN_SHOWN, InputError, Problem
 from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES
 from cyplan.io.write import write_csv, write_xlsx
 from cyplan.model.gap import gap_table, supply_table
@@ -203,11 +203,31 @@ def _display_name(name: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", "", Path(name.replace("\\", "/")).name)[:200] or "upload"
 
 
-def _as_uploaded(problems: list[Problem], saved: Path, name: str) -> list[Problem]:
-    """Problems name the file as the user knows it, not the temporary copy."""
+def _as_uploaded(e: InputError, saved: Path, name: str) -> Listed:
+    """What the page lists of the problems, naming the file as the user knows it, not the temporary copy: the
+    first SHOWN_PROBLEMS single problems, and each run of one kind on many rows counted, with its first RUN_SHOWN
+    (a file full of errors has millions: they are counted, never all made)."""
     def fix(text: str) -> str:
         return text.replace(str(saved), name).replace(str(saved.parent), name)
-    return [Problem(fix(p.file), p.row, p.column, fix(p.message), p.sheet) for p in problems]
+
+    def fixed(problems: list[Problem]) -> list[Problem]:
+        return [Problem(fix(p.file), p.row, p.column, fix(p.message), p.sheet) for p in problems]
+
+    groups = [(fix(run.headline()), fixed(run.first(RUN_SHOWN))) for run in e.runs]
+    return Listed(fixed(e.singles[:SHOWN_PROBLEMS]), groups, len(e))
+
+
+@dataclass(frozen=True)
+class Listed:
+    """The problems a refused upload's page lists, and how many there are in all."""
+
+    singles: list[Problem]
+    groups: list[tuple[str, list[Problem]]]  # a run's headline ("…: 1,234 rows have this problem; the first 20:")
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.singles) - sum(len(shown) for _, shown in self.groups)
 
 
 def _import(st: WorkspaceState, saved: Path, kind: str, mode: str, shown: str) -> list[str]:
@@ -255,12 +275,13 @@ async def upload(request: Request, st: State, file: UploadFile,
         try:
             done = _import(st, saved, kind, mode, _display_name(file.filename or name))
         except InputError as e:
-            return _refused(request, st, _as_uploaded(e.problems, saved, name), name, kind)
+            return _refused(request, st, _as_uploaded(e, saved, name), name, kind)
     st.forget()
     return page(request, "data.html", _context(st, done=done))
 
 
-def _refused(request: Request, st: WorkspaceState, problems: list[Problem], name: str, kind: str) -> HTMLResponse:
-    shown = problems[:SHOWN_PROBLEMS]
-    return page(request, "data.html", _context(st, problems=shown, more=len(problems) - len(shown), uploaded=name,
-                                               chosen_kind=kind), status_code=422)
+def _refused(request: Request, st: WorkspaceState, problems: list[Problem] | Listed, name: str,
+             kind: str) -> HTMLResponse:
+    listed = problems if isinstance(problems, Listed) else Listed(problems[:SHOWN_PROBLEMS], [], len(problems))
+    return page(request, "data.html", _context(st, problems=listed.singles, groups=listed.groups, more=listed.more,
+                                               total=listed.total, uploaded=name, chosen_kind=kind), status_code=422)

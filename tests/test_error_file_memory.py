@@ -1,0 +1,94 @@
+"""Issue 11, part 7: a file full of errors is checked without holding it several times over. These tests pin
+the answers of the memory-saving paths (repeated keys found from value ids, columns checked on their distinct
+cells, raw columns dropped once checked) against plain, independent workings, and that a command does not
+load what it does not use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cyplan.io.problems import Found, Problem, ProblemRun
+from cyplan.io.read import ROW, read_table
+from cyplan.io.validate import _first_rows, validate
+from cyplan.io.write import write_csv, write_csv_parts
+from cyplan.schema import KINDS
+
+# a key column's value ids as validate makes them: 1, 2, … for values, 0 for a cell with no value
+ids = st.lists(st.integers(0, 3), min_size=1, max_size=40)
+
+
+@given(st.lists(ids, min_size=1, max_size=4).filter(lambda cols: len({len(c) for c in cols}) == 1))
+@settings(max_examples=200, deadline=None)
+def test_first_rows_is_each_keys_first_row_worked_by_hand(columns: list[list[int]]) -> None:
+    """Catches a wrong first row from the combined key number (two keys sharing a number, a row with a missing
+    value given a first row, or the first row not the earliest): checked against a dict of first rows."""
+    n = len(columns[0])
+    rows = [2 + 3 * i for i in range(n)]  # spreadsheet rows with gaps, as after blank lines
+    first: dict[tuple[int, ...], int] = {}
+    expected: list[int | None] = []
+    for i, key in enumerate(zip(*columns, strict=True)):
+        expected.append(None if 0 in key else first.setdefault(key, rows[i]))
+    got = _first_rows(pl.Series(rows, dtype=pl.Int64), [pl.Series(c, dtype=pl.UInt32) for c in columns])
+    assert got is not None and got.to_list() == expected
+
+
+def test_first_rows_numbers_sparse_keys_and_gives_up_on_too_many() -> None:
+    """Catches the combined number overflowing 64 bits (two keys then share a number) instead of giving way to
+    Polars' hashing (None), and sparse numbers (ids up to 10^6 in two columns) being wrong."""
+    big = pl.Series([2**40, 1, 2**40], dtype=pl.UInt64)
+    assert _first_rows(pl.Series([2, 3, 4]), [big, big]) is None
+    sparse = [pl.Series([10**6, 5, 10**6, 5], dtype=pl.UInt32), pl.Series([7, 7, 7, 10**6], dtype=pl.UInt32)]
+    assert _first_rows(pl.Series([2, 3, 4, 5]), sparse).to_list() == [2, 3, 2, 5]  # type: ignore[union-attr]
+
+
+def test_repeated_keys_compare_values_not_cells(tmp_path: Path) -> None:
+    """Catches repeated keys found on the cells as written: ' 1' and '1.0' are age 1, '2025.0' is year 2025, so
+    rows 4 to 6 repeat row 3's key; an age that is not a number ('abc', rows 2 and 7) repeats nothing."""
+    path = tmp_path / "population.csv"
+    path.write_text("area,year,age,sex,count,source\nE1,2025,abc,male,1,x\nE1,2025,1,male,1,x\n"
+                    "E1,2025, 1,male,1,x\nE1,2025.0,1,male,1,x\nE1,2025,1.0,MALE,1,x\nE1,2025,abc,male,1,x\n")
+    _, found = validate(read_table(path), KINDS["population"])
+    repeated = [p for p in _each(found) if "duplicate" in p.message]
+    assert [(p.row, p.message) for p in repeated] == [
+        (r, "duplicate: area 'E1', year '2025', age '1', sex 'male' is already on row 3") for r in (4, 5, 6)]
+
+
+def test_consume_drops_the_raw_columns_and_changes_no_answer(tmp_path: Path) -> None:
+    """Catches validate(consume=True) keeping the file's cells (the memory it is for) or giving other typed
+    values or problems than a plain check of the same file."""
+    path = tmp_path / "population.csv"
+    path.write_text("area,year,age,sex,count,source\nE1,2025,0,male,1,x\nE1,2025,0,male,-2,x\nE1,x,1,female,3,y\n")
+    plain, plain_found = validate(read_table(path), KINDS["population"])
+    raw = read_table(path)
+    consumed, found = validate(raw, KINDS["population"], consume=True)
+    assert raw.frame.columns == [ROW]
+    assert consumed.equals(plain)
+    assert [str(p) for p in _each(found)] == [str(p) for p in _each(plain_found)]
+
+
+def _each(found: list[Found]) -> list[Problem]:
+    return [p for f in found for p in (f if isinstance(f, ProblemRun) else [f])]
+
+
+def test_the_cli_does_not_load_duckdb_or_altair() -> None:
+    """Catches a module-level import of DuckDB or Altair coming back: ~65 MB every command carried (a small
+    'cyplan import' peaked at 240 MB with them, 177 MB without), a third of the memory target on a 200 MB file."""
+    code = "import sys, cyplan.cli; print(sorted({'duckdb', 'altair'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_problems_written_in_parts_are_the_whole_table_written_at_once(tmp_path: Path) -> None:
+    """Catches a header repeated, or a row lost or doubled, where write_csv_parts splits its frames into parts
+    (25,003 rows: parts of 10,000 and a remainder, an empty frame between, text a spreadsheet would run)."""
+    big = pl.DataFrame({"row": range(25_000), "message": [f"=m{i}" for i in range(25_000)]})
+    frames = [big, big.clear(), pl.DataFrame({"row": [1, 2, 3], "message": ["a", "b,c", "-1"]})]
+    write_csv_parts(frames, tmp_path / "parts.csv")
+    write_csv(pl.concat(frames), tmp_path / "whole.csv")
+    assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
