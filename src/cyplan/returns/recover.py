@@ -28,7 +28,7 @@ def settle(ws: Workspace, wait: bool = False) -> None:
     if not store.folder(ws.path).is_dir():
         return
     # a damaged store (a missing or unreadable manifest) is left as it is: the commands that read it say so
-    with suppress(OSError, sa.exc.OperationalError, store.Damaged, store.OldStore), \
+    with suppress(OSError, sa.exc.OperationalError, store.Damaged, store.OldStore, pl.exceptions.ComputeError), \
             store.writer(ws.path, logged(ws), wait) as manifest:
         if manifest is not None:
             log_missing(ws, manifest)

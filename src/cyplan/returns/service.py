@@ -81,6 +81,9 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
             faults.point("returns-log-committed")
     except store.OldStore as e:
         raise InputError([s.problem(None, None, str(e))]) from None
+    except pl.exceptions.ComputeError:  # a stored file the import rewrites cannot be read: Damaged, naming it
+        store.unreadable(ws.path, store.Manifest.read(ws.path) or store.Manifest())
+        raise
     return ImportResult(s.file, s.records, accepted, written.replaced, periods, queries, counts)
 
 

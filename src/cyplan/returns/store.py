@@ -518,19 +518,19 @@ def _read(workspace: Path, read: Callable[[Manifest], pl.DataFrame]) -> tuple[Ma
     for attempt in (1, 2):
         manifest = _opened(workspace) or Manifest()
         try:
-            _missing(workspace, manifest)
+            _present(workspace, manifest)
             return manifest, read(manifest)
-        except (FileNotFoundError, Damaged):
+        except FileNotFoundError:
             if attempt == 2:
                 _missing(workspace, _opened(workspace) or Manifest())  # gone for good, not replaced meanwhile
                 raise
         except pl.exceptions.ComputeError:  # Arrow's 'out-of-spec': a file cut short or overwritten
-            _unreadable(workspace, manifest)
+            unreadable(workspace, manifest)
             raise
     raise AssertionError("unreachable")
 
 
-def _unreadable(workspace: Path, manifest: Manifest) -> None:
+def unreadable(workspace: Path, manifest: Manifest) -> None:
     """Raise Damaged naming the first file the manifest names that Arrow cannot read (if one cannot)."""
     where = folder(workspace)
     for i in manifest.imports:
@@ -541,6 +541,15 @@ def _unreadable(workspace: Path, manifest: Manifest) -> None:
             except (pl.exceptions.ComputeError, OSError) as e:
                 raise Damaged(f"{where / name} is damaged and cannot be read ({e}): it held the referral records "
                               f"imported from {i.file}. cyplan has not changed it. {_what_to_do(workspace)}") from None
+
+
+def _present(workspace: Path, manifest: Manifest) -> None:
+    """Raise FileNotFoundError if a file the manifest names is not there (replaced meanwhile, or gone)."""
+    where = folder(workspace)
+    for i in manifest.imports:
+        for name in (i.records, i.counts):
+            if not (where / name).is_file():
+                raise FileNotFoundError(2, "No such file or directory", str(where / name))
 
 
 def _missing(workspace: Path, manifest: Manifest) -> None:
