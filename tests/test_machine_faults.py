@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliResult, folder_bytes
+from conftest import CYPLAN, CliResult, folder_bytes
 from cyplan import machine
 from cyplan.returns import store
 
@@ -116,9 +116,135 @@ def test_a_missing_records_file_is_named_by_every_command_that_needs_it(with_ret
     before = _everything(with_returns)
     _plain(run_cli(["returns", "quality", "-w", with_returns]), str(missing), "Restore the folder")
     _plain(run_cli(["returns", "import", REFERRALS, "-w", with_returns]), str(missing))
+    # the tables are made from the counts alone, but an answer from a store missing a file is not given
+    # (before: exit 0 and ten tables, no word of the missing file)
+    _plain(run_cli(["returns", "tables", "-w", with_returns, "-o", tmp_path / "tables"]), str(missing),
+           "Restore the folder")
+    assert not (tmp_path / "tables").exists()
     assert _everything(with_returns) == before
-    code, _, err = run_cli(["returns", "tables", "-w", with_returns, "-o", tmp_path / "tables"])
-    assert code == 0, err
+
+
+def test_a_missing_manifest_is_damage_and_keeps_every_records_file(with_returns: Path, run_cli: Run,
+                                                                   tmp_path: Path) -> None:
+    """manifest.json deleted while the log lists the import: the next `returns tables` took the records and
+    counts files for a killed first import's leftovers, deleted the whole folder and said 'no referral returns
+    yet' (data loss). Now: exit 3 naming the manifest, every file kept, by readers, an import and status."""
+    manifest = store.path(with_returns)
+    manifest.unlink()
+    before = _everything(with_returns)
+    assert len(store.stored_files(with_returns)) == 2
+    for command in (["returns", "tables", "-o", tmp_path / "tables"], ["returns", "quality"],
+                    ["returns", "import", SMALL]):
+        _plain(run_cli([*command, "-w", with_returns]), str(manifest), "is missing", "Restore the folder")
+        assert _everything(with_returns) == before, command
+    assert run_cli(["status", "-w", with_returns])[0] == 0  # what does not read the returns still works
+    assert _everything(with_returns) == before
+
+
+@pytest.mark.parametrize("size", [1, 15])
+def test_a_database_shorter_than_its_header_is_damaged_not_new(demo_workspace: Path, run_cli: Run,
+                                                               size: int) -> None:
+    """cyplan.db cut to 1 byte: SQLite took it for a new database, cyplan filled it with empty tables and
+    `status` said nothing was wrong (exit 0). Now every non-empty file without SQLite's 16-byte header is
+    damaged, exit 3, and left as it is."""
+    db = demo_workspace / "cyplan.db"
+    db.write_bytes(db.read_bytes()[:size])
+    before = folder_bytes(demo_workspace)
+    for command in (["status"], ["returns", "tables"]):
+        _plain(run_cli([*command, "-w", demo_workspace]), str(db), "damaged", "Restore the workspace folder")
+    assert folder_bytes(demo_workspace) == before
+
+
+def test_a_manifest_that_is_not_json_is_named(with_returns: Path, run_cli: Run, tmp_path: Path) -> None:
+    """manifest.json overwritten with '{bad json': a traceback (OldStore uncaught), exit 1. Now exit 3 naming it."""
+    store.path(with_returns).write_text("{bad json")
+    before = _everything(with_returns)
+    _plain(run_cli(["returns", "tables", "-w", with_returns, "-o", tmp_path / "t"]), str(store.path(with_returns)),
+           "damaged", "Restore the folder")
+    _plain(run_cli(["returns", "import", SMALL, "-w", with_returns]), str(store.path(with_returns)), "damaged")
+    assert _everything(with_returns) == before
+
+
+@pytest.mark.parametrize(("kind", "command"), [("records", "quality"), ("counts", "tables")])
+def test_a_truncated_arrow_file_is_named(with_returns: Path, run_cli: Run, tmp_path: Path, kind: str,
+                                         command: str) -> None:
+    """A records (counts) file cut to 1,000 bytes: `returns quality` (`returns tables`) gave a Polars traceback
+    'out-of-spec: InvalidFooter', exit 1. Now exit 3 naming the file."""
+    (damaged,) = store.folder(with_returns).glob(f"*.{kind}.arrow")
+    damaged.write_bytes(damaged.read_bytes()[:1000])
+    before = _everything(with_returns)
+    _plain(run_cli(["returns", command, "-w", with_returns, *(["-o", tmp_path / "t"] if command == "tables" else [])]),
+           str(damaged), "damaged", "Restore the folder")
+    if kind == "counts":  # an import reads the counts of what it replaces (records it replaces whole are not read)
+        _plain(run_cli(["returns", "import", REFERRALS, "-w", with_returns]), str(damaged), "damaged")
+    assert _everything(with_returns) == before
+
+
+def test_serve_on_a_damaged_database_says_so(demo_workspace: Path, run_cli: Run) -> None:
+    """`cyplan serve` on a cyplan.db cut short: a SQLAlchemy traceback, exit 1. Now the message and exit 3 every
+    other command gives (it stops before it listens)."""
+    db = demo_workspace / "cyplan.db"
+    db.write_bytes(db.read_bytes()[: db.stat().st_size // 2])
+    _plain(run_cli(["serve", "-w", demo_workspace, "--port", "1"]), str(db), "damaged")
+
+
+def test_serve_on_a_read_only_workspace_logs_to_the_screen(small_disk: Path, with_returns: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A read-only workspace: create_app raised OSError opening cyplan-web.log (a traceback from `cyplan serve`).
+    Now it serves, warns that errors go to the screen only, and signs with a secret for this run alone."""
+    from fastapi.testclient import TestClient
+
+    from cyplan.web.app import create_app
+
+    ws = Path(shutil.copytree(with_returns, small_disk / "ws"))
+    (ws / "cyplan-web.secret").unlink(missing_ok=True)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    app = create_app(ws)
+    assert "cannot write" in capsys.readouterr().err
+    try:
+        with TestClient(app, base_url="http://localhost") as client:
+            assert client.get("/").status_code == 200
+    finally:
+        app.state.workspace.close()
+    assert not (ws / "cyplan-web.log").exists() and not (ws / "cyplan-web.secret").exists()
+
+
+def test_the_web_names_a_missing_records_file(with_returns: Path) -> None:
+    """A deleted records file: /returns and its /api twins gave a bare 500 'something went wrong', and the returns
+    CSV downloads answered from the counts with no warning. Now each names the file and what to do, no internals."""
+    from fastapi.testclient import TestClient
+
+    from cyplan.web.app import create_app
+
+    (missing,) = store.folder(with_returns).glob("*.records.arrow")
+    missing.unlink()
+    app = create_app(with_returns)
+    try:
+        with TestClient(app, base_url="http://localhost", raise_server_exceptions=False) as client:
+            for url in ("/returns", "/api/returns", "/api/returns/quality",
+                        "/data/results/returns-published-summary.csv"):
+                r = client.get(url)
+                assert r.status_code == 503, (url, r.status_code)
+                text = r.json()["detail"] if url.startswith("/api/") else r.text
+                assert missing.name in text and "Restore the folder" in text, (url, text)
+                assert "Traceback" not in text and "FileNotFoundError" not in text
+    finally:
+        app.state.workspace.close()
+
+
+def test_a_full_disk_leaves_no_half_written_result_file(small_disk: Path,
+                                                        with_returns: Path, run_cli: Run) -> None:
+    """--out and `cyplan export` on a full disk said 'cannot write' (exit 3) but left 0-byte or half-written
+    files a later reader could take for results. Now each file is whole or absent: nothing but the filler."""
+    filler = _fill(small_disk)
+    for command in (["export", "population", small_disk / "pop.csv"], ["export", "all", small_disk / "exp"],
+                    ["need", "--format", "csv", "--out", small_disk / "need.csv"],
+                    ["returns", "tables", "--out", small_disk / "rt"],
+                    ["report", "--format", "html", "--out", small_disk / "p.html"]):
+        code, _, err = run_cli([*command, "-w", with_returns])
+        assert code == machine.EXIT_CODE and "Traceback" not in err, (command, err)
+        left = [p for p in small_disk.rglob("*") if p.is_file() and p != filler]
+        assert left == [], (command, left)
 
 
 def test_a_full_disk_is_named_and_the_workspace_is_left_whole(small_disk: Path, with_returns: Path,
@@ -178,3 +304,12 @@ def test_polars_error_numbers_are_read_from_the_message() -> None:
     e = OSError("No space left on device (os error 28)")
     assert "is full" in (machine.describe(e, Path("ws")) or "")
     assert machine.describe(ValueError("not ours"), Path("ws")) is None
+
+
+def test_out_to_dev_stdout_still_writes(demo_workspace: Path) -> None:
+    """Catches results written through a temporary file beside the target failing for /dev/stdout (there is no
+    /dev/.stdout.tmp to make): a target that is not a regular file is written straight to."""
+    done = subprocess.run([CYPLAN, "need", "-w", str(demo_workspace), "--by", "level", "--year", "2025",
+                           "--format", "csv", "--out", "/dev/stdout"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].startswith("area,")

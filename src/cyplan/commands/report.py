@@ -10,6 +10,7 @@ import typer
 
 from cyplan import results
 from cyplan.commands.workforce import DRAWS, SEED, DrawsOpt, SeedOpt
+from cyplan.io.write import write_bytes
 from cyplan.terminal import WorkspaceOpt, err, fail, open_workspace, say, warn, writing
 
 
@@ -48,6 +49,6 @@ def report(
     with err.status(f"Writing {path}…"):
         content = render_pdf(paper) if fmt is PaperFormat.pdf else render_html(paper).encode("utf-8")
     with writing(path):
-        path.write_bytes(content)
+        write_bytes(content, path)
     say(f"Wrote the board paper for {paper.area_name} to {path} ({len(paper.figures)} charts, "
         f"{len(paper.footnotes)} notes).")

@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
-from cyplan.store.workspace import WorkspaceError
-from cyplan.terminal import WorkspaceOpt, fail, say, warn
+from cyplan import machine
+from cyplan.store.workspace import WorkspaceDamaged, WorkspaceError
+from cyplan.terminal import WorkspaceOpt, fail, machine_faults, say, warn
 from cyplan.web.security import UPLOAD_LIMIT
 
 
@@ -42,8 +43,11 @@ def serve(workspace: WorkspaceOpt = Path("."),
             fail(f"--allowed-host {name!r}: give a host name or address alone (like planning-pc.council.local or "
                  "192.168.1.20), without http:// or a port", 2)
     try:
-        app = create_app(workspace, upload_limit=int(max_upload_mb * 1e6), host=host,
-                         allowed_hosts=allowed_host or ())
+        with machine_faults(workspace):  # a damaged cyplan.db: the same message and exit code as every command
+            app = create_app(workspace, upload_limit=int(max_upload_mb * 1e6), host=host,
+                             allowed_hosts=allowed_host or ())
+    except WorkspaceDamaged as e:
+        fail(str(e), machine.EXIT_CODE)
     except (WorkspaceError, AssetsMissing) as e:
         fail(str(e))
     if not _loopback(host):

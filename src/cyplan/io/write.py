@@ -5,13 +5,47 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Iterable
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
 import polars as pl
 
 from cyplan.io.formulas import escape_frame
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary file beside `path` for the block to write, renamed over `path` when the block ends: a reader
+    sees the old file (or none) or the whole new one, never a file cut short by a full disk or a kill. If the
+    block fails, the temporary file is deleted and `path` is as it was. Every result file cyplan writes goes
+    through here. A target that exists but is not a regular file (/dev/stdout, a named pipe) is written
+    straight to: it cannot be replaced, and nothing of it is kept to be cut short."""
+    if path.exists() and not path.is_file():
+        yield path
+        return
+    staged = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        yield staged
+        os.replace(staged, path)
+    except BaseException:
+        with suppress(OSError):  # the error that brought us here is the one to tell
+            staged.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(content: bytes, path: Path) -> None:
+    """A whole file at once (a board paper), through replacing."""
+    with replacing(path) as staged:
+        staged.write_bytes(content)
+
+
+def _write_text(text: str, path: Path) -> None:
+    with replacing(path) as staged:
+        staged.write_text(text, encoding="utf-8")
 
 
 def plain_numbers(frame: pl.DataFrame) -> pl.DataFrame:
@@ -30,7 +64,7 @@ def write_csv(frame: pl.DataFrame, out: Path | IO[str]) -> None:
     """The one CSV writer: text that a spreadsheet would run as a formula is escaped (cyplan.io.formulas)."""
     text = plain_numbers(escape_frame(frame)).write_csv()
     if isinstance(out, Path):
-        out.write_text(text, encoding="utf-8")
+        _write_text(text, out)
     else:
         out.write(text)
 
@@ -40,7 +74,7 @@ def write_json(frame: pl.DataFrame, out: Path | IO[str]) -> None:
             for r in frame.iter_rows(named=True)]
     text = json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
     if isinstance(out, Path):
-        out.write_text(text, encoding="utf-8")
+        _write_text(text, out)
     else:
         out.write(text)
 
@@ -66,14 +100,15 @@ def write_xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> None:
         ws.append(frame.columns)
         for row in frame.iter_rows():
             ws.append([cell(ws, v) for v in row])
-    book.save(path)
+    with replacing(path) as staged:
+        book.save(staged)
 
 
 def write_csv_parts(frames: Iterable[pl.DataFrame], path: Path) -> None:
     """One CSV from frames with the same columns, written as they come, so that a table too big to hold at
     once (every problem in a file full of errors) never is: each part goes through write_csv, and only the
     first part's header line is kept."""
-    with path.open("w", encoding="utf-8", newline="") as f:
+    with replacing(path) as staged, staged.open("w", encoding="utf-8", newline="") as f:
         # written _PART rows at a time: the text of 50,000 problems took ~80 MB of working memory on the way
         parts = (part for frame in frames for part in (frame.iter_slices(_PART) if frame.height else [frame]))
         for i, frame in enumerate(parts):

@@ -27,9 +27,17 @@ def settle(ws: Workspace, wait: bool = False) -> None:
     the store, and the next open that can write settles it."""
     if not store.folder(ws.path).is_dir():
         return
-    with suppress(OSError, sa.exc.OperationalError), store.writer(ws.path, wait) as manifest:
+    # a damaged store (a missing or unreadable manifest) is left as it is: the commands that read it say so
+    with suppress(OSError, sa.exc.OperationalError, store.Damaged, store.OldStore, pl.exceptions.ComputeError), \
+            store.writer(ws.path, logged(ws), wait) as manifest:
         if manifest is not None:
             log_missing(ws, manifest)
+
+
+def logged(ws: Workspace) -> bool:
+    """True if the workspace's log lists a returns import."""
+    with ws.engine.connect() as conn:
+        return conn.execute(sa.select(returns_imports.c.id).limit(1)).first() is not None
 
 
 def log_missing(ws: Workspace, manifest: store.Manifest) -> int:

@@ -56,7 +56,8 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
     accepted = int(records.accepted.sum())
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     try:
-        with store.writer(ws.path) as stored:  # one writer at a time; what an import cut short left is settled
+        # one writer at a time; what an import cut short left is settled
+        with store.writer(ws.path, recover.logged(ws)) as stored:
             import_id = recover.log_missing(ws, stored or store.Manifest())
             faults.point("returns-settled")
             with ws.engine.begin() as conn, store.replacing(ws.path, records, s.referral_id, import_id,
@@ -80,6 +81,9 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
             faults.point("returns-log-committed")
     except store.OldStore as e:
         raise InputError([s.problem(None, None, str(e))]) from None
+    except pl.exceptions.ComputeError:  # a stored file the import rewrites cannot be read: Damaged, naming it
+        store.unreadable(ws.path, store.Manifest.read(ws.path) or store.Manifest())
+        raise
     return ImportResult(s.file, s.records, accepted, written.replaced, periods, queries, counts)
 
 
@@ -92,6 +96,7 @@ def quality_report(ws: Workspace, today: dt.date | None = None) -> tuple[pl.Data
 
 def _load(ws: Workspace, rows: bool = True) -> Records:
     if not store.exists(ws.path):
+        store.unnamed(ws.path, recover.logged(ws))  # the manifest lost, its files kept: Damaged, not "none yet"
         raise NoReturns("the workspace holds no referral returns yet: import them with 'cyplan returns import FILE'")
     try:
         return store.load(ws.path, rows)

@@ -70,6 +70,30 @@ class Damaged(Exception):
     """A file the manifest names is missing or cannot be read: the message names it and says what to do."""
 
 
+def _what_to_do(workspace: Path) -> str:
+    where = folder(workspace)
+    return (f"Restore the folder {where} from a backup; or, to go on without the stored records, delete the "
+            f"folder {where} and import the returns files again.")
+
+
+def stored_files(workspace: Path) -> list[str]:
+    """The records and counts files in the store's folder, named by a manifest or not."""
+    where = folder(workspace)
+    if not where.is_dir():
+        return []
+    return sorted(p.name for p in where.iterdir() if p.name.endswith((".records.arrow", ".counts.arrow")))
+
+
+def unnamed(workspace: Path, logged: bool) -> None:
+    """Raise Damaged if the manifest is missing while records files it named are there: the log lists an
+    import (`logged`), so those files are its records, not what a first import cut short left. Deleting them
+    as orphans would lose the records (they are kept; the message says what to do)."""
+    if logged and not path(workspace).exists() and (files := stored_files(workspace)):
+        raise Damaged(f"{path(workspace)} is missing: it named the {len(files)} records and counts files in "
+                      f"{folder(workspace)}, which the workspace's import log still lists. cyplan has not changed "
+                      f"them. {_what_to_do(workspace)}")
+
+
 def folder(workspace: Path) -> Path:
     return workspace / FOLDER
 
@@ -116,16 +140,16 @@ class Manifest:
             data = json.loads(path(workspace).read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        except ValueError as e:
-            raise OldStore(f"{path(workspace)} cannot be read ({e}): restore it from a backup, or delete the "
-                           f"folder {folder(workspace)} and import the returns again") from None
+        except ValueError as e:  # cut short or overwritten: damaged, not a format of another version
+            raise Damaged(f"{path(workspace)} is damaged and cannot be read ({e}). cyplan has not changed it. "
+                          f"{_what_to_do(workspace)}") from None
         if not isinstance(data, dict) or data.get("format") not in READS:
             raise OldStore(f"{path(workspace)} is in a format this version of cyplan does not read")
         try:
             return cls([Import(**i) for i in data["imports"]], {c: [None, *data["labels"].get(c, [])] for c in CODED})
         except (KeyError, TypeError, AttributeError) as e:
-            raise OldStore(f"{path(workspace)} is damaged ({e!r} is wrong or missing): restore it from a backup, or "
-                           f"delete the folder {folder(workspace)} and import the returns again") from None
+            raise Damaged(f"{path(workspace)} is damaged ({e!r} is wrong or missing). cyplan has not changed it. "
+                          f"{_what_to_do(workspace)}") from None
 
     def text(self) -> str:
         return json.dumps({"format": FORMAT, "imports": [asdict(i) for i in self.imports],
@@ -169,15 +193,18 @@ def _lock(workspace: Path, wait: bool = True) -> Iterator[bool]:
 
 
 @contextmanager
-def writer(workspace: Path, wait: bool = True) -> Iterator[Manifest | None]:
+def writer(workspace: Path, logged: bool, wait: bool = True) -> Iterator[Manifest | None]:
     """Hold the store's lock (one writer at a time) with the files an earlier write left behind deleted;
-    yields the store as it is (None: nothing stored). wait=False and another writer holds the lock: yields
-    None at once without tidying (that writer tidies)."""
+    yields the store as it is (None: nothing stored). `logged`: the workspace's log lists a returns import
+    (then a missing manifest is damage, not a first import cut short: Damaged, nothing deleted). wait=False
+    and another writer holds the lock: yields None at once without tidying (that writer tidies)."""
     with _lock(workspace, wait) as held:
         if not held:
             yield None
             return
         manifest = _opened(workspace, locked=True)
+        if manifest is None:
+            unnamed(workspace, logged)
         tidy(workspace, manifest)
         yield manifest
 
@@ -486,16 +513,44 @@ def count(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _read(workspace: Path, read: Callable[[Manifest], pl.DataFrame]) -> tuple[Manifest, pl.DataFrame]:
     """read(manifest) on the store as it is; once more if an import replaced a file it names meanwhile.
-    A file still missing the second time is missing for good: Damaged, naming it."""
+    Every file the manifest names is checked first (a stat each), so that an answer made from some of them
+    (the tables, from the counts alone) is never given while another is gone. A file still missing the second
+    time is missing for good, and one Arrow cannot read is damaged: Damaged, naming it."""
     for attempt in (1, 2):
         manifest = _opened(workspace) or Manifest()
         try:
+            _present(workspace, manifest)
             return manifest, read(manifest)
         except FileNotFoundError:
             if attempt == 2:
                 _missing(workspace, _opened(workspace) or Manifest())  # gone for good, not replaced meanwhile
                 raise
+        except pl.exceptions.ComputeError:  # Arrow's 'out-of-spec': a file cut short or overwritten
+            unreadable(workspace, manifest)
+            raise
     raise AssertionError("unreachable")
+
+
+def unreadable(workspace: Path, manifest: Manifest) -> None:
+    """Raise Damaged naming the first file the manifest names that Arrow cannot read (if one cannot)."""
+    where = folder(workspace)
+    for i in manifest.imports:
+        for name in (i.records, i.counts):
+            try:
+                pl.read_ipc_schema(where / name)
+                pl.scan_ipc(where / name).head(1).collect()
+            except (pl.exceptions.ComputeError, OSError) as e:
+                raise Damaged(f"{where / name} is damaged and cannot be read ({e}): it held the referral records "
+                              f"imported from {i.file}. cyplan has not changed it. {_what_to_do(workspace)}") from None
+
+
+def _present(workspace: Path, manifest: Manifest) -> None:
+    """Raise FileNotFoundError if a file the manifest names is not there (replaced meanwhile, or gone)."""
+    where = folder(workspace)
+    for i in manifest.imports:
+        for name in (i.records, i.counts):
+            if not (where / name).is_file():
+                raise FileNotFoundError(2, "No such file or directory", str(where / name))
 
 
 def _missing(workspace: Path, manifest: Manifest) -> None:

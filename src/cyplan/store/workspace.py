@@ -25,6 +25,7 @@ from cyplan.store import returns_tables  # noqa: F401  (its tables join the meta
 from cyplan.store.tables import INPUT_TABLES, import_log, workspace_info
 
 DB_FILE = "cyplan.db"
+SQLITE_HEADER = b"SQLite format 3\0"  # the first 16 bytes of every SQLite database file
 CONFIG_FILE = "workspace.json"  # only written when the database is not the folder's SQLite file
 URL_ENV = "CYPLAN_DATABASE_URL"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -115,6 +116,7 @@ class Workspace:
                 raise WorkspaceError(f"{path} is not a cyplan workspace: run 'cyplan init {path}' first, "
                                      "or 'cyplan demo' for the demo area")
             url = _sqlite_url(path)
+            _check_header(path / DB_FILE)
             if (path / DB_FILE).stat().st_size == 0:
                 # SQLite would take an empty file for a new database and cyplan would fill it with empty
                 # tables: a workspace emptied by a fault must say so, not read as a new one
@@ -204,6 +206,19 @@ class Workspace:
                 conn.execute(import_log.insert(), [{**r.__dict__, "imported_at": stamp} for r in log])
             faults.point("inputs-logged")
         faults.point("inputs-committed")
+
+
+def _check_header(db: Path) -> None:
+    """A non-empty file that does not start with SQLite's 16-byte header is damaged: SQLite itself takes a file
+    shorter than its header (1 byte) for a new database and cyplan would fill it with empty tables, the
+    workspace's data silently gone. (An empty file is told apart by the caller.)"""
+    with open(db, "rb") as f:
+        head = f.read(len(SQLITE_HEADER))
+    if head and head != SQLITE_HEADER:
+        raise WorkspaceDamaged(f"{db} is damaged: it is not a SQLite database (its first bytes are not SQLite's "
+                               "header: it has been cut short or overwritten). cyplan has not changed "
+                               "it. Restore the workspace folder from a backup (or, if you have none, make a new "
+                               "workspace with 'cyplan init' and import your files again).")
 
 
 def _polars_type(t: str) -> type[pl.DataType]:

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from cyplan import machine
 from cyplan.web import security
 from cyplan.web.state import WorkspaceState
 
@@ -136,11 +137,20 @@ def _logging(workspace: Path) -> None:
     for h in [h for h in log.handlers if getattr(h, "cyplan", False)]:
         log.removeHandler(h)
         h.close()
-    handler = logging.FileHandler(workspace / LOG_FILE)
+    handler: logging.Handler
+    try:
+        handler = logging.FileHandler(workspace / LOG_FILE)
+    except OSError as e:  # a read-only workspace is still served (with a secret for this run only): log to stderr
+        handler, unwritable = logging.StreamHandler(), e
+    else:
+        unwritable = None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.cyplan = True  # type: ignore[attr-defined]
     log.addHandler(handler)
     log.setLevel(logging.INFO)
+    if unwritable is not None:
+        log.warning("cannot write %s (%s): errors are logged here on the screen only, and pages' forms last until "
+                    "the server stops", workspace / LOG_FILE, unwritable.strerror or unwritable)
 
 
 def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host: str | None = None,
@@ -210,6 +220,9 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, e: Exception) -> Response:
+        if (fault := machine.describe(e, workspace)) is not None:  # a damaged or missing file: name it, say what to do
+            log.warning("%s %s: %s", request.method, request.url.path, fault)
+            return _error_page(request, 503, "The workspace's files cannot be used", fault)
         log.exception("error on %s %s", request.method, request.url.path)
         return _error_page(request, 500, "Sorry, something went wrong",
                            f"cyplan could not show this page. The error has been logged in {LOG_FILE} in the "
