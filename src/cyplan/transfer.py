@@ -32,6 +32,7 @@ class Source:
     kind: str
     path: Path
     sheet: str | None = None
+    shown: str | None = None  # the name the import log records, if not the path (e.g. a file cyplan ships)
 
 
 def sources_in(path: Path) -> list[Source]:
@@ -94,7 +95,7 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
         problems += found
         frames[src.kind] = frame
         origins[src.kind] = Origin(raw.file, raw.sheet)
-        log.append(ImportRecord(src.kind, display_name or str(src.path), raw.sheet, sha256(src.path), frame.height,
+        log.append(ImportRecord(src.kind, display_name or src.shown or str(src.path), raw.sheet, sha256(src.path), frame.height,
                                 mode))
     if progress:
         progress("checking references")
