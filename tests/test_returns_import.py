@@ -248,3 +248,31 @@ def test_a_returns_file_separated_by_semicolons_is_one_problem(ws: Workspace, tm
     assert _refused(ws, path) == [": the file is separated by semicolons; cyplan reads comma-separated files: save "
                                   "it as CSV (comma delimited), e.g. in Excel with Save As → 'CSV UTF-8 (Comma "
                                   "delimited)'"]
+
+
+@pytest.mark.parametrize(("state", "advice"), [
+    ("hidden", "unhide it in Excel (right-click a sheet tab → Unhide) and save, then import again"),
+    ("veryHidden", "is 'very hidden' (Excel's Unhide does not list it), so it may not be meant for import: copy its "
+                   "table into a visible sheet and save, then import again")])
+def test_a_hidden_first_sheet_is_refused_unless_named(demo_workspace: Path, run_cli: Callable, tmp_path: Path,
+                                                      snapshot: Callable[[Path], dict[str, bytes]], state: str,
+                                                      advice: str) -> None:
+    """Catches a workbook whose first sheet is hidden (an old copy) being imported silently in place of the visible
+    sheet, replacing the stored records; and Unhide advice for a 'very hidden' sheet, which Unhide does not list."""
+    import openpyxl
+
+    header = next(csv.reader([HEADER]))
+    old = [header] + [next(csv.reader([GOOD.replace("R1,", f"OLD{i},")])) for i in range(3)]
+    book = write_workbook(tmp_path / "returns.xlsx", {"old": old, "referrals": [header, next(csv.reader([GOOD]))]})
+    wb = openpyxl.load_workbook(book)
+    wb["old"].sheet_state = state
+    wb.active = 1
+    wb.save(book)
+    before = snapshot(demo_workspace)
+    code, _, err = run_cli(["returns", "import", book, "-w", demo_workspace, "--today", "2024-01-01"])
+    assert code == 2, err
+    assert f"{book}, sheet 'old': the sheet 'old' " in err and advice in " ".join(err.split())
+    assert "or name the sheet to import with --sheet: 'referrals'" in " ".join(err.split())
+    assert snapshot(demo_workspace) == before
+    code, _, err = run_cli(["returns", "import", book, "--sheet", "old", "-w", demo_workspace, "--today", "2024-01-01"])
+    assert code == 0 and "Imported 3 referrals" in err, err

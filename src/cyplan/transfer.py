@@ -57,7 +57,7 @@ def sources_in(path: Path) -> list[Source]:
         if unknown or hidden:
             raise InputError([Problem(str(path), None, None, f"sheet '{n}' does not name an input; name each "
                                       f"sheet after its input: {known}", n) for n in unknown]
-                             + [Problem(str(path), None, None, f"the sheet '{n}' {HIDDEN}", n)
+                             + [Problem(str(path), None, None, f"the sheet '{n}' {HIDDEN[hidden[n]]}", n)
                                 for n in names if n in hidden and n not in unknown])
         return [Source(n.lower(), path, n) for n in names]
     raise InputError([Problem(str(path), None, None, "to import everything at once, give a folder of files "

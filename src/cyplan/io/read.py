@@ -259,17 +259,23 @@ def _unsaved_formulas(path: Path, sheet: str, rows: list[tuple[int, list[str]]])
     return {(i, j): f for (i, j), f in formulas.items() if j < len(saved.get(i, [])) and saved[i][j] == ""}
 
 
-HIDDEN = ("is hidden, so it may not be meant for import: unhide it in Excel (right-click a sheet tab → Unhide) "
-          "and save, then import again")
+# what to say of a hidden sheet, by its state: Excel's Unhide lists 'hidden' sheets, but not 'very hidden' ones
+# (set so by a macro; only the VBA editor shows them), so for those the table is copied out instead
+HIDDEN = {"hidden": "is hidden, so it may not be meant for import: unhide it in Excel (right-click a sheet tab → "
+                    "Unhide) and save, then import again",
+          "veryHidden": "is 'very hidden' (Excel's Unhide does not list it), so it may not be meant for import: "
+                        "copy its table into a visible sheet and save, then import again"}
 
 
-def hidden_sheets(book: object) -> set[str]:
-    """The names of an openpyxl workbook's hidden (and 'very hidden') sheets."""
-    return {n for n in book.sheetnames if book[n].sheet_state != "visible"}  # type: ignore[attr-defined]
+def hidden_sheets(book: object) -> dict[str, str]:
+    """An openpyxl workbook's hidden sheets → their state ('hidden' or 'veryHidden'), the key to HIDDEN."""
+    states = {n: book[n].sheet_state for n in book.sheetnames}  # type: ignore[attr-defined]
+    return {n: ("veryHidden" if state == "veryHidden" else "hidden") for n, state in states.items()
+            if state != "visible"}
 
 
 def _choose_sheet(names: list[str], sheet: str | None, default_sheet: str | None, label: str,
-                  hidden: set[str] | None = None) -> str:
+                  hidden: dict[str, str] | None = None) -> str:
     if sheet is not None:
         if sheet in names:
             return sheet
@@ -278,9 +284,9 @@ def _choose_sheet(names: list[str], sheet: str | None, default_sheet: str | None
     by_case = {n.lower(): n for n in names}
     if default_sheet is not None and default_sheet.lower() in by_case:
         name = by_case[default_sheet.lower()]
-        if name in (hidden or set()):  # named with --sheet, it is imported: the user has chosen it
-            raise InputError([Problem(label, None, None, f"the sheet '{name}' {HIDDEN} (or name it with --sheet)",
-                                      name)])
+        if hidden and name in hidden:  # named with --sheet, it is imported: the user has chosen it
+            raise InputError([Problem(label, None, None, f"the sheet '{name}' {HIDDEN[hidden[name]]} (or name it "
+                                      "with --sheet)", name)])
         return name
     if len(names) == 1:
         return names[0]

@@ -32,7 +32,7 @@ import polars as pl
 
 from cyplan.io.files import require_file, sha256
 from cyplan.io.problems import InputError, Problem
-from cyplan.io.read import first_bad_byte, normalise_header, separator_problem
+from cyplan.io.read import HIDDEN, first_bad_byte, hidden_sheets, normalise_header, separator_problem
 from cyplan.returns import fields as F
 from cyplan.returns.classify import AGE_LABEL, DATES, MILESTONE_LABEL, YES_NO, Column, Records
 from cyplan.returns.codelists import CodeList
@@ -342,20 +342,33 @@ def _excel_as_csv(path: Path, sheet: str | None, tmp: Path) -> tuple[Path, int, 
     except Exception as e:  # fastexcel raises its own error types for damaged or non-Excel files
         raise InputError([Problem(label, None, None, f"cannot be read as an Excel workbook: {e}")]) from None
     names = reader.sheet_names
-    if sheet is None:
-        sheet = names[0]
-    elif sheet not in names:
+    if sheet is not None and sheet not in names:
         raise InputError([Problem(label, None, None, f"no sheet '{sheet}'; the sheets are {', '.join(names)}")])
     try:
         book = openpyxl.load_workbook(path, read_only=True)
         try:
+            if sheet is None:  # the first sheet, unless it is hidden: then it may be an old copy, not for import
+                sheet = _first_sheet(label, names, hidden_sheets(book))
             header_row = next((i for i, row in enumerate(book[sheet].iter_rows(values_only=True), start=1)
                                if any(v is not None and str(v).strip() for v in row)), 1)
         finally:
             book.close()
         frame = reader.load_sheet(sheet, header_row=0, dtypes="string").to_polars()
+    except InputError:
+        raise
     except Exception as e:  # a workbook fastexcel could open may still be damaged inside (a sheet's XML or zip)
         raise InputError([Problem(label, None, None, f"cannot be read as an Excel workbook: {e}")]) from None
     out = tmp / "sheet.csv"
     frame.write_csv(out)
     return out, header_row, sheet
+
+
+def _first_sheet(label: str, names: list[str], hidden: dict[str, str]) -> str:
+    """The workbook's first sheet; InputError if it is hidden (a hidden sheet is imported only when named)."""
+    first = names[0]
+    if first not in hidden:
+        return first
+    shown = [n for n in names if n not in hidden]
+    which = ("or name the sheet to import with --sheet: " + ", ".join(f"'{n}'" for n in shown)) if shown else \
+        "or name it with --sheet"
+    raise InputError([Problem(label, None, None, f"the sheet '{first}' {HIDDEN[hidden[first]]} ({which})", first)])
