@@ -95,8 +95,8 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
         problems += found
         frames[src.kind] = frame
         origins[src.kind] = Origin(raw.file, raw.sheet)
-        log.append(ImportRecord(src.kind, display_name or src.shown or str(src.path), raw.sheet, sha256(src.path), frame.height,
-                                mode))
+        log.append(ImportRecord(src.kind, display_name or src.shown or str(src.path), raw.sheet, sha256(src.path),
+                                frame.height, mode))
     if progress:
         progress("checking references")
     # references are checked even when a file has other problems, so that every problem is reported at
