@@ -276,3 +276,12 @@ def test_a_hidden_first_sheet_is_refused_unless_named(demo_workspace: Path, run_
     assert snapshot(demo_workspace) == before
     code, _, err = run_cli(["returns", "import", book, "--sheet", "old", "-w", demo_workspace, "--today", "2024-01-01"])
     assert code == 0 and "Imported 3 referrals" in err, err
+
+
+def test_a_quote_never_closed_names_the_row_it_opens_on(ws: Workspace, tmp_path: Path) -> None:
+    """Catches Polars' 'CSV malformed: expected 0 rows, actual 1 rows, in chunk starting at row_offset 2…', which
+    names no row: the quote opens in cell 6 (gender) of row 4, as it does for input files."""
+    path = _write(tmp_path, [GOOD, GOOD.replace("R1,", "R2,"), GOOD.replace("R1,", "R3,").replace("Female", '"Female'),
+                             GOOD.replace("R1,", "R4,"), GOOD.replace("R1,", "R5,")])
+    assert _refused(ws, path) == [", row 4: a quote (\") opens in cell 6 of this row and is never closed, so the rest "
+                                  "of the file reads as that one cell: close the quote or remove it"]

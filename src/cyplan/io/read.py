@@ -86,7 +86,7 @@ def _csv_rows(path: Path, label: str) -> list[tuple[int, list[str]]]:
     wrong = separator_problem(label, first)
     if wrong:
         raise InputError([wrong])
-    unclosed = _unclosed_quote(label, rows) if rows and text.count('"') % 2 else None
+    unclosed = unclosed_quote(label, rows) if rows and text.count('"') % 2 else None
     if unclosed:
         raise InputError([unclosed])
     return rows
@@ -108,14 +108,14 @@ def separator_problem(label: str, header: list[str], sheet: str | None = None) -
                    "delimited)'", sheet)
 
 
-def _unclosed_quote(label: str, rows: list[tuple[int, list[str]]]) -> Problem | None:
+def unclosed_quote(label: str, rows: list[tuple[int, list[str]]], sheet: str | None = None) -> Problem | None:
     """A quote that is never closed swallows the rest of the file into the last record's last cell: say where it
-    opens, not that the cells it swallowed are blank."""
+    opens, not that the cells it swallowed are blank (nor Polars' "CSV malformed: expected 0 rows…")."""
     row, cells = rows[-1]
     if not cells or not ("\n" in cells[-1] or "\r" in cells[-1]):
         return None
     return Problem(label, row, None, f"a quote (\") opens in cell {len(cells)} of this row and is never closed, "
-                   "so the rest of the file reads as that one cell: close the quote or remove it")
+                   "so the rest of the file reads as that one cell: close the quote or remove it", sheet)
 
 
 def _csv_frame_table(path: Path, label: str) -> RawTable | None:

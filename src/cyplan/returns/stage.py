@@ -32,7 +32,7 @@ import polars as pl
 
 from cyplan.io.files import require_file, sha256
 from cyplan.io.problems import InputError, Problem
-from cyplan.io.read import HIDDEN, first_bad_byte, hidden_sheets, normalise_header, separator_problem
+from cyplan.io.read import HIDDEN, first_bad_byte, hidden_sheets, normalise_header, separator_problem, unclosed_quote
 from cyplan.returns import fields as F
 from cyplan.returns.classify import AGE_LABEL, DATES, MILESTONE_LABEL, YES_NO, Column, Records
 from cyplan.returns.codelists import CodeList
@@ -158,21 +158,30 @@ def _read(path: Path, label: str, sheet: str | None) -> tuple[pl.DataFrame, str 
 
 
 def _unreadable_rows(path: Path, label: str, names: list[str], sheet: str | None, header_row: int) -> list[Problem]:
-    """Why Polars could not read the file, row by row: a byte that is not UTF-8, or rows with more cells than
-    the header has columns (its own words, "found more fields than defined in 'Schema'", name neither)."""
+    """Why Polars could not read the file, row by row: a byte that is not UTF-8, a quote never closed, or rows
+    with more cells than the header has columns (its own words, "found more fields than defined in 'Schema'" or
+    "CSV malformed: expected 0 rows…", name no row)."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as f:
             records = (r for r in csv.reader(f) if r)  # blank lines are not records
             next(records, None)
-            wide = [(n, len(r)) for n, r in enumerate(records, start=header_row + 1) if len(r) > len(names)]
+            last: list[tuple[int, list[str]]] = []
+            wide = []
+            for n, r in enumerate(records, start=header_row + 1):
+                last[:] = [(n, r)]
+                if len(r) > len(names):
+                    wide.append((n, len(r)))
     except UnicodeDecodeError:
         return [first_bad_byte(path, label, names, sheet)]
     except csv.Error:
         return []
-    return [Problem(label, n, None, f"this row has {cells} cells but the header has {len(names)} columns", sheet)
-            for n, cells in wide[:SHOWN_WIDE]] + ([Problem(label, None, None, f"… and {len(wide) - SHOWN_WIDE:,} "
-                                                   "more rows with more cells than the header", sheet)]
-                                                  if len(wide) > SHOWN_WIDE else [])
+    quote = unclosed_quote(label, last, sheet) if last else None
+    listed = [Problem(label, n, None, f"this row has {cells} cells but the header has {len(names)} columns", sheet)
+              for n, cells in wide[:SHOWN_WIDE]]
+    if len(wide) > SHOWN_WIDE:
+        listed.append(Problem(label, None, None, f"… and {len(wide) - SHOWN_WIDE:,} more rows with more cells than "
+                              "the header", sheet))
+    return ([quote] if quote else []) + listed
 
 
 def _read_csv(path: Path, header: dict[str, int], width: int) -> pl.DataFrame:
