@@ -10,6 +10,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import write_workbook
 from cyplan.io.problems import InputError
@@ -285,3 +287,41 @@ def test_a_quote_never_closed_names_the_row_it_opens_on(ws: Workspace, tmp_path:
                              GOOD.replace("R1,", "R4,"), GOOD.replace("R1,", "R5,")])
     assert _refused(ws, path) == [", row 4: a quote (\") opens in cell 6 of this row and is never closed, so the rest "
                                   "of the file reads as that one cell: close the quote or remove it"]
+
+
+ESCAPE = "x\x1b]0;PWN\x07\x1b[2Jy"  # sets the terminal's title and clears its screen
+CONTROL = "contains a control character (an invisible character such as a vertical tab): retype the cell"
+
+
+def test_terminal_escapes_in_a_return_are_refused_by_row_and_column_never_echoed(
+        demo_workspace: Path, run_cli: Callable, tmp_path: Path, snapshot: Callable[[Path], dict[str, bytes]]) -> None:
+    """Catches an escape sequence in a value being accepted, stored, and written raw to the analyst's terminal in
+    a query ("'x^[]0;PWN^[[2Jy' is not on the ethnicity code list"): refused like an input file's cell."""
+    before = snapshot(demo_workspace)
+    path = _write(tmp_path, [GOOD, GOOD.replace("R1,", "R2,").replace("White British", ESCAPE),
+                             GOOD.replace("R1,", "R3,").replace("2022-05-01", ESCAPE),
+                             GOOD.replace("R1,", "R4,").replace("White British", ESCAPE),
+                             GOOD.replace("R1,", f"R{ESCAPE},")])
+    code, out, err = run_cli(["returns", "import", path, "-w", demo_workspace, "--today", "2024-01-01"])
+    assert code == 2, err
+    assert "\x1b" not in out + err and "\x07" not in out + err
+    lines = [line.strip() for line in err.splitlines() if line.startswith("  ")]
+    assert lines == [f"{path}, row {row}, column '{column}': {CONTROL}"
+                     for row, column in [(3, "ethnicity"), (4, "received_date"), (5, "ethnicity"), (6, "referral_id")]]
+    assert snapshot(demo_workspace) == before
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(column=st.integers(0, 15), char=st.sampled_from([*map(chr, [*range(0, 9), 11, 12, *range(14, 32), 127])]),
+       at=st.integers(0, 3))
+def test_a_control_character_in_any_column_is_refused_there(ws: Workspace, tmp_path: Path, column: int, char: str,
+                                                            at: int) -> None:
+    """Any control character (not tab, line feed or carriage return) anywhere in any cell of row 3 is one problem
+    naming row 3 and that column, and no message holds it."""
+    header = HEADER.split(",")
+    cells = GOOD.replace("R1,", "R2,").split(",")
+    cells[column] = cells[column][:at] + char + cells[column][at:]
+    path = _write(tmp_path, [GOOD, ",".join(cells)])
+    with pytest.raises(InputError) as e:
+        service.import_returns(ws, path, today=TODAY)
+    assert [(p.row, p.column, p.message) for p in e.value.problems] == [(3, header[column], CONTROL)]

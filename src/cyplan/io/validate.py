@@ -21,6 +21,8 @@ GSS_CODE = r"^[EKNSW]\d{8}$"
 CUSTOM_CODE = r"^[A-Za-z0-9_\-]{1,20}$"
 THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # not tab, line feed or carriage return
+# refused, not shown: a cell's text is echoed in messages, and an escape (ESC [2J…) would work the terminal
+CONTROL_MESSAGE = "contains a control character (an invisible character such as a vertical tab): retype the cell"
 SUM_TOLERANCE = 1e-6
 MIN_DIRECT_HOURS = 1  # hours of direct work a year one FTE of a role gives (demand in FTE divides by it)
 
@@ -91,8 +93,7 @@ def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Serie
         problems += _range_problems(raw, kind, col, frame)
     else:
         control = frame.filter(pl.col("text").str.contains(CONTROL))
-        problems += _rows(raw, control, col.name, lambda r: "contains a control character (an invisible "
-                          "character such as a vertical tab): retype the cell")
+        problems += _rows(raw, control, col.name, lambda r: CONTROL_MESSAGE)
     value = pl.select(pl.when(blank).then(pl.lit("" if col.type == "text" else None))
                       .otherwise(value)).to_series().cast(POLARS_TYPE[col.type], strict=False)
     return value.alias(col.name), problems

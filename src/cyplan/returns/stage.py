@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -33,6 +33,7 @@ import polars as pl
 from cyplan.io.files import require_file, sha256
 from cyplan.io.problems import InputError, Problem
 from cyplan.io.read import HIDDEN, first_bad_byte, hidden_sheets, normalise_header, separator_problem, unclosed_quote
+from cyplan.io.validate import CONTROL
 from cyplan.returns import fields as F
 from cyplan.returns.classify import AGE_LABEL, DATES, MILESTONE_LABEL, YES_NO, Column, Records
 from cyplan.returns.codelists import CodeList
@@ -59,6 +60,8 @@ class Staged:
     accepted_raw: list[str | None]
     accepted_ids: np.ndarray
     fields: dict[str, Column]  # age, the categorical fields and the milestones, as stored (see clean)
+    control: dict[str, np.ndarray] = field(default_factory=dict)  # column → records (0-based) holding a control
+    # character in it: refused, as in input files, since messages would echo it raw to the terminal
 
     @property
     def sha256(self) -> str:
@@ -283,6 +286,14 @@ class _Codes:
         self.nulls = int(count[-1])
         self.values: list[str] = names.gather(self.present).to_list()
 
+    def holding(self, pattern: str) -> np.ndarray:
+        """The records (0-based, in order) whose value matches the regex: matched on the distinct values, and the
+        records looked up only if one matches (so a clean file costs one match a distinct value)."""
+        matches = pl.Series(self.values, dtype=pl.String).str.contains(pattern).to_numpy()
+        if not matches.any():
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(self.by_code(np.concatenate([[False], matches]))[self.codes.to_numpy()])
+
     def by_code(self, by_value: np.ndarray) -> np.ndarray:
         """An array by present value (index 0: null, k: the k-th present value) → the same by physical code."""
         out = np.zeros(self.size, dtype=by_value.dtype)
@@ -307,13 +318,18 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
     ids = frame.select(pl.col(F.ID).str.strip_chars(" ").replace("", None)).to_series()
     pool = ThreadPoolExecutor(1)  # Polars hashes outside the GIL: on the other core, meanwhile
     distinct = pool.submit(_distinct, ids)
+    # every id is distinct, so it is matched record by record (~35 ms a million): there too, not on this core
+    id_control = pool.submit(lambda: np.flatnonzero(ids.str.contains(CONTROL).fill_null(False).to_numpy()))
     pool.shutdown(wait=False)
     known: dict[object, pl.Series] = {}
+    control: dict[str, np.ndarray] = {}
     date = _Codes(frame[F.DATE], known)
+    control[F.DATE] = date.holding(CONTROL)
     parsed = DATES(date.values)
     days = np.array([0, *((d - EPOCH).days if d is not None else 0 for d, _ in parsed)], dtype=np.int32)
     date_raw: list[str | None] = ["", *((raw or "") if d is None else None for d, raw in parsed)]
     acc = _Codes(frame[F.ACCEPTED], known)
+    control[F.ACCEPTED] = acc.holding(CONTROL)
     yes_no = YES_NO(acc.values)
     accepted = np.array([-1, *(-1 if y is None else y for y, _ in yes_no)], dtype=np.int8)
     accepted_raw: list[str | None] = ["", *((raw or "") if y is None else None for y, raw in yes_no)]
@@ -325,17 +341,20 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
         "accepted": (acc, acc.by_code(accepted)),
         "accepted_ids": (acc, acc.by_code(np.arange(len(acc.values) + 1, dtype=_index_dtype(len(acc.values) + 1))))}
     labels: dict[str, tuple[list[str | None], np.ndarray]] = {}
-    for field, clean in cleaning.items():
-        codes = _Codes(frame[field], known)
+    for name, clean in cleaning.items():
+        codes = _Codes(frame[name], known)
+        control[name] = codes.holding(CONTROL)
         remap, labelled = _labelled(codes.values, clean, _index_dtype(len(codes.values) + 1))
         count = np.bincount(remap[1:], weights=codes.count, minlength=len(labelled)).astype(np.int64)
         count[0] += codes.nulls
-        labels[field] = labelled, count
-        lookups[field] = codes, codes.by_code(remap)
+        labels[name] = labelled, count
+        lookups[name] = codes, codes.by_code(remap)
     found = _gathered(lookups)
+    control[F.ID] = id_control.result()
     fields = {f: Column(found[f], labelled, count) for f, (labelled, count) in labels.items()}
     return Staged(file, sheet, digest, distinct, first_row, ids, found["date"], date_raw, found["date_ids"],
-                  found["accepted"], accepted_raw, found["accepted_ids"], fields)
+                  found["accepted"], accepted_raw, found["accepted_ids"], fields,
+                  {f: rows for f, rows in control.items() if len(rows)})
 
 
 def _excel_as_csv(path: Path, sheet: str | None, tmp: Path) -> tuple[Path, int, str]:
