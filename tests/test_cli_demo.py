@@ -125,3 +125,18 @@ def test_an_unwritable_output_is_explained(demo: Path) -> None:
     assert result.returncode == 1
     assert "cannot write no/such/folder/d.csv: No such file or directory" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_demo_logs_its_files_by_a_readable_name_not_the_install_path(demo: Path) -> None:
+    """Catches the demo's imports logged under the absolute folder cyplan is installed in (shown by `status`,
+    the returns quality report and the web's /returns page) instead of a name a user can read."""
+    result = cyplan("status", "-w", "exampleshire", cwd=demo)
+    assert result.returncode == 0, result.stderr
+    shown = " ".join(result.stdout.split())
+    assert str(DEMO.parent) not in shown and "reference/demo" not in shown
+    assert "cyplan demo: areas.csv" in shown
+    assert "cyplan defaults:" in shown  # the age bands and groups cyplan ships (the table wraps the name)
+    result = cyplan("returns", "quality", "-w", "exampleshire", "--format", "csv", cwd=demo)
+    assert result.returncode == 0, result.stderr
+    said = result.stdout + result.stderr
+    assert "cyplan demo: returns/referrals.csv" in said and "reference/demo" not in said

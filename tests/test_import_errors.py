@@ -495,3 +495,31 @@ def test_a_hidden_sheet_is_refused_by_its_own_import_unless_named(run_cli: Run, 
     code, _, err = run_cli(["import", "levels", str(book), "--sheet", "levels", "-w", demo_workspace])
     assert code == 0, err
     assert "Imported" in err and "[levels]" in err
+
+
+def test_a_huge_number_from_excel_is_shown_as_excel_shows_it(run_cli: Run, demo_workspace: Path,
+                                                             tmp_path: Path) -> None:
+    """Catches a 1e308 cell printed as its 309-digit whole-number expansion (a 394-character message line)."""
+    path = write_workbook(tmp_path / "population.xlsx", {
+        "population": [["area", "year", "age", "sex", "count"], ["E10999999", 2025, 7, "female", 1e308],
+                       ["E10999999", 2025, 8, "female", 123456789012.0]]})
+    err = refused(run_cli, demo_workspace, ["import", "population", str(path)])
+    lines = problem_lines(err)
+    assert any("row 2, column 'count'" in line and "1e+308" in line for line in lines), lines
+    assert all(len(line) < 200 for line in lines), lines
+    # a whole number Excel holds exactly keeps its digits
+    assert any("row 3, column 'count'" in line and "123456789012" in line for line in lines), lines
+
+
+def test_a_very_hidden_sheet_is_not_told_to_use_unhide(run_cli: Run, demo_workspace: Path, tmp_path: Path) -> None:
+    """Catches 'unhide it in Excel (… → Unhide)' for a 'very hidden' sheet, which Excel's Unhide does not list."""
+    import openpyxl
+
+    path = _book_with_hidden_levels(run_cli, demo_workspace, tmp_path)
+    book = openpyxl.load_workbook(path)
+    book["levels"].sheet_state = "veryHidden"
+    book.save(path)
+    err = refused(run_cli, demo_workspace, ["import", "all", str(path)])
+    assert problem_lines(err) == [f"{path}, sheet 'levels': the sheet 'levels' is 'very hidden' (Excel's Unhide does "
+                                  "not list it), so it may not be meant for import: copy its table into a visible "
+                                  "sheet and save, then import again"]

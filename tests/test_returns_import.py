@@ -10,6 +10,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import write_workbook
 from cyplan.io.problems import InputError
@@ -248,3 +250,78 @@ def test_a_returns_file_separated_by_semicolons_is_one_problem(ws: Workspace, tm
     assert _refused(ws, path) == [": the file is separated by semicolons; cyplan reads comma-separated files: save "
                                   "it as CSV (comma delimited), e.g. in Excel with Save As → 'CSV UTF-8 (Comma "
                                   "delimited)'"]
+
+
+@pytest.mark.parametrize(("state", "advice"), [
+    ("hidden", "unhide it in Excel (right-click a sheet tab → Unhide) and save, then import again"),
+    ("veryHidden", "is 'very hidden' (Excel's Unhide does not list it), so it may not be meant for import: copy its "
+                   "table into a visible sheet and save, then import again")])
+def test_a_hidden_first_sheet_is_refused_unless_named(demo_workspace: Path, run_cli: Callable, tmp_path: Path,
+                                                      snapshot: Callable[[Path], dict[str, bytes]], state: str,
+                                                      advice: str) -> None:
+    """Catches a workbook whose first sheet is hidden (an old copy) being imported silently in place of the visible
+    sheet, replacing the stored records; and Unhide advice for a 'very hidden' sheet, which Unhide does not list."""
+    import openpyxl
+
+    header = next(csv.reader([HEADER]))
+    old = [header] + [next(csv.reader([GOOD.replace("R1,", f"OLD{i},")])) for i in range(3)]
+    book = write_workbook(tmp_path / "returns.xlsx", {"old": old, "referrals": [header, next(csv.reader([GOOD]))]})
+    wb = openpyxl.load_workbook(book)
+    wb["old"].sheet_state = state
+    wb.active = 1
+    wb.save(book)
+    before = snapshot(demo_workspace)
+    code, _, err = run_cli(["returns", "import", book, "-w", demo_workspace, "--today", "2024-01-01"])
+    assert code == 2, err
+    assert f"{book}, sheet 'old': the sheet 'old' " in err and advice in " ".join(err.split())
+    assert "or name the sheet to import with --sheet: 'referrals'" in " ".join(err.split())
+    assert snapshot(demo_workspace) == before
+    code, _, err = run_cli(["returns", "import", book, "--sheet", "old", "-w", demo_workspace, "--today", "2024-01-01"])
+    assert code == 0 and "Imported 3 referrals" in err, err
+
+
+def test_a_quote_never_closed_names_the_row_it_opens_on(ws: Workspace, tmp_path: Path) -> None:
+    """Catches Polars' 'CSV malformed: expected 0 rows, actual 1 rows, in chunk starting at row_offset 2…', which
+    names no row: the quote opens in cell 6 (gender) of row 4, as it does for input files."""
+    path = _write(tmp_path, [GOOD, GOOD.replace("R1,", "R2,"), GOOD.replace("R1,", "R3,").replace("Female", '"Female'),
+                             GOOD.replace("R1,", "R4,"), GOOD.replace("R1,", "R5,")])
+    assert _refused(ws, path) == [", row 4: a quote (\") opens in cell 6 of this row and is never closed, so the rest "
+                                  "of the file reads as that one cell: close the quote or remove it"]
+
+
+ESCAPE = "x\x1b]0;PWN\x07\x1b[2Jy"  # sets the terminal's title and clears its screen
+CONTROL = "contains a control character (an invisible character such as a vertical tab): retype the cell"
+
+
+def test_terminal_escapes_in_a_return_are_refused_by_row_and_column_never_echoed(
+        demo_workspace: Path, run_cli: Callable, tmp_path: Path, snapshot: Callable[[Path], dict[str, bytes]]) -> None:
+    """Catches an escape sequence in a value being accepted, stored, and written raw to the analyst's terminal in
+    a query ("'x^[]0;PWN^[[2Jy' is not on the ethnicity code list"): refused like an input file's cell."""
+    before = snapshot(demo_workspace)
+    path = _write(tmp_path, [GOOD, GOOD.replace("R1,", "R2,").replace("White British", ESCAPE),
+                             GOOD.replace("R1,", "R3,").replace("2022-05-01", ESCAPE),
+                             GOOD.replace("R1,", "R4,").replace("White British", ESCAPE),
+                             GOOD.replace("R1,", f"R{ESCAPE},")])
+    code, out, err = run_cli(["returns", "import", path, "-w", demo_workspace, "--today", "2024-01-01"])
+    assert code == 2, err
+    assert "\x1b" not in out + err and "\x07" not in out + err
+    lines = [line.strip() for line in err.splitlines() if line.startswith("  ")]
+    assert lines == [f"{path}, row {row}, column '{column}': {CONTROL}"
+                     for row, column in [(3, "ethnicity"), (4, "received_date"), (5, "ethnicity"), (6, "referral_id")]]
+    assert snapshot(demo_workspace) == before
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(column=st.integers(0, 15), char=st.sampled_from([*map(chr, [*range(0, 9), 11, 12, *range(14, 32), 127])]),
+       at=st.integers(0, 3))
+def test_a_control_character_in_any_column_is_refused_there(ws: Workspace, tmp_path: Path, column: int, char: str,
+                                                            at: int) -> None:
+    """Any control character (not tab, line feed or carriage return) anywhere in any cell of row 3 is one problem
+    naming row 3 and that column, and no message holds it."""
+    header = HEADER.split(",")
+    cells = GOOD.replace("R1,", "R2,").split(",")
+    cells[column] = cells[column][:at] + char + cells[column][at:]
+    path = _write(tmp_path, [GOOD, ",".join(cells)])
+    with pytest.raises(InputError) as e:
+        service.import_returns(ws, path, today=TODAY)
+    assert [(p.row, p.column, p.message) for p in e.value.problems] == [(3, header[column], CONTROL)]

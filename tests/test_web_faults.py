@@ -170,8 +170,32 @@ def test_the_known_area_still_answers(client: TestClient) -> None:
                                                        ("POST", "/static/charts.js", "GET")])
 def test_a_405_names_the_methods_allowed(client: TestClient, method: str, path: str, allow: str) -> None:
     r = client.request(method, path)
-    assert r.status_code == 405 and allow in [m.strip() for m in r.headers["allow"].split(",")]
+    allowed = [m.strip() for m in r.headers["allow"].split(",")]
+    assert r.status_code == 405 and allow in allowed
+    assert ("HEAD" in allowed) == ("GET" in allowed)  # HEAD is answered wherever GET is
     assert f"does not take {method}" in r.text
+
+
+@pytest.mark.parametrize("path", ["/", "/workforce", "/services", "/returns", "/data", "/api/overview",
+                                  "/api/returns", "/api/docs", "/api/openapi.json", "/data/inputs/areas.csv",
+                                  "/static/charts.js"])
+def test_head_is_answered_wherever_get_is_with_no_body(client: TestClient, path: str) -> None:
+    """Catches 405 for HEAD on a page (`curl -I`): RFC 9110 asks a GET resource to answer HEAD, with GET's
+    headers and no body."""
+    got, head = client.get(path), client.head(path)
+    assert got.status_code == 200 and head.status_code == 200, (path, head.status_code, head.text)
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-security-policy"] == got.headers["content-security-policy"]
+
+
+def test_head_where_get_is_not_answered_is_refused_as_get_would_be(client: TestClient) -> None:
+    """HEAD is no way round the checks: 404 for no page, 405 (Allow: POST) for an upload address, a foreign Host
+    refused."""
+    assert client.head("/no-such-page").status_code == 404
+    r = client.head("/data/upload")
+    assert r.status_code == 405 and r.headers["allow"] == "POST" and r.content == b""
+    assert client.head("/", headers={"Host": "evil.example"}).status_code == 400
 
 
 def test_the_spec_declares_the_errors_the_app_gives(client: TestClient) -> None:

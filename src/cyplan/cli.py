@@ -95,7 +95,8 @@ def _labels(plan: Plan) -> dict[str, dict[str, str]]:
 
 
 def _default_sources() -> list[Source]:
-    return [Source(p.stem, p) for p in sorted(reference.DEFAULTS.glob("*.csv"))]
+    # logged under a name a user can read, not the folder cyplan is installed in
+    return [Source(p.stem, p, shown=f"cyplan defaults: {p.name}") for p in sorted(reference.DEFAULTS.glob("*.csv"))]
 
 
 @app.command()
@@ -139,9 +140,10 @@ def demo(
     with machine_faults(path):
         ws = Workspace.create(path, f"sqlite:///{(path / DB_FILE).resolve()}", info={"demo": "yes"})
         try:
-            _import(ws, _default_sources() + [Source(p.stem, p) for p in sorted(reference.DEMO.glob("*.csv"))],
-                    "replace", quiet=True)
-            referrals = import_returns(ws, reference.DEMO / "returns" / "referrals.csv")
+            _import(ws, _default_sources() + [Source(p.stem, p, shown=f"cyplan demo: {p.name}")
+                                              for p in sorted(reference.DEMO.glob("*.csv"))], "replace", quiet=True)
+            referrals = import_returns(ws, reference.DEMO / "returns" / "referrals.csv",
+                                       display_name="cyplan demo: returns/referrals.csv")
             say(f"Imported {referrals.records:,} referral records (made up for the demo).")
             with err.status("Running the model…"):
                 plan = run(ws.read_all())

@@ -32,6 +32,7 @@ class Source:
     kind: str
     path: Path
     sheet: str | None = None
+    shown: str | None = None  # the name the import log records, if not the path (e.g. a file cyplan ships)
 
 
 def sources_in(path: Path) -> list[Source]:
@@ -56,7 +57,7 @@ def sources_in(path: Path) -> list[Source]:
         if unknown or hidden:
             raise InputError([Problem(str(path), None, None, f"sheet '{n}' does not name an input; name each "
                                       f"sheet after its input: {known}", n) for n in unknown]
-                             + [Problem(str(path), None, None, f"the sheet '{n}' {HIDDEN}", n)
+                             + [Problem(str(path), None, None, f"the sheet '{n}' {HIDDEN[hidden[n]]}", n)
                                 for n in names if n in hidden and n not in unknown])
         return [Source(n.lower(), path, n) for n in names]
     raise InputError([Problem(str(path), None, None, "to import everything at once, give a folder of files "
@@ -94,8 +95,8 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
         problems += found
         frames[src.kind] = frame
         origins[src.kind] = Origin(raw.file, raw.sheet)
-        log.append(ImportRecord(src.kind, display_name or str(src.path), raw.sheet, sha256(src.path), frame.height,
-                                mode))
+        log.append(ImportRecord(src.kind, display_name or src.shown or str(src.path), raw.sheet, sha256(src.path),
+                                frame.height, mode))
     if progress:
         progress("checking references")
     # references are checked even when a file has other problems, so that every problem is reported at

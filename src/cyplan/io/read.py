@@ -86,7 +86,7 @@ def _csv_rows(path: Path, label: str) -> list[tuple[int, list[str]]]:
     wrong = separator_problem(label, first)
     if wrong:
         raise InputError([wrong])
-    unclosed = _unclosed_quote(label, rows) if rows and text.count('"') % 2 else None
+    unclosed = unclosed_quote(label, rows) if rows and text.count('"') % 2 else None
     if unclosed:
         raise InputError([unclosed])
     return rows
@@ -108,14 +108,14 @@ def separator_problem(label: str, header: list[str], sheet: str | None = None) -
                    "delimited)'", sheet)
 
 
-def _unclosed_quote(label: str, rows: list[tuple[int, list[str]]]) -> Problem | None:
+def unclosed_quote(label: str, rows: list[tuple[int, list[str]]], sheet: str | None = None) -> Problem | None:
     """A quote that is never closed swallows the rest of the file into the last record's last cell: say where it
-    opens, not that the cells it swallowed are blank."""
+    opens, not that the cells it swallowed are blank (nor Polars' "CSV malformed: expected 0 rows…")."""
     row, cells = rows[-1]
     if not cells or not ("\n" in cells[-1] or "\r" in cells[-1]):
         return None
     return Problem(label, row, None, f"a quote (\") opens in cell {len(cells)} of this row and is never closed, "
-                   "so the rest of the file reads as that one cell: close the quote or remove it")
+                   "so the rest of the file reads as that one cell: close the quote or remove it", sheet)
 
 
 def _csv_frame_table(path: Path, label: str) -> RawTable | None:
@@ -259,17 +259,23 @@ def _unsaved_formulas(path: Path, sheet: str, rows: list[tuple[int, list[str]]])
     return {(i, j): f for (i, j), f in formulas.items() if j < len(saved.get(i, [])) and saved[i][j] == ""}
 
 
-HIDDEN = ("is hidden, so it may not be meant for import: unhide it in Excel (right-click a sheet tab → Unhide) "
-          "and save, then import again")
+# what to say of a hidden sheet, by its state: Excel's Unhide lists 'hidden' sheets, but not 'very hidden' ones
+# (set so by a macro; only the VBA editor shows them), so for those the table is copied out instead
+HIDDEN = {"hidden": "is hidden, so it may not be meant for import: unhide it in Excel (right-click a sheet tab → "
+                    "Unhide) and save, then import again",
+          "veryHidden": "is 'very hidden' (Excel's Unhide does not list it), so it may not be meant for import: "
+                        "copy its table into a visible sheet and save, then import again"}
 
 
-def hidden_sheets(book: object) -> set[str]:
-    """The names of an openpyxl workbook's hidden (and 'very hidden') sheets."""
-    return {n for n in book.sheetnames if book[n].sheet_state != "visible"}  # type: ignore[attr-defined]
+def hidden_sheets(book: object) -> dict[str, str]:
+    """An openpyxl workbook's hidden sheets → their state ('hidden' or 'veryHidden'), the key to HIDDEN."""
+    states = {n: book[n].sheet_state for n in book.sheetnames}  # type: ignore[attr-defined]
+    return {n: ("veryHidden" if state == "veryHidden" else "hidden") for n, state in states.items()
+            if state != "visible"}
 
 
 def _choose_sheet(names: list[str], sheet: str | None, default_sheet: str | None, label: str,
-                  hidden: set[str] | None = None) -> str:
+                  hidden: dict[str, str] | None = None) -> str:
     if sheet is not None:
         if sheet in names:
             return sheet
@@ -278,9 +284,9 @@ def _choose_sheet(names: list[str], sheet: str | None, default_sheet: str | None
     by_case = {n.lower(): n for n in names}
     if default_sheet is not None and default_sheet.lower() in by_case:
         name = by_case[default_sheet.lower()]
-        if name in (hidden or set()):  # named with --sheet, it is imported: the user has chosen it
-            raise InputError([Problem(label, None, None, f"the sheet '{name}' {HIDDEN} (or name it with --sheet)",
-                                      name)])
+        if hidden and name in hidden:  # named with --sheet, it is imported: the user has chosen it
+            raise InputError([Problem(label, None, None, f"the sheet '{name}' {HIDDEN[hidden[name]]} (or name it "
+                                      "with --sheet)", name)])
         return name
     if len(names) == 1:
         return names[0]
@@ -294,7 +300,9 @@ def _cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        # a whole number as its digits, as Excel shows it, unless it is too big to be exact (then 1e+308, not
+        # its 309 digits in a message)
+        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):

@@ -22,6 +22,8 @@ GSS_CODE = r"^[EKNSW]\d{8}$"
 CUSTOM_CODE = r"^[A-Za-z0-9_\-]{1,20}$"
 THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # not tab, line feed or carriage return
+# refused, not shown: a cell's text is echoed in messages, and an escape (ESC [2J…) would work the terminal
+CONTROL_MESSAGE = "contains a control character (an invisible character such as a vertical tab): retype the cell"
 SUM_TOLERANCE = 1e-6
 MIN_DIRECT_HOURS = 1  # hours of direct work a year one FTE of a role gives (demand in FTE divides by it)
 
@@ -110,8 +112,7 @@ def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Serie
     if col.type in ("integer", "number", "share"):
         problems += _range_problems(raw, kind, col, failing)
     else:
-        problems += _rows(raw, failing(pl.col("text").str.contains(CONTROL)), col.name, lambda r: "contains a "
-                          "control character (an invisible character such as a vertical tab): retype the cell")
+        problems += _rows(raw, failing(pl.col("text").str.contains(CONTROL)), col.name, lambda r: CONTROL_MESSAGE)
     typed = distinct.select(CELL, pl.when(pl.col("blank")).then(pl.lit("" if col.type == "text" else None))
                             .otherwise(pl.col("value")).cast(POLARS_TYPE[col.type], strict=False).alias("typed"))
     if col.name not in kind.key:

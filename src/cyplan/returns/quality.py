@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from cyplan.io.problems import Problem
+from cyplan.io.validate import CONTROL, CONTROL_MESSAGE
 from cyplan.returns import fields as F
 from cyplan.returns.classify import EPOCH, Records, age_values, category_codes
 from cyplan.returns.codelists import CodeList
@@ -24,11 +25,16 @@ PROBLEM_COLUMNS = ("file", "sheet", "row", "column", "message")
 
 
 def errors(s: Staged) -> list[Problem]:
-    """Blank or duplicate referral_id, a date that is blank or not YYYY-MM-DD, accepted not yes or no."""
+    """Blank or duplicate referral_id, a date that is blank or not YYYY-MM-DD, accepted not yes or no, and any
+    value holding a control character (a cell with one is named, never echoed: see Staged.control)."""
     problems = []
     no_id = s.referral_id.is_null().to_numpy()
     bad_date = np.array([r is not None for r in s.date_raw])[s.date_ids]
     bad_accepted = s.accepted == -1
+    bad_date[s.control.get(F.DATE, [])] = False  # said below, without the value
+    bad_accepted[s.control.get(F.ACCEPTED, [])] = False
+    for column, at in sorted(s.control.items()):
+        problems += [s.problem(i + s.first_row, column, CONTROL_MESSAGE) for i in at.tolist()]
     for i in np.flatnonzero(no_id | bad_date | bad_accepted).tolist():
         row = i + s.first_row
         if no_id[i]:
@@ -43,7 +49,8 @@ def errors(s: Staged) -> list[Problem]:
                                       else f"'{accepted}' is not yes or no"))
     if not s.distinct_ids.result():
         frame = pl.DataFrame({"id": s.referral_id, "row": np.arange(s.records, dtype=np.int64) + s.first_row})
-        repeats = (frame.filter(pl.col("id").is_not_null() & pl.col("id").is_duplicated())
+        repeats = (frame.filter(pl.col("id").is_not_null() & pl.col("id").is_duplicated()
+                                & ~pl.col("id").str.contains(CONTROL))
                    .group_by("id").agg(pl.col("row").sort()))
         for rid, rows in repeats.iter_rows():
             for row in rows[1:]:

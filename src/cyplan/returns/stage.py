@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,8 @@ import polars as pl
 
 from cyplan.io.files import require_file, sha256
 from cyplan.io.problems import InputError, Problem
-from cyplan.io.read import first_bad_byte, normalise_header, separator_problem
+from cyplan.io.read import HIDDEN, first_bad_byte, hidden_sheets, normalise_header, separator_problem, unclosed_quote
+from cyplan.io.validate import CONTROL
 from cyplan.returns import fields as F
 from cyplan.returns.classify import AGE_LABEL, DATES, MILESTONE_LABEL, YES_NO, Column, Records
 from cyplan.returns.codelists import CodeList
@@ -58,6 +59,8 @@ class Staged:
     accepted_raw: list[str | None]
     accepted_ids: np.ndarray
     fields: dict[str, Column]  # age, the categorical fields and the milestones, as stored (see clean)
+    control: dict[str, np.ndarray] = field(default_factory=dict)  # column → records (0-based) holding a control
+    # character in it: refused, as in input files, since messages would echo it raw to the terminal
 
     @property
     def sha256(self) -> str:
@@ -158,21 +161,30 @@ def _read(path: Path, label: str, sheet: str | None) -> tuple[pl.DataFrame, str 
 
 
 def _unreadable_rows(path: Path, label: str, names: list[str], sheet: str | None, header_row: int) -> list[Problem]:
-    """Why Polars could not read the file, row by row: a byte that is not UTF-8, or rows with more cells than
-    the header has columns (its own words, "found more fields than defined in 'Schema'", name neither)."""
+    """Why Polars could not read the file, row by row: a byte that is not UTF-8, a quote never closed, or rows
+    with more cells than the header has columns (its own words, "found more fields than defined in 'Schema'" or
+    "CSV malformed: expected 0 rows…", name no row)."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as f:
             records = (r for r in csv.reader(f) if r)  # blank lines are not records
             next(records, None)
-            wide = [(n, len(r)) for n, r in enumerate(records, start=header_row + 1) if len(r) > len(names)]
+            last: list[tuple[int, list[str]]] = []
+            wide = []
+            for n, r in enumerate(records, start=header_row + 1):
+                last[:] = [(n, r)]
+                if len(r) > len(names):
+                    wide.append((n, len(r)))
     except UnicodeDecodeError:
         return [first_bad_byte(path, label, names, sheet)]
     except csv.Error:
         return []
-    return [Problem(label, n, None, f"this row has {cells} cells but the header has {len(names)} columns", sheet)
-            for n, cells in wide[:SHOWN_WIDE]] + ([Problem(label, None, None, f"… and {len(wide) - SHOWN_WIDE:,} "
-                                                   "more rows with more cells than the header", sheet)]
-                                                  if len(wide) > SHOWN_WIDE else [])
+    quote = unclosed_quote(label, last, sheet) if last else None
+    listed = [Problem(label, n, None, f"this row has {cells} cells but the header has {len(names)} columns", sheet)
+              for n, cells in wide[:SHOWN_WIDE]]
+    if len(wide) > SHOWN_WIDE:
+        listed.append(Problem(label, None, None, f"… and {len(wide) - SHOWN_WIDE:,} more rows with more cells than "
+                              "the header", sheet))
+    return ([quote] if quote else []) + listed
 
 
 def _read_csv(path: Path, header: dict[str, int], width: int) -> pl.DataFrame:
@@ -275,6 +287,14 @@ class _Codes:
         self.nulls = int(count[-1])
         self.values: list[str] = names.gather(self.present).to_list()
 
+    def holding(self, pattern: str) -> np.ndarray:
+        """The records (0-based, in order) whose value matches the regex: matched on the distinct values, and the
+        records looked up only if one matches (so a clean file costs one match a distinct value)."""
+        matches = pl.Series(self.values, dtype=pl.String).str.contains(pattern).to_numpy()
+        if not matches.any():
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(self.by_code(np.concatenate([[False], matches]))[self.codes.to_numpy()])
+
     def by_code(self, by_value: np.ndarray) -> np.ndarray:
         """An array by present value (index 0: null, k: the k-th present value) → the same by physical code."""
         out = np.zeros(self.size, dtype=by_value.dtype)
@@ -299,13 +319,18 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
     ids = frame.select(pl.col(F.ID).str.strip_chars(" ").replace("", None)).to_series()
     pool = ThreadPoolExecutor(1)  # Polars hashes outside the GIL: on the other core, meanwhile
     distinct = pool.submit(_distinct, ids)
+    # every id is distinct, so it is matched record by record (~35 ms a million): there too, not on this core
+    id_control = pool.submit(lambda: np.flatnonzero(ids.str.contains(CONTROL).fill_null(False).to_numpy()))
     pool.shutdown(wait=False)
     known: dict[object, pl.Series] = {}
+    control: dict[str, np.ndarray] = {}
     date = _Codes(frame[F.DATE], known)
+    control[F.DATE] = date.holding(CONTROL)
     parsed = DATES(date.values)
     days = np.array([0, *((d - EPOCH).days if d is not None else 0 for d, _ in parsed)], dtype=np.int32)
     date_raw: list[str | None] = ["", *((raw or "") if d is None else None for d, raw in parsed)]
     acc = _Codes(frame[F.ACCEPTED], known)
+    control[F.ACCEPTED] = acc.holding(CONTROL)
     yes_no = YES_NO(acc.values)
     accepted = np.array([-1, *(-1 if y is None else y for y, _ in yes_no)], dtype=np.int8)
     accepted_raw: list[str | None] = ["", *((raw or "") if y is None else None for y, raw in yes_no)]
@@ -317,17 +342,20 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
         "accepted": (acc, acc.by_code(accepted)),
         "accepted_ids": (acc, acc.by_code(np.arange(len(acc.values) + 1, dtype=_index_dtype(len(acc.values) + 1))))}
     labels: dict[str, tuple[list[str | None], np.ndarray]] = {}
-    for field, clean in cleaning.items():
-        codes = _Codes(frame[field], known)
+    for name, clean in cleaning.items():
+        codes = _Codes(frame[name], known)
+        control[name] = codes.holding(CONTROL)
         remap, labelled = _labelled(codes.values, clean, _index_dtype(len(codes.values) + 1))
         count = np.bincount(remap[1:], weights=codes.count, minlength=len(labelled)).astype(np.int64)
         count[0] += codes.nulls
-        labels[field] = labelled, count
-        lookups[field] = codes, codes.by_code(remap)
+        labels[name] = labelled, count
+        lookups[name] = codes, codes.by_code(remap)
     found = _gathered(lookups)
+    control[F.ID] = id_control.result()
     fields = {f: Column(found[f], labelled, count) for f, (labelled, count) in labels.items()}
     return Staged(file, sheet, digest, distinct, first_row, ids, found["date"], date_raw, found["date_ids"],
-                  found["accepted"], accepted_raw, found["accepted_ids"], fields)
+                  found["accepted"], accepted_raw, found["accepted_ids"], fields,
+                  {f: rows for f, rows in control.items() if len(rows)})
 
 
 def _excel_as_csv(path: Path, sheet: str | None, tmp: Path) -> tuple[Path, int, str]:
@@ -343,20 +371,33 @@ def _excel_as_csv(path: Path, sheet: str | None, tmp: Path) -> tuple[Path, int, 
     except Exception as e:  # fastexcel raises its own error types for damaged or non-Excel files
         raise InputError([Problem(label, None, None, f"cannot be read as an Excel workbook: {e}")]) from None
     names = reader.sheet_names
-    if sheet is None:
-        sheet = names[0]
-    elif sheet not in names:
+    if sheet is not None and sheet not in names:
         raise InputError([Problem(label, None, None, f"no sheet '{sheet}'; the sheets are {', '.join(names)}")])
     try:
         book = openpyxl.load_workbook(path, read_only=True)
         try:
+            if sheet is None:  # the first sheet, unless it is hidden: then it may be an old copy, not for import
+                sheet = _first_sheet(label, names, hidden_sheets(book))
             header_row = next((i for i, row in enumerate(book[sheet].iter_rows(values_only=True), start=1)
                                if any(v is not None and str(v).strip() for v in row)), 1)
         finally:
             book.close()
         frame = reader.load_sheet(sheet, header_row=0, dtypes="string").to_polars()
+    except InputError:
+        raise
     except Exception as e:  # a workbook fastexcel could open may still be damaged inside (a sheet's XML or zip)
         raise InputError([Problem(label, None, None, f"cannot be read as an Excel workbook: {e}")]) from None
     out = tmp / "sheet.csv"
     frame.write_csv(out)
     return out, header_row, sheet
+
+
+def _first_sheet(label: str, names: list[str], hidden: dict[str, str]) -> str:
+    """The workbook's first sheet; InputError if it is hidden (a hidden sheet is imported only when named)."""
+    first = names[0]
+    if first not in hidden:
+        return first
+    shown = [n for n in names if n not in hidden]
+    which = ("or name the sheet to import with --sheet: " + ", ".join(f"'{n}'" for n in shown)) if shown else \
+        "or name it with --sheet"
+    raise InputError([Problem(label, None, None, f"the sheet '{first}' {HIDDEN[hidden[first]]} ({which})", first)])

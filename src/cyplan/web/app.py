@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cyplan import machine
 from cyplan.web import security
+from cyplan.web.head import HeadAsGet, allow_with_head, asked_method
 from cyplan.web.state import WorkspaceState
 
 HERE = Path(__file__).parent
@@ -190,7 +191,8 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host:
                            f"{e}. Split it into smaller files, or keep only the columns cyplan reads.")
 
     app.add_middleware(security.UploadLimit, limit=upload_limit, refuse=too_large)
-    app.add_middleware(security.Guard, hosts=security.allowed_hosts(host, allowed_hosts))  # outermost: first
+    app.add_middleware(security.Guard, hosts=security.allowed_hosts(host, allowed_hosts))
+    app.add_middleware(HeadAsGet)  # outermost: HEAD reaches every layer (the host check too) as the GET it stands for
 
     @app.exception_handler(security.TooLarge)
     async def _too_large(request: Request, e: security.TooLarge) -> Response:
@@ -205,8 +207,8 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host:
         if e.status_code == 404 and e.detail == "Not Found":  # no route at all, not a route's own message
             message = "There is no page at this address. Check it, or start from the overview."
         if e.status_code == 405:
-            headers.setdefault("Allow", "GET, HEAD")  # the static files' 405 names no methods
-            message = f"This address does not take {request.method}; it takes {headers['Allow']}."
+            headers["Allow"] = allow_with_head(headers.get("Allow", "GET, HEAD"))  # the static files' names none
+            message = f"This address does not take {asked_method(request.scope)}; it takes {headers['Allow']}."
         return _error_page(request, e.status_code, titles.get(e.status_code, "Something is wrong"), str(message),
                            headers)
 
