@@ -448,3 +448,31 @@ def test_a_bad_byte_first_on_its_line_is_in_the_first_column(tmp_path: Path) -> 
     path.write_bytes(b"area,year,count\n\xe9x,2025,3\n")
     problem = first_bad_byte(path, "f.csv")
     assert (problem.row, problem.column) == (2, "area")
+
+
+@pytest.mark.parametrize("bad", [b"\xc3", b"\xe2\x82", b"\xff\xfe", b"ok\xc3(more"])
+def test_bytes_that_are_not_utf8_after_the_first_line_are_a_located_problem(tmp_path: Path, bad: bytes) -> None:
+    """Catches Polars' fast Categorical reader taking bytes that are not UTF-8 past a clean first line (its text then
+    panicked when shown, killing the import with a Rust panic found by the fuzzing): the file is read cell by cell
+    and the first bad byte is named by row."""
+    path = tmp_path / "areas.csv"
+    path.write_bytes(b"code,name\nE1,North\nE2," + bad + b"\nE3,South\n")
+    with pytest.raises(InputError) as e:
+        read_table(path)
+    [problem] = e.value.problems
+    assert problem.row == 3 and "not UTF-8" in problem.message
+
+
+@pytest.mark.parametrize("content", [b'""\xef\xbb\xbf', b'code,name\nE1,""\xef\xbb\xbf\n'])
+def test_text_polars_cuts_in_two_after_a_quote_is_read_cell_by_cell(tmp_path: Path, content: bytes) -> None:
+    """Catches a Rust panic that killed the import (found by the fuzzing): Polars' Categorical reader cut the
+    byte-order mark after `""` in two and the broken text panicked when shown. The file is read cell by cell, as
+    Python's csv reads it: the cell is the byte-order mark's character."""
+    path = tmp_path / "areas.csv"
+    path.write_bytes(content)
+    try:
+        table = read_table(path)
+    except InputError as e:  # one row only: a header and no data, reported as such
+        assert all(p.message for p in e.problems)
+        return
+    assert table.frame["name"].to_list() == ["\ufeff"]

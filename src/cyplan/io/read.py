@@ -6,6 +6,7 @@ are the spreadsheet's: the header is the row it is on (row 1 in a plain CSV) and
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -132,8 +133,10 @@ def _csv_frame_table(path: Path, label: str) -> RawTable | None:
                             separator=",", raise_if_empty=False)
     except (pl.exceptions.PolarsError, OSError):
         return None
-    lines, bare_cr = _lines(path)
-    if frame.height != lines or bare_cr:
+    lines, odd = _lines(path)
+    if frame.height != lines or odd:
+        return None
+    if not all(_valid_text(frame[c]) for c in cells):
         return None
     frame = frame.with_columns(pl.col(cells).fill_null("")).with_row_index(ROW, offset=1)
     frame = frame.with_columns(pl.col(ROW).cast(pl.Int64))
@@ -177,6 +180,17 @@ def _first_line_width(path: Path) -> int:
     return len(next(csv.reader([line]), []))
 
 
+def _valid_text(column: pl.Series) -> bool:
+    """Whether every distinct value is whole UTF-8 text. Polars' Categorical reader can cut a character in two after
+    a closing quote (`""` then a byte-order mark) without a word, and the broken text then panics when shown: such
+    a file is read cell by cell instead, which reads it as a spreadsheet would."""
+    try:
+        column.unique().cast(pl.String).cast(pl.Binary).cast(pl.String, strict=True)
+    except pl.exceptions.PolarsError:
+        return False
+    return True
+
+
 def _blank(column: pl.Series) -> pl.Series:
     """True where the cell is blank or only spaces: worked out on the column's distinct values."""
     values = column.unique()
@@ -185,15 +199,28 @@ def _blank(column: pl.Series) -> pl.Series:
 
 
 def _lines(path: Path) -> tuple[int, bool]:
-    """The number of lines in the file (a last line without a line break counts), and whether it has a carriage
-    return that does not end a line (old Mac line ends, which Polars does not take as line ends)."""
-    lines, bare_cr, last = 0, False, b"\n"
+    """The number of lines in the file (a last line without a line break counts), and whether the fast reader must
+    leave it to the reader cell by cell: a carriage return that does not end a line (old Mac line ends, which
+    Polars does not take as line ends), or bytes that are not UTF-8 (Polars' Categorical reader does not check
+    them, and the text it then holds panics when shown; the reader cell by cell names the first bad byte)."""
+    lines, odd, last = 0, False, b"\n"
+    utf8 = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as f:
         while chunk := f.read(1 << 24):
             lines += chunk.count(b"\n")
-            bare_cr = bare_cr or chunk.count(b"\r") != chunk.count(b"\r\n") + chunk.endswith(b"\r")
+            odd = odd or chunk.count(b"\r") != chunk.count(b"\r\n") + chunk.endswith(b"\r")
+            if not odd:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    odd = True
             last = chunk[-1:]
-    return lines + (last != b"\n"), bare_cr
+    if not odd:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            odd = True
+    return lines + (last != b"\n"), odd
 
 
 def _not_utf8(data: bytes, label: str) -> list[Problem]:
