@@ -4,16 +4,12 @@ dev dependency: without it these tests fail (they do not skip)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import numpy as np
 import pandas  # noqa: F401  (the baseline is written with pandas: without it this file fails, it does not skip)
 import polars as pl
 import pytest
 
+from conftest import load_benchmark
 from cyplan.io.read import ROW, RawTable
 from cyplan.io.references import Origin, check_references
 from cyplan.io.validate import validate
@@ -22,19 +18,7 @@ from cyplan.model.gap import gap_table
 from cyplan.model.simulate import simulate
 from cyplan.schema import KINDS
 
-BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "model_scale.py"
-
-
-def load_benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("model_scale", BENCHMARK)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["model_scale"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = load_benchmark()
+bench = load_benchmark("model_scale")
 
 
 @pytest.fixture(scope="module")

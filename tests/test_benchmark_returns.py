@@ -4,31 +4,18 @@ work. pandas is a dev dependency: without it these tests fail (they do not skip)
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pandas  # noqa: F401  (the baseline is written with pandas: without it this file fails, it does not skip)
 import polars as pl
 import pytest
 
+from conftest import load_benchmark
 from cyplan.store.workspace import Workspace
 
-BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "returns_scale.py"
-
-
-def load_benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("returns_scale", BENCHMARK)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["returns_scale"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = load_benchmark()
+bench = load_benchmark("returns_scale")
 
 
 def both(tmp_path: Path, errors: float = 0.0, n: int = 3000) -> tuple[dict[str, object], dict[str, object]]:
@@ -83,7 +70,7 @@ def test_differences_notices_a_changed_cell_a_lost_query_and_a_lost_table(tmp_pa
 
 def test_the_benchmark_checks_before_it_reports(tmp_path: Path) -> None:
     """End to end, as it is run: it says the two agree, then labels every ratio as measured."""
-    run = subprocess.run([sys.executable, str(BENCHMARK), "--records", "2000", "--repeat", "1"], capture_output=True,
+    run = subprocess.run([sys.executable, bench.__file__, "--records", "2000", "--repeat", "1"], capture_output=True,
                          text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
