@@ -52,7 +52,7 @@ from cyplan.model.activity import (
     quarter_label,
 )
 from cyplan.model.disclosure import disclose
-from cyplan.returns import codelists as C
+from cyplan.reference import codelists as C
 from cyplan.returns import fields as F
 from cyplan.returns import service
 from cyplan.store.workspace import Workspace

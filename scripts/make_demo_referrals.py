@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from cyplan.returns import codelists as C
+from cyplan.reference import codelists as C
 from cyplan.returns import fields as F
 
 DEMO = Path(__file__).parents[1] / "src/cyplan/reference/demo"

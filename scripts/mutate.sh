@@ -17,7 +17,7 @@ if [ $# -gt 0 ]; then
 else
     # the disclosure and the figures people quote first; services.py (the rating) last: it has the most mutants
     modules=(model/disclosure model/uncertainty model/supply model/gap model/need model/demand model/arrays
-             returns/classify returns/codelists returns/equality returns/quality returns/service
+             returns/classify reference/codelists returns/equality returns/quality returns/service
              model/simulate model/plan model/scenarios model/activity model/build returns/stage returns/store
              model/services)
 fi

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from cyplan.io.problems import InputError
+from cyplan.reference.codelists import build
 from cyplan.returns.classify import Column, milestone_codes, valid_ages
-from cyplan.returns.codelists import build
 
 
 def test_a_label_no_record_holds_is_counted_as_zero_not_dropped() -> None:

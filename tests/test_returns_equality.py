@@ -21,7 +21,7 @@ from cyplan.io.read import ROW, RawTable
 from cyplan.io.validate import validate
 from cyplan.model.activity import BLANK, INVALID, TOTAL, UNKNOWN_AGE
 from cyplan.model.activity import equality as equality_view
-from cyplan.returns import codelists as C
+from cyplan.reference import codelists as C
 from cyplan.returns import equality as E
 from cyplan.returns import service
 from cyplan.schema import KINDS

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cyplan.model.activity import fy_quarter, quarter_bounds, quarter_label
-from cyplan.returns import codelists as C
+from cyplan.reference import codelists as C
 from cyplan.returns.classify import category_codes
 from cyplan.returns.stage import category_labels, dictionary, relabel
 

@@ -32,3 +32,5 @@ EQUALITY_FORMATS = ({c: "{:,.1f}" for c in ("rate_per_10000", "rate_low", "rate_
 EQUALITY_HEADINGS = {"referrals": "Referrals", "rate_per_10000": "per 10,000", "rate_low": "95% low",
                      "rate_high": "95% high", "rate_ratio": "Rate ratio", "ratio_low": "95% low",
                      "ratio_high": "95% high", "note": "Note"}
+
+SHOWN_QUERIES = 20  # referral-return queries listed on screen and on the returns page (all are in --queries)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cyplan.display import EQUALITY_FORMATS, EQUALITY_HEADINGS
+from cyplan.display import EQUALITY_FORMATS, EQUALITY_HEADINGS, SHOWN_QUERIES
 from cyplan.io.problems import InputError
 from cyplan.io.write import write_csv, write_json, write_xlsx
 from cyplan.model.disclosure import RULES
@@ -17,7 +17,6 @@ from cyplan.returns.equality import BY_VALUES
 from cyplan.terminal import Format, FormatOpt, OutOpt, WorkspaceOpt, emit, fail, open_workspace, report, say, writing
 
 returns_app = typer.Typer(no_args_is_help=True)
-SHOWN_QUERIES = 20
 
 TodayOpt = Annotated[str | None, typer.Option("--today", help="Date that 'in the future' is judged against "
                                                            "(YYYY-MM-DD; default: today).")]

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from cyplan.reference.codelists import CodeList
 from cyplan.returns import fields as F
-from cyplan.returns.codelists import CodeList
 
 EPOCH = np.datetime64("1970-01-01", "D")
 

@@ -26,8 +26,8 @@ import polars as pl
 
 from cyplan.io.validate_population_groups import CODE, category_codes
 from cyplan.model import activity
+from cyplan.reference.codelists import CodeList
 from cyplan.returns import fields as F
-from cyplan.returns.codelists import CodeList
 from cyplan.returns.service import NoReturns, records
 from cyplan.schema import AGES
 from cyplan.schema.returns import POPULATION_FIELDS

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 
+from cyplan.reference import codelists
+
 ID = "referral_id"
 DATE = "received_date"
 ACCEPTED = "accepted"
 AGE = "age"
-CATEGORICAL = ("service", "gender", "ethnicity", "religion", "referral_source", "education_status",
-               "accommodation", "trauma_category")
+CATEGORICAL = codelists.CATEGORICAL  # the fields with a code list
 MILESTONES = ("advocate_assigned", "care_plan", "advice_consultation", "concluded")
 COLUMNS = (ID, "service", DATE, ACCEPTED, AGE, "gender", "ethnicity", "religion", "referral_source",
            "education_status", "accommodation", "trauma_category", *MILESTONES)

@@ -16,9 +16,9 @@ import polars as pl
 
 from cyplan.io.problems import Problem
 from cyplan.io.validate import CONTROL, CONTROL_MESSAGE
+from cyplan.reference.codelists import CodeList
 from cyplan.returns import fields as F
 from cyplan.returns.classify import EPOCH, Records, age_values, category_codes
-from cyplan.returns.codelists import CodeList
 from cyplan.returns.stage import Staged
 
 PROBLEM_COLUMNS = ("file", "sheet", "row", "column", "message")

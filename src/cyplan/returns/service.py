@@ -15,7 +15,7 @@ from cyplan import faults
 from cyplan.io.problems import InputError
 from cyplan.model import activity
 from cyplan.model.disclosure import NHS_DIGITAL, DisclosureRule, disclose
-from cyplan.returns import codelists as C
+from cyplan.reference import codelists as C
 from cyplan.returns import fields as F
 from cyplan.returns import quality, recover, store
 from cyplan.returns.classify import Column, Records, category_codes, coded, milestone_codes, valid_ages

@@ -33,9 +33,9 @@ from cyplan.io.files import require_file, sha256
 from cyplan.io.problems import InputError, Problem
 from cyplan.io.read import HIDDEN, first_bad_byte, hidden_sheets, normalise_header, separator_problem, unclosed_quote
 from cyplan.io.validate import CONTROL
+from cyplan.reference.codelists import CodeList
 from cyplan.returns import fields as F
 from cyplan.returns.classify import AGE_LABEL, DATES, MILESTONE_LABEL, YES_NO, Column, Records
-from cyplan.returns.codelists import CodeList
 
 CSV_SUFFIXES = (".csv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")

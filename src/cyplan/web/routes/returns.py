@@ -11,7 +11,7 @@ import polars as pl
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from cyplan.commands.returns import EQUALITY_FORMATS, EQUALITY_HEADINGS, SHOWN_QUERIES
+from cyplan.display import EQUALITY_FORMATS, EQUALITY_HEADINGS, SHOWN_QUERIES
 from cyplan.model.disclosure import NHS_DIGITAL
 from cyplan.reports import charts
 from cyplan.reports.paper import published_view

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cyplan.io.problems import InputError, Problem
-from cyplan.returns.fields import CATEGORICAL
 
-DEFAULTS = Path(__file__).parents[1] / "reference" / "returns"
+# the referral fields that have a code list, in the order the tables show them (returns/fields.py takes them from
+# here: code lists are reference data, which the readers in io/ may use without depending on returns/)
+CATEGORICAL = ("service", "gender", "ethnicity", "religion", "referral_source", "education_status",
+               "accommodation", "trauma_category")
+DEFAULTS = Path(__file__).parent / "returns"
 WORKSPACE_FOLDER = "codelists"
 
 
