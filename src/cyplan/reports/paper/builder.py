@@ -1,0 +1,178 @@
+"""Building the paper: the findings first (they number the notes and figures in reading order), then the cover's
+summary and recommendations from what the findings found. Each section is its own module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import polars as pl
+import sqlalchemy as sa
+
+from cyplan import results
+from cyplan.reports.paper import (
+    background,
+    contact,
+    equalities,
+    financial,
+    need,
+    next_steps,
+    purpose,
+    reach,
+    recommendations,
+    services,
+    summary,
+    workforce,
+)
+from cyplan.reports.paper.details import Details, paper_details
+from cyplan.reports.paper.document import Figure, Notes, Paper, Ref
+from cyplan.reports.paper.words import inputs_note, sentence, sim_words
+from cyplan.returns.equality import AGE, GENDER
+from cyplan.store.returns_tables import returns_imports
+from cyplan.store.workspace import Workspace
+
+NEED_INPUTS = ("population", "prevalence", "group_sizes", "group_risks", "prevalence_trends")
+DEMAND_INPUTS = ("levels", "pathway_steps", "role_mix", "roles")
+REGISTER_INPUTS = ("services", "service_cells", "service_groups", "localities", "service_localities", "plans")
+
+
+class UnknownArea(results.NotReady):
+    """An area code the workspace does not hold."""
+
+
+
+def build_paper(ws: Workspace, area: str | None = None, details: Details | None = None, *,
+                draws: int = results.DRAWS, seed: int = results.SEED, today: dt.date | None = None) -> Paper:
+    """The board paper for one area (default: the first in the areas input).
+
+    Raises UnknownArea for an area the workspace does not hold; any other missing input is said in the
+    paper. `details` replaces fields of the paper_details input (docs/data-formats.md)."""
+    frames = ws.read_all()
+    codes = frames["areas"]["code"].to_list()
+    if area is not None:
+        area = area.strip().upper()
+        if area not in codes:
+            raise UnknownArea(f"unknown area {area}; the areas are {', '.join(codes) or 'none yet'}")
+    elif codes:
+        area = codes[0]
+    return Builder(ws, frames, area, paper_details(frames, details), draws, seed, today or dt.date.today()).build()
+
+
+
+class Builder:
+    def __init__(self, ws: Workspace, frames: results.Frames, area: str | None, details: dict[str, list[str]],
+                 draws: int, seed: int, today: dt.date) -> None:
+        self.ws, self.frames, self.area, self.details = ws, frames, area, details
+        self.draws, self.seed, self.today = draws, seed, today
+        self.labels = results.labels(frames)
+        self.name = self.labels["area"].get(area, area) if area else "the area"
+        self.notes = Notes()
+        self.figure_count = 0
+        self.findings: dict[str, Any] = {}  # what the summary, recommendations and next steps draw on
+
+
+    def figure(self, title: str, chart: alt.TopLevelMixin, notes: Sequence[Ref]) -> Figure:
+        self.figure_count += 1
+        return Figure(self.figure_count, title, chart, tuple(n.number for n in notes))
+
+
+    def detail(self, key: str) -> str | None:
+        return self.details.get(key, [None])[0]
+
+
+    # -- notes: where each figure comes from --
+
+    def need_note(self) -> Ref:
+        return self.notes.ref(
+            f"Need model (docs/method.md, ‘Need’): population × prevalence, plus the extra cases in vulnerable "
+            f"groups, for {self.name}; central estimate, with the low and high estimates for the range. Inputs: "
+            f"{inputs_note(self.frames, ('areas', *NEED_INPUTS), self.area)}.")
+
+    def demand_note(self) -> Ref:
+        need = self.need_note()
+        return self.notes.ref(
+            f"Demand model (docs/method.md, ‘Demand: hours, FTE and cost’): the cases of note {need.number} × "
+            f"coverage × pathway hours × role mix, divided by each role's productive hours; cost = FTE × salary "
+            f"× (1 + on-costs); central estimate. Inputs, besides those of note {need.number}: "
+            f"{inputs_note(self.frames, DEMAND_INPUTS, self.area)}.")
+
+    def workforce_note(self) -> Ref:
+        demand = self.demand_note()
+        return self.notes.ref(
+            f"Workforce simulation (docs/method.md, ‘Supply’, ‘The gap’ and ‘Uncertainty’): demand as in note "
+            f"{demand.number} and the workforce census projected year by year (leavers, retirements, joiners), "
+            f"counting each post's share of time with this population; gap = demand − supply; cost to close = the "
+            f"gap of each role short of staff × its cost per FTE. {sentence(sim_words(self.draws, self.seed))} "
+            f"Inputs, besides those of note {demand.number}: "
+            f"{inputs_note(self.frames, ('workforce',), self.area)}.")
+
+    def scenario_note(self) -> Ref:
+        base = self.workforce_note()
+        return self.notes.ref(
+            f"Scenarios (docs/method.md, ‘Scenarios’): the simulation of note {base.number} run again with each "
+            f"scenario's changes to the inputs, on the same random numbers, so that the differences are the "
+            f"scenarios' own. Input: {inputs_note(self.frames, ('scenarios',), self.area)}.")
+
+    def rating_note(self) -> Ref:
+        return self.notes.ref(
+            "The early intervention service map (docs/services.md): the register against the specification of "
+            "seed 003, section 2, rated 1–4 by its section 4 with cyplan's default thresholds (whole area = "
+            "coverage 100%; ‘most services yet to be put in place’ = more than half the cells with none in place; "
+            f"plans in place = all of them). Inputs: {inputs_note(self.frames, REGISTER_INPUTS, None)}.")
+
+    def actions_note(self) -> Ref:
+        rating = self.rating_note()
+        weight = (f"weighted by each age band's share of need in the first year (note {self.need_note().number})"
+                  if not results.missing_need_inputs(self.frames) else "every age band weighing the same (no need "
+                  "inputs)")
+        return self.notes.ref(
+            f"The action list (docs/services.md): every gap of note {rating.number}, those holding the rating "
+            f"back first, then by the share of the area still uncovered {weight}.")
+
+    def returns_note(self) -> Ref:
+        with self.ws.engine.connect() as conn:
+            log = conn.execute(sa.select(returns_imports.c.file, returns_imports.c.imported_at,
+                                         returns_imports.c.records).order_by(returns_imports.c.id)).all()
+        files = "; ".join(f"{Path(f).name} ({n:,} records, imported {at[:10]})" for f, at, n in log) or "none logged"
+        return self.notes.ref(
+            f"Referral returns (docs/returns.md): the stored referral records, counted by financial-year "
+            f"quarter (Q1 = April to June); published with NHS Digital's disclosure control (counts 1 to 7 shown "
+            f"as *, every other count rounded to the nearest 5). Imports: {files}.")
+
+    def equality_note(self, by: str) -> Ref:
+        returns_ref = self.returns_note()
+        # as returns/equality.py chooses: gender from population_groups when it has gender rows
+        by_sex = by == GENDER and self.frames["population_groups"].filter(pl.col("field") == GENDER).is_empty()
+        if by == AGE or by_sex:
+            population = inputs_note(self.frames, ("population",), self.area)
+        else:
+            groups = self.frames["population_groups"].filter(pl.col("field") == by)
+            population = inputs_note({**self.frames, "population_groups": groups}, ("population_groups",),
+                                      self.area)
+        return self.notes.ref(
+            f"Equality view by {by.replace('_', ' ')} (docs/method.md, ‘Equality: referral rates and rate "
+            f"ratios’): accepted referrals of note {returns_ref.number} per 10,000 people in each category, with "
+            f"95% intervals (Byar's method), and each category's rate as a ratio of the area's. Referrals are "
+            f"shown as published (note {returns_ref.number}); where a count is withheld its rates are too. "
+            f"Population: {population}.")
+
+    def build(self) -> Paper:
+        findings = [need, services, workforce, reach, financial, equalities, background]
+        built = {m: m.section(self) for m in findings}  # in reading order: notes and figures number in it
+        body = [built[background], *(built[m] for m in findings[:-1]), next_steps.section(self)]
+        cover = [purpose.section(self), summary.section(self), recommendations.section(self),
+                 contact.section(self)]
+        for s in cover:
+            s.numbered = False
+        title = (self.detail("title")
+                 or f"Children and young people's services in {self.name}: need, workforce and reach")
+        labels = {"meeting": "Meeting", "meeting_date": "Date", "meeting_time": "Time", "venue": "Venue",
+                  "item": "Item", "lead_member": "Lead member", "wards_affected": "Wards affected"}
+        cover_lines = [(label, self.detail(k) or ("All" if k == "wards_affected" else ""))
+                       for k, label in labels.items()]
+        return Paper(self.area, self.name, title, [(k, v) for k, v in cover_lines if v], [*cover, *body],
+                     self.notes.footnotes(), self.today, self.ws.info().get("demo") == "yes", self.draws, self.seed)

@@ -1,0 +1,61 @@
+"""The financial implications: the staff cost of the need, and the cost of closing the gap."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from cyplan import results
+from cyplan.model.plan import demand_table
+from cyplan.reports.paper.document import Paragraph, Section, Table
+from cyplan.reports.paper.words import (
+    interval,
+    measure,
+    stop,
+)
+
+if TYPE_CHECKING:
+    from cyplan.reports.paper.builder import Builder
+
+def section(b: Builder) -> Section:
+    s = Section("financial", "Financial implications")
+    try:
+        plan = results.plan(b.frames)
+    except results.NotReady as e:
+        s.missing = f"No costs can be given yet: {stop(str(e))}"
+        return s
+    first = plan.dims.years[0]
+    demand = demand_table(plan, [], [b.area] if b.area else None, [first])
+    ref = b.demand_note()
+    s.blocks.append(Paragraph((
+        f"Meeting the need in full in {first} takes {measure('demand_fte', float(demand['fte'].sum()))} FTE at a staff "
+        f"cost of £{float(demand['cost'].sum()):,.0f} a year (salary plus on-costs, central estimate)", ref,
+        ".")))
+    if "workforce" in b.findings:
+        w = b.findings["workforce"]
+        s.blocks.append(Paragraph((
+            f"The cost of closing the gap is the staff cost of the FTE short in each role: in {w['last']}, "
+            f"{interval(w['later'], 'cost_to_close', money=True)} a year under the baseline", w["ref"],
+            ". It is a cost of staff, not a budget: it leaves out recruitment, training, accommodation and "
+            "overheads, and assumes the staff can be found.")))
+    if "scenario_table" in b.findings:
+        rows, sref = b.findings["scenario_table"]
+        year = b.findings["scenarios"]["year"]
+        s.blocks.append(Table(f"Cost to close the gap by scenario, {year}: median (90% interval)",
+                              ("Scenario", "Cost to close a year", "Gap FTE"), (False, True, True),
+                              tuple((r[0], r[4], r[2]) for r in rows), (sref.number,)))
+        s.blocks.append(b.figure(f"Cost to close the gap by scenario, {year}",
+                                    b.findings["scenario_cost_chart"], [sref]))
+    else:
+        s.blocks.append(Paragraph(("No scenarios could be costed (see ‘Workforce: the gap and the options’).",)))
+    services = b.frames["services"]
+    if services.height:
+        live = services.filter(pl.col("status") == "in place")
+        funded = live.filter(pl.col("funding").is_not_null())
+        s.blocks.append(Paragraph((
+            f"The {live.height} service{'s' if live.height != 1 else ''} in place in the register "
+            f"{'are' if live.height != 1 else 'is'} funded at £{float(funded['funding'].sum()):,.0f} a year"
+            + (f" ({live.height - funded.height} give no funding)" if live.height > funded.height else ""),
+            b.rating_note(), ".")))
+    return s

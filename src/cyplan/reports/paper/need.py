@@ -1,0 +1,61 @@
+"""The need: cases by level and year, from population × prevalence (docs/method.md, ‘Need’)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from cyplan import results
+from cyplan.model.plan import need_table
+from cyplan.reports import charts
+from cyplan.reports.paper.document import Paragraph, Section, Table
+from cyplan.reports.paper.words import (
+    stop,
+    whole,
+)
+
+if TYPE_CHECKING:
+    from cyplan.reports.paper.builder import Builder
+
+def section(b: Builder) -> Section:
+    s = Section("need", "Need")
+    try:
+        central = results.plan(b.frames)
+    except results.NotReady as e:
+        s.missing = f"The need in the area cannot be estimated yet: {stop(str(e))}"
+        return s
+    low, high = results.plan(b.frames, "low"), results.plan(b.frames, "high")
+    years = central.dims.years
+    first, last = years[0], years[-1]
+    a = [b.area] if b.area else None
+    by_year = {e: need_table(p, [], a) for e, p in (("central", central), ("low", low), ("high", high))}
+
+    def cases(est: str, year: int) -> float:
+        return float(by_year[est].filter(pl.col("year") == year)["cases"].sum())
+
+    ref = b.need_note()
+    now, later = cases("central", first), cases("central", last)
+    population = float(by_year["central"].filter(pl.col("year") == first)["population"].sum())
+    b.findings["need"] = {"first": first, "last": last, "cases": now, "later": later,
+                             "low": cases("low", first), "high": cases("high", first), "ref": ref}
+    s.blocks.append(Paragraph((
+        f"In {first} an estimated {whole(now)} children and young people aged 0 to 25 in {b.name} have a level "
+        f"of need that services should meet, {now / population * 1000:,.0f} in every 1,000 (low estimate "
+        f"{whole(cases('low', first))}, high {whole(cases('high', first))})", ref, f". On the central estimate this "
+        f"{'rises' if later > now else 'falls' if later < now else 'stays'} to {whole(later)} by {last}, with the "
+        f"population projected to change from {whole(population)} to "
+        f"{whole(float(by_year['central'].filter(pl.col('year') == last)['population'].sum()))}.")))
+    by_level = need_table(central, ["level"], a, [first])
+    levels = b.labels["level"]
+    rows = [(levels.get(r["level"], r["level"]), whole(r["cases"]), whole(r["group_uplift"]), f"{r['per_1000']:,.1f}")
+            for r in by_level.group_by("level", maintain_order=True).agg(
+                pl.col("cases").sum(), pl.col("group_uplift").sum(), pl.col("population").sum()).with_columns(
+                (pl.col("cases") / pl.col("population") * 1000).alias("per_1000")).iter_rows(named=True)]
+    rows.append(("Total", whole(now), whole(float(by_level["group_uplift"].sum())), f"{now / population * 1000:,.1f}"))
+    s.blocks.append(Table(f"Need by level, {b.name}, {first} (central estimate)",
+                          ("Level", "Cases", "of which vulnerable-group uplift", "per 1,000"),
+                          (False, True, True, True), tuple(rows), (ref.number,), total=True))
+    s.blocks.append(b.figure("Need by year", charts.need_by_year(by_year["central"], by_year["low"],
+                                                                      by_year["high"], b.name), [ref]))
+    return s

@@ -1,0 +1,46 @@
+"""The summary: the findings in a few sentences, each with its note."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cyplan.reports.paper.document import Paragraph, Run, Section
+from cyplan.reports.paper.words import (
+    measure,
+    millions,
+    whole,
+)
+
+if TYPE_CHECKING:
+    from cyplan.reports.paper.builder import Builder
+
+def section(b: Builder) -> Section:
+    s = Section("summary", "Summary")
+    given = b.details.get("summary")
+    if given:
+        s.blocks = [Paragraph((t,)) for t in given]
+    else:
+        s.blocks.append(Paragraph((
+            f"This report brings together the need for support among children and young people in {b.name}, "
+            "the services commissioned to meet it, the workforce it takes and the gap, and who the services "
+            "reach, so that the Board can agree how to close the gap.",)))
+        runs: list[Run] = []
+        if "need" in b.findings:
+            n = b.findings["need"]
+            runs += [f"An estimated {whole(n['cases'])} children and young people need support in {n['first']}",
+                     n["ref"], ". "]
+        if "services" in b.findings:
+            v = b.findings["services"]
+            runs += [f"Early intervention services are rated {v['rating']} out of 4", v["ref"], ". "]
+        if "workforce" in b.findings:
+            w = b.findings["workforce"]
+            runs += [f"By {w['last']} the workforce gap is {measure('gap_fte', w['later']['gap_fte'])} FTE, costing "
+                     f"{millions(w['later']['cost_to_close'])} a year to close", w["ref"], ". "]
+        if "reach" in b.findings:
+            r = b.findings["reach"]
+            runs += [f"{r['received']} referrals were received in the returns", r["ref"], "."]
+        if runs:
+            s.blocks.append(Paragraph(tuple(runs)))
+    if b.detail("plan_theme"):
+        s.blocks.append(Paragraph((f"Plan theme: {b.detail('plan_theme')}",)))
+    return s

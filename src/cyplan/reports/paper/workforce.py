@@ -1,0 +1,121 @@
+"""The workforce: demand against supply, the gap by role, and the scenarios that close it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from cyplan import results
+from cyplan.model.gap import gap_table
+from cyplan.model.scenarios import BASELINE, ScenarioError
+from cyplan.model.simulate import Simulation
+from cyplan.reports import charts
+from cyplan.reports.paper.document import Paragraph, Section, Table
+from cyplan.reports.paper.words import (
+    cell_interval,
+    interval,
+    join,
+    measure,
+    millions,
+    stop,
+)
+
+if TYPE_CHECKING:
+    from cyplan.reports.paper.builder import Builder
+
+def section(b: Builder) -> Section:
+    s = Section("workforce", "Workforce: the gap and the options")
+    try:
+        sim = results.simulation(b.frames, draws=b.draws, seed=b.seed)
+    except results.NotReady as e:
+        s.missing = f"The workforce gap cannot be worked out yet: {stop(str(e))}"
+        return s
+    except ScenarioError as e:  # pragma: no cover - the baseline has no changes
+        s.missing = str(e)
+        return s
+    a = [b.area] if b.area else None
+    years = sim.dims.years
+    first, last = years[0], years[-1]
+    ref = b.workforce_note()
+    totals = gap_table(sim, [], a)
+    row0 = totals.filter(pl.col("year") == first).row(0, named=True)
+    row1 = totals.filter(pl.col("year") == last).row(0, named=True)
+    b.findings["workforce"] = {"first": first, "last": last, "now": row0, "later": row1, "ref": ref}
+    s.blocks.append(Paragraph((
+        f"Meeting the need takes {interval(row0, 'demand_fte')} full-time equivalent staff (FTE) in {first}; "
+        f"the workforce working with this population is {interval(row0, 'supply_fte')} FTE, so "
+        f"{measure('share_met', row0['share_met'])} of the need can be met", ref, f". By {last}, on today's rates of "
+        f"leaving, retiring and joining, demand is {measure('demand_fte', row1['demand_fte'])} FTE and supply "
+        f"{measure('supply_fte', row1['supply_fte'])} FTE: a gap of {interval(row1, 'gap_fte')} FTE, which would "
+        f"cost {interval(row1, 'cost_to_close', money=True)} a year in staff to close.")))
+    s.blocks.append(b.figure("Workforce demand and supply", charts.workforce_by_year(totals, b.name), [ref]))
+    by_role = gap_table(sim, ["role"], a, [last])
+    roles = b.labels["role"]
+    rows = [(roles.get(r["role"], r["role"]), cell_interval(r, "demand_fte"), cell_interval(r, "supply_fte"),
+             cell_interval(r, "gap_fte"), measure("share_met", r["share_met"]),
+             cell_interval(r, "cost_to_close", money=True))
+            for r in by_role.sort("gap_fte", descending=True).iter_rows(named=True)]
+    rows.append(("Total", cell_interval(row1, "demand_fte"), cell_interval(row1, "supply_fte"),
+                 cell_interval(row1, "gap_fte"), measure("share_met", row1["share_met"]),
+                 cell_interval(row1, "cost_to_close", money=True)))
+    s.blocks.append(Table(f"The gap by role, {last}: median (90% interval)",
+                          ("Role", "Demand FTE", "Supply FTE", "Gap FTE", "Need met", "Cost to close a year"),
+                          (False, True, True, True, True, True), tuple(rows), (ref.number,), total=True))
+    s.blocks.append(b.figure(f"The gap by role, {last}", charts.gap_by_role(by_role, roles, last), [ref]))
+    _scenarios(b, s, last, sim)
+    return s
+
+
+def _scenarios(b: Builder, s: Section, year: int, baseline: Simulation) -> None:
+    if b.frames["scenarios"].is_empty():
+        s.blocks.append(Paragraph(("No scenarios are loaded, so this paper sets out no options to close the gap: "
+                                   "import them with 'cyplan import scenarios FILE' (docs/user-guide.md).",)))
+        return
+    try:
+        def run(name: str) -> Simulation:  # the baseline is already run
+            return baseline if name == BASELINE else results.simulation(b.frames, name, b.draws, b.seed)
+
+        compare, year = results.compare_scenarios(b.frames, None, year, [b.area] if b.area else None,
+                                                  draws=b.draws, seed=b.seed, run=run)
+    except (results.NotReady, ScenarioError) as e:
+        s.blocks.append(Paragraph((f"The scenarios cannot be run: {e}.",)))
+        return
+    compare = compare.group_by("scenario", maintain_order=True).agg(pl.exclude("area", "year").first()) \
+        if b.area is None else compare
+    ref = b.scenario_note()
+    described = dict(b.frames["scenarios"].group_by("scenario", maintain_order=True)
+                     .agg(pl.col("description").drop_nulls().first()).iter_rows())
+    base = compare.filter(pl.col("scenario") == BASELINE).row(0, named=True)
+    options = compare.filter(pl.col("scenario") != BASELINE)
+    preferred = b.detail("preferred_scenario")
+    if preferred and preferred in options["scenario"].to_list():
+        chosen = options.filter(pl.col("scenario") == preferred).row(0, named=True)
+    else:
+        best = options.sort("cost_to_close").row(0, named=True) if options.height else None
+        chosen = best if best and best["cost_to_close"] < base["cost_to_close"] else None
+    b.findings["scenarios"] = {"year": year, "base": base, "chosen": chosen, "ref": ref,
+                                  "described": described, "preferred": bool(preferred)}
+    names = [f"‘{n}’ ({described.get(n) or 'no description'})" for n in options["scenario"].to_list()]
+    if chosen:
+        why = "(the preferred scenario)" if preferred else "leaves the lowest cost to close:"
+        verdict = (f"Of the options, ‘{chosen['scenario']}’ {why} a gap of {measure('gap_fte', chosen['gap_fte'])} FTE "
+                   f"costing {interval(chosen, 'cost_to_close', money=True)} a year to close, against "
+                   f"{millions(base['cost_to_close'])} under the baseline.")
+    else:
+        verdict = "None of the scenarios lowers the cost to close the gap below the baseline's."
+    s.blocks.append(Paragraph((
+        f"{len(names)} scenario{'s were' if len(names) != 1 else ' was'} run beside the baseline: "
+        f"{join(names)}. In {year} the baseline leaves a gap of {interval(base, 'gap_fte')} FTE", ref,
+        ". " + verdict)))
+    rows = tuple((r["scenario"], described.get(r["scenario"]) or ("today's rates" if r["scenario"] == BASELINE
+                                                                  else ""),
+                  cell_interval(r, "gap_fte"), measure("share_met", r["share_met"]),
+                  cell_interval(r, "cost_to_close", money=True)) for r in compare.iter_rows(named=True))
+    s.blocks.append(Table(f"The scenarios in {year}: median (90% interval)",
+                          ("Scenario", "What changes", "Gap FTE", "Need met", "Cost to close a year"),
+                          (False, False, True, True, True), rows, (ref.number,)))
+    b.findings["scenario_table"] = (rows, ref)
+    b.findings["scenario_chart"] = charts.scenarios(compare, "gap_fte", year)
+    b.findings["scenario_cost_chart"] = charts.scenarios(compare, "cost_to_close", year)
+    s.blocks.append(b.figure(f"The gap by scenario, {year}", b.findings["scenario_chart"], [ref]))
