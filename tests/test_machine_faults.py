@@ -313,3 +313,19 @@ def test_out_to_dev_stdout_still_writes(demo_workspace: Path) -> None:
                            "--format", "csv", "--out", "/dev/stdout"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0].startswith("area,")
+
+
+def test_a_database_server_that_does_not_answer_is_a_fault_of_the_machine(run_cli: Run, tmp_path: Path) -> None:
+    """Catches a server that is down (nothing listening on port 1) told as exit 1, like a mistake in the
+    command, instead of exit 3 with what to check — by `init` (leaving no folder behind), by a command on an
+    existing workspace and by `serve`; and the password shown in the message."""
+    url = "postgresql+psycopg://cyplan:secret@127.0.0.1:1/cyplan"
+    err = _plain(run_cli(["init", tmp_path / "new", "--db", url]), "Connection refused", "server is running")
+    assert "secret" not in err and not (tmp_path / "new").exists()
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / "workspace.json").write_text(f'{{"database_url": "{url}"}}')
+    before = folder_bytes(existing)
+    for command in (["demand", "-w", existing], ["serve", "-w", existing, "--port", "1"]):
+        assert "secret" not in _plain(run_cli(command), "cannot open the database", "Nothing was changed")
+    assert folder_bytes(existing) == before

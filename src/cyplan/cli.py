@@ -34,6 +34,7 @@ from cyplan.terminal import (
     emit,
     err,
     fail,
+    fail_workspace,
     machine_faults,
     open_workspace,
     out,
@@ -110,7 +111,7 @@ def init(
         try:
             ws = Workspace.create(path, db)
         except WorkspaceError as e:
-            fail(str(e))
+            fail_workspace(e)
         try:
             _import(ws, _default_sources(), "replace")
         finally:

@@ -21,7 +21,7 @@ from cyplan import machine
 from cyplan.display import HEADINGS, NUMBER_FORMATS
 from cyplan.io.problems import RUN_SHOWN, InputError
 from cyplan.io.write import write_csv, write_csv_parts, write_json, write_xlsx
-from cyplan.store.workspace import Workspace, WorkspaceDamaged, WorkspaceError
+from cyplan.store.workspace import ServerUnreachable, Workspace, WorkspaceDamaged, WorkspaceError
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)  # never hard-wrap: messages are grepped and logged
@@ -104,6 +104,12 @@ def machine_faults(workspace: Path) -> Iterator[None]:
         fail(message, machine.EXIT_CODE)
 
 
+def fail_workspace(e: WorkspaceError) -> NoReturn:
+    """A workspace that cannot be made or opened: code 3 when the machine is at fault (damaged files, a
+    database server that does not answer), else 1."""
+    fail(str(e), machine.EXIT_CODE if isinstance(e, WorkspaceDamaged | ServerUnreachable) else 1)
+
+
 @contextmanager
 def open_workspace(path: Path) -> Iterator[Workspace]:
     """The workspace, open for the block; its faults of the machine are reported (machine_faults)."""
@@ -111,7 +117,7 @@ def open_workspace(path: Path) -> Iterator[Workspace]:
         try:
             ws = Workspace.open(path)
         except WorkspaceError as e:
-            fail(str(e), machine.EXIT_CODE if isinstance(e, WorkspaceDamaged) else 1)
+            fail_workspace(e)
         try:
             yield ws
         finally:

@@ -9,9 +9,8 @@ from typing import Annotated
 
 import typer
 
-from cyplan import machine
-from cyplan.store.workspace import WorkspaceDamaged, WorkspaceError
-from cyplan.terminal import WorkspaceOpt, fail, machine_faults, say, warn
+from cyplan.store.workspace import WorkspaceError
+from cyplan.terminal import WorkspaceOpt, fail, fail_workspace, machine_faults, say, warn
 from cyplan.web.security import UPLOAD_LIMIT
 
 
@@ -46,9 +45,9 @@ def serve(workspace: WorkspaceOpt = Path("."),
         with machine_faults(workspace):  # a damaged cyplan.db: the same message and exit code as every command
             app = create_app(workspace, upload_limit=int(max_upload_mb * 1e6), host=host,
                              allowed_hosts=allowed_host or ())
-    except WorkspaceDamaged as e:
-        fail(str(e), machine.EXIT_CODE)
-    except (WorkspaceError, AssetsMissing) as e:
+    except WorkspaceError as e:
+        fail_workspace(e)
+    except AssetsMissing as e:
         fail(str(e))
     if not _loopback(host):
         warn(f"listening on {host}: anyone who can reach this computer can see and change the plan — there are "

@@ -39,6 +39,16 @@ class WorkspaceDamaged(WorkspaceError):
     """A workspace whose own files are damaged (a fault of the machine, not of what the user asked)."""
 
 
+class ServerUnreachable(WorkspaceError):
+    """A database server that does not answer (not running, no socket, a host that cannot be found): a fault
+    of the machine or the network, like a full disk, not of the files the user gave."""
+
+
+# what psycopg says when nothing answers at the address (any other refusal, e.g. a wrong password, is the user's)
+UNREACHABLE = ("connection refused", "no such file or directory", "failed to resolve host", "timeout expired",
+               "could not translate host name", "network is unreachable", "no route to host")
+
+
 @dataclass(frozen=True)
 class ImportRecord:
     kind: str
@@ -151,6 +161,11 @@ class Workspace:
             if url.startswith("sqlite"):  # the workspace's own file damaged or unwritable: a fault of the machine
                 raise
             reason = " ".join(str(getattr(e, "orig", None) or e).split())
+            if any(words in reason.lower() for words in UNREACHABLE):
+                raise ServerUnreachable(f"cannot open the database {_shown(url)}: {reason.rstrip('.')}"
+                                        f"{'' if reason.endswith('?') else '.'} Nothing was changed. Check that the database "
+                                        "server is running and that its address is right, then run the command "
+                                        "again.") from e
             raise WorkspaceError(f"cannot open the database {_shown(url)}: {reason}") from e
         return ws
 
