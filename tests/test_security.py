@@ -324,3 +324,15 @@ def test_any_host_header_is_answered_only_when_it_names_an_allowed_host(text: st
     named = any(re.fullmatch(re.escape(n) + ("" if n.startswith("[") else r"\.?") + "(:[0-9]*)?", given)
                 for n in NAMES)
     assert _answered(text) == named
+
+
+def test_the_terminal_is_never_sent_a_control_character(run_cli, demo_workspace: Path, tmp_path: Path) -> None:
+    """Catches an escape sequence in a file name or a stored value reaching the user's terminal raw: ESC ] 0;
+    retitles the window, ESC [ 2J clears it. Error messages and results tables show it written out (\\x1b)."""
+    from cyplan.terminal import printable
+
+    assert printable("a\x1b[2Jb\x07c\x9bd\te\nf") == "a\\x1b[2Jb\\x07c\\x9bd\te\nf"  # tab and newline stay
+    hostile = tmp_path / "q1\x1b]0;pwned\x07.csv"
+    code, out, err = run_cli(["import", "areas", hostile, "-w", demo_workspace])
+    assert code != 0 and "\\x1b]0;pwned\\x07" in err
+    assert not any((ord(ch) < 32 and ch not in "\n\t") or 0x7F <= ord(ch) <= 0x9F for ch in out + err), repr(err)

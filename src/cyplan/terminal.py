@@ -3,6 +3,7 @@ showing or writing a results table (table, CSV, JSON or Excel)."""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -29,6 +30,16 @@ SHOWN_PROBLEMS = 200
 RESULT_DECIMALS = 6  # far finer than any result is known; spares users float noise like 2884.0000000000005
 
 
+# C0 and C1 control characters but tab and newline: an escape sequence from a stored value or a file name could
+# retitle, recolour or clear the user's terminal
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text as the screen may show it: control characters written out (ESC as \\x1b), never sent raw."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 class Format(StrEnum):
     table = "table"
     csv = "csv"
@@ -47,17 +58,17 @@ OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Say what is wrong and stop: code 2 for bad input or options, 3 for a fault of the machine or of the
     workspace's own files (machine.EXIT_CODE), 1 for anything else."""
-    err.print(Text.assemble(("Error: ", "bold red"), message), highlight=False)
+    err.print(Text.assemble(("Error: ", "bold red"), printable(message)), highlight=False)
     raise typer.Exit(code)
 
 
 def warn(message: str) -> None:
-    err.print(Text.assemble(("Warning: ", "yellow"), message), highlight=False)
+    err.print(Text.assemble(("Warning: ", "yellow"), printable(message)), highlight=False)
 
 
 def say(message: str) -> None:
     """A plain message on stderr (results go to stdout)."""
-    err.print(message, highlight=False, markup=False)
+    err.print(printable(message), highlight=False, markup=False)
 
 
 def report(e: InputError, problems_file: Path | None = None) -> NoReturn:
@@ -170,13 +181,14 @@ def show(frame: pl.DataFrame, title: str, labels: Labels, formats: Mapping[str, 
         area, year = frame["area"][0], frame["year"][0]
         title = f"{title} — {labels.get('area', {}).get(area, area)}, {year}"
         frame = frame.drop("area", "year")
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(printable(title)), title_justify="left")
     numeric = [c for c in frame.columns if c in formats or frame.schema[c].is_numeric()]
     for c in frame.columns:
         # fold, never truncate: a figure cut short on screen would be a wrong figure
-        table.add_column(headings.get(c, c), justify="right" if c in numeric else "left", overflow="fold")
+        heading = printable(headings.get(c, c))
+        table.add_column(heading, justify="right" if c in numeric else "left", overflow="fold")
     for row in frame.iter_rows(named=True):
-        table.add_row(*(Text(_cell(c, v, labels, formats)) for c, v in row.items()))
+        table.add_row(*(Text(printable(_cell(c, v, labels, formats))) for c, v in row.items()))
     if totals and single and frame.height > 1:
         table.add_section()
         table.add_row(*_totals(frame, numeric, formats), style="bold")

@@ -162,10 +162,10 @@ class Workspace:
                 raise
             reason = " ".join(str(getattr(e, "orig", None) or e).split())
             if any(words in reason.lower() for words in UNREACHABLE):
-                raise ServerUnreachable(f"cannot open the database {_shown(url)}: {reason.rstrip('.')}"
-                                        f"{'' if reason.endswith('?') else '.'} Nothing was changed. Check that the database "
-                                        "server is running and that its address is right, then run the command "
-                                        "again.") from e
+                said = reason.rstrip(".") + ("" if reason.endswith("?") else ".")
+                raise ServerUnreachable(f"cannot open the database {_shown(url)}: {said} Nothing was changed. Check "
+                                        "that the database server is running and that its address is right, then "
+                                        "run the command again.") from e
             raise WorkspaceError(f"cannot open the database {_shown(url)}: {reason}") from e
         return ws
 
