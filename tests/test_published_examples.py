@@ -16,9 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import CliResult, load_benchmark
-from cyplan.model.demand import RoleTime
+from cyplan.model.demand import RoleTime, demand
 
 PUBLISHED = Path(__file__).parent / "fixtures" / "published"
 RunCli = Callable[[Sequence[str]], CliResult]
@@ -101,6 +103,29 @@ def test_method_names_each_published_example_and_its_figure(source: str) -> None
     section = method.split("## Validation against published calculations", 1)[1].split("\n## ", 1)[0]
     assert source in section
     assert {"Burmen": "**17.46**", "Elkhuizen": "**1,521.9 h**"}[source] in section
+
+
+@given(days_a_week=st.sampled_from([4.0, 4.5, 5.0, 6.0]), hours_a_day=st.floats(4, 12),
+       days_off=st.lists(st.floats(0, 40), min_size=4, max_size=4), volume=st.floats(1, 1e6),
+       activity_standard=st.floats(0.05, 20), total_cas=st.floats(0, 0.8))
+def test_wisn_staff_requirement_equals_cyplan_fte(days_a_week: float, hours_a_day: float, days_off: list[float],
+                                                  volume: float, activity_standard: float,
+                                                  total_cas: float) -> None:
+    """WISN's steps worked independently (user's manual, 2010): AWT = (A − (B + C + D + E)) × F, standard workload
+    = AWT ÷ activity standard, staff = volume ÷ standard workload × CAF with CAF = 1 ÷ (1 − total CAS), against
+    cyplan's demand() on the mapping method.md gives (cases = volume, pathway hours = activity standard,
+    direct-work share = 1 − total CAS): catches the direct-work share being applied the wrong way (multiplied
+    instead of divided), or the mapping table's claim that FTE = hours ÷ AWT is WISN's staff requirement."""
+    holidays, leave, sick, other = days_off
+    a = 52 * days_a_week
+    awt = (a - (holidays + leave + sick + other)) * hours_a_day
+    wisn = volume / (awt / activity_standard) * (1 / (1 - total_cas))
+    role = RoleTime(**{k: np.array([v]) for k, v in dict(
+        hours_per_week=hours_a_day * days_a_week, days_per_week=days_a_week, annual_leave=leave,
+        public_holidays=holidays, sickness=sick, training=other, direct_share=1 - total_cas, salary=0.0,
+        on_cost=0.0).items()})
+    fte = demand(np.array([volume]), np.ones(1), np.array([[activity_standard]]), role).fte.item()
+    assert fte == pytest.approx(wisn, rel=1e-9)
 
 
 # -- Segal et al. 2018 (seed 000): the range the stated parameters imply, not a reproduction ----------------------
