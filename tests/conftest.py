@@ -165,9 +165,10 @@ def run_real_cli(tmp_path: Path) -> Callable[..., CliResult]:
     return run
 
 
-def load_benchmark(name: str) -> ModuleType:
-    """benchmarks/<name>.py as a module, for the tests of its pieces (benchmarks are scripts, not a package)."""
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+def load_benchmark(name: str, folder: str = "benchmarks") -> ModuleType:
+    """benchmarks/<name>.py (or <folder>/<name>.py, e.g. scripts/) as a module, for the tests of its pieces
+    (benchmarks and scripts are scripts, not a package)."""
+    path = Path(__file__).resolve().parents[1] / folder / f"{name}.py"
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

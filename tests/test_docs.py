@@ -269,13 +269,7 @@ def test_method_segal_example_matches_the_code() -> None:
     assert f"| **{at_1000.fte.item():.1f} FTE** |" in method  # 37.7
     assert f"| **{fte:.2f} FTE** |" in method  # 40.47
     assert f"| £{cost:,.0f} |" in method  # 2,294,783
-
-    h = float(practitioner.productive_hours[0])
-    assert f"**{947 * 1000 / per_case.sum():,.0f}**" in method  # 16,328
-    assert f"| {947 * h:,.1f} h |" in method and f"**{947 * h / per_case.sum():,.0f}**" in method  # 15,209
-    assert f"AU\\${126e6 / 947:,.0f}" in method  # 133,052
-    for n in (10_000, 15_000, 20_000):
-        assert f"{per_case.sum() * n / 947:,.1f} h" in method
+    # the range that replaced the back-calculations of the 947 FTE is checked in test_published_examples.py
 
 
 def test_method_cap_example_matches_the_code() -> None:
