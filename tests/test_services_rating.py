@@ -140,14 +140,18 @@ def test_everything_in_place_everywhere_rates_4() -> None:
     assert rating(full()) == 4
 
 
-def test_a_plan_at_an_early_stage_holds_the_rating_at_2() -> None:
+def test_a_plan_at_an_early_stage_with_every_service_in_place_rates_3_not_2() -> None:
+    """Issue 12 (7a): descriptor 2 is one sentence, 'others at an early stage … most services have yet to be put
+    in place'; with every service in place its second half is false, so one plan at an early stage is not 2."""
     reg = full()
     reg = Register(reg.services, reg.cells, reg.groups, reg.localities, reg.service_localities,
                    frame("plans", [{"plan": "p1", "label": "P", "status": "in place"},
                                    {"plan": "p2", "label": "Q", "status": "early stage"}]))
     result = rate(reg, SPEC.provisions, SPEC.band_groups)
-    assert result.rating == 2
+    assert result.rating == 3
     assert result.reasons["item"].to_list() == ["p2"]
+    assert "most services" not in result.title and "Protocols and plans are in place" not in result.title
+    assert result.title.startswith("1 of 2 protocols and plans are in place; the other is at an early stage")
     assert rating(reg, Rules(plans_in_place=0.5)) == 4  # a threshold the user may set
 
 
@@ -168,7 +172,7 @@ def test_most_is_a_strict_majority_of_cells() -> None:
     half = len(cells) // 2 + 1  # 18 of 35 in place: 17 without, under half
     reg = register([{"service": "s", "label": "S", "provider": "p", "status": "in place", "coverage": 1.0}],
                    [{"service": "s", "band": b, "level": lv, "provision": p} for b, lv, p in cells[:half]], [],
-                   [{"plan": "p1", "label": "P", "status": "in place"}])
+                   [{"plan": "p1", "label": "P", "status": "in place"}, {"plan": "p2", "label": "Q", "status": "none"}])
     assert rating(reg) == 3
     assert rating(reg, Rules(most=0.4)) == 2
 
