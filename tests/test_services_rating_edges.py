@@ -263,12 +263,16 @@ def test_a_bad_judgement_is_refused_with_its_place_and_nothing_changes(run_cli: 
     assert "Traceback" not in err
 
 
-def test_results_rating_has_no_judgement_until_one_is_recorded(demo_workspace: Path) -> None:
+def test_the_demo_records_its_boards_judgement_and_none_is_shown_without_one(demo_workspace: Path) -> None:
     ws = Workspace.open(demo_workspace)
     try:
-        assert results.rating(ws.read_all()).judgement is None
+        frames = ws.read_all()
     finally:
         ws.close()
+    j = results.rating(frames).judgement
+    assert j is not None and (j.rating, j.computed, j.date) == (3, 3, "2025-01-21")
+    frames["rating_judgement"] = frames["rating_judgement"].clear()
+    assert results.rating(frames).judgement is None
 
 
 def test_an_empty_register_with_a_plan_listed_reads_true() -> None:
