@@ -221,10 +221,12 @@ def test_the_page_and_the_api_show_both_ratings(judged: Path) -> None:
     with TestClient(app, base_url="http://localhost") as client:
         page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get("/services").text)).replace("&#39;", "'")
         d = client.get("/api/services").json()["rating"]
+        overview = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get("/").text)).replace("&#39;", "'")
     app.state.workspace.close()
     assert "Rated 3 of 4" in page and "Computed from the register: 3. Agreed by the partnership: 2." in page
     assert DIFFERENCE in page
     assert "How near the levels either side: 3; " in page
+    assert "The partnership's own rating, agreed by CAMHS partnership board on 2025-03-14, is 2." in overview
     assert d["judgement"]["rating"] == 2 and d["judgement"]["difference"] == DIFFERENCE
     assert d["nearness"].startswith("3; ") and {m["direction"] for m in d["margins"]} == {"down", "up"}
 
