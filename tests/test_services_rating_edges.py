@@ -93,6 +93,18 @@ def test_every_plan_in_place_needs_one_service_for_3() -> None:
     assert three.nearness.startswith("3; one more cell without a service in place would make it 2")
 
 
+def test_with_no_service_and_a_plan_to_come_the_nearest_3_is_a_plan_and_a_cell_together() -> None:
+    """Neither alone lifts 2 to 3 cheaply: a plan in place leaves no service (still 2), one cell leaves a plan at an
+    early stage with most cells empty (still 2); 18 cells alone would do it, one plan and one cell together do."""
+    r = rated(cells_in_place(0, [IN_PLACE, EARLY]))
+    assert r.rating == 2
+    assert r.nearness.endswith("; one more plan or protocol in place and one more cell with a service in place "
+                               "across the whole area would make it 3")
+    alone = r.margins.filter((pl.col("direction") == "up") & (pl.col("kind") == "cell_whole")).row(0, named=True)
+    assert (alone["changes"], alone["rating"]) == (18, 3)
+    assert rated(cells_in_place(1, [IN_PLACE])).rating == rated(cells_in_place(18, [IN_PLACE, EARLY])).rating == 3
+
+
 def test_one_plan_in_place_is_the_step_from_1_to_2() -> None:
     one = rated(cells_in_place(3, [{**IN_PLACE, "status": "early stage"}, EARLY]))
     two = rated(cells_in_place(3, [IN_PLACE, EARLY]))

@@ -427,6 +427,8 @@ def margins(c: Counts, rules: Rules = Rules()) -> pl.DataFrame:
         rows.append(_together_down(c, rules))
     if now == 3 and not any(r[0] == "up" for r in rows):
         rows.append(_together_up(c, rules))
+    if now == 2 and not readings["plans_ok"][0] and not readings["some_in"][0]:
+        rows.append(_together("up", 3, [(_plans_short(c, rules), ("up", "plan")), (1, ("up", "cell_whole"))]))
     return pl.DataFrame(rows, schema=MARGIN_SCHEMA, orient="row").sort("direction", "changes", "kind")
 
 
@@ -438,9 +440,13 @@ def _together(direction: str, rating: int, parts: list[tuple[int, tuple[str, str
 
 def _together_up(c: Counts, rules: Rules) -> tuple[str, int, str, int, str]:
     """The plans, cells and band × group pairs that rating 4 needs together."""
-    plans = max(int(np.ceil(rules.plans_in_place * max(c.plans[0], 1) - TOLERANCE)) - int(c.plans_in_place[0]), 0)
-    return _together("up", 4, [(plans, ("up", "plan")), (_cells_short(c, rules), ("up", "cell_whole")),
+    return _together("up", 4, [(_plans_short(c, rules), ("up", "plan")), (_cells_short(c, rules), ("up", "cell_whole")),
                                (int(c.groups[0] - c.groups_whole[0]), ("up", "group"))])
+
+
+def _plans_short(c: Counts, rules: Rules) -> int:
+    """How many more plans must be in place for 'protocols and plans are in place' (one, if none is listed)."""
+    return max(int(np.ceil(rules.plans_in_place * max(c.plans[0], 1) - TOLERANCE)) - int(c.plans_in_place[0]), 0)
 
 
 def _together_down(c: Counts, rules: Rules) -> tuple[str, int, str, int, str]:
