@@ -183,6 +183,26 @@ def test_example_4_has_no_service_the_narrative_does_not_name() -> None:
     assert rated(load_example(4), Rules(full_range=1.0)).rating == 3
 
 
+def test_example_2_is_two_plans_from_either_side() -> None:
+    """Two of four plans in place, 4 of 35 cells with a service: both plans gone is 1; the other two in place is 3
+    (every plan in place, some services); 14 more cells alone would also make 3 (31 − 17), but two plans is fewer."""
+    r = rated(load_example(2))
+    assert r.nearness == ("2; 2 fewer plans or protocols in place would make it 1; 2 more plans or protocols in place "
+                          "would make it 3")
+    cells = r.margins.filter(pl.col("kind") == "cell_whole").row(0, named=True)
+    assert (cells["changes"], cells["rating"]) == (14, 3)
+
+
+def test_cli_takes_the_full_range_threshold_and_refuses_one_out_of_range(run_cli: Run, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    run_cli(["init", ws])
+    assert run_cli(["services", "import", EXAMPLES / "example4", "-w", ws])[0] == 0
+    code, out, _ = run_cli(["services", "rate", "-w", ws, "--full-range", "1"])
+    assert code == 0 and out.startswith("Rating: 3 — Protocols and plans are in place")
+    code, _, err = run_cli(["services", "rate", "-w", ws, "--full-range", "1.5"])
+    assert code == 2 and "full range must be more than 0 and at most 1, not 1.5" in err
+
+
 # -- the partnership's own judgement -------------------------------------------------------------------------------
 
 JUDGEMENT = ("date,rating,agreed_by,reason\n"
