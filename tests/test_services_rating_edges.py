@@ -191,6 +191,9 @@ def test_example_2_is_two_plans_from_either_side() -> None:
                           "would make it 3")
     cells = r.margins.filter(pl.col("kind") == "cell_whole").row(0, named=True)
     assert (cells["changes"], cells["rating"]) == (14, 3)
+    plans = r.reasons.filter(pl.col("kind") == "plan")["why"].unique().to_list()
+    assert plans == ["not in place: rating 3 needs 100% of plans and protocols in place, or 14 more cells with a "
+                     "service in place"]
 
 
 def test_cli_takes_the_full_range_threshold_and_refuses_one_out_of_range(run_cli: Run, tmp_path: Path) -> None:

@@ -236,7 +236,6 @@ def _readings(c: Counts, rules: Rules) -> dict[str, np.ndarray]:
     return {
         "no_plans": c.plans_in_place == 0,
         "plans_ok": plans_ok,
-        "all_plans": (c.plans > 0) & (c.plans_in_place == c.plans),
         "most_yet": (c.cells == 0) | (c.cells_none > rules.most * c.cells + TOLERANCE),
         "some_in": c.cells_none < c.cells,
         "full": (c.cells > 0) & (c.cells_whole >= rules.full_range * c.cells - TOLERANCE)
@@ -295,9 +294,9 @@ def _reasons(rating: int, c: Counts, rules: Rules, plans: pl.DataFrame, cells: p
     if rating == 2:
         if r["plans_ok"]:  # every plan in place, but no service at all
             return _cell_reasons(none_in_place, "no service in place: rating 3 needs at least one")
-        either = f"{need} more cells with a service in place" if r["some_in"] else "one cell with a service in place"
+        also = "" if r["some_in"] else " and one cell with a service in place"
         return (_plan_reasons(not_in_place, f"not in place: rating 3 needs {_pct(rules.plans_in_place)} of plans and "
-                              f"protocols in place and {either}, or {need} more cells with a service in place")
+                              f"protocols in place{also}, or {need} more cells with a service in place")
                 + _cell_reasons(none_in_place, f"no service in place: {int(c.cells_none[0])} of {int(c.cells[0])} "
                                 f"cells have none, more than {_pct(rules.most)} ('most services have yet to be put in "
                                 f"place'); rating 3 needs {need} more in place, or the plans in place"))
