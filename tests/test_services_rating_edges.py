@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import re
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -15,13 +16,18 @@ import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import CliResult, folder_bytes
 from cyplan import results
+from cyplan.io.problems import Problem
+from cyplan.io.read import read_table
+from cyplan.io.validate import validate
 from cyplan.model.services import Rating, Rules, latest_judgement, rate
 from cyplan.reports.paper import services as paper_services
 from cyplan.reports.paper.builder import Builder
 from cyplan.reports.paper.document import Paragraph
+from cyplan.schema import KINDS
 from cyplan.store.workspace import DB_FILE, Workspace
 from cyplan.web.app import create_app
 from test_services_rating import CELLS, EXAMPLES, SPEC, Register, load_example, register, registers
@@ -298,6 +304,36 @@ def test_a_bad_judgement_is_refused_with_its_place_and_nothing_changes(run_cli: 
     after = folder_bytes(demo_workspace)
     assert sorted(after) == [DB_FILE] and after == before
     assert "Traceback" not in err
+
+
+def judgement_problems(date_text: str) -> list[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "rating_judgement.csv"
+        with path.open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([["date", "rating", "agreed_by"], [date_text, "3", "Board"]])
+        _, problems = validate(read_table(path), KINDS["rating_judgement"])
+        return [p.message for found in problems for p in ([found] if isinstance(found, Problem) else found)]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)))
+def test_every_real_day_written_yyyy_mm_dd_is_a_date(day: dt.date) -> None:
+    assert judgement_problems(day.isoformat()) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(alphabet="0123456789-/ .T:", min_size=1, max_size=12).filter(lambda t: t.strip() != ""))
+def test_anything_but_a_real_day_yyyy_mm_dd_is_refused(text: str) -> None:
+    """Catches a check that lets through 2025-02-30, 20250314, 14/03/2025 or a time of day."""
+    try:
+        real = len(text.strip()) == 10 and dt.date.fromisoformat(text.strip()).isoformat() == text.strip()
+    except ValueError:
+        real = False
+    problems = judgement_problems(text)
+    assert (problems == []) == real, (text, problems)
+    if not real:
+        assert problems == [f"'{text.strip()}' is not a date: give the day it was agreed as YYYY-MM-DD, e.g. "
+                            "2025-03-14"]
 
 
 def test_the_demo_records_its_boards_judgement_and_none_is_shown_without_one(demo_workspace: Path) -> None:
