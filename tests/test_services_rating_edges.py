@@ -23,14 +23,14 @@ from cyplan import results
 from cyplan.io.problems import Problem
 from cyplan.io.read import read_table
 from cyplan.io.validate import validate
-from cyplan.model.services import Rating, Rules, latest_judgement, rate
+from cyplan.model.services import Rating, Rules, coverage_matrix, latest_judgement, rate
 from cyplan.reports.paper import services as paper_services
 from cyplan.reports.paper.builder import Builder
 from cyplan.reports.paper.document import Paragraph
 from cyplan.schema import KINDS
 from cyplan.store.workspace import DB_FILE, Workspace
 from cyplan.web.app import create_app
-from test_services_rating import CELLS, EXAMPLES, SPEC, Register, load_example, register, registers
+from test_services_rating import CELLS, EXAMPLES, SPEC, Register, frame, load_example, register, registers
 
 Run = Callable[[Sequence[object]], CliResult]
 UNIVERSAL = [c for c in CELLS if c[1] == "universal"]
@@ -160,6 +160,48 @@ def test_the_words_never_state_what_the_counts_contradict(reg: Register) -> None
     full = plans_ok and whole >= 31.5 and m["band_groups_whole_area"] == m["band_groups"]
     expected = 1 if in_place == 0 else 4 if full else 2 if most and (not plans_ok or none == cells) else 3
     assert r.rating == expected
+
+
+# -- how near: each margin, made on the register itself, gives the rating it says ---------------------------------
+
+def with_plans_moved(reg: Register, k: int, up: bool) -> Register:
+    """k plans put in place (a new one if none is listed) or, going down, k of those in place put back to early
+    stage."""
+    plans = reg.plans.with_row_index("i")
+    pick = plans.filter((pl.col("status") != "in place") if up else (pl.col("status") == "in place"))["i"].head(k)
+    moved = plans.with_columns(pl.when(pl.col("i").is_in(pick.implode())).then(pl.lit(
+        "in place" if up else "early stage")).otherwise(pl.col("status")).alias("status")).drop("i")
+    if up and pick.len() < k:
+        moved = pl.concat([moved, frame("plans", [{"plan": "new", "label": "N", "status": "in place"}])])
+    return Register(reg.services, reg.cells, reg.groups, reg.localities, reg.service_localities, moved)
+
+
+def with_cells_served(reg: Register, k: int) -> Register:
+    """A new service in place across the whole area in k cells not yet so: those with no service first."""
+    matrix = coverage_matrix(reg, SPEC.provisions).with_row_index("i").filter(pl.col("state") != "in place, whole area")
+    order = matrix.sort(pl.col("state").is_in(["planned", "nothing"]).not_(), "i").head(k)
+    extra = register([{"service": "z", "label": "Z", "provider": "p", "status": "in place", "coverage": 1.0}],
+                     [{"service": "z", "band": r["band"], "level": r["level"], "provision": r["provision"]}
+                      for r in order.iter_rows(named=True)])
+    return Register(pl.concat([reg.services, extra.services]), pl.concat([reg.cells, extra.cells]), reg.groups,
+                    reg.localities, reg.service_localities, reg.plans)
+
+
+@settings(max_examples=40, deadline=None)
+@given(registers())
+def test_each_margin_made_on_the_register_gives_the_rating_it_says(reg: Register) -> None:
+    """Catches a margin counted wrong (one too many or too few) or a wrong kind: plans moved, and cells given a
+    service by a new one, in the register itself, rated through the whole pipeline."""
+    r = rated(reg)
+    make = {("up", "plan"): lambda k: with_plans_moved(reg, k, True),
+            ("down", "plan"): lambda k: with_plans_moved(reg, k, False),
+            ("up", "cell_whole"): lambda k: with_cells_served(reg, k)}
+    for m in r.margins.iter_rows(named=True):
+        if (m["direction"], m["kind"]) not in make:
+            continue
+        move = make[(m["direction"], m["kind"])]
+        assert rated(move(m["changes"])).rating == m["rating"], m
+        assert rated(move(m["changes"] - 1)).rating == r.rating, m
 
 
 # -- the faithful encodings of seed 003's examples ------------------------------------------------------------------
