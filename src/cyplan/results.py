@@ -7,6 +7,7 @@ the CLI turns it into an error message, the web app into a page that says so."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 
 import polars as pl
@@ -14,7 +15,7 @@ import polars as pl
 from cyplan.model.gap import gap_table
 from cyplan.model.plan import Plan, need_table, run
 from cyplan.model.scenarios import BASELINE, apply, names
-from cyplan.model.services import Rating, Register, Rules, actions, rate
+from cyplan.model.services import Rating, Register, Rules, actions, latest_judgement, rate
 from cyplan.model.simulate import Simulation, simulate
 from cyplan.reference.specification import specification
 
@@ -102,9 +103,9 @@ def register(frames: Frames) -> Register:
     return Register.from_frames(frames)
 
 
-def rules(whole_area: float = 1.0, most: float = 0.5, plans_in_place: float = 1.0) -> Rules:
+def rules(whole_area: float = 1.0, most: float = 0.5, plans_in_place: float = 1.0, full_range: float = 0.9) -> Rules:
     """The rating's thresholds; a ValueError names the one out of range."""
-    return Rules(whole_area, most, plans_in_place)
+    return Rules(whole_area, most, plans_in_place, full_range)
 
 
 def flat(frame: pl.DataFrame) -> pl.DataFrame:
@@ -122,9 +123,11 @@ def labels(frames: Frames) -> dict[str, dict[str, str]]:
 
 
 def rating(frames: Frames, rules: Rules | None = None) -> Rating:
-    """The services' rating (1–4) with the reasons that keep it from the next level."""
+    """The services' rating (1–4) with the reasons that keep it from the next level, and the partnership's own
+    judgement beside it when the workspace records one."""
     spec = specification()
-    return rate(register(frames), spec.provisions, spec.band_groups, rules or Rules())
+    computed = rate(register(frames), spec.provisions, spec.band_groups, rules or Rules())
+    return dataclasses.replace(computed, judgement=latest_judgement(frames["rating_judgement"], computed.rating))
 
 
 def action_list(frames: Frames, year: int | None = None, rules: Rules | None = None) -> pl.DataFrame:

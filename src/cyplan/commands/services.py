@@ -15,6 +15,7 @@ from cyplan.display import SERVICE_FORMATS, SERVICE_HEADINGS
 from cyplan.io.problems import InputError
 from cyplan.io.write import write_csv
 from cyplan.model.services import (
+    Rating,
     Register,
     Rules,
     checklist,
@@ -51,12 +52,14 @@ MostOpt = Annotated[float, typer.Option("--most", help="Share of cells with no s
                                         "services have yet to be put in place' (0–1).")]
 PlansOpt = Annotated[float, typer.Option("--plans-in-place", help="Share of plans in place for 'protocols and "
                                          "plans are in place' (0–1).")]
+FullRangeOpt = Annotated[float, typer.Option("--full-range", help="Share of cells in place across the whole area "
+                                             "for 'a full range' of services, rating 4 (0–1).")]
 YearOpt = Annotated[int | None, typer.Option("--year", help="Year of need to weigh gaps by (default: the first).")]
 
 
-def _rules(whole_area: float, most: float, plans_in_place: float) -> Rules:
+def _rules(whole_area: float, most: float, plans_in_place: float, full_range: float = 0.9) -> Rules:
     try:
-        return results.rules(whole_area, most, plans_in_place)
+        return results.rules(whole_area, most, plans_in_place, full_range)
     except ValueError as e:
         fail(str(e), 2)
 
@@ -153,39 +156,56 @@ def matrix(workspace: WorkspaceOpt = Path("."), groups: Annotated[bool, typer.Op
 
 @app.command("rate")
 def rate_(workspace: WorkspaceOpt = Path("."), whole_area: WholeAreaOpt = 1.0, most: MostOpt = 0.5,
-          plans_in_place: PlansOpt = 1.0, fmt: FormatOpt = Format.table, out_file: OutOpt = None) -> None:
-    """The rating (1–4) of section 4 of seed 003, and the reasons that keep it from the next level."""
+          plans_in_place: PlansOpt = 1.0, full_range: FullRangeOpt = 0.9, fmt: FormatOpt = Format.table,
+          out_file: OutOpt = None) -> None:
+    """The rating (1–4) of section 4 of seed 003, how near it is to the levels either side, the partnership's own
+    judgement beside it, and the reasons that keep it from the next level."""
     frames = _frames(workspace)
     try:
-        result = results.rating(frames, _rules(whole_area, most, plans_in_place))
+        result = results.rating(frames, _rules(whole_area, most, plans_in_place, full_range))
     except results.NotReady as e:
         fail(str(e))
     for w in result.warnings:
         warn(w)
     m = result.measures
     if fmt is Format.table:
-        out.print(f"Rating: {result.rating} — {result.title}", highlight=False, markup=False)
-        out.print(f"Plans and protocols in place: {m['plans_in_place']:.0f} of {m['plans']:.0f}. Cells of the "
-                  f"specification in place across the whole area: {m['cells_in_place_whole_area']:.0f} of "
-                  f"{m['cells']:.0f}; in part: {m['cells_in_place_part_of_area']:.0f}; planned: "
-                  f"{m['cells_planned']:.0f}; nothing: {m['cells_nothing']:.0f}. Age band × group pairs reached "
-                  f"across the whole area: {m['band_groups_whole_area']:.0f} of {m['band_groups']:.0f}.",
-                  highlight=False, markup=False)
+        for line in (f"Rating: {result.rating} — {result.title}",
+                     f"How near the levels either side: {result.nearness}.",
+                     *([result.judgement.difference] if result.judgement else []),
+                     f"Plans and protocols in place: {m['plans_in_place']:.0f} of {m['plans']:.0f}. Cells of the "
+                     f"specification in place across the whole area: {m['cells_in_place_whole_area']:.0f} of "
+                     f"{m['cells']:.0f}; in part: {m['cells_in_place_part_of_area']:.0f}; planned: "
+                     f"{m['cells_planned']:.0f}; nothing: {m['cells_nothing']:.0f}. Age band × group pairs reached "
+                     f"across the whole area: {m['band_groups_whole_area']:.0f} of {m['band_groups']:.0f}."):
+            out.print(line, highlight=False, markup=False)
         if result.reasons.is_empty():
             out.print("Nothing holds it back: this is the top rating.", highlight=False, markup=False)
             return
         _show(result.reasons, fmt, None, f"What keeps it from rating {result.rating + 1}", frames)
         return
-    frame = result.reasons.with_columns(pl.lit(result.rating).alias("rating")).select("rating", *result.reasons.columns)
+    _show(_rating_rows(result), fmt, out_file, "Rating", frames)
+
+
+def _rating_rows(result: Rating) -> pl.DataFrame:
+    """The rating for a file: one row per reason (or one for the words at the top rating), each with the
+    rating, how near the levels either side are, and the partnership's judgement when recorded."""
+    frame = result.reasons
     if frame.is_empty():
-        frame = pl.DataFrame({"rating": [result.rating], "kind": [None], "item": [None], "state": [None],
-                              "why": [result.title]}, schema={"rating": pl.Int32, **dict(result.reasons.schema)})
-    _show(frame, fmt, out_file, "Rating", frames)
+        frame = pl.DataFrame({"kind": [None], "item": [None], "state": [None], "why": [result.title]},
+                             schema=dict(result.reasons.schema))
+    j = result.judgement
+    return frame.select(
+        pl.lit(result.rating, pl.Int32).alias("rating"), pl.lit(result.nearness).alias("nearness"),
+        pl.lit(j.rating if j else None, pl.Int32).alias("agreed_rating"),
+        pl.lit(j.agreed_by if j else None, pl.String).alias("agreed_by"),
+        pl.lit(j.date if j else None, pl.String).alias("agreed_on"),
+        pl.lit(j.reason if j else None, pl.String).alias("agreed_reason"), *frame.columns)
 
 
 @app.command("actions")
 def actions_(workspace: WorkspaceOpt = Path("."), year: YearOpt = None, whole_area: WholeAreaOpt = 1.0,
-             most: MostOpt = 0.5, plans_in_place: PlansOpt = 1.0, fmt: FormatOpt = Format.table,
+             most: MostOpt = 0.5, plans_in_place: PlansOpt = 1.0, full_range: FullRangeOpt = 0.9,
+             fmt: FormatOpt = Format.table,
              out_file: OutOpt = None) -> None:
     """The gaps, in order of priority: what holds the rating back first, then by need in the age band."""
     frames = _frames(workspace)
@@ -194,7 +214,7 @@ def actions_(workspace: WorkspaceOpt = Path("."), year: YearOpt = None, whole_ar
              "need")
     try:
         with err.status("Running the need model…"):
-            frame = results.action_list(frames, year, _rules(whole_area, most, plans_in_place))
+            frame = results.action_list(frames, year, _rules(whole_area, most, plans_in_place, full_range))
     except results.NotReady as e:
         fail(str(e), 2)
     if fmt is Format.table:

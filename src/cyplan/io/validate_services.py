@@ -7,6 +7,7 @@ This module does not import cyplan.io.validate: validate imports it to register 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import polars as pl
@@ -66,9 +67,24 @@ def check_stakeholders(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
                  f"{', '.join(known)})")
 
 
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10  # fromisoformat also takes 20250314; the page and the paper print YYYY-MM-DD
+
+
+def check_rating_judgement(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
+    bad = frame.filter((pl.col("date") != "") & ~pl.col("date").map_elements(_is_date, return_dtype=pl.Boolean))
+    return _rows(raw, bad, "date", lambda r: f"'{r['date']}' is not a date: give the day it was agreed as "
+                 "YYYY-MM-DD, e.g. 2025-03-14")
+
+
 SERVICE_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {
     "localities": check_localities,
     "service_cells": check_service_cells,
     "plans": check_plans,
     "stakeholders": check_stakeholders,
+    "rating_judgement": check_rating_judgement,
 }

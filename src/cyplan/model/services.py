@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 IN_PLACE = "in place"
@@ -37,9 +38,12 @@ class Rules:
     whole_area: float = 1.0  # combined coverage at or above which provision counts as across the whole area
     most: float = 0.5  # "most services have yet to be put in place": the share of cells with none in place above this
     plans_in_place: float = 1.0  # share of the listed plans and protocols in place for "plans are in place"
+    # "a full range" of services: the share of cells in place across the whole area at or above this (seed 003's
+    # example 4, rated 4, names no information and advice for young people: 33 of 35 cells)
+    full_range: float = 0.9
 
     def __post_init__(self) -> None:
-        for name in ("whole_area", "most", "plans_in_place"):
+        for name in ("whole_area", "most", "plans_in_place", "full_range"):
             value = getattr(self, name)
             if not 0 < value <= 1:
                 raise ValueError(f"{name.replace('_', ' ')} must be more than 0 and at most 1, not {value}")
@@ -63,12 +67,57 @@ class Register:
 
 
 @dataclass(frozen=True)
+class Judgement:
+    """The partnership's own rating, recorded beside the computed one (CAMHS self-assessment practice)."""
+
+    rating: int
+    agreed_by: str
+    date: str
+    reason: str
+    computed: int
+
+    @property
+    def difference(self) -> str:
+        """Both ratings and how they differ, in one or two sentences."""
+        own = f"The partnership rates its services {self.rating} (agreed by {self.agreed_by} on {self.date})"
+        if self.rating == self.computed:
+            return f"{own}, the same as the rating computed from the register." + (
+                f" {_sentence(self.reason)}" if self.reason else "")
+        gap = abs(self.rating - self.computed)
+        way = "higher" if self.rating > self.computed else "lower"
+        why = f"Why: {_sentence(self.reason)}" if self.reason else "No reason for the difference is recorded."
+        return (f"{own}; the register computes {self.computed}, so the partnership's rating is {gap} level"
+                f"{'s' if gap > 1 else ''} {way}. {why}")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def latest_judgement(judgements: pl.DataFrame, computed: int) -> Judgement | None:
+    """The latest of the partnership's judgements (rating_judgement input), or None when none is recorded."""
+    if judgements.is_empty():
+        return None
+    row = judgements.sort("date").row(-1, named=True)
+    return Judgement(int(row["rating"]), row["agreed_by"], row["date"], row["reason"] or "", computed)
+
+
+@dataclass(frozen=True)
 class Rating:
     rating: int
-    title: str
+    title: str  # the seed's descriptor of the rating, clause by clause, each clause the data contradict replaced
     reasons: pl.DataFrame  # what keeps it from the next level: kind, item, state, why
     measures: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    margins: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MARGIN_SCHEMA))
+    descriptor: str = ""  # the seed's words for the rating, as section 4 gives them
+    judgement: Judgement | None = None  # the partnership's own, when recorded
+
+    @property
+    def nearness(self) -> str:
+        """How near the rating is to the levels either side, in words."""
+        return nearness(self.rating, self.margins)
 
 
 # -- coverage ------------------------------------------------------------------------------------
@@ -154,50 +203,273 @@ def group_matrix(reg: Register, band_groups: pl.DataFrame, rules: Rules = Rules(
 
 
 REASON_SCHEMA = {"kind": pl.String, "item": pl.String, "state": pl.String, "why": pl.String}
+MARGIN_SCHEMA = {"direction": pl.String, "rating": pl.Int64, "kind": pl.String, "changes": pl.Int64,
+                 "text": pl.String}
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What the rating reads from a register: plans listed and in place, cells and band × group pairs by state.
+    Fields may be numpy arrays of the same length, to rate many variants of a register at once."""
+
+    plans: np.ndarray
+    plans_in_place: np.ndarray
+    cells: np.ndarray
+    cells_none: np.ndarray  # cells with no service in place (planned or nothing)
+    cells_whole: np.ndarray  # cells in place across the whole area
+    groups: np.ndarray
+    groups_whole: np.ndarray
+
+    @classmethod
+    def of(cls, m: dict[str, float]) -> Counts:
+        return cls(*(np.atleast_1d(np.asarray(m[k], dtype=np.int64)) for k in (
+            "plans", "plans_in_place", "cells", "cells_none", "cells_in_place_whole_area", "band_groups",
+            "band_groups_whole_area")))
+
+    def replace(self, **changes: np.ndarray) -> Counts:
+        return Counts(**{**self.__dict__, **changes})
+
+
+def _readings(c: Counts, rules: Rules) -> dict[str, np.ndarray]:
+    """Each clause of the descriptors, read from the counts (true or false, element by element)."""
+    plans_ok = (c.plans > 0) & (c.plans_in_place >= rules.plans_in_place * c.plans - TOLERANCE)
+    return {
+        "no_plans": c.plans_in_place == 0,
+        "plans_ok": plans_ok,
+        "most_yet": (c.cells == 0) | (c.cells_none > rules.most * c.cells + TOLERANCE),
+        "some_in": c.cells_none < c.cells,
+        "full": (c.cells > 0) & (c.cells_whole >= rules.full_range * c.cells - TOLERANCE)
+                & (c.groups_whole >= c.groups),
+        "every_cell_whole": (c.cells > 0) & (c.cells_whole == c.cells) & (c.groups_whole >= c.groups),
+    }
+
+
+def level(c: Counts, rules: Rules = Rules()) -> np.ndarray:
+    """The rating of each set of counts (docs/services.md, 'The rating'):
+
+    1 — no plan or protocol in place;
+    4 — plans in place and a full range of services across the whole area;
+    2 — descriptor 2, both halves of its one sentence: most cells have no service in place, and the plans are
+        not all in place (others at an early stage) or no service at all is in place (3 says "some are");
+    3 — the rest: plans in place with some services, or most services in place with a plan still to come."""
+    r = _readings(c, rules)
+    two = r["most_yet"] & (~r["plans_ok"] | ~r["some_in"])
+    return np.select([r["no_plans"], r["plans_ok"] & r["full"], two], [1, 4, 2], 3)
 
 
 def rate(reg: Register, provisions: pl.DataFrame, band_groups: pl.DataFrame, rules: Rules = Rules()) -> Rating:
-    """The rating of section 4 of seed 003, with the plans, cells and groups that keep it from the next level."""
+    """The rating of section 4 of seed 003, the words that hold for it, how near it is to the levels either
+    side, and the plans, cells and groups that keep it from the next level."""
     cells = coverage_matrix(reg, provisions, rules)
     groups = group_matrix(reg, band_groups, rules)
     plans = reg.plans
     n_plans, n_in_place = plans.height, plans.filter(pl.col("status") == IN_PLACE).height
-    plan_share = n_in_place / n_plans if n_plans else 0.0
     none_in_place = cells.filter(pl.col("state").is_in([PLANNED, NOTHING]))
-    not_whole_cells = cells.filter(pl.col("state") != WHOLE)
-    not_whole_groups = groups.filter(pl.col("state") != WHOLE)
-    yet_to_be = none_in_place.height / cells.height if cells.height else 1.0
     measures = {
-        "plans": n_plans, "plans_in_place": n_in_place, "plans_in_place_share": plan_share,
+        "plans": n_plans, "plans_in_place": n_in_place,
+        "plans_in_place_share": n_in_place / n_plans if n_plans else 0.0,
+        "plans_early_stage": plans.filter(pl.col("status") == "early stage").height,
+        "plans_none": plans.filter(pl.col("status") == "none").height,
         "cells": cells.height, **{f"cells_{_slug(s)}": cells.filter(pl.col("state") == s).height for s in STATES},
-        "cells_yet_to_be_in_place_share": yet_to_be,
+        "cells_none": none_in_place.height,
+        "cells_yet_to_be_in_place_share": none_in_place.height / cells.height if cells.height else 1.0,
         "band_groups": groups.height, "band_groups_whole_area": groups.filter(pl.col("state") == WHOLE).height,
     }
-    plans_ok = n_plans > 0 and plan_share >= rules.plans_in_place - TOLERANCE
-    if n_in_place == 0:
-        level = 1
-        reasons = _plan_reasons(plans, "no plan or protocol is in place (rating 2 needs at least one)")
-    elif not plans_ok or yet_to_be > rules.most:
-        level = 2
-        reasons = []
-        if not plans_ok:
-            reasons += _plan_reasons(plans.filter(pl.col("status") != IN_PLACE),
-                                     f"not in place: rating 3 needs {_pct(rules.plans_in_place)} of plans and "
-                                     "protocols in place")
-        if yet_to_be > rules.most:
-            need = _cells_needed(cells.height, none_in_place.height, rules.most)
-            reasons += _cell_reasons(none_in_place, f"no service in place: {_pct(yet_to_be)} of the specification's "
-                                     f"cells have none, more than {_pct(rules.most)} ('most'); rating 3 needs "
-                                     f"{need} more in place")
-    elif not_whole_cells.height or not_whole_groups.height:
-        level = 3
-        reasons = (_cell_reasons(not_whole_cells, "rating 4 needs a service in place across the whole area")
-                   + _group_reasons(not_whole_groups, "rating 4 needs targeted provision in place for this group "
-                                    "across the whole area"))
-    else:
-        level, reasons = 4, []
+    counts = Counts.of(measures)
+    rating = int(level(counts, rules)[0])
+    reasons = _reasons(rating, counts, rules, plans, cells, groups)
     frame = pl.DataFrame(reasons, schema=REASON_SCHEMA, orient="row")
-    return Rating(level, TITLES[level], frame, measures, _coverage_warnings(reg))
+    return Rating(rating, statement(rating, measures, rules), frame, measures, _coverage_warnings(reg),
+                  margins(counts, rules), TITLES[rating])
+
+
+def _reasons(rating: int, c: Counts, rules: Rules, plans: pl.DataFrame, cells: pl.DataFrame,
+             groups: pl.DataFrame) -> list[tuple[str, str, str, str]]:
+    r = {k: bool(v[0]) for k, v in _readings(c, rules).items()}
+    not_in_place = plans.filter(pl.col("status") != IN_PLACE)
+    none_in_place = cells.filter(pl.col("state").is_in([PLANNED, NOTHING]))
+    need = _cells_needed(int(c.cells[0]), int(c.cells_none[0]), rules.most)
+    if rating == 1:
+        return _plan_reasons(plans, "no plan or protocol is in place (rating 2 needs at least one)")
+    if rating == 2:
+        if r["plans_ok"]:  # every plan in place, but no service at all
+            return _cell_reasons(none_in_place, "no service in place: rating 3 needs at least one")
+        also = "" if r["some_in"] else " and one cell with a service in place"
+        return (_plan_reasons(not_in_place, f"not in place: rating 3 needs {_pct(rules.plans_in_place)} of plans and "
+                              f"protocols in place{also}, or {need} more cells with a service in place")
+                + _cell_reasons(none_in_place, f"no service in place: {int(c.cells_none[0])} of {int(c.cells[0])} "
+                                f"cells have none, more than {_pct(rules.most)} ('most services have yet to be put in "
+                                f"place'); rating 3 needs {need} more in place, or the plans in place"))
+    if rating == 3:
+        out = []
+        if not r["plans_ok"]:
+            out += _plan_reasons(not_in_place, f"not in place: rating 4 needs {_pct(rules.plans_in_place)} of "
+                                 "plans and protocols in place")
+        short = _cells_short(c, rules)
+        if short:
+            out += _cell_reasons(cells.filter(pl.col("state") != WHOLE),
+                                 f"rating 4 needs {short} more of these in place across the whole area (a full "
+                                 f"range: {_pct(rules.full_range)} of the cells)")
+        out += _group_reasons(groups.filter(pl.col("state") != WHOLE),
+                              "rating 4 needs targeted provision in place for this group across the whole area")
+        return out
+    return []
+
+
+def _cells_short(c: Counts, rules: Rules) -> int:
+    """How many more cells must be in place across the whole area for a full range."""
+    required = int(np.ceil(rules.full_range * c.cells[0] - TOLERANCE))
+    return max(required - int(c.cells_whole[0]), 0)
+
+
+# -- the words: the descriptor's clauses that hold, what the data say for those that do not -----------------
+
+
+def statement(rating: int, m: dict[str, float], rules: Rules = Rules()) -> str:
+    """The descriptor of `rating` in seed 003's words, clause by clause; a clause the counts contradict is
+    replaced by what they say, so the words never state what the data contradict."""
+    return f"{_plans_clause(rating, m)}: {_services_clause(rating, m, rules)}."
+
+
+def _plans_clause(rating: int, m: dict[str, float]) -> str:
+    p, n = int(m["plans_in_place"]), int(m["plans"])
+    early, none = int(m["plans_early_stage"]), int(m["plans_none"])
+    if p == 0:
+        listed = "none is listed" if n == 0 else f"0 of {n}"
+        return f"No protocols or plans are in place to commission early intervention support services ({listed})"
+    if p == n:
+        return "Protocols and plans are in place" + ("" if rating >= 3 else f" ({p} of {n})")
+    others = " or ".join(x for x in (f"at an early stage of development ({early})" if early else "",
+                                     f"not yet started ({none})" if none else "") if x)
+    if rating == 2:
+        return f"Some protocols and plans are in place ({p} of {n}) while others are {others}"
+    return f"{p} of {n} protocols and plans are in place; the {'other is' if n - p == 1 else 'others are'} {others}"
+
+
+def _services_clause(rating: int, m: dict[str, float], rules: Rules) -> str:
+    cells, none, whole = int(m["cells"]), int(m["cells_none"]), int(m["cells_in_place_whole_area"])
+    r = {k: bool(v[0]) for k, v in _readings(Counts.of(m), rules).items()}
+    in_place = f"{cells - none} of {cells} cells of the specification have a service in place"
+    if none == cells:
+        return f"no service is in place yet ({in_place})"
+    if rating == 4 or (r["full"] and r["every_cell_whole"]):
+        whole_words = ("every cell of the specification" if whole == cells
+                       else f"{whole} of {cells} cells of the specification")
+        return ("a full range of early intervention support services, universal and targeted, are in place and being "
+                f"delivered across the whole area ({whole_words} and every age band × vulnerable group the "
+                "targeted level names)")
+    if rating == 2 or (r["most_yet"] and rating != 3):
+        return f"most services have yet to be put in place across the whole area ({in_place}; {none} have none)"
+    return (f"some services are in place and being delivered, some are still to be developed ({in_place}, "
+            f"{whole} across the whole area)")
+
+
+# -- how near the rating is to the levels either side --------------------------------------------------------
+
+
+def _moves(c: Counts, k: np.ndarray) -> dict[tuple[str, str], tuple[Counts, np.ndarray]]:
+    """Each kind of change, made k times (k an array), with where it is possible (k not more than there is)."""
+    part = c.cells - c.cells_none - c.cells_whole  # in place in part of the area
+    in_place = c.cells - c.cells_none
+    return {
+        ("down", "plan"): (c.replace(plans_in_place=c.plans_in_place - k), k <= c.plans_in_place),
+        ("down", "cell_part"): (c.replace(cells_whole=c.cells_whole - k), k <= c.cells_whole),
+        ("down", "cell_none"): (c.replace(cells_none=c.cells_none + k,
+                                          cells_whole=c.cells_whole - np.maximum(k - part, 0)), k <= in_place),
+        ("down", "group"): (c.replace(groups_whole=c.groups_whole - k), k <= c.groups_whole),
+        # with no plan listed, the first one put in place is a new one
+        ("up", "plan"): (c.replace(plans_in_place=c.plans_in_place + k,
+                                   plans=np.maximum(c.plans, c.plans_in_place + k)),
+                         k <= np.maximum(c.plans - c.plans_in_place, 1)),
+        ("up", "cell_whole"): (c.replace(cells_none=c.cells_none - np.minimum(k, c.cells_none),
+                                         cells_whole=c.cells_whole + k), k <= c.cells - c.cells_whole),
+        ("up", "group"): (c.replace(groups_whole=c.groups_whole + k), k <= c.groups - c.groups_whole),
+    }
+
+
+MOVE_WORDS = {
+    ("down", "plan"): ("fewer plan or protocol in place", "fewer plans or protocols in place"),
+    ("down", "cell_part"): ("more cell not in place across the whole area", "more cells not in place across the "
+                            "whole area"),
+    ("down", "cell_none"): ("more cell without a service in place", "more cells without a service in place"),
+    ("down", "group"): ("more age band × group not reached across the whole area", "more age band × group pairs not "
+                        "reached across the whole area"),
+    ("up", "plan"): ("more plan or protocol in place", "more plans or protocols in place"),
+    ("up", "cell_whole"): ("more cell with a service in place across the whole area", "more cells with a service in "
+                           "place across the whole area"),
+    ("up", "group"): ("more age band × group reached across the whole area", "more age band × group pairs reached "
+                      "across the whole area"),
+}
+
+
+def _count(k: int, kind: tuple[str, str]) -> str:
+    one, many = MOVE_WORDS[kind]
+    return f"one {one}" if k == 1 else f"{k} {many}"
+
+
+def margins(c: Counts, rules: Rules = Rules()) -> pl.DataFrame:
+    """For each kind of change alone (plans, cells, band × group pairs), the fewest that would move the rating
+    to another level, down and up; when no one kind can reach the level above, the changes needed together.
+
+    Every count from 1 to 35 (the most there can be of anything a register rates) is tried at once."""
+    now = int(level(c, rules)[0])
+    k = np.arange(1, int(max(c.cells[0], c.plans[0], c.groups[0], 1)) + 2)
+    rows = []
+    for (direction, kind), (moved, possible) in _moves(c, k).items():
+        levels = level(moved, rules)
+        hit = possible & ((levels < now) if direction == "down" else (levels > now))
+        if hit.any():
+            i = int(np.argmax(hit))
+            rows.append((direction, int(levels[i]), kind, int(k[i]), _count(int(k[i]), (direction, kind))))
+    readings = _readings(c, rules)
+    if now == 3 and readings["plans_ok"][0] and not readings["most_yet"][0]:
+        rows.append(_together_down(c, rules))
+    if now == 3 and not any(r[0] == "up" for r in rows):
+        rows.append(_together_up(c, rules))
+    if now == 2 and not readings["plans_ok"][0] and not readings["some_in"][0]:
+        rows.append(_together("up", 3, [(_plans_short(c, rules), ("up", "plan")), (1, ("up", "cell_whole"))]))
+    return pl.DataFrame(rows, schema=MARGIN_SCHEMA, orient="row").sort("direction", "changes", "kind")
+
+
+def _together(direction: str, rating: int, parts: list[tuple[int, tuple[str, str]]]) -> tuple[str, int, str, int, str]:
+    words = [_count(n, kind) for n, kind in parts if n]
+    text = ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
+    return (direction, rating, "together", sum(n for n, _ in parts), text)
+
+
+def _together_up(c: Counts, rules: Rules) -> tuple[str, int, str, int, str]:
+    """The plans, cells and band × group pairs that rating 4 needs together."""
+    return _together("up", 4, [(_plans_short(c, rules), ("up", "plan")), (_cells_short(c, rules), ("up", "cell_whole")),
+                               (int(c.groups[0] - c.groups_whole[0]), ("up", "group"))])
+
+
+def _plans_short(c: Counts, rules: Rules) -> int:
+    """How many more plans must be in place for 'protocols and plans are in place' (one, if none is listed)."""
+    return max(int(np.ceil(rules.plans_in_place * max(c.plans[0], 1) - TOLERANCE)) - int(c.plans_in_place[0]), 0)
+
+
+def _together_down(c: Counts, rules: Rules) -> tuple[str, int, str, int, str]:
+    """At 3 with every plan in place: the plans that would have to fall back and the cells that would have to
+    lose their service, together, for descriptor 2 to hold."""
+    floor = int(np.ceil(rules.plans_in_place * c.plans[0] - TOLERANCE))
+    plans = int(c.plans_in_place[0]) - floor + 1
+    cells = max(_allowed(int(c.cells[0]), rules.most) + 1 - int(c.cells_none[0]), 0)
+    return _together("down", 2, [(plans, ("down", "plan")), (cells, ("down", "cell_none"))])
+
+def nearness(rating: int, table: pl.DataFrame) -> str:
+    """'3; one more cell without a service in place would make it 2; …': the fewest changes to the level below,
+    then to the level above (to a level further off only when no change reaches the next one)."""
+    parts = [str(rating)]
+    for direction, step in (("down", -1), ("up", 1)):
+        rows = table.filter(pl.col("direction") == direction)
+        if rows.is_empty():
+            parts.append("nothing lower" if direction == "down" else "the top rating")
+            continue
+        nearest = rows.filter(pl.col("rating") == rating + step)
+        rows = nearest if not nearest.is_empty() else rows
+        fewest = rows.filter(pl.col("changes") == rows["changes"].min())
+        parts.append(" or ".join(fewest["text"]) + f" would make it {fewest['rating'][0]}")
+    return "; ".join(parts)
 
 
 def _slug(state: str) -> str:
@@ -208,10 +480,14 @@ def _pct(x: float) -> str:
     return f"{x:.0%}"
 
 
+def _allowed(total: int, most: float) -> int:
+    """The most cells that may have no service in place before 'most services have yet to be put in place'."""
+    return int(most * total + TOLERANCE)
+
+
 def _cells_needed(total: int, without: int, most: float) -> int:
     """How many more cells must get a service in place so that the share without one is at most `most`."""
-    allowed = int(most * total + TOLERANCE)
-    return max(without - allowed, 0)
+    return max(without - _allowed(total, most), 0)
 
 
 def _plan_reasons(plans: pl.DataFrame, why: str) -> list[tuple[str, str, str, str]]:

@@ -152,5 +152,23 @@ STAKEHOLDERS = InputKind(
     key=("agency",),
 )
 
+RATING_JUDGEMENT = InputKind(
+    "rating_judgement",
+    "Rating judgement",
+    "The partnership's own rating of its early intervention services (seed 003, section 4): the rating agreed, "
+    "who agreed it, when, and why it differs from the rating cyplan computes, as CAMHS self-assessment records "
+    "it. Optional; with several rows the latest is shown.",
+    (
+        Column("date", "text", "The date it was agreed, as YYYY-MM-DD.", "2025-03-14"),
+        Column("rating", "integer", "The rating agreed, 1 to 4.", "3", minimum=1, maximum=4),
+        Column("agreed_by", "text", "Who agreed it.", "CAMHS partnership board"),
+        Column("reason", "text", "Why it differs from the computed rating (or what it rests on, if the same).",
+               "The SEAL roll-out to secondary schools starts in September", required=False, blank_ok=True,
+               default=""),
+        source_column(),
+    ),
+    key=("date",),
+)
+
 SERVICE_KINDS = (LOCALITIES, SERVICES, SERVICE_CELLS, SERVICE_GROUPS, SERVICE_LOCALITIES, SERVICE_STAFF, PLANS,
-                 STAKEHOLDERS)
+                 STAKEHOLDERS, RATING_JUDGEMENT)

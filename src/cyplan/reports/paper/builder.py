@@ -37,7 +37,8 @@ from cyplan.store.workspace import Workspace
 
 NEED_INPUTS = ("population", "prevalence", "group_sizes", "group_risks", "prevalence_trends")
 DEMAND_INPUTS = ("levels", "pathway_steps", "role_mix", "roles")
-REGISTER_INPUTS = ("services", "service_cells", "service_groups", "localities", "service_localities", "plans")
+REGISTER_INPUTS = ("services", "service_cells", "service_groups", "localities", "service_localities", "plans",
+                   "rating_judgement")
 
 
 class UnknownArea(results.NotReady):
@@ -122,7 +123,9 @@ class Builder:
             "The early intervention service map (docs/services.md): the register against the specification of "
             "seed 003, section 2, rated 1–4 by its section 4 with cyplan's default thresholds (whole area = "
             "coverage 100%; ‘most services yet to be put in place’ = more than half the cells with none in place; "
-            f"plans in place = all of them). Inputs: {inputs_note(self.frames, REGISTER_INPUTS, None)}.")
+            "plans in place = all of them; a full range = 90% of the cells in place across the whole area and "
+            "every age band × vulnerable group); rating 2 needs both halves of its descriptor. Inputs: "
+            f"{inputs_note(self.frames, REGISTER_INPUTS, None)}.")
 
     def actions_note(self) -> Ref:
         rating = self.rating_note()

@@ -28,7 +28,7 @@ def section(b: Builder) -> Section:
     ref, act = b.rating_note(), b.actions_note()
     m = rating.measures
     b.findings["services"] = {"rating": rating.rating, "title": rating.title, "ref": ref,
-                                 "actions": actions, "act": act}
+                                 "actions": actions, "act": act, "judgement": rating.judgement}
     s.blocks.append(Paragraph((
         f"Against the early intervention specification the area's services are rated {rating.rating} out of 4: "
         f"‘{rating.title}’", ref, f" Plans and protocols in place: {m['plans_in_place']:.0f} of "
@@ -37,6 +37,13 @@ def section(b: Builder) -> Section:
         f"{m['cells_in_place_part_of_area']:.0f}; planned or being developed: {m['cells_planned']:.0f}; "
         f"nothing: {m['cells_nothing']:.0f}. Age band and vulnerable group pairs reached across the whole area: "
         f"{m['band_groups_whole_area']:.0f} of {m['band_groups']:.0f}.")))
+    s.blocks.append(Paragraph((
+        f"How near the rating is to the levels either side: {rating.nearness}. The thresholds are cyplan's: the "
+        "specification's own guide to applying the scale (its Figure 6) is missing from the published text", ref,
+        ".")))
+    j = rating.judgement
+    s.blocks.append(Paragraph((j.difference,) if j else (
+        "No rating agreed by the partnership is recorded beside the computed one.",)))
     if not rating.reasons.is_empty():
         held = rating.reasons.height
         s.blocks.append(Paragraph((

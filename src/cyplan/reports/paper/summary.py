@@ -31,7 +31,10 @@ def section(b: Builder) -> Section:
                      n["ref"], ". "]
         if "services" in b.findings:
             v = b.findings["services"]
-            runs += [f"Early intervention services are rated {v['rating']} out of 4", v["ref"], ". "]
+            j = v.get("judgement")
+            agreed = (f" (the partnership's own rating, agreed by {j.agreed_by} on {j.date}: {j.rating})"
+                      if j and j.rating != v["rating"] else "")
+            runs += [f"Early intervention services are rated {v['rating']} out of 4{agreed}", v["ref"], ". "]
         if "workforce" in b.findings:
             w = b.findings["workforce"]
             runs += [f"By {w['last']} the workforce gap is {measure('gap_fte', w['later']['gap_fte'])} FTE, costing "

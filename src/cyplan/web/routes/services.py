@@ -45,7 +45,9 @@ def services_data(st: WorkspaceState) -> dict[str, Any]:
 
 @router.get("/api/services", tags=["services"])
 def services_json(st: State) -> dict[str, Any]:
-    """The rating (1–4) with its measures and the reasons that keep it from the next level, the coverage matrix
+    """The rating (1–4) with the words that hold for it, how near it is to the levels either side (`margins`: the
+    fewest changes of each kind), the partnership's own judgement when recorded, its measures and the reasons
+    that keep it from the next level, the coverage matrix
     (each cell of the specification and the services behind it), the vulnerable groups by age band, the action
     list in order of priority and the stakeholder checklist."""
     d = services_data(st)
@@ -53,8 +55,13 @@ def services_json(st: State) -> dict[str, Any]:
     if d.get("not_ready"):
         return {"not_ready": d["not_ready"], **out}
     r: Rating = d["rating"]
-    out.update(rating={"rating": r.rating, "title": r.title, "measures": r.measures, "warnings": list(r.warnings),
-                       "reasons": r.reasons.to_dicts()},
+    j = r.judgement
+    out.update(rating={"rating": r.rating, "title": r.title, "descriptor": r.descriptor, "nearness": r.nearness,
+                       "margins": r.margins.to_dicts(), "measures": r.measures, "warnings": list(r.warnings),
+                       "reasons": r.reasons.to_dicts(),
+                       "judgement": None if j is None else {"rating": j.rating, "agreed_by": j.agreed_by,
+                                                            "date": j.date, "reason": j.reason,
+                                                            "difference": j.difference}},
                coverage=d["coverage"].to_dicts(), groups=d["groups"].to_dicts(), actions=d["actions"].to_dicts())
     return out
 
