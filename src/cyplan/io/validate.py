@@ -29,7 +29,7 @@ MIN_DIRECT_HOURS = 1  # hours of direct work a year one FTE of a role gives (dem
 
 # For estimate columns the message names the quantity: "central prevalence 1.4 is above 1".
 QUANTITY = {"prevalence": "prevalence", "group_risks": "relative risk", "pathway_steps": "hours per case",
-            "prevalence_trends": "trend"}
+            "prevalence_trends": "trend", "need_shares": "need share"}
 
 POLARS_TYPE = {"text": pl.String, "code": pl.String, "enum": pl.String, "integer": pl.Int64,
                "number": pl.Float64, "share": pl.Float64}
