@@ -279,3 +279,14 @@ def test_board_paper_names_the_therapy_roles_without_mental_health_wording(send_
         assert role in text
     assert "more cases than children" in text
     assert not MENTAL_HEALTH.search(text), MENTAL_HEALTH.search(text)
+
+
+def test_a_workspace_whose_need_is_all_counted_needs_no_prevalence() -> None:
+    """Catches results.plan refusing a workspace with counts but no prevalence ('no prevalence yet')."""
+    from cyplan import results
+
+    frames = frames_with(population_frame({2025: [100.0] * 52}), [(2025, 5, 14, 200)])
+    assert results.missing_need_inputs(frames) == []
+    assert float(results.plan(frames).cases.values.sum()) == pytest.approx(100)
+    del frames["need_counts"]
+    assert results.missing_need_inputs({**frames, "need_counts": empty("need_counts")}) == ["prevalence"]
