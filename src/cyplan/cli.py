@@ -204,7 +204,7 @@ def _plan(path: Path, estimate: Estimate) -> Plan:
 def need(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None,
          by: Annotated[list[By] | None, typer.Option("--by", help="level, age-band or sex; repeat to combine.")] = None,
          fmt: FormatOpt = Format.table, out_file: OutOpt = None, estimate: EstimateOpt = Estimate.central) -> None:
-    """Cases of need by area and year: population × prevalence, plus vulnerable-group uplift."""
+    """Cases of need by area and year: population × prevalence, plus vulnerable-group uplift and need counts."""
     breakdown = [b.value for b in by or []]
     if "role" in breakdown:
         fail("need has no roles; use 'cyplan demand --by role' for the workforce by role", 2)

@@ -272,7 +272,7 @@ def _group_size(frame: pl.DataFrame, dims: Dims, population: np.ndarray, warning
 
 def _pathway_warnings(dims: Dims, step_level: np.ndarray, mix: np.ndarray, prevalence: np.ndarray,
                       counted: np.ndarray) -> list[str]:
-    warnings = [f"level '{lvl}' has no prevalence and no need shares: it has no cases"
+    warnings = [f"level '{lvl}' has no prevalence: it has no cases"
                 for lvl, p, c in zip(dims.levels, prevalence, counted, strict=True) if not p.any() and not c]
     warnings += [f"level '{lvl}' has no pathway steps: its cases add no workforce demand"
                  for i, lvl in enumerate(dims.levels) if not (step_level == i).any()]
