@@ -263,6 +263,8 @@ def test_web_pages_render_the_send_model_in_its_own_words(client: TestClient) ->
         assert role in workforce.text
     for page in (overview, workforce):
         assert not MENTAL_HEALTH.search(re.sub(r"<script.*?</script>", "", page.text, flags=re.S))
+    data = client.get("/data")
+    assert data.status_code == 200 and "Need counts" in data.text and "Need shares" in data.text
 
 
 def test_board_paper_names_the_therapy_roles_without_mental_health_wording(send_workspace: Path) -> None:
