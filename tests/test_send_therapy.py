@@ -217,6 +217,31 @@ def test_each_year_takes_the_rate_of_the_latest_count_at_or_before_it() -> None:
     assert cases == pytest.approx([200, 200, 300, 500])
 
 
+def test_a_count_split_into_narrower_ages_later_replaces_the_earlier_one() -> None:
+    """Catches the 2025 count for ages 5 to 14 still applied in 2026, when 2026 gives the same need in two age
+    ranges: 2026 has 150 + 150 = 300 cases, not 300 + 200."""
+    flat = {y: [100.0] * 52 for y in (2025, 2026)}
+    plan = run(frames_with(population_frame(flat), [(2025, 5, 14, 200), (2026, 5, 9, 150), (2026, 10, 14, 150)],
+                           share=1))
+    assert need_table(plan, [])["cases"].to_list() == pytest.approx([200, 300])
+
+
+def test_overlapping_ages_in_one_count_are_refused_and_change_nothing(
+        demo_workspace: Path, tmp_path: Path, run_cli: Callable[[Sequence[str]], CliResult],
+        snapshot: Callable[[Path], dict[str, bytes]]) -> None:
+    """Catches the same children counted twice by two age ranges of one need, status, area and year."""
+    bad = tmp_path / "need_counts.csv"
+    bad.write_text("area,year,need,status,age_from,age_to,count,source\n"
+                   "E10999999,2025,Autism,EHC plan,4,11,500,x\nE10999999,2025,Autism,EHC plan,10,15,300,x\n"
+                   "E10999999,2025,Autism,SEN support,10,15,300,x\n", encoding="utf-8")
+    before = snapshot(demo_workspace)
+    code, _, err = run_cli(["import", "need_counts", str(bad), "-w", str(demo_workspace)])
+    assert code == 2
+    assert "row 3" in err and "age_from" in err and "ages 10 to 11 are already covered" in err
+    assert "row 4" not in err
+    assert snapshot(demo_workspace) == before
+
+
 def test_counts_warn_when_they_cannot_add_cases() -> None:
     """Catches a count with no shares, or shares with no count, dropping cases without a word; and a level fed
     only by counts being reported as having no cases."""

@@ -141,13 +141,16 @@ def _counted(frame: pl.DataFrame, groups: tuple[tuple[str, str], ...], dims: Dim
     if not frame.height or not dims.years:
         return out
     frame = frame.with_row_index("row")
-    key = ["area", "need", "status", "age_from", "age_to"]
-    grid = (frame.select(key).unique().join(pl.DataFrame({"y": dims.years}, schema={"y": pl.Int64}), how="cross")
-            .sort("y"))
-    given = frame.select(*key, pl.col("year").alias("y"), "row").sort("y")
-    back = grid.join_asof(given, on="y", by=key, strategy="backward", check_sortedness=False)  # sorted by y above
-    ahead = grid.join_asof(given, on="y", by=key, strategy="forward", check_sortedness=False).rename({"row": "next"})
-    chosen = back.join(ahead, on=[*key, "y"]).select(pl.col("y"), pl.coalesce("row", "next").alias("row"))
+    # a year takes every row of the latest count year at or before it (else the first) for its area, need and
+    # status, whatever their age ranges: so a count split into narrower ages later never adds to the old one
+    key = ["area", "need", "status"]
+    given = frame.select(*key, pl.col("year").alias("y"), "year").unique().sort("y")
+    grid = given.select(key).unique().join(pl.DataFrame({"y": dims.years}, schema={"y": pl.Int64}), how="cross")
+    back, ahead = (grid.sort("y").join_asof(given, on="y", by=key, strategy=way, check_sortedness=False)
+                   for way in ("backward", "forward"))  # both sorted by y above
+    chosen = (back.join(ahead.rename({"year": "next"}), on=[*key, "y"])
+              .select(*key, "y", pl.coalesce("year", "next").alias("year"))
+              .join(frame.select(*key, "year", "row"), on=[*key, "year"]))
     ages = np.arange(len(AGES))
     in_range = (ages >= frame["age_from"].to_numpy()[:, None]) & (ages <= frame["age_to"].to_numpy()[:, None])
     area = codes(frame, "area", dims.areas)
