@@ -134,9 +134,9 @@ def share_cells(shares: pl.DataFrame, groups: tuple[tuple[str, str], ...], dims:
 
 def _counted(frame: pl.DataFrame, groups: tuple[tuple[str, str], ...], dims: Dims, population: np.ndarray,
              warnings: list[str]) -> np.ndarray:
-    """Each count as a rate per head of the population of its ages in its year, applied to every later year
-    (until a later count of the same need, status and ages) and to earlier years without a count of their own:
-    children counted [area, year, count group, age, sex], spread over ages and sexes as the population is."""
+    """Each count as a rate per head of the population of its ages in its year, applied to the years that take
+    its count year (below): children counted [area, year, count group, age, sex], spread over ages and sexes as
+    the population is."""
     out = np.zeros((len(dims.areas), len(dims.years), len(groups), len(AGES), len(SEXES)))
     if not frame.height or not dims.years:
         return out
