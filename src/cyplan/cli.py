@@ -61,6 +61,10 @@ class Estimate(StrEnum):
     high = "high"
 
 
+DemoModel = StrEnum("DemoModel", {name: name for name in reference.DEMO_MODELS})
+DEFAULT_MODEL = DemoModel("mental-health")
+
+
 class Mode(StrEnum):
     replace = "replace"
     merge = "merge"
@@ -123,8 +127,13 @@ def init(
 @app.command()
 def demo(
     path: Annotated[Path, typer.Argument(help="Folder for the demo workspace.")] = Path("exampleshire"),
+    model: Annotated[DemoModel, typer.Option("--model", help="Which built-in model: mental-health (children and "
+                                             "young people's mental health services) or send-therapy (therapists "
+                                             "for children and young people with SEND).")] = DEFAULT_MODEL,
 ) -> None:
     """Build the demo workspace for Exampleshire and show its need, workforce demand and the gap."""
+    folder = reference.DEMO_MODELS[model.value]
+    shown = "cyplan demo" if folder == reference.DEMO else f"cyplan demo --model {model.value}"  # as logged
     if (path / DB_FILE).exists():
         with open_workspace(path) as ws:
             is_demo = ws.info().get("demo") == "yes"
@@ -141,11 +150,12 @@ def demo(
     with machine_faults(path):
         ws = Workspace.create(path, f"sqlite:///{(path / DB_FILE).resolve()}", info={"demo": "yes"})
         try:
-            _import(ws, _default_sources() + [Source(p.stem, p, shown=f"cyplan demo: {p.name}")
-                                              for p in sorted(reference.DEMO.glob("*.csv"))], "replace", quiet=True)
-            referrals = import_returns(ws, reference.DEMO / "returns" / "referrals.csv",
-                                       display_name="cyplan demo: returns/referrals.csv")
-            say(f"Imported {referrals.records:,} referral records (made up for the demo).")
+            _import(ws, _default_sources() + [Source(p.stem, p, shown=f"{shown}: {p.name}")
+                                              for p in sorted(folder.glob("*.csv"))], "replace", quiet=True)
+            if (folder / "returns" / "referrals.csv").exists():  # only the mental-health model has returns
+                referrals = import_returns(ws, folder / "returns" / "referrals.csv",
+                                           display_name="cyplan demo: returns/referrals.csv")
+                say(f"Imported {referrals.records:,} referral records (made up for the demo).")
             with err.status("Running the model…"):
                 plan = run(ws.read_all())
         finally:
@@ -195,7 +205,7 @@ def _plan(path: Path, estimate: Estimate) -> Plan:
 def need(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None,
          by: Annotated[list[By] | None, typer.Option("--by", help="level, age-band or sex; repeat to combine.")] = None,
          fmt: FormatOpt = Format.table, out_file: OutOpt = None, estimate: EstimateOpt = Estimate.central) -> None:
-    """Cases of need by area and year: population × prevalence, plus vulnerable-group uplift."""
+    """Cases of need by area and year: population × prevalence, plus vulnerable-group uplift and need counts."""
     breakdown = [b.value for b in by or []]
     if "role" in breakdown:
         fail("need has no roles; use 'cyplan demand --by role' for the workforce by role", 2)

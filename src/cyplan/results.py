@@ -29,7 +29,11 @@ class NotReady(Exception):
 
 
 def missing_need_inputs(frames: Frames) -> list[str]:
-    return [k for k in NEED_INPUTS if frames[k].is_empty()]
+    missing = [k for k in NEED_INPUTS if frames[k].is_empty()]
+    counts = frames.get("need_counts")
+    if "prevalence" in missing and counts is not None and not counts.is_empty():
+        missing.remove("prevalence")  # need from counts instead (docs/method.md, 'Need from counts')
+    return missing
 
 
 def plan(frames: Frames, estimate: str = "central") -> Plan:

@@ -29,7 +29,7 @@ MIN_DIRECT_HOURS = 1  # hours of direct work a year one FTE of a role gives (dem
 
 # For estimate columns the message names the quantity: "central prevalence 1.4 is above 1".
 QUANTITY = {"prevalence": "prevalence", "group_risks": "relative risk", "pathway_steps": "hours per case",
-            "prevalence_trends": "trend"}
+            "prevalence_trends": "trend", "need_shares": "need share"}
 
 POLARS_TYPE = {"text": pl.String, "code": pl.String, "enum": pl.String, "integer": pl.Int64,
                "number": pl.Float64, "share": pl.Float64}
@@ -379,6 +379,11 @@ def _check_group_sizes(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     return _overlaps(raw, frame, ["area", "group"], lambda r: f"for group '{r['group']}' in {r['area']}")
 
 
+def _check_need_counts(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
+    return _overlaps(raw, frame, ["area", "year", "need", "status"],
+                     lambda r: f"for '{r['need']}, {r['status']}' in {r['area']} in {r['year']}")
+
+
 def _check_pathway_steps(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     dup = (frame.filter(pl.col("order").is_not_null())
            .with_columns(pl.col(ROW).min().over(["level", "order"]).alias("first"))
@@ -431,6 +436,7 @@ KIND_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {
     "age_bands": _check_age_bands,
     "prevalence": _check_prevalence,
     "group_sizes": _check_group_sizes,
+    "need_counts": _check_need_counts,
     "pathway_steps": _check_pathway_steps,
     "role_mix": _check_role_mix,
 }

@@ -40,6 +40,9 @@ class Arrays:
     mix: np.ndarray  # [step, role]
     roles: RoleTime
     warnings: tuple[str, ...]
+    counted: np.ndarray | None = None  # [area, year, count group, age, sex]: children in each need count
+    count_groups: tuple[tuple[str, str], ...] = ()  # (need, status) of each count group
+    count_share: np.ndarray | None = None  # [count group, level]: share of the counted children at each level
 
 
 def _index(labels: tuple[object, ...]) -> dict[object, int]:
@@ -93,14 +96,95 @@ def build(frames: dict[str, pl.DataFrame], estimate: Estimate = "central") -> Ar
         rm = frames["role_mix"].join(steps, on=["level", "step"], how="inner")
         mix[rm["i"].to_numpy(), codes(rm, "role", dims.roles)] = rm["share"].to_numpy()
     step_level = codes(steps_frame, "level", dims.levels) if steps_frame.height else np.zeros(0, np.int64)
+    groups = count_groups(frames["need_counts"])
+    counted_levels = share_cells(frames["need_shares"], groups, dims, frames["need_shares"]["central"]).any(axis=0)
     warnings += _pathway_warnings(dims, step_level, mix, prevalence_cells(frames["prevalence"], dims,
-                                                                           frames["prevalence"]["central"]))
+                                                                           frames["prevalence"]["central"]),
+                                  counted_levels)
+    counted = _counted(frames["need_counts"], groups, dims, population, warnings)
+    warnings += _count_warnings(frames["need_counts"], frames["need_shares"], groups)
     return Arrays(
         dims=dims, population=population, prevalence=prevalence, group_size=group_size,
         relative_risk=relative_risk, coverage=frames["levels"]["coverage"].to_numpy().astype(float),
         step_level=step_level, step_hours=steps_frame[estimate].to_numpy().astype(float), mix=mix,
-        roles=_role_time(frames["roles"]), warnings=tuple(warnings),
+        roles=_role_time(frames["roles"]), warnings=tuple(warnings), counted=counted, count_groups=groups,
+        count_share=share_cells(frames["need_shares"], groups, dims, frames["need_shares"][estimate]),
     )
+
+
+def count_groups(counts: pl.DataFrame) -> tuple[tuple[str, str], ...]:
+    """The (need, status) pairs of the need counts, in the order first given."""
+    return tuple(counts.select("need", "status").unique(maintain_order=True).iter_rows())
+
+
+def share_cells(shares: pl.DataFrame, groups: tuple[tuple[str, str], ...], dims: Dims,
+                values: pl.Series | np.ndarray) -> np.ndarray:
+    """Need-share row values (one estimate, or [draw, row]) on their cells: [..., count group, level]; a
+    (need, status) with no count has nowhere to go, and a count with no share adds no cases (both warned)."""
+    values = np.asarray(values, dtype=float)
+    out = np.zeros((*values.shape[:-1], len(groups), len(dims.levels)))
+    index = {g: i for i, g in enumerate(groups)}
+    rows = [(r, index[(n, st)]) for r, (n, st) in enumerate(shares.select("need", "status").iter_rows())
+            if (n, st) in index]
+    if rows:
+        row, group = np.array(rows).T
+        out[..., group, codes(shares[row], "level", dims.levels)] = values[..., row]
+    return out
+
+
+def _counted(frame: pl.DataFrame, groups: tuple[tuple[str, str], ...], dims: Dims, population: np.ndarray,
+             warnings: list[str]) -> np.ndarray:
+    """Each count as a rate per head of the population of its ages in its year, applied to the years that take
+    its count year (below): children counted [area, year, count group, age, sex], spread over ages and sexes as
+    the population is."""
+    out = np.zeros((len(dims.areas), len(dims.years), len(groups), len(AGES), len(SEXES)))
+    if not frame.height or not dims.years:
+        return out
+    frame = frame.with_row_index("row")
+    # a year takes every row of the latest count year at or before it (else the first) for its area, need and
+    # status, whatever their age ranges: so a count split into narrower ages later never adds to the old one
+    key = ["area", "need", "status"]
+    given = frame.select(*key, pl.col("year").alias("y"), "year").unique().sort("y")
+    grid = given.select(key).unique().join(pl.DataFrame({"y": dims.years}, schema={"y": pl.Int64}), how="cross")
+    back, ahead = (grid.sort("y").join_asof(given, on="y", by=key, strategy=way, check_sortedness=False)
+                   for way in ("backward", "forward"))  # both sorted by y above
+    chosen = (back.join(ahead.rename({"year": "next"}), on=[*key, "y"])
+              .select(*key, "y", pl.coalesce("year", "next").alias("year"))
+              .join(frame.select(*key, "year", "row"), on=[*key, "year"]))
+    ages = np.arange(len(AGES))
+    in_range = (ages >= frame["age_from"].to_numpy()[:, None]) & (ages <= frame["age_to"].to_numpy()[:, None])
+    area = codes(frame, "area", dims.areas)
+    base_year = np.searchsorted(dims.years, np.clip(frame["year"].to_numpy(), dims.years[0], dims.years[-1]))
+    base_year = np.minimum(base_year, len(dims.years) - 1)
+    for y in sorted(set(frame["year"]) - set(dims.years)):
+        warnings.append(f"need counts for {y}: there is no population for {y}, so their rate per head is taken "
+                        f"on the population of {dims.years[int(base_year[frame['year'].to_numpy() == y][0])]}")
+    base = (population[area, base_year] * in_range[:, :, None]).sum(axis=(1, 2))  # [row]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(base > 0, frame["count"].to_numpy() / base, 0.0)
+    for r in np.nonzero(base <= 0)[0]:
+        row = frame.row(int(r), named=True)
+        warnings.append(f"need count '{row['need']}, {row['status']}' in {row['area']} for {row['year']} has no "
+                        f"population aged {row['age_from']} to {row['age_to']}: it adds no cases")
+    for r in np.nonzero(rate > 1)[0]:
+        row = frame.row(int(r), named=True)
+        warnings.append(f"need count '{row['need']}, {row['status']}' in {row['area']} for {row['year']} is "
+                        f"{row['count']:,.0f}, more than the population aged {row['age_from']} to {row['age_to']} "
+                        f"({base[r]:,.0f}): check the count and the population")
+    r = chosen["row"].to_numpy()
+    year = codes(chosen, "y", dims.years)
+    group = np.array([groups.index(g) for g in frame.select("need", "status").iter_rows()], dtype=np.int64)
+    np.add.at(out, (area[r], year, group[r]),
+              population[area[r], year] * in_range[r][:, :, None] * rate[r][:, None, None])
+    return out
+
+
+def _count_warnings(counts: pl.DataFrame, shares: pl.DataFrame, groups: tuple[tuple[str, str], ...]) -> list[str]:
+    given = set(shares.select("need", "status").iter_rows())
+    warnings = [f"need count '{n}, {st}' has no need shares: it adds no cases" for n, st in groups
+                if (n, st) not in given]
+    return warnings + [f"need shares for '{n}, {st}' match no need count: they add no cases"
+                       for n, st in dict.fromkeys(shares.select("need", "status").iter_rows()) if (n, st) not in groups]
 
 
 def _band_of_age(bands: pl.DataFrame) -> np.ndarray:
@@ -189,9 +273,10 @@ def _group_size(frame: pl.DataFrame, dims: Dims, population: np.ndarray, warning
     return out
 
 
-def _pathway_warnings(dims: Dims, step_level: np.ndarray, mix: np.ndarray, prevalence: np.ndarray) -> list[str]:
+def _pathway_warnings(dims: Dims, step_level: np.ndarray, mix: np.ndarray, prevalence: np.ndarray,
+                      counted: np.ndarray) -> list[str]:
     warnings = [f"level '{lvl}' has no prevalence: it has no cases"
-                for lvl, p in zip(dims.levels, prevalence, strict=True) if not p.any()]
+                for lvl, p, c in zip(dims.levels, prevalence, counted, strict=True) if not p.any() and not c]
     warnings += [f"level '{lvl}' has no pathway steps: its cases add no workforce demand"
                  for i, lvl in enumerate(dims.levels) if not (step_level == i).any()]
     warnings += [f"step '{step}' of level '{lvl}' has no role mix: its hours are not given to any role"

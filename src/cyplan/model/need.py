@@ -56,6 +56,14 @@ def group_uplift(group_size: np.ndarray, prevalence: np.ndarray, relative_risk: 
     return n * f[None]
 
 
+def counted_cases(counted: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Cases from need counts: counted[area, year, count group, age, sex] × share[count group, level]
+    → [area, year, age, sex, level]. A counted child may be a case at more than one level (docs/method.md)."""
+    return np.einsum("aygxs,gl->ayxsl", counted, share)
+
+
 def need(population: np.ndarray, prevalence: np.ndarray, group_size: np.ndarray,
-         relative_risk: np.ndarray) -> Need:
-    return Need(base_cases(population, prevalence), group_uplift(group_size, prevalence, relative_risk))
+         relative_risk: np.ndarray, counted: np.ndarray | None = None) -> Need:
+    """Cases; `counted` ([area, year, age, sex, level], from counted_cases) adds to population × prevalence."""
+    base = base_cases(population, prevalence)
+    return Need(base if counted is None else base + counted, group_uplift(group_size, prevalence, relative_risk))

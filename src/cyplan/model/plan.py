@@ -10,7 +10,7 @@ import polars as pl
 from cyplan.model.arrays import Labelled
 from cyplan.model.build import Arrays, Dims, build
 from cyplan.model.demand import demand, hours_per_case
-from cyplan.model.need import need
+from cyplan.model.need import counted_cases, need
 from cyplan.schema import AGES, SEXES
 
 BREAKDOWNS = ("level", "age-band", "sex", "role")
@@ -22,7 +22,7 @@ class Plan:
     dims: Dims
     estimate: str
     population: Labelled  # [area, year, age, sex]
-    base: Labelled  # [area, year, age, sex, level]: population × prevalence
+    base: Labelled  # [area, year, age, sex, level]: population × prevalence, plus cases from need counts
     uplift: Labelled  # [area, year, age, sex, level]: extra cases in vulnerable groups
     hours: Labelled  # [area, year, age, sex, level, role]
     fte: Labelled
@@ -40,7 +40,8 @@ def run(frames: dict[str, pl.DataFrame], estimate: str = "central") -> Plan:
 
 def run_arrays(a: Arrays, estimate: str = "central") -> Plan:
     d = a.dims
-    n = need(a.population, a.prevalence, a.group_size, a.relative_risk)
+    counted = counted_cases(a.counted, a.count_share) if a.count_groups else None
+    n = need(a.population, a.prevalence, a.group_size, a.relative_risk, counted)
     per_case = hours_per_case(a.step_level, a.step_hours, a.mix, len(d.levels))
     dem = demand(n.cases, a.coverage, per_case, a.roles)
     coords: dict[str, tuple[object, ...]] = {"area": d.areas, "year": d.years, "age": AGES, "sex": SEXES,

@@ -1,8 +1,8 @@
 """Need → demand → supply → gap for every area, year and role at once, over Monte Carlo draws.
 
 The formulas are those of need.py, demand.py and supply.py; only the order of summing differs: each draw
-varies prevalence, trends, relative risks, pathway hours, leaver rates and joiners (the inputs with low,
-central and high values), while population and group sizes do not, so cases for each draw are matrix
+varies prevalence, trends, relative risks, need shares, pathway hours, leaver rates and joiners (the inputs with
+low, central and high values), while population, group sizes and need counts do not, so cases for each draw are matrix
 products of the population (and group sizes) over ages and sexes with that draw's per-child rates. With no
 draws the central values are used, and the results equal the deterministic plan's (tests check this).
 """
@@ -22,6 +22,7 @@ from cyplan.model.build import (
     codes,
     empty,
     prevalence_cells,
+    share_cells,
     trend,
     years_from_start,
 )
@@ -106,7 +107,7 @@ def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
                          years_from_start(d))  # [draw, year, level, age, sex]
     rr = _relative_risk(frames["group_risks"], a, values("group_risks"))  # [draw, group, level]
     step_hours = values("pathway_steps")  # [draw, step], in pathway order
-    demand = _demand(a, prevalence, rr, step_hours)
+    demand = _demand(a, prevalence, rr, step_hours, _counted(a, frames["need_shares"], values("need_shares")))
     census, cells, total, stock0, joiners, leaving = _supply(frames["workforce"], d, a.dims.years, values,
                                                              demand.shape[-1])
     return Simulation(dims=d, draws=draws, demand=demand, total_supply=total, census=census, census_cells=cells,
@@ -121,8 +122,17 @@ def _relative_risk(frame: pl.DataFrame, a: Arrays, vals: np.ndarray) -> np.ndarr
     return out
 
 
-def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.ndarray) -> np.ndarray:
-    """FTE [area, year, role, draw]."""
+def _counted(a: Arrays, shares: pl.DataFrame, vals: np.ndarray) -> np.ndarray | None:
+    """Cases from need counts [area, year, level, draw], each draw with its own shares; None without counts."""
+    if not a.count_groups or a.counted is None:
+        return None
+    share = share_cells(shares, a.count_groups, a.dims, vals)  # [draw, count group, level]
+    return np.einsum("ayg,dgl->ayld", a.counted.sum(axis=(3, 4)), share)
+
+
+def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.ndarray,
+            counted: np.ndarray | None = None) -> np.ndarray:
+    """FTE [area, year, role, draw]; `counted` [area, year, level, draw] adds cases from need counts."""
     n_draw, n_year, n_level = prevalence.shape[:3]
     cells = a.population.shape[2] * len(SEXES)
     cases = np.empty((len(a.dims.areas), n_year, n_level, n_draw))
@@ -133,6 +143,8 @@ def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.nd
         groups = np.moveaxis(a.group_size[:, y], 1, -1).reshape(len(a.dims.areas), -1)  # [area, cell·group]
         uplift = groups @ factor.reshape(n_draw * n_level, -1).T
         cases[:, y] = (base + uplift).reshape(-1, n_draw, n_level).transpose(0, 2, 1)
+    if counted is not None:
+        cases += counted
     per_case = np.stack([hours_per_case(a.step_level, h, a.mix, n_level) for h in step_hours])  # [d, l, role]
     hours = np.einsum("ayld,l,dlr->ayrd", cases, a.coverage, per_case, optimize=True)
     return hours / a.roles.productive_hours[None, None, :, None]

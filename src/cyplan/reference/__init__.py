@@ -2,10 +2,14 @@
 
 defaults/ — what every new workspace starts with: the specification's age bands and the eight
 vulnerable groups of seed 003. demo/ — the fictional Exampleshire, built by `cyplan demo`.
+demo-send-therapy/ — the same made-up county's therapists for children and young people with SEND (seed 002),
+built by `cyplan demo --model send-therapy`.
 """
 
 from pathlib import Path
 
 DEFAULTS = Path(__file__).parent / "defaults"
 DEMO = Path(__file__).parent / "demo"
+DEMO_SEND = Path(__file__).parent / "demo-send-therapy"
 DEMO_AREA = "E10999999"
+DEMO_MODELS = {"mental-health": DEMO, "send-therapy": DEMO_SEND}  # `cyplan demo --model NAME`; the first is the default

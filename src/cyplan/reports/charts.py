@@ -70,7 +70,7 @@ def need_by_year(central: pl.DataFrame, low: pl.DataFrame | None = None, high: p
     data = _data(frame)
     x = alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0))
     line = alt.Chart(data).mark_line(point=True, color=BLUE).encode(
-        x, alt.Y("cases:Q", title="Children and young people with need (cases)", scale=alt.Scale(zero=True)),
+        x, alt.Y("cases:Q", title="Cases of need", scale=alt.Scale(zero=True)),
         tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("cases:Q", title="Cases", format=",.0f")]
         + ([alt.Tooltip("cases_low:Q", title="Low estimate", format=",.0f"),
             alt.Tooltip("cases_high:Q", title="High estimate", format=",.0f")] if band else []))

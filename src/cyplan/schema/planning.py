@@ -207,5 +207,42 @@ ROLES = InputKind(
     key=("role",),
 )
 
+NEED_COUNTS = InputKind(
+    "need_counts",
+    "Need counts",
+    "Children and young people counted as having a need, such as pupils on SEN support or with an EHC plan "
+    "by primary need (DfE's 'Special educational needs in England'), by area, year and age range.",
+    (
+        Column("area", "code", "Area code, as in the areas input.", "E10999999"),
+        Column("year", "integer", "Year the count is for; later years keep its rate per head of the "
+               "population of those ages.", "2025", minimum=1990, maximum=2100),
+        Column("need", "text", "The need counted, e.g. a primary need.", "Speech, language and communication needs"),
+        Column("status", "text", "Which children with that need, e.g. SEN support or EHC plan.", "EHC plan"),
+        *age_range_columns(("4", "15")),
+        Column("count", "number", "Number of children and young people counted.", "980", minimum=0,
+               maximum=MAX_PEOPLE),
+        source_column(),
+    ),
+    key=("area", "year", "need", "status", "age_from", "age_to"),
+    references=(Reference(("area",), "areas", ("code",)),),
+    age_range=True,
+)
+
+NEED_SHARES = InputKind(
+    "need_shares",
+    "Need shares",
+    "Share of the children in each need count who are a case at each level of need.",
+    (
+        Column("need", "text", "The need, as in the need counts.", "Speech, language and communication needs"),
+        Column("status", "text", "Which children, as in the need counts.", "EHC plan"),
+        Column("level", "text", "Level of need, as in the levels input.", "specialist_slt"),
+        *estimate_columns("share", ("0.3", "0.4", "0.5"), maximum=1),
+        source_column(),
+    ),
+    key=("need", "status", "level"),
+    references=(Reference(("level",), "levels", ("level",)),),
+    estimates=True,
+)
+
 PLANNING_KINDS = (AREAS, POPULATION, AGE_BANDS, LEVELS, PREVALENCE, GROUPS, GROUP_SIZES, GROUP_RISKS,
-                  PATHWAY_STEPS, ROLE_MIX, ROLES)
+                  PATHWAY_STEPS, ROLE_MIX, ROLES, NEED_COUNTS, NEED_SHARES)

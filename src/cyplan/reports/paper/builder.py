@@ -35,7 +35,8 @@ from cyplan.returns.equality import AGE, GENDER
 from cyplan.store.returns_tables import returns_imports
 from cyplan.store.workspace import Workspace
 
-NEED_INPUTS = ("population", "prevalence", "group_sizes", "group_risks", "prevalence_trends")
+NEED_INPUTS = ("population", "prevalence", "group_sizes", "group_risks", "prevalence_trends", "need_counts",
+               "need_shares")
 DEMAND_INPUTS = ("levels", "pathway_steps", "role_mix", "roles")
 REGISTER_INPUTS = ("services", "service_cells", "service_groups", "localities", "service_localities", "plans",
                    "rating_judgement")
@@ -90,8 +91,14 @@ class Builder:
     def need_note(self) -> Ref:
         return self.notes.ref(
             f"Need model (docs/method.md, ‘Need’): population × prevalence, plus the extra cases in vulnerable "
-            f"groups, for {self.name}; central estimate, with the low and high estimates for the range. Inputs: "
+            f"groups{self.counts_words()}, for {self.name}; central estimate, with the low and high estimates for "
+            f"the range. Inputs: "
             f"{inputs_note(self.frames, ('areas', *NEED_INPUTS), self.area)}.")
+
+    def counts_words(self) -> str:
+        if self.frames["need_counts"].is_empty():
+            return ""
+        return ", plus the children in each need count × the share of them at each level (‘Need from counts’)"
 
     def demand_note(self) -> Ref:
         need = self.need_note()

@@ -18,6 +18,12 @@ from cyplan.reports.paper.words import (
 if TYPE_CHECKING:
     from cyplan.reports.paper.builder import Builder
 
+def _overlapping(shares: pl.DataFrame) -> bool:
+    """Do the need shares put some counted children at more than one level (shares of a need over 1)?"""
+    return bool(shares.height) and bool((shares.group_by("need", "status").agg(pl.col("central").sum())
+                                         ["central"] > 1 + 1e-9).any())
+
+
 def section(b: Builder) -> Section:
     s = Section("need", "Need")
     try:
@@ -40,12 +46,16 @@ def section(b: Builder) -> Section:
     b.findings["need"] = {"first": first, "last": last, "cases": now, "later": later,
                              "low": cases("low", first), "high": cases("high", first), "ref": ref}
     s.blocks.append(Paragraph((
-        f"In {first} an estimated {whole(now)} children and young people aged 0 to 25 in {b.name} have a level "
-        f"of need that services should meet, {now / population * 1000:,.0f} in every 1,000 (low estimate "
-        f"{whole(cases('low', first))}, high {whole(cases('high', first))})", ref, f". On the central estimate this "
-        f"{'rises' if later > now else 'falls' if later < now else 'stays'} to {whole(later)} by {last}, with the "
-        f"population projected to change from {whole(population)} to "
+        f"In {first} there are an estimated {whole(now)} cases of need that services should meet among the "
+        f"children and young people aged 0 to 25 in {b.name}, {now / population * 1000:,.0f} in every 1,000 (low "
+        f"estimate {whole(cases('low', first))}, high {whole(cases('high', first))})", ref, f". On the central "
+        f"estimate this {'rises' if later > now else 'falls' if later < now else 'stays'} to {whole(later)} by {last}, "
+        f"with the population projected to change from {whole(population)} to "
         f"{whole(float(by_year['central'].filter(pl.col('year') == last)['population'].sum()))}.")))
+    if _overlapping(b.frames["need_shares"]):
+        s.blocks.append(Paragraph((
+            "A child counted with a need may be a case at more than one level (for example, of two therapies), so "
+            "there are more cases than children.",)))
     by_level = need_table(central, ["level"], a, [first])
     levels = b.labels["level"]
     rows = [(levels.get(r["level"], r["level"]), whole(r["cases"]), whole(r["group_uplift"]), f"{r['per_1000']:,.1f}")

@@ -24,8 +24,8 @@ def section(b: Builder) -> Section:
     items: list[tuple[Run, ...]] = []
     if "need" in b.findings:
         n = b.findings["need"]
-        items.append((f"Note that an estimated {whole(n['cases'])} children and young people in {b.name} need "
-                      f"support in {n['first']} (low {whole(n['low'])}, high {whole(n['high'])}), and "
+        items.append((f"Note that there are an estimated {whole(n['cases'])} cases of need among children and young "
+                      f"people in {b.name} in {n['first']} (low {whole(n['low'])}, high {whole(n['high'])}), and "
                       f"{whole(n['later'])} by {n['last']}", n["ref"], ";"))
     if "services" in b.findings:
         v = b.findings["services"]

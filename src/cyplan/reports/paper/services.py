@@ -23,7 +23,7 @@ def section(b: Builder) -> Section:
         actions = results.action_list(b.frames)
     except results.NotReady as e:
         s.missing = (f"The services cannot be rated yet: {stop(str(e))} Without a register this paper "
-                     "cannot say which parts of the early intervention specification are in place.")
+                     "cannot say which of the services the specification asks for are in place.")
         return s
     ref, act = b.rating_note(), b.actions_note()
     m = rating.measures

@@ -27,7 +27,8 @@ def section(b: Builder) -> Section:
         runs: list[Run] = []
         if "need" in b.findings:
             n = b.findings["need"]
-            runs += [f"An estimated {whole(n['cases'])} children and young people need support in {n['first']}",
+            runs += [f"There are an estimated {whole(n['cases'])} cases of need among children and young people in "
+                     f"{n['first']}",
                      n["ref"], ". "]
         if "services" in b.findings:
             v = b.findings["services"]
