@@ -140,3 +140,18 @@ def test_demo_logs_its_files_by_a_readable_name_not_the_install_path(demo: Path)
     assert result.returncode == 0, result.stderr
     said = result.stdout + result.stderr
     assert "cyplan demo: returns/referrals.csv" in said and "reference/demo" not in said
+
+
+def test_tables_sent_to_a_pipe_keep_role_names_whole(demo: Path) -> None:
+    """Catches a table piped to a file or a CI log laid out 80 characters wide, where a six-column table folds
+    'Consultant child and adolescent psychiatrist' into pieces ('psychiatri' / 'st'); and a width the user set
+    (COLUMNS, as a terminal sets it) being overridden."""
+    args = [CYPLAN, "demand", "-w", "exampleshire", "--year", "2025"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CYPLAN_") and k != "COLUMNS"}
+    piped = subprocess.run(args, cwd=demo, capture_output=True, text=True, env=env, timeout=120)
+    assert piped.returncode == 0, piped.stderr
+    assert "Consultant child and adolescent psychiatrist" in piped.stdout, piped.stdout
+    assert "Specialist therapist (family and systemic psychotherapist or child psychotherapist)" in piped.stdout
+    narrow = subprocess.run(args, cwd=demo, capture_output=True, text=True, env={**env, "COLUMNS": "60"},
+                            timeout=120)
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 60

@@ -3,6 +3,7 @@ showing or writing a results table (table, CSV, JSON or Excel)."""
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -24,8 +25,18 @@ from cyplan.io.problems import RUN_SHOWN, InputError
 from cyplan.io.write import write_csv, write_csv_parts, write_json, write_xlsx
 from cyplan.store.workspace import ServerUnreachable, Workspace, WorkspaceDamaged, WorkspaceError
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)  # never hard-wrap: messages are grepped and logged
+PIPE_WIDTH = 160  # results sent to a file, a pipe or a CI log: wide enough that role names keep whole
+
+
+def _width(stream: object) -> int | None:
+    """None (Rich then takes the terminal's width, or COLUMNS when set) for a terminal; else PIPE_WIDTH,
+    not Rich's 80, at which a table of six columns folds role names into pieces."""
+    is_terminal = getattr(stream, "isatty", lambda: False)()
+    return None if is_terminal or os.environ.get("COLUMNS") else PIPE_WIDTH
+
+
+out = Console(soft_wrap=True, width=_width(sys.stdout))
+err = Console(stderr=True, soft_wrap=True, width=_width(sys.stderr))  # never hard-wrap: messages are grepped
 SHOWN_PROBLEMS = 200
 RESULT_DECIMALS = 6  # far finer than any result is known; spares users float noise like 2884.0000000000005
 
