@@ -55,7 +55,7 @@ def validate(raw: RawTable, kind: InputKind, consume: bool = False) -> tuple[pl.
                 series = series.struct.field("typed").alias(col.name)
         else:
             value = _parse_default(col)
-            series = pl.Series(col.name, [value] * raw.frame.height, dtype=POLARS_TYPE[col.type])
+            series = pl.repeat(value, raw.frame.height, dtype=POLARS_TYPE[col.type], eager=True).alias(col.name)
         columns[col.name] = series
     frame = pl.DataFrame(columns)
     missing = any(c.required and c.name not in raw.columns for c in kind.columns)
@@ -115,12 +115,16 @@ def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Serie
         problems += _rows(raw, failing(pl.col("text").str.contains(CONTROL)), col.name, lambda r: CONTROL_MESSAGE)
     typed = distinct.select(CELL, pl.when(pl.col("blank")).then(pl.lit("" if col.type == "text" else None))
                             .otherwise(pl.col("value")).cast(POLARS_TYPE[col.type], strict=False).alias("typed"))
+    if col.name in kind.key:  # a key column's rows also get their value's id (1, 2, …; 0 for no value)
+        typed = typed.with_columns(pl.col("typed").rank("dense").fill_null(0).cast(pl.UInt32).alias("id"))
+    if cells.dtype == pl.Categorical and POLARS_TYPE[col.type] == pl.String:
+        # text stays dictionary codes, as read: 4 bytes a cell, where a string a cell took 16 to 43 (issue 11,
+        # part 7); every check and the store read it as text
+        typed = typed.with_columns(pl.col("typed").cast(pl.Categorical))
     if col.name not in kind.key:
         value = _spread(cells, typed)["typed"]
         return value.alias(col.name), problems
-    # a key column's rows also get their value's id (1, 2, …; 0 for no value): see _duplicate_keys
-    typed = typed.with_columns(pl.col("typed").rank("dense").fill_null(0).cast(pl.UInt32).alias("id"))
-    both = _spread(cells, typed)
+    both = _spread(cells, typed)  # see _duplicate_keys
     return both.select(pl.struct("typed", "id")).to_series().alias(col.name), problems
 
 
@@ -336,11 +340,19 @@ def _overlaps(raw: RawTable, frame: pl.DataFrame, by: list[str],
                  f"{what(r)} {_where(r['first'])}")
 
 
+def _matches(frame: pl.DataFrame, column: str, pattern: str) -> pl.Expr:
+    """Whether each row's text in `column` matches the regex `pattern` (null for no text), the regex run on the
+    column's distinct values: a CSV's text is dictionary codes, and is not made a string a row to be matched."""
+    values = frame[column].unique().drop_nulls()
+    hits = values.filter(values.cast(pl.String).str.contains(pattern))
+    return pl.col(column).is_in(hits.implode())
+
+
 def _check_areas(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     custom = pl.col("kind") == "custom"
     code = pl.col("code")
-    bad_gss = frame.filter(code.is_not_null() & ~custom & ~code.str.contains(GSS_CODE))
-    bad_custom = frame.filter(code.is_not_null() & custom & ~code.str.contains(CUSTOM_CODE))
+    bad_gss = frame.filter(code.is_not_null() & ~custom & ~_matches(frame, "code", GSS_CODE))
+    bad_custom = frame.filter(code.is_not_null() & custom & ~_matches(frame, "code", CUSTOM_CODE))
     own_parent = frame.filter(code == pl.col("parent"))
     return (_rows(raw, bad_gss, "code", lambda r: f"'{r['code']}' is not an ONS GSS code (a letter and eight "
                   "digits, e.g. E10000003); give kind 'custom' to an area without one")
@@ -370,7 +382,8 @@ def _spans(ages: Iterable[int]) -> str:
 
 
 def _check_prevalence(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
-    both = frame.filter(pl.col("sex") == "all").drop("sex").join(pl.DataFrame({"sex": SEXES}), how="cross")
+    sexes = pl.DataFrame({"sex": SEXES}, schema={"sex": frame.schema["sex"]})  # the file's text type, to stack
+    both = frame.filter(pl.col("sex") == "all").drop("sex").join(sexes, how="cross")
     each = pl.concat([frame.filter(pl.col("sex") != "all"), both.select(frame.columns)])
     return _overlaps(raw, each, ["level", "sex"], lambda r: f"for level '{r['level']}', {r['sex']}")
 
