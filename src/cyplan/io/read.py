@@ -217,7 +217,7 @@ def _lines(path: Path) -> tuple[int, bool]:
     lines, odd, last = 0, False, b"\n"
     utf8 = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as f:
-        while chunk := f.read(1 << 24):
+        while chunk := f.read(1 << 20):  # 16 MB pieces stayed in the C heap once freed (~30 MB)
             lines += chunk.count(b"\n")
             odd = odd or chunk.count(b"\r") != chunk.count(b"\r\n") + chunk.endswith(b"\r")
             if not odd:

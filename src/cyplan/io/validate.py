@@ -7,7 +7,7 @@ the user sees them. Checks that need several inputs at once (references) are in 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import polars as pl
@@ -45,14 +45,12 @@ def validate(raw: RawTable, kind: InputKind, consume: bool = False) -> tuple[pl.
     keys = KeyNumbers(raw.frame.height) if all(k in raw.columns for k in kind.key) else None
     for col in kind.columns:
         if col.name in raw.columns:
-            series, found = _parse_column(raw, kind, col)
+            series, ids, found = _parse_column(raw, kind, col)
             problems += found
+            if keys is not None and ids is not None:
+                keys.add_parts(_row_ids(raw.frame[col.name], ids), int(ids["id"].max() or 0))
             if consume:
                 raw.frame.drop_in_place(col.name)
-            if col.name in kind.key:
-                if keys is not None:
-                    keys.add(series.struct.field("id"))
-                series = series.struct.field("typed").alias(col.name)
         else:
             value = _parse_default(col)
             series = pl.repeat(value, raw.frame.height, dtype=POLARS_TYPE[col.type], eager=True).alias(col.name)
@@ -87,10 +85,12 @@ def _parse_default(col: Column) -> object:
     return {"integer": int, "number": float, "share": float}.get(col.type, str)(col.default)
 
 
-def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Series, list[Found]]:
-    """The column's typed values and problems. Each distinct cell is trimmed, parsed and checked once, and the
-    results are given to the rows by a join: a big file's column (Categorical from a CSV) is never made into a
-    string a cell, nor a regex run on every row."""
+def _parse_column(raw: RawTable, kind: InputKind,
+                  col: Column) -> tuple[pl.Series, pl.DataFrame | None, list[Found]]:
+    """The column's typed values, for a key column each distinct cell's value id (CELL, "id": 1, 2, …; 0 for no
+    value; see _duplicate_keys), and the column's problems. Each distinct cell is trimmed, parsed and checked
+    once, and the results are given to the rows by a join: a big file's column (Categorical from a CSV) is never
+    made into a string a cell, nor a regex run on every row."""
     cells = raw.frame[col.name]
     distinct = _distinct_cells(cells, col)
     rows = pl.DataFrame({ROW: raw.frame[ROW], CELL: cells})
@@ -115,17 +115,24 @@ def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Serie
         problems += _rows(raw, failing(pl.col("text").str.contains(CONTROL)), col.name, lambda r: CONTROL_MESSAGE)
     typed = distinct.select(CELL, pl.when(pl.col("blank")).then(pl.lit("" if col.type == "text" else None))
                             .otherwise(pl.col("value")).cast(POLARS_TYPE[col.type], strict=False).alias("typed"))
-    if col.name in kind.key:  # a key column's rows also get their value's id (1, 2, …; 0 for no value)
-        typed = typed.with_columns(pl.col("typed").rank("dense").fill_null(0).cast(pl.UInt32).alias("id"))
+    ids = None
+    if col.name in kind.key:
+        ids = typed.select(CELL, pl.col("typed").rank("dense").fill_null(0).cast(pl.UInt32).alias("id"))
     if cells.dtype == pl.Categorical and POLARS_TYPE[col.type] == pl.String:
         # text stays dictionary codes, as read: 4 bytes a cell, where a string a cell took 16 to 43 (issue 11,
         # part 7); every check and the store read it as text
         typed = typed.with_columns(pl.col("typed").cast(pl.Categorical))
-    if col.name not in kind.key:
-        value = _spread(cells, typed)["typed"]
-        return value.alias(col.name), problems
-    both = _spread(cells, typed)  # see _duplicate_keys
-    return both.select(pl.struct("typed", "id")).to_series().alias(col.name), problems
+    return _spread(cells, typed)["typed"].alias(col.name), ids, problems
+
+
+_PART = 1 << 20  # rows of a key column whose value ids are made at a time
+
+
+def _row_ids(cells: pl.Series, ids: pl.DataFrame) -> Iterator[pl.Series]:
+    """Each row's value id (from `ids`, a distinct cell's id), a part of the column at a time: folded into the key
+    numbers as they come, the ids of a whole column are never held (4 bytes a row)."""
+    for start in range(0, len(cells), _PART):
+        yield _spread(cells.slice(start, _PART), ids)["id"]
 
 
 CELL = "__cell"  # a column's cell as read, in the frames that give each row its distinct cell's results
@@ -139,16 +146,21 @@ def _spread(cells: pl.Series, distinct: pl.DataFrame) -> pl.DataFrame:
     if cells.dtype != pl.Categorical or cells.null_count() or distinct[CELL].null_count():
         return pl.DataFrame({CELL: cells}).join(distinct, on=CELL, how="left", maintain_order="left",
                                                 nulls_equal=True).drop(CELL)
-    codes = cells.to_physical().to_numpy()
-    position = np.zeros(int(codes.max(initial=0)) + 1, dtype=np.uint32)  # code → its row in `distinct`
-    position[distinct[CELL].to_physical().to_numpy()] = np.arange(distinct.height, dtype=np.uint32)
-    return results[position[codes]]
+    if cells.is_empty():
+        return results.clear()
+    codes = cells.to_physical()  # not copied: Polars gathers by them, where NumPy took two copies of 4 bytes a row
+    known = distinct[CELL].to_physical().to_numpy()
+    position = np.zeros(max(int(codes.max()), int(known.max(initial=0))) + 1, dtype=np.uint32)
+    position[known] = np.arange(distinct.height, dtype=np.uint32)  # code → its row in `distinct`
+    return results[position].select(pl.all().gather(codes))  # one row a code, then a row a cell
 
 
 def _distinct_cells(cells: pl.Series, col: Column) -> pl.DataFrame:
     """Each distinct cell (CELL) with its text (trimmed; the default if blank), whether it is blank, and its
     value (null if it does not parse)."""
-    distinct = cells.unique()
+    # shrunk: Polars' unique() of a Categorical column keeps a buffer as long as the column (14 MB on a 200 MB
+    # file) behind its few values, for as long as they are held
+    distinct = cells.unique().shrink_to_fit()
     text = distinct.cast(pl.String).str.strip_chars()
     if col.default is not None:
         text = pl.select(pl.when(text == "").then(pl.lit(col.default)).otherwise(text)).to_series()
@@ -295,14 +307,24 @@ class KeyNumbers:
         self.size = 1
 
     def add(self, ids: pl.Series) -> None:
-        values = ids.to_numpy()
-        n = int(values.max(initial=0)) + 1
+        """A key column's value ids, one a row."""
+        self.add_parts([ids], int(ids.max() or 0))
+
+    def add_parts(self, parts: Iterable[pl.Series], top: int) -> None:
+        """A key column's value ids in parts of consecutive rows, from the first row on; `top` is the largest."""
+        n = top + 1
         if self.combined is None or self.size * n >= 2**63:
             self.combined = None
             return
-        self.combined *= np.uint64(n)
-        self.combined += values
-        self.valid &= values > 0
+        start = 0
+        for part in parts:
+            values = part.to_numpy()
+            end = start + len(values)
+            combined = self.combined[start:end]  # a view: changed in place
+            combined *= np.uint64(n)
+            combined += values
+            self.valid[start:end] &= values > 0
+            start = end
         self.size *= n
 
     def first_rows(self, rows: pl.Series) -> pl.Series | None:
