@@ -302,7 +302,8 @@ class KeyNumbers:
     NumPy: Polars' hashing of several text columns took more memory than the file (issue 11, part 7)."""
 
     def __init__(self, height: int) -> None:
-        self.combined: np.ndarray | None = np.zeros(height, dtype=np.uint64)  # None: too many keys to number
+        # 4 bytes a row while the numbers fit, else 8; None: too many keys to number
+        self.combined: np.ndarray | None = np.zeros(height, dtype=np.uint32)
         self.valid = np.ones(height, dtype=bool)
         self.size = 1
 
@@ -316,31 +317,42 @@ class KeyNumbers:
         if self.combined is None or self.size * n >= 2**63:
             self.combined = None
             return
+        if self.size * n >= 2**32 and self.combined.dtype == np.uint32:
+            self.combined = self.combined.astype(np.uint64)
         start = 0
         for part in parts:
             values = part.to_numpy()
             end = start + len(values)
             combined = self.combined[start:end]  # a view: changed in place
-            combined *= np.uint64(n)
+            combined *= combined.dtype.type(n)
             combined += values
             self.valid[start:end] &= values > 0
             start = end
         self.size *= n
 
     def first_rows(self, rows: pl.Series) -> pl.Series | None:
+        """Each row's first row with its key (null if a key value is missing); None if there were too many keys.
+        The numbers are let go: they are not held beside the first rows."""
         combined, size, valid = self.combined, self.size, self.valid
+        self.combined = None
         if combined is None:
             return None
         if size > 4 * len(rows) + 1024:  # sparse numbers: number the keys present instead
             _, combined = np.unique(combined, return_inverse=True)
             size = int(combined.max(initial=0)) + 1
-        first = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
         row = rows.to_numpy()
+        small = np.int32 if len(row) and row.max() < 2**31 and row.min() >= 0 else np.int64  # 4 bytes a row if it fits
+        first = np.full(size, np.iinfo(small).max, dtype=small)
         if valid.all():
             np.minimum.at(first, combined, row)
         else:
             np.minimum.at(first, combined[valid], row[valid])
-        return pl.Series("first", first[combined]).set(pl.Series(~valid), None)
+        out = np.empty(len(row), dtype=small)
+        for start in range(0, len(row), _PART):  # a part at a time: no second array of 8 bytes a row
+            out[start : start + _PART] = first[combined[start : start + _PART]]
+        del combined
+        found = pl.Series("first", out)
+        return found if valid.all() else found.set(pl.Series(~valid), None)
 
 
 def _ages(frame: pl.DataFrame) -> pl.DataFrame:
