@@ -141,7 +141,7 @@ def test_text_as_dictionary_codes_gives_the_answers_of_text_as_strings(table: tu
     assert all(fast.frame[c].dtype == pl.Categorical for c in fast.columns)  # the fast path was taken
     original, validate_module._PART = validate_module._PART, 3
     try:
-        coded, coded_found = validate(fast, KINDS[kind], consume=True)
+        coded, coded_found = validate(fast, KINDS[kind], consume=True, codes=True)
         plain, plain_found = validate(slow, KINDS[kind])
     finally:
         validate_module._PART = original

@@ -101,7 +101,7 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
             problems += e.found
             unread.add(src.kind)
             continue
-        frame, found = validate(raw, KINDS[src.kind], consume=True)
+        frame, found = validate(raw, KINDS[src.kind], consume=True, codes=True)  # codes: the memory of a big file
         problems += found
         frames[src.kind] = frame
         origins[src.kind] = Origin(raw.file, raw.sheet)

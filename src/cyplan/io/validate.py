@@ -35,10 +35,20 @@ POLARS_TYPE = {"text": pl.String, "code": pl.String, "enum": pl.String, "integer
                "number": pl.Float64, "share": pl.Float64}
 
 
-def validate(raw: RawTable, kind: InputKind, consume: bool = False) -> tuple[pl.DataFrame, list[Found]]:
+def validate(raw: RawTable, kind: InputKind, consume: bool = False,
+             codes: bool = False) -> tuple[pl.DataFrame, list[Found]]:
     """The typed table (schema column order, plus ROW) and every problem found in it. With `consume`, each of
     the raw table's columns is dropped from its frame once checked (the frame keeps ROW): a big file's cells
-    are not held beside their typed values, which would double the memory an import takes."""
+    are not held beside their typed values, which would double the memory an import takes. With `codes`, a CSV's
+    text columns are given as they are checked, dictionary codes (Categorical: 4 bytes a cell, where a string a
+    cell takes 16 to 43), not strings; join or stack them with strings through `io.read.text_like`."""
+    frame, problems = _checked(raw, kind, consume)
+    if not codes:
+        frame = frame.with_columns(pl.col(pl.Categorical).cast(pl.String))
+    return frame, problems
+
+
+def _checked(raw: RawTable, kind: InputKind, consume: bool) -> tuple[pl.DataFrame, list[Found]]:
     problems = _header_problems(raw, kind)
     columns: dict[str, pl.Series] = {ROW: raw.frame[ROW]}
     # each row's key as one number, to find repeated keys without hashing text (None: a key column is not given)
@@ -119,8 +129,7 @@ def _parse_column(raw: RawTable, kind: InputKind,
     if col.name in kind.key:
         ids = typed.select(CELL, pl.col("typed").rank("dense").fill_null(0).cast(pl.UInt32).alias("id"))
     if cells.dtype == pl.Categorical and POLARS_TYPE[col.type] == pl.String:
-        # text stays dictionary codes, as read: 4 bytes a cell, where a string a cell took 16 to 43 (issue 11,
-        # part 7); every check and the store read it as text
+        # text stays dictionary codes, as read, through every check (issue 11, part 7: see validate's `codes`)
         typed = typed.with_columns(pl.col("typed").cast(pl.Categorical))
     return _spread(cells, typed)["typed"].alias(col.name), ids, problems
 
