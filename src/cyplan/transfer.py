@@ -16,7 +16,17 @@ import polars as pl
 
 from cyplan.io.files import sha256
 from cyplan.io.problems import Found, InputError, Problem
-from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES, HIDDEN, ROW, RawTable, hidden_sheets, open_workbook, read_table
+from cyplan.io.read import (
+    CSV_SUFFIXES,
+    EXCEL_SUFFIXES,
+    HIDDEN,
+    ROW,
+    RawTable,
+    hidden_sheets,
+    open_workbook,
+    read_table,
+    text_like,
+)
 from cyplan.io.references import Origin, check_references
 from cyplan.io.validate import KIND_CHECKS, validate
 from cyplan.io.write import write_csv, write_xlsx
@@ -91,7 +101,7 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
             problems += e.found
             unread.add(src.kind)
             continue
-        frame, found = validate(raw, KINDS[src.kind], consume=True)
+        frame, found = validate(raw, KINDS[src.kind], consume=True, codes=True)  # codes: the memory of a big file
         problems += found
         frames[src.kind] = frame
         origins[src.kind] = Origin(raw.file, raw.sheet)
@@ -117,6 +127,7 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
 
 
 def _merge(current: pl.DataFrame, new: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
+    current = text_like(current, new)  # a CSV's text is dictionary codes; the workspace's is strings
     kept = current.join(new.select(key), on=list(key), how="anti").with_columns(pl.lit(None, pl.Int64).alias(ROW))
     return pl.concat([kept.select(new.columns), new])
 

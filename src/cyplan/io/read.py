@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from cyplan.io.files import require_file
-from cyplan.io.formulas import unescape, unescape_columns
+from cyplan.io.formulas import is_text, unescape, unescape_columns
 from cyplan.io.problems import ROW, InputError, Problem  # ROW: defined with the problems, imported from here too
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -37,6 +37,17 @@ class RawTable:
 
     def problem(self, row: int | None, column: str | None, message: str) -> Problem:
         return Problem(self.file, row, column, message, self.sheet)
+
+
+def text_like(frame: pl.DataFrame, like: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with each text column cast to the type of `like`'s column of that name: a CSV's text columns stay
+    dictionary codes (Categorical) once checked, a workbook's and the workspace's are strings, and Polars joins and
+    stacks only columns of one type. Cast the smaller frame (the distinct values, the workspace's rows) to the
+    bigger one's types, so that a big file's columns are not made strings."""
+    schema = like.schema
+    casts = {c: schema[c] for c, t in frame.schema.items()
+             if c in schema and t != schema[c] and is_text(t) and is_text(schema[c])}
+    return frame.cast(casts) if casts else frame
 
 
 def normalise_header(name: object) -> str:
@@ -206,7 +217,7 @@ def _lines(path: Path) -> tuple[int, bool]:
     lines, odd, last = 0, False, b"\n"
     utf8 = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as f:
-        while chunk := f.read(1 << 24):
+        while chunk := f.read(1 << 20):  # 16 MB pieces stayed in the C heap once freed (~30 MB)
             lines += chunk.count(b"\n")
             odd = odd or chunk.count(b"\r") != chunk.count(b"\r\n") + chunk.endswith(b"\r")
             if not odd:

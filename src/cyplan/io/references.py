@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from cyplan.io.problems import Found, Problem, problem_run
-from cyplan.io.read import ROW
+from cyplan.io.read import ROW, text_like
 from cyplan.schema import KINDS, Reference
 
 
@@ -43,7 +43,7 @@ def _check(name: str, ref: Reference, state: dict[str, pl.DataFrame], origins: d
     source = source.select(*ref.columns, *([ROW] if ROW in source.columns else []))
     given = pl.all_horizontal(pl.col(c).is_not_null() & (pl.col(c) != "") for c in ref.columns)
     pairs = zip(ref.columns, ref.target_columns, strict=True)
-    targets = state[ref.target].select([pl.col(t).alias(c) for c, t in pairs]).unique()
+    targets = text_like(state[ref.target].select([pl.col(t).alias(c) for c, t in pairs]).unique(), source)
     if len(ref.columns) == 1:  # one filter, not the rows that give a value copied out first (a big file's every row)
         column = pl.col(ref.columns[0])
         missing = source.filter(given & ~column.is_in(targets.to_series().implode()))

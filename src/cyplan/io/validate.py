@@ -7,7 +7,7 @@ the user sees them. Checks that need several inputs at once (references) are in 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import polars as pl
@@ -35,27 +35,35 @@ POLARS_TYPE = {"text": pl.String, "code": pl.String, "enum": pl.String, "integer
                "number": pl.Float64, "share": pl.Float64}
 
 
-def validate(raw: RawTable, kind: InputKind, consume: bool = False) -> tuple[pl.DataFrame, list[Found]]:
+def validate(raw: RawTable, kind: InputKind, consume: bool = False,
+             codes: bool = False) -> tuple[pl.DataFrame, list[Found]]:
     """The typed table (schema column order, plus ROW) and every problem found in it. With `consume`, each of
     the raw table's columns is dropped from its frame once checked (the frame keeps ROW): a big file's cells
-    are not held beside their typed values, which would double the memory an import takes."""
+    are not held beside their typed values, which would double the memory an import takes. With `codes`, a CSV's
+    text columns are given as they are checked, dictionary codes (Categorical: 4 bytes a cell, where a string a
+    cell takes 16 to 43), not strings; join or stack them with strings through `io.read.text_like`."""
+    frame, problems = _checked(raw, kind, consume)
+    if not codes:
+        frame = frame.with_columns(pl.col(pl.Categorical).cast(pl.String))
+    return frame, problems
+
+
+def _checked(raw: RawTable, kind: InputKind, consume: bool) -> tuple[pl.DataFrame, list[Found]]:
     problems = _header_problems(raw, kind)
     columns: dict[str, pl.Series] = {ROW: raw.frame[ROW]}
     # each row's key as one number, to find repeated keys without hashing text (None: a key column is not given)
     keys = KeyNumbers(raw.frame.height) if all(k in raw.columns for k in kind.key) else None
     for col in kind.columns:
         if col.name in raw.columns:
-            series, found = _parse_column(raw, kind, col)
+            series, ids, found = _parse_column(raw, kind, col)
             problems += found
+            if keys is not None and ids is not None:
+                keys.add_parts(_row_ids(raw.frame[col.name], ids), int(ids["id"].max() or 0))
             if consume:
                 raw.frame.drop_in_place(col.name)
-            if col.name in kind.key:
-                if keys is not None:
-                    keys.add(series.struct.field("id"))
-                series = series.struct.field("typed").alias(col.name)
         else:
             value = _parse_default(col)
-            series = pl.Series(col.name, [value] * raw.frame.height, dtype=POLARS_TYPE[col.type])
+            series = pl.repeat(value, raw.frame.height, dtype=POLARS_TYPE[col.type], eager=True).alias(col.name)
         columns[col.name] = series
     frame = pl.DataFrame(columns)
     missing = any(c.required and c.name not in raw.columns for c in kind.columns)
@@ -87,10 +95,12 @@ def _parse_default(col: Column) -> object:
     return {"integer": int, "number": float, "share": float}.get(col.type, str)(col.default)
 
 
-def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Series, list[Found]]:
-    """The column's typed values and problems. Each distinct cell is trimmed, parsed and checked once, and the
-    results are given to the rows by a join: a big file's column (Categorical from a CSV) is never made into a
-    string a cell, nor a regex run on every row."""
+def _parse_column(raw: RawTable, kind: InputKind,
+                  col: Column) -> tuple[pl.Series, pl.DataFrame | None, list[Found]]:
+    """The column's typed values, for a key column each distinct cell's value id (CELL, "id": 1, 2, …; 0 for no
+    value; see _duplicate_keys), and the column's problems. Each distinct cell is trimmed, parsed and checked
+    once, and the results are given to the rows by a join: a big file's column (Categorical from a CSV) is never
+    made into a string a cell, nor a regex run on every row."""
     cells = raw.frame[col.name]
     distinct = _distinct_cells(cells, col)
     rows = pl.DataFrame({ROW: raw.frame[ROW], CELL: cells})
@@ -115,13 +125,23 @@ def _parse_column(raw: RawTable, kind: InputKind, col: Column) -> tuple[pl.Serie
         problems += _rows(raw, failing(pl.col("text").str.contains(CONTROL)), col.name, lambda r: CONTROL_MESSAGE)
     typed = distinct.select(CELL, pl.when(pl.col("blank")).then(pl.lit("" if col.type == "text" else None))
                             .otherwise(pl.col("value")).cast(POLARS_TYPE[col.type], strict=False).alias("typed"))
-    if col.name not in kind.key:
-        value = _spread(cells, typed)["typed"]
-        return value.alias(col.name), problems
-    # a key column's rows also get their value's id (1, 2, …; 0 for no value): see _duplicate_keys
-    typed = typed.with_columns(pl.col("typed").rank("dense").fill_null(0).cast(pl.UInt32).alias("id"))
-    both = _spread(cells, typed)
-    return both.select(pl.struct("typed", "id")).to_series().alias(col.name), problems
+    ids = None
+    if col.name in kind.key:
+        ids = typed.select(CELL, pl.col("typed").rank("dense").fill_null(0).cast(pl.UInt32).alias("id"))
+    if cells.dtype == pl.Categorical and POLARS_TYPE[col.type] == pl.String:
+        # text stays dictionary codes, as read, through every check (issue 11, part 7: see validate's `codes`)
+        typed = typed.with_columns(pl.col("typed").cast(pl.Categorical))
+    return _spread(cells, typed)["typed"].alias(col.name), ids, problems
+
+
+_PART = 1 << 20  # rows of a key column whose value ids are made at a time
+
+
+def _row_ids(cells: pl.Series, ids: pl.DataFrame) -> Iterator[pl.Series]:
+    """Each row's value id (from `ids`, a distinct cell's id), a part of the column at a time: folded into the key
+    numbers as they come, the ids of a whole column are never held (4 bytes a row)."""
+    for start in range(0, len(cells), _PART):
+        yield _spread(cells.slice(start, _PART), ids)["id"]
 
 
 CELL = "__cell"  # a column's cell as read, in the frames that give each row its distinct cell's results
@@ -135,16 +155,21 @@ def _spread(cells: pl.Series, distinct: pl.DataFrame) -> pl.DataFrame:
     if cells.dtype != pl.Categorical or cells.null_count() or distinct[CELL].null_count():
         return pl.DataFrame({CELL: cells}).join(distinct, on=CELL, how="left", maintain_order="left",
                                                 nulls_equal=True).drop(CELL)
-    codes = cells.to_physical().to_numpy()
-    position = np.zeros(int(codes.max(initial=0)) + 1, dtype=np.uint32)  # code → its row in `distinct`
-    position[distinct[CELL].to_physical().to_numpy()] = np.arange(distinct.height, dtype=np.uint32)
-    return results[position[codes]]
+    if cells.is_empty():
+        return results.clear()
+    codes = cells.to_physical()  # not copied: Polars gathers by them, where NumPy took two copies of 4 bytes a row
+    known = distinct[CELL].to_physical().to_numpy()
+    position = np.zeros(max(int(codes.max()), int(known.max(initial=0))) + 1, dtype=np.uint32)
+    position[known] = np.arange(distinct.height, dtype=np.uint32)  # code → its row in `distinct`
+    return results[position].select(pl.all().gather(codes))  # one row a code, then a row a cell
 
 
 def _distinct_cells(cells: pl.Series, col: Column) -> pl.DataFrame:
     """Each distinct cell (CELL) with its text (trimmed; the default if blank), whether it is blank, and its
     value (null if it does not parse)."""
-    distinct = cells.unique()
+    # shrunk: Polars' unique() of a Categorical column keeps a buffer as long as the column (14 MB on a 200 MB
+    # file) behind its few values, for as long as they are held
+    distinct = cells.unique().shrink_to_fit()
     text = distinct.cast(pl.String).str.strip_chars()
     if col.default is not None:
         text = pl.select(pl.when(text == "").then(pl.lit(col.default)).otherwise(text)).to_series()
@@ -286,35 +311,57 @@ class KeyNumbers:
     NumPy: Polars' hashing of several text columns took more memory than the file (issue 11, part 7)."""
 
     def __init__(self, height: int) -> None:
-        self.combined: np.ndarray | None = np.zeros(height, dtype=np.uint64)  # None: too many keys to number
+        # 4 bytes a row while the numbers fit, else 8; None: too many keys to number
+        self.combined: np.ndarray | None = np.zeros(height, dtype=np.uint32)
         self.valid = np.ones(height, dtype=bool)
         self.size = 1
 
     def add(self, ids: pl.Series) -> None:
-        values = ids.to_numpy()
-        n = int(values.max(initial=0)) + 1
+        """A key column's value ids, one a row."""
+        self.add_parts([ids], int(ids.max() or 0))
+
+    def add_parts(self, parts: Iterable[pl.Series], top: int) -> None:
+        """A key column's value ids in parts of consecutive rows, from the first row on; `top` is the largest."""
+        n = top + 1
         if self.combined is None or self.size * n >= 2**63:
             self.combined = None
             return
-        self.combined *= np.uint64(n)
-        self.combined += values
-        self.valid &= values > 0
+        if self.size * n >= 2**32 and self.combined.dtype == np.uint32:
+            self.combined = self.combined.astype(np.uint64)
+        start = 0
+        for part in parts:
+            values = part.to_numpy()
+            end = start + len(values)
+            combined = self.combined[start:end]  # a view: changed in place
+            combined *= combined.dtype.type(n)
+            combined += values
+            self.valid[start:end] &= values > 0
+            start = end
         self.size *= n
 
     def first_rows(self, rows: pl.Series) -> pl.Series | None:
+        """Each row's first row with its key (null if a key value is missing); None if there were too many keys.
+        The numbers are let go: they are not held beside the first rows."""
         combined, size, valid = self.combined, self.size, self.valid
+        self.combined = None
         if combined is None:
             return None
         if size > 4 * len(rows) + 1024:  # sparse numbers: number the keys present instead
             _, combined = np.unique(combined, return_inverse=True)
             size = int(combined.max(initial=0)) + 1
-        first = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
         row = rows.to_numpy()
+        small = np.int32 if len(row) and row.max() < 2**31 and row.min() >= 0 else np.int64  # 4 bytes a row if it fits
+        first = np.full(size, np.iinfo(small).max, dtype=small)
         if valid.all():
             np.minimum.at(first, combined, row)
         else:
             np.minimum.at(first, combined[valid], row[valid])
-        return pl.Series("first", first[combined]).set(pl.Series(~valid), None)
+        out = np.empty(len(row), dtype=small)
+        for start in range(0, len(row), _PART):  # a part at a time: no second array of 8 bytes a row
+            out[start : start + _PART] = first[combined[start : start + _PART]]
+        del combined
+        found = pl.Series("first", out)
+        return found if valid.all() else found.set(pl.Series(~valid), None)
 
 
 def _ages(frame: pl.DataFrame) -> pl.DataFrame:
@@ -336,11 +383,19 @@ def _overlaps(raw: RawTable, frame: pl.DataFrame, by: list[str],
                  f"{what(r)} {_where(r['first'])}")
 
 
+def _matches(frame: pl.DataFrame, column: str, pattern: str) -> pl.Expr:
+    """Whether each row's text in `column` matches the regex `pattern` (null for no text), the regex run on the
+    column's distinct values: a CSV's text is dictionary codes, and is not made a string a row to be matched."""
+    values = frame[column].unique().drop_nulls()
+    hits = values.filter(values.cast(pl.String).str.contains(pattern))
+    return pl.col(column).is_in(hits.implode())
+
+
 def _check_areas(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     custom = pl.col("kind") == "custom"
     code = pl.col("code")
-    bad_gss = frame.filter(code.is_not_null() & ~custom & ~code.str.contains(GSS_CODE))
-    bad_custom = frame.filter(code.is_not_null() & custom & ~code.str.contains(CUSTOM_CODE))
+    bad_gss = frame.filter(code.is_not_null() & ~custom & ~_matches(frame, "code", GSS_CODE))
+    bad_custom = frame.filter(code.is_not_null() & custom & ~_matches(frame, "code", CUSTOM_CODE))
     own_parent = frame.filter(code == pl.col("parent"))
     return (_rows(raw, bad_gss, "code", lambda r: f"'{r['code']}' is not an ONS GSS code (a letter and eight "
                   "digits, e.g. E10000003); give kind 'custom' to an area without one")
@@ -370,7 +425,8 @@ def _spans(ages: Iterable[int]) -> str:
 
 
 def _check_prevalence(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
-    both = frame.filter(pl.col("sex") == "all").drop("sex").join(pl.DataFrame({"sex": SEXES}), how="cross")
+    sexes = pl.DataFrame({"sex": SEXES}, schema={"sex": frame.schema["sex"]})  # the file's text type, to stack
+    both = frame.filter(pl.col("sex") == "all").drop("sex").join(sexes, how="cross")
     each = pl.concat([frame.filter(pl.col("sex") != "all"), both.select(frame.columns)])
     return _overlaps(raw, each, ["level", "sex"], lambda r: f"for level '{r['level']}', {r['sex']}")
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import polars as pl
 
 from cyplan.io.problems import Found, problem_run
-from cyplan.io.read import RawTable
+from cyplan.io.read import RawTable, text_like
 from cyplan.reference.specification import specification
 
 SHARE_TOLERANCE = 1e-6
@@ -43,7 +43,8 @@ def check_service_cells(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     bands = spec["band"].unique(maintain_order=True).to_list()
     known = frame.filter(pl.col("band").is_in(bands) & pl.col("level").is_not_null() & (pl.col("provision") != ""))
     bad_band = frame.filter(~pl.col("band").is_in(bands) & (pl.col("band") != ""))
-    bad = known.join(spec.select("band", "level", "provision"), on=["band", "level", "provision"], how="anti")
+    bad = known.join(text_like(spec.select("band", "level", "provision"), frame), on=["band", "level", "provision"],
+                     how="anti")
     choices = spec.group_by("band", "level").agg(pl.col("provision")).iter_rows()
     listed = {(b, lv): ", ".join(p) for b, lv, p in choices}
     return (_rows(raw, bad_band, "band", lambda r: f"the specification has no provisions for band '{r['band']}'; "
