@@ -1,6 +1,12 @@
 """How results are shown: each column's heading and number format, one definition for the command line, the
 web pages and the board paper. Files keep codes and full precision; these are for people."""
 
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
 NUMBER_FORMATS = {"population": "{:,.0f}", "cases": "{:,.0f}", "group_uplift": "{:,.0f}", "per_1000": "{:,.1f}",
                   "hours": "{:,.0f}", "fte": "{:,.1f}", "cost": "£{:,.0f}"}
 HEADINGS = {"area": "Area", "year": "Year", "age_band": "Age band", "level": "Level", "sex": "Sex", "role": "Role",
@@ -34,3 +40,80 @@ EQUALITY_HEADINGS = {"referrals": "Referrals", "rate_per_10000": "per 10,000", "
                      "ratio_high": "95% high", "note": "Note"}
 
 SHOWN_QUERIES = 20  # referral-return queries listed on screen and on the returns page (all are in --queries)
+
+
+# -- figures from Monte Carlo draws, shown only as precisely as the draws support ---------------------------
+# Each measure in the units it is shown in: (scale from the model's units, before, after, finest step shown).
+SHOWN_UNITS = {"demand_fte": (1.0, "", "", 0.1), "supply_fte": (1.0, "", "", 0.1), "gap_fte": (1.0, "", "", 0.1),
+               "joiners_needed": (1.0, "", "", 0.1), "share_met": (100.0, "", "%", 1.0),
+               "cost_to_close": (1e-6, "£", "m", 0.1), "cost": (1e-6, "£", "m", 0.1)}
+ERROR_SUFFIX = "_mcse"  # model.gap.ERROR: a figure's Monte Carlo standard error column
+ERRORS_PER_STEP = 2.0  # a shown step spans two standard errors: another seed's figure lands within one step
+
+
+def step(error: float, finest: float = 0.1) -> float:
+    """The step a figure is rounded to: the smallest 1, 2 or 5 × 10^k at least ERRORS_PER_STEP Monte Carlo
+    standard errors wide, so no digit is shown that another run of the draws would likely change; never finer
+    than `finest` (the format's own last digit), which is also the step when there is no error (no draws)."""
+    wide = ERRORS_PER_STEP * error
+    if not wide > finest:  # also NaN and no error: the format's own precision
+        return finest
+    k = math.floor(math.log10(wide))
+    return next(s for s in (m * 10.0 ** k for m in (1, 2, 5, 10)) if s >= wide * (1 - 1e-12))
+
+
+def _decimals(step_: float) -> int:
+    return max(0, -math.floor(math.log10(step_) + 1e-9))
+
+
+def _number(x: float, step_: float) -> str:
+    shown = math.floor(x / step_ + 0.5) * step_
+    text = f"{shown:,.{_decimals(step_)}f}"
+    return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text  # no "-0"
+
+
+def figure(what: str, x: float | None, error: float | None = 0.0) -> str:
+    """One figure as shown everywhere (screen, pages, paper): in its units, rounded to step(error)."""
+    if x is None or x != x:
+        return "—"
+    scale, before, after, finest = SHOWN_UNITS[what]
+    return f"{before}{_number(x * scale, step((error or 0.0) * scale, finest))}{after}"
+
+
+def error_text(what: str, error: float | None) -> str:
+    """'± 9', '± £0.6m', '± 0.4%': a Monte Carlo standard error to one significant figure; '' for none."""
+    if not error or error != error:
+        return ""
+    scale, before, after, _ = SHOWN_UNITS[what]
+    e = error * scale
+    k = math.floor(math.log10(e))
+    return f"± {before}{_number(e, 10.0 ** k)}{after}"
+
+
+def _parts(row: Mapping[str, Any], what: str) -> tuple[str, str, str, str]:
+    """(median, 5th percentile, 95th percentile, error) of `what` in `row`, each rounded to its own error."""
+    def err(suffix: str) -> float:
+        return row.get(what + suffix + ERROR_SUFFIX) or 0.0
+    return (figure(what, row[what], err("")), figure(what, row.get(what + "_p5"), err("_p5")),
+            figure(what, row.get(what + "_p95"), err("_p95")), error_text(what, err("")))
+
+
+def headline(row: Mapping[str, Any], what: str, draws: int, unit: str = "") -> str:
+    """The one way a figure with its uncertainty is stated in a sentence: '2,040 FTE (90% interval 1,710 to
+    2,510; ± 9 from the 1,000 draws)'. With no draws, the figure alone (the central values' result)."""
+    median, low, high, error = _parts(row, what)
+    if draws == 0 or row.get(what + "_p5") is None:
+        return f"{median}{unit}"
+    return f"{median}{unit} (90% interval {low} to {high}" + (f"; {error} from the {draws:,} draws)" if error
+                                                             else ")")
+
+
+def cell(row: Mapping[str, Any], what: str) -> tuple[str, str]:
+    """A figure in a table: ('2,040 ± 9', '1,710 – 2,510'), the median with its Monte Carlo error over its 90%
+    interval; ('63.5', '') when the draws do not vary it (the census in the first year)."""
+    median, low, high, error = _parts(row, what)
+    if row.get(what + "_p5") is None:
+        return median, ""
+    if row[what + "_p5"] == row[what + "_p95"] == row[what]:
+        return median, ""
+    return f"{median} {error}".strip(), f"{low} – {high}"
