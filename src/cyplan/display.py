@@ -39,6 +39,13 @@ EQUALITY_HEADINGS = {"referrals": "Referrals", "rate_per_10000": "per 10,000", "
                      "rate_high": "95% high", "rate_ratio": "Rate ratio", "ratio_low": "95% low",
                      "ratio_high": "95% high", "note": "Note"}
 
+# The deterministic plan (every input at its central, low or high value) is named wherever it is shown, so that
+# no reader takes its figures for a second answer beside the headline, the median of the draws
+# (docs/decisions/0006-one-headline.md).
+CENTRAL_PLAN = "central plan (every input at its central value)"
+ESTIMATE_WORDS = {"central": CENTRAL_PLAN, "low": "low plan (every input at its low value)",
+                  "high": "high plan (every input at its high value)"}
+
 SHOWN_QUERIES = 20  # referral-return queries listed on screen and on the returns page (all are in --queries)
 
 
@@ -91,11 +98,14 @@ def error_text(what: str, error: float | None) -> str:
 
 
 def _parts(row: Mapping[str, Any], what: str) -> tuple[str, str, str, str]:
-    """(median, 5th percentile, 95th percentile, error) of `what` in `row`, each rounded to its own error."""
+    """(median, 5th percentile, 95th percentile, error) of `what` in `row`: the median rounded to its own
+    error, the interval's two ends to the larger of theirs (so both ends have the same step)."""
     def err(suffix: str) -> float:
-        return row.get(what + suffix + ERROR_SUFFIX) or 0.0
-    return (figure(what, row[what], err("")), figure(what, row.get(what + "_p5"), err("_p5")),
-            figure(what, row.get(what + "_p95"), err("_p95")), error_text(what, err("")))
+        e = row.get(what + suffix + ERROR_SUFFIX) or 0.0
+        return e if e == e else 0.0
+    ends = max(err("_p5"), err("_p95"))
+    return (figure(what, row[what], err("")), figure(what, row.get(what + "_p5"), ends),
+            figure(what, row.get(what + "_p95"), ends), error_text(what, err("")))
 
 
 def headline(row: Mapping[str, Any], what: str, draws: int, unit: str = "") -> str:
@@ -109,11 +119,25 @@ def headline(row: Mapping[str, Any], what: str, draws: int, unit: str = "") -> s
 
 
 def cell(row: Mapping[str, Any], what: str) -> tuple[str, str]:
-    """A figure in a table: ('2,040 ± 9', '1,710 – 2,510'), the median with its Monte Carlo error over its 90%
-    interval; ('63.5', '') when the draws do not vary it (the census in the first year)."""
+    """A figure in a table: ('2,040 ± 9', '1,700 – 2,500'), the median with its Monte Carlo error over its 90%
+    interval. The error is left out where the format's own last digit, not the draws, limits the digits shown
+    (e.g. '15%' with an error of 0.09%), and so is the interval where the draws do not vary the figure (the
+    census in the first year): ('63.5', '')."""
     median, low, high, error = _parts(row, what)
     if row.get(what + "_p5") is None:
         return median, ""
     if row[what + "_p5"] == row[what + "_p95"] == row[what]:
         return median, ""
-    return f"{median} {error}".strip(), f"{low} – {high}"
+    scale, _, _, finest = SHOWN_UNITS[what]
+    limits = step((row.get(what + ERROR_SUFFIX) or 0.0) * scale, finest) > finest
+    return f"{median} {error}" if limits else median, f"{low} – {high}"
+
+
+def workforce_headline(row: Mapping[str, Any], year: int, draws: int) -> str:
+    """The workforce headline, in the same words on the screen, the pages and in the board paper: medians
+    of the draws with their 90% intervals and Monte Carlo errors, every role together (a gap_table row)."""
+    return (f"In {year}, meeting the need takes {headline(row, 'demand_fte', draws, ' FTE')}. The workforce is "
+            f"projected at {figure('supply_fte', row['supply_fte'], row.get('supply_fte' + ERROR_SUFFIX))} FTE, "
+            f"meeting {figure('share_met', row['share_met'], row.get('share_met' + ERROR_SUFFIX))} of the need: "
+            f"a gap of {headline(row, 'gap_fte', draws, ' FTE')}, costing "
+            f"{headline(row, 'cost_to_close', draws, ' a year')} to close.")
