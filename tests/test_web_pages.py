@@ -130,7 +130,7 @@ def test_workforce_json_matches_the_cli(client: TestClient, run_cli: Callable[[S
     assert all(supply[role]["supply_fte"] == near(cli[role]["supply_fte"]) for role in cli)
     assert [r["year"] for r in d["by_year"]] == d["years"]
     # every role together: the model's total, summed draw by draw before the interval is taken
-    total = gap_table(results.simulation(frames), [], [AREA], [2030]).row(0, named=True)
+    total = gap_table(results.simulation(frames), [], [AREA], [2030], errors=True).row(0, named=True)
     assert next(r for r in d["by_year"] if r["year"] == 2030) == near({k: v for k, v in total.items() if k != "area"})
     assert [r["scenario"] for r in d["scenarios_compared"]] == d["scenarios"]
 
