@@ -112,8 +112,8 @@ def headline(row: Mapping[str, Any], what: str, draws: int, unit: str = "") -> s
     """The one way a figure with its uncertainty is stated in a sentence: '2,040 FTE (90% interval 1,710 to
     2,510; ± 9 from the 1,000 draws)'. With no draws, the figure alone (the central values' result)."""
     median, low, high, error = _parts(row, what)
-    if draws == 0 or row.get(what + "_p5") is None:
-        return f"{median}{unit}"
+    if draws == 0 or row.get(what + "_p5") is None or row[what + "_p5"] == row[what + "_p95"] == row[what]:
+        return f"{median}{unit}"  # nothing drawn varies it (e.g. the census in the first year)
     return f"{median}{unit} (90% interval {low} to {high}" + (f"; {error} from the {draws:,} draws)" if error
                                                              else ")")
 

@@ -101,3 +101,18 @@ def supply_table(sim: Simulation, by: Sequence[str] = ("role",), areas: Sequence
     """Supply for this population (median and 90% interval, with `errors` their Monte Carlo errors) by area,
     year and role or sector."""
     return gap_table(sim, by, areas, years, errors).select("area", "year", *by, pl.col("^supply_fte.*$"))
+
+
+
+def staff_cost(sim: Simulation, areas: Sequence[str] | None = None,
+               years: Sequence[int] | None = None) -> pl.DataFrame:
+    """The staff cost a year of meeting the need in full, Σ over roles and the areas named (default: all) of
+    demand FTE × cost per FTE, summed draw by draw, one row per year: `cost`, its 90% interval and Monte Carlo
+    errors, summarised like gap_table's measures (so a paper states it as it states the workforce)."""
+    chosen = [i for i, a in enumerate(sim.dims.areas) if not areas or a in areas]
+    cost = np.einsum("ayrd,r->yd", sim.demand[chosen], sim.cost_per_fte)  # [year, draw]
+    (p5, p50, p95), (e5, e50, e95) = summarise(cost), quantile_errors(cost)
+    frame = pl.DataFrame({"year": list(sim.dims.years),
+                          **{f"cost{s}": v for s, v in (("", p50), ("_p5", p5), ("_p95", p95), (ERROR, e50),
+                                                        ("_p5" + ERROR, e5), ("_p95" + ERROR, e95))}})
+    return frame.filter(pl.col("year").is_in(list(years))) if years else frame
