@@ -35,7 +35,7 @@ def section(b: Builder) -> Section:
         row = cost.row(0, named=True)
         s.blocks.append(Paragraph((
             f"Meeting the need in full in {first} takes {shown(w['now'], 'demand_fte')} FTE at a staff cost, salary "
-            f"plus on-costs, of {interval(row, 'cost', b.draws, ' a year')}", w["ref"],
+            f"plus on-costs, of {interval(row, 'cost', b.draws, ' a year')}", b.demand_note(), w["ref"],
             ".")))
     else:
         demand = demand_table(plan, [], [b.area] if b.area else None, [first])
