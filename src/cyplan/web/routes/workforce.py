@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from cyplan import results
-from cyplan.display import ERROR_SUFFIX, workforce_headline
+from cyplan.display import ERROR_SUFFIX, figure, workforce_headline
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import ScenarioError
 from cyplan.reports import charts
@@ -57,6 +57,17 @@ def _supply(by_role: pl.DataFrame, first: int, year: int) -> pl.DataFrame:
     then = by_role.filter(pl.col("year") == year).select(cols)
     return now.join(then, on="role", maintain_order="left").with_columns(
         (pl.col("supply_fte") - pl.col("now")).alias("change"))
+
+
+def _shown_change(supply: pl.DataFrame) -> pl.DataFrame:
+    """The change from the census to the projection as text, rounded as the projection is (to its Monte Carlo
+    error): a change shown to 0.1 FTE beside a projection shown to 5 would claim digits the draws lack."""
+    error = "supply_fte" + ERROR_SUFFIX
+    if error not in supply.columns:
+        return supply
+    return supply.with_columns(pl.struct("change", error).map_elements(
+        lambda r: ("+" if r["change"] > 0 else "") + figure("supply_fte", r["change"], r[error]),
+        return_dtype=pl.String).alias("change"))
 
 
 def _choose(st: WorkspaceState, year: int | None, scenario: str | None) -> tuple[list[int], int, str]:
@@ -114,10 +125,11 @@ def _view(st: WorkspaceState, area: str | None, year: int | None, scenario: str 
         view = {**d, "total": total, "headline": workforce_headline(total, d["year"], results.DRAWS),
                 "gap_table": table(d["by_role"], f"Workforce gap by role in {d['year']}{under} — median ± "
                                                  "Monte Carlo error (90% interval)", labels),
-                "supply_table": table(d["supply"], f"Workforce supply by role{under}: in post in {first} and "
-                                                   f"projected for {d['year']}, FTE — median (90% interval)",
-                                      labels, {k: v.format(first=first, year=d["year"])
-                                               for k, v in SUPPLY_HEADINGS.items()}, SUPPLY_FORMATS),
+                "supply_table": table(_shown_change(d["supply"]), f"Workforce supply by role{under}: in post in "
+                                      f"{first} and projected for {d['year']}, FTE — median ± Monte Carlo error "
+                                      "(90% interval)", labels, {k: v.format(first=first, year=d["year"])
+                                                                 for k, v in SUPPLY_HEADINGS.items()},
+                                      SUPPLY_FORMATS, numeric=("change",)),
                 "year_table": table(d["by_year"], f"Workforce demand, supply and gap by year, every role together"
                                                   f"{under} — median ± Monte Carlo error (90% interval)",
                                       labels),
