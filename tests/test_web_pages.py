@@ -105,8 +105,9 @@ def test_workforce_page(client: TestClient) -> None:
     assert_page(html)
     words = text(html)
     for phrase in ("The gap by role in 2035", "Supply by role", "Demand and supply by year",
-                   "Scenarios side by side in 2035", "Mental health practitioner", "median ± Monte Carlo error (90% interval)",
-                   "Leaver rates 3 points lower for every role", "1,000 times", "random seed 1"):
+                   "Scenarios side by side in 2035", "Mental health practitioner",
+                   "median ± Monte Carlo error (90% interval)", "Leaver rates 3 points lower for every role",
+                   "1,000 times", "random seed 1"):
         assert phrase in words, phrase
     assert set(re.findall(r'id="(chart-[a-z-]+)" data-vega-spec', html)) == {
         "chart-gap-role", "chart-by-year", "chart-scenarios"}
