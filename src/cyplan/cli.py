@@ -18,6 +18,7 @@ from cyplan.commands import report as paper
 from cyplan.commands import serve, workforce
 from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
+from cyplan.display import CENTRAL_PLAN, ESTIMATE_WORDS
 from cyplan.io.problems import InputError
 from cyplan.model.plan import Plan, demand_table, need_table, run
 from cyplan.returns import store as returns_store
@@ -165,13 +166,14 @@ def demo(
     name = plan.dims.labels["areas"][area]
     out.print(Text.assemble("\n", (f"{name} ({area})", "bold"), f" — demo workspace in {path}\n"), highlight=False)
     _emit(need_table(plan, ["age-band", "level"], [area], [first]), plan, Format.table, None,
-          "Need by age band and level")
-    _emit(demand_table(plan, ["role"], [area], [first]), plan, Format.table, None, "Workforce demand by role")
-    later = demand_table(plan, [], [area], [last])
-    out.print(f"By {last}: {need_table(plan, [], [area], [last])['cases'].sum():,.0f} cases need "
-              f"{later['fte'].sum():,.1f} FTE costing £{later['cost'].sum():,.0f} a year.\n", highlight=False,
-              markup=False)
-    workforce.gap(path, [area], [last], None, draws=workforce.DRAWS, seed=workforce.SEED)
+          f"Need by age band and level — {CENTRAL_PLAN}")
+    _emit(demand_table(plan, ["role"], [area], [first]), plan, Format.table, None,
+          f"Workforce demand by role — {CENTRAL_PLAN}")
+    out.print(f"By {last}, on the central plan: {need_table(plan, [], [area], [last])['cases'].sum():,.0f} cases "
+              "of need.\n", highlight=False, markup=False)
+    sim, frames = workforce.simulation(path)
+    workforce.show_gap(sim, frames, [area], [last])
+    out.print(f"\n{workforce.headline(sim, area, last)}", highlight=False, markup=False)
     out.print(f"\nTry: cyplan need -w {path} --by level --year {first}\n"
               f"     cyplan gap -w {path} --year {last} --target-year {last}\n"
               f"     cyplan scenario compare -w {path}\n"
@@ -212,7 +214,8 @@ def need(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOp
     plan = _plan(workspace, estimate)
     _check_filters(plan, area, year)
     frame = need_table(plan, breakdown, area, year)
-    _emit(frame, plan, fmt, out_file, "Need" + (f", by {' and '.join(breakdown)}" if breakdown else ""))
+    _emit(frame, plan, fmt, out_file, "Need" + (f", by {' and '.join(breakdown)}" if breakdown else "")
+          + f" — {ESTIMATE_WORDS[estimate.value]}")
 
 
 @app.command()
@@ -225,7 +228,8 @@ def demand(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: Year
     plan = _plan(workspace, estimate)
     _check_filters(plan, area, year)
     frame = demand_table(plan, breakdown, area, year)
-    _emit(frame, plan, fmt, out_file, f"Workforce demand, by {' and '.join(breakdown)}")
+    _emit(frame, plan, fmt, out_file, f"Workforce demand, by {' and '.join(breakdown)} — "
+          f"{ESTIMATE_WORDS[estimate.value]}")
 
 
 def _kind(given: str) -> str:

@@ -1,6 +1,12 @@
 """How results are shown: each column's heading and number format, one definition for the command line, the
 web pages and the board paper. Files keep codes and full precision; these are for people."""
 
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
 NUMBER_FORMATS = {"population": "{:,.0f}", "cases": "{:,.0f}", "group_uplift": "{:,.0f}", "per_1000": "{:,.1f}",
                   "hours": "{:,.0f}", "fte": "{:,.1f}", "cost": "£{:,.0f}"}
 HEADINGS = {"area": "Area", "year": "Year", "age_band": "Age band", "level": "Level", "sex": "Sex", "role": "Role",
@@ -33,4 +39,105 @@ EQUALITY_HEADINGS = {"referrals": "Referrals", "rate_per_10000": "per 10,000", "
                      "rate_high": "95% high", "rate_ratio": "Rate ratio", "ratio_low": "95% low",
                      "ratio_high": "95% high", "note": "Note"}
 
+# The deterministic plan (every input at its central, low or high value) is named wherever it is shown, so that
+# no reader takes its figures for a second answer beside the headline, the median of the draws
+# (docs/decisions/0006-one-headline.md).
+CENTRAL_PLAN = "central plan (every input at its central value)"
+ESTIMATE_WORDS = {"central": CENTRAL_PLAN, "low": "low plan (every input at its low value)",
+                  "high": "high plan (every input at its high value)"}
+
 SHOWN_QUERIES = 20  # referral-return queries listed on screen and on the returns page (all are in --queries)
+
+
+# -- figures from Monte Carlo draws, shown only as precisely as the draws support ---------------------------
+# Each measure in the units it is shown in: (scale from the model's units, before, after, finest step shown).
+SHOWN_UNITS = {"demand_fte": (1.0, "", "", 0.1), "supply_fte": (1.0, "", "", 0.1), "gap_fte": (1.0, "", "", 0.1),
+               "joiners_needed": (1.0, "", "", 0.1), "share_met": (100.0, "", "%", 1.0),
+               "cost_to_close": (1e-6, "£", "m", 0.1), "cost": (1e-6, "£", "m", 0.1)}
+ERROR_SUFFIX = "_mcse"  # model.gap.ERROR: a figure's Monte Carlo standard error column
+ERRORS_PER_STEP = 2.0  # a shown step spans two standard errors: another seed's figure lands within one step
+
+
+def step(error: float, finest: float = 0.1) -> float:
+    """The step a figure is rounded to: the smallest 1, 2 or 5 × 10^k at least ERRORS_PER_STEP Monte Carlo
+    standard errors wide, so no digit is shown that another run of the draws would likely change; never finer
+    than `finest` (the format's own last digit), which is also the step when there is no error (no draws)."""
+    wide = ERRORS_PER_STEP * error
+    if not wide > finest:  # also NaN and no error: the format's own precision
+        return finest
+    k = math.floor(math.log10(wide))
+    return next(s for s in (m * 10.0 ** k for m in (1, 2, 5, 10)) if s >= wide * (1 - 1e-12))
+
+
+def _decimals(step_: float) -> int:
+    return max(0, -math.floor(math.log10(step_) + 1e-9))
+
+
+def _number(x: float, step_: float) -> str:
+    shown = math.floor(x / step_ + 0.5) * step_
+    text = f"{shown:,.{_decimals(step_)}f}"
+    return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text  # no "-0"
+
+
+def figure(what: str, x: float | None, error: float | None = 0.0) -> str:
+    """One figure as shown everywhere (screen, pages, paper): in its units, rounded to step(error)."""
+    if x is None or x != x:
+        return "—"
+    scale, before, after, finest = SHOWN_UNITS[what]
+    return f"{before}{_number(x * scale, step((error or 0.0) * scale, finest))}{after}"
+
+
+def error_text(what: str, error: float | None) -> str:
+    """'± 9', '± £0.6m', '± 0.4%': a Monte Carlo standard error to one significant figure; '' for none."""
+    if not error or error != error:
+        return ""
+    scale, before, after, _ = SHOWN_UNITS[what]
+    e = error * scale
+    k = math.floor(math.log10(e))
+    return f"± {before}{_number(e, 10.0 ** k)}{after}"
+
+
+def _parts(row: Mapping[str, Any], what: str) -> tuple[str, str, str, str]:
+    """(median, 5th percentile, 95th percentile, error) of `what` in `row`: the median rounded to its own
+    error, the interval's two ends to the larger of theirs (so both ends have the same step)."""
+    def err(suffix: str) -> float:
+        e = row.get(what + suffix + ERROR_SUFFIX) or 0.0
+        return e if e == e else 0.0
+    ends = max(err("_p5"), err("_p95"))
+    return (figure(what, row[what], err("")), figure(what, row.get(what + "_p5"), ends),
+            figure(what, row.get(what + "_p95"), ends), error_text(what, err("")))
+
+
+def headline(row: Mapping[str, Any], what: str, draws: int, unit: str = "") -> str:
+    """The one way a figure with its uncertainty is stated in a sentence: '2,040 FTE (90% interval 1,710 to
+    2,510; ± 9 from the 1,000 draws)'. With no draws, the figure alone (the central values' result)."""
+    median, low, high, error = _parts(row, what)
+    if draws == 0 or row.get(what + "_p5") is None or row[what + "_p5"] == row[what + "_p95"] == row[what]:
+        return f"{median}{unit}"  # nothing drawn varies it (e.g. the census in the first year)
+    return f"{median}{unit} (90% interval {low} to {high}" + (f"; {error} from the {draws:,} draws)" if error
+                                                             else ")")
+
+
+def cell(row: Mapping[str, Any], what: str) -> tuple[str, str]:
+    """A figure in a table: ('2,040 ± 9', '1,700 – 2,500'), the median with its Monte Carlo error over its 90%
+    interval. The error is left out where the format's own last digit, not the draws, limits the digits shown
+    (e.g. '15%' with an error of 0.09%), and so is the interval where the draws do not vary the figure (the
+    census in the first year): ('63.5', '')."""
+    median, low, high, error = _parts(row, what)
+    if row.get(what + "_p5") is None:
+        return median, ""
+    if row[what + "_p5"] == row[what + "_p95"] == row[what]:
+        return median, ""
+    scale, _, _, finest = SHOWN_UNITS[what]
+    limits = step((row.get(what + ERROR_SUFFIX) or 0.0) * scale, finest) > finest
+    return f"{median} {error}" if limits else median, f"{low} – {high}"
+
+
+def workforce_headline(row: Mapping[str, Any], year: int, draws: int) -> str:
+    """The workforce headline, in the same words on the screen, the pages and in the board paper: medians
+    of the draws with their 90% intervals and Monte Carlo errors, every role together (a gap_table row)."""
+    return (f"In {year}, meeting the need takes {headline(row, 'demand_fte', draws, ' FTE')}. The workforce is "
+            f"projected at {figure('supply_fte', row['supply_fte'], row.get('supply_fte' + ERROR_SUFFIX))} FTE, "
+            f"meeting {figure('share_met', row['share_met'], row.get('share_met' + ERROR_SUFFIX))} of the need: "
+            f"a gap of {headline(row, 'gap_fte', draws, ' FTE')}, costing "
+            f"{headline(row, 'cost_to_close', draws, ' a year')} to close.")

@@ -65,10 +65,12 @@ def scenario_names(frames: Frames) -> list[str]:
 def compare_scenarios(frames: Frames, chosen: Sequence[str] | None = None, year: int | None = None,
                       areas: Sequence[str] | None = None, by_role: bool = False, draws: int = DRAWS,
                       seed: int = SEED, distribution: str = DISTRIBUTION,
-                      run: Callable[[str], Simulation] | None = None) -> tuple[pl.DataFrame, int]:
+                      run: Callable[[str], Simulation] | None = None,
+                      errors: bool = False) -> tuple[pl.DataFrame, int]:
     """(the gap under the baseline and each scenario in one year, that year). Every scenario runs on the
     same random numbers, so differences between them are the scenarios' doing, not chance. `run(name)`, if
-    given, supplies each scenario's simulation (the web app passes its cached ones, made with the defaults)."""
+    given, supplies each scenario's simulation (the web app passes its cached ones, made with the defaults);
+    `errors` adds each figure's Monte Carlo error (gap_table)."""
     chosen = list(chosen) if chosen else names(frames["scenarios"])
     if not chosen:
         raise NotReady("the workspace has no scenarios yet: import them with 'cyplan import scenarios FILE'")
@@ -82,7 +84,7 @@ def compare_scenarios(frames: Frames, chosen: Sequence[str] | None = None, year:
         if target not in sim.dims.years:
             raise NotReady(f"no population for year {target}; the years are {sim.dims.years[0]} to "
                            f"{sim.dims.years[-1]}")
-        table = gap_table(sim, ["role"] if by_role else [], areas, [target])
+        table = gap_table(sim, ["role"] if by_role else [], areas, [target], errors)
         rows.append(table.with_columns(pl.lit(name).alias("scenario")))
     return pl.concat(rows).select("scenario", pl.exclude("scenario")), int(target)  # type: ignore[arg-type]
 

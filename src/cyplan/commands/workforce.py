@@ -12,7 +12,7 @@ import polars as pl
 import typer
 
 from cyplan import results
-from cyplan.display import MEASURE_FORMATS, MEASURE_HEADINGS
+from cyplan.display import ERROR_SUFFIX, MEASURE_FORMATS, MEASURE_HEADINGS, SHOWN_UNITS, cell, workforce_headline
 from cyplan.model.gap import gap_table, supply_table
 from cyplan.model.scenarios import BASELINE, ScenarioError
 from cyplan.model.simulate import Simulation
@@ -55,6 +55,11 @@ def _simulation(workspace: Path, scenario: str, draws: int, seed: int, dist: Dis
     return sim, frames
 
 
+def simulation(workspace: Path) -> tuple[Simulation, dict]:
+    """The baseline with the default draws, seed and distribution (as `cyplan gap` runs it)."""
+    return _simulation(workspace, BASELINE, DRAWS, SEED, Dist.triangular)
+
+
 def _check(sim: Simulation, areas: Sequence[str] | None, years: Sequence[int] | None) -> None:
     unknown = [a for a in areas or [] if a not in sim.dims.areas]
     if unknown:
@@ -71,26 +76,26 @@ def _labels(frames: dict[str, pl.DataFrame]) -> dict[str, dict[str, str]]:
 
 
 def _with_intervals(frame: pl.DataFrame) -> pl.DataFrame:
-    """For the screen: each measure as its median over '(5th–95th percentile)'."""
+    """For the screen: each measure as its median ± Monte Carlo error over '(5th – 95th percentile)', each
+    rounded to what the draws support (display.cell)."""
     out = frame
-    for m in [c for c in frame.columns if c in MEASURE_FORMATS and f"{c}_p5" in frame.columns]:
-        f = "£{:,.1f}m" if m == "cost_to_close" else MEASURE_FORMATS[m]
-        scale = 1e-6 if m == "cost_to_close" else 1.0
-        out = out.with_columns(pl.struct(m, f"{m}_p5", f"{m}_p95").map_elements(
-            lambda r, m=m, f=f, k=scale: f"{f.format(r[m] * k)}\n({f.format(r[m + '_p5'] * k)} – "
-                                          f"{f.format(r[m + '_p95'] * k)})",
-            return_dtype=pl.String).alias(m)).drop(f"{m}_p5", f"{m}_p95")
+    for m in [c for c in frame.columns if c in SHOWN_UNITS and f"{c}_p5" in frame.columns]:
+        parts = [c for c in frame.columns if c == m or (c.startswith(m + "_") and c[len(m):].startswith(
+            ("_p5", "_p95", ERROR_SUFFIX)))]
+        out = out.with_columns(pl.struct(parts).map_elements(
+            lambda r, m=m: "\n".join(p if i == 0 else f"({p})" for i, p in enumerate(cell(r, m)) if p),
+            return_dtype=pl.String).alias(m)).drop([c for c in parts if c != m])
     return out
 
 
 def _emit(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str, frames: dict,
           draws: int = DRAWS) -> None:
     if fmt is Format.table and draws == 0:
-        frame = frame.drop([c for c in frame.columns if c.endswith(("_p5", "_p95"))])
+        frame = frame.drop([c for c in frame.columns if c.endswith(("_p5", "_p95", ERROR_SUFFIX))])
         title += " — central values"
     elif fmt is Format.table:
         frame = _with_intervals(frame)
-        title += f" — median (90% interval), {draws:,} draws"
+        title += f" — median ± Monte Carlo error (90% interval), {draws:,} draws"
     emit(frame, fmt, out_file, title, labels=_labels(frames), formats=MEASURE_FORMATS, headings=MEASURE_HEADINGS,
          totals=False)
 
@@ -103,7 +108,7 @@ def supply(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: Year
     sim, frames = _simulation(workspace, scenario, draws, seed, distribution)
     _check(sim, area, year)
     breakdown = [b.value for b in by] if by else ["role"]
-    _emit(supply_table(sim, breakdown, area, year), fmt, out_file, "Workforce supply", frames, draws)
+    _emit(supply_table(sim, breakdown, area, year, errors=True), fmt, out_file, "Workforce supply", frames, draws)
 
 
 def gap(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None, by: GapByOpt = None,
@@ -114,9 +119,16 @@ def gap(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt
         fmt: FormatOpt = Format.table, out_file: OutOpt = None) -> None:
     """Demand, supply, gap, share of need met and cost to close, by role and year."""
     sim, frames = _simulation(workspace, scenario, draws, seed, distribution)
+    show_gap(sim, frames, area, year, by, scenario, target_year, draws, fmt, out_file)
+
+
+def show_gap(sim: Simulation, frames: dict, area: Sequence[str] | None, year: Sequence[int] | None,
+             by: Sequence[GapBy] | None = None, scenario: str = BASELINE, target_year: int | None = None,
+             draws: int = DRAWS, fmt: Format = Format.table, out_file: Path | None = None) -> None:
+    """`cyplan gap`'s table from a simulation already run (the demo shows it too)."""
     _check(sim, area, year)
     breakdown = [b.value for b in by] if by else ["role"]
-    frame = gap_table(sim, breakdown, area, year)
+    frame = gap_table(sim, breakdown, area, year, errors=True)
     if target_year is not None:
         _check(sim, None, [target_year])
         if target_year == sim.dims.years[0]:
@@ -129,6 +141,11 @@ def gap(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt
         frame = frame.join(extra, on=["area", "role"], how="left", maintain_order="left")
     title = "Workforce gap" + (f" under '{scenario}'" if scenario != BASELINE else "")
     _emit(frame, fmt, out_file, title, frames, draws)
+
+
+def headline(sim: Simulation, area: str, year: int, draws: int = DRAWS) -> str:
+    """The workforce headline for one area and year, every role together (display.workforce_headline)."""
+    return workforce_headline(gap_table(sim, [], [area], [year], errors=True).row(0, named=True), year, draws)
 
 
 @scenario_app.command("list")
@@ -167,7 +184,8 @@ def scenario_compare(names_: Annotated[list[str] | None, typer.Argument(metavar=
     with open_workspace(workspace) as ws:
         frames = ws.read_all()
     try:
-        frame, target = results.compare_scenarios(frames, names_, year, area, by, draws, seed, distribution.value)
+        frame, target = results.compare_scenarios(frames, names_, year, area, by, draws, seed, distribution.value,
+                                                  errors=True)
     except results.NotReady as e:
         fail(str(e), 2)
     except ScenarioError as e:

@@ -14,11 +14,12 @@ import polars as pl
 
 from cyplan.model.arrays import Labelled
 from cyplan.model.simulate import Simulation
-from cyplan.model.uncertainty import summarise
+from cyplan.model.uncertainty import quantile_errors, summarise
 from cyplan.schema.supply import SECTORS
 
 GAP_BREAKDOWNS = ("role", "sector")
 MEASURES = ("demand_fte", "supply_fte", "gap_fte", "share_met", "cost_to_close")
+ERROR = "_mcse"  # suffix of a figure's Monte Carlo standard error column: demand_fte_mcse, demand_fte_p5_mcse, …
 
 
 def _labelled(sim: Simulation, values: np.ndarray, dims: tuple[str, ...]) -> Labelled:
@@ -37,8 +38,10 @@ def _by_sector(sim: Simulation) -> dict[str, np.ndarray]:
 
 
 def gap_table(sim: Simulation, by: Sequence[str] = ("role",), areas: Sequence[str] | None = None,
-              years: Sequence[int] | None = None) -> pl.DataFrame:
-    """area, year, the breakdowns, then each measure's median with _p5 and _p95 columns."""
+              years: Sequence[int] | None = None, errors: bool = False) -> pl.DataFrame:
+    """area, year, the breakdowns, then each measure's median with _p5 and _p95 columns; with `errors`, each of
+    the three also with its Monte Carlo standard error (_mcse, _p5_mcse, _p95_mcse: uncertainty.quantile_errors),
+    so that what is shown can be rounded to what the draws support."""
     bad = [b for b in by if b not in GAP_BREAKDOWNS]
     if bad:
         raise ValueError(f"the gap cannot be broken down by {', '.join(bad)}; choose from {', '.join(GAP_BREAKDOWNS)}")
@@ -73,11 +76,17 @@ def gap_table(sim: Simulation, by: Sequence[str] = ("role",), areas: Sequence[st
     frame = None
     index = list(d.dims[:-1])
     for name in MEASURES:  # one measure at a time, so that only one full-size temporary is alive
-        p5, p50, p95 = summarise(measures[name]())
-        summary = Labelled(np.stack([p50, p5, p95], axis=-1), (*d.dims[:-1], "stat"),
-                           {**{k: d.coords[k] for k in index}, "stat": ("", "_p5", "_p95")}).to_frame(name)
+        values = measures[name]()
+        p5, p50, p95 = summarise(values)
+        stats, suffixes = [p50, p5, p95], ["", "_p5", "_p95"]
+        if errors:
+            e5, e50, e95 = quantile_errors(values)
+            stats, suffixes = [*stats, e50, e5, e95], [*suffixes, ERROR, "_p5" + ERROR, "_p95" + ERROR]
+        del values
+        summary = Labelled(np.stack(stats, axis=-1), (*d.dims[:-1], "stat"),
+                           {**{k: d.coords[k] for k in index}, "stat": tuple(suffixes)}).to_frame(name)
         wide = summary.pivot(on="stat", index=index, values=name, maintain_order=True)
-        wide = wide.rename({"": name, "_p5": f"{name}_p5", "_p95": f"{name}_p95"})
+        wide = wide.rename({s: name + s for s in suffixes})
         frame = wide if frame is None else frame.join(wide, on=index, maintain_order="left")
     assert frame is not None
     if areas:
@@ -88,7 +97,22 @@ def gap_table(sim: Simulation, by: Sequence[str] = ("role",), areas: Sequence[st
 
 
 def supply_table(sim: Simulation, by: Sequence[str] = ("role",), areas: Sequence[str] | None = None,
-                 years: Sequence[int] | None = None) -> pl.DataFrame:
-    """Supply for this population (median and 90% interval) by area, year and role or sector."""
-    return gap_table(sim, by, areas, years).select(
-        "area", "year", *by, "supply_fte", "supply_fte_p5", "supply_fte_p95")
+                 years: Sequence[int] | None = None, errors: bool = False) -> pl.DataFrame:
+    """Supply for this population (median and 90% interval, with `errors` their Monte Carlo errors) by area,
+    year and role or sector."""
+    return gap_table(sim, by, areas, years, errors).select("area", "year", *by, pl.col("^supply_fte.*$"))
+
+
+
+def staff_cost(sim: Simulation, areas: Sequence[str] | None = None,
+               years: Sequence[int] | None = None) -> pl.DataFrame:
+    """The staff cost a year of meeting the need in full, Σ over roles and the areas named (default: all) of
+    demand FTE × cost per FTE, summed draw by draw, one row per year: `cost`, its 90% interval and Monte Carlo
+    errors, summarised like gap_table's measures (so a paper states it as it states the workforce)."""
+    chosen = [i for i, a in enumerate(sim.dims.areas) if not areas or a in areas]
+    cost = np.einsum("ayrd,r->yd", sim.demand[chosen], sim.cost_per_fte)  # [year, draw]
+    (p5, p50, p95), (e5, e50, e95) = summarise(cost), quantile_errors(cost)
+    frame = pl.DataFrame({"year": list(sim.dims.years),
+                          **{f"cost{s}": v for s, v in (("", p50), ("_p5", p5), ("_p95", p95), (ERROR, e50),
+                                                        ("_p5" + ERROR, e5), ("_p95" + ERROR, e95))}})
+    return frame.filter(pl.col("year").is_in(list(years))) if years else frame

@@ -14,6 +14,7 @@ import numpy as np
 
 Distribution = Literal["triangular", "pert"]
 INTERVAL = (0.05, 0.5, 0.95)  # 5th percentile, median, 95th percentile: a 90% interval
+RANK_Z = 1.96  # quantile_errors reads the order statistics at the binomial 95% interval of the rank
 
 
 def draw(rng: np.random.Generator, low: np.ndarray, central: np.ndarray, high: np.ndarray, draws: int,
@@ -37,3 +38,19 @@ def summarise(values: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarra
     """(5th percentile, median, 95th percentile) over the draws axis."""
     p5, p50, p95 = np.quantile(values, INTERVAL, axis=axis)
     return p5, p50, p95
+
+
+def quantile_errors(values: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Monte Carlo standard error of each of summarise()'s figures (5th percentile, median, 95th), from
+    the order statistics: among n draws the rank of the q-quantile is binomial, with standard deviation
+    √(n q (1 − q)), so the draws z = 1.96 of those either side of it span a distribution-free 95% interval
+    for the true quantile, and SE ≈ (Q(q + z s) − Q(q − z s)) / (2 z) with s = √(q (1 − q) / n): the
+    asymptotic √(q (1 − q) / n) / f(x_q), with the density f read from the draws themselves. The 95% span
+    (rather than ±1 rank SD) keeps the estimate steady from seed to seed. One more quantile call over the
+    same axis: vectorised, no resampling."""
+    n = values.shape[axis]
+    q = np.asarray(INTERVAL)
+    s = RANK_Z * np.sqrt(q * (1 - q) / max(n, 1))
+    bounds = np.quantile(values, np.concatenate([np.clip(q - s, 0, 1), np.clip(q + s, 0, 1)]), axis=axis)
+    se = (bounds[len(q):] - bounds[:len(q)]) / (2 * RANK_Z)
+    return se[0], se[1], se[2]

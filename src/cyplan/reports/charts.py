@@ -20,6 +20,8 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
+from cyplan.display import ERROR_SUFFIX, figure
+
 # GOV.UK Design System colours: blue 5.2:1, red 4.9:1, green 6.0:1, purple 10:1, dark grey 6.9:1,
 # pink 6.9:1 against white
 BLUE, RED, GREEN, PURPLE, GREY, PINK = "#1d70b8", "#d4351c", "#00703c", "#4c2c92", "#505a5f", "#912b88"
@@ -112,9 +114,10 @@ def workforce_by_year(gap: pl.DataFrame, area_name: str = "") -> alt.LayerChart:
     text = "No years."
     if g.height:
         a, b = g.row(0, named=True), g.row(-1, named=True)
-        text = (f"In {a['year']} demand is {_num(a['demand_fte'], '{:,.1f}')} FTE and supply "
-                f"{_num(a['supply_fte'], '{:,.1f}')}; in {b['year']} demand is {_num(b['demand_fte'], '{:,.1f}')} "
-                f"and supply {_num(b['supply_fte'], '{:,.1f}')}.")
+        def fte(row: dict, what: str) -> str:  # rounded to its Monte Carlo error, as every median is shown
+            return figure(what, row[what], row.get(what + ERROR_SUFFIX))
+        text = (f"In {a['year']} demand is {fte(a, 'demand_fte')} FTE and supply {fte(a, 'supply_fte')}; in "
+                f"{b['year']} demand is {fte(b, 'demand_fte')} and supply {fte(b, 'supply_fte')}.")
     description = (f"Line chart of workforce demand (solid) and supply (dashed) in FTE by year{where}, medians "
                    f"with shaded 90% intervals. {text}")
     return _finish(alt.layer(band, line), f"Workforce demand and supply{where}", description)  # type: ignore[return-value]
@@ -137,7 +140,8 @@ def gap_by_role(gap: pl.DataFrame, roles: Labels | None = None, year: int | None
     whiskers = alt.Chart(data).mark_rule(color="#0b0c0c", strokeWidth=1.5).encode(
         y, alt.X("gap_fte_p5:Q"), alt.X2("gap_fte_p95:Q"))
     when = f" in {year}" if year is not None else ""
-    largest = ", ".join(f"{r['label']} {_num(r['gap_fte'], '{:,.1f}')}" for r in frame.head(3).iter_rows(named=True))
+    largest = ", ".join(f"{r['label']} {figure('gap_fte', r['gap_fte'], r.get('gap_fte' + ERROR_SUFFIX))}"
+                        for r in frame.head(3).iter_rows(named=True))
     description = (f"Bar chart of the workforce gap in FTE by role{when}, medians with whiskers over the 90% "
                    f"interval. Largest gaps: {largest or 'none'}.")
     return _finish(alt.layer(bars, whiskers), f"Workforce gap by role{when}", description)  # type: ignore[return-value]
@@ -154,7 +158,9 @@ def scenarios(compare: pl.DataFrame, measure: str = "cost_to_close", year: int |
     median of `measure` (cost_to_close or gap_fte) as a bar, its 90% interval as a whisker."""
     if measure not in SCENARIO_MEASURES:
         raise ValueError(f"measure must be one of {', '.join(SCENARIO_MEASURES)}")
-    title, words, scale, fmt = SCENARIO_MEASURES[measure]
+    title, words, scale, _ = SCENARIO_MEASURES[measure]
+    shown = {r["scenario"]: figure(measure, r[measure], r.get(measure + ERROR_SUFFIX))
+             for r in compare.iter_rows(named=True) if r[measure] is not None}  # as the tables show them
     frame = compare.select("scenario", (pl.col(measure) * scale).alias("value"),
                            (pl.col(f"{measure}_p5") * scale).alias("low"),
                            (pl.col(f"{measure}_p95") * scale).alias("high"))
@@ -170,8 +176,7 @@ def scenarios(compare: pl.DataFrame, measure: str = "cost_to_close", year: int |
                  alt.Tooltip("high:Q", title="95th percentile", format=d3)])
     whiskers = alt.Chart(data).mark_rule(color="#0b0c0c", strokeWidth=1.5).encode(x, alt.Y("low:Q"), alt.Y2("high:Q"))
     when = f" in {year}" if year is not None else ""
-    values = "; ".join(f"{r['scenario']} {fmt.format(r['value'])}" for r in frame.iter_rows(named=True)
-                       if r["value"] is not None)
+    values = "; ".join(f"{name} {value}" for name, value in shown.items())
     description = (f"Bar chart of {words} under the baseline (grey) and each scenario (blue){when}, "
                    f"medians with whiskers over the 90% interval: {values or 'no scenarios'}.")
     what = "Cost to close the gap" if measure == "cost_to_close" else "Workforce gap"

@@ -105,7 +105,8 @@ class Builder:
         return self.notes.ref(
             f"Demand model (docs/method.md, ‘Demand: hours, FTE and cost’): the cases of note {need.number} × "
             f"coverage × pathway hours × role mix, divided by each role's productive hours; cost = FTE × salary "
-            f"× (1 + on-costs); central estimate. Inputs, besides those of note {need.number}: "
+            f"× (1 + on-costs); on the central plan (every input at its central value), and drawn over the inputs' "
+            f"ranges in the workforce simulation. Inputs, besides those of note {need.number}: "
             f"{inputs_note(self.frames, DEMAND_INPUTS, self.area)}.")
 
     def workforce_note(self) -> Ref:

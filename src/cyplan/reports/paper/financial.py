@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from cyplan import results
+from cyplan.display import CENTRAL_PLAN
+from cyplan.model.gap import staff_cost
 from cyplan.model.plan import demand_table
 from cyplan.reports.paper.document import Paragraph, Section, Table
 from cyplan.reports.paper.words import (
     interval,
     measure,
+    shown,
     stop,
 )
 
@@ -26,23 +29,31 @@ def section(b: Builder) -> Section:
         s.missing = f"No costs can be given yet: {stop(str(e))}"
         return s
     first = plan.dims.years[0]
-    demand = demand_table(plan, [], [b.area] if b.area else None, [first])
-    ref = b.demand_note()
-    s.blocks.append(Paragraph((
-        f"Meeting the need in full in {first} takes {measure('demand_fte', float(demand['fte'].sum()))} FTE at a staff "
-        f"cost of £{float(demand['cost'].sum()):,.0f} a year (salary plus on-costs, central estimate)", ref,
-        ".")))
+    if "workforce" in b.findings:  # the draws were run: state the cost as the workforce headline is stated
+        w = b.findings["workforce"]
+        cost = staff_cost(w["sim"], [b.area] if b.area else None, [first])
+        row = cost.row(0, named=True)
+        s.blocks.append(Paragraph((
+            f"Meeting the need in full in {first} takes {shown(w['now'], 'demand_fte')} FTE at a staff cost, salary "
+            f"plus on-costs, of {interval(row, 'cost', b.draws, ' a year')}", b.demand_note(), w["ref"],
+            ".")))
+    else:
+        demand = demand_table(plan, [], [b.area] if b.area else None, [first])
+        s.blocks.append(Paragraph((
+            f"On the {CENTRAL_PLAN}, meeting the need in full in {first} takes "
+            f"{measure('demand_fte', float(demand['fte'].sum()))} FTE at a staff cost of "
+            f"£{float(demand['cost'].sum()):,.0f} a year (salary plus on-costs)", b.demand_note(), ".")))
     if "workforce" in b.findings:
         w = b.findings["workforce"]
         s.blocks.append(Paragraph((
             f"The cost of closing the gap is the staff cost of the FTE short in each role: in {w['last']}, "
-            f"{interval(w['later'], 'cost_to_close', money=True)} a year under the baseline", w["ref"],
+            f"{interval(w['later'], 'cost_to_close', b.draws, ' a year')} under the baseline", w["ref"],
             ". It is a cost of staff, not a budget: it leaves out recruitment, training, accommodation and "
             "overheads, and assumes the staff can be found.")))
     if "scenario_table" in b.findings:
         rows, sref = b.findings["scenario_table"]
         year = b.findings["scenarios"]["year"]
-        s.blocks.append(Table(f"Cost to close the gap by scenario, {year}: median (90% interval)",
+        s.blocks.append(Table(f"Cost to close the gap by scenario, {year}: median ± Monte Carlo error (90% interval)",
                               ("Scenario", "Cost to close a year", "Gap FTE"), (False, True, True),
                               tuple((r[0], r[4], r[2]) for r in rows), (sref.number,)))
         s.blocks.append(b.figure(f"Cost to close the gap by scenario, {year}",

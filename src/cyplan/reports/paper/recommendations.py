@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from cyplan.reports.paper.document import Paragraph, Run, Section
 from cyplan.reports.paper.words import (
+    interval,
     join,
-    measure,
-    millions,
+    shown,
     whole,
 )
 
@@ -36,18 +36,17 @@ def section(b: Builder) -> Section:
     if sc and sc["chosen"]:
         c = sc["chosen"]
         items.append((f"Agree scenario ‘{c['scenario']}’ ({sc['described'].get(c['scenario']) or 'as modelled'}) "
-                      f"as the basis of the workforce plan: it leaves a gap of {measure('gap_fte', c['gap_fte'])} FTE "
-                      f"in {sc['year']} at {millions(c['cost_to_close'])} a year to close (90% interval "
-                      f"{millions(c['cost_to_close_p5'])} to {millions(c['cost_to_close_p95'])}), against "
-                      f"{millions(sc['base']['cost_to_close'])} under the baseline", sc["ref"], ";"))
+                      f"as the basis of the workforce plan: it leaves a gap of {shown(c, 'gap_fte')} FTE "
+                      f"in {sc['year']} at {interval(c, 'cost_to_close', b.draws, ' a year')} to close, against "
+                      f"{shown(sc['base'], 'cost_to_close')} under the baseline", sc["ref"], ";"))
     elif sc:
         items.append((f"Note that none of the scenarios modelled lowers the cost of closing the gap, "
-                      f"{millions(sc['base']['cost_to_close'])} a year in {sc['year']}, and ask officers for further "
+                      f"{shown(sc['base'], 'cost_to_close')} a year in {sc['year']}, and ask officers for further "
                       "options", sc["ref"], ";"))
     elif "workforce" in b.findings:
         w = b.findings["workforce"]
-        items.append((f"Note the workforce gap of {measure('gap_fte', w['later']['gap_fte'])} FTE by {w['last']} and "
-                      "ask officers to model options to close it", w["ref"], ";"))
+        items.append((f"Note the workforce gap of {interval(w['later'], 'gap_fte', b.draws, ' FTE')} by "
+                      f"{w['last']} and ask officers to model options to close it", w["ref"], ";"))
     lows = [(f"{join(e['below'])} ({by.replace('_', ' ')})", e["ref"])
             for by, e in b.findings.get("equality", {}).items() if e["below"]]
     if lows:

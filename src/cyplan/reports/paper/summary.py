@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from cyplan.reports.paper.document import Paragraph, Run, Section
 from cyplan.reports.paper.words import (
-    measure,
-    millions,
+    interval,
+    shown,
     whole,
 )
 
@@ -38,8 +38,9 @@ def section(b: Builder) -> Section:
             runs += [f"Early intervention services are rated {v['rating']} out of 4{agreed}", v["ref"], ". "]
         if "workforce" in b.findings:
             w = b.findings["workforce"]
-            runs += [f"By {w['last']} the workforce gap is {measure('gap_fte', w['later']['gap_fte'])} FTE, costing "
-                     f"{millions(w['later']['cost_to_close'])} a year to close", w["ref"], ". "]
+            runs += [f"By {w['last']} meeting the need takes {interval(w['later'], 'demand_fte', b.draws, ' FTE')}: a "
+                     f"gap of {shown(w['later'], 'gap_fte')} FTE, costing {shown(w['later'], 'cost_to_close')} a year "
+                     "to close", w["ref"], ". "]
         if "reach" in b.findings:
             r = b.findings["reach"]
             runs += [f"{r['received']} referrals were received in the returns", r["ref"], "."]

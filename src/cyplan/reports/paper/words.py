@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
 
 from cyplan import results
-from cyplan.display import MEASURE_FORMATS
+from cyplan.display import ERROR_SUFFIX, MEASURE_FORMATS, cell, figure, headline
 from cyplan.schema import KINDS
 
 
@@ -28,14 +27,20 @@ def whole(x: float | None) -> str:
     return "—" if x is None else f"{x:,.0f}"
 
 
-def interval(row: Mapping[str, Any], what: str, money: bool = False) -> str:
-    fmt = millions if money else functools.partial(measure, what)
-    return f"{fmt(row[what])} (90% interval {fmt(row[what + '_p5'])} to {fmt(row[what + '_p95'])})"
+def shown(row: Mapping[str, Any], what: str) -> str:
+    """A median of the draws rounded to what the draws support, as the CLI and the pages show it."""
+    return figure(what, row[what], row.get(what + ERROR_SUFFIX))
 
 
-def cell_interval(row: Mapping[str, Any], what: str, money: bool = False) -> str:
-    fmt = millions if money else functools.partial(measure, what)
-    return f"{fmt(row[what])}\n({fmt(row[what + '_p5'])} – {fmt(row[what + '_p95'])})"  # interval below
+def interval(row: Mapping[str, Any], what: str, draws: int, unit: str = "") -> str:
+    """A median with its 90% interval and Monte Carlo error, in the words the CLI and pages use
+    (display.headline)."""
+    return headline(row, what, draws, unit)
+
+
+def cell_interval(row: Mapping[str, Any], what: str) -> str:
+    median, spread = cell(row, what)
+    return f"{median}\n({spread})" if spread else median  # interval below
 
 
 def join(items: Sequence[str]) -> str:

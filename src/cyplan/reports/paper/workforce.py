@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from cyplan import results
+from cyplan.display import workforce_headline
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import BASELINE, ScenarioError
 from cyplan.model.simulate import Simulation
@@ -16,8 +17,7 @@ from cyplan.reports.paper.words import (
     cell_interval,
     interval,
     join,
-    measure,
-    millions,
+    shown,
     stop,
 )
 
@@ -38,28 +38,24 @@ def section(b: Builder) -> Section:
     years = sim.dims.years
     first, last = years[0], years[-1]
     ref = b.workforce_note()
-    totals = gap_table(sim, [], a)
+    totals = gap_table(sim, [], a, errors=True)
     row0 = totals.filter(pl.col("year") == first).row(0, named=True)
     row1 = totals.filter(pl.col("year") == last).row(0, named=True)
-    b.findings["workforce"] = {"first": first, "last": last, "now": row0, "later": row1, "ref": ref}
+    b.findings["workforce"] = {"first": first, "last": last, "now": row0, "later": row1, "ref": ref, "sim": sim}
     s.blocks.append(Paragraph((
-        f"Meeting the need takes {interval(row0, 'demand_fte')} full-time equivalent staff (FTE) in {first}; "
-        f"the workforce working with this population is {interval(row0, 'supply_fte')} FTE, so "
-        f"{measure('share_met', row0['share_met'])} of the need can be met", ref, f". By {last}, on today's rates of "
-        f"leaving, retiring and joining, demand is {measure('demand_fte', row1['demand_fte'])} FTE and supply "
-        f"{measure('supply_fte', row1['supply_fte'])} FTE: a gap of {interval(row1, 'gap_fte')} FTE, which would "
-        f"cost {interval(row1, 'cost_to_close', money=True)} a year in staff to close.")))
+        f"Meeting the need takes {interval(row0, 'demand_fte', b.draws, ' full-time equivalent staff (FTE)')} in "
+        f"{first}; the workforce working with this population is {interval(row0, 'supply_fte', b.draws, ' FTE')}, "
+        f"so {shown(row0, 'share_met')} of the need can be met", ref, f". {workforce_headline(row1, last, b.draws)} "
+        "This assumes today's rates of leaving, retiring and joining.")))
     s.blocks.append(b.figure("Workforce demand and supply", charts.workforce_by_year(totals, b.name), [ref]))
-    by_role = gap_table(sim, ["role"], a, [last])
+    by_role = gap_table(sim, ["role"], a, [last], errors=True)
     roles = b.labels["role"]
     rows = [(roles.get(r["role"], r["role"]), cell_interval(r, "demand_fte"), cell_interval(r, "supply_fte"),
-             cell_interval(r, "gap_fte"), measure("share_met", r["share_met"]),
-             cell_interval(r, "cost_to_close", money=True))
+             cell_interval(r, "gap_fte"), shown(r, "share_met"), cell_interval(r, "cost_to_close"))
             for r in by_role.sort("gap_fte", descending=True).iter_rows(named=True)]
     rows.append(("Total", cell_interval(row1, "demand_fte"), cell_interval(row1, "supply_fte"),
-                 cell_interval(row1, "gap_fte"), measure("share_met", row1["share_met"]),
-                 cell_interval(row1, "cost_to_close", money=True)))
-    s.blocks.append(Table(f"The gap by role, {last}: median (90% interval)",
+                 cell_interval(row1, "gap_fte"), shown(row1, "share_met"), cell_interval(row1, "cost_to_close")))
+    s.blocks.append(Table(f"The gap by role, {last}: median ± Monte Carlo error (90% interval)",
                           ("Role", "Demand FTE", "Supply FTE", "Gap FTE", "Need met", "Cost to close a year"),
                           (False, True, True, True, True, True), tuple(rows), (ref.number,), total=True))
     s.blocks.append(b.figure(f"The gap by role, {last}", charts.gap_by_role(by_role, roles, last), [ref]))
@@ -77,7 +73,7 @@ def _scenarios(b: Builder, s: Section, year: int, baseline: Simulation) -> None:
             return baseline if name == BASELINE else results.simulation(b.frames, name, b.draws, b.seed)
 
         compare, year = results.compare_scenarios(b.frames, None, year, [b.area] if b.area else None,
-                                                  draws=b.draws, seed=b.seed, run=run)
+                                                  draws=b.draws, seed=b.seed, run=run, errors=True)
     except (results.NotReady, ScenarioError) as e:
         s.blocks.append(Paragraph((f"The scenarios cannot be run: {e}.",)))
         return
@@ -99,20 +95,20 @@ def _scenarios(b: Builder, s: Section, year: int, baseline: Simulation) -> None:
     names = [f"‘{n}’ ({described.get(n) or 'no description'})" for n in options["scenario"].to_list()]
     if chosen:
         why = "(the preferred scenario)" if preferred else "leaves the lowest cost to close:"
-        verdict = (f"Of the options, ‘{chosen['scenario']}’ {why} a gap of {measure('gap_fte', chosen['gap_fte'])} FTE "
-                   f"costing {interval(chosen, 'cost_to_close', money=True)} a year to close, against "
-                   f"{millions(base['cost_to_close'])} under the baseline.")
+        verdict = (f"Of the options, ‘{chosen['scenario']}’ {why} a gap of {shown(chosen, 'gap_fte')} FTE "
+                   f"costing {interval(chosen, 'cost_to_close', b.draws, ' a year')} to close, against "
+                   f"{shown(base, 'cost_to_close')} under the baseline.")
     else:
         verdict = "None of the scenarios lowers the cost to close the gap below the baseline's."
     s.blocks.append(Paragraph((
         f"{len(names)} scenario{'s were' if len(names) != 1 else ' was'} run beside the baseline: "
-        f"{join(names)}. In {year} the baseline leaves a gap of {interval(base, 'gap_fte')} FTE", ref,
+        f"{join(names)}. In {year} the baseline leaves a gap of {interval(base, 'gap_fte', b.draws, ' FTE')}", ref,
         ". " + verdict)))
     rows = tuple((r["scenario"], described.get(r["scenario"]) or ("today's rates" if r["scenario"] == BASELINE
                                                                   else ""),
-                  cell_interval(r, "gap_fte"), measure("share_met", r["share_met"]),
-                  cell_interval(r, "cost_to_close", money=True)) for r in compare.iter_rows(named=True))
-    s.blocks.append(Table(f"The scenarios in {year}: median (90% interval)",
+                  cell_interval(r, "gap_fte"), shown(r, "share_met"),
+                  cell_interval(r, "cost_to_close")) for r in compare.iter_rows(named=True))
+    s.blocks.append(Table(f"The scenarios in {year}: median ± Monte Carlo error (90% interval)",
                           ("Scenario", "What changes", "Gap FTE", "Need met", "Cost to close a year"),
                           (False, False, True, True, True), rows, (ref.number,)))
     b.findings["scenario_table"] = (rows, ref)

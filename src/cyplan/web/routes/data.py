@@ -43,13 +43,13 @@ class ResultTable:
 def _gap(by: list[str]) -> Callable[[WorkspaceState], pl.DataFrame]:
     from cyplan.web.routes.overview import simulation
 
-    return lambda st: gap_table(simulation(st), by)
+    return lambda st: gap_table(simulation(st), by, errors=True)  # with the Monte Carlo errors, as the CLI writes
 
 
 def _supply(st: WorkspaceState) -> pl.DataFrame:
     from cyplan.web.routes.overview import simulation
 
-    return supply_table(simulation(st), ["role"])
+    return supply_table(simulation(st), ["role"], errors=True)
 
 
 def _returns(published: bool) -> Callable[[WorkspaceState], dict[str, pl.DataFrame]]:
@@ -64,15 +64,17 @@ def _returns(published: bool) -> Callable[[WorkspaceState], dict[str, pl.DataFra
 
 # Every results table that can be downloaded: the same functions the pages and the CLI use.
 RESULT_TABLES: dict[str, ResultTable] = {
-    "need": ResultTable("Need by area, year, age band and level",
+    "need": ResultTable("Need by area, year, age band and level (central plan)",
                         lambda st: need_table(results.plan(st.frames()), ["age-band", "level"])),
-    "demand": ResultTable("Workforce demand by area, year and role",
+    "demand": ResultTable("Workforce demand by area, year and role (central plan)",
                           lambda st: demand_table(results.plan(st.frames()), ["role"])),
-    "supply": ResultTable("Workforce supply by area, year and role (median and 90% interval)", _supply),
-    "gap": ResultTable("Workforce gap by area, year and role (median and 90% interval)", _gap(["role"])),
+    "supply": ResultTable("Workforce supply by area, year and role (median, 90% interval, Monte Carlo errors)",
+                          _supply),
+    "gap": ResultTable("Workforce gap by area, year and role (median, 90% interval, Monte Carlo errors)",
+                       _gap(["role"])),
     "gap_by_sector": ResultTable("Workforce gap by area, year, role and sector", _gap(["role", "sector"])),
     "scenarios": ResultTable("Scenarios compared in the last year",
-                             lambda st: results.compare_scenarios(st.frames(), by_role=True)[0]),
+                             lambda st: results.compare_scenarios(st.frames(), by_role=True, errors=True)[0]),
     "rating_reasons": ResultTable("What keeps the services' rating from the next level",
                                   lambda st: results.rating(st.frames()).reasons),
     "actions": ResultTable("Action list", lambda st: results.action_list(st.frames())),

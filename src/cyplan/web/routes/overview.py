@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from cyplan import results
+from cyplan.display import CENTRAL_PLAN, workforce_headline
 from cyplan.model.gap import gap_table
 from cyplan.model.plan import demand_table, need_table
 from cyplan.reports import charts
@@ -37,7 +38,7 @@ def simulation(st: WorkspaceState, scenario: str = results.BASELINE) -> Any:
 def gap_by_year(st: WorkspaceState, area: str, scenario: str = results.BASELINE) -> pl.DataFrame:
     """Demand, supply, gap and cost by year for one area (every role together), medians and 90% intervals."""
     return st.cached(("gap-total", area, scenario),
-                     lambda: gap_table(simulation(st, scenario), [], [area]).drop("area"))
+                     lambda: gap_table(simulation(st, scenario), [], [area], errors=True).drop("area"))
 
 
 def _try(compute: Any) -> tuple[Any, str | None]:
@@ -95,12 +96,17 @@ def _view(st: WorkspaceState, area: str | None) -> dict[str, Any]:
         context: dict[str, Any] = {"title": "Overview", "current": "overview", **d}
         if d.get("need") is not None:
             first, last = d["need"].row(0, named=True), d["need"].row(-1, named=True)
-            context.update(first=first, last=last,
-                           need_table=table(d["need"], "Need and the workforce it takes, by year", labels))
+            # with the draws run, the workforce is stated once, as medians (the gap table); the central plan's
+            # FTE and cost beside them would read as a second answer (docs/decisions/0006-one-headline.md)
+            need = d["need"].drop("fte", "cost") if d.get("gap") is not None else d["need"]
+            what = "Need by year" if d.get("gap") is not None else "Need and the workforce it takes, by year"
+            context.update(first=first, last=last, central_plan=CENTRAL_PLAN,
+                           need_table=table(need, f"{what} — {CENTRAL_PLAN}", labels))
         if d.get("gap") is not None:
-            context.update(gap_last=d["gap"].row(-1, named=True),
-                           gap_table=table(d["gap"], "Workforce demand, supply and gap, by year — median (90% "
-                                                     "interval)", labels))
+            gap_last = d["gap"].row(-1, named=True)
+            context.update(gap_last=gap_last, headline=workforce_headline(gap_last, gap_last["year"], results.DRAWS),
+                           gap_table=table(d["gap"], "Workforce demand, supply and gap, by year — median ± Monte "
+                                                     "Carlo error (90% interval)", labels))
         if d.get("area") is not None:
             context["charts"] = _charts(st, d["area"], d.get("need"), d.get("gap"))
         return context

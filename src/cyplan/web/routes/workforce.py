@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from cyplan import results
+from cyplan.display import ERROR_SUFFIX, figure, workforce_headline
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import ScenarioError
 from cyplan.reports import charts
@@ -27,13 +28,13 @@ SUPPLY_FORMATS = {"now": "{:,.1f}", "change": "{:+,.1f}"}
 def _gap_by_role(st: WorkspaceState, area: str, scenario: str) -> pl.DataFrame:
     """The gap by role for every year of one area, under a scenario."""
     return st.cached(("gap-role", area, scenario),
-                     lambda: gap_table(simulation(st, scenario), ["role"], [area]).drop("area"))
+                     lambda: gap_table(simulation(st, scenario), ["role"], [area], errors=True).drop("area"))
 
 
 def _compare(st: WorkspaceState, area: str, year: int) -> pl.DataFrame:
     """The baseline and every scenario in one year, from the same cached simulations the page shows."""
     return st.cached(("compare", area, year), lambda: results.compare_scenarios(
-        st.frames(), None, year, [area], run=lambda name: simulation(st, name))[0].drop("area"))
+        st.frames(), None, year, [area], run=lambda name: simulation(st, name), errors=True)[0].drop("area"))
 
 
 def _descriptions(frames: results.Frames) -> dict[str, str]:
@@ -47,13 +48,26 @@ def _descriptions(frames: results.Frames) -> dict[str, str]:
 def _supply(by_role: pl.DataFrame, first: int, year: int) -> pl.DataFrame:
     """Supply by role: in post in the first year against projected in the chosen year (medians, 90% intervals)."""
     cols = ["role", "supply_fte", "supply_fte_p5", "supply_fte_p95"]
+    errors = [c for c in by_role.columns if c.startswith("supply_fte") and c.endswith(ERROR_SUFFIX)]
     now = by_role.filter(pl.col("year") == first).select(cols).rename(
         {"supply_fte": "now", "supply_fte_p5": "now_p5", "supply_fte_p95": "now_p95"})
     if (now["now_p5"] == now["now_p95"]).all():  # the census as given: no interval to show
         now = now.drop("now_p5", "now_p95")
+    cols += errors
     then = by_role.filter(pl.col("year") == year).select(cols)
     return now.join(then, on="role", maintain_order="left").with_columns(
         (pl.col("supply_fte") - pl.col("now")).alias("change"))
+
+
+def _shown_change(supply: pl.DataFrame) -> pl.DataFrame:
+    """The change from the census to the projection as text, rounded as the projection is (to its Monte Carlo
+    error): a change shown to 0.1 FTE beside a projection shown to 5 would claim digits the draws lack."""
+    error = "supply_fte" + ERROR_SUFFIX
+    if error not in supply.columns:
+        return supply
+    return supply.with_columns(pl.struct("change", error).map_elements(
+        lambda r: ("+" if r["change"] > 0 else "") + figure("supply_fte", r["change"], r[error]),
+        return_dtype=pl.String).alias("change"))
 
 
 def _choose(st: WorkspaceState, year: int | None, scenario: str | None) -> tuple[list[int], int, str]:
@@ -107,22 +121,26 @@ def _view(st: WorkspaceState, area: str | None, year: int | None, scenario: str 
         where = names.get(d["area"], d["area"])
         under = "" if d["scenario"] == results.BASELINE else f" under the scenario '{d['scenario']}'"
         first = d["years"][0]
-        view = {**d, "total": d["by_year"].filter(pl.col("year") == d["year"]).row(0, named=True),
-                "gap_table": table(d["by_role"], f"Workforce gap by role in {d['year']}{under} — median (90% "
-                                                 "interval)", labels),
-                "supply_table": table(d["supply"], f"Workforce supply by role{under}: in post in {first} and "
-                                                   f"projected for {d['year']}, FTE — median (90% interval)",
-                                      labels, {k: v.format(first=first, year=d["year"])
-                                               for k, v in SUPPLY_HEADINGS.items()}, SUPPLY_FORMATS),
+        total = d["by_year"].filter(pl.col("year") == d["year"]).row(0, named=True)
+        view = {**d, "total": total, "headline": workforce_headline(total, d["year"], results.DRAWS),
+                "gap_table": table(d["by_role"], f"Workforce gap by role in {d['year']}{under} — median ± "
+                                                 "Monte Carlo error (90% interval)", labels),
+                "supply_table": table(_shown_change(d["supply"]), f"Workforce supply by role{under}: in post in "
+                                      f"{first} and projected for {d['year']}, FTE — median ± Monte Carlo error "
+                                      "(90% interval)", labels, {k: v.format(first=first, year=d["year"])
+                                                                 for k, v in SUPPLY_HEADINGS.items()},
+                                      SUPPLY_FORMATS, numeric=("change",)),
                 "year_table": table(d["by_year"], f"Workforce demand, supply and gap by year, every role together"
-                                                  f"{under} — median (90% interval)", labels),
+                                                  f"{under} — median ± Monte Carlo error (90% interval)",
+                                      labels),
                 "charts": [("chart-by-year", charts.to_spec(charts.workforce_by_year(d["by_year"], where))),
                            ("chart-gap-role", charts.to_spec(charts.gap_by_role(
                                d["by_role"], labels["role"], d["year"])))]}
         if d.get("compare") is not None:
             descriptions = _descriptions(frames)
             view["compare_table"] = table(d["compare"].drop("year"), f"The baseline and each scenario in "
-                                          f"{d['year']}, {where}, every role together — median (90% interval)",
+                                          f"{d['year']}, {where}, every role together — median ± Monte Carlo "
+                                          "error (90% interval)",
                                           labels)
             view["scenario_list"] = [(n, descriptions.get(n, "")) for n in d["scenarios"] if n != results.BASELINE]
             view["charts"].append(("chart-scenarios", charts.to_spec(charts.scenarios(d["compare"], "cost_to_close",
