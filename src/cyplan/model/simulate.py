@@ -21,7 +21,7 @@ from cyplan.model.build import (
     build,
     codes,
     empty,
-    prevalence_cells,
+    level_cells,
     trend,
     years_from_start,
 )
@@ -101,7 +101,7 @@ def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
         return draw(rng, lo, c, hi, draws, distribution)
 
     d = a.dims
-    prevalence = trended(prevalence_cells(frames["prevalence"], d, values("prevalence")),
+    prevalence = trended(level_cells(frames["prevalence"], d, values("prevalence")),
                          trend(frames["prevalence_trends"], d, values=values("prevalence_trends")),
                          years_from_start(d))  # [draw, year, level, age, sex]
     rr = _relative_risk(frames["group_risks"], a, values("group_risks"))  # [draw, group, level]
@@ -126,13 +126,17 @@ def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.nd
     n_draw, n_year, n_level = prevalence.shape[:3]
     cells = a.population.shape[2] * len(SEXES)
     cases = np.empty((len(a.dims.areas), n_year, n_level, n_draw))
+    # rates outside the groups get the groups' uplift; a level's rates at one age and sex share a basis
+    # (validated), so the cap over levels is the same as need.py's
+    added = (~a.average)[..., None].astype(float)  # [level, age, sex, 1]
     for y in range(n_year):  # a loop over the few years; each is one matrix product over every area and draw
         p = prevalence[:, y].reshape(n_draw, n_level, cells)  # [draw, level, cell]
         base = a.population[:, y].reshape(len(a.dims.areas), cells) @ p.reshape(-1, cells).T
-        factor = uplift_factor(prevalence[:, y], rr)  # [draw, level, age, sex, group]
-        groups = np.moveaxis(a.group_size[:, y], 1, -1).reshape(len(a.dims.areas), -1)  # [area, cell·group]
-        uplift = groups @ factor.reshape(n_draw * n_level, -1).T
-        cases[:, y] = (base + uplift).reshape(-1, n_draw, n_level).transpose(0, 2, 1)
+        if added.any():  # population averages add nothing: their cases are population × prevalence
+            factor = uplift_factor(prevalence[:, y], rr) * added  # [draw, level, age, sex, group]
+            groups = np.moveaxis(a.group_size[:, y], 1, -1).reshape(len(a.dims.areas), -1)  # [area, cell·group]
+            base += groups @ factor.reshape(n_draw * n_level, -1).T
+        cases[:, y] = base.reshape(-1, n_draw, n_level).transpose(0, 2, 1)
     per_case = np.stack([hours_per_case(a.step_level, h, a.mix, n_level) for h in step_hours])  # [d, l, role]
     hours = np.einsum("ayld,l,dlr->ayrd", cases, a.coverage, per_case, optimize=True)
     return hours / a.roles.productive_hours[None, None, :, None]
