@@ -21,6 +21,7 @@ from cyplan.io.write import plain_numbers, write_csv, write_xlsx
 from cyplan.model.demand import RoleTime, demand, hours_per_case
 from cyplan.model.need import need
 from cyplan.schema import AREA_KINDS, KINDS, SEXES
+from cyplan.schema.planning import RATE_BASES
 from cyplan.store.workspace import Workspace
 from cyplan.transfer import Source, export_inputs, import_inputs, sources_in
 
@@ -252,11 +253,13 @@ def workspace_inputs(draw: st.DrawFn) -> dict[str, pl.DataFrame]:
     levels = [{"level": lv, "label": draw(LABEL), "coverage": draw(SHARE), "source": draw(SOURCE)}
               for lv in level_names]
     prevalence = []
+    basis = draw(st.sampled_from(RATE_BASES))  # one for every row: an age and sex's levels share a basis
     for lv in level_names:
         for lo, hi in age_ranges(draw):
             for sex in (["all"] if draw(st.booleans()) else list(SEXES)):
                 prevalence.append({"level": lv, "age_from": lo, "age_to": hi, "sex": sex,
-                                   **draw(estimates(SHARE)), "source": draw(SOURCE)})
+                                   **draw(estimates(SHARE)), "rate_basis": basis, "net_of": "",
+                                   "source": draw(SOURCE)})
     role_names = draw(st.lists(NAME, min_size=1, max_size=3, unique=True))
     roles = [{"role": r, "label": draw(LABEL), "staff_group": draw(LABEL),
               # and gives at least an hour of direct work a year: at worst 4 days × 10 hours × 0.1

@@ -317,8 +317,10 @@ class _Builder:
 
     def need_note(self) -> Ref:
         return self.notes.ref(
-            f"Need model (docs/method.md, ‘Need’): population × prevalence, plus the extra cases in vulnerable "
-            f"groups, for {self.name}; central estimate, with the low and high estimates for the range. Inputs: "
+            f"Need model (docs/method.md, ‘Need’): population × prevalence, for {self.name}; where a rate is a "
+            f"population average the vulnerable groups' higher risk is shared out within it (their excess over the "
+            f"rate is part of the cases), where it is a rate outside the groups their excess is added; central "
+            f"estimate, with the low and high estimates for the range. Inputs: "
             f"{_inputs_note(self.frames, ('areas', *NEED_INPUTS), self.area)}.")
 
     def demand_note(self) -> Ref:
@@ -452,7 +454,7 @@ class _Builder:
                     (pl.col("cases") / pl.col("population") * 1000).alias("per_1000")).iter_rows(named=True)]
         rows.append(("Total", _n(now), _n(float(by_level["group_uplift"].sum())), f"{now / population * 1000:,.1f}"))
         s.blocks.append(Table(f"Need by level, {self.name}, {first} (central estimate)",
-                              ("Level", "Cases", "of which vulnerable-group uplift", "per 1,000"),
+                              ("Level", "Cases", "of which vulnerable groups' excess over the rate", "per 1,000"),
                               (False, True, True, True), tuple(rows), (ref.number,), total=True))
         s.blocks.append(self.figure("Need by year", charts.need_by_year(by_year["central"], by_year["low"],
                                                                           by_year["high"], self.name), [ref]))
