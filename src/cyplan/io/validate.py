@@ -479,3 +479,7 @@ KIND_CHECKS.update(SERVICE_CHECKS)
 from cyplan.io.validate_population_groups import POPULATION_GROUP_CHECKS  # noqa: E402 (as above)
 
 KIND_CHECKS.update(POPULATION_GROUP_CHECKS)
+
+from cyplan.io.validate_correlations import CORRELATION_CHECKS  # noqa: E402 (as above)
+
+KIND_CHECKS.update(CORRELATION_CHECKS)

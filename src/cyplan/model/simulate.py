@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from cyplan.model import correlations
 from cyplan.model.build import (
     Arrays,
     Dims,
@@ -28,7 +29,7 @@ from cyplan.model.build import (
 from cyplan.model.demand import hours_per_case
 from cyplan.model.need import trended, uplift_factor
 from cyplan.model.supply import effective, joiners_needed, retirement_rate, stock
-from cyplan.model.uncertainty import Distribution, draw
+from cyplan.model.uncertainty import Distribution, draw, triangular_quantile
 from cyplan.schema import KINDS, SEXES
 from cyplan.schema.supply import SECTORS
 
@@ -88,17 +89,24 @@ def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
     a = build(frames, "central")
     frames = {k: frames.get(k, empty(k)) for k in KINDS}  # an input not given is an input with no rows
     rng = np.random.default_rng(seed)
+    tied = _tied(frames, draws, seed) if draws else {}
 
     def values(kind: str, central: str = "central") -> np.ndarray:
         """[draws, rows] of an input's value column: its central values alone when there are no draws."""
-        frame = frames[kind] if kind != "pathway_steps" else frames[kind].sort(["level", "order"])
+        frame = _ordered(frames, kind)
         low, high = KINDS[kind].range_of(central) or (central, central)
         c = frame[central].to_numpy().astype(float)
         if draws == 0:
             return c[None]
         lo = frame[low].fill_null(frame[central]).to_numpy().astype(float)
         hi = frame[high].fill_null(frame[central]).to_numpy().astype(float)
-        return draw(rng, lo, c, hi, draws, distribution)
+        out = draw(rng, lo, c, hi, draws, distribution)
+        for row, u in tied.get((kind, central), ()):  # rows the correlations input ties to others
+            if distribution == "triangular":  # the copula's u through the row's own inverse CDF
+                out[:, row] = triangular_quantile(u, lo[row], c[row], hi[row])
+            else:  # PERT has no inverse CDF in NumPy: the row's own draws, put in the copula's rank order
+                out[:, row] = np.sort(out[:, row])[np.argsort(np.argsort(u))]
+        return out
 
     d = a.dims
     prevalence = trended(level_cells(frames["prevalence"], d, values("prevalence")),
@@ -112,6 +120,27 @@ def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
     return Simulation(dims=d, draws=draws, demand=demand, total_supply=total, census=census, census_cells=cells,
                       cost_per_fte=a.roles.cost_per_fte, joiners=joiners, stock0=stock0, leaving=leaving,
                       warnings=a.warnings)
+
+
+def _ordered(frames: dict[str, pl.DataFrame], kind: str) -> pl.DataFrame:
+    """An input's rows in the order they are drawn (pathway steps in pathway order)."""
+    return frames[kind] if kind != "pathway_steps" else frames[kind].sort(["level", "order"])
+
+
+def _tied(frames: dict[str, pl.DataFrame], draws: int, seed: int) -> dict[tuple[str, str], list]:
+    """(input, value column) → [(row, cumulative probabilities [draws])] for each row the correlations input
+    names, from their own random numbers (a stream apart: the other rows' draws are those of a run without
+    correlations, so adding one changes no other row)."""
+    given = correlations.pairs(frames["correlations"])
+    if not given:
+        return {}
+    refs, rank = correlations.rank_matrix(given)
+    rows = correlations.locate({r.input: _ordered(frames, r.input) for r in refs}, refs)
+    u = correlations.uniforms(np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0]), draws, rank)
+    out: dict[tuple[str, str], list] = {}
+    for i, (ref, row) in enumerate(zip(refs, rows, strict=True)):
+        out.setdefault((ref.input, ref.column), []).append((row, u[:, i]))
+    return out
 
 
 def _relative_risk(frame: pl.DataFrame, a: Arrays, vals: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Prevalence rows say what their rate is (rate_basis) and may give a level net of another (net_of), issue 12.
+"""Prevalence rows say what their rate is (rate_basis) and may give a level net of another (net_of); rank
+correlations between uncertain inputs (issue 12, parts 1 and 2).
 A branch of its own off 0001, as each part of cyplan has; the workspace upgrades to every head.
 
 Rows already in a workspace were imported when every rate was taken as a rate outside the vulnerable groups
@@ -23,9 +24,19 @@ def upgrade() -> None:
         batch.add_column(sa.Column("rate_basis", sa.Text(), nullable=True))
         batch.add_column(sa.Column("net_of", sa.Text(), nullable=True))
     op.execute("UPDATE prevalence SET rate_basis = 'outside_groups'")
+    op.create_table(
+        "correlations",
+        *(sa.Column(c, sa.Text(), nullable=False) for c in ("input", "where", "column", "with_input", "with_where",
+                                                              "with_column")),
+        sa.Column("rho", sa.Double(), nullable=False),
+        sa.Column("source", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("input", "where", "column", "with_input", "with_where", "with_column",
+                                name="pk_correlations"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("correlations")
     with op.batch_alter_table("prevalence") as batch:
         batch.drop_column("net_of")
         batch.drop_column("rate_basis")
