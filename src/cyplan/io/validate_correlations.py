@@ -72,10 +72,13 @@ def check_correlation_rows(state: dict[str, pl.DataFrame], origins: dict[str, tu
     frame = state.get("correlations")
     if frame is None or not frame.height or not ({"correlations", *CORRELATED} & set(origins)):
         return []
+    # rows with a cell that did not parse are reported by their own check, not here
+    frame = frame.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in ("input", "where", "with_input",
+                                                                             "with_where", "rho")))
     problems: list[Found] = []
     for r, pair in zip(frame.iter_rows(named=True), correlations.pairs(frame), strict=True):
         for prefix, ref in zip(("", "with_"), pair[:2], strict=True):
-            if ref.input not in state:
+            if ref.input not in state or _unreadable(ref.where):
                 continue
             try:
                 correlations.locate(state, [ref])
