@@ -227,3 +227,51 @@ def test_dropping_a_correlated_row_is_refused_on_the_file_that_drops_it(run_cli:
     lines = refused(run_cli, ws, prevalence, "prevalence")
     assert any(line.startswith(f"{prevalence}: the correlations in the workspace name prevalence row "
                                "'level=tertiary;age_from=12'") for line in lines), lines
+
+
+# -- prevalence: rate_basis and net_of checked at import ---------------------------------------------
+
+PREVALENCE = "level,age_from,age_to,sex,central,rate_basis,net_of\n"
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    ("tertiary,0,25,all,0.1,population_average,\ntargeted,0,11,all,0.1,outside_groups,\n",
+     "row 3, column 'rate_basis': ages 0 to 11 (female) have rate_basis 'population_average' for level "
+     "'tertiary' on row 2: every level's rate at an age and sex must have the same basis, because a group's "
+     "cases across levels are capped together"),
+    ("tertiary,0,25,all,0.1,,\ntargeted,0,25,all,0.2,,targeted\n",
+     "row 3, column 'net_of': a level cannot be given net of itself"),
+    ("tertiary,0,11,all,0.1,,\ntargeted,0,25,all,0.2,,tertiary\n",
+     "row 3, column 'net_of': level 'tertiary' has no prevalence row for ages 12 to 25 (female): give its "
+     "share there, so that this level is the total less it"),
+    ("tertiary,0,25,all,0.3,,targeted\ntargeted,0,25,all,0.2,,tertiary\n",
+     "row 2, column 'net_of': level 'targeted' is itself given net of another level: give it as its own "
+     "share, or give this level net of the level that one is net of"),
+    ("tertiary,0,25,all,0.1,average,\n", "row 2, column 'rate_basis': 'average' is not one of: "
+     "population_average, outside_groups"),
+])
+def test_bad_rate_basis_or_net_of_is_refused(run_cli: Run, demo_workspace: Path, tmp_path: Path, rows: str,
+                                            expected: str) -> None:
+    """Catches a prevalence file the model would read wrongly accepted: a cap over levels mixing the two kinds
+    of rate, a level net of itself, of a level with no share at some ages, or of a level itself derived."""
+    file = write_text(tmp_path / "prevalence.csv", PREVALENCE + rows)
+    lines = refused(run_cli, demo_workspace, file, "prevalence")
+    assert f"{file}, {expected}" in lines, lines
+
+
+def test_a_blank_rate_basis_is_a_population_average_end_to_end(run_cli: Run, demo_workspace: Path,
+                                                               tmp_path: Path) -> None:
+    """Catches the default read as a rate outside the groups (the double count): with the demo's groups, a
+    blank rate_basis gives cases = population × rate (250,002 × 10%), and outside_groups gives more."""
+    blank = write_text(tmp_path / "prevalence.csv", PREVALENCE + "tertiary,0,25,all,0.1,,\n")
+    assert run_cli(["import", "prevalence", blank, "-w", demo_workspace])[0] == 0
+    code, out, err = run_cli(["need", "-w", demo_workspace, "--year", "2025", "--format", "csv"])
+    assert code == 0, err
+    row = next(iter(pl.read_csv(out.encode()).iter_rows(named=True)))
+    assert row["cases"] == pytest.approx(25_000.2)
+    assert row["group_uplift"] > 0
+    outside = write_text(tmp_path / "outside.csv", PREVALENCE + "tertiary,0,25,all,0.1,outside_groups,\n")
+    assert run_cli(["import", "prevalence", outside, "-w", demo_workspace])[0] == 0
+    code, out, err = run_cli(["need", "-w", demo_workspace, "--year", "2025", "--format", "csv"])
+    again = next(iter(pl.read_csv(out.encode()).iter_rows(named=True)))
+    assert again["cases"] == pytest.approx(25_000.2 + again["group_uplift"])
