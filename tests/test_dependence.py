@@ -9,6 +9,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from conftest import CliResult, folder_bytes, write_text
 from cyplan.model.simulate import simulate
@@ -91,6 +94,31 @@ def test_a_level_net_of_another_adds_up_to_the_total_drawn_in_every_draw() -> No
     cut = drawn[:, 0] > drawn[:, 1]
     assert 0 < cut.sum() < DRAWS  # the test's ranges overlap, so both cases are seen
     assert (x[cut] == 0).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(float, st.tuples(st.integers(1, 5), st.just(3)), elements=st.floats(0, 1)),
+       st.lists(st.integers(0, 25), min_size=2, max_size=2, unique=True))
+def test_net_of_invariant_for_any_draws_and_ranges(values: np.ndarray, cuts: list[int]) -> None:
+    """Catches a derived level that goes negative, or a pair that does not add up to the total, for any
+    values and for a total row whose ages only partly meet the other level's rows (y given in two pieces)."""
+    from cyplan.model.build import build, level_cells
+
+    lo, hi = sorted(cuts)
+    prevalence = [{"level": "y", "age_from": 0, "age_to": hi, "sex": "all", "central": 0.1},
+                  {"level": "y", "age_from": hi + 1, "age_to": 25, "sex": "all", "central": 0.1},
+                  {"level": "x", "age_from": lo, "age_to": hi, "sex": "all", "central": 0.2, "net_of": "y"}]
+    prevalence = [r for r in prevalence if r["age_from"] <= r["age_to"]]
+    frames = two_levels(prevalence)
+    dims = build(frames).dims
+    values = values[:, :len(prevalence)]
+    cells = level_cells(frames["prevalence"], dims, values)  # [draw, level, age, sex]
+    x, y = cells[:, dims.levels.index("x")], cells[:, dims.levels.index("y")]
+    total, ages = values[:, -1], np.arange(len(AGES))
+    covered = (ages >= lo) & (ages <= hi)
+    assert (x >= 0).all() and (y >= 0).all()
+    np.testing.assert_allclose((x + y)[:, covered], np.broadcast_to(total[:, None, None], x[:, covered].shape))
+    assert (x[:, ~covered] == 0).all()
 
 
 def test_a_level_net_of_another_at_central_values() -> None:
