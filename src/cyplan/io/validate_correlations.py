@@ -25,7 +25,9 @@ def _rows(raw: RawTable, failing: pl.DataFrame, column: str | None,
 
 
 def check_correlations(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
-    ok = frame.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in ("input", "with_input", "rho")))
+    # a blank or unparsed cell is reported by the checks every input has, not again here
+    ok = frame.filter(pl.all_horizontal(pl.col(c).is_not_null() for c in ("input", "with_input", "rho"))
+                      & (pl.col("where").fill_null("") != "") & (pl.col("with_where").fill_null("") != ""))
     problems: list[Found] = []
     for prefix in ("", "with_"):
         where = pl.col(f"{prefix}where")
