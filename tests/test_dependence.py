@@ -303,3 +303,29 @@ def test_a_blank_rate_basis_is_a_population_average_end_to_end(run_cli: Run, dem
     code, out, err = run_cli(["need", "-w", demo_workspace, "--year", "2025", "--format", "csv"])
     again = next(iter(pl.read_csv(out.encode()).iter_rows(named=True)))
     assert again["cases"] == pytest.approx(25_000.2 + again["group_uplift"])
+
+
+def test_upgrading_a_workspace_keeps_its_prevalence_as_rates_outside_the_groups(tmp_path: Path) -> None:
+    """Catches an upgrade that silently changes an existing workspace's figures: its prevalence rows were
+    imported when every rate had the groups' uplift added, so the migration marks them outside_groups."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from cyplan.store.workspace import Workspace, _alembic_config, _heads
+
+    ws = Workspace.create(tmp_path / "w")
+    cfg = _alembic_config()
+    with ws.engine.begin() as conn:  # back to the workspace as it was before issue 12's migration
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0012_need@-1")
+        assert "0012_need" not in {r for (r,) in conn.execute(sa.text("SELECT version_num FROM alembic_version"))}
+        conn.execute(sa.text("INSERT INTO levels (level, label, coverage) VALUES ('t', 'T', 1)"))
+        conn.execute(sa.text("INSERT INTO prevalence (level, age_from, age_to, sex, central) "
+                             "VALUES ('t', 0, 25, 'all', 0.1)"))
+    ws.close()
+    ws = Workspace.open(tmp_path / "w")
+    try:
+        assert ws.revisions() == _heads()
+        assert ws.read("prevalence")["rate_basis"].to_list() == ["outside_groups"]
+    finally:
+        ws.close()
