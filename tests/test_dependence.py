@@ -329,3 +329,24 @@ def test_upgrading_a_workspace_keeps_its_prevalence_as_rates_outside_the_groups(
         assert ws.read("prevalence")["rate_basis"].to_list() == ["outside_groups"]
     finally:
         ws.close()
+
+
+def test_a_scenario_that_breaks_the_correlations_is_refused() -> None:
+    """Catches a scenario setting rho so that the correlations cannot all hold, which the copula would
+    otherwise quietly bend (its negative eigenvalues cut to 0)."""
+    from cyplan.model.scenarios import ScenarioError, apply
+
+    refs = ["level=x", "level=y"]
+    tie = [{"input": "prevalence", "where": refs[0], "with_input": "prevalence", "with_where": refs[1], "rho": 0.5},
+           {"input": "prevalence_trends", "where": "level=x", "with_input": "prevalence", "with_where": refs[0],
+            "rho": 0.9},
+           {"input": "prevalence_trends", "where": "level=x", "with_input": "prevalence", "with_where": refs[1],
+            "rho": 0.9}]
+    frames = two_levels(APART, tie)
+    change = frame("scenarios", [{"scenario": "s", "input": "correlations", "column": "rho",
+                                  "where": "with_input=prevalence;with_where=level=y;input=prevalence",
+                                  "operation": "set", "value": -0.9}])
+    with pytest.raises(ScenarioError, match="can no longer all hold at once"):
+        apply(frames, change, "s")
+    change = change.with_columns(pl.lit(0.8).alias("value"))
+    assert apply(frames, change, "s")["correlations"]["rho"].to_list() == [0.8, 0.9, 0.9]
