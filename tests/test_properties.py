@@ -21,6 +21,7 @@ from cyplan.io.write import plain_numbers, write_csv, write_xlsx
 from cyplan.model.demand import RoleTime, demand, hours_per_case
 from cyplan.model.need import need
 from cyplan.schema import AREA_KINDS, KINDS, SEXES
+from cyplan.schema.planning import RATE_BASES
 from cyplan.store.workspace import Workspace
 from cyplan.transfer import Source, export_inputs, import_inputs, sources_in
 
@@ -213,6 +214,66 @@ def test_cases_are_never_negative(m: dict[str, np.ndarray]) -> None:
     assert np.all(result.base >= 0)
 
 
+def split_by_hand(pop: float, n: list[float], p: list[float], rr: list[list[float]]) -> tuple[list[list[float]],
+                                                                                             list[float]]:
+    """One age and sex's cases, worked cell by cell as docs/method.md words it (not with need.py's arrays):
+    each group's cases at each level, and the cases of the children outside the groups."""
+    f = [x / pop if pop > 0 else 0.0 for x in n]
+    p0 = [pl_ / d if (d := 1 + sum(fg * (r[lv] - 1) for fg, r in zip(f, rr, strict=True))) > 0 else 0.0
+          for lv, pl_ in enumerate(p)]
+    group = []
+    for ng, r in zip(n, rr, strict=True):
+        wanted = [p0[lv] * r[lv] for lv in range(len(p))]
+        cap = 1 / sum(wanted) if sum(wanted) > 1 else 1.0  # at most one case a child, over the levels
+        group.append([ng * w * cap for w in wanted])
+    outside = [pop * p[lv] - sum(g[lv] for g in group) for lv in range(len(p))]
+    return group, outside
+
+
+@OVERFLOW
+@FAST
+@given(model_inputs())
+def test_population_average_total_is_population_times_published_rate(m: dict[str, np.ndarray]) -> None:
+    """Catches the double count of issue 12 (the groups' uplift added to a survey's rate) and a cap that loses
+    cases: with population averages the cases are population × published rate exactly, whatever the groups; the
+    groups' excess is what the hand-worked split gives; no group has more cases than children; and the children
+    outside the groups never fall below p₀ (the cases the cap removes from a group go to them)."""
+    average = np.ones(m["prevalence"].shape[1:], dtype=bool)
+    result = need(m["population"], m["prevalence"], m["group_size"], m["relative_risk"], average)
+    np.testing.assert_array_equal(result.cases, m["population"][..., None] * np.moveaxis(m["prevalence"], 1, -1))
+    pop, gs, prev, rr = m["population"], m["group_size"], m["prevalence"], m["relative_risk"]
+    for a, y, age, sex in np.ndindex(pop.shape):
+        n = list(gs[a, y, :, age, sex])
+        p = list(prev[y, :, age, sex])
+        group, outside = split_by_hand(pop[a, y, age, sex], n, p, rr.tolist())
+        scale = 1e-9 * max(pop[a, y, age, sex], 1.0)
+        for g, ng in enumerate(n):
+            excess = [group[g][lv] - ng * p[lv] for lv in range(len(p))]
+            np.testing.assert_allclose(result.uplift[a, y, age, sex, :, g], excess, rtol=1e-9, atol=scale)
+            assert sum(group[g]) <= ng + scale
+        for lv in range(len(p)):
+            d = 1 + sum((ng / pop[a, y, age, sex] if pop[a, y, age, sex] else 0) * (rr[g][lv] - 1)
+                        for g, ng in enumerate(n))
+            p0 = p[lv] / d if d > 0 else 0.0
+            # the children outside the groups have at least (N − Σ n) × p₀ = N × p − Σ n × p₀ × rr (written so,
+            # as the other form loses every digit when the groups hold almost every child)
+            uncapped = sum(ng * p0 * rr[g][lv] for g, ng in enumerate(n))
+            assert outside[lv] >= pop[a, y, age, sex] * p[lv] - uncapped - 1e-9 * max(scale, uncapped)
+
+
+@OVERFLOW
+@FAST
+@given(model_inputs())
+def test_outside_groups_keeps_the_old_uplift(m: dict[str, np.ndarray]) -> None:
+    """Catches rate_basis outside_groups drifting from the formula it had before issue 12: the same uplift
+    and cases as need() with no basis given, bit for bit."""
+    old = need(m["population"], m["prevalence"], m["group_size"], m["relative_risk"])
+    outside = need(m["population"], m["prevalence"], m["group_size"], m["relative_risk"],
+                   np.zeros(m["prevalence"].shape[1:], dtype=bool))
+    np.testing.assert_array_equal(outside.uplift, old.uplift)
+    np.testing.assert_array_equal(outside.cases, old.cases)
+
+
 # -- (c) import → export → import ----------------------------------------------------------------
 
 NAME = st.text(st.characters(categories=("L", "N")) | st.sampled_from("_- .,'\"="), min_size=1, max_size=10).filter(
@@ -252,11 +313,13 @@ def workspace_inputs(draw: st.DrawFn) -> dict[str, pl.DataFrame]:
     levels = [{"level": lv, "label": draw(LABEL), "coverage": draw(SHARE), "source": draw(SOURCE)}
               for lv in level_names]
     prevalence = []
+    basis = draw(st.sampled_from(RATE_BASES))  # one for every row: an age and sex's levels share a basis
     for lv in level_names:
         for lo, hi in age_ranges(draw):
             for sex in (["all"] if draw(st.booleans()) else list(SEXES)):
                 prevalence.append({"level": lv, "age_from": lo, "age_to": hi, "sex": sex,
-                                   **draw(estimates(SHARE)), "source": draw(SOURCE)})
+                                   **draw(estimates(SHARE)), "rate_basis": basis, "net_of": "",
+                                   "source": draw(SOURCE)})
     role_names = draw(st.lists(NAME, min_size=1, max_size=3, unique=True))
     roles = [{"role": r, "label": draw(LABEL), "staff_group": draw(LABEL),
               # and gives at least an hour of direct work a year: at worst 4 days × 10 hours × 0.1

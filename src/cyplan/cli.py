@@ -207,7 +207,9 @@ def _plan(path: Path, estimate: Estimate) -> Plan:
 def need(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None,
          by: Annotated[list[By] | None, typer.Option("--by", help="level, age-band or sex; repeat to combine.")] = None,
          fmt: FormatOpt = Format.table, out_file: OutOpt = None, estimate: EstimateOpt = Estimate.central) -> None:
-    """Cases of need by area and year: population × prevalence, plus vulnerable-group uplift and need counts."""
+    """Cases of need by area and year: population × prevalence (plus need counts), with the vulnerable groups'
+    excess: how many more cases the groups have than the published rate alone gives them (part of the cases
+    where the rate is a population average, added to them where it is a rate outside the groups)."""
     breakdown = [b.value for b in by or []]
     if "role" in breakdown:
         fail("need has no roles; use 'cyplan demand --by role' for the workforce by role", 2)

@@ -10,7 +10,7 @@ from typing import Any
 NUMBER_FORMATS = {"population": "{:,.0f}", "cases": "{:,.0f}", "group_uplift": "{:,.0f}", "per_1000": "{:,.1f}",
                   "hours": "{:,.0f}", "fte": "{:,.1f}", "cost": "£{:,.0f}"}
 HEADINGS = {"area": "Area", "year": "Year", "age_band": "Age band", "level": "Level", "sex": "Sex", "role": "Role",
-            "population": "Population", "cases": "Cases", "group_uplift": "of which group uplift",
+            "population": "Population", "cases": "Cases", "group_uplift": "of which groups' excess",
             "per_1000": "per 1,000", "hours": "Direct hours", "fte": "FTE", "cost": "Cost a year"}
 
 MEASURE_HEADINGS = {"demand_fte": "Demand FTE", "supply_fte": "Supply FTE", "gap_fte": "Gap FTE",

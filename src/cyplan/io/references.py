@@ -8,6 +8,7 @@ import polars as pl
 
 from cyplan.io.problems import Found, Problem, problem_run
 from cyplan.io.read import ROW, text_like
+from cyplan.io.validate_correlations import check_correlation_rows
 from cyplan.schema import KINDS, Reference
 
 
@@ -33,6 +34,9 @@ def check_references(state: dict[str, pl.DataFrame], origins: dict[str, Origin],
         for ref in kind.references:
             if (name in origins or ref.target in origins) and not {name, ref.target} & skip:
                 problems += _check(name, ref, state, origins)
+    if "correlations" not in skip:  # rows picked out by 'column=value' pairs, not by a key
+        problems += check_correlation_rows(state, {k: (o.file, o.sheet) for k, o in origins.items()
+                                                   if k not in skip})
     return problems
 
 

@@ -428,7 +428,44 @@ def _check_prevalence(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     sexes = pl.DataFrame({"sex": SEXES}, schema={"sex": frame.schema["sex"]})  # the file's text type, to stack
     both = frame.filter(pl.col("sex") == "all").drop("sex").join(sexes, how="cross")
     each = pl.concat([frame.filter(pl.col("sex") != "all"), both.select(frame.columns)])
-    return _overlaps(raw, each, ["level", "sex"], lambda r: f"for level '{r['level']}', {r['sex']}")
+    problems = _overlaps(raw, each, ["level", "sex"], lambda r: f"for level '{r['level']}', {r['sex']}")
+    return problems + _check_rate_basis(raw, each) + _check_net_of(raw, frame, each)
+
+
+def _check_rate_basis(raw: RawTable, each: pl.DataFrame) -> list[Found]:
+    """Every level's rate at one age and sex has the same basis: a group's cases across levels are capped
+    together, and the cap cannot mix a rate that includes the groups with one that leaves them out."""
+    ages = _ages(each.filter(pl.col("rate_basis").is_not_null()).sort(ROW)).with_columns(
+        pl.col("rate_basis").first().over(["age", "sex"]).alias("basis"),
+        pl.col("level").first().over(["age", "sex"]).alias("by"),
+        pl.col(ROW).first().over(["age", "sex"]).alias("first"))
+    clash = (ages.filter(pl.col("rate_basis") != pl.col("basis"))
+             .group_by([ROW, "first", "sex", "basis", "by"], maintain_order=True)
+             .agg(pl.col("age").min().alias("lo"), pl.col("age").max().alias("hi")))
+    return _rows(raw, clash, "rate_basis", lambda r: f"ages {r['lo']} to {r['hi']} ({r['sex']}) have rate_basis "
+                 f"'{r['basis']}' for level '{r['by']}' {_where(r['first'])}: every level's rate at an age and sex "
+                 "must have the same basis, because a group's cases across levels are capped together")
+
+
+def _check_net_of(raw: RawTable, frame: pl.DataFrame, each: pl.DataFrame) -> list[Found]:
+    """A level given net of another names a different level, one not itself given net of a third, whose rows
+    cover every age and sex this row covers."""
+    net = frame.filter(pl.col("net_of").is_not_null() & (pl.col("net_of") != ""))
+    if not net.height:
+        return []
+    own = net.filter(pl.col("net_of") == pl.col("level"))
+    derived = set(net["level"].to_list())
+    chained = net.filter(pl.col("net_of").is_in(list(derived)) & (pl.col("net_of") != pl.col("level")))
+    covered = _ages(each).select(pl.col("level").alias("net_of"), "age", "sex").unique()
+    wanted = _ages(each.filter(pl.col("net_of").is_not_null() & (pl.col("net_of") != "")))
+    gaps = (wanted.join(covered, on=["net_of", "age", "sex"], how="anti")
+            .group_by([ROW, "net_of", "sex"], maintain_order=True)
+            .agg(pl.col("age").min().alias("lo"), pl.col("age").max().alias("hi")))
+    return (_rows(raw, own, "net_of", lambda r: "a level cannot be given net of itself")
+            + _rows(raw, chained, "net_of", lambda r: f"level '{r['net_of']}' is itself given net of another level: "
+                    "give it as its own share, or give this level net of the level that one is net of")
+            + _rows(raw, gaps, "net_of", lambda r: f"level '{r['net_of']}' has no prevalence row for ages {r['lo']} "
+                    f"to {r['hi']} ({r['sex']}): give its share there, so that this level is the total less it"))
 
 
 def _check_group_sizes(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
@@ -504,3 +541,7 @@ KIND_CHECKS.update(SERVICE_CHECKS)
 from cyplan.io.validate_population_groups import POPULATION_GROUP_CHECKS  # noqa: E402 (as above)
 
 KIND_CHECKS.update(POPULATION_GROUP_CHECKS)
+
+from cyplan.io.validate_correlations import CORRELATION_CHECKS  # noqa: E402 (as above)
+
+KIND_CHECKS.update(CORRELATION_CHECKS)

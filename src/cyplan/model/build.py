@@ -32,6 +32,7 @@ class Arrays:
     dims: Dims
     population: np.ndarray  # [area, year, age, sex]
     prevalence: np.ndarray  # [year, level, age, sex], with its trend
+    average: np.ndarray  # [level, age, sex]: True where the prevalence is a population average
     group_size: np.ndarray  # [area, year, group, age, sex]
     relative_risk: np.ndarray  # [group, level]
     coverage: np.ndarray  # [level]
@@ -82,7 +83,7 @@ def build(frames: dict[str, pl.DataFrame], estimate: Estimate = "central") -> Ar
                              ("age_bands", "band"))},
     )
     population = _population(frames["population"], dims, warnings)
-    prevalence = trended(prevalence_cells(frames["prevalence"], dims, frames["prevalence"][estimate]),
+    prevalence = trended(level_cells(frames["prevalence"], dims, frames["prevalence"][estimate]),
                          trend(frames["prevalence_trends"], dims, estimate), years_from_start(dims))
     group_size = _group_size(frames["group_sizes"], dims, population, warnings)
     relative_risk = np.ones((len(dims.groups), len(dims.levels)))
@@ -104,7 +105,8 @@ def build(frames: dict[str, pl.DataFrame], estimate: Estimate = "central") -> Ar
     counted = _counted(frames["need_counts"], groups, dims, population, warnings)
     warnings += _count_warnings(frames["need_counts"], frames["need_shares"], groups)
     return Arrays(
-        dims=dims, population=population, prevalence=prevalence, group_size=group_size,
+        dims=dims, population=population, prevalence=prevalence, average=population_average(frames["prevalence"], dims),
+        group_size=group_size,
         relative_risk=relative_risk, coverage=frames["levels"]["coverage"].to_numpy().astype(float),
         step_level=step_level, step_hours=steps_frame[estimate].to_numpy().astype(float), mix=mix,
         roles=_role_time(frames["roles"]), warnings=tuple(warnings), counted=counted, count_groups=groups,
@@ -231,6 +233,35 @@ def prevalence_cells(frame: pl.DataFrame, dims: Dims, values: pl.Series | np.nda
     values = np.asarray(values, dtype=float)
     padded = np.concatenate([values, np.zeros((*values.shape[:-1], 1))], axis=-1)  # row −1 reads 0
     return padded[..., rows]
+
+
+def level_cells(frame: pl.DataFrame, dims: Dims, values: pl.Series | np.ndarray) -> np.ndarray:
+    """Prevalence rows on their cells [..., level, age, sex], with each level given net of another (`net_of`)
+    made the total less that level, draw by draw: where a draw of the other level is above the total, that
+    level is cut to the total and this one is 0, so that the two always add up to the total drawn."""
+    cells = prevalence_cells(frame, dims, values)
+    if "net_of" not in frame.columns or not (frame["net_of"].fill_null("") != "").any():
+        return cells
+    rows = prevalence_rows(frame, dims)
+    net_of = frame["net_of"].fill_null("").replace_strict({"": -1, **_index(dims.levels)}, default=-1,
+                                                        return_dtype=pl.Int64).to_numpy()
+    net = np.where(rows >= 0, net_of[rows], -1)  # [level, age, sex]: the level this one is given net of
+    for level in range(len(dims.levels)):
+        for other in np.unique(net[level][net[level] >= 0]):
+            where = net[level] == other  # [age, sex]
+            total = cells[..., level, :, :]
+            part = np.minimum(cells[..., other, :, :], total)
+            cells[..., other, :, :] = np.where(where, part, cells[..., other, :, :])
+            cells[..., level, :, :] = np.where(where, total - part, total)
+    return cells
+
+
+def population_average(frame: pl.DataFrame, dims: Dims) -> np.ndarray:
+    """[level, age, sex]: True where the covering prevalence row's rate is a population average (the default)."""
+    basis = frame["rate_basis"].fill_null("population_average") if "rate_basis" in frame.columns \
+        else pl.Series(["population_average"] * frame.height, dtype=pl.String)
+    average = prevalence_cells(frame, dims, (basis != "outside_groups").to_numpy().astype(float))
+    return average > 0
 
 
 def trend(frame: pl.DataFrame, dims: Dims, estimate: Estimate | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from cyplan.model.arrays import Labelled
@@ -23,15 +24,16 @@ class Plan:
     estimate: str
     population: Labelled  # [area, year, age, sex]
     base: Labelled  # [area, year, age, sex, level]: population × prevalence, plus cases from need counts
-    uplift: Labelled  # [area, year, age, sex, level]: extra cases in vulnerable groups
+    uplift: Labelled  # [area, year, age, sex, level]: vulnerable groups' cases above the published rate
     hours: Labelled  # [area, year, age, sex, level, role]
     fte: Labelled
     cost: Labelled
     warnings: tuple[str, ...]
+    added: np.ndarray | float = 1.0  # [age, sex, level]: 1 where the uplift is added (a rate outside the groups)
 
     @property
     def cases(self) -> Labelled:
-        return Labelled(self.base.values + self.uplift.values, self.base.dims, self.base.coords)
+        return Labelled(self.base.values + self.uplift.values * self.added, self.base.dims, self.base.coords)
 
 
 def run(frames: dict[str, pl.DataFrame], estimate: str = "central") -> Plan:
@@ -41,7 +43,7 @@ def run(frames: dict[str, pl.DataFrame], estimate: str = "central") -> Plan:
 def run_arrays(a: Arrays, estimate: str = "central") -> Plan:
     d = a.dims
     counted = counted_cases(a.counted, a.count_share) if a.count_groups else None
-    n = need(a.population, a.prevalence, a.group_size, a.relative_risk, counted)
+    n = need(a.population, a.prevalence, a.group_size, a.relative_risk, a.average, counted)
     per_case = hours_per_case(a.step_level, a.step_hours, a.mix, len(d.levels))
     dem = demand(n.cases, a.coverage, per_case, a.roles)
     coords: dict[str, tuple[object, ...]] = {"area": d.areas, "year": d.years, "age": AGES, "sex": SEXES,
@@ -59,7 +61,7 @@ def run_arrays(a: Arrays, estimate: str = "central") -> Plan:
         hours=lab(dem.hours, (*cell, "level", "role")),
         fte=lab(dem.fte, (*cell, "level", "role")),
         cost=lab(dem.cost, (*cell, "level", "role")),
-        warnings=a.warnings,
+        warnings=a.warnings, added=n.added,
     )
 
 

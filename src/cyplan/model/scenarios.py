@@ -80,7 +80,19 @@ def _apply_one(frames: dict[str, pl.DataFrame], change: dict[str, object]) -> pl
     result = frame.with_columns(updates)
     for name in (column, *(kind.range_of(column) or ())):
         _check_range(result.filter(match), kind.column(name), label)
+    if kind.name == "correlations":
+        _check_correlations(result, label)
     return result
+
+
+def _check_correlations(frame: pl.DataFrame, label: str) -> None:
+    """Changed correlations must still be able to hold at once, as the import checks."""
+    from cyplan.model import correlations  # it reads 'where' as this module does: imported here, not above
+
+    low = correlations.smallest_eigenvalue(correlations.rank_matrix(correlations.pairs(frame))[1])
+    if low < -correlations.PSD_TOLERANCE:
+        raise ScenarioError(f"{label}: the correlations can no longer all hold at once (as a matrix they are not "
+                            f"positive semi-definite: its smallest eigenvalue is {low:.3g})")
 
 
 def _move(frame: pl.DataFrame, match: pl.Expr, change: dict[str, object], label: str,

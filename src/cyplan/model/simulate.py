@@ -15,13 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from cyplan.model import correlations
 from cyplan.model.build import (
     Arrays,
     Dims,
     build,
     codes,
     empty,
-    prevalence_cells,
+    level_cells,
     share_cells,
     trend,
     years_from_start,
@@ -29,7 +30,7 @@ from cyplan.model.build import (
 from cyplan.model.demand import hours_per_case
 from cyplan.model.need import trended, uplift_factor
 from cyplan.model.supply import effective, joiners_needed, retirement_rate, stock
-from cyplan.model.uncertainty import Distribution, draw
+from cyplan.model.uncertainty import Distribution, draw, triangular_quantile
 from cyplan.schema import KINDS, SEXES
 from cyplan.schema.supply import SECTORS
 
@@ -89,20 +90,27 @@ def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
     a = build(frames, "central")
     frames = {k: frames.get(k, empty(k)) for k in KINDS}  # an input not given is an input with no rows
     rng = np.random.default_rng(seed)
+    tied = _tied(frames, draws, seed) if draws else {}
 
     def values(kind: str, central: str = "central") -> np.ndarray:
         """[draws, rows] of an input's value column: its central values alone when there are no draws."""
-        frame = frames[kind] if kind != "pathway_steps" else frames[kind].sort(["level", "order"])
+        frame = _ordered(frames, kind)
         low, high = KINDS[kind].range_of(central) or (central, central)
         c = frame[central].to_numpy().astype(float)
         if draws == 0:
             return c[None]
         lo = frame[low].fill_null(frame[central]).to_numpy().astype(float)
         hi = frame[high].fill_null(frame[central]).to_numpy().astype(float)
-        return draw(rng, lo, c, hi, draws, distribution)
+        out = draw(rng, lo, c, hi, draws, distribution)
+        for row, u in tied.get((kind, central), ()):  # rows the correlations input ties to others
+            if distribution == "triangular":  # the copula's u through the row's own inverse CDF
+                out[:, row] = triangular_quantile(u, lo[row], c[row], hi[row])
+            else:  # PERT has no inverse CDF in NumPy: the row's own draws, put in the copula's rank order
+                out[:, row] = np.sort(out[:, row])[np.argsort(np.argsort(u))]
+        return out
 
     d = a.dims
-    prevalence = trended(prevalence_cells(frames["prevalence"], d, values("prevalence")),
+    prevalence = trended(level_cells(frames["prevalence"], d, values("prevalence")),
                          trend(frames["prevalence_trends"], d, values=values("prevalence_trends")),
                          years_from_start(d))  # [draw, year, level, age, sex]
     rr = _relative_risk(frames["group_risks"], a, values("group_risks"))  # [draw, group, level]
@@ -113,6 +121,27 @@ def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
     return Simulation(dims=d, draws=draws, demand=demand, total_supply=total, census=census, census_cells=cells,
                       cost_per_fte=a.roles.cost_per_fte, joiners=joiners, stock0=stock0, leaving=leaving,
                       warnings=a.warnings)
+
+
+def _ordered(frames: dict[str, pl.DataFrame], kind: str) -> pl.DataFrame:
+    """An input's rows in the order they are drawn (pathway steps in pathway order)."""
+    return frames[kind] if kind != "pathway_steps" else frames[kind].sort(["level", "order"])
+
+
+def _tied(frames: dict[str, pl.DataFrame], draws: int, seed: int) -> dict[tuple[str, str], list]:
+    """(input, value column) → [(row, cumulative probabilities [draws])] for each row the correlations input
+    names, from their own random numbers (a stream apart: the other rows' draws are those of a run without
+    correlations, so adding one changes no other row)."""
+    given = correlations.pairs(frames["correlations"])
+    if not given:
+        return {}
+    refs, rank = correlations.rank_matrix(given)
+    rows = correlations.locate({r.input: _ordered(frames, r.input) for r in refs}, refs)
+    u = correlations.uniforms(np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0]), draws, rank)
+    out: dict[tuple[str, str], list] = {}
+    for i, (ref, row) in enumerate(zip(refs, rows, strict=True)):
+        out.setdefault((ref.input, ref.column), []).append((row, u[:, i]))
+    return out
 
 
 def _relative_risk(frame: pl.DataFrame, a: Arrays, vals: np.ndarray) -> np.ndarray:
@@ -136,13 +165,17 @@ def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.nd
     n_draw, n_year, n_level = prevalence.shape[:3]
     cells = a.population.shape[2] * len(SEXES)
     cases = np.empty((len(a.dims.areas), n_year, n_level, n_draw))
+    # rates outside the groups get the groups' uplift; a level's rates at one age and sex share a basis
+    # (validated), so the cap over levels is the same as need.py's
+    added = (~a.average)[..., None].astype(float)  # [level, age, sex, 1]
     for y in range(n_year):  # a loop over the few years; each is one matrix product over every area and draw
         p = prevalence[:, y].reshape(n_draw, n_level, cells)  # [draw, level, cell]
         base = a.population[:, y].reshape(len(a.dims.areas), cells) @ p.reshape(-1, cells).T
-        factor = uplift_factor(prevalence[:, y], rr)  # [draw, level, age, sex, group]
-        groups = np.moveaxis(a.group_size[:, y], 1, -1).reshape(len(a.dims.areas), -1)  # [area, cell·group]
-        uplift = groups @ factor.reshape(n_draw * n_level, -1).T
-        cases[:, y] = (base + uplift).reshape(-1, n_draw, n_level).transpose(0, 2, 1)
+        if added.any():  # population averages add nothing: their cases are population × prevalence
+            factor = uplift_factor(prevalence[:, y], rr) * added  # [draw, level, age, sex, group]
+            groups = np.moveaxis(a.group_size[:, y], 1, -1).reshape(len(a.dims.areas), -1)  # [area, cell·group]
+            base += groups @ factor.reshape(n_draw * n_level, -1).T
+        cases[:, y] = base.reshape(-1, n_draw, n_level).transpose(0, 2, 1)
     if counted is not None:
         cases += counted
     per_case = np.stack([hours_per_case(a.step_level, h, a.mix, n_level) for h in step_hours])  # [d, l, role]

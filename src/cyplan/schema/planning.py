@@ -81,6 +81,8 @@ LEVELS = InputKind(
     key=("level",),
 )
 
+RATE_BASES = ("population_average", "outside_groups")
+
 PREVALENCE = InputKind(
     "prevalence",
     "Prevalence",
@@ -90,10 +92,19 @@ PREVALENCE = InputKind(
         *age_range_columns(("12", "17")),
         Column("sex", "enum", "female, male, or all for both.", "all", allowed=(*SEXES, "all")),
         *estimate_columns("share", ("0.14", "0.16", "0.18"), maximum=1),
+        Column("rate_basis", "enum", "What the rate is: population_average (the rate among all children of "
+               "these ages, vulnerable groups included, as a survey gives it) or outside_groups (the rate among "
+               "children outside the vulnerable groups, to which the groups' extra cases are added).",
+               "population_average", required=False, blank_ok=True, allowed=RATE_BASES,
+               default="population_average"),
+        Column("net_of", "text", "Blank, or another level: then low, central and high are the total of this "
+               "level and that one (e.g. all probable disorder), that level's share is given on its own rows, "
+               "and this level is the total less that level, draw by draw.", "", required=False,
+               blank_ok=True, default=""),
         source_column(),
     ),
     key=("level", "age_from", "age_to", "sex"),
-    references=(Reference(("level",), "levels", ("level",)),),
+    references=(Reference(("level",), "levels", ("level",)), Reference(("net_of",), "levels", ("level",))),
     estimates=True,
     age_range=True,
 )

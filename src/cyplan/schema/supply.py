@@ -96,4 +96,35 @@ SCENARIOS = InputKind(
     key=("scenario", "input", "column", "where", "operation"),
 )
 
-SUPPLY_KINDS = (WORKFORCE, PREVALENCE_TRENDS, SCENARIOS)
+# the inputs and value columns a correlation may name: those drawn between a low and a high value
+CORRELATED = {"prevalence": ("central",), "prevalence_trends": ("central",), "group_risks": ("central",),
+              "pathway_steps": ("central",), "workforce": ("leaver_rate", "joiners_per_year")}
+
+
+def _reference_columns(prefix: str, which: str, example: tuple[str, str, str]) -> tuple[Column, ...]:
+    return (
+        Column(f"{prefix}input", "enum", f"The {which} input: " + ", ".join(CORRELATED) + ".", example[0],
+               allowed=tuple(CORRELATED)),
+        Column(f"{prefix}where", "text", f"Which row of the {which} input: 'column=value' pairs separated by ';' "
+               "that pick out exactly one row.", example[1]),
+        Column(f"{prefix}column", "text", f"The {which} input's value column: central (blank), or for the "
+               "workforce leaver_rate or joiners_per_year.", example[2], required=False, blank_ok=True,
+               default="central"),
+    )
+
+
+CORRELATIONS = InputKind(
+    "correlations",
+    "Correlations",
+    "Rank correlations between uncertain inputs: in the Monte Carlo draws, two named rows move together "
+    "(rho above 0) or against each other (below 0), each keeping its own low, central and high.",
+    (
+        *_reference_columns("", "first", ("prevalence", "level=tertiary;age_from=12", "")),
+        *_reference_columns("with_", "second", ("prevalence", "level=targeted;age_from=12", "")),
+        Column("rho", "number", "Spearman's rank correlation, from -1 to 1.", "0.5", minimum=-1, maximum=1),
+        source_column(),
+    ),
+    key=("input", "where", "column", "with_input", "with_where", "with_column"),
+)
+
+SUPPLY_KINDS = (WORKFORCE, PREVALENCE_TRENDS, SCENARIOS, CORRELATIONS)

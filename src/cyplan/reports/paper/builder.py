@@ -90,9 +90,10 @@ class Builder:
 
     def need_note(self) -> Ref:
         return self.notes.ref(
-            f"Need model (docs/method.md, ‘Need’): population × prevalence, plus the extra cases in vulnerable "
-            f"groups{self.counts_words()}, for {self.name}; central estimate, with the low and high estimates for "
-            f"the range. Inputs: "
+            f"Need model (docs/method.md, ‘Need’): population × prevalence{self.counts_words()}, for {self.name}; "
+            f"where a rate is a population average the vulnerable groups' higher risk is shared out within it (their "
+            f"excess over the rate is part of the cases), where it is a rate outside the groups their excess is "
+            f"added; central estimate, with the low and high estimates for the range. Inputs: "
             f"{inputs_note(self.frames, ('areas', *NEED_INPUTS), self.area)}.")
 
     def counts_words(self) -> str:

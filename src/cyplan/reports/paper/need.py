@@ -64,7 +64,7 @@ def section(b: Builder) -> Section:
                 (pl.col("cases") / pl.col("population") * 1000).alias("per_1000")).iter_rows(named=True)]
     rows.append(("Total", whole(now), whole(float(by_level["group_uplift"].sum())), f"{now / population * 1000:,.1f}"))
     s.blocks.append(Table(f"Need by level, {b.name}, {first} (central estimate)",
-                          ("Level", "Cases", "of which vulnerable-group uplift", "per 1,000"),
+                          ("Level", "Cases", "of which vulnerable groups' excess over the rate", "per 1,000"),
                           (False, True, True, True), tuple(rows), (ref.number,), total=True))
     s.blocks.append(b.figure("Need by year", charts.need_by_year(by_year["central"], by_year["low"],
                                                                       by_year["high"], b.name), [ref]))
