@@ -49,6 +49,7 @@ class SupplyDetail:
 
     rates: Rates  # [row, draw]
     cyp: np.ndarray  # CYP share [row, draw]
+    cyp_central: np.ndarray  # [row]
     agency: np.ndarray  # agency FTE [row]
     pipelines: pl.DataFrame  # the training pipelines (central), each with its census row as `row`
     inflow: np.ndarray  # central FTE for this population joining from training or recruited [area, role, year]
@@ -215,8 +216,8 @@ def _supply(frames: dict[str, pl.DataFrame], d: Dims, values: Callable[..., np.n
     if pipelines.height or central.fill.any():
         flows = _central_inflow(central, len(years)) * cyp[:, None]
         np.add.at(inflow, (area, role), flows)
-    detail = SupplyDetail(rates=rates, cyp=drawn_cyp.T, agency=agency, pipelines=pipelines, inflow=inflow,
-                          n_years=len(years))
+    detail = SupplyDetail(rates=rates, cyp=drawn_cyp.T, cyp_central=cyp, agency=agency, pipelines=pipelines,
+                          inflow=inflow, n_years=len(years))
     return census, (area, role, sector), total, stock0, joined, leaving, detail
 
 
