@@ -20,7 +20,7 @@ from cyplan.model.scenarios import apply
 from cyplan.model.simulate import simulate
 from cyplan.model.supply import INFLOWS, OUTFLOWS, Rates, effective, flows, project, stock, wilson
 from test_model import frame
-from test_supply import census, inputs
+from test_supply import inputs
 
 YEARS6 = (2025, 2026, 2027, 2028, 2029, 2030)
 Run = Callable[[list[object]], CliResult]
@@ -67,7 +67,8 @@ def test_a_stock_over_establishment_recruits_no_one() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(fte0=arrays(float, (3, 4), elements=st.floats(0, 1e5)),
-       leaver=arrays(float, (3, 4), elements=st.floats(0, 0.6)), retire=arrays(float, (3, 1), elements=st.floats(0, 0.4)),
+       leaver=arrays(float, (3, 4), elements=st.floats(0, 0.6)),
+       retire=arrays(float, (3, 1), elements=st.floats(0, 0.4)),
        joiners=arrays(float, (3, 4), elements=st.floats(0, 1e3)),
        establishment=arrays(float, (3, 1), elements=st.floats(0, 2e5)),
        fill=arrays(float, (3, 1), elements=st.floats(0, 1)),
@@ -88,7 +89,8 @@ def test_stock_is_conserved_every_year_and_draw(fte0, leaver, retire, joiners, e
 
 @settings(max_examples=60, deadline=None)
 @given(fte0=arrays(float, (5, 3), elements=st.floats(0, 1e5)),
-       leaver=arrays(float, (5, 3), elements=st.floats(0, 0.6)), retire=arrays(float, (5, 1), elements=st.floats(0, 0.4)),
+       leaver=arrays(float, (5, 3), elements=st.floats(0, 0.6)),
+       retire=arrays(float, (5, 1), elements=st.floats(0, 0.4)),
        joiners=arrays(float, (5, 3), elements=st.floats(0, 1e3)), years=st.integers(1, 12))
 def test_without_training_or_recruitment_the_recurrence_is_the_closed_form(fte0, leaver, retire, joiners,
                                                                            years) -> None:
