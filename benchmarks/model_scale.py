@@ -224,7 +224,9 @@ def synthetic_inputs(n_areas: int = 153, seed: int = 20250601) -> dict[str, pl.D
                 wf["joiners_low"].append(round(joiners * 0.75, 1) if ranged else joiners)
                 wf["joiners_high"].append(round(joiners * 1.25, 1) if ranged else joiners)
                 wf["cyp_share"].append(round(float(rng.uniform(0.3, 0.9)), 2) if rng.random() < 0.25 else 1.0)
-    workforce = typed("workforce", wf)
+    # FTE in post and the CYP share without a range, as an import gives a blank low and high (the value)
+    workforce = typed("workforce", wf | {"fte_in_post_low": wf["fte_in_post"], "fte_in_post_high": wf["fte_in_post"],
+                                         "cyp_share_low": wf["cyp_share"], "cyp_share_high": wf["cyp_share"]})
 
     trend = np.array([TRENDS[lv] for lv in LEVELS])
     return {

@@ -27,24 +27,31 @@ def _detail(sim: Simulation) -> SupplyDetail:
     return sim.detail
 
 
-def _by_role(sim: Simulation, rows: np.ndarray) -> np.ndarray:
-    """[row, year, draw] → [area, role, year, draw], summing each role's sectors."""
+ALL_ROLES = "all roles"  # the role of a row that sums every role, draw by draw
+
+
+def _by_role(sim: Simulation, rows: np.ndarray, together: bool = False) -> np.ndarray:
+    """[row, year, draw] → [area, role, year, draw], summing each role's sectors (or every role, into one)."""
     area, role, _ = sim.census_cells
-    out = np.zeros((len(sim.dims.areas), len(sim.dims.roles), *rows.shape[1:]))
-    np.add.at(out, (area, role), rows)
+    out = np.zeros((len(sim.dims.areas), 1 if together else len(sim.dims.roles), *rows.shape[1:]))
+    np.add.at(out, (area, np.zeros_like(role) if together else role), rows)
     return out
 
 
 def _frame(sim: Simulation, columns: dict[str, np.ndarray], areas: Sequence[str] | None,
            years: Sequence[int] | None) -> pl.DataFrame:
-    """A frame by area, role and year from [area, role, year] arrays, for the census's (area, role) cells only."""
+    """A frame by area, role and year from [area, role, year] arrays, for the census's (area, role) cells only
+    (or one row per area and year, role ALL_ROLES, from [area, 1, year] arrays)."""
     d = sim.dims
-    index = pl.DataFrame({"area": [a for a in d.areas for _ in d.roles for _ in d.years],
-                          "role": [r for _ in d.areas for r in d.roles for _ in d.years],
-                          "year": [y for _ in d.areas for _ in d.roles for y in d.years]})
+    together = next(iter(columns.values())).shape[1] == 1
+    roles = (ALL_ROLES,) if together else d.roles
+    index = pl.DataFrame({"area": [a for a in d.areas for _ in roles for _ in d.years],
+                          "role": [r for _ in d.areas for r in roles for _ in d.years],
+                          "year": [y for _ in d.areas for _ in roles for y in d.years]})
     frame = index.with_columns(pl.Series(k, v.ravel()) for k, v in columns.items())
     area, role, _ = sim.census_cells
-    held = pl.DataFrame({"area": [d.areas[a] for a in area], "role": [d.roles[r] for r in role]}).unique()
+    held = pl.DataFrame({"area": [d.areas[a] for a in area],
+                         "role": [ALL_ROLES if together else d.roles[r] for r in role]}).unique()
     frame = frame.join(held, on=["area", "role"], how="semi", maintain_order="left")
     if areas:
         frame = frame.filter(pl.col("area").is_in(list(areas)))
@@ -58,40 +65,45 @@ def _interval(name: str, values: np.ndarray) -> dict[str, np.ndarray]:
     return {name: p50, f"{name}_p5": p5, f"{name}_p95": p95}
 
 
-def flows_table(sim: Simulation, areas: Sequence[str] | None = None,
-                years: Sequence[int] | None = None) -> pl.DataFrame:
+def flows_table(sim: Simulation, areas: Sequence[str] | None = None, years: Sequence[int] | None = None,
+                together: bool = False) -> pl.DataFrame:
     """Each year's start stock, joiners from training, other joiners, recruited into vacancies, leavers,
-    retirements and end stock (means over draws), with the end stock's 90% interval and agency FTE."""
+    retirements and end stock (means over draws), with the end stock's 90% interval and agency FTE; by role,
+    or every role together (role ALL_ROLES)."""
     detail = _detail(sim)
     rows = flows(detail.rates, detail.n_years)
     columns: dict[str, np.ndarray] = {}
     for name in FLOWS:
-        by_role = _by_role(sim, rows.pop(name) * detail.cyp[:, None, :])
+        by_role = _by_role(sim, rows.pop(name) * detail.cyp[:, None, :], together)
         columns[FLOW_COLUMNS[name]] = by_role.mean(axis=-1)
         if name == "end":
             p5, _, p95 = summarise(by_role)
             columns |= {"end_fte_p5": p5, "end_fte_p95": p95}
-    agency = _by_role(sim, np.broadcast_to((detail.agency[:, None] * detail.cyp)[:, None, :], sim.census.shape))
+    agency = _by_role(sim, np.broadcast_to((detail.agency[:, None] * detail.cyp)[:, None, :], sim.census.shape),
+                      together)
     columns["agency_fte"] = agency.mean(axis=-1)
     return _frame(sim, columns, areas, years)
 
 
-def in_post(sim: Simulation) -> np.ndarray:
+def in_post(sim: Simulation, together: bool = False) -> np.ndarray:
     """Staff in post for this population (no agency) [area, role, year, draw]."""
     detail = _detail(sim)
-    return _by_role(sim, sim.census - (detail.agency[:, None] * detail.cyp)[:, None, :])
+    return _by_role(sim, sim.census - (detail.agency[:, None] * detail.cyp)[:, None, :], together)
 
 
-def establishment_table(sim: Simulation, areas: Sequence[str] | None = None,
-                        years: Sequence[int] | None = None) -> pl.DataFrame:
+def establishment_table(sim: Simulation, areas: Sequence[str] | None = None, years: Sequence[int] | None = None,
+                        together: bool = False) -> pl.DataFrame:
     """Funded establishment (in post + vacant, held at the census's), staff in post, vacancies against the
-    establishment, agency, need (demand) and the gaps against need: of supply and of the establishment."""
+    establishment (negative: more in post than funded), need (demand) and the gaps against need: of supply
+    and of the establishment. By role, or every role together, summed draw by draw."""
     detail = _detail(sim)
-    staff = in_post(sim)
+    staff = in_post(sim, together)
     funded = _by_role(sim, np.broadcast_to((detail.rates.establishment[:, 0] * detail.cyp_central)[:, None, None],
-                                           (sim.census.shape[0], len(sim.dims.years), 1)))[..., 0]
+                                           (sim.census.shape[0], len(sim.dims.years), 1)), together)[..., 0]
     demand = np.moveaxis(sim.demand, 2, 1)  # [area, role, year, draw]
     supply = np.moveaxis(sim.total_supply, 2, 1)
+    if together:
+        demand, supply = demand.sum(axis=1, keepdims=True), supply.sum(axis=1, keepdims=True)
     return _frame(sim, {"establishment_fte": funded, **_interval("in_post_fte", staff),
                         **_interval("vacant_fte", funded[..., None] - staff),
                         **_interval("demand_fte", demand), **_interval("gap_fte", demand - supply),
