@@ -174,7 +174,8 @@ def workforce_json(st: State, area: str | None = None, year: int | None = None,
     every scenario side by side in the year; the workforce's flows (start + joiners from training + other joiners
     + recruited − leavers − retirements = end, means over the draws), funded establishment against staff in
     post against need, and the training pipeline, by year and by role in the year. Each measure is a median
-    with `_p5` and `_p95` (the 90% interval) from 1,000 Monte Carlo draws, seed 1. 404 for an area, year or scenario the workspace has not."""
+    with `_p5` and `_p95` (the 90% interval) from 1,000 Monte Carlo draws, seed 1. 404 for an area, year or
+    scenario the workspace has not."""
     d = workforce_data(st, chosen_area(st, area), year, scenario)
     if d.get("not_ready"):
         return {"area": d["area"], "not_ready": d["not_ready"]}
