@@ -92,13 +92,13 @@ def _with_intervals(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _emit(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str, frames: dict,
-          draws: int = DRAWS) -> None:
+          draws: int = DRAWS, summary: str = "median (90% interval)") -> None:
     if fmt is Format.table and draws == 0:
         frame = frame.drop([c for c in frame.columns if c.endswith(("_p5", "_p95"))])
         title += " — central values"
     elif fmt is Format.table:
         frame = _with_intervals(frame)
-        title += f" — median (90% interval), {draws:,} draws"
+        title += f" — {summary}, {draws:,} draws"
     emit(frame, fmt, out_file, title, labels=_labels(frames), formats=MEASURE_FORMATS, headings=MEASURE_HEADINGS,
          totals=False)
 
@@ -121,14 +121,14 @@ def supply(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: Year
         return
     if breakdown != ["role"]:
         fail(f"--view {view.value} goes with supply by role", 2)
-    table, title = {SupplyView.flows: (flows_table, "Workforce flows (means over the draws; the end stock with "
-                                                     "its interval)"),
+    table, title = {SupplyView.flows: (flows_table, "Workforce flows"),
                     SupplyView.establishment: (establishment_table, "Establishment, staff in post and need"),
                     SupplyView.pipeline: (pipeline_table, "Training pipeline")}[view]
     frame = table(sim, area, year)
     if view is SupplyView.pipeline and frame.is_empty():
         warn("the workspace has no training pipelines: import them with 'cyplan import training_pipelines FILE'")
-    _emit(frame, fmt, out_file, title, frames, draws)
+    _emit(frame, fmt, out_file, title, frames, draws, "means, so that the flows add up (end FTE with its 90% "
+          "interval)" if view is SupplyView.flows else "median (90% interval)")
 
 
 def gap(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None, by: GapByOpt = None,
