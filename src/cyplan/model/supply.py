@@ -89,25 +89,35 @@ class Rates:
     arrivals: np.ndarray  # joiners from training by year [row, year, draw]; year 0's are in the census
 
 
-def step(stock: np.ndarray, r: Rates, arrivals: np.ndarray) -> dict[str, np.ndarray]:
-    """One year's flows from `stock` [row, draw], and the stock at the year's end."""
-    leavers, retirements = stock * r.leaver, stock * r.retire
-    recruited = r.fill * np.maximum(r.establishment - stock, 0.0)
-    end = stock * (1.0 - r.leaver - r.retire) + r.joiners  # as the closed form and the pandas baseline have it
+def recruited(stock: np.ndarray, r: Rates) -> np.ndarray:
+    return r.fill * np.maximum(r.establishment - stock, 0.0)
+
+
+def end_of_year(stock: np.ndarray, r: Rates, arrivals: np.ndarray) -> np.ndarray:
+    """The stock at the end of a year that starts at `stock` [row, draw]: S × (1 − leaver − retire) + joiners
+    (as the closed form and the pandas baseline have it) + joiners from training + recruited."""
+    end = stock * (1.0 - r.leaver - r.retire) + r.joiners
     if arrivals.any():  # adding zeros would change nothing, but costs time at national scale
         end += arrivals
     if r.fill.any():
-        end += recruited
+        end += recruited(stock, r)
+    return end
+
+
+def step(stock: np.ndarray, r: Rates, arrivals: np.ndarray) -> dict[str, np.ndarray]:
+    """One year's flows from `stock` [row, draw], and the stock at the year's end."""
     return {"start": stock, "from_training": arrivals, "other_joiners": np.broadcast_to(r.joiners, stock.shape),
-            "recruited": recruited, "leavers": leavers, "retirements": retirements, "end": end}
+            "recruited": recruited(stock, r), "leavers": stock * r.leaver, "retirements": stock * r.retire,
+            "end": end_of_year(stock, r, arrivals)}
 
 
 def project(r: Rates, years: int) -> np.ndarray:
-    """FTE in post by row, year and draw [row, year, draw]: year 0 is the census, then one step a year."""
+    """FTE in post by row, year and draw [row, year, draw]: year 0 is the census, then one year at a time (the
+    end of `step`, without working out the flows no one asked for)."""
     out = np.empty((r.fte0.shape[0], years, r.fte0.shape[1]))
     out[:, 0] = r.fte0
     for t in range(1, years):
-        out[:, t] = step(out[:, t - 1], r, r.arrivals[:, t])["end"]
+        out[:, t] = end_of_year(out[:, t - 1], r, r.arrivals[:, t])
     return out
 
 
