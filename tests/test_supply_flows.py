@@ -372,3 +372,22 @@ def test_bad_pipeline_input_is_located_and_changes_nothing(run_cli: Run, demo_wo
     text = out + err
     assert "pipes.csv" in text and "row 2" in text and column in text and words in text, text
     assert folder_bytes(demo_workspace) == before
+
+
+# -- the charts ------------------------------------------------------------------------------------------------
+
+def test_the_flows_waterfall_steps_from_the_start_to_the_end() -> None:
+    """100 at the start, +4 trained, +5 other, +10 recruited, −10 leavers, −2 retired: the last step of the
+    waterfall ends at 107, the end bar's height. Catches an outflow drawn upwards or a flow left out."""
+    from cyplan.reports.charts import flows_waterfall, to_spec
+
+    flows = pl.DataFrame({"year": [2026], "start_fte": [100.0], "from_training": [4.0], "other_joiners": [5.0],
+                          "recruited": [10.0], "leavers": [10.0], "retirements": [2.0], "end_fte": [107.0]})
+    spec = to_spec(flows_waterfall(flows, 2026, "Tiny"))
+    bars = {v["step"]: v for v in spec["data"]["values"]} if "data" in spec else \
+        {v["step"]: v for d in spec["datasets"].values() for v in d}
+    assert (bars["Trained"]["low"], bars["Trained"]["high"]) == (100, 104)
+    assert (bars["Leavers"]["low"], bars["Leavers"]["high"]) == (109, 119)
+    assert (bars["Retired"]["low"], bars["Retired"]["high"]) == (107, 109)
+    assert bars["End"]["high"] == 107
+    assert "start 100.0; trained 4.0" in spec["description"] and "leavers 10.0" in spec["description"]
