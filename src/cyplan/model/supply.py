@@ -86,7 +86,7 @@ class Rates:
     joiners: np.ndarray  # other joiners a year: other areas, abroad, returners
     establishment: np.ndarray  # funded posts: FTE in post + vacant FTE (central), held at the first year's
     fill: np.ndarray  # share of vacant posts filled a year by recruitment
-    arrivals: np.ndarray  # joiners from training by year [row, year, draw]; year 0's are in the census
+    arrivals: np.ndarray | Arrivals  # joiners from training by year [row, year, draw]; year 0's are in the census
 
 
 def recruited(stock: np.ndarray, r: Rates) -> np.ndarray:
@@ -132,17 +132,53 @@ def flows(r: Rates, years: int) -> dict[str, np.ndarray]:
     return out
 
 
+@dataclass(frozen=True)
+class Arrivals:
+    """Joiners from training by census row, year and draw, worked out a year at a time (a full [row, year, draw]
+    array would be as big as the stock itself at national scale): in year t, each pipeline whose intake of year
+    t − course_years ran brings its places × completion × share taking a post here (that draw's)."""
+
+    row: np.ndarray  # each pipeline's census row [p]
+    running: np.ndarray  # whether pipeline p's intake qualifies in year t [p, year]; never in the first year
+    per_intake: np.ndarray  # places × completion × share here [p, draw]
+    n_rows: int
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (self.n_rows, self.running.shape[1], self.per_intake.shape[1])
+
+    def year(self, t: int) -> np.ndarray:
+        """[row, draw] for year t: summed over a row's pipelines (sorted by row, then added in runs)."""
+        out = np.zeros((self.n_rows, self.per_intake.shape[1]))
+        on = np.flatnonzero(self.running[:, t])
+        if on.size:
+            rows = self.row[on]
+            order = np.argsort(rows, kind="stable")
+            first, starts = np.unique(rows[order], return_index=True)
+            out[first] = np.add.reduceat(self.per_intake[on[order]], starts, axis=0)
+        return out
+
+    def dense(self) -> np.ndarray:
+        return np.stack([self.year(t) for t in range(self.shape[1])], axis=1)
+
+    def __getitem__(self, key: object) -> np.ndarray:
+        if isinstance(key, tuple) and len(key) == 2 and key[0] == slice(None) and isinstance(key[1], int | np.integer):
+            return self.year(int(key[1]))  # [:, t]: the one the projection asks for
+        return self.dense()[key]  # type: ignore[index]
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        return self.dense() if dtype is None else self.dense().astype(dtype)
+
+
 def arrivals(row: np.ndarray, start: np.ndarray, end: np.ndarray, places: np.ndarray, course: np.ndarray,
-             qualify_here: np.ndarray, years: tuple[int, ...], n_rows: int) -> np.ndarray:
+             qualify_here: np.ndarray, years: tuple[int, ...], n_rows: int) -> Arrivals:
     """Joiners from training [census row, year, draw]: each pipeline p's places a year, for intakes from
     start[p] to end[p], arrive course[p] years after they start, times qualify_here [draw, p] (completion ×
     share taking a post here). Arrivals in the first year are already in the census, so they are left out."""
     intake = np.asarray(years)[None, :] - course[:, None]  # the intake that qualifies in each year [p, year]
     running = (intake >= start[:, None]) & (intake <= end[:, None])
     running[:, 0] = False
-    out = np.zeros((n_rows, len(years), qualify_here.shape[0]))
-    np.add.at(out, row, running[:, :, None] * (places[:, None] * qualify_here.T)[:, None, :])
-    return out
+    return Arrivals(row=row, running=running, per_intake=places[:, None] * qualify_here.T, n_rows=n_rows)
 
 
 def annuity(a: np.ndarray, n: np.ndarray | int) -> np.ndarray:
