@@ -391,3 +391,31 @@ def test_the_flows_waterfall_steps_from_the_start_to_the_end() -> None:
     assert (bars["Retired"]["low"], bars["Retired"]["high"]) == (107, 109)
     assert bars["End"]["high"] == 107
     assert "start 100.0; trained 4.0" in spec["description"] and "leavers 10.0" in spec["description"]
+
+
+def test_the_board_paper_shows_flows_establishment_and_pipeline(demo_workspace: Path) -> None:
+    """The workforce section's flows sentence adds up (start + joiners − leavers − retirements = end, as
+    rounded) and is followed by the waterfall, the establishment chart and table and the pipeline chart:
+    catches the views missing from the paper or a sentence whose figures do not add up."""
+    import re
+
+    from cyplan.reports.paper import build_paper
+    from cyplan.reports.paper.document import Figure, Paragraph, Table
+    from cyplan.store.workspace import Workspace
+
+    ws = Workspace.open(demo_workspace)
+    try:
+        paper = build_paper(ws, draws=50)
+    finally:
+        ws.close()
+    blocks = paper.section("workforce").blocks
+    titles = [b.title if isinstance(b, Figure) else b.caption for b in blocks if isinstance(b, Figure | Table)]
+    assert "Who joins and who leaves, 2026" in titles and "Funded establishment, staff in post and need" in titles
+    assert "Training pipeline" in titles
+    assert any(t.startswith("Establishment, staff in post and need by role, 2035") for t in titles)
+    text = next(b.text for b in blocks if isinstance(b, Paragraph) and b.text.startswith("In 2026 the workforce"))
+    text = re.sub(r"\[\d+\]", "", text)  # the notes' numbers
+    # "In 2026 … starts with S FTE; J join (T …, O … and R …) and L leave (… leavers, … retirements), … E FTE"
+    start, joined, _, _, _, left, _, _, end = (int(x.replace(",", "")) for x in
+                                               re.findall(r"\b\d[\d,]*\b", text)[1:])
+    assert abs(start + joined - left - end) <= 1  # rounding only
