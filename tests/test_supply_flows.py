@@ -419,3 +419,17 @@ def test_the_board_paper_shows_flows_establishment_and_pipeline(demo_workspace: 
     start, joined, _, _, _, left, _, _, end = (int(x.replace(",", "")) for x in
                                                re.findall(r"\b\d[\d,]*\b", text)[1:])
     assert abs(start + joined - left - end) <= 1  # rounding only
+
+
+@pytest.mark.parametrize("course", [1, 2, 3, 5])
+def test_the_training_plan_closes_the_gap_when_commissioned(course: int) -> None:
+    """Commissioning the plan's places a year, from the first year to its commission-by year, brings supply up
+    to demand exactly at the target year: catches a wrong lag, intake count or yield in the plan."""
+    f = short(0.1)
+    f["training_pipelines"] = pipeline(start_year=2020, places=0.1, course_years=course)
+    plan = training_plan(simulate(f), 2030).filter(pl.col("role") == "a").row(0, named=True)
+    assert plan["places_a_year"] > 0 and plan["commission_by"] == 2030 - course
+    f["training_pipelines"] = pl.concat([f["training_pipelines"], pipeline(
+        start_year=2025, end_year=plan["commission_by"], places=plan["places_a_year"], course_years=course)])
+    closed = simulate(f)
+    assert closed.total_supply[0, -1, 0, 0] == pytest.approx(closed.demand[0, -1, 0, 0], rel=1e-9)
