@@ -4,9 +4,10 @@ Monte Carlo draws, against a pandas implementation of the same formulas written 
 Run alone:  .venv/bin/python benchmarks/model_scale.py [--repeats 3] [--draws 1000] [--areas 153] [--pandas-draws 10]
 
 Synthetic inputs (a fixed seed): 153 areas × 11 years × ages 0–25 × 2 sexes, 4 levels, 8 vulnerable groups,
-4 levels × 6 pathway steps, 12 roles, a workforce census of 1–2 sectors per area and role, prevalence trends;
-prevalence rows under age 12 are rates outside the vulnerable groups (their uplift added), from 12 population
-averages (issue 12), so both need formulas are timed.
+4 levels × 6 pathway steps, 12 roles, a workforce census of 1–2 sectors per area and role, training pipelines
+for about 70% of the census's roles (courses of 1 to 8 years), prevalence trends; prevalence rows under age 12
+are rates outside the vulnerable groups (their uplift added), from 12 population averages (issue 12), so both
+need formulas are timed.
 cyplan is timed on simulate(frames, draws, seed=1) followed by gap_table(sim, ["role"]) (the whole run, with the
 median and 90% interval of every measure). Targets (DESIGN.md, on 2 cores): under 10 s and under 2 GB; at least
 20× faster than the pandas baseline with 1,000 draws.
@@ -231,8 +232,11 @@ def synthetic_inputs(n_areas: int = 153, seed: int = 20250601) -> dict[str, pl.D
                 wf["joiners_low"].append(round(joiners * 0.75, 1) if ranged else joiners)
                 wf["joiners_high"].append(round(joiners * 1.25, 1) if ranged else joiners)
                 wf["cyp_share"].append(round(float(rng.uniform(0.3, 0.9)), 2) if rng.random() < 0.25 else 1.0)
-    workforce = typed("workforce", wf)
+    # FTE in post and the CYP share without a range, as an import gives a blank low and high (the value)
+    workforce = typed("workforce", wf | {"fte_in_post_low": wf["fte_in_post"], "fte_in_post_high": wf["fte_in_post"],
+                                         "cyp_share_low": wf["cyp_share"], "cyp_share_high": wf["cyp_share"]})
 
+    pipelines = synthetic_pipelines(workforce, seed)
     trend = np.array([TRENDS[lv] for lv in LEVELS])
     return {
         "areas": typed("areas", {"code": codes, "name": [f"Synthetic council {i + 1}" for i in range(n_areas)],
@@ -251,9 +255,38 @@ def synthetic_inputs(n_areas: int = 153, seed: int = 20250601) -> dict[str, pl.D
         "role_mix": role_mix,
         "roles": roles,
         "workforce": workforce,
+        "training_pipelines": pipelines,
         "prevalence_trends": typed("prevalence_trends", {"level": LEVELS, "low": np.zeros(len(LEVELS)),
                                                          "central": trend, "high": trend * 2 + 0.01}),
     }
+
+
+COURSES = (1, 3, 4, 8)  # wellbeing practitioners, nursing or psychology, psychotherapy, consultant psychiatry
+
+
+def synthetic_pipelines(workforce: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """Training places for about 70% of the census's (area, role) cells, into their first sector: intakes from
+    2015 (so some already arrive in the first year) on courses of 1 to 8 years, some ending in 2029, some with
+    ranges on completion and the share staying. Drawn from a generator of their own, so that the other inputs
+    are the same with or without them."""
+    rng = np.random.default_rng(seed + 13)
+    first = workforce.group_by(["area", "role"], maintain_order=True).first()
+    keep = rng.random(first.height) < 0.7
+    cells = first.filter(pl.Series(keep))
+    n = cells.height
+    completion = np.round(rng.uniform(0.7, 0.95, n), 2)
+    share = np.round(rng.uniform(0.3, 0.7, n), 2)
+    ranged = rng.random(n) < 0.8
+    places = np.round(cells["joiners_per_year"].to_numpy() * rng.uniform(0.2, 0.5, n) / (completion * share), 1)
+    return typed("training_pipelines", {
+        "area": cells["area"], "role": cells["role"], "sector": cells["sector"], "start_year": [2015] * n,
+        "end_year": [2029 if x else None for x in rng.random(n) < 0.2], "places": places,
+        "course_years": rng.choice(COURSES, n), "completion_rate": completion,
+        "completion_low": np.where(ranged, np.round(completion - 0.05, 2), completion),
+        "completion_high": np.where(ranged, np.round(np.minimum(completion + 0.05, 1.0), 2), completion),
+        "share_taking_post_here": share, "share_here_low": np.where(ranged, np.round(share - 0.1, 2), share),
+        "share_here_high": np.where(ranged, np.round(share + 0.1, 2), share),
+        "cost_per_place": np.round(rng.uniform(10_000, 200_000, n), -3)})
 
 
 # -- cyplan ---------------------------------------------------------------------------------------------------
@@ -299,7 +332,8 @@ def triangular(rng: np.random.Generator, low: Any, central: Any, high: Any, draw
 
 def pandas_draws(f: dict[str, Any], draws: int, seed: int = 1) -> dict[str, Any]:
     """Each uncertain input as a long table with a `draw` column (draw 0 alone, at central values, when draws=0),
-    drawn in cyplan's order: prevalence, trends, relative risks, pathway hours, leaver rates, joiners."""
+    drawn in cyplan's order: prevalence, trends, relative risks, pathway hours, leaver rates, joiners, FTE in post,
+    CYP share, then the training pipelines' completion and share staying."""
     import pandas as pd
 
     rng = np.random.default_rng(seed)
@@ -311,7 +345,11 @@ def pandas_draws(f: dict[str, Any], draws: int, seed: int = 1) -> dict[str, Any]
             ("rr", f["group_risks"], "central", "low", "high"),
             ("hours", steps, "central", "low", "high"),
             ("leaver", f["workforce"], "leaver_rate", "leaver_rate_low", "leaver_rate_high"),
-            ("joiners", f["workforce"], "joiners_per_year", "joiners_low", "joiners_high")):
+            ("joiners", f["workforce"], "joiners_per_year", "joiners_low", "joiners_high"),
+            ("fte", f["workforce"], "fte_in_post", "fte_in_post_low", "fte_in_post_high"),
+            ("cyp", f["workforce"], "cyp_share", "cyp_share_low", "cyp_share_high"),
+            ("completion", f["training_pipelines"], "completion_rate", "completion_low", "completion_high"),
+            ("share_here", f["training_pipelines"], "share_taking_post_here", "share_here_low", "share_here_high")):
         c = frame[value].to_numpy(dtype=float)
         if draws == 0:
             values = c[None]
@@ -407,20 +445,42 @@ def pandas_demand(f: dict[str, Any], s: dict[str, Any], draws: Sequence[int]) ->
     return d[["draw", "area", "year", "role", "demand_fte"]]
 
 
-def pandas_supply(s: dict[str, Any], drawn: dict[str, Any], draws: Sequence[int]) -> Any:
+def pandas_arrivals(f: dict[str, Any], drawn: dict[str, Any], years: Sequence[int], draws: Sequence[int]) -> Any:
+    """Joiners from training by draw, census row and year: each pipeline's places of the intake that started
+    course_years earlier (between start_year and end_year) × completion × share staying, from the second year."""
+    import pandas as pd
+
+    p = f["training_pipelines"].reset_index(names="prow")
+    rows = f["workforce"][["area", "role", "sector"]].reset_index(names="row")
+    p = p.merge(rows, on=["area", "role", "sector"])
+    p = p.merge(pd.DataFrame({"year": list(years)[1:]}), how="cross")
+    intake = p["year"] - p["course_years"]
+    p = p[(intake >= p["start_year"]) & (intake <= p["end_year"].fillna(max(years)))]
+    q = drawn["completion"].rename(columns={"row": "prow"}).merge(drawn["share_here"].rename(columns={"row": "prow"}),
+                                                                  on=["draw", "prow"])
+    p = p.merge(q[q["draw"].isin(draws)], on="prow")
+    p["arrivals"] = p["places"] * p["completion"] * p["share_here"]
+    return p.groupby(["draw", "row", "year"], as_index=False)["arrivals"].sum()
+
+
+def pandas_supply(f: dict[str, Any], s: dict[str, Any], drawn: dict[str, Any], draws: Sequence[int]) -> Any:
     """Supply FTE by draw, area, year and role: each census row's stock year by year,
-    S[t+1] = S[t] × (1 − leaver − retire) + joiners, then (stock + agency) × CYP share, summed over sectors."""
+    S[t+1] = S[t] × (1 − leaver − retire) + joiners + joiners from training, then (stock + agency) × CYP share,
+    summed over sectors."""
     import pandas as pd
 
     w = drawn["leaver"][drawn["leaver"]["draw"].isin(draws)].merge(drawn["joiners"], on=["draw", "row"])
-    w = w.merge(s["workforce"][["row", "area", "role", "fte_in_post", "agency_fte", "cyp_share", "retire"]],
-                on="row")
-    stock = w["fte_in_post"].to_numpy()
+    w = w.merge(drawn["fte"], on=["draw", "row"]).merge(drawn["cyp"], on=["draw", "row"])
+    w = w.merge(s["workforce"][["row", "area", "role", "agency_fte", "retire"]], on="row")
+    come = pandas_arrivals(f, drawn, s["years"], draws)
+    stock = w["fte"].to_numpy()
     years = []
     for year in s["years"]:  # a loop over the 11 years, each over every census row and draw at once
+        if year != s["years"][0]:
+            here = w[["draw", "row"]].merge(come[come["year"] == year], on=["draw", "row"], how="left")
+            stock = stock * (1 - w["leaver"] - w["retire"]) + w["joiners"] + here["arrivals"].fillna(0.0).to_numpy()
         years.append(pd.DataFrame({"draw": w["draw"], "area": w["area"], "year": year, "role": w["role"],
-                                   "supply_fte": (stock + w["agency_fte"]) * w["cyp_share"]}))
-        stock = stock * (1 - w["leaver"] - w["retire"]) + w["joiners"]
+                                   "supply_fte": (stock + w["agency_fte"]) * w["cyp"]}))
     return pd.concat(years).groupby(["draw", "area", "year", "role"], as_index=False, observed=True)["supply_fte"].sum()
 
 
@@ -456,7 +516,7 @@ def pandas_baseline(f: dict[str, Any], draws: int = 0, seed: int = 1, chunk: int
     s = pandas_setup(f, drawn)
     middle = time.perf_counter()
     each = list(range(max(draws, 1)))
-    parts = [pandas_gap(s, pandas_demand(f, s, part), pandas_supply(s, drawn, part))
+    parts = [pandas_gap(s, pandas_demand(f, s, part), pandas_supply(f, s, drawn, part))
              for part in (each[i:i + chunk] for i in range(0, len(each), chunk))]
     per_draw = pd.concat(parts, ignore_index=True)
     after = time.perf_counter()

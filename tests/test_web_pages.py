@@ -107,10 +107,12 @@ def test_workforce_page(client: TestClient) -> None:
     for phrase in ("The gap by role in 2035", "Supply by role", "Demand and supply by year",
                    "Scenarios side by side in 2035", "Mental health practitioner",
                    "median ± Monte Carlo error (90% interval)", "Leaver rates 3 points lower for every role",
-                   "1,000 times", "random seed 1"):
+                   "1,000 times", "random seed 1",
+                   "Who joins and who leaves", "Funded establishment, staff in post and need",
+                   "The training pipeline", "From training", "Establishment FTE", "Places starting"):
         assert phrase in words, phrase
     assert set(re.findall(r'id="(chart-[a-z-]+)" data-vega-spec', html)) == {
-        "chart-gap-role", "chart-by-year", "chart-scenarios"}
+        "chart-gap-role", "chart-by-year", "chart-scenarios", "chart-flows", "chart-establishment", "chart-pipeline"}
     assert '<label class="govuk-label" for="year">' in html and '<label class="govuk-label" for="scenario">' in html
     assert 'hx-get="/workforce"' in html and 'hx-target="#workforce-results"' in html
 
@@ -134,6 +136,15 @@ def test_workforce_json_matches_the_cli(client: TestClient, run_cli: Callable[[S
     total = gap_table(results.simulation(frames), [], [AREA], [2030], errors=True).row(0, named=True)
     assert next(r for r in d["by_year"] if r["year"] == 2030) == near({k: v for k, v in total.items() if k != "area"})
     assert [r["scenario"] for r in d["scenarios_compared"]] == d["scenarios"]
+    # the flows add up (start + inflows − outflows = end), and the establishment is the CLI's
+    for r in d["flows_by_year"]:
+        net = r["start_fte"] + r["from_training"] + r["other_joiners"] + r["recruited"] - r["leavers"] \
+            - r["retirements"]
+        assert net == pytest.approx(r["end_fte"], rel=1e-9)
+    est = {r["role"]: r for r in cli_json(run_cli, "supply", "-w", demo, "--view", "establishment", "--year", "2030")}
+    for row in d["establishment_by_role"]:
+        assert row["establishment_fte"] == near(est[row["role"]]["establishment_fte"])
+        assert row["in_post_fte"] == near(est[row["role"]]["in_post_fte"])
 
 
 def test_scenarios_side_by_side_match_the_cli(client: TestClient, run_cli: Callable[[Sequence[str]], CliResult],

@@ -15,9 +15,24 @@ HEADINGS = {"area": "Area", "year": "Year", "age_band": "Age band", "level": "Le
 
 MEASURE_HEADINGS = {"demand_fte": "Demand FTE", "supply_fte": "Supply FTE", "gap_fte": "Gap FTE",
                     "share_met": "Need met", "cost_to_close": "Cost to close",
-                    "joiners_needed": "Extra joiners a year", "sector": "Sector", "scenario": "Scenario"}
+                    "joiners_needed": "Extra joiners a year", "sector": "Sector", "scenario": "Scenario",
+                    # the supply views (model/flows.py)
+                    "start_fte": "Start FTE", "from_training": "From training", "other_joiners": "Other joiners",
+                    "recruited": "Recruited to vacancies", "leavers": "Leavers", "retirements": "Retirements",
+                    "end_fte": "End FTE", "agency_fte": "Agency FTE", "establishment_fte": "Establishment FTE",
+                    "in_post_fte": "In post FTE", "vacant_fte": "Vacant FTE", "unfunded_fte": "Need beyond "
+                    "establishment FTE", "places_starting": "Places starting", "training_cost": "Cost of places",
+                    "qualifying": "Qualifying", "joining_here": "Joining here", "course_years": "Course years",
+                    "commission_by": "Commission by", "places_a_year": "Places a year", "places_cost": "Cost of "
+                    "places", "by_training": "By training?"}
 MEASURE_FORMATS = {"demand_fte": "{:,.1f}", "supply_fte": "{:,.1f}", "gap_fte": "{:,.1f}", "share_met": "{:.0%}",
-                   "cost_to_close": "£{:,.0f}", "joiners_needed": "{:,.1f}"}
+                   "cost_to_close": "£{:,.0f}", "joiners_needed": "{:,.1f}",
+                   **{c: "{:,.1f}" for c in ("start_fte", "from_training", "other_joiners", "recruited", "leavers",
+                                             "retirements", "end_fte", "agency_fte", "establishment_fte",
+                                             "in_post_fte", "vacant_fte", "unfunded_fte", "places_starting",
+                                             "qualifying", "joining_here", "places_a_year")},
+                   "training_cost": "£{:,.0f}", "places_cost": "£{:,.0f}", "course_years": "{:,}",
+                   "commission_by": "{}"}
 
 SERVICE_HEADINGS = {"band": "Age band", "level": "Level", "provision": "Provision", "label": "Provision",
                     "state": "State", "covered": "Covered", "in_place": "In place", "developing": "Planned or "
@@ -53,7 +68,9 @@ SHOWN_QUERIES = 20  # referral-return queries listed on screen and on the return
 # Each measure in the units it is shown in: (scale from the model's units, before, after, finest step shown).
 SHOWN_UNITS = {"demand_fte": (1.0, "", "", 0.1), "supply_fte": (1.0, "", "", 0.1), "gap_fte": (1.0, "", "", 0.1),
                "joiners_needed": (1.0, "", "", 0.1), "share_met": (100.0, "", "%", 1.0),
-               "cost_to_close": (1e-6, "£", "m", 0.1), "cost": (1e-6, "£", "m", 0.1)}
+               "cost_to_close": (1e-6, "£", "m", 0.1), "cost": (1e-6, "£", "m", 0.1),
+               **{m: (1.0, "", "", 0.1) for m in ("in_post_fte", "vacant_fte", "unfunded_fte", "establishment_fte",
+                                                   "joining_here")}}
 ERROR_SUFFIX = "_mcse"  # model.gap.ERROR: a figure's Monte Carlo standard error column
 ERRORS_PER_STEP = 2.0  # a shown step spans two standard errors: another seed's figure lands within one step
 

@@ -13,6 +13,7 @@ import typer
 
 from cyplan import results
 from cyplan.display import ERROR_SUFFIX, MEASURE_FORMATS, MEASURE_HEADINGS, SHOWN_UNITS, cell, workforce_headline
+from cyplan.model.flows import establishment_table, flows_table, pipeline_table, training_plan
 from cyplan.model.gap import gap_table, supply_table
 from cyplan.model.scenarios import BASELINE, ScenarioError
 from cyplan.model.simulate import Simulation
@@ -22,6 +23,13 @@ from cyplan.terminal import AreaOpt, Format, FormatOpt, OutOpt, WorkspaceOpt, Ye
 class GapBy(StrEnum):
     role = "role"
     sector = "sector"
+
+
+class SupplyView(StrEnum):
+    stock = "stock"
+    flows = "flows"
+    establishment = "establishment"
+    pipeline = "pipeline"
 
 
 class Dist(StrEnum):
@@ -89,32 +97,52 @@ def _with_intervals(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _emit(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str, frames: dict,
-          draws: int = DRAWS) -> None:
+          draws: int = DRAWS, summary: str = "median ± Monte Carlo error (90% interval)") -> None:
     if fmt is Format.table and draws == 0:
         frame = frame.drop([c for c in frame.columns if c.endswith(("_p5", "_p95", ERROR_SUFFIX))])
         title += " — central values"
     elif fmt is Format.table:
         frame = _with_intervals(frame)
-        title += f" — median ± Monte Carlo error (90% interval), {draws:,} draws"
+        title += f" — {summary}, {draws:,} draws"
     emit(frame, fmt, out_file, title, labels=_labels(frames), formats=MEASURE_FORMATS, headings=MEASURE_HEADINGS,
          totals=False)
 
 
 def supply(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None, by: GapByOpt = None,
            scenario: Annotated[str, typer.Option("--scenario", help="Run under a named scenario.")] = BASELINE,
+           view: Annotated[SupplyView, typer.Option("--view", help="stock: supply by year; flows: start stock + "
+                                                    "joiners from training + other joiners + recruited − leavers − "
+                                                    "retirements = end stock; establishment: funded posts against "
+                                                    "staff in post against need; pipeline: training places starting "
+                                                    "and staff qualifying by year.")] = SupplyView.stock,
            draws: DrawsOpt = DRAWS, seed: SeedOpt = SEED, distribution: DistOpt = Dist.triangular,
            fmt: FormatOpt = Format.table, out_file: OutOpt = None) -> None:
     """The workforce for this population, year by year: the census projected by stock and flow."""
     sim, frames = _simulation(workspace, scenario, draws, seed, distribution)
     _check(sim, area, year)
     breakdown = [b.value for b in by] if by else ["role"]
-    _emit(supply_table(sim, breakdown, area, year, errors=True), fmt, out_file, "Workforce supply", frames, draws)
+    if view is SupplyView.stock:
+        _emit(supply_table(sim, breakdown, area, year, errors=True), fmt, out_file, "Workforce supply", frames,
+              draws)
+        return
+    if breakdown != ["role"]:
+        fail(f"--view {view.value} goes with supply by role", 2)
+    table, title = {SupplyView.flows: (flows_table, "Workforce flows"),
+                    SupplyView.establishment: (establishment_table, "Establishment, staff in post and need"),
+                    SupplyView.pipeline: (pipeline_table, "Training pipeline")}[view]
+    frame = table(sim, area, year)
+    if view is SupplyView.pipeline and frame.is_empty():
+        warn("the workspace has no training pipelines: import them with 'cyplan import training_pipelines FILE'")
+    _emit(frame, fmt, out_file, title, frames, draws, "means, so that the flows add up (end FTE with its 90% "
+          "interval)" if view is SupplyView.flows else "median (90% interval)")
 
 
 def gap(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None, by: GapByOpt = None,
         scenario: Annotated[str, typer.Option("--scenario", help="Run under a named scenario.")] = BASELINE,
         target_year: Annotated[int | None, typer.Option("--target-year", help="Also show the extra joiners a "
-                                                        "year that close each role's gap by this year.")] = None,
+                                                        "year that close each role's gap by this year and, for a "
+                                                        "role with a training pipeline, the places a year to "
+                                                        "commission, by when, and their cost.")] = None,
         draws: DrawsOpt = DRAWS, seed: SeedOpt = SEED, distribution: DistOpt = Dist.triangular,
         fmt: FormatOpt = Format.table, out_file: OutOpt = None) -> None:
     """Demand, supply, gap, share of need met and cost to close, by role and year."""
@@ -135,10 +163,10 @@ def show_gap(sim: Simulation, frames: dict, area: Sequence[str] | None, year: Se
             fail(f"--target-year must be after the first year, {target_year}: joiners take a year to arrive", 2)
         if breakdown != ["role"]:
             fail("--target-year goes with the gap by role", 2)
-        extra = pl.DataFrame({"area": [a for a in sim.dims.areas for _ in sim.dims.roles],
-                              "role": [r for _ in sim.dims.areas for r in sim.dims.roles],
-                              "joiners_needed": sim.joiners_to_close(target_year).ravel()})
-        frame = frame.join(extra, on=["area", "role"], how="left", maintain_order="left")
+        plan = training_plan(sim, target_year)
+        if sim.detail is None or sim.detail.pipelines.is_empty():  # no pipelines: the extra joiners alone
+            plan = plan.select("area", "role", "joiners_needed")
+        frame = frame.join(plan, on=["area", "role"], how="left", maintain_order="left")
     title = "Workforce gap" + (f" under '{scenario}'" if scenario != BASELINE else "")
     _emit(frame, fmt, out_file, title, frames, draws)
 

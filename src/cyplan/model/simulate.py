@@ -29,10 +29,33 @@ from cyplan.model.build import (
 )
 from cyplan.model.demand import hours_per_case
 from cyplan.model.need import trended, uplift_factor
-from cyplan.model.supply import effective, joiners_needed, retirement_rate, stock
+from cyplan.model.supply import (
+    Rates,
+    annuity,
+    arrivals,
+    flows,
+    joiners_needed,
+    project,
+    retirement_rate,
+    with_caseload_shares,
+)
 from cyplan.model.uncertainty import Distribution, draw, triangular_quantile
 from cyplan.schema import KINDS, SEXES
 from cyplan.schema.supply import SECTORS
+
+
+@dataclass(frozen=True)
+class SupplyDetail:
+    """Each census row's drivers, as drawn, so that its flows can be worked out when a view asks for them
+    (they are several times the size of the stock), with the training pipelines and central inflows."""
+
+    rates: Rates  # [row, draw]
+    cyp: np.ndarray  # CYP share [row, draw]
+    cyp_central: np.ndarray  # [row]
+    agency: np.ndarray  # agency FTE [row]
+    pipelines: pl.DataFrame  # the training pipelines (central), each with its census row as `row`
+    inflow: np.ndarray  # central FTE for this population joining from training or recruited [area, role, year]
+    n_years: int
 
 
 @dataclass(frozen=True)
@@ -48,6 +71,7 @@ class Simulation:
     stock0: np.ndarray  # FTE in post for this population, first year [area, role]
     leaving: np.ndarray  # central leaver + retirement rate, weighted by FTE [area, role]
     warnings: tuple[str, ...]
+    detail: SupplyDetail | None = None  # what the census rows' flows are made from (None: no census)
 
     @property
     def supply(self) -> np.ndarray:
@@ -78,7 +102,16 @@ class Simulation:
         # demand is for this population; the stock formula runs on staff in post, so undo the CYP share
         need = joiners_needed(self.stock0, self.leaving, np.zeros_like(self.leaving), demand - self._agency, t) \
             if t > 0 else np.maximum(demand - self.stock0 - self._agency, 0.0)
-        return np.maximum(need - self.joiners, 0.0)
+        return np.maximum(need - self.joiners - self._inflow_as_joiners(t), 0.0)
+
+    def _inflow_as_joiners(self, t: int) -> np.ndarray:
+        """Joiners from training and recruitment into vacancies by year t, as the steady joiners a year that
+        would leave the same FTE in post at t (each year's inflow shrinks by the leaving rate until t). [area, role]"""
+        if self.detail is None or t == 0 or not self.detail.inflow.any():
+            return np.zeros_like(self.stock0)
+        a = 1.0 - self.leaving
+        left = np.sum(self.detail.inflow[:, :, 1:t + 1] * a[..., None] ** np.arange(t - 1, -1, -1), axis=-1)
+        return left / annuity(a, t)
 
     @property
     def _agency(self) -> np.ndarray:
@@ -116,11 +149,11 @@ def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
     rr = _relative_risk(frames["group_risks"], a, values("group_risks"))  # [draw, group, level]
     step_hours = values("pathway_steps")  # [draw, step], in pathway order
     demand = _demand(a, prevalence, rr, step_hours, _counted(a, frames["need_shares"], values("need_shares")))
-    census, cells, total, stock0, joiners, leaving = _supply(frames["workforce"], d, a.dims.years, values,
-                                                             demand.shape[-1])
+    frames["workforce"] = with_caseload_shares(frames["workforce"], frames["caseloads"])
+    census, cells, total, stock0, joiners, leaving, detail = _supply(frames, d, values, demand.shape[-1])
     return Simulation(dims=d, draws=draws, demand=demand, total_supply=total, census=census, census_cells=cells,
                       cost_per_fte=a.roles.cost_per_fte, joiners=joiners, stock0=stock0, leaving=leaving,
-                      warnings=a.warnings)
+                      warnings=a.warnings, detail=detail)
 
 
 def _ordered(frames: dict[str, pl.DataFrame], kind: str) -> pl.DataFrame:
@@ -183,25 +216,35 @@ def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.nd
     return hours / a.roles.productive_hours[None, None, :, None]
 
 
-def _supply(frame: pl.DataFrame, d: Dims, years: tuple[int, ...], values: Callable[..., np.ndarray],
-            n_draws: int) -> tuple[np.ndarray, ...]:
+def _supply(frames: dict[str, pl.DataFrame], d: Dims, values: Callable[..., np.ndarray],
+            n_draws: int) -> tuple:
     """Each census row's FTE for this population [row, year, draw], its cell, the total by role
-    [area, year, role, draw], and (central) stock, joiners and leaving rate by [area, role]."""
+    [area, year, role, draw], (central) stock, joiners and leaving rate by [area, role], and the detail the
+    flows are made from."""
+    frame, years = frames["workforce"], d.years
     shape = (len(d.areas), len(d.roles))
     total = np.zeros((len(d.areas), len(years), len(d.roles), n_draws))
     if not frame.height:
         none = np.zeros(0, dtype=np.int64)
-        return np.zeros((0, len(years), n_draws)), (none, none, none), total, *(np.zeros(shape) for _ in range(3))
+        return (np.zeros((0, len(years), n_draws)), (none, none, none), total, *(np.zeros(shape) for _ in range(3)),
+                None)
     leaver = values("workforce", "leaver_rate")  # [draw, row]
     joiners = values("workforce", "joiners_per_year")
+    drawn_fte = values("workforce", "fte_in_post")  # drawn after the rest: today's draws stay as they were
+    drawn_cyp = values("workforce", "cyp_share")
     retire = retirement_rate(frame["share_aged_55_plus"].to_numpy().astype(float),
                              frame["retirement_rate"].to_numpy().astype(float))
     cyp = frame["cyp_share"].to_numpy().astype(float)
     fte0 = frame["fte_in_post"].to_numpy().astype(float)
-    rows = effective(stock(fte0[:, None], leaver.T, retire[:, None], joiners.T, len(years)),  # [row, draw, year]
-                     frame["agency_fte"].to_numpy().astype(float)[:, None], cyp[:, None])
-    census = np.ascontiguousarray(rows.transpose(0, 2, 1))  # [row, year, draw]
-    del rows
+    agency = frame["agency_fte"].to_numpy().astype(float)
+    pipelines = _pipelines(frames["training_pipelines"], frame)
+    qualify = values("training_pipelines", "completion_rate") * values("training_pipelines", "share_taking_post_here")
+    qualify = qualify[:, pipelines["row"].is_not_null().to_numpy()]  # a pipeline with no census row joins no one
+    pipelines = pipelines.filter(pl.col("row").is_not_null())
+    rates = _rates(frame, fte0, drawn_fte.T, leaver.T, retire, joiners.T, pipelines, qualify, years)
+    census = project(rates, len(years))  # [row, year, draw]
+    census += agency[:, None, None]
+    census *= drawn_cyp.T[:, None, :]
     area, role, sector = codes(frame, "area", d.areas), codes(frame, "role", d.roles), codes(frame, "sector", SECTORS)
     for i in range(census.shape[0]):  # a role's sectors into its total: a loop over the few census rows
         total[area[i], :, role[i]] += census[i]
@@ -211,4 +254,40 @@ def _supply(frame: pl.DataFrame, d: Dims, years: tuple[int, ...], values: Callab
     np.add.at(leaving, (area, role), (frame["leaver_rate"].to_numpy() + retire) * fte0 * cyp)
     with np.errstate(divide="ignore", invalid="ignore"):
         leaving = np.where(stock0 > 0, leaving / stock0, 0.0)
-    return census, (area, role, sector), total, stock0, joined, leaving
+    central = _rates(frame, fte0, fte0[:, None], frame["leaver_rate"].to_numpy().astype(float)[:, None], retire,
+                     frame["joiners_per_year"].to_numpy().astype(float)[:, None], pipelines,
+                     (pipelines["completion_rate"] * pipelines["share_taking_post_here"]).to_numpy()[None], years)
+    inflow = np.zeros((*shape, len(years)))
+    if pipelines.height or central.fill.any():
+        flows = _central_inflow(central, len(years)) * cyp[:, None]
+        np.add.at(inflow, (area, role), flows)
+    detail = SupplyDetail(rates=rates, cyp=drawn_cyp.T, cyp_central=cyp, agency=agency, pipelines=pipelines,
+                          inflow=inflow, n_years=len(years))
+    return census, (area, role, sector), total, stock0, joined, leaving, detail
+
+
+def _pipelines(pipelines: pl.DataFrame, census: pl.DataFrame) -> pl.DataFrame:
+    """The training pipelines, each with the index of the census row its staff join (`row`)."""
+    key = ["area", "role", "sector"]
+    rows = census.select(key).with_row_index("row")
+    return pipelines.join(rows, on=key, how="left", maintain_order="left")
+
+
+def _rates(frame: pl.DataFrame, fte0: np.ndarray, drawn_fte: np.ndarray, leaver: np.ndarray, retire: np.ndarray,
+           joiners: np.ndarray, pipelines: pl.DataFrame, qualify: np.ndarray, years: tuple[int, ...]) -> Rates:
+    """The census rows' drivers, [row, draw] (central values when given one draw)."""
+    vacant = frame["vacant_fte"].to_numpy().astype(float)
+    fill = np.nan_to_num(frame["vacancy_fill_rate"].to_numpy().astype(float), nan=0.0)
+    last = pipelines["end_year"].fill_null(years[-1]).to_numpy() if pipelines.height else np.zeros(0)
+    come = arrivals(pipelines["row"].to_numpy().astype(np.int64), pipelines["start_year"].to_numpy(), last,
+                    pipelines["places"].to_numpy().astype(float), pipelines["course_years"].to_numpy(), qualify,
+                    years, frame.height) if pipelines.height \
+        else np.broadcast_to(np.zeros(1), (frame.height, len(years), joiners.shape[1]))
+    return Rates(fte0=drawn_fte, leaver=leaver, retire=retire[:, None], joiners=joiners,
+                 establishment=(fte0 + vacant)[:, None], fill=fill[:, None], arrivals=come)
+
+
+def _central_inflow(r: Rates, n_years: int) -> np.ndarray:
+    """FTE in post joining from training or recruited into vacancies, central, by census row and year."""
+    f = flows(r, n_years)
+    return (f["from_training"] + f["recruited"])[:, :, 0]

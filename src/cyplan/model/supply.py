@@ -1,14 +1,21 @@
 """Supply: the workforce census projected year by year by stock and flow.
 
+Each census row's FTE in post moves one year at a time (`step`, `project`, `flows`):
+S[t+1] = S[t] − leavers − retirements + joiners from training + other joiners + recruited into vacancies.
+With no training pipelines and no vacancy fill rate (today's inputs) the recurrence is
 S[t+1] = S[t] × (1 − leaver rate − retirement rate) + joiners, so with constant rates
 S[t] = S[0] × a^t + J × (1 − a^t) / (1 − a), a = 1 − leaver rate − retirement rate
-(and S[0] + J × t when nobody leaves). Supply for this population counts only the share of time spent on
-it (the hidden workforce of seed 002): (S[t] + agency FTE) × CYP share. Agency FTE is held at today's level.
+(and S[0] + J × t when nobody leaves): `stock`, the closed form, which tests hold the recurrence to. Supply for
+this population counts only the share of time spent on it (the hidden workforce of seed 002):
+(S[t] + agency FTE) × CYP share. Agency FTE is held at today's level.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import polars as pl
 
 RETIREMENT_YEARS = 10  # staff aged 55 and over are taken to retire evenly over the next ten years
 
@@ -53,3 +60,165 @@ def joiners_needed(fte0: np.ndarray, leaver: np.ndarray, retire: np.ndarray, tar
         need = np.where(np.isclose(a, 1.0, rtol=0.0, atol=1e-12), (target - fte0) / years,
                         (target - fte0 * grow) * (1 - a) / (1 - grow))
     return np.maximum(need, 0.0)
+
+
+# -- the engine: one year at a time -------------------------------------------------------------------------
+#
+# S[t+1] = S[t] − leavers − retirements + joiners from training + other joiners + recruited into vacancies,
+# with leavers = S[t] × leaver rate, retirements = S[t] × retirement rate, joiners from training = places
+# that started course_years earlier × completion × share taking a post here, other joiners = the census's
+# joiners a year, recruited = fill rate × vacant posts (establishment − S[t], never below 0). Every array is
+# [row, draw] (a census row, a Monte Carlo draw); the loop is over the few years only. With no training and
+# no fill rate it is the closed form above, year by year (a test holds the two together).
+
+FLOWS = ("start", "from_training", "other_joiners", "recruited", "leavers", "retirements", "end")
+INFLOWS = ("from_training", "other_joiners", "recruited")
+OUTFLOWS = ("leavers", "retirements")
+
+
+@dataclass(frozen=True)
+class Rates:
+    """What drives each census row's stock: [row, draw] each, and arrivals from training [row, year, draw]."""
+
+    fte0: np.ndarray  # FTE in post in the first year
+    leaver: np.ndarray
+    retire: np.ndarray
+    joiners: np.ndarray  # other joiners a year: other areas, abroad, returners
+    establishment: np.ndarray  # funded posts: FTE in post + vacant FTE (central), held at the first year's
+    fill: np.ndarray  # share of vacant posts filled a year by recruitment
+    arrivals: np.ndarray | Arrivals  # joiners from training by year [row, year, draw]; year 0's are in the census
+
+
+def recruited(stock: np.ndarray, r: Rates) -> np.ndarray:
+    return r.fill * np.maximum(r.establishment - stock, 0.0)
+
+
+def end_of_year(stock: np.ndarray, r: Rates, arrivals: np.ndarray) -> np.ndarray:
+    """The stock at the end of a year that starts at `stock` [row, draw]: S × (1 − leaver − retire) + joiners
+    (as the closed form and the pandas baseline have it) + joiners from training + recruited."""
+    end = stock * (1.0 - r.leaver - r.retire) + r.joiners
+    if arrivals.any():  # adding zeros would change nothing, but costs time at national scale
+        end += arrivals
+    if r.fill.any():
+        end += recruited(stock, r)
+    return end
+
+
+def step(stock: np.ndarray, r: Rates, arrivals: np.ndarray) -> dict[str, np.ndarray]:
+    """One year's flows from `stock` [row, draw], and the stock at the year's end."""
+    return {"start": stock, "from_training": arrivals, "other_joiners": np.broadcast_to(r.joiners, stock.shape),
+            "recruited": recruited(stock, r), "leavers": stock * r.leaver, "retirements": stock * r.retire,
+            "end": end_of_year(stock, r, arrivals)}
+
+
+def project(r: Rates, years: int) -> np.ndarray:
+    """FTE in post by row, year and draw [row, year, draw]: year 0 is the census, then one year at a time (the
+    end of `step`, without working out the flows no one asked for)."""
+    out = np.empty((r.fte0.shape[0], years, r.fte0.shape[1]))
+    out[:, 0] = r.fte0
+    for t in range(1, years):
+        out[:, t] = end_of_year(out[:, t - 1], r, r.arrivals[:, t])
+    return out
+
+
+def flows(r: Rates, years: int) -> dict[str, np.ndarray]:
+    """Every flow by row, year and draw [row, year, draw]. Year t's flows take the stock from the end of year
+    t − 1 to the end of year t; year 0 is the census itself (start = end, no flows)."""
+    out = {name: np.zeros((r.fte0.shape[0], years, r.fte0.shape[1])) for name in FLOWS}
+    out["start"][:, 0] = out["end"][:, 0] = r.fte0
+    for t in range(1, years):
+        for name, value in step(out["end"][:, t - 1], r, r.arrivals[:, t]).items():
+            out[name][:, t] = value
+    return out
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """Joiners from training by census row, year and draw, worked out a year at a time (a full [row, year, draw]
+    array would be as big as the stock itself at national scale): in year t, each pipeline whose intake of year
+    t − course_years ran brings its places × completion × share taking a post here (that draw's)."""
+
+    row: np.ndarray  # each pipeline's census row [p]
+    running: np.ndarray  # whether pipeline p's intake qualifies in year t [p, year]; never in the first year
+    per_intake: np.ndarray  # places × completion × share here [p, draw]
+    n_rows: int
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return (self.n_rows, self.running.shape[1], self.per_intake.shape[1])
+
+    def year(self, t: int) -> np.ndarray:
+        """[row, draw] for year t: summed over a row's pipelines (sorted by row, then added in runs)."""
+        out = np.zeros((self.n_rows, self.per_intake.shape[1]))
+        on = np.flatnonzero(self.running[:, t])
+        if on.size:
+            rows = self.row[on]
+            order = np.argsort(rows, kind="stable")
+            first, starts = np.unique(rows[order], return_index=True)
+            out[first] = np.add.reduceat(self.per_intake[on[order]], starts, axis=0)
+        return out
+
+    def dense(self) -> np.ndarray:
+        return np.stack([self.year(t) for t in range(self.shape[1])], axis=1)
+
+    def __getitem__(self, key: object) -> np.ndarray:
+        if isinstance(key, tuple) and len(key) == 2 and key[0] == slice(None) and isinstance(key[1], int | np.integer):
+            return self.year(int(key[1]))  # [:, t]: the one the projection asks for
+        return self.dense()[key]  # type: ignore[index]
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        return self.dense() if dtype is None else self.dense().astype(dtype)
+
+
+def arrivals(row: np.ndarray, start: np.ndarray, end: np.ndarray, places: np.ndarray, course: np.ndarray,
+             qualify_here: np.ndarray, years: tuple[int, ...], n_rows: int) -> Arrivals:
+    """Joiners from training [census row, year, draw]: each pipeline p's places a year, for intakes from
+    start[p] to end[p], arrive course[p] years after they start, times qualify_here [draw, p] (completion ×
+    share taking a post here). Arrivals in the first year are already in the census, so they are left out."""
+    intake = np.asarray(years)[None, :] - course[:, None]  # the intake that qualifies in each year [p, year]
+    running = (intake >= start[:, None]) & (intake <= end[:, None])
+    running[:, 0] = False
+    return Arrivals(row=row, running=running, per_intake=places[:, None] * qualify_here.T, n_rows=n_rows)
+
+
+def annuity(a: np.ndarray, n: np.ndarray | int) -> np.ndarray:
+    """Σ a^k for k = 0 … n − 1: what a joiner a year for n years adds to the stock at the end (a = 1 − leaving)."""
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.isclose(a, 1.0, rtol=0.0, atol=1e-12), n, (1.0 - a ** n) / (1.0 - a))
+
+
+# -- the CYP share from caseloads ----------------------------------------------------------------------------
+
+Z90 = 1.6448536269514722  # the standard normal's 95th percentile: a 90% interval
+
+
+def wilson(cases: np.ndarray, total: np.ndarray, z: float = Z90) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(low, share, high): the share of `total` cases that are `cases`, with Wilson's score interval (90%).
+    Unlike share ± z × standard error it stays within 0–1 and is not zero-width when a caseload is all one
+    group."""
+    p = cases / total
+    z2n = z * z / total
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z / (1 + z2n) * np.sqrt(p * (1 - p) / total + z2n / (4 * total))
+    return np.clip(centre - half, 0.0, p), p, np.clip(centre + half, p, 1.0)
+
+
+def with_caseload_shares(workforce: pl.DataFrame, caseloads: pl.DataFrame) -> pl.DataFrame:
+    """The census with each row's CYP share (and its low and high) estimated from its caseload by client
+    group, where it has one with any cases: the share of cases in this population, with Wilson's 90% interval.
+    Rows without a caseload keep the census's cyp_share."""
+    if caseloads.is_empty():
+        return workforce
+    key = ["area", "role", "sector"]
+    counts = (caseloads.group_by(key).agg(
+        pl.col("cases").filter(pl.col("in_population") == "yes").sum().alias("_in"), pl.col("cases").sum().alias("_n"))
+        .filter(pl.col("_n") > 0))
+    low, share, high = wilson(counts["_in"].to_numpy().astype(float), counts["_n"].to_numpy().astype(float))
+    counts = counts.with_columns(pl.Series("_share", share), pl.Series("_low", low), pl.Series("_high", high))
+    out = workforce.join(counts, on=key, how="left", maintain_order="left")
+    given = pl.col("_share").is_not_null()
+    return out.with_columns(
+        pl.when(given).then(pl.col(f"_{new}")).otherwise(pl.col(old)).alias(old)
+        for new, old in (("share", "cyp_share"), ("low", "cyp_share_low"), ("high", "cyp_share_high"))
+    ).select(workforce.columns)

@@ -267,3 +267,119 @@ def to_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """The chart as SVG text, rendered in-process by vl-convert with no network access."""
     return vlc.vegalite_to_svg(chart.to_dict(), vl_version=VL_VERSION, allowed_base_urls=[])
+
+
+# -- supply as stock and flow (model/flows.py) ----------------------------------------------------------------
+
+FLOW_STEPS = (("start_fte", "Start", 1), ("from_training", "Trained", 1), ("other_joiners", "Other joiners", 1),
+              ("recruited", "Recruited", 1), ("leavers", "Leavers", -1), ("retirements", "Retired", -1),
+              ("end_fte", "End", 1))
+
+
+def flows_waterfall(flows: pl.DataFrame, year: int, area_name: str = "") -> alt.LayerChart:
+    """One year's flows as a waterfall (flows_table(sim, [area], [year], together=True)): the start stock,
+    each inflow up, each outflow down, and the end stock, which the steps reach exactly (means over draws)."""
+    row = flows.filter(pl.col("year") == year).row(0, named=True) if flows.height else {}
+    levels, level = [], float(row.get("start_fte") or 0.0)
+    for column, _, sign in FLOW_STEPS[1:-1]:
+        level += sign * float(row.get(column) or 0.0)
+        levels.append(level)
+    # the axis starts below the lowest level, not at 0: flows of a few FTE would not show against hundreds
+    floor = 0.9 * min([float(row.get("start_fte") or 0.0), *levels])
+    steps, level = [], 0.0
+    for column, label, sign in FLOW_STEPS:
+        value = float(row.get(column) or 0.0)
+        if column in ("start_fte", "end_fte"):
+            low, high, level = floor, value, value
+        else:
+            low, high = sorted((level, level + sign * value))
+            level += sign * value
+        kind = "stock" if column in ("start_fte", "end_fte") else ("in" if sign > 0 else "out")
+        steps.append({"step": label, "low": low, "high": high, "fte": value, "kind": kind})
+    frame = pl.DataFrame(steps, schema={"step": pl.String, "low": pl.Float64, "high": pl.Float64,
+                                        "fte": pl.Float64, "kind": pl.String})
+    data = _data(frame)
+    x = alt.X("step:N", title="", sort=[s[1] for s in FLOW_STEPS], axis=alt.Axis(labelAngle=0, labelLimit=90))
+    colour = alt.Color("kind:N", title="", scale=alt.Scale(domain=["stock", "in", "out"], range=[GREY, GREEN, RED]),
+                       legend=alt.Legend(labelExpr="{'stock': 'Staff in post', 'in': 'Joining (up)', "
+                                                   "'out': 'Leaving (down)'}[datum.label]"))
+    bars = alt.Chart(data).mark_bar().encode(
+        x, alt.Y("low:Q", title="Full-time equivalents (FTE)", scale=alt.Scale(zero=False)), alt.Y2("high:Q"), colour,
+        tooltip=[alt.Tooltip("step:N", title="Flow"), alt.Tooltip("fte:Q", title="FTE", format=",.1f")])
+    where = f" in {area_name}" if area_name else ""
+    words = "; ".join(f"{s['step'].lower()} {_num(s['fte'], '{:,.1f}')}" for s in steps)
+    description = (f"Waterfall chart of the workforce's flows in {year}{where}, FTE for this population, means "
+                   f"over the draws: {words or 'no figures'}. The start plus joiners less leavers and "
+                   f"retirements is the end. The axis starts at {_num(floor, '{:,.0f}')} FTE, not 0.")
+    return _finish(bars, f"Who joins and who leaves in {year}{where}", description)  # type: ignore[return-value]
+
+
+def establishment_by_year(est: pl.DataFrame, area_name: str = "") -> alt.LayerChart:
+    """Funded establishment, staff in post and need (FTE) by year (establishment_table(sim, [area],
+    together=True)), staff in post and need as medians with 90% bands."""
+    parts = [est.select("year", pl.lit("Funded establishment").alias("measure"), pl.col("establishment_fte")
+                        .alias("fte"), pl.col("establishment_fte").alias("low"), pl.col("establishment_fte")
+                        .alias("high"))]
+    for measure, label in (("in_post_fte", "Staff in post"), ("demand_fte", "Need")):
+        parts.append(est.select("year", pl.lit(label).alias("measure"), pl.col(measure).alias("fte"),
+                                pl.col(f"{measure}_p5").alias("low"), pl.col(f"{measure}_p95").alias("high")))
+    frame = pl.concat(parts).sort("measure", "year")
+    data = _data(frame)
+    domain = ["Need", "Funded establishment", "Staff in post"]
+    colour = alt.Color("measure:N", title="", scale=alt.Scale(domain=domain, range=[BLUE, PURPLE, RED]))
+    x = alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0))
+    band = alt.Chart(data).mark_area(opacity=0.18).encode(x, alt.Y("low:Q"), alt.Y2("high:Q"), colour.legend(None))
+    line = alt.Chart(data).mark_line(point=True).encode(
+        x, alt.Y("fte:Q", title="Full-time equivalents (FTE)", scale=alt.Scale(zero=True)), colour,
+        alt.StrokeDash("measure:N", title="", scale=alt.Scale(domain=domain, range=[[1, 0], [2, 2], [6, 3]])),
+        tooltip=[alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("year:O", title="Year"),
+                 alt.Tooltip("fte:Q", title="Median FTE", format=",.1f"),
+                 alt.Tooltip("low:Q", title="5th percentile", format=",.1f"),
+                 alt.Tooltip("high:Q", title="95th percentile", format=",.1f")])
+    where = f" in {area_name}" if area_name else ""
+    e = est.sort("year")
+    text = "No years."
+    if e.height:
+        a, b = e.row(0, named=True), e.row(-1, named=True)
+        def shown(row: Mapping[str, Any], what: str) -> str:  # rounded as the draws support, as the tables are
+            return figure(what, row[what], row.get(what + ERROR_SUFFIX))
+
+        text = (f"Funded establishment {shown(a, 'establishment_fte')} FTE; staff in post "
+                f"{shown(a, 'in_post_fte')} in {a['year']} and {shown(b, 'in_post_fte')} in "
+                f"{b['year']}; need {shown(a, 'demand_fte')} in {a['year']} and "
+                f"{shown(b, 'demand_fte')} in {b['year']}.")
+    description = (f"Line chart of need (solid), funded establishment (dotted) and staff in post (dashed) in FTE "
+                   f"by year{where}, medians with shaded 90% intervals. {text}")
+    return _finish(alt.layer(band, line), f"Establishment, staff in post and need{where}",  # type: ignore[return-value]
+                   description)
+
+
+def pipeline_by_year(pipeline: pl.DataFrame, area_name: str = "") -> alt.LayerChart:
+    """Training places starting and staff joining from training by year, every role together
+    (pipeline_table(sim, [area]) summed by year); joining as a median with its 90% band."""
+    frame = pipeline.group_by("year").agg(pl.col("places_starting", "qualifying", "joining_here",
+                                                 "joining_here_p5", "joining_here_p95").sum()).sort("year")
+    parts = [frame.select("year", pl.lit("Places starting").alias("measure"), pl.col("places_starting").alias("n"),
+                          pl.col("places_starting").alias("low"), pl.col("places_starting").alias("high")),
+             frame.select("year", pl.lit("Joining here").alias("measure"), pl.col("joining_here").alias("n"),
+                          pl.col("joining_here_p5").alias("low"), pl.col("joining_here_p95").alias("high"))]
+    data = _data(pl.concat(parts))
+    domain = ["Places starting", "Joining here"]
+    colour = alt.Color("measure:N", title="", scale=alt.Scale(domain=domain, range=[PURPLE, GREEN]))
+    x = alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0))
+    band = alt.Chart(data).mark_area(opacity=0.18).encode(x, alt.Y("low:Q"), alt.Y2("high:Q"), colour.legend(None))
+    line = alt.Chart(data).mark_line(point=True).encode(
+        x, alt.Y("n:Q", title="People a year", scale=alt.Scale(zero=True)), colour,
+        alt.StrokeDash("measure:N", title="", scale=alt.Scale(domain=domain, range=[[1, 0], [6, 3]])),
+        tooltip=[alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("year:O", title="Year"),
+                 alt.Tooltip("n:Q", title="Median", format=",.1f"),
+                 alt.Tooltip("low:Q", title="5th percentile", format=",.1f"),
+                 alt.Tooltip("high:Q", title="95th percentile", format=",.1f")])
+    where = f" in {area_name}" if area_name else ""
+    text = "; ".join(f"{r['year']}: {_num(r['places_starting'], '{:,.0f}')} start, "
+                     f"{figure('joining_here', r['joining_here'], r.get('joining_here' + ERROR_SUFFIX))} join"
+                     for r in frame.iter_rows(named=True))
+    description = (f"Line chart of training places starting (solid) and qualified staff joining this area from "
+                   f"training (dashed) by year{where}, every role together; joiners as medians with shaded 90% "
+                   f"intervals. {text or 'No training pipelines.'}")
+    return _finish(alt.layer(band, line), f"Training pipeline{where}", description)  # type: ignore[return-value]

@@ -25,7 +25,15 @@ WORKFORCE = InputKind(
         Column("headcount", "number", "People in post.", "140", minimum=0, maximum=MAX_FTE),
         Column("fte_in_post", "number", "Full-time equivalents in post (substantive staff).", "120.5", minimum=0,
                maximum=MAX_FTE),
-        Column("vacant_fte", "number", "Funded posts not filled, in FTE.", "18", minimum=0, maximum=MAX_FTE),
+        Column("fte_in_post_low", "number", "Low estimate of FTE in post (a census with gaps or double counts); "
+               "blank means fte_in_post.", "115", required=False, blank_ok=True, minimum=0, maximum=MAX_FTE),
+        Column("fte_in_post_high", "number", "High estimate of FTE in post; blank means fte_in_post.", "125",
+               required=False, blank_ok=True, minimum=0, maximum=MAX_FTE),
+        Column("vacant_fte", "number", "Funded posts not filled, in FTE. Posts in post plus vacant are the funded "
+               "establishment.", "18", minimum=0, maximum=MAX_FTE),
+        Column("vacancy_fill_rate", "share", "Share of the vacant funded posts filled each year by recruitment "
+               "beyond joiners_per_year (a recruitment drive); blank means none.", "", required=False,
+               blank_ok=True, maximum=1),
         Column("agency_fte", "number", "Agency and bank staff covering posts, in FTE.", "6", minimum=0,
                maximum=MAX_FTE),
         Column("leaver_rate", "share", "Share of FTE in post who leave in a year (not counting retirement), "
@@ -48,12 +56,85 @@ WORKFORCE = InputKind(
         Column("cyp_share", "share", "Share of this workforce's time spent on this population (the 'hidden' "
                "workforce: a therapist with 40% of caseload on children with SEND counts 0.4).", "1",
                required=False, blank_ok=True, default="1", maximum=1),
+        Column("cyp_share_low", "share", "Low estimate of the CYP share; blank means cyp_share.", "", required=False,
+               blank_ok=True, maximum=1),
+        Column("cyp_share_high", "share", "High estimate of the CYP share; blank means cyp_share.", "",
+               required=False, blank_ok=True, maximum=1),
         source_column(),
     ),
     key=("area", "role", "sector"),
     references=(Reference(("area",), "areas", ("code",)), Reference(("role",), "roles", ("role",))),
     ranges=(("leaver_rate", "leaver_rate_low", "leaver_rate_high"),
-            ("joiners_per_year", "joiners_low", "joiners_high")),
+            ("joiners_per_year", "joiners_low", "joiners_high"),
+            ("fte_in_post", "fte_in_post_low", "fte_in_post_high"),
+            ("cyp_share", "cyp_share_low", "cyp_share_high")),
+)
+
+MAX_COURSE_YEARS = 15  # longer than any qualification route, consultant psychiatry's 13 years included
+MAX_PLAN_YEAR = 2100
+MAX_COST_PER_PLACE = 10_000_000
+
+TRAINING_PIPELINES = InputKind(
+    "training_pipelines",
+    "Training pipelines",
+    "Training places commissioned for a role: each row is places a year starting from start_year (to end_year), "
+    "who qualify course_years later and join the workforce in post of that area, role and sector.",
+    (
+        Column("area", "code", "Area code, as in the workforce census.", "E10999999"),
+        Column("role", "text", "Role, as in the roles input and the workforce census.", "clinical_psychologist"),
+        Column("sector", "enum", "Sector the qualified staff join, as in the workforce census.", "NHS",
+               allowed=SECTORS),
+        Column("start_year", "integer", "First year whose intake starts on these places.", "2026", minimum=1900,
+               maximum=MAX_PLAN_YEAR),
+        Column("end_year", "integer", "Last year whose intake starts on these places; blank means every year "
+               "after start_year.", "", required=False, blank_ok=True, minimum=1900, maximum=MAX_PLAN_YEAR),
+        Column("places", "number", "Training places starting a year.", "12", minimum=0, maximum=MAX_FTE),
+        Column("course_years", "integer", "Years from starting the course to joining as qualified staff: about 1 "
+               "for wellbeing practitioners, 3 for clinical psychology, 8 or more for consultant psychiatry.",
+               "3", minimum=1, maximum=MAX_COURSE_YEARS),
+        Column("completion_rate", "share", "Share of starters who qualify.", "0.9", maximum=1),
+        Column("completion_low", "share", "Low estimate of the completion rate; blank means completion_rate.",
+               "0.85", required=False, blank_ok=True, maximum=1),
+        Column("completion_high", "share", "High estimate of the completion rate; blank means completion_rate.",
+               "0.95", required=False, blank_ok=True, maximum=1),
+        Column("share_taking_post_here", "share", "Share of those who qualify who take a post in this area, role "
+               "and sector (the rest go elsewhere).", "0.6", maximum=1),
+        Column("share_here_low", "share", "Low estimate of the share taking a post here; blank means "
+               "share_taking_post_here.", "0.4", required=False, blank_ok=True, maximum=1),
+        Column("share_here_high", "share", "High estimate of the share taking a post here; blank means "
+               "share_taking_post_here.", "0.75", required=False, blank_ok=True, maximum=1),
+        Column("cost_per_place", "number", "Cost of one training place for the whole course, in pounds (fees, "
+               "salary support, supervision).", "90000", required=False, blank_ok=True, default="0", minimum=0,
+               maximum=MAX_COST_PER_PLACE),
+        source_column(),
+    ),
+    key=("area", "role", "sector", "start_year"),
+    references=(Reference(("area",), "areas", ("code",)), Reference(("role",), "roles", ("role",)),
+                Reference(("area", "role", "sector"), "workforce", ("area", "role", "sector"))),
+    ranges=(("completion_rate", "completion_low", "completion_high"),
+            ("share_taking_post_here", "share_here_low", "share_here_high")),
+)
+
+IN_POPULATION = ("yes", "no")
+
+CASELOADS = InputKind(
+    "caseloads",
+    "Caseloads by client group",
+    "Cases held by a workforce row's staff, by client group: the share of cases in this population estimates "
+    "its CYP share (with an interval), in place of the census's cyp_share.",
+    (
+        Column("area", "code", "Area code, as in the workforce census.", "E10999999"),
+        Column("role", "text", "Role, as in the workforce census.", "specialist_therapist"),
+        Column("sector", "enum", "Employing sector, as in the workforce census.", "education", allowed=SECTORS),
+        Column("client_group", "text", "The client group, e.g. 'CYP with SEND', 'adults'.", "CYP with SEND"),
+        Column("cases", "number", "Cases held (a count from a caseload snapshot).", "48", minimum=0,
+               maximum=MAX_FTE),
+        Column("in_population", "enum", "yes if this client group is part of the population planned for.",
+               "yes", allowed=IN_POPULATION),
+        source_column(),
+    ),
+    key=("area", "role", "sector", "client_group"),
+    references=(Reference(("area", "role", "sector"), "workforce", ("area", "role", "sector")),),
 )
 
 PREVALENCE_TRENDS = InputKind(
@@ -127,4 +208,4 @@ CORRELATIONS = InputKind(
     key=("input", "where", "column", "with_input", "with_where", "with_column"),
 )
 
-SUPPLY_KINDS = (WORKFORCE, PREVALENCE_TRENDS, SCENARIOS, CORRELATIONS)
+SUPPLY_KINDS = (WORKFORCE, TRAINING_PIPELINES, CASELOADS, PREVALENCE_TRENDS, SCENARIOS, CORRELATIONS)

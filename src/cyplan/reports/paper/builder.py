@@ -114,11 +114,12 @@ class Builder:
         demand = self.demand_note()
         return self.notes.ref(
             f"Workforce simulation (docs/method.md, ‘Supply’, ‘The gap’ and ‘Uncertainty’): demand as in note "
-            f"{demand.number} and the workforce census projected year by year (leavers, retirements, joiners), "
-            f"counting each post's share of time with this population; gap = demand − supply; cost to close = the "
-            f"gap of each role short of staff × its cost per FTE. {sentence(sim_words(self.draws, self.seed))} "
-            f"Inputs, besides those of note {demand.number}: "
-            f"{inputs_note(self.frames, ('workforce',), self.area)}.")
+            f"{demand.number} and the workforce census projected year by year (leavers, retirements, joiners from "
+            f"training and from elsewhere, recruitment into vacancies), counting each post's share of time with "
+            f"this population; funded establishment = staff in post + vacant posts in the census; gap = demand − "
+            f"supply; cost to close = the gap of each role short of staff × its cost per FTE. "
+            f"{sentence(sim_words(self.draws, self.seed))} Inputs, besides those of note {demand.number}: "
+            f"{inputs_note(self.frames, ('workforce', 'training_pipelines', 'caseloads'), self.area)}.")
 
     def scenario_note(self) -> Ref:
         base = self.workforce_note()

@@ -8,6 +8,7 @@ import polars as pl
 
 from cyplan import results
 from cyplan.display import workforce_headline
+from cyplan.model.flows import establishment_table, flows_table, pipeline_table
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import BASELINE, ScenarioError
 from cyplan.model.simulate import Simulation
@@ -19,6 +20,7 @@ from cyplan.reports.paper.words import (
     join,
     shown,
     stop,
+    whole,
 )
 
 if TYPE_CHECKING:
@@ -59,8 +61,56 @@ def section(b: Builder) -> Section:
                           ("Role", "Demand FTE", "Supply FTE", "Gap FTE", "Need met", "Cost to close a year"),
                           (False, True, True, True, True, True), tuple(rows), (ref.number,), total=True))
     s.blocks.append(b.figure(f"The gap by role, {last}", charts.gap_by_role(by_role, roles, last), [ref]))
+    _stock_and_flow(b, s, sim, a, years[1] if len(years) > 1 else last, last)
     _scenarios(b, s, last, sim)
     return s
+
+
+def _stock_and_flow(b: Builder, s: Section, sim: Simulation, a: list[str] | None, year: int, last: int) -> None:
+    """The flows of one year as a waterfall, funded establishment against staff in post against need, and the
+    training pipeline: what a board funds and what it can change."""
+    if sim.detail is None:
+        return
+    ref = b.workforce_note()
+    flows = flows_table(sim, a, together=True).group_by("year", maintain_order=True).agg(pl.exclude("area", "role")
+                                                                                           .sum())
+    f = flows.filter(pl.col("year") == year).row(0, named=True)
+    joined = f["from_training"] + f["other_joiners"] + f["recruited"]
+    s.blocks.append(Paragraph((
+        f"In {year} the workforce starts with {whole(f['start_fte'])} FTE in post; {whole(joined)} join "
+        f"({whole(f['from_training'])} from training, {whole(f['other_joiners'])} from elsewhere and "
+        f"{whole(f['recruited'])} recruited into vacant posts) and {whole(f['leavers'] + f['retirements'])} leave "
+        f"({whole(f['leavers'])} leavers, {whole(f['retirements'])} retirements), ending the year with "
+        f"{whole(f['end_fte'])} FTE (means over the draws, so that the flows add up)", ref, ".")))
+    s.blocks.append(b.figure(f"Who joins and who leaves, {year}", charts.flows_waterfall(flows, year, b.name), [ref]))
+    est = establishment_table(sim, a, together=True)
+    if b.area is None:
+        est = est.group_by("year", maintain_order=True).agg(pl.exclude("area", "role").sum())
+    e = est.filter(pl.col("year") == last).row(0, named=True)
+    s.blocks.append(Paragraph((
+        f"The funded establishment is {whole(e['establishment_fte'])} FTE (staff in post and vacant posts). By "
+        f"{last}, {interval(e, 'in_post_fte', b.draws, ' FTE')} are projected in post, leaving "
+        f"{interval(e, 'vacant_fte', b.draws, ' FTE')} of funded posts empty; the need is "
+        f"{interval(e, 'demand_fte', b.draws, ' FTE')}, so even a full establishment would leave "
+        f"{interval(e, 'unfunded_fte', b.draws, ' FTE')} of need without a funded post", ref, ".")))
+    s.blocks.append(b.figure("Funded establishment, staff in post and need", charts.establishment_by_year(
+        est, b.name), [ref]))
+    by_role = establishment_table(sim, a, [last])
+    roles = b.labels["role"]
+    rows = tuple((roles.get(r["role"], r["role"]), whole(r["establishment_fte"]), cell_interval(r, "in_post_fte"),
+                  cell_interval(r, "vacant_fte"), cell_interval(r, "demand_fte"), cell_interval(r, "unfunded_fte"))
+                 for r in by_role.iter_rows(named=True))
+    s.blocks.append(Table(f"Establishment, staff in post and need by role, {last}: median (90% interval)",
+                          ("Role", "Funded FTE", "In post FTE", "Vacant FTE", "Need FTE", "Need beyond funded FTE"),
+                          (False, True, True, True, True, True), rows, (ref.number,)))
+    pipeline = pipeline_table(sim, a)
+    if pipeline.height:
+        p = pipeline.filter(pl.col("year") == last)
+        s.blocks.append(Paragraph((
+            f"Training places commissioned bring {whole(p['joining_here'].sum())} qualified staff a year into post "
+            f"here by {last}, from {whole(p['places_starting'].sum())} places starting that year; each role's "
+            f"staff qualify a course length after they start", ref, ".")))
+        s.blocks.append(b.figure("Training pipeline", charts.pipeline_by_year(pipeline, b.name), [ref]))
 
 
 def _scenarios(b: Builder, s: Section, year: int, baseline: Simulation) -> None:

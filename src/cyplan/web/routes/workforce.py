@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from cyplan import results
 from cyplan.display import ERROR_SUFFIX, figure, workforce_headline
+from cyplan.model.flows import establishment_table, flows_table, pipeline_table
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import ScenarioError
 from cyplan.reports import charts
@@ -70,6 +71,18 @@ def _shown_change(supply: pl.DataFrame) -> pl.DataFrame:
         return_dtype=pl.String).alias("change"))
 
 
+def _stock_and_flow(st: WorkspaceState, area: str, scenario: str) -> dict[str, pl.DataFrame]:
+    """The census's flows, establishment and training pipeline for one area under a scenario (every year)."""
+    def compute() -> dict[str, pl.DataFrame]:
+        sim = simulation(st, scenario)
+        return {"flows": flows_table(sim, [area], together=True).drop("area", "role"),
+                "flows_by_role": flows_table(sim, [area]).drop("area"),
+                "establishment": establishment_table(sim, [area], together=True).drop("area", "role"),
+                "establishment_by_role": establishment_table(sim, [area]).drop("area"),
+                "pipeline": pipeline_table(sim, [area]).drop("area")}
+    return st.cached(("stock-and-flow", area, scenario), compute)
+
+
 def _choose(st: WorkspaceState, year: int | None, scenario: str | None) -> tuple[list[int], int, str]:
     """(the years, the year shown, the scenario shown); HTTP 404 for a year or scenario the workspace has not."""
     names = results.scenario_names(st.frames())
@@ -95,6 +108,11 @@ def workforce_data(st: WorkspaceState, area: str | None, year: int | None, scena
             "by_year": gap_by_year(st, area, scenario),
             "by_role": by_role.filter(pl.col("year") == year).drop("year").sort("gap_fte", descending=True),
             "supply": _supply(by_role, years[0], year)}
+        parts = _stock_and_flow(st, area, scenario)
+        out |= {"flows": parts["flows"], "pipeline": parts["pipeline"], "establishment": parts["establishment"],
+                "flows_by_role": parts["flows_by_role"].filter(pl.col("year") == year).drop("year"),
+                "establishment_by_role": parts["establishment_by_role"].filter(pl.col("year") == year).drop("year"),
+                "pipeline_by_role": parts["pipeline"].filter(pl.col("year") == year).drop("year")}
     except results.NotReady as e:
         return {"area": area, "not_ready": str(e)}
     except ScenarioError as e:
@@ -135,7 +153,20 @@ def _view(st: WorkspaceState, area: str | None, year: int | None, scenario: str 
                                       labels),
                 "charts": [("chart-by-year", charts.to_spec(charts.workforce_by_year(d["by_year"], where))),
                            ("chart-gap-role", charts.to_spec(charts.gap_by_role(
-                               d["by_role"], labels["role"], d["year"])))]}
+                               d["by_role"], labels["role"], d["year"])))],
+                "flows_table": table(d["flows_by_role"], f"Who joins and who leaves in {d['year']}{under}, FTE for "
+                                     "this population — means over the draws; the end with its 90% interval",
+                                     labels),
+                "establishment_table": table(d["establishment_by_role"], f"Funded establishment, staff in post "
+                                             f"and need in {d['year']}{under} — median (90% interval)", labels),
+                "flow_charts": [("chart-flows", charts.to_spec(charts.flows_waterfall(d["flows"], d["year"], where))),
+                                ("chart-establishment", charts.to_spec(charts.establishment_by_year(
+                                    d["establishment"], where)))]}
+        if d["pipeline"].height:
+            view["pipeline_table"] = table(d["pipeline_by_role"], f"Training places starting and staff qualifying "
+                                           f"in {d['year']}{under} — joining here as median (90% interval)", labels)
+            view["flow_charts"].append(("chart-pipeline", charts.to_spec(charts.pipeline_by_year(d["pipeline"],
+                                                                                                 where))))
         if d.get("compare") is not None:
             descriptions = _descriptions(frames)
             view["compare_table"] = table(d["compare"].drop("year"), f"The baseline and each scenario in "
@@ -158,15 +189,20 @@ def workforce_json(st: State, area: str | None = None, year: int | None = None,
                    scenario: str | None = None) -> dict[str, Any]:
     """For one area (default: the first), year (default: the last) and scenario (default: the baseline): the gap
     by role, supply by role (in post in the first year, projected in the year), demand and supply by year, and
-    every scenario side by side in the year. Each measure is a median with `_p5` and `_p95` (the 90% interval)
-    from 1,000 Monte Carlo draws, seed 1. 404 for an area, year or scenario the workspace has not."""
+    every scenario side by side in the year; the workforce's flows (start + joiners from training + other joiners
+    + recruited − leavers − retirements = end, means over the draws), funded establishment against staff in
+    post against need, and the training pipeline, by year and by role in the year. Each measure is a median
+    with `_p5` and `_p95` (the 90% interval) from 1,000 Monte Carlo draws, seed 1. 404 for an area, year or
+    scenario the workspace has not."""
     d = workforce_data(st, chosen_area(st, area), year, scenario)
     if d.get("not_ready"):
         return {"area": d["area"], "not_ready": d["not_ready"]}
     out = {k: d[k] for k in ("area", "year", "scenario", "years", "scenarios", "warnings")}
     out.update(draws=results.DRAWS, seed=results.SEED, gap_by_role=_json(d["by_role"]),
                supply_by_role=_json(d["supply"]), by_year=_json(d["by_year"]), scenarios_compared=_json(
-                   d.get("compare")))
+                   d.get("compare")), flows_by_year=_json(d["flows"]), flows_by_role=_json(d["flows_by_role"]),
+               establishment_by_year=_json(d["establishment"]),
+               establishment_by_role=_json(d["establishment_by_role"]), pipeline=_json(d["pipeline"]))
     if d.get("compare_missing"):
         out["scenarios_compared_missing"] = d["compare_missing"]
     return out
