@@ -20,7 +20,7 @@ INPUTS = ", ".join(KINDS)
 POPULATION = "area,year,age,sex,count\n"
 DEMO_POPULATION_ROWS = 572  # 11 years × 26 ages × 2 sexes
 DEMO_GROUP_SIZE_ROWS = 8
-DEMO_WORKFORCE_ROWS = 9  # the demo census: 6 roles, some in two sectors
+DEMO_WORKFORCE_ROWS = 11  # the demo census: 8 roles, some in two sectors
 DEMO_POPULATION_GROUP_ROWS = 11  # the demo's population by ethnicity (6) and religion (5)
 
 
@@ -60,7 +60,7 @@ BAD = {
                           ("{file}, row 1, column 'count': required column 'count' is missing",)),
     "unknown column": Bad("levels", "levels.csv", "level,label,coverage,notes\ntertiary,T,1,\ntargeted,U,1,x\n",
                           ("{file}, row 1, column 'notes': unknown column for levels of need; the columns are: "
-                           "level, label, coverage, source",)),
+                           "level, label, coverage, non_pay_per_case, source",)),
     "wrong type number": Bad("population", "population.csv", POPULATION + "E10999999,2025,7,female,many\n",
                              ("{file}, row 2, column 'count': 'many' is not a number",)),
     "wrong type integer": Bad("population", "population.csv", POPULATION + "E10999999,2025.5,7,female,1\n",

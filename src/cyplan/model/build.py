@@ -40,6 +40,10 @@ class Arrays:
     mix: np.ndarray  # [step, role]
     roles: RoleTime
     warnings: tuple[str, ...]
+    # what budgets count beyond direct clinical time (issue 12 part 4); all zero or one without those inputs
+    ratio: np.ndarray | None = None  # [role, role]: FTE of the column role per FTE of the row role; None: no ratios
+    case_cost: np.ndarray | None = None  # [level]: non-pay cost a year per case reached
+    step_share: np.ndarray | None = None  # [step]: share of the level's cases on the step's care profile
 
 
 def _index(labels: tuple[object, ...]) -> dict[object, int]:
@@ -100,7 +104,55 @@ def build(frames: dict[str, pl.DataFrame], estimate: Estimate = "central") -> Ar
         relative_risk=relative_risk, coverage=frames["levels"]["coverage"].to_numpy().astype(float),
         step_level=step_level, step_hours=steps_frame[estimate].to_numpy().astype(float), mix=mix,
         roles=_role_time(frames["roles"]), warnings=tuple(warnings),
+        ratio=role_ratio(frames["role_ratios"], dims.roles),
+        case_cost=column(frames["levels"], "non_pay_per_case", "levels"),
+        step_share=step_share(steps_frame, frames["care_profiles"]),
     )
+
+
+def column(frame: pl.DataFrame, name: str, kind: str) -> np.ndarray:
+    """An optional number column as floats: absent (a frame made by hand) or blank (a workspace made before the
+    column existed) reads as the schema's default."""
+    default = float(KINDS[kind].column(name).default or 0)
+    if name not in frame.columns:
+        return np.full(frame.height, default)
+    return frame[name].cast(pl.Float64).fill_null(default).to_numpy()
+
+
+def role_ratio(frame: pl.DataFrame, roles: tuple[str, ...]) -> np.ndarray | None:
+    """[per role, role]: FTE of each ratio role per FTE of the role it is a ratio to. A blank per_role means
+    every clinical role, i.e. every role that is not itself planned by ratio. None when there are no ratios,
+    so that a plan without them does no extra arithmetic."""
+    if not frame.height:
+        return None
+    out = np.zeros((len(roles), len(roles)))
+    by_ratio = set(frame["role"])
+    clinical = np.array([r not in by_ratio for r in roles])
+    for row in frame.iter_rows(named=True):  # a loop over the few ratio rows
+        target = roles.index(row["role"])
+        if row["per_role"]:
+            out[roles.index(row["per_role"]), target] += 1.0 / row["per_fte"]
+        else:
+            out[clinical, target] += 1.0 / row["per_fte"]
+    return out
+
+
+def with_ratios(fte: np.ndarray, ratio: np.ndarray | None, axis: int = -1) -> np.ndarray:
+    """FTE from pathway hours plus the FTE planned by ratio to them, along the role `axis`."""
+    if ratio is None:
+        return fte
+    moved = np.moveaxis(fte, axis, -1)
+    return np.moveaxis(moved + moved @ ratio, -1, axis)
+
+
+def step_share(steps: pl.DataFrame, profiles: pl.DataFrame) -> np.ndarray:
+    """[step]: the share of its level's cases a step serves — its care profile's share, or 1 for a step that
+    names no profile (every case at the level takes it)."""
+    if "profile" not in steps.columns or not profiles.height:
+        return np.ones(steps.height)
+    shares = steps.select("level", pl.col("profile").fill_null("")).join(
+        profiles.select("level", "profile", "share"), on=["level", "profile"], how="left", maintain_order="left")
+    return shares["share"].fill_null(1.0).to_numpy().astype(float)
 
 
 def _band_of_age(bands: pl.DataFrame) -> np.ndarray:
@@ -207,5 +259,7 @@ def _role_time(roles: pl.DataFrame) -> RoleTime:
         hours_per_week=col("contracted_hours_per_week"), days_per_week=col("working_days_per_week"),
         annual_leave=col("annual_leave_days"), public_holidays=col("public_holiday_days"),
         sickness=col("sickness_days"), training=col("training_days"), direct_share=col("direct_work_share"),
-        salary=col("salary"), on_cost=col("on_cost_rate"),
+        salary=col("salary"), on_cost=col("on_cost_rate"), non_pay_rate=column(roles, "non_pay_rate", "roles"),
+        non_pay_per_fte=column(roles, "non_pay_per_fte", "roles"),
+        overhead_rate=column(roles, "overhead_rate", "roles"),
     )

@@ -26,8 +26,12 @@ class Plan:
     uplift: Labelled  # [area, year, age, sex, level]: extra cases in vulnerable groups
     hours: Labelled  # [area, year, age, sex, level, role]
     fte: Labelled
-    cost: Labelled
+    cost: Labelled  # pay + non_pay + overheads
     warnings: tuple[str, ...]
+    pay: Labelled | None = None  # [area, year, age, sex, level, role], as cost
+    non_pay: Labelled | None = None
+    overheads: Labelled | None = None
+    case_cost: Labelled | None = None  # [area, year, age, sex, level]: non-pay cost of the cases reached
 
     @property
     def cases(self) -> Labelled:
@@ -41,8 +45,10 @@ def run(frames: dict[str, pl.DataFrame], estimate: str = "central") -> Plan:
 def run_arrays(a: Arrays, estimate: str = "central") -> Plan:
     d = a.dims
     n = need(a.population, a.prevalence, a.group_size, a.relative_risk)
-    per_case = hours_per_case(a.step_level, a.step_hours, a.mix, len(d.levels))
-    dem = demand(n.cases, a.coverage, per_case, a.roles)
+    share = a.step_share if a.step_share is not None else 1.0
+    per_case = hours_per_case(a.step_level, a.step_hours * share, a.mix, len(d.levels))
+    dem = demand(n.cases, a.coverage, per_case, a.roles, a.ratio)
+    case_cost = n.cases * a.coverage * (a.case_cost if a.case_cost is not None else 0.0)
     coords: dict[str, tuple[object, ...]] = {"area": d.areas, "year": d.years, "age": AGES, "sex": SEXES,
                                              "level": d.levels, "role": d.roles}
     cell = ("area", "year", "age", "sex")
@@ -59,6 +65,10 @@ def run_arrays(a: Arrays, estimate: str = "central") -> Plan:
         fte=lab(dem.fte, (*cell, "level", "role")),
         cost=lab(dem.cost, (*cell, "level", "role")),
         warnings=a.warnings,
+        pay=lab(dem.pay, (*cell, "level", "role")),
+        non_pay=lab(dem.non_pay, (*cell, "level", "role")),
+        overheads=lab(dem.overheads, (*cell, "level", "role")),
+        case_cost=lab(case_cost, (*cell, "level")),
     )
 
 
@@ -97,11 +107,35 @@ def need_table(plan: Plan, by: Sequence[str] = (), areas: Sequence[str] | None =
     return _filter(frame.select(*keys, "population", "cases", "group_uplift", "per_1000"), areas, years)
 
 
+COST_LINES = ("pay", "non_pay", "overheads", "case_costs", "total")
+
+
+def has_cost_lines(plan: Plan) -> bool:
+    """Whether the plan counts anything beyond pay: non-pay costs or overheads, by FTE or by case."""
+    return any(x is not None and bool(x.values.any()) for x in (plan.non_pay, plan.overheads, plan.case_cost))
+
+
+def cost_table(plan: Plan, areas: Sequence[str] | None = None, years: Sequence[int] | None = None) -> pl.DataFrame:
+    """The cost lines a budget has, by area and year: pay (salary and on-costs), non-pay costs of staff,
+    overheads, non-pay costs per case, and their total (the demand table's cost plus the per-case costs)."""
+    assert plan.pay is not None and plan.non_pay is not None and plan.overheads is not None
+    assert plan.case_cost is not None
+    keys = ["area", "year"]
+    frame = plan.pay.keep(keys).to_frame("pay")
+    for arr, name in ((plan.non_pay, "non_pay"), (plan.overheads, "overheads"), (plan.case_cost, "case_costs")):
+        frame = frame.join(arr.keep(keys).to_frame(name), on=keys, maintain_order="left")
+    frame = frame.with_columns(pl.sum_horizontal("pay", "non_pay", "overheads", "case_costs").alias("total"))
+    return _filter(frame, areas, years)
+
+
 def demand_table(plan: Plan, by: Sequence[str] = ("role",), areas: Sequence[str] | None = None,
                  years: Sequence[int] | None = None) -> pl.DataFrame:
     """Direct hours, FTE and cost by area, year and the breakdowns asked for."""
     keys = _by_dims(by)
     frame = _breakdown(plan, plan.hours, by, "hours")
-    for arr, name in ((plan.fte, "fte"), (plan.cost, "cost")):
+    lines = ((plan.pay, "pay"), (plan.non_pay, "non_pay"), (plan.overheads, "overheads")) \
+        if has_cost_lines(plan) else ()  # the split only where there is one: pay alone is the cost
+    for arr, name in ((plan.fte, "fte"), *lines, (plan.cost, "cost")):
+        assert arr is not None
         frame = frame.join(_breakdown(plan, arr, by, name), on=keys, maintain_order="left")
     return _filter(frame, areas, years)

@@ -10,7 +10,7 @@ draws the central values are used, and the results equal the deterministic plan'
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -23,6 +23,7 @@ from cyplan.model.build import (
     empty,
     prevalence_cells,
     trend,
+    with_ratios,
     years_from_start,
 )
 from cyplan.model.demand import hours_per_case
@@ -106,9 +107,13 @@ def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
                          years_from_start(d))  # [draw, year, level, age, sex]
     rr = _relative_risk(frames["group_risks"], a, values("group_risks"))  # [draw, group, level]
     step_hours = values("pathway_steps")  # [draw, step], in pathway order
-    demand = _demand(a, prevalence, rr, step_hours)
+    if a.step_share is not None:
+        step_hours = step_hours * a.step_share  # each step serves its care profile's share of the level's cases
     census, cells, total, stock0, joiners, leaving = _supply(frames["workforce"], d, a.dims.years, values,
-                                                             demand.shape[-1])
+                                                             max(draws, 1))
+    # drawn after every other input, so that a workspace without these ranges draws exactly what it did before
+    productive = _productive_hours(frames["roles"], a, values)  # [draw, role]
+    demand = with_ratios(_demand(a, prevalence, rr, step_hours, productive), a.ratio, axis=2)
     return Simulation(dims=d, draws=draws, demand=demand, total_supply=total, census=census, census_cells=cells,
                       cost_per_fte=a.roles.cost_per_fte, joiners=joiners, stock0=stock0, leaving=leaving,
                       warnings=a.warnings)
@@ -121,7 +126,20 @@ def _relative_risk(frame: pl.DataFrame, a: Arrays, vals: np.ndarray) -> np.ndarr
     return out
 
 
-def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.ndarray) -> np.ndarray:
+def _productive_hours(frame: pl.DataFrame, a: Arrays, values: Callable[..., np.ndarray]) -> np.ndarray:
+    """Hours of direct work a year one FTE gives [draw, role]: the central value alone unless a role has a range
+    on its direct work share or sickness days (no random numbers are drawn then)."""
+    def ranged(value: str, bound: str) -> bool:
+        return bound in frame.columns and bool((frame[bound].fill_null(frame[value]) != frame[value]).any())
+
+    if not any(ranged(v, lo) or ranged(v, hi) for v, lo, hi in KINDS["roles"].ranges):
+        return a.roles.productive_hours[None]
+    share, sickness = values("roles", "direct_work_share"), values("roles", "sickness_days")
+    return replace(a.roles, direct_share=share, sickness=sickness).productive_hours
+
+
+def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.ndarray,
+            productive: np.ndarray) -> np.ndarray:
     """FTE [area, year, role, draw]."""
     n_draw, n_year, n_level = prevalence.shape[:3]
     cells = a.population.shape[2] * len(SEXES)
@@ -135,7 +153,7 @@ def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.nd
         cases[:, y] = (base + uplift).reshape(-1, n_draw, n_level).transpose(0, 2, 1)
     per_case = np.stack([hours_per_case(a.step_level, h, a.mix, n_level) for h in step_hours])  # [d, l, role]
     hours = np.einsum("ayld,l,dlr->ayrd", cases, a.coverage, per_case, optimize=True)
-    return hours / a.roles.productive_hours[None, None, :, None]
+    return hours / productive.T[None, None]
 
 
 def _supply(frame: pl.DataFrame, d: Dims, years: tuple[int, ...], values: Callable[..., np.ndarray],

@@ -33,7 +33,7 @@ from cyplan.display import MEASURE_FORMATS
 from cyplan.model import activity
 from cyplan.model.disclosure import NHS_DIGITAL, DisclosureRule, disclose
 from cyplan.model.gap import gap_table
-from cyplan.model.plan import demand_table, need_table
+from cyplan.model.plan import cost_table, demand_table, has_cost_lines, need_table
 from cyplan.model.scenarios import BASELINE, ScenarioError
 from cyplan.model.simulate import Simulation
 from cyplan.reports import charts
@@ -642,15 +642,23 @@ class _Builder:
         ref = self.demand_note()
         s.blocks.append(Paragraph((
             f"Meeting the need in full in {first} takes {_f('demand_fte', float(demand['fte'].sum()))} FTE at a staff "
-            f"cost of £{float(demand['cost'].sum()):,.0f} a year (salary plus on-costs, central estimate)", ref,
+            f"cost of £{float(demand['cost'].sum()):,.0f} a year (salary plus on-costs"
+            f"{', non-pay costs and overheads' if has_cost_lines(plan) else ''}, central estimate)", ref,
             ".")))
+        if has_cost_lines(plan):  # issue 12 part 4: the budget lines beside pay
+            c = cost_table(plan, [self.area] if self.area else None, [first]).sum()
+            s.blocks.append(Paragraph((
+                f"As budget lines, that is £{float(c['pay'][0]):,.0f} pay, £{float(c['non_pay'][0]):,.0f} non-pay "
+                f"costs of staff, £{float(c['overheads'][0]):,.0f} overheads and £{float(c['case_costs'][0]):,.0f} "
+                f"non-pay costs per case: £{float(c['total'][0]):,.0f} a year in all; the staff cost above is the "
+                "first three, and the cost to close the gap counts them too", ref, ".")))
         if "workforce" in self.findings:
             w = self.findings["workforce"]
             s.blocks.append(Paragraph((
                 f"The cost of closing the gap is the staff cost of the FTE short in each role: in {w['last']}, "
                 f"{_interval(w['later'], 'cost_to_close', money=True)} a year under the baseline", w["ref"],
-                ". It is a cost of staff, not a budget: it leaves out recruitment, training, accommodation and "
-                "overheads, and assumes the staff can be found.")))
+                ". It is a cost of staff, not a budget: it leaves out recruitment, training, accommodation"
+                + (" and overheads" if not has_cost_lines(plan) else "") + ", and assumes the staff can be found.")))
         if "scenario_table" in self.findings:
             rows, sref = self.findings["scenario_table"]
             year = self.findings["scenarios"]["year"]

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from cyplan import results
 from cyplan.model.gap import gap_table
-from cyplan.model.plan import demand_table, need_table
+from cyplan.model.plan import cost_table, demand_table, has_cost_lines, need_table
 from cyplan.reports import charts
 from cyplan.web.app import State, chosen_area, page
 from cyplan.web.state import WorkspaceState
@@ -27,6 +27,14 @@ def _need(st: WorkspaceState, area: str) -> pl.DataFrame:
         demand = demand_table(plan, [], [area]).select("year", "fte", "cost")
         return need.join(demand, on="year", maintain_order="left")
     return st.cached(("need", area), compute)
+
+
+def _costs(st: WorkspaceState, area: str) -> pl.DataFrame | None:
+    """The budget lines by year (pay, non-pay, overheads, per-case, total), or None when cost is pay alone."""
+    def compute() -> pl.DataFrame | None:
+        plan = results.plan(st.frames())
+        return cost_table(plan, [area]).drop("area") if has_cost_lines(plan) else None
+    return st.cached(("costs", area), compute)
 
 
 def simulation(st: WorkspaceState, scenario: str = results.BASELINE) -> Any:
@@ -97,6 +105,10 @@ def _view(st: WorkspaceState, area: str | None) -> dict[str, Any]:
             first, last = d["need"].row(0, named=True), d["need"].row(-1, named=True)
             context.update(first=first, last=last,
                            need_table=table(d["need"], "Need and the workforce it takes, by year", labels))
+            costs = _costs(st, d["area"])
+            if costs is not None:
+                context["cost_table"] = table(costs, "Cost of meeting need, by budget line and year (central "
+                                                     "estimates)", labels)
         if d.get("gap") is not None:
             context.update(gap_last=d["gap"].row(-1, named=True),
                            gap_table=table(d["gap"], "Workforce demand, supply and gap, by year — median (90% "

@@ -1,0 +1,233 @@
+"""What needs-based models and budgets count beyond direct clinical time (issue 12 part 4), on numbers worked
+by hand: staff planned by ratio, non-pay costs and overheads, ranges on direct work share and sickness, care
+profiles within a level; and a workspace without these inputs gives exactly what it gave before.
+
+The tiny area (test_model.tiny): 220 cases at level t, one 10-hour step split 3:1 between roles a and b, so
+1,650 and 550 direct hours; every role gives 931.5 productive hours a year (207 days × 7.5 h × 0.6) and costs
+£56,700 a year in pay (£42,000 × 1.35).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from conftest import CliResult, folder_bytes, write_text
+from cyplan.model.gap import gap_table
+from cyplan.model.plan import cost_table, demand_table, need_table, run
+from cyplan.model.simulate import simulate
+from test_model import frame, tiny
+
+Run = Callable[[Sequence[str]], CliResult]
+PRODUCTIVE = 931.5
+PAY = 56_700.0
+CLINICAL_FTE = 2200 / PRODUCTIVE  # 2.3618 FTE of roles a and b together
+
+
+def role(name: str, **over: object) -> dict[str, object]:
+    row: dict[str, object] = {"role": name, "label": name.upper(), "staff_group": "g",
+                              "contracted_hours_per_week": 37.5, "working_days_per_week": 5.0,
+                              "annual_leave_days": 29.0, "public_holiday_days": 8.0, "sickness_days": 11.0,
+                              "training_days": 5.0, "direct_work_share": 0.6, "salary": 42_000.0, "on_cost_rate": 0.35}
+    return {**row, **over}
+
+
+def with_ratios(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """A team leader per 8 FTE of every clinical role, an administrator per 5 FTE of role a."""
+    return {**frames,
+            "roles": frame("roles", [role("a"), role("b"), role("lead", salary=58_000.0),
+                                     role("admin", salary=25_000.0)]),
+            "role_ratios": frame("role_ratios", [{"role": "lead", "per_role": "", "per_fte": 8.0},
+                                                 {"role": "admin", "per_role": "a", "per_fte": 5.0}])}
+
+
+# -- 1. staff planned by ratio ----------------------------------------------------------------------------------
+
+def test_a_team_leader_per_8_clinical_fte_and_an_administrator_per_5_fte_of_one_role() -> None:
+    """Catches ratio staff counted from the wrong base (from all staff, from each other, or inverted). By hand:
+    clinical FTE 2,200 / 931.5 = 2.3618, so 0.29522 team leaders; role a 1,650 / 931.5 = 1.7713 FTE, so
+    0.35427 administrators. Neither has direct hours; their cost is their FTE × their own pay."""
+    table = demand_table(run(with_ratios(tiny())), ["role"]).sort("role")
+    rows = {r["role"]: r for r in table.iter_rows(named=True)}
+    assert rows["lead"]["fte"] == pytest.approx(0.295222, abs=1e-6)
+    assert rows["admin"]["fte"] == pytest.approx(0.354267, abs=1e-6)
+    assert rows["lead"]["hours"] == 0 and rows["admin"]["hours"] == 0
+    assert rows["lead"]["cost"] == pytest.approx(0.295222 * 58_000 * 1.35, rel=1e-5)
+    assert rows["admin"]["cost"] == pytest.approx(0.354267 * 25_000 * 1.35, rel=1e-5)
+    assert rows["a"]["fte"] == pytest.approx(1650 / PRODUCTIVE)  # clinical FTE unchanged
+
+
+def test_ratio_staff_are_in_the_monte_carlo_demand_and_the_gap() -> None:
+    """Catches the ratio applied in the plan but not in the simulation (or to supply): the central simulation's
+    demand for the team leader equals the plan's, and with no census its gap is all of it."""
+    sim = simulate(with_ratios(tiny()))
+    gap = gap_table(sim, ["role"]).sort("role")
+    lead = gap.filter(role="lead").row(0, named=True)
+    assert lead["demand_fte"] == pytest.approx(CLINICAL_FTE / 8)
+    assert lead["gap_fte"] == pytest.approx(CLINICAL_FTE / 8)
+    assert lead["cost_to_close"] == pytest.approx(CLINICAL_FTE / 8 * 58_000 * 1.35)
+
+
+def test_ratio_staff_follow_every_draw_of_clinical_demand() -> None:
+    """Catches ratio staff drawn apart from the clinical demand they are counted from: draw by draw, team
+    leaders are exactly (a + b) / 8."""
+    sim = simulate(with_ratios(tiny()), draws=50, seed=3)
+    roles = sim.dims.roles
+    clinical = sim.demand[0, 0, roles.index("a")] + sim.demand[0, 0, roles.index("b")]
+    assert sim.demand[0, 0, roles.index("lead")] == pytest.approx(clinical / 8)
+    assert np.ptp(clinical) > 0  # the draws do vary
+
+
+# -- 2. non-pay costs and overheads ----------------------------------------------------------------------------
+
+def costed(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Role a: non-pay 12% of pay plus £1,000 per FTE, overheads 20%; role b pay only; £50 a case at level t."""
+    return {**frames,
+            "roles": frame("roles", [role("a", non_pay_rate=0.12, non_pay_per_fte=1000.0, overhead_rate=0.2),
+                                     role("b")]),
+            "levels": frame("levels", [{"level": "t", "label": "Targeted", "coverage": 1.0, "non_pay_per_case": 50.0}])}
+
+
+def test_cost_lines_add_up_to_a_budget_total() -> None:
+    """Catches overheads taken on pay alone, non-pay compounding wrongly or per-case costs left out. By hand, for
+    one FTE of role a: pay £56,700; non-pay 12% × 56,700 + 1,000 = £7,804; overheads 20% × (56,700 + 7,804) =
+    £12,900.80; so £77,404.80. Role a has 1,650 / 931.5 FTE, role b 550 / 931.5 FTE at pay only; 220 cases ×
+    £50 = £11,000."""
+    plan = run(costed(tiny()))
+    lines = cost_table(plan).row(0, named=True)
+    fte_a, fte_b = 1650 / PRODUCTIVE, 550 / PRODUCTIVE
+    assert lines["pay"] == pytest.approx((fte_a + fte_b) * PAY)
+    assert lines["non_pay"] == pytest.approx(fte_a * 7_804)
+    assert lines["overheads"] == pytest.approx(fte_a * 12_900.80)
+    assert lines["case_costs"] == pytest.approx(11_000)
+    assert lines["total"] == pytest.approx(fte_a * 77_404.80 + fte_b * PAY + 11_000)
+    by_role = demand_table(plan, ["role"]).sort("role")
+    assert by_role["cost"].to_list() == pytest.approx([fte_a * 77_404.80, fte_b * PAY])
+    assert by_role["pay"].to_list() == pytest.approx([fte_a * PAY, fte_b * PAY])
+
+
+def test_cost_to_close_counts_the_full_cost_of_an_fte() -> None:
+    """Catches the gap still priced at pay alone: role a's cost to close is its gap × £77,404.80."""
+    row = gap_table(simulate(costed(tiny())), ["role"]).filter(role="a").row(0, named=True)
+    assert row["cost_to_close"] == pytest.approx(1650 / PRODUCTIVE * 77_404.80)
+
+
+def test_per_case_costs_follow_coverage() -> None:
+    """Catches per-case costs charged on every case rather than the cases services reach: coverage 0.5 halves
+    them (110 cases × £50)."""
+    frames = costed(tiny())
+    frames["levels"] = frames["levels"].with_columns(pl.lit(0.5).alias("coverage"))
+    assert cost_table(run(frames))["case_costs"].to_list() == pytest.approx([5_500])
+
+
+def test_the_split_is_shown_only_when_there_is_one() -> None:
+    """Catches extra columns in every workspace's demand table: with pay alone the table is as it was."""
+    assert demand_table(run(tiny()), ["role"]).columns == ["area", "year", "role", "hours", "fte", "cost"]
+    assert demand_table(run(costed(tiny())), ["role"]).columns == [
+        "area", "year", "role", "hours", "fte", "pay", "non_pay", "overheads", "cost"]
+
+
+# -- through the command line, on the demo ----------------------------------------------------------------------
+
+def test_the_demo_plans_team_leaders_and_administrators_by_ratio(run_cli: Run, demo_workspace: Path) -> None:
+    """Catches ratio roles missing from `cyplan demand` or from the budget lines: the demo's 1,799.8 clinical
+    FTE in 2025 take 1,799.8 / 8 = 225.0 team leaders and 1,799.8 / 5 = 360.0 administrators."""
+    code, out, err = run_cli(["demand", "--year", "2025", "--format", "csv", "-w", demo_workspace])
+    assert code == 0, err
+    table = pl.read_csv(out.encode())
+    fte = dict(zip(table["role"], table["fte"], strict=True))
+    clinical = sum(v for k, v in fte.items() if k not in ("team_leader", "administrator"))
+    assert clinical == pytest.approx(1799.8, abs=0.05)
+    assert fte["team_leader"] == pytest.approx(clinical / 8)
+    assert fte["administrator"] == pytest.approx(clinical / 5)
+    code, out, err = run_cli(["costs", "--year", "2025", "--format", "csv", "-w", demo_workspace])
+    assert code == 0, err
+    lines = pl.read_csv(out.encode()).row(0, named=True)
+    assert lines["pay"] + lines["non_pay"] + lines["overheads"] == pytest.approx(table["cost"].sum())
+    assert lines["total"] == pytest.approx(table["cost"].sum() + lines["case_costs"])
+    assert lines["non_pay"] == pytest.approx(0.12 * lines["pay"])  # the demo's 12% of pay, no £ per FTE
+
+
+def refused(run: Run, ws: Path, args: Sequence[str]) -> str:
+    before = folder_bytes(ws)
+    code, out, err = run([*args, "-w", ws])
+    assert code == 2, (out, err)
+    assert folder_bytes(ws) == before, "the workspace changed"
+    return err
+
+
+@pytest.mark.parametrize(("kind", "text", "line"), [
+    ("role_ratios", "role,per_role,per_fte\nteam_leader,team_leader,8\n",
+     "row 2, column 'per_role': role 'team_leader' cannot be a ratio to itself"),
+    ("role_ratios", "role,per_role,per_fte\nteam_leader,,8\nadministrator,team_leader,5\n",
+     "row 3, column 'per_role': per_role 'team_leader' is itself planned by ratio in this file"),
+    ("role_ratios", "role,per_role,per_fte\nteam_leader,,0\n",
+     "row 2, column 'per_fte': per fte 0 must be more than 0"),
+    ("role_ratios", "role,per_role,per_fte\nteam_leader,nurse,8\n",
+     "row 2, column 'per_role': per_role 'nurse' is not in the roles"),
+])
+def test_bad_ratios_are_refused_where_they_are(run_cli: Run, demo_workspace: Path, tmp_path: Path, kind: str,
+                                               text: str, line: str) -> None:
+    """Catches a ratio to itself or to another ratio role (no base to count from), a zero ratio (infinite
+    staff) and an unknown role, each reported with file, row and column, the workspace untouched."""
+    path = write_text(tmp_path / f"{kind}.csv", text)
+    err = refused(run_cli, demo_workspace, ["import", kind, path])
+    assert line in err
+
+
+# -- without the new inputs, the results of before -------------------------------------------------------------
+
+NEW_ROLES = ("team_leader", "administrator")
+NEW_COLUMNS = {"roles": ("non_pay_rate", "non_pay_per_fte", "overhead_rate", "direct_work_share_low",
+                         "direct_work_share_high", "sickness_days_low", "sickness_days_high"),
+               "levels": ("non_pay_per_case",), "pathway_steps": ("profile",)}
+# the demo's figures before issue 12 part 4 (/work/notes/before-demo.txt): 2025 demand by role (FTE, cost) and the
+# 2035 gap's median demand FTE with 1,000 draws, seed 1
+BEFORE_2025 = {"clinical_psychologist": (373.1, 29_215_561), "family_support_worker": (310.0, 11_510_302),
+               "mh_practitioner": (589.4, 33_419_734), "psychiatrist": (119.1, 18_973_786),
+               "specialist_therapist": (281.3, 18_987_638), "wellbeing_practitioner": (126.8, 5_647_527)}
+BEFORE_2035_DEMAND = {"clinical_psychologist": 418.9, "family_support_worker": 344.3, "mh_practitioner": 666.6,
+                      "psychiatrist": 132.6, "specialist_therapist": 313.7, "wellbeing_practitioner": 154.1}
+BEFORE_2035_SUPPLY = {"clinical_psychologist": 63.5, "family_support_worker": 129.8, "mh_practitioner": 188.7,
+                      "psychiatrist": 18.5, "specialist_therapist": 33.6, "wellbeing_practitioner": 65.3}
+
+
+def without_part_4(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The demo as it was before part 4: no ratios, no care profiles, no cost or range columns, no ratio roles."""
+    out = dict(frames)
+    for kind in ("role_ratios", "care_profiles"):
+        out[kind] = frames[kind].clear()
+    for kind, columns in NEW_COLUMNS.items():
+        out[kind] = frames[kind].with_columns(pl.lit(None, dtype=frames[kind][c].dtype).alias(c) for c in columns)
+    out["roles"] = out["roles"].filter(~pl.col("role").is_in(NEW_ROLES))
+    out["workforce"] = out["workforce"].filter(~pl.col("role").is_in(NEW_ROLES))
+    return out
+
+
+def test_the_demo_without_the_new_inputs_gives_the_figures_of_before(demo_workspace: Path) -> None:
+    """Catches any change the new inputs make when they are absent (a cost line not 0, a ratio of 0 counted,
+    a range drawn that shifts every other input's random numbers): the demo without them reproduces its
+    published 2025 demand (FTE to 0.1, cost to the pound) and 2035 Monte Carlo medians (to 0.1 FTE)."""
+    from cyplan import results
+    from cyplan.store.workspace import Workspace
+
+    ws = Workspace.open(demo_workspace)
+    try:
+        frames = without_part_4(ws.read_all())
+    finally:
+        ws.close()
+    plan = results.plan(frames)
+    table = demand_table(plan, ["role"], years=[2025])
+    assert need_table(plan, years=[2025])["cases"].sum() == pytest.approx(41_212, abs=0.5)
+    for row in table.iter_rows(named=True):
+        fte, cost = BEFORE_2025[row["role"]]
+        assert round(row["fte"], 1) == fte
+        assert round(row["cost"]) == cost
+    gap = gap_table(results.simulation(frames), ["role"], years=[2035])
+    for row in gap.iter_rows(named=True):
+        assert round(row["demand_fte"], 1) == BEFORE_2035_DEMAND[row["role"]]
+        assert round(row["supply_fte"], 1) == BEFORE_2035_SUPPLY[row["role"]]
