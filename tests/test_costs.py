@@ -231,3 +231,82 @@ def test_the_demo_without_the_new_inputs_gives_the_figures_of_before(demo_worksp
     for row in gap.iter_rows(named=True):
         assert round(row["demand_fte"], 1) == BEFORE_2035_DEMAND[row["role"]]
         assert round(row["supply_fte"], 1) == BEFORE_2035_SUPPLY[row["role"]]
+
+
+# -- 3. a range on direct work share and sickness ---------------------------------------------------------------
+
+def ranged(frames: dict[str, pl.DataFrame], share: tuple[float, float] = (0.5, 0.7),
+           sickness: tuple[float, float] = (11.0, 11.0)) -> dict[str, pl.DataFrame]:
+    """Tiny with fixed prevalence (10%), and role a's direct work share and sickness days given ranges."""
+    prevalence = frames["prevalence"].with_columns(pl.lit(0.1).alias("low"), pl.lit(0.1).alias("high"))
+    roles = frame("roles", [role("a", direct_work_share_low=share[0], direct_work_share_high=share[1],
+                                 sickness_days_low=sickness[0], sickness_days_high=sickness[1]), role("b")])
+    return {**frames, "prevalence": prevalence, "roles": roles}
+
+
+def test_direct_work_share_is_drawn_between_its_low_and_high() -> None:
+    """Catches a range that is ignored (every draw at 931.5 h) or drawn outside low–high. Role a's 1,650 hours
+    over 1,552.5 h × share: each draw's share, worked back from its FTE, lies in 0.5–0.7, spreads over most of
+    it, and its median is near 0.6 (a symmetric triangle; 2,000 draws put the median within ±0.01)."""
+    sim = simulate(ranged(tiny()), draws=2000, seed=11)
+    share = 1650 / (1552.5 * sim.demand[0, 0, sim.dims.roles.index("a")])
+    assert share.min() >= 0.5 - 1e-12 and share.max() <= 0.7 + 1e-12
+    assert share.min() < 0.52 and share.max() > 0.68
+    assert abs(np.median(share) - 0.6) < 0.01
+    assert np.ptp(sim.demand[0, 0, sim.dims.roles.index("b")]) == 0  # role b has no range
+
+
+def test_sickness_days_are_drawn_between_their_low_and_high() -> None:
+    """Catches sickness drawn but not taken off available working time: role a's productive hours are
+    (260 − 29 − 8 − s − 5) × 7.5 × 0.6, so s worked back from each draw's FTE lies in 8–14."""
+    sim = simulate(ranged(tiny(), share=(0.6, 0.6), sickness=(8.0, 14.0)), draws=500, seed=2)
+    productive = 1650 / sim.demand[0, 0, sim.dims.roles.index("a")]
+    sickness = 218 - productive / (7.5 * 0.6)
+    assert sickness.min() >= 8 - 1e-9 and sickness.max() <= 14 + 1e-9
+    assert np.ptp(sickness) > 4
+
+
+def test_the_ranges_leave_every_other_inputs_draws_as_they_were() -> None:
+    """Catches the new ranges drawn before other inputs, which would shift the random numbers of prevalence,
+    hours, leavers and joiners (and so every published figure): with or without a range on role a, role b's
+    demand and both roles' supply are the same draw for draw."""
+    frames = tiny()
+    frames["workforce"] = frame("workforce", [
+        {"area": "T1", "role": r, "sector": "NHS", "headcount": 2.0, "fte_in_post": 2.0, "vacant_fte": 0.0,
+         "agency_fte": 0.0, "leaver_rate": 0.1, "leaver_rate_low": 0.05, "leaver_rate_high": 0.2,
+         "joiners_per_year": 1.0, "joiners_low": 0.5, "joiners_high": 2.0, "cyp_share": 1.0} for r in ("a", "b")])
+    with_range = {**frames, "roles": frame("roles", [role("a", direct_work_share_low=0.5,
+                                                          direct_work_share_high=0.7), role("b")])}
+    before, after = simulate(frames, draws=200, seed=4), simulate(with_range, draws=200, seed=4)
+    b = before.dims.roles.index("b")
+    assert np.array_equal(before.demand[:, :, b], after.demand[:, :, b])
+    assert np.array_equal(before.total_supply, after.total_supply)
+    assert not np.array_equal(before.demand[:, :, 0], after.demand[:, :, 0])
+
+
+def test_the_central_plan_uses_the_central_direct_work_share() -> None:
+    """Catches the plan's low or high estimate taking the range (a lower share means more FTE, the other way
+    from the need estimates): `cyplan demand` stays at 1,650 / 931.5 FTE whatever the range."""
+    for estimate in ("low", "central", "high"):
+        table = demand_table(run(ranged(tiny()), estimate), ["role"])
+        assert table.filter(role="a")["fte"].item() == pytest.approx(1650 / PRODUCTIVE)
+
+
+@pytest.mark.parametrize(("row", "line"), [
+    ({"direct_work_share_low": "0.7"}, "row 2, column 'direct_work_share_low': direct_work_share_low 0.7 is above "
+                                       "direct_work_share 0.6"),
+    ({"sickness_days_high": "9"}, "row 2, column 'sickness_days_high': sickness_days_high 9 is below "
+                                  "sickness_days 11"),
+    ({"sickness_days_high": "300"}, "row 2, column 'annual_leave_days': leave, public holidays, sickness and "
+                                    "training add up to 342 days"),
+])
+def test_bad_ranges_are_refused_where_they_are(run_cli: Run, demo_workspace: Path, tmp_path: Path,
+                                               row: dict[str, str], line: str) -> None:
+    """Catches a low above the value, a high below it, and a high sickness that leaves no working days (a draw
+    would divide by 0 or less), each located, the workspace untouched."""
+    base = {"role": "mh_practitioner", "label": "MHP", "staff_group": "g", "contracted_hours_per_week": "37.5",
+            "annual_leave_days": "29", "public_holiday_days": "8", "sickness_days": "11", "training_days": "5",
+            "direct_work_share": "0.6", "salary": "42000", "on_cost_rate": "0.35", **row}
+    path = write_text(tmp_path / "roles.csv", ",".join(base) + "\n" + ",".join(base.values()) + "\n")
+    err = refused(run_cli, demo_workspace, ["import", "roles", path, "--mode", "merge"])
+    assert line in err
