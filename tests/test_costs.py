@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import CliResult, folder_bytes, write_text
 from cyplan.model.gap import gap_table
@@ -184,7 +186,7 @@ def test_bad_ratios_are_refused_where_they_are(run_cli: Run, demo_workspace: Pat
 NEW_ROLES = ("team_leader", "administrator")
 NEW_COLUMNS = {"roles": ("non_pay_rate", "non_pay_per_fte", "overhead_rate", "direct_work_share_low",
                          "direct_work_share_high", "sickness_days_low", "sickness_days_high"),
-               "levels": ("non_pay_per_case",), "pathway_steps": ("profile",)}
+               "levels": ("non_pay_per_case",)}
 # the demo's figures before issue 12 part 4 (/work/notes/before-demo.txt): 2025 demand by role (FTE, cost) and the
 # 2035 gap's median demand FTE with 1,000 draws, seed 1
 BEFORE_2025 = {"clinical_psychologist": (373.1, 29_215_561), "family_support_worker": (310.0, 11_510_302),
@@ -197,15 +199,31 @@ BEFORE_2035_SUPPLY = {"clinical_psychologist": 63.5, "family_support_worker": 12
 
 
 def without_part_4(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """The demo as it was before part 4: no ratios, no care profiles, no cost or range columns, no ratio roles."""
+    """The demo as it was before part 4: no ratios, no care profiles, no cost or range columns, no ratio roles,
+    Segal's core clinical management as one step of 27 (20.25 to 33.75) hours in its place in the pathway."""
     out = dict(frames)
-    for kind in ("role_ratios", "care_profiles"):
+    for kind in ("role_ratios", "care_profiles", "coverage"):
         out[kind] = frames[kind].clear()
     for kind, columns in NEW_COLUMNS.items():
         out[kind] = frames[kind].with_columns(pl.lit(None, dtype=frames[kind][c].dtype).alias(c) for c in columns)
     out["roles"] = out["roles"].filter(~pl.col("role").is_in(NEW_ROLES))
     out["workforce"] = out["workforce"].filter(~pl.col("role").is_in(NEW_ROLES))
+    # the demo's tertiary core clinical management, split into three care profiles, back as Segal's one step
+    steps, mix = out["pathway_steps"], out["role_mix"]
+    split = pl.col("step").str.starts_with("core clinical management (")
+    core = steps.filter(split).head(1).with_columns(
+        step=pl.lit("core clinical management"), low=pl.lit(20.25), central=pl.lit(27.0), high=pl.lit(33.75))
+    steps = pl.concat([steps.filter(~split), core]).with_columns(
+        order=pl.col("step").replace_strict(SEGAL_ORDER, default=pl.col("order"), return_dtype=pl.Int64))
+    out["pathway_steps"] = steps.with_columns(pl.lit(None, dtype=pl.String).alias("profile"))
+    out["role_mix"] = pl.concat([mix.filter(~split), mix.filter(pl.col("step") == "core clinical management (brief)")
+                                 .with_columns(step=pl.lit("core clinical management"))])
+    out["scenarios"] = out["scenarios"].filter(pl.col("scenario") != "skill_mix")
     return out
+
+
+SEGAL_ORDER = {"reception, triage and follow-up": 1, "core clinical management": 2, "psychiatric oversight": 3,
+               "specialised clinical role": 4, "socioeconomic support": 5}
 
 
 def test_the_demo_without_the_new_inputs_gives_the_figures_of_before(demo_workspace: Path) -> None:
@@ -310,3 +328,146 @@ def test_bad_ranges_are_refused_where_they_are(run_cli: Run, demo_workspace: Pat
     path = write_text(tmp_path / "roles.csv", ",".join(base) + "\n" + ",".join(base.values()) + "\n")
     err = refused(run_cli, demo_workspace, ["import", "roles", path, "--mode", "merge"])
     assert line in err
+
+
+# -- 4. care profiles within a level ----------------------------------------------------------------------------
+
+def profiled(frames: dict[str, pl.DataFrame], shares: tuple[float, float] = (0.7, 0.3),
+             hours: tuple[float, float] = (4.0, 40.0)) -> dict[str, pl.DataFrame]:
+    """Tiny's level t: every case takes 'see' (10 h, split 3:1); a share takes 'brief', the rest 'intensive',
+    both by role a alone."""
+    steps = frame("pathway_steps", [
+        {"level": "t", "step": "see", "order": 1, "low": 10.0, "central": 10.0, "high": 10.0},
+        {"level": "t", "step": "brief", "order": 2, "profile": "brief", "low": hours[0], "central": hours[0],
+         "high": hours[0]},
+        {"level": "t", "step": "intensive", "order": 3, "profile": "intensive", "low": hours[1], "central": hours[1],
+         "high": hours[1]}])
+    mix = frame("role_mix", [{"level": "t", "step": "see", "role": "a", "share": 0.75},
+                             {"level": "t", "step": "see", "role": "b", "share": 0.25},
+                             {"level": "t", "step": "brief", "role": "a", "share": 1.0},
+                             {"level": "t", "step": "intensive", "role": "a", "share": 1.0}])
+    profiles = frame("care_profiles", [{"level": "t", "profile": "brief", "share": shares[0]},
+                                       {"level": "t", "profile": "intensive", "share": shares[1]}])
+    return {**frames, "pathway_steps": steps, "role_mix": mix, "care_profiles": profiles}
+
+
+def test_each_profile_serves_its_share_of_the_levels_cases() -> None:
+    """Catches profile steps given to every case (220 × (10 + 4 + 40) h) or the shares applied to the shared
+    step too. By hand: a case takes 10 + 0.7 × 4 + 0.3 × 40 = 24.8 h; role a 7.5 + 2.8 + 12 = 22.3 h, so 220 ×
+    22.3 = 4,906 h; role b 220 × 2.5 = 550 h."""
+    table = demand_table(run(profiled(tiny())), ["role"]).sort("role")
+    assert table["hours"].to_list() == pytest.approx([4906, 550])
+    assert table["fte"].to_list() == pytest.approx([4906 / PRODUCTIVE, 550 / PRODUCTIVE])
+
+
+def test_the_simulation_weights_profiles_as_the_plan_does() -> None:
+    """Catches profiles used by the plan but not the Monte Carlo run: at central values the simulation's
+    demand is the plan's 4,906 / 931.5 FTE for role a."""
+    sim = simulate(profiled(tiny()))
+    assert sim.demand[0, 0, sim.dims.roles.index("a"), 0] == pytest.approx(4906 / PRODUCTIVE)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.0, 1.0), st.floats(0.0, 500.0), st.floats(0.0, 500.0))
+def test_profiles_average_their_hours_by_their_shares(share: float, brief: float, intensive: float) -> None:
+    """Whatever the shares (summing to 1) and hours, a level's hours per case are the shared steps' hours plus
+    the share-weighted mean of its profiles' hours; and profiles with equal hours give the same as one step.
+    Catches a weight left out, applied twice, or taken from the other profile."""
+    frames = profiled(tiny(), (share, 1 - share), (brief, intensive))
+    hours = demand_table(run(frames), [])["hours"].item()
+    assert hours == pytest.approx(220 * (10 + share * brief + (1 - share) * intensive), rel=1e-9, abs=1e-6)
+    same = demand_table(run(profiled(tiny(), (share, 1 - share), (brief, brief))), [])["hours"].item()
+    assert same == pytest.approx(220 * (10 + brief), rel=1e-9, abs=1e-6)
+
+
+def test_the_demos_profiles_keep_segals_mean_of_58_hours() -> None:
+    """Catches the demo's split of core clinical management drifting from Segal's 27 h mean (seed 000): brief 12 h
+    for 50%, standard 36 h for 35%, intensive 56 h for 15% make 6 + 12.6 + 8.4 = 27, so a tertiary case still
+    takes 3 + 27 + 4 + 12 + 12 = 58 h."""
+    from cyplan.model.demand import hours_per_case
+    from test_docs import demo_arrays
+
+    a = demo_arrays()
+    assert a.step_share is not None
+    per_case = hours_per_case(a.step_level, a.step_hours * a.step_share, a.mix, len(a.dims.levels))
+    assert per_case[a.dims.levels.index("tertiary")].sum() == pytest.approx(58)
+
+
+@pytest.mark.parametrize(("kind", "text", "line"), [
+    ("care_profiles", "level,profile,share\ntertiary,brief,0.5\ntertiary,standard,0.35\ntertiary,intensive,0.05\n",
+     "row 2, column 'share': care profile shares for level 'tertiary' sum to 0.90, not 1"),
+    ("care_profiles", "level,profile,share\nsevere,brief,1\n",
+     "row 2, column 'level': level 'severe' is not in the levels of need"),
+])
+def test_bad_care_profiles_are_refused_where_they_are(run_cli: Run, demo_workspace: Path, tmp_path: Path, kind: str,
+                                                      text: str, line: str) -> None:
+    """Catches shares that do not sum to 1 (cases lost or counted twice) and an unknown level, located."""
+    path = write_text(tmp_path / f"{kind}.csv", text)
+    assert line in refused(run_cli, demo_workspace, ["import", kind, path])
+
+
+def test_a_step_naming_an_unknown_profile_is_refused(run_cli: Run, demo_workspace: Path, tmp_path: Path) -> None:
+    """Catches a step whose profile is not in the care profiles (its hours would go to every case, or none)."""
+    path = write_text(tmp_path / "pathway_steps.csv", "level,step,order,profile,central\n"
+                      "tertiary,core clinical management (brief),2,short,12\n")
+    err = refused(run_cli, demo_workspace, ["import", "pathway_steps", path, "--mode", "merge"])
+    assert "row 2, column 'profile': level 'tertiary', profile 'short' is not in the care profiles" in err
+
+
+# -- 5. coverage by age band and group --------------------------------------------------------------------------
+
+def every_age(frames: dict[str, pl.DataFrame], group_count: float = 0.0) -> dict[str, pl.DataFrame]:
+    """Tiny with 10% need at every age: 100 cases aged 0–4 ('young'), 220 aged 5–15 ('school'), 200 aged 16–25."""
+    out = tiny(rr=3.0, group_count=group_count)
+    out["prevalence"] = frame("prevalence", [{"level": "t", "age_from": 0, "age_to": 25, "sex": "all", "low": 0.1,
+                                              "central": 0.1, "high": 0.1}])
+    return out
+
+
+def test_coverage_by_age_band_replaces_the_levels_where_given() -> None:
+    """Catches the band's coverage applied to every age or the every-age row overriding the band's. By hand:
+    0.8 for every age but 0.5 at school age: 100 × 0.8 + 220 × 0.5 + 200 × 0.8 = 350 cases reached × 10 h."""
+    frames = every_age(tiny())
+    frames["coverage"] = frame("coverage", [{"level": "t", "band": "", "group": "", "coverage": 0.8},
+                                            {"level": "t", "band": "school", "group": "", "coverage": 0.5}])
+    assert demand_table(run(frames), [])["hours"].item() == pytest.approx(3_500)
+    assert need_table(run(frames), [])["cases"].item() == pytest.approx(520)  # coverage does not change need
+
+
+def test_a_groups_coverage_applies_to_all_its_cases() -> None:
+    """Catches a group's coverage applied to its uplift only (not its children's share of the base), or to
+    the whole population. 110 looked-after children aged 5–15 at 10% × 3 have 33 cases, of which 22 are the
+    uplift; school age has 220 + 22 = 242 cases. Reaching half of school age but every looked-after child:
+    (242 − 33) × 0.5 + 33 × 1 = 137.5 school-age cases, plus 300 outside it at the level's 1."""
+    frames = every_age(tiny(), group_count=110.0)
+    frames["coverage"] = frame("coverage", [{"level": "t", "band": "school", "group": "", "coverage": 0.5},
+                                            {"level": "t", "band": "", "group": "lac", "coverage": 1.0}])
+    assert demand_table(run(frames), [])["hours"].item() == pytest.approx((137.5 + 300) * 10)
+    sim = simulate(frames)
+    assert sim.demand[0, 0, :, 0].sum() == pytest.approx((137.5 + 300) * 10 / PRODUCTIVE)
+
+
+def test_coverage_rows_equal_to_the_levels_change_nothing() -> None:
+    """Catches the by-age path computing differently from the by-level one: rows restating the level's
+    coverage (for every age, and for a group) give the same demand, plan and simulation, draw for draw."""
+    frames = tiny(rr=3.0, group_count=110.0)
+    restated = {**frames, "coverage": frame("coverage", [{"level": "t", "band": "", "group": "", "coverage": 1.0},
+                                                         {"level": "t", "band": "", "group": "lac",
+                                                          "coverage": 1.0}])}
+    assert demand_table(run(restated), ["role"])["fte"].to_list() == pytest.approx(
+        demand_table(run(frames), ["role"])["fte"].to_list(), rel=1e-12)
+    a, b = simulate(frames, draws=30, seed=8), simulate(restated, draws=30, seed=8)
+    assert np.allclose(a.demand, b.demand, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("level,band,group,coverage\ntertiary,teens,,0.5\n", "row 2, column 'band': band 'teens' is not in the age bands"),
+    ("level,band,group,coverage\ntertiary,,orphans,0.5\n",
+     "row 2, column 'group': group 'orphans' is not in the vulnerable groups"),
+    ("level,band,group,coverage\ntertiary,school_age,,1.5\n", "row 2, column 'coverage': coverage 1.5 is above 1"),
+])
+def test_bad_coverage_is_refused_where_it_is(run_cli: Run, demo_workspace: Path, tmp_path: Path, text: str,
+                                             line: str) -> None:
+    """Catches an unknown band or group (its coverage would be silently unused) and a share above 1."""
+    path = write_text(tmp_path / "coverage.csv", text)
+    assert line in refused(run_cli, demo_workspace, ["import", "coverage", path])

@@ -256,7 +256,8 @@ def test_method_segal_example_matches_the_code() -> None:
     method = (DOCS / "method.md").read_text(encoding="utf-8")
     a = demo_arrays()
     tertiary = a.dims.levels.index("tertiary")
-    per_case = hours_per_case(a.step_level, a.step_hours, a.mix, len(a.dims.levels))[tertiary]  # [role]
+    share = a.step_share if a.step_share is not None else 1.0  # the demo splits core clinical management by profile
+    per_case = hours_per_case(a.step_level, a.step_hours * share, a.mix, len(a.dims.levels))[tertiary]  # [role]
     assert f"= **{per_case.sum():g} h**" in method  # 58
     split = dict(zip(a.dims.roles, per_case, strict=True))
     for role, text in (("mh_practitioner", "3 + 27 × 0.6 = {} h"), ("clinical_psychologist", "12 × 0.5 = {} h"),

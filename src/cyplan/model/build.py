@@ -44,6 +44,8 @@ class Arrays:
     ratio: np.ndarray | None = None  # [role, role]: FTE of the column role per FTE of the row role; None: no ratios
     case_cost: np.ndarray | None = None  # [level]: non-pay cost a year per case reached
     step_share: np.ndarray | None = None  # [step]: share of the level's cases on the step's care profile
+    coverage_cells: np.ndarray | None = None  # [level, age]: coverage by age (the coverage input); None: by level
+    group_coverage: np.ndarray | None = None  # [group, level, age]: coverage of a group's cases
 
 
 def _index(labels: tuple[object, ...]) -> dict[object, int]:
@@ -107,6 +109,7 @@ def build(frames: dict[str, pl.DataFrame], estimate: Estimate = "central") -> Ar
         ratio=role_ratio(frames["role_ratios"], dims.roles),
         case_cost=column(frames["levels"], "non_pay_per_case", "levels"),
         step_share=step_share(steps_frame, frames["care_profiles"]),
+        **coverage_arrays(frames["coverage"], dims, frames["levels"]["coverage"].to_numpy().astype(float)),
     )
 
 
@@ -135,6 +138,27 @@ def role_ratio(frame: pl.DataFrame, roles: tuple[str, ...]) -> np.ndarray | None
         else:
             out[clinical, target] += 1.0 / row["per_fte"]
     return out
+
+
+def coverage_arrays(frame: pl.DataFrame, dims: Dims, by_level: np.ndarray) -> dict[str, np.ndarray | None]:
+    """Coverage by level and age [level, age] and of each group's cases [group, level, age] from the coverage
+    input. The most specific row wins: (band, group), then (every age, group), then the child's own coverage;
+    for that, (band), then (every age), then the level's coverage. Nothing (None) without the input."""
+    if not frame.height:
+        return {"coverage_cells": None, "group_coverage": None}
+    ages = np.arange(len(AGES))
+    cells = np.repeat(by_level[:, None], len(AGES), axis=1)
+    groups = np.full((len(dims.groups), len(dims.levels), len(AGES)), np.nan)
+    rows = frame.with_columns(pl.col("band").fill_null(""), pl.col("group").fill_null("")) \
+        .sort(pl.col("band") != "")  # every-age rows first, so that a band's row overrides them
+    for row in rows.iter_rows(named=True):  # a loop over the few coverage rows
+        level = dims.levels.index(row["level"])
+        in_band = ages >= 0 if not row["band"] else dims.band_of_age == dims.bands.index(row["band"])
+        if row["group"]:
+            groups[dims.groups.index(row["group"]), level, in_band] = row["coverage"]
+        else:
+            cells[level, in_band] = row["coverage"]
+    return {"coverage_cells": cells, "group_coverage": np.where(np.isnan(groups), cells[None], groups)}
 
 
 def with_ratios(fte: np.ndarray, ratio: np.ndarray | None, axis: int = -1) -> np.ndarray:

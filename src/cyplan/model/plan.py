@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from cyplan.model.arrays import Labelled
@@ -47,8 +48,11 @@ def run_arrays(a: Arrays, estimate: str = "central") -> Plan:
     n = need(a.population, a.prevalence, a.group_size, a.relative_risk)
     share = a.step_share if a.step_share is not None else 1.0
     per_case = hours_per_case(a.step_level, a.step_hours * share, a.mix, len(d.levels))
-    dem = demand(n.cases, a.coverage, per_case, a.roles, a.ratio)
-    case_cost = n.cases * a.coverage * (a.case_cost if a.case_cost is not None else 0.0)
+    cases, coverage = n.cases, a.coverage
+    if a.coverage_cells is not None:  # coverage by age band and group: the cases reached, with coverage 1 after
+        cases, coverage = covered_cases(a, n.base, n.uplift), np.ones_like(a.coverage)
+    dem = demand(cases, coverage, per_case, a.roles, a.ratio)
+    case_cost = cases * coverage * (a.case_cost if a.case_cost is not None else 0.0)
     coords: dict[str, tuple[object, ...]] = {"area": d.areas, "year": d.years, "age": AGES, "sex": SEXES,
                                              "level": d.levels, "role": d.roles}
     cell = ("area", "year", "age", "sex")
@@ -70,6 +74,17 @@ def run_arrays(a: Arrays, estimate: str = "central") -> Plan:
         overheads=lab(dem.overheads, (*cell, "level", "role")),
         case_cost=lab(case_cost, (*cell, "level")),
     )
+
+
+def covered_cases(a: Arrays, base: np.ndarray, uplift: np.ndarray) -> np.ndarray:
+    """Cases services are to reach [area, year, age, sex, level]: each child's cases × the coverage of its level
+    and age, and a group's cases (its children's share of the base, n × p, and its uplift) × the group's."""
+    assert a.coverage_cells is not None and a.group_coverage is not None
+    cov = a.coverage_cells.T[:, None, :]  # [age, 1, level]
+    cov_g = np.transpose(a.group_coverage, (2, 1, 0))[:, None]  # [age, 1, level, group]
+    n = np.moveaxis(a.group_size, 2, -1)[..., None, :]  # [area, year, age, sex, 1, group]
+    p = np.moveaxis(a.prevalence, 1, -1)[None, ..., None]  # [1, year, age, sex, level, 1]
+    return base * cov + (uplift * cov_g).sum(-1) + (n * p * (cov_g - cov[..., None])).sum(-1)
 
 
 def _by_dims(by: Sequence[str]) -> list[str]:

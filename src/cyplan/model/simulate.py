@@ -144,16 +144,31 @@ def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.nd
     n_draw, n_year, n_level = prevalence.shape[:3]
     cells = a.population.shape[2] * len(SEXES)
     cases = np.empty((len(a.dims.areas), n_year, n_level, n_draw))
+    coverage = a.coverage
     for y in range(n_year):  # a loop over the few years; each is one matrix product over every area and draw
         p = prevalence[:, y].reshape(n_draw, n_level, cells)  # [draw, level, cell]
-        base = a.population[:, y].reshape(len(a.dims.areas), cells) @ p.reshape(-1, cells).T
         factor = uplift_factor(prevalence[:, y], rr)  # [draw, level, age, sex, group]
+        if a.coverage_cells is not None:  # coverage by age and group (plan.covered_cases): cases reached
+            p, factor = _covered(a, prevalence[:, y], factor)
+            coverage = np.ones_like(a.coverage)
+        base = a.population[:, y].reshape(len(a.dims.areas), cells) @ p.reshape(-1, cells).T
         groups = np.moveaxis(a.group_size[:, y], 1, -1).reshape(len(a.dims.areas), -1)  # [area, cell·group]
         uplift = groups @ factor.reshape(n_draw * n_level, -1).T
         cases[:, y] = (base + uplift).reshape(-1, n_draw, n_level).transpose(0, 2, 1)
     per_case = np.stack([hours_per_case(a.step_level, h, a.mix, n_level) for h in step_hours])  # [d, l, role]
-    hours = np.einsum("ayld,l,dlr->ayrd", cases, a.coverage, per_case, optimize=True)
+    hours = np.einsum("ayld,l,dlr->ayrd", cases, coverage, per_case, optimize=True)
     return hours / productive.T[None, None]
+
+
+def _covered(a: Arrays, prevalence: np.ndarray, factor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The per-child rates of cases reached: prevalence [draw, level, age, sex] × coverage, flattened to
+    [draw, level, cell], and the group factor [draw, level, age, sex, group] made into a group's cases reached
+    beyond its children's share of the base: uplift × cov_g + p × (cov_g − cov)."""
+    assert a.coverage_cells is not None and a.group_coverage is not None
+    cov = a.coverage_cells[:, :, None]  # [level, age, 1]
+    cov_g = np.transpose(a.group_coverage, (1, 2, 0))[:, :, None, :]  # [level, age, 1, group]
+    p = (prevalence * cov).reshape(prevalence.shape[0], prevalence.shape[1], -1)
+    return p, factor * cov_g + prevalence[..., None] * (cov_g - cov[..., None])
 
 
 def _supply(frame: pl.DataFrame, d: Dims, years: tuple[int, ...], values: Callable[..., np.ndarray],

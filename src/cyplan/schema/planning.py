@@ -266,5 +266,24 @@ CARE_PROFILES = InputKind(
     references=(Reference(("level",), "levels", ("level",)),),
 )
 
+COVERAGE = InputKind(
+    "coverage",
+    "Coverage by age band and group",
+    "The share of cases services are to reach at a level, by age band and, if given, vulnerable group; it "
+    "replaces the level's coverage where it is given.",
+    (
+        Column("level", "text", "Level of need, as in the levels input.", "targeted"),
+        Column("band", "text", "Age band, as in the age bands input; blank means every age.", "school_age",
+               required=False, blank_ok=True, default=""),
+        Column("group", "text", "Vulnerable group, as in the groups input; blank means every child, in a group "
+               "or not.", "", required=False, blank_ok=True, default=""),
+        Column("coverage", "share", "Share of these cases services are to reach.", "0.35", maximum=1),
+        source_column(),
+    ),
+    key=("level", "band", "group"),
+    references=(Reference(("level",), "levels", ("level",)), Reference(("band",), "age_bands", ("band",)),
+                Reference(("group",), "groups", ("group",))),
+)
+
 PLANNING_KINDS = (AREAS, POPULATION, AGE_BANDS, LEVELS, PREVALENCE, GROUPS, GROUP_SIZES, GROUP_RISKS,
-                  PATHWAY_STEPS, ROLE_MIX, ROLES, ROLE_RATIOS, CARE_PROFILES)
+                  PATHWAY_STEPS, ROLE_MIX, ROLES, ROLE_RATIOS, CARE_PROFILES, COVERAGE)
