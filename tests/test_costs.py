@@ -471,3 +471,32 @@ def test_bad_coverage_is_refused_where_it_is(run_cli: Run, demo_workspace: Path,
     """Catches an unknown band or group (its coverage would be silently unused) and a share above 1."""
     path = write_text(tmp_path / "coverage.csv", text)
     assert line in refused(run_cli, demo_workspace, ["import", "coverage", path])
+
+
+# -- the split where a user sees it: the web overview and the board paper ----------------------------------------
+
+def test_the_overview_and_the_board_paper_show_the_budget_lines(demo_workspace: Path) -> None:
+    """Catches the split computed but not shown: the web overview's budget-line table and the board paper's
+    financial section give the same lines as `cyplan costs` (pay, non-pay, overheads, per case, total)."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from cyplan import results
+    from cyplan.reports.paper import build_paper, render_html
+    from cyplan.store.workspace import Workspace
+    from cyplan.web.app import create_app
+
+    ws = Workspace.open(demo_workspace)
+    try:
+        lines = cost_table(results.plan(ws.read_all()), years=[2025]).row(0, named=True)
+        paper = build_paper(ws, draws=0)
+    finally:
+        ws.close()
+    money = [f"£{lines[k]:,.0f}" for k in ("pay", "non_pay", "overheads", "case_costs", "total")]
+    page = TestClient(create_app(demo_workspace), base_url="http://localhost").get("/").text
+    row = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.partition("by budget line")[2]))
+    assert row.split("2025", 1)[1].split()[:5] == money
+    financial = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", render_html(paper)))
+    assert (f"As budget lines, that is {money[0]} pay, {money[1]} non-pay costs of staff, {money[2]} overheads and "
+            f"{money[3]} non-pay costs per case: {money[4]} a year in all") in financial
