@@ -187,8 +187,8 @@ NEW_ROLES = ("team_leader", "administrator")
 NEW_COLUMNS = {"roles": ("non_pay_rate", "non_pay_per_fte", "overhead_rate", "direct_work_share_low",
                          "direct_work_share_high", "sickness_days_low", "sickness_days_high"),
                "levels": ("non_pay_per_case",)}
-# the demo's figures before issue 12 part 4 (/work/notes/before-demo.txt): 2025 demand by role (FTE, cost) and the
-# 2035 gap's median demand FTE with 1,000 draws, seed 1
+# the demo's figures before issue 12 part 4, as `cyplan demo` printed them: 2025 demand by role (FTE, cost) and
+# the 2035 gap's median demand and supply FTE with 1,000 draws, seed 1
 BEFORE_2025 = {"clinical_psychologist": (373.1, 29_215_561), "family_support_worker": (310.0, 11_510_302),
                "mh_practitioner": (589.4, 33_419_734), "psychiatrist": (119.1, 18_973_786),
                "specialist_therapist": (281.3, 18_987_638), "wellbeing_practitioner": (126.8, 5_647_527)}
