@@ -105,6 +105,11 @@ def typed(kind: str, columns: dict[str, Any]) -> pl.DataFrame:
         else:
             value = float(col.default) if col.default else None
             out[col.name] = pl.Series(col.name, [value] * n, dtype=dtype)
+    # a blank low or high of a declared range (the roles' direct work share, say) is its value, as an import fills it
+    for value_col, *bounds in KINDS[kind].ranges:
+        for bound in bounds:
+            if bound not in columns and value_col in out:
+                out[bound] = out[value_col].alias(bound)
     return pl.DataFrame(out)
 
 

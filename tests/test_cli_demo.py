@@ -81,7 +81,8 @@ def test_demand_formats_agree(demo: Path, tmp_path: Path) -> None:
     assert as_xlsx.returncode == 0, as_xlsx.stderr
     sheet = openpyxl.load_workbook(out).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("area", "year", "role", "hours", "fte", "cost")
+    # the demo gives non-pay costs and overheads, so the cost is split (issue 12 part 4)
+    assert rows[0] == ("area", "year", "role", "hours", "fte", "pay", "non_pay", "overheads", "cost")
     assert sum(r[4] for r in rows[1:]) == pytest.approx(sum(r["fte"] for r in records))
 
 

@@ -37,15 +37,18 @@ WORKBOOK = EXAMPLES / "inputs.xlsx"
 # Worked by hand in examples/README.md (Smalltown, 2025, central estimates).
 EXPECTED_CASES = {"tertiary": 412.0, "targeted": 528.4, "therapy": 22.0}  # therapy: 44 counted × share 0.5
 EXPECTED_UPLIFT = {"tertiary": 12.0, "targeted": 8.4, "therapy": 0.0}
-EXPECTED_HOURS = {"practitioner": 8589.2, "psychologist": 2884.0}
-EXPECTED_FTE = {"practitioner": 8.5892, "psychologist": 2884.0 / 750}
-EXPECTED_COST = {"practitioner": 429_460.0, "psychologist": 288_400.0}
+# the team leader is planned by ratio: one per 10 FTE of the two clinical roles, at £62,500 an FTE
+EXPECTED_HOURS = {"practitioner": 8589.2, "psychologist": 2884.0, "team_leader": 0.0}
+EXPECTED_FTE = {"practitioner": 8.5892, "psychologist": 2884.0 / 750, "team_leader": (8.5892 + 2884.0 / 750) / 10}
+EXPECTED_COST = {"practitioner": 429_460.0, "psychologist": 288_400.0,
+                 "team_leader": (8.5892 + 2884.0 / 750) / 10 * 62_500}
 # and the other estimates, in the README's last table
 EXPECTED_FTE_BY_ESTIMATE = {
-    "low": {"practitioner": 5.0134, "psychologist": 2.2904},
-    "high": {"practitioner": 13.08186, "psychologist": 5.7876},
+    "low": {"practitioner": 5.0134, "psychologist": 2.2904, "team_leader": 0.73038},
+    "high": {"practitioner": 13.08186, "psychologist": 5.7876, "team_leader": 1.886946},
 }
-EXPECTED_FTE_2026 = {"practitioner": 9.4252, "psychologist": 3164.0 / 750}
+EXPECTED_FTE_2026 = {"practitioner": 9.4252, "psychologist": 3164.0 / 750,
+                     "team_leader": (9.4252 + 3164.0 / 750) / 10}
 
 
 def sections(text: str) -> dict[str, str]:
@@ -206,7 +209,7 @@ def demo_arrays() -> Arrays:
         if not path.exists():
             path = reference.DEFAULTS / f"{kind}.csv"
         if not path.exists():
-            continue  # an input the demo does not give (build makes it empty)
+            continue  # an optional input the demo does not give: build treats it as empty
         frame, problems = validate(read_table(path), KINDS[kind])
         assert problems == []
         frames[kind] = frame.drop(ROW)
@@ -227,11 +230,16 @@ def test_method_worked_example_matches_the_code() -> None:
     assert roles.available_hours[i] == pytest.approx(1552.5)
     assert roles.category_allowance_factor[i] == pytest.approx(5 / 3)
     assert roles.productive_hours[i] == pytest.approx(931.5)
-    assert roles.cost_per_fte[i] == pytest.approx(56_700)
-    for text in ("207 days", "**1,552.5 h**", "**931.5 h**", "**£56,700**", "**1.0735 FTE**", "**£60,870**"):
+    assert roles.pay_per_fte[i] == pytest.approx(56_700)
+    assert roles.non_pay[i] == pytest.approx(6_804)  # 12% of pay
+    assert roles.overheads[i] == pytest.approx(12_700.80)  # 20% of pay and non-pay
+    assert roles.cost_per_fte[i] == pytest.approx(76_204.80)
+    for text in ("207 days", "**1,552.5 h**", "**931.5 h**", "**£56,700**", "**1.0735 FTE**", "**£60,870**",
+                 "**£6,804**", "**£12,700.80**", "**£76,204.80**", "**£81,809**"):
         assert text in method
     assert 1000 / roles.productive_hours[i] == pytest.approx(1.0735, abs=5e-5)
-    assert 1000 / roles.productive_hours[i] * roles.cost_per_fte[i] == pytest.approx(60_870, abs=0.5)
+    assert 1000 / roles.productive_hours[i] * roles.pay_per_fte[i] == pytest.approx(60_870, abs=0.5)
+    assert 1000 / roles.productive_hours[i] * roles.cost_per_fte[i] == pytest.approx(81_809, abs=0.5)
 
     # the table of every demo role: productive hours and cost per FTE
     for name, label in (("psychiatrist", "875.6 h"), ("family_support_worker", "1,009.125 h")):
@@ -250,7 +258,8 @@ def test_method_segal_example_matches_the_code() -> None:
     method = (DOCS / "method.md").read_text(encoding="utf-8")
     a = demo_arrays()
     tertiary = a.dims.levels.index("tertiary")
-    per_case = hours_per_case(a.step_level, a.step_hours, a.mix, len(a.dims.levels))[tertiary]  # [role]
+    share = a.step_share if a.step_share is not None else 1.0  # the demo splits core clinical management by profile
+    per_case = hours_per_case(a.step_level, a.step_hours * share, a.mix, len(a.dims.levels))[tertiary]  # [role]
     assert f"= **{per_case.sum():g} h**" in method  # 58
     split = dict(zip(a.dims.roles, per_case, strict=True))
     for role, text in (("mh_practitioner", "3 + 27 × 0.6 = {} h"), ("clinical_psychologist", "12 × 0.5 = {} h"),
@@ -267,7 +276,7 @@ def test_method_segal_example_matches_the_code() -> None:
     assert round_figure.productive_hours[0] == 1000
     out = demand(cases, np.ones(1), np.array([[per_case.sum()]]), practitioner)
     at_1000 = demand(cases, np.ones(1), np.array([[per_case.sum()]]), round_figure)
-    hours, fte, cost = out.hours.item(), out.fte.item(), out.cost.item()
+    hours, fte, cost = out.hours.item(), out.fte.item(), out.pay.item()
     assert f"| patients | 10,000 × 0.065 | {cases.item():,.0f} |" in method  # 650
     assert f"| 650 × 58 | {hours:,.0f} h |" in method  # 37,700
     assert f"| **{at_1000.fte.item():.1f} FTE** |" in method  # 37.7

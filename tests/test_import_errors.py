@@ -20,7 +20,7 @@ INPUTS = ", ".join(KINDS)
 POPULATION = "area,year,age,sex,count\n"
 DEMO_POPULATION_ROWS = 572  # 11 years × 26 ages × 2 sexes
 DEMO_GROUP_SIZE_ROWS = 8
-DEMO_WORKFORCE_ROWS = 9  # the demo census: 6 roles, some in two sectors
+DEMO_WORKFORCE_ROWS = 11  # the demo census: 8 roles, some in two sectors
 DEMO_PIPELINE_ROWS = 12  # the demo training pipelines: 6 roles, intakes to 2025 and from 2026
 DEMO_POPULATION_GROUP_ROWS = 11  # the demo's population by ethnicity (6) and religion (5)
 
@@ -61,7 +61,7 @@ BAD = {
                           ("{file}, row 1, column 'count': required column 'count' is missing",)),
     "unknown column": Bad("levels", "levels.csv", "level,label,coverage,notes\ntertiary,T,1,\ntargeted,U,1,x\n",
                           ("{file}, row 1, column 'notes': unknown column for levels of need; the columns are: "
-                           "level, label, coverage, source",)),
+                           "level, label, coverage, non_pay_per_case, source",)),
     "wrong type number": Bad("population", "population.csv", POPULATION + "E10999999,2025,7,female,many\n",
                              ("{file}, row 2, column 'count': 'many' is not a number",)),
     "wrong type integer": Bad("population", "population.csv", POPULATION + "E10999999,2025.5,7,female,1\n",
@@ -78,16 +78,16 @@ BAD = {
     "duplicate key": Bad("levels", "levels.csv", "level,label,coverage\ntertiary,T,1\ntargeted,U,1\ntertiary,V,1\n",
                          ("{file}, row 4, column 'level': duplicate: level 'tertiary' is already on row 2",)),
     "role mix sum": Bad("role_mix", "role_mix.csv",
-                        "level,step,role,share\ntertiary,core clinical management,mh_practitioner,0.6\n"
-                        "tertiary,core clinical management,clinical_psychologist,0.3\n",
-                        ("{file}, row 2, column 'share': role mix for step 'core clinical management' (level "
-                         "'tertiary') sums to 0.90, not 1",)),
+                        "level,step,role,share\ntertiary,core clinical management (standard),mh_practitioner,0.6\n"
+                        "tertiary,core clinical management (standard),clinical_psychologist,0.3\n",
+                        ("{file}, row 2, column 'share': role mix for step 'core clinical management (standard)' "
+                         "(level 'tertiary') sums to 0.90, not 1",)),
     "unknown area": Bad("population", "population.csv",
                         POPULATION + "E10999999,2025,7,female,1\n\nE10000042,2025,7,female,1\n",
                         ("{file}, row 4, column 'area': area 'E10000042' is not in the areas",)),
     "unknown role": Bad("role_mix", "role_mix.csv",
-                        "level,step,role,share\ntertiary,core clinical management,mh_practitioner,0.5\n"
-                        "tertiary,core clinical management,nurse,0.5\n",
+                        "level,step,role,share\ntertiary,core clinical management (standard),mh_practitioner,0.5\n"
+                        "tertiary,core clinical management (standard),nurse,0.5\n",
                         ("{file}, row 3, column 'role': role 'nurse' is not in the roles",)),
     "unknown level": Bad("prevalence", "prevalence.csv",
                          "level,age_from,age_to,sex,central\ntertiary,0,25,all,0.1\nsevere,0,25,all,0.01\n",
@@ -284,11 +284,11 @@ def test_merge_is_refused_when_the_role_mix_no_longer_sums_to_1(run_cli: Run, de
                                                                 tmp_path: Path) -> None:
     # the file's own rows sum to 1, but the workspace's other roles for the step are kept
     path = write_text(tmp_path / "role_mix.csv", "level,step,role,share\n"
-                      "tertiary,core clinical management,mh_practitioner,0.5\n"
-                      "tertiary,core clinical management,wellbeing_practitioner,0.5\n")
+                      "tertiary,core clinical management (standard),mh_practitioner,0.5\n"
+                      "tertiary,core clinical management (standard),wellbeing_practitioner,0.5\n")
     err = refused(run_cli, demo_workspace, ["import", "role_mix", str(path), "--mode", "merge"])
-    assert problem_lines(err) == [f"{path}, row 2, column 'share': role mix for step 'core clinical management' "
-                                  "(level 'tertiary') sums to 1.40, not 1"]
+    assert problem_lines(err) == [f"{path}, row 2, column 'share': role mix for step 'core clinical management "
+                                  "(standard)' (level 'tertiary') sums to 1.40, not 1"]
 
 
 def test_merge_is_refused_when_a_pathway_order_is_taken(run_cli: Run, demo_workspace: Path, tmp_path: Path) -> None:

@@ -310,8 +310,8 @@ def workspace_inputs(draw: st.DrawFn) -> dict[str, pl.DataFrame]:
                    "count": draw(COUNT), "source": draw(SOURCE)}
                   for a in codes for y in sorted(years) for age in sorted(ages) for s in SEXES]
     level_names = draw(st.lists(NAME, min_size=1, max_size=3, unique=True))
-    levels = [{"level": lv, "label": draw(LABEL), "coverage": draw(SHARE), "source": draw(SOURCE)}
-              for lv in level_names]
+    levels = [{"level": lv, "label": draw(LABEL), "coverage": draw(SHARE), "non_pay_per_case": draw(COUNT),
+               "source": draw(SOURCE)} for lv in level_names]
     prevalence = []
     basis = draw(st.sampled_from(RATE_BASES))  # one for every row: an age and sex's levels share a basis
     for lv in level_names:
@@ -329,14 +329,19 @@ def workspace_inputs(draw: st.DrawFn) -> dict[str, pl.DataFrame]:
               **{c: draw(st.floats(0, 12)) for c in ("annual_leave_days", "public_holiday_days", "sickness_days",
                                                      "training_days")},
               "direct_work_share": draw(st.floats(0.1, 1)), "salary": draw(COUNT),
-              "on_cost_rate": draw(SHARE), "source": draw(SOURCE)} for r in role_names]
+              "on_cost_rate": draw(SHARE), "non_pay_rate": draw(SHARE), "non_pay_per_fte": draw(COUNT),
+              "overhead_rate": draw(SHARE), "source": draw(SOURCE)} for r in role_names]
+    for r in roles:  # the ranges of issue 12 part 4, low ≤ value ≤ high and still at least 0.1 and 12 days at most
+        share, sick = r["direct_work_share"], r["sickness_days"]
+        r.update(direct_work_share_low=draw(st.floats(0.1, share)), direct_work_share_high=draw(st.floats(share, 1)),
+                 sickness_days_low=draw(st.floats(0, sick)), sickness_days_high=draw(st.floats(sick, 12)))
     steps, role_mix = [], []
     for lv in level_names:
         names = draw(st.lists(NAME, min_size=1, max_size=3, unique=True))
         orders = draw(st.lists(st.integers(1, 99), min_size=len(names), max_size=len(names), unique=True))
         for step, order in zip(names, orders, strict=True):
-            steps.append({"level": lv, "step": step, "order": order, **draw(estimates(st.floats(0, 1e4))),
-                          "source": draw(SOURCE)})
+            steps.append({"level": lv, "step": step, "order": order, "profile": "",
+                          **draw(estimates(st.floats(0, 1e4))), "source": draw(SOURCE)})
             who = draw(st.lists(st.sampled_from(role_names), min_size=1, max_size=len(role_names), unique=True))
             cuts = sorted(draw(st.lists(st.integers(0, 1000), min_size=len(who) - 1, max_size=len(who) - 1)))
             parts = [b - a for a, b in zip([0, *cuts], [*cuts, 1000], strict=True)]  # sums to exactly 1000

@@ -165,8 +165,8 @@ def test_an_unknown_area_is_refused(demo_path: Path) -> None:
 def test_a_part_without_its_inputs_says_so_and_the_rest_stands(tmp_path: Path) -> None:
     """Need and the register, but no workforce census, scenarios, returns or details."""
     keep = {"areas", "population", "age_bands", "levels", "prevalence", "groups", "group_sizes", "group_risks",
-            "pathway_steps", "role_mix", "roles", "localities", "services", "service_cells", "service_groups",
-            "service_localities", "service_staff", "plans", "stakeholders"}
+            "pathway_steps", "care_profiles", "role_mix", "roles", "localities", "services", "service_cells",
+            "service_groups", "service_localities", "service_staff", "plans", "stakeholders"}
     files = sorted(reference.DEFAULTS.glob("*.csv")) + sorted(reference.DEMO.glob("*.csv"))
     ws = Workspace.create(tmp_path / "ws")
     try:

@@ -20,7 +20,7 @@ from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
 from cyplan.display import CENTRAL_PLAN, ESTIMATE_WORDS
 from cyplan.io.problems import InputError
-from cyplan.model.plan import Plan, demand_table, need_table, run
+from cyplan.model.plan import Plan, cost_table, demand_table, need_table, run
 from cyplan.returns import store as returns_store
 from cyplan.returns.service import import_returns
 from cyplan.schema import KINDS
@@ -167,8 +167,9 @@ def demo(
     out.print(Text.assemble("\n", (f"{name} ({area})", "bold"), f" — demo workspace in {path}\n"), highlight=False)
     _emit(need_table(plan, ["age-band", "level"], [area], [first]), plan, Format.table, None,
           f"Need by age band and level — {CENTRAL_PLAN}")
-    _emit(demand_table(plan, ["role"], [area], [first]), plan, Format.table, None,
-          f"Workforce demand by role — {CENTRAL_PLAN}")
+    # the pay / non-pay / overheads split is for `cyplan demand` and `cyplan costs`: the summary stays narrow
+    _emit(demand_table(plan, ["role"], [area], [first]).select("area", "year", "role", "hours", "fte", "cost"), plan,
+          Format.table, None, f"Workforce demand by role — {CENTRAL_PLAN}")
     out.print(f"By {last}, on the central plan: {need_table(plan, [], [area], [last])['cases'].sum():,.0f} cases "
               "of need.\n", highlight=False, markup=False)
     sim, frames = workforce.simulation(path)
@@ -232,6 +233,16 @@ def demand(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: Year
     frame = demand_table(plan, breakdown, area, year)
     _emit(frame, plan, fmt, out_file, f"Workforce demand, by {' and '.join(breakdown)} — "
           f"{ESTIMATE_WORDS[estimate.value]}")
+
+
+@app.command()
+def costs(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None,
+          fmt: FormatOpt = Format.table, out_file: OutOpt = None, estimate: EstimateOpt = Estimate.central) -> None:
+    """The cost of meeting need as a budget's lines: pay, non-pay costs of staff, overheads, non-pay costs per
+    case, and their total, by area and year."""
+    plan = _plan(workspace, estimate)
+    _check_filters(plan, area, year)
+    _emit(cost_table(plan, area, year), plan, fmt, out_file, "Cost of meeting need, by budget line")
 
 
 def _kind(given: str) -> str:

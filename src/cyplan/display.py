@@ -8,10 +8,13 @@ from collections.abc import Mapping
 from typing import Any
 
 NUMBER_FORMATS = {"population": "{:,.0f}", "cases": "{:,.0f}", "group_uplift": "{:,.0f}", "per_1000": "{:,.1f}",
-                  "hours": "{:,.0f}", "fte": "{:,.1f}", "cost": "£{:,.0f}"}
+                  "hours": "{:,.0f}", "fte": "{:,.1f}", "cost": "£{:,.0f}", "pay": "£{:,.0f}", "non_pay": "£{:,.0f}",
+                  "overheads": "£{:,.0f}", "case_costs": "£{:,.0f}", "total": "£{:,.0f}"}
 HEADINGS = {"area": "Area", "year": "Year", "age_band": "Age band", "level": "Level", "sex": "Sex", "role": "Role",
             "population": "Population", "cases": "Cases", "group_uplift": "of which groups' excess",
-            "per_1000": "per 1,000", "hours": "Direct hours", "fte": "FTE", "cost": "Cost a year"}
+            "per_1000": "per 1,000", "hours": "Direct hours", "fte": "FTE", "cost": "Cost a year",
+            "pay": "Pay", "non_pay": "Non-pay (staff)", "overheads": "Overheads", "case_costs": "Non-pay (per case)",
+            "total": "Total a year"}
 
 MEASURE_HEADINGS = {"demand_fte": "Demand FTE", "supply_fte": "Supply FTE", "gap_fte": "Gap FTE",
                     "share_met": "Need met", "cost_to_close": "Cost to close",

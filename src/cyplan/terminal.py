@@ -25,12 +25,13 @@ from cyplan.io.problems import RUN_SHOWN, InputError
 from cyplan.io.write import write_csv, write_csv_parts, write_json, write_xlsx
 from cyplan.store.workspace import ServerUnreachable, Workspace, WorkspaceDamaged, WorkspaceError
 
-PIPE_WIDTH = 160  # results sent to a file, a pipe or a CI log: wide enough that role names keep whole
+PIPE_WIDTH = 1000  # results sent to a file, a pipe or a CI log: each table as wide as its cells, nothing folded
 
 
 def _width(stream: object) -> int | None:
     """None (Rich then takes the terminal's width, or COLUMNS when set) for a terminal; else PIPE_WIDTH,
-    not Rich's 80, at which a table of six columns folds role names into pieces."""
+    not Rich's 80, at which a table of six columns folds role names into pieces (a table is only as wide as
+    its cells need: Rich does not stretch it to the width)."""
     is_terminal = getattr(stream, "isatty", lambda: False)()
     return None if is_terminal or os.environ.get("COLUMNS") else PIPE_WIDTH
 

@@ -456,8 +456,11 @@ def _check_net_of(raw: RawTable, frame: pl.DataFrame, each: pl.DataFrame) -> lis
     own = net.filter(pl.col("net_of") == pl.col("level"))
     derived = set(net["level"].to_list())
     chained = net.filter(pl.col("net_of").is_in(list(derived)) & (pl.col("net_of") != pl.col("level")))
-    covered = _ages(each).select(pl.col("level").alias("net_of"), "age", "sex").unique()
-    wanted = _ages(each.filter(pl.col("net_of").is_not_null() & (pl.col("net_of") != "")))
+    # level and net_of may be dictionary codes or strings (a CSV's, a workbook's, the workspace's kept rows in
+    # a merge): compared as strings, which the few prevalence rows make cheap
+    covered = _ages(each).select(pl.col("level").cast(pl.String).alias("net_of"), "age", "sex").unique()
+    wanted = _ages(each.filter(pl.col("net_of").is_not_null() & (pl.col("net_of") != ""))) \
+        .with_columns(pl.col("net_of").cast(pl.String))
     gaps = (wanted.join(covered, on=["net_of", "age", "sex"], how="anti")
             .group_by([ROW, "net_of", "sex"], maintain_order=True)
             .agg(pl.col("age").min().alias("lo"), pl.col("age").max().alias("hi")))
@@ -496,6 +499,10 @@ def _check_role_mix(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
 
 
 def _check_roles(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
+    # at the high end of sickness and the low end of direct work, which the Monte Carlo draws reach
+    frame = frame.with_columns(pl.col("sickness_days_high").fill_null(pl.col("sickness_days")).alias("sickness_days"),
+                               pl.col("direct_work_share_low").fill_null(pl.col("direct_work_share"))
+                               .alias("direct_work_share"))
     days_off = pl.col("annual_leave_days") + pl.col("public_holiday_days") + pl.col("sickness_days") \
         + pl.col("training_days")
     possible = WEEKS_PER_YEAR * pl.col("working_days_per_week")
@@ -522,7 +529,29 @@ def _check_workforce(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
                  f"({_fmt(r['retire'])}) add up to more than everyone in post")
 
 
+def _check_role_ratios(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
+    # staff by ratio are counted from staff by pathway hours, in one step: a ratio to a ratio role has no base
+    by_ratio = frame["role"].drop_nulls().unique().implode()
+    chained = frame.filter(pl.col("per_role").is_in(by_ratio) & (pl.col("per_role") != pl.col("role")))
+    own = frame.filter(pl.col("per_role") == pl.col("role"))
+    return (_rows(raw, own, "per_role", lambda r: f"role '{r['role']}' cannot be a ratio to itself")
+            + _rows(raw, chained, "per_role", lambda r: f"per_role '{r['per_role']}' is itself planned by ratio "
+                    "in this file: give the ratio to the clinical roles it depends on (per_role blank) instead"))
+
+
+def _check_care_profiles(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
+    sums = (frame.filter(pl.col("level").is_not_null())
+            .group_by("level", maintain_order=True)
+            .agg(pl.col("share").sum().alias("total"), pl.col("share").is_null().any().alias("incomplete"),
+                 pl.col(ROW).filter(pl.col(ROW) > 0).min().alias(ROW))
+            .filter(~pl.col("incomplete") & ((pl.col("total") - 1).abs() > SUM_TOLERANCE)))
+    return _rows(raw, sums, "share", lambda r: f"care profile shares for level '{r['level']}' sum to "
+                 f"{r['total']:.2f}, not 1")
+
+
 KIND_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {
+    "role_ratios": _check_role_ratios,
+    "care_profiles": _check_care_profiles,
     "roles": _check_roles,
     "workforce": _check_workforce,
     "areas": _check_areas,

@@ -44,6 +44,12 @@ class Arrays:
     counted: np.ndarray | None = None  # [area, year, count group, age, sex]: children in each need count
     count_groups: tuple[tuple[str, str], ...] = ()  # (need, status) of each count group
     count_share: np.ndarray | None = None  # [count group, level]: share of the counted children at each level
+    # what budgets count beyond direct clinical time (issue 12 part 4); all zero or one without those inputs
+    ratio: np.ndarray | None = None  # [role, role]: FTE of the column role per FTE of the row role; None: no ratios
+    case_cost: np.ndarray | None = None  # [level]: non-pay cost a year per case reached
+    step_share: np.ndarray | None = None  # [step]: share of the level's cases on the step's care profile
+    coverage_cells: np.ndarray | None = None  # [level, age]: coverage by age (the coverage input); None: by level
+    group_coverage: np.ndarray | None = None  # [group, level, age]: coverage of a group's cases
 
 
 def _index(labels: tuple[object, ...]) -> dict[object, int]:
@@ -111,6 +117,10 @@ def build(frames: dict[str, pl.DataFrame], estimate: Estimate = "central") -> Ar
         step_level=step_level, step_hours=steps_frame[estimate].to_numpy().astype(float), mix=mix,
         roles=_role_time(frames["roles"]), warnings=tuple(warnings), counted=counted, count_groups=groups,
         count_share=share_cells(frames["need_shares"], groups, dims, frames["need_shares"][estimate]),
+        ratio=role_ratio(frames["role_ratios"], dims.roles),
+        case_cost=column(frames["levels"], "non_pay_per_case", "levels"),
+        step_share=step_share(steps_frame, frames["care_profiles"]),
+        **coverage_arrays(frames["coverage"], dims, frames["levels"]["coverage"].to_numpy().astype(float)),
     )
 
 
@@ -187,6 +197,72 @@ def _count_warnings(counts: pl.DataFrame, shares: pl.DataFrame, groups: tuple[tu
                 if (n, st) not in given]
     return warnings + [f"need shares for '{n}, {st}' match no need count: they add no cases"
                        for n, st in dict.fromkeys(shares.select("need", "status").iter_rows()) if (n, st) not in groups]
+
+
+def column(frame: pl.DataFrame, name: str, kind: str) -> np.ndarray:
+    """An optional number column as floats: absent (a frame made by hand) or blank (a workspace made before the
+    column existed) reads as the schema's default."""
+    default = float(KINDS[kind].column(name).default or 0)
+    if name not in frame.columns:
+        return np.full(frame.height, default)
+    return frame[name].cast(pl.Float64).fill_null(default).to_numpy()
+
+
+def role_ratio(frame: pl.DataFrame, roles: tuple[str, ...]) -> np.ndarray | None:
+    """[per role, role]: FTE of each ratio role per FTE of the role it is a ratio to. A blank per_role means
+    every clinical role, i.e. every role that is not itself planned by ratio. None when there are no ratios,
+    so that a plan without them does no extra arithmetic."""
+    if not frame.height:
+        return None
+    out = np.zeros((len(roles), len(roles)))
+    by_ratio = set(frame["role"])
+    clinical = np.array([r not in by_ratio for r in roles])
+    for row in frame.iter_rows(named=True):  # a loop over the few ratio rows
+        target = roles.index(row["role"])
+        if row["per_role"]:
+            out[roles.index(row["per_role"]), target] += 1.0 / row["per_fte"]
+        else:
+            out[clinical, target] += 1.0 / row["per_fte"]
+    return out
+
+
+def coverage_arrays(frame: pl.DataFrame, dims: Dims, by_level: np.ndarray) -> dict[str, np.ndarray | None]:
+    """Coverage by level and age [level, age] and of each group's cases [group, level, age] from the coverage
+    input. The most specific row wins: (band, group), then (every age, group), then the child's own coverage;
+    for that, (band), then (every age), then the level's coverage. Nothing (None) without the input."""
+    if not frame.height:
+        return {"coverage_cells": None, "group_coverage": None}
+    ages = np.arange(len(AGES))
+    cells = np.repeat(by_level[:, None], len(AGES), axis=1)
+    groups = np.full((len(dims.groups), len(dims.levels), len(AGES)), np.nan)
+    rows = frame.with_columns(pl.col("band").fill_null(""), pl.col("group").fill_null("")) \
+        .sort(pl.col("band") != "")  # every-age rows first, so that a band's row overrides them
+    for row in rows.iter_rows(named=True):  # a loop over the few coverage rows
+        level = dims.levels.index(row["level"])
+        in_band = ages >= 0 if not row["band"] else dims.band_of_age == dims.bands.index(row["band"])
+        if row["group"]:
+            groups[dims.groups.index(row["group"]), level, in_band] = row["coverage"]
+        else:
+            cells[level, in_band] = row["coverage"]
+    return {"coverage_cells": cells, "group_coverage": np.where(np.isnan(groups), cells[None], groups)}
+
+
+def with_ratios(fte: np.ndarray, ratio: np.ndarray | None, axis: int = -1) -> np.ndarray:
+    """FTE from pathway hours plus the FTE planned by ratio to them, along the role `axis`."""
+    if ratio is None:
+        return fte
+    moved = np.moveaxis(fte, axis, -1)
+    return np.moveaxis(moved + moved @ ratio, -1, axis)
+
+
+def step_share(steps: pl.DataFrame, profiles: pl.DataFrame) -> np.ndarray:
+    """[step]: the share of its level's cases a step serves — its care profile's share, or 1 for a step that
+    names no profile (every case at the level takes it)."""
+    if "profile" not in steps.columns or not profiles.height:
+        return np.ones(steps.height)
+    shares = steps.select("level", pl.col("profile").fill_null("")).join(
+        profiles.select("level", "profile", "share"), on=["level", "profile"], how="left", maintain_order="left")
+    return shares["share"].fill_null(1.0).to_numpy().astype(float)
 
 
 def _band_of_age(bands: pl.DataFrame) -> np.ndarray:
@@ -323,5 +399,7 @@ def _role_time(roles: pl.DataFrame) -> RoleTime:
         hours_per_week=col("contracted_hours_per_week"), days_per_week=col("working_days_per_week"),
         annual_leave=col("annual_leave_days"), public_holidays=col("public_holiday_days"),
         sickness=col("sickness_days"), training=col("training_days"), direct_share=col("direct_work_share"),
-        salary=col("salary"), on_cost=col("on_cost_rate"),
+        salary=col("salary"), on_cost=col("on_cost_rate"), non_pay_rate=column(roles, "non_pay_rate", "roles"),
+        non_pay_per_fte=column(roles, "non_pay_per_fte", "roles"),
+        overhead_rate=column(roles, "overhead_rate", "roles"),
     )

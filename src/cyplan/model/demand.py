@@ -29,6 +29,9 @@ class RoleTime:
     direct_share: np.ndarray
     salary: np.ndarray
     on_cost: np.ndarray
+    non_pay_rate: np.ndarray | float = 0.0  # non-pay costs as a share of pay
+    non_pay_per_fte: np.ndarray | float = 0.0  # £ a year, besides the share of pay
+    overhead_rate: np.ndarray | float = 0.0  # overheads as a share of pay and non-pay
 
     @property
     def working_days(self) -> np.ndarray:
@@ -50,15 +53,32 @@ class RoleTime:
         return self.available_hours / self.category_allowance_factor
 
     @property
-    def cost_per_fte(self) -> np.ndarray:
+    def pay_per_fte(self) -> np.ndarray:
         return self.salary * (1.0 + self.on_cost)
+
+    @property
+    def non_pay(self) -> np.ndarray:
+        """Non-pay costs of one FTE a year: a share of its pay plus pounds per FTE."""
+        return self.pay_per_fte * self.non_pay_rate + self.non_pay_per_fte
+
+    @property
+    def overheads(self) -> np.ndarray:
+        return (self.pay_per_fte + self.non_pay) * self.overhead_rate
+
+    @property
+    def cost_per_fte(self) -> np.ndarray:
+        """The full cost of one FTE a year: pay, non-pay and overheads (pay alone when the others are 0)."""
+        return self.pay_per_fte + self.non_pay + self.overheads
 
 
 @dataclass(frozen=True)
 class Demand:
     hours: np.ndarray  # [..., level, role]: direct hours a year
-    fte: np.ndarray
-    cost: np.ndarray
+    fte: np.ndarray  # with the staff planned by ratio (build.with_ratios)
+    cost: np.ndarray  # pay + non_pay + overheads
+    pay: np.ndarray
+    non_pay: np.ndarray
+    overheads: np.ndarray
 
 
 def hours_per_case(step_level: np.ndarray, step_hours: np.ndarray, mix: np.ndarray, n_levels: int) -> np.ndarray:
@@ -71,8 +91,14 @@ def hours_per_case(step_level: np.ndarray, step_hours: np.ndarray, mix: np.ndarr
     return out
 
 
-def demand(cases: np.ndarray, coverage: np.ndarray, per_case: np.ndarray, roles: RoleTime) -> Demand:
-    """cases[..., level] × coverage[level] × per_case[level, role] → hours, FTE, cost [..., level, role]."""
+def demand(cases: np.ndarray, coverage: np.ndarray, per_case: np.ndarray, roles: RoleTime,
+           ratio: np.ndarray | None = None) -> Demand:
+    """cases[..., level] × coverage[level] × per_case[level, role] → hours, FTE, cost [..., level, role].
+
+    `ratio` [role, role] adds the staff planned by ratio (team leaders, administrators) to each cell's FTE."""
     hours = (cases * coverage)[..., None] * per_case
     fte = hours / roles.productive_hours
-    return Demand(hours, fte, fte * roles.cost_per_fte)
+    if ratio is not None:
+        fte = fte + fte @ ratio
+    return Demand(hours, fte, fte * roles.cost_per_fte, fte * roles.pay_per_fte, fte * roles.non_pay,
+                  fte * roles.overheads)

@@ -10,7 +10,7 @@ draws the central values are used, and the results equal the deterministic plan'
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -25,6 +25,7 @@ from cyplan.model.build import (
     level_cells,
     share_cells,
     trend,
+    with_ratios,
     years_from_start,
 )
 from cyplan.model.demand import hours_per_case
@@ -148,9 +149,14 @@ def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
                          years_from_start(d))  # [draw, year, level, age, sex]
     rr = _relative_risk(frames["group_risks"], a, values("group_risks"))  # [draw, group, level]
     step_hours = values("pathway_steps")  # [draw, step], in pathway order
-    demand = _demand(a, prevalence, rr, step_hours, _counted(a, frames["need_shares"], values("need_shares")))
+    if a.step_share is not None:
+        step_hours = step_hours * a.step_share  # each step serves its care profile's share of the level's cases
+    counted = _counted(a, frames["need_shares"], values("need_shares"))
     frames["workforce"] = with_caseload_shares(frames["workforce"], frames["caseloads"])
-    census, cells, total, stock0, joiners, leaving, detail = _supply(frames, d, values, demand.shape[-1])
+    census, cells, total, stock0, joiners, leaving, detail = _supply(frames, d, values, max(draws, 1))
+    # drawn after every other input, so that a workspace without these ranges draws exactly what it did before
+    productive = _productive_hours(frames["roles"], a, values)  # [draw, role]
+    demand = with_ratios(_demand(a, prevalence, rr, step_hours, productive, counted), a.ratio, axis=2)
     return Simulation(dims=d, draws=draws, demand=demand, total_supply=total, census=census, census_cells=cells,
                       cost_per_fte=a.roles.cost_per_fte, joiners=joiners, stock0=stock0, leaving=leaving,
                       warnings=a.warnings, detail=detail)
@@ -185,35 +191,66 @@ def _relative_risk(frame: pl.DataFrame, a: Arrays, vals: np.ndarray) -> np.ndarr
 
 
 def _counted(a: Arrays, shares: pl.DataFrame, vals: np.ndarray) -> np.ndarray | None:
-    """Cases from need counts [area, year, level, draw], each draw with its own shares; None without counts."""
+    """Cases from need counts [area, year, level, draw], each draw with its own shares, × the coverage of their
+    level and age where the coverage input gives it by age (as plan.covered_cases); None without counts."""
     if not a.count_groups or a.counted is None:
         return None
     share = share_cells(shares, a.count_groups, a.dims, vals)  # [draw, count group, level]
-    return np.einsum("ayg,dgl->ayld", a.counted.sum(axis=(3, 4)), share)
+    if a.coverage_cells is None:
+        return np.einsum("ayg,dgl->ayld", a.counted.sum(axis=(3, 4)), share)
+    return np.einsum("aygx,dgl,lx->ayld", a.counted.sum(axis=4), share, a.coverage_cells)
+
+
+def _productive_hours(frame: pl.DataFrame, a: Arrays, values: Callable[..., np.ndarray]) -> np.ndarray:
+    """Hours of direct work a year one FTE gives [draw, role]: the central value alone unless a role has a range
+    on its direct work share or sickness days (no random numbers are drawn then)."""
+    def ranged(value: str, bound: str) -> bool:
+        return bound in frame.columns and bool((frame[bound].fill_null(frame[value]) != frame[value]).any())
+
+    if not any(ranged(v, lo) or ranged(v, hi) for v, lo, hi in KINDS["roles"].ranges):
+        return a.roles.productive_hours[None]
+    share, sickness = values("roles", "direct_work_share"), values("roles", "sickness_days")
+    return replace(a.roles, direct_share=share, sickness=sickness).productive_hours
 
 
 def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.ndarray,
-            counted: np.ndarray | None = None) -> np.ndarray:
+            productive: np.ndarray, counted: np.ndarray | None = None) -> np.ndarray:
     """FTE [area, year, role, draw]; `counted` [area, year, level, draw] adds cases from need counts."""
     n_draw, n_year, n_level = prevalence.shape[:3]
     cells = a.population.shape[2] * len(SEXES)
     cases = np.empty((len(a.dims.areas), n_year, n_level, n_draw))
+    coverage = a.coverage
     # rates outside the groups get the groups' uplift; a level's rates at one age and sex share a basis
     # (validated), so the cap over levels is the same as need.py's
     added = (~a.average)[..., None].astype(float)  # [level, age, sex, 1]
     for y in range(n_year):  # a loop over the few years; each is one matrix product over every area and draw
         p = prevalence[:, y].reshape(n_draw, n_level, cells)  # [draw, level, cell]
+        grouped = added.any() or a.coverage_cells is not None
+        factor = uplift_factor(prevalence[:, y], rr) * added if grouped else None  # [draw, level, age, sex, group]
+        if a.coverage_cells is not None:  # coverage by age and group (plan.covered_cases): cases reached
+            p, factor = _covered(a, prevalence[:, y], factor)
+            coverage = np.ones_like(a.coverage)
         base = a.population[:, y].reshape(len(a.dims.areas), cells) @ p.reshape(-1, cells).T
-        if added.any():  # population averages add nothing: their cases are population × prevalence
-            factor = uplift_factor(prevalence[:, y], rr) * added  # [draw, level, age, sex, group]
+        if factor is not None:  # population averages add nothing: their cases are population × prevalence
             groups = np.moveaxis(a.group_size[:, y], 1, -1).reshape(len(a.dims.areas), -1)  # [area, cell·group]
             base += groups @ factor.reshape(n_draw * n_level, -1).T
         cases[:, y] = base.reshape(-1, n_draw, n_level).transpose(0, 2, 1)
     if counted is not None:
         cases += counted
     per_case = np.stack([hours_per_case(a.step_level, h, a.mix, n_level) for h in step_hours])  # [d, l, role]
-    hours = np.einsum("ayld,l,dlr->ayrd", cases, a.coverage, per_case, optimize=True)
-    return hours / a.roles.productive_hours[None, None, :, None]
+    hours = np.einsum("ayld,l,dlr->ayrd", cases, coverage, per_case, optimize=True)
+    return hours / productive.T[None, None]
+
+
+def _covered(a: Arrays, prevalence: np.ndarray, factor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The per-child rates of cases reached: prevalence [draw, level, age, sex] × coverage, flattened to
+    [draw, level, cell], and the group factor [draw, level, age, sex, group] made into a group's cases reached
+    beyond its children's share of the base: uplift × cov_g + p × (cov_g − cov)."""
+    assert a.coverage_cells is not None and a.group_coverage is not None
+    cov = a.coverage_cells[:, :, None]  # [level, age, 1]
+    cov_g = np.transpose(a.group_coverage, (1, 2, 0))[:, :, None, :]  # [level, age, 1, group]
+    p = (prevalence * cov).reshape(prevalence.shape[0], prevalence.shape[1], -1)
+    return p, factor * cov_g + prevalence[..., None] * (cov_g - cov[..., None])
 
 
 def _supply(frames: dict[str, pl.DataFrame], d: Dims, values: Callable[..., np.ndarray],

@@ -1,8 +1,9 @@
 """The planning inputs (need and workforce demand): areas, population, levels, prevalence,
-vulnerable groups, pathways, role mix and roles."""
+vulnerable groups, pathways, role mix, roles, role ratios and care profiles."""
 
 from cyplan.schema.columns import (
     AREA_KINDS,
+    MAX_FTE,
     MAX_HOURS_PER_CASE,
     MAX_ORDER,
     MAX_PEOPLE,
@@ -76,6 +77,9 @@ LEVELS = InputKind(
         Column("label", "text", "How the level is shown.", "Tertiary-level need"),
         Column("coverage", "share", "Share of cases at this level that services are to reach "
                "(1 for a purely needs-based plan).", "1", maximum=1),
+        Column("non_pay_per_case", "number", "Non-pay cost a year of each case reached at this level, in pounds "
+               "(e.g. medicines, interpreters, travel, placements); blank means 0.", "0", required=False,
+               blank_ok=True, default="0", minimum=0, maximum=MAX_SALARY),
         source_column(),
     ),
     key=("level",),
@@ -162,11 +166,15 @@ PATHWAY_STEPS = InputKind(
         Column("step", "text", "Name of the step.", "core clinical management"),
         Column("order", "integer", "Position of the step in the pathway (1, 2, 3, …).", "2", minimum=1,
                maximum=MAX_ORDER),
+        Column("profile", "text", "Care profile the step belongs to, as in the care profiles input (e.g. brief, "
+               "standard, intensive); blank means every case at the level.", "", required=False, blank_ok=True,
+               default=""),
         *estimate_columns("hours per case per year", ("20", "27", "34"), maximum=MAX_HOURS_PER_CASE),
         source_column(),
     ),
     key=("level", "step"),
-    references=(Reference(("level",), "levels", ("level",)),),
+    references=(Reference(("level",), "levels", ("level",)),
+                Reference(("level", "profile"), "care_profiles", ("level", "profile"))),
     estimates=True,
     order=("level", "order"),
 )
@@ -204,18 +212,88 @@ ROLES = InputKind(
         Column("annual_leave_days", "number", "Annual leave, days a year.", "29", minimum=0, maximum=365),
         Column("public_holiday_days", "number", "Public holidays, days a year.", "8", minimum=0, maximum=365),
         Column("sickness_days", "number", "Sickness absence, days a year.", "11", minimum=0, maximum=365),
+        Column("sickness_days_low", "number", "Low estimate of sickness absence, days a year; blank means the "
+               "sickness days.", "8", required=False, blank_ok=True, minimum=0, maximum=365),
+        Column("sickness_days_high", "number", "High estimate of sickness absence, days a year; blank means the "
+               "sickness days.", "14", required=False, blank_ok=True, minimum=0, maximum=365),
         Column("training_days", "number", "Training and other leave, days a year.", "5", minimum=0,
                maximum=365),
         Column("direct_work_share", "share", "Share of available working time spent in direct work with "
                "children and families (1 minus the category allowances).", "0.6", minimum=0,
                above_minimum=True, maximum=1),
+        Column("direct_work_share_low", "share", "Low estimate of the direct work share; blank means the direct "
+               "work share.", "0.5", required=False, blank_ok=True, minimum=0, above_minimum=True, maximum=1),
+        Column("direct_work_share_high", "share", "High estimate of the direct work share; blank means the direct "
+               "work share.", "0.7", required=False, blank_ok=True, minimum=0, above_minimum=True, maximum=1),
         Column("salary", "number", "Annual salary of one FTE, in pounds.", "47810", minimum=0,
                maximum=MAX_SALARY),
         Column("on_cost_rate", "share", "Employer on-costs as a share of salary (pension, National "
                "Insurance), e.g. 0.3 or 30%.", "0.3", maximum=1),
+        Column("non_pay_rate", "share", "Non-pay costs of one FTE (travel, equipment, IT, supplies) as a share of "
+               "its pay (salary with on-costs); blank means 0.", "0.12", required=False, blank_ok=True,
+               default="0", maximum=1),
+        Column("non_pay_per_fte", "number", "Non-pay costs of one FTE a year in pounds, besides the share of pay; "
+               "blank means 0.", "0", required=False, blank_ok=True, default="0", minimum=0, maximum=MAX_SALARY),
+        Column("overhead_rate", "share", "Overheads (management, estates, finance, HR) as a share of pay and "
+               "non-pay costs; blank means 0.", "0.2", required=False, blank_ok=True, default="0", maximum=1),
         source_column(),
     ),
     key=("role",),
+    ranges=(("direct_work_share", "direct_work_share_low", "direct_work_share_high"),
+            ("sickness_days", "sickness_days_low", "sickness_days_high")),
+)
+
+ROLE_RATIOS = InputKind(
+    "role_ratios",
+    "Role ratios",
+    "Staff planned as a ratio to other staff, not from pathway hours: team leaders, supervisors, administrators.",
+    (
+        Column("role", "text", "The role planned by ratio, as in the roles input.", "team_leader"),
+        Column("per_role", "text", "The role it is a ratio to, as in the roles input; blank means every "
+               "clinical role (every role not planned by ratio).", "", required=False, blank_ok=True, default=""),
+        Column("per_fte", "number", "FTE of per_role that one FTE of the role supports: 8 means one team leader "
+               "per 8 clinical FTE.", "8", minimum=0, above_minimum=True, maximum=MAX_FTE),
+        source_column(),
+    ),
+    key=("role", "per_role"),
+    references=(Reference(("role",), "roles", ("role",)), Reference(("per_role",), "roles", ("role",))),
+)
+
+CARE_PROFILES = InputKind(
+    "care_profiles",
+    "Care profiles",
+    "Packages of care within a level (e.g. brief, standard, intensive), with the share of the level's cases on "
+    "each; each profile's steps are the pathway steps that name it.",
+    (
+        Column("level", "text", "Level of need, as in the levels input.", "tertiary"),
+        Column("profile", "text", "Short name of the profile.", "brief"),
+        Column("label", "text", "How the profile is shown.", "Brief intervention", required=False, blank_ok=True,
+               default=""),
+        Column("share", "share", "Share of the level's cases on this profile: the shares of a level sum to 1.",
+               "0.5", maximum=1),
+        source_column(),
+    ),
+    key=("level", "profile"),
+    references=(Reference(("level",), "levels", ("level",)),),
+)
+
+COVERAGE = InputKind(
+    "coverage",
+    "Coverage by age band and group",
+    "The share of cases services are to reach at a level, by age band and, if given, vulnerable group; it "
+    "replaces the level's coverage where it is given.",
+    (
+        Column("level", "text", "Level of need, as in the levels input.", "targeted"),
+        Column("band", "text", "Age band, as in the age bands input; blank means every age.", "school_age",
+               required=False, blank_ok=True, default=""),
+        Column("group", "text", "Vulnerable group, as in the groups input; blank means every child, in a group "
+               "or not.", "", required=False, blank_ok=True, default=""),
+        Column("coverage", "share", "Share of these cases services are to reach.", "0.35", maximum=1),
+        source_column(),
+    ),
+    key=("level", "band", "group"),
+    references=(Reference(("level",), "levels", ("level",)), Reference(("band",), "age_bands", ("band",)),
+                Reference(("group",), "groups", ("group",))),
 )
 
 NEED_COUNTS = InputKind(
@@ -256,4 +334,5 @@ NEED_SHARES = InputKind(
 )
 
 PLANNING_KINDS = (AREAS, POPULATION, AGE_BANDS, LEVELS, PREVALENCE, GROUPS, GROUP_SIZES, GROUP_RISKS,
-                  PATHWAY_STEPS, ROLE_MIX, ROLES, NEED_COUNTS, NEED_SHARES)
+                  PATHWAY_STEPS, ROLE_MIX, ROLES, ROLE_RATIOS, CARE_PROFILES, COVERAGE, NEED_COUNTS,
+                  NEED_SHARES)

@@ -20,7 +20,7 @@ from cyplan.io.problems import RUN_SHOWN, InputError, Problem
 from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES
 from cyplan.io.write import write_csv, write_xlsx
 from cyplan.model.gap import gap_table, supply_table
-from cyplan.model.plan import demand_table, need_table
+from cyplan.model.plan import cost_table, demand_table, need_table
 from cyplan.returns import service as returns
 from cyplan.schema import KINDS
 from cyplan.store.returns_tables import returns_imports
@@ -68,6 +68,8 @@ RESULT_TABLES: dict[str, ResultTable] = {
                         lambda st: need_table(results.plan(st.frames()), ["age-band", "level"])),
     "demand": ResultTable("Workforce demand by area, year and role (central plan)",
                           lambda st: demand_table(results.plan(st.frames()), ["role"])),
+    "costs": ResultTable("Cost of meeting need by area, year and budget line (central plan)",
+                         lambda st: cost_table(results.plan(st.frames()))),
     "supply": ResultTable("Workforce supply by area, year and role (median, 90% interval, Monte Carlo errors)",
                           _supply),
     "gap": ResultTable("Workforce gap by area, year and role (median, 90% interval, Monte Carlo errors)",

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from cyplan import results
 from cyplan.display import CENTRAL_PLAN, workforce_headline
 from cyplan.model.gap import gap_table
-from cyplan.model.plan import demand_table, need_table
+from cyplan.model.plan import cost_table, demand_table, has_cost_lines, need_table
 from cyplan.reports import charts
 from cyplan.web.app import State, chosen_area, page
 from cyplan.web.state import WorkspaceState
@@ -28,6 +28,14 @@ def _need(st: WorkspaceState, area: str) -> pl.DataFrame:
         demand = demand_table(plan, [], [area]).select("year", "fte", "cost")
         return need.join(demand, on="year", maintain_order="left")
     return st.cached(("need", area), compute)
+
+
+def _costs(st: WorkspaceState, area: str) -> pl.DataFrame | None:
+    """The budget lines by year (pay, non-pay, overheads, per-case, total), or None when cost is pay alone."""
+    def compute() -> pl.DataFrame | None:
+        plan = results.plan(st.frames())
+        return cost_table(plan, [area]).drop("area") if has_cost_lines(plan) else None
+    return st.cached(("costs", area), compute)
 
 
 def simulation(st: WorkspaceState, scenario: str = results.BASELINE) -> Any:
@@ -102,6 +110,10 @@ def _view(st: WorkspaceState, area: str | None) -> dict[str, Any]:
             what = "Need by year" if d.get("gap") is not None else "Need and the workforce it takes, by year"
             context.update(first=first, last=last, central_plan=CENTRAL_PLAN,
                            need_table=table(need, f"{what} — {CENTRAL_PLAN}", labels))
+            costs = _costs(st, d["area"])
+            if costs is not None:
+                context["cost_table"] = table(costs, f"Cost of meeting need, by budget line and year — {CENTRAL_PLAN}",
+                                              labels)
         if d.get("gap") is not None:
             gap_last = d["gap"].row(-1, named=True)
             context.update(gap_last=gap_last, headline=workforce_headline(gap_last, gap_last["year"], results.DRAWS),
