@@ -8,6 +8,7 @@ import polars as pl
 
 from cyplan.io.problems import Found, Problem, problem_run
 from cyplan.io.read import ROW
+from cyplan.io.validate_skills import check_target_years
 from cyplan.schema import KINDS, Reference
 
 
@@ -33,7 +34,7 @@ def check_references(state: dict[str, pl.DataFrame], origins: dict[str, Origin],
         for ref in kind.references:
             if (name in origins or ref.target in origins) and not {name, ref.target} & skip:
                 problems += _check(name, ref, state, origins)
-    return problems
+    return problems + check_target_years(state, origins, skip)
 
 
 def _check(name: str, ref: Reference, state: dict[str, pl.DataFrame], origins: dict[str, Origin]) -> list[Found]:
