@@ -34,3 +34,12 @@ EQUALITY_HEADINGS = {"referrals": "Referrals", "rate_per_10000": "per 10,000", "
                      "ratio_high": "95% high", "note": "Note"}
 
 SHOWN_QUERIES = 20  # referral-return queries listed on screen and on the returns page (all are in --queries)
+
+SKILLS_HEADINGS = {"skill_area": "Skill area", "staff": "Staff (headcount)", "share_trained": "Trained now",
+                   "target_share": "Target", "target_year": "By", "leaver_rate": "Leaving a year",
+                   "a_year": "To train a year", "to_target": "To train in all", "cost_to_target": "Cost to target",
+                   "then_a_year": "Then a year, to hold it", "to_train": "To train", "share_after": "Trained after",
+                   "phase": "Phase"}
+SKILLS_FORMATS = {"staff": "{:,.0f}", "share_trained": "{:.0%}", "target_share": "{:.0%}", "target_year": "{}",
+                  "leaver_rate": "{:.1%}", "a_year": "{:,.1f}", "to_target": "{:,.1f}", "cost_to_target": "£{:,.0f}",
+                  "then_a_year": "{:,.1f}", "to_train": "{:,.1f}", "share_after": "{:.0%}", "cost": "£{:,.0f}"}

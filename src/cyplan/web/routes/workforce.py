@@ -10,8 +10,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from cyplan import results
+from cyplan.display import SKILLS_FORMATS, SKILLS_HEADINGS
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import ScenarioError
+from cyplan.model.skills import training_summary
 from cyplan.reports import charts
 from cyplan.web.app import State, chosen_area
 from cyplan.web.htmx import fragment, missing, page_or_fragment
@@ -127,8 +129,23 @@ def _view(st: WorkspaceState, area: str | None, year: int | None, scenario: str 
             view["scenario_list"] = [(n, descriptions.get(n, "")) for n in d["scenarios"] if n != results.BASELINE]
             view["charts"].append(("chart-scenarios", charts.to_spec(charts.scenarios(d["compare"], "cost_to_close",
                                                                                         d["year"]))))
+        view.update(_skills(frames, d["area"], where, labels))
         return view
     return st.cached(("workforce-view", area, year, scenario), compute)
+
+
+def _skills(frames: results.Frames, area: str, where: str, labels: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """The training needs for the Common Core's six areas (model/skills.py), or why there are none."""
+    try:
+        summary = training_summary(results.skills(frames, [area]))
+    except results.NotReady as e:
+        return {"skills_missing": f"No training needs can be shown: {e}."}
+    if summary.is_empty():
+        return {"skills_missing": f"The skills census has no rows for {where}: import it with 'cyplan import skills "
+                                  "FILE' or on the Data page."}
+    return {"skills_table": table(summary.drop("area"), f"Training needs in the Common Core's six areas, {where}: "
+                                  "staff (headcount) to train a year to reach each target, and the cost",
+                                  labels, SKILLS_HEADINGS, SKILLS_FORMATS)}
 
 
 def _json(frame: pl.DataFrame | None) -> list[dict[str, Any]] | None:
