@@ -21,6 +21,7 @@ def check_target_years(state: dict[str, pl.DataFrame], origins: dict, skip: set[
     if skills.is_empty():
         return []
     years = sorted(set(state["population"]["year"].drop_nulls().to_list()))
+    first = 0
     if not years:
         outside = skills
         words = "the workspace has no population yet, so the plan has no years: import the population first"
@@ -29,12 +30,15 @@ def check_target_years(state: dict[str, pl.DataFrame], origins: dict, skip: set[
                                 | ~pl.col("target_year").is_in(years))
         words = (f"the plan's years (the population's) are {years[0]} to {years[-1]}, and training takes at least "
                  f"a year from the census in {years[0]}: give a year from {years[0] + 1} to {years[-1]}")
+        first = years[0]
     if outside.is_empty():
         return []
     if "skills" in origins and ROW in outside.columns:
         origin = origins["skills"]
         return problem_run(origin.file, origin.sheet, "target_year", outside,
-                           lambda r: f"target year {r['target_year']} is not in the plan: {words}",
+                           lambda r: f"target year {r['target_year']} "
+                           + ("is not after the census year" if years and int(str(r["target_year"])) <= first
+                              else "is not in the plan") + f": {words}",
                            "rows give a target year outside the plan")
     origin = origins["population"]
     shown = ", ".join(sorted({str(y) for y in outside["target_year"].to_list()}))
