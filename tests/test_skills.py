@@ -264,3 +264,13 @@ def test_the_board_paper_has_the_paragraph_and_table(demo_workspace: Path,
     assert [r[0] for r in table.rows[:-1]] == [a.label for a in COMMON_CORE]
     assert table.rows[-1][0] == "Total" and table.rows[-1][6] == f"£{total:,.0f}"
     assert math.isclose(sum(float(r[6].strip("£").replace(",", "")) for r in table.rows[:-1]), total, abs_tol=6)
+
+
+def test_the_method_pages_worked_example_is_what_the_code_computes() -> None:
+    """docs/method.md, 'Skills': catches the page and the model drifting apart."""
+    method = " ".join((ROOT / "docs" / "method.md").read_text(encoding="utf-8").split())
+    x, _ = one(40, 0.5, 0.9, 4, 0.1, horizon=5)
+    assert f"**{x[0]:.2f} a year**" in method
+    assert f"**{x[4]:.1f} a year**" in method
+    assert f"£{x[:4].sum() * 200:,.0f}" in method and f"£{x[4] * 200:,.0f} a year" in method
+    assert "40 × 0.4 ÷ 4 = 4 a year" in method
