@@ -242,7 +242,7 @@ def test_the_workforce_page_shows_the_training_needs_table(demo_workspace: Path,
     part = html[html.index('id="skills"'):]
     assert "<caption" in part and "Training needs in the Common Core" in part
     assert "Safeguarding and promoting the welfare of the child" in part
-    assert f"{row['a_year']:,.1f}" in part and f"£{row['cost_to_target']:,.0f}" in part
+    assert f"{row['a_year']:,.2f}" in part and f"£{row['cost_to_target']:,.0f}" in part
 
 
 def test_the_board_paper_has_the_paragraph_and_table(demo_workspace: Path,

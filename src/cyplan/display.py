@@ -41,5 +41,5 @@ SKILLS_HEADINGS = {"skill_area": "Skill area", "staff": "Staff (headcount)", "sh
                    "then_a_year": "Then a year, to hold it", "to_train": "To train", "share_after": "Trained after",
                    "phase": "Phase"}
 SKILLS_FORMATS = {"staff": "{:,.0f}", "share_trained": "{:.0%}", "target_share": "{:.0%}", "target_year": "{}",
-                  "leaver_rate": "{:.1%}", "a_year": "{:,.1f}", "to_target": "{:,.1f}", "cost_to_target": "£{:,.0f}",
-                  "then_a_year": "{:,.1f}", "to_train": "{:,.1f}", "share_after": "{:.0%}", "cost": "£{:,.0f}"}
+                  "leaver_rate": "{:.1%}", "a_year": "{:,.2f}", "to_target": "{:,.2f}", "cost_to_target": "£{:,.0f}",
+                  "then_a_year": "{:,.2f}", "to_train": "{:,.2f}", "share_after": "{:.0%}", "cost": "£{:,.0f}"}
