@@ -21,6 +21,7 @@ POPULATION = "area,year,age,sex,count\n"
 DEMO_POPULATION_ROWS = 572  # 11 years × 26 ages × 2 sexes
 DEMO_GROUP_SIZE_ROWS = 8
 DEMO_WORKFORCE_ROWS = 9  # the demo census: 6 roles, some in two sectors
+DEMO_SKILLS_ROWS = 36  # the demo skills census: 6 roles × the Common Core's 6 areas
 DEMO_POPULATION_GROUP_ROWS = 11  # the demo's population by ethnicity (6) and religion (5)
 
 
@@ -103,6 +104,9 @@ BAD = {
                               "without it first, or keep it",
                               f"{{file}}: area 'E10999999' is missing from this file, but {DEMO_WORKFORCE_ROWS} "
                               "row(s) of workforce census in the workspace still use it: import them again "
+                              "without it first, or keep it",
+                              f"{{file}}: area 'E10999999' is missing from this file, but {DEMO_SKILLS_ROWS} "
+                              "row(s) of skills census in the workspace still use it: import them again "
                               "without it first, or keep it",
                               f"{{file}}: area 'E10999999' is missing from this file, but {DEMO_POPULATION_GROUP_ROWS} "
                               "row(s) of population by category in the workspace still use it: import them again "

@@ -157,4 +157,10 @@ def skills(frames: Frames, area: Sequence[str] | None = None) -> pl.DataFrame:
         raise NotReady("the plan needs a population for at least two years to spread training over: import it "
                        "with 'cyplan import population FILE'")
     chosen = frames["skills"].filter(pl.col("area").is_in(list(area))) if area else frames["skills"]
+    outside = sorted(set(chosen.filter((pl.col("target_year") <= years[0]) | (pl.col("target_year") > years[-1]))
+                         ["target_year"].to_list()))
+    if outside:  # the skills census was checked on import; a population imported since has other years
+        raise NotReady(f"the skills census aims at target year(s) {', '.join(map(str, outside))}, outside the plan's "
+                       f"years after the first ({years[1]} to {years[-1]}): import the skills census again with "
+                       "target years inside the plan")
     return training_needs(chosen, frames["workforce"], years)

@@ -90,7 +90,7 @@ def training_needs(skills: pl.DataFrame, workforce: pl.DataFrame, years: tuple[i
                                    col["leaver_rate"], n, horizon)
     per_year = rows.select("area", "role", "skill_area", "staff", "share_trained", "target_share", "target_year",
                            "leaver_rate", "cost_per_person")
-    long = per_year.with_columns(pl.lit(list(years[1:]), pl.List(pl.Int64)).alias("year"),
+    long = per_year.with_columns(pl.lit(list(range(first + 1, first + horizon + 1)), pl.List(pl.Int64)).alias("year"),
                                  pl.Series("to_train", trained.tolist(), pl.List(pl.Float64)),
                                  pl.Series("share_after", share.tolist(), pl.List(pl.Float64))
                                  ).explode("year", "to_train", "share_after")
