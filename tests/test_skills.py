@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import CliResult, folder_bytes
+from cyplan import results
 from cyplan.model.skills import census_staff, reach_per_year, training_path
 from cyplan.reference.skills import COMMON_CORE, SKILL_AREAS
 from cyplan.reports.paper.builder import build_paper
@@ -274,3 +275,17 @@ def test_the_method_pages_worked_example_is_what_the_code_computes() -> None:
     assert f"**{x[4]:.1f} a year**" in method
     assert f"£{x[:4].sum() * 200:,.0f}" in method and f"£{x[4] * 200:,.0f} a year" in method
     assert "40 × 0.4 ÷ 4 = 4 a year" in method
+
+
+def test_a_population_that_no_longer_reaches_a_target_year_is_said_not_hidden(demo_workspace: Path) -> None:
+    """The population is the plan's: a new one ending in 2027 is not refused for the skills census, but the
+    training needs then name the target years outside the plan instead of spreading training over wrong years."""
+    ws = Workspace.open(demo_workspace)
+    try:
+        frames = ws.read_all()
+    finally:
+        ws.close()
+    frames["population"] = frames["population"].filter(pl.col("year") <= 2027)
+    with pytest.raises(results.NotReady, match=r"target year\(s\) 2028, 2029, 2030, outside the plan's years after "
+                                               r"the first \(2026 to 2027\)"):
+        results.skills(frames)
