@@ -289,3 +289,17 @@ def test_a_population_that_no_longer_reaches_a_target_year_is_said_not_hidden(de
     with pytest.raises(results.NotReady, match=r"target year\(s\) 2028, 2029, 2030, outside the plan's years after "
                                                r"the first \(2026 to 2027\)"):
         results.skills(frames)
+
+
+def test_the_workforce_api_gives_the_clis_training_needs(demo_workspace: Path,
+                                                         run_cli: Callable[[Sequence[str]], CliResult]) -> None:
+    """/api/workforce carries the same training needs as `cyplan skills --format json`."""
+    code, out, _ = run_cli(["skills", "-w", demo_workspace, "--format", "json"])
+    assert code == 0
+    app = create_app(demo_workspace)
+    with TestClient(app, base_url="http://localhost") as client:
+        api = client.get("/api/workforce").json()["skills"]
+    app.state.workspace.close()
+    cli = json.loads(out)
+    assert [(r["role"], r["skill_area"]) for r in api] == [(r["role"], r["skill_area"]) for r in cli]
+    assert [r["cost_to_target"] for r in api] == pytest.approx([r["cost_to_target"] for r in cli], abs=1e-5)

@@ -157,8 +157,10 @@ def workforce_json(st: State, area: str | None = None, year: int | None = None,
                    scenario: str | None = None) -> dict[str, Any]:
     """For one area (default: the first), year (default: the last) and scenario (default: the baseline): the gap
     by role, supply by role (in post in the first year, projected in the year), demand and supply by year, and
-    every scenario side by side in the year. Each measure is a median with `_p5` and `_p95` (the 90% interval)
-    from 1,000 Monte Carlo draws, seed 1. 404 for an area, year or scenario the workspace has not."""
+    every scenario side by side in the year, and the training needs in the Common Core's six areas (`skills`: staff
+    to train a year to each target, the total and cost to it, then a year to hold it; central values). Each
+    other measure is a median with `_p5` and `_p95` (the 90% interval) from 1,000 Monte Carlo draws, seed 1.
+    404 for an area, year or scenario the workspace has not."""
     d = workforce_data(st, chosen_area(st, area), year, scenario)
     if d.get("not_ready"):
         return {"area": d["area"], "not_ready": d["not_ready"]}
@@ -168,6 +170,10 @@ def workforce_json(st: State, area: str | None = None, year: int | None = None,
                    d.get("compare")))
     if d.get("compare_missing"):
         out["scenarios_compared_missing"] = d["compare_missing"]
+    try:
+        out["skills"] = _json(training_summary(results.skills(st.frames(), [d["area"]])))
+    except results.NotReady as e:
+        out["skills_missing"] = str(e)
     return out
 
 
