@@ -15,7 +15,7 @@ from rich.text import Text
 
 from cyplan import reference, results
 from cyplan.commands import report as paper
-from cyplan.commands import serve, workforce
+from cyplan.commands import serve, skills, workforce
 from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
 from cyplan.display import CENTRAL_PLAN, ESTIMATE_WORDS
@@ -311,6 +311,7 @@ app.add_typer(services_app, name="services", help="The early intervention servic
 
 app.command()(workforce.supply)
 app.command()(workforce.gap)
+app.command()(skills.skills)
 app.command("report")(paper.report)
 app.add_typer(workforce.scenario_app, name="scenario", help="Named sets of changes to the inputs, run beside the "
               "baseline.")

@@ -161,3 +161,12 @@ def workforce_headline(row: Mapping[str, Any], year: int, draws: int) -> str:
             f"meeting {figure('share_met', row['share_met'], row.get('share_met' + ERROR_SUFFIX))} of the need: "
             f"a gap of {headline(row, 'gap_fte', draws, ' FTE')}, costing "
             f"{headline(row, 'cost_to_close', draws, ' a year')} to close.")
+
+SKILLS_HEADINGS = {"skill_area": "Skill area", "staff": "Staff (headcount)", "share_trained": "Trained now",
+                   "target_share": "Target", "target_year": "By", "leaver_rate": "Leaving a year",
+                   "a_year": "To train a year", "to_target": "To train in all", "cost_to_target": "Cost to target",
+                   "then_a_year": "Then a year, to hold it", "to_train": "To train", "share_after": "Trained after",
+                   "phase": "Phase"}
+SKILLS_FORMATS = {"staff": "{:,.0f}", "share_trained": "{:.0%}", "target_share": "{:.0%}", "target_year": "{}",
+                  "leaver_rate": "{:.1%}", "a_year": "{:,.2f}", "to_target": "{:,.2f}", "cost_to_target": "£{:,.0f}",
+                  "then_a_year": "{:,.2f}", "to_train": "{:,.2f}", "share_after": "{:.0%}", "cost": "£{:,.0f}"}

@@ -17,6 +17,8 @@ from cyplan.model.plan import Plan, need_table, run
 from cyplan.model.scenarios import BASELINE, apply, names
 from cyplan.model.services import Rating, Register, Rules, actions, latest_judgement, rate
 from cyplan.model.simulate import Simulation, simulate
+from cyplan.model.skills import training_needs
+from cyplan.reference.skills import SKILL_LABELS
 from cyplan.reference.specification import specification
 
 Frames = dict[str, pl.DataFrame]
@@ -125,7 +127,8 @@ def labels(frames: Frames) -> dict[str, dict[str, str]]:
             "role": dict(frames["roles"].select("role", "label").iter_rows()),
             "band": dict(frames["age_bands"].select("band", "label").iter_rows()),
             "group": dict(frames["groups"].select("group", "label").iter_rows()),
-            "level": dict(frames["levels"].select("level", "label").iter_rows())}
+            "level": dict(frames["levels"].select("level", "label").iter_rows()),
+            "skill_area": dict(SKILL_LABELS)}
 
 
 def rating(frames: Frames, rules: Rules | None = None) -> Rating:
@@ -144,3 +147,26 @@ def action_list(frames: Frames, year: int | None = None, rules: Rules | None = N
     if need is None:
         need = frames["age_bands"].select("band").with_columns(pl.lit(0.0).alias("cases"))
     return actions(register(frames), spec.provisions, spec.band_groups, spec.prerequisites, need, rules or Rules())
+
+
+def skills(frames: Frames, area: Sequence[str] | None = None) -> pl.DataFrame:
+    """Staff to train in each area of the Common Core, and the cost, by area, role, skill area and year
+    (model/skills.py). NotReady without a skills census, a workforce census or a population to give the years."""
+    if frames["skills"].is_empty():
+        raise NotReady("the workspace has no skills census yet: import it with 'cyplan import skills FILE' "
+                       "(docs/data-formats.md, 'skills')")
+    if frames["workforce"].is_empty():
+        raise NotReady("the workspace has no workforce census yet, so the skills census has no staff to count: "
+                       "import it with 'cyplan import workforce FILE'")
+    years = tuple(sorted(set(frames["population"]["year"].to_list())))
+    if len(years) < 2:
+        raise NotReady("the plan needs a population for at least two years to spread training over: import it "
+                       "with 'cyplan import population FILE'")
+    chosen = frames["skills"].filter(pl.col("area").is_in(list(area))) if area else frames["skills"]
+    outside = sorted(set(chosen.filter((pl.col("target_year") <= years[0]) | (pl.col("target_year") > years[-1]))
+                         ["target_year"].to_list()))
+    if outside:  # the skills census was checked on import; a population imported since has other years
+        raise NotReady(f"the skills census aims at target year(s) {', '.join(map(str, outside))}, outside the plan's "
+                       f"years after the first ({years[1]} to {years[-1]}): import the skills census again with "
+                       "target years inside the plan")
+    return training_needs(chosen, frames["workforce"], years)

@@ -23,9 +23,11 @@ from cyplan.schema.planning import PLANNING_KINDS
 from cyplan.schema.report import REPORT_KINDS
 from cyplan.schema.returns import RETURNS_KINDS
 from cyplan.schema.services import SERVICE_KINDS
+from cyplan.schema.skills import SKILLS_KINDS
 from cyplan.schema.supply import SUPPLY_KINDS
 
-KINDS: dict[str, InputKind] = {k.name: k for k in (*PLANNING_KINDS, *SUPPLY_KINDS, *SERVICE_KINDS,
+KINDS: dict[str, InputKind] = {k.name: k for k in (*PLANNING_KINDS, *SUPPLY_KINDS, *SKILLS_KINDS,
+                                                       *SERVICE_KINDS,
                                                        *RETURNS_KINDS, *REPORT_KINDS)}
 
 __all__ = ["AGES", "AREA_KINDS", "ESTIMATES", "KINDS", "SEXES", "Column", "ColumnType", "InputKind", "Reference",

@@ -121,6 +121,16 @@ class Builder:
             f"{sentence(sim_words(self.draws, self.seed))} Inputs, besides those of note {demand.number}: "
             f"{inputs_note(self.frames, ('workforce', 'training_pipelines', 'caseloads'), self.area)}.")
 
+    def skills_note(self) -> Ref:
+        return self.notes.ref(
+            f"Training needs (docs/method.md, ‘Skills’): for each role and area of the Common Core of Skills and "
+            f"Knowledge (seed 001, paras 3.10 and 5.21), the staff to train each year, the same every year, to take "
+            f"the share trained from the skills census's to its target by the target year: the trained share falls "
+            f"each year by the leaver rate (leavers replaced by joiners not yet trained, unless the census gives a "
+            f"share of joiners who arrive trained) and rises by those trained; staff are the workforce census's "
+            f"headcount, all sectors together; cost = staff trained × cost per person. Inputs: "
+            f"{inputs_note(self.frames, ('skills', 'workforce'), self.area)}.")
+
     def scenario_note(self) -> Ref:
         base = self.workforce_note()
         return self.notes.ref(

@@ -12,6 +12,8 @@ from cyplan.model.flows import establishment_table, flows_table, pipeline_table
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import BASELINE, ScenarioError
 from cyplan.model.simulate import Simulation
+from cyplan.model.skills import training_summary
+from cyplan.reference.skills import SKILL_AREAS, SKILL_LABELS
 from cyplan.reports import charts
 from cyplan.reports.paper.document import Paragraph, Section, Table
 from cyplan.reports.paper.words import (
@@ -63,6 +65,7 @@ def section(b: Builder) -> Section:
     s.blocks.append(b.figure(f"The gap by role, {last}", charts.gap_by_role(by_role, roles, last), [ref]))
     _stock_and_flow(b, s, sim, a, years[1] if len(years) > 1 else last, last)
     _scenarios(b, s, last, sim)
+    _skills(b, s)
     return s
 
 
@@ -111,6 +114,58 @@ def _stock_and_flow(b: Builder, s: Section, sim: Simulation, a: list[str] | None
             f"here by {last}, from {whole(p['places_starting'].sum())} places starting that year; each role's "
             f"staff qualify a course length after they start", ref, ".")))
         s.blocks.append(b.figure("Training pipeline", charts.pipeline_by_year(pipeline, b.name), [ref]))
+
+
+def _skills(b: Builder, s: Section) -> None:
+    """Training needs in the Common Core's six areas, every role together: a paragraph and a table by skill area."""
+    try:
+        needs = results.skills(b.frames, [b.area] if b.area else None)
+    except results.NotReady as e:
+        s.blocks.append(Paragraph((f"Skills: no training needs are worked out: {stop(str(e))}",)))
+        return
+    if needs.is_empty():
+        s.blocks.append(Paragraph(("Skills: the skills census has no rows for this area, so no training needs are "
+                                   "worked out.",)))
+        return
+    ref = b.skills_note()
+    by_area = skills_by_area(training_summary(needs))
+    areas = b.labels.get("skill_area", SKILL_LABELS)
+    low = by_area.sort("share_trained").row(0, named=True)
+    total = by_area.select(pl.col("to_target", "cost_to_target", "then_a_year").sum()).row(0, named=True)
+    by = by_area["target_year"].max()
+    s.blocks.append(Paragraph((
+        "Skills. Seed 003 asks that “issues around workforce development … are being considered in a coherent way "
+        "across children's services”, and the Common Core of Skills and Knowledge sets out six areas that everyone "
+        "working with children needs (seed 001, para 5.21). The skills census finds the least training in "
+        f"{areas.get(low['skill_area'], low['skill_area']).lower()}, where {low['share_trained']:.0%} of the "
+        f"{low['staff']:,.0f} staff are trained. Reaching every target takes {total['to_target']:,.0f} places on "
+        f"training (one person trained in one area is one place) by {by}, costing £{total['cost_to_target']:,.0f}",
+        ref, f", and then about {total['then_a_year']:,.0f} places a year to keep the shares there as staff leave and "
+        "joiners not yet trained replace them.")))
+    rows = [(areas.get(r["skill_area"], r["skill_area"]), f"{r['staff']:,.0f}", f"{r['share_trained']:.0%}",
+             f"{r['target_share']:.0%}", str(r["target_year"]), f"{r['to_target']:,.1f}",
+             f"£{r['cost_to_target']:,.0f}", f"{r['then_a_year']:,.1f}") for r in by_area.iter_rows(named=True)]
+    rows.append(("Total", "", "", "", str(by), f"{total['to_target']:,.1f}", f"£{total['cost_to_target']:,.0f}",
+                 f"{total['then_a_year']:,.1f}"))
+    s.blocks.append(Table("Training needs in the Common Core's six areas, every role together",
+                          ("Skill area", "Staff", "Trained now", "Target", "By", "To train in all", "Cost to target",
+                           "Then a year"),
+                          (False, True, True, True, True, True, True, True), tuple(rows), (ref.number,), total=True))
+
+
+def skills_by_area(summary: pl.DataFrame) -> pl.DataFrame:
+    """The training summary by skill area, every role (and area) together: shares weighted by staff, the latest
+    target year, and the people to train and the cost summed."""
+    staff = pl.col("staff")
+    weighted = pl.when(staff.sum() > 0)
+    return summary.group_by("skill_area", maintain_order=True).agg(
+        staff.sum(),
+        weighted.then((pl.col("share_trained") * staff).sum() / staff.sum()).otherwise(pl.col("share_trained").mean()),
+        weighted.then((pl.col("target_share") * staff).sum() / staff.sum()).otherwise(pl.col("target_share").mean()),
+        pl.col("target_year").max(),
+        pl.col("to_target", "cost_to_target").sum(),
+        pl.col("then_a_year").fill_null(0.0).sum()
+    ).sort(pl.col("skill_area").replace_strict(SKILL_AREAS, list(range(len(SKILL_AREAS))), default=len(SKILL_AREAS)))
 
 
 def _scenarios(b: Builder, s: Section, year: int, baseline: Simulation) -> None:

@@ -10,10 +10,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from cyplan import results
-from cyplan.display import ERROR_SUFFIX, figure, workforce_headline
+from cyplan.display import ERROR_SUFFIX, SKILLS_FORMATS, SKILLS_HEADINGS, figure, workforce_headline
 from cyplan.model.flows import establishment_table, flows_table, pipeline_table
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import ScenarioError
+from cyplan.model.skills import training_summary
 from cyplan.reports import charts
 from cyplan.web.app import State, chosen_area
 from cyplan.web.htmx import fragment, missing, page_or_fragment
@@ -176,8 +177,23 @@ def _view(st: WorkspaceState, area: str | None, year: int | None, scenario: str 
             view["scenario_list"] = [(n, descriptions.get(n, "")) for n in d["scenarios"] if n != results.BASELINE]
             view["charts"].append(("chart-scenarios", charts.to_spec(charts.scenarios(d["compare"], "cost_to_close",
                                                                                         d["year"]))))
+        view.update(_skills(frames, d["area"], where, labels))
         return view
     return st.cached(("workforce-view", area, year, scenario), compute)
+
+
+def _skills(frames: results.Frames, area: str, where: str, labels: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """The training needs for the Common Core's six areas (model/skills.py), or why there are none."""
+    try:
+        summary = training_summary(results.skills(frames, [area]))
+    except results.NotReady as e:
+        return {"skills_missing": f"No training needs can be shown: {e}."}
+    if summary.is_empty():
+        return {"skills_missing": f"The skills census has no rows for {where}: import it with 'cyplan import skills "
+                                  "FILE' or on the Data page."}
+    return {"skills_table": table(summary.drop("area"), f"Training needs in the Common Core's six areas, {where}: "
+                                  "staff (headcount) to train a year to reach each target, and the cost",
+                                  labels, SKILLS_HEADINGS, SKILLS_FORMATS)}
 
 
 def _json(frame: pl.DataFrame | None) -> list[dict[str, Any]] | None:
@@ -193,7 +209,8 @@ def workforce_json(st: State, area: str | None = None, year: int | None = None,
     + recruited − leavers − retirements = end, means over the draws), funded establishment against staff in
     post against need, and the training pipeline, by year and by role in the year. Each measure is a median
     with `_p5` and `_p95` (the 90% interval) from 1,000 Monte Carlo draws, seed 1. 404 for an area, year or
-    scenario the workspace has not."""
+    scenario the workspace has not. And the training needs in the Common Core's six areas (`skills`: staff to
+    train a year to each target, the total and cost to it, then a year to hold it; central values)."""
     d = workforce_data(st, chosen_area(st, area), year, scenario)
     if d.get("not_ready"):
         return {"area": d["area"], "not_ready": d["not_ready"]}
@@ -205,6 +222,10 @@ def workforce_json(st: State, area: str | None = None, year: int | None = None,
                establishment_by_role=_json(d["establishment_by_role"]), pipeline=_json(d["pipeline"]))
     if d.get("compare_missing"):
         out["scenarios_compared_missing"] = d["compare_missing"]
+    try:
+        out["skills"] = _json(training_summary(results.skills(st.frames(), [d["area"]])))
+    except results.NotReady as e:
+        out["skills_missing"] = str(e)
     return out
 
 
