@@ -52,13 +52,15 @@ def _list(ws: Workspace, kind: str | None) -> None:
         say(f"No versions of {kind or 'any input'} yet: each import from now on is kept as one.")
         return
     table = Table(title=f"History of {kind}" if kind else "History of the inputs")
-    for c in COLUMNS:
+    columns = COLUMNS[1:] if kind else COLUMNS  # one input's history need not name it on every row
+    for c in columns:
         table.add_column(c, justify="right" if c in ("version", "rows", "added", "removed", "changed") else "left")
     for v in versions.iter_rows(named=True):
         what = f"restore of {v['restored_from']}" if v["action"] == "restore" else v["action"]
-        where = Path(v["file"]).name + (f" [{v['sheet']}]" if v["sheet"] else "") if v["file"] else "—"
-        table.add_row(v["kind"], str(v["version"]), what, v["at"] or "—", v["by"] or "—", Text(where),
-                      *(f"{v[c]:,}" for c in ("rows", "added", "removed", "changed")))
+        where = v["file"] + (f" [{v['sheet']}]" if v["sheet"] else "") if v["file"] else "—"
+        cells = [str(v["version"]), what, v["at"] or "—", v["by"] or "—", Text(where),
+                 *(f"{v[c]:,}" for c in ("rows", "added", "removed", "changed"))]
+        table.add_row(*([] if kind else [v["kind"]]), *cells)
     out.print(table)
 
 
@@ -69,7 +71,7 @@ def _show_diff(ws: Workspace, kind: str, a: int, b: int) -> None:
             fail(f"there is no version {n} of {kind}: "
                  + (f"its versions are 1 to {len(held)}" if held else "it has no versions yet"), 2)
     change = diff(kind, ws.version(kind, a), ws.version(kind, b))
-    say(f"From version {a} to version {b} of {kind}: {change.added.height:,} rows added, "
+    say(f"From version {a} to version {b} of {kind}: {_rows(change.added.height)} added, "
         f"{change.removed.height:,} removed, {len(change.changed):,} changed.")
     _rows_table(f"Added in version {b}", change.added)
     _rows_table(f"Removed since version {a}", change.removed)
@@ -94,6 +96,10 @@ def _rows_table(title: str, rows: pl.DataFrame) -> None:
     out.print(table)
 
 
+def _rows(n: int) -> str:
+    return f"{n:,} row{'' if n == 1 else 's'}"
+
+
 def _values(row: dict[str, object]) -> str:
     return ", ".join(f"{k} {_cell(v)}" for k, v in row.items())
 
@@ -108,6 +114,6 @@ def _restore(ws: Workspace, kind: str, n: int) -> None:
     except InputError as e:
         report(e)
     now = ws.versions(kind).row(-1, named=True)
-    say(f"Restored version {n} of {kind} as version {now['version']}: {now['rows']:,} rows "
+    say(f"Restored version {n} of {kind} as version {now['version']}: {_rows(now['rows'])} "
         f"({now['added']:,} added, {now['removed']:,} removed, {now['changed']:,} changed against the version "
         "before). Nothing is lost: 'cyplan history' lists every version.")
