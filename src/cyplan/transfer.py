@@ -121,10 +121,10 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
 def restore(ws: Workspace, kind: str, n: int, by: str | None = None) -> ImportRecord:
     """Make version `n` of an input the current one, itself kept as a new version. Checked like an import: if the
     old rows would break references to or from other inputs held now, raises InputError (nothing written)."""
-    shown = f"history of {kind}, version {n}"
-    versions = ws.versions(kind)
     if kind not in KINDS:
         raise InputError([Problem(kind, None, None, "is not an input; the inputs are: " + ", ".join(KINDS))])
+    shown = f"history of {kind}, version {n}"
+    versions = ws.versions(kind)
     if n not in versions["version"].to_list():
         held = f"its versions are 1 to {versions.height}" if versions.height else "it has no versions yet"
         raise InputError([Problem(shown, None, None, f"there is no version {n} of {kind}: {held}")])

@@ -1,14 +1,15 @@
 """The inputs' history: each import or restore of an input is a version holding all its rows (issue 18 part 6).
 
 Versions are written in the same transaction as the input they record, so an input and its history never
-disagree; a refused import writes neither. Rows are kept as JSON lists in the input's column order, which gives
-back exactly the values stored (integers, floats to the last bit, blanks as null).
+disagree; a refused import writes neither. A version's rows are kept as one zstd-compressed Arrow file in the
+input's column order and types, which gives back exactly the values stored (integers, floats to the last bit,
+blanks as they were) and costs a fraction of the input's own table.
 """
 
 from __future__ import annotations
 
 import getpass
-import json
+import io
 from dataclasses import dataclass
 
 import polars as pl
@@ -77,8 +78,8 @@ def versions(conn: sa.Connection, kind: str | None = None) -> pl.DataFrame:
 
 def rows_of(conn: sa.Connection, kind: str, version: int) -> pl.DataFrame:
     t = input_version_rows
-    found = conn.execute(sa.select(t.c.row).where(t.c.kind == kind, t.c.version == version).order_by(t.c.seq))
-    return frame(kind, [json.loads(r) for (r,) in found])
+    data = conn.execute(sa.select(t.c.data).where(t.c.kind == kind, t.c.version == version)).scalar()
+    return pl.read_ipc(io.BytesIO(data)) if data is not None else frame(kind, [])
 
 
 def latest(conn: sa.Connection, kind: str) -> int:
@@ -119,8 +120,8 @@ def _last_import(conn: sa.Connection, kind: str) -> dict[str, object]:
 
 def _insert(conn: sa.Connection, kind: str, version: int, rows: pl.DataFrame, values: dict[str, object]) -> None:
     conn.execute(input_versions.insert(), [{**values, "kind": kind, "version": version}])
-    columns = KINDS[kind].column_names
-    if rows.height:
-        conn.execute(input_version_rows.insert(),
-                     [{"kind": kind, "version": version, "seq": i, "row": json.dumps(list(r))}
-                      for i, r in enumerate(rows.select(columns).iter_rows())])
+    empty = frame(kind, [])
+    typed = rows.select([pl.col(c).cast(t) for c, t in empty.schema.items()])  # the types the workspace reads
+    buf = io.BytesIO()
+    typed.write_ipc(buf, compression="zstd")
+    conn.execute(input_version_rows.insert(), [{"kind": kind, "version": version, "data": buf.getvalue()}])

@@ -45,8 +45,10 @@ import_log = sa.Table(
     sa.Column("imported_at", sa.Text, nullable=False),
 )
 
-# History of the inputs (issue 18 part 6): each import or restore of an input is a version, its rows kept once
-# each as JSON (one table for every input, so a new input needs no migration of its own).
+# History of the inputs (issue 18 part 6): each import or restore of an input is a version. Its rows are kept once,
+# as one compressed Arrow file (a 78,000-row population takes about 1 MB, not 7 MB as rows of JSON would), in a
+# table of their own so that listing the versions never reads them; one pair of tables for every input, so a new
+# input needs no migration of its own.
 input_versions = sa.Table(
     "input_versions", metadata,
     sa.Column("kind", sa.Text, nullable=False),
@@ -68,7 +70,6 @@ input_version_rows = sa.Table(
     "input_version_rows", metadata,
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("seq", sa.Integer, nullable=False),
-    sa.Column("row", sa.Text, nullable=False),  # a JSON list of the input's values, in its columns' order
-    sa.PrimaryKeyConstraint("kind", "version", "seq", name="pk_input_version_rows"),
+    sa.Column("data", sa.LargeBinary, nullable=False),  # the version's rows: Arrow IPC, zstd-compressed
+    sa.PrimaryKeyConstraint("kind", "version", name="pk_input_version_rows"),
 )

@@ -36,9 +36,8 @@ def upgrade() -> None:
         "input_version_rows",
         sa.Column("kind", sa.Text(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("row", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("kind", "version", "seq", name="pk_input_version_rows"),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("kind", "version", name="pk_input_version_rows"),
     )
 
 
