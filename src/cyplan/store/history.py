@@ -79,7 +79,12 @@ def versions(conn: sa.Connection, kind: str | None = None) -> pl.DataFrame:
 def rows_of(conn: sa.Connection, kind: str, version: int) -> pl.DataFrame:
     t = input_version_rows
     data = conn.execute(sa.select(t.c.data).where(t.c.kind == kind, t.c.version == version)).scalar()
-    return pl.read_ipc(io.BytesIO(data)) if data is not None else frame(kind, [])
+    if data is None:
+        return frame(kind, [])
+    kept = pl.read_ipc(io.BytesIO(data))
+    # a column the input gained after this version was kept reads as blank, as it would from an older file
+    return kept.select([pl.col(c) if c in kept.columns else pl.lit(None, dtype).alias(c)
+                        for c, dtype in frame(kind, []).schema.items()])
 
 
 def latest(conn: sa.Connection, kind: str) -> int:
