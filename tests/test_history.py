@@ -249,3 +249,17 @@ def test_any_sequence_of_imports_and_restores_keeps_every_version_exactly(tmp_pa
         check()
     finally:
         ws.close()
+
+
+def test_a_large_diff_on_the_data_page_is_counted_whole_and_shown_in_part(client: TestClient, twice: Path,
+                                                                          tmp_path: Path, run_cli: Run) -> None:
+    """Catches a page that lists tens of thousands of rows (or counts only those shown): 250 agencies added, the
+    page says 250 and shows 200, and points to the command that lists them all."""
+    many = HEADER + "".join(f"local_{i},Local {i},yes,,s3\n" for i in range(250))
+    assert run_cli(["import", "stakeholders", write_text(tmp_path / "many.csv", many), "-w", twice,
+                    "--mode", "merge"])[0] == 0
+    page = client.get("/data/history/stakeholders?a=2&b=3").text
+    assert "250 rows added, 0 removed, 0 changed" in page and "Added (250)" in page
+    added = page.split('id="diff-added"')[1].split("</table>")[0]
+    assert added.count("<tr") == 201  # the heading and 200 rows
+    assert "cyplan history stakeholders --diff 2 3" in page

@@ -317,8 +317,11 @@ def history_page(request: Request, kind: str, st: State, a: int | None = None, b
             raise HTTPException(404, f"{kind} has no version {min({a, b} - held)}; its versions are listed on "
                                      f"/data/history/{kind}")
         change = diff(kind, st.ws.version(kind, a), st.ws.version(kind, b))
-        context["diff"] = {"a": a, "b": b, "added": change.added, "removed": change.removed,
-                           "changed": change.changed}
+        # counted whole, shown up to SHOWN_PROBLEMS rows each: a new population can add tens of thousands
+        context["diff"] = {"a": a, "b": b, "n_added": change.added.height, "n_removed": change.removed.height,
+                           "n_changed": len(change.changed), "added": change.added.head(SHOWN_PROBLEMS),
+                           "removed": change.removed.head(SHOWN_PROBLEMS), "changed": change.changed[:SHOWN_PROBLEMS],
+                           "shown": SHOWN_PROBLEMS}
     return page(request, "data_history.html", context)
 
 
