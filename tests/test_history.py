@@ -263,3 +263,23 @@ def test_a_large_diff_on_the_data_page_is_counted_whole_and_shown_in_part(client
     added = page.split('id="diff-added"')[1].split("</table>")[0]
     assert added.count("<tr") == 201  # the heading and 200 rows
     assert "cyplan history stakeholders --diff 2 3" in page
+
+
+def test_rows_held_before_history_was_kept_become_version_1_at_the_next_import(twice: Path, tmp_path: Path,
+                                                                              run_cli: Run) -> None:
+    """Catches an upgraded workspace whose first import after the upgrade loses the rows it replaces: with the
+    history emptied (as in a workspace made before it existed), importing FIRST over SECOND keeps SECOND as
+    version 1, and counts against it by hand: youth_service added, gp and charity removed, housing changed."""
+    from cyplan.store.tables import input_version_rows, input_versions
+
+    with closing(Workspace.open(twice)) as ws, ws.engine.begin() as conn:
+        conn.execute(input_version_rows.delete())
+        conn.execute(input_versions.delete())
+        held = _sorted(ws.read("stakeholders"))
+    assert run_cli(["import", "stakeholders", write_text(tmp_path / "again.csv", FIRST), "-w", twice])[0] == 0
+    with closing(Workspace.open(twice)) as ws:
+        v = ws.versions("stakeholders")
+        assert _sorted(ws.version("stakeholders", 1)) == held
+    assert v.select("version", "action", "rows", "added", "removed", "changed").rows() == [
+        (1, "before history", 4, 4, 0, 0), (2, "replace", 3, 1, 2, 1)]
+    assert Path(v["file"][0]).name == "s2.csv"  # the file the held rows last came from, from the import log
