@@ -324,3 +324,28 @@ def test_the_web_app_on_postgres_sees_an_import_made_from_the_command_line(built
         on_pg.state.workspace.close()
         on_lite.state.workspace.close()
         ok(["import", "areas", DEMO / "areas.csv", "-w", built.pg])
+
+
+def test_history_on_postgres_keeps_versions_on_the_server_and_restores_them(server: Server, tmp_path: Path) -> None:
+    """Catches the history written somewhere other than the workspace's database (or not in its transaction), and
+    a restore that PostgreSQL's types give back differently: version 1 of the areas is restored exactly."""
+    database = server.new_database()
+    url = server.url(database)
+    folder = tmp_path / "pg"
+    ok(["init", folder, "--db", url])
+    first = tmp_path / "areas.csv"
+    first.write_text("code,name,kind,parent,source\nE1,One,custom,,a\n")
+    ok(["import", "areas", first, "-w", folder])
+    areas = "SELECT code, name, kind, parent, source FROM areas"
+    imported = server.rows(database, areas)
+    assert imported[0][:3] == ("E1", "One", "custom")
+    second = tmp_path / "second" / "areas.csv"
+    second.parent.mkdir()
+    second.write_text("code,name,kind,parent,source\nE1,Renamed,custom,,a\nE2,Two,custom,,b\n")
+    ok(["import", "areas", second, "-w", folder])
+    ok(["history", "areas", "--restore", "1", "-w", folder])
+    assert server.rows(database, areas) == imported
+    # by hand: version 2 adds E2 and renames E1; the restore removes E2 and renames E1 back
+    assert server.rows(database, "SELECT version, action, restored_from, rows, added, removed, changed FROM "
+                       "input_versions WHERE kind = 'areas' ORDER BY version") == [
+        (1, "replace", None, 1, 1, 0, 0), (2, "replace", None, 2, 1, 0, 1), (3, "restore", 1, 1, 0, 1, 1)]

@@ -28,7 +28,7 @@ from cyplan.web.app import create_app
 
 LOCAL = "http://localhost"
 AREAS = b"code,name,kind,parent,source\nE10999999,Exampleshire Borough,council,,renamed\n"
-PAGES = ["/", "/workforce", "/services", "/returns", "/data", "/nowhere"]
+PAGES = ["/", "/workforce", "/services", "/returns", "/data", "/data/history/areas", "/nowhere"]
 
 
 @pytest.fixture

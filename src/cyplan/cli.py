@@ -16,6 +16,7 @@ from rich.text import Text
 from cyplan import reference, results
 from cyplan.commands import report as paper
 from cyplan.commands import serve, skills, workforce
+from cyplan.commands.history import history
 from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
 from cyplan.display import CENTRAL_PLAN, ESTIMATE_WORDS
@@ -304,6 +305,9 @@ def status(workspace: WorkspaceOpt = Path(".")) -> None:
         src, when = (last["file"][0], last["imported_at"][0]) if last.height else ("—", "—")
         table.add_row(kind, f"{n:,}", Text(src), when)
     out.print(table)
+
+
+app.command()(history)
 
 
 app.add_typer(services_app, name="services", help="The early intervention service register: coverage, rating, actions.")

@@ -7,6 +7,7 @@ means nothing is written.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from cyplan.io.references import Origin, check_references
 from cyplan.io.validate import KIND_CHECKS, validate
 from cyplan.io.write import write_csv, write_xlsx
 from cyplan.schema import KINDS
+from cyplan.store.history import rows_of
 from cyplan.store.workspace import ImportRecord, Workspace
 
 Mode = Literal["replace", "merge"]
@@ -124,6 +126,35 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
         progress("writing")
     ws.write({k: state[k].drop(ROW, strict=False) for k in frames}, log)
     return log
+
+
+def restore(ws: Workspace, kind: str, n: int, by: str | None = None) -> ImportRecord:
+    """Make version `n` of an input the current one, itself kept as a new version. Checked like an import: if the
+    old rows would break references to or from other inputs held now, raises InputError (nothing written)."""
+    if kind not in KINDS:
+        raise InputError([Problem(kind, None, None, "is not an input; the inputs are: " + ", ".join(KINDS))])
+    shown = f"history of {kind}, version {n}"
+    versions = ws.versions(kind)
+    if n not in versions["version"].to_list():
+        held = f"its versions are 1 to {versions.height}" if versions.height else "it has no versions yet"
+        raise InputError([Problem(shown, None, None, f"there is no version {n} of {kind}: {held}")])
+    if n == versions["version"].max():
+        raise InputError([Problem(shown, None, None, f"version {n} is already the current {kind}; nothing to "
+                                  "restore")])
+    with ws.engine.connect() as conn:
+        rows = rows_of(conn, kind, n)
+    # rows numbered as the version holds them, so that a broken reference names the row that makes it
+    numbered = rows.with_columns(pl.int_range(1, rows.height + 1, dtype=pl.Int64).alias(ROW))
+    state = {**ws.read_all(), kind: numbered}
+    problems = check_references(state, {kind: Origin(shown, None)})
+    if problems:
+        raise InputError(problems)
+    was = versions.filter(pl.col("version") == n).row(0, named=True)
+    digest = hashlib.sha256(rows.write_ndjson().encode()).hexdigest()
+    record = ImportRecord(kind, f"version {n} ({was['file']})" if was["file"] else f"version {n}", was["sheet"],
+                          digest, rows.height, "restore")
+    ws.write({kind: rows}, [record], by=by, restored={kind: n})
+    return record
 
 
 def _merge(current: pl.DataFrame, new: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:

@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 
 from cyplan import faults
 from cyplan.schema import KINDS
-from cyplan.store import returns_tables  # noqa: F401  (its tables join the metadata)
+from cyplan.store import history, returns_tables  # noqa: F401  (its tables join the metadata)
 from cyplan.store.tables import INPUT_TABLES, import_log, workspace_info
 
 DB_FILE = "cyplan.db"
@@ -191,7 +191,7 @@ class Workspace:
     def read(self, kind: str) -> pl.DataFrame:
         table = INPUT_TABLES[kind]
         spec = KINDS[kind]
-        schema = {c.name: _polars_type(c.type) for c in spec.columns}
+        schema = {c.name: polars_type(c.type) for c in spec.columns}
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(table).order_by(*(table.c[k] for k in spec.order_by))).all()
         return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
@@ -206,12 +206,30 @@ class Workspace:
 
     # -- writing ----------------------------------------------------------------------------------
 
-    def write(self, frames: dict[str, pl.DataFrame], log: list[ImportRecord]) -> None:
-        """Replace the named kinds' tables with these frames, in one transaction."""
+    def versions(self, kind: str | None = None) -> pl.DataFrame:
+        """The inputs' versions (see store.history), oldest first."""
+        with self.engine.connect() as conn:
+            return history.versions(conn, kind)
+
+    def version(self, kind: str, n: int) -> pl.DataFrame:
+        """The rows of version `n` of an input, as they were stored."""
+        with self.engine.connect() as conn:
+            return history.rows_of(conn, kind, n)
+
+    def write(self, frames: dict[str, pl.DataFrame], log: list[ImportRecord], by: str | None = None,
+              restored: dict[str, int] | None = None) -> None:
+        """Replace the named kinds' tables with these frames, in one transaction, each kept as a new version in the
+        history by `by` (the OS user when not given); `restored` names the version each restored kind came from."""
         stamp = _now()
+        sources = {r.kind: r for r in log}
         with self.engine.begin() as conn:
             faults.point("inputs-begun")
             for kind, frame in frames.items():
+                src = sources.get(kind)
+                history.record(conn, kind, frame, {
+                    "action": "restore" if restored and kind in restored else (src.mode if src else "replace"),
+                    "restored_from": (restored or {}).get(kind), "by": by or history.who(),
+                    "file": src.file if src else "", "sheet": src.sheet if src else None}, stamp)
                 table = INPUT_TABLES[kind]
                 conn.execute(table.delete())
                 if frame.height:
@@ -236,7 +254,7 @@ def _check_header(db: Path) -> None:
                                "workspace with 'cyplan init' and import your files again).")
 
 
-def _polars_type(t: str) -> type[pl.DataType]:
+def polars_type(t: str) -> type[pl.DataType]:
     return {"integer": pl.Int64, "number": pl.Float64, "share": pl.Float64}.get(t, pl.String)
 
 

@@ -23,8 +23,9 @@ from cyplan.model.gap import gap_table, supply_table
 from cyplan.model.plan import cost_table, demand_table, need_table
 from cyplan.returns import service as returns
 from cyplan.schema import KINDS
+from cyplan.store.history import diff
 from cyplan.store.returns_tables import returns_imports
-from cyplan.transfer import Source, export_inputs, import_inputs, sources_in
+from cyplan.transfer import Source, export_inputs, import_inputs, restore, sources_in
 from cyplan.web.app import State, page
 from cyplan.web.state import WorkspaceState
 
@@ -107,8 +108,11 @@ def _inputs(st: WorkspaceState) -> list[dict[str, Any]]:
     if log.height:
         latest = log.sort("id").group_by("kind").agg(pl.all().last())
         last = {r["kind"]: r for r in latest.iter_rows(named=True)}
+    held = st.cached(("versions",), st.ws.versions)
+    counts = dict(held.group_by("kind").len().iter_rows()) if held.height else {}
     return [{"kind": k, "title": spec.title, "description": spec.description, "rows": frames[k].height,
-             "file": Path(last[k]["file"]).name if k in last else "", "imported_at": last.get(k, {}).get("imported_at")}
+             "file": Path(last[k]["file"]).name if k in last else "", "imported_at": last.get(k, {}).get("imported_at"),
+             "versions": counts.get(k, 0)}
             for k, spec in KINDS.items()]
 
 
@@ -289,3 +293,52 @@ def _refused(request: Request, st: WorkspaceState, problems: list[Problem] | Lis
     listed = problems if isinstance(problems, Listed) else Listed(problems[:SHOWN_PROBLEMS], [], len(problems))
     return page(request, "data.html", _context(st, problems=listed.singles, groups=listed.groups, more=listed.more,
                                                total=listed.total, uploaded=name, chosen_kind=kind), status_code=422)
+
+
+# -- history ------------------------------------------------------------------------------------------
+
+
+def _history(st: WorkspaceState, kind: str, **extra: Any) -> dict[str, Any]:
+    versions = st.ws.versions(kind)
+    listed = [{**v, "file": Path(v["file"]).name if v["file"] else ""} for v in versions.iter_rows(named=True)]
+    return {"title": f"History of {KINDS[kind].title.lower()}", "current": "data", "kind": kind,
+            "spec": KINDS[kind], "versions": listed[::-1], "latest": listed[-1]["version"] if listed else 0, **extra}
+
+
+def _known(kind: str) -> None:
+    if kind not in KINDS:
+        raise HTTPException(404, f"'{kind}' is not an input; the inputs are {', '.join(KINDS)}")
+
+
+@router.get("/data/history/{kind}", response_class=HTMLResponse, include_in_schema=False)
+def history_page(request: Request, kind: str, st: State, a: int | None = None, b: int | None = None) -> HTMLResponse:
+    """An input's versions, newest first; with ?a=&b= the rows added, removed and changed from version a to b."""
+    _known(kind)
+    context = _history(st, kind)
+    if a is not None and b is not None:
+        held = {v["version"] for v in context["versions"]}
+        if not {a, b} <= held:
+            raise HTTPException(404, f"{kind} has no version {min({a, b} - held)}; its versions are listed on "
+                                     f"/data/history/{kind}")
+        change = diff(kind, st.ws.version(kind, a), st.ws.version(kind, b))
+        # counted whole, shown up to SHOWN_PROBLEMS rows each: a new population can add tens of thousands
+        context["diff"] = {"a": a, "b": b, "n_added": change.added.height, "n_removed": change.removed.height,
+                           "n_changed": len(change.changed), "added": change.added.head(SHOWN_PROBLEMS),
+                           "removed": change.removed.head(SHOWN_PROBLEMS), "changed": change.changed[:SHOWN_PROBLEMS],
+                           "shown": SHOWN_PROBLEMS}
+    return page(request, "data_history.html", context)
+
+
+@router.post("/data/history/{kind}/restore", response_class=HTMLResponse, include_in_schema=False)
+def history_restore(request: Request, kind: str, st: State, version: Annotated[int, Form()]) -> HTMLResponse:
+    """Make an earlier version the current one (kept as a new version); refused, nothing changed, if its rows
+    would break references to or from the other inputs held now."""
+    _known(kind)
+    try:
+        restore(st.ws, kind, version)
+    except InputError as e:
+        return page(request, "data_history.html", _history(st, kind, problems=e.singles[:SHOWN_PROBLEMS],
+                                                           groups=[(r.headline(), r.first(RUN_SHOWN)) for r in e.runs],
+                                                           total=len(e), refused=version), status_code=422)
+    st.forget()
+    return page(request, "data_history.html", _history(st, kind, restored=version))
