@@ -96,6 +96,8 @@ def latest(conn: sa.Connection, kind: str) -> int:
 def record(conn: sa.Connection, kind: str, new: pl.DataFrame, entry: dict[str, object], stamp: str) -> None:
     """Keep `new` as the input's next version, counted against the rows held now (call before replacing them).
     `entry` gives action, restored_from, by, file and sheet."""
+    # a CSV's text columns arrive as dictionary codes (io/read.py); a version holds them as the workspace does
+    new = new.cast({c: pl.String for c, t in new.schema.items() if isinstance(t, pl.Categorical | pl.Enum)})
     n = latest(conn, kind)
     held = _held(conn, kind)
     if n == 0 and held.height:  # rows imported before history was kept: kept as version 1, so nothing is lost
