@@ -269,23 +269,21 @@ class _Codes:
     """A Categorical field's physical codes (null as one more code) and which of its categories are present,
     with how many records hold each: one count of the codes, no per-record work beyond it."""
 
-    def __init__(self, s: pl.Series, known: dict[object, pl.Series]) -> None:
+    def __init__(self, s: pl.Series) -> None:
         if s.dtype != pl.Categorical:
             s = s.cast(pl.Categorical)
-        categories = s.dtype.categories  # type: ignore[attr-defined]
-        # every category, by physical code: the fields share one set of categories (Polars' global
-        # categories), so it is listed once, not once a field
-        names = next((n for c, n in known.items() if c == categories), None)
-        if names is None:
-            names = known[categories] = categories.to_series()
-        self.size = len(names) + 1  # the last code: null
         codes = s.to_physical()
-        self.codes = codes.fill_null(len(names)) if codes.null_count() else codes
+        given = s.drop_nulls().unique()  # the distinct values: a handful, however many records
+        # only the codes present are read back as text: Polars' global categories can hold slots freed since
+        # (other frames dropped), and reading one of those panics
+        names = dict(zip(given.to_physical().to_list(), given.cast(pl.String).to_list(), strict=True))
+        self.size = (max(names) + 1 if names else 0) + 1  # the last code: null
+        self.codes = codes.fill_null(self.size - 1) if codes.null_count() else codes
         count = np.bincount(self.codes.to_numpy(), minlength=self.size)
         self.present = np.flatnonzero(count[:-1])
         self.count = count[self.present]  # records holding each present value
         self.nulls = int(count[-1])
-        self.values: list[str] = names.gather(self.present).to_list()
+        self.values: list[str] = [names[int(c)] for c in self.present]
 
     def holding(self, pattern: str) -> np.ndarray:
         """The records (0-based, in order) whose value matches the regex: matched on the distinct values, and the
@@ -322,14 +320,13 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
     # every id is distinct, so it is matched record by record (~35 ms a million): there too, not on this core
     id_control = pool.submit(lambda: np.flatnonzero(ids.str.contains(CONTROL).fill_null(False).to_numpy()))
     pool.shutdown(wait=False)
-    known: dict[object, pl.Series] = {}
     control: dict[str, np.ndarray] = {}
-    date = _Codes(frame[F.DATE], known)
+    date = _Codes(frame[F.DATE])
     control[F.DATE] = date.holding(CONTROL)
     parsed = DATES(date.values)
     days = np.array([0, *((d - EPOCH).days if d is not None else 0 for d, _ in parsed)], dtype=np.int32)
     date_raw: list[str | None] = ["", *((raw or "") if d is None else None for d, raw in parsed)]
-    acc = _Codes(frame[F.ACCEPTED], known)
+    acc = _Codes(frame[F.ACCEPTED])
     control[F.ACCEPTED] = acc.holding(CONTROL)
     yes_no = YES_NO(acc.values)
     accepted = np.array([-1, *(-1 if y is None else y for y, _ in yes_no)], dtype=np.int8)
@@ -343,7 +340,7 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
         "accepted_ids": (acc, acc.by_code(np.arange(len(acc.values) + 1, dtype=_index_dtype(len(acc.values) + 1))))}
     labels: dict[str, tuple[list[str | None], np.ndarray]] = {}
     for name, clean in cleaning.items():
-        codes = _Codes(frame[name], known)
+        codes = _Codes(frame[name])
         control[name] = codes.holding(CONTROL)
         remap, labelled = _labelled(codes.values, clean, _index_dtype(len(codes.values) + 1))
         count = np.bincount(remap[1:], weights=codes.count, minlength=len(labelled)).astype(np.int64)
