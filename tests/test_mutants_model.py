@@ -11,9 +11,11 @@ import polars as pl
 import pytest
 
 from cyplan.model.arrays import Labelled
+from cyplan.model.build import Dims
 from cyplan.model.disclosure import DFE, NONE, disclose
 from cyplan.model.gap import _by_sector, gap_table, supply_table
 from cyplan.model.need import trended, uplift_factor
+from cyplan.model.simulate import Simulation
 from cyplan.model.supply import joiners_needed, stock
 from cyplan.model.uncertainty import draw
 from test_promises_disclosure import make_table, reader_bounds  # the reader written apart from the module
@@ -228,3 +230,39 @@ def test_labelled_regroup_keeps_whole_numbers_whole_and_to_frame_gives_float_val
     frame = bands.to_frame("cases")
     assert frame.schema == pl.Schema({"band": pl.String, "cases": pl.Float64})
     assert frame.rows() == [("0-1", 3.0), ("2", 3.0)]
+
+
+def _close_sim() -> Simulation:
+    """One area, years 2026–2028, roles A and B, three draws (the numbers the test below works by hand).
+    A: 10 FTE in post for this population, 10% leave a year, 1.5 join; supply in 2026 is 11, 12 or 13 by
+    draw (mean 12: 2 FTE of agency beyond the 10 in post), 9 in 2027. B: 10 in post, nobody leaves, 0.5 join,
+    no agency (supply 10 in 2026, 7 in 2027). Demand by draw (median second; means differ from medians):
+    A 15, 16, 30 / 18, 19, 40 / 20, 21, 29; B 5, 5, 5 / 12, 12, 13 / 11, 14, 20."""
+    dims = Dims(areas=("X",), years=(2026, 2027, 2028), levels=(), groups=(), steps=(), roles=("A", "B"),
+                bands=(), band_of_age=np.zeros(26, dtype=np.int64))
+    demand = np.array([[[15, 16, 30], [5, 5, 5]], [[18, 19, 40], [12, 12, 13]], [[20, 21, 29], [11, 14, 20]]],
+                      dtype=float)[None]  # [area, year, role, draw]
+    supply = np.array([[[11, 12, 13], [10, 10, 10]], [[9, 9, 9], [7, 7, 7]], [[8, 8, 8], [6, 6, 6]]],
+                      dtype=float)[None]
+    return Simulation(dims=dims, draws=3, demand=demand, total_supply=supply, census=np.zeros((0, 3, 3)),
+                      census_cells=(np.zeros(0, dtype=np.int64),) * 3, cost_per_fte=np.array([1.0, 1.0]),
+                      joiners=np.array([[1.5, 0.5]]), stock0=np.array([[10.0, 10.0]]),
+                      leaving=np.array([[0.1, 0.0]]), warnings=())
+
+
+def test_joiners_to_close_solves_the_stock_formula_for_the_median_demand_less_agency_less_joiners_today() -> None:
+    """Extra joiners a year that close the gap by the target year. Staff in post S0 follow S_t = S0 a^t +
+    J (1 − a^t) / (1 − a) (a = 1 − leaving); the target is the median demand less the agency FTE (first-year
+    supply averaged over draws, less S0), and today's joiners are taken off.
+    A by 2028 (t = 2, a = 0.9): 10 × 0.81 + 1.9 J = 21 − 2 = 19 → J = 10.9 / 1.9 = 5.7368…; less 1.5.
+    A by 2027 (t = 1): 9 + J = 19 − 2 → J = 8; less 1.5 → 6.5. A in 2026 (t = 0): no time to hire, the gap
+    itself: 16 − 10 − 2 = 4; less 1.5 → 2.5.
+    B (nobody leaves): by 2028 (14 − 10) / 2 = 2, by 2027 (12 − 10) / 1 = 2, each less 0.5 → 1.5; in 2026
+    5 − 10 is a surplus: 0, not −5 nor −5.5.
+    Wrong answers caught: the mean or another draw instead of the median, the wrong year's demand or supply,
+    agency added or left in, the leaving rate ignored or counted twice, the gap formula used at t = 1 (7 −
+    1.5 = 5.5) or the stock formula at t = 0 (0/0), today's joiners not taken off, a negative answer."""
+    sim = _close_sim()
+    assert sim.joiners_to_close(2028) == pytest.approx(np.array([[10.9 / 1.9 - 1.5, 1.5]]), rel=1e-12)
+    assert sim.joiners_to_close(2027) == pytest.approx(np.array([[6.5, 1.5]]), rel=1e-12)
+    assert sim.joiners_to_close(2026).tolist() == [[2.5, 0.0]]
