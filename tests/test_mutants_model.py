@@ -15,10 +15,14 @@ from cyplan.model.build import Dims
 from cyplan.model.disclosure import DFE, NONE, disclose
 from cyplan.model.gap import _by_sector, gap_table, supply_table
 from cyplan.model.need import trended, uplift_factor
-from cyplan.model.simulate import Simulation
+from cyplan.model.plan import run
+from cyplan.model.scenarios import ScenarioError, apply
+from cyplan.model.simulate import Simulation, simulate
 from cyplan.model.supply import joiners_needed, stock
 from cyplan.model.uncertainty import draw
+from test_model import tiny
 from test_promises_disclosure import make_table, reader_bounds  # the reader written apart from the module
+from test_supply import inputs, scenario
 
 
 def _row(*counts: int) -> pl.DataFrame:
@@ -266,3 +270,76 @@ def test_joiners_to_close_solves_the_stock_formula_for_the_median_demand_less_ag
     assert sim.joiners_to_close(2028) == pytest.approx(np.array([[10.9 / 1.9 - 1.5, 1.5]]), rel=1e-12)
     assert sim.joiners_to_close(2027) == pytest.approx(np.array([[6.5, 1.5]]), rel=1e-12)
     assert sim.joiners_to_close(2026).tolist() == [[2.5, 0.0]]
+
+
+def test_a_plan_says_which_estimate_it_was_run_with() -> None:
+    """Wrong answers caught: a plan run on the high estimates labelled as something else (None), and a plan
+    run with no estimate named not labelled 'central' (the column it used)."""
+    assert run(tiny(), "high").estimate == "high"
+    assert run(tiny()).estimate == "central"
+
+
+def test_draws_with_no_seed_named_are_seed_1s_as_the_user_guide_says() -> None:
+    """The user guide: `--seed N`, 'the random seed (default 1)'. Wrong answer caught: another default seed,
+    which gives other draws (the tiny area's prevalence runs from 5% to 20%, so every draw differs)."""
+    default, seed_1, seed_2 = (simulate(tiny(), draws=20, **kw).demand for kw in ({}, {"seed": 1}, {"seed": 2}))
+    assert np.array_equal(default, seed_1)
+    assert not np.array_equal(default, seed_2)
+
+
+_CHANGE = "scenario 's', change to "
+_NUMERIC = ("headcount, fte_in_post, vacant_fte, agency_fte, leaver_rate, leaver_rate_low, leaver_rate_high, "
+            "share_aged_55_plus, retirement_rate, joiners_per_year, joiners_low, joiners_high, cyp_share")
+_MOVE = {"input": "role_mix", "column": "share", "operation": "move", "value": 0.1}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"input": "colours", "column": "x", "operation": "set", "value": 1},
+     "colours.x: 'colours' is not an input that can be changed"),
+    ({"input": "scenarios", "column": "value", "operation": "set", "value": 1},
+     "scenarios.value: 'scenarios' is not an input that can be changed"),
+    ({"input": "workforce", "column": "sector", "operation": "set", "value": 1},
+     f"workforce.sector: 'sector' is not a numeric column of workforce ({_NUMERIC})"),
+    ({"input": "workforce", "column": "leaver_rate", "where": "role", "operation": "add", "value": 1},
+     "workforce.leaver_rate: 'role' is not 'column=value'"),
+    ({"input": "workforce", "column": "leaver_rate", "where": "colour=red; size=big", "operation": "add", "value": 1},
+     "workforce.leaver_rate: workforce has no column colour, size"),
+    ({"input": "workforce", "column": "leaver_rate", "where": "role=zz", "operation": "add", "value": 1},
+     "workforce.leaver_rate: no row of workforce matches 'role=zz'"),
+    ({"input": "workforce", "column": "leaver_rate", "operation": "add", "value": -0.5},  # 0.1 − 0.5
+     "workforce.leaver_rate: makes leaver_rate -0.4, below 0"),
+    ({"input": "workforce", "column": "leaver_rate", "operation": "add", "value": 2},  # 0.1 + 2
+     "workforce.leaver_rate: makes leaver_rate 2.1, above 1"),
+    ({"input": "workforce", "column": "leaver_rate", "operation": "move", "value": 0.1, "to_role": "a"},
+     "workforce.leaver_rate: move applies to role_mix.share only"),
+    (_MOVE | {"where": "role=a", "to_role": ""},
+     "role_mix.share: move needs to_role, a role of the roles input, to take the share"),
+    (_MOVE | {"where": "role=a", "to_role": "nobody"},
+     "role_mix.share: move needs to_role, a role of the roles input, to take the share ('nobody' is not one)"),
+    (_MOVE | {"where": "role=b", "value": 0.5, "to_role": "a"},  # role b has 0.25 of the one step
+     "role_mix.share: role 'b' has only 0.25 of step 'see' to move, not 0.5"),
+])
+def test_a_scenario_that_cannot_apply_says_which_change_and_why_in_full(change: dict[str, object],
+                                                                       message: str) -> None:
+    """The whole message, as the user reads it: which scenario, which input and column, and what is wrong
+    (the tiny area's workforce: leaver rate 0.1; its role mix: roles a 0.75 and b 0.25 of step 'see').
+    Wrong answers caught: a message with a part missing or changed, the wrong number or bound."""
+    with pytest.raises(ScenarioError) as e:
+        apply(inputs(), scenario(change), "s")
+    assert str(e.value) == _CHANGE + message
+
+
+def test_an_unknown_scenario_names_the_known_ones_or_says_how_to_add_some() -> None:
+    """Wrong answers caught: the known scenarios not listed (each once, in order, comma-separated), and no
+    hint when there are none."""
+    two = pl.concat([scenario({"input": "workforce", "column": "leaver_rate", "operation": "add", "value": 0}),
+                     scenario({"input": "workforce", "column": "leaver_rate", "operation": "add", "value": 0}),
+                     scenario({"scenario": "t", "input": "workforce", "column": "leaver_rate", "operation": "add",
+                               "value": 0})])
+    with pytest.raises(ScenarioError) as e:
+        apply(inputs(), two, "x")
+    assert str(e.value) == "no scenario named 'x'; the scenarios are: s, t"
+    with pytest.raises(ScenarioError) as e:
+        apply(inputs(), two.clear(), "x")
+    assert str(e.value) == ("no scenario named 'x'; the scenarios are: "
+                            "none yet (import some with 'cyplan import scenarios')")
