@@ -15,7 +15,7 @@ from cyplan.model.build import Dims
 from cyplan.model.disclosure import DFE, NONE, disclose
 from cyplan.model.gap import _by_sector, gap_table, supply_table
 from cyplan.model.need import trended, uplift_factor
-from cyplan.model.plan import run
+from cyplan.model.plan import demand_table, need_table, run
 from cyplan.model.scenarios import ScenarioError, apply
 from cyplan.model.simulate import Simulation, simulate
 from cyplan.model.supply import joiners_needed, stock
@@ -343,3 +343,36 @@ def test_an_unknown_scenario_names_the_known_ones_or_says_how_to_add_some() -> N
         apply(inputs(), two.clear(), "x")
     assert str(e.value) == ("no scenario named 'x'; the scenarios are: "
                             "none yet (import some with 'cyplan import scenarios')")
+
+
+def test_need_and_demand_tables_keep_only_the_areas_and_years_asked_for() -> None:
+    """The tiny area over 2025–2027 (test_supply.inputs): 26 ages × 200 = 5,200 children, 220 cases a year
+    (2,200 aged 5–15 at 10%), 42.3 per 1,000; demand 2,200 hours a year, 1,650 for role a and 550 for b.
+    Wrong answers caught: the years or areas asked for ignored (every year shown) or nothing kept."""
+    plan = run(inputs())
+    need = need_table(plan, years=[2026])
+    assert need.rows() == [("T1", 2026, 5200.0, pytest.approx(220.0), 0.0, pytest.approx(220 / 5.2))]
+    demand = demand_table(plan, areas=["T1"], years=[2026, 2027])
+    assert demand.select("year", "role", "hours").rows() == [
+        (2026, "a", pytest.approx(1650.0)), (2026, "b", pytest.approx(550.0)),
+        (2027, "a", pytest.approx(1650.0)), (2027, "b", pytest.approx(550.0))]
+
+
+def test_need_refuses_a_breakdown_it_cannot_give_naming_each_one_and_the_choices() -> None:
+    """Wrong answers caught: the message with the breakdowns asked for or the choices missing, changed or
+    not separated by ', '."""
+    with pytest.raises(ValueError) as e:
+        need_table(run(tiny()), ["role", "level", "colour"])
+    assert str(e.value) == "need cannot be broken down by role, colour; choose from level, age-band, sex"
+
+
+def test_draws_follow_the_pert_distribution_when_it_is_asked_for() -> None:
+    """The tiny area's prevalence is 5% / 10% / 20% (low, central, high), and demand is in proportion to it,
+    so demand ÷ central demand has the mean of the prevalence draws ÷ 10%: PERT (0.05 + 4 × 0.1 + 0.2) / 6 =
+    0.10833 → 1.0833; triangular (0.05 + 0.1 + 0.2) / 3 = 0.11667 → 1.1667. PERT's standard deviation here
+    is about 0.025 / 0.1 = 0.25, so over 4,000 draws the mean is within 0.004 (one standard error) of
+    1.0833: a tolerance of 0.02 is five standard errors (seed fixed). Wrong answer caught: the triangular
+    draws made whatever distribution is asked for."""
+    central = simulate(tiny()).demand[..., 0]
+    ratio = simulate(tiny(), draws=4000, seed=5, distribution="pert").demand / central[..., None]
+    assert ratio.mean() == pytest.approx(0.65 / 6 / 0.1, abs=0.02)
