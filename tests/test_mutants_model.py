@@ -369,10 +369,11 @@ def test_need_refuses_a_breakdown_it_cannot_give_naming_each_one_and_the_choices
 def test_draws_follow_the_pert_distribution_when_it_is_asked_for() -> None:
     """The tiny area's prevalence is 5% / 10% / 20% (low, central, high), and demand is in proportion to it,
     so demand ÷ central demand has the mean of the prevalence draws ÷ 10%: PERT (0.05 + 4 × 0.1 + 0.2) / 6 =
-    0.10833 → 1.0833; triangular (0.05 + 0.1 + 0.2) / 3 = 0.11667 → 1.1667. PERT's standard deviation here
-    is about 0.025 / 0.1 = 0.25, so over 4,000 draws the mean is within 0.004 (one standard error) of
-    1.0833: a tolerance of 0.02 is five standard errors (seed fixed). Wrong answer caught: the triangular
-    draws made whatever distribution is asked for."""
+    0.10833 → 1.0833; triangular (0.05 + 0.1 + 0.2) / 3 = 0.11667 → 1.1667. PERT's variance is
+    (μ − a)(b − μ) / 7 = 0.0583 × 0.0917 / 7, a standard deviation of 0.0276 (0.276 in the ratio), so the
+    mean of 4,000 draws has a standard error of 0.0044: the tolerance of 0.02 is 4.5 of them (a false alarm
+    about once in 150,000 seeds; the seed is fixed), and triangular's 1.1667 is 0.083 away. Wrong answer
+    caught: the triangular draws made whatever distribution is asked for."""
     central = simulate(tiny()).demand[..., 0]
     ratio = simulate(tiny(), draws=4000, seed=5, distribution="pert").demand / central[..., None]
     assert ratio.mean() == pytest.approx(0.65 / 6 / 0.1, abs=0.02)
