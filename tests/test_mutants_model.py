@@ -377,3 +377,24 @@ def test_draws_follow_the_pert_distribution_when_it_is_asked_for() -> None:
     central = simulate(tiny()).demand[..., 0]
     ratio = simulate(tiny(), draws=4000, seed=5, distribution="pert").demand / central[..., None]
     assert ratio.mean() == pytest.approx(0.65 / 6 / 0.1, abs=0.02)
+
+
+def _two_areas() -> dict[str, pl.DataFrame]:
+    """test_model's tiny area T1 (100 children of each sex at every age) and T2 with half as many."""
+    f = tiny()
+    t2 = f["population"].with_columns(pl.lit("T2").alias("area"), pl.col("count") / 2)
+    f["population"] = pl.concat([f["population"], t2])
+    f["areas"] = pl.concat([f["areas"], f["areas"].with_columns(pl.lit("T2").alias("code"))])
+    return f
+
+
+def test_need_and_demand_tables_keep_only_the_area_asked_for_and_demand_breaks_down_by_age_band() -> None:
+    """T2: 26 ages × 100 = 2,600 children, 1,100 aged 5–15 at 10% = 110 cases, 1,100 hours of demand (10 a
+    case), all in the school band. Wrong answers caught: the area asked for ignored (T1's 220 cases or both
+    areas shown), and demand by age band failing or putting hours outside the school band."""
+    plan = run(_two_areas())
+    need = need_table(plan, areas=["T2"])
+    assert need.select("area", "population", "cases").rows() == [("T2", 2600.0, pytest.approx(110.0))]
+    demand = demand_table(plan, ["age-band"], areas=["T2"])
+    assert demand.select("area", "age_band", "hours").rows() == [
+        ("T2", "young", 0.0), ("T2", "school", pytest.approx(1100.0)), ("T2", "older", 0.0)]
