@@ -281,8 +281,11 @@ def test_a_plan_says_which_estimate_it_was_run_with() -> None:
 
 def test_draws_with_no_seed_named_are_seed_1s_as_the_user_guide_says() -> None:
     """The user guide: `--seed N`, 'the random seed (default 1)'. Wrong answer caught: another default seed,
-    which gives other draws (the tiny area's prevalence runs from 5% to 20%, so every draw differs)."""
-    default, seed_1, seed_2 = (simulate(tiny(), draws=20, **kw).demand for kw in ({}, {"seed": 1}, {"seed": 2}))
+    which gives other draws (the tiny area's prevalence runs from 5% to 20%, so every draw differs); and a
+    simulation that does not say it holds the 20 draws asked for."""
+    default, seed_1, seed_2 = (simulate(tiny(), draws=20, **kw) for kw in ({}, {"seed": 1}, {"seed": 2}))
+    assert default.draws == 20  # and the simulation says how many draws it holds
+    default, seed_1, seed_2 = default.demand, seed_1.demand, seed_2.demand
     assert np.array_equal(default, seed_1)
     assert not np.array_equal(default, seed_2)
 
