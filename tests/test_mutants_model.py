@@ -16,7 +16,7 @@ from cyplan.model.disclosure import DFE, NONE, disclose
 from cyplan.model.gap import _by_sector, gap_table, supply_table
 from cyplan.model.need import trended, uplift_factor
 from cyplan.model.plan import demand_table, need_table, run
-from cyplan.model.scenarios import ScenarioError, apply
+from cyplan.model.scenarios import ScenarioError, apply, parse_where
 from cyplan.model.simulate import Simulation, simulate
 from cyplan.model.supply import joiners_needed, stock
 from cyplan.model.uncertainty import draw
@@ -303,6 +303,8 @@ _MOVE = {"input": "role_mix", "column": "share", "operation": "move", "value": 0
      "scenarios.value: 'scenarios' is not an input that can be changed"),
     ({"input": "workforce", "column": "sector", "operation": "set", "value": 1},
      f"workforce.sector: 'sector' is not a numeric column of workforce ({_NUMERIC})"),
+    ({"input": "pathway_steps", "column": "step", "operation": "set", "value": 1},  # order is a whole number
+     "pathway_steps.step: 'step' is not a numeric column of pathway_steps (order, low, central, high)"),
     ({"input": "workforce", "column": "leaver_rate", "where": "role", "operation": "add", "value": 1},
      "workforce.leaver_rate: 'role' is not 'column=value'"),
     ({"input": "workforce", "column": "leaver_rate", "where": "colour=red; size=big", "operation": "add", "value": 1},
@@ -401,3 +403,28 @@ def test_need_and_demand_tables_keep_only_the_area_asked_for_and_demand_breaks_d
     demand = demand_table(plan, ["age-band"], areas=["T2"])
     assert demand.select("area", "age_band", "hours").rows() == [
         ("T2", "young", 0.0), ("T2", "school", pytest.approx(1100.0)), ("T2", "older", 0.0)]
+
+
+def test_joiners_to_close_from_a_whole_simulation_uses_this_populations_staff_joiners_and_leavers() -> None:
+    """test_supply.inputs() with 100 hours a case instead of 10: demand for role a is 220 cases × 100 h ×
+    0.75 ÷ 931.5 = 17.71 FTE, for b 220 × 100 × 0.25 ÷ 931.5 = 5.90. Role a: 10 FTE in post (all on this
+    population), 1 agency, 2 joiners, 10% leave: by 2027 (t = 2) 10 × 0.81 + 1.9 J = 17.71 − 1, less the 2
+    joining today. Role b: 4 in post at a share of 0.5 → 2, no agency, 2 × 0.5 = 1 joiner, 10% leave:
+    2 × 0.81 + 1.9 J = 5.90, less 1. Wrong answers caught: the simulation not keeping the staff in post,
+    joiners or leaving rates for this population (or keeping them for all of the staff's time)."""
+    f = inputs()
+    f["pathway_steps"] = f["pathway_steps"].with_columns(pl.lit(100.0).alias(c) for c in ("low", "central", "high"))
+    demand_a, demand_b = 16_500 / 931.5, 5_500 / 931.5
+    expected = [(demand_a - 1 - 8.1) / 1.9 - 2, (demand_b - 1.62) / 1.9 - 1]
+    assert simulate(f).joiners_to_close(2027).tolist() == [pytest.approx(expected, rel=1e-9)]
+
+
+def test_a_scenario_can_change_a_whole_number_column_and_a_where_value_may_hold_an_equals_sign() -> None:
+    """Need at ages 5–17 instead of 5–15 (prevalence.age_to, a whole-number column, set to 17): 13 ages ×
+    200 children × 10% = 260 cases (not 220, and not refused as 'not a numeric column'). In 'where', only
+    the first '=' separates the column from the value: 'source=a=b' is the column source, value 'a=b'."""
+    changed = apply(tiny(), scenario({"input": "prevalence", "column": "age_to", "operation": "set", "value": 17}),
+                    "s")
+    assert changed["prevalence"]["age_to"].to_list() == [17]
+    assert need_table(run(changed))["cases"].to_list() == [pytest.approx(260.0)]
+    assert parse_where(" source = a=b ; role=x") == {"source": "a=b", "role": "x"}
