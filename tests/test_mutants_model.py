@@ -20,7 +20,7 @@ from cyplan.model.scenarios import ScenarioError, apply, parse_where
 from cyplan.model.simulate import Simulation, simulate
 from cyplan.model.supply import joiners_needed, stock
 from cyplan.model.uncertainty import draw
-from test_model import tiny
+from test_model import frame, tiny
 from test_promises_disclosure import make_table, reader_bounds  # the reader written apart from the module
 from test_supply import inputs, scenario
 
@@ -428,3 +428,58 @@ def test_a_scenario_can_change_a_whole_number_column_and_a_where_value_may_hold_
     assert changed["prevalence"]["age_to"].to_list() == [17]
     assert need_table(run(changed))["cases"].to_list() == [pytest.approx(260.0)]
     assert parse_where(" source = a=b ; role=x") == {"source": "a=b", "role": "x"}
+
+
+def test_a_change_that_takes_a_low_bound_below_its_minimum_is_refused() -> None:
+    """Leaver rate 0.1 (low 0.05): adding −0.08 leaves the central 0.02, but the low bound, moved with it,
+    becomes 0.05 − 0.08 = −0.03. Wrong answer caught: only the changed column checked, a negative low
+    leaver rate accepted."""
+    with pytest.raises(ScenarioError) as e:
+        apply(inputs(leaver_rate_low=0.05), scenario({"input": "workforce", "column": "leaver_rate",
+                                                      "operation": "add", "value": -0.08}), "s")
+    assert str(e.value) == _CHANGE + "workforce.leaver_rate: makes leaver_rate_low -0.03, below 0"
+
+
+def test_move_is_refused_on_a_share_column_of_another_input() -> None:
+    """localities has a 'share' column too; a move applies to role_mix.share only. Wrong answer caught:
+    the move tried on any input whose column is called share (or on role_mix's other columns)."""
+    f = tiny() | {"localities": frame("localities", [{"locality": "n", "label": "North", "share": 1.0}])}
+    with pytest.raises(ScenarioError) as e:
+        apply(f, scenario({"input": "localities", "column": "share", "operation": "move", "value": 0.5,
+                           "to_role": "a"}), "s")
+    assert str(e.value) == _CHANGE + "localities.share: move applies to role_mix.share only"
+
+
+def _mix(*rows: tuple[str, str, float]) -> pl.DataFrame:
+    return frame("role_mix", [{"level": "t", "step": st, "role": r, "share": v} for st, r, v in rows])
+
+
+def test_move_may_take_all_of_a_share_and_give_it_to_a_role_not_yet_on_the_step() -> None:
+    """Step 'see' is all role a's (1.0). Moving 0.25 to role b adds b's row: a 0.75, b 0.25, its source
+    blank (not null). Moving all of it (1.0) leaves a 0. Wrong answers caught: b's new row dropped (the
+    share lost), a null source, and moving the whole share refused as 'only 1 … to move, not 1'."""
+    f = tiny() | {"role_mix": _mix(("see", "a", 1.0))}
+    move = {"input": "role_mix", "column": "share", "where": "role=a", "operation": "move", "to_role": "b"}
+    part = apply(f, scenario(move | {"value": 0.25}), "s")["role_mix"]
+    assert part.select("role", "share", "source").rows() == [("a", 0.75, ""), ("b", 0.25, "")]
+    whole = apply(f, scenario(move | {"value": 1.0}), "s")["role_mix"]
+    assert whole.select("role", "share").rows() == [("a", 0.0), ("b", 1.0)]
+
+
+def test_move_from_a_role_short_on_two_steps_names_the_first() -> None:
+    """Role b has 0.25 of 'see' and 0.2 of 'talk'; moving 0.3 of each is short on both, and the message
+    names the first. Wrong answer caught: the message failing when more than one step is short."""
+    f = tiny() | {"role_mix": _mix(("see", "a", 0.75), ("see", "b", 0.25), ("talk", "a", 0.8), ("talk", "b", 0.2))}
+    with pytest.raises(ScenarioError) as e:
+        apply(f, scenario({"input": "role_mix", "column": "share", "where": "role=b", "operation": "move",
+                           "value": 0.3, "to_role": "a"}), "s")
+    assert str(e.value) == _CHANGE + "role_mix.share: role 'b' has only 0.25 of step 'see' to move, not 0.3"
+
+
+def test_a_simulation_with_no_workforce_has_no_census_rows_and_no_supply() -> None:
+    """The tiny area has no workforce input: no census row (not one phantom row) and supply zero for its one
+    area, year and two roles in all five sectors. Wrong answer caught: a broken empty census (wrong
+    indices or a row of zeros) that fails or shows supply when asked by sector."""
+    sim = simulate(tiny())
+    assert sim.census.shape == (0, 1, 1)
+    assert sim.supply.shape == (1, 1, 2, 5, 1) and not sim.supply.any()
