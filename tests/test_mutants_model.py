@@ -483,3 +483,20 @@ def test_a_simulation_with_no_workforce_has_no_census_rows_and_no_supply() -> No
     sim = simulate(tiny())
     assert sim.census.shape == (0, 1, 1)
     assert sim.supply.shape == (1, 1, 2, 5, 1) and not sim.supply.any()
+
+
+def test_a_change_may_reach_a_columns_bounds_but_not_pass_them() -> None:
+    """Leaver rate (a share, 0 to 1) set to exactly 0 or exactly 1 is allowed (its low and high, 0.1 each,
+    move with it to 0 or 1); a prevalence trend (a number from −0.5 to 1) of 0.1 less 0.7 = −0.6 is below
+    its own minimum, −0.5. Wrong answers caught: the bounds themselves refused, and a number column's
+    minimum ignored."""
+    for value in (0, 1):
+        out = apply(inputs(), scenario({"input": "workforce", "column": "leaver_rate", "operation": "set",
+                                        "value": value}), "s")["workforce"]
+        assert out.select("leaver_rate_low", "leaver_rate", "leaver_rate_high").rows() == [(value,) * 3] * 2
+    f = tiny() | {"prevalence_trends": frame("prevalence_trends", [{"level": "t", "low": 0.1, "central": 0.1,
+                                                                    "high": 0.1}])}
+    with pytest.raises(ScenarioError) as e:
+        apply(f, scenario({"input": "prevalence_trends", "column": "central", "operation": "add", "value": -0.7}),
+              "s")
+    assert str(e.value) == _CHANGE + "prevalence_trends.central: makes central -0.6, below -0.5"
