@@ -500,3 +500,31 @@ def test_a_change_may_reach_a_columns_bounds_but_not_pass_them() -> None:
         apply(f, scenario({"input": "prevalence_trends", "column": "central", "operation": "add", "value": -0.7}),
               "s")
     assert str(e.value) == _CHANGE + "prevalence_trends.central: makes central -0.6, below -0.5"
+
+
+def _hundred_hours(b_cyp_share: float, **over: object) -> dict[str, pl.DataFrame]:
+    """test_supply.inputs() at 100 hours a case (demand: role a 16,500 / 931.5 FTE, b 5,500 / 931.5), with
+    role b's share of time on this population set."""
+    f = inputs(**over)
+    f["pathway_steps"] = f["pathway_steps"].with_columns(pl.lit(100.0).alias(c) for c in ("low", "central", "high"))
+    b = pl.col("role") == "b"
+    f["workforce"] = f["workforce"].with_columns(pl.when(b).then(b_cyp_share).otherwise(pl.col("cyp_share"))
+                                                 .alias("cyp_share"))
+    return f
+
+
+def test_joiners_to_close_count_retirement_as_leaving_and_a_role_with_no_staff_here_as_losing_none() -> None:
+    """By 2027 (t = 2), S2 = S0 a² + J (1 + a). With 5% retiring beside 10% leaving, role a's a is 0.85:
+    10 × 0.7225 + 1.85 J = 17.71 − 1 (agency), less 2 joining today. Role b spends none of its time on this
+    population (share 0): no staff, no agency, no joiners here, so nobody to lose (a = 1): J = 5.90 / 2,
+    with no RuntimeWarning from its 0 ÷ 0. With b's share at 0.25 instead (4 × 0.25 = 1 FTE, 2 × 0.25 =
+    0.5 joiners, 10% leaving): 1 × 0.81 + 1.9 J = 5.90, less 0.5. Wrong answers caught: retirement taken
+    off the leaving rate, a role with no staff here given NaN, None or 100% leaving, and a role with 1 FTE
+    or less here treated as losing nobody."""
+    demand_a, demand_b = 16_500 / 931.5, 5_500 / 931.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        none_here = simulate(_hundred_hours(0.0, retirement_rate=0.05)).joiners_to_close(2027)
+    assert none_here.tolist() == [pytest.approx([(demand_a - 1 - 7.225) / 1.85 - 2, demand_b / 2], rel=1e-9)]
+    one_fte = simulate(_hundred_hours(0.25)).joiners_to_close(2027)
+    assert one_fte[0, 1] == pytest.approx((demand_b - 0.81) / 1.9 - 0.5, rel=1e-9)
