@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from cyplan.model.activity import gender_column
 from cyplan.model.arrays import Labelled
 from cyplan.model.build import Dims
 from cyplan.model.disclosure import DFE, NONE, disclose
@@ -528,3 +529,13 @@ def test_joiners_to_close_count_retirement_as_leaving_and_a_role_with_no_staff_h
     assert none_here.tolist() == [pytest.approx([(demand_a - 1 - 7.225) / 1.85 - 2, demand_b / 2], rel=1e-9)]
     one_fte = simulate(_hundred_hours(0.25)).joiners_to_close(2027)
     assert one_fte[0, 1] == pytest.approx((demand_b - 0.81) / 1.9 - 0.5, rel=1e-9)
+
+
+def test_gender_columns_follow_the_code_lists_labels_and_a_list_without_female_or_male_puts_all_in_other() -> None:
+    """Codes are positions in the gender code list (1 = first category, 0 blank, −1 not on the list). With
+    Female, Male, Other: codes 1, 2, 3, 0, −1 go to columns 0 (female), 1 (male), 2, 2, 2. A list with
+    neither 'female' nor 'male' (Woman, Man) puts every code in column 2, and so does a code of 99 (no
+    category there). Wrong answers caught: a list without those labels failing, and 99 read as female or
+    male."""
+    assert gender_column(np.array([1, 2, 3, 0, -1, 99]), ["Female", "Male", "Other"]).tolist() == [0, 1, 2, 2, 2, 2]
+    assert gender_column(np.array([1, 2, 0, -1, 99]), ["Woman", "Man"]).tolist() == [2, 2, 2, 2, 2]
