@@ -12,6 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 export OPENBLAS_NUM_THREADS=1  # numpy's thread pool buys nothing here and the machine is shared
+# the tests run inside mutants/, whose ../shared/seeds is not the repository's: name the seeds' folder
+export CYPLAN_SEEDS=${CYPLAN_SEEDS:-$(cd .. && pwd)/shared/seeds}
 if [ $# -gt 0 ]; then
     modules=("$@")
 else

@@ -10,13 +10,20 @@ import numpy as np
 import polars as pl
 import pytest
 
+from cyplan.model.activity import gender_column
 from cyplan.model.arrays import Labelled
+from cyplan.model.build import Dims
 from cyplan.model.disclosure import DFE, NONE, disclose
 from cyplan.model.gap import _by_sector, gap_table, supply_table
 from cyplan.model.need import trended, uplift_factor
+from cyplan.model.plan import demand_table, need_table, run
+from cyplan.model.scenarios import ScenarioError, apply, parse_where
+from cyplan.model.simulate import Simulation, simulate
 from cyplan.model.supply import joiners_needed, stock
 from cyplan.model.uncertainty import draw
+from test_model import frame, tiny
 from test_promises_disclosure import make_table, reader_bounds  # the reader written apart from the module
+from test_supply import inputs, scenario
 
 
 def _row(*counts: int) -> pl.DataFrame:
@@ -228,3 +235,307 @@ def test_labelled_regroup_keeps_whole_numbers_whole_and_to_frame_gives_float_val
     frame = bands.to_frame("cases")
     assert frame.schema == pl.Schema({"band": pl.String, "cases": pl.Float64})
     assert frame.rows() == [("0-1", 3.0), ("2", 3.0)]
+
+
+def _close_sim() -> Simulation:
+    """One area, years 2026–2028, roles A and B, three draws (the numbers the test below works by hand).
+    A: 10 FTE in post for this population, 10% leave a year, 1.5 join; supply in 2026 is 11, 12 or 13 by
+    draw (mean 12: 2 FTE of agency beyond the 10 in post), 9 in 2027. B: 10 in post, nobody leaves, 0.5 join,
+    no agency (supply 10 in 2026, 7 in 2027). Demand by draw (median second; means differ from medians):
+    A 15, 16, 30 / 18, 19, 40 / 20, 21, 29; B 5, 5, 5 / 12, 12, 13 / 11, 14, 20."""
+    dims = Dims(areas=("X",), years=(2026, 2027, 2028), levels=(), groups=(), steps=(), roles=("A", "B"),
+                bands=(), band_of_age=np.zeros(26, dtype=np.int64))
+    demand = np.array([[[15, 16, 30], [5, 5, 5]], [[18, 19, 40], [12, 12, 13]], [[20, 21, 29], [11, 14, 20]]],
+                      dtype=float)[None]  # [area, year, role, draw]
+    supply = np.array([[[11, 12, 13], [10, 10, 10]], [[9, 9, 9], [7, 7, 7]], [[8, 8, 8], [6, 6, 6]]],
+                      dtype=float)[None]
+    return Simulation(dims=dims, draws=3, demand=demand, total_supply=supply, census=np.zeros((0, 3, 3)),
+                      census_cells=(np.zeros(0, dtype=np.int64),) * 3, cost_per_fte=np.array([1.0, 1.0]),
+                      joiners=np.array([[1.5, 0.5]]), stock0=np.array([[10.0, 10.0]]),
+                      leaving=np.array([[0.1, 0.0]]), warnings=())
+
+
+def test_joiners_to_close_solves_the_stock_formula_for_the_median_demand_less_agency_less_joiners_today() -> None:
+    """Extra joiners a year that close the gap by the target year. Staff in post S0 follow S_t = S0 a^t +
+    J (1 − a^t) / (1 − a) (a = 1 − leaving); the target is the median demand less the agency FTE (first-year
+    supply averaged over draws, less S0), and today's joiners are taken off.
+    A by 2028 (t = 2, a = 0.9): 10 × 0.81 + 1.9 J = 21 − 2 = 19 → J = 10.9 / 1.9 = 5.7368…; less 1.5.
+    A by 2027 (t = 1): 9 + J = 19 − 2 → J = 8; less 1.5 → 6.5. A in 2026 (t = 0): no time to hire, the gap
+    itself: 16 − 10 − 2 = 4; less 1.5 → 2.5.
+    B (nobody leaves): by 2028 (14 − 10) / 2 = 2, by 2027 (12 − 10) / 1 = 2, each less 0.5 → 1.5; in 2026
+    5 − 10 is a surplus: 0, not −5 nor −5.5.
+    Wrong answers caught: the mean or another draw instead of the median, the wrong year's demand or supply,
+    agency added or left in, the leaving rate ignored or counted twice, the gap formula used at t = 1 (7 −
+    1.5 = 5.5) or the stock formula at t = 0 (0/0), today's joiners not taken off, a negative answer."""
+    sim = _close_sim()
+    assert sim.joiners_to_close(2028) == pytest.approx(np.array([[10.9 / 1.9 - 1.5, 1.5]]), rel=1e-12)
+    assert sim.joiners_to_close(2027) == pytest.approx(np.array([[6.5, 1.5]]), rel=1e-12)
+    assert sim.joiners_to_close(2026).tolist() == [[2.5, 0.0]]
+
+
+def test_a_plan_says_which_estimate_it_was_run_with() -> None:
+    """Wrong answers caught: a plan run on the high estimates labelled as something else (None), and a plan
+    run with no estimate named not labelled 'central' (the column it used)."""
+    assert run(tiny(), "high").estimate == "high"
+    assert run(tiny()).estimate == "central"
+
+
+def test_draws_with_no_seed_named_are_seed_1s_as_the_user_guide_says() -> None:
+    """The user guide: `--seed N`, 'the random seed (default 1)'. Wrong answer caught: another default seed,
+    which gives other draws (the tiny area's prevalence runs from 5% to 20%, so every draw differs); and a
+    simulation that does not say it holds the 20 draws asked for."""
+    default, seed_1, seed_2 = (simulate(tiny(), draws=20, **kw) for kw in ({}, {"seed": 1}, {"seed": 2}))
+    assert default.draws == 20  # and the simulation says how many draws it holds
+    default, seed_1, seed_2 = default.demand, seed_1.demand, seed_2.demand
+    assert np.array_equal(default, seed_1)
+    assert not np.array_equal(default, seed_2)
+
+
+_CHANGE = "scenario 's', change to "
+_NUMERIC = ("headcount, fte_in_post, vacant_fte, agency_fte, leaver_rate, leaver_rate_low, leaver_rate_high, "
+            "share_aged_55_plus, retirement_rate, joiners_per_year, joiners_low, joiners_high, cyp_share")
+_MOVE = {"input": "role_mix", "column": "share", "operation": "move", "value": 0.1}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"input": "colours", "column": "x", "operation": "set", "value": 1},
+     "colours.x: 'colours' is not an input that can be changed"),
+    ({"input": "scenarios", "column": "value", "operation": "set", "value": 1},
+     "scenarios.value: 'scenarios' is not an input that can be changed"),
+    ({"input": "workforce", "column": "sector", "operation": "set", "value": 1},
+     f"workforce.sector: 'sector' is not a numeric column of workforce ({_NUMERIC})"),
+    ({"input": "pathway_steps", "column": "step", "operation": "set", "value": 1},  # order is a whole number
+     "pathway_steps.step: 'step' is not a numeric column of pathway_steps (order, low, central, high)"),
+    ({"input": "workforce", "column": "leaver_rate", "where": "role", "operation": "add", "value": 1},
+     "workforce.leaver_rate: 'role' is not 'column=value'"),
+    ({"input": "workforce", "column": "leaver_rate", "where": "colour=red; size=big", "operation": "add", "value": 1},
+     "workforce.leaver_rate: workforce has no column colour, size"),
+    ({"input": "workforce", "column": "leaver_rate", "where": "role=zz", "operation": "add", "value": 1},
+     "workforce.leaver_rate: no row of workforce matches 'role=zz'"),
+    ({"input": "workforce", "column": "leaver_rate", "operation": "add", "value": -0.5},  # 0.1 − 0.5
+     "workforce.leaver_rate: makes leaver_rate -0.4, below 0"),
+    ({"input": "workforce", "column": "leaver_rate", "operation": "add", "value": 2},  # 0.1 + 2
+     "workforce.leaver_rate: makes leaver_rate 2.1, above 1"),
+    ({"input": "workforce", "column": "leaver_rate", "operation": "move", "value": 0.1, "to_role": "a"},
+     "workforce.leaver_rate: move applies to role_mix.share only"),
+    (_MOVE | {"where": "role=a", "to_role": ""},
+     "role_mix.share: move needs to_role, a role of the roles input, to take the share"),
+    (_MOVE | {"where": "role=a", "to_role": "nobody"},
+     "role_mix.share: move needs to_role, a role of the roles input, to take the share ('nobody' is not one)"),
+    (_MOVE | {"where": "role=b", "value": 0.5, "to_role": "a"},  # role b has 0.25 of the one step
+     "role_mix.share: role 'b' has only 0.25 of step 'see' to move, not 0.5"),
+])
+def test_a_scenario_that_cannot_apply_says_which_change_and_why_in_full(change: dict[str, object],
+                                                                       message: str) -> None:
+    """The whole message, as the user reads it: which scenario, which input and column, and what is wrong
+    (the tiny area's workforce: leaver rate 0.1; its role mix: roles a 0.75 and b 0.25 of step 'see').
+    Wrong answers caught: a message with a part missing or changed, the wrong number or bound."""
+    with pytest.raises(ScenarioError) as e:
+        apply(inputs(), scenario(change), "s")
+    assert str(e.value) == _CHANGE + message
+
+
+def test_an_unknown_scenario_names_the_known_ones_or_says_how_to_add_some() -> None:
+    """Wrong answers caught: the known scenarios not listed (each once, in order, comma-separated), and no
+    hint when there are none."""
+    two = pl.concat([scenario({"input": "workforce", "column": "leaver_rate", "operation": "add", "value": 0}),
+                     scenario({"input": "workforce", "column": "leaver_rate", "operation": "add", "value": 0}),
+                     scenario({"scenario": "t", "input": "workforce", "column": "leaver_rate", "operation": "add",
+                               "value": 0})])
+    with pytest.raises(ScenarioError) as e:
+        apply(inputs(), two, "x")
+    assert str(e.value) == "no scenario named 'x'; the scenarios are: s, t"
+    with pytest.raises(ScenarioError) as e:
+        apply(inputs(), two.clear(), "x")
+    assert str(e.value) == ("no scenario named 'x'; the scenarios are: "
+                            "none yet (import some with 'cyplan import scenarios')")
+
+
+def test_need_and_demand_tables_keep_only_the_areas_and_years_asked_for() -> None:
+    """The tiny area over 2025–2027 (test_supply.inputs): 26 ages × 200 = 5,200 children, 220 cases a year
+    (2,200 aged 5–15 at 10%), 42.3 per 1,000; demand 2,200 hours a year, 1,650 for role a and 550 for b.
+    Wrong answers caught: the years or areas asked for ignored (every year shown) or nothing kept."""
+    plan = run(inputs())
+    need = need_table(plan, years=[2026])
+    assert need.rows() == [("T1", 2026, 5200.0, pytest.approx(220.0), 0.0, pytest.approx(220 / 5.2))]
+    demand = demand_table(plan, areas=["T1"], years=[2026, 2027])
+    assert demand.select("year", "role", "hours").rows() == [
+        (2026, "a", pytest.approx(1650.0)), (2026, "b", pytest.approx(550.0)),
+        (2027, "a", pytest.approx(1650.0)), (2027, "b", pytest.approx(550.0))]
+
+
+def test_need_refuses_a_breakdown_it_cannot_give_naming_each_one_and_the_choices() -> None:
+    """Wrong answers caught: the message with the breakdowns asked for or the choices missing, changed or
+    not separated by ', '."""
+    with pytest.raises(ValueError) as e:
+        need_table(run(tiny()), ["role", "level", "colour"])
+    assert str(e.value) == "need cannot be broken down by role, colour; choose from level, age-band, sex"
+
+
+def test_draws_follow_the_pert_distribution_when_it_is_asked_for() -> None:
+    """The tiny area's prevalence is 5% / 10% / 20% (low, central, high), and demand is in proportion to it,
+    so demand ÷ central demand has the mean of the prevalence draws ÷ 10%: PERT (0.05 + 4 × 0.1 + 0.2) / 6 =
+    0.10833 → 1.0833; triangular (0.05 + 0.1 + 0.2) / 3 = 0.11667 → 1.1667. PERT's variance is
+    (μ − a)(b − μ) / 7 = 0.0583 × 0.0917 / 7, a standard deviation of 0.0276 (0.276 in the ratio), so the
+    mean of 4,000 draws has a standard error of 0.0044: the tolerance of 0.02 is 4.5 of them (a false alarm
+    about once in 150,000 seeds; the seed is fixed), and triangular's 1.1667 is 0.083 away. Wrong answer
+    caught: the triangular draws made whatever distribution is asked for."""
+    central = simulate(tiny()).demand[..., 0]
+    ratio = simulate(tiny(), draws=4000, seed=5, distribution="pert").demand / central[..., None]
+    assert ratio.mean() == pytest.approx(0.65 / 6 / 0.1, abs=0.02)
+
+
+def _two_areas() -> dict[str, pl.DataFrame]:
+    """test_model's tiny area T1 (100 children of each sex at every age) and T2 with half as many."""
+    f = tiny()
+    t2 = f["population"].with_columns(pl.lit("T2").alias("area"), pl.col("count") / 2)
+    f["population"] = pl.concat([f["population"], t2])
+    f["areas"] = pl.concat([f["areas"], f["areas"].with_columns(pl.lit("T2").alias("code"))])
+    return f
+
+
+def test_need_and_demand_tables_keep_only_the_area_asked_for_and_demand_breaks_down_by_age_band() -> None:
+    """T2: 26 ages × 100 = 2,600 children, 1,100 aged 5–15 at 10% = 110 cases, 1,100 hours of demand (10 a
+    case), all in the school band. Wrong answers caught: the area asked for ignored (T1's 220 cases or both
+    areas shown), and demand by age band failing or putting hours outside the school band."""
+    plan = run(_two_areas())
+    need = need_table(plan, areas=["T2"])
+    assert need.select("area", "population", "cases").rows() == [("T2", 2600.0, pytest.approx(110.0))]
+    demand = demand_table(plan, ["age-band"], areas=["T2"])
+    assert demand.select("area", "age_band", "hours").rows() == [
+        ("T2", "young", 0.0), ("T2", "school", pytest.approx(1100.0)), ("T2", "older", 0.0)]
+
+
+def test_joiners_to_close_from_a_whole_simulation_uses_this_populations_staff_joiners_and_leavers() -> None:
+    """test_supply.inputs() with 100 hours a case instead of 10: demand for role a is 220 cases × 100 h ×
+    0.75 ÷ 931.5 = 17.71 FTE, for b 220 × 100 × 0.25 ÷ 931.5 = 5.90. Role a: 10 FTE in post (all on this
+    population), 1 agency, 2 joiners, 10% leave: by 2027 (t = 2) 10 × 0.81 + 1.9 J = 17.71 − 1, less the 2
+    joining today. Role b: 4 in post at a share of 0.5 → 2, no agency, 2 × 0.5 = 1 joiner, 10% leave:
+    2 × 0.81 + 1.9 J = 5.90, less 1. Wrong answers caught: the simulation not keeping the staff in post,
+    joiners or leaving rates for this population (or keeping them for all of the staff's time)."""
+    f = inputs()
+    f["pathway_steps"] = f["pathway_steps"].with_columns(pl.lit(100.0).alias(c) for c in ("low", "central", "high"))
+    demand_a, demand_b = 16_500 / 931.5, 5_500 / 931.5
+    expected = [(demand_a - 1 - 8.1) / 1.9 - 2, (demand_b - 1.62) / 1.9 - 1]
+    assert simulate(f).joiners_to_close(2027).tolist() == [pytest.approx(expected, rel=1e-9)]
+
+
+def test_a_scenario_can_change_a_whole_number_column_and_a_where_value_may_hold_an_equals_sign() -> None:
+    """Need at ages 5–17 instead of 5–15 (prevalence.age_to, a whole-number column, set to 17): 13 ages ×
+    200 children × 10% = 260 cases (not 220, and not refused as 'not a numeric column'). In 'where', only
+    the first '=' separates the column from the value: 'source=a=b' is the column source, value 'a=b'."""
+    changed = apply(tiny(), scenario({"input": "prevalence", "column": "age_to", "operation": "set", "value": 17}),
+                    "s")
+    assert changed["prevalence"]["age_to"].to_list() == [17]
+    assert need_table(run(changed))["cases"].to_list() == [pytest.approx(260.0)]
+    assert parse_where(" source = a=b ; role=x") == {"source": "a=b", "role": "x"}
+
+
+def test_a_change_that_takes_a_low_bound_below_its_minimum_is_refused() -> None:
+    """Leaver rate 0.1 (low 0.05): adding −0.08 leaves the central 0.02, but the low bound, moved with it,
+    becomes 0.05 − 0.08 = −0.03. Wrong answer caught: only the changed column checked, a negative low
+    leaver rate accepted."""
+    with pytest.raises(ScenarioError) as e:
+        apply(inputs(leaver_rate_low=0.05), scenario({"input": "workforce", "column": "leaver_rate",
+                                                      "operation": "add", "value": -0.08}), "s")
+    assert str(e.value) == _CHANGE + "workforce.leaver_rate: makes leaver_rate_low -0.03, below 0"
+
+
+def test_move_is_refused_on_a_share_column_of_another_input() -> None:
+    """localities has a 'share' column too; a move applies to role_mix.share only. Wrong answer caught:
+    the move tried on any input whose column is called share (or on role_mix's other columns)."""
+    f = tiny() | {"localities": frame("localities", [{"locality": "n", "label": "North", "share": 1.0}])}
+    with pytest.raises(ScenarioError) as e:
+        apply(f, scenario({"input": "localities", "column": "share", "operation": "move", "value": 0.5,
+                           "to_role": "a"}), "s")
+    assert str(e.value) == _CHANGE + "localities.share: move applies to role_mix.share only"
+
+
+def _mix(*rows: tuple[str, str, float]) -> pl.DataFrame:
+    return frame("role_mix", [{"level": "t", "step": st, "role": r, "share": v} for st, r, v in rows])
+
+
+def test_move_may_take_all_of_a_share_and_give_it_to_a_role_not_yet_on_the_step() -> None:
+    """Step 'see' is all role a's (1.0). Moving 0.25 to role b adds b's row: a 0.75, b 0.25, its source
+    blank (not null). Moving all of it (1.0) leaves a 0. Wrong answers caught: b's new row dropped (the
+    share lost), a null source, and moving the whole share refused as 'only 1 … to move, not 1'."""
+    f = tiny() | {"role_mix": _mix(("see", "a", 1.0))}
+    move = {"input": "role_mix", "column": "share", "where": "role=a", "operation": "move", "to_role": "b"}
+    part = apply(f, scenario(move | {"value": 0.25}), "s")["role_mix"]
+    assert part.select("role", "share", "source").rows() == [("a", 0.75, ""), ("b", 0.25, "")]
+    whole = apply(f, scenario(move | {"value": 1.0}), "s")["role_mix"]
+    assert whole.select("role", "share").rows() == [("a", 0.0), ("b", 1.0)]
+
+
+def test_move_from_a_role_short_on_two_steps_names_the_first() -> None:
+    """Role b has 0.25 of 'see' and 0.2 of 'talk'; moving 0.3 of each is short on both, and the message
+    names the first. Wrong answer caught: the message failing when more than one step is short."""
+    f = tiny() | {"role_mix": _mix(("see", "a", 0.75), ("see", "b", 0.25), ("talk", "a", 0.8), ("talk", "b", 0.2))}
+    with pytest.raises(ScenarioError) as e:
+        apply(f, scenario({"input": "role_mix", "column": "share", "where": "role=b", "operation": "move",
+                           "value": 0.3, "to_role": "a"}), "s")
+    assert str(e.value) == _CHANGE + "role_mix.share: role 'b' has only 0.25 of step 'see' to move, not 0.3"
+
+
+def test_a_simulation_with_no_workforce_has_no_census_rows_and_no_supply() -> None:
+    """The tiny area has no workforce input: no census row (not one phantom row) and supply zero for its one
+    area, year and two roles in all five sectors. Wrong answer caught: a broken empty census (wrong
+    indices or a row of zeros) that fails or shows supply when asked by sector."""
+    sim = simulate(tiny())
+    assert sim.census.shape == (0, 1, 1)
+    assert sim.supply.shape == (1, 1, 2, 5, 1) and not sim.supply.any()
+
+
+def test_a_change_may_reach_a_columns_bounds_but_not_pass_them() -> None:
+    """Leaver rate (a share, 0 to 1) set to exactly 0 or exactly 1 is allowed (its low and high, 0.1 each,
+    move with it to 0 or 1); a prevalence trend (a number from −0.5 to 1) of 0.1 less 0.7 = −0.6 is below
+    its own minimum, −0.5. Wrong answers caught: the bounds themselves refused, and a number column's
+    minimum ignored."""
+    for value in (0, 1):
+        out = apply(inputs(), scenario({"input": "workforce", "column": "leaver_rate", "operation": "set",
+                                        "value": value}), "s")["workforce"]
+        assert out.select("leaver_rate_low", "leaver_rate", "leaver_rate_high").rows() == [(value,) * 3] * 2
+    f = tiny() | {"prevalence_trends": frame("prevalence_trends", [{"level": "t", "low": 0.1, "central": 0.1,
+                                                                    "high": 0.1}])}
+    with pytest.raises(ScenarioError) as e:
+        apply(f, scenario({"input": "prevalence_trends", "column": "central", "operation": "add", "value": -0.7}),
+              "s")
+    assert str(e.value) == _CHANGE + "prevalence_trends.central: makes central -0.6, below -0.5"
+
+
+def _hundred_hours(b_cyp_share: float, **over: object) -> dict[str, pl.DataFrame]:
+    """test_supply.inputs() at 100 hours a case (demand: role a 16,500 / 931.5 FTE, b 5,500 / 931.5), with
+    role b's share of time on this population set."""
+    f = inputs(**over)
+    f["pathway_steps"] = f["pathway_steps"].with_columns(pl.lit(100.0).alias(c) for c in ("low", "central", "high"))
+    b = pl.col("role") == "b"
+    f["workforce"] = f["workforce"].with_columns(pl.when(b).then(b_cyp_share).otherwise(pl.col("cyp_share"))
+                                                 .alias("cyp_share"))
+    return f
+
+
+def test_joiners_to_close_count_retirement_as_leaving_and_a_role_with_no_staff_here_as_losing_none() -> None:
+    """By 2027 (t = 2), S2 = S0 a² + J (1 + a). With 5% retiring beside 10% leaving, role a's a is 0.85:
+    10 × 0.7225 + 1.85 J = 17.71 − 1 (agency), less 2 joining today. Role b spends none of its time on this
+    population (share 0): no staff, no agency, no joiners here, so nobody to lose (a = 1): J = 5.90 / 2,
+    with no RuntimeWarning from its 0 ÷ 0. With b's share at 0.25 instead (4 × 0.25 = 1 FTE, 2 × 0.25 =
+    0.5 joiners, 10% leaving): 1 × 0.81 + 1.9 J = 5.90, less 0.5. Wrong answers caught: retirement taken
+    off the leaving rate, a role with no staff here given NaN, None or 100% leaving, and a role with 1 FTE
+    or less here treated as losing nobody."""
+    demand_a, demand_b = 16_500 / 931.5, 5_500 / 931.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        none_here = simulate(_hundred_hours(0.0, retirement_rate=0.05)).joiners_to_close(2027)
+    assert none_here.tolist() == [pytest.approx([(demand_a - 1 - 7.225) / 1.85 - 2, demand_b / 2], rel=1e-9)]
+    one_fte = simulate(_hundred_hours(0.25)).joiners_to_close(2027)
+    assert one_fte[0, 1] == pytest.approx((demand_b - 0.81) / 1.9 - 0.5, rel=1e-9)
+
+
+def test_gender_columns_follow_the_code_lists_labels_and_a_list_without_female_or_male_puts_all_in_other() -> None:
+    """Codes are positions in the gender code list (1 = first category, 0 blank, −1 not on the list). With
+    Female, Male, Other: codes 1, 2, 3, 0, −1 go to columns 0 (female), 1 (male), 2, 2, 2. A list with
+    neither 'female' nor 'male' (Woman, Man) puts every code in column 2, and so does a code of 99 (no
+    category there). Wrong answers caught: a list without those labels failing, and 99 read as female or
+    male."""
+    assert gender_column(np.array([1, 2, 3, 0, -1, 99]), ["Female", "Male", "Other"]).tolist() == [0, 1, 2, 2, 2, 2]
+    assert gender_column(np.array([1, 2, 0, -1, 99]), ["Woman", "Man"]).tolist() == [2, 2, 2, 2, 2]
