@@ -258,6 +258,22 @@ def test_an_unknown_scenario_is_explained(run_cli, demo_workspace) -> None:  # t
     assert code == 2 and "no scenario named 'nope'" in err
 
 
+def test_a_scenario_that_breaks_a_rule_between_columns_is_refused(run_cli, demo_workspace,  # type: ignore[no-untyped-def]
+                                                                   tmp_path) -> None:
+    """Catches a scenario checked only value by value: multiplying the psychologists' direct-work share by 1e-300
+    keeps it (and its low and high) between 0 and 1, but one FTE then gives 7.65e-298 direct hours, and the gap
+    came out as 3.5 × 10^299 FTE. The import's rule between columns (at least 1 direct hour a year) is made again
+    on the changed roles, so `gap` and `scenario compare` refuse it, naming the scenario, and exit 2."""
+    scenarios = tmp_path / "scenarios.csv"
+    scenarios.write_text("scenario,input,column,where,operation,value,to_role,description,source\n"
+                         "tiny,roles,direct_work_share,role=clinical_psychologist,multiply,1e-300,,tiny,test\n")
+    assert run_cli(["import", "scenarios", scenarios, "-w", demo_workspace])[0] == 0
+    for command in (["gap", "--scenario", "tiny"], ["scenario", "compare"]):
+        code, out, err = run_cli([*command, "-w", demo_workspace, "--draws", "20"])
+        assert code == 2, (out, err)
+        assert "scenario 'tiny', roles" in err and "hours of direct work a year" in err and "at least 1" in err
+
+
 def test_the_smalltown_example_supply_and_gap_by_hand(tmp_path) -> None:  # type: ignore[no-untyped-def]
     # examples/README.md section 7, worked on paper
     from pathlib import Path

@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 
 import polars as pl
 
+from cyplan.io.validate import rules_broken
 from cyplan.model.gap import gap_table
 from cyplan.model.plan import Plan, need_table, run
-from cyplan.model.scenarios import BASELINE, apply, names
+from cyplan.model.scenarios import BASELINE, ScenarioError, apply, names
 from cyplan.model.services import Rating, Register, Rules, actions, latest_judgement, rate
 from cyplan.model.simulate import Simulation, simulate
 from cyplan.model.skills import training_needs
@@ -56,7 +57,12 @@ def simulation(frames: Frames, scenario: str = BASELINE, draws: int = DRAWS, see
     empty = missing_need_inputs(frames)
     if empty:
         raise NotReady(f"the workspace has no {', '.join(empty)} yet: import them with 'cyplan import KIND FILE'")
-    return simulate(apply(frames, frames["scenarios"], scenario), draws, seed, distribution)
+    applied = apply(frames, frames["scenarios"], scenario)
+    broken = [m for kind, frame in applied.items() if frame is not frames[kind]
+              for m in rules_broken(kind, frame, f"scenario '{scenario}', {kind}")]
+    if broken:  # each value in its bounds, but a rule between them broken: the model would give nan or nonsense
+        raise ScenarioError("; ".join(broken))
+    return simulate(applied, draws, seed, distribution)
 
 
 def scenario_names(frames: Frames) -> list[str]:

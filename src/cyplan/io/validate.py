@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 import polars as pl
 
-from cyplan.io.problems import FAILS, Found, problem_run
+from cyplan.io.problems import FAILS, RUN_SHOWN, Found, ProblemRun, problem_run
 from cyplan.io.read import ROW, RawTable
 from cyplan.model.demand import WEEKS_PER_YEAR
 from cyplan.model.supply import RETIREMENT_YEARS
@@ -562,6 +562,18 @@ KIND_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {
     "pathway_steps": _check_pathway_steps,
     "role_mix": _check_role_mix,
 }
+
+def rules_broken(kind: str, frame: pl.DataFrame, where: str) -> list[str]:
+    """The import's checks between columns and rows (KIND_CHECKS) on an input changed since it was imported (by
+    a scenario): a change can keep each value within its bounds and still break a rule between them, such as a
+    direct-work share so small that a post gives no hours, or care profile shares that no longer sum to 1."""
+    check = KIND_CHECKS.get(kind)
+    if check is None:
+        return []
+    rows = frame.with_columns(pl.lit(0, pl.Int64).alias(ROW))  # row 0: not a row of a file
+    found = check(RawTable(where, None, tuple(rows.columns), rows, 1), rows)
+    return [str(p) for f in found for p in (f.first(RUN_SHOWN) if isinstance(f, ProblemRun) else [f])]
+
 
 from cyplan.io.validate_services import SERVICE_CHECKS  # noqa: E402 (needs nothing above; kept with its hook)
 
