@@ -225,3 +225,12 @@ def test_the_board_paper_states_one_workforce_headline(demo: Path, frames: resul
     cost = staff_cost(sim, [AREA], [2025]).row(0, named=True)
     assert (f"staff cost, salary plus on-costs, non-pay costs and overheads, of "
             f"{headline(cost, 'cost', DRAWS, ' a year')}") in text
+
+
+def test_an_error_rounding_up_to_the_next_power_of_ten_keeps_one_figure() -> None:
+    """Catches '626 ± 1.0' beside '± 1' on other rows: 0.97 to one significant figure is 1 (and 9.7 is 10,
+    £0.96m is £1m), not 1.0; 0.94 stays 0.9."""
+    from cyplan.display import error_text
+
+    assert [error_text("demand_fte", e) for e in (0.97, 0.94, 9.7)] == ["± 1", "± 0.9", "± 10"]
+    assert error_text("cost", 960_000) == "± £1m"

@@ -73,7 +73,7 @@ SHOWN_UNITS = {"demand_fte": (1.0, "", "", 0.1), "supply_fte": (1.0, "", "", 0.1
                "joiners_needed": (1.0, "", "", 0.1), "share_met": (100.0, "", "%", 1.0),
                "cost_to_close": (1e-6, "£", "m", 0.1), "cost": (1e-6, "£", "m", 0.1),
                **{m: (1.0, "", "", 0.1) for m in ("in_post_fte", "vacant_fte", "unfunded_fte", "establishment_fte",
-                                                   "joining_here")}}
+                                                   "joining_here", "end_fte")}}
 ERROR_SUFFIX = "_mcse"  # model.gap.ERROR: a figure's Monte Carlo standard error column
 ERRORS_PER_STEP = 2.0  # a shown step spans two standard errors: another seed's figure lands within one step
 
@@ -114,6 +114,8 @@ def error_text(what: str, error: float | None) -> str:
     scale, before, after, _ = SHOWN_UNITS[what]
     e = error * scale
     k = math.floor(math.log10(e))
+    if math.floor(e / 10.0 ** k + 0.5) == 10:  # 0.97 to one figure is 1, not 1.0
+        k += 1
     return f"± {before}{_number(e, 10.0 ** k)}{after}"
 
 
