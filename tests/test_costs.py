@@ -169,7 +169,7 @@ def refused(run: Run, ws: Path, args: Sequence[str]) -> str:
     ("role_ratios", "role,per_role,per_fte\nteam_leader,,8\nadministrator,team_leader,5\n",
      "row 3, column 'per_role': per_role 'team_leader' is itself planned by ratio in this file"),
     ("role_ratios", "role,per_role,per_fte\nteam_leader,,0\n",
-     "row 2, column 'per_fte': per fte 0 must be more than 0"),
+     "row 2, column 'per_fte': per fte 0 is below 0.1"),
     ("role_ratios", "role,per_role,per_fte\nteam_leader,nurse,8\n",
      "row 2, column 'per_role': per_role 'nurse' is not in the roles"),
 ])

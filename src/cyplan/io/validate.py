@@ -549,7 +549,14 @@ def _check_care_profiles(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
                  f"{r['total']:.2f}, not 1")
 
 
+def _check_training_pipelines(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
+    reversed_ = frame.filter(pl.col("end_year").is_not_null() & (pl.col("end_year") < pl.col("start_year")))
+    return _rows(raw, reversed_, "end_year", lambda r: f"end year {r['end_year']} is before the start year "
+                 f"{r['start_year']}: the places would start in no year")
+
+
 KIND_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {
+    "training_pipelines": _check_training_pipelines,
     "role_ratios": _check_role_ratios,
     "care_profiles": _check_care_profiles,
     "roles": _check_roles,

@@ -78,8 +78,16 @@ def _is_date(text: str) -> bool:
 
 def check_rating_judgement(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     bad = frame.filter((pl.col("date") != "") & ~pl.col("date").map_elements(_is_date, return_dtype=pl.Boolean))
-    return _rows(raw, bad, "date", lambda r: f"'{r['date']}' is not a date: give the day it was agreed as "
-                 "YYYY-MM-DD, e.g. 2025-03-14")
+    dated = frame.filter(pl.col("date").map_elements(_is_date, return_dtype=pl.Boolean).fill_null(False))
+    # a judgement records what was agreed: a day still to come is a typing error (so is one before cyplan's
+    # specification, seed 003, of 2008)
+    today = dt.date.today().isoformat()
+    when = dated.filter((pl.col("date") > today) | (pl.col("date") < "2008-01-01"))
+    return (_rows(raw, bad, "date", lambda r: f"'{r['date']}' is not a date: give the day it was agreed as "
+                  "YYYY-MM-DD, e.g. 2025-03-14")
+            + _rows(raw, when, "date", lambda r: f"{r['date']} is "
+                    + ("after today" if r["date"] > today else "before 2008, when the specification was written")
+                    + ": give the day the rating was agreed"))
 
 
 SERVICE_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {

@@ -43,6 +43,8 @@ def parse_where(text: str) -> dict[str, str]:
         column, sep, value = pair.partition("=")
         if not sep:
             raise ValueError(f"'{pair}' is not 'column=value'")
+        if column.strip() in out:  # 'level=targeted;level=tertiary' picks no row: a typing error
+            raise ValueError(f"'{column.strip()}' is given twice")
         out[column.strip()] = value.strip()
     return out
 

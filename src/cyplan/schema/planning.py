@@ -252,7 +252,8 @@ ROLE_RATIOS = InputKind(
         Column("per_role", "text", "The role it is a ratio to, as in the roles input; blank means every "
                "clinical role (every role not planned by ratio).", "", required=False, blank_ok=True, default=""),
         Column("per_fte", "number", "FTE of per_role that one FTE of the role supports: 8 means one team leader "
-               "per 8 clinical FTE.", "8", minimum=0, above_minimum=True, maximum=MAX_FTE),
+               "per 8 clinical FTE; at least 0.1 (ten of the role to each FTE of per_role), past which a figure is a "
+               "typing error, not a ratio.", "8", minimum=0.1, maximum=MAX_FTE),
         source_column(),
     ),
     key=("role", "per_role"),
