@@ -107,6 +107,12 @@ def figure(what: str, x: float | None, error: float | None = 0.0) -> str:
     return f"{before}{_number(x * scale, step((error or 0.0) * scale, finest))}{after}"
 
 
+def shown(row: Mapping[str, Any], what: str) -> str:
+    """A median of the draws in `row` (a results row with its _mcse column) rounded to what the draws support,
+    as the CLI, the pages, the charts' descriptions and the paper show it."""
+    return figure(what, row[what], row.get(what + ERROR_SUFFIX))
+
+
 def error_text(what: str, error: float | None) -> str:
     """'± 9', '± £0.6m', '± 0.4%': a Monte Carlo standard error to one significant figure; '' for none."""
     if not error or error != error:

@@ -20,7 +20,7 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
-from cyplan.display import ERROR_SUFFIX, figure
+from cyplan.display import ERROR_SUFFIX, figure, shown
 
 # GOV.UK Design System colours: blue 5.2:1, red 4.9:1, green 6.0:1, purple 10:1, dark grey 6.9:1,
 # pink 6.9:1 against white
@@ -114,10 +114,8 @@ def workforce_by_year(gap: pl.DataFrame, area_name: str = "") -> alt.LayerChart:
     text = "No years."
     if g.height:
         a, b = g.row(0, named=True), g.row(-1, named=True)
-        def fte(row: dict, what: str) -> str:  # rounded to its Monte Carlo error, as every median is shown
-            return figure(what, row[what], row.get(what + ERROR_SUFFIX))
-        text = (f"In {a['year']} demand is {fte(a, 'demand_fte')} FTE and supply {fte(a, 'supply_fte')}; in "
-                f"{b['year']} demand is {fte(b, 'demand_fte')} and supply {fte(b, 'supply_fte')}.")
+        text = (f"In {a['year']} demand is {shown(a, 'demand_fte')} FTE and supply {shown(a, 'supply_fte')}; in "
+                f"{b['year']} demand is {shown(b, 'demand_fte')} and supply {shown(b, 'supply_fte')}.")
     description = (f"Line chart of workforce demand (solid) and supply (dashed) in FTE by year{where}, medians "
                    f"with shaded 90% intervals. {text}")
     return _finish(alt.layer(band, line), f"Workforce demand and supply{where}", description)  # type: ignore[return-value]
@@ -341,9 +339,6 @@ def establishment_by_year(est: pl.DataFrame, area_name: str = "") -> alt.LayerCh
     text = "No years."
     if e.height:
         a, b = e.row(0, named=True), e.row(-1, named=True)
-        def shown(row: Mapping[str, Any], what: str) -> str:  # rounded as the draws support, as the tables are
-            return figure(what, row[what], row.get(what + ERROR_SUFFIX))
-
         text = (f"Funded establishment {shown(a, 'establishment_fte')} FTE; staff in post "
                 f"{shown(a, 'in_post_fte')} in {a['year']} and {shown(b, 'in_post_fte')} in "
                 f"{b['year']}; need {shown(a, 'demand_fte')} in {a['year']} and "

@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from cyplan import results
-from cyplan.display import CENTRAL_PLAN
+from cyplan.display import CENTRAL_PLAN, shown
 from cyplan.model.gap import staff_cost
 from cyplan.model.plan import cost_table, demand_table, has_cost_lines
 from cyplan.reports.paper.document import Paragraph, Section, Table
 from cyplan.reports.paper.words import (
     interval,
     measure,
-    shown,
     stop,
 )
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cyplan.display import shown
 from cyplan.reports.paper.document import Paragraph, Run, Section
 from cyplan.reports.paper.words import (
     interval,
     join,
-    shown,
     whole,
 )
 

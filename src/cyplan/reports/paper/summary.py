@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cyplan.display import shown
 from cyplan.reports.paper.document import Paragraph, Run, Section
 from cyplan.reports.paper.words import (
     interval,
-    shown,
     whole,
 )
 

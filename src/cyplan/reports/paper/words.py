@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from cyplan import results
-from cyplan.display import ERROR_SUFFIX, MEASURE_FORMATS, cell, figure, headline
+from cyplan.display import MEASURE_FORMATS, cell, headline
 from cyplan.schema import KINDS
 
 
@@ -25,11 +25,6 @@ def millions(x: float | None) -> str:
 
 def whole(x: float | None) -> str:
     return "—" if x is None else f"{x:,.0f}"
-
-
-def shown(row: Mapping[str, Any], what: str) -> str:
-    """A median of the draws rounded to what the draws support, as the CLI and the pages show it."""
-    return figure(what, row[what], row.get(what + ERROR_SUFFIX))
 
 
 def interval(row: Mapping[str, Any], what: str, draws: int, unit: str = "") -> str:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from cyplan import results
-from cyplan.display import workforce_headline
+from cyplan.display import shown, workforce_headline
 from cyplan.model.flows import establishment_table, flows_table, pipeline_table
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import BASELINE, ScenarioError
@@ -20,7 +20,6 @@ from cyplan.reports.paper.words import (
     cell_interval,
     interval,
     join,
-    shown,
     stop,
     whole,
 )
