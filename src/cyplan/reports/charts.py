@@ -33,6 +33,13 @@ VL_VERSION = "6.4"  # the Vega-Lite the web app serves (package.json); vl-conver
 Labels = Mapping[str, str]
 
 
+# the tooltip of a line of FTE medians with their 90% interval (demand, supply, establishment)
+_FTE_TOOLTIP = [alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("fte:Q", title="Median FTE", format=",.1f"),
+                alt.Tooltip("low:Q", title="5th percentile", format=",.1f"),
+                alt.Tooltip("high:Q", title="95th percentile", format=",.1f")]
+
+
 def _config(chart: alt.Chart | alt.LayerChart) -> alt.Chart | alt.LayerChart:
     return (chart.configure(font=FONT)
             .configure_axis(labelFontSize=11, titleFontSize=12, labelColor="#0b0c0c", titleColor="#0b0c0c",
@@ -105,10 +112,7 @@ def workforce_by_year(gap: pl.DataFrame, area_name: str = "") -> alt.LayerChart:
     line = alt.Chart(data).mark_line(point=True).encode(
         x, alt.Y("fte:Q", title="Full-time equivalents (FTE)", scale=alt.Scale(zero=True)), colour,
         alt.StrokeDash("measure:N", title="", scale=alt.Scale(domain=["Demand", "Supply"], range=[[1, 0], [6, 3]])),
-        tooltip=[alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("year:O", title="Year"),
-                 alt.Tooltip("fte:Q", title="Median FTE", format=",.1f"),
-                 alt.Tooltip("low:Q", title="5th percentile", format=",.1f"),
-                 alt.Tooltip("high:Q", title="95th percentile", format=",.1f")])
+        tooltip=_FTE_TOOLTIP)
     where = f" in {area_name}" if area_name else ""
     g = gap.sort("year")
     text = "No years."
@@ -330,10 +334,7 @@ def establishment_by_year(est: pl.DataFrame, area_name: str = "") -> alt.LayerCh
     line = alt.Chart(data).mark_line(point=True).encode(
         x, alt.Y("fte:Q", title="Full-time equivalents (FTE)", scale=alt.Scale(zero=True)), colour,
         alt.StrokeDash("measure:N", title="", scale=alt.Scale(domain=domain, range=[[1, 0], [2, 2], [6, 3]])),
-        tooltip=[alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("year:O", title="Year"),
-                 alt.Tooltip("fte:Q", title="Median FTE", format=",.1f"),
-                 alt.Tooltip("low:Q", title="5th percentile", format=",.1f"),
-                 alt.Tooltip("high:Q", title="95th percentile", format=",.1f")])
+        tooltip=_FTE_TOOLTIP)
     where = f" in {area_name}" if area_name else ""
     e = est.sort("year")
     text = "No years."
