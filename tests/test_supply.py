@@ -263,15 +263,52 @@ def test_a_scenario_that_breaks_a_rule_between_columns_is_refused(run_cli, demo_
     """Catches a scenario checked only value by value: multiplying the psychologists' direct-work share by 1e-300
     keeps it (and its low and high) between 0 and 1, but one FTE then gives 7.65e-298 direct hours, and the gap
     came out as 3.5 × 10^299 FTE. The import's rule between columns (at least 1 direct hour a year) is made again
-    on the changed roles, so `gap` and `scenario compare` refuse it, naming the scenario, and exit 2."""
+    on the changed roles, so `gap` and `scenario compare tiny` refuse it, naming the scenario, and exit 2; and
+    `scenario compare` (all of them) leaves it out with that reason and still compares the others — one bad
+    scenario used to stop the comparison of every other option."""
     scenarios = tmp_path / "scenarios.csv"
     scenarios.write_text("scenario,input,column,where,operation,value,to_role,description,source\n"
-                         "tiny,roles,direct_work_share,role=clinical_psychologist,multiply,1e-300,,tiny,test\n")
+                         "tiny,roles,direct_work_share,role=clinical_psychologist,multiply,1e-300,,tiny,test\n"
+                         "fine,workforce,leaver_rate,,add,-0.01,,fine,test\n")
     assert run_cli(["import", "scenarios", scenarios, "-w", demo_workspace])[0] == 0
-    for command in (["gap", "--scenario", "tiny"], ["scenario", "compare"]):
+    for command in (["gap", "--scenario", "tiny"], ["scenario", "compare", "tiny"]):
         code, out, err = run_cli([*command, "-w", demo_workspace, "--draws", "20"])
         assert code == 2, (out, err)
         assert "scenario 'tiny', roles" in err and "hours of direct work a year" in err and "at least 1" in err
+    code, out, err = run_cli(["scenario", "compare", "-w", demo_workspace, "--draws", "20", "--format", "csv"])
+    assert code == 0, err
+    assert "left out: the scenario 'tiny': scenario 'tiny', roles" in err and "at least 1" in err
+    assert [line.split(",")[0] for line in out.splitlines()[1:]] == ["baseline", "fine"]
+
+
+def test_a_scenario_that_cannot_run_is_left_out_of_the_page_and_the_paper(run_cli, demo_workspace,  # type: ignore[no-untyped-def]
+                                                                            tmp_path) -> None:
+    """Catches one bad scenario hiding every option: the workforce page and the board paper still compare the
+    baseline with the scenario that runs, and say which one was left out and why."""
+    import html
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from cyplan.reports.paper import build_paper, render_html
+    from cyplan.store.workspace import Workspace
+    from cyplan.web.app import create_app
+
+    scenarios = tmp_path / "scenarios.csv"
+    scenarios.write_text("scenario,input,column,where,operation,value,to_role,description,source\n"
+                         "tiny,roles,direct_work_share,role=clinical_psychologist,multiply,1e-300,,tiny,test\n"
+                         "fine,workforce,leaver_rate,,add,-0.01,,fine,test\n")
+    assert run_cli(["import", "scenarios", scenarios, "-w", demo_workspace])[0] == 0
+    api = TestClient(create_app(demo_workspace), base_url="http://localhost").get("/api/workforce").json()
+    assert [r["scenario"] for r in api["scenarios_compared"]] == ["baseline", "fine"]
+    assert any("the scenario 'tiny': scenario 'tiny', roles" in w for w in api["warnings"])
+    ws = Workspace.open(demo_workspace)
+    try:
+        paper = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", render_html(build_paper(ws, draws=20)))))
+    finally:
+        ws.close()
+    assert "Left out of the options below, as they cannot be run: the scenario 'tiny'" in paper
+    assert "‘fine’ (fine)" in paper and "The scenarios cannot be run" not in paper
 
 
 def test_the_smalltown_example_supply_and_gap_by_hand(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -74,17 +74,26 @@ def compare_scenarios(frames: Frames, chosen: Sequence[str] | None = None, year:
                       areas: Sequence[str] | None = None, by_role: bool = False, draws: int = DRAWS,
                       seed: int = SEED, distribution: str = DISTRIBUTION,
                       run: Callable[[str], Simulation] | None = None,
-                      errors: bool = False) -> tuple[pl.DataFrame, int]:
+                      errors: bool = False, skipped: list[str] | None = None) -> tuple[pl.DataFrame, int]:
     """(the gap under the baseline and each scenario in one year, that year). Every scenario runs on the
     same random numbers, so differences between them are the scenarios' doing, not chance. `run(name)`, if
     given, supplies each scenario's simulation (the web app passes its cached ones, made with the defaults);
-    `errors` adds each figure's Monte Carlo error (gap_table)."""
+    `errors` adds each figure's Monte Carlo error (gap_table). With `skipped` (a list) and no scenarios
+    chosen, a scenario that cannot run is left out and named there with why, rather than stopping the others:
+    one bad scenario should not hide every other option from a board."""
+    every = not chosen
     chosen = list(chosen) if chosen else names(frames["scenarios"])
     if not chosen:
         raise NotReady("the workspace has no scenarios yet: import them with 'cyplan import scenarios FILE'")
     rows, target = [], year
     for name in [BASELINE, *[n for n in chosen if n != BASELINE]]:
-        sim = run(name) if run is not None else simulation(frames, name, draws, seed, distribution)
+        try:
+            sim = run(name) if run is not None else simulation(frames, name, draws, seed, distribution)
+        except ScenarioError as e:
+            if skipped is None or not every or name == BASELINE:
+                raise
+            skipped.append(f"'{name}': {e}")
+            continue
         target = year if year is not None else sim.dims.years[-1]
         unknown = [a for a in areas or [] if a not in sim.dims.areas]
         if unknown:

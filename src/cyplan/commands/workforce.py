@@ -211,13 +211,16 @@ def scenario_compare(names_: Annotated[list[str] | None, typer.Argument(metavar=
     scenarios' doing, not chance."""
     with open_workspace(workspace) as ws:
         frames = ws.read_all()
+    skipped: list[str] = []
     try:
         frame, target = results.compare_scenarios(frames, names_, year, area, by, draws, seed, distribution.value,
-                                                  errors=True)
+                                                  errors=True, skipped=skipped)
     except results.NotReady as e:
         fail(str(e), 2)
     except ScenarioError as e:
         fail(str(e), 2)
+    for why in skipped:
+        warn(f"left out: the scenario {why}")
     if len(frame["area"].unique()) == 1:
         frame = frame.drop("area")
     _emit(frame, fmt, out_file, f"Scenarios compared, {target}", frames, draws)

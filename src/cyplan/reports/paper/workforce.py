@@ -176,11 +176,15 @@ def _scenarios(b: Builder, s: Section, year: int, baseline: Simulation) -> None:
         def run(name: str) -> Simulation:  # the baseline is already run
             return baseline if name == BASELINE else results.simulation(b.frames, name, b.draws, b.seed)
 
+        skipped: list[str] = []
         compare, year = results.compare_scenarios(b.frames, None, year, [b.area] if b.area else None,
-                                                  draws=b.draws, seed=b.seed, run=run, errors=True)
+                                                  draws=b.draws, seed=b.seed, run=run, errors=True, skipped=skipped)
     except (results.NotReady, ScenarioError) as e:
         s.blocks.append(Paragraph((f"The scenarios cannot be run: {e}.",)))
         return
+    if skipped:
+        s.blocks.append(Paragraph((f"Left out of the options below, as they cannot be run: the scenario "
+                                   f"{'; the scenario '.join(skipped)}.",)))
     compare = compare.group_by("scenario", maintain_order=True).agg(pl.exclude("area", "year").first()) \
         if b.area is None else compare
     ref = b.scenario_note()

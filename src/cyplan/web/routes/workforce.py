@@ -33,10 +33,15 @@ def _gap_by_role(st: WorkspaceState, area: str, scenario: str) -> pl.DataFrame:
                      lambda: gap_table(simulation(st, scenario), ["role"], [area], errors=True).drop("area"))
 
 
-def _compare(st: WorkspaceState, area: str, year: int) -> pl.DataFrame:
-    """The baseline and every scenario in one year, from the same cached simulations the page shows."""
-    return st.cached(("compare", area, year), lambda: results.compare_scenarios(
-        st.frames(), None, year, [area], run=lambda name: simulation(st, name), errors=True)[0].drop("area"))
+def _compare(st: WorkspaceState, area: str, year: int) -> tuple[pl.DataFrame, list[str]]:
+    """The baseline and every scenario that can run in one year, from the same cached simulations the page
+    shows, and the scenarios left out with why."""
+    def compute() -> tuple[pl.DataFrame, list[str]]:
+        skipped: list[str] = []
+        frame = results.compare_scenarios(st.frames(), None, year, [area], run=lambda name: simulation(st, name),
+                                          errors=True, skipped=skipped)[0].drop("area")
+        return frame, skipped
+    return st.cached(("compare", area, year), compute)
 
 
 def _descriptions(frames: results.Frames) -> dict[str, str]:
@@ -120,7 +125,9 @@ def workforce_data(st: WorkspaceState, area: str | None, year: int | None, scena
         return {"area": area, "not_ready": f"The scenario cannot be run: {e}. Correct the scenarios input on the "
                                            "Data page."}
     try:
-        out["compare"] = _compare(st, area, year)
+        out["compare"], skipped = _compare(st, area, year)
+        out["warnings"] += [f"Left out of the comparison, as it cannot be run: the scenario {why}. Correct the "
+                            "scenarios input on the Data page." for why in skipped]
     except results.NotReady as e:
         out["compare_missing"] = str(e)
     except ScenarioError as e:
