@@ -157,6 +157,16 @@ def test_history_refuses_unknown_inputs_and_versions(twice: Path, run_cli: Run) 
     assert folder_bytes(twice) == before
 
 
+def test_restoring_a_version_equal_to_the_current_one_is_refused(twice: Path, run_cli: Run) -> None:
+    """Catches a restore that only adds a version changing nothing: after restoring version 1 (now version 3),
+    restoring 1 again would make a fourth identical version; it is refused, naming both, and nothing is written."""
+    assert run_cli(["history", "stakeholders", "--restore", "1", "-w", twice])[0] == 0
+    before = folder_bytes(twice)
+    code, _, err = run_cli(["history", "stakeholders", "--restore", "1", "-w", twice])
+    assert code == 2 and "version 1 holds the same rows as the current version (3); nothing to restore" in err
+    assert folder_bytes(twice) == before
+
+
 # -- the Data page --------------------------------------------------------------------------------------
 
 
@@ -237,7 +247,8 @@ def test_any_sequence_of_imports_and_restores_keeps_every_version_exactly(tmp_pa
                 try:
                     restore(ws, "localities", n)
                 except InputError:
-                    assert n not in kept or n == len(kept)  # refused only for no such version, or the current one
+                    # refused only for no such version, the current one, or one with the current rows
+                    assert n not in kept or n == len(kept) or kept[n] == kept[len(kept)]
                     continue
                 kept[len(kept) + 1] = kept[n]
             assert ws.versions("localities")["version"].to_list() == list(kept)

@@ -143,6 +143,10 @@ def restore(ws: Workspace, kind: str, n: int, by: str | None = None) -> ImportRe
                                   "restore")])
     with ws.engine.connect() as conn:
         rows = rows_of(conn, kind, n)
+        current = int(versions["version"].max())  # type: ignore[arg-type]
+        if rows.equals(rows_of(conn, kind, current)):  # a restore would only add a version that changes nothing
+            raise InputError([Problem(shown, None, None, f"version {n} holds the same rows as the current version "
+                                      f"({current}); nothing to restore")])
     # rows numbered as the version holds them, so that a broken reference names the row that makes it
     numbered = rows.with_columns(pl.int_range(1, rows.height + 1, dtype=pl.Int64).alias(ROW))
     state = {**ws.read_all(), kind: numbered}
