@@ -420,10 +420,19 @@ def test_a_role_must_have_working_days_left(check: Check) -> None:
                              "days, which leaves no working days of the 260 in a year (52 weeks × 5 days)")
 
 
-def test_control_characters_are_refused(check: Check) -> None:
-    _, problems = check("levels", "level,label,coverage\nt,Tier\x0bone,1\n")
+@pytest.mark.parametrize("hidden", ["\x0b", "\x85", "\u202e", "\u2067"])
+def test_control_characters_are_refused(check: Check, hidden: str) -> None:
+    """Catches a vertical tab, a C1 control (NEL) or a bidirectional override (a label shown backwards in the
+    paper, 'Trojan Source') kept in a label."""
+    _, problems = check("levels", f"level,label,coverage\nt,Tier{hidden}one,1\n")
     assert one(problems) == (2, "label", "contains a control character (an invisible character such as a "
-                             "vertical tab): retype the cell")
+                             "vertical tab or a right-to-left override): retype the cell")
+
+
+def test_ordinary_non_ascii_text_is_kept(check: Check) -> None:
+    """Catches a control check too wide: accents, the pound sign, Welsh ŵ and an en dash are ordinary text."""
+    _, problems = check("levels", "level,label,coverage\nt,Ŵyneb – £ café,1\n")
+    assert problems == []
 
 
 def test_the_default_sheet_is_found_in_any_case(tmp_path: Path) -> None:

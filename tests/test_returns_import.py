@@ -290,7 +290,8 @@ def test_a_quote_never_closed_names_the_row_it_opens_on(ws: Workspace, tmp_path:
 
 
 ESCAPE = "x\x1b]0;PWN\x07\x1b[2Jy"  # sets the terminal's title and clears its screen
-CONTROL = "contains a control character (an invisible character such as a vertical tab): retype the cell"
+CONTROL = ("contains a control character (an invisible character such as a vertical tab or a right-to-left override): "
+           "retype the cell")
 
 
 def test_terminal_escapes_in_a_return_are_refused_by_row_and_column_never_echoed(

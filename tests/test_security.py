@@ -332,6 +332,7 @@ def test_the_terminal_is_never_sent_a_control_character(run_cli, demo_workspace:
     from cyplan.terminal import printable
 
     assert printable("a\x1b[2Jb\x07c\x9bd\te\nf") == "a\\x1b[2Jb\\x07c\\x9bd\te\nf"  # tab and newline stay
+    assert printable("file\u202egpj.csv") == "file\\u202egpj.csv"  # a right-to-left override shown, not obeyed
     hostile = tmp_path / "q1\x1b]0;pwned\x07.csv"
     code, out, err = run_cli(["import", "areas", hostile, "-w", demo_workspace])
     assert code != 0 and "\\x1b]0;pwned\\x07" in err

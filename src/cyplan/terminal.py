@@ -43,13 +43,16 @@ RESULT_DECIMALS = 6  # far finer than any result is known; spares users float no
 
 
 # C0 and C1 control characters but tab and newline: an escape sequence from a stored value or a file name could
-# retitle, recolour or clear the user's terminal
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# retitle, recolour or clear the user's terminal; and the bidirectional overrides, which make a file name or a
+# message read backwards
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
-    """Text as the screen may show it: control characters written out (ESC as \\x1b), never sent raw."""
-    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Text as the screen may show it: control characters written out (ESC as \\x1b, RLO as \\u202e), never
+    sent raw."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+                       text)
 
 
 class Format(StrEnum):

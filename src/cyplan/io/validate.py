@@ -21,9 +21,12 @@ from cyplan.schema import AGES, SEXES, Column, InputKind
 GSS_CODE = r"^[EKNSW]\d{8}$"
 CUSTOM_CODE = r"^[A-Za-z0-9_\-]{1,20}$"
 THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
-CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # not tab, line feed or carriage return
+# C0 and C1 controls but tab, line feed and carriage return; and the bidirectional overrides and isolates
+# (U+202A–U+202E, U+2066–U+2069), which make a label read backwards in a page or a paper ("Trojan Source")
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 # refused, not shown: a cell's text is echoed in messages, and an escape (ESC [2J…) would work the terminal
-CONTROL_MESSAGE = "contains a control character (an invisible character such as a vertical tab): retype the cell"
+CONTROL_MESSAGE = ("contains a control character (an invisible character such as a vertical tab or a right-to-left "
+                   "override): retype the cell")
 SUM_TOLERANCE = 1e-6
 MIN_DIRECT_HOURS = 1  # hours of direct work a year one FTE of a role gives (demand in FTE divides by it)
 
