@@ -468,3 +468,15 @@ def test_a_run_of_problems_interleaves_with_single_ones_in_row_order() -> None:
     assert saved.row(1) == ("f.csv", None, 2, "count", "bad 24")
     small = problem_run("f.csv", None, "count", rows.head(20), lambda r: "x")
     assert all(isinstance(p, Problem) for p in small)  # 20 or fewer: plain problems, listed as ever
+
+
+def test_a_caseload_with_no_cases_is_refused_where_it_starts(check: Check) -> None:
+    """Catches an all-zero caseload accepted and then ignored without a word (the census's CYP share used
+    instead): the first row of that caseload is named; a caseload with any case passes."""
+    head = "area,role,sector,client_group,cases,in_population\n"
+    _, problems = check("caseloads", head + "E10999999,slt,education,CYP with SEND,0,yes\n"
+                        "E10999999,slt,education,adults,0,no\n"
+                        "E10999999,ot,education,CYP with SEND,0,yes\nE10999999,ot,education,adults,3,no\n")
+    assert one(problems) == (2, "cases", "the caseload of slt (education) in E10999999 holds no cases in any of its "
+                             "2 client groups, so it gives no CYP share: give the counts, or leave this caseload out "
+                             "to use the census's cyp_share")

@@ -558,7 +558,19 @@ def _check_training_pipelines(raw: RawTable, frame: pl.DataFrame) -> list[Found]
                  f"{r['start_year']}: the places would start in no year")
 
 
+def _check_caseloads(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
+    # a caseload of no cases gives no share: the census's cyp_share would be used without a word
+    empty = (frame.group_by("area", "role", "sector", maintain_order=True)
+             .agg(pl.col("cases").sum().alias("total"), pl.len().alias("groups"),
+                  pl.col(ROW).filter(pl.col(ROW) > 0).min().alias(ROW))
+             .filter((pl.col("total") == 0) & pl.col(ROW).is_not_null()))
+    return _rows(raw, empty, "cases", lambda r: f"the caseload of {r['role']} ({r['sector']}) in {r['area']} holds "
+                 f"no cases in any of its {r['groups']} client groups, so it gives no CYP share: give the counts, or "
+                 "leave this caseload out to use the census's cyp_share")
+
+
 KIND_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {
+    "caseloads": _check_caseloads,
     "training_pipelines": _check_training_pipelines,
     "role_ratios": _check_role_ratios,
     "care_profiles": _check_care_profiles,
