@@ -275,13 +275,17 @@ PREVALENCE = "level,age_from,age_to,sex,central,rate_basis,net_of\n"
     ("tertiary,0,25,all,0.3,,targeted\ntargeted,0,25,all,0.2,,tertiary\n",
      "row 2, column 'net_of': level 'targeted' is itself given net of another level: give it as its own "
      "share, or give this level net of the level that one is net of"),
+    ("tertiary,0,25,all,0.1,,\ntargeted,0,15,all,0.2,,tertiary\ntargeted,16,25,all,0.05,,tertiary\n",
+     "row 4, column 'central': the total 0.05 is below the 0.1 of level 'tertiary' at ages 16 to 25 (female), so "
+     "this level would have no cases there: a total given net of a level must be at least that level"),
     ("tertiary,0,25,all,0.1,average,\n", "row 2, column 'rate_basis': 'average' is not one of: "
      "population_average, outside_groups"),
 ])
 def test_bad_rate_basis_or_net_of_is_refused(run_cli: Run, demo_workspace: Path, tmp_path: Path, rows: str,
                                             expected: str) -> None:
     """Catches a prevalence file the model would read wrongly accepted: a cap over levels mixing the two kinds
-    of rate, a level net of itself, of a level with no share at some ages, or of a level itself derived."""
+    of rate, a level net of itself, of a level with no share at some ages, or of a level itself derived, or a
+    total below the level it is net of (the model cut the level to no cases without a word)."""
     file = write_text(tmp_path / "prevalence.csv", PREVALENCE + rows)
     lines = refused(run_cli, demo_workspace, file, "prevalence")
     assert f"{file}, {expected}" in lines, lines

@@ -467,11 +467,20 @@ def _check_net_of(raw: RawTable, frame: pl.DataFrame, each: pl.DataFrame) -> lis
     gaps = (wanted.join(covered, on=["net_of", "age", "sex"], how="anti")
             .group_by([ROW, "net_of", "sex"], maintain_order=True)
             .agg(pl.col("age").min().alias("lo"), pl.col("age").max().alias("hi")))
+    # a total below the part it is net of leaves this level nothing (the model cuts it to 0 in every draw)
+    parts = _ages(each).select(pl.col("level").cast(pl.String).alias("net_of"), "age", "sex",
+                               pl.col("central").alias("part"))
+    below = (wanted.join(parts, on=["net_of", "age", "sex"]).filter(pl.col("central") < pl.col("part"))
+             .group_by([ROW, "net_of", "sex", "central", "part"], maintain_order=True)
+             .agg(pl.col("age").min().alias("lo"), pl.col("age").max().alias("hi")))
     return (_rows(raw, own, "net_of", lambda r: "a level cannot be given net of itself")
             + _rows(raw, chained, "net_of", lambda r: f"level '{r['net_of']}' is itself given net of another level: "
                     "give it as its own share, or give this level net of the level that one is net of")
             + _rows(raw, gaps, "net_of", lambda r: f"level '{r['net_of']}' has no prevalence row for ages {r['lo']} "
-                    f"to {r['hi']} ({r['sex']}): give its share there, so that this level is the total less it"))
+                    f"to {r['hi']} ({r['sex']}): give its share there, so that this level is the total less it")
+            + _rows(raw, below, "central", lambda r: f"the total {_fmt(r['central'])} is below the "
+                    f"{_fmt(r['part'])} of level '{r['net_of']}' at ages {r['lo']} to {r['hi']} ({r['sex']}), so this "
+                    "level would have no cases there: a total given net of a level must be at least that level"))
 
 
 def _check_group_sizes(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
