@@ -232,14 +232,16 @@ def test_bad_correlations_are_refused_with_the_row_and_column(run_cli: Run, demo
 
 def test_correlations_that_cannot_all_hold_are_refused(run_cli: Run, demo_workspace: Path, tmp_path: Path) -> None:
     """Catches a matrix that is not positive semi-definite accepted: three rows each at −0.9 with the others
-    (if a and b move against each other, and a and c, then b and c move together)."""
+    (if a and b move against each other, and a and c, then b and c move together). The message names the three
+    rows that clash, not the harmless fourth (a tie between two other rows), so the user knows where to look."""
     refs = ["level=tertiary;age_from=0", "level=tertiary;age_from=12", "level=tertiary;age_from=18"]
     rows = "".join(f"prevalence,{a},,prevalence,{b},,-0.9\n" for a, b in ((refs[0], refs[1]), (refs[0], refs[2]),
                                                                            (refs[1], refs[2])))
+    rows += "prevalence,level=targeted;age_from=0,,prevalence,level=targeted;age_from=12,,0.3\n"
     file = write_text(tmp_path / "corr.csv", HEADER + rows)
     lines = refused(run_cli, demo_workspace, file)
-    assert any(line.startswith(f"{file}, column 'rho': these correlations between 3 rows cannot all hold at once")
-               for line in lines), lines
+    assert any(line.startswith(f"{file}, row 2, column 'rho': the correlations on rows 2, 3 and 4 cannot all hold "
+                               "at once") for line in lines), lines
 
 
 def test_dropping_a_correlated_row_is_refused_on_the_file_that_drops_it(run_cli: Run, demo_workspace: Path,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import polars as pl
 
 from cyplan.io.problems import Found, Problem, problem_run
@@ -51,10 +52,23 @@ def check_correlations(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     names, rank = correlations.rank_matrix([pair for _, *pair in refs])
     low = correlations.smallest_eigenvalue(rank)
     if low < -correlations.PSD_TOLERANCE:
-        problems.append(raw.problem(None, "rho", f"these correlations between {len(names)} rows cannot all hold at "
-                                    "once (as a matrix they are not positive semi-definite: its smallest eigenvalue "
-                                    f"is {low:.3g}); make the largest ones nearer 0, or tie fewer rows together"))
+        rows = _clashing(refs, names, rank)
+        shown = ", ".join(str(r) for r in rows[:-1]) + f" and {rows[-1]}" if len(rows) > 1 else str(rows[0])
+        problems.append(raw.problem(rows[0], "rho", f"the correlations on rows {shown} cannot all hold at once (as a "
+                                    "matrix they are not positive semi-definite: its smallest eigenvalue is "
+                                    f"{low:.3g}); make the largest ones nearer 0, or tie fewer rows together"))
     return problems
+
+
+def _clashing(refs: list[tuple[int, correlations.Reference, correlations.Reference, float]],
+              names: list[correlations.Reference], rank: np.ndarray) -> list[int]:
+    """The file's rows that tie together the values the matrix's most negative direction is made of: the rows to
+    look at first (the ones whose correlations cannot hold together)."""
+    values, vectors = np.linalg.eigh(correlations.pearson(rank))
+    weight = np.abs(vectors[:, int(np.argmin(values))])
+    involved = {names[i] for i in np.flatnonzero(weight >= 0.2 * weight.max())}
+    rows = sorted({row for row, a, b, _ in refs if a in involved and b in involved})
+    return rows or sorted(row for row, *_ in refs)
 
 
 def _unreadable(text: str | None) -> str:
