@@ -174,3 +174,60 @@ def test_starter_gaps_shrink_as_local_inputs_arrive() -> None:
     assert starter_gaps(frames) == []
     frames["pathway_steps"] = pl.DataFrame()
     assert starter_gaps(frames) == ["no national figure: you must supply a care pathway (pathway steps) for level 'a'"]
+
+
+def _over_at_14(started: Path, tmp_path: Path, run_cli: Run) -> None:
+    """The analyst's split: two levels adding up to 30% at age 14 (20% + 10%), against 22.6% nationally."""
+    (tmp_path / "prevalence.csv").write_text(
+        "level,age_from,age_to,sex,central,source\n"
+        "probable_disorder,14,14,all,0.2,Local guess\ntertiary,14,14,all,0.1,Local guess\n")
+    code, _, err = run_cli(["import", "prevalence", tmp_path / "prevalence.csv", "-w", started])
+    assert code == 0, err
+
+
+WARNED = "at age 14 the levels of need add up to 30.0% of children, above the national rate of 22.6%"
+
+
+def test_the_check_is_shown_by_the_cli(started: Path, tmp_path: Path, run_cli: Run) -> None:
+    """Catches a check the command line does not show."""
+    _over_at_14(started, tmp_path, run_cli)
+    code, _, err = run_cli(["need", "-w", started])
+    assert code == 0, err
+    assert WARNED in " ".join(err.split())
+
+
+def test_the_check_and_the_national_note_are_shown_by_the_web_app(started: Path, tmp_path: Path,
+                                                                 run_cli: Run) -> None:
+    """Catches a dashboard that shows national values as if local, or hides the check."""
+    from fastapi.testclient import TestClient
+
+    from cyplan.web.app import create_app
+
+    _over_at_14(started, tmp_path, run_cli)
+    app = create_app(started)
+    try:
+        with TestClient(app, base_url="http://localhost") as client:
+            page = client.get("/").text
+    finally:
+        app.state.workspace.close()
+    assert "national starting value: replace with local data" in page
+    assert WARNED in page
+    assert "no national figure: you must supply a care pathway (pathway steps) for level" in page
+
+
+def test_the_check_and_the_national_note_are_in_the_board_paper(started: Path, tmp_path: Path,
+                                                               run_cli: Run) -> None:
+    """Catches a paper that presents national values as the area's own, or leaves the check out."""
+    from cyplan.reports.paper.builder import build_paper
+    from cyplan.store.workspace import Workspace
+
+    _over_at_14(started, tmp_path, run_cli)
+    ws = Workspace.open(started)
+    try:
+        paper = build_paper(ws, draws=0)
+    finally:
+        ws.close()
+    text = " ".join(b.text for b in paper.section("need").blocks if hasattr(b, "text"))
+    assert "national starting value: replace with local data" in text
+    assert f"Check against national figures: {WARNED}" in text
+    assert "No national figure: you must supply" in text

@@ -50,12 +50,20 @@ def national_inputs(frames: Frames) -> list[str]:
     return [kind for kind, frame in frames.items() if starter.marked(frame)]
 
 
+def national_checks(frames: Frames) -> list[str]:
+    """Warnings from checking the inputs against national figures (model/sanity.py)."""
+    return prevalence_warnings(frames["prevalence"], starter.national_prevalence(), NATIONAL_RATE)
+
+
+def still_missing(frames: Frames) -> list[str]:
+    """For a workspace started from national values, what no national figure gives and the user must supply."""
+    return starter_gaps(frames) if national_inputs(frames) else []
+
+
 def sanity_warnings(frames: Frames) -> list[str]:
-    """Warnings from checking the inputs against national figures (model/sanity.py), then, for a workspace started
-    from national values, what no national figure gives and the user must still supply. The CLI, the web app and
-    the board paper all show these."""
-    warnings = prevalence_warnings(frames["prevalence"], starter.national_prevalence(), NATIONAL_RATE)
-    return warnings + (starter_gaps(frames) if national_inputs(frames) else [])
+    """The checks against national figures, then what is still missing: the CLI, the web app and the board paper
+    all show these."""
+    return national_checks(frames) + still_missing(frames)
 
 
 def plan(frames: Frames, estimate: str = "central") -> Plan:
