@@ -9,6 +9,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cyplan.model.sanity import prevalence_totals, prevalence_warnings, starter_gaps
 from cyplan.reference import starter
@@ -231,3 +233,15 @@ def test_the_check_and_the_national_note_are_in_the_board_paper(started: Path, t
     assert "national starting value: replace with local data" in text
     assert f"Check against national figures: {WARNED}" in text
     assert "No national figure: you must supply" in text
+
+
+@given(age=st.integers(0, 25), share=st.floats(0, 1), split=st.floats(0, 1))
+@settings(max_examples=60, deadline=None)
+def test_a_warning_exactly_when_the_total_is_above_the_national_rate(age: int, share: float, split: float) -> None:
+    """Catches a check that warns within the national rate, misses one above it, or counts a net_of total twice:
+    one total split between two levels (the part given net of the whole) warns iff the total is above the rate."""
+    rate = {a: 0.157 for a in range(8, 11)} | {a: 0.226 for a in range(11, 17)}
+    local = pl.DataFrame({"level": ["all_levels", "part"], "age_from": [age, age], "age_to": [age, age],
+                          "sex": ["all", "all"], "central": [share, share * split], "net_of": ["part", ""]})
+    warned = prevalence_warnings(local, NATIONAL, "x")
+    assert bool(warned) == (age in rate and share > rate[age] + 1e-9)

@@ -15,6 +15,7 @@ SEXES = ("female", "male")
 
 def _by_age(frame: pl.DataFrame, value: str) -> pl.DataFrame:
     """Rows with age_from..age_to spread to single years of age, and sex 'all' to each sex."""
+    frame = frame.with_columns(pl.col("sex").cast(pl.String))  # a stored enum or a CSV's string alike
     return (frame.with_columns(pl.int_ranges(pl.col("age_from"), pl.col("age_to") + 1).alias("age"),
                                pl.when(pl.col("sex") == "all").then(pl.lit(list(SEXES)))
                                .otherwise(pl.concat_list(pl.col("sex"))).alias("sex"))
