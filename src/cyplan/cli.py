@@ -134,7 +134,8 @@ def init(
         "survey, relative risks, Segal et al.'s pathway hours, Agenda for Change pay; each row cites its source "
         "and is marked as a national value to replace with local data.")] = None,
 ) -> None:
-    """Create a workspace, with the specification's age bands and vulnerable groups loaded."""
+    """Create a workspace, with the specification's age bands and vulnerable groups loaded (and, with --starter,
+    published national starting values, each cited and marked to be replaced with local data)."""
     name = starter_name.value if starter_name else None
     with machine_faults(path):
         try:
