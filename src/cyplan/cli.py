@@ -22,6 +22,7 @@ from cyplan.commands.services import app as services_app
 from cyplan.display import CENTRAL_PLAN, ESTIMATE_WORDS
 from cyplan.io.problems import InputError
 from cyplan.model.plan import Plan, cost_table, demand_table, need_table, run
+from cyplan.reference import starter
 from cyplan.returns import store as returns_store
 from cyplan.returns.service import import_returns
 from cyplan.schema import KINDS
@@ -64,6 +65,8 @@ class Estimate(StrEnum):
 
 
 DemoModel = StrEnum("DemoModel", {name: name for name in reference.DEMO_MODELS})
+StarterName = StrEnum("StarterName", {name: name for name in starter.STARTERS})
+LOCAL_INPUTS = "areas, population, workforce census, service register and referral returns"
 DEFAULT_MODEL = DemoModel("mental-health")
 
 
@@ -106,24 +109,58 @@ def _default_sources() -> list[Source]:
     return [Source(p.stem, p, shown=f"cyplan defaults: {p.name}") for p in sorted(reference.DEFAULTS.glob("*.csv"))]
 
 
+def _starter_sources(name: str) -> list[Source]:
+    return [Source(p.stem, p, shown=f"cyplan init --starter {name}: {p.name}") for p in starter.inputs(name)]
+
+
+def _copy_to_complete(path: Path, name: str) -> list[Path]:
+    """Copy the starter's inputs that need the user's figures into the workspace folder, never over a file."""
+    written = []
+    for src in starter.to_complete(name):
+        target = path / f"{src.stem}-to-complete.csv"
+        if not target.exists():
+            shutil.copyfile(src, target)
+            written.append(target)
+    return written
+
+
 @app.command()
 def init(
     path: Annotated[Path, typer.Argument(help="Folder for the new workspace.")] = Path("."),
     db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a SQLite file in the folder; "
                                            "or set CYPLAN_DATABASE_URL).")] = None,
+    starter_name: Annotated[StarterName | None, typer.Option(
+        "--starter", help="Start from published national values (england): prevalence from NHS England's 2023 "
+        "survey, relative risks, Segal et al.'s pathway hours, Agenda for Change pay; each row cites its source "
+        "and is marked as a national value to replace with local data.")] = None,
 ) -> None:
-    """Create a workspace, with the specification's age bands and vulnerable groups loaded."""
+    """Create a workspace, with the specification's age bands and vulnerable groups loaded (and, with --starter,
+    published national starting values, each cited and marked to be replaced with local data)."""
+    name = starter_name.value if starter_name else None
     with machine_faults(path):
         try:
-            ws = Workspace.create(path, db)
+            ws = Workspace.create(path, db, info={"starter": name} if name else None)
         except WorkspaceError as e:
             fail_workspace(e)
         try:
-            _import(ws, _default_sources(), "replace")
+            _import(ws, _default_sources() + (_starter_sources(name) if name else []), "replace", quiet=bool(name))
+            gaps = results.sanity_warnings(ws.read_all()) if name else []
         finally:
             ws.close()
-    say(f"Created a cyplan workspace in {path}. Next: import your areas, population, levels, prevalence, "
-        "pathways and roles with 'cyplan import KIND FILE'.")
+        written = _copy_to_complete(path, name) if name else []
+    if not name:
+        say(f"Created a cyplan workspace in {path}. Next: import your areas, population, levels, prevalence, "
+            "pathways and roles with 'cyplan import KIND FILE'.")
+        return
+    say(f"Created a cyplan workspace in {path} with national starting values for {name.title()}: every row cites "
+        f"its source and is marked '{starter.NOTE}'.")
+    for target in written:
+        say(f"Wrote {target}: fill in its blanks, then 'cyplan import {target.stem.removesuffix('-to-complete')} "
+            f"{target}'.")
+    for gap in gaps:
+        warn(gap)
+    say(f"Local, always: import your {LOCAL_INPUTS} with 'cyplan import KIND FILE'; 'cyplan status' shows what "
+        "is still missing.")
 
 
 @app.command()
@@ -200,7 +237,7 @@ def _plan(path: Path, estimate: Estimate) -> Plan:
         plan = results.plan(frames, estimate.value)
     except results.NotReady as e:
         fail(str(e))
-    for w in plan.warnings:
+    for w in (*plan.warnings, *results.sanity_warnings(frames)):
         warn(w)
     return plan
 
@@ -295,16 +332,22 @@ def export_(
 def status(workspace: WorkspaceOpt = Path(".")) -> None:
     """What the workspace holds: rows of each input and the imports that put them there."""
     with open_workspace(workspace) as ws:
-        counts = {k: ws.read(k).height for k in KINDS}
+        frames = ws.read_all()
         log = ws.imports()
+    counts = {k: frames[k].height for k in KINDS}
+    national = set(results.national_inputs(frames))
     table = Table(title=f"Workspace {workspace}")
     for c in ("input", "rows", "last imported from", "when"):
         table.add_column(c, justify="right" if c == "rows" else "left")
     for kind, n in counts.items():
         last = log.filter(pl.col("kind") == kind).tail(1)
         src, when = (last["file"][0], last["imported_at"][0]) if last.height else ("—", "—")
-        table.add_row(kind, f"{n:,}", Text(src), when)
+        table.add_row(kind + (" (national)" if kind in national else ""), f"{n:,}", Text(src), when)
     out.print(table)
+    if national:
+        say(f"Inputs marked (national) hold {starter.NOTE}.")
+    for w in results.sanity_warnings(frames):
+        warn(w)
 
 
 app.command()(history)

@@ -15,16 +15,22 @@ import polars as pl
 from cyplan.io.validate import rules_broken
 from cyplan.model.gap import gap_table
 from cyplan.model.plan import Plan, need_table, run
+from cyplan.model.sanity import prevalence_warnings, starter_gaps
 from cyplan.model.scenarios import BASELINE, ScenarioError, apply, names
 from cyplan.model.services import Rating, Register, Rules, actions, latest_judgement, rate
 from cyplan.model.simulate import Simulation, simulate
 from cyplan.model.skills import training_needs
+from cyplan.reference import starter
 from cyplan.reference.skills import SKILL_LABELS
 from cyplan.reference.specification import specification
 
 Frames = dict[str, pl.DataFrame]
 DRAWS, SEED, DISTRIBUTION = 1000, 1, "triangular"
 NEED_INPUTS = ("areas", "population", "levels", "prevalence")
+
+
+NATIONAL_RATE = ("probable mental disorder, NHS England's 'Mental Health of Children and Young People in England, "
+                 "2023 - wave 4 follow up to the 2017 survey'")
 
 
 class NotReady(Exception):
@@ -37,6 +43,27 @@ def missing_need_inputs(frames: Frames) -> list[str]:
     if "prevalence" in missing and counts is not None and not counts.is_empty():
         missing.remove("prevalence")  # need from counts instead (docs/method.md, 'Need from counts')
     return missing
+
+
+def national_inputs(frames: Frames) -> list[str]:
+    """The inputs holding national starting values (`cyplan init --starter`), each to be replaced with local data."""
+    return [kind for kind, frame in frames.items() if starter.marked(frame)]
+
+
+def national_checks(frames: Frames) -> list[str]:
+    """Warnings from checking the inputs against national figures (model/sanity.py)."""
+    return prevalence_warnings(frames["prevalence"], starter.national_prevalence(), NATIONAL_RATE)
+
+
+def still_missing(frames: Frames) -> list[str]:
+    """For a workspace started from national values, what no national figure gives and the user must supply."""
+    return starter_gaps(frames) if national_inputs(frames) else []
+
+
+def sanity_warnings(frames: Frames) -> list[str]:
+    """The checks against national figures, then what is still missing: the CLI, the web app and the board paper
+    all show these."""
+    return national_checks(frames) + still_missing(frames)
 
 
 def plan(frames: Frames, estimate: str = "central") -> Plan:

@@ -8,12 +8,14 @@ import polars as pl
 
 from cyplan import results
 from cyplan.model.plan import need_table
+from cyplan.reference import starter
 from cyplan.reports import charts
 from cyplan.reports.paper.document import Paragraph, Section, Table
 from cyplan.reports.paper.words import (
     stop,
     whole,
 )
+from cyplan.schema import KINDS
 
 if TYPE_CHECKING:
     from cyplan.reports.paper.builder import Builder
@@ -22,6 +24,18 @@ def _overlapping(shares: pl.DataFrame) -> bool:
     """Do the need shares put some counted children at more than one level (shares of a need over 1)?"""
     return bool(shares.height) and bool((shares.group_by("need", "status").agg(pl.col("central").sum())
                                          ["central"] > 1 + 1e-9).any())
+
+
+def _checks(b: Builder) -> list[Paragraph]:
+    """The national starting values in use and the checks against national figures (results.sanity_warnings)."""
+    national = [KINDS[k].title.lower() for k in results.national_inputs(b.frames)]
+    out = []
+    if national:
+        out.append(Paragraph((f"Some of the figures behind this estimate are national, not {b.name}'s own: "
+                              f"{', '.join(national)} ({starter.NOTE}; each is cited in the notes).",)))
+    out += [Paragraph((f"Check against national figures: {stop(w)}",)) for w in results.national_checks(b.frames)]
+    out += [Paragraph((stop(w[0].upper() + w[1:]),)) for w in results.still_missing(b.frames)]
+    return out
 
 
 def section(b: Builder) -> Section:
@@ -52,6 +66,7 @@ def section(b: Builder) -> Section:
         f"estimate this {'rises' if later > now else 'falls' if later < now else 'stays'} to {whole(later)} by {last}, "
         f"with the population projected to change from {whole(population)} to "
         f"{whole(float(by_year['central'].filter(pl.col('year') == last)['population'].sum()))}.")))
+    s.blocks += _checks(b)
     if _overlapping(b.frames["need_shares"]):
         s.blocks.append(Paragraph((
             "A child counted with a need may be a case at more than one level (for example, of two therapies), so "

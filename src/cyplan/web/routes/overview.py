@@ -13,7 +13,9 @@ from cyplan import results
 from cyplan.display import CENTRAL_PLAN, workforce_headline
 from cyplan.model.gap import gap_table
 from cyplan.model.plan import cost_table, demand_table, has_cost_lines, need_table
+from cyplan.reference import starter
 from cyplan.reports import charts
+from cyplan.schema import KINDS
 from cyplan.web.app import State, chosen_area, page
 from cyplan.web.state import WorkspaceState
 from cyplan.web.tables import table
@@ -101,7 +103,10 @@ def _view(st: WorkspaceState, area: str | None) -> dict[str, Any]:
     def compute() -> dict[str, Any]:
         d = overview_data(st, area)
         labels = results.labels(st.frames())
-        context: dict[str, Any] = {"title": "Overview", "current": "overview", **d}
+        context: dict[str, Any] = {"title": "Overview", "current": "overview", **d,
+                                   "checks": results.sanity_warnings(st.frames()),
+                                   "national": [KINDS[k].title for k in results.national_inputs(st.frames())],
+                                   "national_note": starter.NOTE}
         if d.get("need") is not None:
             first, last = d["need"].row(0, named=True), d["need"].row(-1, named=True)
             # with the draws run, the workforce is stated once, as medians (the gap table); the central plan's
