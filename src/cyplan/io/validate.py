@@ -170,8 +170,9 @@ def read_coded(allowed: tuple[str, ...], text: str) -> str | None:
     return spellings(allowed).get(text.strip().lower())
 
 
-ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-UK_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")  # day, month, year: one separator throughout
+# ASCII: \d alone also matches other scripts' digits ('٣'), which int() reads as numbers
+ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
+UK_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$", re.ASCII)  # day, month, year: one separator
 
 
 def read_date(text: str) -> dt.date | None:
@@ -198,8 +199,9 @@ def _date_note(col: Column, texts: pl.Series) -> str | None:
             f"{day.day} {day:%B %Y}" if day else None)
 
 
-AGE_BAND = re.compile(r"^(?:aged\s+)?(\d{1,3})\s*(?:-|–|to)\s*(\d{1,3})$", re.IGNORECASE)
-OPEN_BAND = re.compile(r"^(?:aged\s+)?(\d{1,3})\s*(?:\+|and over|plus)$", re.IGNORECASE)
+# case written into the pattern: Polars (split_bands) is given the pattern's text, not Python's flags
+AGE_BAND = re.compile(r"(?i)^(?:aged\s+)?([0-9]{1,3})\s*(?:-|–|to)\s*([0-9]{1,3})$")
+OPEN_BAND = re.compile(r"(?i)^(?:aged\s+)?([0-9]{1,3})\s*(?:\+|and over|plus)$")
 BAND_ASSUMPTION = "each year of a band given an equal share of its count"
 
 
