@@ -16,8 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import CliResult, folder_bytes, write_text, write_workbook
-from cyplan.io.validate import read_coded, read_date
-from cyplan.schema import SEXES
+from cyplan.io.problems import InputError
+from cyplan.io.read import ROW, read_table
+from cyplan.io.validate import known_headers, read_coded, read_date
+from cyplan.schema import KINDS, SEXES
 from cyplan.store.workspace import Workspace
 
 Run = Callable[[list[object]], CliResult]
@@ -102,6 +104,33 @@ def test_an_ambiguous_day_is_read_day_first() -> None:
     assert read_date("03/04/2025") == dt.date(2025, 4, 3)
     assert read_date("04/25/2025") is None  # month 25: a US date, refused rather than guessed
     assert read_date("31/02/2025") is None
+
+
+_TITLES = st.lists(st.one_of(st.just(""), st.sampled_from(["Mid-year population estimates", "Source: ONS",
+                                                              "Table 2, England", "Crown copyright 2025"])),
+                   min_size=1, max_size=6).filter(lambda rows: rows[0] != "")
+
+
+@given(_TITLES, st.integers(1, 5))
+def test_title_rows_give_one_message_naming_the_header_row_and_header_row_reads_the_table(titles: list[str],
+                                                                                        rows: int) -> None:
+    """Catches the header's row miscounted past titles and blank rows, a message per row instead of one, and
+    --header-row reading other rows than the table's (the same cells as the file without its titles)."""
+    import tempfile
+
+    body = [HEADER, *[[AREA, 2090, a, "female", a] for a in range(rows)]]
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = write_text(Path(tmp) / "plain.csv", _csv(body))
+        titled = write_text(Path(tmp) / "titled.csv", "".join(f"{t}\n" for t in titles) + _csv(body))
+        at = len(titles) + 1
+        with pytest.raises(InputError) as e:
+            read_table(titled, expect=known_headers(KINDS["population"]))
+        assert [p.message.split(" — ")[0] for p in e.value] == [
+            f"row 1 looks like a title; the header seems to be row {at}"]
+        read = read_table(titled, header_row=at)
+        assert read.header_row == at
+        assert read.frame[ROW].to_list() == [at + 1 + i for i in range(rows)]
+        assert read.frame.drop(ROW).equals(read_table(plain).frame.drop(ROW).cast(pl.String))
 
 
 def test_a_title_above_the_header_gives_one_message_then_header_row_imports(tmp_path: Path, demo_workspace: Path,
