@@ -379,7 +379,7 @@ def _not_a(col: Column, text: str) -> str:
     if col.type == "share":
         return f"'{text}' is not a share: write it as 0.16 or 16%"
     if col.type == "enum":
-        also = [s for s in spellings(col.allowed) if s not in col.allowed]
+        also = [s for s in spellings(col.allowed) if s not in {a.lower() for a in col.allowed}]
         return f"'{text}' is not one of: {', '.join(col.allowed)}" + (f" (also read: {', '.join(also)})"
                                                                       if also else "")
     return f"'{text}' is not a number"
