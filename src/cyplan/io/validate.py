@@ -48,7 +48,7 @@ def validate(raw: RawTable, kind: InputKind, consume: bool = False, codes: bool 
     cell takes 16 to 43), not strings; join or stack them with strings through `io.read.text_like`. A column named
     by an exact alias ('FTE' for fte_in_post) is read as that column, and with `split_age_bands` the population's
     age bands ('0-4') are split into single years: each is said in `raw.notes`."""
-    raw = _aliased(raw, kind)
+    raw = _aliased(raw, kind, consume)
     if split_age_bands and kind.name == "population":
         raw = split_bands(raw)
     frame, problems = _checked(raw, kind, consume)
@@ -91,8 +91,9 @@ def _checked(raw: RawTable, kind: InputKind, consume: bool) -> tuple[pl.DataFram
 
 def _header_problems(raw: RawTable, kind: InputKind) -> list[Found]:
     expected = ", ".join(kind.column_names)
-    problems = [raw.problem(raw.header_row, c, f"unknown column for {kind.title.lower()}{_did_you_mean(c, kind)}; "
-                            f"the columns are: {expected}") for c in raw.columns if c not in kind.column_names]
+    problems = [raw.problem(raw.header_row, c, f"unknown column for {kind.title.lower()}"
+                            f"{_did_you_mean(c, kind, raw.columns)}; the columns are: {expected}")
+                for c in raw.columns if c not in kind.column_names]
     problems += [raw.problem(raw.header_row, c.name, f"required column '{c.name}' is missing")
                  for c in kind.columns if c.required and c.name not in raw.columns]
     return problems
@@ -124,24 +125,34 @@ def known_headers(kind: InputKind) -> tuple[str, ...]:
     return (*kind.column_names, *aliases(kind))
 
 
-def _aliased(raw: RawTable, kind: InputKind) -> RawTable:
-    """The table with each column named by an exact alias renamed to its column, and a note saying so, unless the
-    file also has that column or two of its columns are aliases of it: then the header's problem suggests it."""
+def _aliased(raw: RawTable, kind: InputKind, consume: bool) -> RawTable:
+    """The table with each column named by an exact alias renamed to its column, and a note saying so (in
+    `raw.notes`, which the table returned shares), unless the file also has that column or two of its columns are
+    aliases of it: then the header's problem suggests it. With `consume` the frame is renamed in place, so that
+    dropping each column once checked frees it (the caller's table is being used up anyway)."""
     table = aliases(kind)
     wanted = [table.get(c) for c in raw.columns if c not in kind.column_names]
     renames = {c: table[c] for c in raw.columns if c not in kind.column_names and c in table
                and table[c] not in raw.columns and wanted.count(table[c]) == 1}
     if not renames:
         return raw
-    raw.frame.columns = [renames.get(c, c) for c in raw.frame.columns]  # in place: consume frees the columns read
+    frame = raw.frame
+    if consume:
+        frame.columns = [renames.get(c, c) for c in frame.columns]
+    else:
+        frame = frame.rename(renames)
     raw.notes.extend(f"column '{c}' was read as '{to}'" for c, to in renames.items())
-    return dataclasses.replace(raw, columns=tuple(renames.get(c, c) for c in raw.columns))
+    return dataclasses.replace(raw, columns=tuple(renames.get(c, c) for c in raw.columns), frame=frame)
 
 
-def _did_you_mean(name: str, kind: InputKind) -> str:
-    """'; did you mean 'count'?' for a header name that is an alias (not taken: see _aliased) or close to a column's
-    name or an alias's, else ''."""
+def _did_you_mean(name: str, kind: InputKind, columns: tuple[str, ...]) -> str:
+    """'; did you mean 'count'?' for a header name close to a column's name or an alias's; for an alias not taken
+    (see _aliased), why not; else ''."""
     table = aliases(kind)
+    if name in table:
+        to = table[name]
+        other = f"the file has '{to}' too" if to in columns else "so would another of the file's columns"
+        return f"; it would be read as '{to}', but {other}: keep one of them"
     close = difflib.get_close_matches(name, [*kind.column_names, *table], n=1, cutoff=0.6)
     guess = table.get(name) or (table.get(close[0], close[0]) if close else None)
     return f"; did you mean '{guess}'?" if guess else ""
