@@ -319,8 +319,9 @@ def test_the_data_page_takes_a_header_row(client: TestClient, demo_workspace: Pa
     status, html = post("")
     assert status == 422 and folder_bytes(demo_workspace) == before
     assert any("the header seems to be row 4" in p and "header row 4" in p for p in _problems(html))
-    status, html = post("four")
-    assert status == 422 and any("the header row must be a row number" in p for p in _problems(html))
+    for wrong in ("four", "0", "²", "-4"):
+        status, html = post(wrong)
+        assert status == 422 and any("the header row must be a row number" in p for p in _problems(html)), wrong
     status, html = post("4")
     assert status == 200, _problems(html)
     assert _population(demo_workspace)["count"].to_list() == [4.0]

@@ -273,7 +273,7 @@ def _header_row(given: str, name: str) -> int | Problem | None:
     text = given.strip()
     if not text:
         return None
-    if not text.isdigit() or int(text) < 1:
+    if not re.fullmatch(r"[0-9]{1,7}", text) or int(text) < 1:  # not isdigit(): '²' is a digit int() refuses
         return Problem(name, None, None, f"the header row must be a row number, 1 or more, not '{text[:20]}'")
     return int(text)
 
