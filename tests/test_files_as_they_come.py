@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from conftest import CliResult, folder_bytes, write_text, write_workbook
 from cyplan.io.problems import InputError
 from cyplan.io.read import ROW, read_table
-from cyplan.io.validate import known_headers, read_coded, read_date
+from cyplan.io.validate import known_headers, read_coded, read_date, validate
 from cyplan.schema import KINDS, SEXES
 from cyplan.store.workspace import Workspace
 
@@ -325,3 +325,21 @@ def test_the_data_page_takes_a_header_row(client: TestClient, demo_workspace: Pa
     status, html = post("4")
     assert status == 200, _problems(html)
     assert _population(demo_workspace)["count"].to_list() == [4.0]
+
+
+@settings(deadline=None, max_examples=50)
+@given(st.integers(0, 25), st.integers(0, 25), st.integers(0, 10**7),
+       st.sampled_from(["{}-{}", "{} to {}", "Aged {} - {}"]))
+def test_a_split_band_gives_each_of_its_years_an_equal_share_summing_to_the_band(lo: int, width: int, count: int,
+                                                                                  form: str) -> None:
+    """Catches a split that loses or adds people, misses a year of the band or gives one year more than another."""
+    import tempfile
+
+    hi = min(25, lo + width)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_text(Path(tmp) / "p.csv", _csv([HEADER, [AREA, 2090, form.format(lo, hi), "F", f"{count:,}"]]))
+        frame, problems = validate(read_table(path), KINDS["population"], split_age_bands=True)
+    assert problems == []
+    assert frame["age"].to_list() == list(range(lo, hi + 1))
+    assert frame["count"].sum() == pytest.approx(count, rel=1e-12)
+    assert frame["count"].n_unique() == 1 and frame[ROW].to_list() == [2] * (hi - lo + 1)
