@@ -67,8 +67,9 @@ BAD = {
                              ("{file}, row 2, column 'count': 'many' is not a number",)),
     "wrong type integer": Bad("population", "population.csv", POPULATION + "E10999999,2025.5,7,female,1\n",
                               ("{file}, row 2, column 'year': '2025.5' is not a whole number",)),
-    "wrong type enum": Bad("population", "population.csv", POPULATION + "E10999999,2025,7,F,1\n",
-                           ("{file}, row 2, column 'sex': 'F' is not one of: female, male",)),
+    "wrong type enum": Bad("population", "population.csv", POPULATION + "E10999999,2025,7,Fem,1\n",
+                           ("{file}, row 2, column 'sex': 'Fem' is not one of: female, male (also read: f, m, 2, 1, "
+                            "females, males)",)),
     "blank required": Bad("levels", "levels.csv", "level,label,coverage\ntertiary,T,1\ntargeted,,1\n",
                           ("{file}, row 3, column 'label': blank; a value is required",)),
     "negative count": Bad("population", "population.csv", POPULATION + "E10999999,2025,7,female,-5\n",

@@ -266,10 +266,11 @@ def test_excel_empty_sheet(tmp_path: Path) -> None:
 
 
 def test_excel_problems_name_the_sheet(tmp_path: Path) -> None:
-    path = write_workbook(tmp_path / "book.xlsx", {"population": [POPULATION[0], ["E10000001", 2025, 7, "f", 1]]})
+    path = write_workbook(tmp_path / "book.xlsx", {"population": [POPULATION[0], ["E10000001", 2025, 7, "fem", 1]]})
     _, problems = validate(read_table(path), KINDS["population"])
-    assert problems == [Problem(str(path), 2, "sex", "'f' is not one of: female, male", "population")]
-    assert str(problems[0]) == f"{path}, sheet 'population', row 2, column 'sex': 'f' is not one of: female, male"
+    words = "'fem' is not one of: female, male (also read: f, m, 2, 1, females, males)"
+    assert problems == [Problem(str(path), 2, "sex", words, "population")]
+    assert str(problems[0]) == f"{path}, sheet 'population', row 2, column 'sex': {words}"
 
 
 def test_excel_formula_is_read_as_its_saved_value(tmp_path: Path) -> None:

@@ -122,7 +122,7 @@ def test_wrong_type_share(check: Check, text: str) -> None:
 
 def test_wrong_type_enum(check: Check) -> None:
     _, problems = check("population", POPULATION + "E10000001,2025,7,women,1\n")
-    assert one(problems) == (2, "sex", "'women' is not one of: female, male")
+    assert one(problems) == (2, "sex", "'women' is not one of: female, male (also read: f, m, 2, 1, females, males)")
 
 
 def test_enum_ignores_case_and_spaces(check: Check) -> None:
@@ -379,7 +379,7 @@ def test_every_problem_in_a_file_is_reported_together(check: Check, tmp_path: Pa
     assert where(problems) == [
         (1, "colour", "unknown column for population; the columns are: area, year, age, sex, count, source"),
         (3, "year", "'twenty' is not a whole number"),
-        (4, "sex", "'woman' is not one of: female, male"),
+        (4, "sex", "'woman' is not one of: female, male (also read: f, m, 2, 1, females, males)"),
         (5, "count", "count -1 is negative; it must be 0 or more"),
         (6, "area", "duplicate: area 'E10000001', year '2025', age '7', sex 'female' is already on row 2"),
     ]

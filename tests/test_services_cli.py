@@ -69,7 +69,8 @@ def test_a_broken_register_workbook_is_refused_with_every_problem(run_cli: Run, 
         f"{f}, sheet 'services', row 3, column 'capacity': capacity -3 is negative; it must be 0 or more",
         f"{f}, sheet 'services', row 3, column 'coverage': coverage 1.5 is above 1 (a share is from 0 to 1: write "
         "16% or 0.16)",
-        f"{f}, sheet 'services', row 3, column 'joint': 'maybe' is not one of: yes, no",
+        f"{f}, sheet 'services', row 3, column 'joint': 'maybe' is not one of: yes, no (also read: y, n, 1, 0, true, "
+        "false)",
         f"{f}, sheet 'services', row 3, column 'status': 'live' is not one of: planned, being developed, in place",
     ]
     assert sorted(lines) == sorted(expected)

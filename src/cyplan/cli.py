@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -80,13 +81,19 @@ EstimateOpt = Annotated[Estimate, typer.Option("--estimate", help="Use the low, 
 
 def _import(ws: Workspace, sources: list[Source], mode: str, problems_file: Path | None = None,
             quiet: bool = False) -> None:
+    warnings: list[str] = []  # how the files were read: said whether or not the import is refused
     with progress() as bar:
         task = bar.add_task("importing", total=len(sources) + 2)
         try:
-            log = import_inputs(ws, sources, mode, progress=lambda msg: bar.update(task, description=msg, advance=1))
+            log = import_inputs(ws, sources, mode, progress=lambda msg: bar.update(task, description=msg, advance=1),
+                                warnings=warnings)
         except InputError as e:
             bar.stop()
+            for w in warnings:
+                warn(w)
             report(e, problems_file)
+    for w in warnings:
+        warn(w)
     if quiet:
         say(f"Imported {len(log)} inputs, {sum(r.rows for r in log):,} rows.")
         return
@@ -300,14 +307,22 @@ def import_(
     sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet to read from a workbook.")] = None,
     mode: Annotated[Mode, typer.Option("--mode", help="replace the whole input, or merge rows by key.")] = Mode.replace,
     problems: Annotated[Path | None, typer.Option("--problems", help="Save every problem found to this CSV.")] = None,
+    header_row: Annotated[int | None, typer.Option("--header-row", min=1, help="The row the column names are on, "
+                                                   "when title rows are above them (as in ONS tables).")] = None,
+    split_age_bands: Annotated[bool, typer.Option("--split-age-bands", help="Population only: split age bands "
+                                                  "such as 0-4 into single years, each year given an equal share "
+                                                  "of the band's count.")] = False,
 ) -> None:
     """Import an input from CSV or Excel. Nothing is changed unless the whole file is valid."""
     kind = _kind(kind)
+    if split_age_bands and kind not in ("population", "all"):
+        fail("--split-age-bands is for the population input only", 2)
     with open_workspace(workspace) as ws:
         try:
             sources = sources_in(file) if kind == "all" else [Source(kind, file, sheet)]
         except InputError as e:
             report(e, problems)
+        sources = [replace(s, header_row=header_row, split_age_bands=split_age_bands) for s in sources]
         _import(ws, sources, mode.value, problems)
 
 

@@ -29,7 +29,7 @@ from cyplan.io.read import (
     text_like,
 )
 from cyplan.io.references import Origin, check_references
-from cyplan.io.validate import KIND_CHECKS, validate
+from cyplan.io.validate import KIND_CHECKS, known_headers, validate
 from cyplan.io.write import write_csv, write_xlsx
 from cyplan.schema import KINDS
 from cyplan.store.history import rows_of
@@ -45,6 +45,8 @@ class Source:
     path: Path
     sheet: str | None = None
     shown: str | None = None  # the name the import log records, if not the path (e.g. a file cyplan ships)
+    header_row: int | None = None  # the row the header is on, if rows above it (a title) are to be skipped
+    split_age_bands: bool = False  # split the population's age bands into single years (validate.split_bands)
 
 
 def sources_in(path: Path) -> list[Source]:
@@ -77,10 +79,12 @@ def sources_in(path: Path) -> list[Source]:
 
 
 def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
-                  progress: Progress | None = None, display_name: str | None = None) -> list[ImportRecord]:
+                  progress: Progress | None = None, display_name: str | None = None,
+                  warnings: list[str] | None = None) -> list[ImportRecord]:
     """Check every source and, if none has a problem, save them; raises InputError (nothing written) otherwise.
     The import log names each file by its path, or by `display_name` when given (the name of an upload as the
-    user knows it, not the server's temporary copy)."""
+    user knows it, not the server's temporary copy). How a file was read ('FTE' as fte_in_post, dates day first)
+    is added to `warnings`, if given, whether or not the import is refused."""
     problems: list[Found] = []
     frames: dict[str, pl.DataFrame] = {}
     origins: dict[str, Origin] = {}
@@ -98,13 +102,18 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
             unread.add(src.kind)
             continue
         try:
-            raw = read_table(src.path, src.sheet, default_sheet=src.kind)
+            raw = read_table(src.path, src.sheet, default_sheet=src.kind, header_row=src.header_row,
+                             expect=known_headers(KINDS[src.kind]))
         except InputError as e:
             problems += e.found
             unread.add(src.kind)
             continue
-        frame, found = validate(raw, KINDS[src.kind], consume=True, codes=True)  # codes: the memory of a big file
+        # codes: the memory of a big file
+        frame, found = validate(raw, KINDS[src.kind], consume=True, codes=True, split_age_bands=src.split_age_bands)
         problems += found
+        if warnings is not None:
+            shown = display_name or Path(raw.file).name
+            warnings += [f"{shown}" + (f" [{raw.sheet}]" if raw.sheet else "") + f": {n}" for n in raw.notes]
         frames[src.kind] = frame
         origins[src.kind] = Origin(raw.file, raw.sheet)
         log.append(ImportRecord(src.kind, display_name or src.shown or str(src.path), raw.sheet, sha256(src.path),

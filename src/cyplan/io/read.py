@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ class RawTable:
     frame: pl.DataFrame  # one text column (String, or Categorical from a CSV) per header column, plus ROW
     header_row: int
     unsaved_formulas: dict[tuple[int, str], str] = field(default_factory=dict)  # (row, column) → formula
+    notes: list[str] = field(default_factory=list)  # warnings on how the file was read ("'FTE' was read as …")
 
     def problem(self, row: int | None, column: str | None, message: str) -> Problem:
         return Problem(self.file, row, column, message, self.sheet)
@@ -55,23 +57,29 @@ def normalise_header(name: object) -> str:
     return re.sub(r"[\s\-]+", "_", str(name if name is not None else "").strip().lower())
 
 
-def read_table(path: Path, sheet: str | None = None, default_sheet: str | None = None) -> RawTable:
+def read_table(path: Path, sheet: str | None = None, default_sheet: str | None = None, header_row: int | None = None,
+               expect: Collection[str] = ()) -> RawTable:
+    """The table in the file. `header_row` (as the spreadsheet numbers rows) skips the rows above it, such as the
+    title and source lines ONS and NHS tables start with; without it the header is the first row that holds
+    anything, and `expect` (the header names the input knows) lets a title row above the header be recognised
+    and the header's row suggested, in one message, not a message for every row of the table."""
     label = str(path)
     require_file(path)
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         name, rows, unsaved = _excel_rows(path, label, sheet, default_sheet)
-        return _table(label, name, rows, unsaved)
+        return _table(label, name, rows, unsaved, header_row, expect)
     if suffix in CSV_SUFFIXES:
         if sheet:
             raise InputError([Problem(label, None, None, "a sheet was named but a CSV file has no sheets")])
         # cells escaped by cyplan's CSV writer (a "'" before text a spreadsheet would run) are given back as written
-        return _csv_frame_table(path, label) or _table(
-            label, None, [(n, [unescape(c) for c in cells]) for n, cells in _csv_rows(path, label)])
+        fast = None if header_row else _csv_frame_table(path, label)
+        return fast or _table(label, None, [(n, [unescape(c) for c in cells]) for n, cells in _csv_rows(path, label)],
+                              None, header_row, expect)
     if suffix in YAML_SUFFIXES:
         from cyplan.io.read_yaml import yaml_rows  # only needed for YAML
 
-        return _table(label, None, yaml_rows(path, label))
+        return _table(label, None, yaml_rows(path, label), None, header_row, expect)
     if suffix == ".xls":
         raise InputError([Problem(label, None, None, "old .xls workbooks are not read: save it as .xlsx "
                                   "(Excel Workbook) or as CSV UTF-8")])
@@ -94,14 +102,23 @@ def _csv_rows(path: Path, label: str) -> list[tuple[int, list[str]]]:
             rows.append((len(rows) + 1, record))
     except csv.Error as e:
         raise InputError([Problem(label, len(rows) + 1, None, f"the CSV is malformed: {e}")]) from None
-    first = next((cells for _, cells in rows if any(c.strip() for c in cells)), [])
-    wrong = separator_problem(label, first)
+    wrong = separator_problem(label, _widest(rows))
     if wrong:
         raise InputError([wrong])
     unclosed = unclosed_quote(label, rows) if rows and text.count('"') % 2 else None
     if unclosed:
         raise InputError([unclosed])
     return rows
+
+
+HEADER_SEARCH = 20  # rows looked at for a header below a title
+
+
+def _widest(rows: list[tuple[int, list[str]]]) -> list[str]:
+    """Of the first rows that hold anything, the one with the most cells: the header, not a title above it (whose
+    'Mid-2024; England' would read as a file separated by semicolons); the first, if every row is one cell."""
+    filled = [cells for _, cells in rows[:HEADER_SEARCH] if any(c.strip() for c in cells)]
+    return max(filled, key=len, default=[])
 
 
 SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars ('|')"}
@@ -377,11 +394,20 @@ def _runs(positions: list[int]) -> list[tuple[int, int]]:
 
 
 def _table(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],
-           unsaved: dict[tuple[int, int], str] | None = None) -> RawTable:
+           unsaved: dict[tuple[int, int], str] | None = None, given: int | None = None,
+           expect: Collection[str] = ()) -> RawTable:
     rows = [(n, cells) for n, cells in rows if any(c.strip() for c in cells)]
+    if given is not None:
+        rows = _from_header_row(label, sheet, rows, given)
     if not rows:
         raise InputError([Problem(label, None, None, "the file is empty", sheet)])
     header_row, header_cells = rows[0]
+    if given is None and expect:
+        found = header_below_title(rows, expect)
+        if found is not None:
+            raise InputError([Problem(label, None, None, f"row {header_row} looks like a title; the header seems to "
+                                      f"be row {found} — use `--header-row {found}` (on the Data page: header row "
+                                      f"{found})", sheet)])
     while header_cells and not header_cells[-1].strip():
         header_cells = header_cells[:-1]
     columns, problems = _header(label, sheet, header_row, header_cells)
@@ -402,6 +428,45 @@ def _table(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],
     frame = pl.DataFrame(data, schema={**{c: pl.String for c in columns}, ROW: pl.Int64})
     formulas = {(i, columns[j]): f for (i, j), f in (unsaved or {}).items() if j < width and i > header_row}
     return RawTable(label, sheet, tuple(columns), frame, header_row, formulas)
+
+
+def _from_header_row(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],
+                     given: int) -> list[tuple[int, list[str]]]:
+    """The filled rows from the header row the user gave on; InputError if that row is blank or past the end."""
+    if given < 1:
+        raise InputError([Problem(label, None, None, f"the header row must be 1 or more, not {given}", sheet)])
+    kept = [(n, cells) for n, cells in rows if n >= given]
+    if not kept or kept[0][0] != given:
+        last = rows[-1][0] if rows else 0
+        where = f"the file's last row is {last}" if given > last else "that row is blank"
+        raise InputError([Problem(label, given, None, f"the header row was given as row {given}, but {where}: give "
+                                  "the row that holds the column names", sheet)])
+    return kept
+
+
+def header_below_title(rows: list[tuple[int, list[str]]], expect: Collection[str]) -> int | None:
+    """The row the header seems to be on, if the first filled row looks like a title (one filled cell, or no cell
+    naming a known column) and a later row among the next HEADER_SEARCH names more known columns than it (at
+    least two, or every known name if fewer); else None: the first row is taken as the header, as before."""
+    known = {normalise_header(name) for name in expect}
+
+    def matched(cells: list[str]) -> int:
+        return len({normalise_header(c) for c in cells} & known)
+
+    first, cells = rows[0]
+    filled = sum(1 for c in cells if c.strip())
+    here = matched(cells)
+    if filled > 1 and here:
+        return None
+    enough = min(2, len(known))
+    best, best_row = here, None
+    for n, later in rows[1:]:
+        if n > first + HEADER_SEARCH:
+            break
+        score = matched(later)
+        if score > best and score >= enough:
+            best, best_row = score, n
+    return best_row
 
 
 SAVE_AS_UTF8 = ("save it as UTF-8: in Excel, Save As → 'CSV UTF-8 (Comma delimited)'; in other programs, choose the "

@@ -6,7 +6,11 @@ the user sees them. Checks that need several inputs at once (references) are in 
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import difflib
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
@@ -38,13 +42,18 @@ POLARS_TYPE = {"text": pl.String, "code": pl.String, "enum": pl.String, "integer
                "number": pl.Float64, "share": pl.Float64}
 
 
-def validate(raw: RawTable, kind: InputKind, consume: bool = False,
-             codes: bool = False) -> tuple[pl.DataFrame, list[Found]]:
+def validate(raw: RawTable, kind: InputKind, consume: bool = False, codes: bool = False,
+             split_age_bands: bool = False) -> tuple[pl.DataFrame, list[Found]]:
     """The typed table (schema column order, plus ROW) and every problem found in it. With `consume`, each of
     the raw table's columns is dropped from its frame once checked (the frame keeps ROW): a big file's cells
     are not held beside their typed values, which would double the memory an import takes. With `codes`, a CSV's
     text columns are given as they are checked, dictionary codes (Categorical: 4 bytes a cell, where a string a
-    cell takes 16 to 43), not strings; join or stack them with strings through `io.read.text_like`."""
+    cell takes 16 to 43), not strings; join or stack them with strings through `io.read.text_like`. A column named
+    by an exact alias ('FTE' for fte_in_post) is read as that column, and with `split_age_bands` the population's
+    age bands ('0-4') are split into single years: each is said in `raw.notes`."""
+    raw = _aliased(raw, kind, consume)
+    if split_age_bands and kind.name == "population":
+        raw = split_bands(raw)
     frame, problems = _checked(raw, kind, consume)
     if not codes:
         frame = frame.with_columns(pl.col(pl.Categorical).cast(pl.String))
@@ -85,11 +94,169 @@ def _checked(raw: RawTable, kind: InputKind, consume: bool) -> tuple[pl.DataFram
 
 def _header_problems(raw: RawTable, kind: InputKind) -> list[Found]:
     expected = ", ".join(kind.column_names)
-    problems = [raw.problem(raw.header_row, c, f"unknown column for {kind.title.lower()}; the columns are: "
-                            f"{expected}") for c in raw.columns if c not in kind.column_names]
+    problems = [raw.problem(raw.header_row, c, f"unknown column for {kind.title.lower()}"
+                            f"{_did_you_mean(c, kind, raw.columns)}; the columns are: {expected}")
+                for c in raw.columns if c not in kind.column_names]
     problems += [raw.problem(raw.header_row, c.name, f"required column '{c.name}' is missing")
                  for c in kind.columns if c.required and c.name not in raw.columns]
     return problems
+
+
+# -- files as councils have them: column aliases, NHS and ONS spellings, UK dates, age bands -----------------
+
+# a header name as NHS and ONS tables give it → the column it is, where the input has that column (every input)
+COMMON_ALIASES = {"gender": "sex", "area_code": "area", "geography_code": "area", "la_code": "area"}
+# and for one input only, where the name could mean something else in another
+ALIASES: dict[str, dict[str, str]] = {
+    "population": {"population": "count", "persons": "count", "people": "count", "value": "count",
+                   "obs_value": "count", "code": "area", "mid_year": "year"},
+    "workforce": {"fte": "fte_in_post", "wte": "fte_in_post", "staff_in_post": "headcount", "head_count": "headcount",
+                  "vacancies": "vacant_fte"},
+    "group_sizes": {"population": "count"},
+}
+
+
+def aliases(kind: InputKind) -> dict[str, str]:
+    """The input's aliases: a header name → the column it is read as."""
+    table = {**COMMON_ALIASES, **ALIASES.get(kind.name, {})}
+    return {alias: column for alias, column in table.items() if column in kind.column_names}
+
+
+def known_headers(kind: InputKind) -> tuple[str, ...]:
+    """Every header name the input knows, its columns' and their aliases': a title row above the header names none
+    of them (io.read.header_below_title)."""
+    return (*kind.column_names, *aliases(kind))
+
+
+def _aliased(raw: RawTable, kind: InputKind, consume: bool) -> RawTable:
+    """The table with each column named by an exact alias renamed to its column, and a note saying so (in
+    `raw.notes`, which the table returned shares), unless the file also has that column or two of its columns are
+    aliases of it: then the header's problem suggests it. With `consume` the frame is renamed in place, so that
+    dropping each column once checked frees it (the caller's table is being used up anyway)."""
+    table = aliases(kind)
+    wanted = [table.get(c) for c in raw.columns if c not in kind.column_names]
+    renames = {c: table[c] for c in raw.columns if c not in kind.column_names and c in table
+               and table[c] not in raw.columns and wanted.count(table[c]) == 1}
+    if not renames:
+        return raw
+    frame = raw.frame
+    if consume:
+        frame.columns = [renames.get(c, c) for c in frame.columns]
+    else:
+        frame = frame.rename(renames)
+    raw.notes.extend(f"column '{c}' was read as '{to}'" for c, to in renames.items())
+    return dataclasses.replace(raw, columns=tuple(renames.get(c, c) for c in raw.columns), frame=frame)
+
+
+def _did_you_mean(name: str, kind: InputKind, columns: tuple[str, ...]) -> str:
+    """'; did you mean 'count'?' for a header name close to a column's name or an alias's; for an alias not taken
+    (see _aliased), why not; else ''."""
+    table = aliases(kind)
+    if name in table:
+        to = table[name]
+        other = f"the file has '{to}' too" if to in columns else "so would another of the file's columns"
+        return f"; it would be read as '{to}', but {other}: keep one of them"
+    close = difflib.get_close_matches(name, [*kind.column_names, *table], n=1, cutoff=0.6)
+    guess = table.get(name) or (table.get(close[0], close[0]) if close else None)
+    return f"; did you mean '{guess}'?" if guess else ""
+
+
+# how NHS and ONS files spell the values of a coded column (any case): each spelling → the value it is
+SEX_SPELLINGS = {"female": "female", "male": "male", "f": "female", "m": "male", "2": "female", "1": "male",
+                 "females": "female", "males": "male"}
+ALL_SPELLINGS = {"all": "all", "persons": "all"}  # where the column also takes 'all' (both sexes)
+YES_NO_SPELLINGS = {"yes": "yes", "no": "no", "y": "yes", "n": "no", "1": "yes", "0": "no", "true": "yes",
+                    "false": "no"}
+
+
+def spellings(allowed: tuple[str, ...]) -> dict[str, str]:
+    """Each lower-case spelling a coded column with these values reads → its value."""
+    table = {a.lower(): a for a in allowed}
+    if {"female", "male"} <= set(allowed):
+        table |= SEX_SPELLINGS | (ALL_SPELLINGS if "all" in allowed else {})
+    if set(allowed) == {"yes", "no"}:
+        table |= YES_NO_SPELLINGS
+    return table
+
+
+def read_coded(allowed: tuple[str, ...], text: str) -> str | None:
+    """The value `text` (trimmed, any case) spells, or None."""
+    return spellings(allowed).get(text.strip().lower())
+
+
+# ASCII: \d alone also matches other scripts' digits ('٣'), which int() reads as numbers
+ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
+UK_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$", re.ASCII)  # day, month, year: one separator
+
+
+def read_date(text: str) -> dt.date | None:
+    """The day `text` names, as YYYY-MM-DD or as the UK writes it, day first (dd/mm/yyyy, also with '.' or '-'
+    between): 03/04/2025 is 3 April. None for anything else, or a day that does not exist."""
+    text = text.strip()
+    iso, uk = ISO_DATE.match(text), UK_DATE.match(text)
+    year, month, day = (iso[1], iso[2], iso[3]) if iso else (uk[4], uk[3], uk[1]) if uk else ("", "", "")
+    try:
+        return dt.date(int(year), int(month), int(day)) if year else None
+    except ValueError:
+        return None
+
+
+def _date_note(col: Column, texts: pl.Series) -> str | None:
+    """Once for a column: that its dates were read day first, with an example (one that could be read either way,
+    if there is one)."""
+    uk = [t for t in texts.drop_nulls().to_list() if UK_DATE.match(t) and read_date(t)]
+    if not uk:
+        return None
+    example = next((t for t in uk if int(UK_DATE.match(t)[1]) <= 12), uk[0])  # type: ignore[index]
+    day = read_date(example)
+    return (f"column '{col.name}': dates such as {example} were read as day/month/year (UK), so {example} is "
+            f"{day.day} {day:%B %Y}" if day else None)
+
+
+# case written into the pattern: Polars (split_bands) is given the pattern's text, not Python's flags
+AGE_BAND = re.compile(r"(?i)^(?:aged\s+)?([0-9]{1,3})\s*(?:-|–|to)\s*([0-9]{1,3})$")
+OPEN_BAND = re.compile(r"(?i)^(?:aged\s+)?([0-9]{1,3})\s*(?:\+|and over|plus)$")
+BAND_ASSUMPTION = "each year of a band given an equal share of its count"
+
+
+def split_bands(raw: RawTable) -> RawTable:
+    """The population with each row whose age is a band ('0-4', '5 to 9') and whose count is a number made one row
+    a year of the band, each with an equal share of the count, on the band's own row; a note says so. Other rows
+    are kept as they are, for their cells' own messages (a band with a count that is not a number is left whole)."""
+    if "age" not in raw.columns or "count" not in raw.columns:
+        return raw
+    age = pl.col("age").cast(pl.String).str.strip_chars()
+    lo = age.str.extract(AGE_BAND.pattern, 1).cast(pl.Int64)
+    hi = age.str.extract(AGE_BAND.pattern, 2).cast(pl.Int64)
+    count = pl.col("count").cast(pl.String).str.strip_chars()
+    number = pl.when(count.str.contains(THOUSANDS)).then(count.str.replace_all(",", "")).otherwise(count) \
+        .cast(pl.Float64, strict=False)
+    split = (lo <= hi) & number.is_finite()
+    frame = raw.frame.with_columns(split.fill_null(False).alias("__split"))
+    bands = frame.filter("__split").height
+    if not bands:
+        return raw
+    years = pl.int_ranges(lo, hi + 1).cast(pl.List(pl.String))
+    frame = frame.with_columns(
+        pl.when("__split").then(years).otherwise(pl.concat_list(age)).alias("age"),
+        pl.when("__split").then((number / (hi - lo + 1)).cast(pl.String)).otherwise(count).alias("count"),
+    ).explode("age").drop("__split")
+    raw.notes.append(f"{bands:,} row{'s' if bands != 1 else ''} gave an age band; each was split into single "
+                     f"years of age, {BAND_ASSUMPTION} (an assumption: replace it with single-year estimates when "
+                     "you have them)")
+    return dataclasses.replace(raw, frame=frame)
+
+
+def _band_hint(text: str) -> str | None:
+    """What to do with an age band in a column of single years, or None if `text` is not a band."""
+    if OPEN_BAND.match(text):
+        return (f"'{text}' is an open-ended age band, which cannot be split into single years: cyplan plans ages 0 "
+                "to 25, so give single years up to 25 and leave out the rows above")
+    if AGE_BAND.match(text):
+        return (f"'{text}' is an age band, not a single year of age: import with --split-age-bands (on the Data "
+                f"page: tick 'Split age bands') to split each band into single years, {BAND_ASSUMPTION}, or give "
+                "one row a year")
+    return None
 
 
 def _parse_default(col: Column) -> object:
@@ -107,6 +274,9 @@ def _parse_column(raw: RawTable, kind: InputKind,
     cells = raw.frame[col.name]
     distinct = _distinct_cells(cells, col)
     rows = pl.DataFrame({ROW: raw.frame[ROW], CELL: cells})
+    note = _date_note(col, distinct["text"]) if col.date else None
+    if note:
+        raw.notes.append(note)
 
     def failing(which: pl.Expr) -> pl.DataFrame:
         """The rows whose cell is one of the distinct cells `which` picks, with that cell's text and value."""
@@ -188,13 +358,14 @@ def _blank(raw: RawTable, col: Column, row: int) -> str:
 
 
 def _convert(text: pl.Series, col: Column) -> pl.Series:
+    if col.type == "text" and col.date:  # a day is kept as YYYY-MM-DD; text that is not one is left for its check
+        return text.map_elements(lambda t: str(read_date(t) or t), return_dtype=pl.String, skip_nulls=True)
     if col.type == "text":
         return text
     if col.type == "code":
         return text.str.to_uppercase()
     if col.type == "enum":
-        canonical = {a.lower(): a for a in col.allowed}
-        return text.str.to_lowercase().replace_strict(canonical, default=None, return_dtype=pl.String)
+        return text.str.to_lowercase().replace_strict(spellings(col.allowed), default=None, return_dtype=pl.String)
     plain = pl.select(pl.when(text.str.contains(THOUSANDS)).then(text.str.replace_all(",", ""))
                       .otherwise(text)).to_series()
     if col.type == "share":
@@ -214,12 +385,17 @@ def _convert(text: pl.Series, col: Column) -> pl.Series:
 
 
 def _not_a(col: Column, text: str) -> str:
+    band = _band_hint(text) if col.name == "age" else None
+    if band:
+        return band
     if col.type == "integer":
         return f"'{text}' is not a whole number"
     if col.type == "share":
         return f"'{text}' is not a share: write it as 0.16 or 16%"
     if col.type == "enum":
-        return f"'{text}' is not one of: {', '.join(col.allowed)}"
+        also = [s for s in spellings(col.allowed) if s not in {a.lower() for a in col.allowed}]
+        return f"'{text}' is not one of: {', '.join(col.allowed)}" + (f" (also read: {', '.join(also)})"
+                                                                      if also else "")
     return f"'{text}' is not a number"
 
 

@@ -38,6 +38,7 @@ class Column:
     maximum: float | None = None
     above_minimum: bool = False  # strictly greater than minimum
     default: str | None = None  # the value of a blank cell, or of an absent optional column
+    date: bool = False  # text holding a day: read as YYYY-MM-DD or the UK's dd/mm/yyyy, kept as YYYY-MM-DD
 
 
 @dataclass(frozen=True)

@@ -159,7 +159,8 @@ RATING_JUDGEMENT = InputKind(
     "who agreed it, when, and why it differs from the rating cyplan computes, as CAMHS self-assessment records "
     "it. Optional; with several rows the latest is shown.",
     (
-        Column("date", "text", "The date it was agreed, as YYYY-MM-DD.", "2025-03-14"),
+        Column("date", "text", "The date it was agreed, as YYYY-MM-DD (or dd/mm/yyyy, read as day/month/year).",
+               "2025-03-14", date=True),
         Column("rating", "integer", "The rating agreed, 1 to 4.", "3", minimum=1, maximum=4),
         Column("agreed_by", "text", "Who agreed it.", "CAMHS partnership board"),
         Column("reason", "text", "Why it differs from the computed rating (or what it rests on, if the same).",

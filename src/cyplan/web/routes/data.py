@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -238,9 +238,9 @@ class Listed:
         return self.total - len(self.singles) - sum(len(shown) for _, shown in self.groups)
 
 
-def _import(st: WorkspaceState, saved: Path, kind: str, mode: str, shown: str) -> list[str]:
+def _import(st: WorkspaceState, saved: Path, kind: str, mode: str, shown: str, reading: Reading) -> list[str]:
     """Import one uploaded file, logged under `shown` (its own name); raises InputError with every problem, having
-    written nothing."""
+    written nothing. How the file was read ('FTE' as fte_in_post, …) is added to `reading.notes`."""
     if kind == RETURNS:
         result = returns.import_returns(st.ws, saved, display_name=shown)
         return [f"Imported {result.records:,} referral records ({result.accepted:,} accepted) from {shown}"
@@ -252,18 +252,43 @@ def _import(st: WorkspaceState, saved: Path, kind: str, mode: str, shown: str) -
         sources = sources_in(saved) if suffix in EXCEL_SUFFIXES else sources_in(saved.parent)
     else:
         sources = [Source(kind, saved)]
-    log = import_inputs(st.ws, sources, mode, display_name=shown)  # type: ignore[arg-type]
+    sources = [replace(s, header_row=reading.header_row, split_age_bands=reading.split_age_bands) for s in sources]
+    log = import_inputs(st.ws, sources, mode, display_name=shown, warnings=reading.notes)  # type: ignore[arg-type]
     return [f"Imported {r.rows:,} row{'s' if r.rows != 1 else ''} of {KINDS[r.kind].title.lower()}"
-            + (f" (sheet {r.sheet})" if r.sheet else "") + "." for r in log]
+            + (f" (sheet {r.sheet})" if r.sheet else "") + "." for r in log] + [f"Note: {n}" for n in reading.notes]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How the upload form asks for the file to be read (as `cyplan import`'s --header-row and --split-age-bands),
+    and the notes on how it was."""
+
+    header_row: int | None = None
+    split_age_bands: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _header_row(given: str, name: str) -> int | Problem | None:
+    """The header row typed on the form: None if blank, else a whole number from 1, or the problem with it."""
+    text = given.strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"[0-9]{1,7}", text) or int(text) < 1:  # not isdigit(): '²' is a digit int() refuses
+        return Problem(name, None, None, f"the header row must be a row number, 1 or more, not '{text[:20]}'")
+    return int(text)
 
 
 @router.post("/data/upload", response_class=HTMLResponse, include_in_schema=False)
 async def upload(request: Request, st: State, file: UploadFile,
-                 kind: Annotated[str, Form()] = AUTO, mode: Annotated[str, Form()] = "replace") -> HTMLResponse:
+                 kind: Annotated[str, Form()] = AUTO, mode: Annotated[str, Form()] = "replace",
+                 header_row: Annotated[str, Form()] = "", split_age_bands: Annotated[str, Form()] = "") -> HTMLResponse:
     name = _safe_name(file.filename or "")
     suffix = Path(name).suffix.lower()
     bad = None
-    if kind not in (AUTO, RETURNS, *KINDS):
+    row = _header_row(header_row, name)
+    if isinstance(row, Problem):
+        bad = row
+    elif kind not in (AUTO, RETURNS, *KINDS):
         bad = Problem(name, None, None, "choose what the file holds from the list")
     elif mode not in ("replace", "merge"):
         bad = Problem(name, None, None, "choose whether the file replaces or adds to what is held")
@@ -280,19 +305,22 @@ async def upload(request: Request, st: State, file: UploadFile,
                 out.write(chunk)
         if saved.stat().st_size == 0:
             return _refused(request, st, [Problem(name, None, None, "the file is empty")], name, kind)
+        reading = Reading(row if isinstance(row, int) else None, bool(split_age_bands))
         try:
-            done = _import(st, saved, kind, mode, _display_name(file.filename or name))
+            done = _import(st, saved, kind, mode, _display_name(file.filename or name), reading)
         except InputError as e:
-            return _refused(request, st, _as_uploaded(e, saved, name), name, kind)
+            return _refused(request, st, _as_uploaded(e, saved, name), name, kind,
+                            [n.replace(str(saved), name) for n in reading.notes])
     st.forget()
     return page(request, "data.html", _context(st, done=done))
 
 
 def _refused(request: Request, st: WorkspaceState, problems: list[Problem] | Listed, name: str,
-             kind: str) -> HTMLResponse:
+             kind: str, notes: list[str] | None = None) -> HTMLResponse:
     listed = problems if isinstance(problems, Listed) else Listed(problems[:SHOWN_PROBLEMS], [], len(problems))
     return page(request, "data.html", _context(st, problems=listed.singles, groups=listed.groups, more=listed.more,
-                                               total=listed.total, uploaded=name, chosen_kind=kind), status_code=422)
+                                               total=listed.total, uploaded=name, chosen_kind=kind,
+                                               notes=notes or []), status_code=422)
 
 
 # -- history ------------------------------------------------------------------------------------------
