@@ -124,7 +124,8 @@ def save_formula_values(path: Path, values: dict[str, str], sheet_number: int = 
         contents = {n: z.read(n) for n in z.namelist()}
     xml = contents[member].decode("utf-8")
     for ref, value in values.items():
-        cell = re.compile(rf'<c r="{ref}"([^>]*)><f>([^<]*)</f><v\s*/>')
+        # openpyxl writes an empty value as <v /> or, when lxml is installed, as <v></v>
+        cell = re.compile(rf'<c r="{ref}"([^>]*)><f>([^<]*)</f>(?:<v\s*/>|<v></v>)')
         assert cell.search(xml), f"no formula without a saved value in {ref}"
         kind = ' t="e"' if value.startswith("#") else ""
         xml = cell.sub(f'<c r="{ref}"\\1{kind}><f>\\2</f><v>{value}</v>', xml, count=1)
