@@ -19,6 +19,7 @@ from cyplan.schema.columns import (
     estimate_columns,
     source_column,
 )
+from cyplan.schema.backtest import BACKTEST_KINDS
 from cyplan.schema.planning import PLANNING_KINDS
 from cyplan.schema.report import REPORT_KINDS
 from cyplan.schema.returns import RETURNS_KINDS
@@ -26,7 +27,7 @@ from cyplan.schema.services import SERVICE_KINDS
 from cyplan.schema.skills import SKILLS_KINDS
 from cyplan.schema.supply import SUPPLY_KINDS
 
-KINDS: dict[str, InputKind] = {k.name: k for k in (*PLANNING_KINDS, *SUPPLY_KINDS, *SKILLS_KINDS,
+KINDS: dict[str, InputKind] = {k.name: k for k in (*PLANNING_KINDS, *SUPPLY_KINDS, *BACKTEST_KINDS, *SKILLS_KINDS,
                                                        *SERVICE_KINDS,
                                                        *RETURNS_KINDS, *REPORT_KINDS)}
 
