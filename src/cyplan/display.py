@@ -178,3 +178,11 @@ SKILLS_HEADINGS = {"skill_area": "Skill area", "staff": "Staff (headcount)", "sh
 SKILLS_FORMATS = {"staff": "{:,.0f}", "share_trained": "{:.0%}", "target_share": "{:.0%}", "target_year": "{}",
                   "leaver_rate": "{:.1%}", "a_year": "{:,.2f}", "to_target": "{:,.2f}", "cost_to_target": "£{:,.0f}",
                   "then_a_year": "{:,.2f}", "to_train": "{:,.2f}", "share_after": "{:.0%}", "cost": "£{:,.0f}"}
+
+# the back-test (model/backtest.py): errors are projected − actual, so a + means the model projected too many
+BACKTEST_HEADINGS = {"projected_fte": "Projected FTE", "actual_fte": "Actual FTE", "error_fte": "Error FTE",
+                     "error_pct": "Error", "from_year": "Projected from", "to_year": "To",
+                     "years_compared": "Years compared", "mape_pct": "Mean absolute error"}
+BACKTEST_FORMATS = {"projected_fte": "{:,.1f}", "actual_fte": "{:,.1f}", "error_fte": "{:+,.1f}",
+                    "error_pct": "{:+.1f}%", "from_year": "{}", "to_year": "{}", "years_compared": "{:,}",
+                    "mape_pct": "{:.1f}%"}

@@ -108,7 +108,7 @@ def _emit(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str, f
          totals=False)
 
 
-def supply(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None, by: GapByOpt = None,
+def supply(ctx: typer.Context, workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None, by: GapByOpt = None,
            scenario: Annotated[str, typer.Option("--scenario", help="Run under a named scenario.")] = BASELINE,
            view: Annotated[SupplyView, typer.Option("--view", help="stock: supply by year; flows: start stock + "
                                                     "joiners from training + other joiners + recruited − leavers − "
@@ -117,7 +117,10 @@ def supply(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: Year
                                                     "and staff qualifying by year.")] = SupplyView.stock,
            draws: DrawsOpt = DRAWS, seed: SeedOpt = SEED, distribution: DistOpt = Dist.triangular,
            fmt: FormatOpt = Format.table, out_file: OutOpt = None) -> None:
-    """The workforce for this population, year by year: the census projected by stock and flow."""
+    """The workforce for this population, year by year: the census projected by stock and flow. (And
+    'cyplan supply backtest': how well the method reproduces past censuses.)"""
+    if ctx.invoked_subcommand is not None:  # `cyplan supply backtest`: the subcommand does the work
+        return
     sim, frames = _simulation(workspace, scenario, draws, seed, distribution)
     _check(sim, area, year)
     breakdown = [b.value for b in by] if by else ["role"]
