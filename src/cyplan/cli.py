@@ -14,8 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from cyplan import reference, results
-from cyplan.commands import report as paper
 from cyplan.commands import backtest, serve, skills, workforce
+from cyplan.commands import report as paper
 from cyplan.commands.history import history
 from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app

@@ -186,3 +186,21 @@ BACKTEST_HEADINGS = {"projected_fte": "Projected FTE", "actual_fte": "Actual FTE
 BACKTEST_FORMATS = {"projected_fte": "{:,.1f}", "actual_fte": "{:,.1f}", "error_fte": "{:+,.1f}",
                     "error_pct": "{:+.1f}%", "from_year": "{}", "to_year": "{}", "years_compared": "{:,}",
                     "mape_pct": "{:.1f}%"}
+
+
+def backtest_headline(by_year: Any, from_year: int, roles: Mapping[str, str]) -> str:
+    """One sentence on how well the supply model reproduced the past (model/backtest.py's table by role and year,
+    a polars frame): the mean absolute percentage error over every role and year compared, and the largest miss."""
+    compared = by_year.filter(by_year["error_pct"].is_not_null())
+    if compared.is_empty():
+        return f"The past census snapshots have no later year with staff in post to compare with {from_year}'s."
+    years = sorted(set(compared["year"].to_list()))
+    span = " and ".join(map(str, years)) if len(years) < 3 else f"{years[0]} to {years[-1]}"
+    worst = compared.with_columns(compared["error_pct"].abs().alias("_miss")).sort("_miss", descending=True).row(
+        0, named=True)
+    mean = float(compared["error_pct"].abs().mean())
+    return (f"Projected from the {from_year} census, the supply model came within {mean:.1f}% of the FTE in post "
+            f"counted in {span}, on average over roles and years (the mean absolute percentage error); its largest "
+            f"miss was {roles.get(worst['role'], worst['role']).lower()} in {worst['year']}, "
+            f"{worst['projected_fte']:,.1f} FTE projected against {worst['actual_fte']:,.1f} counted "
+            f"({worst['error_pct']:+.1f}%).")

@@ -108,7 +108,8 @@ def _emit(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str, f
          totals=False)
 
 
-def supply(ctx: typer.Context, workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None, by: GapByOpt = None,
+def supply(ctx: typer.Context, workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None,
+           by: GapByOpt = None,
            scenario: Annotated[str, typer.Option("--scenario", help="Run under a named scenario.")] = BASELINE,
            view: Annotated[SupplyView, typer.Option("--view", help="stock: supply by year; flows: start stock + "
                                                     "joiners from training + other joiners + recruited − leavers − "

@@ -6,6 +6,7 @@ against it. Nothing else lists an input's columns. Each part of the plan keeps i
 own module here; KINDS lists them all, in the order they are shown and exported.
 """
 
+from cyplan.schema.backtest import BACKTEST_KINDS
 from cyplan.schema.columns import (
     AGES,
     AREA_KINDS,
@@ -19,7 +20,6 @@ from cyplan.schema.columns import (
     estimate_columns,
     source_column,
 )
-from cyplan.schema.backtest import BACKTEST_KINDS
 from cyplan.schema.planning import PLANNING_KINDS
 from cyplan.schema.report import REPORT_KINDS
 from cyplan.schema.returns import RETURNS_KINDS

@@ -1,8 +1,8 @@
 """Past workforce census snapshots, for the back-test (`cyplan supply backtest`): the workforce census's columns
 for several past years, each row with its year."""
 
-from cyplan.schema.supply import WORKFORCE
 from cyplan.schema.columns import Column, InputKind, Reference
+from cyplan.schema.supply import WORKFORCE
 
 # the census's columns a snapshot has, named here (not taken as 'all of them') so that a column added to the census
 # later does not change this input's table without a migration of its own
