@@ -12,6 +12,7 @@ import polars as pl
 
 from cyplan.io.problems import Found, problem_run
 from cyplan.io.read import ROW
+from cyplan.schema.backtest import MAX_SNAPSHOT_YEAR, MIN_SNAPSHOT_YEAR
 
 KIND = "workforce_history"
 KEY = ["area", "role", "sector"]
@@ -20,7 +21,8 @@ KEY = ["area", "role", "sector"]
 def check_snapshots(state: dict[str, pl.DataFrame], origins: dict, skip: set[str]) -> list[Found]:
     if KIND in skip or KIND not in origins or ROW not in state[KIND].columns:
         return []
-    rows = state[KIND].filter(pl.col("year").is_not_null())
+    # a year out of range is reported on its own row: taken as the earliest it would blame every other row
+    rows = state[KIND].filter(pl.col("year").is_between(MIN_SNAPSHOT_YEAR, MAX_SNAPSHOT_YEAR))
     if rows.is_empty():  # an empty input clears the snapshots
         return []
     origin = origins[KIND]
