@@ -318,3 +318,14 @@ def test_without_snapshots_the_page_and_paper_say_nothing_false(demo_workspace: 
     app.state.workspace.close()
     part = html[html.index('id="backtest"'):]
     assert "No back-test can be shown" in part and "cyplan import workforce_history" in part
+
+
+def test_the_method_pages_worked_example_is_what_the_code_computes() -> None:
+    """docs/method.md, 'Back-test': catches the page and the model drifting apart."""
+    method = " ".join((ROOT / "docs" / "method.md").read_text(encoding="utf-8").split())
+    by_year = backtest(frame([snap(2022, 100), snap(2023, 95), snap(2024, 100)]))
+    projected, pct = by_year["projected_fte"].to_list(), by_year["error_pct"].to_list()
+    assert f"100 × (1 − 0.10 − 0.02) + 10 = **{projected[0]:g}**" in method
+    assert f"98 × 0.88 + 10 = **{projected[1]:g}**" in method
+    assert f"**+3 FTE ({pct[0]:+.2f}%)**" in method and f"**−3.76 FTE (−{abs(pct[1]):.2f}%)**" in method
+    assert f"**{summary(by_year, 2022)['mape_pct'][0]:.2f}%**" in method
