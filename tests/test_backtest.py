@@ -173,6 +173,16 @@ def test_supply_itself_still_runs_beside_the_subcommand(example: Path, run_cli: 
     assert {r["role"] for r in json.loads(out)} >= {"practitioner", "psychologist"}
 
 
+def test_options_before_the_subcommand_name_are_used_or_refused_not_ignored(example: Path, run_cli: Run) -> None:
+    """`cyplan supply -w FOLDER backtest` backs the folder given (not the current one); an option of supply's own
+    before the name (--year) is refused with exit 2 rather than silently dropped."""
+    code, out, err = run_cli(["supply", "-w", example, "backtest", "--format", "json"])
+    assert code == 0, err
+    assert {r["role"] for r in json.loads(out)} == {"practitioner", "psychologist"}
+    code, _, err = run_cli(["supply", "--year", "2024", "backtest", "-w", example])
+    assert code == 2 and "--year is an option of 'cyplan supply' itself" in err
+
+
 def test_cli_refusals_say_why(example: Path, tmp_path: Path, run_cli: Run) -> None:
     """A year not compared and an area without snapshots exit 2 naming what there is; a workspace without
     snapshots exits 1 saying what to import. No traceback."""

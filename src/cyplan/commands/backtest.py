@@ -10,17 +10,20 @@ import polars as pl
 import typer
 
 from cyplan import results
+from cyplan.commands.workforce import from_command_line
 from cyplan.display import BACKTEST_FORMATS, BACKTEST_HEADINGS
 from cyplan.terminal import AreaOpt, Format, FormatOpt, OutOpt, WorkspaceOpt, YearOpt, emit, fail, open_workspace
 
 
-def backtest(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None,
+def backtest(ctx: typer.Context, workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None,
              summary: Annotated[bool, typer.Option("--summary", help="One row per role: the mean absolute "
                                                    "percentage error over the years compared.")] = False,
              fmt: FormatOpt = Format.table, out_file: OutOpt = None) -> None:
     """Back-test the supply model: project the earliest past census snapshot with today's supply method and
     compare it with each later snapshot's FTE in post, by role and year (error in FTE and %; + means the model
     projected too many). With --summary, each role's mean absolute percentage error."""
+    if isinstance(ctx.obj, Path) and not from_command_line(ctx, "workspace"):
+        workspace = ctx.obj  # `cyplan supply -w FOLDER backtest`: the folder given before the subcommand
     with open_workspace(workspace) as ws:
         frames = ws.read_all()
     try:
