@@ -22,6 +22,7 @@ DEMO_POPULATION_ROWS = 572  # 11 years × 26 ages × 2 sexes
 DEMO_GROUP_SIZE_ROWS = 8
 DEMO_WORKFORCE_ROWS = 11  # the demo census: 8 roles, some in two sectors
 DEMO_PIPELINE_ROWS = 12  # the demo training pipelines: 6 roles, intakes to 2025 and from 2026
+DEMO_HISTORY_ROWS = 33  # the demo's made-up past census snapshots: its 11 census rows in 2022, 2023 and 2024
 DEMO_SKILLS_ROWS = 36  # the demo skills census: 6 roles × the Common Core's 6 areas
 DEMO_POPULATION_GROUP_ROWS = 11  # the demo's population by ethnicity (6) and religion (5)
 
@@ -110,6 +111,9 @@ BAD = {
                               f"{{file}}: area 'E10999999' is missing from this file, but {DEMO_PIPELINE_ROWS} "
                               "row(s) of training pipelines in the workspace still use it: import them again "
                               "without it first, or keep it",
+                              f"{{file}}: area 'E10999999' is missing from this file, but {DEMO_HISTORY_ROWS} "
+                              "row(s) of past workforce census snapshots in the workspace still use it: import them "
+                              "again without it first, or keep it",
                               f"{{file}}: area 'E10999999' is missing from this file, but {DEMO_SKILLS_ROWS} "
                               "row(s) of skills census in the workspace still use it: import them again "
                               "without it first, or keep it",

@@ -15,8 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 from cyplan import reference, results
+from cyplan.commands import backtest, serve, skills, workforce
 from cyplan.commands import report as paper
-from cyplan.commands import serve, skills, workforce
 from cyplan.commands.history import history
 from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
@@ -371,7 +371,10 @@ app.command()(history)
 app.add_typer(services_app, name="services", help="The early intervention service register: coverage, rating, actions.")
 
 
-app.command()(workforce.supply)
+supply_app = typer.Typer(no_args_is_help=False, add_completion=False)
+supply_app.callback(invoke_without_command=True)(workforce.supply)  # `cyplan supply` as it was, with a subcommand
+supply_app.command("backtest")(backtest.backtest)
+app.add_typer(supply_app, name="supply")
 app.command()(workforce.gap)
 app.command()(skills.skills)
 app.command("report")(paper.report)

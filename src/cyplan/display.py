@@ -178,3 +178,29 @@ SKILLS_HEADINGS = {"skill_area": "Skill area", "staff": "Staff (headcount)", "sh
 SKILLS_FORMATS = {"staff": "{:,.0f}", "share_trained": "{:.0%}", "target_share": "{:.0%}", "target_year": "{}",
                   "leaver_rate": "{:.1%}", "a_year": "{:,.2f}", "to_target": "{:,.2f}", "cost_to_target": "£{:,.0f}",
                   "then_a_year": "{:,.2f}", "to_train": "{:,.2f}", "share_after": "{:.0%}", "cost": "£{:,.0f}"}
+
+# the back-test (model/backtest.py): errors are projected − actual, so a + means the model projected too many
+BACKTEST_HEADINGS = {"projected_fte": "Projected FTE", "actual_fte": "Actual FTE", "error_fte": "Error FTE",
+                     "error_pct": "Error", "from_year": "Projected from", "to_year": "To",
+                     "years_compared": "Years compared", "mape_pct": "Mean absolute error"}
+BACKTEST_FORMATS = {"projected_fte": "{:,.1f}", "actual_fte": "{:,.1f}", "error_fte": "{:+,.1f}",
+                    "error_pct": "{:+.1f}%", "from_year": "{}", "to_year": "{}", "years_compared": "{:,}",
+                    "mape_pct": "{:.1f}%"}
+
+
+def backtest_headline(by_year: Any, from_year: int, roles: Mapping[str, str]) -> str:
+    """One sentence on how well the supply model reproduced the past (model/backtest.py's table by role and year,
+    a polars frame): the mean absolute percentage error over every role and year compared, and the largest miss."""
+    compared = by_year.filter(by_year["error_pct"].is_not_null())
+    if compared.is_empty():
+        return f"The past census snapshots have no later year with staff in post to compare with {from_year}'s."
+    years = sorted(set(compared["year"].to_list()))
+    span = " and ".join(map(str, years)) if len(years) < 3 else f"{years[0]} to {years[-1]}"
+    worst = compared.with_columns(compared["error_pct"].abs().alias("_miss")).sort("_miss", descending=True).row(
+        0, named=True)
+    mean = float(compared["error_pct"].abs().mean())
+    return (f"Projected from the {from_year} census, the supply model came within {mean:.1f}% of the FTE in post "
+            f"counted in {span}, on average over roles and years (the mean absolute percentage error); its largest "
+            f"miss was {roles.get(worst['role'], worst['role']).lower()} in {worst['year']}, "
+            f"{worst['projected_fte']:,.1f} FTE projected against {worst['actual_fte']:,.1f} counted "
+            f"({worst['error_pct']:+.1f}%).")

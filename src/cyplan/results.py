@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 import polars as pl
 
 from cyplan.io.validate import rules_broken
+from cyplan.model import backtest as back
 from cyplan.model.gap import gap_table
 from cyplan.model.plan import Plan, need_table, run
 from cyplan.model.sanity import prevalence_warnings, starter_gaps
@@ -212,3 +213,28 @@ def skills(frames: Frames, area: Sequence[str] | None = None) -> pl.DataFrame:
                        f"years after the first ({years[1]} to {years[-1]}): import the skills census again with "
                        "target years inside the plan")
     return training_needs(chosen, frames["workforce"], years)
+
+
+@dataclasses.dataclass(frozen=True)
+class Backtest:
+    """The back-test (model/backtest.py): projected against actual FTE in post by area, role and year, and each
+    role's mean absolute percentage error."""
+
+    by_year: pl.DataFrame
+    summary: pl.DataFrame
+    from_year: int
+    years: tuple[int, ...]  # the later snapshots' years, compared with the projection
+
+
+def backtest(frames: Frames, area: Sequence[str] | None = None) -> Backtest:
+    """The back-test for the chosen areas (all by default). NotReady without past census snapshots of two years."""
+    snapshots = frames["workforce_history"]
+    if snapshots["year"].n_unique() < 2:
+        raise NotReady("the workspace has no past workforce census snapshots of two or more years to back-test the "
+                       "supply model on: import them with 'cyplan import workforce_history FILE' "
+                       "(docs/data-formats.md, 'workforce_history')")
+    first = int(snapshots["year"].min())
+    chosen = snapshots.filter(pl.col("area").is_in(list(area))) if area else snapshots
+    by_year = back.backtest(chosen)
+    return Backtest(by_year, back.summary(by_year, first), first,
+                    tuple(sorted(y for y in set(snapshots["year"].to_list()) if y > first)))

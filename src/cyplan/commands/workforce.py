@@ -108,7 +108,8 @@ def _emit(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str, f
          totals=False)
 
 
-def supply(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None, by: GapByOpt = None,
+def supply(ctx: typer.Context, workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None,
+           by: GapByOpt = None,
            scenario: Annotated[str, typer.Option("--scenario", help="Run under a named scenario.")] = BASELINE,
            view: Annotated[SupplyView, typer.Option("--view", help="stock: supply by year; flows: start stock + "
                                                     "joiners from training + other joiners + recruited − leavers − "
@@ -117,7 +118,11 @@ def supply(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: Year
                                                     "and staff qualifying by year.")] = SupplyView.stock,
            draws: DrawsOpt = DRAWS, seed: SeedOpt = SEED, distribution: DistOpt = Dist.triangular,
            fmt: FormatOpt = Format.table, out_file: OutOpt = None) -> None:
-    """The workforce for this population, year by year: the census projected by stock and flow."""
+    """The workforce for this population, year by year: the census projected by stock and flow. (And
+    'cyplan supply backtest': how well the method reproduces past censuses.)"""
+    if ctx.invoked_subcommand is not None:  # `cyplan supply backtest`: the subcommand does the work
+        _hand_over(ctx, workspace)
+        return
     sim, frames = _simulation(workspace, scenario, draws, seed, distribution)
     _check(sim, area, year)
     breakdown = [b.value for b in by] if by else ["role"]
@@ -135,6 +140,24 @@ def supply(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: Year
         warn("the workspace has no training pipelines: import them with 'cyplan import training_pipelines FILE'")
     _emit(frame, fmt, out_file, title, frames, draws, "means, so that the flows add up (end FTE with its 90% "
           "interval)" if view is SupplyView.flows else "median (90% interval)")
+
+
+def from_command_line(ctx: typer.Context, name: str) -> bool:
+    """Whether an option was typed (not its default or environment variable). By the source's name: Typer carries
+    its own copy of Click, whose ParameterSource is not click.core's."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
+
+
+def _hand_over(ctx: typer.Context, workspace: Path) -> None:
+    """Before a subcommand (`cyplan supply -w FOLDER backtest`): the workspace goes to it; any other option of
+    supply's own is refused rather than silently ignored."""
+    given = [p.opts[0] for p in ctx.command.params if p.name != "workspace" and p.name in ctx.params
+             and from_command_line(ctx, p.name)]
+    if given:
+        fail(f"{', '.join(given)} is an option of 'cyplan supply' itself: give the options of "
+             f"'cyplan supply {ctx.invoked_subcommand}' after its name", 2)
+    ctx.obj = workspace
 
 
 def gap(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None, by: GapByOpt = None,

@@ -8,6 +8,7 @@ import polars as pl
 
 from cyplan.io.problems import Found, Problem, problem_run
 from cyplan.io.read import ROW, text_like
+from cyplan.io.validate_backtest import check_snapshots
 from cyplan.io.validate_correlations import check_correlation_rows
 from cyplan.io.validate_skills import check_target_years
 from cyplan.schema import KINDS, Reference
@@ -38,7 +39,7 @@ def check_references(state: dict[str, pl.DataFrame], origins: dict[str, Origin],
     if "correlations" not in skip:  # rows picked out by 'column=value' pairs, not by a key
         problems += check_correlation_rows(state, {k: (o.file, o.sheet) for k, o in origins.items()
                                                    if k not in skip})
-    return problems + check_target_years(state, origins, skip)
+    return problems + check_target_years(state, origins, skip) + check_snapshots(state, origins, skip)
 
 
 def _check(name: str, ref: Reference, state: dict[str, pl.DataFrame], origins: dict[str, Origin]) -> list[Found]:

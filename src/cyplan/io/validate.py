@@ -761,6 +761,7 @@ KIND_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {
     "care_profiles": _check_care_profiles,
     "roles": _check_roles,
     "workforce": _check_workforce,
+    "workforce_history": _check_workforce,  # each past snapshot is a census, with the same rule
     "areas": _check_areas,
     "age_bands": _check_age_bands,
     "prevalence": _check_prevalence,

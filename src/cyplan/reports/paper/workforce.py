@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from cyplan import results
-from cyplan.display import shown, workforce_headline
+from cyplan.display import backtest_headline, shown, workforce_headline
 from cyplan.model.flows import establishment_table, flows_table, pipeline_table
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import BASELINE, ScenarioError
@@ -18,6 +18,7 @@ from cyplan.reports import charts
 from cyplan.reports.paper.document import Paragraph, Section, Table
 from cyplan.reports.paper.words import (
     cell_interval,
+    inputs_note,
     interval,
     join,
     stop,
@@ -50,6 +51,7 @@ def section(b: Builder) -> Section:
         f"{first}; the workforce working with this population is {interval(row0, 'supply_fte', b.draws, ' FTE')}, "
         f"so {shown(row0, 'share_met')} of the need can be met", ref, f". {workforce_headline(row1, last, b.draws)} "
         "This assumes today's rates of leaving, retiring and joining.")))
+    _backtest(b, s)
     s.blocks.append(b.figure("Workforce demand and supply", charts.workforce_by_year(totals, b.name), [ref]))
     by_role = gap_table(sim, ["role"], a, [last], errors=True)
     roles = b.labels["role"]
@@ -113,6 +115,24 @@ def _stock_and_flow(b: Builder, s: Section, sim: Simulation, a: list[str] | None
             f"here by {last}, from {whole(p['places_starting'].sum())} places starting that year; each role's "
             f"staff qualify a course length after they start", ref, ".")))
         s.blocks.append(b.figure("Training pipeline", charts.pipeline_by_year(pipeline, b.name), [ref]))
+
+
+def _backtest(b: Builder, s: Section) -> None:
+    """One sentence on how well the supply model reproduced the past census snapshots, when there are any: how far
+    to trust the projection above."""
+    try:
+        bt = results.backtest(b.frames, [b.area] if b.area else None)
+    except results.NotReady:
+        return  # no past snapshots: the paper says nothing it cannot back
+    if bt.by_year.is_empty():
+        return
+    ref = b.notes.ref(
+        "Back-test (docs/method.md, ‘Back-test’): the earliest past census snapshot projected a year at a time by "
+        "the supply method used here (leavers, retirements, joiners and recruitment into vacancies, on that "
+        "census's central rates, without training pipelines) and compared with the FTE in post each later snapshot "
+        "counted; error % = (projected − counted) ÷ counted, averaged without its sign over roles and years. "
+        f"Inputs: {inputs_note(b.frames, ('workforce_history',), b.area)}.")
+    s.blocks.append(Paragraph((backtest_headline(bt.by_year, bt.from_year, b.labels["role"]), ref)))
 
 
 def _skills(b: Builder, s: Section) -> None:

@@ -10,7 +10,16 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from cyplan import results
-from cyplan.display import ERROR_SUFFIX, SKILLS_FORMATS, SKILLS_HEADINGS, figure, workforce_headline
+from cyplan.display import (
+    BACKTEST_FORMATS,
+    BACKTEST_HEADINGS,
+    ERROR_SUFFIX,
+    SKILLS_FORMATS,
+    SKILLS_HEADINGS,
+    backtest_headline,
+    figure,
+    workforce_headline,
+)
 from cyplan.model.flows import establishment_table, flows_table, pipeline_table
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import ScenarioError
@@ -185,6 +194,7 @@ def _view(st: WorkspaceState, area: str | None, year: int | None, scenario: str 
             view["charts"].append(("chart-scenarios", charts.to_spec(charts.scenarios(d["compare"], "cost_to_close",
                                                                                         d["year"]))))
         view.update(_skills(frames, d["area"], where, labels))
+        view.update(_backtest(frames, d["area"], where, labels))
         return view
     return st.cached(("workforce-view", area, year, scenario), compute)
 
@@ -203,6 +213,25 @@ def _skills(frames: results.Frames, area: str, where: str, labels: dict[str, dic
                                   labels, SKILLS_HEADINGS, SKILLS_FORMATS)}
 
 
+def _backtest(frames: results.Frames, area: str, where: str, labels: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """The back-test (model/backtest.py): projected against counted FTE in post by role and year, each role's
+    mean absolute percentage error, and a sentence; or why there is none."""
+    try:
+        bt = results.backtest(frames, [area])
+    except results.NotReady as e:
+        return {"backtest_missing": f"No back-test can be shown: {e}."}
+    if bt.by_year.is_empty():
+        return {"backtest_missing": f"The past census snapshots have no rows for {where}: import them with 'cyplan "
+                                    "import workforce_history FILE' or on the Data page."}
+    return {"backtest_headline": backtest_headline(bt.by_year, bt.from_year, labels["role"]),
+            "backtest_table": table(bt.by_year.drop("area"), f"Back-test, {where}: FTE in post projected from the "
+                                    f"{bt.from_year} census against the later censuses (error = projected − actual)",
+                                    labels, BACKTEST_HEADINGS, BACKTEST_FORMATS),
+            "backtest_summary": table(bt.summary.drop("area"), f"Back-test, {where}: each role's mean absolute "
+                                      "percentage error over the years compared", labels, BACKTEST_HEADINGS,
+                                      BACKTEST_FORMATS)}
+
+
 def _json(frame: pl.DataFrame | None) -> list[dict[str, Any]] | None:
     return None if frame is None else frame.to_dicts()
 
@@ -217,7 +246,9 @@ def workforce_json(st: State, area: str | None = None, year: int | None = None,
     post against need, and the training pipeline, by year and by role in the year. Each measure is a median
     with `_p5` and `_p95` (the 90% interval) from 1,000 Monte Carlo draws, seed 1. 404 for an area, year or
     scenario the workspace has not. And the training needs in the Common Core's six areas (`skills`: staff to
-    train a year to each target, the total and cost to it, then a year to hold it; central values)."""
+    train a year to each target, the total and cost to it, then a year to hold it; central values), and the
+    back-test (`backtest`: projected against counted FTE in post by role and year, as 'cyplan supply backtest
+    --format json'; `backtest_summary`: each role's mean absolute percentage error)."""
     d = workforce_data(st, chosen_area(st, area), year, scenario)
     if d.get("not_ready"):
         return {"area": d["area"], "not_ready": d["not_ready"]}
@@ -233,6 +264,11 @@ def workforce_json(st: State, area: str | None = None, year: int | None = None,
         out["skills"] = _json(training_summary(results.skills(st.frames(), [d["area"]])))
     except results.NotReady as e:
         out["skills_missing"] = str(e)
+    try:
+        bt = results.backtest(st.frames(), [d["area"]])
+        out["backtest"], out["backtest_summary"] = _json(bt.by_year), _json(bt.summary)
+    except results.NotReady as e:
+        out["backtest_missing"] = str(e)
     return out
 
 
