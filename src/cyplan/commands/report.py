@@ -1,4 +1,4 @@
-"""`cyplan report`: the board paper for one area, as a standalone HTML file or an A4 PDF."""
+"""`cyplan report`: the board paper for one area, as a standalone HTML file, an A4 PDF or a Word document."""
 
 from __future__ import annotations
 
@@ -17,22 +17,23 @@ from cyplan.terminal import WorkspaceOpt, err, fail, open_workspace, say, warn, 
 class PaperFormat(StrEnum):
     html = "html"
     pdf = "pdf"
+    docx = "docx"
 
 
 def report(
     workspace: WorkspaceOpt = Path("."),
     area: Annotated[str | None, typer.Option("--area", help="Area code (default: the first area).")] = None,
-    fmt: Annotated[PaperFormat, typer.Option("--format", "-f", help="html (one file that works offline) or "
-                                             "pdf (A4).")] = PaperFormat.html,
+    fmt: Annotated[PaperFormat, typer.Option("--format", "-f", help="html (one file that works offline), "
+                                             "pdf (A4) or docx (Word, for committee services).")] = PaperFormat.html,
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: "
-                                                  "board-paper-AREA.html or .pdf in this folder).")] = None,
+                                                  "board-paper-AREA.html, .pdf or .docx in this folder).")] = None,
     draws: DrawsOpt = DRAWS, seed: SeedOpt = SEED,
 ) -> None:
     """The board paper: purpose, summary, recommendations, contact details, background, need, services,
     workforce, who services reach, financial and equalities implications, next steps — every figure with a
     note saying where it comes from. Meeting and contact details come from the paper_details input."""
     # imported here: the paper's charts (Altair) are ~50 MB of memory that every other command would carry
-    from cyplan.reports.paper import UnknownArea, build_paper, render_html, render_pdf
+    from cyplan.reports.paper import UnknownArea, build_paper, render_docx, render_html, render_pdf
 
     with open_workspace(workspace) as ws:
         try:
@@ -47,7 +48,9 @@ def report(
             warn(f"{s.title}: {s.missing}")
     path = out_file or Path(f"board-paper-{paper.area or 'area'}.{fmt.value}")
     with err.status(f"Writing {path}…"):
-        content = render_pdf(paper) if fmt is PaperFormat.pdf else render_html(paper).encode("utf-8")
+        render = {PaperFormat.html: lambda p: render_html(p).encode("utf-8"), PaperFormat.pdf: render_pdf,
+                  PaperFormat.docx: render_docx}[fmt]
+        content = render(paper)
     with writing(path):
         write_bytes(content, path)
     say(f"Wrote the board paper for {paper.area_name} to {path} ({len(paper.figures)} charts, "
