@@ -1,4 +1,5 @@
-"""`cyplan report`: the board paper for one area, as a standalone HTML file, an A4 PDF or a Word document."""
+"""`cyplan report`: the board paper for one area, as a standalone HTML file, an A4 PDF or a Word document
+(docs/decisions/0007-board-paper-docx.md)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,15 @@ class PaperFormat(StrEnum):
     docx = "docx"
 
 
+KINDS = {PaperFormat.html: "an HTML page", PaperFormat.pdf: "a PDF", PaperFormat.docx: "a Word document"}
+
+
 def report(
     workspace: WorkspaceOpt = Path("."),
     area: Annotated[str | None, typer.Option("--area", help="Area code (default: the first area).")] = None,
-    fmt: Annotated[PaperFormat, typer.Option("--format", "-f", help="html (one file that works offline), "
-                                             "pdf (A4) or docx (Word, for committee services).")] = PaperFormat.html,
+    fmt: Annotated[PaperFormat | None, typer.Option(
+        "--format", "-f", case_sensitive=False, help="html (one file that works offline), pdf (A4) or docx (Word, "
+        "for committee services); default: from --out's ending, else html.")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: "
                                                   "board-paper-AREA.html, .pdf or .docx in this folder).")] = None,
     draws: DrawsOpt = DRAWS, seed: SeedOpt = SEED,
@@ -35,6 +40,7 @@ def report(
     # imported here: the paper's charts (Altair) are ~50 MB of memory that every other command would carry
     from cyplan.reports.paper import UnknownArea, build_paper, render_docx, render_html, render_pdf
 
+    fmt = paper_format(fmt, out_file)
     with open_workspace(workspace) as ws:
         try:
             with err.status("Working out the paper's figures…"):
@@ -55,3 +61,13 @@ def report(
         write_bytes(content, path)
     say(f"Wrote the board paper for {paper.area_name} to {path} ({len(paper.figures)} charts, "
         f"{len(paper.footnotes)} notes).")
+
+
+def paper_format(fmt: PaperFormat | None, out_file: Path | None) -> PaperFormat:
+    """The format asked for, else the one --out's ending names, else HTML. A Word or PDF ending with another
+    format asked for is refused before any work: the file would not open in what its name promises."""
+    named = next((f for f in PaperFormat if out_file and out_file.suffix.lower() == f".{f.value}"), None)
+    if fmt is not None and named is not None and fmt is not named:
+        fail(f"--out {out_file} ends in .{named.value} but --format is {fmt.value}: {KINDS[fmt]} named "
+             f".{named.value} would not open. Give --format {named.value}, or an --out ending in .{fmt.value}.", 2)
+    return fmt or named or PaperFormat.html
