@@ -36,6 +36,7 @@ TEXT_WIDTH = Mm(210 - 18 - 18)  # A4 less the PDF's side margins
 CHART_SCALE = 2  # PNG pixels per chart pixel: sharp in print
 CHAR, CELL_PADDING = Mm(2.3), Mm(5)  # a bold character at 9.5 pt (room for wider fonts than Arial), cell margins
 TEXT_FLOOR = 10  # characters: a column of text gives way down to this before the figures do
+TWIP = 635  # EMU
 INDENT = 567  # twips (1 cm): the hanging indent of numbered paragraphs and of lettered points
 DEMO_BANNER = "Demonstration data: not figures for any real place"  # as the HTML's masthead
 NOTES_TITLE = "Notes: where each figure comes from"
@@ -244,7 +245,12 @@ def _widths(block: Table) -> list[int]:
     grow = [g > 0 for g in give] if any(give) and sum(widths) < TEXT_WIDTH else [True] * len(widths)
     spare = TEXT_WIDTH - sum(widths)  # shared by the text columns if there is room, else taken from all
     base = sum(w for w, g in zip(widths, grow, strict=True) if g)
-    return [int(w + spare * w / base) if g else int(w) for w, g in zip(widths, grow, strict=True)]
+    return [_twips(w + spare * w / base if g else w) for w, g in zip(widths, grow, strict=True)]
+
+
+def _twips(width: float) -> int:
+    """Down to a whole twip (635 EMU), the unit a DOCX stores widths in: rounding up could overflow the page."""
+    return int(width) // TWIP * TWIP
 
 
 def _cell(para: DocxParagraph, value: str, numeric: bool, bold: bool) -> None:
