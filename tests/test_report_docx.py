@@ -24,11 +24,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import folder_bytes
-from cyplan import reference
+from cyplan import reference, results
 from cyplan.reports.paper import Paper, Paragraph, Ref, Table, build_paper, render_docx, render_html
 from cyplan.returns.service import import_returns
 from cyplan.store.workspace import Workspace
 from cyplan.web import app as web_app
+from cyplan.web.routes import overview
 from cyplan.web.routes import report as web_report
 
 DRAWS = 50
@@ -194,8 +195,8 @@ def test_column_widths_fill_the_text_width_and_give_each_column_room(columns: li
     widths = docx_module._widths(block)
     assert len(widths) == len(names) and min(widths) > 0
     assert docx_module.TEXT_WIDTH - len(widths) * docx_module.TWIP <= sum(widths) <= docx_module.TEXT_WIDTH
-    chars = [min(40, max([len(w) for w in n.split()] + [len(line) for r in block.rows for line in r[j].split("\n")]))
-             for j, n in enumerate(names)]
+    chars = [min(40, max([len(w) for w in n.split()] + [len(line) for r in block.rows for line in r[j].split("\n")],
+                         default=0)) for j, n in enumerate(names)]
     natural = [docx_module.CHAR * n + docx_module.CELL_PADDING for n in chars]
     if sum(natural) <= docx_module.TEXT_WIDTH:
         assert all(w > n - docx_module.TWIP for w, n in zip(widths, natural, strict=True))
@@ -271,8 +272,11 @@ def test_a_bad_format_is_refused_and_nothing_is_touched(args: list[str], message
 
 @pytest.fixture
 def web(demo_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    quick = functools.partial(build_paper, draws=0, today=TODAY)  # the page's 1,000 draws are not what is tested
+    # the pages' 1,000 draws are not what is tested here: few, to be quick
+    quick = functools.partial(build_paper, draws=0, today=TODAY)
     monkeypatch.setattr(web_report, "build_paper", lambda ws, code: quick(ws, code))
+    monkeypatch.setattr(overview, "simulation", lambda st, scenario=results.BASELINE: st.cached(
+        ("simulation", scenario), lambda: results.simulation(st.frames(), scenario, draws=20)))
     app = web_app.create_app(demo_workspace)
     with TestClient(app, base_url="http://localhost") as client:
         yield client
