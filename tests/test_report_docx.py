@@ -5,6 +5,7 @@ download write it; a bad or contradictory format is refused with the workspace u
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import importlib
@@ -179,6 +180,23 @@ def test_pages_are_a4_and_numbered_page_n_of_m(doc: Document) -> None:
     assert (round(page.page_width.mm), round(page.page_height.mm)) == (210, 297)
     footer = page.footer.paragraphs[0]._p
     assert footer.xpath("./w:fldSimple/@w:instr") == ["PAGE", "NUMPAGES"]
+
+
+def test_a_paper_with_parts_missing_says_so_and_demo_data_are_flagged(tmp_path: Path, paper: Paper) -> None:
+    """Catches the Word paper failing, or dropping the 'Not available' box, where the HTML shows one (an empty
+    workspace: no area, no figures, no tables), and the demo banner left out of a demo paper."""
+    ws = Workspace.create(tmp_path / "ws")
+    try:
+        empty = build_paper(ws, draws=0, today=TODAY)
+    finally:
+        ws.close()
+    read = docx.Document(io.BytesIO(render_docx(empty)))
+    texts = [p.text for p in read.paragraphs]
+    missing = [s for s in empty.sections if s.missing]
+    assert missing and sum(t.startswith("Not available. ") for t in texts) == len(missing)
+    assert f"Not available. {missing[0].missing}" in texts
+    demo = docx.Document(io.BytesIO(render_docx(dataclasses.replace(paper, demo=True))))
+    assert demo.paragraphs[0].text == "Demonstration data: not figures for any real place"
 
 
 @given(st.lists(st.tuples(st.text(" abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=12),
