@@ -336,6 +336,22 @@ def test_board_paper_pdf_holds_every_section(tab: Tab, tmp_path: Path) -> None:
     tab.watch.check()
 
 
+def test_board_paper_word_holds_every_section(tab: Tab, tmp_path: Path) -> None:
+    """The overview's Word button downloads a .docx (not the PDF under another name) whose headings, read back
+    by python-docx, are every section of the board-paper format in order."""
+    import docx  # only here: the other browser tests do not need it
+
+    tab.open("/")
+    with tab.page.expect_download() as info:
+        tab.page.get_by_role("button", name=re.compile(r"board paper \(Word\)")).click()
+    assert info.value.suggested_filename.endswith(".docx")
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    headings = [p.text for p in docx.Document(str(path)).paragraphs if p.style.name == "Heading 1"]
+    assert [h for h in headings if h in SECTIONS] == list(SECTIONS)
+    tab.watch.check()
+
+
 def test_broken_upload_shows_the_error_summary(tab: Tab, tmp_path: Path) -> None:
     """The workforce census downloaded from the Data page, with a number spoiled, is refused whole: the GOV.UK
     error summary (focused, so a screen reader reads it) names the row and column, and nothing is saved."""

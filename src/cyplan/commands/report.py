@@ -1,4 +1,5 @@
-"""`cyplan report`: the board paper for one area, as a standalone HTML file or an A4 PDF."""
+"""`cyplan report`: the board paper for one area, as a standalone HTML file, an A4 PDF or a Word document
+(docs/decisions/0008-board-paper-docx.md)."""
 
 from __future__ import annotations
 
@@ -17,23 +18,29 @@ from cyplan.terminal import WorkspaceOpt, err, fail, open_workspace, say, warn, 
 class PaperFormat(StrEnum):
     html = "html"
     pdf = "pdf"
+    docx = "docx"
+
+
+KINDS = {PaperFormat.html: "an HTML page", PaperFormat.pdf: "a PDF", PaperFormat.docx: "a Word document"}
 
 
 def report(
     workspace: WorkspaceOpt = Path("."),
     area: Annotated[str | None, typer.Option("--area", help="Area code (default: the first area).")] = None,
-    fmt: Annotated[PaperFormat, typer.Option("--format", "-f", help="html (one file that works offline) or "
-                                             "pdf (A4).")] = PaperFormat.html,
+    fmt: Annotated[PaperFormat | None, typer.Option(
+        "--format", "-f", case_sensitive=False, help="html (one file that works offline), pdf (A4) or docx (Word, "
+        "for committee services); default: from --out's ending, else html.")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: "
-                                                  "board-paper-AREA.html or .pdf in this folder).")] = None,
+                                                  "board-paper-AREA.html, .pdf or .docx in this folder).")] = None,
     draws: DrawsOpt = DRAWS, seed: SeedOpt = SEED,
 ) -> None:
     """The board paper: purpose, summary, recommendations, contact details, background, need, services,
     workforce, who services reach, financial and equalities implications, next steps — every figure with a
     note saying where it comes from. Meeting and contact details come from the paper_details input."""
     # imported here: the paper's charts (Altair) are ~50 MB of memory that every other command would carry
-    from cyplan.reports.paper import UnknownArea, build_paper, render_html, render_pdf
+    from cyplan.reports.paper import UnknownArea, build_paper, render_docx, render_html, render_pdf
 
+    fmt = paper_format(fmt, out_file)
     with open_workspace(workspace) as ws:
         try:
             with err.status("Working out the paper's figures…"):
@@ -47,8 +54,20 @@ def report(
             warn(f"{s.title}: {s.missing}")
     path = out_file or Path(f"board-paper-{paper.area or 'area'}.{fmt.value}")
     with err.status(f"Writing {path}…"):
-        content = render_pdf(paper) if fmt is PaperFormat.pdf else render_html(paper).encode("utf-8")
+        render = {PaperFormat.html: lambda p: render_html(p).encode("utf-8"), PaperFormat.pdf: render_pdf,
+                  PaperFormat.docx: render_docx}[fmt]
+        content = render(paper)
     with writing(path):
         write_bytes(content, path)
     say(f"Wrote the board paper for {paper.area_name} to {path} ({len(paper.figures)} charts, "
         f"{len(paper.footnotes)} notes).")
+
+
+def paper_format(fmt: PaperFormat | None, out_file: Path | None) -> PaperFormat:
+    """The format asked for, else the one --out's ending names, else HTML. A Word or PDF ending with another
+    format asked for is refused before any work: the file would not open in what its name promises."""
+    named = next((f for f in PaperFormat if out_file and out_file.suffix.lower() == f".{f.value}"), None)
+    if fmt is not None and named is not None and fmt is not named:
+        fail(f"--out {out_file} ends in .{named.value} but --format is {fmt.value}: {KINDS[fmt]} named "
+             f".{named.value} would not open. Give --format {named.value}, or an --out ending in .{fmt.value}.", 2)
+    return fmt or named or PaperFormat.html

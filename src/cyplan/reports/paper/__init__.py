@@ -1,6 +1,7 @@
 """The board paper: the results for one area put in the shape of seed 004's board papers (purpose, summary,
 recommendations, contact details, background, the findings, financial and equalities implications, next
-steps), as data first (`build_paper` → `Paper`), then rendered (`render_html`, `render_pdf`).
+steps), as data first (`build_paper` → `Paper`), then rendered (`render_html`, `render_pdf`,
+`render_docx`).
 
 Every figure quoted carries a numbered note that names where it comes from: the inputs and their `source`
 column values, the model step, and the draws and seed. A part whose inputs are missing says so, and how to
@@ -13,7 +14,8 @@ replace them, and gives the meeting and contact details (schema/report.py).
 
 One module per section (need, services, workforce, reach, financial, equalities, background, purpose,
 summary, recommendations, contact, next_steps); builder.py puts them in order and keeps the notes;
-document.py is the paper as data, words.py how numbers are written, render.py the HTML and PDF.
+document.py is the paper as data, words.py how numbers are written, render.py the HTML and PDF, render_docx.py
+the Word document.
 """
 
 from cyplan.reports.paper.builder import UnknownArea, build_paper
@@ -21,6 +23,8 @@ from cyplan.reports.paper.details import Details, paper_details
 from cyplan.reports.paper.document import Figure, Footnote, Paper, Paragraph, Ref, Section, Table
 from cyplan.reports.paper.equalities import published_view
 from cyplan.reports.paper.render import render_html, render_pdf
+from cyplan.reports.paper.render_docx import render_docx
 
 __all__ = ["Details", "Figure", "Footnote", "Paper", "Paragraph", "Ref", "Section", "Table", "UnknownArea",
-           "build_paper", "paper_details", "published_view", "render_html", "render_pdf"]
+           "build_paper", "paper_details", "published_view", "render_docx", "render_html",
+           "render_pdf"]

@@ -1,4 +1,4 @@
-"""The board paper from the overview's button: the same paper as `cyplan report`, as HTML or PDF."""
+"""The board paper from the overview's buttons: the same paper as `cyplan report`, as HTML, PDF or Word."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cyplan import results
-from cyplan.reports.paper import build_paper, render_html, render_pdf
+from cyplan.reports.paper import build_paper, render_docx, render_html, render_pdf
 from cyplan.web.app import State, chosen_area, page
 
 router = APIRouter()
 
+DOWNLOADS = {"pdf": (render_pdf, "application/pdf"),
+             "docx": (render_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")}
+
 
 @router.get("/report", include_in_schema=False)
 def report(request: Request, st: State, area: str | None = None,
-           format: Literal["pdf", "html"] = "pdf") -> Response:
+           format: Literal["pdf", "html", "docx"] = "pdf") -> Response:
     code = chosen_area(st, area)
     if code is None:
         raise HTTPException(409, "The workspace has no areas yet: upload them on the Data page.")
@@ -26,6 +29,7 @@ def report(request: Request, st: State, area: str | None = None,
         return page(request, "error.html", {"title": "The board paper is not ready", "message": str(e)}, 409)
     if format == "html":
         return HTMLResponse(st.cached(("paper-html", code), lambda: render_html(paper)))
-    pdf = st.cached(("paper-pdf", code), lambda: render_pdf(paper))
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="board-paper-{code}.pdf"'})
+    render, media_type = DOWNLOADS[format]
+    content = st.cached((f"paper-{format}", code), lambda: render(paper))
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="board-paper-{code}.{format}"'})
