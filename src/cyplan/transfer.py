@@ -30,8 +30,10 @@ from cyplan.io.read import (
 )
 from cyplan.io.references import Origin, check_references
 from cyplan.io.validate import KIND_CHECKS, validate
+from cyplan.io.validate_population_groups import checked_against
 from cyplan.io.write import write_csv, write_xlsx
 from cyplan.schema import KINDS
+from cyplan.store import codelists
 from cyplan.store.history import rows_of
 from cyplan.store.workspace import ImportRecord, Workspace
 
@@ -80,7 +82,14 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
                   progress: Progress | None = None, display_name: str | None = None) -> list[ImportRecord]:
     """Check every source and, if none has a problem, save them; raises InputError (nothing written) otherwise.
     The import log names each file by its path, or by `display_name` when given (the name of an upload as the
-    user knows it, not the server's temporary copy)."""
+    user knows it, not the server's temporary copy). Categories (population_groups) are checked against the
+    workspace's own code lists."""
+    with checked_against(codelists.lists(ws)):
+        return _import_inputs(ws, sources, mode, progress, display_name)
+
+
+def _import_inputs(ws: Workspace, sources: list[Source], mode: Mode, progress: Progress | None,
+                   display_name: str | None) -> list[ImportRecord]:
     problems: list[Found] = []
     frames: dict[str, pl.DataFrame] = {}
     origins: dict[str, Origin] = {}
