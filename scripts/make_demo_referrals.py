@@ -1,6 +1,6 @@
 """Writes the demo's referral returns (src/cyplan/reference/demo/returns/referrals.csv): 2,400 made-up
-records for Exampleshire's locality teams over 2025/26, in seed 004's categories, with a few blanks and invalid values so the
-quality report has something to show; ethnicity and religion follow the demo's population by
+records for Exampleshire's locality teams over 2025/26, in seed 004's categories, with a few blanks and
+invalid values so the quality report has something to show; ethnicity and religion follow the demo's population by
 group, some groups reached more than others, so the equality view has something to show.
 Run again only to change the demo; the seed keeps it the same."""
 

@@ -228,6 +228,21 @@ def test_codelist_cli_end_to_end(ws: Workspace, tmp_path: Path, run_cli: Callabl
     assert _shown(run_cli, ws.path, "service")[0] == ("service", "Affinity", "Affinity", "", "", "default")
 
 
+def test_a_kept_mapping_applies_to_records_already_stored(ws: Workspace, tmp_path: Path, run_cli: Callable) -> None:
+    """Stored records keep the value as found, and are matched again when the tables are made: a mapping kept
+    after the import counts them as its category with no new import. Catches the kept mapping read only by
+    imports."""
+    records = _write(tmp_path / "a.csv", [_line("R1", "Affinity", "Wht Brit"), _line("R2", "Affinity", "Wht Brit")])
+    service.import_returns(ws, records, today=TODAY)
+    assert _total(service.tables(ws)["ethnicity"], INVALID) == 2
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_text("field,value_found,count,map_to\nethnicity,wht brit,2,A\n")
+    code, _, err = run_cli(["returns", "codelist", "-w", ws.path, "--mapping", mapping])
+    assert code == 0 and "Kept 1 mapping" in err
+    table = service.tables(ws)["ethnicity"]
+    assert _total(table, INVALID) == 0 and _total(table, "White British") == 2
+
+
 def test_a_bad_code_list_file_is_refused_whole(ws: Workspace, tmp_path: Path, run_cli: Callable) -> None:
     """Catches a list with a blank code or a label meaning two categories stored in part, or a message with no
     row."""

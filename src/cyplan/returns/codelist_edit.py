@@ -83,4 +83,4 @@ def keep_mapping(ws: Workspace, path: Path) -> str:
         own_lists.store_mappings(conn, mapping)
     n = sum(len(m) for m in mapping.values())
     return f"Kept {n:,} mapping{'s' if n != 1 else ''} from {path}: those values are read as their category on " \
-        "every import."
+        "every import, and in the tables and quality report of the records already stored."
