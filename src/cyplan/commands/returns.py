@@ -95,7 +95,7 @@ def quality(
     emit(counts, fmt, out_file, "Blank and invalid values by field", totals=False)
     if fmt is Format.table and invalid.height:
         emit(invalid, fmt, None, "Values not on their field's code list", totals=False,
-             headings={"value_found": "Value found", "count": "Records"})
+             formats={"count": "{:,}"}, headings={"field": "Field", "value_found": "Value found", "count": "Records"})
     if template is not None:
         with writing(template):
             write_csv(mapping_template(invalid), template)
