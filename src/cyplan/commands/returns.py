@@ -56,6 +56,10 @@ def import_(
         + (f", replacing {result.replaced:,} stored referrals of the same services and quarters." if result.replaced
            else "."))
     _say_queries(result.queries, queries)
+    if result.invalid.height:
+        n = result.invalid.height
+        say(f"{n:,} distinct value{'s are' if n != 1 else ' is'} not on {'their' if n != 1 else 'its'} code list: "
+            "'cyplan returns quality --mapping-template FILE' lists them to map to categories.")
 
 
 def _say_queries(found, out: Path | None) -> None:

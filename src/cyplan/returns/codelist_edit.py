@@ -45,12 +45,27 @@ def _replace(ws: Workspace, field: str, entries: list[C.Entry]) -> None:
         own_lists.replace_list(conn, field, entries)
 
 
+def _off_the_list(ws: Workspace, field: str) -> str:
+    """A note naming the population_groups categories of `field` the list (as it now is) does not have: they
+    were checked against the list when imported, and a changed list can leave them off it."""
+    groups = ws.read("population_groups").filter(pl.col("field") == field)
+    if not groups.height:
+        return ""
+    codelist = own_lists.lists(ws)[field]
+    off = sorted({c for c in groups["category"].to_list() if codelist.code(c) == -1})
+    if not off:
+        return ""
+    return (f" Note: your population by category has {field.replace('_', ' ')} categories not on this list "
+            f"({', '.join(off)}): the equality view lists them without referrals until you import "
+            "population_groups again with the list's categories.")
+
+
 def import_list(ws: Workspace, field: str, path: Path) -> str:
     """Make the file the field's own list; InputError (located, nothing written) if a row is wrong."""
     entries = read_list(path, field)
     _replace(ws, field, entries)
     return (f"The {field.replace('_', ' ')} code list is now the workspace's own: {len(entries):,} categories "
-            f"from {path}.")
+            f"from {path}." + _off_the_list(ws, field))
 
 
 def add(ws: Workspace, field: str, code: str, label: str) -> str:
@@ -72,7 +87,7 @@ def reset(ws: Workspace, field: str) -> str:
     _replace(ws, field, [])
     _, origin = current(ws, field)
     then = "the services in the register" if origin == C.REGISTER else "the default list"
-    return f"The {field.replace('_', ' ')} code list is {then} again."
+    return f"The {field.replace('_', ' ')} code list is {then} again." + _off_the_list(ws, field)
 
 
 def keep_mapping(ws: Workspace, path: Path) -> str:
