@@ -1,6 +1,6 @@
 """Writes the demo's referral returns (src/cyplan/reference/demo/returns/referrals.csv): 2,400 made-up
-records for Exampleshire over 2025/26, in seed 004's categories, with a few blanks and invalid values so the
-quality report has something to show; ethnicity and religion follow the demo's population by
+records for Exampleshire's locality teams over 2025/26, in seed 004's categories, with a few blanks and
+invalid values so the quality report has something to show; ethnicity and religion follow the demo's population by
 group, some groups reached more than others, so the equality view has something to show.
 Run again only to change the demo; the seed keeps it the same."""
 
@@ -20,6 +20,8 @@ REACH = {"ethnicity": {"Asian or Asian British": 0.6, "African": 1.3, "Mixed or 
                        "White Minorities": 0.8},
          "religion": {"Muslim": 0.7, "Not known or recorded/Other": 1.5}}
 N, SEED = 2400, 2025
+# a service of the demo's own register (services.csv): the service code list is the register's services
+SERVICE = "locality_teams"
 
 
 def main() -> None:
@@ -52,7 +54,7 @@ def main() -> None:
         u = rng.random(N)
         milestones[m] = np.where(~accepted, "", np.where(u < p_yes, "yes", np.where(u < 0.93, "no", "")))
     frame = pl.DataFrame({
-        F.ID: [f"EX{i:05d}" for i in range(1, N + 1)], "service": lists["service"].categories[0], F.DATE: dates,
+        F.ID: [f"EX{i:05d}" for i in range(1, N + 1)], "service": SERVICE, F.DATE: dates,
         F.ACCEPTED: np.where(accepted, "yes", "no"), F.AGE: ages.astype(str),
         "gender": column(("Female", "Male"), 0.02, 0.01),
         **{c: column(lists[c].categories, weights=reached.get(c)) for c in F.CATEGORICAL

@@ -30,8 +30,10 @@ from cyplan.io.read import (
 )
 from cyplan.io.references import Origin, check_references
 from cyplan.io.validate import KIND_CHECKS, known_headers, validate
+from cyplan.io.validate_population_groups import checked_against
 from cyplan.io.write import write_csv, write_xlsx
 from cyplan.schema import KINDS
+from cyplan.store import codelists
 from cyplan.store.history import rows_of
 from cyplan.store.workspace import ImportRecord, Workspace
 
@@ -84,7 +86,14 @@ def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
     """Check every source and, if none has a problem, save them; raises InputError (nothing written) otherwise.
     The import log names each file by its path, or by `display_name` when given (the name of an upload as the
     user knows it, not the server's temporary copy). How a file was read ('FTE' as fte_in_post, dates day first)
-    is added to `warnings`, if given, whether or not the import is refused."""
+    is added to `warnings`, if given, whether or not the import is refused. Categories (population_groups) are
+    checked against the workspace's own code lists."""
+    with checked_against(codelists.lists(ws)):
+        return _import_inputs(ws, sources, mode, progress, display_name, warnings)
+
+
+def _import_inputs(ws: Workspace, sources: list[Source], mode: Mode, progress: Progress | None,
+                   display_name: str | None, warnings: list[str] | None) -> list[ImportRecord]:
     problems: list[Found] = []
     frames: dict[str, pl.DataFrame] = {}
     origins: dict[str, Origin] = {}

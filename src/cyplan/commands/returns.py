@@ -12,8 +12,9 @@ from cyplan.display import EQUALITY_FORMATS, EQUALITY_HEADINGS, SHOWN_QUERIES
 from cyplan.io.problems import InputError
 from cyplan.io.write import write_csv, write_json, write_xlsx
 from cyplan.model.disclosure import RULES
-from cyplan.returns import service
+from cyplan.returns import codelist_edit, service
 from cyplan.returns.equality import BY_VALUES
+from cyplan.returns.quality import mapping_template
 from cyplan.terminal import Format, FormatOpt, OutOpt, WorkspaceOpt, emit, fail, open_workspace, report, say, writing
 
 returns_app = typer.Typer(no_args_is_help=True)
@@ -38,6 +39,9 @@ def import_(
     sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet to read from a workbook.")] = None,
     problems: Annotated[Path | None, typer.Option("--problems", help="Save every error to this CSV.")] = None,
     queries: Annotated[Path | None, typer.Option("--queries", help="Save every query to this CSV.")] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="A filled-in mapping template (from 'cyplan "
+                                                 "returns quality --mapping-template'): each value found is read "
+                                                 "as the category in its map_to.")] = None,
     today: TodayOpt = None,
 ) -> None:
     """Import referral records, replacing any stored records of the same services and quarters.
@@ -45,13 +49,17 @@ def import_(
     when = _today(today)
     with open_workspace(workspace) as ws:
         try:
-            result = service.import_returns(ws, file, sheet, when)
+            result = service.import_returns(ws, file, sheet, when, mapping=mapping)
         except InputError as e:
             report(e, problems)
     say(f"Imported {result.records:,} referrals ({result.accepted:,} accepted) from {file}"
         + (f", replacing {result.replaced:,} stored referrals of the same services and quarters." if result.replaced
            else "."))
     _say_queries(result.queries, queries)
+    if result.invalid.height:
+        n = result.invalid.height
+        say(f"{n:,} distinct value{'s are' if n != 1 else ' is'} not on {'their' if n != 1 else 'its'} code list: "
+            "'cyplan returns quality --mapping-template FILE' lists them to map to categories.")
 
 
 def _say_queries(found, out: Path | None) -> None:
@@ -76,15 +84,27 @@ def _say_queries(found, out: Path | None) -> None:
 def quality(
     workspace: WorkspaceOpt = Path("."), fmt: FormatOpt = Format.table, out_file: OutOpt = None,
     queries: Annotated[Path | None, typer.Option("--queries", help="Save every query to this CSV.")] = None,
+    template: Annotated[Path | None, typer.Option("--mapping-template", help="Save each value not on its code "
+                                                  "list, with its count, as a CSV to fill in (map_to) and give to "
+                                                  "the next import with --mapping.")] = None,
     today: TodayOpt = None,
 ) -> None:
-    """The quality report of the stored records: blanks and invalid values per field, and every query."""
+    """The quality report of the stored records: blanks and invalid values per field, each value not on its
+    field's code list with its count, and every query."""
     with open_workspace(workspace) as ws:
         try:
-            found, counts = service.quality_report(ws, _today(today))
+            found, counts, invalid = service.full_quality_report(ws, _today(today))
         except service.NoReturns as e:
             fail(str(e))
     emit(counts, fmt, out_file, "Blank and invalid values by field", totals=False)
+    if fmt is Format.table and invalid.height:
+        emit(invalid, fmt, None, "Values not on their field's code list", totals=False,
+             formats={"count": "{:,}"}, headings={"field": "Field", "value_found": "Value found", "count": "Records"})
+    if template is not None:
+        with writing(template):
+            write_csv(mapping_template(invalid), template)
+        say(f"Wrote {invalid.height:,} value{'s' if invalid.height != 1 else ''} not on the code lists to {template}: "
+            "fill in map_to with the category each means, then import again with --mapping.")
     _say_queries(found, queries)
 
 
@@ -146,3 +166,50 @@ def equality(
          headings=EQUALITY_HEADINGS | {"category": by.replace("_", " ").capitalize()})
 
 
+
+
+@returns_app.command()
+def codelist(
+    field: Annotated[str | None, typer.Argument(help="A coded field (default: every one): "
+                                                + ", ".join(codelist_edit.FIELDS) + ".")] = None,
+    workspace: WorkspaceOpt = Path("."),
+    import_file: Annotated[Path | None, typer.Option("--import", help="Make this file (columns code, and label and "
+                                                     "aliases if wanted) the field's own list.")] = None,
+    add: Annotated[tuple[str, str] | None, typer.Option("--add", metavar="CODE LABEL",
+                                                        help="Add a category to the field's list.")] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="Keep a filled-in mapping template: its values "
+                                                 "are read as their map_to on every import.")] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Drop the field's own list: back to the register's "
+                                        "services (service) or the default.")] = False,
+    fmt: FormatOpt = Format.table, out_file: OutOpt = None,
+) -> None:
+    """Show the code lists the referral returns are checked against (code, label, also accepted, and whether
+    the list is the area's own, its register's services or the default), or edit the workspace's own."""
+    if field is not None:
+        field = field.strip().lower()
+        if field not in codelist_edit.FIELDS:
+            fail(f"'{field}' is not a field with a code list; they are: {', '.join(codelist_edit.FIELDS)}", 2)
+    edits = sum(x is not None for x in (import_file, add, mapping)) + reset
+    if edits > 1:
+        fail("give one of --import, --add, --mapping or --reset at a time", 2)
+    if (import_file or add or reset) and field is None:
+        fail("name the field whose list to change, e.g. 'cyplan returns codelist ethnicity --import FILE'", 2)
+    with open_workspace(workspace) as ws:
+        try:
+            if import_file is not None:
+                say(codelist_edit.import_list(ws, field, import_file))
+            elif add is not None:
+                say(codelist_edit.add(ws, field, *add))
+            elif reset:
+                say(codelist_edit.reset(ws, field))
+            elif mapping is not None:
+                say(codelist_edit.keep_mapping(ws, mapping))
+        except InputError as e:
+            report(e)
+        shown = codelist_edit.shown(ws, field)
+    if edits and fmt is Format.table and out_file is None:
+        return
+    emit(shown, fmt, out_file, f"Code list{'' if field else 's'} of {field or 'the referral returns'}", totals=False,
+         headings={"field": "Field", "code": "Code", "label": "Label", "also_accepted": "Also accepted",
+                   "mapped": "Mapped",
+                   "source": "Source"})

@@ -2,12 +2,17 @@
 on its field's code list, matched as the referral returns are (codelists.CodeList.code: case and spaces at
 either end do not count, an alias means its category), and no category is given twice under two spellings.
 
+The lists are the workspace's own (its code lists, as `cyplan returns codelist` keeps them) when the import
+names them with `checked_against` (transfer.py does, for every import into a workspace), else the defaults.
+
 This module does not import cyplan.io.validate: validate imports it to register the check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import polars as pl
 
@@ -17,6 +22,20 @@ from cyplan.io.validate_services import _rows  # one definition of a problem per
 from cyplan.reference import codelists
 
 CODE = "_code"  # the column category_codes adds
+
+# the lists of the workspace being imported into: the checks registered with validate take only the table, so
+# the workspace's lists reach them this way rather than through every check's arguments
+_IN_FORCE: ContextVar[Mapping[str, codelists.CodeList] | None] = ContextVar("population_group_lists", default=None)
+
+
+@contextmanager
+def checked_against(lists: Mapping[str, codelists.CodeList]) -> Iterator[None]:
+    """Check population_groups against these lists (a workspace's) inside the block."""
+    token = _IN_FORCE.set(lists)
+    try:
+        yield
+    finally:
+        _IN_FORCE.reset(token)
 
 
 def category_codes(frame: pl.DataFrame, lists: Mapping[str, codelists.CodeList]) -> pl.Series:
@@ -29,7 +48,7 @@ def category_codes(frame: pl.DataFrame, lists: Mapping[str, codelists.CodeList])
 
 def check_population_groups(raw: RawTable, frame: pl.DataFrame,
                             lists: Mapping[str, codelists.CodeList] | None = None) -> list[Found]:
-    lists = lists if lists is not None else codelists.load()
+    lists = lists if lists is not None else _IN_FORCE.get() or codelists.load()
     coded = frame.with_columns(category_codes(frame, lists))
     off = coded.filter(pl.col(CODE) == -1)
     problems = _rows(raw, off, "category", lambda r: f"'{r['category']}' is not on the {r['field']} code list; its "

@@ -1,13 +1,18 @@
 """Code lists: the valid categories of each categorical field, and the aliases that mean them.
 
-A code list is data (reference/returns/<field>.csv: category, aliases separated by '|', source). A
-workspace may hold its own in <workspace>/codelists/<field>.csv, which replaces the default for that
-field. Matching ignores case and surrounding spaces; the categories' order is the tables' row order.
+A code list is data (reference/returns/<field>.csv: category, aliases separated by '|', source). Which list
+a field uses (see `resolve`): the workspace's own (stored by `cyplan returns codelist`, or an older workspace's
+<workspace>/codelists/<field>.csv), else, for the service, the services in the workspace's register, else the
+default. Matching ignores case and surrounding spaces; the categories' order is the tables' row order.
+
+The resolving is here, not in store/ or returns/, so that the readers in io/ (population_groups) and the
+referral returns check against the same lists.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +24,8 @@ CATEGORICAL = ("service", "gender", "ethnicity", "religion", "referral_source", 
                "accommodation", "trauma_category")
 DEFAULTS = Path(__file__).parent / "returns"
 WORKSPACE_FOLDER = "codelists"
+# where a field's list comes from, as `cyplan returns codelist` shows it
+OWN, REGISTER, DEFAULT = "own", "register", "default"
 
 
 def match_key(value: str) -> str:
@@ -31,6 +38,17 @@ class CodeList:
     field: str
     categories: tuple[str, ...]
     aliases: tuple[tuple[str, int], ...]  # (match key, 1-based category code), categories included
+    labels: tuple[str, ...] = ()  # how each category is shown, where it has a label of its own (else its name)
+    origin: str = DEFAULT  # OWN, REGISTER or DEFAULT
+
+    def label(self, i: int) -> str:
+        """The label of the i-th category (0-based)."""
+        return self.labels[i] if self.labels and self.labels[i] else self.categories[i]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """How the tables show each category: its label (a register's service by its name, not its code)."""
+        return tuple(self.label(i) for i in range(len(self.categories)))
 
     def code(self, value: str | None) -> int:
         """0 for blank, 1..n for a category, -1 for a value not on the list."""
@@ -58,19 +76,82 @@ def build(field: str, rows: list[tuple[str, str]], file: str = "") -> CodeList:
     return CodeList(field, tuple(categories), tuple(aliases.items()))
 
 
-def read(path: Path, field: str) -> CodeList:
+@dataclass(frozen=True)
+class Entry:
+    """One category of a list: its code (the category as stored and tabled), how it is shown (blank: as its
+    code), and the other values that mean it ('|' between them)."""
+    code: str
+    label: str = ""
+    aliases: str = ""
+
+
+def read_rows(path: Path) -> list[Entry]:
+    """A code-list file's rows (category, aliases) as entries."""
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.DictReader(f)
         if not reader.fieldnames or "category" not in reader.fieldnames:
             raise InputError([Problem(str(path), 1, None, "a code list needs a 'category' column")])
-        rows = [(r.get("category") or "", r.get("aliases") or "") for r in reader]
-    return build(field, rows, str(path))
+        return [Entry(r.get("category") or "", "", r.get("aliases") or "") for r in reader]
+
+
+def read(path: Path, field: str) -> CodeList:
+    return from_entries(field, read_rows(path), DEFAULT, str(path))
+
+
+def from_entries(field: str, entries: Sequence[Entry], origin: str, file: str = "") -> CodeList:
+    """A code list from its entries (rows 2, 3, … of `file`): each label is accepted as well as the code."""
+    built = build(field, [(e.code, "|".join(a for a in (e.label, e.aliases) if a.strip())) for e in entries], file)
+    labels = tuple(e.label.strip() for e in entries if e.code.strip())
+    return CodeList(field, built.categories, built.aliases, labels if any(labels) else (), origin)
+
+
+def register_entries(services: Sequence[tuple[str, str | None]]) -> list[Entry]:
+    """The service code list taken from a services register: (service, label) rows, each service once."""
+    seen: dict[str, Entry] = {}
+    for service, label in services:
+        if service and service.strip() and match_key(service) not in seen:
+            seen[match_key(service)] = Entry(service.strip(), (label or "").strip())
+    return list(seen.values())
+
+
+def field_entries(field: str, workspace: Path | None = None, own: Mapping[str, Sequence[Entry]] | None = None,
+                  register: Sequence[Entry] = ()) -> tuple[list[Entry], str, str]:
+    """(the entries of the list a field uses, where it comes from (OWN, REGISTER or DEFAULT), the file it was
+    read from, if any): the workspace's own where it has one (`own`, as stored, else an older workspace's
+    codelists/<field>.csv), else for the service the register's services (when it holds any; else the
+    vanguards of seed 004), else the default."""
+    folder = workspace / WORKSPACE_FOLDER / f"{field}.csv" if workspace else None
+    if own and own.get(field):
+        return list(own[field]), OWN, ""
+    if folder and folder.exists():
+        return read_rows(folder), OWN, str(folder)
+    if field == "service" and register:
+        return list(register), REGISTER, ""
+    path = DEFAULTS / f"{field}.csv"
+    return read_rows(path), DEFAULT, str(path)
+
+
+def resolve(workspace: Path | None = None, own: Mapping[str, Sequence[Entry]] | None = None,
+            services: Sequence[tuple[str, str | None]] = ()) -> dict[str, CodeList]:
+    """Every categorical field's code list (see field_entries for which)."""
+    register = register_entries(services)
+    lists = {}
+    for field in CATEGORICAL:
+        found, origin, file = field_entries(field, workspace, own, register)
+        lists[field] = from_entries(field, found, origin, file)
+    return lists
 
 
 def load(workspace: Path | None = None) -> dict[str, CodeList]:
-    """Every categorical field's code list: the workspace's own where it has one, else the default."""
-    lists = {}
-    for field in CATEGORICAL:
-        own = workspace / WORKSPACE_FOLDER / f"{field}.csv" if workspace else None
-        lists[field] = read(own if own and own.exists() else DEFAULTS / f"{field}.csv", field)
-    return lists
+    """Every field's list from the defaults and an older workspace's codelists/ folder only, for a caller with
+    no workspace database; with one, store.codelists.lists adds the own lists and the register."""
+    return resolve(workspace)
+
+
+def with_mapping(codelist: CodeList, mapped: Mapping[str, int]) -> CodeList:
+    """The list with more values meaning its categories (value → 1-based category code), as a filled-in
+    mapping template gives them: such values are stored as their category, as an alias's are."""
+    aliases = dict(codelist.aliases)
+    for value, code in mapped.items():
+        aliases.setdefault(match_key(value), code)
+    return CodeList(codelist.field, codelist.categories, tuple(aliases.items()), codelist.labels, codelist.origin)

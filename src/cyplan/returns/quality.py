@@ -174,3 +174,22 @@ def field_counts(records: Records, lists: dict[str, CodeList]) -> pl.DataFrame:
         invalid.append(int(count[is_invalid].sum()))
     return pl.DataFrame({"field": names, "records": [len(records)] * len(names), "blank": blank, "invalid": invalid},
                         schema={"field": pl.String, "records": pl.Int64, "blank": pl.Int64, "invalid": pl.Int64})
+
+
+def invalid_values(records: Records, lists: dict[str, CodeList]) -> pl.DataFrame:
+    """Per coded field, each distinct value not on its code list, with how many records hold it (most first):
+    the rows of a mapping template, whose map_to the user fills in."""
+    rows: list[tuple[str, str, int]] = []
+    for c in F.CATEGORICAL:
+        column = records.fields[c]
+        count = column.count()
+        bad = np.flatnonzero(category_codes(column, lists[c]) == -1)
+        found = sorted(((str(column.labels[i]), int(count[i])) for i in bad.tolist() if count[i]),
+                       key=lambda vc: (-vc[1], vc[0]))
+        rows += [(c, value, n) for value, n in found]
+    return pl.DataFrame(rows, schema={"field": pl.String, "value_found": pl.String, "count": pl.Int64}, orient="row")
+
+
+def mapping_template(invalid: pl.DataFrame) -> pl.DataFrame:
+    """The invalid values as a template to fill in: map_to blank, for the category each value means."""
+    return invalid.with_columns(pl.lit("", pl.String).alias("map_to"))

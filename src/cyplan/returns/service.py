@@ -19,7 +19,9 @@ from cyplan.reference import codelists as C
 from cyplan.returns import fields as F
 from cyplan.returns import quality, recover, store
 from cyplan.returns.classify import Column, Records, category_codes, coded, milestone_codes, valid_ages
+from cyplan.returns.codelist_files import read_mapping
 from cyplan.returns.stage import stage
+from cyplan.store import codelists as own_lists
 from cyplan.store.returns_tables import returns_imports
 from cyplan.store.workspace import Workspace
 
@@ -37,14 +39,25 @@ class ImportResult:
     periods: list[tuple[str | None, str]]  # (service, quarter label)
     queries: pl.DataFrame  # file, sheet, row, column, message
     counts: pl.DataFrame  # field, records, blank, invalid
+    invalid: pl.DataFrame  # field, value_found, count: each value not on its code list
+
+
+def code_lists(ws: Workspace, mapping: Path | None = None) -> dict[str, C.CodeList]:
+    """The workspace's code lists (its own, its register's services, the defaults) with its stored mappings and,
+    if given, a filled-in mapping template (InputError, located, if a row of it is wrong)."""
+    lists = own_lists.lists(ws)
+    if mapping is None:
+        return lists
+    return own_lists.lists(ws, mappings=read_mapping(mapping, lists))
 
 
 def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: dt.date | None = None,
-                   display_name: str | None = None) -> ImportResult:
+                   display_name: str | None = None, mapping: Path | None = None) -> ImportResult:
     """Check a referral file and, if it has no errors, store it in place of the same services' quarters.
     Raises InputError (nothing written) if it has errors. The log and the records name the file by its path, or
-    by `display_name` (an upload's own name, not the server's temporary copy)."""
-    lists = C.load(ws.path)
+    by `display_name` (an upload's own name, not the server's temporary copy). `mapping`: a filled-in mapping
+    template whose values are read as their categories (stored so, as an alias's are)."""
+    lists = code_lists(ws, mapping)
     s = stage(path, lists, sheet)
     s.file = display_name or s.file
     problems = quality.errors(s)
@@ -84,14 +97,24 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
     except pl.exceptions.ComputeError:  # a stored file the import rewrites cannot be read: Damaged, naming it
         store.unreadable(ws.path, store.Manifest.read(ws.path) or store.Manifest())
         raise
-    return ImportResult(s.file, s.records, accepted, written.replaced, periods, queries, counts)
+    return ImportResult(s.file, s.records, accepted, written.replaced, periods, queries, counts,
+                        quality.invalid_values(records, lists))
 
 
 def quality_report(ws: Workspace, today: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(queries, blank and invalid counts per field) for every stored record."""
-    lists = C.load(ws.path)
+    found, counts, _ = full_quality_report(ws, today)
+    return found, counts
+
+
+def full_quality_report(ws: Workspace, today: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame,
+                                                                              pl.DataFrame]:
+    """(queries, blank and invalid counts per field, each value not on its code list with its count) for every
+    stored record."""
+    lists = code_lists(ws)
     stored = _load(ws)
-    return quality.queries(stored, lists, today or dt.date.today()), quality.field_counts(stored, lists)
+    return (quality.queries(stored, lists, today or dt.date.today()), quality.field_counts(stored, lists),
+            quality.invalid_values(stored, lists))
 
 
 def _load(ws: Workspace, rows: bool = True) -> Records:
@@ -105,15 +128,15 @@ def _load(ws: Workspace, rows: bool = True) -> Records:
 
 
 def records(ws: Workspace) -> tuple[pl.DataFrame, dict[str, C.CodeList]]:
-    lists = C.load(ws.path)
+    lists = code_lists(ws)
     return coded(_load(ws, rows=False), lists), lists
 
 
 def tables(ws: Workspace) -> dict[str, pl.DataFrame]:
     """Every table of the stored records: DuckDB counts the records by quarter and value (one scan, in the
     store), each value is matched once, and the model makes the tables from those counts."""
-    lists = C.load(ws.path)
-    categories = {f: cl.categories for f, cl in lists.items()}
+    lists = code_lists(ws)
+    categories = {f: cl.names for f, cl in lists.items()}
     if not store.exists(ws.path):
         _load(ws)  # raises NoReturns
     sets = [(store.QUARTER, F.ACCEPTED), *((store.QUARTER, f) for f in activity.CATEGORY_TABLES), (F.AGE, "gender"),

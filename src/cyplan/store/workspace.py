@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 
 from cyplan import faults
 from cyplan.schema import KINDS
-from cyplan.store import history, returns_tables  # noqa: F401  (its tables join the metadata)
+from cyplan.store import codelists, history, returns_tables  # noqa: F401  (their tables join the metadata)
 from cyplan.store.tables import INPUT_TABLES, import_log, workspace_info
 
 DB_FILE = "cyplan.db"
