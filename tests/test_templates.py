@@ -11,11 +11,15 @@ import openpyxl
 import polars as pl
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from conftest import CliResult, folder_bytes
-from cyplan.io.template import EXAMPLE_SOURCE, README, fill_order
+from cyplan.io.read import ROW, RawTable
+from cyplan.io.template import EXAMPLE_SOURCE, README, example_problems, example_row, fill_order
 from cyplan.schema import KINDS
 from cyplan.store.workspace import Workspace
+from cyplan.web import security
 from cyplan.web.app import create_app
 
 Run = Callable[[list[object]], CliResult]
@@ -285,3 +289,36 @@ def test_the_data_page_offers_the_template(client: TestClient, template: Path, t
     for name in web.sheetnames:
         assert [[c.value for c in r] for r in web[name].iter_rows()] == [[c.value for c in r]
                                                                           for r in cli[name].iter_rows()]
+
+
+def test_the_untouched_template_uploaded_on_the_data_page_is_refused(client: TestClient, template: Path,
+                                                                     demo_workspace: Path) -> None:
+    """The web upload reads the template as `cyplan import all` does: nothing to import, nothing changed."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/data").text).group(1)  # type: ignore[union-attr]
+    before = folder_bytes(demo_workspace)
+    r = client.post("/data/upload", data={"kind": "auto", "mode": "replace", security.CSRF_FIELD: token},
+                    files={"file": ("my-area.xlsx", template.read_bytes())})
+    assert r.status_code == 422
+    assert "nothing to import" in r.text and "Traceback" not in r.text
+    assert folder_bytes(demo_workspace) == before
+
+
+def _raw(kind: str, rows: list[dict[str, str]]) -> RawTable:
+    columns = KINDS[kind].column_names
+    frame = pl.DataFrame({c: [r[c] for r in rows] for c in columns}, schema=dict.fromkeys(columns, pl.String))
+    return RawTable("f.xlsx", kind, columns, frame.with_columns(pl.Series(ROW, range(2, len(rows) + 2))), 1)
+
+
+@given(kind=st.sampled_from([k for k in KINDS if "source" in KINDS[k].column_names]), source=st.text(max_size=60),
+       pad=st.sampled_from(["", " ", "  "]), upper=st.booleans())
+def test_a_row_is_the_example_exactly_when_its_source_is_the_examples(kind: str, source: str, pad: str,
+                                                                      upper: bool) -> None:
+    """Property: with the example's values, a row is refused as the example if and only if its source is the
+    example's text (case and spaces at either end aside); any other source is a real row, never refused."""
+    row = example_row(KINDS[kind])
+    marker = EXAMPLE_SOURCE.upper() if upper else EXAMPLE_SOURCE
+    only, found = example_problems(_raw(kind, [{**row, "source": pad + marker + pad}]), KINDS[kind])
+    assert only and [p.row for p in found] == [2]
+    assume(source.strip().lower() != EXAMPLE_SOURCE.lower())
+    only, found = example_problems(_raw(kind, [{**row, "source": source}]), KINDS[kind])
+    assert not only and not found
