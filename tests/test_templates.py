@@ -92,6 +92,7 @@ def test_every_input_has_a_sheet_with_its_header_a_note_on_each_column_and_an_ex
         values = {c.name: ws.cell(2, i + 1).value for i, c in enumerate(kind.columns)}
         if "source" in values:
             assert values["source"] == EXAMPLE_SOURCE, name
+        assert EXAMPLE_SOURCE in ws["A2"].comment.text, name
         assert ws.max_row == 2, f"{name}: a header and one example row"
     population = book["population"]
     assert [c.value for c in population[2]] == ["E10999999", 2025, 7, "female", 9412, EXAMPLE_SOURCE]

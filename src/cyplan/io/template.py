@@ -110,6 +110,8 @@ def _input_sheet(ws: Any, kind: InputKind) -> None:
         ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(column.name) + 4,
                                                                     len(str(example[column.name])) + 4))
         _drop_down(ws, kind, column, get_column_letter(i))
+    # the example is marked in a note too: paper_details has no source column to say so
+    ws["A2"].comment = Comment(f"{EXAMPLE_SOURCE}. It is never imported.", "cyplan")
     ws.freeze_panes = "A2"
 
 
