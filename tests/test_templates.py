@@ -268,6 +268,8 @@ def test_template_options_are_checked(run_cli: Run, tmp_path: Path) -> None:
     assert code == 2 and "give no input or file besides it" in err and not (tmp_path / "t.xlsx").exists()
     code, _, err = run_cli(["export"])
     assert code == 2 and "cyplan export --template FILE.xlsx" in err
+    code, _, err = run_cli(["export", "--template", tmp_path / "no such folder" / "t.xlsx"])
+    assert code == 1 and "cannot write" in err and "Traceback" not in err  # a message, as for any export
 
 
 @pytest.fixture
