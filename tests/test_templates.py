@@ -325,3 +325,20 @@ def test_a_row_is_the_example_exactly_when_its_source_is_the_examples(kind: str,
     assume(source.strip().lower() != EXAMPLE_SOURCE.lower())
     only, found = example_problems(_raw(kind, [{**row, "source": source}]), KINDS[kind])
     assert not only and not found
+
+
+def test_a_sheet_with_only_its_header_is_passed_over_by_import_all(run_cli: Run, tmp_path: Path, fresh: Path) -> None:
+    """A template's sheet with its example deleted and nothing filled in (header only) is left out, as is the
+    README sheet: catches `import all` refusing the workbook ('a header but no rows of data', 'README does not
+    name an input')."""
+    from conftest import write_workbook
+
+    path = write_workbook(tmp_path / "mine.xlsx", {
+        README: [["notes of my own"]],
+        "levels": [["level", "label", "coverage"], ["mild", "Mild need", 0.5]],
+        "roles": [list(KINDS["roles"].column_names)],
+        "groups": [],
+    })
+    code, _, err = run_cli(["import", "all", path, "--workspace", fresh])
+    assert code == 0, err
+    assert err.strip() == "Imported 1 row of levels of need from mine.xlsx [levels]."
