@@ -22,6 +22,7 @@ from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
 from cyplan.display import CENTRAL_PLAN, ESTIMATE_WORDS
 from cyplan.io.problems import InputError
+from cyplan.io.template import write_template
 from cyplan.model.plan import Plan, cost_table, demand_table, need_table, run
 from cyplan.reference import starter
 from cyplan.returns import store as returns_store
@@ -328,11 +329,22 @@ def import_(
 
 @app.command("export")
 def export_(
-    kind: Annotated[str, typer.Argument(help="Which input, or 'all'.")],
-    file: Annotated[Path, typer.Argument(help="A .csv or .xlsx file; with 'all', a folder or .xlsx workbook.")],
+    kind: Annotated[str | None, typer.Argument(help="Which input, or 'all'.")] = None,
+    file: Annotated[Path | None, typer.Argument(help="A .csv or .xlsx file; with 'all', a folder or .xlsx "
+                                                "workbook.")] = None,
     workspace: WorkspaceOpt = Path("."),
+    template: Annotated[Path | None, typer.Option("--template", help="Write a blank workbook (.xlsx) to fill in "
+                                                  "instead: a README sheet, then every input's sheet with notes on "
+                                                  "its columns, an example row and drop-down lists.")] = None,
 ) -> None:
-    """Export an input (or all of them) to CSV or Excel, in the shape 'cyplan import' reads back."""
+    """Export an input (or all of them) to CSV or Excel, in the shape 'cyplan import' reads back; or, with
+    --template, a blank workbook that 'cyplan import all' reads once filled in."""
+    if template is not None:
+        _template(template, kind, file)
+        return
+    if kind is None or file is None:
+        fail("say which input to export and the file to write (cyplan export KIND FILE), or write a blank "
+             "workbook with cyplan export --template FILE.xlsx", 2)
     kind = _kind(kind)
     with open_workspace(workspace) as ws:
         try:
@@ -341,6 +353,19 @@ def export_(
         except InputError as e:
             report(e)
     say(f"Wrote {', '.join(str(p) for p in written)}.")
+
+
+def _template(path: Path, kind: str | None, file: Path | None) -> None:
+    """The blank workbook: it needs no workspace, and holds every input (so no KIND or FILE with it)."""
+    if kind is not None or file is not None:
+        fail("--template writes every input's sheet to the one workbook it names: give no input or file besides it "
+             "(cyplan export --template FILE.xlsx)", 2)
+    if path.suffix.lower() != ".xlsx":
+        fail(f"{path}: the template is an Excel workbook; give a file name ending .xlsx", 2)
+    with writing(path):
+        write_template(path)
+    say(f"Wrote {path}: a README sheet, then a sheet for each of the {len(KINDS)} inputs. Fill in the sheets you "
+        f"have data for and import them all with 'cyplan import all {path}'.")
 
 
 @app.command()

@@ -29,6 +29,7 @@ from cyplan.io.read import (
     text_like,
 )
 from cyplan.io.references import Origin, check_references
+from cyplan.io.template import README, example_problems
 from cyplan.io.validate import KIND_CHECKS, known_headers, validate
 from cyplan.io.validate_population_groups import checked_against
 from cyplan.io.write import write_csv, write_xlsx
@@ -49,6 +50,7 @@ class Source:
     shown: str | None = None  # the name the import log records, if not the path (e.g. a file cyplan ships)
     header_row: int | None = None  # the row the header is on, if rows above it (a title) are to be skipped
     split_age_bands: bool = False  # split the population's age bands into single years (validate.split_bands)
+    optional: bool = False  # a sheet of a whole workbook: holding only the template's example row, it is left out
 
 
 def sources_in(path: Path) -> list[Source]:
@@ -66,8 +68,9 @@ def sources_in(path: Path) -> list[Source]:
         return [Source(p.stem.lower(), p) for p in files]
     if path.suffix.lower() in EXCEL_SUFFIXES and path.exists():
         book = open_workbook(path, str(path))
-        names = book.sheetnames
-        hidden = hidden_sheets(book)
+        names = [n for n in book.sheetnames if n.lower() != README.lower()]  # the template's README is no input
+        hidden = {n: state for n, state in hidden_sheets(book).items() if n in names}
+        blank = {n for n in names if n.lower() in KINDS and n not in hidden and _blank_sheet(book[n])}
         book.close()
         unknown = [n for n in names if n.lower() not in KINDS]
         if unknown or hidden:
@@ -75,9 +78,24 @@ def sources_in(path: Path) -> list[Source]:
                                       f"sheet after its input: {known}", n) for n in unknown]
                              + [Problem(str(path), None, None, f"the sheet '{n}' {HIDDEN[hidden[n]]}", n)
                                 for n in names if n in hidden and n not in unknown])
-        return [Source(n.lower(), path, n) for n in names]
+        if names and len(blank) == len(names):
+            raise InputError([Problem(str(path), None, None, "nothing to import: every sheet is blank or holds "
+                                      "only its header")])
+        return [Source(n.lower(), path, n, optional=True) for n in names if n not in blank]
     raise InputError([Problem(str(path), None, None, "to import everything at once, give a folder of files "
                               "or an Excel workbook with one sheet per input")])
+
+
+def _blank_sheet(ws: object) -> bool:
+    """Whether a sheet holds at most one row with anything in it (a header, or nothing): a template's sheet not
+    filled in. Stops at the second such row, so a big sheet is not read here."""
+    try:
+        ws.reset_dimensions()  # type: ignore[attr-defined]  # as the reader: some writers save wrong dimensions
+        filled = (r for r in ws.iter_rows(values_only=True)  # type: ignore[attr-defined]
+                  if any(v is not None and str(v).strip() for v in r))
+        return next(filled, None) is None or next(filled, None) is None
+    except Exception:  # a damaged sheet: the reader says what is wrong with it
+        return False
 
 
 def import_inputs(ws: Workspace, sources: list[Source], mode: Mode = "replace",
@@ -117,6 +135,13 @@ def _import_inputs(ws: Workspace, sources: list[Source], mode: Mode, progress: P
             problems += e.found
             unread.add(src.kind)
             continue
+        only_example, found = example_problems(raw, KINDS[src.kind])
+        if only_example and src.optional:  # a template's sheet not filled in: nothing to import from it
+            continue
+        if found:
+            problems += found
+            unread.add(src.kind)
+            continue
         # codes: the memory of a big file
         frame, found = validate(raw, KINDS[src.kind], consume=True, codes=True, split_age_bands=src.split_age_bands)
         problems += found
@@ -127,6 +152,9 @@ def _import_inputs(ws: Workspace, sources: list[Source], mode: Mode, progress: P
         origins[src.kind] = Origin(raw.file, raw.sheet)
         log.append(ImportRecord(src.kind, display_name or src.shown or str(src.path), raw.sheet, sha256(src.path),
                                 frame.height, mode))
+    if not frames and not problems:
+        raise InputError([Problem(str(sources[0].path) if sources else "import", None, None, "nothing to import: "
+                                  "every sheet holds only its header or the template's example row")])
     if progress:
         progress("checking references")
     # references are checked even when a file has other problems, so that every problem is reported at

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from cyplan import results
 from cyplan.io.problems import RUN_SHOWN, InputError, Problem
 from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES
+from cyplan.io.template import write_template
 from cyplan.io.write import write_csv, write_xlsx
 from cyplan.model.gap import gap_table, supply_table
 from cyplan.model.plan import cost_table, demand_table, need_table
@@ -162,6 +163,16 @@ def all_inputs(st: State) -> Response:
         export_inputs(st.ws, list(KINDS), path)
         return Response(path.read_bytes(), media_type=XLSX,
                         headers={"Content-Disposition": 'attachment; filename="inputs.xlsx"'})
+
+
+@router.get("/data/template.xlsx", include_in_schema=False)
+def template_workbook() -> Response:
+    """The blank workbook to fill in: the same for every workspace, so it needs none."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cyplan-template.xlsx"
+        write_template(path)
+        return Response(path.read_bytes(), media_type=XLSX,
+                        headers={"Content-Disposition": 'attachment; filename="cyplan-template.xlsx"'})
 
 
 @router.get("/data/inputs/{kind}.{fmt}", include_in_schema=False)
