@@ -236,7 +236,8 @@ def test_returns_page_shows_published_counts_by_default(client: TestClient) -> N
     for phrase in ("For publication.", "counts from 1 to 7 are shown as *", "Referrals by quarter",
                    "Accepted referrals by ethnicity — for publication", "How complete the records are",
                    "Blank and invalid values by field", "Who is referred, against the population",
-                   "Accepted referrals per 10,000 by gender"):
+                   "Accepted referrals per 10,000 a year by gender (referrals 1 Apr 2022 – 30 Sep 2023, annualised; "
+                   "population 2025)"):
         assert phrase in words, phrase
     assert "Not for publication." not in words and "— not for publication" not in words
     # the summary's total as published: 4,411 received rounds to 4,410
@@ -318,7 +319,7 @@ def test_returns_chooser_answers_htmx_with_the_results_alone(client: TestClient)
     r = client.get("/returns", params={"counts": "unpublished", "by": "ethnicity"}, headers=HX)
     assert r.status_code == 200 and "<html" not in r.text and "<h1" not in r.text
     words = text(r.text)
-    assert "Not for publication." in words and "Accepted referrals per 10,000 by ethnicity" in words
+    assert "Not for publication." in words and "Accepted referrals per 10,000 a year by ethnicity" in words
     assert '<option value="ethnicity" selected>' in r.text
 
 

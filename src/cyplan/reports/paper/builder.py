@@ -178,8 +178,9 @@ class Builder:
                                       self.area)
         return self.notes.ref(
             f"Equality view by {by.replace('_', ' ')} (docs/method.md, ‘Equality: referral rates and rate "
-            f"ratios’): accepted referrals of note {returns_ref.number} per 10,000 people in each category, with "
-            f"95% intervals (Byar's method), and each category's rate as a ratio of the area's. Referrals are "
+            f"ratios’): accepted referrals of note {returns_ref.number} per 10,000 people in each category a year "
+            f"(the referrals × 12 ÷ the months of the quarters the records span), with 95% intervals (Byar's "
+            f"method), and each category's rate as a ratio of the area's. Referrals are "
             f"shown as published (note {returns_ref.number}); where a count is withheld its rates are too. "
             f"Population: {population}.")
 

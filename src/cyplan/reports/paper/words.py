@@ -43,6 +43,14 @@ def join(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
 
 
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def count_words(n: int, one: str, many: str) -> str:
+    """'one category', 'two categories', '12 categories': a count as a sentence writes it."""
+    return f"{NUMBER_WORDS[n] if n < len(NUMBER_WORDS) else f'{n:,}'} {one if n == 1 else many}"
+
+
 def published_count(value: object) -> str:
     """A published count ('*', or a rounded count as text) with thousands separators."""
     text = "" if value is None else str(value)
