@@ -1,0 +1,54 @@
+"""What a committee member would stumble on in the board paper, each pinned so it cannot come back: an
+interval whose two ends read the same, a sentence of categories that does not read for none, one or several,
+internal references (seed numbers, docs/ pages, file paths) in place of the published documents' names."""
+
+from __future__ import annotations
+
+from cyplan.display import NO_RANGE, cell, headline
+from cyplan.reports.paper.equalities import differences
+
+DRAWS = 50
+
+
+# -- an interval whose ends are shown the same -------------------------------------------------------------
+
+def test_an_interval_shown_as_142_6_to_142_6_says_there_is_no_range() -> None:
+    """Catches '(90% interval 142.6 to 142.6)': draws that vary a figure by less than its last digit."""
+    row = {"demand_fte": 142.6, "demand_fte_p5": 142.58, "demand_fte_p95": 142.62, "demand_fte_mcse": 0.001,
+           "demand_fte_p5_mcse": 0.001, "demand_fte_p95_mcse": 0.001}
+    assert headline(row, "demand_fte", 1000, " FTE") == f"142.6 FTE ({NO_RANGE})"
+    assert "142.6 to 142.6" not in headline(row, "demand_fte", 1000)
+    assert cell(row, "demand_fte") == ("142.6", "no range")
+
+
+def test_an_undrawn_figure_with_floating_point_noise_is_the_figure_alone() -> None:
+    """Catches p5 = p95 with a median a few bits off them read as an interval ('142.6 to 142.6')."""
+    row = {"supply_fte": 142.6 + 1e-13, "supply_fte_p5": 142.6, "supply_fte_p95": 142.6, "supply_fte_mcse": 0.0}
+    assert headline(row, "supply_fte", 1000, " FTE") == "142.6 FTE"
+    assert cell(row, "supply_fte") == ("142.6", "")
+
+
+# -- the sentence of categories referred above and below the area's rate --------------------------------------
+
+def test_no_category_differs() -> None:
+    """Catches a dangling 'By ethnicity, .' when no category differs."""
+    assert differences("ethnicity", [], []) == \
+        "By ethnicity, no category's referral rate differs clearly from the area's"
+
+
+def test_one_category_above_has_its_own_subject() -> None:
+    """Catches 'By ethnicity, above it: White British.' ('it' with nothing to stand for)."""
+    text = differences("ethnicity", [], ["White British"])
+    assert text == ("By ethnicity, one category is referred at a rate clearly above the area's (the whole 95% "
+                    "interval of the rate ratio over 1): White British")
+    assert "above it" not in text
+
+
+def test_one_below_and_several_above() -> None:
+    """Catches a wrong number ('one categories are') and 'it' used before the area's rate is named."""
+    text = differences("age", ["7 to 9"], ["10 to 11", "12 to 15", "18"])
+    assert text == ("By age, one category is referred at a rate clearly below the area's (the whole 95% interval "
+                    "of the rate ratio under 1): 7 to 9; three categories are referred at a rate clearly above it "
+                    "(the whole interval over 1): 10 to 11, 12 to 15 and 18")
+    assert differences("religion", ["Muslim", "Hindu"], []).startswith(
+        "By religion, two categories are referred at a rate clearly below the area's")
