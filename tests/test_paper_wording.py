@@ -4,8 +4,20 @@ internal references (seed numbers, docs/ pages, file paths) in place of the publ
 
 from __future__ import annotations
 
+import datetime as dt
+import html as html_text
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cyplan import reference
 from cyplan.display import NO_RANGE, cell, headline
+from cyplan.reports.paper import Paper, build_paper, render_html
 from cyplan.reports.paper.equalities import differences
+from cyplan.returns.service import import_returns
+from cyplan.store.workspace import Workspace
 
 DRAWS = 50
 
@@ -52,3 +64,45 @@ def test_one_below_and_several_above() -> None:
                     "(the whole interval over 1): 10 to 11, 12 to 15 and 18")
     assert differences("religion", ["Muslim", "Hindu"], []).startswith(
         "By religion, two categories are referred at a rate clearly below the area's")
+
+
+# -- internal references: a reader has the paper, not cyplan's files ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def paper(_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Paper:
+    """The demo's paper with its referral returns, as `cyplan demo` then `cyplan report` make it."""
+    path = Path(shutil.copytree(_demo_template, tmp_path_factory.mktemp("wording") / "workspace"))
+    ws = Workspace.open(path)
+    try:
+        import_returns(ws, reference.DEMO / "returns" / "referrals.csv")
+        return build_paper(ws, draws=DRAWS, today=dt.date(2026, 6, 1))
+    finally:
+        ws.close()
+
+
+INTERNAL = re.compile(r"(?<!random )\bseeds?\b|docs/|\.md\b|\.py\b|scripts/|DESIGN\b", re.IGNORECASE)
+
+
+def _internal(text: str) -> list[str]:
+    return [text[max(0, m.start() - 60):m.end() + 30] for m in INTERNAL.finditer(text)]
+
+
+def test_the_demo_paper_cites_published_documents_not_seed_numbers_or_files(paper: Paper) -> None:
+    """Catches 'seed 003', 'seed 004', 'docs/method.md', 'scripts/….py' in the paper, its notes and the
+    inputs' sources they quote, in the HTML and in its text; the random seed is the simulation's, and stays."""
+    page = render_html(paper)
+    words = html_text.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+    assert _internal(words) == []
+    assert _internal(html_text.unescape(page)) == []
+    assert "random seed 1" in words  # the simulation's own seed is said, and is not a document
+    # the documents by name, where the seed numbers were
+    assert "Commissioning early intervention support services (2009)" in words
+    assert "2020 Children and Young People's Workforce Strategy: the evidence base (2008)" in words
+    assert "LGA Children and Young People Board's papers of 23 January 2024" in words
+
+
+def test_the_paper_states_the_period_of_its_equality_rates(paper: Paper) -> None:
+    """Catches rates titled with the population's year alone: the referrals' period is stated with them."""
+    words = html_text.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", render_html(paper))))
+    assert "Rates are a year's: referrals 1 Apr 2025 – 31 Mar 2026, against the population of 2025" in words
+    assert "above it:" not in words  # the old dangling sentence

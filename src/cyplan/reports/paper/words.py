@@ -12,6 +12,14 @@ from cyplan import results
 from cyplan.display import MEASURE_FORMATS, cell, headline
 from cyplan.schema import KINDS
 
+# The published documents the paper cites, by name: a reader has the paper, not cyplan's files.
+SPECIFICATION = ("DCSF's Improving the psychological wellbeing and mental health of children and young people: "
+                 "Commissioning early intervention support services (2009)")
+WORKFORCE_EVIDENCE = "DCSF's 2020 Children and Young People's Workforce Strategy: the evidence base (2008)"
+METHOD = "cyplan's method notes"  # the documentation published with cyplan (its docs/method.md)
+SERVICE_MAP = "cyplan's service map notes"  # docs/services.md
+RETURNS_NOTES = "cyplan's referral returns notes"  # docs/returns.md
+
 
 def measure(what: str, x: float | None) -> str:
     """A measure as the CLI shows it (display.py's formats)."""
