@@ -204,7 +204,8 @@ def test_services_page(client: TestClient) -> None:
     words = text(r.text)
     for phrase in ("Rated 3 of 4", "Protocols and plans are in place", "What holds the rating back",
                    "What keeps the rating from 4", "Action list, in order of priority", "Coverage matrix",
-                   "Vulnerable groups by age band", "Stakeholder checklist", "seed 003",
+                   "Vulnerable groups by age band", "Stakeholder checklist",
+                   "Commissioning early intervention support services",
                    "Plans and protocols in place: 5 of 5"):
         assert phrase in words, phrase
 
