@@ -108,8 +108,10 @@ def tables(
             made = service.tables(ws)
         except service.NoReturns as e:
             fail(str(e))
+    advice = None
     if publish:
         made = service.publishable(made, RULES[rule])
+        advice = service.combine_quarters_advice(made, RULES[rule])
     with writing(out):
         out.mkdir(parents=True, exist_ok=True)
         if fmt is Format.xlsx:
@@ -118,6 +120,8 @@ def tables(
             for name, table in made.items():
                 (write_csv if fmt is Format.csv else write_json)(table, out / f"{name}.{fmt.value}")
     say(f"Wrote {len(made)} tables{' for publication' if publish else ''} to {out}.")
+    if advice:
+        say(advice)
 
 
 @returns_app.command()
