@@ -18,6 +18,7 @@ from cyplan.reports.paper import Paper, build_paper, render_html
 from cyplan.reports.paper.equalities import differences
 from cyplan.returns.service import import_returns
 from cyplan.store.workspace import Workspace
+from cyplan.transfer import Source, import_inputs
 
 DRAWS = 50
 
@@ -99,6 +100,20 @@ def test_the_demo_paper_cites_published_documents_not_seed_numbers_or_files(pape
     assert "Commissioning early intervention support services (2009)" in words
     assert "2020 Children and Young People's Workforce Strategy: the evidence base (2008)" in words
     assert "LGA Children and Young People Board's papers of 23 January 2024" in words
+
+
+def test_the_send_therapy_demo_paper_cites_no_internal_reference(tmp_path: Path) -> None:
+    """The other built-in model's paper (no register, no returns, no skills census): its missing parts' messages
+    and its inputs' sources cite no seed number or file either."""
+    ws = Workspace.create(tmp_path / "send")
+    try:
+        files = sorted(reference.DEFAULTS.glob("*.csv")) + sorted(reference.DEMO_SEND.glob("*.csv"))
+        import_inputs(ws, [Source(f.stem, f) for f in files])
+        words = html_text.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", render_html(
+            build_paper(ws, draws=0, today=dt.date(2026, 6, 1))))))
+    finally:
+        ws.close()
+    assert "Therap" in words and _internal(words) == []
 
 
 def test_the_paper_states_the_period_of_its_equality_rates(paper: Paper) -> None:
