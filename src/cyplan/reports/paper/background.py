@@ -39,7 +39,7 @@ def section(b: Builder) -> Section:
            if register else "")
         + ("The referral figures are the quarterly tables of the Framework for Integrated Care returns. "
            if returns else "")
-        + f"{METHOD[:1].upper()}{METHOD[1:]} set out every formula.",)))
+        + f"Every formula is set out in {METHOD}.",)))
     s.blocks.append(Paragraph((
         "Workforce figures are uncertain and are given as a median with a 90% interval: "
         f"{sim_words(b.draws, b.seed)}. Every figure has a note saying which inputs, and which of their "
