@@ -293,6 +293,9 @@ def test_equality_json_matches_the_cli(client: TestClient, run_cli: Callable[[Se
     cli = {r["category"]: r for r in cli_json(run_cli, "returns", "equality", "--by", "ethnicity", "-w", demo)}
     exact = client.get("/api/returns/equality", params={"by": "ethnicity", "counts": "unpublished"}).json()
     assert (exact["by"], exact["area"], exact["for_publication"]) == ("ethnicity", AREA, False)
+    # seed 004's records span 1 Apr 2022 to 30 Sep 2023: the rates are 18 months' referrals a year
+    assert exact["period"] == {"first": "2022-04-01", "last": "2023-09-30", "months": 18,
+                               "words": "referrals 1 Apr 2022 – 30 Sep 2023, annualised"}
     for row in exact["rows"]:
         assert row["referrals"] == cli[row["category"]]["referrals"]
         assert row["rate_per_10000"] == near(cli[row["category"]]["rate_per_10000"])

@@ -186,10 +186,11 @@ def returns_quality_json(st: State, limit: int = Query(SHOWN_QUERIES, ge=0, le=1
 def returns_equality_json(st: State, by: Annotated[str, Query(json_schema_extra={"enum": list(BY_VALUES)})] = "gender",
                           area: str | None = None, year: int | None = None,
                           counts: Counts = "published") -> dict[str, Any]:
-    """Accepted referrals per 10,000 by `by` (gender, age or a coded field with a population by category) for one
-    area (default: the first) in a year (default: its population's first), with 95% intervals and rate ratios
-    against the area. As published, a withheld count's rates are withheld too. 400 for an unknown `by`, 404 for
-    an area or year the workspace has not."""
+    """Accepted referrals per 10,000 a year by `by` (gender, age or a coded field with a population by category)
+    for one area (default: the first) in a year (default: its population's first), with 95% intervals and rate
+    ratios against the area. The referrals are counted over `period` (the whole quarters the records span: its
+    first and last day and months) and annualised, × 12 ÷ months. As published, a withheld count's rates are
+    withheld too. 400 for an unknown `by`, 404 for an area or year the workspace has not."""
     _check(by)
     area = chosen_area(st, area)
     _check_year(st, area, year)
@@ -197,7 +198,10 @@ def returns_equality_json(st: State, by: Annotated[str, Query(json_schema_extra=
         view = equality(st, by, area, counts, year)
     except (service.NoReturns, UnknownField) as e:
         return {"not_ready": _sentence(str(e)), "by": by, "fields": _fields_or_none(st)}
+    when = period(st)
     return {"by": by, "area": view["area"][0], "year": view["year"][0], "counts": counts,
+            "period": {"first": when.first.isoformat(), "last": when.last.isoformat(), "months": when.months,
+                       "words": when.words()},
             "for_publication": counts == "published", "rows": _rows(view.drop("area", "year"))}
 
 
