@@ -73,10 +73,8 @@ MIGRATION[0, 19] = 0.905  # young women a little likelier to leave for universit
 MIGRATION[1, 19] = 0.915
 assert MIGRATION.shape == (2, 26)
 
-SOURCE = (
-    "Demo assumption: synthetic, shaped like ONS subnational projections for a shire county "
-    "(scripts/make_demo_population.py)"
-)
+# said in a board paper's notes: no file path (a reader has only the paper)
+SOURCE = "Demo assumption: synthetic, shaped like ONS subnational projections for a shire county"
 OUTPUT = Path(__file__).resolve().parents[1] / "src" / "cyplan" / "reference" / "demo" / "population.csv"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import altair as alt
 import polars as pl
 import pytest
 
@@ -105,3 +106,70 @@ def test_svg_is_made_offline_with_the_title() -> None:
     svg = charts.to_svg(charts.workforce_by_year(gap_frame(), "A"))
     assert svg.startswith("<svg") and "Workforce demand and supply in A" in svg
     assert "http://" not in svg.replace("http://www.w3.org", "")
+
+
+# -- layout: an axis title never reaches into the chart's title --------------------------------------------------
+
+BOLD_WIDTH = 0.66  # a bold character's width as a share of its font size, on the long side for Helvetica/Arial
+
+
+def _texts(node: dict, x: float = 0.0, y: float = 0.0, role: str | None = None) -> list[tuple[str, dict, float]]:
+    """(role, item, group's absolute y) of every title and axis-title text in a Vega scenegraph."""
+    role = node.get("role", role)
+    if node.get("marktype") == "text" and role in ("title-text", "axis-title"):
+        return [(role, item, y) for item in node["items"]]
+    group = "marktype" not in node  # a group item carries the offset of what it holds
+    return [t for item in node.get("items", [])
+            for t in _texts(item, x + (node.get("x", 0) if group else 0), y + (node.get("y", 0) if group else 0), role)]
+
+
+def _vertical_boxes(chart: alt.TopLevelMixin) -> tuple[tuple[float, float], list[tuple[float, float]]]:
+    """The chart title's (top, bottom) and each rotated axis title's, in the chart's pixels."""
+    import vl_convert as vlc
+
+    found = _texts(vlc.vegalite_to_scenegraph(chart.to_dict(), vl_version=charts.VL_VERSION)["scenegraph"])
+    (_, title, ty), = [t for t in found if t[0] == "title-text"]
+    top = ty + (title.get("y") or 0)
+    size = title["fontSize"] * (len(title["text"]) if isinstance(title["text"], list) else 1)
+    title_box = (top, top + size) if title.get("baseline") == "top" else (top - size, top)
+    boxes = []
+    for _, item, gy in found:
+        if _ != "axis-title" or item.get("angle") not in (-90, 90, 270):
+            continue
+        lines = item["text"] if isinstance(item["text"], list) else [item["text"]]
+        half = max(len(line) for line in lines) * item["fontSize"] * BOLD_WIDTH / 2
+        boxes.append((gy + item["y"] - half, gy + item["y"] + half))
+    return title_box, boxes
+
+
+def test_a_long_y_axis_title_does_not_overlap_the_chart_title(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches a rotated y-axis title, centred on the plot and longer than it, drawn over the chart's title."""
+    long = "Cost to close the gap a year, in millions of pounds at this year's prices (£m)"
+    monkeypatch.setitem(charts.SCENARIO_MEASURES, "cost_to_close",
+                        (long, "the cost to close the gap", 1e-6, "£{:,.1f}m"))
+    frame = pl.DataFrame({"scenario": ["baseline", "more"], "cost_to_close": [2e6, 1e6],
+                          "cost_to_close_p5": [1e6, 5e5], "cost_to_close_p95": [3e6, 2e6]})
+    (top, bottom), boxes = _vertical_boxes(charts.scenarios(frame, "cost_to_close", 2030))
+    assert boxes and all(box_top > bottom for box_top, _ in boxes), (top, bottom, boxes)
+    assert charts.y_title(long) != long  # wrapped, every word kept
+    assert " ".join(charts.y_title(long)) == long
+
+
+def test_no_chart_has_an_axis_title_over_its_title() -> None:
+    """Each chart builder with its own axis titles: no rotated axis title reaches the title's box."""
+    central = pl.DataFrame({"area": ["A", "A"], "year": [2025, 2026], "cases": [1000.0, 1100.0]})
+    gap = pl.DataFrame({"area": ["A"], "year": [2030], "role": ["a"], "gap_fte": [5.0], "gap_fte_p5": [1.0],
+                        "gap_fte_p95": [8.0]})
+    frame = pl.DataFrame({"scenario": ["baseline"], "gap_fte": [10.0], "gap_fte_p5": [8.0], "gap_fte_p95": [12.0],
+                          "cost_to_close": [2e6], "cost_to_close_p5": [1e6], "cost_to_close_p95": [3e6]})
+    summary = pl.DataFrame({"measure": ["Accepted", "Not accepted", "Received"], "2025/26 Q1": ["100", "9", "109"],
+                            "Total": ["100", "9", "109"]})
+    view = pl.DataFrame({"category": ["X", "Total"], "rate_ratio": [0.5, 1.0], "ratio_low": [0.3, None],
+                         "ratio_high": [0.8, None]})
+    made = [charts.need_by_year(central, central, central, "Smalltown"), charts.workforce_by_year(gap_frame(), "A"),
+            charts.gap_by_role(gap, {"a": "Role A"}), charts.scenarios(frame, year=2030),
+            charts.scenarios(frame, "gap_fte"), charts.referrals_by_quarter(summary),
+            charts.equality_ratios(view, "trauma_category")]
+    for chart in made:
+        (_, bottom), boxes = _vertical_boxes(chart)
+        assert boxes and all(box_top > bottom for box_top, _ in boxes), (chart.to_dict().get("title"), bottom, boxes)

@@ -106,7 +106,7 @@ def test_notes_name_inputs_sources_model_step_draws_and_seed(paper: Paper) -> No
     assert "Demo assumption: synthetic, shaped like ONS subnational projections" in notes  # a source value
     assert f"{DRAWS:,} Monte Carlo draws" in notes and "random seed 1" in notes
     assert "workforce census" in notes and "Scenarios" in notes
-    assert "seed 003" in notes  # the rating
+    assert "Commissioning early intervention support services (2009), section 2" in notes  # the rating
 
 
 def test_charts_carry_their_descriptions(paper: Paper) -> None:

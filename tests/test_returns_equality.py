@@ -34,14 +34,15 @@ SMALL = EXAMPLES / "returns" / "small_records.csv"
 TODAY = dt.date(2024, 1, 1)
 HEADER = "area,year,field,category,count,source\n"
 
-# examples/README.md, section 8: Smalltown's accepted referrals and population by ethnicity, 2025
-# (category, a, n, rate per 10,000, rate interval, rate ratio, ratio interval)
+# examples/README.md, section 8: Smalltown's accepted referrals and population by ethnicity, 2025; the records
+# span five quarters (1 Apr 2022 to 30 Jun 2023), so every rate is a year's: × 12 / 15
+# (category, a, n, rate per 10,000 a year, rate interval, rate ratio, ratio interval)
 SMALLTOWN = [
-    ("Asian or Asian British", 1, 500, 20.0, (0.261, 111.275), 2.6, (0.476, 14.195)),
-    ("African", 1, 200, 50.0, (0.654, 278.188), 6.5, (1.191, 35.488)),
-    ("Mixed or Multiple ethnic groups", 0, 300, 0.0, (0.0, 122.267), 0.0, (None, None)),
-    ("White British", 2, 4000, 5.0, (0.562, 18.052), 0.65, (0.244, 1.732)),
-    ("White Minorities", 0, 200, 0.0, (0.0, 183.401), 0.0, (None, None)),
+    ("Asian or Asian British", 1, 500, 16.0, (0.209, 89.02), 2.6, (0.476, 14.195)),
+    ("African", 1, 200, 40.0, (0.523, 222.55), 6.5, (1.191, 35.488)),
+    ("Mixed or Multiple ethnic groups", 0, 300, 0.0, (0.0, 97.814), 0.0, (None, None)),
+    ("White British", 2, 4000, 4.0, (0.449, 14.442), 0.65, (0.244, 1.732)),
+    ("White Minorities", 0, 200, 0.0, (0.0, 146.72), 0.0, (None, None)),
 ]
 
 
@@ -125,7 +126,7 @@ def test_smalltown_by_ethnicity_gives_the_readme_figures(smalltown: Workspace) -
         assert (r["referrals"], r["population"], r["rate_per_10000"], r["rate_ratio"]) == (a, n, rate, ratio)
         assert (r["rate_low"], r["rate_high"], r["ratio_low"], r["ratio_high"]) == (lo, hi, rlo, rhi)
     total = _row(view, TOTAL)
-    assert (total["referrals"], total["population"], total["rate_per_10000"]) == (4, 5200.0, 7.692)
+    assert (total["referrals"], total["population"], total["rate_per_10000"]) == (4, 5200.0, 6.154)
     # counted, not rated: each with its reason
     assert (_row(view, "Not known or recorded/stated")["referrals"], _row(view, "Other")["referrals"]) == (1, 0)
     assert _row(view, "Not known or recorded/stated")["note"] == E.NO_POPULATION
@@ -140,9 +141,9 @@ def test_the_readme_and_method_state_the_figures_the_test_expects() -> None:
         assert f"{lo:g} to {hi:g}" in line or f"0 to {hi:g}" in line
         if rlo is not None:
             assert f"**{rate:.1f}**" in line and f"**{ratio:g}**" in line and f"{rlo:g} to {rhi:g}" in line
-    assert "**7.692** per 10,000" in readme
+    assert "**6.154** per 10,000 a year" in readme
     method = (ROOT / "docs" / "method.md").read_text(encoding="utf-8")
-    for text in ("**7.692**", "**5.0**", "**0.65**", "**0.244 to 1.732**", "**0.562 to 18.052**"):
+    for text in ("**6.154**", "**4.0**", "**0.65**", "**0.244 to 1.732**", "**0.449 to 14.442**"):
         assert text in method
 
 
@@ -155,7 +156,7 @@ def test_gender_rows_of_the_population_by_category_are_used_for_gender(smalltown
     import_inputs(smalltown, [Source("population_groups", path)], mode="merge")
     by_gender = service.equality(smalltown, "gender")
     assert _row(by_gender, "Female")["population"] == 2000.0 and _row(by_gender, "Male")["population"] == 3000.0
-    assert _row(by_gender, "Female")["rate_per_10000"] == 10.0  # 2 / 2,000 × 10,000
+    assert _row(by_gender, "Female")["rate_per_10000"] == 8.0  # 2 / 2,000 × 10,000 × 12 / 15 months
     assert service.equality(smalltown, "ethnicity")["population"].sum() > 0  # the ethnicity rows were kept
 
 
@@ -217,7 +218,9 @@ def test_cli_equality_by_ethnicity_and_religion_on_the_demo(demo_workspace: Path
     assert _row(view, TOTAL)["population"] == 250_002  # the demo's population aged 0–25 in 2025
     code, shown, err = run_cli(["returns", "equality", "--by", "Religion", "-w", demo_workspace])
     assert code == 0, err
-    assert "Accepted referrals per 10,000, by religion — Exampleshire, 2025" in shown
+    # the period the referrals span is stated, and the rates are a year's
+    assert ("Accepted referrals per 10,000 a year (referrals 1 Apr 2022 – 30 Jun 2023, annualised), by religion "
+            "— Exampleshire, 2025") in shown
     assert "No religion" in shown and "Rate ratio" in shown
     assert all(s.startswith("Demo assumption") for s in pl.read_csv(reference.DEMO / "population_groups.csv")["source"])
 
@@ -351,3 +354,61 @@ def test_a_value_on_no_list_is_refused(field: str, text: str) -> None:
     _, problems = validate(_raw([(field, text)]), KINDS["population_groups"])
     assert [(p.row, p.column) for p in problems] == [(2, "category")]
     assert f"is not on the {field} code list" in problems[0].message
+
+
+# -- rates are a year's: 18 months of referrals against one year's population -------------------------------
+
+def _eighteen_months(tmp_path: Path) -> Path:
+    """30 accepted referrals of girls from 1 Apr 2024 to 30 Sep 2025: six quarters, 18 months."""
+    days = [dt.date(2024, 4, 1) + dt.timedelta(days=18 * i) for i in range(29)] + [dt.date(2025, 9, 30)]
+    rows = [f"R{i:03},Affinity,{d.isoformat()},yes,12,Female,White British,Christian,Education Referral,"
+            "Mainstream school/college,Living with parents,Bullying,yes,yes,no,no" for i, d in enumerate(days)]
+    path = tmp_path / "eighteen_months.csv"
+    path.write_text(SMALL.read_text().splitlines()[0] + "\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_18_months_of_referrals_are_annualised_by_hand() -> None:
+    """Catches a rate over the whole period taken for a year's: 30 referrals over 18 months among 1,000
+    people are 30 × 12 / 18 = 20 a year, 200 per 10,000 a year (not 300); the ratio is unchanged."""
+    when = E.period(pl.Series([dt.date(2024, 5, 17), dt.date(2025, 9, 2), dt.date(2024, 12, 25)]))
+    assert when == E.Period(dt.date(2024, 4, 1), dt.date(2025, 9, 30), 18)
+    assert when.words() == "referrals 1 Apr 2024 – 30 Sep 2025, annualised"
+    view = E.compare([E.Line("Girls", 30, 1000.0), E.Line("Boys", 30, 2000.0)], when.years)
+    assert _row(view, "Girls")["rate_per_10000"] == 200.0 and _row(view, "Boys")["rate_per_10000"] == 100.0
+    assert _row(view, TOTAL)["rate_per_10000"] == 133.333  # 60 × 12 / 18 / 3,000 × 10,000
+    assert _row(view, "Girls")["rate_ratio"] == 1.5  # 200 / 133.3, as from the counts alone
+    # Byar for 30: 30 (1 − 1/270 − 1.959964/(3√30))³ = 20.2369 and 31 (1 − 1/279 + 1.959964/(3√31))³ = 42.8284
+    # referrals, ÷ 1,000 × 10,000 × 12 / 18
+    assert (_row(view, "Girls")["rate_low"], _row(view, "Girls")["rate_high"]) == (134.913, 285.522)
+    a_year = E.period(pl.Series([dt.date(2025, 4, 1), dt.date(2026, 3, 31)]))
+    assert a_year.months == 12 and a_year.words() == "referrals 1 Apr 2025 – 31 Mar 2026"
+
+
+def test_cli_and_published_view_annualise_18_months(demo_workspace: Path, run_cli: Callable,
+                                                   tmp_path: Path) -> None:
+    """End to end: the command's rates, and the published view the paper and web page show (worked again
+    from rounded counts), are a year's, and the command states the period."""
+    from cyplan.reports.paper import published_view
+
+    pg = tmp_path / "pg.csv"
+    pg.write_text(HEADER + "E10999999,2025,gender,Female,1000,test\nE10999999,2025,gender,Male,1000,test\n")
+    code, _, err = run_cli(["import", "population_groups", pg, "-w", demo_workspace, "--mode", "merge"])
+    assert code == 0, err
+    code, _, err = run_cli(["returns", "import", _eighteen_months(tmp_path), "-w", demo_workspace,
+                            "--today", "2025-10-01"])
+    assert code == 0, err
+    out = tmp_path / "gender.csv"
+    code, _, err = run_cli(["returns", "equality", "--by", "gender", "-w", demo_workspace, "-f", "csv",
+                            "--out", out])
+    assert code == 0, err
+    assert _row(pl.read_csv(out), "Female")["rate_per_10000"] == 200.0  # 30 × 12 / 18 / 1,000 × 10,000
+    code, shown, err = run_cli(["returns", "equality", "--by", "gender", "-w", demo_workspace])
+    assert code == 0, err
+    assert "per 10,000 a year (referrals 1 Apr 2024 – 30 Sep 2025, annualised)" in shown
+    ws = Workspace.open(demo_workspace)
+    try:
+        published = published_view(service.equality(ws, "gender"), years=E.period_of(ws).years)
+    finally:
+        ws.close()
+    assert _row(published, "Female")["referrals"] == "30" and _row(published, "Female")["rate_per_10000"] == 200.0

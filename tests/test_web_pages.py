@@ -204,7 +204,8 @@ def test_services_page(client: TestClient) -> None:
     words = text(r.text)
     for phrase in ("Rated 3 of 4", "Protocols and plans are in place", "What holds the rating back",
                    "What keeps the rating from 4", "Action list, in order of priority", "Coverage matrix",
-                   "Vulnerable groups by age band", "Stakeholder checklist", "seed 003",
+                   "Vulnerable groups by age band", "Stakeholder checklist",
+                   "Commissioning early intervention support services",
                    "Plans and protocols in place: 5 of 5"):
         assert phrase in words, phrase
 
@@ -236,7 +237,8 @@ def test_returns_page_shows_published_counts_by_default(client: TestClient) -> N
     for phrase in ("For publication.", "counts from 1 to 7 are shown as *", "Referrals by quarter",
                    "Accepted referrals by ethnicity — for publication", "How complete the records are",
                    "Blank and invalid values by field", "Who is referred, against the population",
-                   "Accepted referrals per 10,000 by gender"):
+                   "Accepted referrals per 10,000 a year by gender (referrals 1 Apr 2022 – 30 Sep 2023, annualised; "
+                   "population 2025)"):
         assert phrase in words, phrase
     assert "Not for publication." not in words and "— not for publication" not in words
     # the summary's total as published: 4,411 received rounds to 4,410
@@ -291,6 +293,9 @@ def test_equality_json_matches_the_cli(client: TestClient, run_cli: Callable[[Se
     cli = {r["category"]: r for r in cli_json(run_cli, "returns", "equality", "--by", "ethnicity", "-w", demo)}
     exact = client.get("/api/returns/equality", params={"by": "ethnicity", "counts": "unpublished"}).json()
     assert (exact["by"], exact["area"], exact["for_publication"]) == ("ethnicity", AREA, False)
+    # seed 004's records span 1 Apr 2022 to 30 Sep 2023: the rates are 18 months' referrals a year
+    assert exact["period"] == {"first": "2022-04-01", "last": "2023-09-30", "months": 18,
+                               "words": "referrals 1 Apr 2022 – 30 Sep 2023, annualised"}
     for row in exact["rows"]:
         assert row["referrals"] == cli[row["category"]]["referrals"]
         assert row["rate_per_10000"] == near(cli[row["category"]]["rate_per_10000"])
@@ -318,7 +323,7 @@ def test_returns_chooser_answers_htmx_with_the_results_alone(client: TestClient)
     r = client.get("/returns", params={"counts": "unpublished", "by": "ethnicity"}, headers=HX)
     assert r.status_code == 200 and "<html" not in r.text and "<h1" not in r.text
     words = text(r.text)
-    assert "Not for publication." in words and "Accepted referrals per 10,000 by ethnicity" in words
+    assert "Not for publication." in words and "Accepted referrals per 10,000 a year by ethnicity" in words
     assert '<option value="ethnicity" selected>' in r.text
 
 

@@ -136,12 +136,25 @@ def _parts(row: Mapping[str, Any], what: str) -> tuple[str, str, str, str]:
             figure(what, row.get(what + "_p95"), ends), error_text(what, err("")))
 
 
+NO_RANGE = "no range: the draws vary it by less than the last digit shown"
+
+
+def _undrawn(row: Mapping[str, Any], what: str) -> bool:
+    """Does nothing drawn vary the figure (e.g. the census in the first year)? Its 5th and 95th percentiles
+    and median the same, but for the last bits of floating point."""
+    values = (row[what + "_p5"], row[what + "_p95"], row[what])
+    return all(math.isclose(v, values[0], rel_tol=1e-9, abs_tol=1e-12) for v in values)
+
+
 def headline(row: Mapping[str, Any], what: str, draws: int, unit: str = "") -> str:
     """The one way a figure with its uncertainty is stated in a sentence: '2,040 FTE (90% interval 1,710 to
-    2,510; ± 9 from the 1,000 draws)'. With no draws, the figure alone (the central values' result)."""
+    2,510; ± 9 from the 1,000 draws)'. With no draws, or nothing drawn that varies it, the figure alone;
+    with an interval whose two ends are shown the same ('142.6 to 142.6'), the words NO_RANGE instead."""
     median, low, high, error = _parts(row, what)
-    if draws == 0 or row.get(what + "_p5") is None or row[what + "_p5"] == row[what + "_p95"] == row[what]:
+    if draws == 0 or row.get(what + "_p5") is None or _undrawn(row, what):
         return f"{median}{unit}"  # nothing drawn varies it (e.g. the census in the first year)
+    if low == high:
+        return f"{median}{unit} ({NO_RANGE})"
     return f"{median}{unit} (90% interval {low} to {high}" + (f"; {error} from the {draws:,} draws)" if error
                                                              else ")")
 
@@ -150,15 +163,13 @@ def cell(row: Mapping[str, Any], what: str) -> tuple[str, str]:
     """A figure in a table: ('2,040 ± 9', '1,700 – 2,500'), the median with its Monte Carlo error over its 90%
     interval. The error is left out where the format's own last digit, not the draws, limits the digits shown
     (e.g. '15%' with an error of 0.09%), and so is the interval where the draws do not vary the figure (the
-    census in the first year): ('63.5', '')."""
+    census in the first year): ('63.5', ''); an interval whose ends are shown the same is 'no range'."""
     median, low, high, error = _parts(row, what)
-    if row.get(what + "_p5") is None:
-        return median, ""
-    if row[what + "_p5"] == row[what + "_p95"] == row[what]:
+    if row.get(what + "_p5") is None or _undrawn(row, what):
         return median, ""
     scale, _, _, finest = SHOWN_UNITS[what]
     limits = step((row.get(what + ERROR_SUFFIX) or 0.0) * scale, finest) > finest
-    return f"{median} {error}" if limits else median, f"{low} – {high}"
+    return f"{median} {error}" if limits else median, "no range" if low == high else f"{low} – {high}"
 
 
 def workforce_headline(row: Mapping[str, Any], year: int, draws: int) -> str:

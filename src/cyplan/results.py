@@ -197,7 +197,7 @@ def skills(frames: Frames, area: Sequence[str] | None = None) -> pl.DataFrame:
     (model/skills.py). NotReady without a skills census, a workforce census or a population to give the years."""
     if frames["skills"].is_empty():
         raise NotReady("the workspace has no skills census yet: import it with 'cyplan import skills FILE' "
-                       "(docs/data-formats.md, 'skills')")
+                       "(its columns are in the data formats guide, under 'skills')")  # said in the paper too
     if frames["workforce"].is_empty():
         raise NotReady("the workspace has no workforce census yet, so the skills census has no staff to count: "
                        "import it with 'cyplan import workforce FILE'")

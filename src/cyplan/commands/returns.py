@@ -13,7 +13,7 @@ from cyplan.io.problems import InputError
 from cyplan.io.write import write_csv, write_json, write_xlsx
 from cyplan.model.disclosure import RULES
 from cyplan.returns import codelist_edit, service
-from cyplan.returns.equality import BY_VALUES
+from cyplan.returns.equality import BY_VALUES, period_of
 from cyplan.returns.quality import mapping_template
 from cyplan.terminal import Format, FormatOpt, OutOpt, WorkspaceOpt, emit, fail, open_workspace, report, say, writing
 
@@ -128,8 +128,10 @@ def tables(
             made = service.tables(ws)
         except service.NoReturns as e:
             fail(str(e))
+    advice = None
     if publish:
         made = service.publishable(made, RULES[rule])
+        advice = service.combine_quarters_advice(made, RULES[rule])
     with writing(out):
         out.mkdir(parents=True, exist_ok=True)
         if fmt is Format.xlsx:
@@ -138,6 +140,8 @@ def tables(
             for name, table in made.items():
                 (write_csv if fmt is Format.csv else write_json)(table, out / f"{name}.{fmt.value}")
     say(f"Wrote {len(made)} tables{' for publication' if publish else ''} to {out}.")
+    if advice:
+        say(advice)
 
 
 @returns_app.command()
@@ -150,8 +154,9 @@ def equality(
     year: Annotated[int | None, typer.Option("--year", help="Population year (default: the area's first).")] = None,
     fmt: FormatOpt = Format.table, out_file: OutOpt = None,
 ) -> None:
-    """Referral rates per 10,000 by a category (gender, age group, ethnicity, religion, …), and rate ratios
-    against the area, with 95% intervals. Categories that cannot be rated are listed with the reason."""
+    """Referral rates per 10,000 a year by a category (gender, age group, ethnicity, religion, …), and rate
+    ratios against the area, with 95% intervals. The referrals are counted over the quarters the records span
+    and annualised (× 12 ÷ months). Categories that cannot be rated are listed with the reason."""
     by = by.strip().lower()
     if by not in BY_VALUES:
         fail(f"--by must be one of: {', '.join(BY_VALUES)}", 2)
@@ -161,7 +166,9 @@ def equality(
         except service.NoReturns as e:
             fail(str(e))
         names = dict(ws.read("areas").select("code", "name").iter_rows())
-    emit(frame, fmt, out_file, f"Accepted referrals per 10,000, by {by.replace('_', ' ')}", {"area": names},
+        when = period_of(ws).words()
+    emit(frame, fmt, out_file, f"Accepted referrals per 10,000 a year ({when}), by {by.replace('_', ' ')}",
+         {"area": names},
          totals=False, formats=EQUALITY_FORMATS,
          headings=EQUALITY_HEADINGS | {"category": by.replace("_", " ").capitalize()})
 

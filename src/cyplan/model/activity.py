@@ -189,16 +189,20 @@ Z95 = 1.959964
 
 
 def equality(referrals: Sequence[int], population: Sequence[float], categories: Sequence[str],
-             total: tuple[float, float] | None = None) -> pl.DataFrame:
-    """Referral rate per 10,000 in each category, with a 95% interval (Byar's method), and its ratio to the
-    whole area's rate, with a 95% interval on the log scale: var(log RR) = 1/a − 1/A, a category's a
+             total: tuple[float, float] | None = None, years: float = 1.0) -> pl.DataFrame:
+    """Referral rate per 10,000 a year in each category, with a 95% interval (Byar's method), and its ratio to
+    the whole area's rate, with a 95% interval on the log scale: var(log RR) = 1/a − 1/A, a category's a
     referrals being part of the area's A (docs/method.md, "Equality"). The area's (referrals, population) are the
-    categories' sums unless `total` gives them (a published view, whose categories are not all shown)."""
+    categories' sums unless `total` gives them (a published view, whose categories are not all shown).
+    `years` is the time the referrals were counted over: the rates and their intervals are divided by it (a
+    year's population against 18 months of referrals would overstate every rate by half); the ratios, the
+    same factor above and below, are not changed."""
     a = np.asarray(referrals, dtype=float)
     n = np.asarray(population, dtype=float)
     big_a, big_n = total if total is not None else (a.sum(), n.sum())
+    per = 10_000 / years  # per 10,000 people a year
     with np.errstate(divide="ignore", invalid="ignore"):
-        rate = a / n * 10_000
+        rate = a / n * per
         lo = np.where(a > 0, a * (1 - 1 / (9 * np.maximum(a, 1)) - Z95 / (3 * np.sqrt(np.maximum(a, 1)))) ** 3, 0.0)
         hi = (a + 1) * (1 - 1 / (9 * (a + 1)) + Z95 / (3 * np.sqrt(a + 1))) ** 3
         area_rate = big_a / big_n
@@ -208,8 +212,8 @@ def equality(referrals: Sequence[int], population: Sequence[float], categories: 
         rr_hi = np.where(a > 0, ratio * np.exp(Z95 * se), np.nan)
     frame = pl.DataFrame({
         "category": [*categories, TOTAL], "referrals": np.append(a, big_a).astype(np.int64),
-        "population": np.append(n, big_n), "rate_per_10000": np.append(rate, area_rate * 10_000),
-        "rate_low": np.append(lo / n * 10_000, np.nan), "rate_high": np.append(hi / n * 10_000, np.nan),
+        "population": np.append(n, big_n), "rate_per_10000": np.append(rate, area_rate * per),
+        "rate_low": np.append(lo / n * per, np.nan), "rate_high": np.append(hi / n * per, np.nan),
         "rate_ratio": np.append(ratio, 1.0), "ratio_low": np.append(rr_lo, np.nan),
         "ratio_high": np.append(rr_hi, np.nan)})
     return frame.with_columns(pl.col(pl.Float64).fill_nan(None).round(3))

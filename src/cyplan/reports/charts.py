@@ -42,11 +42,30 @@ _FTE_TOOLTIP = [alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("year:O",
 
 def _config(chart: alt.Chart | alt.LayerChart) -> alt.Chart | alt.LayerChart:
     return (chart.configure(font=FONT)
-            .configure_axis(labelFontSize=11, titleFontSize=12, labelColor="#0b0c0c", titleColor="#0b0c0c",
+            .configure_axis(labelFontSize=11, titleFontSize=AXIS_TITLE_SIZE, labelColor="#0b0c0c", titleColor="#0b0c0c",
                             gridColor="#dddddd")
             .configure_title(fontSize=14, anchor="start", color="#0b0c0c")
             .configure_legend(labelFontSize=11, titleFontSize=12, orient="bottom")
             .configure_view(stroke=None))
+
+
+# A y-axis title is centred on the plot's height and drawn rotated; one longer than the plot reaches above it
+# into the chart's title. Wrapped into lines no longer than the plot (at a bold character's width, generously
+# estimated), it cannot.
+AXIS_TITLE_SIZE = 12
+CHAR_WIDTH = 0.65  # of the font size: wider than Helvetica Bold's average, so an estimate errs long
+Y_TITLE_CHARS = int(HEIGHT / (AXIS_TITLE_SIZE * CHAR_WIDTH))
+
+
+def y_title(text: str) -> str | list[str]:
+    """A y-axis title in lines of at most Y_TITLE_CHARS characters (one line when it fits)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= Y_TITLE_CHARS:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines[0] if len(lines) == 1 else lines
 
 
 def _data(frame: pl.DataFrame) -> alt.Data:
@@ -79,7 +98,7 @@ def need_by_year(central: pl.DataFrame, low: pl.DataFrame | None = None, high: p
     data = _data(frame)
     x = alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0))
     line = alt.Chart(data).mark_line(point=True, color=BLUE).encode(
-        x, alt.Y("cases:Q", title="Cases of need", scale=alt.Scale(zero=True)),
+        x, alt.Y("cases:Q", title=y_title("Cases of need"), scale=alt.Scale(zero=True)),
         tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("cases:Q", title="Cases", format=",.0f")]
         + ([alt.Tooltip("cases_low:Q", title="Low estimate", format=",.0f"),
             alt.Tooltip("cases_high:Q", title="High estimate", format=",.0f")] if band else []))
@@ -110,7 +129,7 @@ def workforce_by_year(gap: pl.DataFrame, area_name: str = "") -> alt.LayerChart:
     band = alt.Chart(data).mark_area(opacity=0.18).encode(x, alt.Y("low:Q"), alt.Y2("high:Q"),
                                                            colour.legend(None))
     line = alt.Chart(data).mark_line(point=True).encode(
-        x, alt.Y("fte:Q", title="Full-time equivalents (FTE)", scale=alt.Scale(zero=True)), colour,
+        x, alt.Y("fte:Q", title=y_title("Full-time equivalents (FTE)"), scale=alt.Scale(zero=True)), colour,
         alt.StrokeDash("measure:N", title="", scale=alt.Scale(domain=["Demand", "Supply"], range=[[1, 0], [6, 3]])),
         tooltip=_FTE_TOOLTIP)
     where = f" in {area_name}" if area_name else ""
@@ -133,7 +152,7 @@ def gap_by_role(gap: pl.DataFrame, roles: Labels | None = None, year: int | None
                              .alias("label")).sort("gap_fte", descending=True)
     year = year if year is not None else (frame["year"][0] if frame.height and "year" in frame.columns else None)
     data = _data(frame.select("label", "gap_fte", "gap_fte_p5", "gap_fte_p95"))
-    y = alt.Y("label:N", title="Role", sort=frame["label"].to_list(), axis=alt.Axis(labelLimit=300))
+    y = alt.Y("label:N", title=y_title("Role"), sort=frame["label"].to_list(), axis=alt.Axis(labelLimit=300))
     bars = alt.Chart(data).mark_bar(color=BLUE).encode(
         y, alt.X("gap_fte:Q", title="Gap: demand less supply (FTE)"),
         tooltip=[alt.Tooltip("label:N", title="Role"), alt.Tooltip("gap_fte:Q", title="Median gap", format=",.1f"),
@@ -171,7 +190,7 @@ def scenarios(compare: pl.DataFrame, measure: str = "cost_to_close", year: int |
     x = alt.X("scenario:N", title="Scenario", sort=order, axis=alt.Axis(labelAngle=0, labelLimit=120))
     d3 = ",.1f"
     bars = alt.Chart(data).mark_bar(color=BLUE).encode(
-        x, alt.Y("value:Q", title=title),
+        x, alt.Y("value:Q", title=y_title(title)),
         color=alt.condition(alt.datum.scenario == "baseline", alt.value(GREY), alt.value(BLUE)),
         tooltip=[alt.Tooltip("scenario:N", title="Scenario"), alt.Tooltip("value:Q", title="Median", format=d3),
                  alt.Tooltip("low:Q", title="5th percentile", format=d3),
@@ -209,7 +228,7 @@ def referrals_by_quarter(summary: pl.DataFrame) -> alt.Chart:
     data = _data(frame)
     chart = alt.Chart(data).mark_bar().encode(
         alt.X("quarter:N", title="Financial-year quarter", sort=quarters, axis=alt.Axis(labelAngle=-40)),
-        alt.Y("referrals:Q", title="Referrals", stack="zero"),
+        alt.Y("referrals:Q", title=y_title("Referrals"), stack="zero"),
         alt.Color("measure:N", title="", scale=alt.Scale(domain=["Accepted", "Not accepted"], range=[BLUE, GREY])),
         alt.Order("measure:N", sort="ascending"),
         tooltip=[alt.Tooltip("quarter:N", title="Quarter"), alt.Tooltip("measure:N", title=""),
@@ -235,7 +254,7 @@ def equality_ratios(view: pl.DataFrame, field: str = "category") -> alt.LayerCha
     frame = frame.with_columns(pl.max_horizontal(pl.col(c), pl.lit(LOG_FLOOR)).alias(f"{c}_drawn")
                                for c in ("rate_ratio", "ratio_low", "ratio_high"))
     data = _data(frame)
-    y = alt.Y("category:N", title=field.replace("_", " ").capitalize(), sort=frame["category"].to_list(),
+    y = alt.Y("category:N", title=y_title(field.replace("_", " ").capitalize()), sort=frame["category"].to_list(),
               axis=alt.Axis(labelLimit=300))
     x_scale = alt.Scale(type="log")
     whiskers = alt.Chart(data).mark_rule(color=BLUE, strokeWidth=2).encode(
@@ -306,7 +325,8 @@ def flows_waterfall(flows: pl.DataFrame, year: int, area_name: str = "") -> alt.
                        legend=alt.Legend(labelExpr="{'stock': 'Staff in post', 'in': 'Joining (up)', "
                                                    "'out': 'Leaving (down)'}[datum.label]"))
     bars = alt.Chart(data).mark_bar().encode(
-        x, alt.Y("low:Q", title="Full-time equivalents (FTE)", scale=alt.Scale(zero=False)), alt.Y2("high:Q"), colour,
+        x, alt.Y("low:Q", title=y_title("Full-time equivalents (FTE)"), scale=alt.Scale(zero=False)),
+        alt.Y2("high:Q"), colour,
         tooltip=[alt.Tooltip("step:N", title="Flow"), alt.Tooltip("fte:Q", title="FTE", format=",.1f")])
     where = f" in {area_name}" if area_name else ""
     words = "; ".join(f"{s['step'].lower()} {_num(s['fte'], '{:,.1f}')}" for s in steps)
@@ -332,7 +352,7 @@ def establishment_by_year(est: pl.DataFrame, area_name: str = "") -> alt.LayerCh
     x = alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0))
     band = alt.Chart(data).mark_area(opacity=0.18).encode(x, alt.Y("low:Q"), alt.Y2("high:Q"), colour.legend(None))
     line = alt.Chart(data).mark_line(point=True).encode(
-        x, alt.Y("fte:Q", title="Full-time equivalents (FTE)", scale=alt.Scale(zero=True)), colour,
+        x, alt.Y("fte:Q", title=y_title("Full-time equivalents (FTE)"), scale=alt.Scale(zero=True)), colour,
         alt.StrokeDash("measure:N", title="", scale=alt.Scale(domain=domain, range=[[1, 0], [2, 2], [6, 3]])),
         tooltip=_FTE_TOOLTIP)
     where = f" in {area_name}" if area_name else ""
@@ -365,7 +385,7 @@ def pipeline_by_year(pipeline: pl.DataFrame, area_name: str = "") -> alt.LayerCh
     x = alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0))
     band = alt.Chart(data).mark_area(opacity=0.18).encode(x, alt.Y("low:Q"), alt.Y2("high:Q"), colour.legend(None))
     line = alt.Chart(data).mark_line(point=True).encode(
-        x, alt.Y("n:Q", title="People a year", scale=alt.Scale(zero=True)), colour,
+        x, alt.Y("n:Q", title=y_title("People a year"), scale=alt.Scale(zero=True)), colour,
         alt.StrokeDash("measure:N", title="", scale=alt.Scale(domain=domain, range=[[1, 0], [6, 3]])),
         tooltip=[alt.Tooltip("measure:N", title="Measure"), alt.Tooltip("year:O", title="Year"),
                  alt.Tooltip("n:Q", title="Median", format=",.1f"),

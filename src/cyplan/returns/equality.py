@@ -13,12 +13,17 @@ Where the population comes from:
   sexes (female and male);
 * any other coded field (ethnicity, religion, …): the population_groups input's rows for that field.
 
+The rates are a year's: the referrals are counted over every quarter the records span, from the first
+quarter's first day to the last quarter's last day (`period`), and a rate is referrals × 12 / months ÷
+population × 10,000, so that 18 months of referrals against one year's population do not overstate it by half.
+
 `service.equality(ws, by, area, year)` delegates here; `available(ws)` says which `by` values a workspace
-can answer.
+can answer; `period_of(ws)` over which time the referrals were counted.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -54,6 +59,44 @@ class UnknownField(ValueError):
     """A `by` that is neither age nor a coded field a population can be counted by."""
 
 
+class Period(NamedTuple):
+    """The whole quarters the referral records span: their first day, last day and months."""
+
+    first: dt.date
+    last: dt.date
+    months: int
+
+    @property
+    def years(self) -> float:
+        return self.months / 12
+
+    def words(self) -> str:
+        """'referrals 1 Apr 2024 – 30 Sep 2025, annualised': the period a rate's referrals come from."""
+        return (f"referrals {_short_date(self.first)} – {_short_date(self.last)}"
+                + ("" if self.months == 12 else ", annualised"))
+
+
+def _short_date(d: dt.date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
+def period(dates: pl.Series) -> Period:
+    """The quarters from the earliest date's to the latest's, every quarter between counted (a quarter with no
+    referrals is still a quarter of the period); a year when there are no dates (no rate is given then)."""
+    dates = dates.drop_nulls()
+    if dates.is_empty():
+        return Period(dt.date(1, 1, 1), dt.date(1, 12, 31), 12)
+    keys = pl.select(activity.fy_quarter(pl.lit(dates))).to_series()
+    first, last = int(keys.min()), int(keys.max())  # type: ignore[arg-type]
+    return Period(activity.quarter_bounds(first)[0], activity.quarter_bounds(last)[1], 3 * (last - first + 1))
+
+
+def period_of(ws: Workspace) -> Period:
+    """The period of the workspace's referral records (raises NoReturns without them)."""
+    frame, _ = records(ws)
+    return period(frame[F.DATE])
+
+
 class Line(NamedTuple):
     """One category of the view: its accepted referrals, its population (None: none loaded) and a note."""
 
@@ -65,13 +108,14 @@ class Line(NamedTuple):
 
 # -- the view, from its lines (pure) ---------------------------------------------------------------------------
 
-def compare(lines: Sequence[Line]) -> pl.DataFrame:
-    """Rates and ratios (activity.equality) for the lines with referrals and a population above 0, whose sum
-    is the area; every other line in its place with its counts and note and no rate; then the Total."""
+def compare(lines: Sequence[Line], years: float = 1.0) -> pl.DataFrame:
+    """Rates a year and ratios (activity.equality), the referrals counted over `years`, for the lines with
+    referrals and a population above 0, whose sum is the area; every other line in its place with its counts
+    and note and no rate; then the Total."""
     rated = [i for i, line in enumerate(lines)
              if line.referrals is not None and line.population is not None and line.population > 0]
     stats = activity.equality([lines[i].referrals or 0 for i in rated], [lines[i].population or 0.0 for i in rated],
-                              [lines[i].category for i in rated]).to_dicts()
+                              [lines[i].category for i in rated], years=years).to_dicts()
     by_line = dict(zip(rated, stats, strict=False))
     rows = []
     for i, line in enumerate(lines):
@@ -106,15 +150,16 @@ def available(ws: Workspace) -> list[str]:
 
 def equality(ws: Workspace, by: str, area: str | None = None, year: int | None = None) -> pl.DataFrame:
     """The equality view by `by` for one area and year (default: the first area, and its first year, of the
-    population used): area, year, then compare's columns. Raises UnknownField for a `by` no population can
-    be counted by, NoReturns when the population or the referrals needed are not in the workspace."""
+    population used): area, year, then compare's columns, the rates a year over the records' period. Raises
+    UnknownField for a `by` no population can be counted by, NoReturns when the population or the referrals
+    needed are not in the workspace."""
     if by not in BY_VALUES:
         raise UnknownField(f"cannot compare referrals by '{by}': choose one of {', '.join(BY_VALUES)}")
     groups = ws.read("population_groups").filter(pl.col("field") == by) if by != AGE else None
     if groups is not None and not groups.is_empty():
         pop = _one(groups, area, year, f"population by {by}")
         frame, lists = records(ws)
-        view = compare(_group_lines(frame, lists[by], pop, lists))
+        lines = _group_lines(frame, lists[by], pop, lists)
     elif by in (GENDER, AGE):
         population = ws.read("population")
         if population.is_empty():
@@ -123,10 +168,11 @@ def equality(ws: Workspace, by: str, area: str | None = None, year: int | None =
                                if by == GENDER else ""))
         pop = _one(population, area, year, "population")
         frame, lists = records(ws)
-        view = compare(_gender_lines(frame, lists[GENDER], pop) if by == GENDER else _age_lines(frame, pop))
+        lines = _gender_lines(frame, lists[GENDER], pop) if by == GENDER else _age_lines(frame, pop)
     else:
         raise NoReturns(f"the workspace has no population by {by}: import it with 'cyplan import population_groups "
                         "FILE' (columns area, year, field, category, count, source)")
+    view = compare(lines, period(frame[F.DATE]).years)
     return view.select(pl.lit(pop["area"][0]).alias("area"), pl.lit(pop["year"][0]).alias("year"), pl.all())
 
 

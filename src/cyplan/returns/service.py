@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,6 +193,36 @@ def publishable(tables: dict[str, pl.DataFrame], rule: DisclosureRule = NHS_DIGI
         else:
             out[name] = disclose(table, rule)
     return out
+
+
+MOSTLY_SUPPRESSED = 0.5  # above this share of the quarterly counts withheld, suggest combining quarters
+QUARTER_COLUMN = re.compile(r"^\d{4}/\d{2} Q[1-4]$")  # model/activity.quarter_label's '2025/26 Q1'
+
+
+def suppressed_counts(published: dict[str, pl.DataFrame], rule: DisclosureRule = NHS_DIGITAL) -> tuple[int, int]:
+    """(withheld, with referrals): of the published tables' quarterly counts that have any referrals (every
+    quarter column, every row but the totals), how many are withheld. A count of 0 has nothing to hide and is
+    not counted either way."""
+    withheld = shown = 0
+    for table in published.values():
+        quarters = [c for c in table.columns if QUARTER_COLUMN.match(c)]
+        rows = table.filter(pl.col(table.columns[0]) != activity.TOTAL) if quarters else table.clear()
+        for c in quarters:
+            cells = rows[c].cast(pl.String).fill_null("0").str.replace_all(",", "")
+            withheld += int((cells == rule.symbol).sum())
+            shown += int(((cells != rule.symbol) & (cells != "0")).sum())
+    return withheld, withheld + shown
+
+
+def combine_quarters_advice(published: dict[str, pl.DataFrame], rule: DisclosureRule = NHS_DIGITAL) -> str | None:
+    """A sentence suggesting a longer period when more than half (MOSTLY_SUPPRESSED) of the quarterly counts with
+    any referrals are withheld, as in a small area; None otherwise."""
+    withheld, counts = suppressed_counts(published, rule)
+    if not counts or withheld / counts <= MOSTLY_SUPPRESSED:
+        return None
+    return (f"{withheld:,} of the {counts:,} quarterly counts with any referrals ({withheld / counts:.0%}) are "
+            f"withheld ({rule.symbol}) to protect small numbers. For an area this small, combine quarters: publish "
+            "the tables for half-years or whole years, whose larger counts are withheld less often.")
 
 
 def equality(ws: Workspace, by: str, area: str | None = None, year: int | None = None) -> pl.DataFrame:

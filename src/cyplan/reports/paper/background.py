@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from cyplan.reports.paper.document import Paragraph, Section
 from cyplan.reports.paper.words import (
+    METHOD,
+    SPECIFICATION,
     sim_words,
 )
 
@@ -33,11 +35,11 @@ def section(b: Builder) -> Section:
         + (", and from the counts of children with each need and the share of them at each level" if counts else "")
         + "; the workforce it takes follows the needs-based model of Segal et al. (2018): cases × care pathway "
         "hours × role mix, divided by each role's hours of direct work. "
-        + ("The services are rated 1 to 4 against the specification and rating of ‘Commissioning early "
-           "intervention support’. " if register else "")
+        + (f"The services are rated 1 to 4 against the specification and rating of {SPECIFICATION}. "
+           if register else "")
         + ("The referral figures are the quarterly tables of the Framework for Integrated Care returns. "
            if returns else "")
-        + "docs/method.md sets out every formula.",)))
+        + f"Every formula is set out in {METHOD}.",)))
     s.blocks.append(Paragraph((
         "Workforce figures are uncertain and are given as a median with a 90% interval: "
         f"{sim_words(b.draws, b.seed)}. Every figure has a note saying which inputs, and which of their "

@@ -30,7 +30,16 @@ from cyplan.reports.paper import (
 )
 from cyplan.reports.paper.details import Details, paper_details
 from cyplan.reports.paper.document import Figure, Notes, Paper, Ref
-from cyplan.reports.paper.words import inputs_note, sentence, sim_words
+from cyplan.reports.paper.words import (
+    METHOD,
+    RETURNS_NOTES,
+    SERVICE_MAP,
+    SPECIFICATION,
+    WORKFORCE_EVIDENCE,
+    inputs_note,
+    sentence,
+    sim_words,
+)
 from cyplan.returns.equality import AGE, GENDER
 from cyplan.store.returns_tables import returns_imports
 from cyplan.store.workspace import Workspace
@@ -90,7 +99,7 @@ class Builder:
 
     def need_note(self) -> Ref:
         return self.notes.ref(
-            f"Need model (docs/method.md, ‘Need’): population × prevalence{self.counts_words()}, for {self.name}; "
+            f"Need model ({METHOD}, ‘Need’): population × prevalence{self.counts_words()}, for {self.name}; "
             f"where a rate is a population average the vulnerable groups' higher risk is shared out within it (their "
             f"excess over the rate is part of the cases), where it is a rate outside the groups their excess is "
             f"added; central estimate, with the low and high estimates for the range. Inputs: "
@@ -104,7 +113,7 @@ class Builder:
     def demand_note(self) -> Ref:
         need = self.need_note()
         return self.notes.ref(
-            f"Demand model (docs/method.md, ‘Demand: hours, FTE and cost’): the cases of note {need.number} × "
+            f"Demand model ({METHOD}, ‘Demand: hours, FTE and cost’): the cases of note {need.number} × "
             f"coverage × pathway hours × role mix, divided by each role's productive hours; cost = FTE × salary "
             f"× (1 + on-costs); on the central plan (every input at its central value), and drawn over the inputs' "
             f"ranges in the workforce simulation. Inputs, besides those of note {need.number}: "
@@ -113,7 +122,7 @@ class Builder:
     def workforce_note(self) -> Ref:
         demand = self.demand_note()
         return self.notes.ref(
-            f"Workforce simulation (docs/method.md, ‘Supply’, ‘The gap’ and ‘Uncertainty’): demand as in note "
+            f"Workforce simulation ({METHOD}, ‘Supply’, ‘The gap’ and ‘Uncertainty’): demand as in note "
             f"{demand.number} and the workforce census projected year by year (leavers, retirements, joiners from "
             f"training and from elsewhere, recruitment into vacancies), counting each post's share of time with "
             f"this population; funded establishment = staff in post + vacant posts in the census; gap = demand − "
@@ -123,25 +132,26 @@ class Builder:
 
     def skills_note(self) -> Ref:
         return self.notes.ref(
-            f"Training needs (docs/method.md, ‘Skills’): for each role and area of the Common Core of Skills and "
-            f"Knowledge (seed 001, paras 3.10 and 5.21), the staff to train each year, the same every year, to take "
-            f"the share trained from the skills census's to its target by the target year: the trained share falls "
-            f"each year by the leaver rate (leavers replaced by joiners not yet trained, unless the census gives a "
-            f"share of joiners who arrive trained) and rises by those trained; staff are the workforce census's "
-            f"headcount, all sectors together; cost = staff trained × cost per person. Inputs: "
+            f"Training needs ({METHOD}, ‘Skills’): for each role and area of the Common Core of Skills and "
+            f"Knowledge ({WORKFORCE_EVIDENCE}, paras 3.10 and 5.21), the staff to train each year, the same every "
+            "year, to take the share trained from the skills census's to its target by the target year: the "
+            "trained share falls each year by the leaver rate (leavers replaced by joiners not yet trained, "
+            "unless the census gives a share of joiners who arrive trained) and rises by those trained; staff are "
+            "the workforce census's headcount, all sectors together; cost = staff trained × cost per person. "
+            "Inputs: "
             f"{inputs_note(self.frames, ('skills', 'workforce'), self.area)}.")
 
     def scenario_note(self) -> Ref:
         base = self.workforce_note()
         return self.notes.ref(
-            f"Scenarios (docs/method.md, ‘Scenarios’): the simulation of note {base.number} run again with each "
+            f"Scenarios ({METHOD}, ‘Scenarios’): the simulation of note {base.number} run again with each "
             f"scenario's changes to the inputs, on the same random numbers, so that the differences are the "
             f"scenarios' own. Input: {inputs_note(self.frames, ('scenarios',), self.area)}.")
 
     def rating_note(self) -> Ref:
         return self.notes.ref(
-            "The early intervention service map (docs/services.md): the register against the specification of "
-            "seed 003, section 2, rated 1–4 by its section 4 with cyplan's default thresholds (whole area = "
+            f"The early intervention service map ({SERVICE_MAP}): the register against the specification of "
+            f"{SPECIFICATION}, section 2, rated 1–4 by its section 4 with cyplan's default thresholds (whole area = "
             "coverage 100%; ‘most services yet to be put in place’ = more than half the cells with none in place; "
             "plans in place = all of them; a full range = 90% of the cells in place across the whole area and "
             "every age band × vulnerable group); rating 2 needs both halves of its descriptor. Inputs: "
@@ -153,7 +163,7 @@ class Builder:
                   if not results.missing_need_inputs(self.frames) else "every age band weighing the same (no need "
                   "inputs)")
         return self.notes.ref(
-            f"The action list (docs/services.md): every gap of note {rating.number}, those holding the rating "
+            f"The action list ({SERVICE_MAP}): every gap of note {rating.number}, those holding the rating "
             f"back first, then by the share of the area still uncovered {weight}.")
 
     def returns_note(self) -> Ref:
@@ -162,7 +172,7 @@ class Builder:
                                          returns_imports.c.records).order_by(returns_imports.c.id)).all()
         files = "; ".join(f"{Path(f).name} ({n:,} records, imported {at[:10]})" for f, at, n in log) or "none logged"
         return self.notes.ref(
-            f"Referral returns (docs/returns.md): the stored referral records, counted by financial-year "
+            f"Referral returns ({RETURNS_NOTES}): the stored referral records, counted by financial-year "
             f"quarter (Q1 = April to June); published with NHS Digital's disclosure control (counts 1 to 7 shown "
             f"as *, every other count rounded to the nearest 5). Imports: {files}.")
 
@@ -177,9 +187,10 @@ class Builder:
             population = inputs_note({**self.frames, "population_groups": groups}, ("population_groups",),
                                       self.area)
         return self.notes.ref(
-            f"Equality view by {by.replace('_', ' ')} (docs/method.md, ‘Equality: referral rates and rate "
-            f"ratios’): accepted referrals of note {returns_ref.number} per 10,000 people in each category, with "
-            f"95% intervals (Byar's method), and each category's rate as a ratio of the area's. Referrals are "
+            f"Equality view by {by.replace('_', ' ')} ({METHOD}, ‘Equality: referral rates and rate "
+            f"ratios’): accepted referrals of note {returns_ref.number} per 10,000 people in each category a year "
+            f"(the referrals × 12 ÷ the months of the quarters the records span), with 95% intervals (Byar's "
+            f"method), and each category's rate as a ratio of the area's. Referrals are "
             f"shown as published (note {returns_ref.number}); where a count is withheld its rates are too. "
             f"Population: {population}.")
 

@@ -16,5 +16,5 @@ def section(b: Builder) -> Section:
     s.pairs = [(label, b.detail(k) or "") for k, label in labels.items() if b.detail(k)]
     if not s.pairs:
         s.missing = ("No contact details are given: add them with 'cyplan import paper_details FILE' (fields "
-                     "contact_officer, position, phone, email; docs/data-formats.md).")
+                     "contact_officer, position, phone, email).")
     return s

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -11,12 +12,13 @@ from cyplan.model.disclosure import NHS_DIGITAL, DisclosureRule, disclose
 from cyplan.reports import charts
 from cyplan.reports.paper.document import Paragraph, Section, Table
 from cyplan.reports.paper.words import (
+    count_words,
     join,
     published_count,
     whole,
 )
 from cyplan.returns import service as returns
-from cyplan.returns.equality import AGE, GENDER, UnknownField, available
+from cyplan.returns.equality import AGE, GENDER, UnknownField, available, period_of
 
 if TYPE_CHECKING:
     from cyplan.reports.paper.builder import Builder
@@ -51,6 +53,7 @@ def section(b: Builder) -> Section:
             "population_groups FILE').",)))
         return s
     b.findings["equality"] = {}
+    when = period_of(b.ws)
     charted = False
     for by in fields:
         try:
@@ -58,22 +61,15 @@ def section(b: Builder) -> Section:
         except (returns.NoReturns, UnknownField) as e:
             s.blocks.append(Paragraph((f"Referrals by {by.replace('_', ' ')} cannot be compared: {e}.",)))
             continue
-        view = published_view(view)
+        view = published_view(view, years=when.years)
         ref = b.equality_note(by)
         rated = view.filter((pl.col("category") != "Total") & pl.col("ratio_high").is_not_null())
         below = rated.filter(pl.col("ratio_high") < 1)["category"].to_list()
         above = rated.filter(pl.col("ratio_low") > 1)["category"].to_list()
         b.findings["equality"][by] = {"below": below, "above": above, "ref": ref}
         label = by.replace("_", " ")
-        words = []
-        if below:
-            words.append(f"referred at a rate below the area's (the whole 95% interval of the ratio under 1): "
-                         f"{join(below)}")
-        if above:
-            words.append(f"above it: {join(above)}")
         s.blocks.append(Paragraph((
-            f"By {label}, " + ("; ".join(words) if words else "no category's referral rate differs clearly from "
-                               "the area's") + ". Year of the population: "
+            f"{differences(label, below, above)}. Rates are a year's: {when.words()}, against the population of "
             f"{view['year'][0]}", ref, ".")))
         rows = []
         for r in view.iter_rows(named=True):
@@ -85,8 +81,9 @@ def section(b: Builder) -> Section:
                                            f" ({r['ratio_low']:.2f} – {r['ratio_high']:.2f})"))
             rows.append((r["category"], published_count(r["referrals"]), whole(r["population"]), rate, ratio,
                          r["note"] or ""))
-        s.blocks.append(Table(f"Accepted referrals per 10,000 by {label}, with 95% intervals",
-                              (label.capitalize(), "Referrals", "Population", "Rate per 10,000",
+        s.blocks.append(Table(f"Accepted referrals per 10,000 a year by {label}, with 95% intervals "
+                              f"({when.words()}; population {view['year'][0]})",
+                              (label.capitalize(), "Referrals", "Population", "Rate per 10,000 a year",
                                "Rate ratio", "Note"),
                               (False, True, True, True, True, False), tuple(rows), (ref.number,), total=True))
         if not charted and rated.height:
@@ -96,11 +93,31 @@ def section(b: Builder) -> Section:
     return s
 
 
-def published_view(view: pl.DataFrame, rule: DisclosureRule = NHS_DIGITAL) -> pl.DataFrame:
+def differences(label: str, below: Sequence[str], above: Sequence[str]) -> str:
+    """'By ethnicity, one category is referred at a rate clearly above the area's (…): White British': the
+    categories whose whole 95% interval of the rate ratio is under 1, and over 1, in a sentence that reads
+    right for none, one or several of each."""
+    def some(names: Sequence[str], side: str) -> str:
+        verb = "is" if len(names) == 1 else "are"
+        return f"{count_words(len(names), 'category', 'categories')} {verb} referred at a rate clearly {side}"
+    under = "the whole 95% interval of the rate ratio under 1"
+    if below and above:
+        return (f"By {label}, {some(below, 'below')} the area's ({under}): {join(below)}; "
+                f"{some(above, 'above')} it (the whole interval over 1): {join(above)}")
+    if below:
+        return f"By {label}, {some(below, 'below')} the area's ({under}): {join(below)}"
+    if above:
+        return (f"By {label}, {some(above, 'above')} the area's (the whole 95% interval of the rate ratio over 1): "
+                f"{join(above)}")
+    return f"By {label}, no category's referral rate differs clearly from the area's"
+
+
+def published_view(view: pl.DataFrame, rule: DisclosureRule = NHS_DIGITAL, years: float = 1.0) -> pl.DataFrame:
     """The equality view as it may be published: referrals through the disclosure control (the rated lines
     with their Total, which they add up to, as one table; the lines that are not rated, which add up to
     nothing, as another), and the rates and ratios of a withheld count withheld too, since the rate and the
-    population would give the count back."""
+    population would give the count back. `years`: the time the referrals span (returns/equality.period), as
+    the view's own rates were annualised."""
     rated = view.filter(pl.col("rate_per_10000").is_not_null() | (pl.col("category") == "Total"))
     other = view.filter(pl.col("rate_per_10000").is_null() & (pl.col("category") != "Total"))
 
@@ -122,7 +139,7 @@ def published_view(view: pl.DataFrame, rule: DisclosureRule = NHS_DIGITAL) -> pl
     if "Total" in counts and lines.height:
         total = (counts["Total"], float(rated.filter(pl.col("category") == "Total")["population"][0]))
         again = activity.equality([counts[c] for c in lines["category"]], lines["population"].to_list(),
-                                  lines["category"].to_list(), total).select("category", *rates)
+                                  lines["category"].to_list(), total, years).select("category", *rates)
         out = out.update(again, on="category")
     return out.with_columns(*(pl.when(withheld).then(None).otherwise(pl.col(c)).alias(c) for c in rates),
                             pl.when(withheld).then(pl.lit("withheld to protect small numbers"))

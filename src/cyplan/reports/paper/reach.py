@@ -37,6 +37,9 @@ def section(b: Builder) -> Section:
         f"{'s' if len(quarters) != 1 else ''} from {quarters[0]} to {quarters[-1]}, of which {accepted} were "
         "accepted", ref, ". Figures are rounded to the nearest 5, and counts of 1 to 7 withheld (*), so that "
         "no child can be identified.") if quarters else ("The referral returns hold no referrals.", ref)))
+    advice = returns.combine_quarters_advice(published)
+    if advice:
+        s.blocks.append(Paragraph((advice, ref)))
     rows = tuple((q, *(published_count(cell[m][q]) for m in ("Received", "Accepted", "Not accepted")))
                  for q in quarters)
     rows += (("Total", received, accepted, published_count(cell["Not accepted"]["Total"])),)

@@ -12,6 +12,14 @@ from cyplan import results
 from cyplan.display import MEASURE_FORMATS, cell, headline
 from cyplan.schema import KINDS
 
+# The published documents the paper cites, by name: a reader has the paper, not cyplan's files.
+SPECIFICATION = ("DCSF's Improving the psychological wellbeing and mental health of children and young people: "
+                 "Commissioning early intervention support services (2009)")
+WORKFORCE_EVIDENCE = "DCSF's 2020 Children and Young People's Workforce Strategy: the evidence base (2008)"
+METHOD = "cyplan's method notes"  # the documentation published with cyplan (its docs/method.md)
+SERVICE_MAP = "cyplan's service map notes"  # docs/services.md
+RETURNS_NOTES = "cyplan's referral returns notes"  # docs/returns.md
+
 
 def measure(what: str, x: float | None) -> str:
     """A measure as the CLI shows it (display.py's formats)."""
@@ -41,6 +49,14 @@ def cell_interval(row: Mapping[str, Any], what: str) -> str:
 def join(items: Sequence[str]) -> str:
     items = list(items)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def count_words(n: int, one: str, many: str) -> str:
+    """'one category', 'two categories', '12 categories': a count as a sentence writes it."""
+    return f"{NUMBER_WORDS[n] if n < len(NUMBER_WORDS) else f'{n:,}'} {one if n == 1 else many}"
 
 
 def published_count(value: object) -> str:

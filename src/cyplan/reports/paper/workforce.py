@@ -17,6 +17,8 @@ from cyplan.reference.skills import SKILL_AREAS, SKILL_LABELS
 from cyplan.reports import charts
 from cyplan.reports.paper.document import Paragraph, Section, Table
 from cyplan.reports.paper.words import (
+    SPECIFICATION,
+    WORKFORCE_EVIDENCE,
     cell_interval,
     inputs_note,
     interval,
@@ -153,9 +155,10 @@ def _skills(b: Builder, s: Section) -> None:
     total = by_area.select(pl.col("to_target", "cost_to_target", "then_a_year").sum()).row(0, named=True)
     by = by_area["target_year"].max()
     s.blocks.append(Paragraph((
-        "Skills. Seed 003 asks that “issues around workforce development … are being considered in a coherent way "
-        "across children's services”, and the Common Core of Skills and Knowledge sets out six areas that everyone "
-        "working with children needs (seed 001, para 5.21). The skills census finds the least training in "
+        f"Skills. {SPECIFICATION} asks that “issues around workforce development … are being considered in a "
+        "coherent way across children's services”, and the Common Core of Skills and Knowledge sets out six areas "
+        f"that everyone working with children needs ({WORKFORCE_EVIDENCE}, para 5.21). The skills census finds the "
+        "least training in "
         f"{areas.get(low['skill_area'], low['skill_area']).lower()}, where {low['share_trained']:.0%} of the "
         f"{low['staff']:,.0f} staff are trained. Reaching every target takes {total['to_target']:,.0f} places on "
         f"training (one person trained in one area is one place) by {by}, costing £{total['cost_to_target']:,.0f}",
@@ -190,7 +193,7 @@ def skills_by_area(summary: pl.DataFrame) -> pl.DataFrame:
 def _scenarios(b: Builder, s: Section, year: int, baseline: Simulation) -> None:
     if b.frames["scenarios"].is_empty():
         s.blocks.append(Paragraph(("No scenarios are loaded, so this paper sets out no options to close the gap: "
-                                   "import them with 'cyplan import scenarios FILE' (docs/user-guide.md).",)))
+                                   "import them with 'cyplan import scenarios FILE'.",)))
         return
     try:
         def run(name: str) -> Simulation:  # the baseline is already run

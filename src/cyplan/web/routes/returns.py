@@ -16,7 +16,7 @@ from cyplan.model.disclosure import NHS_DIGITAL
 from cyplan.reports import charts
 from cyplan.reports.paper import published_view
 from cyplan.returns import service
-from cyplan.returns.equality import BY_VALUES, UnknownField, available
+from cyplan.returns.equality import BY_VALUES, UnknownField, available, period_of
 from cyplan.web.app import State, chosen_area
 from cyplan.web.htmx import fragment, missing, page_or_fragment
 from cyplan.web.state import WorkspaceState
@@ -81,7 +81,13 @@ def equality(st: WorkspaceState, by: str, area: str | None, counts: Counts, year
     view = st.cached(("equality", by, area, year), lambda: service.equality(st.ws, by, area, year))
     if counts == "unpublished":
         return view
-    return st.cached(("equality-published", by, area, year), lambda: published_view(view, RULE))
+    return st.cached(("equality-published", by, area, year),
+                     lambda: published_view(view, RULE, period(st).years))
+
+
+def period(st: WorkspaceState) -> Any:
+    """Over which quarters the referrals were counted (returns/equality.period), kept until the data change."""
+    return st.cached(("returns-period",), lambda: period_of(st.ws))
 
 
 def _check_year(st: WorkspaceState, area: str | None, year: int | None) -> None:
@@ -180,10 +186,11 @@ def returns_quality_json(st: State, limit: int = Query(SHOWN_QUERIES, ge=0, le=1
 def returns_equality_json(st: State, by: Annotated[str, Query(json_schema_extra={"enum": list(BY_VALUES)})] = "gender",
                           area: str | None = None, year: int | None = None,
                           counts: Counts = "published") -> dict[str, Any]:
-    """Accepted referrals per 10,000 by `by` (gender, age or a coded field with a population by category) for one
-    area (default: the first) in a year (default: its population's first), with 95% intervals and rate ratios
-    against the area. As published, a withheld count's rates are withheld too. 400 for an unknown `by`, 404 for
-    an area or year the workspace has not."""
+    """Accepted referrals per 10,000 a year by `by` (gender, age or a coded field with a population by category)
+    for one area (default: the first) in a year (default: its population's first), with 95% intervals and rate
+    ratios against the area. The referrals are counted over `period` (the whole quarters the records span: its
+    first and last day and months) and annualised, × 12 ÷ months. As published, a withheld count's rates are
+    withheld too. 400 for an unknown `by`, 404 for an area or year the workspace has not."""
     _check(by)
     area = chosen_area(st, area)
     _check_year(st, area, year)
@@ -191,18 +198,22 @@ def returns_equality_json(st: State, by: Annotated[str, Query(json_schema_extra=
         view = equality(st, by, area, counts, year)
     except (service.NoReturns, UnknownField) as e:
         return {"not_ready": _sentence(str(e)), "by": by, "fields": _fields_or_none(st)}
+    when = period(st)
     return {"by": by, "area": view["area"][0], "year": view["year"][0], "counts": counts,
+            "period": {"first": when.first.isoformat(), "last": when.last.isoformat(), "months": when.months,
+                       "words": when.words()},
             "for_publication": counts == "published", "rows": _rows(view.drop("area", "year"))}
 
 
-def _equality_table(view: pl.DataFrame, by: str, counts: Counts) -> Any:
+def _equality_table(view: pl.DataFrame, by: str, counts: Counts, period_words: str) -> Any:
     label = by.replace("_", " ")
     shown = view.drop("area", "year").rename({"rate_low": "rate_per_10000_p5", "rate_high": "rate_per_10000_p95",
                                               "ratio_low": "rate_ratio_p5", "ratio_high": "rate_ratio_p95"})
     when = "for publication" if counts == "published" else "not for publication"
-    return table(shown, f"Accepted referrals per 10,000 by {label}, {view['year'][0]}, {when} — rate and rate ratio "
-                        "(95% interval)", None, {**EQUALITY_HEADINGS, "category": label.capitalize(),
-                                                 "rate_per_10000": "Rate per 10,000", "population": "Population"},
+    return table(shown, f"Accepted referrals per 10,000 a year by {label} ({period_words}; population "
+                        f"{view['year'][0]}), {when} — rate and rate ratio (95% interval)", None,
+                 {**EQUALITY_HEADINGS, "category": label.capitalize(), "rate_per_10000": "Rate per 10,000 a year",
+                  "population": "Population"},
                  EQUALITY_FORMATS, ["referrals"] if counts == "published" else [])
 
 
@@ -239,7 +250,8 @@ def _view(st: WorkspaceState, area: str | None, counts: Counts, by: str | None) 
                     f"The first {min(SHOWN_QUERIES, d['queries'].height)} queries", None,
                     {"file": "File", "sheet": "Sheet", "row": "Row", "column": "Field", "message": "Query"})}
         if d.get("equality") is not None:
-            view["equality_table"] = _equality_table(d["equality"], d["by"], counts)
+            view["equality_period"] = period(st).words()
+            view["equality_table"] = _equality_table(d["equality"], d["by"], counts, view["equality_period"])
             view["equality_year"] = d["equality"]["year"][0]
             rated = d["equality"].filter((pl.col("category") != "Total") & pl.col("rate_ratio").is_not_null()
                                          & pl.col("ratio_low").is_not_null())

@@ -1,4 +1,5 @@
-"""The services page: the register against the early intervention specification (seed 003) — the rating 1–4
+"""The services page: the register against the early intervention specification (DCSF, Commissioning early
+intervention support services, 2009) — the rating 1–4
 with the reasons that hold it back, the coverage matrix, the vulnerable groups by age band, the action list
 and the stakeholder checklist."""
 
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -18,6 +20,34 @@ from cyplan.web.tables import table
 
 router = APIRouter()
 ACTION_COLUMNS = ("rank", "band", "label", "state", "covered", "need_share", "developing", "delivery_vehicles")
+
+
+SPEC_LEVELS = {"universal": "Universal", "targeted": "Targeted"}  # the specification's levels, not the model's
+
+
+def item_label(kind: str, item: str, labels: dict[str, dict[str, str]], provisions: dict[str, str]) -> str:
+    """A reason's item in words: 'pre_post_birth / targeted / parenting_support' → 'Pre- and post-birth (under 1),
+    targeted: Support for parents …'; 'early_years / bme' → '0 to 5 (ages 1 to 4): Children from black and
+    minority ethnic groups'. A code with no label is shown as it is."""
+    parts = item.split(" / ")
+    band = labels["band"].get(parts[0], parts[0])
+    if kind == "cell" and len(parts) == 3:
+        level = SPEC_LEVELS.get(parts[1], parts[1]).lower()
+        return f"{band}, {level}: {provisions.get(parts[2], parts[2])}"
+    if kind == "group" and len(parts) == 2:
+        return f"{band}: {labels['group'].get(parts[1], parts[1])}"
+    return item
+
+
+def reason_groups(reasons: pl.DataFrame, labels: dict[str, dict[str, str]],
+                  provisions: dict[str, str]) -> list[dict[str, Any]]:
+    """The reasons grouped by what they say, in the order they first come: each reason once, with the cells or
+    groups it covers (in words) and their states, instead of the same sentence on every row."""
+    groups: dict[str, dict[str, Any]] = {}
+    for r in reasons.iter_rows(named=True):
+        g = groups.setdefault(r["why"], {"why": r["why"][:1].upper() + r["why"][1:], "items": []})
+        g["items"].append({"label": item_label(r["kind"], r["item"], labels, provisions), "state": r["state"]})
+    return list(groups.values())
 
 
 def rating(st: WorkspaceState) -> Rating:
@@ -70,16 +100,18 @@ def _view(st: WorkspaceState) -> dict[str, Any]:
     def compute() -> dict[str, Any]:
         d = services_data(st)
         frames = st.frames()
-        labels = {"band": results.labels(frames)["band"], "group": results.labels(frames)["group"]}
+        labels = {"band": results.labels(frames)["band"], "group": results.labels(frames)["group"],
+                  "level": SPEC_LEVELS}
         view: dict[str, Any] = {**d, "checklist_table": table(
-            d["checklist"].drop("agency"), "Stakeholder checklist (seed 003, Annex B)", labels)}
+            d["checklist"].drop("agency"), "Stakeholder checklist (Commissioning early intervention support "
+            "services, Annex B)", labels)}
         view["checklist_missing"] = d["checklist"]["missing"].sum()
         if d.get("not_ready"):
             return view
         r: Rating = d["rating"]
         view.update(
-            reasons_table=table(r.reasons, f"What keeps the rating from {r.rating + 1}", labels)
-            if not r.reasons.is_empty() else None,
+            reason_groups=reason_groups(r.reasons, labels, dict(specification().provisions.select(
+                "provision", "label").unique("provision", keep="first").iter_rows())),
             coverage_table=table(results.flat(d["coverage"].drop("provision")), "Coverage matrix: each provision the "
                                  "specification expects, by age band and level, and the services behind it", labels),
             groups_table=table(results.flat(d["groups"].drop("provisions")),
