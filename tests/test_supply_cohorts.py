@@ -24,7 +24,7 @@ from test_supply import census, inputs
 
 YEARS3 = (2025, 2026, 2027)
 Run = Callable[[list[object]], CliResult]
-BANDS = ("under_30", "30_44", "45_54", "55_59", "60_plus")
+BANDS = ("under_30", "30_to_44", "45_to_54", "55_to_59", "60_plus")
 
 
 def ages(shares: tuple[float, ...], retire: tuple[float, ...], role: str = "a", **cols: tuple) -> pl.DataFrame:

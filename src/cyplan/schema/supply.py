@@ -47,9 +47,6 @@ WORKFORCE = InputKind(
                maximum=1),
         Column("retirement_rate", "share", "Share of FTE in post who retire in a year; overrides the share aged "
                "55 and over.", "", required=False, blank_ok=True, maximum=1),
-        Column("fte_per_head_trend", "number", "Change a year in FTE per head, as a share: -0.01 means staff in post "
-               "work 1% fewer hours each year (the part-time trend); blank means no change.", "", required=False,
-               blank_ok=True, minimum=-0.5, maximum=0.5),
         Column("joiners_per_year", "number", "FTE joining a year: qualifying trainees and recruits.", "14",
                minimum=0, maximum=MAX_FTE),
         Column("joiners_low", "number", "Low estimate of joiners a year; blank means joiners_per_year.", "10",
@@ -63,6 +60,9 @@ WORKFORCE = InputKind(
                blank_ok=True, maximum=1),
         Column("cyp_share_high", "share", "High estimate of the CYP share; blank means cyp_share.", "",
                required=False, blank_ok=True, maximum=1),
+        Column("fte_per_head_trend", "number", "Change a year in FTE per head, as a share: -0.01 means staff in post "
+               "work 1% fewer hours each year (the part-time trend); blank means no change.", "", required=False,
+               blank_ok=True, minimum=-0.5, maximum=0.5),
         source_column(),
     ),
     key=("area", "role", "sector"),
@@ -213,10 +213,10 @@ CORRELATIONS = InputKind(
 
 # staff age bands and their widths in years (a share 1 ÷ width moves up a band each year); staff are taken to
 # start work at 20, so the youngest band is ten years wide; the oldest band moves nowhere
-AGE_BANDS = ("under_30", "30_44", "45_54", "55_59", "60_plus")
-BAND_YEARS = {"under_30": 10, "30_44": 15, "45_54": 10, "55_59": 5, "60_plus": None}
+AGE_BANDS = ("under_30", "30_to_44", "45_to_54", "55_to_59", "60_plus")
+BAND_YEARS = {"under_30": 10, "30_to_44": 15, "45_to_54": 10, "55_to_59": 5, "60_plus": None}
 # the age profile of joiners from training when the input does not give one: trainees are young
-TRAINEE_PROFILE = {"under_30": 0.6, "30_44": 0.4, "45_54": 0.0, "55_59": 0.0, "60_plus": 0.0}
+TRAINEE_PROFILE = {"under_30": 0.6, "30_to_44": 0.4, "45_to_54": 0.0, "55_to_59": 0.0, "60_plus": 0.0}
 
 WORKFORCE_AGES = InputKind(
     "workforce_ages",
@@ -228,7 +228,7 @@ WORKFORCE_AGES = InputKind(
         Column("area", "code", "Area code, as in the workforce census.", "E10999999"),
         Column("role", "text", "Role, as in the workforce census.", "mh_practitioner"),
         Column("sector", "enum", "Employing sector, as in the workforce census.", "NHS", allowed=SECTORS),
-        Column("band", "enum", "Age band: " + ", ".join(AGE_BANDS) + ".", "55_59", allowed=AGE_BANDS),
+        Column("band", "enum", "Age band: " + ", ".join(AGE_BANDS) + ".", "55_to_59", allowed=AGE_BANDS),
         Column("share", "share", "Share of the row's FTE in post in this band; a row's bands sum to 1.", "0.12",
                maximum=1),
         Column("retirement_rate", "share", "Share of this band's FTE in post who retire in a year.", "0.15",
