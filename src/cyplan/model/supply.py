@@ -241,10 +241,38 @@ def project_moving(r: Rates, years: int) -> tuple[np.ndarray, np.ndarray]:
     stock, agency[:, 0] = bands[0], _agency0(r)
     out[:, 0] = r.fte0
     for t in range(1, years):
-        f = _year_moving(stock, agency[:, t - 1], r, r.arrivals[:, t], bands)
-        stock = f["end"]
-        out[:, t], agency[:, t] = stock.sum(axis=1), f["agency_end"]
+        stock, agency[:, t] = _end_moving(stock, agency[:, t - 1], r, r.arrivals[:, t], bands)
+        out[:, t] = stock.sum(axis=1)
     return out, agency
+
+
+def _end_moving(stock: np.ndarray, agency: np.ndarray, r: Rates, arrivals: np.ndarray,
+                bands: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """The end of `_year_moving`'s year, (stock [row, band, draw], agency [row, draw]), without keeping each flow:
+    at national scale a [row, band, draw] array is some 100 MB, and the flows are a dozen of them."""
+    _, leaver, retire, ageing, joiner, trainee = bands
+    moves = r.transfers
+    stay = 1.0 - leaver - retire - ageing  # [row, band, draw]
+    if moves is not None:
+        stay -= (moves.out_rate + moves.to_agency)[:, None, None]
+    if r.pattern is not None:
+        stay += r.pattern[:, :, None]
+    end = stock * stay
+    del stay
+    if ageing.any():
+        end[:, 1:] += stock[:, :-1] * ageing[:, :-1]
+    total = stock.sum(axis=1)
+    come = recruited(total, r) + r.joiners
+    agency_end = agency
+    if moves is not None:
+        come += agency * moves.from_agency[:, None]
+        agency_end = agency * (1.0 - moves.from_agency[:, None]) + total * moves.to_agency[:, None]
+        for src, dst, rate in moves.groups:
+            end[dst] += stock[src] * rate[:, None, None]
+    end += come[:, None, :] * joiner
+    if arrivals.any():
+        end += arrivals[:, None, :] * trainee
+    return end, agency_end
 
 
 def _flows_moving(r: Rates, years: int, by_band: bool) -> dict[str, np.ndarray]:
