@@ -240,38 +240,54 @@ def project_moving(r: Rates, years: int) -> tuple[np.ndarray, np.ndarray]:
     agency = np.empty_like(out)
     stock, agency[:, 0] = bands[0], _agency0(r)
     out[:, 0] = r.fte0
+    # at national scale a [row, band, draw] array is some 100 MB: the share staying is worked out once, and the
+    # years alternate between two stocks and one scratch array rather than making a dozen arrays a year
+    stay = _staying(r, bands)
+    spare, scratch = np.empty_like(stay), np.empty_like(stay)
     for t in range(1, years):
-        stock, agency[:, t] = _end_moving(stock, agency[:, t - 1], r, r.arrivals[:, t], bands)
+        end, agency[:, t] = _end_moving(stock, out[:, t - 1], agency[:, t - 1], r, r.arrivals[:, t], bands, stay,
+                                        spare, scratch)
+        spare, stock = (stock if t > 1 else np.empty_like(stay)), end
         out[:, t] = stock.sum(axis=1)
     return out, agency
 
 
-def _end_moving(stock: np.ndarray, agency: np.ndarray, r: Rates, arrivals: np.ndarray,
-                bands: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """The end of `_year_moving`'s year, (stock [row, band, draw], agency [row, draw]), without keeping each flow:
-    at national scale a [row, band, draw] array is some 100 MB, and the flows are a dozen of them."""
-    _, leaver, retire, ageing, joiner, trainee = bands
-    moves = r.transfers
-    stay = 1.0 - leaver - retire - ageing  # [row, band, draw]
-    if moves is not None:
-        stay -= (moves.out_rate + moves.to_agency)[:, None, None]
+def _staying(r: Rates, bands: tuple) -> np.ndarray:
+    """The share of a band's stock still in it at the end of a year, before anyone joins [row, band, draw]: 1 −
+    leaver − retire − aged out − transfers out − to agency + the change in FTE per head."""
+    first, leaver, retire, ageing, _, _ = bands
+    stay = np.broadcast_to(leaver + retire, first.shape).copy()
+    stay += ageing
+    if r.transfers is not None:
+        stay += (r.transfers.out_rate + r.transfers.to_agency)[:, None, None]
+    np.subtract(1.0, stay, out=stay)
     if r.pattern is not None:
         stay += r.pattern[:, :, None]
-    end = stock * stay
-    del stay
+    return stay
+
+
+def _end_moving(stock: np.ndarray, total: np.ndarray, agency: np.ndarray, r: Rates, arrivals: np.ndarray,
+                bands: tuple, stay: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The end of `_year_moving`'s year, (stock [row, band, draw] in `out`, agency [row, draw]), without keeping
+    each flow; `total` is the stock summed over its bands [row, draw]."""
+    _, _, _, ageing, joiner, trainee = bands
+    moves = r.transfers
+    end = np.multiply(stock, stay, out=out)
     if ageing.any():
-        end[:, 1:] += stock[:, :-1] * ageing[:, :-1]
-    total = stock.sum(axis=1)
-    come = recruited(total, r) + r.joiners
+        np.multiply(stock[:, :-1], ageing[:, :-1], out=scratch[:, 1:])
+        end[:, 1:] += scratch[:, 1:]
+    come = recruited(total, r) + r.joiners if r.fill.any() else np.broadcast_to(r.joiners, total.shape).copy()
     agency_end = agency
     if moves is not None:
         come += agency * moves.from_agency[:, None]
         agency_end = agency * (1.0 - moves.from_agency[:, None]) + total * moves.to_agency[:, None]
         for src, dst, rate in moves.groups:
             end[dst] += stock[src] * rate[:, None, None]
-    end += come[:, None, :] * joiner
-    if arrivals.any():
-        end += arrivals[:, None, :] * trainee
+    if arrivals.any():  # both profiles at once: [row, band, 2] @ [row, 2, draw], one pass over the bands
+        profiles = np.concatenate(np.broadcast_arrays(joiner, trainee), axis=2)
+        end += np.matmul(profiles, np.stack([come, arrivals], axis=1), out=scratch)
+    else:
+        end += np.multiply(come[:, None, :], joiner, out=scratch)
     return end, agency_end
 
 
