@@ -301,3 +301,49 @@ def test_the_waterfall_shows_the_moves_and_still_reaches_the_end() -> None:
         (107, 108, "out")
     assert (bars["Transfers out"]["low"], bars["Transfers out"]["high"]) == (103, 107)
     assert (bars["Retired"]["low"], bars["Retired"]["high"]) == (93, 93)
+
+
+def _with_moves(run_cli: Run, workspace: Path, tmp_path: Path) -> None:
+    """The demo with the psychiatrists by age band and practitioners moving between the NHS, the voluntary
+    sector and agency work."""
+    assert run_cli(["import", "workforce_ages", _ages_file(PSYCH, tmp_path / "ages.csv"), "-w", workspace])[0] == 0
+    moves = tmp_path / "moves.csv"
+    moves.write_text("role,from_sector,to_sector,rate\nmh_practitioner,NHS,voluntary,0.04\n"
+                     "mh_practitioner,voluntary,NHS,0.02\nmh_practitioner,NHS,agency,0.03\n")
+    assert run_cli(["import", "sector_flows", moves, "-w", workspace])[0] == 0
+
+
+def test_the_board_paper_and_workforce_page_show_the_moves(run_cli: Run, demo_workspace: Path,
+                                                           tmp_path: Path) -> None:
+    """With moves in, the paper's flows sentence names them and still adds up (start + joiners − leavers −
+    retirements + moves in − moves out + hours = end, as rounded), its waterfall has the moves' steps, and the
+    workforce page's flows table has their columns. Catches a view that drops the new flows."""
+    import re
+
+    from cyplan.reports.paper import build_paper
+    from cyplan.reports.paper.document import Figure, Paragraph
+    from cyplan.store.workspace import Workspace
+    from test_web_pages import _client
+
+    _with_moves(run_cli, demo_workspace, tmp_path)
+    ws = Workspace.open(demo_workspace)
+    try:
+        paper = build_paper(ws, draws=50)
+    finally:
+        ws.close()
+    blocks = paper.section("workforce").blocks
+    text = next(b.text for b in blocks if isinstance(b, Paragraph) and b.text.startswith("In 2026 the workforce"))
+    text = re.sub(r"\[\d+\]", "", text)
+    assert "move in from other sectors or agency work" in text, text
+    n = [int(x.replace(",", "")) for x in re.findall(r"\b\d[\d,]*\b", text)[1:]]
+    start, joined, left, came, went, hours, end = n[0], n[1], n[5], n[8], n[9], n[10], n[11]
+    sign = -1 if "take away" in text else 1
+    assert abs(start + joined - left + came - went + sign * hours - end) <= 2, text  # rounding only
+    waterfall = next(b for b in blocks if isinstance(b, Figure) and b.title.startswith("Who joins"))
+    from cyplan.reports.charts import to_spec
+
+    description = to_spec(waterfall.chart)["description"]
+    assert "transfers out" in description and "to agency" in description, description
+    for client in _client(demo_workspace):
+        html = client.get("/workforce").text
+        assert "Transfers out" in html and "To agency" in html and "Change in hours per head" in html
