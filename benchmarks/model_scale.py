@@ -2,6 +2,12 @@
 Monte Carlo draws, against a pandas implementation of the same formulas written as a skilled pandas user would.
 
 Run alone:  .venv/bin/python benchmarks/model_scale.py [--repeats 3] [--draws 1000] [--areas 153] [--pandas-draws 10]
+            [--cohorts]
+
+--cohorts adds issue 13's parts 3 and 4 to the inputs: every census row by five age bands (with band retirement
+and leaver rates and a joiner profile), flows between sectors and into and out of agency work for every role, and
+a part-time trend on half the rows. Then cyplan alone is timed and measured: the pandas baseline does not model
+them.
 
 Synthetic inputs (a fixed seed): 153 areas × 11 years × ages 0–25 × 2 sexes, 4 levels, 8 vulnerable groups,
 4 levels × 6 pathway steps, 12 roles, a workforce census of 1–2 sectors per area and role, training pipelines
@@ -292,6 +298,35 @@ def synthetic_pipelines(workforce: pl.DataFrame, seed: int) -> pl.DataFrame:
         "share_taking_post_here": share, "share_here_low": np.where(ranged, np.round(share - 0.1, 2), share),
         "share_here_high": np.where(ranged, np.round(share + 0.1, 2), share),
         "cost_per_place": np.round(rng.uniform(10_000, 200_000, n), -3)})
+
+
+def with_cohorts(frames: dict[str, pl.DataFrame], seed: int = 20250601) -> dict[str, pl.DataFrame]:
+    """The inputs with age bands for every census row, sector flows for every role and a part-time trend on half
+    the census rows (from a generator of their own)."""
+    from cyplan.schema.supply import AGE_BANDS
+
+    rng = np.random.default_rng(seed + 29)
+    w = frames["workforce"]
+    n, b = w.height, len(AGE_BANDS)
+    share = rng.dirichlet(np.ones(b) * 3, n)
+    share = np.round(share, 3)
+    share[:, -1] = np.round(1 - share[:, :-1].sum(axis=1), 3)
+    ok = share[:, -1] >= 0
+    share[~ok] = [0.2, 0.3, 0.3, 0.1, 0.1]
+    ages = typed("workforce_ages", {
+        "area": np.repeat(w["area"].to_numpy(), b), "role": np.repeat(w["role"].to_numpy(), b),
+        "sector": np.repeat(w["sector"].to_numpy(), b), "band": list(AGE_BANDS) * n, "share": share.ravel(),
+        "retirement_rate": np.tile([0.0, 0.0, 0.005, 0.08, 0.25], n),
+        "leaver_rate": np.where(np.tile(np.arange(b), n) == 0, 0.18, np.nan),
+        "joiner_share": np.tile([0.5, 0.35, 0.1, 0.05, 0.0], n)})
+    moves = [(role, a, c, round(float(rng.uniform(0.005, 0.04)), 3)) for role in ROLES
+             for a, c in (("NHS", "voluntary"), ("voluntary", "NHS"), ("council", "private"), ("NHS", "agency"),
+                          ("agency", "NHS"), ("council", "agency"))]
+    flows = typed("sector_flows", {"role": [m[0] for m in moves], "from_sector": [m[1] for m in moves],
+                                   "to_sector": [m[2] for m in moves], "rate": [m[3] for m in moves]})
+    trend = np.where(rng.random(n) < 0.5, np.round(rng.uniform(-0.02, 0.0, n), 3), np.nan)
+    return frames | {"workforce": w.with_columns(pl.Series("fte_per_head_trend", trend)),
+                     "workforce_ages": ages, "sector_flows": flows}
 
 
 # -- cyplan ---------------------------------------------------------------------------------------------------
@@ -593,10 +628,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure_in_child(n_areas: int, draws: int) -> dict[str, float]:
+def measure_in_child(n_areas: int, draws: int, cohorts: bool = False) -> dict[str, float]:
     """Run in a fresh (spawned) process: build the inputs, then one full cyplan run. Returns the process's peak
     resident set size (MB) before the run, after simulate and after gap_table, and the run's time."""
     frames = synthetic_inputs(n_areas)
+    if cohorts:
+        frames = with_cohorts(frames)
     gc.collect()
     out = {"before_mb": peak_rss_mb()}
     start = time.perf_counter()
@@ -608,10 +645,10 @@ def measure_in_child(n_areas: int, draws: int) -> dict[str, float]:
     return out
 
 
-def peak_memory(n_areas: int, draws: int) -> dict[str, float]:
+def peak_memory(n_areas: int, draws: int, cohorts: bool = False) -> dict[str, float]:
     ctx = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-        return pool.submit(measure_in_child, n_areas, draws).result()
+        return pool.submit(measure_in_child, n_areas, draws, cohorts).result()
 
 
 def fmt(times: Sequence[float]) -> str:
@@ -631,6 +668,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="draws the pandas baseline is timed on (its time is scaled to --draws)")
     parser.add_argument("--chunk", type=int, default=2, help="draws the pandas baseline works on at once")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory run in a child process")
+    parser.add_argument("--cohorts", action="store_true", help="add age bands, sector flows and a part-time trend "
+                        "(cyplan alone is run: the pandas baseline does not model them)")
     args = parser.parse_args(argv)
     import pandas as pd
 
@@ -640,7 +679,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     memory = None
     if not args.no_memory:  # first, while this process is still small (a spawned child starts from a fork of it)
-        memory = peak_memory(args.areas, args.draws)
+        memory = peak_memory(args.areas, args.draws, args.cohorts)
         print(f"peak memory of one run in a fresh spawned process (peak resident set size, VmHWM): "
               f"{memory['after_mb']:,.0f} MB for the whole process (interpreter, libraries, inputs and the run); "
               f"{memory['before_mb']:,.0f} MB before the run, {memory['simulate_mb']:,.0f} MB after simulate. "
@@ -649,6 +688,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     t, frames = timed(lambda: synthetic_inputs(args.areas))
     assert isinstance(frames, dict)
+    if args.cohorts:
+        frames = with_cohorts(frames)
+        print(f"with age bands ({frames['workforce_ages'].height:,} rows), sector flows "
+              f"({frames['sector_flows'].height} rows) and a part-time trend")
     size = {k: v.height for k, v in frames.items()}
     print(f"synthetic inputs in {t:.2f} s: {args.areas} areas × {len(YEARS)} years × {len(AGES)} ages × "
           f"{len(SEXES)} sexes ({size['population']:,} population rows), {len(LEVELS)} levels, {len(GROUPS)} groups "
@@ -677,6 +720,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     central_runs = [timed(lambda: run_cyplan(frames, 0))[0] for _ in range(args.repeats)]
     ours0 = statistics.median(central_runs)
     print(f"cyplan central only (draws=0) + gap_table: median {ours0:.3f} s  (runs {fmt(central_runs)})")
+    if args.cohorts:  # the pandas baseline has no age bands, sector flows or part-time trend to compare with
+        return 0 if ours < 10 and (memory is None or memory["after_mb"] < 2048) else 1
 
     # the pandas baseline: central values, then with draws (all of them, or a subset of draws and scaled)
     pf = to_pandas(frames)

@@ -294,7 +294,7 @@ def test_draws_with_no_seed_named_are_seed_1s_as_the_user_guide_says() -> None:
 _CHANGE = "scenario 's', change to "
 _NUMERIC = ("headcount, fte_in_post, fte_in_post_low, fte_in_post_high, vacant_fte, vacancy_fill_rate, agency_fte, "
             "leaver_rate, leaver_rate_low, leaver_rate_high, share_aged_55_plus, retirement_rate, joiners_per_year, "
-            "joiners_low, joiners_high, cyp_share, cyp_share_low, cyp_share_high")
+            "joiners_low, joiners_high, cyp_share, cyp_share_low, cyp_share_high, fte_per_head_trend")
 _MOVE = {"input": "role_mix", "column": "share", "operation": "move", "value": 0.1}
 
 

@@ -27,13 +27,16 @@ MEASURE_HEADINGS = {"demand_fte": "Demand FTE", "supply_fte": "Supply FTE", "gap
                     "establishment FTE", "places_starting": "Places starting", "training_cost": "Cost of places",
                     "qualifying": "Qualifying", "joining_here": "Joining here", "course_years": "Course years",
                     "commission_by": "Commission by", "places_a_year": "Places a year", "places_cost": "Cost of "
-                    "places", "by_training": "By training?"}
+                    "places", "by_training": "By training?", "transfers_in": "Transfers in",
+                    "transfers_out": "Transfers out", "from_agency": "From agency", "to_agency": "To agency",
+                    "working_pattern": "Change in hours per head"}
 MEASURE_FORMATS = {"demand_fte": "{:,.1f}", "supply_fte": "{:,.1f}", "gap_fte": "{:,.1f}", "share_met": "{:.0%}",
                    "cost_to_close": "£{:,.0f}", "joiners_needed": "{:,.1f}",
                    **{c: "{:,.1f}" for c in ("start_fte", "from_training", "other_joiners", "recruited", "leavers",
                                              "retirements", "end_fte", "agency_fte", "establishment_fte",
                                              "in_post_fte", "vacant_fte", "unfunded_fte", "places_starting",
-                                             "qualifying", "joining_here", "places_a_year")},
+                                             "qualifying", "joining_here", "places_a_year", "transfers_in",
+                                             "transfers_out", "from_agency", "to_agency", "working_pattern")},
                    "training_cost": "£{:,.0f}", "places_cost": "£{:,.0f}", "course_years": "{:,}",
                    "commission_by": "{}"}
 

@@ -754,8 +754,40 @@ def _check_caseloads(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
                  "leave this caseload out to use the census's cyp_share")
 
 
+def _band_sums(raw: RawTable, frame: pl.DataFrame, column: str, what: str, optional: bool) -> list[Found]:
+    """A census row's bands whose `column` does not sum to 1 (an optional column only where a band gives it)."""
+    given = pl.col(column).is_not_null()
+    sums = (frame.group_by("area", "role", "sector", maintain_order=True)
+            .agg(pl.col(column).fill_null(0).sum().alias("total"), given.any().alias("given"),
+                 pl.col(ROW).filter(given | pl.lit(not optional)).min().alias(ROW))
+            .filter(pl.col("given") & ((pl.col("total") - 1).abs() > SUM_TOLERANCE)))
+    return _rows(raw, sums, column, lambda r: f"{what} for {r['area']}, {r['role']}, {r['sector']} sum over the "
+                 f"age bands to {_fmt(r['total'])}, not 1")
+
+
+def _check_workforce_ages(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
+    leaving = frame.with_columns(out=pl.col("retirement_rate").fill_null(0) + pl.col("leaver_rate").fill_null(0))
+    return (_band_sums(raw, frame, "share", "shares of FTE in post", False)
+            + _band_sums(raw, frame, "joiner_share", "joiner shares", True)
+            + _band_sums(raw, frame, "trainee_share", "trainee shares", True)
+            + _rows(raw, leaving.filter(pl.col("out") > 1), "retirement_rate", lambda r: f"leaving "
+                    f"({_fmt(r['leaver_rate'])}) and retiring ({_fmt(r['retirement_rate'])}) add up to more than "
+                    "everyone in the band"))
+
+
+def _check_sector_flows(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
+    same = frame.filter(pl.col("from_sector") == pl.col("to_sector"))
+    out = (frame.group_by("role", "from_sector", maintain_order=True)
+           .agg(pl.col("rate").sum().alias("total"), pl.col(ROW).max().alias(ROW)).filter(pl.col("total") > 1))
+    return (_rows(raw, same, "to_sector", lambda r: f"staff cannot move from {r['from_sector']} to itself")
+            + _rows(raw, out, "rate", lambda r: f"rates out of {r['from_sector']} for role '{r['role']}' add up "
+                    f"to {_fmt(r['total'])}: more than everyone there"))
+
+
 KIND_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {
     "caseloads": _check_caseloads,
+    "workforce_ages": _check_workforce_ages,
+    "sector_flows": _check_sector_flows,
     "training_pipelines": _check_training_pipelines,
     "role_ratios": _check_role_ratios,
     "care_profiles": _check_care_profiles,

@@ -15,11 +15,15 @@ import polars as pl
 
 from cyplan.model.gap import ERROR
 from cyplan.model.simulate import Simulation, SupplyDetail
-from cyplan.model.supply import FLOWS, annuity, flows
+from cyplan.model.supply import ALL_FLOWS, FLOWS, annuity, flows
 from cyplan.model.uncertainty import quantile_errors, summarise
 
 FLOW_COLUMNS = {"start": "start_fte", "from_training": "from_training", "other_joiners": "other_joiners",
                 "recruited": "recruited", "leavers": "leavers", "retirements": "retirements", "end": "end_fte"}
+# with age bands, sector flows or a part-time trend (issue 13 parts 3 and 4); ageing moves staff between bands
+# of one row, so it adds nothing to a row's stock and is not shown
+MOVE_COLUMNS = {"transfers_in": "transfers_in", "from_agency": "from_agency", "working_pattern": "working_pattern",
+                "transfers_out": "transfers_out", "to_agency": "to_agency"}
 
 
 def _detail(sim: Simulation) -> SupplyDetail:
@@ -73,26 +77,35 @@ def flows_table(sim: Simulation, areas: Sequence[str] | None = None, years: Sequ
                 together: bool = False) -> pl.DataFrame:
     """Each year's start stock, joiners from training, other joiners, recruited into vacancies, leavers,
     retirements and end stock (means over draws), with the end stock's 90% interval and agency FTE; by role,
-    or every role together (role ALL_ROLES)."""
+    or every role together (role ALL_ROLES). With age bands, sector flows or a part-time trend, also transfers
+    in and out, moves from and to agency work and the change from FTE per head (working_pattern)."""
     detail = _detail(sim)
     rows = flows(detail.rates, detail.n_years)
+    names = [n for n in ALL_FLOWS if n in FLOW_COLUMNS or n in MOVE_COLUMNS] if detail.rates.moving else FLOWS
     columns: dict[str, np.ndarray] = {}
-    for name in FLOWS:
+    for name in names:
         by_role = _by_role(sim, rows.pop(name) * detail.cyp[:, None, :], together)
-        columns[FLOW_COLUMNS[name]] = by_role.mean(axis=-1)
+        columns[(FLOW_COLUMNS | MOVE_COLUMNS)[name]] = by_role.mean(axis=-1)
         if name == "end":
             p5, _, p95 = summarise(by_role)
             columns |= {"end_fte_p5": p5, "end_fte_p95": p95}
-    agency = _by_role(sim, np.broadcast_to((detail.agency[:, None] * detail.cyp)[:, None, :], sim.census.shape),
-                      together)
+    agency = _by_role(sim, _agency(detail, sim.census.shape), together)
     columns["agency_fte"] = agency.mean(axis=-1)
     return _frame(sim, columns, areas, years)
+
+
+def _agency(detail: SupplyDetail, shape: tuple[int, ...]) -> np.ndarray:
+    """Agency FTE for this population [row, year, draw]: held at the census's unless staff move into or out of
+    agency work."""
+    if detail.agency_path is not None:
+        return detail.agency_path * detail.cyp[:, None, :]
+    return np.broadcast_to((detail.agency[:, None] * detail.cyp)[:, None, :], shape)
 
 
 def in_post(sim: Simulation, together: bool = False) -> np.ndarray:
     """Staff in post for this population (no agency) [area, role, year, draw]."""
     detail = _detail(sim)
-    return _by_role(sim, sim.census - (detail.agency[:, None] * detail.cyp)[:, None, :], together)
+    return _by_role(sim, sim.census - _agency(detail, sim.census.shape), together)
 
 
 def establishment_table(sim: Simulation, areas: Sequence[str] | None = None, years: Sequence[int] | None = None,

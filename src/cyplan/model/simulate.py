@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import polars as pl
 
-from cyplan.model import correlations
+from cyplan.model import cohorts, correlations
 from cyplan.model.build import (
     Arrays,
     Dims,
@@ -37,6 +37,7 @@ from cyplan.model.supply import (
     flows,
     joiners_needed,
     project,
+    project_moving,
     retirement_rate,
     with_caseload_shares,
 )
@@ -57,6 +58,7 @@ class SupplyDetail:
     pipelines: pl.DataFrame  # the training pipelines (central), each with its census row as `row`
     inflow: np.ndarray  # central FTE for this population joining from training or recruited [area, role, year]
     n_years: int
+    agency_path: np.ndarray | None = None  # agency FTE [row, year, draw] when staff move into or out of agency
 
 
 @dataclass(frozen=True)
@@ -278,28 +280,39 @@ def _supply(frames: dict[str, pl.DataFrame], d: Dims, values: Callable[..., np.n
     qualify = values("training_pipelines", "completion_rate") * values("training_pipelines", "share_taking_post_here")
     qualify = qualify[:, pipelines["row"].is_not_null().to_numpy()]  # a pipeline with no census row joins no one
     pipelines = pipelines.filter(pl.col("row").is_not_null())
-    rates = _rates(frame, fte0, drawn_fte.T, leaver.T, retire, joiners.T, pipelines, qualify, years)
-    census = project(rates, len(years))  # [row, year, draw]
-    census += agency[:, None, None]
+    central_leaver = frame["leaver_rate"].to_numpy().astype(float)
+    moves = (frames["workforce_ages"], frames["sector_flows"])
+    rates = _rates(frame, fte0, drawn_fte.T, leaver.T, retire, joiners.T, pipelines, qualify, years,
+                   _moves(frame, moves, leaver.T, central_leaver, retire))
+    agency_path = None
+    if rates.moving:  # age bands, transfers or a part-time trend: agency FTE can move too
+        census, agency_path = project_moving(rates, len(years))
+        census += agency_path
+    else:
+        census = project(rates, len(years))  # [row, year, draw]
+        census += agency[:, None, None]
     census *= drawn_cyp.T[:, None, :]
+    retire_now = cohorts.retirement_by_row(rates.cohorts, retire)  # the age bands' in the first year
     area, role, sector = codes(frame, "area", d.areas), codes(frame, "role", d.roles), codes(frame, "sector", SECTORS)
     for i in range(census.shape[0]):  # a role's sectors into its total: a loop over the few census rows
         total[area[i], :, role[i]] += census[i]
     stock0, joined, leaving = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     np.add.at(stock0, (area, role), fte0 * cyp)
     np.add.at(joined, (area, role), frame["joiners_per_year"].to_numpy() * cyp)
-    np.add.at(leaving, (area, role), (frame["leaver_rate"].to_numpy() + retire) * fte0 * cyp)
+    np.add.at(leaving, (area, role), (frame["leaver_rate"].to_numpy() + retire_now) * fte0 * cyp)
     with np.errstate(divide="ignore", invalid="ignore"):
         leaving = np.where(stock0 > 0, leaving / stock0, 0.0)
     central = _rates(frame, fte0, fte0[:, None], frame["leaver_rate"].to_numpy().astype(float)[:, None], retire,
                      frame["joiners_per_year"].to_numpy().astype(float)[:, None], pipelines,
-                     (pipelines["completion_rate"] * pipelines["share_taking_post_here"]).to_numpy()[None], years)
+                     (pipelines["completion_rate"] * pipelines["share_taking_post_here"]).to_numpy()[None], years,
+                     _moves(frame, moves, central_leaver[:, None], central_leaver, retire))
     inflow = np.zeros((*shape, len(years)))
     if pipelines.height or central.fill.any():
         flows = _central_inflow(central, len(years)) * cyp[:, None]
         np.add.at(inflow, (area, role), flows)
     detail = SupplyDetail(rates=rates, cyp=drawn_cyp.T, cyp_central=cyp, agency=agency, pipelines=pipelines,
-                          inflow=inflow, n_years=len(years))
+                          inflow=inflow, n_years=len(years),
+                          agency_path=None if rates.transfers is None else agency_path)
     return census, (area, role, sector), total, stock0, joined, leaving, detail
 
 
@@ -311,7 +324,8 @@ def _pipelines(pipelines: pl.DataFrame, census: pl.DataFrame) -> pl.DataFrame:
 
 
 def _rates(frame: pl.DataFrame, fte0: np.ndarray, drawn_fte: np.ndarray, leaver: np.ndarray, retire: np.ndarray,
-           joiners: np.ndarray, pipelines: pl.DataFrame, qualify: np.ndarray, years: tuple[int, ...]) -> Rates:
+           joiners: np.ndarray, pipelines: pl.DataFrame, qualify: np.ndarray, years: tuple[int, ...],
+           moves: dict | None = None) -> Rates:
     """The census rows' drivers, [row, draw] (central values when given one draw)."""
     vacant = frame["vacant_fte"].to_numpy().astype(float)
     fill = np.nan_to_num(frame["vacancy_fill_rate"].to_numpy().astype(float), nan=0.0)
@@ -321,7 +335,19 @@ def _rates(frame: pl.DataFrame, fte0: np.ndarray, drawn_fte: np.ndarray, leaver:
                     years, frame.height) if pipelines.height \
         else np.broadcast_to(np.zeros(1), (frame.height, len(years), joiners.shape[1]))
     return Rates(fte0=drawn_fte, leaver=leaver, retire=retire[:, None], joiners=joiners,
-                 establishment=(fte0 + vacant)[:, None], fill=fill[:, None], arrivals=come)
+                 establishment=(fte0 + vacant)[:, None], fill=fill[:, None], arrivals=come, **(moves or {}))
+
+
+def _moves(frame: pl.DataFrame, moves: tuple[pl.DataFrame, pl.DataFrame], leaver: np.ndarray,
+           central_leaver: np.ndarray, retire: np.ndarray) -> dict:
+    """Rates' age bands, transfers, part-time trend and first agency FTE (issue 13 parts 3 and 4); none of them
+    when the workspace has no age bands, no sector flows and no trend, so today's engine runs unchanged."""
+    ages, flows_ = moves
+    out = {"cohorts": cohorts.cohorts(frame, ages, leaver, central_leaver, retire),
+           "transfers": cohorts.transfers(frame, flows_), "pattern": cohorts.pattern(frame)}
+    if not any(v is not None for v in out.values()):
+        return {}
+    return out | {"agency": frame["agency_fte"].to_numpy().astype(float)[:, None]}
 
 
 def _central_inflow(r: Rates, n_years: int) -> np.ndarray:

@@ -74,6 +74,37 @@ def joiners_needed(fte0: np.ndarray, leaver: np.ndarray, retire: np.ndarray, tar
 FLOWS = ("start", "from_training", "other_joiners", "recruited", "leavers", "retirements", "end")
 INFLOWS = ("from_training", "other_joiners", "recruited")
 OUTFLOWS = ("leavers", "retirements")
+# issue 13 parts 3 and 4: with age cohorts, transfers or a part-time trend the engine also returns these.
+# working_pattern is signed (a fall in FTE per head is negative) and counted with the inflows.
+MOVES = ("transfers_in", "from_agency", "aged_in", "working_pattern", "transfers_out", "to_agency", "aged_out")
+ALL_FLOWS = (*FLOWS[:-1], *MOVES, "end")
+ALL_INFLOWS = (*INFLOWS, "transfers_in", "from_agency", "aged_in", "working_pattern")
+ALL_OUTFLOWS = (*OUTFLOWS, "transfers_out", "to_agency", "aged_out")
+
+
+@dataclass(frozen=True)
+class Cohorts:
+    """Age bands of each census row: FTE in post is held by band and each band has its own leaving and
+    retirement; a share of each band (1 ÷ its width in years) moves up a band a year."""
+
+    share: np.ndarray  # share of the first year's FTE in post in each band [row, band]
+    leaver: np.ndarray  # leaver rate [row, band, draw]
+    retire: np.ndarray  # retirement rate [row, band, 1]
+    joiner: np.ndarray  # age profile of other joiners, recruits and agency staff taking posts [row, band, 1]
+    trainee: np.ndarray  # age profile of joiners from training [row, band, 1]
+    ageing: np.ndarray  # share of a band moving up a year: 1 ÷ width, 0 for the last band [row, band, 1]
+    # (a census row without bands is held in the first band with its own rates, ageing 0)
+
+
+@dataclass(frozen=True)
+class Transfers:
+    """Moves between census rows of the same area and role (between sectors) and into and out of agency work,
+    as rates a year on the stock they leave. Pairs are grouped so that no group sends to one row twice."""
+
+    groups: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]  # (from row [k], to row [k], rate [k])
+    out_rate: np.ndarray  # every transfer out of a row, summed [row]
+    to_agency: np.ndarray  # share of staff in post moving into agency work a year [row]
+    from_agency: np.ndarray  # share of agency FTE taking a post in the row a year [row]
 
 
 @dataclass(frozen=True)
@@ -87,6 +118,15 @@ class Rates:
     establishment: np.ndarray  # funded posts: FTE in post + vacant FTE (central), held at the first year's
     fill: np.ndarray  # share of vacant posts filled a year by recruitment
     arrivals: np.ndarray | Arrivals  # joiners from training by year [row, year, draw]; year 0's are in the census
+    cohorts: Cohorts | None = None  # age bands (None: one stock per row, today's engine)
+    transfers: Transfers | None = None  # between sectors and agency (None: no one moves)
+    pattern: np.ndarray | None = None  # change a year in FTE per head, on staff in post [row, 1] (None: none)
+    agency: np.ndarray | None = None  # agency FTE in the first year [row, 1]; moves only with transfers
+
+    @property
+    def moving(self) -> bool:
+        """Whether any of issue 13's parts 3 and 4 is in: then the engine works by band, with the moves."""
+        return self.cohorts is not None or self.transfers is not None or self.pattern is not None
 
 
 def recruited(stock: np.ndarray, r: Rates) -> np.ndarray:
@@ -114,6 +154,8 @@ def step(stock: np.ndarray, r: Rates, arrivals: np.ndarray) -> dict[str, np.ndar
 def project(r: Rates, years: int) -> np.ndarray:
     """FTE in post by row, year and draw [row, year, draw]: year 0 is the census, then one year at a time (the
     end of `step`, without working out the flows no one asked for)."""
+    if r.moving:
+        return project_moving(r, years)[0]
     out = np.empty((r.fte0.shape[0], years, r.fte0.shape[1]))
     out[:, 0] = r.fte0
     for t in range(1, years):
@@ -121,14 +163,147 @@ def project(r: Rates, years: int) -> np.ndarray:
     return out
 
 
-def flows(r: Rates, years: int) -> dict[str, np.ndarray]:
+def flows(r: Rates, years: int, by_band: bool = False) -> dict[str, np.ndarray]:
     """Every flow by row, year and draw [row, year, draw]. Year t's flows take the stock from the end of year
-    t − 1 to the end of year t; year 0 is the census itself (start = end, no flows)."""
+    t − 1 to the end of year t; year 0 is the census itself (start = end, no flows). With cohorts, transfers
+    or a part-time trend, the moves too (ALL_FLOWS); `by_band` keeps the age bands [row, band, year, draw]."""
+    if r.moving:
+        return _flows_moving(r, years, by_band)
     out = {name: np.zeros((r.fte0.shape[0], years, r.fte0.shape[1])) for name in FLOWS}
     out["start"][:, 0] = out["end"][:, 0] = r.fte0
     for t in range(1, years):
         for name, value in step(out["end"][:, t - 1], r, r.arrivals[:, t]).items():
             out[name][:, t] = value
+    return out
+
+
+# -- age cohorts, transfers and the part-time trend (issue 13 parts 3 and 4) ------------------------------
+#
+# The stock is held by band, S[row, band, draw] (one band when there are no cohorts). In a year starting at S:
+# leavers = S × leaver rate of the band, retirements = S × retirement rate of the band, aged out = S ÷ band
+# width (into the next band up: aged in), transfers out = S × the row's rates to other sectors (arriving in
+# the same band of the same area and role's row in that sector: transfers in), to agency = S × rate into agency
+# work (the row's agency FTE grows by as much), from agency = agency FTE × rate taking posts, working pattern
+# = S × change in FTE per head; joiners (other, recruited, from agency) come with the row's joiner age profile
+# and joiners from training with its trainee profile.
+
+
+def _band_rates(r: Rates) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(first stock [row, band, draw], leaver and retirement [row, band, draw], ageing [row, band, 1], joiner and
+    trainee profiles [row, band, 1]): one band with the row's own rates when there are no cohorts."""
+    c = r.cohorts
+    if c is None:
+        one = np.ones((r.fte0.shape[0], 1, 1))
+        return r.fte0[:, None, :], r.leaver[:, None, :], r.retire[:, None, :], np.zeros((1, 1, 1)), one, one
+    return r.fte0[:, None, :] * c.share[:, :, None], c.leaver, c.retire, c.ageing, c.joiner, c.trainee
+
+
+def _year_moving(stock: np.ndarray, agency: np.ndarray, r: Rates, arrivals: np.ndarray,
+                 bands: tuple) -> dict[str, np.ndarray]:
+    """One year's flows by band [row, band, draw] from `stock` and agency FTE [row, draw], with the end of year's
+    stock (`end`) and agency FTE (`agency_end`)."""
+    _, leaver, retire, ageing, joiner, trainee = bands
+    total = stock.sum(axis=1)
+    f = {"start": stock, "leavers": stock * leaver, "retirements": stock * retire}
+    f["aged_out"] = stock * ageing
+    f["aged_in"] = np.zeros_like(stock)
+    f["aged_in"][:, 1:] = f["aged_out"][:, :-1]
+    f["other_joiners"] = np.broadcast_to(r.joiners, total.shape)[:, None, :] * joiner
+    f["recruited"] = recruited(total, r)[:, None, :] * joiner
+    f["from_training"] = arrivals[:, None, :] * trainee
+    moves = r.transfers
+    zero = np.zeros_like(stock)
+    f["transfers_in"], f["transfers_out"], f["to_agency"], f["from_agency"] = zero, zero, zero, zero
+    from_agency = np.zeros_like(total)
+    if moves is not None:
+        f["transfers_out"] = stock * moves.out_rate[:, None, None]
+        f["transfers_in"] = np.zeros_like(stock)
+        for src, dst, rate in moves.groups:  # a few (from sector, to sector) pairs; no row twice within one
+            f["transfers_in"][dst] += stock[src] * rate[:, None, None]
+        f["to_agency"] = stock * moves.to_agency[:, None, None]
+        from_agency = agency * moves.from_agency[:, None]
+        f["from_agency"] = from_agency[:, None, :] * joiner
+    f["working_pattern"] = stock * r.pattern[:, :, None] if r.pattern is not None else zero
+    f["end"] = stock + sum(f[k] for k in ALL_INFLOWS) - sum(f[k] for k in ALL_OUTFLOWS)
+    f["agency_end"] = agency + f["to_agency"].sum(axis=1) - from_agency
+    return f
+
+
+def _agency0(r: Rates) -> np.ndarray:
+    return np.broadcast_to(r.agency if r.agency is not None else np.zeros((1, 1)), r.fte0.shape).astype(float)
+
+
+def project_moving(r: Rates, years: int) -> tuple[np.ndarray, np.ndarray]:
+    """FTE in post and agency FTE [row, year, draw] when the engine works by band (Rates.moving)."""
+    bands = _band_rates(r)
+    out = np.empty((r.fte0.shape[0], years, r.fte0.shape[1]))
+    agency = np.empty_like(out)
+    stock, agency[:, 0] = bands[0], _agency0(r)
+    out[:, 0] = r.fte0
+    # at national scale a [row, band, draw] array is some 100 MB: the share staying is worked out once, and the
+    # years alternate between two stocks and one scratch array rather than making a dozen arrays a year
+    stay = _staying(r, bands)
+    spare, scratch = np.empty_like(stay), np.empty_like(stay)
+    for t in range(1, years):
+        end, agency[:, t] = _end_moving(stock, out[:, t - 1], agency[:, t - 1], r, r.arrivals[:, t], bands, stay,
+                                        spare, scratch)
+        spare, stock = (stock if t > 1 else np.empty_like(stay)), end
+        out[:, t] = stock.sum(axis=1)
+    return out, agency
+
+
+def _staying(r: Rates, bands: tuple) -> np.ndarray:
+    """The share of a band's stock still in it at the end of a year, before anyone joins [row, band, draw]: 1 −
+    leaver − retire − aged out − transfers out − to agency + the change in FTE per head."""
+    first, leaver, retire, ageing, _, _ = bands
+    stay = np.broadcast_to(leaver + retire, first.shape).copy()
+    stay += ageing
+    if r.transfers is not None:
+        stay += (r.transfers.out_rate + r.transfers.to_agency)[:, None, None]
+    np.subtract(1.0, stay, out=stay)
+    if r.pattern is not None:
+        stay += r.pattern[:, :, None]
+    return stay
+
+
+def _end_moving(stock: np.ndarray, total: np.ndarray, agency: np.ndarray, r: Rates, arrivals: np.ndarray,
+                bands: tuple, stay: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The end of `_year_moving`'s year, (stock [row, band, draw] in `out`, agency [row, draw]), without keeping
+    each flow; `total` is the stock summed over its bands [row, draw]."""
+    _, _, _, ageing, joiner, trainee = bands
+    moves = r.transfers
+    end = np.multiply(stock, stay, out=out)
+    if ageing.any():
+        np.multiply(stock[:, :-1], ageing[:, :-1], out=scratch[:, 1:])
+        end[:, 1:] += scratch[:, 1:]
+    come = recruited(total, r) + r.joiners if r.fill.any() else np.broadcast_to(r.joiners, total.shape).copy()
+    agency_end = agency
+    if moves is not None:
+        come += agency * moves.from_agency[:, None]
+        agency_end = agency * (1.0 - moves.from_agency[:, None]) + total * moves.to_agency[:, None]
+        for src, dst, rate in moves.groups:
+            end[dst] += stock[src] * rate[:, None, None]
+    if arrivals.any():  # both profiles at once: [row, band, 2] @ [row, 2, draw], one pass over the bands
+        profiles = np.concatenate(np.broadcast_arrays(joiner, trainee), axis=2)
+        end += np.matmul(profiles, np.stack([come, arrivals], axis=1), out=scratch)
+    else:
+        end += np.multiply(come[:, None, :], joiner, out=scratch)
+    return end, agency_end
+
+
+def _flows_moving(r: Rates, years: int, by_band: bool) -> dict[str, np.ndarray]:
+    bands = _band_rates(r)
+    stock, agency = bands[0], _agency0(r)
+    shape = stock.shape if by_band else r.fte0.shape
+    out = {name: np.zeros((shape[0], years, *shape[1:])) for name in ALL_FLOWS}
+    out["start"][:, 0] = out["end"][:, 0] = stock if by_band else r.fte0
+    for t in range(1, years):
+        f = _year_moving(stock, agency, r, r.arrivals[:, t], bands)
+        stock, agency = f["end"], f["agency_end"]
+        for name in ALL_FLOWS:
+            out[name][:, t] = f[name] if by_band else f[name].sum(axis=1)
+    if by_band:  # [row, year, band, draw] → [row, band, year, draw]
+        out = {k: np.moveaxis(v, 1, 2) for k, v in out.items()}
     return out
 
 

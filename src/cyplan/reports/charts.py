@@ -295,32 +295,42 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
 FLOW_STEPS = (("start_fte", "Start", 1), ("from_training", "Trained", 1), ("other_joiners", "Other joiners", 1),
               ("recruited", "Recruited", 1), ("leavers", "Leavers", -1), ("retirements", "Retired", -1),
               ("end_fte", "End", 1))
+# shown only when the flows have them (age bands, sector flows or a part-time trend): before the leavers
+MOVE_STEPS = (("transfers_in", "Transfers in", 1), ("from_agency", "From agency", 1),
+              ("working_pattern", "Hours per head", 1), ("transfers_out", "Transfers out", -1),
+              ("to_agency", "To agency", -1))
+
+
+def _flow_steps(flows: pl.DataFrame) -> tuple[tuple[str, str, int], ...]:
+    moves = tuple(m for m in MOVE_STEPS if m[0] in flows.columns)
+    return (*FLOW_STEPS[:4], *moves, *FLOW_STEPS[4:])
 
 
 def flows_waterfall(flows: pl.DataFrame, year: int, area_name: str = "") -> alt.LayerChart:
     """One year's flows as a waterfall (flows_table(sim, [area], [year], together=True)): the start stock,
     each inflow up, each outflow down, and the end stock, which the steps reach exactly (means over draws)."""
     row = flows.filter(pl.col("year") == year).row(0, named=True) if flows.height else {}
+    steps_ = _flow_steps(flows)
     levels, level = [], float(row.get("start_fte") or 0.0)
-    for column, _, sign in FLOW_STEPS[1:-1]:
+    for column, _, sign in steps_[1:-1]:
         level += sign * float(row.get(column) or 0.0)
         levels.append(level)
     # the axis starts below the lowest level, not at 0: flows of a few FTE would not show against hundreds
     floor = 0.9 * min([float(row.get("start_fte") or 0.0), *levels])
     steps, level = [], 0.0
-    for column, label, sign in FLOW_STEPS:
+    for column, label, sign in steps_:
         value = float(row.get(column) or 0.0)
         if column in ("start_fte", "end_fte"):
             low, high, level = floor, value, value
         else:
             low, high = sorted((level, level + sign * value))
             level += sign * value
-        kind = "stock" if column in ("start_fte", "end_fte") else ("in" if sign > 0 else "out")
+        kind = "stock" if column in ("start_fte", "end_fte") else ("in" if sign * value >= 0 else "out")
         steps.append({"step": label, "low": low, "high": high, "fte": value, "kind": kind})
     frame = pl.DataFrame(steps, schema={"step": pl.String, "low": pl.Float64, "high": pl.Float64,
                                         "fte": pl.Float64, "kind": pl.String})
     data = _data(frame)
-    x = alt.X("step:N", title="", sort=[s[1] for s in FLOW_STEPS], axis=alt.Axis(labelAngle=0, labelLimit=90))
+    x = alt.X("step:N", title="", sort=[s[1] for s in steps_], axis=alt.Axis(labelAngle=0, labelLimit=90))
     colour = alt.Color("kind:N", title="", scale=alt.Scale(domain=["stock", "in", "out"], range=[GREY, GREEN, RED]),
                        legend=alt.Legend(labelExpr="{'stock': 'Staff in post', 'in': 'Joining (up)', "
                                                    "'out': 'Leaving (down)'}[datum.label]"))
@@ -329,10 +339,11 @@ def flows_waterfall(flows: pl.DataFrame, year: int, area_name: str = "") -> alt.
         alt.Y2("high:Q"), colour,
         tooltip=[alt.Tooltip("step:N", title="Flow"), alt.Tooltip("fte:Q", title="FTE", format=",.1f")])
     where = f" in {area_name}" if area_name else ""
+    moved = ", with staff moving between sectors, agency and working hours," if len(steps_) > len(FLOW_STEPS) else ""
     words = "; ".join(f"{s['step'].lower()} {_num(s['fte'], '{:,.1f}')}" for s in steps)
     description = (f"Waterfall chart of the workforce's flows in {year}{where}, FTE for this population, means "
                    f"over the draws: {words or 'no figures'}. The start plus joiners less leavers and "
-                   f"retirements is the end. The axis starts at {_num(floor, '{:,.0f}')} FTE, not 0.")
+                   f"retirements{moved} is the end. The axis starts at {_num(floor, '{:,.0f}')} FTE, not 0.")
     return _finish(bars, f"Who joins and who leaves in {year}{where}", description)  # type: ignore[return-value]
 
 

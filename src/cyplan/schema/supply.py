@@ -60,6 +60,9 @@ WORKFORCE = InputKind(
                blank_ok=True, maximum=1),
         Column("cyp_share_high", "share", "High estimate of the CYP share; blank means cyp_share.", "",
                required=False, blank_ok=True, maximum=1),
+        Column("fte_per_head_trend", "number", "Change a year in FTE per head, as a share: -0.01 means staff in post "
+               "work 1% fewer hours each year (the part-time trend); blank means no change.", "", required=False,
+               blank_ok=True, minimum=-0.5, maximum=0.5),
         source_column(),
     ),
     key=("area", "role", "sector"),
@@ -208,4 +211,62 @@ CORRELATIONS = InputKind(
     key=("input", "where", "column", "with_input", "with_where", "with_column"),
 )
 
-SUPPLY_KINDS = (WORKFORCE, TRAINING_PIPELINES, CASELOADS, PREVALENCE_TRENDS, SCENARIOS, CORRELATIONS)
+# staff age bands and their widths in years (a share 1 ÷ width moves up a band each year); staff are taken to
+# start work at 20, so the youngest band is ten years wide; the oldest band moves nowhere
+AGE_BANDS = ("under_30", "30_to_44", "45_to_54", "55_to_59", "60_plus")
+BAND_YEARS = {"under_30": 10, "30_to_44": 15, "45_to_54": 10, "55_to_59": 5, "60_plus": None}
+# the age profile of joiners from training when the input does not give one: trainees are young
+TRAINEE_PROFILE = {"under_30": 0.6, "30_to_44": 0.4, "45_to_54": 0.0, "55_to_59": 0.0, "60_plus": 0.0}
+
+WORKFORCE_AGES = InputKind(
+    "workforce_ages",
+    "Workforce by age band",
+    "The workforce census by staff age band: each row's share of FTE in post in a band, with that band's "
+    "retirement and leaver rates and the age profile of joiners. Replaces the share aged 55+ ÷ 10 rule for "
+    "the census rows it covers.",
+    (
+        Column("area", "code", "Area code, as in the workforce census.", "E10999999"),
+        Column("role", "text", "Role, as in the workforce census.", "mh_practitioner"),
+        Column("sector", "enum", "Employing sector, as in the workforce census.", "NHS", allowed=SECTORS),
+        Column("band", "enum", "Age band: " + ", ".join(AGE_BANDS) + ".", "55_to_59", allowed=AGE_BANDS),
+        Column("share", "share", "Share of the row's FTE in post in this band; a row's bands sum to 1.", "0.12",
+               maximum=1),
+        Column("retirement_rate", "share", "Share of this band's FTE in post who retire in a year.", "0.15",
+               required=False, blank_ok=True, default="0", maximum=1),
+        Column("leaver_rate", "share", "Share of this band's FTE in post who leave in a year (not counting "
+               "retirement); blank means the census row's leaver rate. Moves with the row's leaver range.", "",
+               required=False, blank_ok=True, maximum=1),
+        Column("joiner_share", "share", "Share of other joiners and recruits who are in this band; blank for all "
+               "of a row's bands means the census's own shares.", "", required=False, blank_ok=True, maximum=1),
+        Column("trainee_share", "share", "Share of joiners from training who are in this band; blank for all of "
+               "a row's bands means 0.6 under 30 and 0.4 aged 30–44.", "", required=False, blank_ok=True,
+               maximum=1),
+        source_column(),
+    ),
+    key=("area", "role", "sector", "band"),
+    references=(Reference(("area", "role", "sector"), "workforce", ("area", "role", "sector")),),
+)
+
+MOVE_SECTORS = (*SECTORS, "agency")
+
+SECTOR_FLOWS = InputKind(
+    "sector_flows",
+    "Flows between sectors",
+    "Staff moving a year between sectors (in the same area and role) and into and out of agency work, as a "
+    "share of the stock they leave.",
+    (
+        Column("role", "text", "Role, as in the roles input.", "mh_practitioner"),
+        Column("from_sector", "enum", "Sector they leave; agency means agency staff taking a post.", "NHS",
+               allowed=MOVE_SECTORS),
+        Column("to_sector", "enum", "Sector they join; agency means staff in post moving into agency work.",
+               "voluntary", allowed=MOVE_SECTORS),
+        Column("rate", "share", "Share of from_sector's FTE (in post, or agency) who move in a year.", "0.03",
+               maximum=1),
+        source_column(),
+    ),
+    key=("role", "from_sector", "to_sector"),
+    references=(Reference(("role",), "roles", ("role",)),),
+)
+
+SUPPLY_KINDS = (WORKFORCE, WORKFORCE_AGES, SECTOR_FLOWS, TRAINING_PIPELINES, CASELOADS, PREVALENCE_TRENDS, SCENARIOS,
+                CORRELATIONS)

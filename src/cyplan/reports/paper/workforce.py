@@ -72,6 +72,16 @@ def section(b: Builder) -> Section:
     return s
 
 
+def _moves(f: dict) -> str:
+    """The flows' moves between sectors and agency and the change in hours per head, as words (none without
+    age bands, sector flows or a part-time trend)."""
+    if "transfers_in" not in f:
+        return ""
+    came, went, hours = f["transfers_in"] + f["from_agency"], f["transfers_out"] + f["to_agency"], f["working_pattern"]
+    return (f"; {whole(came)} move in from other sectors or agency work and {whole(went)} move out to them, and "
+            f"changes in hours per head {'add' if hours >= 0 else 'take away'} {whole(abs(hours))} FTE")
+
+
 def _stock_and_flow(b: Builder, s: Section, sim: Simulation, a: list[str] | None, year: int, last: int) -> None:
     """The flows of one year as a waterfall, funded establishment against staff in post against need, and the
     training pipeline: what a board funds and what it can change."""
@@ -86,7 +96,7 @@ def _stock_and_flow(b: Builder, s: Section, sim: Simulation, a: list[str] | None
         f"In {year} the workforce starts with {whole(f['start_fte'])} FTE in post; {whole(joined)} join "
         f"({whole(f['from_training'])} from training, {whole(f['other_joiners'])} from elsewhere and "
         f"{whole(f['recruited'])} recruited into vacant posts) and {whole(f['leavers'] + f['retirements'])} leave "
-        f"({whole(f['leavers'])} leavers, {whole(f['retirements'])} retirements), ending the year with "
+        f"({whole(f['leavers'])} leavers, {whole(f['retirements'])} retirements){_moves(f)}, ending the year with "
         f"{whole(f['end_fte'])} FTE (means over the draws, so that the flows add up)", ref, ".")))
     s.blocks.append(b.figure(f"Who joins and who leaves, {year}", charts.flows_waterfall(flows, year, b.name), [ref]))
     est = establishment_table(sim, a, together=True)
