@@ -17,6 +17,7 @@ from cyplan.reference.skills import SKILL_AREAS, SKILL_LABELS
 from cyplan.reports import charts
 from cyplan.reports.paper.document import Paragraph, Section, Table
 from cyplan.reports.paper.words import (
+    METHOD,
     SPECIFICATION,
     WORKFORCE_EVIDENCE,
     cell_interval,
@@ -139,7 +140,7 @@ def _backtest(b: Builder, s: Section) -> None:
     if bt.by_year.is_empty():
         return
     ref = b.notes.ref(
-        "Back-test (docs/method.md, ‘Back-test’): the earliest past census snapshot projected a year at a time by "
+        f"Back-test ({METHOD}, ‘Back-test’): the earliest past census snapshot projected a year at a time by "
         "the supply method used here (leavers, retirements, joiners and recruitment into vacancies, on that "
         "census's central rates, without training pipelines) and compared with the FTE in post each later snapshot "
         "counted; error % = (projected − counted) ÷ counted, averaged without its sign over roles and years. "
