@@ -276,8 +276,11 @@ class Grouping:
             self._groups[key].add(n, seen, rows, messages, first)
 
     def groups(self) -> list[ProblemGroup]:
-        """The groups, ordered as the file is read: by file, sheet, first row, column and kind."""
-        return sorted(self._groups.values(), key=lambda g: (g.file, g.sheet or "", g.first_row, g.column or "", g.kind))
+        """The groups, ordered as the file is read: by file, sheet, first row and column."""
+        # ties keep the order the groups were met in (the problems' own order)
+        order = {id(g): i for i, g in enumerate(self._groups.values())}
+        return sorted(self._groups.values(), key=lambda g: (g.file, g.sheet or "", g.first_row, g.column or "",
+                                                            order[id(g)]))
 
 
 def group_problems(frames: Iterable[pl.DataFrame]) -> list[ProblemGroup]:
