@@ -128,8 +128,11 @@ PROBLEMS = st.lists(st.tuples(st.sampled_from(["a.csv", "b.xlsx"]), st.sampled_f
 def test_grouping_is_a_partition(problems: list[tuple], cuts: list[int]) -> None:
     """Catches a problem in no group or in two, counts that do not add up to the problems, a group mixing two
     kinds or splitting one by its value, and first rows that are not the group's smallest: problems made from
-    four templates with quoted or numeric values, given in parts cut at random."""
-    made = {Problem(f, r, c, TEMPLATES[t].format(v, w), s): (f, s, c, t) for f, s, r, c, t, v, w in problems}
+    four templates with quoted or numeric values, given in parts cut at random; those with no row are each
+    shown alone."""
+    # a problem with no row is a group of its own message
+    made = {Problem(f, r, c, m := TEMPLATES[t].format(v, w), s): (f, s, c, t if r is not None else m)
+            for f, s, r, c, t, v, w in problems}
     frame = pl.DataFrame([p.as_dict() for p in made], schema=PROBLEM_SCHEMA)
     edges = sorted({0, frame.height, *(min(c, frame.height) for c in cuts)})
     groups = group_problems(frame.slice(a, b - a) for a, b in itertools.pairwise(edges))
@@ -138,9 +141,9 @@ def test_grouping_is_a_partition(problems: list[tuple], cuts: list[int]) -> None
         expected.setdefault(key, []).append(p)
     assert sum(g.count for g in groups) == len(made)
     assert len(groups) == len(expected)
-    for g in groups:
-        [key] = [k for k, ps in expected.items() if k[:3] == (g.file, g.sheet, g.column)
-                 and any(p.message == g.message for p in ps)]
+    keys = [made[Problem(g.file, g.rows[0], g.column, g.message, g.sheet)] for g in groups]  # by first problem
+    assert set(keys) == set(expected)  # each kind in exactly one group
+    for g, key in zip(groups, keys, strict=True):
         members = expected[key]
         assert g.count == len(members)
         rows = sorted({p.row for p in members}, key=lambda r: -1 if r is None else r)
