@@ -273,8 +273,9 @@ PREVALENCE = "level,age_from,age_to,sex,central,rate_basis,net_of\n"
      "row 3, column 'net_of': level 'tertiary' has no prevalence row for ages 12 to 25 (female): give its "
      "share there, so that this level is the total less it"),
     ("tertiary,0,25,all,0.3,,targeted\ntargeted,0,25,all,0.2,,tertiary\n",
-     "row 2, column 'net_of': level 'targeted' is itself given net of another level: give it as its own "
-     "share, or give this level net of the level that one is net of"),
+     # both rows (2 and 3) are net of a derived level: one group, the first row's message shown
+     "column 'net_of': 2 rows: level 'targeted' is itself given net of another level: give it as its own "
+     "share, or give this level net of the level that one is net of (and 1 other value like it)"),
     ("tertiary,0,25,all,0.1,average,\n", "row 2, column 'rate_basis': 'average' is not one of: "
      "population_average, outside_groups"),
 ])
