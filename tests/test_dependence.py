@@ -275,8 +275,9 @@ PREVALENCE = "level,age_from,age_to,sex,central,rate_basis,net_of\n"
      "row 3, column 'net_of': level 'tertiary' has no prevalence row for ages 12 to 25 (female): give its "
      "share there, so that this level is the total less it"),
     ("tertiary,0,25,all,0.3,,targeted\ntargeted,0,25,all,0.2,,tertiary\n",
-     "row 2, column 'net_of': level 'targeted' is itself given net of another level: give it as its own "
-     "share, or give this level net of the level that one is net of"),
+     # both rows (2 and 3) are net of a derived level: one group, the first row's message shown
+     "column 'net_of': 2 rows: level 'targeted' is itself given net of another level: give it as its own "
+     "share, or give this level net of the level that one is net of (and 1 other value like it)"),
     ("tertiary,0,25,all,0.1,,\ntargeted,0,15,all,0.2,,tertiary\ntargeted,16,25,all,0.05,,tertiary\n",
      "row 4, column 'central': the total 0.05 is below the 0.1 of level 'tertiary' at ages 16 to 25 (female), so "
      "this level would have no cases there: a total given net of a level must be at least that level"),

@@ -307,8 +307,10 @@ def test_terminal_escapes_in_a_return_are_refused_by_row_and_column_never_echoed
     assert code == 2, err
     assert "\x1b" not in out + err and "\x07" not in out + err
     lines = [line.strip() for line in err.splitlines() if line.startswith("  ")]
-    assert lines == [f"{path}, row {row}, column '{column}': {CONTROL}"
-                     for row, column in [(3, "ethnicity"), (4, "received_date"), (5, "ethnicity"), (6, "referral_id")]]
+    assert lines == [f"{path}, column 'ethnicity': 2 rows: {CONTROL}", "rows 3, 5",
+                     f"{path}, row 4, column 'received_date': {CONTROL}",
+                     f"{path}, row 6, column 'referral_id': {CONTROL}",
+                     "Add --problems FILE to save every problem, one a line (file, sheet, row, column and message)."]
     assert snapshot(demo_workspace) == before
 
 

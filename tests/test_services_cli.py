@@ -63,15 +63,17 @@ def test_a_broken_register_workbook_is_refused_with_every_problem(run_cli: Run, 
         "its bands are pre_post_birth, early_years, school_age, post_16",
         f"{f}, sheet 'service_cells', row 5, column 'service': service 'ghost' is not in the services",
         f"{f}, sheet 'service_groups', row 2, column 'group': group 'pirates' is not in the vulnerable groups",
-        f"{f}, sheet 'service_staff', row 2, column 'role': role 'wizard' is not in the roles",
+        # two roles not held, one kind of problem in one column: one group, its rows listed under it
+        f"{f}, sheet 'service_staff', column 'role': 2 rows: role 'wizard' is not in the roles (and 1 other value "
+        "like it)", "  rows 2, 3",
         f"{f}, sheet 'service_staff', row 3, column 'fte': fte 0 must be more than 0",
-        f"{f}, sheet 'service_staff', row 3, column 'role': role 'mh_practitioner' is not in the roles",
         f"{f}, sheet 'services', row 3, column 'capacity': capacity -3 is negative; it must be 0 or more",
         f"{f}, sheet 'services', row 3, column 'coverage': coverage 1.5 is above 1 (a share is from 0 to 1: write "
         "16% or 0.16)",
         f"{f}, sheet 'services', row 3, column 'joint': 'maybe' is not one of: yes, no (also read: y, n, 1, 0, true, "
         "false)",
         f"{f}, sheet 'services', row 3, column 'status': 'live' is not one of: planned, being developed, in place",
+        "Add --problems FILE to save every problem, one a line (file, sheet, row, column and message).",
     ]
     assert sorted(lines) == sorted(expected)
 

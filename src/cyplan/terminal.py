@@ -21,7 +21,7 @@ from rich.text import Text
 
 from cyplan import machine
 from cyplan.display import HEADINGS, NUMBER_FORMATS
-from cyplan.io.problems import RUN_SHOWN, InputError
+from cyplan.io.problems import Grouping, InputError, ProblemGroup
 from cyplan.io.write import write_csv, write_csv_parts, write_json, write_xlsx
 from cyplan.store.workspace import ServerUnreachable, Workspace, WorkspaceDamaged, WorkspaceError
 
@@ -38,7 +38,7 @@ def _width(stream: object) -> int | None:
 
 out = Console(soft_wrap=True, width=_width(sys.stdout))
 err = Console(stderr=True, soft_wrap=True, width=_width(sys.stderr))  # never hard-wrap: messages are grepped
-SHOWN_PROBLEMS = 200
+SHOWN_GROUPS = 50  # kinds of problem on screen; a file with more has problems of every sort: the rest are counted
 RESULT_DECIMALS = 6  # far finer than any result is known; spares users float noise like 2884.0000000000005
 
 
@@ -87,24 +87,42 @@ def say(message: str) -> None:
 
 
 def report(e: InputError, problems_file: Path | None = None) -> NoReturn:
-    """List the problems, say nothing was changed, and exit with code 2. Problems of one kind on many rows
-    are counted, with the first RUN_SHOWN of them; --problems saves every one, written as they are made."""
+    """Say the problems in groups of one kind in one column, each counted with its first rows, say nothing was
+    changed, and exit with code 2; --problems saves every problem, one a line, written as they are made."""
     n = len(e)
     err.print(Text(f"{n:,} problem{'s' if n != 1 else ''} found; nothing was changed.", style="bold red"))
-    for p in e.singles[:SHOWN_PROBLEMS]:
-        say(f"  {p}")
-    for run in e.runs:
-        say(f"  {run.headline()}")
-        for p in run.first(RUN_SHOWN):
-            say(f"    {p}")
-    unlisted = max(0, len(e.singles) - SHOWN_PROBLEMS) + sum(max(0, len(r) - RUN_SHOWN) for r in e.runs)
+    grouping = Grouping()
     if problems_file is not None:
         with writing(problems_file):
-            write_csv_parts(e.frames(), problems_file)
+            write_csv_parts(_folded(e.frames(), grouping), problems_file)
+    else:
+        for frame in e.frames():
+            grouping.add(frame)
+    groups = grouping.groups()
+    show_groups(groups)
+    if problems_file is not None:
         say(f"All {n:,} problems are listed in {problems_file}.")
-    elif unlisted:
-        say(f"  … and {unlisted:,} more: add --problems FILE to save them all.")
+    elif len(groups) < n:
+        say("  Add --problems FILE to save every problem, one a line (file, sheet, row, column and message).")
     raise typer.Exit(2)
+
+
+def show_groups(groups: list[ProblemGroup], indent: str = "  ") -> None:
+    """Each group's headline and its first rows; past SHOWN_GROUPS, the rest counted."""
+    for g in groups[:SHOWN_GROUPS]:
+        say(f"{indent}{g.headline()}")
+        if examples := g.examples():
+            say(f"{indent}  {examples}")
+    if len(groups) > SHOWN_GROUPS:
+        rest = groups[SHOWN_GROUPS:]
+        say(f"{indent}… and {sum(g.count for g in rest):,} more problems of {len(rest):,} other kinds.")
+
+
+def _folded(frames: Iterator[pl.DataFrame], grouping: Grouping) -> Iterator[pl.DataFrame]:
+    """The frames as they come, each folded into `grouping` on its way: one pass both saves and counts them."""
+    for frame in frames:
+        grouping.add(frame)
+        yield frame
 
 
 @contextmanager

@@ -6,18 +6,32 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 
-from cyplan.display import EQUALITY_FORMATS, EQUALITY_HEADINGS, SHOWN_QUERIES
-from cyplan.io.problems import InputError
+from cyplan.display import EQUALITY_FORMATS, EQUALITY_HEADINGS
+from cyplan.io.problems import PROBLEM_SCHEMA, InputError, group_problems
 from cyplan.io.write import write_csv, write_json, write_xlsx
 from cyplan.model.disclosure import RULES
 from cyplan.returns import codelist_edit, service
 from cyplan.returns.equality import BY_VALUES, period_of
 from cyplan.returns.quality import mapping_template
-from cyplan.terminal import Format, FormatOpt, OutOpt, WorkspaceOpt, emit, fail, open_workspace, report, say, writing
+from cyplan.terminal import (
+    Format,
+    FormatOpt,
+    OutOpt,
+    WorkspaceOpt,
+    emit,
+    fail,
+    open_workspace,
+    report,
+    say,
+    show_groups,
+    writing,
+)
 
 returns_app = typer.Typer(no_args_is_help=True)
+QUERY_PART = 50_000  # queries grouped at a time
 
 TodayOpt = Annotated[str | None, typer.Option("--today", help="Date that 'in the future' is judged against "
                                                            "(YYYY-MM-DD; default: today).")]
@@ -62,22 +76,21 @@ def import_(
             "'cyplan returns quality --mapping-template FILE' lists them to map to categories.")
 
 
-def _say_queries(found, out: Path | None) -> None:
+def _say_queries(found: pl.DataFrame, out: Path | None) -> None:
+    """The queries in groups of one kind in one column, as import errors are shown; --queries saves every one."""
     n = found.height
     if not n:
         say("No queries.")
         return
     say(f"{n:,} quer{'ies' if n != 1 else 'y'} to look at (the records are kept):")
-    for r in found.head(SHOWN_QUERIES).iter_rows(named=True):
-        where = [r["file"], *([f"sheet '{r['sheet']}'"] if r["sheet"] else []), f"row {r['row']}",
-                 f"column '{r['column']}'"]
-        say(f"  {', '.join(where)}: {r['message']}")
+    groups = group_problems(found.select(list(PROBLEM_SCHEMA)).cast(PROBLEM_SCHEMA).iter_slices(QUERY_PART))
+    show_groups(groups)
     if out is not None:
         with writing(out):
             write_csv(found, out)
         say(f"All {n:,} queries are listed in {out}.")
-    elif n > SHOWN_QUERIES:
-        say(f"  … and {n - SHOWN_QUERIES:,} more: 'cyplan returns quality --queries FILE' saves them all.")
+    elif len(groups) < n:
+        say("  'cyplan returns quality --queries FILE' saves every query, one a line.")
 
 
 @returns_app.command()

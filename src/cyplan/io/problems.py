@@ -11,7 +11,7 @@ import functools
 import heapq
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -115,7 +115,8 @@ class InputError(Exception):
 
     def __init__(self, problems: Iterable[Found]):
         found = list(problems)
-        self.singles = sorted((p for p in found if isinstance(p, Problem)), key=_order)
+        # dict.fromkeys: a problem reached twice (two checks, or two passes, finding the same fault) is said once
+        self.singles = sorted(dict.fromkeys(p for p in found if isinstance(p, Problem)), key=_order)
         self.runs = [p for p in found if isinstance(p, ProblemRun) and len(p)]
         super().__init__(f"{len(self)} problem(s) in the input")
 
@@ -138,6 +139,10 @@ class InputError(Exception):
         for run in self.runs:
             yield from run.frames()
 
+    def groups(self) -> list[ProblemGroup]:
+        """Every problem in a group of its file, sheet, column and kind (see ProblemGroup), each made once."""
+        return group_problems(self.frames())
+
     @property
     def problems(self) -> list[Problem]:
         """Every problem as a list (a file full of errors makes millions: show or save them from the
@@ -157,3 +162,135 @@ def problem_frames(problems: Iterable[Problem]) -> Iterator[pl.DataFrame]:
     it = iter(problems)
     while chunk := list(itertools.islice(it, _CHUNK)):
         yield pl.DataFrame({name: [getattr(p, name) for p in chunk] for name in PROBLEM_SCHEMA}, schema=PROBLEM_SCHEMA)
+
+
+# -- groups of problems ------------------------------------------------------------------------------
+# A message is a template with values put in ("'Y' is not yes or no", "count -5 is negative"): its kind is the
+# message with the values taken out, so every row with one fault lands in one group, whatever its value. Values
+# are what the messages quote ('…') and the numbers standing on their own (a row, a count); a number inside a
+# word (a code such as E10000003) is part of the word. A check's wording needs nothing from this: any message
+# groups, quoting its value or not.
+VALUE = r"'[^']*'|\b[0-9]+(?:[.,:/][0-9]+)*\b"
+EXAMPLE_ROWS = 5  # row numbers shown for a group: "rows 2, 3, 4, 5, 6 and 507 more"
+COUNTED_VALUES = 1000  # distinct messages counted in a group before it says "over 1,000"
+GROUP_KEY = ("file", "sheet", "column", "kind")
+
+
+def message_kind(message: pl.Expr) -> pl.Expr:
+    """Each message with its values taken out: the key that groups its problems."""
+    return message.str.replace_all(VALUE, "…")
+
+
+@dataclass
+class ProblemGroup:
+    """Problems of one kind (the message without its values) in one column of one file's sheet: counted, with
+    the first few row numbers and the first problem's message as the example."""
+
+    file: str
+    sheet: str | None
+    column: str | None
+    kind: str
+    count: int = 0
+    rows: list[int | None] = field(default_factory=list)  # the first EXAMPLE_ROWS distinct rows, in order
+    message: str = ""  # the message of the group's first problem, by row
+    messages: set[str] = field(default_factory=set)  # its distinct messages, up to COUNTED_VALUES + 1
+    rows_seen: int = 0  # distinct rows among its problems (a row with two problems of one kind counts once)
+
+    @property
+    def values(self) -> int:
+        """How many different messages (values) the group holds; COUNTED_VALUES + 1 means more than that."""
+        return len(self.messages)
+
+    @property
+    def first_row(self) -> int:
+        return self.rows[0] if self.rows and self.rows[0] is not None else -1
+
+    def where(self) -> str:
+        return ", ".join([self.file] + ([f"sheet '{self.sheet}'"] if self.sheet else [])
+                         + ([f"column '{self.column}'"] if self.column else []))
+
+    def headline(self) -> str:
+        """"ret.csv, column 'accepted': 512 rows: 'Y' is not yes or no"; a group of one is its problem as ever."""
+        if self.count == 1:
+            return str(Problem(self.file, self.rows[0] if self.rows else None, self.column, self.message, self.sheet))
+        counted = f"{self.rows_seen:,} rows" if self.rows and self.rows[0] is not None else f"{self.count:,} problems"
+        if self.rows and self.rows[0] is not None and self.rows_seen != self.count:
+            counted = f"{self.count:,} problems on {self.rows_seen:,} rows"
+        others = self.values - 1
+        like = "" if others <= 0 else (f" (and over {COUNTED_VALUES:,} other values like it)"
+                                       if self.values > COUNTED_VALUES else
+                                       f" (and {others:,} other value{'s' if others != 1 else ''} like it)")
+        return f"{self.where()}: {counted}: {self.message}{like}"
+
+    def examples(self) -> str:
+        """"rows 2, 3, 4, 5, 6 and 507 more"; "" for a group of one, or of problems with no row in the file."""
+        known = [r for r in self.rows if r is not None]
+        if self.count == 1 or not known:
+            return ""
+        more = self.rows_seen - len(known)
+        listed = ", ".join(str(r) for r in known)
+        return f"row{'s' if len(known) > 1 else ''} {listed}" + (f" and {more:,} more" if more > 0 else "")
+
+    def add(self, count: int, rows_seen: int, rows: list[int | None], messages: list[str], first: str) -> None:
+        """Fold in a part's problems of this group: their count, distinct rows, first rows (in order), distinct
+        messages and the message of the first of them."""
+        if not self.rows or (rows and _row_key(rows[0]) < _row_key(self.rows[0])):
+            self.message = first
+        self.count += count
+        self.rows_seen += rows_seen
+        merged = sorted(set(self.rows) | set(rows), key=_row_key)
+        self.rows = merged[:EXAMPLE_ROWS]
+        for m in messages:
+            if len(self.messages) > COUNTED_VALUES:
+                break
+            self.messages.add(m)
+
+
+def _row_key(row: int | None) -> int:
+    return -1 if row is None else row
+
+
+class Grouping:
+    """Problems folded into groups a frame at a time (of PROBLEM_SCHEMA), so that the millions of a file full of
+    errors are never held at once: `add` each frame as it comes (while it is saved, say), then `groups()`."""
+
+    def __init__(self) -> None:
+        self._groups: dict[tuple[object, ...], ProblemGroup] = {}
+
+    def add(self, frame: pl.DataFrame) -> None:
+        """Fold in a frame's problems; a problem given twice in one frame is counted once."""
+        if not frame.height:
+            return
+        parts = (frame.unique(maintain_order=True)
+                 # a problem with no row (about the file, or a row the workspace holds) is shown on its own: such
+                 # problems are few, and each says something different ("level 'x' is still used by …")
+                 .with_columns(pl.when(pl.col("row").is_null()).then(pl.col("message"))
+                               .otherwise(message_kind(pl.col("message"))).alias("kind"),
+                               pl.col("row").fill_null(-1).alias("at"))
+                 .sort("at", maintain_order=True)
+                 .group_by(GROUP_KEY, maintain_order=True)
+                 .agg(pl.len().alias("n"), pl.col("at").n_unique().alias("rows_seen"),
+                      pl.col("row").unique(maintain_order=True).head(EXAMPLE_ROWS).alias("rows"),
+                      pl.col("message").unique(maintain_order=True).head(COUNTED_VALUES + 1).alias("messages"),
+                      pl.col("message").first().alias("first")))
+        for file, sheet, column, kind, n, seen, rows, messages, first in parts.iter_rows():
+            key = (file, sheet, column, kind)
+            if key not in self._groups:
+                self._groups[key] = ProblemGroup(file, sheet, column, kind)
+            self._groups[key].add(n, seen, rows, messages, first)
+
+    def groups(self) -> list[ProblemGroup]:
+        """The groups, ordered as the file is read: by file, sheet, first row and column."""
+        # ties keep the order the groups were met in (the problems' own order)
+        order = {id(g): i for i, g in enumerate(self._groups.values())}
+        return sorted(self._groups.values(), key=lambda g: (g.file, g.sheet or "", g.first_row, g.column or "",
+                                                            order[id(g)]))
+
+
+def group_problems(frames: Iterable[pl.DataFrame]) -> list[ProblemGroup]:
+    """The problems in `frames` (of PROBLEM_SCHEMA) in groups of file, sheet, column and kind: every problem is in
+    exactly one group."""
+    grouping = Grouping()
+    for frame in frames:
+        grouping.add(frame)
+    return grouping.groups()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,10 +13,10 @@ from typing import Annotated, Any
 import polars as pl
 import sqlalchemy as sa
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from cyplan import results
-from cyplan.io.problems import RUN_SHOWN, InputError, Problem
+from cyplan.io.problems import Grouping, InputError, Problem, ProblemGroup, problem_frames
 from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES
 from cyplan.io.template import write_template
 from cyplan.io.write import write_csv, write_xlsx
@@ -28,11 +28,13 @@ from cyplan.store.history import diff
 from cyplan.store.returns_tables import returns_imports
 from cyplan.transfer import Source, export_inputs, import_inputs, restore, sources_in
 from cyplan.web.app import State, page
+from cyplan.web.problem_files import TOKEN, ProblemFiles
 from cyplan.web.state import WorkspaceState
 
 router = APIRouter()
 AUTO, RETURNS = "auto", "referral_returns"
-SHOWN_PROBLEMS = 200  # on the page; the rest are counted and the whole list is downloadable as CSV
+SHOWN_PROBLEMS = 200  # rows of a version's changes on its history page
+SHOWN_GROUPS = 50  # kinds of problem listed for a refused file; the rest are counted, and every one downloads
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -222,31 +224,62 @@ def _display_name(name: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", "", Path(name.replace("\\", "/")).name)[:200] or "upload"
 
 
-def _as_uploaded(e: InputError, saved: Path, name: str) -> Listed:
-    """What the page lists of the problems, naming the file as the user knows it, not the temporary copy: the
-    first SHOWN_PROBLEMS single problems, and each run of one kind on many rows counted, with its first RUN_SHOWN
-    (a file full of errors has millions: they are counted, never all made)."""
-    def fix(text: str) -> str:
-        return text.replace(str(saved), name).replace(str(saved.parent), name)
+def _as_uploaded(request: Request, e: InputError, saved: Path, name: str) -> Listed:
+    """What the page lists of the problems, naming the file as the user knows it, not the temporary copy: every
+    problem in a group of one kind in one column, counted, and the full list saved for download (a file full of
+    errors has millions: they are folded into groups and written a part at a time, never all held)."""
+    def fixed(frames: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        for frame in frames:
+            yield frame.with_columns(pl.col("file", "message").str.replace_all(str(saved), name, literal=True)
+                                     .str.replace_all(str(saved.parent), name, literal=True))
+    return _listed(request, fixed(e.frames()), len(e), name)
 
-    def fixed(problems: list[Problem]) -> list[Problem]:
-        return [Problem(fix(p.file), p.row, p.column, fix(p.message), p.sheet) for p in problems]
 
-    groups = [(fix(run.headline()), fixed(run.first(RUN_SHOWN))) for run in e.runs]
-    return Listed(fixed(e.singles[:SHOWN_PROBLEMS]), groups, len(e))
+def _listed(request: Request, frames: Iterable[pl.DataFrame], total: int, name: str) -> Listed:
+    grouping = Grouping()
+
+    def folded() -> Iterator[pl.DataFrame]:
+        for frame in frames:
+            grouping.add(frame)
+            yield frame
+    token = _problem_files(request).save(folded(), f"{Path(name).stem or 'upload'}-problems.csv")
+    return Listed(grouping.groups(), total, token)
+
+
+def _problem_files(request: Request) -> ProblemFiles:
+    files = getattr(request.app.state, "problem_files", None)
+    if files is None:
+        files = request.app.state.problem_files = ProblemFiles()
+    return files
 
 
 @dataclass(frozen=True)
 class Listed:
-    """The problems a refused upload's page lists, and how many there are in all."""
+    """The problems a refused upload's page lists, in groups, how many there are in all, and the token that
+    downloads every one of them."""
 
-    singles: list[Problem]
-    groups: list[tuple[str, list[Problem]]]  # a run's headline ("…: 1,234 rows have this problem; the first 20:")
+    groups: list[ProblemGroup]
     total: int
+    token: str
+
+    @property
+    def shown(self) -> list[ProblemGroup]:
+        return self.groups[:SHOWN_GROUPS]
 
     @property
     def more(self) -> int:
-        return self.total - len(self.singles) - sum(len(shown) for _, shown in self.groups)
+        """Problems in the groups past SHOWN_GROUPS."""
+        return sum(g.count for g in self.groups[SHOWN_GROUPS:])
+
+
+@router.get("/data/problems/{token}.csv", include_in_schema=False)
+def problems_csv(request: Request, token: str) -> Response:
+    """Every problem of a refused upload, one a line: file, sheet, row, column, message."""
+    found = _problem_files(request).find(token) if re.fullmatch(TOKEN, token) else None
+    if found is None:
+        raise HTTPException(404, "This list of problems is no longer kept: upload the file again to see them.")
+    path, name = found
+    return FileResponse(path, media_type="text/csv; charset=utf-8", filename=name)
 
 
 def _import(st: WorkspaceState, saved: Path, kind: str, mode: str, shown: str, reading: Reading) -> list[str]:
@@ -320,7 +353,7 @@ async def upload(request: Request, st: State, file: UploadFile,
         try:
             done = _import(st, saved, kind, mode, _display_name(file.filename or name), reading)
         except InputError as e:
-            return _refused(request, st, _as_uploaded(e, saved, name), name, kind,
+            return _refused(request, st, _as_uploaded(request, e, saved, name), name, kind,
                             [n.replace(str(saved), name) for n in reading.notes])
     st.forget()
     return page(request, "data.html", _context(st, done=done))
@@ -328,10 +361,13 @@ async def upload(request: Request, st: State, file: UploadFile,
 
 def _refused(request: Request, st: WorkspaceState, problems: list[Problem] | Listed, name: str,
              kind: str, notes: list[str] | None = None) -> HTMLResponse:
-    listed = problems if isinstance(problems, Listed) else Listed(problems[:SHOWN_PROBLEMS], [], len(problems))
-    return page(request, "data.html", _context(st, problems=listed.singles, groups=listed.groups, more=listed.more,
-                                               total=listed.total, uploaded=name, chosen_kind=kind,
-                                               notes=notes or []), status_code=422)
+    listed = problems if isinstance(problems, Listed) else _listed(request, problem_frames(problems), len(problems),
+                                                                   name)
+    return page(request, "data.html", _context(st, groups=listed.shown, more=listed.more, total=listed.total,
+                                               groups_more=len(listed.groups) - len(listed.shown),
+                                               download=listed.token, uploaded=name, chosen_kind=kind,
+                                               notes=notes or []),
+                status_code=422)
 
 
 # -- history ------------------------------------------------------------------------------------------
@@ -376,8 +412,9 @@ def history_restore(request: Request, kind: str, st: State, version: Annotated[i
     try:
         restore(st.ws, kind, version)
     except InputError as e:
-        return page(request, "data_history.html", _history(st, kind, problems=e.singles[:SHOWN_PROBLEMS],
-                                                           groups=[(r.headline(), r.first(RUN_SHOWN)) for r in e.runs],
-                                                           total=len(e), refused=version), status_code=422)
+        groups = e.groups()
+        return page(request, "data_history.html", _history(st, kind, groups=groups[:SHOWN_GROUPS], total=len(e),
+                                                           more=sum(g.count for g in groups[SHOWN_GROUPS:]),
+                                                           refused=version), status_code=422)
     st.forget()
     return page(request, "data_history.html", _history(st, kind, restored=version))
