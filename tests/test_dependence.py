@@ -255,8 +255,14 @@ def test_dropping_a_correlated_row_is_refused_on_the_file_that_drops_it(run_cli:
     prevalence = write_text(tmp_path / "prevalence.csv", "level,age_from,age_to,sex,central\n"
                             "tertiary,0,25,all,0.1\ntargeted,0,25,all,0.1\n")
     lines = refused(run_cli, ws, prevalence, "prevalence")
-    assert any(line.startswith(f"{prevalence}: the correlations in the workspace name prevalence row "
-                               "'level=tertiary;age_from=12'") for line in lines), lines
+    # both ends of the correlation are gone: one group of two, each named in the --problems file
+    assert any(line.startswith(f"{prevalence}: 2 problems: the correlations in the workspace name prevalence row "
+                               "'level=t") for line in lines), lines
+    listed = tmp_path / "problems.csv"
+    assert run_cli(["import", "prevalence", prevalence, "-w", ws, "--problems", listed])[0] == 2
+    messages = pl.read_csv(listed)["message"].to_list()
+    assert [m.split("'")[1] for m in sorted(messages)] == ["level=targeted;age_from=12", "level=tertiary;age_from=12"]
+    assert all(m.startswith("the correlations in the workspace name prevalence row") for m in messages)
 
 
 # -- prevalence: rate_basis and net_of checked at import ---------------------------------------------

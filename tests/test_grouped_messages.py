@@ -128,11 +128,9 @@ PROBLEMS = st.lists(st.tuples(st.sampled_from(["a.csv", "b.xlsx"]), st.sampled_f
 def test_grouping_is_a_partition(problems: list[tuple], cuts: list[int]) -> None:
     """Catches a problem in no group or in two, counts that do not add up to the problems, a group mixing two
     kinds or splitting one by its value, and first rows that are not the group's smallest: problems made from
-    four templates with quoted or numeric values, given in parts cut at random; those with no row are each
-    shown alone."""
-    # a problem with no row is a group of its own message
-    made = {Problem(f, r, c, m := TEMPLATES[t].format(v, w), s): (f, s, c, t if r is not None else m)
-            for f, s, r, c, t, v, w in problems}
+    four templates with quoted or numeric values, given in parts cut at random; those with no row grouped by
+    kind as the others are (a roles file dropping every role gave one line per role and input)."""
+    made = {Problem(f, r, c, TEMPLATES[t].format(v, w), s): (f, s, c, t) for f, s, r, c, t, v, w in problems}
     frame = pl.DataFrame([p.as_dict() for p in made], schema=PROBLEM_SCHEMA)
     edges = sorted({0, frame.height, *(min(c, frame.height) for c in cuts)})
     groups = group_problems(frame.slice(a, b - a) for a, b in itertools.pairwise(edges))

@@ -135,10 +135,13 @@ def test_referral_returns_upload_and_their_errors(client: TestClient, demo_works
 
 
 def _source_rows(kind: str) -> list[tuple[Cell, ...]]:
-    """The rows of the file the demo imported for a kind (the workspace holds them as they were given)."""
+    """The rows of the file the demo imported for a kind (the workspace holds them as they were given), in the
+    input's column order, an optional column the file leaves out blank."""
     for folder in (reference.DEMO, reference.DEFAULTS):
         if (folder / f"{kind}.csv").exists():
-            return _csv_rows((folder / f"{kind}.csv").read_text(encoding="utf-8"))[1:]
+            header, *rows = _csv_rows((folder / f"{kind}.csv").read_text(encoding="utf-8"))
+            at = {name: i for i, name in enumerate(header)}
+            return [tuple(row[at[c]] if c in at else "" for c in KINDS[kind].column_names) for row in rows]
     return []
 
 

@@ -262,10 +262,9 @@ class Grouping:
         if not frame.height:
             return
         parts = (frame.unique(maintain_order=True)
-                 # a problem with no row (about the file, or a row the workspace holds) is shown on its own: such
-                 # problems are few, and each says something different ("level 'x' is still used by …")
-                 .with_columns(pl.when(pl.col("row").is_null()).then(pl.col("message"))
-                               .otherwise(message_kind(pl.col("message"))).alias("kind"),
+                 # problems with no row (about the file, or rows the workspace holds) are grouped by kind too: a
+                 # roles file that drops every role gives one "role 'x' is still used by …" for each role and input
+                 .with_columns(message_kind(pl.col("message")).alias("kind"),
                                pl.col("row").fill_null(-1).alias("at"))
                  .sort("at", maintain_order=True)
                  .group_by(GROUP_KEY, maintain_order=True)
