@@ -17,6 +17,7 @@ from rich.text import Text
 from cyplan import reference, results
 from cyplan.commands import report as paper
 from cyplan.commands import serve, skills, workforce
+from cyplan.commands.audit import audit_app
 from cyplan.commands.history import history
 from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
@@ -384,6 +385,9 @@ app.command()(serve.serve)
 
 app.add_typer(returns_app, name="returns", help="Referral returns: import records, quality report, "
               "quarterly tables (with disclosure control).")
+
+
+app.add_typer(audit_app, name="audit", help="The audit trail: check its hash chain, list who did what and when.")
 
 
 def main() -> None:  # pragma: no cover

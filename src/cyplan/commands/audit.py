@@ -1,0 +1,81 @@
+"""`cyplan audit`: check the audit trail's hash chain, and list its entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from cyplan.store import audit
+from cyplan.terminal import Format as Shown
+from cyplan.terminal import OutOpt, WorkspaceOpt, emit, fail, open_workspace, say
+
+audit_app = typer.Typer(help="The audit trail: who imported, exported, ran and made what, when and from where.",
+                        no_args_is_help=True)
+
+SHOWN = ("id", "at", "who", "area", "action", "what", "source")  # on screen; files keep the hashes too
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@audit_app.command("verify")
+def verify(workspace: WorkspaceOpt = Path(".")) -> None:
+    """Recompute the hash chain: exit 0 if it is intact, 1 naming the first entry edited, deleted or moved."""
+    with open_workspace(workspace) as ws, ws.engine.connect() as conn:
+        entries = audit.read(conn)
+    broken = audit.verify(entries)
+    if broken is not None:
+        fail(f"the audit trail is broken at entry {broken.id}: {broken.reason}. The trail has been tampered with "
+             "(or the database damaged) at or before that entry.", 1)
+    typer.echo(f"{len(entries):,} entr{'y' if len(entries) == 1 else 'ies'}, chain intact"
+               + (f"; latest hash {entries[-1]['hash']}" if entries else ""))
+
+
+@audit_app.command("list")
+def list_(
+    workspace: WorkspaceOpt = Path("."),
+    action: Annotated[str | None, typer.Option("--action", help="Only this action: import, restore, export, "
+                                               "download, scenario, report.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only entries on or after this date (or time), "
+                                              "UTC, written YYYY-MM-DD.")] = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="table, csv or json.")] = ListFormat.table,
+    out_file: OutOpt = None,
+) -> None:
+    """The audit trail's entries, oldest first."""
+    if since is not None:
+        since = _since(since)
+    with open_workspace(workspace) as ws, ws.engine.connect() as conn:
+        entries = audit.read(conn, action, since)
+    frame = pl.DataFrame(entries, schema={c.name: pl.Int64 if c.name == "id" else pl.String
+                                          for c in audit.audit.columns}, orient="row")
+    if fmt is ListFormat.table:
+        if not entries:
+            say("No entries" + (" of that action" if action else "") + (" since then" if since else "") + ".")
+            return
+        frame = frame.select(SHOWN).with_columns(pl.col("what").map_elements(_plain, return_dtype=pl.String))
+    emit(frame, Shown(fmt.value), out_file, "Audit trail", totals=False)
+
+
+def _since(given: str) -> str:
+    """The date or time as the trail writes them (UTC, ISO 8601), so that comparing text compares times."""
+    try:
+        when = dt.datetime.fromisoformat(given.strip())
+    except ValueError:
+        fail(f"--since '{given}' is not a date: write it as YYYY-MM-DD (or YYYY-MM-DDTHH:MM, UTC)", 2)
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return when.isoformat()
+
+
+def _plain(what: str) -> str:
+    """`what` on screen: key=value pairs, not JSON."""
+    return ", ".join(f"{k}={v}" for k, v in json.loads(what).items() if v is not None)
