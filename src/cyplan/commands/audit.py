@@ -11,6 +11,7 @@ from typing import Annotated
 import polars as pl
 import typer
 
+from cyplan.io.files import sha256
 from cyplan.store import audit
 from cyplan.terminal import Format as Shown
 from cyplan.terminal import OutOpt, WorkspaceOpt, emit, fail, open_workspace, say
@@ -79,3 +80,14 @@ def _since(given: str) -> str:
 def _plain(what: str) -> str:
     """`what` on screen: key=value pairs, not JSON."""
     return ", ".join(f"{k}={v}" for k, v in json.loads(what).items() if v is not None)
+
+
+def record(workspace: Path, action: str, what: dict[str, object], area: str | None = None) -> None:
+    """Add an entry for something done after the workspace was closed (a paper written, a simulation run)."""
+    with open_workspace(workspace) as ws:
+        audit.append(ws.engine, action, what, area)
+
+
+def files(paths: list[Path]) -> list[dict[str, str]]:
+    """The files written, each by name and SHA-256, as an entry's `what` lists them."""
+    return [{"file": str(p), "sha256": sha256(p)} for p in paths]

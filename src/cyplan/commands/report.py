@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cyplan import results
+from cyplan.commands.audit import files, record
 from cyplan.commands.workforce import DRAWS, SEED, DrawsOpt, SeedOpt
 from cyplan.io.write import write_bytes
 from cyplan.terminal import WorkspaceOpt, err, fail, open_workspace, say, warn, writing
@@ -50,5 +51,7 @@ def report(
         content = render_pdf(paper) if fmt is PaperFormat.pdf else render_html(paper).encode("utf-8")
     with writing(path):
         write_bytes(content, path)
+    record(workspace, "report", {"format": fmt.value, "draws": draws, "seed": seed, "files": files([path])},
+           paper.area)
     say(f"Wrote the board paper for {paper.area_name} to {path} ({len(paper.figures)} charts, "
         f"{len(paper.footnotes)} notes).")
