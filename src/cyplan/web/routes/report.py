@@ -25,7 +25,10 @@ def report(request: Request, st: State, area: str | None = None,
     except results.NotReady as e:
         return page(request, "error.html", {"title": "The board paper is not ready", "message": str(e)}, 409)
     if format == "html":
-        return HTMLResponse(st.cached(("paper-html", code), lambda: render_html(paper)))
+        page_ = HTMLResponse(st.cached(("paper-html", code), lambda: render_html(paper)))
+        st.audit("report", {"format": "html"}, code)
+        return page_
     pdf = st.cached(("paper-pdf", code), lambda: render_pdf(paper))
+    st.audit("report", {"format": "pdf"}, code)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="board-paper-{code}.pdf"'})
