@@ -17,7 +17,7 @@ from rich.text import Text
 from cyplan import reference, results
 from cyplan.commands import report as paper
 from cyplan.commands import serve, skills, workforce
-from cyplan.commands.audit import audit_app, files
+from cyplan.commands.audit import audit_app, files, note
 from cyplan.commands.history import history
 from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
@@ -28,7 +28,6 @@ from cyplan.reference import starter
 from cyplan.returns import store as returns_store
 from cyplan.returns.service import import_returns
 from cyplan.schema import KINDS
-from cyplan.store import audit
 from cyplan.store.workspace import DB_FILE, Workspace, WorkspaceError
 from cyplan.terminal import (
     AreaOpt,
@@ -343,7 +342,7 @@ def export_(
                 written = export_inputs(ws, kinds, file)
         except InputError as e:
             report(e)
-        audit.append(ws.engine, "export", {"inputs": kinds, "files": files(written)})
+        note(ws, "export", {"inputs": kinds, "files": files(written)})
     say(f"Wrote {', '.join(str(p) for p in written)}.")
 
 

@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Annotated
 
 import polars as pl
+import sqlalchemy as sa
 import typer
 
+from cyplan import machine
 from cyplan.io.files import sha256
 from cyplan.store import audit
+from cyplan.store.workspace import Workspace
 from cyplan.terminal import Format as Shown
-from cyplan.terminal import OutOpt, WorkspaceOpt, emit, fail, open_workspace, say
+from cyplan.terminal import OutOpt, WorkspaceOpt, emit, fail, open_workspace, say, warn
 
 audit_app = typer.Typer(help="The audit trail: who imported, exported, ran and made what, when and from where.",
                         no_args_is_help=True)
@@ -85,7 +88,20 @@ def _plain(what: str) -> str:
 def record(workspace: Path, action: str, what: dict[str, object], area: str | None = None) -> None:
     """Add an entry for something done after the workspace was closed (a paper written, a simulation run)."""
     with open_workspace(workspace) as ws:
+        note(ws, action, what, area)
+
+
+def note(ws: Workspace, action: str, what: dict[str, object], area: str | None = None) -> None:
+    """Add an entry for something that read the workspace and changed nothing (an export, a run, a paper). A
+    workspace that cannot be written (read-only, or its disk full) still gives what was read from it, as it
+    always has, and the user is told the entry is missing; any other fault stops the command (exit 3)."""
+    try:
         audit.append(ws.engine, action, what, area)
+    except sa.exc.OperationalError as e:
+        said = str(e.orig).lower()
+        if "readonly" not in said and "read-only" not in said and "full" not in said:
+            raise
+        warn(f"this was not recorded in the audit trail: {machine.describe(e, ws.path)}")
 
 
 def files(paths: list[Path]) -> list[dict[str, str]]:
