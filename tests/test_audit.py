@@ -27,8 +27,10 @@ from conftest import folder_bytes, write_text
 from cyplan import faults, reference
 from cyplan.store import audit, tables
 from cyplan.store.workspace import DB_FILE, Workspace
+from cyplan.web import security
 from cyplan.web.app import create_app
 from test_postgres import Server, server  # noqa: F401  (the throwaway PostgreSQL server, a fixture)
+from test_web_data import page_token
 
 Run = Callable[[Sequence[str]], tuple[int, str, str]]
 ZERO = "0" * 64
@@ -214,6 +216,19 @@ def test_web_downloads_of_unpublished_tables_are_recorded_and_keep_the_results(c
     assert {r["source"] for r in new} == {"web testclient"}
     st.cached(("probe",), lambda: made.append(1))
     assert made == [1]
+
+
+def test_a_web_upload_is_recorded_with_its_own_name_and_the_clients_address(client: TestClient,
+                                                                            demo_workspace: Path) -> None:
+    """Catches a web import recorded as 'cli', or under the server's temporary copy's name."""
+    token = page_token(client)
+    r = client.post("/data/upload", data={"kind": "stakeholders", "mode": "replace", security.CSRF_FIELD: token},
+                    files={"file": ("my stakeholders.csv", STAKEHOLDERS.encode())})
+    assert r.status_code == 200
+    last = rows(demo_workspace)[-1]
+    assert (last["action"], last["source"]) == ("import", "web testclient")
+    assert json.loads(last["what"])["file"] == "my stakeholders.csv"  # type: ignore[arg-type]
+    assert json.loads(last["what"])["sha256"] == hashlib.sha256(STAKEHOLDERS.encode()).hexdigest()  # type: ignore
 
 
 # -- PostgreSQL --------------------------------------------------------------------------------------------
