@@ -296,3 +296,33 @@ def test_any_chain_verifies_and_any_edit_or_deletion_is_found_where_it_is(
     j = data.draw(st.integers(0, len(stored) - 2))  # the last entry removed leaves a shorter, whole chain
     broken = audit.verify(stored[:j] + stored[j + 1:])
     assert broken is not None and broken.id == stored[j + 1]["id"] and "deleted" in broken.reason
+
+
+def test_a_writer_that_chained_to_an_entry_already_followed_chains_again(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches a fork in the chain: another process appends between this one reading the last hash and writing
+    its entry. The unique prev_hash refuses the second link to the same entry, and the entry is chained again to
+    the other's; without either, two entries would follow one and verify would fail."""
+    ws = Workspace.create(tmp_path / "ws")
+    other = sa.create_engine(ws.url)
+    real = audit.entry_hash
+    interleaved: list[str] = []
+
+    def meanwhile(entry: dict[str, object]) -> str:
+        if not interleaved:  # once: the other writer's entry lands first
+            interleaved.append("")
+            monkeypatch.setattr(audit, "entry_hash", real)  # the other writer hashes as usual
+            interleaved[0] = audit.append(other, "export", {"by": "the other process"})
+        return real(entry)
+
+    monkeypatch.setattr(audit, "entry_hash", meanwhile)
+    ours = audit.append(ws.engine, "download", {"by": "this process"})
+    monkeypatch.undo()
+    stored = rows(tmp_path / "ws")
+    assert [r["hash"] for r in stored][-2:] == [interleaved[0], ours]
+    assert stored[-1]["prev_hash"] == interleaved[0] and audit.verify(stored) is None
+    with closing(sqlite3.connect(tmp_path / "ws" / DB_FILE)) as db, pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO audit (at, who, action, what, source, prev_hash, hash) "
+                   "VALUES ('t', 'w', 'a', '{}', 'cli', ?, 'h')", (stored[0]["prev_hash"],))
+    other.dispose()
+    ws.close()

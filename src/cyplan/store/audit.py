@@ -23,6 +23,7 @@ from cyplan.store.history import who as os_user
 from cyplan.store.tables import audit
 
 GENESIS = "0" * 64  # the prev_hash of the first entry
+TRIES = 5  # an entry of its own chained again after another writer's, at most this many times
 FIELDS = ("prev_hash", "at", "who", "area", "action", "what", "source")  # what an entry's hash covers, in order
 
 # where the change came from: "cli" unless the web app says otherwise for the request it is answering
@@ -47,8 +48,7 @@ def append(conn: sa.Connection | sa.Engine, action: str, what: Mapping[str, Any]
     the engine, in a transaction of its own (an export or a download, which changes nothing else); returns its
     hash. `who` is the OS user until the web app has signed-in users; the source is SOURCE's value."""
     if isinstance(conn, sa.Engine):
-        with conn.begin() as own:
-            return append(own, action, what, area, who)
+        return _on_its_own(conn, action, what, area, who)
     if conn.dialect.name == "postgresql":  # one writer at a time reads the last hash and chains to it
         conn.execute(sa.text("LOCK TABLE audit IN SHARE ROW EXCLUSIVE MODE"))
     last = conn.execute(sa.select(audit.c.hash).order_by(audit.c.id.desc()).limit(1)).scalar()
@@ -58,6 +58,20 @@ def append(conn: sa.Connection | sa.Engine, action: str, what: Mapping[str, Any]
     entry["hash"] = entry_hash(entry)
     conn.execute(audit.insert(), [entry])
     return entry["hash"]
+
+
+def _on_its_own(engine: sa.Engine, action: str, what: Mapping[str, Any], area: str | None,
+                who: str | None) -> str:
+    for _ in range(TRIES - 1):
+        try:
+            with engine.begin() as own:
+                return append(own, action, what, area, who)
+        except sa.exc.IntegrityError:
+            # another writer chained to the same last entry first (SQLite reads the last hash before its write
+            # lock is taken; the unique prev_hash refused the fork): chain to theirs instead
+            continue
+    with engine.begin() as own:
+        return append(own, action, what, area, who)
 
 
 def read(conn: sa.Connection, action: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
