@@ -288,6 +288,7 @@ def test_a_read_only_workspace_is_named_and_reading_it_still_works(small_disk: P
     assert run_cli(["status", "-w", ws])[0] == 0
     code, _, err = run_cli(["returns", "tables", "-w", ws, "-o", tmp_path / "tables"])
     assert code == 0, err
+    assert "not recorded in the audit trail" in err and "cannot write to" in err  # said, not silently skipped
     assert run_cli(["returns", "quality", "-w", ws])[0] == 0
 
 

@@ -17,6 +17,7 @@ from rich.text import Text
 from cyplan import reference, results
 from cyplan.commands import backtest, serve, skills, workforce
 from cyplan.commands import report as paper
+from cyplan.commands.audit import audit_app, files, note
 from cyplan.commands.history import history
 from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
@@ -349,9 +350,11 @@ def export_(
     with open_workspace(workspace) as ws:
         try:
             with writing(file), err.status(f"Writing {file}…"):
-                written = export_inputs(ws, list(KINDS) if kind == "all" else [kind], file)
+                kinds = list(KINDS) if kind == "all" else [kind]
+                written = export_inputs(ws, kinds, file)
         except InputError as e:
             report(e)
+        note(ws, "export", {"inputs": kinds, "files": files(written)})
     say(f"Wrote {', '.join(str(p) for p in written)}.")
 
 
@@ -412,6 +415,9 @@ app.command()(serve.serve)
 
 app.add_typer(returns_app, name="returns", help="Referral returns: import records, quality report, "
               "quarterly tables (with disclosure control).")
+
+
+app.add_typer(audit_app, name="audit", help="The audit trail: check its hash chain, list who did what and when.")
 
 
 def main() -> None:  # pragma: no cover

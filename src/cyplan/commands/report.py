@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from cyplan import results
+from cyplan.commands.audit import files, record
 from cyplan.commands.workforce import DRAWS, SEED, DrawsOpt, SeedOpt
 from cyplan.io.write import write_bytes
 from cyplan.terminal import WorkspaceOpt, err, fail, open_workspace, say, warn, writing
@@ -59,6 +60,8 @@ def report(
         content = render(paper)
     with writing(path):
         write_bytes(content, path)
+    record(workspace, "report", {"format": fmt.value, "draws": draws, "seed": seed, "files": files([path])},
+           paper.area)
     say(f"Wrote the board paper for {paper.area_name} to {path} ({len(paper.figures)} charts, "
         f"{len(paper.footnotes)} notes).")
 

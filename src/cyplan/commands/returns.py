@@ -9,6 +9,7 @@ from typing import Annotated
 import polars as pl
 import typer
 
+from cyplan.commands.audit import record
 from cyplan.display import EQUALITY_FORMATS, EQUALITY_HEADINGS
 from cyplan.io.problems import PROBLEM_SCHEMA, InputError, group_problems
 from cyplan.io.write import write_csv, write_json, write_xlsx
@@ -152,6 +153,9 @@ def tables(
         else:
             for name, table in made.items():
                 (write_csv if fmt is Format.csv else write_json)(table, out / f"{name}.{fmt.value}")
+    if not publish:  # counts before disclosure control leave the workspace: audited
+        record(workspace, "export", {"returns_tables": list(made), "published": False, "format": fmt.value,
+                                     "folder": str(out)})
     say(f"Wrote {len(made)} tables{' for publication' if publish else ''} to {out}.")
     if advice:
         say(advice)

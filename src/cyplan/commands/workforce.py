@@ -12,6 +12,7 @@ import polars as pl
 import typer
 
 from cyplan import results
+from cyplan.commands.audit import record
 from cyplan.display import ERROR_SUFFIX, MEASURE_FORMATS, MEASURE_HEADINGS, SHOWN_UNITS, cell, workforce_headline
 from cyplan.model.flows import establishment_table, flows_table, pipeline_table, training_plan
 from cyplan.model.gap import gap_table, supply_table
@@ -60,6 +61,9 @@ def _simulation(workspace: Path, scenario: str, draws: int, seed: int, dist: Dis
         fail(str(e), 2)
     for w in sim.warnings:
         warn(w)
+    if scenario != BASELINE:
+        record(workspace, "scenario", {"scenario": scenario, "draws": draws, "seed": seed,
+                                       "distribution": dist.value})
     return sim, frames
 
 
@@ -244,6 +248,8 @@ def scenario_compare(names_: Annotated[list[str] | None, typer.Argument(metavar=
         fail(str(e), 2)
     for why in skipped:
         warn(f"left out: the scenario {why}")
+    record(workspace, "scenario", {"compared": names_ or "all", "draws": draws, "seed": seed,
+                                   "distribution": distribution.value})
     if len(frame["area"].unique()) == 1:
         frame = frame.drop("area")
     _emit(frame, fmt, out_file, f"Scenarios compared, {target}", frames, draws)

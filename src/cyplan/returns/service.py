@@ -22,6 +22,7 @@ from cyplan.returns import quality, recover, store
 from cyplan.returns.classify import Column, Records, category_codes, coded, milestone_codes, valid_ages
 from cyplan.returns.codelist_files import read_mapping
 from cyplan.returns.stage import stage
+from cyplan.store import audit
 from cyplan.store import codelists as own_lists
 from cyplan.store.returns_tables import returns_imports
 from cyplan.store.workspace import Workspace
@@ -91,6 +92,9 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
                 conn.execute(returns_imports.insert().values(id=import_id, file=s.file, sheet=s.sheet,
                                                              sha256=written.new.sha256, imported_at=stamp,
                                                              **written.new.log))
+                # in the same transaction as the log row (an import recovered after a kill is not audited)
+                audit.append(conn, "import", {"kind": "referral returns", "file": s.file, "sheet": s.sheet,
+                                              "sha256": s.sha256, "rows": s.records, "mode": "replace"})
                 faults.point("returns-log-added")
             faults.point("returns-log-committed")
     except store.OldStore as e:

@@ -73,3 +73,20 @@ input_version_rows = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False),  # the version's rows: Arrow IPC, zstd-compressed
     sa.PrimaryKeyConstraint("kind", "version", name="pk_input_version_rows"),
 )
+
+# The audit trail (issue 14 part 5): append only (triggers refuse UPDATE and DELETE) and hash-chained, each entry's
+# hash covering the one before it, so that a row edited, deleted or moved shows (store.audit.verify). A prev_hash
+# may follow only one entry: two writers that read the same last entry cannot fork the chain.
+audit = sa.Table(
+    "audit", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Text, nullable=False),  # UTC, ISO 8601 to the microsecond
+    sa.Column("who", sa.Text, nullable=False),
+    sa.Column("area", sa.Text, nullable=True),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("what", sa.Text, nullable=False),  # canonical JSON: file name, SHA-256, rows, scenario, format…
+    sa.Column("source", sa.Text, nullable=False),  # "cli", or "web" and the client's address
+    sa.Column("prev_hash", sa.Text, nullable=False),
+    sa.Column("hash", sa.Text, nullable=False),
+    sa.UniqueConstraint("prev_hash", name="uq_audit_prev_hash"),
+)

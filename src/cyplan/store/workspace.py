@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 
 from cyplan import faults
 from cyplan.schema import KINDS
-from cyplan.store import codelists, history, returns_tables  # noqa: F401  (their tables join the metadata)
+from cyplan.store import audit, codelists, history, returns_tables  # noqa: F401  (their tables join the metadata)
 from cyplan.store.tables import INPUT_TABLES, import_log, workspace_info
 
 DB_FILE = "cyplan.db"
@@ -237,6 +237,8 @@ class Workspace:
                 faults.point("input-replaced")
             if log:
                 conn.execute(import_log.insert(), [{**r.__dict__, "imported_at": stamp} for r in log])
+            for r in log:  # in this transaction: an import and its audit entry land together or not at all
+                audit.append(conn, "restore" if r.mode == "restore" else "import", r.__dict__, who=by)
             faults.point("inputs-logged")
         faults.point("inputs-committed")
 

@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cyplan import machine
+from cyplan.store import audit
 from cyplan.web import security
 from cyplan.web.head import HeadAsGet, allow_with_head, asked_method
 from cyplan.web.state import WorkspaceState
@@ -170,6 +171,16 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host:
     app.state.upload_limit = upload_limit
     app.state.signer = security.Signer(security.workspace_secret(workspace))
     _logging(workspace)
+
+    @app.middleware("http")
+    async def audit_source(request: Request, call_next: Any) -> Response:
+        # where the audit trail says a change came from: the client's address as the server sees it (a reverse
+        # proxy's, until forwarded headers from named proxies are trusted)
+        token = audit.SOURCE.set(f"web {request.client.host if request.client else 'unknown'}")
+        try:
+            return await call_next(request)
+        finally:
+            audit.SOURCE.reset(token)
 
     @app.middleware("http")
     async def csrf_cookie(request: Request, call_next: Any) -> Response:

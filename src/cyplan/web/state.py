@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import polars as pl
 import sqlalchemy as sa
 
+from cyplan.store import audit
 from cyplan.store.tables import import_log
 from cyplan.store.workspace import Workspace
 
@@ -51,6 +52,15 @@ class WorkspaceState:
             if key not in self._cache:
                 self._cache[key] = compute()
             return self._cache[key]
+
+    def audit(self, action: str, what: dict[str, Any], area: str | None = None) -> None:
+        """Add an audit entry for a download or a paper made here. An entry is not data: the results kept stay
+        valid, though on SQLite the database file's time changes, which would otherwise read as new data."""
+        with self._lock:
+            current = self.version() == self._version
+            audit.append(self.ws.engine, action, what, area)
+            if current:
+                self._version = self.version()
 
     def forget(self) -> None:
         with self._lock:

@@ -104,6 +104,12 @@ def _file(frames: dict[str, pl.DataFrame], name: str, fmt: str) -> Response:
                         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
 
+def _audited(st: WorkspaceState, made: Response, name: str, fmt: str) -> Response:
+    """The download, once the audit trail has it: figures before disclosure control leaving the workspace."""
+    st.audit("download", {"table": name, "format": fmt, "published": False})
+    return made
+
+
 def _inputs(st: WorkspaceState) -> list[dict[str, Any]]:
     frames = st.frames()
     log = st.cached(("imports",), st.ws.imports)
@@ -163,6 +169,7 @@ def all_inputs(st: State) -> Response:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "inputs.xlsx"
         export_inputs(st.ws, list(KINDS), path)
+        st.audit("download", {"inputs": "all", "file": "inputs.xlsx"})
         return Response(path.read_bytes(), media_type=XLSX,
                         headers={"Content-Disposition": 'attachment; filename="inputs.xlsx"'})
 
@@ -184,6 +191,7 @@ def one_input(kind: str, fmt: str, st: State) -> Response:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{kind}.{fmt}"
         export_inputs(st.ws, [kind], path)
+        st.audit("download", {"inputs": [kind], "file": f"{kind}.{fmt}"})
         media = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
         return Response(path.read_bytes(), media_type=media,
                         headers={"Content-Disposition": f'attachment; filename="{kind}.{fmt}"'})
@@ -196,13 +204,15 @@ def one_result(request: Request, name: str, fmt: str, st: State) -> Response:
     try:
         if name in RESULT_TABLES:
             frame = st.cached(("download", name), lambda: RESULT_TABLES[name].compute(st))
-            return _file({name: frame}, name, fmt)
+            return _audited(st, _file({name: frame}, name, fmt), name, fmt)
         for prefix, published in (("returns-published", True), ("returns-unpublished", False)):
             if name == prefix:
-                return _file(_returns(published)(st), name, "xlsx")
+                made = _file(_returns(published)(st), name, "xlsx")
+                return made if published else _audited(st, made, name, "xlsx")
             table = name.removeprefix(prefix + "-")
             if name.startswith(prefix + "-") and table in _returns_names(st):
-                return _file({table: _returns(published)(st)[table]}, name, fmt)
+                made = _file({table: _returns(published)(st)[table]}, name, fmt)
+                return made if published else _audited(st, made, name, fmt)
     except results.NotReady as e:
         return page(request, "error.html", {"title": "This table is not ready", "message": str(e)}, 409)
     raise HTTPException(404, "There is no such table. The Data page lists every table.")

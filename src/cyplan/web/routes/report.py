@@ -28,8 +28,11 @@ def report(request: Request, st: State, area: str | None = None,
     except results.NotReady as e:
         return page(request, "error.html", {"title": "The board paper is not ready", "message": str(e)}, 409)
     if format == "html":
-        return HTMLResponse(st.cached(("paper-html", code), lambda: render_html(paper)))
+        page_ = HTMLResponse(st.cached(("paper-html", code), lambda: render_html(paper)))
+        st.audit("report", {"format": "html"}, code)
+        return page_
     render, media_type = DOWNLOADS[format]
     content = st.cached((f"paper-{format}", code), lambda: render(paper))
+    st.audit("report", {"format": format}, code)
     return Response(content, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="board-paper-{code}.{format}"'})

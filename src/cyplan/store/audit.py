@@ -1,0 +1,107 @@
+"""The audit trail (issue 14 part 5): who imported, restored, exported, downloaded, ran or made what, when, in which
+area and from where, each entry hash-chained to the one before.
+
+Only `append` and `read` touch the table: nothing in cyplan changes or deletes an entry, and the database's
+triggers refuse to (migration 0020_audit). An entry's hash is SHA-256 over a canonical encoding of the hash before
+it and its own fields (`entry_hash`), so an entry edited, deleted or moved breaks the chain where it happened, and
+`verify` names it. What the chain does not prove is in docs/decisions/audit-trail.md.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from cyplan.store.history import who as os_user
+from cyplan.store.tables import audit
+
+GENESIS = "0" * 64  # the prev_hash of the first entry
+TRIES = 5  # an entry of its own chained again after another writer's, at most this many times
+FIELDS = ("prev_hash", "at", "who", "area", "action", "what", "source")  # what an entry's hash covers, in order
+
+# where the change came from: "cli" unless the web app says otherwise for the request it is answering
+SOURCE: contextvars.ContextVar[str] = contextvars.ContextVar("audit_source", default="cli")
+
+
+def canonical(what: Mapping[str, Any]) -> str:
+    """`what` as stored and hashed: JSON with sorted keys and no spaces, so the same facts are the same text."""
+    return json.dumps(what, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def entry_hash(entry: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the entry's FIELDS as a JSON array of strings and nulls (UTF-8, no spaces): a field's
+    boundaries cannot shift between fields, as they could if the fields were simply joined."""
+    encoded = json.dumps([entry[f] for f in FIELDS], separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def append(conn: sa.Connection | sa.Engine, action: str, what: Mapping[str, Any], area: str | None = None,
+           who: str | None = None) -> str:
+    """Add an entry in the caller's transaction (so a change and its entry land together or not at all), or, given
+    the engine, in a transaction of its own (an export or a download, which changes nothing else); returns its
+    hash. `who` is the OS user until the web app has signed-in users; the source is SOURCE's value."""
+    if isinstance(conn, sa.Engine):
+        return _on_its_own(conn, action, what, area, who)
+    if conn.dialect.name == "postgresql":  # one writer at a time reads the last hash and chains to it
+        conn.execute(sa.text("LOCK TABLE audit IN SHARE ROW EXCLUSIVE MODE"))
+    last = conn.execute(sa.select(audit.c.hash).order_by(audit.c.id.desc()).limit(1)).scalar()
+    entry = {"prev_hash": last or GENESIS, "at": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+             "who": who or os_user(), "area": area, "action": action, "what": canonical(what),
+             "source": SOURCE.get()}
+    entry["hash"] = entry_hash(entry)
+    conn.execute(audit.insert(), [entry])
+    return entry["hash"]
+
+
+def _on_its_own(engine: sa.Engine, action: str, what: Mapping[str, Any], area: str | None,
+                who: str | None) -> str:
+    for _ in range(TRIES - 1):
+        try:
+            with engine.begin() as own:
+                return append(own, action, what, area, who)
+        except sa.exc.IntegrityError:
+            # another writer chained to the same last entry first (SQLite reads the last hash before its write
+            # lock is taken; the unique prev_hash refused the fork): chain to theirs instead
+            continue
+    with engine.begin() as own:
+        return append(own, action, what, area, who)
+
+
+def read(conn: sa.Connection, action: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
+    """The entries, oldest first; only those of one action, or at or after `since` (an ISO date or time, UTC)."""
+    query = sa.select(audit).order_by(audit.c.id)
+    if action is not None:
+        query = query.where(audit.c.action == action)
+    if since is not None:
+        query = query.where(audit.c.at >= since)
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class Broken:
+    """The first entry where the chain breaks, and how."""
+
+    id: int
+    reason: str
+
+
+def verify(entries: Iterable[Mapping[str, Any]]) -> Broken | None:
+    """None if every entry's hash is its own and its prev_hash is the hash of the entry before (all entries, oldest
+    first); otherwise the first that is not. An edited entry fails its own hash; a deleted or moved one leaves the
+    next entry's prev_hash pointing at a hash that is not the one before it."""
+    previous = GENESIS
+    for e in entries:
+        if e["prev_hash"] != previous:
+            return Broken(e["id"], "its prev_hash is not the hash of the entry before it: an entry before it has "
+                                   "been deleted, or the entries reordered")
+        if entry_hash(e) != e["hash"]:
+            return Broken(e["id"], "its hash does not match its contents: the entry has been edited")
+        previous = e["hash"]
+    return None
