@@ -62,7 +62,7 @@ EQUALITY_HEADINGS = {"referrals": "Referrals", "rate_per_10000": "per 10,000", "
 
 # The deterministic plan (every input at its central, low or high value) is named wherever it is shown, so that
 # no reader takes its figures for a second answer beside the headline, the median of the draws
-# (docs/decisions/0006-one-headline.md).
+# (docs/decisions/0009-one-headline.md).
 CENTRAL_PLAN = "central plan (every input at its central value)"
 ESTIMATE_WORDS = {"central": CENTRAL_PLAN, "low": "low plan (every input at its low value)",
                   "high": "high plan (every input at its high value)"}

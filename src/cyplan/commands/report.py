@@ -1,5 +1,5 @@
 """`cyplan report`: the board paper for one area, as a standalone HTML file, an A4 PDF or a Word document
-(docs/decisions/0008-board-paper-docx.md)."""
+(docs/decisions/0010-board-paper-docx.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The paper as a Word document (DOCX) for committee services, who lay papers out in Word: built from the same
-`Paper` as the HTML and PDF, so the words are written once (docs/decisions/0008-board-paper-docx.md).
+`Paper` as the HTML and PDF, so the words are written once (docs/decisions/0010-board-paper-docx.md).
 
 What the PDF has, in Word's own terms: the title and meeting details, a heading per section, the body's
 paragraphs numbered 1, 2, … by Word's list numbering (so they renumber when the committee team edits), lettered

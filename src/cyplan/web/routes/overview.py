@@ -110,7 +110,7 @@ def _view(st: WorkspaceState, area: str | None) -> dict[str, Any]:
         if d.get("need") is not None:
             first, last = d["need"].row(0, named=True), d["need"].row(-1, named=True)
             # with the draws run, the workforce is stated once, as medians (the gap table); the central plan's
-            # FTE and cost beside them would read as a second answer (docs/decisions/0006-one-headline.md)
+            # FTE and cost beside them would read as a second answer (docs/decisions/0009-one-headline.md)
             need = d["need"].drop("fte", "cost") if d.get("gap") is not None else d["need"]
             what = "Need by year" if d.get("gap") is not None else "Need and the workforce it takes, by year"
             context.update(first=first, last=last, central_plan=CENTRAL_PLAN,
