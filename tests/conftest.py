@@ -91,6 +91,18 @@ def folder_bytes(path: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
 
 
+def listed_problems(path: Path) -> list[str]:
+    """Every problem a `--problems FILE` holds, each written as a one-problem message is ("file, row 4, column
+    'year': …"): the screen groups problems by cause, the file names each one."""
+    import polars as pl
+
+    from cyplan.io.problems import Problem
+
+    frame = pl.read_csv(path, infer_schema=False)
+    return [str(Problem(r["file"], int(r["row"]) if r["row"] else None, r["column"] or None, r["message"],
+                        r["sheet"] or None)) for r in frame.iter_rows(named=True)]
+
+
 @pytest.fixture
 def snapshot() -> Callable[[Path], dict[str, bytes]]:
     return folder_bytes

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import CliResult, folder_bytes, write_text, write_workbook
+from conftest import CliResult, folder_bytes, listed_problems, write_text, write_workbook
 from cyplan.io.problems import InputError
 from cyplan.io.read import ROW, read_table
 from cyplan.io.validate import known_headers, read_coded, read_date, validate
@@ -202,10 +202,13 @@ def test_age_bands_are_refused_with_the_flag_suggested_then_split_evenly(tmp_pat
     rows = [[AREA, 2090, "0-4", "Males", "1,000"], [AREA, 2090, "5 to 9", "Females", 55], [AREA, 2090, 10, "1", 7]]
     path = write_text(tmp_path / "bands.csv", _csv([HEADER, *rows]))
     before = folder_bytes(demo_workspace)
-    code, _, err = run_cli(["import", "population", path, "-w", demo_workspace, "--mode", "merge"])
+    listed = tmp_path / "problems.csv"
+    code, _, err = run_cli(["import", "population", path, "-w", demo_workspace, "--mode", "merge",
+                            "--problems", listed])
     assert code == 2 and folder_bytes(demo_workspace) == before
-    assert (f"{path}, row 2, column 'age': '0-4' is an age band, not a single year of age: import with "
-            "--split-age-bands") in err
+    assert any(line.startswith(f"{path}, row 2, column 'age': '0-4' is an age band, not a single year of age: "
+                               "import with --split-age-bands") for line in listed_problems(listed))
+    assert "2 rows: '0-4' is an age band" in err and "--split-age-bands" in err
     code, _, err = run_cli(["import", "population", path, "-w", demo_workspace, "--mode", "merge",
                             "--split-age-bands"])
     assert code == 0, err

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import listed_problems
 from cyplan import reference
 from cyplan.io.problems import InputError
 from cyplan.io.read import ROW, RawTable
@@ -262,8 +263,10 @@ def test_cli_bad_population_groups_file_is_refused_whole(demo_workspace: Path, r
     path = tmp_path / "population_groups.csv"
     path.write_text(BAD)
     before = snapshot(demo_workspace)
-    code, _, err = run_cli(["import", "population_groups", path, "-w", demo_workspace])
+    listed = tmp_path / "problems.csv"
+    code, _, err = run_cli(["import", "population_groups", path, "-w", demo_workspace, "--problems", listed])
     assert code == 2
+    err = "\n".join(listed_problems(listed))  # each problem as it would be shown alone
     fields = "gender, ethnicity, religion, referral_source, education_status, accommodation, trauma_category"
     for line in (
         f"{path}, row 3, column 'category': 'Martian' is not on the ethnicity code list; its categories are: "

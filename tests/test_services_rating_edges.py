@@ -330,7 +330,7 @@ def test_the_board_paper_services_section_shows_both_ratings(judged: Path) -> No
 @pytest.mark.parametrize(("row", "message"), [
     ("2025-02-30,3,Board,", "row 2, column 'date': '2025-02-30' is not a date: give the day it was agreed as "
                             "YYYY-MM-DD, e.g. 2025-03-14"),
-    ("14/03/2025,3,Board,", "row 2, column 'date': '14/03/2025' is not a date"),
+    ("31/02/2025,3,Board,", "row 2, column 'date': '31/02/2025' is not a date"),  # UK order, but no 31 February
     ("2025-03-14,5,Board,", "row 2, column 'rating': rating 5 is above 4"),
     ("2025-03-14,0,Board,", "row 2, column 'rating'"),
 ])
@@ -372,13 +372,20 @@ def test_every_real_day_written_yyyy_mm_dd_is_a_date(day: dt.date) -> None:
 @settings(max_examples=40, deadline=None)
 @given(st.text(alphabet="0123456789-/ .T:", min_size=1, max_size=12).filter(lambda t: t.strip() != ""))
 def test_anything_but_a_real_day_yyyy_mm_dd_is_refused(text: str) -> None:
-    """Catches a check that lets through 2025-02-30, 20250314, 14/03/2025 or a time of day."""
+    """Catches a check that lets through 2025-02-30, 20250314, 31/02/2025, 2/3/25 or a time of day. A real day
+    written as YYYY-MM-DD or day first, dd/mm/yyyy (with / . or - between, as UK files write it), is a date."""
+    t = text.strip()
+    uk = re.fullmatch(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})", t)
     try:
-        real = len(text.strip()) == 10 and dt.date.fromisoformat(text.strip()).isoformat() == text.strip()
+        if len(t) == 10 and dt.date.fromisoformat(t).isoformat() == t:
+            day: dt.date | None = dt.date.fromisoformat(t)
+        else:
+            day = dt.date(int(uk.group(4)), int(uk.group(3)), int(uk.group(1))) if uk else None
     except ValueError:
-        real = False
+        day = None
+    real = day is not None
     problems = judgement_problems(text)
-    agreeable = real and "2008-01-01" <= text.strip() <= dt.date.today().isoformat()  # a day it could be agreed
+    agreeable = real and dt.date(2008, 1, 1) <= day <= dt.date.today()  # type: ignore[operator]  # could be agreed
     assert (problems == []) == agreeable, (text, problems)
     if not real:
         assert problems == [f"'{text.strip()}' is not a date: give the day it was agreed as YYYY-MM-DD, e.g. "
