@@ -194,7 +194,7 @@ def _band_rates(r: Rates) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     c = r.cohorts
     if c is None:
         one = np.ones((r.fte0.shape[0], 1, 1))
-        return r.fte0[:, None, :], r.leaver[:, None, :], r.retire[:, None, :], np.zeros((1, 1, 1)), one, one
+        return r.fte0[:, None, :].copy(), r.leaver[:, None, :], r.retire[:, None, :], np.zeros((1, 1, 1)), one, one
     return r.fte0[:, None, :] * c.share[:, :, None], c.leaver, c.retire, c.ageing, c.joiner, c.trainee
 
 
@@ -233,30 +233,37 @@ def _agency0(r: Rates) -> np.ndarray:
     return np.broadcast_to(r.agency if r.agency is not None else np.zeros((1, 1)), r.fte0.shape).astype(float)
 
 
+BLOCK_ROWS = 16  # census rows a block: see project_moving
+
+
 def project_moving(r: Rates, years: int) -> tuple[np.ndarray, np.ndarray]:
     """FTE in post and agency FTE [row, year, draw] when the engine works by band (Rates.moving)."""
-    bands = _band_rates(r)
+    first, leaver, retire, ageing, joiner, trainee = _band_rates(r)
     out = np.empty((r.fte0.shape[0], years, r.fte0.shape[1]))
     agency = np.empty_like(out)
-    stock, agency[:, 0] = bands[0], _agency0(r)
+    agency[:, 0] = _agency0(r)
     out[:, 0] = r.fte0
-    # at national scale a [row, band, draw] array is some 100 MB: the share staying is worked out once, and the
-    # years alternate between two stocks and one scratch array rather than making a dozen arrays a year
-    stay = _staying(r, bands)
-    spare, scratch = np.empty_like(stay), np.empty_like(stay)
+    # at national scale a [row, band, draw] array is some 100 MB, and a year takes a dozen steps over it: each
+    # year is worked BLOCK_ROWS census rows at a time (~0.6 MB an array at 1,000 draws), so that the steps find
+    # the block in the core's cache instead of passing over memory a dozen times. Every element gets the same
+    # operations in the same order whatever the blocks, so the result does not depend on BLOCK_ROWS.
+    stay = _staying(r, first, leaver, retire, ageing)
+    plan = _Blocks(r, ageing, joiner, trainee)
+    stock, spare = first, np.empty_like(stay)
     for t in range(1, years):
-        end, agency[:, t] = _end_moving(stock, out[:, t - 1], agency[:, t - 1], r, r.arrivals[:, t], bands, stay,
-                                        spare, scratch)
-        spare, stock = (stock if t > 1 else np.empty_like(stay)), end
-        out[:, t] = stock.sum(axis=1)
+        come, agency[:, t] = _coming(r, out[:, t - 1], agency[:, t - 1])
+        arrivals = r.arrivals[:, t]
+        late = arrivals if arrivals.any() else None  # adding zeros would change nothing, but costs time
+        for rows, moves in plan.blocks:
+            plan.end(stock, stay, rows, moves, come, late, spare[rows], out[rows, t])
+        stock, spare = spare, stock
     return out, agency
 
 
-def _staying(r: Rates, bands: tuple) -> np.ndarray:
+def _staying(r: Rates, first: np.ndarray, leaver: np.ndarray, retire: np.ndarray, ageing: np.ndarray) -> np.ndarray:
     """The share of a band's stock still in it at the end of a year, before anyone joins [row, band, draw]: 1 −
     leaver − retire − aged out − transfers out − to agency + the change in FTE per head."""
-    first, leaver, retire, ageing, _, _ = bands
-    stay = np.broadcast_to(leaver + retire, first.shape).copy()
+    stay = np.add(leaver, retire, out=np.empty(first.shape))
     stay += ageing
     if r.transfers is not None:
         stay += (r.transfers.out_rate + r.transfers.to_agency)[:, None, None]
@@ -266,29 +273,55 @@ def _staying(r: Rates, bands: tuple) -> np.ndarray:
     return stay
 
 
-def _end_moving(stock: np.ndarray, total: np.ndarray, agency: np.ndarray, r: Rates, arrivals: np.ndarray,
-                bands: tuple, stay: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The end of `_year_moving`'s year, (stock [row, band, draw] in `out`, agency [row, draw]), without keeping
-    each flow; `total` is the stock summed over its bands [row, draw]."""
-    _, _, _, ageing, joiner, trainee = bands
-    moves = r.transfers
-    end = np.multiply(stock, stay, out=out)
-    if ageing.any():
-        np.multiply(stock[:, :-1], ageing[:, :-1], out=scratch[:, 1:])
-        end[:, 1:] += scratch[:, 1:]
+def _coming(r: Rates, total: np.ndarray, agency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(joiners of the year other than from training: other joiners, recruited and from agency work [row, draw];
+    agency FTE at the year's end [row, draw]) for a year that starts with `total` in post (summed over bands)."""
     come = recruited(total, r) + r.joiners if r.fill.any() else np.broadcast_to(r.joiners, total.shape).copy()
-    agency_end = agency
-    if moves is not None:
-        come += agency * moves.from_agency[:, None]
-        agency_end = agency * (1.0 - moves.from_agency[:, None]) + total * moves.to_agency[:, None]
-        for src, dst, rate in moves.groups:
-            end[dst] += stock[src] * rate[:, None, None]
-    if arrivals.any():  # both profiles at once: [row, band, 2] @ [row, 2, draw], one pass over the bands
-        profiles = np.concatenate(np.broadcast_arrays(joiner, trainee), axis=2)
-        end += np.matmul(profiles, np.stack([come, arrivals], axis=1), out=scratch)
-    else:
-        end += np.multiply(come[:, None, :], joiner, out=scratch)
-    return end, agency_end
+    moves = r.transfers
+    if moves is None:
+        return come, agency
+    come += agency * moves.from_agency[:, None]
+    return come, agency * (1.0 - moves.from_agency[:, None]) + total * moves.to_agency[:, None]
+
+
+class _Blocks:
+    """The census rows in blocks of BLOCK_ROWS, each with the transfers arriving in it, and what a block's year
+    end is made of."""
+
+    def __init__(self, r: Rates, ageing: np.ndarray, joiner: np.ndarray, trainee: np.ndarray) -> None:
+        n, draws = r.fte0.shape
+        self.ageing = ageing if ageing.any() else None
+        self.joiner = joiner
+        self.profiles = np.concatenate(np.broadcast_arrays(joiner, trainee), axis=2)  # [row, band, 2]
+        self.scratch = np.empty((BLOCK_ROWS, joiner.shape[1], draws))
+        groups = r.transfers.groups if r.transfers is not None else ()
+        self.blocks = []
+        for lo in range(0, n, BLOCK_ROWS):
+            hi = min(lo + BLOCK_ROWS, n)
+            moves = []
+            for src, dst, rate in groups:  # kept in the groups' order: a row's transfers in are added in it
+                here = (dst >= lo) & (dst < hi)
+                if here.any():
+                    moves.append((src[here], dst[here] - lo, rate[here][:, None, None]))
+            self.blocks.append((slice(lo, hi), tuple(moves)))
+
+    def end(self, stock: np.ndarray, stay: np.ndarray, rows: slice, moves: tuple, come: np.ndarray,
+            arrivals: np.ndarray | None, end: np.ndarray, total: np.ndarray) -> None:
+        """The year's end stock of the block's rows into `end` [block row, band, draw] and its sum over bands into
+        `total`: stock × staying, + aged in from the band below, + transfers in, + joiners by their age profiles."""
+        mine = stock[rows]
+        scratch = self.scratch[:end.shape[0]]
+        np.multiply(mine, stay[rows], out=end)
+        if self.ageing is not None:
+            np.multiply(mine[:, :-1], self.ageing[rows, :-1], out=scratch[:, 1:])
+            end[:, 1:] += scratch[:, 1:]
+        for src, dst, rate in moves:
+            end[dst] += stock[src] * rate
+        if arrivals is not None:  # both profiles at once: [row, band, 2] @ [row, 2, draw]
+            end += np.matmul(self.profiles[rows], np.stack([come[rows], arrivals[rows]], axis=1), out=scratch)
+        else:
+            end += np.multiply(come[rows, None, :], self.joiner[rows], out=scratch)
+        np.sum(end, axis=1, out=total)
 
 
 def _flows_moving(r: Rates, years: int, by_band: bool) -> dict[str, np.ndarray]:
