@@ -197,18 +197,23 @@ def _many_rows(n: int = 37, draws: int = 4, years: int = 6) -> Rates:
                  transfers=moves, pattern=rng.uniform(-0.02, 0.0, (n, 1)), agency=rng.uniform(0, 30, (n, 1)))
 
 
-@pytest.mark.parametrize("block", [1, 5, 16, 1000])
-def test_the_projection_by_blocks_of_rows_is_the_flows_year_by_year(monkeypatch: pytest.MonkeyPatch,
-                                                                      block: int) -> None:
-    """The projection works a year BLOCK_ROWS rows at a time: catches a transfer from a row of another block, a
-    last block cut short or a block's joiners taken from the wrong rows (the flows, worked on every row at once,
-    must agree), and any dependence of the result on the block size (bit for bit)."""
+@pytest.mark.parametrize(("block", "workers"), [(1, 1), (5, 2), (16, 2), (16, 3), (1000, 2)])
+def test_the_projection_by_blocks_of_rows_is_the_flows_year_by_year(monkeypatch: pytest.MonkeyPatch, block: int,
+                                                                      workers: int) -> None:
+    """The projection works a year BLOCK_ROWS rows at a time, the blocks shared out between WORKERS threads:
+    catches a transfer from a row of another block, a last block cut short, a block's joiners or agency taken
+    from the wrong rows or a block no thread works (the flows, worked on every row at once, must agree), and any
+    dependence of the result on the blocks or threads (bit for bit)."""
     r = _many_rows()
     monkeypatch.setattr(supply, "BLOCK_ROWS", 1000)
+    monkeypatch.setattr(supply, "WORKERS", 1)
     whole, whole_agency = supply.project_moving(r, 6)
     f = flows(r, 6)
     np.testing.assert_allclose(whole, f["end"], rtol=1e-12)
+    moved = np.cumsum(f["to_agency"] - f["from_agency"], axis=1)  # agency FTE changes only by these moves
+    np.testing.assert_allclose(whole_agency, r.agency[:, :, None] + moved, rtol=1e-12)
     monkeypatch.setattr(supply, "BLOCK_ROWS", block)
+    monkeypatch.setattr(supply, "WORKERS", workers)
     blocked, agency = supply.project_moving(r, 6)
     np.testing.assert_array_equal(blocked, whole)
     np.testing.assert_array_equal(agency, whole_agency)

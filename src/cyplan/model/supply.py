@@ -12,7 +12,9 @@ this population counts only the share of time spent on it (the hidden workforce 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import polars as pl
@@ -234,6 +236,7 @@ def _agency0(r: Rates) -> np.ndarray:
 
 
 BLOCK_ROWS = 16  # census rows a block: see project_moving
+WORKERS = 2  # threads sharing a year's blocks: the 2 cores the targets are set on (DESIGN.md)
 
 
 def project_moving(r: Rates, years: int) -> tuple[np.ndarray, np.ndarray]:
@@ -245,18 +248,19 @@ def project_moving(r: Rates, years: int) -> tuple[np.ndarray, np.ndarray]:
     out[:, 0] = r.fte0
     # at national scale a [row, band, draw] array is some 100 MB, and a year takes a dozen steps over it: each
     # year is worked BLOCK_ROWS census rows at a time (~0.6 MB an array at 1,000 draws), so that the steps find
-    # the block in the core's cache instead of passing over memory a dozen times. Every element gets the same
-    # operations in the same order whatever the blocks, so the result does not depend on BLOCK_ROWS.
-    stay = _staying(r, first, leaver, retire, ageing)
-    plan = _Blocks(r, ageing, joiner, trainee)
-    stock, spare = first, np.empty_like(stay)
-    for t in range(1, years):
-        come, agency[:, t] = _coming(r, out[:, t - 1], agency[:, t - 1])
-        arrivals = r.arrivals[:, t]
-        late = arrivals if arrivals.any() else None  # adding zeros would change nothing, but costs time
-        for rows, moves in plan.blocks:
-            plan.end(stock, stay, rows, moves, come, late, spare[rows], out[rows, t])
-        stock, spare = spare, stock
+    # the block in the core's cache instead of passing over memory a dozen times, and the blocks are shared out
+    # between WORKERS threads (NumPy lets go of the GIL while it computes). Every element gets the same
+    # operations in the same order whatever the blocks, so the result depends on neither BLOCK_ROWS nor WORKERS.
+    year = _Year(r, _staying(r, first, leaver, retire, ageing), ageing, joiner, trainee)
+    stock, spare = first, np.empty_like(first)
+    parts = [year.blocks[i::WORKERS] for i in range(WORKERS) if year.blocks[i::WORKERS]]
+    with ThreadPoolExecutor(len(parts)) as pool:
+        for t in range(1, years):
+            arrivals = r.arrivals[:, t]
+            late = arrivals if arrivals.any() else None  # adding zeros would change nothing, but costs time
+            work = partial(year.end, stock, spare, out, agency, t, late)
+            list(pool.map(work, parts))  # list: a worker's error is raised here
+            stock, spare = spare, stock
     return out, agency
 
 
@@ -273,29 +277,19 @@ def _staying(r: Rates, first: np.ndarray, leaver: np.ndarray, retire: np.ndarray
     return stay
 
 
-def _coming(r: Rates, total: np.ndarray, agency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(joiners of the year other than from training: other joiners, recruited and from agency work [row, draw];
-    agency FTE at the year's end [row, draw]) for a year that starts with `total` in post (summed over bands)."""
-    come = recruited(total, r) + r.joiners if r.fill.any() else np.broadcast_to(r.joiners, total.shape).copy()
-    moves = r.transfers
-    if moves is None:
-        return come, agency
-    come += agency * moves.from_agency[:, None]
-    return come, agency * (1.0 - moves.from_agency[:, None]) + total * moves.to_agency[:, None]
+class _Year:
+    """A year's end by band, block by block: the census rows in blocks of BLOCK_ROWS, each with the transfers
+    arriving in it, and the rates a block's end is made of."""
 
-
-class _Blocks:
-    """The census rows in blocks of BLOCK_ROWS, each with the transfers arriving in it, and what a block's year
-    end is made of."""
-
-    def __init__(self, r: Rates, ageing: np.ndarray, joiner: np.ndarray, trainee: np.ndarray) -> None:
-        n, draws = r.fte0.shape
+    def __init__(self, r: Rates, stay: np.ndarray, ageing: np.ndarray, joiner: np.ndarray,
+                 trainee: np.ndarray) -> None:
+        n = r.fte0.shape[0]
+        self.r, self.stay, self.joiner = r, stay, joiner
         self.ageing = ageing if ageing.any() else None
-        self.joiner = joiner
         self.profiles = np.concatenate(np.broadcast_arrays(joiner, trainee), axis=2)  # [row, band, 2]
-        self.scratch = np.empty((BLOCK_ROWS, joiner.shape[1], draws))
+        self.recruiting = bool(r.fill.any())
         groups = r.transfers.groups if r.transfers is not None else ()
-        self.blocks = []
+        self.blocks: list[tuple[slice, tuple]] = []
         for lo in range(0, n, BLOCK_ROWS):
             hi = min(lo + BLOCK_ROWS, n)
             moves = []
@@ -305,23 +299,49 @@ class _Blocks:
                     moves.append((src[here], dst[here] - lo, rate[here][:, None, None]))
             self.blocks.append((slice(lo, hi), tuple(moves)))
 
-    def end(self, stock: np.ndarray, stay: np.ndarray, rows: slice, moves: tuple, come: np.ndarray,
-            arrivals: np.ndarray | None, end: np.ndarray, total: np.ndarray) -> None:
-        """The year's end stock of the block's rows into `end` [block row, band, draw] and its sum over bands into
-        `total`: stock × staying, + aged in from the band below, + transfers in, + joiners by their age profiles."""
+    def end(self, stock: np.ndarray, end: np.ndarray, out: np.ndarray, agency: np.ndarray, t: int,
+            arrivals: np.ndarray | None, blocks: list[tuple[slice, tuple]]) -> None:
+        """Year t's end for `blocks`: the stock by band from `stock` into `end` [row, band, draw], its sum over bands
+        into out[:, t] and agency FTE into agency[:, t] [row, year, draw]."""
+        scratch = np.empty((BLOCK_ROWS, *self.stay.shape[1:]))
+        for rows, moves in blocks:
+            come = self._coming(rows, out[rows, t - 1], agency[rows, t - 1], agency[rows, t])
+            self._block(stock, rows, moves, come, arrivals, end[rows], scratch[:rows.stop - rows.start])
+            np.sum(end[rows], axis=1, out=out[rows, t])
+
+    def _coming(self, rows: slice, total: np.ndarray, agency: np.ndarray, agency_end: np.ndarray) -> np.ndarray:
+        """Joiners of the year other than from training (other joiners, recruited, from agency work) [row, draw]
+        for rows whose year starts with `total` in post (summed over bands); their agency FTE at the year's end
+        into `agency_end` (agency FTE is held unless staff move into or out of it)."""
+        r = self.r
+        joiners = r.joiners[rows]
+        if self.recruiting:
+            come = r.fill[rows] * np.maximum(r.establishment[rows] - total, 0.0) + joiners
+        else:
+            come = np.broadcast_to(joiners, total.shape).copy()
+        moves = r.transfers
+        if moves is None:
+            agency_end[...] = agency
+            return come
+        come += agency * moves.from_agency[rows, None]
+        np.add(agency * (1.0 - moves.from_agency[rows, None]), total * moves.to_agency[rows, None], out=agency_end)
+        return come
+
+    def _block(self, stock: np.ndarray, rows: slice, moves: tuple, come: np.ndarray, arrivals: np.ndarray | None,
+               end: np.ndarray, scratch: np.ndarray) -> None:
+        """The year's end stock of a block's rows into `end` [block row, band, draw]: stock × staying, + aged in
+        from the band below, + transfers in, + joiners by their age profiles."""
         mine = stock[rows]
-        scratch = self.scratch[:end.shape[0]]
-        np.multiply(mine, stay[rows], out=end)
+        np.multiply(mine, self.stay[rows], out=end)
         if self.ageing is not None:
             np.multiply(mine[:, :-1], self.ageing[rows, :-1], out=scratch[:, 1:])
             end[:, 1:] += scratch[:, 1:]
         for src, dst, rate in moves:
             end[dst] += stock[src] * rate
         if arrivals is not None:  # both profiles at once: [row, band, 2] @ [row, 2, draw]
-            end += np.matmul(self.profiles[rows], np.stack([come[rows], arrivals[rows]], axis=1), out=scratch)
+            end += np.matmul(self.profiles[rows], np.stack([come, arrivals[rows]], axis=1), out=scratch)
         else:
-            end += np.multiply(come[rows, None, :], self.joiner[rows], out=scratch)
-        np.sum(end, axis=1, out=total)
+            end += np.multiply(come[:, None, :], self.joiner[rows], out=scratch)
 
 
 def _flows_moving(r: Rates, years: int, by_band: bool) -> dict[str, np.ndarray]:
