@@ -13,7 +13,7 @@ this population counts only the share of time spent on it (the hidden workforce 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import partial
 
 import numpy as np
@@ -97,6 +97,10 @@ class Cohorts:
     ageing: np.ndarray  # share of a band moving up a year: 1 ÷ width, 0 for the last band [row, band, 1]
     # (a census row without bands is held in the first band with its own rates, ageing 0)
 
+    def rows(self, keep: np.ndarray) -> Cohorts:
+        """The bands of census rows `keep` (row numbers, ascending)."""
+        return Cohorts(*(getattr(self, f.name)[keep] for f in fields(self)))
+
 
 @dataclass(frozen=True)
 class Transfers:
@@ -107,6 +111,25 @@ class Transfers:
     out_rate: np.ndarray  # every transfer out of a row, summed [row]
     to_agency: np.ndarray  # share of staff in post moving into agency work a year [row]
     from_agency: np.ndarray  # share of agency FTE taking a post in the row a year [row]
+
+    def rows(self, keep: np.ndarray) -> Transfers:
+        """The moves of census rows `keep` (row numbers, ascending), renumbered 0, 1, …: a transfer out to a row
+        not kept still leaves (out_rate), and arrives nowhere kept."""
+        new = _renumber(keep, self.out_rate.size)
+        groups = []
+        for src, dst, rate in self.groups:
+            both = (new[src] >= 0) & (new[dst] >= 0)
+            if both.any():
+                groups.append((new[src[both]], new[dst[both]], rate[both]))
+        return Transfers(groups=tuple(groups), out_rate=self.out_rate[keep], to_agency=self.to_agency[keep],
+                         from_agency=self.from_agency[keep])
+
+
+def _renumber(keep: np.ndarray, n: int) -> np.ndarray:
+    """Each of n rows' number among `keep` (ascending, so rows keep their order), −1 for rows not kept."""
+    new = np.full(n, -1)
+    new[keep] = np.arange(keep.size)
+    return new
 
 
 @dataclass(frozen=True)
@@ -124,6 +147,17 @@ class Rates:
     transfers: Transfers | None = None  # between sectors and agency (None: no one moves)
     pattern: np.ndarray | None = None  # change a year in FTE per head, on staff in post [row, 1] (None: none)
     agency: np.ndarray | None = None  # agency FTE in the first year [row, 1]; moves only with transfers
+
+    def rows(self, keep: np.ndarray) -> Rates:
+        """The drivers of census rows `keep` (row numbers, ascending) alone: every row's flows are its own, and
+        moves between sectors are within one area and role, so an area's rows project as they do among all."""
+        arrivals = self.arrivals.rows(keep) if isinstance(self.arrivals, Arrivals) else self.arrivals[keep]
+        return Rates(fte0=self.fte0[keep], leaver=self.leaver[keep], retire=self.retire[keep],
+                     joiners=self.joiners[keep], establishment=self.establishment[keep], fill=self.fill[keep],
+                     arrivals=arrivals, cohorts=None if self.cohorts is None else self.cohorts.rows(keep),
+                     transfers=None if self.transfers is None else self.transfers.rows(keep),
+                     pattern=None if self.pattern is None else self.pattern[keep],
+                     agency=None if self.agency is None else self.agency[keep])
 
     @property
     def moving(self) -> bool:
@@ -254,7 +288,7 @@ def project_moving(r: Rates, years: int) -> tuple[np.ndarray, np.ndarray]:
     year = _Year(r, _staying(r, first, leaver, retire, ageing), ageing, joiner, trainee)
     stock, spare = first, np.empty_like(first)
     parts = [year.blocks[i::WORKERS] for i in range(WORKERS) if year.blocks[i::WORKERS]]
-    with ThreadPoolExecutor(len(parts)) as pool:
+    with ThreadPoolExecutor(max(len(parts), 1)) as pool:  # (no parts: a census without rows)
         for t in range(1, years):
             arrivals = r.arrivals[:, t]
             late = arrivals if arrivals.any() else None  # adding zeros would change nothing, but costs time
@@ -385,6 +419,13 @@ class Arrivals:
             first, starts = np.unique(rows[order], return_index=True)
             out[first] = np.add.reduceat(self.per_intake[on[order]], starts, axis=0)
         return out
+
+    def rows(self, keep: np.ndarray) -> Arrivals:
+        """The pipelines of census rows `keep` (row numbers, ascending), their rows renumbered 0, 1, …"""
+        new = _renumber(keep, self.n_rows)[self.row]
+        mine = new >= 0
+        return Arrivals(row=new[mine], running=self.running[mine], per_intake=self.per_intake[mine],
+                        n_rows=keep.size)
 
     def dense(self) -> np.ndarray:
         return np.stack([self.year(t) for t in range(self.shape[1])], axis=1)
