@@ -317,15 +317,16 @@ def with_cohorts(frames: dict[str, pl.DataFrame], seed: int = 20250601) -> dict[
         "area": np.repeat(w["area"].to_numpy(), b), "role": np.repeat(w["role"].to_numpy(), b),
         "sector": np.repeat(w["sector"].to_numpy(), b), "band": list(AGE_BANDS) * n, "share": share.ravel(),
         "retirement_rate": np.tile([0.0, 0.0, 0.005, 0.08, 0.25], n),
-        "leaver_rate": np.where(np.tile(np.arange(b), n) == 0, 0.18, np.nan),
+        "leaver_rate": [0.18 if i == 0 else None for i in np.tile(np.arange(b), n)],  # blank: the row's rate
         "joiner_share": np.tile([0.5, 0.35, 0.1, 0.05, 0.0], n)})
     moves = [(role, a, c, round(float(rng.uniform(0.005, 0.04)), 3)) for role in ROLES
              for a, c in (("NHS", "voluntary"), ("voluntary", "NHS"), ("council", "private"), ("NHS", "agency"),
                           ("agency", "NHS"), ("council", "agency"))]
     flows = typed("sector_flows", {"role": [m[0] for m in moves], "from_sector": [m[1] for m in moves],
                                    "to_sector": [m[2] for m in moves], "rate": [m[3] for m in moves]})
+    # a blank is null, as an import gives it (a NaN would be taken as a number: half the rows' stock NaN)
     trend = np.where(rng.random(n) < 0.5, np.round(rng.uniform(-0.02, 0.0, n), 3), np.nan)
-    return frames | {"workforce": w.with_columns(pl.Series("fte_per_head_trend", trend)),
+    return frames | {"workforce": w.with_columns(pl.Series("fte_per_head_trend", trend).fill_nan(None)),
                      "workforce_ages": ages, "sector_flows": flows}
 
 

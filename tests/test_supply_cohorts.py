@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from conftest import CliResult, folder_bytes
+from cyplan.model import supply
 from cyplan.model.flows import flows_table
 from cyplan.model.simulate import simulate
 from cyplan.model.supply import ALL_FLOWS, ALL_INFLOWS, ALL_OUTFLOWS, Cohorts, Rates, Transfers, flows, project
@@ -172,6 +173,50 @@ def test_stock_is_conserved_by_band_and_over_sectors(fte0, leaver, retire, share
     b = flows(r, 6, by_band=True)
     np.testing.assert_allclose(b["aged_in"].sum(axis=1), b["aged_out"].sum(axis=1), rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(project(r, 6), b["end"].sum(axis=1), rtol=1e-12, atol=1e-9)
+
+
+def _many_rows(n: int = 37, draws: int = 4, years: int = 6) -> Rates:
+    """n census rows with bands, transfers between rows far apart (so across blocks), agency moves, recruitment
+    into vacancies, joiners from training and a part-time trend: every term of a year's end."""
+    rng = np.random.default_rng(13)
+    share = rng.dirichlet(np.ones(5), n)
+    leaver = rng.uniform(0, 0.2, (n, 5, draws))
+    c = Cohorts(share=share, leaver=leaver, retire=rng.uniform(0, 0.2, (n, 5, 1)), joiner=share[..., None],
+                trainee=np.tile([[0.6, 0.4, 0, 0, 0]], (n, 1))[..., None],
+                ageing=np.tile([0.1, 1 / 15, 0.1, 0.2, 0.0], (n, 1))[..., None])
+    groups = tuple((rng.permutation(n)[:k], rng.permutation(n)[:k], rng.uniform(0, 0.05, k)) for k in (n, 11, 5))
+    out_rate = np.zeros(n)
+    for src, _, rate in groups:
+        np.add.at(out_rate, src, rate)
+    moves = Transfers(groups=groups, out_rate=out_rate, to_agency=rng.uniform(0, 0.05, n),
+                      from_agency=rng.uniform(0, 0.3, n))
+    fte0 = rng.uniform(10, 500, (n, draws))
+    return Rates(fte0=fte0, leaver=leaver[:, 0], retire=np.zeros((n, 1)), joiners=rng.uniform(0, 20, (n, draws)),
+                 establishment=fte0[:, :1] * 1.2, fill=rng.uniform(0, 0.5, (n, 1)),
+                 arrivals=rng.uniform(0, 10, (n, years, draws)) * (rng.random((n, 1, 1)) < 0.5), cohorts=c,
+                 transfers=moves, pattern=rng.uniform(-0.02, 0.0, (n, 1)), agency=rng.uniform(0, 30, (n, 1)))
+
+
+@pytest.mark.parametrize(("block", "workers"), [(1, 1), (5, 2), (16, 2), (16, 3), (1000, 2)])
+def test_the_projection_by_blocks_of_rows_is_the_flows_year_by_year(monkeypatch: pytest.MonkeyPatch, block: int,
+                                                                      workers: int) -> None:
+    """The projection works a year BLOCK_ROWS rows at a time, the blocks shared out between WORKERS threads:
+    catches a transfer from a row of another block, a last block cut short, a block's joiners or agency taken
+    from the wrong rows or a block no thread works (the flows, worked on every row at once, must agree), and any
+    dependence of the result on the blocks or threads (bit for bit)."""
+    r = _many_rows()
+    monkeypatch.setattr(supply, "BLOCK_ROWS", 1000)
+    monkeypatch.setattr(supply, "WORKERS", 1)
+    whole, whole_agency = supply.project_moving(r, 6)
+    f = flows(r, 6)
+    np.testing.assert_allclose(whole, f["end"], rtol=1e-12)
+    moved = np.cumsum(f["to_agency"] - f["from_agency"], axis=1)  # agency FTE changes only by these moves
+    np.testing.assert_allclose(whole_agency, r.agency[:, :, None] + moved, rtol=1e-12)
+    monkeypatch.setattr(supply, "BLOCK_ROWS", block)
+    monkeypatch.setattr(supply, "WORKERS", workers)
+    blocked, agency = supply.project_moving(r, 6)
+    np.testing.assert_array_equal(blocked, whole)
+    np.testing.assert_array_equal(agency, whole_agency)
 
 
 # -- a workspace without the new inputs -------------------------------------------------------------------

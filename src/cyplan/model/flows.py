@@ -35,9 +35,12 @@ def _detail(sim: Simulation) -> SupplyDetail:
 ALL_ROLES = "all roles"  # the role of a row that sums every role, draw by draw
 
 
-def _by_role(sim: Simulation, rows: np.ndarray, together: bool = False) -> np.ndarray:
-    """[row, year, draw] → [area, role, year, draw], summing each role's sectors (or every role, into one)."""
+def _by_role(sim: Simulation, rows: np.ndarray, together: bool = False, keep: np.ndarray | None = None) -> np.ndarray:
+    """[row, year, draw] → [area, role, year, draw], summing each role's sectors (or every role, into one); `rows`
+    holds census rows `keep` alone when given (the other areas are left at 0)."""
     area, role, _ = sim.census_cells
+    if keep is not None:
+        area, role = area[keep], role[keep]
     out = np.zeros((len(sim.dims.areas), 1 if together else len(sim.dims.roles), *rows.shape[1:]))
     np.add.at(out, (area, np.zeros_like(role) if together else role), rows)
     return out
@@ -80,26 +83,34 @@ def flows_table(sim: Simulation, areas: Sequence[str] | None = None, years: Sequ
     or every role together (role ALL_ROLES). With age bands, sector flows or a part-time trend, also transfers
     in and out, moves from and to agency work and the change from FTE per head (working_pattern)."""
     detail = _detail(sim)
-    rows = flows(detail.rates, detail.n_years)
+    # only the areas asked for: each flow is [row, year, draw] for every census row (at national scale, with age
+    # bands, some fifteen arrays of 230 MB), and an area's rows project alone as they do among all (Rates.rows)
+    keep = np.flatnonzero(np.isin(sim.census_cells[0], [sim.dims.areas.index(a) for a in areas
+                                                         if a in sim.dims.areas])) if areas else None
+    rates = detail.rates if keep is None else detail.rates.rows(keep)
+    cyp = detail.cyp if keep is None else detail.cyp[keep]
+    rows = flows(rates, detail.n_years)
     names = [n for n in ALL_FLOWS if n in FLOW_COLUMNS or n in MOVE_COLUMNS] if detail.rates.moving else FLOWS
     columns: dict[str, np.ndarray] = {}
     for name in names:
-        by_role = _by_role(sim, rows.pop(name) * detail.cyp[:, None, :], together)
+        by_role = _by_role(sim, rows.pop(name) * cyp[:, None, :], together, keep)
         columns[(FLOW_COLUMNS | MOVE_COLUMNS)[name]] = by_role.mean(axis=-1)
         if name == "end":
             p5, _, p95 = summarise(by_role)
             columns |= {"end_fte_p5": p5, "end_fte_p95": p95}
-    agency = _by_role(sim, _agency(detail, sim.census.shape), together)
+    agency = _by_role(sim, _agency(detail, sim.census.shape, keep), together, keep)
     columns["agency_fte"] = agency.mean(axis=-1)
     return _frame(sim, columns, areas, years)
 
 
-def _agency(detail: SupplyDetail, shape: tuple[int, ...]) -> np.ndarray:
-    """Agency FTE for this population [row, year, draw]: held at the census's unless staff move into or out of
-    agency work."""
+def _agency(detail: SupplyDetail, shape: tuple[int, ...], keep: np.ndarray | None = None) -> np.ndarray:
+    """Agency FTE for this population [row, year, draw] (census rows `keep` alone when given): held at the
+    census's unless staff move into or out of agency work."""
+    rows = slice(None) if keep is None else keep
     if detail.agency_path is not None:
-        return detail.agency_path * detail.cyp[:, None, :]
-    return np.broadcast_to((detail.agency[:, None] * detail.cyp)[:, None, :], shape)
+        return detail.agency_path[rows] * detail.cyp[rows, None, :]
+    cyp = detail.cyp[rows]
+    return np.broadcast_to((detail.agency[rows, None] * cyp)[:, None, :], (cyp.shape[0], *shape[1:]))
 
 
 def in_post(sim: Simulation, together: bool = False) -> np.ndarray:

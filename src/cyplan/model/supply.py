@@ -12,7 +12,9 @@ this population counts only the share of time spent on it (the hidden workforce 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields
+from functools import partial
 
 import numpy as np
 import polars as pl
@@ -95,6 +97,10 @@ class Cohorts:
     ageing: np.ndarray  # share of a band moving up a year: 1 ÷ width, 0 for the last band [row, band, 1]
     # (a census row without bands is held in the first band with its own rates, ageing 0)
 
+    def rows(self, keep: np.ndarray) -> Cohorts:
+        """The bands of census rows `keep` (row numbers, ascending)."""
+        return Cohorts(*(getattr(self, f.name)[keep] for f in fields(self)))
+
 
 @dataclass(frozen=True)
 class Transfers:
@@ -105,6 +111,25 @@ class Transfers:
     out_rate: np.ndarray  # every transfer out of a row, summed [row]
     to_agency: np.ndarray  # share of staff in post moving into agency work a year [row]
     from_agency: np.ndarray  # share of agency FTE taking a post in the row a year [row]
+
+    def rows(self, keep: np.ndarray) -> Transfers:
+        """The moves of census rows `keep` (row numbers, ascending), renumbered 0, 1, …: a transfer out to a row
+        not kept still leaves (out_rate), and arrives nowhere kept."""
+        new = _renumber(keep, self.out_rate.size)
+        groups = []
+        for src, dst, rate in self.groups:
+            both = (new[src] >= 0) & (new[dst] >= 0)
+            if both.any():
+                groups.append((new[src[both]], new[dst[both]], rate[both]))
+        return Transfers(groups=tuple(groups), out_rate=self.out_rate[keep], to_agency=self.to_agency[keep],
+                         from_agency=self.from_agency[keep])
+
+
+def _renumber(keep: np.ndarray, n: int) -> np.ndarray:
+    """Each of n rows' number among `keep` (ascending, so rows keep their order), −1 for rows not kept."""
+    new = np.full(n, -1)
+    new[keep] = np.arange(keep.size)
+    return new
 
 
 @dataclass(frozen=True)
@@ -122,6 +147,17 @@ class Rates:
     transfers: Transfers | None = None  # between sectors and agency (None: no one moves)
     pattern: np.ndarray | None = None  # change a year in FTE per head, on staff in post [row, 1] (None: none)
     agency: np.ndarray | None = None  # agency FTE in the first year [row, 1]; moves only with transfers
+
+    def rows(self, keep: np.ndarray) -> Rates:
+        """The drivers of census rows `keep` (row numbers, ascending) alone: every row's flows are its own, and
+        moves between sectors are within one area and role, so an area's rows project as they do among all."""
+        arrivals = self.arrivals.rows(keep) if isinstance(self.arrivals, Arrivals) else self.arrivals[keep]
+        return Rates(fte0=self.fte0[keep], leaver=self.leaver[keep], retire=self.retire[keep],
+                     joiners=self.joiners[keep], establishment=self.establishment[keep], fill=self.fill[keep],
+                     arrivals=arrivals, cohorts=None if self.cohorts is None else self.cohorts.rows(keep),
+                     transfers=None if self.transfers is None else self.transfers.rows(keep),
+                     pattern=None if self.pattern is None else self.pattern[keep],
+                     agency=None if self.agency is None else self.agency[keep])
 
     @property
     def moving(self) -> bool:
@@ -194,7 +230,7 @@ def _band_rates(r: Rates) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     c = r.cohorts
     if c is None:
         one = np.ones((r.fte0.shape[0], 1, 1))
-        return r.fte0[:, None, :], r.leaver[:, None, :], r.retire[:, None, :], np.zeros((1, 1, 1)), one, one
+        return r.fte0[:, None, :].copy(), r.leaver[:, None, :], r.retire[:, None, :], np.zeros((1, 1, 1)), one, one
     return r.fte0[:, None, :] * c.share[:, :, None], c.leaver, c.retire, c.ageing, c.joiner, c.trainee
 
 
@@ -233,30 +269,39 @@ def _agency0(r: Rates) -> np.ndarray:
     return np.broadcast_to(r.agency if r.agency is not None else np.zeros((1, 1)), r.fte0.shape).astype(float)
 
 
+BLOCK_ROWS = 16  # census rows a block: see project_moving
+WORKERS = 2  # threads sharing a year's blocks: the 2 cores the targets are set on (DESIGN.md)
+
+
 def project_moving(r: Rates, years: int) -> tuple[np.ndarray, np.ndarray]:
     """FTE in post and agency FTE [row, year, draw] when the engine works by band (Rates.moving)."""
-    bands = _band_rates(r)
+    first, leaver, retire, ageing, joiner, trainee = _band_rates(r)
     out = np.empty((r.fte0.shape[0], years, r.fte0.shape[1]))
     agency = np.empty_like(out)
-    stock, agency[:, 0] = bands[0], _agency0(r)
+    agency[:, 0] = _agency0(r)
     out[:, 0] = r.fte0
-    # at national scale a [row, band, draw] array is some 100 MB: the share staying is worked out once, and the
-    # years alternate between two stocks and one scratch array rather than making a dozen arrays a year
-    stay = _staying(r, bands)
-    spare, scratch = np.empty_like(stay), np.empty_like(stay)
-    for t in range(1, years):
-        end, agency[:, t] = _end_moving(stock, out[:, t - 1], agency[:, t - 1], r, r.arrivals[:, t], bands, stay,
-                                        spare, scratch)
-        spare, stock = (stock if t > 1 else np.empty_like(stay)), end
-        out[:, t] = stock.sum(axis=1)
+    # at national scale a [row, band, draw] array is some 100 MB, and a year takes a dozen steps over it: each
+    # year is worked BLOCK_ROWS census rows at a time (~0.6 MB an array at 1,000 draws), so that the steps find
+    # the block in the core's cache instead of passing over memory a dozen times, and the blocks are shared out
+    # between WORKERS threads (NumPy lets go of the GIL while it computes). Every element gets the same
+    # operations in the same order whatever the blocks, so the result depends on neither BLOCK_ROWS nor WORKERS.
+    year = _Year(r, _staying(r, first, leaver, retire, ageing), ageing, joiner, trainee)
+    stock, spare = first, np.empty_like(first)
+    parts = [year.blocks[i::WORKERS] for i in range(WORKERS) if year.blocks[i::WORKERS]]
+    with ThreadPoolExecutor(max(len(parts), 1)) as pool:  # (no parts: a census without rows)
+        for t in range(1, years):
+            arrivals = r.arrivals[:, t]
+            late = arrivals if arrivals.any() else None  # adding zeros would change nothing, but costs time
+            work = partial(year.end, stock, spare, out, agency, t, late)
+            list(pool.map(work, parts))  # list: a worker's error is raised here
+            stock, spare = spare, stock
     return out, agency
 
 
-def _staying(r: Rates, bands: tuple) -> np.ndarray:
+def _staying(r: Rates, first: np.ndarray, leaver: np.ndarray, retire: np.ndarray, ageing: np.ndarray) -> np.ndarray:
     """The share of a band's stock still in it at the end of a year, before anyone joins [row, band, draw]: 1 −
     leaver − retire − aged out − transfers out − to agency + the change in FTE per head."""
-    first, leaver, retire, ageing, _, _ = bands
-    stay = np.broadcast_to(leaver + retire, first.shape).copy()
+    stay = np.add(leaver, retire, out=np.empty(first.shape))
     stay += ageing
     if r.transfers is not None:
         stay += (r.transfers.out_rate + r.transfers.to_agency)[:, None, None]
@@ -266,29 +311,71 @@ def _staying(r: Rates, bands: tuple) -> np.ndarray:
     return stay
 
 
-def _end_moving(stock: np.ndarray, total: np.ndarray, agency: np.ndarray, r: Rates, arrivals: np.ndarray,
-                bands: tuple, stay: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The end of `_year_moving`'s year, (stock [row, band, draw] in `out`, agency [row, draw]), without keeping
-    each flow; `total` is the stock summed over its bands [row, draw]."""
-    _, _, _, ageing, joiner, trainee = bands
-    moves = r.transfers
-    end = np.multiply(stock, stay, out=out)
-    if ageing.any():
-        np.multiply(stock[:, :-1], ageing[:, :-1], out=scratch[:, 1:])
-        end[:, 1:] += scratch[:, 1:]
-    come = recruited(total, r) + r.joiners if r.fill.any() else np.broadcast_to(r.joiners, total.shape).copy()
-    agency_end = agency
-    if moves is not None:
-        come += agency * moves.from_agency[:, None]
-        agency_end = agency * (1.0 - moves.from_agency[:, None]) + total * moves.to_agency[:, None]
-        for src, dst, rate in moves.groups:
-            end[dst] += stock[src] * rate[:, None, None]
-    if arrivals.any():  # both profiles at once: [row, band, 2] @ [row, 2, draw], one pass over the bands
-        profiles = np.concatenate(np.broadcast_arrays(joiner, trainee), axis=2)
-        end += np.matmul(profiles, np.stack([come, arrivals], axis=1), out=scratch)
-    else:
-        end += np.multiply(come[:, None, :], joiner, out=scratch)
-    return end, agency_end
+class _Year:
+    """A year's end by band, block by block: the census rows in blocks of BLOCK_ROWS, each with the transfers
+    arriving in it, and the rates a block's end is made of."""
+
+    def __init__(self, r: Rates, stay: np.ndarray, ageing: np.ndarray, joiner: np.ndarray,
+                 trainee: np.ndarray) -> None:
+        n = r.fte0.shape[0]
+        self.r, self.stay, self.joiner = r, stay, joiner
+        self.ageing = ageing if ageing.any() else None
+        self.profiles = np.concatenate(np.broadcast_arrays(joiner, trainee), axis=2)  # [row, band, 2]
+        self.recruiting = bool(r.fill.any())
+        groups = r.transfers.groups if r.transfers is not None else ()
+        self.blocks: list[tuple[slice, tuple]] = []
+        for lo in range(0, n, BLOCK_ROWS):
+            hi = min(lo + BLOCK_ROWS, n)
+            moves = []
+            for src, dst, rate in groups:  # kept in the groups' order: a row's transfers in are added in it
+                here = (dst >= lo) & (dst < hi)
+                if here.any():
+                    moves.append((src[here], dst[here] - lo, rate[here][:, None, None]))
+            self.blocks.append((slice(lo, hi), tuple(moves)))
+
+    def end(self, stock: np.ndarray, end: np.ndarray, out: np.ndarray, agency: np.ndarray, t: int,
+            arrivals: np.ndarray | None, blocks: list[tuple[slice, tuple]]) -> None:
+        """Year t's end for `blocks`: the stock by band from `stock` into `end` [row, band, draw], its sum over bands
+        into out[:, t] and agency FTE into agency[:, t] [row, year, draw]."""
+        scratch = np.empty((BLOCK_ROWS, *self.stay.shape[1:]))
+        for rows, moves in blocks:
+            come = self._coming(rows, out[rows, t - 1], agency[rows, t - 1], agency[rows, t])
+            self._block(stock, rows, moves, come, arrivals, end[rows], scratch[:rows.stop - rows.start])
+            np.sum(end[rows], axis=1, out=out[rows, t])
+
+    def _coming(self, rows: slice, total: np.ndarray, agency: np.ndarray, agency_end: np.ndarray) -> np.ndarray:
+        """Joiners of the year other than from training (other joiners, recruited, from agency work) [row, draw]
+        for rows whose year starts with `total` in post (summed over bands); their agency FTE at the year's end
+        into `agency_end` (agency FTE is held unless staff move into or out of it)."""
+        r = self.r
+        joiners = r.joiners[rows]
+        if self.recruiting:
+            come = r.fill[rows] * np.maximum(r.establishment[rows] - total, 0.0) + joiners
+        else:
+            come = np.broadcast_to(joiners, total.shape).copy()
+        moves = r.transfers
+        if moves is None:
+            agency_end[...] = agency
+            return come
+        come += agency * moves.from_agency[rows, None]
+        np.add(agency * (1.0 - moves.from_agency[rows, None]), total * moves.to_agency[rows, None], out=agency_end)
+        return come
+
+    def _block(self, stock: np.ndarray, rows: slice, moves: tuple, come: np.ndarray, arrivals: np.ndarray | None,
+               end: np.ndarray, scratch: np.ndarray) -> None:
+        """The year's end stock of a block's rows into `end` [block row, band, draw]: stock × staying, + aged in
+        from the band below, + transfers in, + joiners by their age profiles."""
+        mine = stock[rows]
+        np.multiply(mine, self.stay[rows], out=end)
+        if self.ageing is not None:
+            np.multiply(mine[:, :-1], self.ageing[rows, :-1], out=scratch[:, 1:])
+            end[:, 1:] += scratch[:, 1:]
+        for src, dst, rate in moves:
+            end[dst] += stock[src] * rate
+        if arrivals is not None:  # both profiles at once: [row, band, 2] @ [row, 2, draw]
+            end += np.matmul(self.profiles[rows], np.stack([come, arrivals[rows]], axis=1), out=scratch)
+        else:
+            end += np.multiply(come[:, None, :], self.joiner[rows], out=scratch)
 
 
 def _flows_moving(r: Rates, years: int, by_band: bool) -> dict[str, np.ndarray]:
@@ -332,6 +419,13 @@ class Arrivals:
             first, starts = np.unique(rows[order], return_index=True)
             out[first] = np.add.reduceat(self.per_intake[on[order]], starts, axis=0)
         return out
+
+    def rows(self, keep: np.ndarray) -> Arrivals:
+        """The pipelines of census rows `keep` (row numbers, ascending), their rows renumbered 0, 1, …"""
+        new = _renumber(keep, self.n_rows)[self.row]
+        mine = new >= 0
+        return Arrivals(row=new[mine], running=self.running[mine], per_intake=self.per_intake[mine],
+                        n_rows=keep.size)
 
     def dense(self) -> np.ndarray:
         return np.stack([self.year(t) for t in range(self.shape[1])], axis=1)
