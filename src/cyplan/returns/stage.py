@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Callable
@@ -364,11 +365,16 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
                   {f: rows for f, rows in control.items() if len(rows)}, _day_first_note(parsed))
 
 
+YEAR_FIRST = re.compile(r"^\d{4}\D", re.ASCII)
+
+
 def _uk_dates(parsed: list) -> list[tuple[dt.date | None, str | None]]:
     """(day, trimmed text) per distinct value: what DuckDB could not read as YYYY-MM-DD is read as the UK writes
     it, day first (03/04/2025 is 3 April), as input files are (cyplan.io.validate.read_date): NHS extracts
-    write dates so."""
-    return [(d, raw) if d is not None or not raw else (read_date(raw), raw) for d, raw in parsed]
+    write dates so. DuckDB's own reading is kept only for text that starts with a four-digit year: it reads
+    '01/03/25' as 25 March in the year 1."""
+    return [(d, raw) if not raw or (d is not None and YEAR_FIRST.match(raw)) else (read_date(raw), raw)
+            for d, raw in parsed]
 
 
 def _day_first_note(parsed: list[tuple[dt.date | None, str | None]]) -> list[str]:
