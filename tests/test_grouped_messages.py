@@ -55,8 +55,8 @@ def test_1024_problems_from_two_causes_are_two_groups_with_their_counts_and_firs
         "1,024 problems found; nothing was changed.",
         f"  {path}, column 'accepted': 512 rows: 'P' is not yes or no",
         "    rows 2, 3, 4, 5, 6 and 507 more",
-        f"  {path}, column 'received_date': 512 rows: '01/03/25' is not a date written as YYYY-MM-DD or dd/mm/yyyy (and 27 other "
-        "values like it)",
+        f"  {path}, column 'received_date': 512 rows: '01/03/25' is not a date written as YYYY-MM-DD or dd/mm/yyyy "
+        "(and 27 other values like it)",
         "    rows 2, 3, 4, 5, 6 and 507 more",
         f"  {FULL_LIST}"]
 
@@ -73,8 +73,8 @@ def test_the_problems_file_has_every_problem_exactly_once(run_cli: Run, demo_wor
     assert listed.height == 2 * ROWS and not listed.is_duplicated().any()
     by_cell = {(int(r["row"]), r["column"]): r["message"] for r in listed.iter_rows(named=True)}
     assert by_cell == {**{(r, "accepted"): "'P' is not yes or no" for r in range(2, ROWS + 2)},
-                       **{(r, "received_date"): f"'{(r - 2) % 28 + 1:02d}/03/25' is not a date written as YYYY-MM-DD or dd/mm/yyyy"
-                          for r in range(2, ROWS + 2)}}
+                       **{(r, "received_date"): f"'{(r - 2) % 28 + 1:02d}/03/25' is not a date written as "
+                          "YYYY-MM-DD or dd/mm/yyyy" for r in range(2, ROWS + 2)}}
 
 
 def test_a_group_of_few_rows_lists_them_all_and_a_group_of_one_is_its_problem() -> None:
@@ -185,8 +185,8 @@ def test_the_data_page_shows_two_groups_and_the_download_holds_every_problem_onc
     assert "1,024 problems in my returns.csv: nothing was saved" in html
     assert _items(html) == [
         "my returns.csv, column 'accepted': 512 rows: 'P' is not yes or no rows 2, 3, 4, 5, 6 and 507 more",
-        "my returns.csv, column 'received_date': 512 rows: '01/03/25' is not a date written as YYYY-MM-DD or dd/mm/yyyy (and 27 "
-        "other values like it) rows 2, 3, 4, 5, 6 and 507 more"]
+        "my returns.csv, column 'received_date': 512 rows: '01/03/25' is not a date written as YYYY-MM-DD or "
+        "dd/mm/yyyy (and 27 other values like it) rows 2, 3, 4, 5, 6 and 507 more"]
     assert html.count('href="#file"') == 2  # the GOV.UK error summary links each group to the file field
     link = re.search(r'id="problems-download" href="([^"]+)"', html)
     assert link
