@@ -76,7 +76,7 @@ def afternoon(tmp_path_factory: pytest.TempPathFactory) -> Afternoon:
         assert code == 2 and folder_bytes(ws) == before, err
         return err
 
-    pop = DATA / "population-mid-2024.xlsx"
+    pop = DATA / "population-mid-2025.xlsx"
     step("init", ws, "--starter", "england")
     step("import", "areas", DATA / "areas.csv", "-w", ws)
     titled = refused("import", "population", pop, "-w", ws)
@@ -165,7 +165,7 @@ def test_the_path_takes_no_more_commands_than_the_guide_promises(afternoon: Afte
     for args in run:  # the guide names the output file of the paper by its default, and the roles file in its folder
         if args[0] == "report":
             del args[args.index("--out"):args.index("--out") + 2]
-    pop = ["import", "population", "population-mid-2024.xlsx", "-w", "westshire"]
+    pop = ["import", "population", "population-mid-2025.xlsx", "-w", "westshire"]
     expected = [*run[:2], pop, [*pop, "--header-row", "4"], *run[2:]]
     expected[5][2] = "westshire/roles-to-complete.csv"
     assert shown == expected

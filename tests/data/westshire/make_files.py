@@ -22,14 +22,14 @@ def population() -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "population"
-    ws.append(["Mid-2024 population estimates: Westshire, by five-year age band and sex"])
+    ws.append(["Mid-2025 population estimates: Westshire, by five-year age band and sex"])
     ws.append(["Source: Office for National Statistics, mid-year population estimates (made up for this test)"])
     ws.append([])
     ws.append(["Area code", "Year", "Age", "Sex", "Population"])
     for band, males, females in BANDS:
         ws.append([AREA, 2025, band, "M", males])
         ws.append([AREA, 2025, band, "F", females])
-    wb.save(HERE / "population-mid-2024.xlsx")
+    wb.save(HERE / "population-mid-2025.xlsx")
 
 
 def workforce() -> None:
