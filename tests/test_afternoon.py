@@ -7,6 +7,7 @@ import csv
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import docx
@@ -183,3 +184,20 @@ def test_the_word_paper_opens_in_libreoffice(afternoon: Afternoon, tmp_path: Pat
     text = subprocess.run(["pdftotext", str(tmp_path / "paper.pdf"), "-"], capture_output=True, check=True,
                           text=True).stdout
     assert "Westshire" in re.sub(r"\s+", " ", text)
+
+
+def test_a_referral_extract_without_a_column_it_does_not_record_is_told_to_add_it_blank(
+        run_cli: Callable[[list[object]], CliResult], demo_workspace: Path, tmp_path: Path) -> None:
+    """Catches a bare 'this column is missing' for a field that may be blank (the analyst cannot tell that a
+    blank column is accepted), and the same leniency offered for a column every record needs."""
+    lines = (DATA / "referrals-2025.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    keep = [i for i, name in enumerate(header) if name not in ("religion", "accepted")]
+    cut = tmp_path / "extract.csv"
+    cut.write_text("\n".join(",".join(line.split(",")[i] for i in keep) for line in lines) + "\n", encoding="utf-8")
+    before = folder_bytes(demo_workspace)
+    code, _, err = run_cli(["returns", "import", cut, "-w", demo_workspace])
+    assert code == 2 and folder_bytes(demo_workspace) == before
+    assert (f"{cut}, row 1, column 'religion': this column is missing: add it, with its cells left blank if your "
+            "records do not hold it") in err
+    assert re.search(rf"{re.escape(str(cut))}, row 1, column 'accepted': this column is missing\n", err)
