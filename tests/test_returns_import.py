@@ -329,3 +329,28 @@ def test_a_control_character_in_any_column_is_refused_there(ws: Workspace, tmp_p
     with pytest.raises(InputError) as e:
         service.import_returns(ws, path, today=TODAY)
     assert [(p.row, p.column, p.message) for p in e.value.problems] == [(3, header[column], CONTROL)]
+
+
+def test_uk_dates_are_read_day_first_and_y_n_as_yes_and_no(tmp_path: Path) -> None:
+    """Catches 03/04/2025 read month first (4 March), 13/07/2025 refused, a two-digit year read as the year 1
+    (DuckDB's own cast reads '01/03/25' as 0001-03-25) and Y/N, 1/0, TRUE/FALSE refused or read the wrong way
+    round. Written out by hand: each cell → the day and the answer it must be read as."""
+    from cyplan.reference import codelists
+    from cyplan.returns.stage import stage
+
+    cells = [("03/04/2025", "Y", dt.date(2025, 4, 3), True), ("13/07/2025", "n", dt.date(2025, 7, 13), False),
+             ("1.2.2025", "TRUE", dt.date(2025, 2, 1), True), ("2025-04-03", "0", dt.date(2025, 4, 3), False),
+             (" 30-09-2025 ", "1", dt.date(2025, 9, 30), True), ("01/03/25", "false", None, False)]
+    lines = [GOOD.replace("R1,", f"R{i},").replace("2022-05-01", day).replace(",yes,12", f",{answer},12")
+             for i, (day, answer, _, _) in enumerate(cells)]
+    s = stage(_write(tmp_path, lines), codelists.load())
+    records = s.as_records()
+    for i, (_, _, day, accepted) in enumerate(cells):
+        if day is None:
+            assert s.date_raw[s.date_ids[i]] == "01/03/25"
+        else:
+            assert s.date_raw[s.date_ids[i]] is None
+            assert dt.date(1970, 1, 1) + dt.timedelta(days=int(records.date[i])) == day
+        assert bool(records.accepted[i]) is accepted
+    assert s.notes == ["column 'received_date': dates such as 03/04/2025 were read as day/month/year (UK), so "
+                       "03/04/2025 is 3 April 2025"]
