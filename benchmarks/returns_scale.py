@@ -94,7 +94,7 @@ def generate(path: Path, n: int, seed: int = 5, errors: float = 0.0) -> None:
         repeat = np.flatnonzero(hit & (kind == 1))
         ids[repeat] = ids[repeat - 1]
         dates[hit & (kind == 2)] = ""
-        dates[hit & (kind == 3)] = "01/02/2022"
+        dates[hit & (kind == 3)] = "01/02/22"  # a two-digit year: not read (01/02/2022 is, day first)
         accepted[hit & (kind == 4)] = ""
         accepted[hit & (kind == 5)] = "maybe"
     data = {F.ID: pl.Series(ids.astype(str)), "service": column(lists["service"].categories, 0, 0.0),
@@ -169,13 +169,19 @@ def pandas_pipeline(path: Path) -> dict[str, object]:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     df = df.apply(lambda s: s.str.strip())
     row = df.index + 2  # as the spreadsheet numbers it: the header is row 1
-    date = pd.to_datetime(df[F.DATE], format="%Y-%m-%d", errors="coerce")
-    answer = df[F.ACCEPTED].str.lower()
+    # dates as YYYY-MM-DD or, day first as the UK writes them, dd/mm/yyyy (a two-digit year is refused); yes and
+    # no also as Y/N, 1/0 and TRUE/FALSE
+    uk = df[F.DATE].str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}")
+    date = pd.to_datetime(df[F.DATE].where(~uk), format="%Y-%m-%d", errors="coerce").fillna(
+        pd.to_datetime(df[F.DATE].where(uk), format="%d/%m/%Y", errors="coerce"))
+    answer = df[F.ACCEPTED].str.lower().replace({"y": "yes", "1": "yes", "true": "yes", "n": "no", "0": "no",
+                                                 "false": "no"})
     bad_date, bad_answer = date.isna(), ~answer.isin(["yes", "no"])
     errors = [pd.DataFrame({"row": row[df[F.ID] == ""], "column": F.ID, "message": "referral_id is blank"}),
               pd.DataFrame({"row": row[bad_date], "column": F.DATE,
                             "message": np.where(df[F.DATE][bad_date] == "", "received_date is blank",
-                                                "'" + df[F.DATE][bad_date] + "' is not a date written as YYYY-MM-DD")}),
+                                                "'" + df[F.DATE][bad_date] + "' is not a date written as YYYY-MM-DD or "
+                                                "dd/mm/yyyy")}),
               pd.DataFrame({"row": row[bad_answer], "column": F.ACCEPTED,
                             "message": np.where(answer[bad_answer] == "", "accepted is blank: it must be yes or no",
                                                 "'" + df[F.ACCEPTED][bad_answer] + "' is not yes or no")})]

@@ -31,9 +31,9 @@ FULL_LIST = "Add --problems FILE to save every problem, one a line (file, sheet,
 
 
 def two_causes(path: Path) -> Path:
-    """512 referrals (rows 2 to 513), each with accepted 'Y' and a date written dd/mm/yyyy (the 1st to the 28th
-    of March, in turn): 1,024 problems from two causes, both on every row."""
-    rows = [f"R{i},Affinity,{i % 28 + 1:02d}/03/2025,Y,12,Female,,,,,,,,,," for i in range(ROWS)]
+    """512 referrals (rows 2 to 513), each with accepted 'P' and a date with a two-digit year (the 1st to the
+    28th of March, in turn): 1,024 problems from two causes, both on every row."""
+    rows = [f"R{i},Affinity,{i % 28 + 1:02d}/03/25,P,12,Female,,,,,,,,,," for i in range(ROWS)]
     return write_text(path, RETURNS_HEADER + "\n" + "\n".join(rows) + "\n")
 
 
@@ -53,10 +53,10 @@ def test_1024_problems_from_two_causes_are_two_groups_with_their_counts_and_firs
     err = refused(run_cli, demo_workspace, ["returns", "import", str(path)])
     assert err.splitlines() == [
         "1,024 problems found; nothing was changed.",
-        f"  {path}, column 'accepted': 512 rows: 'Y' is not yes or no",
+        f"  {path}, column 'accepted': 512 rows: 'P' is not yes or no",
         "    rows 2, 3, 4, 5, 6 and 507 more",
-        f"  {path}, column 'received_date': 512 rows: '01/03/2025' is not a date written as YYYY-MM-DD (and 27 other "
-        "values like it)",
+        f"  {path}, column 'received_date': 512 rows: '01/03/25' is not a date written as YYYY-MM-DD or dd/mm/yyyy "
+        "(and 27 other values like it)",
         "    rows 2, 3, 4, 5, 6 and 507 more",
         f"  {FULL_LIST}"]
 
@@ -72,9 +72,9 @@ def test_the_problems_file_has_every_problem_exactly_once(run_cli: Run, demo_wor
     assert listed.columns == list(PROBLEM_SCHEMA)
     assert listed.height == 2 * ROWS and not listed.is_duplicated().any()
     by_cell = {(int(r["row"]), r["column"]): r["message"] for r in listed.iter_rows(named=True)}
-    assert by_cell == {**{(r, "accepted"): "'Y' is not yes or no" for r in range(2, ROWS + 2)},
-                       **{(r, "received_date"): f"'{(r - 2) % 28 + 1:02d}/03/2025' is not a date written as YYYY-MM-DD"
-                          for r in range(2, ROWS + 2)}}
+    assert by_cell == {**{(r, "accepted"): "'P' is not yes or no" for r in range(2, ROWS + 2)},
+                       **{(r, "received_date"): f"'{(r - 2) % 28 + 1:02d}/03/25' is not a date written as "
+                          "YYYY-MM-DD or dd/mm/yyyy" for r in range(2, ROWS + 2)}}
 
 
 def test_a_group_of_few_rows_lists_them_all_and_a_group_of_one_is_its_problem() -> None:
@@ -184,9 +184,9 @@ def test_the_data_page_shows_two_groups_and_the_download_holds_every_problem_onc
     assert status == 422 and folder_bytes(demo_workspace) == before
     assert "1,024 problems in my returns.csv: nothing was saved" in html
     assert _items(html) == [
-        "my returns.csv, column 'accepted': 512 rows: 'Y' is not yes or no rows 2, 3, 4, 5, 6 and 507 more",
-        "my returns.csv, column 'received_date': 512 rows: '01/03/2025' is not a date written as YYYY-MM-DD (and 27 "
-        "other values like it) rows 2, 3, 4, 5, 6 and 507 more"]
+        "my returns.csv, column 'accepted': 512 rows: 'P' is not yes or no rows 2, 3, 4, 5, 6 and 507 more",
+        "my returns.csv, column 'received_date': 512 rows: '01/03/25' is not a date written as YYYY-MM-DD or "
+        "dd/mm/yyyy (and 27 other values like it) rows 2, 3, 4, 5, 6 and 507 more"]
     assert html.count('href="#file"') == 2  # the GOV.UK error summary links each group to the file field
     link = re.search(r'id="problems-download" href="([^"]+)"', html)
     assert link

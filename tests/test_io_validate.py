@@ -181,7 +181,9 @@ def test_must_be_more_than_0(check: Check) -> None:
     _, problems = check("roles", ROLES + ROLE.replace("37.5", "0").replace(",0.6,", ",0,"))
     assert where(problems) == [
         (2, "contracted_hours_per_week", "contracted hours per week 0 must be more than 0"),
-        (2, "direct_work_share", "direct work share 0 must be more than 0"),
+        (2, "direct_work_share", "direct work share 0 must be more than 0; a role planned by ratio in role_ratios "
+         "(an administrator, a team leader) does no direct work of its own and its share is not used there: write "
+         "its share if it has one, or 1"),
     ]
 
 

@@ -97,7 +97,7 @@ def test_errors_block_the_import_and_name_row_and_column(ws: Workspace, tmp_path
     with pytest.raises(InputError) as e:
         service.import_returns(ws, path, today=TODAY)
     assert [str(p).removeprefix(f"{path}, ") for p in e.value.problems] == [
-        "row 3, column 'received_date': '2022-13-01' is not a date written as YYYY-MM-DD",
+        "row 3, column 'received_date': '2022-13-01' is not a date written as YYYY-MM-DD or dd/mm/yyyy",
         "row 3, column 'referral_id': referral_id 'R1' is also on row 2",
         "row 4, column 'accepted': 'maybe' is not yes or no",
         "row 4, column 'referral_id': referral_id 'R1' is also on row 2",
@@ -159,10 +159,11 @@ def test_cli_import_tables_and_publish(demo_workspace: Path, run_cli: Callable, 
 def test_cli_bad_file_exits_2_and_changes_nothing(demo_workspace: Path, run_cli: Callable, tmp_path: Path,
                                                   snapshot: Callable[[Path], dict[str, bytes]]) -> None:
     before = snapshot(demo_workspace)
-    path = _write(tmp_path, [GOOD.replace("2022-05-01", "01/05/2022")])
+    path = _write(tmp_path, [GOOD.replace("2022-05-01", "01/05/22")])
     code, _, err = run_cli(["returns", "import", path, "-w", demo_workspace])
     assert code == 2
-    assert f"{path}, row 2, column 'received_date': '01/05/2022' is not a date written as YYYY-MM-DD" in err
+    assert (f"{path}, row 2, column 'received_date': '01/05/22' is not a date written as YYYY-MM-DD or dd/mm/yyyy"
+            in err)
     assert snapshot(demo_workspace) == before
 
 
@@ -328,3 +329,28 @@ def test_a_control_character_in_any_column_is_refused_there(ws: Workspace, tmp_p
     with pytest.raises(InputError) as e:
         service.import_returns(ws, path, today=TODAY)
     assert [(p.row, p.column, p.message) for p in e.value.problems] == [(3, header[column], CONTROL)]
+
+
+def test_uk_dates_are_read_day_first_and_y_n_as_yes_and_no(tmp_path: Path) -> None:
+    """Catches 03/04/2025 read month first (4 March), 13/07/2025 refused, a two-digit year read as the year 1
+    (DuckDB's own cast reads '01/03/25' as 0001-03-25) and Y/N, 1/0, TRUE/FALSE refused or read the wrong way
+    round. Written out by hand: each cell → the day and the answer it must be read as."""
+    from cyplan.reference import codelists
+    from cyplan.returns.stage import stage
+
+    cells = [("03/04/2025", "Y", dt.date(2025, 4, 3), True), ("13/07/2025", "n", dt.date(2025, 7, 13), False),
+             ("1.2.2025", "TRUE", dt.date(2025, 2, 1), True), ("2025-04-03", "0", dt.date(2025, 4, 3), False),
+             (" 30-09-2025 ", "1", dt.date(2025, 9, 30), True), ("01/03/25", "false", None, False)]
+    lines = [GOOD.replace("R1,", f"R{i},").replace("2022-05-01", day).replace(",yes,12", f",{answer},12")
+             for i, (day, answer, _, _) in enumerate(cells)]
+    s = stage(_write(tmp_path, lines), codelists.load())
+    records = s.as_records()
+    for i, (_, _, day, accepted) in enumerate(cells):
+        if day is None:
+            assert s.date_raw[s.date_ids[i]] == "01/03/25"
+        else:
+            assert s.date_raw[s.date_ids[i]] is None
+            assert dt.date(1970, 1, 1) + dt.timedelta(days=int(records.date[i])) == day
+        assert bool(records.accepted[i]) is accepted
+    assert s.notes == ["column 'received_date': dates such as 03/04/2025 were read as day/month/year (UK), so "
+                       "03/04/2025 is 3 April 2025"]

@@ -126,7 +126,7 @@ def test_blank_lines_are_not_records(ws: Workspace, tmp_path: Path) -> None:
     with pytest.raises(InputError) as e:
         service.import_returns(ws, path, today=TODAY)
     assert [(p.row, p.column, p.message) for p in e.value.problems] == [
-        (3, "received_date", "'someday' is not a date written as YYYY-MM-DD")]
+        (3, "received_date", "'someday' is not a date written as YYYY-MM-DD or dd/mm/yyyy")]
     path.write_text("\n".join([HEADER, GOOD, "", GOOD.replace("R1,", "R2,")]) + "\n\n")
     assert service.import_returns(ws, path, today=TODAY).records == 2
 

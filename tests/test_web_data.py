@@ -121,6 +121,15 @@ def test_unusable_uploads_get_a_plain_message(client: TestClient, demo_workspace
     assert folder_bytes(demo_workspace) == before
 
 
+def test_a_referral_upload_with_uk_dates_and_y_n_says_how_the_dates_were_read(client: TestClient) -> None:
+    """Catches an NHS extract (dd/mm/yyyy, Y/N) refused on the Data page while the CLI takes it, and the
+    day-first reading taken silently there (a US-style file would go unnoticed)."""
+    westshire = Path(__file__).parent / "data" / "westshire" / "referrals-2025.csv"
+    status, html = _upload(client, "referrals.csv", westshire.read_bytes(), kind="referral_returns")
+    assert status == 200 and "Imported 120 referral records (76 accepted)" in html
+    assert "referrals.csv: column &#39;received_date&#39;: dates such as 05/04/2025 were read as day/month/year" in html
+
+
 def test_referral_returns_upload_and_their_errors(client: TestClient, demo_workspace: Path) -> None:
     status, html = _upload(client, "referrals.csv", DEMO_RETURNS.read_bytes(), kind="referral_returns")
     assert status == 200 and "Imported 2,400 referral records" in html

@@ -28,6 +28,7 @@ from cyplan.terminal import (
     report,
     say,
     show_groups,
+    warn,
     writing,
 )
 
@@ -67,6 +68,8 @@ def import_(
             result = service.import_returns(ws, file, sheet, when, mapping=mapping)
         except InputError as e:
             report(e, problems)
+    for note in result.notes:
+        warn(f"{file.name}: {note}")
     say(f"Imported {result.records:,} referrals ({result.accepted:,} accepted) from {file}"
         + (f", replacing {result.replaced:,} stored referrals of the same services and quarters." if result.replaced
            else "."))

@@ -399,6 +399,12 @@ def _not_a(col: Column, text: str) -> str:
     return f"'{text}' is not a number"
 
 
+# what to write instead of a 0 that is refused, where the 0 is what an analyst would naturally put
+ZERO_HINTS = {("roles", "direct_work_share"): "; a role planned by ratio in role_ratios (an administrator, a team "
+              "leader) does no direct work of its own and its share is not used there: write its share if it has "
+              "one, or 1"}
+
+
 def _range_problems(raw: RawTable, kind: InputKind, col: Column,
                     failing: Callable[[pl.Expr], pl.DataFrame]) -> list[Found]:
     name = f"{col.name} {QUANTITY[kind.name]}" if kind.estimates and col.name in ("low", "central", "high") \
@@ -408,8 +414,9 @@ def _range_problems(raw: RawTable, kind: InputKind, col: Column,
     minimum = 0 if col.minimum is None and col.type == "share" else col.minimum
     if minimum is not None:
         if col.above_minimum:
+            hint = ZERO_HINTS.get((kind.name, col.name.removesuffix("_low").removesuffix("_high")), "")
             problems += _rows(raw, failing(v <= minimum), col.name,
-                              lambda r: f"{name} {r['text']} must be more than {_num(minimum)}")
+                              lambda r: f"{name} {r['text']} must be more than {_num(minimum)}{hint}")
         elif minimum == 0:
             problems += _rows(raw, failing(v < 0), col.name,
                               lambda r: f"{name} {r['text']} is negative; it must be 0 or more")

@@ -17,6 +17,7 @@ CATEGORICAL = codelists.CATEGORICAL  # the fields with a code list
 MILESTONES = ("advocate_assigned", "care_plan", "advice_consultation", "concluded")
 COLUMNS = (ID, "service", DATE, ACCEPTED, AGE, "gender", "ethnicity", "religion", "referral_source",
            "education_status", "accommodation", "trauma_category", *MILESTONES)
+REQUIRED_CELLS = (ID, "service", DATE, ACCEPTED)  # a blank in these is an error; the rest may be blank
 MIN_AGE, MAX_AGE = 0, 30  # ages outside this are queried: the vanguards serve 0–25 (seed 004)
 
 # Headers that look like a name, an address or an NHS number: returns are pseudonymised, so such a

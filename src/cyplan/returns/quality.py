@@ -42,7 +42,7 @@ def errors(s: Staged) -> list[Problem]:
         if bad_date[i]:
             date = s.date_raw[s.date_ids[i]]
             problems.append(s.problem(row, F.DATE, "received_date is blank" if date == "" else
-                                      f"'{date}' is not a date written as YYYY-MM-DD"))
+                                      f"'{date}' is not a date written as YYYY-MM-DD or dd/mm/yyyy"))
         if bad_accepted[i]:
             accepted = s.accepted_raw[s.accepted_ids[i]]
             problems.append(s.problem(row, F.ACCEPTED, "accepted is blank: it must be yes or no" if accepted == ""

@@ -42,6 +42,7 @@ class ImportResult:
     queries: pl.DataFrame  # file, sheet, row, column, message
     counts: pl.DataFrame  # field, records, blank, invalid
     invalid: pl.DataFrame  # field, value_found, count: each value not on its code list
+    notes: tuple[str, ...] = ()  # how values were read (dates day first): said as warnings
 
 
 def code_lists(ws: Workspace, mapping: Path | None = None) -> dict[str, C.CodeList]:
@@ -103,7 +104,7 @@ def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: d
         store.unreadable(ws.path, store.Manifest.read(ws.path) or store.Manifest())
         raise
     return ImportResult(s.file, s.records, accepted, written.replaced, periods, queries, counts,
-                        quality.invalid_values(records, lists))
+                        quality.invalid_values(records, lists), tuple(s.notes))
 
 
 def quality_report(ws: Workspace, today: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Callable
@@ -32,7 +33,7 @@ import polars as pl
 from cyplan.io.files import require_file, sha256
 from cyplan.io.problems import InputError, Problem
 from cyplan.io.read import HIDDEN, first_bad_byte, hidden_sheets, normalise_header, separator_problem, unclosed_quote
-from cyplan.io.validate import CONTROL
+from cyplan.io.validate import CONTROL, UK_DATE, YES_NO_SPELLINGS, read_date
 from cyplan.reference.codelists import CodeList
 from cyplan.returns import fields as F
 from cyplan.returns.classify import AGE_LABEL, DATES, MILESTONE_LABEL, YES_NO, Column, Records
@@ -61,6 +62,7 @@ class Staged:
     fields: dict[str, Column]  # age, the categorical fields and the milestones, as stored (see clean)
     control: dict[str, np.ndarray] = field(default_factory=dict)  # column → records (0-based) holding a control
     # character in it: refused, as in input files, since messages would echo it raw to the terminal
+    notes: list[str] = field(default_factory=list)  # how values were read (UK dates, day first): warnings
 
     @property
     def sha256(self) -> str:
@@ -94,8 +96,16 @@ def _header_problems(label: str, sheet: str | None, names: list[str], header_row
         elif key in F.COLUMNS:
             header[key] = i
     for missing in (c for c in F.COLUMNS if c not in header):
-        problems.append(Problem(label, header_row, missing, "this column is missing", sheet))
+        problems.append(Problem(label, header_row, missing, _missing(missing), sheet))
     return header, problems
+
+
+def _missing(column: str) -> str:
+    """Says what to do: a system that does not record a coded field or milestone has no such column, and an
+    analyst should not have to guess that a blank column is accepted."""
+    if column in F.REQUIRED_CELLS:
+        return "this column is missing"
+    return "this column is missing: add it, with its cells left blank if your records do not hold it"
 
 
 def stage(path: Path, lists: dict[str, CodeList], sheet: str | None = None) -> Staged:
@@ -323,12 +333,12 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
     control: dict[str, np.ndarray] = {}
     date = _Codes(frame[F.DATE])
     control[F.DATE] = date.holding(CONTROL)
-    parsed = DATES(date.values)
+    parsed = _uk_dates(DATES(date.values))
     days = np.array([0, *((d - EPOCH).days if d is not None else 0 for d, _ in parsed)], dtype=np.int32)
     date_raw: list[str | None] = ["", *((raw or "") if d is None else None for d, raw in parsed)]
     acc = _Codes(frame[F.ACCEPTED])
     control[F.ACCEPTED] = acc.holding(CONTROL)
-    yes_no = YES_NO(acc.values)
+    yes_no = _nhs_yes_no(YES_NO(acc.values))
     accepted = np.array([-1, *(-1 if y is None else y for y, _ in yes_no)], dtype=np.int8)
     accepted_raw: list[str | None] = ["", *((raw or "") if y is None else None for y, raw in yes_no)]
     cleaning = {F.AGE: AGE_LABEL, **{c: category_labels(lists[c]) for c in F.CATEGORICAL},
@@ -352,7 +362,38 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
     fields = {f: Column(found[f], labelled, count) for f, (labelled, count) in labels.items()}
     return Staged(file, sheet, digest, distinct, first_row, ids, found["date"], date_raw, found["date_ids"],
                   found["accepted"], accepted_raw, found["accepted_ids"], fields,
-                  {f: rows for f, rows in control.items() if len(rows)})
+                  {f: rows for f, rows in control.items() if len(rows)}, _day_first_note(parsed))
+
+
+YEAR_FIRST = re.compile(r"^\d{4}\D", re.ASCII)
+
+
+def _uk_dates(parsed: list) -> list[tuple[dt.date | None, str | None]]:
+    """(day, trimmed text) per distinct value: what DuckDB could not read as YYYY-MM-DD is read as the UK writes
+    it, day first (03/04/2025 is 3 April), as input files are (cyplan.io.validate.read_date): NHS extracts
+    write dates so. DuckDB's own reading is kept only for text that starts with a four-digit year: it reads
+    '01/03/25' as 25 March in the year 1."""
+    return [(d, raw) if not raw or (d is not None and YEAR_FIRST.match(raw)) else (read_date(raw), raw)
+            for d, raw in parsed]
+
+
+def _day_first_note(parsed: list[tuple[dt.date | None, str | None]]) -> list[str]:
+    """Once for the file: that its dates were read day first, with an example (one that could be read either way,
+    if there is one), so that a US-style file is noticed."""
+    uk = [(d, raw) for d, raw in parsed if d is not None and raw and UK_DATE.match(raw)]
+    if not uk:
+        return []
+    day, text = next(((d, r) for d, r in uk if int(UK_DATE.match(r)[1]) <= 12), uk[0])  # type: ignore[index]
+    return [f"column '{F.DATE}': dates such as {text} were read as day/month/year (UK), so {text} is "
+            f"{day.day} {day:%B %Y}"]
+
+
+def _nhs_yes_no(read: list) -> list[tuple[int | None, str | None]]:
+    """(1, 0 or None, trimmed text) per distinct value: Y/N, 1/0 and TRUE/FALSE (any case) as well as yes/no, as
+    input files read them (cyplan.io.validate.YES_NO_SPELLINGS)."""
+    flag = {"yes": 1, "no": 0}
+    return [(y, raw) if y is not None or not raw else (flag.get(YES_NO_SPELLINGS.get(raw.lower(), "")), raw)
+            for y, raw in read]
 
 
 def _excel_as_csv(path: Path, sheet: str | None, tmp: Path) -> tuple[Path, int, str]:

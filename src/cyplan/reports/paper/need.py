@@ -62,10 +62,9 @@ def section(b: Builder) -> Section:
     s.blocks.append(Paragraph((
         f"In {first} there are an estimated {whole(now)} cases of need that services should meet among the "
         f"children and young people aged 0 to 25 in {b.name}, {now / population * 1000:,.0f} in every 1,000 (low "
-        f"estimate {whole(cases('low', first))}, high {whole(cases('high', first))})", ref, f". On the central "
-        f"estimate this {'rises' if later > now else 'falls' if later < now else 'stays'} to {whole(later)} by {last}, "
-        f"with the population projected to change from {whole(population)} to "
-        f"{whole(float(by_year['central'].filter(pl.col('year') == last)['population'].sum()))}.")))
+        f"estimate {whole(cases('low', first))}, high {whole(cases('high', first))})", ref,
+        _trend(first, last, now, later, population,
+               float(by_year['central'].filter(pl.col('year') == last)['population'].sum())))))
     s.blocks += _checks(b)
     if _overlapping(b.frames["need_shares"]):
         s.blocks.append(Paragraph((
@@ -84,3 +83,14 @@ def section(b: Builder) -> Section:
     s.blocks.append(b.figure("Need by year", charts.need_by_year(by_year["central"], by_year["low"],
                                                                       by_year["high"], b.name), [ref]))
     return s
+
+
+def _trend(first: int, last: int, now: float, later: float, population: float, population_later: float) -> str:
+    """How need changes to the last year; with one year of population (an area's first mid-year estimates) there
+    is nothing to project, and the paper says what would show it rather than 'stays at 25,117 by 2025'."""
+    if last == first:
+        return (f". The population is given for {first} only, so need is not projected: import later years' "
+                "population (ONS subnational projections) to see how it changes.")
+    return (f". On the central estimate this {'rises' if later > now else 'falls' if later < now else 'stays'} to "
+            f"{whole(later)} by {last}, with the population projected to change from {whole(population)} to "
+            f"{whole(population_later)}.")

@@ -25,8 +25,10 @@ def section(b: Builder) -> Section:
     if "need" in b.findings:
         n = b.findings["need"]
         items.append((f"Note that there are an estimated {whole(n['cases'])} cases of need among children and young "
-                      f"people in {b.name} in {n['first']} (low {whole(n['low'])}, high {whole(n['high'])}), and "
-                      f"{whole(n['later'])} by {n['last']}", n["ref"], ";"))
+                      f"people in {b.name} in {n['first']} (low {whole(n['low'])}, high {whole(n['high'])})"
+                      # one year of population: no 'and 25,117 by 2025' of the same year
+                      + (f", and {whole(n['later'])} by {n['last']}" if n["last"] != n["first"] else ""),
+                      n["ref"], ";"))
     if "services" in b.findings:
         v = b.findings["services"]
         top = [r["label"] for r in v["actions"].head(3).iter_rows(named=True)]

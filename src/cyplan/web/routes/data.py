@@ -300,7 +300,7 @@ def _import(st: WorkspaceState, saved: Path, kind: str, mode: str, shown: str, r
         return [f"Imported {result.records:,} referral records ({result.accepted:,} accepted) from {shown}"
                 + (f", replacing {result.replaced:,} earlier records" if result.replaced else "")
                 + (f"; {result.queries.height:,} queries to look at in the quality report" if result.queries.height
-                   else "") + "."]
+                   else "") + "."] + [f"Note: {shown}: {n}" for n in result.notes]
     suffix = saved.suffix.lower()
     if kind == AUTO:
         sources = sources_in(saved) if suffix in EXCEL_SUFFIXES else sources_in(saved.parent)
