@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -315,3 +316,57 @@ def test_method_population_average_example_matches_the_code() -> None:
     assert f"= **{uplift[0, 0, 0, 0, t, lac]:.2f}**" in method  # 5.02
     assert f"4,386 × 0.065 = {a.population[0, 0, 0, 0] * 0.065:.1f}" in method  # 285.1
     assert a.average[t].all()  # the demo's tertiary rates are population averages
+
+
+# -- the demo's gap and joiners, as the CLI shows them -------------------------------------------------------
+
+
+def screen_row(stdout: str, label: str) -> list[str]:
+    """The cells of the first line of an on-screen table whose first cell is `label`."""
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in line.strip("│ \n").split("│")]
+        if cells[0] == label:
+            return cells
+    raise AssertionError(f"no row '{label}' in:\n{stdout}")
+
+
+def test_method_gap_and_joiners_examples_are_what_the_cli_shows(
+        demo_workspace: Path, run_cli: Callable[[Sequence[str]], tuple[int, str, str]]) -> None:
+    """Catches docs/method.md's worked examples of 'The gap', 'Joiners needed by a target year' and 'Training
+    places by a target year' going stale: each figure the page says a command shows is read from that command's
+    screen (the demo's central values), and the page's arithmetic on them is redone here by hand."""
+    method = " ".join((DOCS / "method.md").read_text(encoding="utf-8").split())
+    ws = str(demo_workspace)
+    code, out, err = run_cli(["gap", "-w", ws, "--year", "2035", "--target-year", "2035", "--draws", "0"])
+    assert code == 0, err
+    psy = screen_row(out, "Clinical psychologist")
+    demand, supply, gap, met, joiners = psy[1], psy[2], psy[3], psy[4], psy[6]
+    assert (demand, supply, gap, met, joiners) == ("320.7", "64.6", "256.2", "20%", "42.6")
+    assert f"shows the {supply} FTE of supply against a demand of {demand} FTE" in method
+    assert f"clinical psychologists' gap is {demand} − {supply} = {gap} FTE" in method
+    assert f"need met is {supply} ÷ {demand} = {met}" in method
+    # £78,300 pay and £78,300 × 1.12 × 1.2 = £105,235.20 full cost an FTE, worked by hand
+    assert "256.2 × £78,300 = £20.1 million" in method and round(256.2 * 78_300 / 1e6, 1) == 20.1
+    assert "256.2 × £105,235.20 = £27.0 million" in method and round(256.2 * 105_235.20 / 1e6, 1) == 27.0
+    assert psy[5] == "£26,957,606"  # the CLI's cost to close, from the unrounded gap: £27.0 million
+    assert f"shows as {joiners}." in method and "49.61 − 7 = **42.61**" in method
+    therapists = screen_row(out, "Specialist therapist (family and systemic psychotherapist or child psychotherapist)")
+    assert therapists[6] == "36.2" and "need 36.2 extra effective FTE a year by 2035" in method
+    assert "36.2 ÷ 0.4 = 90.5 FTE" in method
+
+    code, out, err = run_cli(["gap", "-w", ws, "--year", "2030", "--target-year", "2030", "--draws", "0"])
+    assert code == 0, err
+    psy = screen_row(out, "Clinical psychologist")
+    assert (psy[6], psy[8], psy[9], psy[10]) == ("66.6", "2027", "208.0", "£124,771,279")
+    assert "clinical psychologists need 66.62 extra joiners" in method and "**2027**" in method
+    assert "= **207.95**, costing 207.95 × 3 × £200,000 = **£124.8 million**" in method
+    assert screen_row(out, "Consultant child and adolescent psychiatrist")[11].startswith("not by training alone")
+    assert "places started in 2025 qualify in 2033" in method
+
+    code, out, err = run_cli(["gap", "-w", ws, "--year", "2035", "--by", "role", "--by", "sector", "--draws", "0",
+                              "--format", "csv"])
+    assert code == 0, err
+    row = next(r for r in csv.DictReader(out.splitlines())
+               if r["role"] == "specialist_therapist" and r["sector"] == "education")
+    assert f"{float(row['demand_fte']):.1f}" == "52.0" and f"{float(row['supply_fte']):.1f}" == "7.0"
+    assert "241.4 × 9.6 ÷ 44.6 = 52.0 FTE, against 7.0 FTE of supply" in method and round(241.4 * 9.6 / 44.6, 1) == 52.0

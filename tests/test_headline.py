@@ -137,6 +137,21 @@ def test_two_seeds_show_the_same_headline_or_the_next_step(frames: results.Frame
     # the issue's 418.9, 414.5, 413.1; after issue 12's population averages and ranges on direct work:
     assert [round(r, 1) for r in raw] == [362.3, 360.2, 361.1]
     assert max(shown) - min(shown) <= max(steps)
+    # docs/method.md, 'How precise the figures are', quotes these three medians and what is shown for them
+    method = " ".join((Path(__file__).parents[1] / "docs" / "method.md").read_text(encoding="utf-8").split())
+    assert "is 362.3 FTE with seed 1, 360.2 with seed 2 and 361.1 with seed 3" in method
+    assert "seeds 1, 2 and 3 show the psychologists as {:.0f}, {:.0f} and {:.0f}".format(*shown) in method
+
+
+def test_method_quotes_the_demo_headline_as_the_demo_prints_it(demo: Path) -> None:
+    """Catches docs/method.md's 'One headline' example going stale: its quoted sentence is the one `cyplan demo`
+    prints now, word for word."""
+    method = (Path(__file__).parents[1] / "docs" / "method.md").read_text(encoding="utf-8")
+    quote = method.split("### One headline", 1)[1].split("\n\n> ", 1)[1].split("\n\n", 1)[0]
+    sentence = " ".join(line.removeprefix("> ").removeprefix(">") for line in quote.splitlines()).split()
+    shown = " ".join((demo.parent / "demo.txt").read_text().split())
+    assert sentence[:6] == ["In", "2035,", "meeting", "the", "need", "takes"]
+    assert " ".join(sentence) in shown
 
 
 def test_the_demo_names_its_central_plan_and_states_one_headline(demo: Path, frames: results.Frames) -> None:
