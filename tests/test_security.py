@@ -337,3 +337,14 @@ def test_the_terminal_is_never_sent_a_control_character(run_cli, demo_workspace:
     code, out, err = run_cli(["import", "areas", hostile, "-w", demo_workspace])
     assert code != 0 and "\\x1b]0;pwned\\x07" in err
     assert not any((ord(ch) < 32 and ch not in "\n\t") or 0x7F <= ord(ch) <= 0x9F for ch in out + err), repr(err)
+
+
+def test_history_shows_a_hostile_file_name_written_out(run_cli, demo_workspace: Path, tmp_path: Path) -> None:
+    """Catches `cyplan history` printing an imported file's name raw: a name holding ESC ] 0; retitled the
+    user's window (imports and the audit list already wrote it out)."""
+    hostile = tmp_path / "st\x1b]0;pwned\x07.csv"
+    hostile.write_text("agency,label,engaged,representative,source\nschool,,yes,,s1\n", encoding="utf-8")
+    assert run_cli(["import", "stakeholders", hostile, "-w", demo_workspace])[0] == 0
+    code, out, err = run_cli(["history", "stakeholders", "-w", demo_workspace])
+    assert code == 0 and "\\x1b]0;pwned\\x07" in out
+    assert not any((ord(ch) < 32 and ch not in "\n\t") or 0x7F <= ord(ch) <= 0x9F for ch in out + err), repr(out)

@@ -93,7 +93,7 @@ def _import(ws: Workspace, sources: list[Source], mode: str, problems_file: Path
             bar.stop()
             for w in warnings:
                 warn(w)
-            report(e, problems_file)
+            report(e, problems_file, [s.path for s in sources])
     for w in warnings:
         warn(w)
     if quiet:
@@ -323,7 +323,7 @@ def import_(
         try:
             sources = sources_in(file) if kind == "all" else [Source(kind, file, sheet)]
         except InputError as e:
-            report(e, problems)
+            report(e, problems, [file])
         sources = [replace(s, header_row=header_row, split_age_bands=split_age_bands) for s in sources]
         _import(ws, sources, mode.value, problems)
 

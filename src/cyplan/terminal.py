@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -23,7 +23,8 @@ from cyplan import machine
 from cyplan.display import HEADINGS, NUMBER_FORMATS
 from cyplan.io.problems import Grouping, InputError, ProblemGroup
 from cyplan.io.write import write_csv, write_csv_parts, write_json, write_xlsx
-from cyplan.store.workspace import ServerUnreachable, Workspace, WorkspaceDamaged, WorkspaceError
+from cyplan.returns.store import FOLDER as RECORDS_FOLDER
+from cyplan.store.workspace import DB_FILE, ServerUnreachable, Workspace, WorkspaceDamaged, WorkspaceError
 
 PIPE_WIDTH = 1000  # results sent to a file, a pipe or a CI log: each table as wide as its cells, nothing folded
 
@@ -86,14 +87,17 @@ def say(message: str) -> None:
     err.print(printable(message), highlight=False, markup=False)
 
 
-def report(e: InputError, problems_file: Path | None = None) -> NoReturn:
+def report(e: InputError, problems_file: Path | None = None, reading: Iterable[Path] = ()) -> NoReturn:
     """Say the problems in groups of one kind in one column, each counted with its first rows, say nothing was
-    changed, and exit with code 2; --problems saves every problem, one a line, written as they are made."""
+    changed, and exit with code 2; --problems saves every problem, one a line, written as they are made (never
+    over a file being read: `reading`)."""
     n = len(e)
+    if problems_file is not None:
+        _not_over_what_matters(problems_file, reading)
     err.print(Text(f"{n:,} problem{'s' if n != 1 else ''} found; nothing was changed.", style="bold red"))
     grouping = Grouping()
     if problems_file is not None:
-        with writing(problems_file):
+        with writing(problems_file, reading):
             write_csv_parts(_folded(e.frames(), grouping), problems_file)
     else:
         for frame in e.frames():
@@ -126,13 +130,37 @@ def _folded(frames: Iterator[pl.DataFrame], grouping: Grouping) -> Iterator[pl.D
 
 
 @contextmanager
-def writing(path: Path | None) -> Iterator[None]:
+def writing(path: Path | None, reading: Iterable[Path] = ()) -> Iterator[None]:
     """Turn a file that cannot be written into a message, not a traceback: exit code 3 if the machine is at
-    fault (a full disk, a read-only folder), else 1 (a folder that does not exist)."""
+    fault (a full disk, a read-only folder), else 1 (a folder that does not exist). An output is never written
+    over a file the command reads, a database (a workspace's cyplan.db) or a workspace's referral records: exit
+    code 2, nothing written."""
+    if path is not None:
+        _not_over_what_matters(path, reading)
     try:
         yield
     except OSError as e:
         fail(f"cannot write {path}: {e.strerror or e}", machine.EXIT_CODE if machine.of_the_machine(e) else 1)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _not_over_what_matters(path: Path, reading: Iterable[Path]) -> None:
+    target = path.resolve()
+    if any(target == r.resolve() for r in reading):
+        fail(f"will not write {path}: it is the file this command reads, and writing it would lose it; "
+             "choose another file name", 2)
+    if target.parent.name == RECORDS_FOLDER and (target.parent.parent / DB_FILE).exists():
+        fail(f"will not write {path}: it is in a workspace's referral records; choose another folder", 2)
+    try:
+        with target.open("rb") as f:
+            database = f.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:  # not there yet (or not readable): nothing of the user's to lose
+        database = False
+    if database:
+        fail(f"will not write over {path}: it is a database (a cyplan workspace's {DB_FILE}?), and writing it "
+             "would destroy it; choose another file name", 2)
 
 
 @contextmanager

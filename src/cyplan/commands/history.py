@@ -14,7 +14,7 @@ from cyplan.io.problems import InputError
 from cyplan.schema import KINDS
 from cyplan.store.history import diff
 from cyplan.store.workspace import Workspace
-from cyplan.terminal import WorkspaceOpt, fail, open_workspace, out, report, say
+from cyplan.terminal import WorkspaceOpt, fail, open_workspace, out, printable, report, say
 from cyplan.transfer import restore
 
 COLUMNS = ("input", "version", "what", "when", "by", "file", "rows", "added", "removed", "changed")
@@ -58,7 +58,7 @@ def _list(ws: Workspace, kind: str | None) -> None:
     for v in versions.iter_rows(named=True):
         what = f"restore of {v['restored_from']}" if v["action"] == "restore" else v["action"]
         where = v["file"] + (f" [{v['sheet']}]" if v["sheet"] else "") if v["file"] else "—"
-        cells = [str(v["version"]), what, v["at"] or "—", v["by"] or "—", Text(where),
+        cells = [str(v["version"]), what, v["at"] or "—", Text(printable(v["by"] or "—")), Text(printable(where)),
                  *(f"{v[c]:,}" for c in ("rows", "added", "removed", "changed"))]
         table.add_row(*([] if kind else [v["kind"]]), *cells)
     out.print(table)
@@ -105,7 +105,8 @@ def _values(row: dict[str, object]) -> str:
 
 
 def _cell(value: object) -> str:
-    return "(blank)" if value is None or value == "" else str(value)
+    """A value as the terminal may show it (a stored name or cell's escape sequences written out, never sent)."""
+    return "(blank)" if value is None or value == "" else printable(str(value))
 
 
 def _restore(ws: Workspace, kind: str, n: int) -> None:

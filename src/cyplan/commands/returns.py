@@ -67,7 +67,7 @@ def import_(
         try:
             result = service.import_returns(ws, file, sheet, when, mapping=mapping)
         except InputError as e:
-            report(e, problems)
+            report(e, problems, [file, *([mapping] if mapping else [])])
     for note in result.notes:
         warn(f"{file.name}: {note}")
     say(f"Imported {result.records:,} referrals ({result.accepted:,} accepted) from {file}"

@@ -116,7 +116,7 @@ def import_(
             sources = sources_in(file)
             log = import_inputs(ws, sources, mode)  # type: ignore[arg-type]
         except InputError as e:
-            report(e, problems)
+            report(e, problems, [file])
     for r in log:
         say(f"Imported {r.rows:,} row{'s' if r.rows != 1 else ''} of {KINDS[r.kind].title.lower()}"
             + (f" [{r.sheet}]" if r.sheet else "") + ".")
