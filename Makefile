@@ -33,7 +33,7 @@ demo: $(STAMP) $(ASSETS) system
 
 test: $(STAMP) $(ASSETS) system-test
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile  # two workers, one test file each at a time: its fixtures built once
 
 bench: $(STAMP) $(ASSETS)
 	@echo "run a benchmark alone, e.g. $(BIN)/python benchmarks/<name>.py"

@@ -17,6 +17,11 @@ import pytest
 from hypothesis import settings
 from typer.testing import CliRunner
 
+# pytest-xdist starts its workers with COLUMNS=80, which cyplan takes as a terminal's width and folds its tables
+# to; the tests read output as a file or a pipe gets it (PIPE_WIDTH): drop it before cyplan.terminal is imported
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
+
 from cyplan import reference
 from cyplan.store.workspace import Workspace
 from cyplan.transfer import Source, import_inputs
