@@ -148,9 +148,11 @@ def test_add_to_a_stored_list_that_is_not_valid_is_refused(ws: Workspace, run_cl
 
 def test_the_web_pages_open_with_a_stored_list_that_is_not_valid(demo_workspace: Path) -> None:
     """Probe 3: /returns, /api/returns, /api/returns/equality and even /data were 500 (so the web user could
-    not upload a fix). Catches any of them failing on the list."""
+    not upload a fix). Catches any of them failing on the list, and the Returns page and API not saying what
+    is wrong with it."""
     ws = Workspace.open(demo_workspace)
     try:
+        service.import_returns(ws, _records(demo_workspace.parent / "r.csv", ["Muslim", "Sikh"]), today=TODAY)
         _store_as_an_older_version_did(ws, BROKEN)
     finally:
         ws.close()
@@ -158,6 +160,9 @@ def test_the_web_pages_open_with_a_stored_list_that_is_not_valid(demo_workspace:
     with TestClient(app, base_url="http://localhost") as client:
         for page in ("/data", "/returns", "/api/returns", "/api/returns/equality"):
             assert client.get(page).status_code == 200, page
+        assert "entry 2: the category &#39;Sikh&#39; is on entry 1 too" in client.get("/returns").text
+        faults = client.get("/api/returns").json()["code_list_faults"]
+        assert len(faults) == 1 and "--reset" in faults[0]
     app.state.workspace.close()
 
 
