@@ -42,5 +42,5 @@ def test_a_code_list_with_a_blank_category_and_a_clashing_alias_is_refused_namin
         build("ethnicity", [("White", "W"), ("", ""), ("Black", "w")], "ethnicity.csv")
     assert [(p.file, p.row, p.column, p.message) for p in caught.value.problems] == [
         ("ethnicity.csv", 3, "category", "a category cannot be blank"),
-        ("ethnicity.csv", 4, "aliases", "'w' already means 'White'"),
+        ("ethnicity.csv", 4, "aliases", "'w' already means 'White' (row 2)"),
     ]

@@ -234,6 +234,8 @@ def codelist(
         except InputError as e:
             report(e)
         shown = codelist_edit.shown(ws, field)
+        for fault in codelist_edit.faults(ws, field):
+            warn(fault)
     if edits and fmt is Format.table and out_file is None:
         return
     emit(shown, fmt, out_file, f"Code list{'' if field else 's'} of {field or 'the referral returns'}", totals=False,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cyplan.io.problems import InputError, Problem
@@ -40,6 +40,9 @@ class CodeList:
     aliases: tuple[tuple[str, int], ...]  # (match key, 1-based category code), categories included
     labels: tuple[str, ...] = ()  # how each category is shown, where it has a label of its own (else its name)
     origin: str = DEFAULT  # OWN, REGISTER or DEFAULT
+    # what is wrong with a workspace's own list that could not be read as stored (one kept by an older version,
+    # which checked less): it is read with the faulty rows or names left out, and the user is told this
+    faults: tuple[str, ...] = ()
 
     def label(self, i: int) -> str:
         """The label of the i-th category (0-based)."""
@@ -58,19 +61,27 @@ class CodeList:
 
 
 def build(field: str, rows: list[tuple[str, str]], file: str = "") -> CodeList:
+    """The list of rows (category, aliases); InputError naming each blank category and each name meaning two
+    categories, by its row in `file` (with no file: by its entry, 1, 2, … as the workspace keeps the list)."""
+    word, first = ("row", 2) if file else ("entry", 1)
     categories: list[str] = []
+    row_of: list[int] = []  # each category's row
     aliases: dict[str, int] = {}
     problems = []
-    for i, (category, alias_text) in enumerate(rows, start=2):
+    for i, (category, alias_text) in enumerate(rows, start=first):
         if not category.strip():
             problems.append(Problem(file, i, "category", "a category cannot be blank"))
             continue
         categories.append(category.strip())
-        for alias in [category, *alias_text.split("|")]:
+        row_of.append(i)
+        for j, alias in enumerate([category, *alias_text.split("|")]):
             key = match_key(alias)
-            if key and aliases.setdefault(key, len(categories)) != len(categories):
-                problems.append(Problem(file, i, "aliases", f"'{alias.strip()}' already means "
-                                        f"'{categories[aliases[key] - 1]}'"))
+            if key and (had := aliases.setdefault(key, len(categories))) != len(categories):
+                again = j == 0 and match_key(categories[had - 1]) == key  # the same category twice
+                problems.append(Problem(file, i, "category" if j == 0 else "aliases",
+                                        f"the category '{alias.strip()}' is on {word} {row_of[had - 1]} too" if again
+                                        else f"'{alias.strip()}' already means '{categories[had - 1]}' ({word} "
+                                        f"{row_of[had - 1]})"))
     if problems:
         raise InputError(problems)
     return CodeList(field, tuple(categories), tuple(aliases.items()))
@@ -98,11 +109,49 @@ def read(path: Path, field: str) -> CodeList:
     return from_entries(field, read_rows(path), DEFAULT, str(path))
 
 
-def from_entries(field: str, entries: Sequence[Entry], origin: str, file: str = "") -> CodeList:
-    """A code list from its entries (rows 2, 3, … of `file`): each label is accepted as well as the code."""
+def from_entries(field: str, entries: Sequence[Entry], origin: str, file: str = "", strict: bool = False) -> CodeList:
+    """A code list from its entries (rows 2, 3, … of `file`): each label is accepted as well as the code. A
+    workspace's own list that is not a valid list (a code twice, a name meaning two categories, a blank code) is
+    read without the faulty rows or names, with `faults` saying what is wrong, so that a list stored by an older
+    version cannot stop every page and command that reads the lists; a default list (or any, if `strict`) must
+    be valid."""
+    try:
+        return _from_entries(field, entries, origin, file)
+    except InputError as e:
+        if origin != OWN or strict:
+            raise
+        fixed = _from_entries(field, usable(entries), origin, file)
+        return replace(fixed, faults=tuple(_fault(field, p, file) for p in e.problems))
+
+
+def _from_entries(field: str, entries: Sequence[Entry], origin: str, file: str) -> CodeList:
     built = build(field, [(e.code, "|".join(a for a in (e.label, e.aliases) if a.strip())) for e in entries], file)
     labels = tuple(e.label.strip() for e in entries if e.code.strip())
     return CodeList(field, built.categories, built.aliases, labels if any(labels) else (), origin)
+
+
+def usable(entries: Sequence[Entry]) -> list[Entry]:
+    """The entries with a blank code, or a code an earlier entry already means, left out, and a label or alias
+    an earlier entry already means dropped (the first meaning is kept)."""
+    taken: set[str] = set()
+    out = []
+    for e in entries:
+        if not match_key(e.code) or match_key(e.code) in taken:
+            continue
+        label = e.label if match_key(e.label) not in taken else ""
+        aliases = "|".join(a for a in e.aliases.split("|") if match_key(a) not in taken)
+        out.append(Entry(e.code, label, aliases))
+        taken |= {match_key(t) for t in (e.code, label, *aliases.split("|"))} - {""}
+    return out
+
+
+def _fault(field: str, problem: Problem, file: str) -> str:
+    name = field.replace("_", " ")
+    where = f"{file}, row {problem.row}" if file else f"the {name} code list kept in the workspace, entry {problem.row}"
+    fix = f"put {file} right (or remove it to go back to the standard list)" if file else \
+        (f"import a corrected list with 'cyplan returns codelist {field} --import FILE', or go back to the "
+         f"standard list with 'cyplan returns codelist {field} --reset'")
+    return f"{where}: {problem.message}; it is read with that left out (the first meaning kept) until you {fix}"
 
 
 def register_entries(services: Sequence[tuple[str, str | None]]) -> list[Entry]:
@@ -154,4 +203,4 @@ def with_mapping(codelist: CodeList, mapped: Mapping[str, int]) -> CodeList:
     aliases = dict(codelist.aliases)
     for value, code in mapped.items():
         aliases.setdefault(match_key(value), code)
-    return CodeList(codelist.field, codelist.categories, tuple(aliases.items()), codelist.labels, codelist.origin)
+    return replace(codelist, aliases=tuple(aliases.items()))

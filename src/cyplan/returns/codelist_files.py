@@ -4,12 +4,14 @@ and checked whole: a bad row is an error naming its file, row and column, and no
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
 
 from cyplan.io.problems import InputError, Problem
 from cyplan.io.read import ROW, RawTable, read_table
+from cyplan.io.validate import CONTROL, CONTROL_MESSAGE
 from cyplan.reference import codelists as C
 
 LIST_COLUMNS = ("code", "label", "aliases")
@@ -27,20 +29,36 @@ def _rows(raw: RawTable, needed: tuple[str, ...]) -> list[dict[str, str]]:
     return frame.to_dicts()
 
 
+def has_control(text: str) -> bool:
+    """Whether `text` holds a control character: the one rule every input file's cells are checked by."""
+    return re.search(CONTROL, text) is not None
+
+
+def _control_problems(raw: RawTable, rows: list[dict[str, str]], columns: tuple[str, ...]) -> list[Problem]:
+    return [raw.problem(r[ROW], c, CONTROL_MESSAGE) for r in rows for c in columns if has_control(r.get(c, ""))]
+
+
 def read_list(path: Path, field: str) -> list[C.Entry]:
     """An area's own list for `field`: a column code (or category), and label and aliases ('|' between them)
     if given. Every code and label means one category only."""
     raw = read_table(path)
     code = "code" if "code" in raw.columns or "category" not in raw.columns else "category"
     rows = _rows(raw, (code,))
-    problems: list[Problem] = []
+    problems = _control_problems(raw, rows, (code, "label", "aliases"))
+    if problems:  # refused before anything else: the text is echoed in the other messages
+        raise InputError(problems)
     means: dict[str, tuple[str, int]] = {}  # match key → (code, row)
+    codes: dict[str, int] = {}  # a code's match key → its row
     entries = []
     for r in rows:
         row, value = r[ROW], r[code]
         if not value:
             if any(r.get(c) for c in ("label", "aliases")):
                 problems.append(raw.problem(row, code, "the code is blank: give each category a code"))
+            continue
+        if (first := codes.setdefault(C.match_key(value), row)) != row:
+            problems.append(raw.problem(row, code, f"the code '{value}' is on row {first} too: give each category "
+                                        "one row"))
             continue
         entry = C.Entry(value, r.get("label", ""), r.get("aliases", ""))
         named = ((code, value), ("label", entry.label), *(("aliases", a) for a in entry.aliases.split("|")))
@@ -64,7 +82,9 @@ def read_mapping(path: Path, lists: dict[str, C.CodeList]) -> dict[str, dict[str
     blank are not filled in yet and are left out."""
     raw = read_table(path)
     rows = _rows(raw, ("field", "value_found", "map_to"))
-    problems: list[Problem] = []
+    problems = _control_problems(raw, rows, ("field", "value_found", "map_to"))
+    if problems:
+        raise InputError(problems)
     out: dict[str, dict[str, str]] = {}
     where: dict[tuple[str, str], int] = {}
     for r in rows:

@@ -90,6 +90,13 @@ def replace_list(conn: sa.Connection, field: str, entries: Sequence[C.Entry]) ->
              "aliases": e.aliases.strip()} for i, e in enumerate(entries, start=1)])
 
 
+def drop_mappings(conn: sa.Connection, field: str, values: Sequence[str]) -> None:
+    """Forget the kept mappings of these values found in `field`."""
+    if values:
+        conn.execute(codelist_mappings.delete().where((codelist_mappings.c.field == field)
+                                                      & codelist_mappings.c.value_found.in_(list(values))))
+
+
 def store_mappings(conn: sa.Connection, rows: Mapping[str, Mapping[str, str]]) -> None:
     """Keep these mappings (field → value found → category), in place of any for the same values."""
     for field, mapping in rows.items():

@@ -15,7 +15,7 @@ from cyplan.display import EQUALITY_FORMATS, EQUALITY_HEADINGS, SHOWN_QUERIES
 from cyplan.model.disclosure import NHS_DIGITAL
 from cyplan.reports import charts
 from cyplan.reports.paper import published_view
-from cyplan.returns import service
+from cyplan.returns import codelist_edit, service
 from cyplan.returns.equality import BY_VALUES, UnknownField, available, period_of
 from cyplan.web.app import State, chosen_area
 from cyplan.web.htmx import fragment, missing, page_or_fragment
@@ -121,7 +121,9 @@ def returns_data(st: WorkspaceState, area: str | None, counts: Counts, by: str |
     choices = _fields_or_none(st)
     chosen = by or (choices[0] if choices else "gender")
     out: dict[str, Any] = {"counts": counts, "tables": made, "queries": queries, "field_counts": field_counts,
-                           "fields": choices, "by": chosen}
+                           "fields": choices, "by": chosen,
+                           # a kept code list that is not valid is read without its faulty entries: said here
+                           "list_faults": st.cached(("codelist-faults",), lambda: codelist_edit.faults(st.ws, None))}
     if not with_equality:
         return out
     try:
@@ -153,7 +155,7 @@ def returns_json(st: State, counts: Counts = "published") -> dict[str, Any]:
             "rule": rule_words() if counts == "published" else None,
             "tables": {name: {"title": TITLES.get(name, name), "rows": _rows(t)} for name, t in d["tables"].items()},
             "quality": {"fields": _rows(d["field_counts"]), "queries": d["queries"].height},
-            "equality_fields": d["fields"]}
+            "equality_fields": d["fields"], "code_list_faults": d["list_faults"]}
 
 
 @router.get("/api/returns/tables/{name}", tags=["returns"], response_model=None)
