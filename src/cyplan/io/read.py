@@ -101,7 +101,7 @@ def _csv_rows(path: Path, label: str) -> list[tuple[int, list[str]]]:
         for record in reader:  # one record is one spreadsheet row, even when a quoted cell spans lines
             rows.append((len(rows) + 1, record))
     except csv.Error as e:
-        raise InputError([Problem(label, len(rows) + 1, None, f"the CSV is malformed: {e}")]) from None
+        raise InputError([Problem(label, len(rows) + 1, None, _malformed(e))]) from None
     wrong = separator_problem(label, _widest(rows))
     if wrong:
         raise InputError([wrong])
@@ -111,7 +111,18 @@ def _csv_rows(path: Path, label: str) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def _malformed(e: csv.Error) -> str:
+    """Python's csv message, or for a cell past its field limit what that means in a spreadsheet's terms."""
+    if "field larger than field limit" not in str(e):
+        return f"the CSV is malformed: {e}"
+    return (f"a cell in this row is longer than {csv.field_size_limit():,} characters (Excel holds at most "
+            f"{EXCEL_CELL_LIMIT:,} in a cell): check this row holds the table's cells, and that no quote (\") is "
+            "left open")
+
+
+EXCEL_CELL_LIMIT = 32_767  # characters in one cell
 HEADER_SEARCH = 20  # rows looked at for a header below a title
+MAX_HEADER_ROW = 1_048_576  # Excel's last row: a header row past it is a slip (and past 2**63 breaks the row column)
 
 
 def _widest(rows: list[tuple[int, list[str]]]) -> list[str]:
@@ -205,7 +216,10 @@ def _first_line_width(path: Path) -> int:
         return 0
     if not line.strip() or ('"' in line and line.count('"') % 2):
         return 0
-    return len(next(csv.reader([line]), []))
+    try:
+        return len(next(csv.reader([line]), []))
+    except csv.Error:  # a header cell past csv's field limit: the reader cell by cell names the row
+        return 0
 
 
 def _valid_text(column: pl.Series) -> bool:
@@ -433,8 +447,9 @@ def _table(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],
 def _from_header_row(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],
                      given: int) -> list[tuple[int, list[str]]]:
     """The filled rows from the header row the user gave on; InputError if that row is blank or past the end."""
-    if given < 1:
-        raise InputError([Problem(label, None, None, f"the header row must be 1 or more, not {given}", sheet)])
+    if not 1 <= given <= MAX_HEADER_ROW:
+        raise InputError([Problem(label, None, None, f"the header row must be from 1 to {MAX_HEADER_ROW:,}, not "
+                                  f"{str(given)[:20]}", sheet)])
     kept = [(n, cells) for n, cells in rows if n >= given]
     if not kept or kept[0][0] != given:
         last = rows[-1][0] if rows else 0
