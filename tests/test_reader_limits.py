@@ -155,3 +155,14 @@ def test_a_panic_in_polars_reading_a_workbook_is_a_message(tmp_path: Path, demo_
     path = write_workbook(tmp_path / "lv.xlsx", {"levels": LEVELS})
     err = _refused(run_cli, demo_workspace, "import", "levels", path)
     assert f"{path}: not a readable Excel workbook (Cannot allocate memory to hold CompactString)" in err
+
+
+def test_the_data_page_refuses_a_packed_workbook_unread(client: TestClient, demo_workspace: Path,
+                                                        tmp_path: Path) -> None:
+    """Catches the web's upload limit (which counts packed bytes) as the only guard: a ~20 KB upload unpacking to
+    11 MB of one letter is refused naming the uploaded file, not read into the server's memory."""
+    body = _with_padding(write_workbook(tmp_path / "bomb.xlsx", {"levels": LEVELS}), 11_000_000).read_bytes()
+    before = folder_bytes(demo_workspace)
+    status, html = _upload(client, "bomb.xlsx", body)
+    assert status == 422 and folder_bytes(demo_workspace) == before
+    assert "bomb.xlsx: not read: its part xl/media/pad.bin unpacks to 11 MB" in html
