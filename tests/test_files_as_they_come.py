@@ -227,6 +227,36 @@ def test_an_open_band_is_refused_even_with_the_flag(tmp_path: Path, demo_workspa
     assert "row 2, column 'age': '90+' is an open-ended age band" in err
 
 
+def test_ons_bands_past_25_keep_age_25s_fifth_and_say_the_rest_was_left_out(tmp_path: Path, demo_workspace: Path,
+                                                                            run_cli: Run) -> None:
+    """Catches ONS's '25-29' refused as "age 26 is above 25" (probe F3), a band past 25 dropped whole (age 25 lost)
+    or kept whole (ages 26-29 in the plan), and rows left out without a word. 100 over 25-29 is 20 for age 25."""
+    rows = [[AREA, 2090, "20-24", "female", 50], [AREA, 2090, "25-29", "female", 100],
+            [AREA, 2090, "30-34", "female", 70]]
+    path = write_text(tmp_path / "ons.csv", _csv([HEADER, *rows]))
+    code, _, err = run_cli(["import", "population", path, "-w", demo_workspace, "--mode", "merge",
+                            "--split-age-bands"])
+    assert code == 0, err
+    assert "cyplan plans ages 0 to 25, so the years above 25 in the age bands on rows 3, 4 were left out" in err
+    held = _population(demo_workspace).sort("age")
+    assert held.select("age", "count").rows() == [*[(a, 10.0) for a in range(20, 25)], (25, 20.0)]
+
+
+def test_a_band_with_a_negative_count_is_reported_with_the_files_count(tmp_path: Path, demo_workspace: Path,
+                                                                       run_cli: Run) -> None:
+    """Catches the split share (-1.0 for -5 over 10-14) reported as if it were in the file (probe F3), and one
+    message per year of the band."""
+    path = write_text(tmp_path / "neg.csv", _csv([HEADER, [AREA, 2090, "10-14", "female", -5]]))
+    before = folder_bytes(demo_workspace)
+    listed = tmp_path / "problems.csv"
+    code, _, err = run_cli(["import", "population", path, "-w", demo_workspace, "--split-age-bands",
+                            "--problems", listed])
+    assert code == 2 and folder_bytes(demo_workspace) == before
+    assert "-1.0" not in err
+    assert listed_problems(listed) == [f"{path}, row 2, column 'count': count -5 is negative; it must be "
+                                       "0 or more"]
+
+
 def test_an_exact_alias_is_read_with_a_warning_and_a_near_miss_is_suggested(tmp_path: Path, demo_workspace: Path,
                                                                           run_cli: Run) -> None:
     """Catches 'population' refused as an unknown column (or renamed silently), and 'cuont' refused without the

@@ -23,6 +23,7 @@ from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
 from cyplan.display import CENTRAL_PLAN, ESTIMATE_WORDS
 from cyplan.io.problems import InputError
+from cyplan.io.read import MAX_HEADER_ROW
 from cyplan.io.template import write_template
 from cyplan.model.plan import Plan, cost_table, demand_table, need_table, run
 from cyplan.reference import starter
@@ -309,8 +310,9 @@ def import_(
     sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet to read from a workbook.")] = None,
     mode: Annotated[Mode, typer.Option("--mode", help="replace the whole input, or merge rows by key.")] = Mode.replace,
     problems: Annotated[Path | None, typer.Option("--problems", help="Save every problem found to this CSV.")] = None,
-    header_row: Annotated[int | None, typer.Option("--header-row", min=1, help="The row the column names are on, "
-                                                   "when title rows are above them (as in ONS tables).")] = None,
+    header_row: Annotated[int | None, typer.Option("--header-row", min=1, max=MAX_HEADER_ROW,
+                                                   help="The row the column names are on, when title rows are above "
+                                                   "them (as in ONS tables).")] = None,
     split_age_bands: Annotated[bool, typer.Option("--split-age-bands", help="Population only: split age bands "
                                                   "such as 0-4 into single years, each year given an equal share "
                                                   "of the band's count.")] = False,

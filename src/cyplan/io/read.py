@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +69,12 @@ def read_table(path: Path, sheet: str | None = None, default_sheet: str | None =
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         name, rows, unsaved = _excel_rows(path, label, sheet, default_sheet)
-        return _table(label, name, rows, unsaved, header_row, expect)
+        try:
+            return _table(label, name, rows, unsaved, header_row, expect)
+        except BaseException as e:
+            if is_panic(e):  # Polars' Rust code gave up (out of memory for a huge cell): a message, not a crash
+                raise unreadable_workbook(label, e) from None
+            raise
     if suffix in CSV_SUFFIXES:
         if sheet:
             raise InputError([Problem(label, None, None, "a sheet was named but a CSV file has no sheets")])
@@ -101,7 +107,7 @@ def _csv_rows(path: Path, label: str) -> list[tuple[int, list[str]]]:
         for record in reader:  # one record is one spreadsheet row, even when a quoted cell spans lines
             rows.append((len(rows) + 1, record))
     except csv.Error as e:
-        raise InputError([Problem(label, len(rows) + 1, None, f"the CSV is malformed: {e}")]) from None
+        raise InputError([Problem(label, len(rows) + 1, None, _malformed(e))]) from None
     wrong = separator_problem(label, _widest(rows))
     if wrong:
         raise InputError([wrong])
@@ -111,7 +117,18 @@ def _csv_rows(path: Path, label: str) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def _malformed(e: csv.Error) -> str:
+    """Python's csv message, or for a cell past its field limit what that means in a spreadsheet's terms."""
+    if "field larger than field limit" not in str(e):
+        return f"the CSV is malformed: {e}"
+    return (f"a cell in this row is longer than {csv.field_size_limit():,} characters (Excel holds at most "
+            f"{EXCEL_CELL_LIMIT:,} in a cell): check this row holds the table's cells, and that no quote (\") is "
+            "left open")
+
+
+EXCEL_CELL_LIMIT = 32_767  # characters in one cell
 HEADER_SEARCH = 20  # rows looked at for a header below a title
+MAX_HEADER_ROW = 1_048_576  # Excel's last row: a header row past it is a slip (and past 2**63 breaks the row column)
 
 
 def _widest(rows: list[tuple[int, list[str]]]) -> list[str]:
@@ -205,7 +222,10 @@ def _first_line_width(path: Path) -> int:
         return 0
     if not line.strip() or ('"' in line and line.count('"') % 2):
         return 0
-    return len(next(csv.reader([line]), []))
+    try:
+        return len(next(csv.reader([line]), []))
+    except csv.Error:  # a header cell past csv's field limit: the reader cell by cell names the row
+        return 0
 
 
 def _valid_text(column: pl.Series) -> bool:
@@ -282,18 +302,55 @@ def _excel_rows(path: Path, label: str, sheet: str | None,
     return name, rows, unsaved
 
 
+# An .xlsx is a zip: a few hundred KB can unpack to GBs (one cell of 400 MB of 'x' packs to 400 KB), past the web's
+# upload limit, which counts packed bytes. Real workbooks pack 5 to 25 times (a sheet of one value repeated, 23):
+# refuse one whose parts unpack past UNPACKED_LIMIT in all, or a big part packed more than PACKED_RATIO times.
+UNPACKED_LIMIT = 1_000_000_000  # bytes; a module constant so that tests can lower it
+PACKED_RATIO = 200
+RATIO_FROM = 10_000_000  # bytes unpacked: small parts (styles, a short sheet) may pack tighter and do no harm
+
+
+def check_workbook_size(path: Path, label: str) -> None:
+    """InputError, naming the file, if the workbook's parts unpack to more than cyplan reads; from the zip's own
+    list of parts (their declared sizes), before anything is unpacked. A file that is not a zip is left to the
+    reader, for its own message."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    total = sum(p.file_size for p in parts)
+    packed = [p for p in parts if p.file_size > RATIO_FROM and p.file_size > PACKED_RATIO * max(p.compress_size, 1)]
+    if total <= UNPACKED_LIMIT and not packed:
+        return
+    why = (f"it unpacks to {total / 1e6:,.0f} MB, more than the {UNPACKED_LIMIT / 1e6:,.0f} MB cyplan reads from a "
+           "workbook" if total > UNPACKED_LIMIT else
+           f"its part {packed[0].filename} unpacks to {packed[0].file_size / 1e6:,.0f} MB from "
+           f"{packed[0].compress_size / 1e3:,.0f} KB, far more than a workbook Excel saves (it may be built to "
+           "exhaust the computer's memory)")
+    raise InputError([Problem(label, None, None, f"not read: {why}; if the table is real, save it as CSV UTF-8 "
+                              "and import that")])
+
+
+def is_panic(e: BaseException) -> bool:
+    """Whether `e` is a Rust panic raised through Polars or fastexcel (each has its own PanicException class, a
+    BaseException, so `except Exception` lets it through)."""
+    return type(e).__name__ == "PanicException"
+
+
 def open_workbook(path: Path, label: str, data_only: bool = True) -> Any:
     """The workbook, read-only; InputError if it cannot be read. A damaged workbook fails in the zip, in the XML
     or in openpyxl's own code, each with its own kind of error: all of them mean the file is not readable."""
     import openpyxl  # only needed for workbooks
 
+    check_workbook_size(path, label)
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     except Exception as e:
         raise unreadable_workbook(label, e) from None
 
 
-def unreadable_workbook(label: str, e: Exception) -> InputError:
+def unreadable_workbook(label: str, e: BaseException) -> InputError:
     return InputError([Problem(label, None, None, f"not a readable Excel workbook ({e or type(e).__name__})")])
 
 
@@ -433,8 +490,9 @@ def _table(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],
 def _from_header_row(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],
                      given: int) -> list[tuple[int, list[str]]]:
     """The filled rows from the header row the user gave on; InputError if that row is blank or past the end."""
-    if given < 1:
-        raise InputError([Problem(label, None, None, f"the header row must be 1 or more, not {given}", sheet)])
+    if not 1 <= given <= MAX_HEADER_ROW:
+        raise InputError([Problem(label, None, None, f"the header row must be from 1 to {MAX_HEADER_ROW:,}, not "
+                                  f"{given}", sheet)])
     kept = [(n, cells) for n, cells in rows if n >= given]
     if not kept or kept[0][0] != given:
         last = rows[-1][0] if rows else 0

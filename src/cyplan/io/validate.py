@@ -221,10 +221,14 @@ BAND_ASSUMPTION = "each year of a band given an equal share of its count"
 
 def split_bands(raw: RawTable) -> RawTable:
     """The population with each row whose age is a band ('0-4', '5 to 9') and whose count is a number made one row
-    a year of the band, each with an equal share of the count, on the band's own row; a note says so. Other rows
-    are kept as they are, for their cells' own messages (a band with a count that is not a number is left whole)."""
+    a year of the band, each with an equal share of the count, on the band's own row; a note says so. Years above
+    the plan's oldest age are left out with a note (ONS's '25-29' keeps a fifth of its count, for age 25), since
+    every mid-year file has bands past 25. A band with a negative count keeps the count as written, on one row of
+    its first year, so that the message names the file's -5, not a share of it. Other rows are kept as they are,
+    for their cells' own messages (a band with a count that is not a number is left whole)."""
     if "age" not in raw.columns or "count" not in raw.columns:
         return raw
+    oldest = max(AGES)
     age = pl.col("age").cast(pl.String).str.strip_chars()
     lo = age.str.extract(AGE_BAND.pattern, 1).cast(pl.Int64)
     hi = age.str.extract(AGE_BAND.pattern, 2).cast(pl.Int64)
@@ -232,19 +236,34 @@ def split_bands(raw: RawTable) -> RawTable:
     number = pl.when(count.str.contains(THOUSANDS)).then(count.str.replace_all(",", "")).otherwise(count) \
         .cast(pl.Float64, strict=False)
     split = (lo <= hi) & number.is_finite()
-    frame = raw.frame.with_columns(split.fill_null(False).alias("__split"))
+    negative = number < 0
+    frame = raw.frame.with_columns(split.fill_null(False).alias("__split"),
+                                   (split & ~negative & (lo > oldest)).fill_null(False).alias("__above"),
+                                   (split & ~negative & (hi > oldest)).fill_null(False).alias("__past"))
     bands = frame.filter("__split").height
     if not bands:
         return raw
-    years = pl.int_ranges(lo, hi + 1).cast(pl.List(pl.String))
-    frame = frame.with_columns(
-        pl.when("__split").then(years).otherwise(pl.concat_list(age)).alias("age"),
-        pl.when("__split").then((number / (hi - lo + 1)).cast(pl.String)).otherwise(count).alias("count"),
-    ).explode("age").drop("__split")
+    dropped = frame.filter("__past")
+    years = pl.when(negative).then(pl.concat_list(lo)).otherwise(pl.int_ranges(lo, pl.min_horizontal(hi, oldest) + 1))
+    frame = frame.filter(~pl.col("__above")).with_columns(
+        pl.when("__split").then(years.cast(pl.List(pl.String))).otherwise(pl.concat_list(age)).alias("age"),
+        pl.when(pl.col("__split") & ~negative).then((number / (hi - lo + 1)).cast(pl.String)).otherwise(count)
+        .alias("count"),
+    ).explode("age").drop("__split", "__above", "__past")
     raw.notes.append(f"{bands:,} row{'s' if bands != 1 else ''} gave an age band; each was split into single "
                      f"years of age, {BAND_ASSUMPTION} (an assumption: replace it with single-year estimates when "
                      "you have them)")
+    if dropped.height:
+        raw.notes.append(_past_oldest_note(dropped, oldest))
     return dataclasses.replace(raw, frame=frame)
+
+
+def _past_oldest_note(dropped: pl.DataFrame, oldest: int) -> str:
+    """What was left out of bands above the plan's oldest age: the rows, and the part of a band that straddles it."""
+    rows = dropped[ROW].to_list()
+    where = f"row{'s' if len(rows) != 1 else ''} " + ", ".join(map(str, rows[:5])) + (" …" if len(rows) > 5 else "")
+    return (f"cyplan plans ages 0 to {oldest}, so the years above {oldest} in the age bands on {where} were left out "
+            f"(a band such as '{oldest}-{oldest + 4}' keeps only age {oldest}'s equal share, a fifth of its count)")
 
 
 def _band_hint(text: str) -> str | None:

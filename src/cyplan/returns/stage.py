@@ -32,7 +32,16 @@ import polars as pl
 
 from cyplan.io.files import require_file, sha256
 from cyplan.io.problems import InputError, Problem
-from cyplan.io.read import HIDDEN, first_bad_byte, hidden_sheets, normalise_header, separator_problem, unclosed_quote
+from cyplan.io.read import (
+    HIDDEN,
+    check_workbook_size,
+    first_bad_byte,
+    hidden_sheets,
+    is_panic,
+    normalise_header,
+    separator_problem,
+    unclosed_quote,
+)
 from cyplan.io.validate import CONTROL, UK_DATE, YES_NO_SPELLINGS, read_date
 from cyplan.reference.codelists import CodeList
 from cyplan.returns import fields as F
@@ -404,6 +413,7 @@ def _excel_as_csv(path: Path, sheet: str | None, tmp: Path) -> tuple[Path, int, 
     import openpyxl
 
     label = str(path)
+    check_workbook_size(path, label)
     try:
         reader = fastexcel.read_excel(str(path))
     except Exception as e:  # fastexcel raises its own error types for damaged or non-Excel files
@@ -423,7 +433,9 @@ def _excel_as_csv(path: Path, sheet: str | None, tmp: Path) -> tuple[Path, int, 
         frame = reader.load_sheet(sheet, header_row=0, dtypes="string").to_polars()
     except InputError:
         raise
-    except Exception as e:  # a workbook fastexcel could open may still be damaged inside (a sheet's XML or zip)
+    except BaseException as e:  # a workbook fastexcel could open may still be damaged inside (a sheet's XML or
+        if not (isinstance(e, Exception) or is_panic(e)):  # zip), or make its Rust code panic (out of memory)
+            raise
         raise InputError([Problem(label, None, None, f"cannot be read as an Excel workbook: {e}")]) from None
     out = tmp / "sheet.csv"
     frame.write_csv(out)

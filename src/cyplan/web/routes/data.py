@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from cyplan import results
 from cyplan.io.problems import Grouping, InputError, Problem, ProblemGroup, problem_frames
-from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES
+from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES, MAX_HEADER_ROW
 from cyplan.io.template import write_template
 from cyplan.io.write import write_csv, write_xlsx
 from cyplan.model.gap import gap_table, supply_table
@@ -327,8 +327,9 @@ def _header_row(given: str, name: str) -> int | Problem | None:
     text = given.strip()
     if not text:
         return None
-    if not re.fullmatch(r"[0-9]{1,7}", text) or int(text) < 1:  # not isdigit(): '²' is a digit int() refuses
-        return Problem(name, None, None, f"the header row must be a row number, 1 or more, not '{text[:20]}'")
+    if not re.fullmatch(r"[0-9]{1,7}", text) or not 1 <= int(text) <= MAX_HEADER_ROW:  # not isdigit(): '²' is
+        return Problem(name, None, None, "the header row must be a row number from 1 to "  # a digit int() refuses
+                       f"{MAX_HEADER_ROW:,}, not '{text[:20]}'")
     return int(text)
 
 
