@@ -17,7 +17,7 @@ from rich.text import Text
 from cyplan import reference, results
 from cyplan.commands import backtest, serve, skills, workforce
 from cyplan.commands import report as paper
-from cyplan.commands.audit import audit_app, files, note
+from cyplan.commands.audit import audit_app, broken_warning, files, note
 from cyplan.commands.history import history
 from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
@@ -96,6 +96,7 @@ def _import(ws: Workspace, sources: list[Source], mode: str, problems_file: Path
             report(e, problems_file)
     for w in warnings:
         warn(w)
+    broken_warning(ws)
     if quiet:
         say(f"Imported {len(log)} inputs, {sum(r.rows for r in log):,} rows.")
         return
@@ -377,6 +378,7 @@ def status(workspace: WorkspaceOpt = Path(".")) -> None:
     with open_workspace(workspace) as ws:
         frames = ws.read_all()
         log = ws.imports()
+        broken_warning(ws)
     counts = {k: frames[k].height for k in KINDS}
     national = set(results.national_inputs(frames))
     table = Table(title=f"Workspace {workspace}")
