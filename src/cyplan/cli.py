@@ -84,6 +84,7 @@ EstimateOpt = Annotated[Estimate, typer.Option("--estimate", help="Use the low, 
 def _import(ws: Workspace, sources: list[Source], mode: str, problems_file: Path | None = None,
             quiet: bool = False) -> None:
     warnings: list[str] = []  # how the files were read: said whether or not the import is refused
+    broken_warning(ws)  # before this import's own entry, which would be intact, becomes the latest
     with progress() as bar:
         task = bar.add_task("importing", total=len(sources) + 2)
         try:
@@ -96,7 +97,6 @@ def _import(ws: Workspace, sources: list[Source], mode: str, problems_file: Path
             report(e, problems_file)
     for w in warnings:
         warn(w)
-    broken_warning(ws)
     if quiet:
         say(f"Imported {len(log)} inputs, {sum(r.rows for r in log):,} rows.")
         return
