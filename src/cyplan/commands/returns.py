@@ -190,8 +190,8 @@ def equality(
     leaving = fmt is not Format.table  # a file (or CSV/JSON on stdout): unrounded counts leave the workspace
     if leaving:  # marked in a column of its own, so the counts' columns keep their names
         frame = frame.with_columns(pl.lit(False).alias("for_publication"))
-    emit(frame, fmt, out_file, f"Accepted referrals per 10,000 a year ({when}), by {by.replace('_', ' ')}"
-         + ("" if leaving else ", not for publication"), {"area": names},
+    emit(frame, fmt, out_file, f"Accepted referrals per 10,000 a year ({when}), by {by.replace('_', ' ')}",
+         {"area": names},
          totals=False, formats=EQUALITY_FORMATS,
          headings=EQUALITY_HEADINGS | {"category": by.replace("_", " ").capitalize()})
     if leaving:  # counts before disclosure control leave the workspace, as `returns tables` without --publish
