@@ -231,6 +231,152 @@ def test_a_web_upload_is_recorded_with_its_own_name_and_the_clients_address(clie
     assert json.loads(last["what"])["sha256"] == hashlib.sha256(STAKEHOLDERS.encode()).hexdigest()  # type: ignore
 
 
+# -- probe 3: F9, F12, F18, F19 -----------------------------------------------------------------------
+
+
+def test_an_unknown_action_is_refused_naming_every_action(demo_workspace: Path, run_cli: Run) -> None:
+    """Catches a typo ('imports') read as "no entries of that action" (exit 0, as if nobody imported anything),
+    and an action in capitals not taken."""
+    before = folder_bytes(demo_workspace)
+    code, out, err = run_cli(["audit", "list", "--action", "imports", "-w", demo_workspace])
+    assert code == 2 and out == "" and "No entries" not in err
+    assert ("--action 'imports' is not an action: the actions are import, restore, export, download, view, "
+            "scenario, report") in " ".join(err.split())
+    assert folder_bytes(demo_workspace) == before
+    code, out, _ = run_cli(["audit", "list", "--action", " Import", "--format", "csv", "-w", demo_workspace])
+    listed = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(listed) == len(rows(demo_workspace, "WHERE action = 'import'")) > 30
+    assert {r["action"] for r in listed} == {"import"}
+
+
+def test_a_wiped_trail_fails_verify_naming_an_import_and_status_and_imports_warn(
+        demo_workspace: Path, tmp_path: Path, run_cli: Run) -> None:
+    """Catches probe 3's F9: every entry deleted verified as "0 entries, chain intact" on a workspace of 33 imports,
+    and imports going on after it without a word."""
+    first = rows(demo_workspace)[0]
+    tamper(demo_workspace, "DELETE FROM audit")
+    code, out, err = run_cli(["audit", "verify", "-w", demo_workspace])
+    said = " ".join(err.split())
+    assert code == 1 and "chain intact" not in out
+    kind = json.loads(first["what"])["kind"]  # type: ignore[arg-type]
+    assert f"the audit trail is missing entries: the import of {kind} from " in said
+    logged = sqlite3.connect(demo_workspace / DB_FILE).execute("SELECT count(*) FROM import_log").fetchone()[0]
+    assert f"(and {logged - 1} other imports) is in the import log but has no entry in the trail" in said
+    code, _, err = run_cli(["status", "-w", demo_workspace])
+    assert code == 0 and "Warning: the audit trail is broken" in err and "entries have been deleted" in err
+    code, _, err = run_cli(["import", "stakeholders", write_text(tmp_path / "s.csv", STAKEHOLDERS),
+                            "-w", demo_workspace])  # the trail's one entry is now this import's, intact in itself
+    assert code == 0 and "Warning: the audit trail is broken" in err
+    assert run_cli(["audit", "verify", "-w", demo_workspace])[0] == 1
+
+
+def test_the_last_import_entry_deleted_is_found(demo_workspace: Path, tmp_path: Path, run_cli: Run) -> None:
+    """Catches the chain's blind spot (entries removed from the end verify) left open for imports: the import log
+    still holds the import."""
+    code, _, err = run_cli(["import", "stakeholders", write_text(tmp_path / "mine.csv", STAKEHOLDERS),
+                            "-w", demo_workspace])
+    assert code == 0 and "audit trail" not in err
+    tamper(demo_workspace, "DELETE FROM audit WHERE id = (SELECT max(id) FROM audit)")
+    code, _, err = run_cli(["audit", "verify", "-w", demo_workspace])
+    assert code == 1
+    assert f"the import of stakeholders from {tmp_path / 'mine.csv'} at " in " ".join(err.split())
+
+
+def test_imports_from_before_the_trail_began_are_not_missing(demo_workspace: Path, run_cli: Run) -> None:
+    """Catches a verify that fails every workspace upgraded from before the audit trail (its old imports have no
+    entries, rightly): only imports since `audit_began` are matched."""
+    with closing(sqlite3.connect(demo_workspace / DB_FILE)) as db:
+        began = db.execute("SELECT value FROM workspace_info WHERE key = 'audit_began'").fetchone()[0]
+        first_import = db.execute("SELECT min(imported_at) FROM import_log").fetchone()[0]
+    assert began <= first_import[:19]  # a new workspace's trail began before its first import
+    tamper(demo_workspace, "DELETE FROM audit", "UPDATE workspace_info SET value = '2999-01-01T00:00:00' "
+                                                "WHERE key = 'audit_began'")
+    code, out, err = run_cli(["audit", "verify", "-w", demo_workspace])
+    assert code == 0, err
+    assert out.startswith("0 entries, chain intact")
+
+
+def test_an_edited_latest_entry_warns_on_the_next_import(demo_workspace: Path, tmp_path: Path,
+                                                         run_cli: Run) -> None:
+    """Catches an import that carries on silently on a trail whose latest entry has been edited."""
+    tamper(demo_workspace, "UPDATE audit SET who = 'mallory' WHERE id = (SELECT max(id) FROM audit)")
+    last = rows(demo_workspace)[-1]["id"]
+    code, _, err = run_cli(["import", "stakeholders", write_text(tmp_path / "s.csv", STAKEHOLDERS),
+                            "-w", demo_workspace])
+    assert code == 0
+    assert f"the audit trail is broken: its latest entry ({last}) does not match its hash" in " ".join(err.split())
+
+
+def test_equality_out_is_marked_and_audited_but_the_screen_is_not(demo_workspace: Path, tmp_path: Path,
+                                                                   run_cli: Run) -> None:
+    """Catches probe 3's F19: `returns equality --out` wrote unrounded counts unmarked and unaudited. The file keeps
+    the columns the screen shows (same names, same order) and ends in for_publication = false on every row."""
+    code, _, err = run_cli(["returns", "import", REFERRALS, "--today", "2026-03-31", "-w", demo_workspace])
+    assert code == 0, err
+    held = len(rows(demo_workspace))
+    code, shown, _ = run_cli(["returns", "equality", "--by", "age", "-w", demo_workspace])  # on screen: not an export
+    assert code == 0 and "Accepted referrals" in shown and len(rows(demo_workspace)) == held
+    out_file = tmp_path / "eq.csv"
+    code, _, err = run_cli(["returns", "equality", "--by", "age", "--format", "csv", "--out", out_file,
+                            "-w", demo_workspace])
+    assert code == 0, err
+    assert "not for publication" in " ".join(err.split())
+    table = list(csv.DictReader(out_file.open()))
+    header = out_file.read_text().splitlines()[0].split(",")
+    assert header[:3] == ["area", "year", "category"] and header[-1] == "for_publication" and "referrals" in header
+    assert table and {r["for_publication"] for r in table} == {"false"}
+    new = rows(demo_workspace)[held:]
+    assert [r["action"] for r in new] == ["export"]
+    what = json.loads(new[0]["what"])  # type: ignore[arg-type]
+    assert what["returns_equality"] == "age" and what["published"] is False and what["format"] == "csv"
+    assert what["files"] == [{"file": str(out_file), "sha256": hashlib.sha256(out_file.read_bytes()).hexdigest()}]
+
+
+def test_web_api_reads_of_unpublished_counts_and_inputs_are_recorded(client: TestClient, demo_workspace: Path,
+                                                                     run_cli: Run) -> None:
+    """Catches probe 3's F12: the JSON API served unrounded referral counts and inputs with no entry (the file
+    downloads had one). Published counts are not recorded; each API read of unpublished ones is."""
+    code, _, err = run_cli(["returns", "import", REFERRALS, "--today", "2026-03-31", "-w", demo_workspace])
+    assert code == 0, err
+    held = len(rows(demo_workspace))
+    for url in ("/api/returns", "/api/returns/equality?by=age", "/api/returns/tables/summary"):
+        assert client.get(url).status_code == 200
+    assert len(rows(demo_workspace)) == held  # published: not recorded
+    taken = ["/api/returns?counts=unpublished", "/api/returns/equality?by=age&counts=unpublished",
+             "/api/returns/tables/summary?counts=unpublished", "/api/inputs/workforce", "/api/inputs/workforce"]
+    for url in taken:
+        assert client.get(url).status_code == 200, url
+    new = rows(demo_workspace)[held:]
+    assert [r["action"] for r in new] == ["download"] * 5 and {r["source"] for r in new} == {"web testclient"}
+    whats = [json.loads(r["what"]) for r in new]  # type: ignore[arg-type]
+    assert [w["api"] for w in whats] == ["/api/returns", "/api/returns/equality", "/api/returns/tables",
+                                         "/api/inputs/workforce", "/api/inputs/workforce"]
+    assert all(w["published"] is False for w in whats[:3]) and whats[1]["by"] == "age" and new[1]["area"] == AREA
+    assert whats[3]["inputs"] == ["workforce"]
+
+
+def test_the_returns_page_with_unpublished_counts_is_recorded_once_per_choice_until_the_data_change(
+        client: TestClient, demo_workspace: Path, tmp_path: Path, run_cli: Run) -> None:
+    """Catches the page showing unrounded counts unrecorded, and a trail flooded by reloads: one 'view' entry per
+    area and field while the data are the same, none for the published page, and again after an import."""
+    code, _, err = run_cli(["returns", "import", REFERRALS, "--today", "2026-03-31", "-w", demo_workspace])
+    assert code == 0, err
+    held = len(rows(demo_workspace))
+    assert client.get("/returns").status_code == 200
+    assert len(rows(demo_workspace)) == held
+    for url in ("/returns?counts=unpublished", "/returns?counts=unpublished", "/returns?counts=unpublished&by=age",
+                "/returns?counts=unpublished&by=age"):
+        assert client.get(url).status_code == 200
+    new = rows(demo_workspace)[held:]
+    assert [(r["action"], json.loads(r["what"])["by"], r["area"]) for r in new] == [  # type: ignore[arg-type]
+        ("view", "gender", AREA), ("view", "age", AREA)]
+    code, _, err = run_cli(["import", "stakeholders", write_text(tmp_path / "s.csv", STAKEHOLDERS),
+                            "-w", demo_workspace])
+    assert code == 0, err
+    assert client.get("/returns?counts=unpublished").status_code == 200
+    assert [r["action"] for r in rows(demo_workspace)[held + 2:]] == ["import", "view"]
+
+
 # -- PostgreSQL --------------------------------------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from rich.text import Text
 from cyplan import reference, results
 from cyplan.commands import backtest, serve, skills, workforce
 from cyplan.commands import report as paper
-from cyplan.commands.audit import audit_app, files, note
+from cyplan.commands.audit import audit_app, broken_warning, files, note
 from cyplan.commands.history import history
 from cyplan.commands.returns import returns_app
 from cyplan.commands.services import app as services_app
@@ -85,6 +85,7 @@ EstimateOpt = Annotated[Estimate, typer.Option("--estimate", help="Use the low, 
 def _import(ws: Workspace, sources: list[Source], mode: str, problems_file: Path | None = None,
             quiet: bool = False) -> None:
     warnings: list[str] = []  # how the files were read: said whether or not the import is refused
+    broken_warning(ws)  # before this import's own entry, which would be intact, becomes the latest
     with progress() as bar:
         task = bar.add_task("importing", total=len(sources) + 2)
         try:
@@ -379,6 +380,7 @@ def status(workspace: WorkspaceOpt = Path(".")) -> None:
     with open_workspace(workspace) as ws:
         frames = ws.read_all()
         log = ws.imports()
+        broken_warning(ws)
     counts = {k: frames[k].height for k in KINDS}
     national = set(results.national_inputs(frames))
     table = Table(title=f"Workspace {workspace}")

@@ -33,28 +33,49 @@ class ListFormat(StrEnum):
 
 @audit_app.command("verify")
 def verify(workspace: WorkspaceOpt = Path(".")) -> None:
-    """Recompute the hash chain: exit 0 if it is intact, 1 naming the first entry edited, deleted or moved."""
+    """Recompute the hash chain and match the import log to it: exit 0 if it is intact, 1 naming the first entry
+    edited, deleted or moved, or the first import since the trail began that has no entry."""
     with open_workspace(workspace) as ws, ws.engine.connect() as conn:
         entries = audit.read(conn)
+        missing = audit.missing_imports(conn)
+        began = audit.began(conn)
     broken = audit.verify(entries)
     if broken is not None:
         fail(f"the audit trail is broken at entry {broken.id}: {broken.reason}. The trail has been tampered with "
              "(or the database damaged) at or before that entry.", 1)
+    if missing:
+        first, more = missing[0], len(missing) - 1
+        others = f" (and {more:,} other import{'s' if more > 1 else ''})" if more else ""
+        fail(f"the audit trail is missing entries: the import of {first['kind']} from {first['file']} at "
+             f"{first['imported_at']}{others} is in the import log but has no entry in the trail, which began at "
+             f"{began} UTC. Entries have been deleted (or the database damaged).", 1)
     typer.echo(f"{len(entries):,} entr{'y' if len(entries) == 1 else 'ies'}, chain intact"
                + (f"; latest hash {entries[-1]['hash']}" if entries else ""))
+
+
+def broken_warning(ws: Workspace) -> None:
+    """Warn when the trail is plainly broken (its latest entry edited, or emptied): a cheap check, made after an
+    import and by `cyplan status`, so work does not go on unawares on a trail that `audit verify` would fail."""
+    with ws.engine.connect() as conn:
+        why = audit.tail_broken(conn)
+    if why is not None:
+        warn(f"the audit trail is broken: {why}. Run 'cyplan audit verify' and tell whoever looks after the "
+             "workspace; cyplan carries on recording.")
 
 
 @audit_app.command("list")
 def list_(
     workspace: WorkspaceOpt = Path("."),
-    action: Annotated[str | None, typer.Option("--action", help="Only this action: import, restore, export, "
-                                               "download, scenario, report.")] = None,
+    action: Annotated[str | None, typer.Option("--action", help="Only this action: "
+                                               + ", ".join(audit.ACTIONS) + ".")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Only entries on or after this date (or time), "
                                               "UTC, written YYYY-MM-DD.")] = None,
     fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="table, csv or json.")] = ListFormat.table,
     out_file: OutOpt = None,
 ) -> None:
     """The audit trail's entries, oldest first."""
+    if action is not None:
+        action = _action(action)
     if since is not None:
         since = _since(since)
     with open_workspace(workspace) as ws, ws.engine.connect() as conn:
@@ -67,6 +88,15 @@ def list_(
             return
         frame = frame.select(SHOWN).with_columns(pl.col("what").map_elements(_plain, return_dtype=pl.String))
     emit(frame, Shown(fmt.value), out_file, "Audit trail", totals=False)
+
+
+def _action(given: str) -> str:
+    """The action in any case; a word that is none of them is refused, never read as "no entries" (a typo such
+    as 'imports' would otherwise say nobody imported anything)."""
+    action = given.strip().lower()
+    if action not in audit.ACTIONS:
+        fail(f"--action '{given}' is not an action: the actions are {', '.join(audit.ACTIONS)}", 2)
+    return action
 
 
 def _since(given: str) -> str:

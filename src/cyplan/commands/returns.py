@@ -9,7 +9,7 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from cyplan.commands.audit import record
+from cyplan.commands.audit import files, record
 from cyplan.display import EQUALITY_FORMATS, EQUALITY_HEADINGS
 from cyplan.io.problems import PROBLEM_SCHEMA, InputError, group_problems
 from cyplan.io.write import write_csv, write_json, write_xlsx
@@ -187,10 +187,18 @@ def equality(
             fail(str(e))
         names = dict(ws.read("areas").select("code", "name").iter_rows())
         when = period_of(ws).words()
+    leaving = fmt is not Format.table  # a file (or CSV/JSON on stdout): unrounded counts leave the workspace
+    if leaving:  # marked in a column of its own, so the counts' columns keep their names
+        frame = frame.with_columns(pl.lit(False).alias("for_publication"))
     emit(frame, fmt, out_file, f"Accepted referrals per 10,000 a year ({when}), by {by.replace('_', ' ')}",
          {"area": names},
          totals=False, formats=EQUALITY_FORMATS,
          headings=EQUALITY_HEADINGS | {"category": by.replace("_", " ").capitalize()})
+    if leaving:  # counts before disclosure control leave the workspace, as `returns tables` without --publish
+        record(workspace, "export", {"returns_equality": by, "area": area, "year": year, "published": False,
+                                     "format": fmt.value, "files": files([out_file]) if out_file else "stdout"})
+        say("The referral counts are as recorded, not rounded or suppressed: not for publication "
+            "(its for_publication column says so). This export is in the audit trail.")
 
 
 

@@ -20,10 +20,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from cyplan.store.history import who as os_user
-from cyplan.store.tables import audit
+from cyplan.store.tables import audit, import_log, workspace_info
 
+BEGAN = "audit_began"  # workspace_info's key for when the trail began (migration 0021_audit_began), UTC, to the second
 GENESIS = "0" * 64  # the prev_hash of the first entry
 TRIES = 5  # an entry of its own chained again after another writer's, at most this many times
+ACTIONS = ("import", "restore", "export", "download", "view", "scenario", "report")  # every action an entry can have
 FIELDS = ("prev_hash", "at", "who", "area", "action", "what", "source")  # what an entry's hash covers, in order
 
 # where the change came from: "cli" unless the web app says otherwise for the request it is answering
@@ -104,4 +106,63 @@ def verify(entries: Iterable[Mapping[str, Any]]) -> Broken | None:
         if entry_hash(e) != e["hash"]:
             return Broken(e["id"], "its hash does not match its contents: the entry has been edited")
         previous = e["hash"]
+    return None
+
+
+def began(conn: sa.Connection) -> str | None:
+    """When the trail began (YYYY-MM-DDTHH:MM:SS, UTC): every import since has an entry."""
+    return conn.execute(sa.select(workspace_info.c.value).where(workspace_info.c.key == BEGAN)).scalar()
+
+
+def _since_began(conn: sa.Connection) -> sa.Select[Any]:
+    """The import log's rows since the trail began (imported_at is UTC to the second, as `began` is)."""
+    start = began(conn)
+    query = sa.select(import_log).order_by(import_log.c.id)
+    return query if start is None else query.where(sa.func.substr(import_log.c.imported_at, 1, 19) >= start)
+
+
+def missing_imports(conn: sa.Connection) -> list[dict[str, Any]]:
+    """The import log's rows since the trail began that no import or restore entry records: each row is matched
+    to an entry of the same input, file, sheet, SHA-256, rows and mode, one entry to one row. An entry deleted
+    from anywhere in the trail (even all of them, or the last) leaves its import here. (Referral-return imports
+    are not checked: one finished after a kill has a log row and, by design, no entry.)"""
+    entries: dict[tuple[Any, ...], int] = {}
+    query = sa.select(audit.c.what).where(audit.c.action.in_(("import", "restore")))
+    for (what,) in conn.execute(query):
+        try:
+            key = _key(json.loads(what))
+        except (ValueError, TypeError, AttributeError):  # an entry made non-JSON: the chain's check names it
+            continue
+        entries[key] = entries.get(key, 0) + 1
+    missing = []
+    for row in conn.execute(_since_began(conn)).mappings():
+        key = _key(row)
+        if entries.get(key, 0):
+            entries[key] -= 1
+        else:
+            missing.append(dict(row))
+    return missing
+
+
+def _key(r: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(r.get(f) for f in ("kind", "file", "sheet", "sha256", "rows", "mode"))
+
+
+def tail_broken(conn: sa.Connection) -> str | None:
+    """Why the trail is broken, judged cheaply, or None: the latest entry's own hash, the first entry's link to
+    the start, and fewer import entries than imports logged since the trail began (two counts). Cheap enough for
+    every import and `cyplan status`; `audit verify` checks every entry and matches every import."""
+    last = conn.execute(sa.select(audit).order_by(audit.c.id.desc()).limit(1)).mappings().first()
+    if last is not None and entry_hash(last) != last["hash"]:
+        return f"its latest entry ({last['id']}) does not match its hash: it has been edited"
+    first = conn.execute(sa.select(audit.c.id, audit.c.prev_hash).order_by(audit.c.id).limit(1)).first()
+    if first is not None and first.prev_hash != GENESIS:
+        return f"its first entry ({first.id}) follows one that is not there: entries have been deleted"
+    logged = conn.execute(sa.select(sa.func.count()).select_from(_since_began(conn).subquery())).scalar() or 0
+    entries = conn.execute(sa.select(sa.func.count()).where(
+        audit.c.action.in_(("import", "restore")),
+        audit.c.what.not_like('%"kind":"referral returns"%'))).scalar() or 0  # those have a log of their own
+    if entries < logged:
+        return (f"{logged - entries:,} of the {logged:,} imports since it began have no entry: entries have been "
+                "deleted")
     return None

@@ -161,7 +161,9 @@ def input_json(kind: str, st: State) -> list[dict[str, Any]]:
     """The rows of one input."""
     if kind not in KINDS:
         raise HTTPException(404, f"'{kind}' is not an input; the inputs are {', '.join(KINDS)}")
-    return st.frames()[kind].to_dicts()
+    rows = st.frames()[kind].to_dicts()
+    st.audit("download", {"inputs": [kind], "api": f"/api/inputs/{kind}"})  # as the same rows as a file are
+    return rows
 
 
 @router.get("/data/inputs.xlsx", include_in_schema=False)

@@ -143,6 +143,22 @@ def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return frame.to_dicts()
 
 
+def _taken(st: WorkspaceState, counts: Counts, what: dict[str, Any], area: str | None = None) -> None:
+    """Counts before disclosure control served by the API: recorded at every call, as a file download is (issue 14
+    part 5: "exports and downloads of unpublished data")."""
+    if counts == "unpublished":
+        st.audit("download", {**what, "published": False}, area)
+
+
+def _seen(st: WorkspaceState, area: str | None, counts: Counts, by: str) -> None:
+    """The Returns page showing counts before disclosure control: recorded once per area and field while the data
+    stay as they are (kept like a result, so reloading the page or switching tabs does not flood the trail); a
+    new import, or the server restarting, records the next view again."""
+    if counts == "unpublished":
+        st.cached(("audited-view", area, by), lambda: st.audit(
+            "view", {"page": "/returns", "counts": counts, "by": by, "published": False}, area))
+
+
 @router.get("/api/returns", tags=["returns"])
 def returns_json(st: State, counts: Counts = "published") -> dict[str, Any]:
     """Every quarterly table of the referral returns (as published unless `counts=unpublished`: not for
@@ -151,6 +167,7 @@ def returns_json(st: State, counts: Counts = "published") -> dict[str, Any]:
     d = returns_data(st, None, counts, None, with_equality=False)
     if d.get("not_ready"):
         return {"not_ready": d["not_ready"], "counts": counts}
+    _taken(st, counts, {"api": "/api/returns", "tables": list(d["tables"])})
     return {"counts": counts, "for_publication": counts == "published",
             "rule": rule_words() if counts == "published" else None,
             "tables": {name: {"title": TITLES.get(name, name), "rows": _rows(t)} for name, t in d["tables"].items()},
@@ -168,6 +185,7 @@ def returns_table_json(name: str, st: State, counts: Counts = "published") -> di
         return {"not_ready": NO_RETURNS, "counts": counts}
     if name not in made:  # answered here: the app's 404 page would not name the tables there are
         return JSONResponse({"detail": f"There is no table ‘{name}’. The tables are: {', '.join(made)}."}, 404)
+    _taken(st, counts, {"api": "/api/returns/tables", "table": name})
     return {"name": name, "title": TITLES.get(name, name), "counts": counts, "for_publication": counts == "published",
             "rows": _rows(made[name])}
 
@@ -200,6 +218,7 @@ def returns_equality_json(st: State, by: Annotated[str, Query(json_schema_extra=
         view = equality(st, by, area, counts, year)
     except (service.NoReturns, UnknownField) as e:
         return {"not_ready": _sentence(str(e)), "by": by, "fields": _fields_or_none(st)}
+    _taken(st, counts, {"api": "/api/returns/equality", "by": by, "year": view["year"][0]}, view["area"][0])
     when = period(st)
     return {"by": by, "area": view["area"][0], "year": view["year"][0], "counts": counts,
             "period": {"first": when.first.isoformat(), "last": when.last.isoformat(), "months": when.months,
@@ -269,6 +288,8 @@ def returns_page(request: Request, st: State, area: str | None = None, counts: C
     _check(by)
     area = chosen_area(st, area)
     view = _view(st, area, counts, by)
+    if not view.get("not_ready"):
+        _seen(st, area, counts, view["by"])
     context = {"title": "Who services reach", "current": "returns", "rule": rule_words(), "shown": SHOWN_QUERIES,
                "area": area, **view}
     part = (missing(view["not_ready"]) if view.get("not_ready")
