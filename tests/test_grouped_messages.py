@@ -206,3 +206,19 @@ def test_a_problems_download_not_kept_is_a_plain_404(client: TestClient) -> None
     for token in ("A" * 24, "..%2F..%2Fetc%2Fpasswd"):
         got = client.get(f"/data/problems/{token}.csv")
         assert got.status_code == 404 and "root:" not in got.text
+
+
+def test_the_web_keeps_problem_lists_within_a_size_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches a disk filled by refused uploads (the probe: 20 lists of a bad 50 MB file are gigabytes): past the
+    byte cap the oldest lists are dropped, the newest always kept, and a dropped list's token finds nothing."""
+    from cyplan.io.problems import PROBLEM_SCHEMA
+    from cyplan.web import problem_files
+
+    monkeypatch.setattr(problem_files, "KEPT_BYTES", 250)
+    files = problem_files.ProblemFiles()
+    frame = pl.DataFrame({"file": ["a.csv"] * 3, "sheet": [None] * 3, "row": [2, 3, 4], "column": ["x"] * 3,
+                          "message": ["m" * 30] * 3}, schema=PROBLEM_SCHEMA)
+    tokens = [files.save([frame], f"{i}.csv") for i in range(4)]
+    sizes = {t: files.find(t)[0].stat().st_size for t in tokens if files.find(t)}  # type: ignore[index]
+    assert tokens[-1] in sizes and files.find(tokens[0]) is None
+    assert sum(sizes.values()) <= 250 or len(sizes) == 1

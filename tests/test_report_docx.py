@@ -273,6 +273,7 @@ def test_cyplan_report_format_docx_writes_the_paper(demo_workspace: Path, tmp_pa
     (["--format", "pdf", "--out", "paper.docx"],
      "--out paper.docx ends in .docx but --format is pdf: a PDF named .docx would not open. Give --format docx, "
      "or an --out ending in .pdf."),
+    (["--out", "paper.doc"], "--out paper.doc: cyplan writes the paper as .html, .pdf or .docx, not .doc"),
 ])
 def test_a_bad_format_is_refused_and_nothing_is_touched(args: list[str], message: str, demo_workspace: Path,
                                                         tmp_path: Path, run_cli: Callable[..., tuple[int, str, str]],

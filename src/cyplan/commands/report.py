@@ -70,6 +70,10 @@ def paper_format(fmt: PaperFormat | None, out_file: Path | None) -> PaperFormat:
     """The format asked for, else the one --out's ending names, else HTML. A Word or PDF ending with another
     format asked for is refused before any work: the file would not open in what its name promises."""
     named = next((f for f in PaperFormat if out_file and out_file.suffix.lower() == f".{f.value}"), None)
+    if fmt is None and named is None and out_file is not None and out_file.suffix.lower() not in ("", ".htm"):
+        # an HTML paper named .doc or .odt would be opened by Word as something it is not
+        fail(f"--out {out_file}: cyplan writes the paper as .html, .pdf or .docx, not {out_file.suffix}; end the "
+             "file name in one of those, or give --format", 2)
     if fmt is not None and named is not None and fmt is not named:
         fail(f"--out {out_file} ends in .{named.value} but --format is {fmt.value}: {KINDS[fmt]} named "
              f".{named.value} would not open. Give --format {named.value}, or an --out ending in .{fmt.value}.", 2)

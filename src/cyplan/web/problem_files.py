@@ -20,6 +20,7 @@ import polars as pl
 from cyplan.io.write import write_csv_parts
 
 KEPT = 20  # lists kept at once: enough for every upload a person tries in a sitting, never a disk filled
+KEPT_BYTES = 500 * 2**20  # and at most this much of them: a bad 50 MB upload can list a gigabyte of problems
 TOKEN = r"[A-Za-z0-9_-]{24}"  # what secrets.token_urlsafe(18) makes: a name that cannot leave the folder
 
 
@@ -36,10 +37,14 @@ class ProblemFiles:
         write_csv_parts(frames, self._path(token))
         with self._lock:
             self._kept[token] = name
-            while len(self._kept) > KEPT:
+            # the oldest lists go first; the newest is kept whatever its size (its page links to it)
+            while len(self._kept) > KEPT or (len(self._kept) > 1 and self._bytes() > KEPT_BYTES):
                 old, _ = self._kept.popitem(last=False)
                 self._path(old).unlink(missing_ok=True)
         return token
+
+    def _bytes(self) -> int:
+        return sum(self._path(t).stat().st_size for t in self._kept if self._path(t).exists())
 
     def find(self, token: str) -> tuple[Path, str] | None:
         """The saved list and its download name, or None for a token not kept (never made, or pruned)."""
