@@ -31,9 +31,10 @@ demo: $(STAMP) $(ASSETS) system
 	$(BIN)/cyplan demo
 	$(BIN)/cyplan serve --workspace exampleshire --host $(HOST) --port $(PORT)
 
+# the tests on two workers (pytest-xdist), each taking a whole test file at a time, so its fixtures are built once
 test: $(STAMP) $(ASSETS) system-test
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 --dist loadfile  # two workers, one test file each at a time: its fixtures built once
+	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: $(STAMP) $(ASSETS)
 	@echo "run a benchmark alone, e.g. $(BIN)/python benchmarks/<name>.py"
