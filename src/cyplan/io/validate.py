@@ -9,17 +9,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
-import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import polars as pl
 
-from cyplan.io.problems import FAILS, RUN_SHOWN, Found, ProblemRun, problem_run
+from cyplan.io.checks import SUM_TOLERANCE
+from cyplan.io.checks import fmt as _fmt
+from cyplan.io.checks import rows as _rows
+from cyplan.io.problems import FAILS, RUN_SHOWN, Found, ProblemRun
 from cyplan.io.read import ROW, RawTable
 from cyplan.model.demand import WEEKS_PER_YEAR
-from cyplan.model.supply import RETIREMENT_YEARS
 from cyplan.schema import AGES, SEXES, Column, InputKind
 
 GSS_CODE = r"^[EKNSW]\d{8}$"
@@ -31,7 +32,6 @@ CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 # refused, not shown: a cell's text is echoed in messages, and an escape (ESC [2J…) would work the terminal
 CONTROL_MESSAGE = ("contains a control character (an invisible character such as a vertical tab or a right-to-left "
                    "override): retype the cell")
-SUM_TOLERANCE = 1e-6
 MIN_DIRECT_HOURS = 1  # hours of direct work a year one FTE of a role gives (demand in FTE divides by it)
 
 # For estimate columns the message names the quantity: "central prevalence 1.4 is above 1".
@@ -453,14 +453,6 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _rows(raw: RawTable, failing: pl.DataFrame, column: str | None,
-          message: Callable[[dict[str, object]], str] | pl.Expr, summary: str | None = None) -> list[Found]:
-    """One check's problems on the `failing` rows, worded by `message` as they are shown or saved (a file full
-    of errors is not made into millions of objects at once). Row 0 (or none) is a row already in the workspace
-    that a merge keeps: it has no row in the file."""
-    return problem_run(raw.file, raw.sheet, column, failing, message, summary)
-
-
 def _where(first: object) -> str:
     return f"on row {first}" if first else "by a row already in the workspace"
 
@@ -479,10 +471,6 @@ def _check_estimates(raw: RawTable, kind: InputKind, frame: pl.DataFrame) -> tup
         problems += _rows(raw, frame.filter(pl.col(high) < v), high,
                           lambda r, hi=high, va=value: f"{hi}{q} {_fmt(r[hi])} is below {va} {_fmt(r[va])}")
     return frame, problems
-
-
-def _fmt(x: object) -> str:
-    return f"{x:g}" if isinstance(x, float) and math.isfinite(x) else str(x)
 
 
 def _duplicate_keys(raw: RawTable, kind: InputKind, frame: pl.DataFrame, keys: KeyNumbers | None) -> list[Found]:
@@ -736,13 +724,6 @@ def _check_roles(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
                             f"work share): it must give at least {MIN_DIRECT_HOURS}")
 
 
-def _check_workforce(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
-    retire = pl.coalesce(pl.col("retirement_rate"), pl.col("share_aged_55_plus").fill_null(0) / RETIREMENT_YEARS)
-    over = frame.with_columns(retire.alias("retire")).filter(pl.col("leaver_rate_high") + pl.col("retire") > 1)
-    return _rows(raw, over, "leaver_rate", lambda r: f"leaving ({_fmt(r['leaver_rate_high'])} at most) and retiring "
-                 f"({_fmt(r['retire'])}) add up to more than everyone in post")
-
-
 def _check_role_ratios(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     # staff by ratio are counted from staff by pathway hours, in one step: a ratio to a ratio role has no base
     by_ratio = frame["role"].drop_nulls().unique().implode()
@@ -763,63 +744,10 @@ def _check_care_profiles(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
                  f"{r['total']:.2f}, not 1")
 
 
-def _check_training_pipelines(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
-    reversed_ = frame.filter(pl.col("end_year").is_not_null() & (pl.col("end_year") < pl.col("start_year")))
-    return _rows(raw, reversed_, "end_year", lambda r: f"end year {r['end_year']} is before the start year "
-                 f"{r['start_year']}: the places would start in no year")
-
-
-def _check_caseloads(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
-    # a caseload of no cases gives no share: the census's cyp_share would be used without a word
-    empty = (frame.group_by("area", "role", "sector", maintain_order=True)
-             .agg(pl.col("cases").sum().alias("total"), pl.len().alias("groups"),
-                  pl.col(ROW).filter(pl.col(ROW) > 0).min().alias(ROW))
-             .filter((pl.col("total") == 0) & pl.col(ROW).is_not_null()))
-    return _rows(raw, empty, "cases", lambda r: f"the caseload of {r['role']} ({r['sector']}) in {r['area']} holds "
-                 f"no cases in any of its {r['groups']} client groups, so it gives no CYP share: give the counts, or "
-                 "leave this caseload out to use the census's cyp_share")
-
-
-def _band_sums(raw: RawTable, frame: pl.DataFrame, column: str, what: str, optional: bool) -> list[Found]:
-    """A census row's bands whose `column` does not sum to 1 (an optional column only where a band gives it)."""
-    given = pl.col(column).is_not_null()
-    sums = (frame.group_by("area", "role", "sector", maintain_order=True)
-            .agg(pl.col(column).fill_null(0).sum().alias("total"), given.any().alias("given"),
-                 pl.col(ROW).filter(given | pl.lit(not optional)).min().alias(ROW))
-            .filter(pl.col("given") & ((pl.col("total") - 1).abs() > SUM_TOLERANCE)))
-    return _rows(raw, sums, column, lambda r: f"{what} for {r['area']}, {r['role']}, {r['sector']} sum over the "
-                 f"age bands to {_fmt(r['total'])}, not 1")
-
-
-def _check_workforce_ages(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
-    leaving = frame.with_columns(out=pl.col("retirement_rate").fill_null(0) + pl.col("leaver_rate").fill_null(0))
-    return (_band_sums(raw, frame, "share", "shares of FTE in post", False)
-            + _band_sums(raw, frame, "joiner_share", "joiner shares", True)
-            + _band_sums(raw, frame, "trainee_share", "trainee shares", True)
-            + _rows(raw, leaving.filter(pl.col("out") > 1), "retirement_rate", lambda r: f"leaving "
-                    f"({_fmt(r['leaver_rate'])}) and retiring ({_fmt(r['retirement_rate'])}) add up to more than "
-                    "everyone in the band"))
-
-
-def _check_sector_flows(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
-    same = frame.filter(pl.col("from_sector") == pl.col("to_sector"))
-    out = (frame.group_by("role", "from_sector", maintain_order=True)
-           .agg(pl.col("rate").sum().alias("total"), pl.col(ROW).max().alias(ROW)).filter(pl.col("total") > 1))
-    return (_rows(raw, same, "to_sector", lambda r: f"staff cannot move from {r['from_sector']} to itself")
-            + _rows(raw, out, "rate", lambda r: f"rates out of {r['from_sector']} for role '{r['role']}' add up "
-                    f"to {_fmt(r['total'])}: more than everyone there"))
-
-
 KIND_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {
-    "caseloads": _check_caseloads,
-    "workforce_ages": _check_workforce_ages,
-    "sector_flows": _check_sector_flows,
-    "training_pipelines": _check_training_pipelines,
     "role_ratios": _check_role_ratios,
     "care_profiles": _check_care_profiles,
     "roles": _check_roles,
-    "workforce": _check_workforce,
-    "workforce_history": _check_workforce,  # each past snapshot is a census, with the same rule
     "areas": _check_areas,
     "age_bands": _check_age_bands,
     "prevalence": _check_prevalence,
@@ -852,3 +780,7 @@ KIND_CHECKS.update(POPULATION_GROUP_CHECKS)
 from cyplan.io.validate_correlations import CORRELATION_CHECKS  # noqa: E402 (as above)
 
 KIND_CHECKS.update(CORRELATION_CHECKS)
+
+from cyplan.io.validate_supply import SUPPLY_CHECKS  # noqa: E402 (as above)
+
+KIND_CHECKS.update(SUPPLY_CHECKS)
