@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from conftest import CliResult, folder_bytes, listed_problems, write_text, write_workbook
 from cyplan.io.problems import InputError
 from cyplan.io.read import ROW, read_table
-from cyplan.io.validate import known_headers, read_coded, read_date, validate
+from cyplan.io.spellings import read_coded, read_date
+from cyplan.io.validate import known_headers, validate
 from cyplan.schema import KINDS, SEXES
 from cyplan.store.workspace import Workspace
 

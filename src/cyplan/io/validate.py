@@ -7,7 +7,6 @@ the user sees them. Checks that need several inputs at once (references) are in 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -20,6 +19,11 @@ from cyplan.io.checks import fmt as _fmt
 from cyplan.io.checks import rows as _rows
 from cyplan.io.problems import FAILS, RUN_SHOWN, Found, ProblemRun
 from cyplan.io.read import ROW, RawTable
+from cyplan.io.spellings import (
+    UK_DATE,
+    read_date,
+    spellings,
+)
 from cyplan.model.demand import WEEKS_PER_YEAR
 from cyplan.schema import AGES, SEXES, Column, InputKind
 
@@ -162,45 +166,6 @@ def _did_you_mean(name: str, kind: InputKind, columns: tuple[str, ...]) -> str:
 
 
 # how NHS and ONS files spell the values of a coded column (any case): each spelling → the value it is
-SEX_SPELLINGS = {"female": "female", "male": "male", "f": "female", "m": "male", "2": "female", "1": "male",
-                 "females": "female", "males": "male"}
-ALL_SPELLINGS = {"all": "all", "persons": "all"}  # where the column also takes 'all' (both sexes)
-YES_NO_SPELLINGS = {"yes": "yes", "no": "no", "y": "yes", "n": "no", "1": "yes", "0": "no", "true": "yes",
-                    "false": "no"}
-
-
-def spellings(allowed: tuple[str, ...]) -> dict[str, str]:
-    """Each lower-case spelling a coded column with these values reads → its value."""
-    table = {a.lower(): a for a in allowed}
-    if {"female", "male"} <= set(allowed):
-        table |= SEX_SPELLINGS | (ALL_SPELLINGS if "all" in allowed else {})
-    if set(allowed) == {"yes", "no"}:
-        table |= YES_NO_SPELLINGS
-    return table
-
-
-def read_coded(allowed: tuple[str, ...], text: str) -> str | None:
-    """The value `text` (trimmed, any case) spells, or None."""
-    return spellings(allowed).get(text.strip().lower())
-
-
-# ASCII: \d alone also matches other scripts' digits ('٣'), which int() reads as numbers
-ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
-UK_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$", re.ASCII)  # day, month, year: one separator
-
-
-def read_date(text: str) -> dt.date | None:
-    """The day `text` names, as YYYY-MM-DD or as the UK writes it, day first (dd/mm/yyyy, also with '.' or '-'
-    between): 03/04/2025 is 3 April. None for anything else, or a day that does not exist."""
-    text = text.strip()
-    iso, uk = ISO_DATE.match(text), UK_DATE.match(text)
-    year, month, day = (iso[1], iso[2], iso[3]) if iso else (uk[4], uk[3], uk[1]) if uk else ("", "", "")
-    try:
-        return dt.date(int(year), int(month), int(day)) if year else None
-    except ValueError:
-        return None
-
-
 def _date_note(col: Column, texts: pl.Series) -> str | None:
     """Once for a column: that its dates were read day first, with an example (one that could be read either way,
     if there is one)."""

@@ -42,7 +42,8 @@ from cyplan.io.read import (
     separator_problem,
     unclosed_quote,
 )
-from cyplan.io.validate import CONTROL, UK_DATE, YES_NO_SPELLINGS, read_date
+from cyplan.io.spellings import UK_DATE, YES_NO_SPELLINGS, read_date
+from cyplan.io.validate import CONTROL
 from cyplan.reference.codelists import CodeList
 from cyplan.returns import fields as F
 from cyplan.returns.classify import AGE_LABEL, DATES, MILESTONE_LABEL, YES_NO, Column, Records
