@@ -16,9 +16,9 @@ from contextvars import ContextVar
 
 import polars as pl
 
+from cyplan.io.checks import rows as _rows  # one definition of a problem per failing row
 from cyplan.io.problems import Found
 from cyplan.io.read import ROW, RawTable
-from cyplan.io.validate_services import _rows  # one definition of a problem per failing row
 from cyplan.reference import codelists
 
 CODE = "_code"  # the column category_codes adds

@@ -12,27 +12,20 @@ from collections.abc import Callable
 
 import polars as pl
 
-from cyplan.io.problems import Found, problem_run
+from cyplan.io.checks import SUM_TOLERANCE, rows
+from cyplan.io.problems import Found
 from cyplan.io.read import RawTable, text_like
 from cyplan.reference.specification import specification
-
-SHARE_TOLERANCE = 1e-6
-
-
-def _rows(raw: RawTable, failing: pl.DataFrame, column: str,
-          message: Callable[[dict[str, object]], str]) -> list[Found]:
-    # row 0 stands for a row a merge keeps from the workspace: it has no row in the file
-    return problem_run(raw.file, raw.sheet, column, failing, message)
 
 
 def check_localities(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     given = frame["share"].is_not_null()
     if given.any() and not given.all():
-        return _rows(raw, frame.filter(pl.col("share").is_null()), "share",
+        return rows(raw, frame.filter(pl.col("share").is_null()), "share",
                      lambda r: "blank, but other localities have a share: give every locality a share, or none "
                      "(equal shares)")
     total = frame["share"].sum()
-    if given.all() and total > 1 + SHARE_TOLERANCE:
+    if given.all() and total > 1 + SUM_TOLERANCE:
         return [raw.problem(None, "share", f"the localities' shares add up to {total:.4g}, more than 1 (the whole "
                             "area)")]
     return []
@@ -47,23 +40,23 @@ def check_service_cells(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
                      how="anti")
     choices = spec.group_by("band", "level").agg(pl.col("provision")).iter_rows()
     listed = {(b, lv): ", ".join(p) for b, lv, p in choices}
-    return (_rows(raw, bad_band, "band", lambda r: f"the specification has no provisions for band '{r['band']}'; "
+    return (rows(raw, bad_band, "band", lambda r: f"the specification has no provisions for band '{r['band']}'; "
                   f"its bands are {', '.join(bands)}")
-            + _rows(raw, bad, "provision", lambda r: f"'{r['provision']}' is not a {r['level']} provision for "
+            + rows(raw, bad, "provision", lambda r: f"'{r['provision']}' is not a {r['level']} provision for "
                     f"{r['band']} in the specification; those are: {listed[(r['band'], r['level'])]}"))
 
 
 def check_plans(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     known = specification().prerequisites["prerequisite"].to_list()
     bad = frame.filter((pl.col("prerequisite") != "") & ~pl.col("prerequisite").is_in(known))
-    return _rows(raw, bad, "prerequisite", lambda r: f"'{r['prerequisite']}' is not one of the specification's "
+    return rows(raw, bad, "prerequisite", lambda r: f"'{r['prerequisite']}' is not one of the specification's "
                  f"pre-requisites: {', '.join(known)}")
 
 
 def check_stakeholders(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     known = specification().stakeholders["agency"].to_list()
     local = frame.filter(~pl.col("agency").is_in(known) & (pl.col("agency") != "") & (pl.col("label") == ""))
-    return _rows(raw, local, "label", lambda r: f"'{r['agency']}' is not an agency of the checklist, so it is "
+    return rows(raw, local, "label", lambda r: f"'{r['agency']}' is not an agency of the checklist, so it is "
                  "taken as a local one and needs a label (or use a checklist agency: "
                  f"{', '.join(known)})")
 
@@ -83,9 +76,9 @@ def check_rating_judgement(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     # specification, seed 003, of 2008)
     today = dt.date.today().isoformat()
     when = dated.filter((pl.col("date") > today) | (pl.col("date") < "2008-01-01"))
-    return (_rows(raw, bad, "date", lambda r: f"'{r['date']}' is not a date: give the day it was agreed as "
+    return (rows(raw, bad, "date", lambda r: f"'{r['date']}' is not a date: give the day it was agreed as "
                   "YYYY-MM-DD, e.g. 2025-03-14")
-            + _rows(raw, when, "date", lambda r: f"{r['date']} is "
+            + rows(raw, when, "date", lambda r: f"{r['date']} is "
                     + ("after today" if r["date"] > today else "before 2008, when the specification was written")
                     + ": give the day the rating was agreed"))
 
