@@ -49,7 +49,7 @@ class Source:
     sheet: str | None = None
     shown: str | None = None  # the name the import log records, if not the path (e.g. a file cyplan ships)
     header_row: int | None = None  # the row the header is on, if rows above it (a title) are to be skipped
-    split_age_bands: bool = False  # split the population's age bands into single years (validate.split_bands)
+    split_age_bands: bool = False  # split the population's age bands into single years (io/age_bands.split_bands)
     optional: bool = False  # a sheet of a whole workbook: holding only the template's example row, it is left out
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"  # 1,000 or 12,345.6: a number written with commas
 SEX_SPELLINGS = {"female": "female", "male": "male", "f": "female", "m": "male", "2": "female", "1": "male",
                  "females": "female", "males": "male"}
 ALL_SPELLINGS = {"all": "all", "persons": "all"}  # where the column also takes 'all' (both sexes)
