@@ -90,3 +90,15 @@ audit = sa.Table(
     sa.Column("hash", sa.Text, nullable=False),
     sa.UniqueConstraint("prev_hash", name="uq_audit_prev_hash"),
 )
+
+# Roles per area on the shared server (issue 14 part 3, docs/decisions/0011): held in the server's own workspace.
+# `user` is the sign-in name (e-mail or UPN) in lower case, so an admin can be named before first signing in.
+user_roles = sa.Table(
+    "user_roles", metadata,
+    sa.Column("user", sa.Text, nullable=False),
+    sa.Column("area", sa.Text, nullable=False),  # a server area's code (a tenant), not a code of the areas input
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("granted_by", sa.Text, nullable=False),
+    sa.Column("granted_at", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("user", "area", "role", name="pk_user_roles"),
+)
