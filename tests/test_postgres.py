@@ -201,7 +201,7 @@ def test_every_imported_row_is_in_postgres_and_no_database_file_is_in_the_folder
     codes = {c for (c,) in built.server.rows(built.database, "SELECT code FROM areas")}
     assert codes == {r[0] for r in data_rows(DEMO / "areas.csv")}
 
-    assert json.loads((built.pg / "workspace.json").read_text()) == {"database_url": built.url}
+    assert json.loads((built.pg / "workspace.json").read_text()) == {"database_url": built.url, "tenant": "local"}
     assert sorted(p.name for p in built.pg.iterdir()) == ["returns-records", "workspace.json"]
     assert not [p for p in built.pg.rglob("*") if p.suffix in (".db", ".sqlite", ".duckdb")]
 
@@ -253,7 +253,7 @@ def test_cyplan_database_url_creates_and_opens_workspaces_on_the_server(server: 
     database = server.new_database()
     url = server.url(database)
     ok(["init", tmp_path / "env"], url=url)
-    assert json.loads((tmp_path / "env" / "workspace.json").read_text()) == {"database_url": url}
+    assert json.loads((tmp_path / "env" / "workspace.json").read_text()) == {"database_url": url, "tenant": "local"}
     assert server.rows(database, "SELECT count(*) FROM age_bands") == [(len(data_rows(reference.DEFAULTS /
                                                                                       "age_bands.csv")),)]
     ok(["import", "areas", DEMO / "areas.csv", "-w", tmp_path / "env"], url=url)

@@ -22,12 +22,15 @@ from alembic.script import ScriptDirectory
 from cyplan import faults
 from cyplan.schema import KINDS
 from cyplan.store import audit, codelists, history, returns_tables  # noqa: F401  (their tables join the metadata)
+from cyplan.store.migrations import tenancy
 from cyplan.store.tables import INPUT_TABLES, import_log, workspace_info
 
 DB_FILE = "cyplan.db"
 SQLITE_HEADER = b"SQLite format 3\0"  # the first 16 bytes of every SQLite database file
 CONFIG_FILE = "workspace.json"  # only written when the database is not the folder's SQLite file
 URL_ENV = "CYPLAN_DATABASE_URL"
+LOCAL = "local"  # the tenant of a PostgreSQL workspace whose workspace.json names none (made before areas)
+TENANT_SET = sa.text(f"select set_config('{tenancy.SETTING}', :tenant, true)")  # SET LOCAL: this transaction only
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -81,16 +84,32 @@ def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{(path / DB_FILE).resolve()}"
 
 
+def _tenant_per_transaction(engine: sa.Engine, tenant: str) -> None:
+    """Every transaction on this engine starts by naming its area: row-level security shows and takes only that
+    area's rows (migration 0023_tenants). Per transaction (SET LOCAL), not per connection: a setting left on a
+    pooled connection would follow it wherever it went next, while a transaction that forgot sees no rows at all."""
+
+    @sa.event.listens_for(engine, "begin")
+    def name_the_area(conn: sa.Connection) -> None:
+        conn.execute(TENANT_SET, {"tenant": tenant})
+
+
 class Workspace:
-    def __init__(self, path: Path, url: str):
+    def __init__(self, path: Path, url: str, tenant: str = LOCAL):
         self.path = path
         self.url = url
+        self.tenant = tenant  # the area whose rows this workspace sees on a shared PostgreSQL database
         self.engine = sa.create_engine(url)
+        if self.engine.dialect.name == "postgresql":
+            _tenant_per_transaction(self.engine, tenant)
 
     # -- creating and opening -------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: Path, url: str | None = None, info: dict[str, str] | None = None) -> Workspace:
+    def create(cls, path: Path, url: str | None = None, info: dict[str, str] | None = None,
+               tenant: str = LOCAL) -> Workspace:
+        """A new workspace in `path`: its own SQLite file, or the area `tenant` of a database given by URL, which
+        may already hold other areas (never this one)."""
         url = url or os.environ.get(URL_ENV)
         if (path / DB_FILE).exists() or (path / CONFIG_FILE).exists():
             raise WorkspaceError(f"{path} is already a cyplan workspace")
@@ -98,20 +117,24 @@ class Workspace:
             raise WorkspaceError(f"{path} is a file, not a folder")
         elsewhere = url if url and url != _sqlite_url(path) else None
         if elsewhere:  # reached, and not another workspace's, before the folder is touched
-            ws = cls._connected(path, elsewhere)
-            if ws.revisions():
+            ws = cls._connected(path, elsewhere, tenant)
+            if ws.revisions() and ws._stamped():
                 ws.close()
-                raise WorkspaceError(f"the database {_shown(elsewhere)} already holds a cyplan workspace: to work on "
-                                     f"it from {path}, copy workspace.json from a folder that uses it (or set "
-                                     f"{URL_ENV}); for a new workspace, give an empty database")
+                area = f" for the area '{tenant}'" if tenant != LOCAL else ""
+                raise WorkspaceError(f"the database {_shown(elsewhere)} already holds a cyplan workspace{area}: to "
+                                     f"work on it from {path}, copy workspace.json from a folder that uses it (or set "
+                                     f"{URL_ENV}); for a new workspace, give an empty database or another area")
         path.mkdir(parents=True, exist_ok=True)
         if elsewhere:
-            (path / CONFIG_FILE).write_text(json.dumps({"database_url": elsewhere}, indent=2) + "\n")
+            config = {"database_url": elsewhere, "tenant": tenant}
+            (path / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
         else:
             ws = cls(path, _sqlite_url(path))
         ws.migrate()
         stamp = {"created_at": _now(), **(info or {})}
         with ws.engine.begin() as conn:
+            if audit.began(conn) is None:  # a new area on a shared database: migration 0021 stamped the first only
+                stamp[audit.BEGAN] = stamp["created_at"][:19]
             conn.execute(workspace_info.delete().where(workspace_info.c.key.in_(list(stamp))))
             conn.execute(workspace_info.insert(), [{"key": k, "value": v} for k, v in stamp.items()])
         return ws
@@ -119,8 +142,8 @@ class Workspace:
     @classmethod
     def open(cls, path: Path) -> Workspace:
         url = os.environ.get(URL_ENV)
-        if not url and (path / CONFIG_FILE).exists():
-            url = json.loads((path / CONFIG_FILE).read_text())["database_url"]
+        config = json.loads((path / CONFIG_FILE).read_text()) if (path / CONFIG_FILE).exists() else {}
+        url = url or config.get("database_url")
         if not url:
             if not (path / DB_FILE).exists():
                 raise WorkspaceError(f"{path} is not a cyplan workspace: run 'cyplan init {path}' first, "
@@ -134,7 +157,7 @@ class Workspace:
                                        "cyplan has not changed it. Restore the workspace folder from a backup "
                                        "(or, if you have none, make a new workspace with 'cyplan init' and "
                                        "import your files again).")
-        ws = cls._connected(path, url)
+        ws = cls._connected(path, url, config.get("tenant", LOCAL))
         if ws.revisions() != _heads():
             ws.migrate()
         # a referral-return import cut short (a kill, a power cut) is finished or undone before anything
@@ -145,11 +168,11 @@ class Workspace:
         return ws
 
     @classmethod
-    def _connected(cls, path: Path, url: str) -> Workspace:
+    def _connected(cls, path: Path, url: str, tenant: str = LOCAL) -> Workspace:
         """The workspace on this database, connected once: a malformed URL, a missing driver or a server that
         cannot be reached is a message saying so, not a traceback."""
         try:
-            ws = cls(path, url)
+            ws = cls(path, url, tenant)
             ws.revisions()
         except ImportError as e:
             raise WorkspaceError(f"cannot open the database {_shown(url)}: its driver is not installed ({e}); for "
@@ -178,6 +201,11 @@ class Workspace:
     def revisions(self) -> set[str]:
         with self.engine.connect() as conn:
             return set(MigrationContext.configure(conn).get_current_heads())
+
+    def _stamped(self) -> bool:
+        """Whether this workspace's area already has one here (before tenancy: whether the database has any)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(workspace_info)).scalar() > 0
 
     def info(self) -> dict[str, str]:
         with self.engine.connect() as conn:

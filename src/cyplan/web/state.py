@@ -1,8 +1,8 @@
 """The workspace as the web app sees it: its inputs and results, worked out once per change of data.
 
 Results (the simulation above all) take far longer than a page may, so each is kept until the workspace's
-data changes. A change is seen from the files' sizes and times (SQLite) or the import log (a server
-database), and the web app's own writes forget everything at once."""
+data changes. A change is seen from the files' sizes and times (SQLite) or, on a server database, the area's
+data_version, which any process's change bumps; and the web app's own writes forget everything at once."""
 
 from __future__ import annotations
 
@@ -15,10 +15,13 @@ import polars as pl
 import sqlalchemy as sa
 
 from cyplan.store import audit
-from cyplan.store.tables import import_log
+from cyplan.store.migrations.tenancy import VERSIONS
 from cyplan.store.workspace import Workspace
 
 T = TypeVar("T")
+# bumped in the same transaction by every statement that changes the area's data but its audit trail, whichever
+# process made it (migration 0023_tenants); no row yet: no change since the area was made
+DATA_VERSION = sa.text(f"SELECT coalesce(max(n), 0) FROM {VERSIONS}")
 TRANSIENT = (".log", "-journal", "-wal", "-shm", ".wal", ".tmp")  # not data: logs and databases' scratch files
 
 
@@ -40,7 +43,7 @@ class WorkspaceState:
         if self.ws.url.startswith("sqlite"):
             return files
         with self.ws.engine.connect() as conn:
-            return (*files, conn.execute(sa.select(sa.func.max(import_log.c.id))).scalar())
+            return (*files, conn.execute(DATA_VERSION).scalar())
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """compute() once per version of the data; pages asked for at once wait for the one computation."""
