@@ -20,6 +20,7 @@ from cyplan.commands import report as paper
 from cyplan.commands.audit import audit_app, broken_warning, files, note
 from cyplan.commands.history import history
 from cyplan.commands.returns import returns_app
+from cyplan.commands.server import server_app
 from cyplan.commands.services import app as services_app
 from cyplan.display import CENTRAL_PLAN, ESTIMATE_WORDS
 from cyplan.io.problems import InputError
@@ -422,6 +423,9 @@ app.add_typer(returns_app, name="returns", help="Referral returns: import record
 
 
 app.add_typer(audit_app, name="audit", help="The audit trail: check its hash chain, list who did what and when.")
+
+
+app.add_typer(server_app, name="server", help="The shared server: its database's migrations and its areas.")
 
 
 def main() -> None:  # pragma: no cover

@@ -95,12 +95,12 @@ def _tenant_per_transaction(engine: sa.Engine, tenant: str) -> None:
 
 
 class Workspace:
-    def __init__(self, path: Path, url: str, tenant: str = LOCAL):
+    def __init__(self, path: Path, url: str, tenant: str | None = LOCAL):
         self.path = path
         self.url = url
         self.tenant = tenant  # the area whose rows this workspace sees on a shared PostgreSQL database
         self.engine = sa.create_engine(url)
-        if self.engine.dialect.name == "postgresql":
+        if self.engine.dialect.name == "postgresql" and tenant is not None:  # None: the database's owner migrating
             _tenant_per_transaction(self.engine, tenant)
 
     # -- creating and opening -------------------------------------------------------------------
@@ -168,7 +168,7 @@ class Workspace:
         return ws
 
     @classmethod
-    def _connected(cls, path: Path, url: str, tenant: str = LOCAL) -> Workspace:
+    def _connected(cls, path: Path, url: str, tenant: str | None = LOCAL) -> Workspace:
         """The workspace on this database, connected once: a malformed URL, a missing driver or a server that
         cannot be reached is a message saying so, not a traceback."""
         try:
@@ -198,14 +198,28 @@ class Workspace:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "heads")  # each part of cyplan may add its own branch of migrations
 
+    @classmethod
+    def upgrade_database(cls, url: str) -> tuple[set[str], set[str]]:
+        """Run the migrations on a shared database as its owner, under no area (`cyplan server migrate`): the
+        revisions before and after. Rows already there before tenancy become the area 'local'."""
+        ws = cls._connected(Path("."), url, tenant=None)
+        try:
+            before = ws.revisions()
+            ws.migrate()
+            return before, ws.revisions()
+        finally:
+            ws.close()
+
     def revisions(self) -> set[str]:
         with self.engine.connect() as conn:
             return set(MigrationContext.configure(conn).get_current_heads())
 
     def _stamped(self) -> bool:
-        """Whether this workspace's area already has one here (before tenancy: whether the database has any)."""
+        """Whether this workspace's area already has one here (before tenancy: whether the database has any); a
+        database migrated by `cyplan server migrate` before any area was added has none."""
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.count()).select_from(workspace_info)).scalar() > 0
+            made = sa.select(sa.func.count()).where(workspace_info.c.key == "created_at")
+            return conn.execute(made).scalar() > 0
 
     def info(self) -> dict[str, str]:
         with self.engine.connect() as conn:
