@@ -115,7 +115,7 @@ def grant_app_role(url: str, role: str) -> None:
             found = conn.execute(sa.text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = :r"),
                                  {"r": role}).first()
             if found is None:
-                conn.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))
+                _create_role(conn, role)
             elif found[0]:
                 fail(f"the role {role} is a superuser or bypasses row-level security: every area's rows would be open "
                      "to it. Use a role of its own for the server.", 2)
@@ -128,6 +128,17 @@ def grant_app_role(url: str, role: str) -> None:
                 conn.execute(sa.text(statement))
     finally:
         engine.dispose()
+
+
+def _create_role(conn: sa.Connection, role: str) -> None:
+    try:
+        with conn.begin_nested():
+            conn.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))
+    except sa.exc.ProgrammingError as e:
+        reason = " ".join(str(getattr(e, "orig", None) or e).split())
+        fail(f"cannot make the role {role}: {reason}. The tables are up to date. Make the role as a database "
+             f"administrator (CREATE ROLE {role} LOGIN PASSWORD '...'), then run this command again to grant it "
+             "what it needs.", 1)
 
 
 def _grants(schema: str, role: str) -> list[str]:
