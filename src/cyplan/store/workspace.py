@@ -125,8 +125,10 @@ class Workspace:
                                      f"work on it from {path}, copy workspace.json from a folder that uses it (or set "
                                      f"{URL_ENV}); for a new workspace, give an empty database or another area")
         path.mkdir(parents=True, exist_ok=True)
-        if elsewhere:
-            config = {"database_url": elsewhere, "tenant": tenant}
+        if elsewhere:  # the area is named only where it means something: a shared PostgreSQL database
+            config = {"database_url": elsewhere}
+            if ws.engine.dialect.name == "postgresql":
+                config["tenant"] = tenant
             (path / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
         else:
             ws = cls(path, _sqlite_url(path))
