@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
 
+from cyplan.commands import server as server_app
 from cyplan.store.migrations import tenancy
 from cyplan.store.tables import metadata
 from cyplan.store.workspace import Workspace, _alembic_config
@@ -334,6 +335,30 @@ def test_a_workspace_from_before_tenancy_keeps_its_rows_as_the_area_local(server
     finally:
         ws.close()
     assert "chain intact" in ok(["audit", "verify", "-w", folder])
+
+
+def test_the_app_role_opening_tables_older_than_cyplan_is_told_to_run_server_migrate(shared: Shared,
+                                                                                       tmp_path: Path) -> None:
+    """Catches a traceback (or a half-made migration) when the server's account, which owns no table, opens a
+    database that an upgrade of cyplan has not yet been migrated for."""
+    with shared.server.connect() as conn:
+        conn.execute(f"CREATE DATABASE older OWNER {OWNER}")
+    owner = f"postgresql+psycopg://{OWNER}@/older?host={shared.server.folder}"
+    ws = Workspace(tmp_path, owner, tenant=None)
+    cfg = _alembic_config()
+    try:
+        with ws.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0022_user_roles")  # a version of cyplan before this one
+    finally:
+        ws.close()
+    server_app.grant_app_role(owner, APP)
+    folder = tmp_path / "area"
+    folder.mkdir()
+    (folder / "workspace.json").write_text(json.dumps({"database_url": owner.replace(OWNER, APP), "tenant": "A"}))
+    code, _, err = cyplan_here(["status", "-w", folder])
+    assert code == 1 and "cyplan server migrate" in " ".join(err.split()) and "Traceback" not in err, err
+    assert shared.server.rows("older", "SELECT version_num FROM alembic_version") == [("0022_user_roles",)]
 
 
 # -- two processes serving one area ------------------------------------------------------------------------

@@ -161,7 +161,7 @@ class Workspace:
                                        "import your files again).")
         ws = cls._connected(path, url, config.get("tenant", LOCAL))
         if ws.revisions() != _heads():
-            ws.migrate()
+            ws._migrate_or_say_who_can()
         # a referral-return import cut short (a kill, a power cut) is finished or undone before anything
         # is read: imported here, not above, as returns/ is built on this module
         from cyplan.returns.recover import settle
@@ -211,6 +211,20 @@ class Workspace:
             return before, ws.revisions()
         finally:
             ws.close()
+
+    def _migrate_or_say_who_can(self) -> None:
+        """Bring the tables up to date on opening, as one person's workspace always has; on a shared server the
+        app's account owns no table and may not: the message says who can."""
+        try:
+            self.migrate()
+        except sa.exc.ProgrammingError as e:
+            if self.engine.dialect.name != "postgresql":
+                raise
+            self.close()
+            reason = " ".join(str(getattr(e, "orig", None) or e).split())
+            raise WorkspaceError(f"the tables in {_shown(self.url)} are older than this version of cyplan, and this "
+                                 f"account may not bring them up to date ({reason}). Nothing was changed. Run 'cyplan "
+                                 "server migrate --db URL' with the tables' owner's URL, then try again.") from e
 
     def revisions(self) -> set[str]:
         with self.engine.connect() as conn:
