@@ -361,6 +361,17 @@ def test_the_app_role_opening_tables_older_than_cyplan_is_told_to_run_server_mig
     assert shared.server.rows("older", "SELECT version_num FROM alembic_version") == [("0022_user_roles",)]
 
 
+def test_a_superuser_opening_one_area_of_many_is_refused(shared: Shared, tmp_path: Path) -> None:
+    """Catches a superuser's (or BYPASSRLS role's) session, which row-level security does not hold, summing every
+    area's rows into one area's figures."""
+    folder = tmp_path / "as-superuser"
+    folder.mkdir()
+    superuser = f"postgresql+psycopg://cyplan@/{DATABASE}?host={shared.server.folder}"
+    (folder / "workspace.json").write_text(json.dumps({"database_url": superuser, "tenant": "A"}))
+    code, out, err = cyplan_here(["need", "-w", folder, "--format", "csv"])
+    assert code == 1 and "bypasses row-level security" in " ".join(err.split()) and not out, err
+
+
 # -- two processes serving one area ------------------------------------------------------------------------
 
 

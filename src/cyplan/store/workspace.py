@@ -30,6 +30,8 @@ SQLITE_HEADER = b"SQLite format 3\0"  # the first 16 bytes of every SQLite datab
 CONFIG_FILE = "workspace.json"  # only written when the database is not the folder's SQLite file
 URL_ENV = "CYPLAN_DATABASE_URL"
 LOCAL = "local"  # the tenant of a PostgreSQL workspace whose workspace.json names none (made before areas)
+BEYOND_SECURITY = sa.text("SELECT (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user) "
+                          "AND EXISTS (SELECT 1 FROM workspace_info WHERE tenant <> :tenant)")
 TENANT_SET = sa.text(f"select set_config('{tenancy.SETTING}', :tenant, true)")  # SET LOCAL: this transaction only
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -162,6 +164,7 @@ class Workspace:
         ws = cls._connected(path, url, config.get("tenant", LOCAL))
         if ws.revisions() != _heads():
             ws._migrate_or_say_who_can()
+        ws._refuse_to_see_other_areas()
         # a referral-return import cut short (a kill, a power cut) is finished or undone before anything
         # is read: imported here, not above, as returns/ is built on this module
         from cyplan.returns.recover import settle
@@ -225,6 +228,20 @@ class Workspace:
             raise WorkspaceError(f"the tables in {_shown(self.url)} are older than this version of cyplan, and this "
                                  f"account may not bring them up to date ({reason}). Nothing was changed. Run 'cyplan "
                                  "server migrate --db URL' with the tables' owner's URL, then try again.") from e
+
+    def _refuse_to_see_other_areas(self) -> None:
+        """A superuser (or a role with BYPASSRLS) is beyond row-level security: on a database holding other areas
+        every query would read their rows too, summing their populations into this area's figures."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        with self.engine.connect() as conn:
+            beyond = conn.execute(BEYOND_SECURITY, {"tenant": self.tenant}).scalar()
+        if beyond:
+            self.close()
+            raise WorkspaceError(f"the account in {_shown(self.url)} is a superuser or bypasses row-level security, "
+                                 f"and the database holds other areas than '{self.tenant}': it would read their "
+                                 "rows too. Nothing was changed. Connect as the server's app role (see "
+                                 "docs/deployment.md).")
 
     def revisions(self) -> set[str]:
         with self.engine.connect() as conn:
