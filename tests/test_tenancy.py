@@ -438,3 +438,20 @@ def test_two_server_processes_see_each_others_imports_but_keep_their_results_ove
             conn.execute("UPDATE areas SET name = 'Changedshire'")
         assert _names(one) == _names(two) == ["Changedshire"]
     assert "chain intact" in ok(["audit", "verify", "-w", folder])
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["server", "migrate"], "give the shared database with --db"),
+    (["server", "migrate", "--db", "sqlite:///x.db"], "is for a shared PostgreSQL database"),
+    (["server", "migrate", "--config", "server.toml"], "--config is not read yet"),
+    (["server", "migrate", "--db", "postgresql+psycopg://u@/d", "--app-role", 'x"; DROP TABLE areas; --'],
+     "is not a role name cyplan makes"),
+])
+def test_server_migrate_refuses_what_it_cannot_do_with_a_message(args: list[str], said: str, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches a traceback, a SQLite file made where a server's database was meant, and a role name that would be
+    spliced into SQL; each refused with exit code 2 before anything is touched."""
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cyplan_here(args)
+    assert code == 2 and said in " ".join(err.split()) and "Traceback" not in err, err
+    assert list(tmp_path.iterdir()) == []
