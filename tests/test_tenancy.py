@@ -27,6 +27,8 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cyplan.commands import server as server_app
 from cyplan.store.migrations import tenancy
@@ -455,3 +457,13 @@ def test_server_migrate_refuses_what_it_cannot_do_with_a_message(args: list[str]
     code, _, err = cyplan_here(args)
     assert code == 2 and said in " ".join(err.split()) and "Traceback" not in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+@given(st.text(max_size=70))
+def test_every_area_code_accepted_names_a_folder_directly_under_areas(code: str) -> None:
+    """Catches a code let through that climbs out of (or into a sub-folder of) the areas folder, or that a file
+    system would read otherwise: '..', '/', '\\\\', a NUL, a drive letter, spaces."""
+    if server_app.CODE.fullmatch(code):
+        base = Path("/srv/cyplan/areas")
+        assert (base / code).resolve().parent == base and code not in (".", "..") and 1 <= len(code) <= 64
+        assert set(code) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
