@@ -248,7 +248,8 @@ def server_app() -> FastAPI:
     comes by the environment, as a factory takes no arguments."""
     from cyplan.auth.config import load
 
-    return create_server_app(load(Path(os.environ[CONFIG_ENV])))
+    limit = int(os.environ.get("CYPLAN_UPLOAD_LIMIT", security.UPLOAD_LIMIT))
+    return create_server_app(load(Path(os.environ[CONFIG_ENV])), limit)
 
 
 def _finish(app: FastAPI, upload_limit: int, hosts: frozenset[str], folder: Any) -> FastAPI:

@@ -104,10 +104,9 @@ def _failed(request: Request, reason: str, next_path: str = "/") -> Response:
 
 @router.get("/signin")
 def signin(request: Request, next: str | None = None) -> Response:
+    # always to the provider, even with a live session here: the session at the end is the provider's user's, never
+    # one planted in this browser beforehand
     back = local_path(next)
-    sessions: Sessions = request.app.state.sessions
-    if sessions.find(sessions.key(request.cookies.get(COOKIE))) is not None:
-        return RedirectResponse(back, status_code=303)
     if wait := wait_needed(request):
         return _too_many(request, wait)
     provider: Provider = request.app.state.provider
