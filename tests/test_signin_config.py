@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from browser_support import CYPLAN, child_env, free_port
 
+from browser_support import CYPLAN, child_env, free_port
 from cyplan.auth.config import CLIENT_SECRET_ENV, ConfigError, load
 from cyplan.store import audit
 from cyplan.store.workspace import Workspace
