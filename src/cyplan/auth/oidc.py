@@ -90,9 +90,14 @@ class Provider:
     # -- the flow ------------------------------------------------------------------------------------
 
     def _client(self) -> OAuth2Session:
+        # the secret in the Authorization header (the standard's default) unless the provider takes it only in the
+        # form's body
+        offered = self.metadata().get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
+        method = "client_secret_post" if "client_secret_post" in offered and "client_secret_basic" not in offered \
+            else "client_secret_basic"
         return OAuth2Session(self.settings.client_id, self.settings.client_secret,
                              scope=" ".join(self.settings.scopes), redirect_uri=self.redirect_uri,
-                             code_challenge_method="S256")
+                             code_challenge_method="S256", token_endpoint_auth_method=method)
 
     def begin(self, next_path: str) -> tuple[str, Pending]:
         """The provider's address to send the browser to, and what to keep until it comes back."""
