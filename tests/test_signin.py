@@ -336,3 +336,39 @@ def test_https_public_address_gives_secure_httponly_lax_cookies(tmp_path: Path, 
         done = client.get(f"{back.path}?{back.query}", follow_redirects=False)
         session = next(c for c in done.headers.get_list("set-cookie") if c.startswith(COOKIE)).lower()
         assert "httponly" in session and "secure" in session and "samesite=lax" in session
+
+
+def test_an_areas_audit_entry_names_the_signed_in_user_and_lands_in_that_area(server: tuple[Path, Any],
+                                                                               provider: Provider) -> None:
+    """Catches the server's OS account written as `who` instead of the person, and an entry kept in another area's
+    trail (or the server's) instead of the area worked in."""
+    config, client = server
+    provider.next_token()
+    to_provider_and_back(client, provider)
+    assert client.get("/data/inputs/areas.csv").status_code == 200
+    north = Workspace.open(config.parent / "data" / "areas" / "north")
+    with north.engine.connect() as conn:
+        downloads = audit.read(conn, "download")
+    north.close()
+    assert [(e["who"], e["what"]) for e in downloads] == [("ann.analyst@council.gov.uk",
+                                                         '{"file":"areas.csv","inputs":["areas"]}')]
+    south = Workspace.open(config.parent / "data" / "areas" / "south")
+    with south.engine.connect() as conn:
+        assert audit.read(conn, "download") == []
+    south.close()
+    assert not [e for e in trail(config) if e["action"] == "download"]
+
+
+@pytest.mark.parametrize("tenant", ["north", "south"])
+def test_the_pages_work_in_either_area_and_a_missing_page_is_a_plain_404(server: tuple[Path, Any],
+                                                                        provider: Provider, tenant: str) -> None:
+    """Catches pages still reading the one-person app's workspace (there is none on the server), an empty area
+    failing, and an error page that needs an area's data to show."""
+    _, client = server
+    provider.next_token()
+    to_provider_and_back(client, provider)
+    client.post("/area", data={"tenant": tenant, "csrf_token": csrf(client)})
+    for path in ("/", "/data", "/workforce", "/services", "/returns"):
+        assert client.get(path).status_code == 200, path
+    r = client.get("/no-such-page")
+    assert r.status_code == 404 and "There is no page at this address" in r.text and "Ann Analyst" in r.text
