@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import Request
 from fastapi.testclient import TestClient
 from hypothesis import given
@@ -25,6 +26,7 @@ from cyplan.auth.config import load
 from cyplan.auth.roles import Role
 from cyplan.auth.session import COOKIE
 from cyplan.store import audit
+from cyplan.store.tables import sessions
 from cyplan.store.workspace import Workspace
 from cyplan.web.app import create_server_app
 from cyplan.web.routes.signin import PENDING_COOKIE, local_path
@@ -372,3 +374,25 @@ def test_the_pages_work_in_either_area_and_a_missing_page_is_a_plain_404(server:
         assert client.get(path).status_code == 200, path
     r = client.get("/no-such-page")
     assert r.status_code == 404 and "There is no page at this address" in r.text and "Ann Analyst" in r.text
+
+
+def test_htmx_requests_after_the_session_ends_go_to_sign_in_whole(server: tuple[Path, Any]) -> None:
+    """Catches the provider's sign-in page swapped into a fragment of the page by htmx."""
+    _, client = server
+    r = client.get("/workforce", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert r.status_code == 401 and r.headers["HX-Redirect"] == "/signin?next=%2Fworkforce"
+
+
+def test_timed_out_sessions_are_forgotten_at_the_next_sign_in(tmp_path: Path, provider: Provider, data: Path) -> None:
+    """Catches the sessions table growing for ever with sessions no one can use."""
+    config, client = make(tmp_path, provider, data, idle_timeout="1s")
+    with client:
+        provider.next_token()
+        to_provider_and_back(client, provider)
+        client.cookies.clear()
+        time.sleep(1.2)
+        to_provider_and_back(client, provider)
+    ws = Workspace.open(config.parent / "data" / "server")
+    with ws.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(sessions)).scalar() == 1
+    ws.close()

@@ -277,7 +277,9 @@ def _finish(app: FastAPI, upload_limit: int, hosts: frozenset[str], folder: Any)
         # only pages carry forms: a page's scripts and styles, fetched at once without the cookie, must not
         # each set a session of their own and leave the page's forms holding a token for a stale one
         if not cookie and response.headers.get("content-type", "").startswith("text/html"):
-            response.set_cookie(security.CSRF_COOKIE, session, httponly=True, samesite="strict")
+            server = request.app.state.server  # over https (the shared server's public address): never sent in clear
+            response.set_cookie(security.CSRF_COOKIE, session, httponly=True, samesite="strict",
+                                secure=server is not None and server.secure)
         for name, value in security.HEADERS.items():
             response.headers.setdefault(name, value)
         return response

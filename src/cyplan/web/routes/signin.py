@@ -152,6 +152,7 @@ def callback(request: Request, code: str | None = None, state: str | None = None
     except SignInFailed as e:
         return _failed(request, str(e), back)
     sessions: Sessions = request.app.state.sessions
+    sessions.sweep()  # sessions timed out are refused anyway: forget them now and then
     if (old := sessions.key(request.cookies.get(COOKIE))) is not None:
         sessions.end(old)  # whatever session this browser held is over: the new one has a new id
     key = sessions.start(user, None, audit.SOURCE.get())
