@@ -3,6 +3,7 @@
 # without its font or crown images, htmx, Vega for the charts and Swagger UI for /api/docs. They land in src/cyplan/web/static/vendor/ (not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# with the dev packages: sass, and oauth2-mock-server (the OpenID Connect provider the sign-in tests start)
 npm ci --silent --no-audit --no-fund
 out=src/cyplan/web/static/vendor
 rm -rf "$out" && mkdir -p "$out/govuk" "$out/swagger-ui"

@@ -25,11 +25,15 @@ from cyplan.store.tables import audit, import_log, workspace_info
 BEGAN = "audit_began"  # workspace_info's key for when the trail began (migration 0021_audit_began), UTC, to the second
 GENESIS = "0" * 64  # the prev_hash of the first entry
 TRIES = 5  # an entry of its own chained again after another writer's, at most this many times
-ACTIONS = ("import", "restore", "export", "download", "view", "scenario", "report")  # every action an entry can have
+# every action an entry can have; the sign-in ones are kept in the server workspace's trail
+ACTIONS = ("import", "restore", "export", "download", "view", "scenario", "report", "sign-in", "sign-in failed",
+           "sign-out")
 FIELDS = ("prev_hash", "at", "who", "area", "action", "what", "source")  # what an entry's hash covers, in order
 
 # where the change came from: "cli" unless the web app says otherwise for the request it is answering
 SOURCE: contextvars.ContextVar[str] = contextvars.ContextVar("audit_source", default="cli")
+# who: the signed-in user on the shared server (set by its gate for the request it is answering), else the OS user
+WHO: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_who", default=None)
 
 
 def canonical(what: Mapping[str, Any]) -> str:
@@ -48,14 +52,14 @@ def append(conn: sa.Connection | sa.Engine, action: str, what: Mapping[str, Any]
            who: str | None = None) -> str:
     """Add an entry in the caller's transaction (so a change and its entry land together or not at all), or, given
     the engine, in a transaction of its own (an export or a download, which changes nothing else); returns its
-    hash. `who` is the OS user until the web app has signed-in users; the source is SOURCE's value."""
+    hash. `who` is, unless given, the signed-in user (WHO) or else the OS user; the source is SOURCE's value."""
     if isinstance(conn, sa.Engine):
         return _on_its_own(conn, action, what, area, who)
     if conn.dialect.name == "postgresql":  # one writer at a time reads the last hash and chains to it
         conn.execute(sa.text("LOCK TABLE audit IN SHARE ROW EXCLUSIVE MODE"))
     last = conn.execute(sa.select(audit.c.hash).order_by(audit.c.id.desc()).limit(1)).scalar()
     entry = {"prev_hash": last or GENESIS, "at": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
-             "who": who or os_user(), "area": area, "action": action, "what": canonical(what),
+             "who": who or WHO.get() or os_user(), "area": area, "action": action, "what": canonical(what),
              "source": SOURCE.get()}
     entry["hash"] = entry_hash(entry)
     conn.execute(audit.insert(), [entry])

@@ -102,3 +102,16 @@ user_roles = sa.Table(
     sa.Column("granted_at", sa.Text, nullable=False),
     sa.PrimaryKeyConstraint("user", "area", "role", name="pk_user_roles"),
 )
+
+# Sign-in sessions on the shared server (issue 14 part 2), in the server workspace only: the id itself is never
+# kept, only its SHA-256, so a copy of the database cannot be used to take over a session
+sessions = sa.Table(
+    "sessions", metadata,
+    sa.Column("id_hash", sa.Text, primary_key=True),
+    sa.Column("user", sa.Text, nullable=False),  # the sign-in name, lower case
+    sa.Column("display", sa.Text, nullable=False),  # the person's name as the provider gives it
+    sa.Column("area", sa.Text),  # the server area chosen, None until chosen
+    sa.Column("started", sa.Float, nullable=False),  # seconds since 1970, UTC: the absolute time-out counts from it
+    sa.Column("seen", sa.Float, nullable=False),  # the last request: the idle time-out counts from it
+    sa.Column("source", sa.Text, nullable=False),  # where the sign-in came from
+)

@@ -1,4 +1,5 @@
-"""The web app: one workspace, its pages and their JSON twins under /api.
+"""The web app: one workspace, its pages and their JSON twins under /api; or, with a config file, the shared server
+(issue 14): many areas, each a workspace, behind sign-in (web/gate.py, web/routes/signin.py).
 
 Safety (security.py, docs/security.md): only its own host names answered, unsafe requests only from its own
 pages with a server-signed token, an upload limit, security headers, and no stack trace ever shown (errors are
@@ -7,6 +8,7 @@ logged to the workspace's cyplan-web.log and to stderr, and the user sees a plai
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from html import escape
 from pathlib import Path
@@ -22,6 +24,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cyplan import machine
+from cyplan.auth.config import CONFIG_ENV, ServerConfig
+from cyplan.auth.roles import EVERY_ROLE
 from cyplan.store import audit
 from cyplan.web import security
 from cyplan.web.head import HeadAsGet, allow_with_head, asked_method
@@ -56,7 +60,13 @@ class AssetsMissing(RuntimeError):
 
 
 def state(request: Request) -> WorkspaceState:
-    return request.app.state.workspace
+    """The workspace a request is about: the server area the signed-in user is working in, or the one workspace."""
+    if request.app.state.server is None:
+        return request.app.state.workspace
+    tenant = getattr(request.state, "tenant", None)
+    if tenant is None:  # the gate lets no request without an area reach a route that reads one
+        raise HTTPException(403, "Choose an area to work in first.")
+    return request.app.state.areas[tenant]
 
 
 State = Annotated[WorkspaceState, Depends(state)]  # the workspace, for a route's parameters
@@ -64,13 +74,32 @@ State = Annotated[WorkspaceState, Depends(state)]  # the workspace, for a route'
 
 def page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     """A page in the layout: the nav, the area's name and the CSRF token are filled in here."""
-    st: WorkspaceState = request.app.state.workspace
+    st = state(request)
     frames = st.frames()
     names = dict(frames["areas"].select("code", "name").iter_rows())
     area = st.area(request.query_params.get("area"))
     return templates.TemplateResponse(request, template, {
         "nav": NAV, "area": area, "area_name": names.get(area or "", "No area yet"), "areas": names,
-        "csrf_token": request.state.csrf, **context}, status_code=status_code)
+        "csrf_token": request.state.csrf, **signed_in(request), **context}, status_code=status_code)
+
+
+def signed_in(request: Request) -> dict[str, Any]:
+    """The layout's header on the shared server: who is signed in, the server area and the others they may choose."""
+    user = getattr(request.state, "user", None)
+    if user is None:
+        return {"user": None}
+    names: dict[str, str] = request.app.state.area_names
+    return {"user": user, "tenant": request.state.tenant, "tenant_name": names.get(request.state.tenant or "", ""),
+            "tenants": {code: names[code] for code in getattr(request.state, "tenants", ())}}
+
+
+def plain_page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    """A page in the layout without an area's data: signing in and out, no role, choosing an area."""
+    if not hasattr(request.state, "csrf"):
+        request.state.csrf = ""
+    return templates.TemplateResponse(request, template, {
+        "nav": [], "area": None, "area_name": "cyplan", "areas": {}, "csrf_token": request.state.csrf,
+        **signed_in(request), **context}, status_code=status_code)
 
 
 def chosen_area(st: WorkspaceState, area: str | None) -> str | None:
@@ -126,7 +155,11 @@ def _error_page(request: Request, status: int, title: str, message: str,
     if not hasattr(request.state, "csrf"):
         request.state.csrf = ""
     try:
-        response: Response = page(request, "error.html", {"title": title, "message": message}, status)
+        response: Response
+        if request.app.state.server is not None and getattr(request.state, "tenant", None) is None:
+            response = plain_page(request, "error.html", {"title": title, "message": message}, status)
+        else:
+            response = page(request, "error.html", {"title": title, "message": message}, status)
     except Exception:  # the workspace itself may be what failed: still no stack trace for the user
         log.exception("could not render the error page")
         response = HTMLResponse(f"<h1>{escape(title)}</h1><p>{escape(message)}</p>", status_code=status)
@@ -155,28 +188,81 @@ def _logging(workspace: Path) -> None:
                     "the server stops", workspace / LOG_FILE, unwritable.strerror or unwritable)
 
 
+def _check_assets() -> None:
+    # a build from before Swagger UI was added (for /api/docs) counts as missing
+    if not all((VENDOR / f).exists() for f in (".built", "swagger-ui/swagger-ui-bundle.js")):
+        raise AssetsMissing("the web app's front-end files are missing: run 'make demo' or "
+                            "scripts/build_web_assets.sh (it installs them from npm)")
+
+
+def _new_app() -> FastAPI:
+    return FastAPI(title="cyplan", description="Needs-based planning for children and young people's services.",
+                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
+                   dependencies=[Depends(csrf_protect)], responses=ERROR_RESPONSES)
+
+
 def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host: str | None = None,
                allowed_hosts: Iterable[str] = ()) -> FastAPI:
     """The app for one workspace, answering to this computer's names, `host` (the address it listens on) and
     `allowed_hosts`. Raises WorkspaceError for a folder that is not one, AssetsMissing when the front-end files
     have not been built."""
-    # a build from before Swagger UI was added (for /api/docs) counts as missing
-    if not all((VENDOR / f).exists() for f in (".built", "swagger-ui/swagger-ui-bundle.js")):
-        raise AssetsMissing("the web app's front-end files are missing: run 'make demo' or "
-                            "scripts/build_web_assets.sh (it installs them from npm)")
-    app = FastAPI(title="cyplan", description="Needs-based planning for children and young people's services.",
-                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
-                  dependencies=[Depends(csrf_protect)], responses=ERROR_RESPONSES)
+    _check_assets()
+    app = _new_app()
+    app.state.server = None  # the one-person app: no sign-in, its one user holds every role
     app.state.workspace = WorkspaceState(workspace)
-    app.state.upload_limit = upload_limit
     app.state.signer = security.Signer(security.workspace_secret(workspace))
     _logging(workspace)
+    return _finish(app, upload_limit, security.allowed_hosts(host, allowed_hosts), lambda request: workspace)
+
+
+def create_server_app(config: ServerConfig, upload_limit: int = security.UPLOAD_LIMIT) -> FastAPI:
+    """The shared server: each of the config's areas a workspace under its data folder, users and their sessions
+    in the server workspace, every request but signing in behind the gate (web/gate.py). Raises WorkspaceError
+    for an area whose folder is not a workspace, AssetsMissing as create_app."""
+    from cyplan.auth.oidc import Provider
+    from cyplan.auth.session import Sessions
+    from cyplan.web import gate
+
+    _check_assets()
+    app = _new_app()
+    server = gate.server_workspace(config)
+    secret = config.session_secret or security.workspace_secret(config.server_dir)
+    app.state.server = config
+    app.state.server_workspace = server
+    app.state.areas = {a.code: WorkspaceState(config.area_dir(a.code)) for a in config.areas}
+    app.state.area_names = {a.code: a.name for a in config.areas}
+    app.state.workspace = None  # no one workspace: state(request) gives the user's area's
+    app.state.signer, app.state.secret = security.Signer(secret), secret
+    app.state.sessions = Sessions(server.engine, secret, config.session_idle, config.session_absolute)
+    app.state.provider = Provider(config.oidc, config.redirect_uri)
+    _logging(config.server_dir)
+    app.middleware("http")(gate.gate)  # inside the middlewares below: the audit's source is set before it runs
+    public = security.host_name(config.public_url.split("://", 1)[1])
+    return _finish(app, upload_limit, security.allowed_hosts(config.host, [public]),
+                   lambda request: state(request).path if getattr(request.state, "tenant", None)
+                   else config.server_dir)
+
+
+def server_app() -> FastAPI:
+    """The shared server's app for uvicorn's workers (`cyplan serve --config` names this factory): the config file
+    comes by the environment, as a factory takes no arguments."""
+    from cyplan.auth.config import load
+
+    limit = int(os.environ.get("CYPLAN_UPLOAD_LIMIT", security.UPLOAD_LIMIT))
+    return create_server_app(load(Path(os.environ[CONFIG_ENV])), limit)
+
+
+def _finish(app: FastAPI, upload_limit: int, hosts: frozenset[str], folder: Any) -> FastAPI:
+    """What both apps share: the safety middlewares, the error pages, the routes. `folder(request)` is the
+    workspace folder a fault is named in."""
+    app.state.upload_limit = upload_limit
 
     @app.middleware("http")
     async def audit_source(request: Request, call_next: Any) -> Response:
-        # where the audit trail says a change came from: the client's address as the server sees it (a reverse
-        # proxy's, until forwarded headers from named proxies are trusted)
+        # where the audit trail says a change came from: the client's address as the server sees it (behind a
+        # reverse proxy named in trusted_proxies, the address it forwarded; uvicorn rewrites it before here)
         token = audit.SOURCE.set(f"web {request.client.host if request.client else 'unknown'}")
+        request.state.user, request.state.tenant, request.state.roles = None, None, EVERY_ROLE  # the gate's to narrow
         try:
             return await call_next(request)
         finally:
@@ -191,7 +277,9 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host:
         # only pages carry forms: a page's scripts and styles, fetched at once without the cookie, must not
         # each set a session of their own and leave the page's forms holding a token for a stale one
         if not cookie and response.headers.get("content-type", "").startswith("text/html"):
-            response.set_cookie(security.CSRF_COOKIE, session, httponly=True, samesite="strict")
+            server = request.app.state.server  # over https (the shared server's public address): never sent in clear
+            response.set_cookie(security.CSRF_COOKIE, session, httponly=True, samesite="strict",
+                                secure=server is not None and server.secure)
         for name, value in security.HEADERS.items():
             response.headers.setdefault(name, value)
         return response
@@ -202,7 +290,7 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host:
                            f"{e}. Split it into smaller files, or keep only the columns cyplan reads.")
 
     app.add_middleware(security.UploadLimit, limit=upload_limit, refuse=too_large)
-    app.add_middleware(security.Guard, hosts=security.allowed_hosts(host, allowed_hosts))
+    app.add_middleware(security.Guard, hosts=hosts)
     app.add_middleware(HeadAsGet)  # outermost: HEAD reaches every layer (the host check too) as the GET it stands for
 
     @app.exception_handler(security.TooLarge)
@@ -233,7 +321,8 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, e: Exception) -> Response:
-        if (fault := machine.describe(e, workspace)) is not None:  # a damaged or missing file: name it, say what to do
+        # a damaged or missing file: name it, say what to do
+        if (fault := machine.describe(e, folder(request))) is not None:
             log.warning("%s %s: %s", request.method, request.url.path, fault)
             return _error_page(request, 503, "The workspace's files cannot be used", fault)
         log.exception("error on %s %s", request.method, request.url.path)
@@ -259,4 +348,8 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host:
 
     for router in ROUTERS:
         app.include_router(router)
+    if app.state.server is not None:
+        from cyplan.web.routes import signin
+
+        app.include_router(signin.router)
     return app
