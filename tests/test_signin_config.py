@@ -191,3 +191,22 @@ def test_forwarded_addresses_are_believed_from_named_proxies_only(tmp_path: Path
         pytest.fail(f"{CYPLAN} is not installed")
     assert _failed_sign_in_source(tmp_path, '["10.9.9.9"]', 1) == "web 127.0.0.1"
     assert _failed_sign_in_source(tmp_path, '["127.0.0.1"]', 2) == "web 203.0.113.7"
+
+
+def test_add_area_takes_the_data_folder_and_the_areas_name_from_the_config(
+        tmp_path: Path, run_cli: Callable[[Sequence[str]], tuple]) -> None:
+    """Catches `server add-area --config` ignoring the file: the area made somewhere other than the config's
+    data_dir (relative to the file), or without the name the file gives it; and an area the file does not list
+    made without a name."""
+    path = write(tmp_path, GOOD)
+    code, out, err = run_cli(["server", "add-area", "leeds", "--config", path])
+    assert code == 0, err
+    ws = Workspace.open(tmp_path / "data" / "areas" / "leeds")
+    try:
+        assert ws.info()["area_name"] == "Leeds City Council"
+    finally:
+        ws.close()
+    assert (tmp_path / "data" / "server").is_dir()
+    code, _, err = run_cli(["server", "add-area", "york", "--config", path])
+    assert code == 2 and "give the area's name with --name (or list york in" in " ".join(err.split())
+    assert not (tmp_path / "data" / "areas" / "york").exists()

@@ -445,7 +445,7 @@ def test_two_server_processes_see_each_others_imports_but_keep_their_results_ove
 @pytest.mark.parametrize(("args", "said"), [
     (["server", "migrate"], "give the shared database with --db"),
     (["server", "migrate", "--db", "sqlite:///x.db"], "is for a shared PostgreSQL database"),
-    (["server", "migrate", "--config", "server.toml"], "--config is not read yet"),
+    (["server", "migrate", "--config", "server.toml"], "server.toml: there is no such file"),
     (["server", "migrate", "--db", "postgresql+psycopg://u@/d", "--app-role", 'x"; DROP TABLE areas; --'],
      "is not a role name cyplan makes"),
 ])

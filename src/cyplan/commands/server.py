@@ -16,6 +16,7 @@ import sqlalchemy as sa
 import typer
 
 from cyplan import reference
+from cyplan.auth.config import ConfigError, ServerConfig, load
 from cyplan.store.workspace import URL_ENV, Workspace, WorkspaceError
 from cyplan.terminal import fail, fail_workspace, machine_faults, say
 from cyplan.transfer import Source, import_inputs
@@ -62,9 +63,12 @@ def migrate(
 @server_app.command("add-area")
 def add_area(
     code: Annotated[str, typer.Argument(help="The area's code (letters, digits, '-' and '_'), e.g. E10000014.")],
-    name: Annotated[str, typer.Option("--name", help="The area's name as people know it.")],
-    data_dir: Annotated[Path, typer.Option("--data-dir", help="The server's data folder.")],
+    name: Annotated[str | None, typer.Option("--name", help="The area's name as people know it (default: its name "
+                                             "in the --config file).")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="The server's data folder (default: the "
+                                                  "--config file's data_dir).")] = None,
     db: DbOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Make a new server area: a workspace of its own in <data dir>/areas/CODE, with the default age bands and
     groups (as `cyplan init`), and the server's own workspace in <data dir>/server the first time."""
@@ -73,6 +77,15 @@ def add_area(
              "becomes the name of the area's folder)", 2)
     if code == SERVER:
         fail(f"'{SERVER}' is the server's own workspace, not an area: choose another code", 2)
+    if config is not None:
+        settings = _settings(config)
+        data_dir, db = data_dir or settings.data_dir, db or settings.database_url
+        name = name or next((a.name for a in settings.areas if a.code == code), None)
+    if data_dir is None:
+        fail("give the server's data folder with --data-dir (or --config server.toml)", 2)
+    if not name:
+        listed = "" if config is None else f" (or list {code} in {config}'s areas)"
+        fail(f"give the area's name with --name{listed}", 2)
     folder = data_dir / AREAS / code
     with machine_faults(data_dir):
         if not (data_dir / SERVER).exists():
@@ -95,9 +108,19 @@ def _new_workspace(folder: Path, db: str | None, tenant: str, info: dict[str, st
         ws.close()
 
 
+def _settings(config: Path) -> ServerConfig:
+    try:
+        return load(config)
+    except ConfigError as e:
+        fail(str(e), 2)
+
+
 def _url(db: str | None, config: Path | None) -> str:
-    if config is not None:  # the settings file's loader is auth/config.py's (the sign-in part): wired at merge
-        fail("--config is not read yet: give the database with --db (or CYPLAN_DATABASE_URL)", 2)
+    if not db and config is not None:  # the owner's URL given with --db wins over the server's own (the app role's)
+        db = _settings(config).database_url
+        if not db:
+            fail(f"{config} names no database_url: the server keeps each area in a SQLite file, which is brought up "
+                 "to date whenever it is opened; 'cyplan server migrate' is for a shared PostgreSQL database", 2)
     if not db:
         fail(f"give the shared database with --db URL (or set {URL_ENV})", 2)
     if not db.startswith("postgresql"):
