@@ -22,8 +22,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cyplan import machine
+from cyplan.auth.roles import Permission
 from cyplan.store import audit
-from cyplan.web import security
+from cyplan.web import access, security
 from cyplan.web.head import HeadAsGet, allow_with_head, asked_method
 from cyplan.web.state import WorkspaceState
 
@@ -70,7 +71,12 @@ def page(request: Request, template: str, context: dict[str, Any], status_code: 
     area = st.area(request.query_params.get("area"))
     return templates.TemplateResponse(request, template, {
         "nav": NAV, "area": area, "area_name": names.get(area or "", "No area yet"), "areas": names,
-        "csrf_token": request.state.csrf, **context}, status_code=status_code)
+        "csrf_token": request.state.csrf, "can": may(request), **context}, status_code=status_code)
+
+
+def may(request: Request) -> dict[str, bool]:
+    """What the user's roles allow, by name, for the pages to show only the links and forms they can use."""
+    return {p.name.lower(): access.allowed(request, p) for p in Permission}
 
 
 def chosen_area(st: WorkspaceState, area: str | None) -> str | None:
@@ -165,7 +171,7 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host:
         raise AssetsMissing("the web app's front-end files are missing: run 'make demo' or "
                             "scripts/build_web_assets.sh (it installs them from npm)")
     app = FastAPI(title="cyplan", description="Needs-based planning for children and young people's services.",
-                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
+                  docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(csrf_protect)], responses=ERROR_RESPONSES)
     app.state.workspace = WorkspaceState(workspace)
     app.state.upload_limit = upload_limit
@@ -241,7 +247,11 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host:
                            f"cyplan could not show this page. The error has been logged in {LOG_FILE} in the "
                            "workspace folder; nothing in the workspace was changed.")
 
-    @app.get("/api/docs", include_in_schema=False)
+    @app.get("/api/openapi.json", include_in_schema=False, dependencies=[access.needs(Permission.VIEW_PUBLISHED)])
+    def _openapi() -> JSONResponse:  # served here, not by FastAPI, so that it too needs a permission
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False, dependencies=[access.needs(Permission.VIEW_PUBLISHED)])
     def _docs() -> Response:  # Swagger UI from cyplan's own files: the pages never fetch from the internet
         html = get_swagger_ui_html(openapi_url="/api/openapi.json", title="cyplan API",
                                    swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
@@ -250,7 +260,7 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host:
         html.headers["Content-Security-Policy"] = security.csp_with_hashes(bytes(html.body).decode())
         return html
 
-    @app.get("/favicon.ico", include_in_schema=False)
+    @app.get("/favicon.ico", include_in_schema=False, dependencies=[access.public()])
     def _favicon() -> Response:  # no icon: browsers ask anyway
         return Response(status_code=204)
 
@@ -259,4 +269,5 @@ def create_app(workspace: Path, upload_limit: int = security.UPLOAD_LIMIT, host:
 
     for router in ROUTERS:
         app.include_router(router)
+    app.openapi = lambda: access.openapi_with_permissions(app)  # type: ignore[method-assign]
     return app

@@ -12,8 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from cyplan import results
+from cyplan.auth.roles import Permission
 from cyplan.model.services import Rating, checklist, coverage_matrix, group_matrix
 from cyplan.reference.specification import specification
+from cyplan.web.access import needs
 from cyplan.web.app import State, page
 from cyplan.web.state import WorkspaceState
 from cyplan.web.tables import table
@@ -73,7 +75,7 @@ def services_data(st: WorkspaceState) -> dict[str, Any]:
     return st.cached(("services",), compute)
 
 
-@router.get("/api/services", tags=["services"])
+@router.get("/api/services", dependencies=[needs(Permission.VIEW_PUBLISHED)], tags=["services"])
 def services_json(st: State) -> dict[str, Any]:
     """The rating (1–4) with the words that hold for it, how near it is to the levels either side (`margins`: the
     fewest changes of each kind), the partnership's own judgement when recorded, its measures and the reasons
@@ -122,6 +124,7 @@ def _view(st: WorkspaceState) -> dict[str, Any]:
     return st.cached(("services-view",), compute)
 
 
-@router.get("/services", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/services", response_class=HTMLResponse, include_in_schema=False,
+            dependencies=[needs(Permission.VIEW_PUBLISHED)])
 def services(request: Request, st: State) -> HTMLResponse:
     return page(request, "services.html", {"title": "Services", "current": "services", **_view(st)})
