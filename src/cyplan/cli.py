@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cyplan import reference, results
-from cyplan.commands import backtest, serve, skills, workforce
+from cyplan.commands import backtest, serve, server_roles, skills, workforce
 from cyplan.commands import report as paper
 from cyplan.commands.audit import audit_app, broken_warning, files, note
 from cyplan.commands.history import history
@@ -422,6 +422,8 @@ app.add_typer(returns_app, name="returns", help="Referral returns: import record
 
 
 app.add_typer(audit_app, name="audit", help="The audit trail: check its hash chain, list who did what and when.")
+# the shared server's roles; joined with commands/server.py's migrate and add-area by server_roles.register
+app.add_typer(server_roles.app, name="server", help="The shared server: users' roles per area.")
 
 
 def main() -> None:  # pragma: no cover

@@ -17,6 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from cyplan.auth.roles import ALLOWS, EVERY_ROLE, Permission, Role, can
+from cyplan.store.history import who as os_user
 
 OPENAPI_KEY = "x-cyplan-permission"
 PUBLIC = "public"  # the few routes anyone reaching the server may use: the site icon, the static files
@@ -95,3 +96,10 @@ def route_permission(route: APIRoute) -> Permission | str | None:
     """The permission the route's own dependencies need (None: it has none, which a test refuses)."""
     found = [p for d in route.dependant.dependencies if (p := permission_of(d.call)) is not None]
     return found[0] if found else None
+
+
+def who(request: Request) -> str:
+    """Who is making the request, for the audit trail and sign-offs: the signed-in user's name, or on the
+    one-person app (no sign-in) the OS user running it."""
+    user = getattr(request.state, "user", None)
+    return user.name if user is not None else os_user()

@@ -39,6 +39,7 @@ templates.env.globals["CSRF_FIELD"] = security.CSRF_FIELD
 
 NAV = [("overview", "Overview", "/"), ("workforce", "Workforce", "/workforce"), ("services", "Services", "/services"),
        ("returns", "Who services reach", "/returns"), ("data", "Data", "/data")]
+ADMIN_NAV = ("admin", "Admin", "/admin/users")  # for a user who may manage the area's users or read its audit trail
 
 
 # What every route may answer besides its own: the JSON of an error (the pages' twins answer HTML)
@@ -69,9 +70,11 @@ def page(request: Request, template: str, context: dict[str, Any], status_code: 
     frames = st.frames()
     names = dict(frames["areas"].select("code", "name").iter_rows())
     area = st.area(request.query_params.get("area"))
+    can = may(request)
+    nav = NAV + ([ADMIN_NAV] if can["manage_users"] or can["view_audit"] else [])
     return templates.TemplateResponse(request, template, {
-        "nav": NAV, "area": area, "area_name": names.get(area or "", "No area yet"), "areas": names,
-        "csrf_token": request.state.csrf, "can": may(request), **context}, status_code=status_code)
+        "nav": nav, "area": area, "area_name": names.get(area or "", "No area yet"), "areas": names,
+        "csrf_token": request.state.csrf, "can": can, **context}, status_code=status_code)
 
 
 def may(request: Request) -> dict[str, bool]:

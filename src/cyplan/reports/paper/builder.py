@@ -41,6 +41,7 @@ from cyplan.reports.paper.words import (
     sim_words,
 )
 from cyplan.returns.equality import AGE, GENDER
+from cyplan.store import signoffs
 from cyplan.store.returns_tables import returns_imports
 from cyplan.store.workspace import Workspace
 
@@ -194,6 +195,13 @@ class Builder:
             f"shown as published (note {returns_ref.number}); where a count is withheld its rates are too. "
             f"Population: {population}.")
 
+    def sign_offs(self) -> list[tuple[str, str]]:
+        """The approvers' sign-offs of this paper and of the rating judgement, if any (store/signoffs.py)."""
+        with self.ws.engine.connect() as conn:
+            found = [(label, signoffs.signed(conn, what, area)) for label, what, area in (
+                ("Signed off", signoffs.PAPER, self.area), ("Rating judgement", signoffs.RATING, None))]
+        return [(label, s.words()) for label, s in found if s is not None]
+
     def build(self) -> Paper:
         findings = [need, services, workforce, reach, financial, equalities, background]
         built = {m: m.section(self) for m in findings}  # in reading order: notes and figures number in it
@@ -208,5 +216,6 @@ class Builder:
                   "item": "Item", "lead_member": "Lead member", "wards_affected": "Wards affected"}
         cover_lines = [(label, self.detail(k) or ("All" if k == "wards_affected" else ""))
                        for k, label in labels.items()]
+        cover_lines += self.sign_offs()
         return Paper(self.area, self.name, title, [(k, v) for k, v in cover_lines if v], [*cover, *body],
                      self.notes.footnotes(), self.today, self.ws.info().get("demo") == "yes", self.draws, self.seed)

@@ -17,6 +17,7 @@ from cyplan.model.plan import cost_table, demand_table, has_cost_lines, need_tab
 from cyplan.reference import starter
 from cyplan.reports import charts
 from cyplan.schema import KINDS
+from cyplan.store import signoffs
 from cyplan.web.access import needs
 from cyplan.web.app import State, chosen_area, page
 from cyplan.web.state import WorkspaceState
@@ -134,4 +135,6 @@ def _view(st: WorkspaceState, area: str | None) -> dict[str, Any]:
 
 @router.get("/", dependencies=[needs(Permission.VIEW_PUBLISHED)], response_class=HTMLResponse, include_in_schema=False)
 def overview(request: Request, st: State, area: str | None = None) -> HTMLResponse:
-    return page(request, "overview.html", _view(st, chosen_area(st, area)))
+    code = chosen_area(st, area)
+    return page(request, "overview.html", {**_view(st, code),
+                                           "sign_off": signoffs.latest(st.ws.engine, signoffs.PAPER, code)})
