@@ -14,7 +14,8 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
 
 from cyplan.auth.roles import ALLOWS, EVERY_ROLE, Permission, Role, can
 from cyplan.store.history import who as os_user
@@ -78,7 +79,7 @@ def openapi_with_permissions(app: FastAPI) -> dict[str, Any]:
     """The app's OpenAPI spec, each operation stating the permission it needs and its 403."""
     if app.openapi_schema is None:
         spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        for route in app.routes:
+        for route in every_route(app):
             if not isinstance(route, APIRoute) or not route.include_in_schema:
                 continue
             for method in route.methods:
@@ -90,6 +91,11 @@ def openapi_with_permissions(app: FastAPI) -> dict[str, Any]:
                         "type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}}}})
         app.openapi_schema = spec
     return app.openapi_schema
+
+
+def every_route(app: FastAPI) -> list[BaseRoute]:
+    """The app's routes, those of its included routers among them (FastAPI keeps those behind a router's entry)."""
+    return [context.original_route for context in iter_route_contexts(app.routes)]
 
 
 def route_permission(route: APIRoute) -> Permission | str | None:

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
 from cyplan import results
+from cyplan.model.disclosure import NHS_DIGITAL, rounded
 from cyplan.reports.paper import (
     background,
     contact,
@@ -73,6 +75,14 @@ def build_paper(ws: Workspace, area: str | None = None, details: Details | None 
         area = codes[0]
     return Builder(ws, frames, area, paper_details(frames, details), draws, seed, today or dt.date.today()).build()
 
+
+
+def _published(n: int) -> str:
+    """A count in words as NHS Digital's rule publishes it: 1 to 7 as 'fewer than 8', any other rounded to 5."""
+    rule = NHS_DIGITAL
+    if rule.suppress_from <= n <= rule.suppress_to:
+        return f"fewer than {rule.suppress_to + 1}"
+    return f"{int(rounded(np.array([n]), rule)[0]):,}"
 
 
 class Builder:
@@ -171,7 +181,10 @@ class Builder:
         with self.ws.engine.connect() as conn:
             log = conn.execute(sa.select(returns_imports.c.file, returns_imports.c.imported_at,
                                          returns_imports.c.records).order_by(returns_imports.c.id)).all()
-        files = "; ".join(f"{Path(f).name} ({n:,} records, imported {at[:10]})" for f, at, n in log) or "none logged"
+        # the paper is published: a file's records are counted as its tables are (an exact total, beside the
+        # rounded ones, would give away what the rounding hides)
+        files = "; ".join(f"{Path(f).name} (about {_published(n)} records, imported {at[:10]})"
+                          for f, at, n in log) or "none logged"
         return self.notes.ref(
             f"Referral returns ({RETURNS_NOTES}): the stored referral records, counted by financial-year "
             f"quarter (Q1 = April to June); published with NHS Digital's disclosure control (counts 1 to 7 shown "
