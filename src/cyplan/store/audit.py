@@ -31,6 +31,8 @@ FIELDS = ("prev_hash", "at", "who", "area", "action", "what", "source")  # what 
 
 # where the change came from: "cli" unless the web app says otherwise for the request it is answering
 SOURCE: contextvars.ContextVar[str] = contextvars.ContextVar("audit_source", default="cli")
+# who is doing it: the signed-in user of the request the web app is answering (web/access.py), else the OS user
+WHO: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_who", default=None)
 
 
 def canonical(what: Mapping[str, Any]) -> str:
@@ -49,14 +51,14 @@ def append(conn: sa.Connection | sa.Engine, action: str, what: Mapping[str, Any]
            who: str | None = None) -> str:
     """Add an entry in the caller's transaction (so a change and its entry land together or not at all), or, given
     the engine, in a transaction of its own (an export or a download, which changes nothing else); returns its
-    hash. `who` is the OS user until the web app has signed-in users; the source is SOURCE's value."""
+    hash. `who` is by default the signed-in user (WHO) or the OS user; the source is SOURCE's value."""
     if isinstance(conn, sa.Engine):
         return _on_its_own(conn, action, what, area, who)
     if conn.dialect.name == "postgresql":  # one writer at a time reads the last hash and chains to it
         conn.execute(sa.text("LOCK TABLE audit IN SHARE ROW EXCLUSIVE MODE"))
     last = conn.execute(sa.select(audit.c.hash).order_by(audit.c.id.desc()).limit(1)).scalar()
     entry = {"prev_hash": last or GENESIS, "at": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
-             "who": who or os_user(), "area": area, "action": action, "what": canonical(what),
+             "who": who or WHO.get() or os_user(), "area": area, "action": action, "what": canonical(what),
              "source": SOURCE.get()}
     entry["hash"] = entry_hash(entry)
     conn.execute(audit.insert(), [entry])

@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute
 
 from cyplan.auth.roles import ALLOWS, EVERY_ROLE, Permission, Role, can
+from cyplan.store import audit
 from cyplan.store.history import who as os_user
 
 OPENAPI_KEY = "x-cyplan-permission"
@@ -55,8 +56,11 @@ def require(request: Request, permission: Permission) -> None:
 
 def needs(permission: Permission) -> Any:
     """The dependency a route lists (`dependencies=[needs(Permission.X)]`) to be used only with `permission`."""
-    def check(request: Request) -> None:
+    async def check(request: Request) -> None:  # async: WHO set here is seen by the route (a sync one in a thread)
         require(request, permission)
+        user = getattr(request.state, "user", None)
+        if user is not None:  # every audit entry the request makes names the signed-in user
+            audit.WHO.set(user.name)
 
     check.permission = permission  # type: ignore[attr-defined]
     return Depends(check)
