@@ -90,12 +90,15 @@ def test_the_board_paper_says_who_signed_it_off(client: TestClient, demo_workspa
 
 
 def test_only_an_approver_signs_off_and_a_refusal_records_nothing(client: TestClient, demo_workspace: Path) -> None:
-    """Catches an analyst or admin able to sign off, and a refused sign-off leaving a trace in the workspace."""
+    """Catches an analyst or admin able to sign off, an approver's sign-off taken without the form's CSRF token
+    (another site posting it through their browser), and a refused sign-off leaving a trace in the workspace."""
     before = folder_bytes(demo_workspace)
     for who in (as_role("analyst"), as_role("admin"), as_role("viewer")):
         for path in ("/services/sign-off", f"/report/sign-off?area={AREA}"):
             r = client.post(path, headers={**who, "x-csrf-token": token(client)}, follow_redirects=False)
             assert r.status_code == 403, path
+    r = client.post("/services/sign-off", headers=ALICE, follow_redirects=False)  # an approver, but no form token
+    assert r.status_code == 403 and "did not come from cyplan" in words(r)
     assert {k: v for k, v in folder_bytes(demo_workspace).items() if not k.endswith(".log")} == \
         {k: v for k, v in before.items() if not k.endswith(".log")}
 

@@ -31,7 +31,8 @@ class SignOff:
 
     def words(self) -> str:
         """'Signed off by … on …', and whether the data have changed since."""
-        on = dt.datetime.fromisoformat(self.at).strftime("%-d %B %Y at %H:%M UTC")
+        when = dt.datetime.fromisoformat(self.at)
+        on = f"{when.day} {when:%B %Y at %H:%M} UTC"
         said = f"Signed off by {self.who} on {on}"
         return said + ("." if self.current else ", for an earlier version of the data: the data have been imported "
                                                  "or restored since, and this has not been signed off again.")
