@@ -199,7 +199,7 @@ def test_add_area_takes_the_data_folder_and_the_areas_name_from_the_config(
     data_dir (relative to the file), or without the name the file gives it; and an area the file does not list
     made without a name."""
     path = write(tmp_path, GOOD)
-    code, out, err = run_cli(["server", "add-area", "leeds", "--config", path])
+    code, _, err = run_cli(["server", "add-area", "leeds", "--config", path])
     assert code == 0, err
     ws = Workspace.open(tmp_path / "data" / "areas" / "leeds")
     try:

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cyplan import reference, results
-from cyplan.commands import backtest, serve, skills, workforce
+from cyplan.commands import backtest, serve, server_roles, skills, workforce
 from cyplan.commands import report as paper
 from cyplan.commands.audit import audit_app, broken_warning, files, note
 from cyplan.commands.history import history
@@ -425,7 +425,9 @@ app.add_typer(returns_app, name="returns", help="Referral returns: import record
 app.add_typer(audit_app, name="audit", help="The audit trail: check its hash chain, list who did what and when.")
 
 
-app.add_typer(server_app, name="server", help="The shared server: its database's migrations and its areas.")
+server_roles.register(server_app)  # grant, revoke, members beside migrate and add-area
+app.add_typer(server_app, name="server",
+              help="The shared server: its database's migrations, its areas and users' roles.")
 
 
 def main() -> None:  # pragma: no cover

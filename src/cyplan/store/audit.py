@@ -27,7 +27,7 @@ GENESIS = "0" * 64  # the prev_hash of the first entry
 TRIES = 5  # an entry of its own chained again after another writer's, at most this many times
 # every action an entry can have; the sign-in ones are kept in the server workspace's trail
 ACTIONS = ("import", "restore", "export", "download", "view", "scenario", "report", "sign-in", "sign-in failed",
-           "sign-out")
+           "sign-out", "sign-off", "role change")
 FIELDS = ("prev_hash", "at", "who", "area", "action", "what", "source")  # what an entry's hash covers, in order
 
 # where the change came from: "cli" unless the web app says otherwise for the request it is answering
@@ -80,13 +80,19 @@ def _on_its_own(engine: sa.Engine, action: str, what: Mapping[str, Any], area: s
         return append(own, action, what, area, who)
 
 
-def read(conn: sa.Connection, action: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
-    """The entries, oldest first; only those of one action, or at or after `since` (an ISO date or time, UTC)."""
+def read(conn: sa.Connection, action: str | None = None, since: str | None = None, *, before: str | None = None,
+         who: str | None = None) -> list[dict[str, Any]]:
+    """The entries, oldest first; only those of one action, at or after `since` and before `before` (ISO dates or
+    times, UTC), or by one person (`who`, as recorded)."""
     query = sa.select(audit).order_by(audit.c.id)
     if action is not None:
         query = query.where(audit.c.action == action)
     if since is not None:
         query = query.where(audit.c.at >= since)
+    if before is not None:
+        query = query.where(audit.c.at < before)
+    if who is not None:
+        query = query.where(audit.c.who == who)
     return [dict(r._mapping) for r in conn.execute(query)]
 
 

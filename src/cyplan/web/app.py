@@ -25,9 +25,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cyplan import machine
 from cyplan.auth.config import CONFIG_ENV, ServerConfig
-from cyplan.auth.roles import EVERY_ROLE
+from cyplan.auth.roles import EVERY_ROLE, Permission
 from cyplan.store import audit
-from cyplan.web import security
+from cyplan.web import access, security
 from cyplan.web.head import HeadAsGet, allow_with_head, asked_method
 from cyplan.web.state import WorkspaceState
 
@@ -42,6 +42,7 @@ templates.env.globals["CSRF_FIELD"] = security.CSRF_FIELD
 
 NAV = [("overview", "Overview", "/"), ("workforce", "Workforce", "/workforce"), ("services", "Services", "/services"),
        ("returns", "Who services reach", "/returns"), ("data", "Data", "/data")]
+ADMIN_NAV = ("admin", "Admin", "/admin/users")  # for a user who may manage the area's users or read its audit trail
 
 
 # What every route may answer besides its own: the JSON of an error (the pages' twins answer HTML)
@@ -78,9 +79,16 @@ def page(request: Request, template: str, context: dict[str, Any], status_code: 
     frames = st.frames()
     names = dict(frames["areas"].select("code", "name").iter_rows())
     area = st.area(request.query_params.get("area"))
+    can = may(request)
+    nav = NAV + ([ADMIN_NAV] if can["manage_users"] or can["view_audit"] else [])
     return templates.TemplateResponse(request, template, {
-        "nav": NAV, "area": area, "area_name": names.get(area or "", "No area yet"), "areas": names,
-        "csrf_token": request.state.csrf, **signed_in(request), **context}, status_code=status_code)
+        "nav": nav, "area": area, "area_name": names.get(area or "", "No area yet"), "areas": names,
+        "csrf_token": request.state.csrf, "can": can, **signed_in(request), **context}, status_code=status_code)
+
+
+def may(request: Request) -> dict[str, bool]:
+    """What the user's roles allow, by name, for the pages to show only the links and forms they can use."""
+    return {p.name.lower(): access.allowed(request, p) for p in Permission}
 
 
 def signed_in(request: Request) -> dict[str, Any]:
@@ -99,7 +107,7 @@ def plain_page(request: Request, template: str, context: dict[str, Any], status_
         request.state.csrf = ""
     return templates.TemplateResponse(request, template, {
         "nav": [], "area": None, "area_name": "cyplan", "areas": {}, "csrf_token": request.state.csrf,
-        **signed_in(request), **context}, status_code=status_code)
+        "can": may(request), **signed_in(request), **context}, status_code=status_code)
 
 
 def chosen_area(st: WorkspaceState, area: str | None) -> str | None:
@@ -197,7 +205,7 @@ def _check_assets() -> None:
 
 def _new_app() -> FastAPI:
     return FastAPI(title="cyplan", description="Needs-based planning for children and young people's services.",
-                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
+                   docs_url=None, redoc_url=None, openapi_url=None,  # served by its own route (a permission)
                    dependencies=[Depends(csrf_protect)], responses=ERROR_RESPONSES)
 
 
@@ -262,7 +270,9 @@ def _finish(app: FastAPI, upload_limit: int, hosts: frozenset[str], folder: Any)
         # where the audit trail says a change came from: the client's address as the server sees it (behind a
         # reverse proxy named in trusted_proxies, the address it forwarded; uvicorn rewrites it before here)
         token = audit.SOURCE.set(f"web {request.client.host if request.client else 'unknown'}")
-        request.state.user, request.state.tenant, request.state.roles = None, None, EVERY_ROLE  # the gate's to narrow
+        # the one-person app's user holds every role; on the shared server none until the gate finds the user's
+        request.state.user, request.state.tenant = None, None
+        request.state.roles = EVERY_ROLE if app.state.server is None else frozenset()
         try:
             return await call_next(request)
         finally:
@@ -330,7 +340,11 @@ def _finish(app: FastAPI, upload_limit: int, hosts: frozenset[str], folder: Any)
                            f"cyplan could not show this page. The error has been logged in {LOG_FILE} in the "
                            "workspace folder; nothing in the workspace was changed.")
 
-    @app.get("/api/docs", include_in_schema=False)
+    @app.get("/api/openapi.json", include_in_schema=False, dependencies=[access.needs(Permission.VIEW_PUBLISHED)])
+    def _openapi() -> JSONResponse:  # served here, not by FastAPI, so that it too needs a permission
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False, dependencies=[access.needs(Permission.VIEW_PUBLISHED)])
     def _docs() -> Response:  # Swagger UI from cyplan's own files: the pages never fetch from the internet
         html = get_swagger_ui_html(openapi_url="/api/openapi.json", title="cyplan API",
                                    swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
@@ -339,7 +353,7 @@ def _finish(app: FastAPI, upload_limit: int, hosts: frozenset[str], folder: Any)
         html.headers["Content-Security-Policy"] = security.csp_with_hashes(bytes(html.body).decode())
         return html
 
-    @app.get("/favicon.ico", include_in_schema=False)
+    @app.get("/favicon.ico", include_in_schema=False, dependencies=[access.public()])
     def _favicon() -> Response:  # no icon: browsers ask anyway
         return Response(status_code=204)
 
@@ -352,4 +366,5 @@ def _finish(app: FastAPI, upload_limit: int, hosts: frozenset[str], folder: Any)
         from cyplan.web.routes import signin
 
         app.include_router(signin.router)
+    app.openapi = lambda: access.openapi_with_permissions(app)  # type: ignore[method-assign]
     return app

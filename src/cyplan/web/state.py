@@ -56,12 +56,12 @@ class WorkspaceState:
                 self._cache[key] = compute()
             return self._cache[key]
 
-    def audit(self, action: str, what: dict[str, Any], area: str | None = None) -> None:
+    def audit(self, action: str, what: dict[str, Any], area: str | None = None, who: str | None = None) -> None:
         """Add an audit entry for a download or a paper made here. An entry is not data: the results kept stay
         valid, though on SQLite the database file's time changes, which would otherwise read as new data."""
         with self._lock:
             current = self.version() == self._version
-            audit.append(self.ws.engine, action, what, area)
+            audit.append(self.ws.engine, action, what, area, who)
             if current:
                 self._version = self.version()
 

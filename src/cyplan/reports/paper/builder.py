@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
 from cyplan import results
+from cyplan.model.disclosure import NHS_DIGITAL, rounded
 from cyplan.reports.paper import (
     background,
     contact,
@@ -41,6 +43,7 @@ from cyplan.reports.paper.words import (
     sim_words,
 )
 from cyplan.returns.equality import AGE, GENDER
+from cyplan.store import signoffs
 from cyplan.store.returns_tables import returns_imports
 from cyplan.store.workspace import Workspace
 
@@ -72,6 +75,14 @@ def build_paper(ws: Workspace, area: str | None = None, details: Details | None 
         area = codes[0]
     return Builder(ws, frames, area, paper_details(frames, details), draws, seed, today or dt.date.today()).build()
 
+
+
+def _published(n: int) -> str:
+    """A count in words as NHS Digital's rule publishes it: 1 to 7 as 'fewer than 8', any other rounded to 5."""
+    rule = NHS_DIGITAL
+    if rule.suppress_from <= n <= rule.suppress_to:
+        return f"fewer than {rule.suppress_to + 1}"
+    return f"{int(rounded(np.array([n]), rule)[0]):,}"
 
 
 class Builder:
@@ -170,7 +181,10 @@ class Builder:
         with self.ws.engine.connect() as conn:
             log = conn.execute(sa.select(returns_imports.c.file, returns_imports.c.imported_at,
                                          returns_imports.c.records).order_by(returns_imports.c.id)).all()
-        files = "; ".join(f"{Path(f).name} ({n:,} records, imported {at[:10]})" for f, at, n in log) or "none logged"
+        # the paper is published: a file's records are counted as its tables are (an exact total, beside the
+        # rounded ones, would give away what the rounding hides)
+        files = "; ".join(f"{Path(f).name} (about {_published(n)} records, imported {at[:10]})"
+                          for f, at, n in log) or "none logged"
         return self.notes.ref(
             f"Referral returns ({RETURNS_NOTES}): the stored referral records, counted by financial-year "
             f"quarter (Q1 = April to June); published with NHS Digital's disclosure control (counts 1 to 7 shown "
@@ -194,6 +208,13 @@ class Builder:
             f"shown as published (note {returns_ref.number}); where a count is withheld its rates are too. "
             f"Population: {population}.")
 
+    def sign_offs(self) -> list[tuple[str, str]]:
+        """The approvers' sign-offs of this paper and of the rating judgement, if any (store/signoffs.py)."""
+        with self.ws.engine.connect() as conn:
+            found = [(label, signoffs.signed(conn, what, area)) for label, what, area in (
+                ("Signed off", signoffs.PAPER, self.area), ("Rating judgement", signoffs.RATING, None))]
+        return [(label, s.words()) for label, s in found if s is not None]
+
     def build(self) -> Paper:
         findings = [need, services, workforce, reach, financial, equalities, background]
         built = {m: m.section(self) for m in findings}  # in reading order: notes and figures number in it
@@ -208,5 +229,6 @@ class Builder:
                   "item": "Item", "lead_member": "Lead member", "wards_affected": "Wards affected"}
         cover_lines = [(label, self.detail(k) or ("All" if k == "wards_affected" else ""))
                        for k, label in labels.items()]
+        cover_lines += self.sign_offs()
         return Paper(self.area, self.name, title, [(k, v) for k, v in cover_lines if v], [*cover, *body],
                      self.notes.footnotes(), self.today, self.ws.info().get("demo") == "yes", self.draws, self.seed)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from cyplan import results
+from cyplan.auth.roles import Permission
 from cyplan.io.problems import Grouping, InputError, Problem, ProblemGroup, problem_frames
 from cyplan.io.read import CSV_SUFFIXES, EXCEL_SUFFIXES, MAX_HEADER_ROW
 from cyplan.io.template import write_template
@@ -27,6 +28,7 @@ from cyplan.schema import KINDS
 from cyplan.store.history import diff
 from cyplan.store.returns_tables import returns_imports
 from cyplan.transfer import Source, export_inputs, import_inputs, restore, sources_in
+from cyplan.web.access import needs, require
 from cyplan.web.app import State, page
 from cyplan.web.problem_files import TOKEN, ProblemFiles
 from cyplan.web.state import WorkspaceState
@@ -145,18 +147,19 @@ def _context(st: WorkspaceState, **extra: Any) -> dict[str, Any]:
             "result_tables": RESULT_TABLES, "returns_tables": _returns_names(st), **extra}
 
 
-@router.get("/data", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/data", response_class=HTMLResponse, include_in_schema=False,
+            dependencies=[needs(Permission.VIEW_PUBLISHED)])
 def data_page(request: Request, st: State) -> HTMLResponse:
     return page(request, "data.html", _context(st))
 
 
-@router.get("/api/inputs", tags=["data"])
+@router.get("/api/inputs", dependencies=[needs(Permission.VIEW_UNPUBLISHED)], tags=["data"])
 def inputs_json(st: State) -> list[dict[str, Any]]:
     """Every input: its name, title, rows held and the last file imported into it."""
     return _inputs(st)
 
 
-@router.get("/api/inputs/{kind}", tags=["data"])
+@router.get("/api/inputs/{kind}", dependencies=[needs(Permission.VIEW_UNPUBLISHED)], tags=["data"])
 def input_json(kind: str, st: State) -> list[dict[str, Any]]:
     """The rows of one input."""
     if kind not in KINDS:
@@ -166,7 +169,7 @@ def input_json(kind: str, st: State) -> list[dict[str, Any]]:
     return rows
 
 
-@router.get("/data/inputs.xlsx", include_in_schema=False)
+@router.get("/data/inputs.xlsx", dependencies=[needs(Permission.VIEW_UNPUBLISHED)], include_in_schema=False)
 def all_inputs(st: State) -> Response:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "inputs.xlsx"
@@ -176,7 +179,7 @@ def all_inputs(st: State) -> Response:
                         headers={"Content-Disposition": 'attachment; filename="inputs.xlsx"'})
 
 
-@router.get("/data/template.xlsx", include_in_schema=False)
+@router.get("/data/template.xlsx", dependencies=[needs(Permission.IMPORT)], include_in_schema=False)
 def template_workbook() -> Response:
     """The blank workbook to fill in: the same for every workspace, so it needs none."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -186,7 +189,7 @@ def template_workbook() -> Response:
                         headers={"Content-Disposition": 'attachment; filename="cyplan-template.xlsx"'})
 
 
-@router.get("/data/inputs/{kind}.{fmt}", include_in_schema=False)
+@router.get("/data/inputs/{kind}.{fmt}", dependencies=[needs(Permission.VIEW_UNPUBLISHED)], include_in_schema=False)
 def one_input(kind: str, fmt: str, st: State) -> Response:
     if kind not in KINDS or fmt not in ("csv", "xlsx"):
         raise HTTPException(404, "There is no such input file. The Data page lists every input.")
@@ -199,7 +202,7 @@ def one_input(kind: str, fmt: str, st: State) -> Response:
                         headers={"Content-Disposition": f'attachment; filename="{kind}.{fmt}"'})
 
 
-@router.get("/data/results/{name}.{fmt}", include_in_schema=False)
+@router.get("/data/results/{name}.{fmt}", dependencies=[needs(Permission.VIEW_PUBLISHED)], include_in_schema=False)
 def one_result(request: Request, name: str, fmt: str, st: State) -> Response:
     if fmt not in ("csv", "xlsx"):
         raise HTTPException(404, "Tables download as .csv or .xlsx.")
@@ -208,6 +211,8 @@ def one_result(request: Request, name: str, fmt: str, st: State) -> Response:
             frame = st.cached(("download", name), lambda: RESULT_TABLES[name].compute(st))
             return _audited(st, _file({name: frame}, name, fmt), name, fmt)
         for prefix, published in (("returns-published", True), ("returns-unpublished", False)):
+            if not published and name.startswith(prefix):  # counts before disclosure control
+                require(request, Permission.VIEW_UNPUBLISHED)
             if name == prefix:
                 made = _file(_returns(published)(st), name, "xlsx")
                 return made if published else _audited(st, made, name, "xlsx")
@@ -284,7 +289,7 @@ class Listed:
         return sum(g.count for g in self.groups[SHOWN_GROUPS:])
 
 
-@router.get("/data/problems/{token}.csv", include_in_schema=False)
+@router.get("/data/problems/{token}.csv", dependencies=[needs(Permission.IMPORT)], include_in_schema=False)
 def problems_csv(request: Request, token: str) -> Response:
     """Every problem of a refused upload, one a line: file, sheet, row, column, message."""
     found = _problem_files(request).find(token) if re.fullmatch(TOKEN, token) else None
@@ -335,7 +340,8 @@ def _header_row(given: str, name: str) -> int | Problem | None:
     return int(text)
 
 
-@router.post("/data/upload", response_class=HTMLResponse, include_in_schema=False)
+@router.post("/data/upload", response_class=HTMLResponse, include_in_schema=False,
+             dependencies=[needs(Permission.IMPORT)])
 async def upload(request: Request, st: State, file: UploadFile,
                  kind: Annotated[str, Form()] = AUTO, mode: Annotated[str, Form()] = "replace",
                  header_row: Annotated[str, Form()] = "", split_age_bands: Annotated[str, Form()] = "") -> HTMLResponse:
@@ -398,7 +404,8 @@ def _known(kind: str) -> None:
         raise HTTPException(404, f"'{kind}' is not an input; the inputs are {', '.join(KINDS)}")
 
 
-@router.get("/data/history/{kind}", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/data/history/{kind}", response_class=HTMLResponse, include_in_schema=False,
+            dependencies=[needs(Permission.VIEW_UNPUBLISHED)])
 def history_page(request: Request, kind: str, st: State, a: int | None = None, b: int | None = None) -> HTMLResponse:
     """An input's versions, newest first; with ?a=&b= the rows added, removed and changed from version a to b."""
     _known(kind)
@@ -417,7 +424,8 @@ def history_page(request: Request, kind: str, st: State, a: int | None = None, b
     return page(request, "data_history.html", context)
 
 
-@router.post("/data/history/{kind}/restore", response_class=HTMLResponse, include_in_schema=False)
+@router.post("/data/history/{kind}/restore", response_class=HTMLResponse, include_in_schema=False,
+             dependencies=[needs(Permission.IMPORT)])
 def history_restore(request: Request, kind: str, st: State, version: Annotated[int, Form()]) -> HTMLResponse:
     """Make an earlier version the current one (kept as a new version); refused, nothing changed, if its rows
     would break references to or from the other inputs held now."""

@@ -10,12 +10,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from cyplan import results
+from cyplan.auth.roles import Permission
 from cyplan.display import CENTRAL_PLAN, workforce_headline
 from cyplan.model.gap import gap_table
 from cyplan.model.plan import cost_table, demand_table, has_cost_lines, need_table
 from cyplan.reference import starter
 from cyplan.reports import charts
 from cyplan.schema import KINDS
+from cyplan.store import signoffs
+from cyplan.web.access import needs
 from cyplan.web.app import State, chosen_area, page
 from cyplan.web.state import WorkspaceState
 from cyplan.web.tables import table
@@ -83,7 +86,7 @@ def overview_data(st: WorkspaceState, area: str | None) -> dict[str, Any]:
             "rating": rating, "rating_missing": rating_missing}
 
 
-@router.get("/api/overview", tags=["overview"])
+@router.get("/api/overview", dependencies=[needs(Permission.VIEW_PUBLISHED)], tags=["overview"])
 def overview_json(st: State, area: str | None = None) -> dict[str, Any]:
     """Need, demand, supply, gap and cost by year for one area (default: the first), and the services' rating.
     404 for an area the workspace has not."""
@@ -130,6 +133,8 @@ def _view(st: WorkspaceState, area: str | None) -> dict[str, Any]:
     return st.cached(("overview-view", area), compute)
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/", dependencies=[needs(Permission.VIEW_PUBLISHED)], response_class=HTMLResponse, include_in_schema=False)
 def overview(request: Request, st: State, area: str | None = None) -> HTMLResponse:
-    return page(request, "overview.html", _view(st, chosen_area(st, area)))
+    code = chosen_area(st, area)
+    return page(request, "overview.html", {**_view(st, code),
+                                           "sign_off": signoffs.latest(st.ws.engine, signoffs.PAPER, code)})

@@ -8,7 +8,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cyplan import results
+from cyplan.auth.roles import Permission
 from cyplan.reports.paper import build_paper, render_docx, render_html, render_pdf
+from cyplan.web.access import needs
 from cyplan.web.app import State, chosen_area, page
 
 router = APIRouter()
@@ -17,7 +19,7 @@ DOWNLOADS = {"pdf": (render_pdf, "application/pdf"),
              "docx": (render_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")}
 
 
-@router.get("/report", include_in_schema=False)
+@router.get("/report", dependencies=[needs(Permission.VIEW_PUBLISHED)], include_in_schema=False)
 def report(request: Request, st: State, area: str | None = None,
            format: Literal["pdf", "html", "docx"] = "pdf") -> Response:
     code = chosen_area(st, area)

@@ -11,12 +11,14 @@ import polars as pl
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from cyplan.auth.roles import Permission
 from cyplan.display import EQUALITY_FORMATS, EQUALITY_HEADINGS, SHOWN_QUERIES
 from cyplan.model.disclosure import NHS_DIGITAL
 from cyplan.reports import charts
 from cyplan.reports.paper import published_view
 from cyplan.returns import codelist_edit, service
 from cyplan.returns.equality import BY_VALUES, UnknownField, available, period_of
+from cyplan.web.access import allowed, needs, require
 from cyplan.web.app import State, chosen_area
 from cyplan.web.htmx import fragment, missing, page_or_fragment
 from cyplan.web.state import WorkspaceState
@@ -143,6 +145,13 @@ def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return frame.to_dicts()
 
 
+def _asked(request: Request, counts: Counts) -> None:
+    """403 for counts before disclosure control asked for by a user whose roles do not allow them: refused, not
+    answered with the published counts instead, which a script or a bookmark would then take for exact ones."""
+    if counts == "unpublished":
+        require(request, Permission.VIEW_UNPUBLISHED)
+
+
 def _taken(st: WorkspaceState, counts: Counts, what: dict[str, Any], area: str | None = None) -> None:
     """Counts before disclosure control served by the API: recorded at every call, as a file download is (issue 14
     part 5: "exports and downloads of unpublished data")."""
@@ -159,26 +168,34 @@ def _seen(st: WorkspaceState, area: str | None, counts: Counts, by: str) -> None
             "view", {"page": "/returns", "counts": counts, "by": by, "published": False}, area))
 
 
-@router.get("/api/returns", tags=["returns"])
-def returns_json(st: State, counts: Counts = "published") -> dict[str, Any]:
+@router.get("/api/returns", dependencies=[needs(Permission.VIEW_PUBLISHED)], tags=["returns"])
+def returns_json(request: Request, st: State, counts: Counts = "published") -> dict[str, Any]:
     """Every quarterly table of the referral returns (as published unless `counts=unpublished`: not for
     publication), the quality report (blank and invalid values by field, and the number of queries), and the
-    fields the equality view can be asked for (/api/returns/equality?by=)."""
+    fields the equality view can be asked for (/api/returns/equality?by=). Unpublished counts, the quality report
+    and the code lists' faults only for a role that may see unpublished counts (403 for counts=unpublished)."""
+    _asked(request, counts)
     d = returns_data(st, None, counts, None, with_equality=False)
     if d.get("not_ready"):
         return {"not_ready": d["not_ready"], "counts": counts}
     _taken(st, counts, {"api": "/api/returns", "tables": list(d["tables"])})
-    return {"counts": counts, "for_publication": counts == "published",
-            "rule": rule_words() if counts == "published" else None,
-            "tables": {name: {"title": TITLES.get(name, name), "rows": _rows(t)} for name, t in d["tables"].items()},
-            "quality": {"fields": _rows(d["field_counts"]), "queries": d["queries"].height},
-            "equality_fields": d["fields"], "code_list_faults": d["list_faults"]}
+    out = {"counts": counts, "for_publication": counts == "published",
+           "rule": rule_words() if counts == "published" else None,
+           "tables": {name: {"title": TITLES.get(name, name), "rows": _rows(t)} for name, t in d["tables"].items()},
+           "equality_fields": d["fields"]}
+    if allowed(request, Permission.VIEW_UNPUBLISHED):  # the quality report counts records exactly
+        out |= {"quality": {"fields": _rows(d["field_counts"]), "queries": d["queries"].height},
+                "code_list_faults": d["list_faults"]}
+    return out
 
 
-@router.get("/api/returns/tables/{name}", tags=["returns"], response_model=None)
-def returns_table_json(name: str, st: State, counts: Counts = "published") -> dict[str, Any] | JSONResponse:
+@router.get("/api/returns/tables/{name}", tags=["returns"], response_model=None,
+            dependencies=[needs(Permission.VIEW_PUBLISHED)])
+def returns_table_json(request: Request, name: str, st: State,
+                       counts: Counts = "published") -> dict[str, Any] | JSONResponse:
     """One quarterly table by its name (summary, service, ethnicity, religion, referral_source, education_status,
-    accommodation, trauma_category, age_gender, milestones)."""
+    accommodation, trauma_category, age_gender, milestones). 403 for counts=unpublished without the role for it."""
+    _asked(request, counts)
     try:
         made = tables(st, counts)
     except service.NoReturns:
@@ -190,7 +207,7 @@ def returns_table_json(name: str, st: State, counts: Counts = "published") -> di
             "rows": _rows(made[name])}
 
 
-@router.get("/api/returns/quality", tags=["returns"])
+@router.get("/api/returns/quality", dependencies=[needs(Permission.VIEW_UNPUBLISHED)], tags=["returns"])
 def returns_quality_json(st: State, limit: int = Query(SHOWN_QUERIES, ge=0, le=100_000)) -> dict[str, Any]:
     """The quality report of every stored record: blanks and invalid values by field, the number of queries
     and the first `limit` of them (file, sheet, row, column, message). Not for publication: it points at
@@ -202,15 +219,18 @@ def returns_quality_json(st: State, limit: int = Query(SHOWN_QUERIES, ge=0, le=1
     return {"fields": _rows(field_counts), "queries_total": queries.height, "queries": _rows(queries.head(limit))}
 
 
-@router.get("/api/returns/equality", tags=["returns"])
-def returns_equality_json(st: State, by: Annotated[str, Query(json_schema_extra={"enum": list(BY_VALUES)})] = "gender",
+@router.get("/api/returns/equality", dependencies=[needs(Permission.VIEW_PUBLISHED)], tags=["returns"])
+def returns_equality_json(request: Request, st: State,
+                          by: Annotated[str, Query(json_schema_extra={"enum": list(BY_VALUES)})] = "gender",
                           area: str | None = None, year: int | None = None,
                           counts: Counts = "published") -> dict[str, Any]:
     """Accepted referrals per 10,000 a year by `by` (gender, age or a coded field with a population by category)
     for one area (default: the first) in a year (default: its population's first), with 95% intervals and rate
     ratios against the area. The referrals are counted over `period` (the whole quarters the records span: its
     first and last day and months) and annualised, × 12 ÷ months. As published, a withheld count's rates are
-    withheld too. 400 for an unknown `by`, 404 for an area or year the workspace has not."""
+    withheld too. 400 for an unknown `by`, 404 for an area or year the workspace has not, 403 for
+    counts=unpublished without the role for it."""
+    _asked(request, counts)
     _check(by)
     area = chosen_area(st, area)
     _check_year(st, area, year)
@@ -248,14 +268,14 @@ def _count_columns(frame: pl.DataFrame, counts: Counts) -> list[str]:
     return frame.columns[1:] if counts == "published" else []
 
 
-def _view(st: WorkspaceState, area: str | None, counts: Counts, by: str | None) -> dict[str, Any]:
+def _view(st: WorkspaceState, area: str | None, counts: Counts, by: str | None, quality_shown: bool) -> dict[str, Any]:
     """The page's tables and charts, made once per choice and version of the data: templates only format."""
     def compute() -> dict[str, Any]:
         d = returns_data(st, area, counts, by)
         if d.get("not_ready"):
             return d
         when = "for publication" if counts == "published" else "not for publication"
-        view = {**d, "when": when,
+        view = {**d, "when": when, "quality_shown": quality_shown,
                 "tables_shown": [(name, table(t, f"{TITLES.get(name, name)} — {when}", None, _headings(name, t),
                                               SHARE_FORMATS, _count_columns(t, counts)))
                                  for name, t in d["tables"].items()],
@@ -279,19 +299,22 @@ def _view(st: WorkspaceState, area: str | None, counts: Counts, by: str | None) 
             if rated.height:
                 view["equality_chart"] = charts.to_spec(charts.equality_ratios(d["equality"], d["by"]))
         return view
-    return st.cached(("returns-view", area, counts, by), compute)
+    return st.cached(("returns-view", area, counts, by, quality_shown), compute)
 
 
-@router.get("/returns", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/returns", response_class=HTMLResponse, include_in_schema=False,
+            dependencies=[needs(Permission.VIEW_PUBLISHED)])
 def returns_page(request: Request, st: State, area: str | None = None, counts: Counts = "published",
                  by: str | None = None) -> HTMLResponse:
+    _asked(request, counts)
     _check(by)
     area = chosen_area(st, area)
-    view = _view(st, area, counts, by)
+    quality_shown = allowed(request, Permission.VIEW_UNPUBLISHED)  # kept apart in the cache: not every user's page
+    view = _view(st, area, counts, by, quality_shown)
     if not view.get("not_ready"):
         _seen(st, area, counts, view["by"])
     context = {"title": "Who services reach", "current": "returns", "rule": rule_words(), "shown": SHOWN_QUERIES,
                "area": area, **view}
     part = (missing(view["not_ready"]) if view.get("not_ready")
-            else fragment(st, (area, counts, by), "returns_results.html", context))
+            else fragment(st, (area, counts, by, quality_shown), "returns_results.html", context))
     return page_or_fragment(request, "returns.html", part, context)

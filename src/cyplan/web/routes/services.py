@@ -12,8 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from cyplan import results
+from cyplan.auth.roles import Permission
 from cyplan.model.services import Rating, checklist, coverage_matrix, group_matrix
 from cyplan.reference.specification import specification
+from cyplan.store import signoffs
+from cyplan.web.access import needs
 from cyplan.web.app import State, page
 from cyplan.web.state import WorkspaceState
 from cyplan.web.tables import table
@@ -73,15 +76,17 @@ def services_data(st: WorkspaceState) -> dict[str, Any]:
     return st.cached(("services",), compute)
 
 
-@router.get("/api/services", tags=["services"])
+@router.get("/api/services", dependencies=[needs(Permission.VIEW_PUBLISHED)], tags=["services"])
 def services_json(st: State) -> dict[str, Any]:
     """The rating (1–4) with the words that hold for it, how near it is to the levels either side (`margins`: the
     fewest changes of each kind), the partnership's own judgement when recorded, its measures and the reasons
     that keep it from the next level, the coverage matrix
     (each cell of the specification and the services behind it), the vulnerable groups by age band, the action
-    list in order of priority and the stakeholder checklist."""
+    list in order of priority and the stakeholder checklist; and the approver's sign-off of the rating judgement
+    (`sign_off`: by, at, the data version signed and whether the data are still that version), or null."""
     d = services_data(st)
-    out: dict[str, Any] = {"checklist": d["checklist"].to_dicts(), "need_weighed": d["need_weighed"]}
+    out: dict[str, Any] = {"checklist": d["checklist"].to_dicts(), "need_weighed": d["need_weighed"],
+                           "sign_off": signoffs.as_json(signoffs.latest(st.ws.engine, signoffs.RATING))}
     if d.get("not_ready"):
         return {"not_ready": d["not_ready"], **out}
     r: Rating = d["rating"]
@@ -122,6 +127,8 @@ def _view(st: WorkspaceState) -> dict[str, Any]:
     return st.cached(("services-view",), compute)
 
 
-@router.get("/services", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/services", response_class=HTMLResponse, include_in_schema=False,
+            dependencies=[needs(Permission.VIEW_PUBLISHED)])
 def services(request: Request, st: State) -> HTMLResponse:
-    return page(request, "services.html", {"title": "Services", "current": "services", **_view(st)})
+    return page(request, "services.html", {"title": "Services", "current": "services", **_view(st),
+                                           "sign_off": signoffs.latest(st.ws.engine, signoffs.RATING)})

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from cyplan import results
+from cyplan.auth.roles import Permission
 from cyplan.display import (
     BACKTEST_FORMATS,
     BACKTEST_HEADINGS,
@@ -25,6 +26,7 @@ from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import ScenarioError
 from cyplan.model.skills import training_summary
 from cyplan.reports import charts
+from cyplan.web.access import needs
 from cyplan.web.app import State, chosen_area
 from cyplan.web.htmx import fragment, missing, page_or_fragment
 from cyplan.web.routes.overview import gap_by_year, simulation
@@ -236,7 +238,7 @@ def _json(frame: pl.DataFrame | None) -> list[dict[str, Any]] | None:
     return None if frame is None else frame.to_dicts()
 
 
-@router.get("/api/workforce", tags=["workforce"])
+@router.get("/api/workforce", dependencies=[needs(Permission.VIEW_PUBLISHED)], tags=["workforce"])
 def workforce_json(st: State, area: str | None = None, year: int | None = None,
                    scenario: str | None = None) -> dict[str, Any]:
     """For one area (default: the first), year (default: the last) and scenario (default: the baseline): the gap
@@ -272,7 +274,8 @@ def workforce_json(st: State, area: str | None = None, year: int | None = None,
     return out
 
 
-@router.get("/workforce", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/workforce", response_class=HTMLResponse, include_in_schema=False,
+            dependencies=[needs(Permission.VIEW_PUBLISHED)])
 def workforce(request: Request, st: State, area: str | None = None, year: int | None = None,
               scenario: str | None = None) -> HTMLResponse:
     area = chosen_area(st, area)
