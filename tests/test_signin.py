@@ -396,3 +396,23 @@ def test_timed_out_sessions_are_forgotten_at_the_next_sign_in(tmp_path: Path, pr
     with ws.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(sessions)).scalar() == 1
     ws.close()
+
+
+def test_an_upload_through_the_web_is_kept_in_the_history_and_the_trail_as_the_signed_in_user(
+        server: tuple[Path, Any], provider: Provider) -> None:
+    """Catches the input's history (`by`) or the import's audit entry naming the server's OS account instead of the
+    person who uploaded the file."""
+    config, client = server
+    provider.next_token()
+    to_provider_and_back(client, provider)
+    areas = b"code,name,kind,parent,source\nE10999999,Renamedshire,council,,renamed on the web\n"
+    r = client.post("/data/upload", data={"kind": "areas", "mode": "replace", "csrf_token": csrf(client)},
+                    files={"file": ("areas.csv", areas)})
+    assert r.status_code == 200 and "Renamedshire" in client.get("/api/inputs/areas").text
+    north = Workspace.open(config.parent / "data" / "areas" / "north")
+    try:
+        assert north.versions("areas")["by"].to_list()[-1] == "ann.analyst@council.gov.uk"
+        with north.engine.connect() as conn:
+            assert [e["who"] for e in audit.read(conn, "import")][-1] == "ann.analyst@council.gov.uk"
+    finally:
+        north.close()

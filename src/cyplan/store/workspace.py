@@ -294,7 +294,7 @@ class Workspace:
     def write(self, frames: dict[str, pl.DataFrame], log: list[ImportRecord], by: str | None = None,
               restored: dict[str, int] | None = None) -> None:
         """Replace the named kinds' tables with these frames, in one transaction, each kept as a new version in the
-        history by `by` (the OS user when not given); `restored` names the version each restored kind came from."""
+        history by `by` (else the signed-in user, else the OS user); `restored` names the version each restored kind came from."""
         stamp = _now()
         sources = {r.kind: r for r in log}
         with self.engine.begin() as conn:
@@ -303,7 +303,7 @@ class Workspace:
                 src = sources.get(kind)
                 history.record(conn, kind, frame, {
                     "action": "restore" if restored and kind in restored else (src.mode if src else "replace"),
-                    "restored_from": (restored or {}).get(kind), "by": by or history.who(),
+                    "restored_from": (restored or {}).get(kind), "by": by or audit.WHO.get() or history.who(),
                     "file": src.file if src else "", "sheet": src.sheet if src else None}, stamp)
                 table = INPUT_TABLES[kind]
                 conn.execute(table.delete())
