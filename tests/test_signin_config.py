@@ -155,7 +155,7 @@ name = "North"
     proc = subprocess.Popen([CYPLAN, "serve", "--config", str(config)], stdout=log, stderr=subprocess.STDOUT,
                             env=child_env(), cwd=folder)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a hang, not a speed: two workers importing cyplan on a loaded machine
     while True:
         try:
             if httpx.get(url + "/healthz").status_code == 200:
@@ -210,3 +210,19 @@ def test_add_area_takes_the_data_folder_and_the_areas_name_from_the_config(
     code, _, err = run_cli(["server", "add-area", "york", "--config", path])
     assert code == 2 and "give the area's name with --name (or list york in" in " ".join(err.split())
     assert not (tmp_path / "data" / "areas" / "york").exists()
+
+
+def test_grant_and_members_find_the_server_by_the_config(tmp_path: Path,
+                                                          run_cli: Callable[[Sequence[str]], tuple]) -> None:
+    """Catches `server grant --config` writing the role somewhere other than the config's data folder (where the
+    server reads roles), and a command with neither --config nor --data-dir guessing one."""
+    path = write(tmp_path, GOOD)
+    assert run_cli(["server", "add-area", "leeds", "--config", path])[0] == 0
+    code, _, err = run_cli(["server", "grant", "Lead@Leeds.gov.uk", "--area", "leeds", "--role", "admin",
+                            "--config", path])
+    assert code == 0, err
+    code, out, _ = run_cli(["server", "members", "--area", "leeds", "--data-dir", tmp_path / "data",
+                            "--format", "csv"])
+    assert code == 0 and "lead@leeds.gov.uk,admin" in out
+    code, _, err = run_cli(["server", "members", "--area", "leeds"])
+    assert code == 2 and "give the server's data folder with --data-dir (or --config" in " ".join(err.split())

@@ -25,6 +25,10 @@ UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 AREA_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # a folder name on every system, and readable in a URL
 
 
+AREAS = "areas"  # <data dir>/areas/<code>/: one workspace per server area (docs/decisions/0011)
+SERVER = "server"  # <data dir>/server/: users, roles, sessions, sign-in audit; its tenant on PostgreSQL
+
+
 class ConfigError(Exception):
     """A mistake in the config file, in words (file, key, what is wrong, an example)."""
 
@@ -72,10 +76,10 @@ class ServerConfig:
 
     @property
     def server_dir(self) -> Path:
-        return self.data_dir / "server"
+        return self.data_dir / SERVER
 
     def area_dir(self, code: str) -> Path:
-        return self.data_dir / "areas" / code
+        return self.data_dir / AREAS / code
 
 
 # -- reading the file ------------------------------------------------------------------------------------

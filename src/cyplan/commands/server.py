@@ -16,15 +16,13 @@ import sqlalchemy as sa
 import typer
 
 from cyplan import reference
-from cyplan.auth.config import ConfigError, ServerConfig, load
+from cyplan.auth.config import AREAS, SERVER, ConfigError, ServerConfig, load
 from cyplan.store.workspace import URL_ENV, Workspace, WorkspaceError
 from cyplan.terminal import fail, fail_workspace, machine_faults, say
 from cyplan.transfer import Source, import_inputs
 
 server_app = typer.Typer(help="The shared server: its database's migrations and its areas.", no_args_is_help=True)
 
-AREAS = "areas"  # <data dir>/areas/<code>/: one workspace per server area
-SERVER = "server"  # <data dir>/server/: users, roles, sessions, sign-in audit; its tenant on PostgreSQL
 CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a code becomes a folder's name: nothing that could climb out of it
 ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # a PostgreSQL role name that needs no quoting
 
@@ -79,10 +77,9 @@ def add_area(
         fail(f"'{SERVER}' is the server's own workspace, not an area: choose another code", 2)
     if config is not None:
         settings = _settings(config)
-        data_dir, db = data_dir or settings.data_dir, db or settings.database_url
+        db = db or settings.database_url
         name = name or next((a.name for a in settings.areas if a.code == code), None)
-    if data_dir is None:
-        fail("give the server's data folder with --data-dir (or --config server.toml)", 2)
+    data_dir = data_folder(data_dir, config)
     if not name:
         listed = "" if config is None else f" (or list {code} in {config}'s areas)"
         fail(f"give the area's name with --name{listed}", 2)
@@ -113,6 +110,15 @@ def _settings(config: Path) -> ServerConfig:
         return load(config)
     except ConfigError as e:
         fail(str(e), 2)
+
+
+def data_folder(data_dir: Path | None, config: Path | None) -> Path:
+    """The server's data folder: --data-dir, else the --config file's; exit 2 without either."""
+    if data_dir is not None:
+        return data_dir
+    if config is None:
+        fail("give the server's data folder with --data-dir (or --config server.toml)", 2)
+    return _settings(config).data_dir
 
 
 def _url(db: str | None, config: Path | None) -> str:

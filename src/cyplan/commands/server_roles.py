@@ -18,16 +18,17 @@ import polars as pl
 import typer
 
 from cyplan.auth import roles
+from cyplan.auth.config import AREAS, SERVER
 from cyplan.auth.roles import Role
+from cyplan.commands.server import ConfigOpt, data_folder
 from cyplan.store import audit
 from cyplan.store.history import who as os_user
 from cyplan.terminal import Format, OutOpt, emit, fail, open_workspace, say
 
 app = typer.Typer(help="The shared server: users' roles per area.", no_args_is_help=True)
-SERVER, AREAS = "server", "areas"  # the server workspace and the areas' folders under --data-dir (decision 0011)
 
-DataDirOpt = Annotated[Path, typer.Option("--data-dir", help="The shared server's data folder, holding server/ and "
-                                                             "areas/ (as in server.toml).")]
+DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="The shared server's data folder, holding "
+                                                                    "server/ and areas/ (default: --config's).")]
 AreaOpt = Annotated[str, typer.Option("--area", help="The server area's code (its folder under areas/).")]
 RoleOpt = Annotated[str, typer.Option("--role", help="viewer, analyst, approver or admin.")]
 UserArg = Annotated[str, typer.Argument(help="The person's sign-in name: e-mail address or UPN.")]
@@ -47,9 +48,10 @@ def _user(given: str) -> str:
     return name
 
 
-def _area(data_dir: Path, area: str) -> Path:
+def _area(data_dir: Path | None, config: Path | None, area: str) -> tuple[Path, Path]:
     """The area's folder; exit 2 naming the areas there are for one the server has not (a typo would otherwise
-    give a role in an area nobody can reach)."""
+    give a role in an area nobody can reach); and the data folder it is in."""
+    data_dir = data_folder(data_dir, config)
     if not (data_dir / SERVER).is_dir():
         fail(f"{data_dir} is not a shared server's data folder: it has no {SERVER}/ folder. Give --data-dir as in "
              "server.toml, or set the server up first (docs/deployment.md)", 2)
@@ -58,11 +60,12 @@ def _area(data_dir: Path, area: str) -> Path:
         there = sorted(p.name for p in (data_dir / AREAS).glob("*") if p.is_dir())
         fail(f"--area '{area}': the server has no such area. Its areas are: {', '.join(there) or 'none yet'} "
              "(add one with 'cyplan server add-area')", 2)
-    return folder
+    return folder, data_dir
 
 
-def _change(user: str, area: str, role: str, data_dir: Path, granting: bool) -> None:
-    name, chosen, folder, by = _user(user), _role(role), _area(data_dir, area), os_user()
+def _change(user: str, area: str, role: str, data_dir: Path | None, config: Path | None, granting: bool) -> None:
+    name, chosen, by = _user(user), _role(role), os_user()
+    folder, data_dir = _area(data_dir, config, area)
     verb = "granted" if granting else "revoked"
     what = {"user": name, "role": chosen.value, "change": verb, "server_area": area}
     with open_workspace(data_dir / SERVER) as server, server.engine.begin() as conn:
@@ -80,23 +83,24 @@ def _change(user: str, area: str, role: str, data_dir: Path, granting: bool) -> 
 
 
 @app.command("grant")
-def grant(user: UserArg, area: AreaOpt, role: RoleOpt, data_dir: DataDirOpt) -> None:
+def grant(user: UserArg, area: AreaOpt, role: RoleOpt, data_dir: DataDirOpt = None, config: ConfigOpt = None) -> None:
     """Give a person a role in an area (the first admin of an area is made this way)."""
-    _change(user, area, role, data_dir, granting=True)
+    _change(user, area, role, data_dir, config, granting=True)
 
 
 @app.command("revoke")
-def revoke(user: UserArg, area: AreaOpt, role: RoleOpt, data_dir: DataDirOpt) -> None:
+def revoke(user: UserArg, area: AreaOpt, role: RoleOpt, data_dir: DataDirOpt = None, config: ConfigOpt = None
+           ) -> None:
     """Take a role in an area away from a person."""
-    _change(user, area, role, data_dir, granting=False)
+    _change(user, area, role, data_dir, config, granting=False)
 
 
 @app.command("members")
-def members(area: AreaOpt, data_dir: DataDirOpt,
+def members(area: AreaOpt, data_dir: DataDirOpt = None, config: ConfigOpt = None,
             fmt: Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")] = Format.table,
             out_file: OutOpt = None) -> None:
     """Everyone holding a role in an area, with their roles."""
-    _area(data_dir, area)
+    _, data_dir = _area(data_dir, config, area)
     with open_workspace(data_dir / SERVER) as server, server.engine.connect() as conn:
         found = roles.members(conn, area)
     if not found and fmt is Format.table:

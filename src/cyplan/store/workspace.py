@@ -294,7 +294,8 @@ class Workspace:
     def write(self, frames: dict[str, pl.DataFrame], log: list[ImportRecord], by: str | None = None,
               restored: dict[str, int] | None = None) -> None:
         """Replace the named kinds' tables with these frames, in one transaction, each kept as a new version in the
-        history by `by` (else the signed-in user, else the OS user); `restored` names the version each restored kind came from."""
+        history by `by` (else the signed-in user, else the OS user); `restored` names the version each restored kind
+        came from."""
         stamp = _now()
         sources = {r.kind: r for r in log}
         with self.engine.begin() as conn:
