@@ -12,6 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +27,7 @@ from cyplan.reference import codelists as C
 from cyplan.returns import equality as E
 from cyplan.returns import service
 from cyplan.schema import KINDS
-from cyplan.store.workspace import Workspace, _heads
+from cyplan.store.workspace import Workspace, _alembic_config, _heads
 from cyplan.transfer import Source, import_inputs, sources_in
 
 ROOT = Path(__file__).parents[1]
@@ -300,15 +301,17 @@ def test_merge_finds_a_category_already_in_the_workspace(demo_workspace: Path, t
 
 
 def test_a_workspace_made_before_population_groups_gains_the_table(tmp_path: Path) -> None:
-    ws = Workspace.create(tmp_path / "old")
-    with ws.engine.begin() as conn:  # as it was before migration 0005
-        conn.execute(sa.text("DROP TABLE population_groups"))
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0004' WHERE version_num = '0005'"))
-    assert ws.revisions() != _heads()
-    ws.close()
+    (tmp_path / "old").mkdir()  # a workspace as it was before migration 0005: cyplan's tables up to 0004 only
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old' / 'cyplan.db'}")
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+        assert "population_groups" not in sa.inspect(conn).get_table_names()
+    engine.dispose()
     again = Workspace.open(tmp_path / "old")
     try:
-        assert again.revisions() == _heads() and "0005" in _heads()
+        assert again.revisions() == _heads()
         assert again.read("population_groups").columns == list(KINDS["population_groups"].column_names)
     finally:
         again.close()
