@@ -23,13 +23,13 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backends import Server
 from conftest import folder_bytes, write_text
 from cyplan import faults, reference
 from cyplan.store import audit, tables
 from cyplan.store.workspace import DB_FILE, Workspace
 from cyplan.web import security
 from cyplan.web.app import create_app
-from test_postgres import Server, server  # noqa: F401  (the throwaway PostgreSQL server, a fixture)
 from test_web_data import page_token
 
 Run = Callable[[Sequence[str]], tuple[int, str, str]]
@@ -380,7 +380,7 @@ def test_the_returns_page_with_unpublished_counts_is_recorded_once_per_choice_un
 # -- PostgreSQL --------------------------------------------------------------------------------------------
 
 
-def test_postgresql_refuses_update_delete_and_truncate_and_verifies(server: Server, tmp_path: Path,  # noqa: F811
+def test_postgresql_refuses_update_delete_and_truncate_and_verifies(server: Server, tmp_path: Path,
                                                                     run_cli: Run,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Catches the triggers missing on PostgreSQL (the migration creating them only on SQLite), and a chain that
