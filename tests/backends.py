@@ -214,11 +214,14 @@ class Backend:
         return json.loads(config.read_text())["database_url"].split("@/")[1].split("?")[0]
 
     def state(self, path: Path) -> dict[str, object]:
-        """Everything a workspace is: its folder's files and bytes and, on PostgreSQL, every row of its database
-        (the folder alone cannot show a write that reached the server). Equal states: nothing was changed."""
-        files = {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
+        """Everything a workspace is: its folder's files and bytes (as conftest's folder_bytes) and, on PostgreSQL,
+        every row of its database (the folder alone cannot show a write that reached the server). Equal states:
+        nothing was changed."""
+        state: dict[str, object] = {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.is_file()}
         database = self.database(path)
-        return {"files": files, "rows": self.server.contents(database) if database and self.server else None}
+        if database and self.server:  # under a key no file can have, so that a file count stays a file count
+            state["/database rows"] = self.server.contents(database)
+        return state
 
     def query(self, path: Path, sql: str, *params: object) -> list[dict[str, object]]:
         """Rows of the workspace's database as dicts, read with sqlite3 or psycopg, never through cyplan (as the
