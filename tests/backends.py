@@ -167,7 +167,7 @@ class Backend:
     """How a test makes and inspects workspaces on one of the two databases."""
 
     name: str  # "sqlite" or "postgresql"
-    request: pytest.FixtureRequest
+    request: pytest.FixtureRequest | None = None  # for the demo templates, made the first time a test asks
     server: Server | None = None
     template: str | None = None
     made: list[str] = field(default_factory=list)  # this test's databases, dropped after it
@@ -192,6 +192,7 @@ class Backend:
     def demo(self, path: Path) -> Path:
         """A workspace in `path` holding the demo's inputs, as `cyplan demo` builds it: built once per session
         and copied (the folder on SQLite; the database, by CREATE DATABASE ... TEMPLATE, on PostgreSQL)."""
+        assert self.request
         if not self.postgresql:
             return Path(shutil.copytree(self.request.getfixturevalue("_demo_template"), path))
         assert self.server
