@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.pop("COLUMNS", None)
 
+from backends import Backend, _demo_database, _migrated, backend, server  # noqa: F401  (fixtures: the two databases)
 from cyplan import reference
 from cyplan.store.workspace import Workspace
 from cyplan.transfer import Source, import_inputs
@@ -69,6 +70,12 @@ def demo_workspace(_demo_template: Path, tmp_path: Path) -> Path:
     """A workspace folder holding the demo inputs, built as `cyplan demo` builds it (built once, by
     Workspace.create and import_inputs, and copied for each test)."""
     return Path(shutil.copytree(_demo_template, tmp_path / "workspace"))
+
+
+@pytest.fixture
+def demo_on(backend: Backend, tmp_path: Path) -> Path:  # noqa: F811
+    """demo_workspace on each backend: the test runs on SQLite and on PostgreSQL (tests/backends.py)."""
+    return backend.demo(tmp_path / "workspace")
 
 
 def write_text(path: Path, text: str | bytes) -> Path:

@@ -1,5 +1,6 @@
 """The audit trail (issue 14 part 5): what is recorded, the hash chain `cyplan audit verify` checks, and the
-triggers that refuse changes, on SQLite here and on a real PostgreSQL server (the fixture of test_postgres.py).
+triggers that refuse changes. The tests taking `backend` (or `demo_on`) run on SQLite and on PostgreSQL
+(tests/backends.py); those whose names say SQLite open cyplan.db itself.
 
 Every check reads the trail with sqlite3 or psycopg, not through cyplan, and every hash expected is worked out
 here from the fields as stored, with hashlib and json, not by cyplan's own function.
@@ -23,13 +24,13 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backends import Backend, Server
 from conftest import folder_bytes, write_text
 from cyplan import faults, reference
 from cyplan.store import audit, tables
 from cyplan.store.workspace import DB_FILE, Workspace
 from cyplan.web import security
 from cyplan.web.app import create_app
-from test_postgres import Server, server  # noqa: F401  (the throwaway PostgreSQL server, a fixture)
 from test_web_data import page_token
 
 Run = Callable[[Sequence[str]], tuple[int, str, str]]
@@ -39,11 +40,9 @@ AREA = next(csv.DictReader((reference.DEMO / "areas.csv").open()))["code"]  # th
 STAKEHOLDERS = "agency,label,engaged,representative,source\nschool,,yes,Head teacher,s9\nhousing,,no,,s9\n"
 
 
-def rows(path: Path, where: str = "") -> list[dict[str, object]]:
-    """The audit table's rows, oldest first, read with sqlite3."""
-    with closing(sqlite3.connect(path / DB_FILE)) as db:
-        db.row_factory = sqlite3.Row
-        return [dict(r) for r in db.execute(f"SELECT * FROM audit {where} ORDER BY id")]
+def rows(backend: Backend, path: Path, where: str = "") -> list[dict[str, object]]:
+    """The audit table's rows, oldest first, read with sqlite3 or psycopg."""
+    return backend.query(path, f"SELECT * FROM audit {where} ORDER BY id")
 
 
 def by_hand(r: dict[str, object]) -> str:
@@ -52,14 +51,22 @@ def by_hand(r: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
 
 
-def tamper(path: Path, *sql: str) -> None:
-    """Change the SQLite file as someone with the file (not cyplan) could: drop the triggers, then edit."""
-    with closing(sqlite3.connect(path / DB_FILE)) as db:
-        db.execute("DROP TRIGGER audit_no_update")
-        db.execute("DROP TRIGGER audit_no_delete")
+def tamper(backend: Backend, path: Path, *sql: str) -> None:
+    """Change the database as someone with the file or the server's superuser (not cyplan) could: with the
+    triggers that refuse changes dropped (SQLite) or not firing (PostgreSQL's replica mode), edit."""
+    database = backend.database(path)
+    if database is None:
+        with closing(sqlite3.connect(path / DB_FILE)) as db:
+            db.execute("DROP TRIGGER audit_no_update")
+            db.execute("DROP TRIGGER audit_no_delete")
+            for s in sql:
+                db.execute(s)
+            db.commit()
+        return
+    with backend.server.connect(database) as conn:  # type: ignore[union-attr]
+        conn.execute("SET session_replication_role = replica")
         for s in sql:
-            db.execute(s)
-        db.commit()
+            conn.execute(s)
 
 
 def test_one_hash_worked_by_hand() -> None:
@@ -74,13 +81,13 @@ def test_one_hash_worked_by_hand() -> None:
     assert audit.entry_hash({**entry, "area": ""}) != audit.entry_hash(entry)  # null and blank told apart
 
 
-def test_imports_exports_scenarios_and_papers_chain_and_verify(demo_workspace: Path, tmp_path: Path,
+def test_imports_exports_scenarios_and_papers_chain_and_verify(backend: Backend, demo_on: Path, tmp_path: Path,
                                                                run_cli: Run) -> None:
     """Catches an action not recorded, a file's SHA-256 or rows recorded wrong, a broken link in the chain, and
     `audit verify` miscounting; the demo's own imports come first."""
-    ws = demo_workspace
-    held = len(rows(ws))
-    assert held > 30 and rows(ws)[0]["prev_hash"] == ZERO  # the demo's imports, the first chained to zeros
+    ws = demo_on
+    held = len(rows(backend, ws))
+    assert held > 30 and rows(backend, ws)[0]["prev_hash"] == ZERO  # the demo's imports, the first chained to zeros
     file = write_text(tmp_path / "stake.csv", STAKEHOLDERS)
     steps = [["import", "stakeholders", file], ["export", "areas", tmp_path / "areas.csv"],
              ["returns", "import", REFERRALS, "--today", "2026-03-31"],
@@ -91,7 +98,7 @@ def test_imports_exports_scenarios_and_papers_chain_and_verify(demo_workspace: P
     for args in steps:
         code, _, err = run_cli([*args, "-w", ws])
         assert code == 0, err
-    new = rows(ws)[held:]
+    new = rows(backend, ws)[held:]
     # published tables are not audited: they are what disclosure control lets out
     assert [r["action"] for r in new] == ["import", "export", "import", "scenario", "export", "report"]
     imported = json.loads(new[0]["what"])  # type: ignore[arg-type]
@@ -108,7 +115,7 @@ def test_imports_exports_scenarios_and_papers_chain_and_verify(demo_workspace: P
     assert new[5]["area"] == AREA  # the paper's area
     assert json.loads(new[5]["what"])["files"][0]["sha256"] == hashlib.sha256(  # type: ignore[arg-type]
         (tmp_path / "paper.html").read_bytes()).hexdigest()
-    every = rows(ws)
+    every = rows(backend, ws)
     for before, r in zip([{"hash": ZERO}, *every], every, strict=False):
         assert r["prev_hash"] == before["hash"] and r["hash"] == by_hand(r) and r["source"] == "cli"
     code, out, err = run_cli(["audit", "verify", "-w", ws])
@@ -116,28 +123,28 @@ def test_imports_exports_scenarios_and_papers_chain_and_verify(demo_workspace: P
     assert out.startswith(f"{len(every)} entries, chain intact; latest hash {every[-1]['hash']}")
 
 
-def test_an_edited_entry_is_named(demo_workspace: Path, run_cli: Run) -> None:
+def test_an_edited_entry_is_named(backend: Backend, demo_on: Path, run_cli: Run) -> None:
     """Catches a verify that checks only the links (an entry's rows changed, its hash left) or stops early."""
-    tamper(demo_workspace, """UPDATE audit SET what = replace(what, '"rows":', '"rows":9') WHERE id = 5""")
-    code, out, err = run_cli(["audit", "verify", "-w", demo_workspace])
+    tamper(backend, demo_on, """UPDATE audit SET what = replace(what, '"rows":', '"rows":9') WHERE id = 5""")
+    code, out, err = run_cli(["audit", "verify", "-w", demo_on])
     assert code == 1 and "chain intact" not in out
     assert "broken at entry 5: its hash does not match its contents: the entry has been edited" in " ".join(err.split())
 
 
-def test_an_edited_entry_given_a_new_hash_breaks_the_next_link(demo_workspace: Path, run_cli: Run) -> None:
+def test_an_edited_entry_given_a_new_hash_breaks_the_next_link(backend: Backend, demo_on: Path, run_cli: Run) -> None:
     """Catches a verify that trusts each entry's own hash: the edit is rehashed, so the next entry is named."""
-    r = rows(demo_workspace, "WHERE id = 5")[0]
+    r = rows(backend, demo_on, "WHERE id = 5")[0]
     r["who"] = "mallory"
-    tamper(demo_workspace, f"UPDATE audit SET who = 'mallory', hash = '{by_hand(r)}' WHERE id = 5")
-    code, _, err = run_cli(["audit", "verify", "-w", demo_workspace])
+    tamper(backend, demo_on, f"UPDATE audit SET who = 'mallory', hash = '{by_hand(r)}' WHERE id = 5")
+    code, _, err = run_cli(["audit", "verify", "-w", demo_on])
     assert code == 1
     assert "broken at entry 6: its prev_hash is not the hash of the entry before it" in " ".join(err.split())
 
 
-def test_a_deleted_entry_is_named(demo_workspace: Path, run_cli: Run) -> None:
+def test_a_deleted_entry_is_named(backend: Backend, demo_on: Path, run_cli: Run) -> None:
     """Catches a verify that does not follow prev_hash: entry 3 gone, entry 4 is named."""
-    tamper(demo_workspace, "DELETE FROM audit WHERE id = 3")
-    code, _, err = run_cli(["audit", "verify", "-w", demo_workspace])
+    tamper(backend, demo_on, "DELETE FROM audit WHERE id = 3")
+    code, _, err = run_cli(["audit", "verify", "-w", demo_on])
     assert code == 1
     message = " ".join(err.split())
     assert "broken at entry 4" in message and "deleted, or the entries reordered" in message
@@ -154,13 +161,13 @@ def test_sqlite_refuses_update_and_delete(demo_workspace: Path) -> None:
     assert folder_bytes(demo_workspace) == before
 
 
-def test_a_refused_import_writes_no_entry(demo_workspace: Path, tmp_path: Path, run_cli: Run) -> None:
+def test_a_refused_import_writes_no_entry(backend: Backend, demo_on: Path, tmp_path: Path, run_cli: Run) -> None:
     """Catches an entry written before the checks, or outside the import's transaction: a file refused, and an
     import failing after its rows and log were written (before commit), leave the workspace byte-for-byte."""
-    before = folder_bytes(demo_workspace)
+    before = backend.state(demo_on)
     bad = write_text(tmp_path / "areas.csv", "code,name,kind,parent,source\nE1,,planet,,x\n")
-    code, _, _ = run_cli(["import", "areas", bad, "-w", demo_workspace])
-    assert code == 2 and folder_bytes(demo_workspace) == before
+    code, _, _ = run_cli(["import", "areas", bad, "-w", demo_on])
+    assert code == 2 and backend.state(demo_on) == before
 
     def fail(_: str) -> None:
         raise RuntimeError("the disk went away")
@@ -168,49 +175,49 @@ def test_a_refused_import_writes_no_entry(demo_workspace: Path, tmp_path: Path, 
     good = write_text(tmp_path / "stake.csv", STAKEHOLDERS)
     from cyplan.transfer import Source, import_inputs
 
-    with faults.inject("inputs-logged", fail), closing(Workspace.open(demo_workspace)) as ws, \
+    with faults.inject("inputs-logged", fail), closing(Workspace.open(demo_on)) as ws, \
             pytest.raises(RuntimeError):
         import_inputs(ws, [Source("stakeholders", good)])
-    assert folder_bytes(demo_workspace) == before
+    assert backend.state(demo_on) == before
 
 
-def test_list_filters_and_csv(demo_workspace: Path, tmp_path: Path, run_cli: Run) -> None:
+def test_list_filters_and_csv(backend: Backend, demo_on: Path, tmp_path: Path, run_cli: Run) -> None:
     """Catches --action or --since ignored, and a CSV without the hashes an outside check needs."""
-    code, _, err = run_cli(["export", "areas", tmp_path / "a.csv", "-w", demo_workspace])
+    code, _, err = run_cli(["export", "areas", tmp_path / "a.csv", "-w", demo_on])
     assert code == 0, err
-    code, out, _ = run_cli(["audit", "list", "--action", "export", "--format", "csv", "-w", demo_workspace])
+    code, out, _ = run_cli(["audit", "list", "--action", "export", "--format", "csv", "-w", demo_on])
     listed = list(csv.DictReader(io.StringIO(out)))
-    assert [r["action"] for r in listed] == ["export"] and listed[0]["hash"] == rows(demo_workspace)[-1]["hash"]
+    assert [r["action"] for r in listed] == ["export"] and listed[0]["hash"] == rows(backend, demo_on)[-1]["hash"]
     assert listed[0]["hash"] == by_hand({**listed[0], "area": listed[0]["area"] or None})
-    code, out, _ = run_cli(["audit", "list", "--since", "2999-01-01", "--format", "csv", "-w", demo_workspace])
+    code, out, _ = run_cli(["audit", "list", "--since", "2999-01-01", "--format", "csv", "-w", demo_on])
     assert code == 0 and len(list(csv.DictReader(io.StringIO(out)))) == 0
-    code, _, err = run_cli(["audit", "list", "--since", "last week", "-w", demo_workspace])
+    code, _, err = run_cli(["audit", "list", "--since", "last week", "-w", demo_on])
     assert code == 2 and "--since 'last week' is not a date" in err
 
 
 @pytest.fixture
-def client(demo_workspace: Path) -> Iterator[TestClient]:
-    app = create_app(demo_workspace)
+def client(demo_on: Path) -> Iterator[TestClient]:
+    app = create_app(demo_on)
     with TestClient(app, base_url="http://localhost") as c:
         yield c
     app.state.workspace.close()
 
 
-def test_web_downloads_of_unpublished_tables_are_recorded_and_keep_the_results(client: TestClient,
-                                                                                demo_workspace: Path,
+def test_web_downloads_of_unpublished_tables_are_recorded_and_keep_the_results(backend: Backend, client: TestClient,
+                                                                                demo_on: Path,
                                                                                 run_cli: Run) -> None:
     """Catches a download of unpublished figures not recorded, a published one recorded, the client's address
     missing, and an entry (which is not data) throwing away the results the app keeps."""
-    code, _, err = run_cli(["returns", "import", REFERRALS, "--today", "2026-03-31", "-w", demo_workspace])
+    code, _, err = run_cli(["returns", "import", REFERRALS, "--today", "2026-03-31", "-w", demo_on])
     assert code == 0, err
     st = client.app.state.workspace  # type: ignore[attr-defined]
     made: list[int] = []
     st.cached(("probe",), lambda: made.append(1))
-    held = len(rows(demo_workspace))
+    held = len(rows(backend, demo_on))
     assert client.get("/data/inputs/areas.csv").status_code == 200
     assert client.get("/data/results/returns-unpublished-summary.csv").status_code == 200
     assert client.get("/data/results/returns-published-summary.csv").status_code == 200
-    new = rows(demo_workspace)[held:]
+    new = rows(backend, demo_on)[held:]
     assert [(r["action"], json.loads(r["what"]).get("table") or json.loads(r["what"])["inputs"])  # type: ignore
             for r in new] == [("download", ["areas"]), ("download", "returns-unpublished-summary")]
     assert {r["source"] for r in new} == {"web testclient"}
@@ -218,14 +225,14 @@ def test_web_downloads_of_unpublished_tables_are_recorded_and_keep_the_results(c
     assert made == [1]
 
 
-def test_a_web_upload_is_recorded_with_its_own_name_and_the_clients_address(client: TestClient,
-                                                                            demo_workspace: Path) -> None:
+def test_a_web_upload_is_recorded_with_its_own_name_and_the_clients_address(backend: Backend, client: TestClient,
+                                                                            demo_on: Path) -> None:
     """Catches a web import recorded as 'cli', or under the server's temporary copy's name."""
     token = page_token(client)
     r = client.post("/data/upload", data={"kind": "stakeholders", "mode": "replace", security.CSRF_FIELD: token},
                     files={"file": ("my stakeholders.csv", STAKEHOLDERS.encode())})
     assert r.status_code == 200
-    last = rows(demo_workspace)[-1]
+    last = rows(backend, demo_on)[-1]
     assert (last["action"], last["source"]) == ("import", "web testclient")
     assert json.loads(last["what"])["file"] == "my stakeholders.csv"  # type: ignore[arg-type]
     assert json.loads(last["what"])["sha256"] == hashlib.sha256(STAKEHOLDERS.encode()).hexdigest()  # type: ignore
@@ -234,119 +241,119 @@ def test_a_web_upload_is_recorded_with_its_own_name_and_the_clients_address(clie
 # -- probe 3: F9, F12, F18, F19 -----------------------------------------------------------------------
 
 
-def test_an_unknown_action_is_refused_naming_every_action(demo_workspace: Path, run_cli: Run) -> None:
+def test_an_unknown_action_is_refused_naming_every_action(backend: Backend, demo_on: Path, run_cli: Run) -> None:
     """Catches a typo ('imports') read as "no entries of that action" (exit 0, as if nobody imported anything),
     and an action in capitals not taken."""
-    before = folder_bytes(demo_workspace)
-    code, out, err = run_cli(["audit", "list", "--action", "imports", "-w", demo_workspace])
+    before = backend.state(demo_on)
+    code, out, err = run_cli(["audit", "list", "--action", "imports", "-w", demo_on])
     assert code == 2 and out == "" and "No entries" not in err
     assert ("--action 'imports' is not an action: the actions are import, restore, export, download, view, "
             "scenario, report") in " ".join(err.split())
-    assert folder_bytes(demo_workspace) == before
-    code, out, _ = run_cli(["audit", "list", "--action", " Import", "--format", "csv", "-w", demo_workspace])
+    assert backend.state(demo_on) == before
+    code, out, _ = run_cli(["audit", "list", "--action", " Import", "--format", "csv", "-w", demo_on])
     listed = list(csv.DictReader(io.StringIO(out)))
-    assert code == 0 and len(listed) == len(rows(demo_workspace, "WHERE action = 'import'")) > 30
+    assert code == 0 and len(listed) == len(rows(backend, demo_on, "WHERE action = 'import'")) > 30
     assert {r["action"] for r in listed} == {"import"}
 
 
 def test_a_wiped_trail_fails_verify_naming_an_import_and_status_and_imports_warn(
-        demo_workspace: Path, tmp_path: Path, run_cli: Run) -> None:
+        backend: Backend, demo_on: Path, tmp_path: Path, run_cli: Run) -> None:
     """Catches probe 3's F9: every entry deleted verified as "0 entries, chain intact" on a workspace of 33 imports,
     and imports going on after it without a word."""
-    first = rows(demo_workspace)[0]
-    tamper(demo_workspace, "DELETE FROM audit")
-    code, out, err = run_cli(["audit", "verify", "-w", demo_workspace])
+    first = rows(backend, demo_on)[0]
+    tamper(backend, demo_on, "DELETE FROM audit")
+    code, out, err = run_cli(["audit", "verify", "-w", demo_on])
     said = " ".join(err.split())
     assert code == 1 and "chain intact" not in out
     kind = json.loads(first["what"])["kind"]  # type: ignore[arg-type]
     assert f"the audit trail is missing entries: the import of {kind} from " in said
-    logged = sqlite3.connect(demo_workspace / DB_FILE).execute("SELECT count(*) FROM import_log").fetchone()[0]
+    logged = backend.query(demo_on, "SELECT count(*) AS n FROM import_log")[0]["n"]
     assert f"(and {logged - 1} other imports) is in the import log but has no entry in the trail" in said
-    code, _, err = run_cli(["status", "-w", demo_workspace])
+    code, _, err = run_cli(["status", "-w", demo_on])
     assert code == 0 and "Warning: the audit trail is broken" in err and "entries have been deleted" in err
     code, _, err = run_cli(["import", "stakeholders", write_text(tmp_path / "s.csv", STAKEHOLDERS),
-                            "-w", demo_workspace])  # the trail's one entry is now this import's, intact in itself
+                            "-w", demo_on])  # the trail's one entry is now this import's, intact in itself
     assert code == 0 and "Warning: the audit trail is broken" in err
-    assert run_cli(["audit", "verify", "-w", demo_workspace])[0] == 1
+    assert run_cli(["audit", "verify", "-w", demo_on])[0] == 1
 
 
-def test_the_last_import_entry_deleted_is_found(demo_workspace: Path, tmp_path: Path, run_cli: Run) -> None:
+def test_the_last_import_entry_deleted_is_found(backend: Backend, demo_on: Path, tmp_path: Path,
+                                                run_cli: Run) -> None:
     """Catches the chain's blind spot (entries removed from the end verify) left open for imports: the import log
     still holds the import."""
     code, _, err = run_cli(["import", "stakeholders", write_text(tmp_path / "mine.csv", STAKEHOLDERS),
-                            "-w", demo_workspace])
+                            "-w", demo_on])
     assert code == 0 and "audit trail" not in err
-    tamper(demo_workspace, "DELETE FROM audit WHERE id = (SELECT max(id) FROM audit)")
-    code, _, err = run_cli(["audit", "verify", "-w", demo_workspace])
+    tamper(backend, demo_on, "DELETE FROM audit WHERE id = (SELECT max(id) FROM audit)")
+    code, _, err = run_cli(["audit", "verify", "-w", demo_on])
     assert code == 1
     assert f"the import of stakeholders from {tmp_path / 'mine.csv'} at " in " ".join(err.split())
 
 
-def test_imports_from_before_the_trail_began_are_not_missing(demo_workspace: Path, run_cli: Run) -> None:
+def test_imports_from_before_the_trail_began_are_not_missing(backend: Backend, demo_on: Path, run_cli: Run) -> None:
     """Catches a verify that fails every workspace upgraded from before the audit trail (its old imports have no
     entries, rightly): only imports since `audit_began` are matched."""
-    with closing(sqlite3.connect(demo_workspace / DB_FILE)) as db:
-        began = db.execute("SELECT value FROM workspace_info WHERE key = 'audit_began'").fetchone()[0]
-        first_import = db.execute("SELECT min(imported_at) FROM import_log").fetchone()[0]
+    began = backend.query(demo_on, "SELECT value FROM workspace_info WHERE key = 'audit_began'")[0]["value"]
+    first_import = backend.query(demo_on, "SELECT min(imported_at) AS first FROM import_log")[0]["first"]
     assert began <= first_import[:19]  # a new workspace's trail began before its first import
-    tamper(demo_workspace, "DELETE FROM audit", "UPDATE workspace_info SET value = '2999-01-01T00:00:00' "
-                                                "WHERE key = 'audit_began'")
-    code, out, err = run_cli(["audit", "verify", "-w", demo_workspace])
+    tamper(backend, demo_on, "DELETE FROM audit", "UPDATE workspace_info SET value = '2999-01-01T00:00:00' "
+                                                  "WHERE key = 'audit_began'")
+    code, out, err = run_cli(["audit", "verify", "-w", demo_on])
     assert code == 0, err
     assert out.startswith("0 entries, chain intact")
 
 
-def test_an_edited_latest_entry_warns_on_the_next_import(demo_workspace: Path, tmp_path: Path,
+def test_an_edited_latest_entry_warns_on_the_next_import(backend: Backend, demo_on: Path, tmp_path: Path,
                                                          run_cli: Run) -> None:
     """Catches an import that carries on silently on a trail whose latest entry has been edited."""
-    tamper(demo_workspace, "UPDATE audit SET who = 'mallory' WHERE id = (SELECT max(id) FROM audit)")
-    last = rows(demo_workspace)[-1]["id"]
+    tamper(backend, demo_on, "UPDATE audit SET who = 'mallory' WHERE id = (SELECT max(id) FROM audit)")
+    last = rows(backend, demo_on)[-1]["id"]
     code, _, err = run_cli(["import", "stakeholders", write_text(tmp_path / "s.csv", STAKEHOLDERS),
-                            "-w", demo_workspace])
+                            "-w", demo_on])
     assert code == 0
     assert f"the audit trail is broken: its latest entry ({last}) does not match its hash" in " ".join(err.split())
 
 
-def test_equality_out_is_marked_and_audited_but_the_screen_is_not(demo_workspace: Path, tmp_path: Path,
+def test_equality_out_is_marked_and_audited_but_the_screen_is_not(backend: Backend, demo_on: Path, tmp_path: Path,
                                                                    run_cli: Run) -> None:
     """Catches probe 3's F19: `returns equality --out` wrote unrounded counts unmarked and unaudited. The file keeps
     the columns the screen shows (same names, same order) and ends in for_publication = false on every row."""
-    code, _, err = run_cli(["returns", "import", REFERRALS, "--today", "2026-03-31", "-w", demo_workspace])
+    code, _, err = run_cli(["returns", "import", REFERRALS, "--today", "2026-03-31", "-w", demo_on])
     assert code == 0, err
-    held = len(rows(demo_workspace))
-    code, shown, _ = run_cli(["returns", "equality", "--by", "age", "-w", demo_workspace])  # on screen: not an export
-    assert code == 0 and "Accepted referrals" in shown and len(rows(demo_workspace)) == held
+    held = len(rows(backend, demo_on))
+    code, shown, _ = run_cli(["returns", "equality", "--by", "age", "-w", demo_on])  # on screen: not an export
+    assert code == 0 and "Accepted referrals" in shown and len(rows(backend, demo_on)) == held
     out_file = tmp_path / "eq.csv"
     code, _, err = run_cli(["returns", "equality", "--by", "age", "--format", "csv", "--out", out_file,
-                            "-w", demo_workspace])
+                            "-w", demo_on])
     assert code == 0, err
     assert "not for publication" in " ".join(err.split())
     table = list(csv.DictReader(out_file.open()))
     header = out_file.read_text().splitlines()[0].split(",")
     assert header[:3] == ["area", "year", "category"] and header[-1] == "for_publication" and "referrals" in header
     assert table and {r["for_publication"] for r in table} == {"false"}
-    new = rows(demo_workspace)[held:]
+    new = rows(backend, demo_on)[held:]
     assert [r["action"] for r in new] == ["export"]
     what = json.loads(new[0]["what"])  # type: ignore[arg-type]
     assert what["returns_equality"] == "age" and what["published"] is False and what["format"] == "csv"
     assert what["files"] == [{"file": str(out_file), "sha256": hashlib.sha256(out_file.read_bytes()).hexdigest()}]
 
 
-def test_web_api_reads_of_unpublished_counts_and_inputs_are_recorded(client: TestClient, demo_workspace: Path,
-                                                                     run_cli: Run) -> None:
+def test_web_api_reads_of_unpublished_counts_and_inputs_are_recorded(backend: Backend, client: TestClient,
+                                                                     demo_on: Path, run_cli: Run) -> None:
     """Catches probe 3's F12: the JSON API served unrounded referral counts and inputs with no entry (the file
     downloads had one). Published counts are not recorded; each API read of unpublished ones is."""
-    code, _, err = run_cli(["returns", "import", REFERRALS, "--today", "2026-03-31", "-w", demo_workspace])
+    code, _, err = run_cli(["returns", "import", REFERRALS, "--today", "2026-03-31", "-w", demo_on])
     assert code == 0, err
-    held = len(rows(demo_workspace))
+    held = len(rows(backend, demo_on))
     for url in ("/api/returns", "/api/returns/equality?by=age", "/api/returns/tables/summary"):
         assert client.get(url).status_code == 200
-    assert len(rows(demo_workspace)) == held  # published: not recorded
+    assert len(rows(backend, demo_on)) == held  # published: not recorded
     taken = ["/api/returns?counts=unpublished", "/api/returns/equality?by=age&counts=unpublished",
              "/api/returns/tables/summary?counts=unpublished", "/api/inputs/workforce", "/api/inputs/workforce"]
     for url in taken:
         assert client.get(url).status_code == 200, url
-    new = rows(demo_workspace)[held:]
+    new = rows(backend, demo_on)[held:]
     assert [r["action"] for r in new] == ["download"] * 5 and {r["source"] for r in new} == {"web testclient"}
     whats = [json.loads(r["what"]) for r in new]  # type: ignore[arg-type]
     assert [w["api"] for w in whats] == ["/api/returns", "/api/returns/equality", "/api/returns/tables",
@@ -356,31 +363,31 @@ def test_web_api_reads_of_unpublished_counts_and_inputs_are_recorded(client: Tes
 
 
 def test_the_returns_page_with_unpublished_counts_is_recorded_once_per_choice_until_the_data_change(
-        client: TestClient, demo_workspace: Path, tmp_path: Path, run_cli: Run) -> None:
+        backend: Backend, client: TestClient, demo_on: Path, tmp_path: Path, run_cli: Run) -> None:
     """Catches the page showing unrounded counts unrecorded, and a trail flooded by reloads: one 'view' entry per
     area and field while the data are the same, none for the published page, and again after an import."""
-    code, _, err = run_cli(["returns", "import", REFERRALS, "--today", "2026-03-31", "-w", demo_workspace])
+    code, _, err = run_cli(["returns", "import", REFERRALS, "--today", "2026-03-31", "-w", demo_on])
     assert code == 0, err
-    held = len(rows(demo_workspace))
+    held = len(rows(backend, demo_on))
     assert client.get("/returns").status_code == 200
-    assert len(rows(demo_workspace)) == held
+    assert len(rows(backend, demo_on)) == held
     for url in ("/returns?counts=unpublished", "/returns?counts=unpublished", "/returns?counts=unpublished&by=age",
                 "/returns?counts=unpublished&by=age"):
         assert client.get(url).status_code == 200
-    new = rows(demo_workspace)[held:]
+    new = rows(backend, demo_on)[held:]
     assert [(r["action"], json.loads(r["what"])["by"], r["area"]) for r in new] == [  # type: ignore[arg-type]
         ("view", "gender", AREA), ("view", "age", AREA)]
     code, _, err = run_cli(["import", "stakeholders", write_text(tmp_path / "s.csv", STAKEHOLDERS),
-                            "-w", demo_workspace])
+                            "-w", demo_on])
     assert code == 0, err
     assert client.get("/returns?counts=unpublished").status_code == 200
-    assert [r["action"] for r in rows(demo_workspace)[held + 2:]] == ["import", "view"]
+    assert [r["action"] for r in rows(backend, demo_on)[held + 2:]] == ["import", "view"]
 
 
 # -- PostgreSQL --------------------------------------------------------------------------------------------
 
 
-def test_postgresql_refuses_update_delete_and_truncate_and_verifies(server: Server, tmp_path: Path,  # noqa: F811
+def test_postgresql_refuses_update_delete_and_truncate_and_verifies(server: Server, tmp_path: Path,
                                                                     run_cli: Run,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Catches the triggers missing on PostgreSQL (the migration creating them only on SQLite), and a chain that
@@ -444,11 +451,12 @@ def test_any_chain_verifies_and_any_edit_or_deletion_is_found_where_it_is(
     assert broken is not None and broken.id == stored[j + 1]["id"] and "deleted" in broken.reason
 
 
-def test_a_writer_that_chained_to_an_entry_already_followed_chains_again(tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_writer_that_chained_to_an_entry_already_followed_chains_again_on_sqlite(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Catches a fork in the chain: another process appends between this one reading the last hash and writing
     its entry. The unique prev_hash refuses the second link to the same entry, and the entry is chained again to
-    the other's; without either, two entries would follow one and verify would fail."""
+    the other's; without either, two entries would follow one and verify would fail. SQLite only: on PostgreSQL
+    an append locks the table first, so the other writer waits instead of interleaving (and here would hang)."""
     ws = Workspace.create(tmp_path / "ws")
     other = sa.create_engine(ws.url)
     real = audit.entry_hash
@@ -464,7 +472,7 @@ def test_a_writer_that_chained_to_an_entry_already_followed_chains_again(tmp_pat
     monkeypatch.setattr(audit, "entry_hash", meanwhile)
     ours = audit.append(ws.engine, "download", {"by": "this process"})
     monkeypatch.undo()
-    stored = rows(tmp_path / "ws")
+    stored = rows(Backend("sqlite"), tmp_path / "ws")
     assert [r["hash"] for r in stored][-2:] == [interleaved[0], ours]
     assert stored[-1]["prev_hash"] == interleaved[0] and audit.verify(stored) is None
     with closing(sqlite3.connect(tmp_path / "ws" / DB_FILE)) as db, pytest.raises(sqlite3.IntegrityError):

@@ -2,7 +2,7 @@
 message said nothing was changed, and the stored list then crashed every command and page that reads the lists),
 F7 (`--add` took control characters that every file import refuses) and F17 (a list change left a kept mapping
 pointing off the list and dropped it without a word). Expected messages and counts are worked out by hand from
-the few rows written here."""
+the few rows written here. The tests that keep lists in a workspace run on SQLite and on PostgreSQL (`backend`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import folder_bytes
+from backends import Backend
 from cyplan.io.problems import InputError
 from cyplan.model.activity import INVALID
 from cyplan.reference import codelists as C
@@ -32,8 +32,8 @@ CONTROL = "contains a control character"
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    w = Workspace.create(tmp_path / "ws")
+def ws(backend: Backend, tmp_path: Path) -> Iterator[Workspace]:
+    w = backend.create(tmp_path / "ws")
     yield w
     w.close()
 
@@ -59,34 +59,34 @@ def _total(ws: Workspace, label: str) -> int:
 # -- F6: checked whole before anything is stored ------------------------------------------------------------
 
 
-def test_a_code_twice_is_refused_located_and_nothing_is_stored(ws: Workspace, tmp_path: Path,
+def test_a_code_twice_is_refused_located_and_nothing_is_stored(backend: Backend, ws: Workspace, tmp_path: Path,
                                                                run_cli: Callable) -> None:
     """Probe 3 F6's repro: 'Sikh' on rows 2 and 3. Catches the list stored behind a 'nothing was changed'
     message, a message with no file name, and the column named 'aliases' for a repeated code."""
     own = tmp_path / "cl2.csv"
     own.write_text("code,label\nSikh,Sikh\nSikh,Sikh again\n")
-    before = folder_bytes(ws.path)
+    before = backend.state(ws.path)
     code, _, err = run_cli(["returns", "codelist", "religion", "--import", own, "-w", ws.path])
     assert code == 2
     assert f"{own}, row 3, column 'code': the code 'Sikh' is on row 2 too" in err
     assert "nothing was changed" in err
-    assert folder_bytes(ws.path) == before
+    assert backend.state(ws.path) == before
     code, out, err = run_cli(["returns", "codelist", "religion", "-w", ws.path, "-f", "csv"])
     assert code == 0 and out.splitlines()[1].endswith(",default") and "Warning" not in err
 
 
 def test_a_code_that_is_another_rows_alias_and_a_code_twice_in_other_case_are_refused(
-        ws: Workspace, tmp_path: Path, run_cli: Callable) -> None:
+        backend: Backend, ws: Workspace, tmp_path: Path, run_cli: Callable) -> None:
     """Matching ignores case, so 'sikh' on row 4 is row 2's code again, and row 3's alias 'Muslim' is row 5's
     code. Catches a repeat that differs only in case let through (the list would then not build)."""
     own = tmp_path / "cl.csv"
     own.write_text("code,label,aliases\nSikh,,\nOther,,Muslim\nsikh,,\nMuslim,,\n")
-    before = folder_bytes(ws.path)
+    before = backend.state(ws.path)
     code, _, err = run_cli(["returns", "codelist", "religion", "--import", own, "-w", ws.path])
     assert code == 2
     assert f"{own}, row 4, column 'code': the code 'sikh' is on row 2 too" in err
     assert f"{own}, row 5, column 'code': 'Muslim' already means 'Other' (row 3)" in err
-    assert folder_bytes(ws.path) == before
+    assert backend.state(ws.path) == before
 
 
 _NAME = st.sampled_from(["A", "a", "B", "b ", "C", ""])
@@ -137,26 +137,26 @@ def test_a_stored_list_that_is_not_valid_is_read_without_the_faulty_entry_and_sa
     assert code == 0 and "Warning" not in err
 
 
-def test_add_to_a_stored_list_that_is_not_valid_is_refused(ws: Workspace, run_cli: Callable) -> None:
+def test_add_to_a_stored_list_that_is_not_valid_is_refused(backend: Backend, ws: Workspace, run_cli: Callable) -> None:
     """Adding would store the faulty entry again with the new one. Catches --add building on it (or crashing)."""
     _store_as_an_older_version_did(ws, BROKEN)
-    before = folder_bytes(ws.path)
+    before = backend.state(ws.path)
     code, _, err = run_cli(["returns", "codelist", "religion", "--add", "Jain", "Jain", "-w", ws.path])
     assert code == 2 and "the category 'Sikh' is on entry 1 too" in err and "--import FILE" in err
-    assert folder_bytes(ws.path) == before
+    assert backend.state(ws.path) == before
 
 
-def test_the_web_pages_open_with_a_stored_list_that_is_not_valid(demo_workspace: Path) -> None:
+def test_the_web_pages_open_with_a_stored_list_that_is_not_valid(demo_on: Path) -> None:
     """Probe 3: /returns, /api/returns, /api/returns/equality and even /data were 500 (so the web user could
     not upload a fix). Catches any of them failing on the list, and the Returns page and API not saying what
     is wrong with it."""
-    ws = Workspace.open(demo_workspace)
+    ws = Workspace.open(demo_on)
     try:
-        service.import_returns(ws, _records(demo_workspace.parent / "r.csv", ["Muslim", "Sikh"]), today=TODAY)
+        service.import_returns(ws, _records(demo_on.parent / "r.csv", ["Muslim", "Sikh"]), today=TODAY)
         _store_as_an_older_version_did(ws, BROKEN)
     finally:
         ws.close()
-    app = create_app(demo_workspace)
+    app = create_app(demo_on)
     with TestClient(app, base_url="http://localhost") as client:
         for page in ("/data", "/returns", "/api/returns", "/api/returns/equality"):
             assert client.get(page).status_code == 200, page
@@ -172,19 +172,19 @@ def test_the_web_pages_open_with_a_stored_list_that_is_not_valid(demo_workspace:
 @pytest.mark.parametrize(("code", "label", "column"), [(f"Si{ESC}kh", "Sikh", "code"),
                                                         ("Sikh", f"Sikh{ESC}]0;pwned\x07", "label"),
                                                         ("Sikh", "Sikh\u202e", "label")])
-def test_add_refuses_a_control_character(ws: Workspace, run_cli: Callable, code: str, label: str,
+def test_add_refuses_a_control_character(backend: Backend, ws: Workspace, run_cli: Callable, code: str, label: str,
                                          column: str) -> None:
     """Probe 3 F7: an ESC in --add's code or label was stored and crashed the Word paper. Catches --add
     checking less than a file import (a bidirectional override included)."""
-    before = folder_bytes(ws.path)
+    before = backend.state(ws.path)
     result, _, err = run_cli(["returns", "codelist", "religion", "--add", code, label, "-w", ws.path])
     assert result == 2
     assert f"cyplan returns codelist religion --add, column '{column}': {CONTROL}" in err
     assert ESC not in err
-    assert folder_bytes(ws.path) == before
+    assert backend.state(ws.path) == before
 
 
-def test_list_and_mapping_files_refuse_a_control_character(ws: Workspace, tmp_path: Path,
+def test_list_and_mapping_files_refuse_a_control_character(backend: Backend, ws: Workspace, tmp_path: Path,
                                                            run_cli: Callable) -> None:
     """The same rule in an own list's aliases and a mapping file's value_found. Catches either file storing
     the character (a tab is not a control character here, as in every input)."""
@@ -192,12 +192,12 @@ def test_list_and_mapping_files_refuse_a_control_character(ws: Workspace, tmp_pa
     own.write_text(f"code,label,aliases\nSikh,Sikh,Sik{ESC}h\n")
     mapping = tmp_path / "mapping.csv"
     mapping.write_text(f"field,value_found,count,map_to\nreligion,No{ESC}ne,1,No religion\n")
-    before = folder_bytes(ws.path)
+    before = backend.state(ws.path)
     code, _, err = run_cli(["returns", "codelist", "religion", "--import", own, "-w", ws.path])
     assert code == 2 and f"{own}, row 2, column 'aliases': {CONTROL}" in err
     code, _, err = run_cli(["returns", "codelist", "-w", ws.path, "--mapping", mapping])
     assert code == 2 and f"{mapping}, row 2, column 'value_found': {CONTROL}" in err
-    assert folder_bytes(ws.path) == before
+    assert backend.state(ws.path) == before
 
 
 # -- F17: a list change names the mappings it drops -------------------------------------------------------------

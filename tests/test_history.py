@@ -1,6 +1,7 @@
 """History and undo of inputs (issue 18 part 6): every import is kept as a version with its counts of rows added,
 removed and changed by key; `cyplan history` lists, diffs and restores; the Data page does the same. The counts
-and diffs below are worked out by hand from the small files written here, not by the code under test."""
+and diffs below are worked out by hand from the small files written here, not by the code under test. Every test
+runs on SQLite and on PostgreSQL (the `backend` fixture, tests/backends.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CliResult, folder_bytes, write_text
+from backends import Backend
+from conftest import CliResult, write_text
 from cyplan import reference, results
 from cyplan.io.problems import InputError
 from cyplan.model.plan import need_table
@@ -40,10 +42,10 @@ def _sorted(frame: pl.DataFrame) -> list[tuple[object, ...]]:
 
 
 @pytest.fixture
-def twice(tmp_path: Path, run_cli: Run) -> Path:
+def twice(backend: Backend, tmp_path: Path, run_cli: Run) -> Path:
     """A new workspace with the stakeholders imported twice (FIRST, then SECOND), through the CLI."""
     ws = tmp_path / "ws"
-    assert run_cli(["init", ws])[0] == 0
+    assert run_cli(["init", ws, *backend.init_args()])[0] == 0
     for i, text in enumerate((FIRST, SECOND), 1):
         code, _, err = run_cli(["import", "stakeholders", write_text(tmp_path / f"s{i}.csv", text), "-w", ws])
         assert code == 0, err
@@ -100,53 +102,54 @@ def test_restore_gives_back_exactly_the_old_rows_and_is_itself_a_version(twice: 
     assert "restore of 1" in out
 
 
-def test_a_refused_import_makes_no_version_and_changes_nothing(twice: Path, tmp_path: Path, run_cli: Run) -> None:
+def test_a_refused_import_makes_no_version_and_changes_nothing(backend: Backend, twice: Path, tmp_path: Path,
+                                                               run_cli: Run) -> None:
     """Catches a version written before validation (a history of a file that was never imported)."""
-    before = folder_bytes(twice)
+    before = backend.state(twice)
     bad = write_text(tmp_path / "bad.csv", HEADER + "school,,maybe,,s3\n")
     code, _, err = run_cli(["import", "stakeholders", bad, "-w", twice])
     assert code == 2 and "engaged" in err
-    assert folder_bytes(twice) == before
+    assert backend.state(twice) == before
 
 
 def test_restore_that_would_break_references_is_refused_with_a_located_message(
-        demo_workspace: Path, tmp_path: Path, run_cli: Run) -> None:
+        backend: Backend, demo_on: Path, tmp_path: Path, run_cli: Run) -> None:
     """Catches a restore that skips the references check: version 1 of the areas lacks an area the population
     now uses, so restoring it would leave population rows naming no area."""
     areas = (reference.DEMO / "areas.csv").read_text() + "E06000099,Newtown,council,,test\n"
-    code, _, err = run_cli(["import", "areas", write_text(tmp_path / "areas.csv", areas), "-w", demo_workspace])
+    code, _, err = run_cli(["import", "areas", write_text(tmp_path / "areas.csv", areas), "-w", demo_on])
     assert code == 0, err
     pop = "area,year,age,sex,count,source\nE06000099,2025,3,female,100,test\n"
     code, _, err = run_cli(["import", "population", write_text(tmp_path / "population.csv", pop), "-w",
-                            demo_workspace, "--mode", "merge"])
+                            demo_on, "--mode", "merge"])
     assert code == 0, err
-    before = folder_bytes(demo_workspace)
-    code, _, err = run_cli(["history", "areas", "--restore", "1", "-w", demo_workspace])
+    before = backend.state(demo_on)
+    code, _, err = run_cli(["history", "areas", "--restore", "1", "-w", demo_on])
     assert code == 2
     assert "history of areas, version 1" in err and "E06000099" in err and "population" in err
     assert "nothing was changed" in err and "Traceback" not in err
-    assert folder_bytes(demo_workspace) == before
+    assert backend.state(demo_on) == before
 
 
-def test_restore_gives_back_the_models_figures(demo_workspace: Path, tmp_path: Path, run_cli: Run) -> None:
+def test_restore_gives_back_the_models_figures(demo_on: Path, tmp_path: Path, run_cli: Run) -> None:
     """Catches a restore whose rows read back differently (types, order, a column lost): the need figures after
     restoring the demo's population equal the figures before it was changed."""
-    with closing(Workspace.open(demo_workspace)) as ws:
+    with closing(Workspace.open(demo_on)) as ws:
         need = need_table(results.plan(ws.read_all()), ["level"])
     pop = pl.read_csv(reference.DEMO / "population.csv").with_columns(pl.col("count") * 2)
     pop.write_csv(tmp_path / "population.csv")
-    assert run_cli(["import", "population", tmp_path / "population.csv", "-w", demo_workspace])[0] == 0
-    with closing(Workspace.open(demo_workspace)) as ws:
+    assert run_cli(["import", "population", tmp_path / "population.csv", "-w", demo_on])[0] == 0
+    with closing(Workspace.open(demo_on)) as ws:
         assert not need_table(results.plan(ws.read_all()), ["level"]).equals(need)  # the change shows
-    code, _, err = run_cli(["history", "population", "--restore", "1", "-w", demo_workspace])
+    code, _, err = run_cli(["history", "population", "--restore", "1", "-w", demo_on])
     assert code == 0, err
-    with closing(Workspace.open(demo_workspace)) as ws:
+    with closing(Workspace.open(demo_on)) as ws:
         assert need_table(results.plan(ws.read_all()), ["level"]).equals(need)
 
 
-def test_history_refuses_unknown_inputs_and_versions(twice: Path, run_cli: Run) -> None:
+def test_history_refuses_unknown_inputs_and_versions(backend: Backend, twice: Path, run_cli: Run) -> None:
     """Catches a traceback (or exit 0) for an input or version that does not exist, and restoring the current one."""
-    before = folder_bytes(twice)
+    before = backend.state(twice)
     for args, said in ((["history", "nonsense"], "'nonsense' is not an input"),
                        (["history", "stakeholders", "--restore", "7"], "there is no version 7 of stakeholders"),
                        (["history", "stakeholders", "--restore", "2"], "version 2 is already the current"),
@@ -154,17 +157,17 @@ def test_history_refuses_unknown_inputs_and_versions(twice: Path, run_cli: Run) 
                        (["history", "--restore", "1"], "name the input")):
         code, _, err = run_cli([*args, "-w", twice])
         assert code == 2 and said in err, (args, err)
-    assert folder_bytes(twice) == before
+    assert backend.state(twice) == before
 
 
-def test_restoring_a_version_equal_to_the_current_one_is_refused(twice: Path, run_cli: Run) -> None:
+def test_restoring_a_version_equal_to_the_current_one_is_refused(backend: Backend, twice: Path, run_cli: Run) -> None:
     """Catches a restore that only adds a version changing nothing: after restoring version 1 (now version 3),
     restoring 1 again would make a fourth identical version; it is refused, naming both, and nothing is written."""
     assert run_cli(["history", "stakeholders", "--restore", "1", "-w", twice])[0] == 0
-    before = folder_bytes(twice)
+    before = backend.state(twice)
     code, _, err = run_cli(["history", "stakeholders", "--restore", "1", "-w", twice])
     assert code == 2 and "version 1 holds the same rows as the current version (3); nothing to restore" in err
-    assert folder_bytes(twice) == before
+    assert backend.state(twice) == before
 
 
 # -- the Data page --------------------------------------------------------------------------------------
@@ -194,12 +197,12 @@ def test_data_page_lists_versions_and_shows_a_diff(client: TestClient) -> None:
     assert client.get("/data/history/nonsense").status_code == 404
 
 
-def test_restore_on_the_data_page_needs_the_token_and_gives_back_the_old_rows(client: TestClient,
+def test_restore_on_the_data_page_needs_the_token_and_gives_back_the_old_rows(backend: Backend, client: TestClient,
                                                                               twice: Path) -> None:
     """Catches a restore by a forged POST (no CSRF token), and a web restore that differs from the CLI's."""
-    before = folder_bytes(twice)
+    before = backend.state(twice)
     r = client.post("/data/history/stakeholders/restore", data={"version": "1"})
-    assert r.status_code == 403 and folder_bytes(twice) == before
+    assert r.status_code == 403 and backend.state(twice) == before
     token = _token(client, "/data/history/stakeholders")
     r = client.post("/data/history/stakeholders/restore", data={"version": "1", security.CSRF_FIELD: token})
     assert r.status_code == 200 and 'id="restored"' in r.text and "kept as version 3" in r.text
@@ -208,14 +211,15 @@ def test_restore_on_the_data_page_needs_the_token_and_gives_back_the_old_rows(cl
     assert re.search(r'id="input-stakeholders".*?data-rows="3"', client.get("/data").text, re.S)
 
 
-def test_a_refused_restore_on_the_data_page_lists_the_problem_and_changes_nothing(client: TestClient,
+def test_a_refused_restore_on_the_data_page_lists_the_problem_and_changes_nothing(backend: Backend,
+                                                                                client: TestClient,
                                                                                 twice: Path) -> None:
     """Catches a refused web restore that writes anyway or answers 200."""
-    before = folder_bytes(twice)
+    before = backend.state(twice)
     token = _token(client, "/data/history/stakeholders")
     r = client.post("/data/history/stakeholders/restore", data={"version": "2", security.CSRF_FIELD: token})
     assert r.status_code == 422 and "already the current" in r.text and "Traceback" not in r.text
-    assert folder_bytes(twice) == before
+    assert backend.state(twice) == before
 
 
 # -- any sequence of imports and restores ----------------------------------------------------------------
@@ -226,10 +230,10 @@ LOCALITIES = st.dictionaries(TEXT, st.tuples(TEXT, st.one_of(st.none(), st.float
 STEP = st.one_of(st.tuples(st.just("import"), LOCALITIES), st.tuples(st.just("restore"), st.integers(1, 40)))
 
 
-def test_any_sequence_of_imports_and_restores_keeps_every_version_exactly(tmp_path: Path) -> None:
+def test_any_sequence_of_imports_and_restores_keeps_every_version_exactly(backend: Backend, tmp_path: Path) -> None:
     """Catches a version overwritten or changed by a later import or restore, and values not kept exactly (a float
     rounded through text, a blank turned to '' or a number): every version reads back as the rows it was made of."""
-    ws = Workspace.create(tmp_path / "ws")
+    ws = backend.create(tmp_path / "ws")
     kept: dict[int, list[tuple[object, ...]]] = {}
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

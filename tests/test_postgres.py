@@ -1,6 +1,7 @@
 """A workspace on PostgreSQL, tested for real: a throwaway server (Debian's postgresql package, which `make test`
-installs) is started on a unix socket in a temporary folder, and every check asks the server itself where the
-rows went, rather than trusting cyplan's own output, which an SQLite database would give just the same.
+installs) is started on a unix socket in a temporary folder (tests/backends.py: one per session), and every check
+asks the server itself where the rows went, rather than trusting cyplan's own output, which an SQLite database would
+give just the same.
 
 Without the server or psycopg these tests fail, saying how to install them: they never skip.
 """
@@ -8,122 +9,26 @@ Without the server or psycopg these tests fail, saying how to install them: they
 from __future__ import annotations
 
 import csv
-import itertools
 import json
 import os
-import pwd
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from backends import Server
 from cyplan import reference
 from cyplan.cli import app
-
-try:
-    import psycopg
-except ImportError:
-    pytest.fail("psycopg is missing: install the dev dependencies with `pip install -e '.[dev]'` (make test does)",
-                pytrace=False)
 
 CYPLAN = str(Path(sys.executable).with_name("cyplan"))
 DEMO = reference.DEMO
 REFERRALS = DEMO / "returns" / "referrals.csv"
 TODAY = "2026-03-31"  # the same 'today' on both databases, so the referrals' queries are the same
-MISSING = ("PostgreSQL's server programs (initdb, pg_ctl) are not installed: run `make test`, which installs "
-           "Debian's postgresql package (scripts/system_deps.sh --test), or `sudo apt-get install postgresql`")
-
-
-# -- a throwaway server -----------------------------------------------------------------------------
-
-
-def server_programs() -> Path:
-    """The folder holding initdb and pg_ctl: Debian keeps them in /usr/lib/postgresql/<version>/bin, off the PATH."""
-    debian = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
-                    key=lambda p: int(p.parents[1].name) if p.parents[1].name.isdigit() else 0)
-    if debian:
-        return debian[-1].parent
-    on_path = shutil.which("initdb")
-    if on_path and shutil.which("pg_ctl"):
-        return Path(on_path).resolve().parent
-    pytest.fail(MISSING, pytrace=False)
-
-
-def server_user() -> str | None:
-    """PostgreSQL refuses to run as root, and CI runs as root: there the server runs as the postgres user that
-    Debian's package makes (or nobody). Anyone else runs it as themselves."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        return pwd.getpwnam("postgres").pw_name
-    except KeyError:
-        return "nobody"
-
-
-@dataclass
-class Server:
-    folder: Path  # the data folder's parent, which also holds the server's socket and log
-    bin: Path
-    user: str | None
-    names: Iterator[int] = field(default_factory=lambda: itertools.count(1))
-
-    def run(self, program: str, *args: str) -> None:
-        command = [str(self.bin / program), *args]
-        if self.user:
-            command = ["runuser", "-u", self.user, "--", *command]
-        done = subprocess.run(command, cwd=self.folder, capture_output=True, text=True, timeout=120)
-        if done.returncode:
-            log = self.folder / "log"
-            pytest.fail(f"{program} failed: {done.stderr}{log.read_text() if log.exists() else ''}", pytrace=False)
-
-    def connect(self, database: str = "postgres") -> psycopg.Connection:
-        return psycopg.connect(host=str(self.folder), user="cyplan", dbname=database, autocommit=True)
-
-    def new_database(self) -> str:
-        name = f"workspace_{next(self.names)}"
-        with self.connect() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return name
-
-    def url(self, database: str) -> str:
-        return f"postgresql+psycopg://cyplan@/{database}?host={self.folder}"
-
-    def rows(self, database: str, sql: str) -> list[tuple]:
-        with self.connect(database) as conn:
-            return conn.execute(sql).fetchall()
-
-    def contents(self, database: str) -> dict[str, list[str]]:
-        """Every table of the database and its rows, in a stable order: equal contents, nothing written."""
-        tables = [t for (t,) in self.rows(database, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
-        return {t: sorted(map(repr, self.rows(database, f'SELECT * FROM "{t}"'))) for t in sorted(tables)}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    programs, user = server_programs(), server_user()
-    folder = Path(tempfile.mkdtemp(prefix="cyplan-pg-"))  # short: a unix socket's path has at most 107 bytes
-    if user:
-        shutil.chown(folder, user)
-    pg, data = Server(folder, programs, user), folder / "data"
-    # a throwaway server: nothing need survive a crash, so nothing waits for the disk
-    options = f"-k {folder} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    try:
-        pg.run("initdb", "-D", str(data), "-U", "cyplan", "--auth=trust", "--no-locale", "-E", "UTF8", "--no-sync")
-        pg.run("pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "-o", options, "start")
-        yield pg
-    finally:
-        try:
-            if (data / "postmaster.pid").exists():  # started: stopped whatever happened, or it would outlive the run
-                pg.run("pg_ctl", "-D", str(data), "-m", "immediate", "stop")
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- running cyplan ---------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Referral returns with the area's own code lists (issue 18 part 3): the service list taken from the services
 register, NHS Data Dictionary ethnic category codes and labels, `cyplan returns codelist` to see and edit the
 lists, the quality report's mapping template filled in and applied on the next import, and population_groups
-checked against the workspace's own lists. Expected numbers are counted by hand from the files written here."""
+checked against the workspace's own lists. Expected numbers are counted by hand from the files written here. The
+tests that store lists, mappings or records run on SQLite and on PostgreSQL (the `backend` fixture)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import folder_bytes
+from backends import Backend
 from cyplan.model.activity import INVALID
 from cyplan.reference import codelists as C
 from cyplan.returns import fields as F
@@ -45,8 +46,8 @@ def _queried(result: service.ImportResult, column: str) -> list[str]:
 
 
 @pytest.fixture
-def ws(tmp_path: Path):
-    w = Workspace.create(tmp_path / "ws")
+def ws(backend: Backend, tmp_path: Path):
+    w = backend.create(tmp_path / "ws")
     yield w
     w.close()
 
@@ -54,11 +55,11 @@ def ws(tmp_path: Path):
 # -- services from the register ------------------------------------------------------------------------------
 
 
-def test_an_own_service_from_the_register_is_accepted_and_a_vanguard_is_not(demo_workspace: Path,
+def test_an_own_service_from_the_register_is_accepted_and_a_vanguard_is_not(demo_on: Path,
                                                                           tmp_path: Path) -> None:
     """Catches the service list staying the twelve vanguards when the workspace's register holds its own
     services (the demo's register: mhst, locality_teams, …), and a service's label not meaning it."""
-    ws = Workspace.open(demo_workspace)
+    ws = Workspace.open(demo_on)
     try:
         path = _write(tmp_path / "r.csv", [_line("R1", "mhst"), _line("R2", " MHST "),
                                            _line("R3", "Mental health support teams in schools"),
@@ -171,7 +172,7 @@ def test_mapping_template_round_trip(ws: Workspace, tmp_path: Path, run_cli: Cal
     assert _total(tables["religion"], "Other") == 1
 
 
-def test_a_mapping_to_a_category_not_on_the_list_is_a_located_error(ws: Workspace, tmp_path: Path,
+def test_a_mapping_to_a_category_not_on_the_list_is_a_located_error(backend: Backend, ws: Workspace, tmp_path: Path,
                                                                      run_cli: Callable) -> None:
     """Catches a bad map_to passed over (the value then silently still invalid) or reported without its row, and
     an import that writes anything when its mapping is wrong."""
@@ -179,7 +180,7 @@ def test_a_mapping_to_a_category_not_on_the_list_is_a_located_error(ws: Workspac
     mapping = tmp_path / "mapping.csv"
     mapping.write_text("field,value_found,count,map_to\nethnicity,Wht Brit,1,White British\n"
                        "religion,Jedi,1,Sith\ncolour,Blue,1,Red\nethnicity,A,1,Other\n")
-    before = folder_bytes(ws.path)
+    before = backend.state(ws.path)
     code, _, err = run_cli(["returns", "import", records, "-w", ws.path, "--mapping", mapping])
     assert code == 2
     assert (f"{mapping}, row 3, column 'map_to': 'Sith' is not on the religion code list; its categories are: "
@@ -188,7 +189,7 @@ def test_a_mapping_to_a_category_not_on_the_list_is_a_located_error(ws: Workspac
     assert f"{mapping}, row 5, column 'value_found': 'A' is already on the ethnicity code list as 'White British'" \
         in err
     assert "row 2" not in err
-    assert folder_bytes(ws.path) == before
+    assert backend.state(ws.path) == before
 
 
 # -- cyplan returns codelist ----------------------------------------------------------------------------------
@@ -244,20 +245,21 @@ def test_a_kept_mapping_applies_to_records_already_stored(ws: Workspace, tmp_pat
     assert _total(table, INVALID) == 0 and _total(table, "White British") == 2
 
 
-def test_a_bad_code_list_file_is_refused_whole(ws: Workspace, tmp_path: Path, run_cli: Callable) -> None:
+def test_a_bad_code_list_file_is_refused_whole(backend: Backend, ws: Workspace, tmp_path: Path,
+                                                run_cli: Callable) -> None:
     """Catches a list with a blank code or a label meaning two categories stored in part, or a message with no
     row."""
     own = tmp_path / "ethnicity.csv"
     own.write_text("code,label\nWB,White British\n,Orphan label\nWO,white british\n")
-    before = folder_bytes(ws.path)
+    before = backend.state(ws.path)
     code, _, err = run_cli(["returns", "codelist", "ethnicity", "-w", ws.path, "--import", own])
     assert code == 2
     assert f"{own}, row 3, column 'code': the code is blank" in err
     assert f"{own}, row 4, column 'label': 'white british' already means 'WB' (row 2)" in err
-    assert folder_bytes(ws.path) == before
+    assert backend.state(ws.path) == before
     code, _, err = run_cli(["returns", "codelist", "colour", "-w", ws.path])
     assert code == 2 and "'colour' is not a field with a code list" in err
-    assert folder_bytes(ws.path) == before
+    assert backend.state(ws.path) == before
 
 
 @settings(max_examples=60, deadline=None)
@@ -277,28 +279,28 @@ def test_an_own_list_read_back_means_each_code(tmp_path_factory: pytest.TempPath
 # -- population_groups against the workspace's own lists --------------------------------------------------------
 
 
-def test_population_groups_are_checked_against_the_own_list(demo_workspace: Path, tmp_path: Path,
+def test_population_groups_are_checked_against_the_own_list(backend: Backend, demo_on: Path, tmp_path: Path,
                                                             run_cli: Callable) -> None:
     """Catches population_groups checked against the default list when the workspace has its own: a category
     only the own list has is refused, and one only the default has is accepted."""
     own = tmp_path / "own.csv"
     own.write_text("code,label\nWB,White British\nOTH,Any other\n")
-    code, _, err = run_cli(["returns", "codelist", "ethnicity", "-w", demo_workspace, "--import", own])
+    code, _, err = run_cli(["returns", "codelist", "ethnicity", "-w", demo_on, "--import", own])
     # the demo's population by ethnicity, imported against the default list, is now partly off the list: said
     assert code == 0 and ("categories not on this list (African, Asian or Asian British, Mixed or Multiple ethnic "
                           "groups, Other, White Minorities)") in err
     groups = tmp_path / "population_groups.csv"
     groups.write_text("area,year,field,category,count,source\nE10999999,2025,ethnicity,wb,100,x\n"
                       "E10999999,2025,ethnicity,Asian or Asian British,50,x\nE10999999,2025,ethnicity,any other,5,x\n")
-    before = folder_bytes(demo_workspace)
-    code, _, err = run_cli(["import", "population_groups", groups, "-w", demo_workspace])
+    before = backend.state(demo_on)
+    code, _, err = run_cli(["import", "population_groups", groups, "-w", demo_on])
     assert code == 2
     assert (f"{groups}, row 3, column 'category': 'Asian or Asian British' is not on the ethnicity code list; its "
             "categories are: WB, OTH") in err
     assert "row 2" not in err and "row 4" not in err
-    assert folder_bytes(demo_workspace) == before
+    assert backend.state(demo_on) == before
     groups.write_text("area,year,field,category,count,source\nE10999999,2025,ethnicity,wb,100,x\n")
-    assert run_cli(["import", "population_groups", groups, "-w", demo_workspace])[0] == 0
+    assert run_cli(["import", "population_groups", groups, "-w", demo_on])[0] == 0
 
 
 def test_the_own_lists_end_with_the_import_that_named_them() -> None:

@@ -9,7 +9,9 @@ a format 2 store (returns.duckdb) moved to format 3 when opened, a store from an
 `cyplan demo` rebuilt over itself, and CSV files with blank lines (read by record, as before).
 
 The store is checked through what it is on disk: the manifest (store.Manifest.read, and its JSON) and
-the Arrow files it names (pl.read_ipc), never through the functions under test alone."""
+the Arrow files it names (pl.read_ipc), never through the functions under test alone. The workspace (`ws`) is made
+on SQLite and on PostgreSQL (the `backend` fixture, tests/backends.py): the records live in the folder on both, the
+import log in the workspace's database; 'as it was' covers both."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
+from backends import Backend
 from cyplan.io.problems import InputError
 from cyplan.model.activity import INVALID
 from cyplan.returns import fields as F
@@ -37,10 +40,17 @@ GOOD = "R1,Affinity,2022-05-01,yes,12,Female,White British,Christian,Other,Other
 
 
 @pytest.fixture
-def ws(tmp_path: Path):
-    w = Workspace.create(tmp_path / "ws")
+def ws(backend: Backend, tmp_path: Path):
+    w = backend.create(tmp_path / "ws")
     yield w
     w.close()
+
+
+@pytest.fixture
+def snapshot(backend: Backend) -> Callable[[Path], dict[str, object]]:
+    """A folder's files and bytes and, for a workspace on PostgreSQL, its database's rows (conftest's snapshot sees
+    only the folder, where a PostgreSQL workspace holds nothing but workspace.json)."""
+    return backend.state
 
 
 def _write(path: Path, lines: list[str]) -> Path:
@@ -99,7 +109,7 @@ def test_labels_are_shared_across_imports_and_replacing_matches_the_stored_servi
 
 
 def test_a_store_from_an_earlier_cyplan_asks_for_a_new_import(ws: Workspace,
-                                                              snapshot: Callable[[Path], dict[str, bytes]]) -> None:
+                                                              snapshot: Callable[[Path], dict[str, object]]) -> None:
     """Format 1: returns.duckdb with a `referrals` table and no meta format '2'. It is neither read nor moved,
     and an import into it changes nothing (no returns-records/ is made)."""
     con = duckdb.connect(str(ws.path / store.FILE))
@@ -135,7 +145,7 @@ def test_a_workspace_database_made_anew_beside_a_kept_store(tmp_path: Path) -> N
     """The workspace database made anew (cyplan.db deleted) beside a kept store: the kept import keeps its id
     and gets its log row back from the manifest (its records and accepted records from its counts), and the
     next import takes the next id, never one the store holds (catches a log out of step with the records,
-    and an id given twice)."""
+    and an id given twice). SQLite only: it deletes the database file."""
     folder = tmp_path / "ws"
     ws = Workspace.create(folder)
     service.import_returns(ws, SMALL, today=TODAY)
@@ -380,7 +390,7 @@ def _break(broken: str, last: int, monkeypatch: pytest.MonkeyPatch) -> list[str]
 
 @pytest.mark.parametrize("broken", WAYS)
 def test_a_failed_write_leaves_the_workspace_as_it_was(ws: Workspace, tmp_path: Path, broken: str,
-                                                       snapshot: Callable[[Path], dict[str, bytes]],
+                                                       snapshot: Callable[[Path], dict[str, object]],
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """The new import replaces one of the stored import's records, so that import's files are written again
     (under new names) before the failure: the failed import leaves every file as it was."""
@@ -404,7 +414,7 @@ def test_a_failed_write_leaves_the_workspace_as_it_was(ws: Workspace, tmp_path: 
 
 @pytest.mark.parametrize("broken", WAYS)
 def test_a_failed_first_import_leaves_no_store(ws: Workspace, broken: str,
-                                               snapshot: Callable[[Path], dict[str, bytes]],
+                                               snapshot: Callable[[Path], dict[str, object]],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """The first import makes returns-records/: if it fails, the folder goes too (and nothing is logged)."""
     before = snapshot(ws.path)
@@ -517,7 +527,7 @@ def _format_2_store(ws: Workspace) -> None:
 
 
 def test_a_format_2_store_is_moved_to_format_3_when_first_opened(ws: Workspace, tmp_path: Path,
-                                                                 snapshot: Callable[[Path], dict[str, bytes]]) -> None:
+                                                                 snapshot: Callable[[Path], dict[str, object]]) -> None:
     _format_2_store(ws)
     with ws.engine.connect() as conn:
         log = conn.execute(sa.select(returns_imports)).fetchall()

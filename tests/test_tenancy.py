@@ -30,22 +30,21 @@ from alembic.script import ScriptDirectory
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backends import Server
 from cyplan.commands import server as server_app
 from cyplan.store.migrations import tenancy
 from cyplan.store.tables import metadata
 from cyplan.store.workspace import Workspace, _alembic_config
 from cyplan.web import security
-from test_postgres import (  # noqa: F401  (server: the throwaway PostgreSQL server, a fixture)
+from test_postgres import (
     CYPLAN,
     DEMO,
     REFERRALS,
     TODAY,
-    Server,
     cyplan_here,
     data_rows,
     every_file,
     ok,
-    server,
 )
 
 OWNER, APP = "cyplan_owner", "cyplan_app"  # the tables' owner (not a superuser) and the role the server runs as
@@ -91,7 +90,7 @@ def tables(conn: psycopg.Connection) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def shared(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Shared:  # noqa: F811
+def shared(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Shared:
     home = tmp_path_factory.mktemp("tenancy")
     with server.connect() as conn:
         # not a superuser, so FORCE ROW LEVEL SECURITY holds it too; CREATEROLE to make the app's role
@@ -307,7 +306,7 @@ def test_an_area_already_on_the_database_is_refused_and_the_database_left_as_it_
     assert not (tmp_path / "bad").exists()
 
 
-def test_a_workspace_from_before_tenancy_keeps_its_rows_as_the_area_local(server: Server,  # noqa: F811
+def test_a_workspace_from_before_tenancy_keeps_its_rows_as_the_area_local(server: Server,
                                                                          tmp_path: Path) -> None:
     """Catches an upgrade that loses or hides a PostgreSQL workspace's rows: made at the revisions before 0023, with
     a workspace.json naming no tenant, it opens afterwards seeing all it had, each row the area 'local'."""
