@@ -12,25 +12,21 @@ role is the oracle for the walk; the superuser's view of the database is the ora
 
 from __future__ import annotations
 
-import csv
 import html
 import re
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from cyplan.auth.config import load
-from cyplan.auth.roles import ALLOWS, Permission, Role, can
+from cyplan.auth.roles import Permission, Role, can
 from cyplan.auth.session import COOKIE
-from cyplan.schema import KINDS
 from cyplan.web import access, security
 from cyplan.web.app import create_server_app
 from cyplan.web.routes.data import RESULT_TABLES
@@ -39,6 +35,7 @@ from test_postgres import (  # noqa: F401  (server: the throwaway PostgreSQL ser
     DEMO,
     REFERRALS,
     Server,
+    every_file,
     ok,
     server,
 )
@@ -145,6 +142,7 @@ def sign_in(shared: Shared, who: dict[str, str], tenant: str | None = None) -> T
     if tenant is not None:
         r = client.post("/area", data={"tenant": tenant, security.CSRF_FIELD: csrf(client)}, follow_redirects=False)
         assert r.status_code == 303, r.text
+    client.get("/", follow_redirects=False)  # the gate notes the session's area at its first request
     return client
 
 
@@ -306,3 +304,231 @@ def test_the_sign_in_routes_show_no_data_to_anyone_signed_out(shared: Shared) ->
     for what, r in answers.items():
         for mark in (A, A_NAME, B, B_NAME, "Exampleshire"):
             assert mark not in r.text, (what, mark)
+
+
+# -- the other area ---------------------------------------------------------------------------------------
+
+
+def every_get(shared: Shared) -> Iterator[tuple[str, dict[str, str]]]:
+    for method, route in walked_routes(shared):
+        if method == "GET" and (method, route.path) not in SIGNIN:
+            for path, params in fill(route, shared):
+                yield path, params
+                if path == "/report":
+                    yield path, {"format": "docx"}
+
+
+def test_the_viewer_of_b_never_sees_bs_unpublished_counts_and_can_change_nothing_there(shared: Shared) -> None:
+    """Ann is an analyst of A but only a viewer of B. Catches her analyst's rights carried over into B: any
+    response under B (page, API, download, board paper) holding the 3 referrals planted in B or B's exact number
+    received, and any import, restore or sign-off of hers in B doing anything but 403. The same check finds the
+    counts in Bob's answers (B's analyst): it would see a leak."""
+    ann, bob = shared.clients["ann in B"], shared.clients["bob"]
+    assert leaks(bob.get("/api/returns", params={"counts": "unpublished"}))
+    assert any(PLANTED in x for x in leaks(bob.get("/returns", params={"counts": "unpublished"})))
+    shown = []
+    for path, params in every_get(shared):
+        r = ann.get(path, params=params, follow_redirects=False)
+        shown.append((path, params, r.status_code))
+        assert leaks(r) == [], (path, params)
+    assert sum(code == 200 for *_, code in shown) >= 15  # she was shown B's published figures, not only refusals
+    before = shared.rows_of(B)
+    token = csrf(ann)
+    for path, form in [("/data/upload", {"kind": "areas", "mode": "replace"}),
+                       ("/data/history/areas/restore", {"version": "1"}),
+                       ("/services/sign-off", {}), ("/report/sign-off", {}),
+                       ("/admin/users/grant", {"user": "x@y.org", "role": "admin"})]:
+        r = ann.post(path, data={**form, security.CSRF_FIELD: token},
+                     files={"file": ("areas.csv", (DEMO / "areas.csv").read_bytes())} if "upload" in path else None)
+        assert r.status_code == 403, (path, r.status_code)
+    assert shared.rows_of(B) == before
+
+
+def test_a_user_of_a_alone_cannot_choose_b_nor_learn_it_exists(shared: Shared) -> None:
+    """Catches B chosen by someone holding no role there, and a refusal that differs from an area that does not
+    exist (which would tell them B is on the server); and B's code or name in any answer to a user of A alone."""
+    for user in ("ada", "alice"):
+        client = shared.clients[user]
+        token = csrf(client)
+        answers = [client.post("/area", data={"tenant": t, security.CSRF_FIELD: token}, follow_redirects=False)
+                   for t in (B, "charlie-no-such-area")]
+        assert [r.status_code for r in answers] == [403, 403]
+        assert answers[0].text == answers[1].text
+        assert answers[0].headers.get("content-length") == answers[1].headers.get("content-length")
+        assert client.get("/api/overview").status_code == 200  # still in A, where they were
+        for path, params in every_get(shared):
+            r = client.get(path, params=params, follow_redirects=False)
+            text = r.text if r.content[:2] != b"PK" else r.content.decode("latin-1")
+            for mark in B_MARKS:
+                assert mark not in text and mark not in str(r.headers), (user, path, mark)
+
+
+def test_a_refused_uploads_problem_list_in_a_is_not_bs_to_read(shared: Shared) -> None:
+    """Catches the lists of a refused upload's problems kept for the whole server rather than per area: B's
+    analyst could read, by its token, what an upload into A was refused for (its rows' values), and the answer
+    would tell him a list of that name exists."""
+    assert shared.clients["ann"].get(f"/data/problems/{shared.problems_token}.csv").status_code == 200
+    bob = shared.clients["bob"]
+    theirs = bob.get(f"/data/problems/{shared.problems_token}.csv")
+    none = bob.get(f"/data/problems/{'x' * 24}.csv")
+    assert theirs.status_code == none.status_code == 404 and theirs.text == none.text
+
+
+def test_an_analysts_import_in_a_through_the_web_leaves_bs_rows_as_they_were(shared: Shared, tmp_path: Path) -> None:
+    """Catches a web import landing in (or touching) another area's rows: B's rows in every table, as the
+    superuser sees them, are the same after Ann's upload into A, which changed A's."""
+    renamed = tmp_path / "areas.csv"
+    renamed.write_text((DEMO / "areas.csv").read_text(encoding="utf-8").replace("Exampleshire", "Renamedshire"),
+                       encoding="utf-8")
+    b_before, a_before = shared.rows_of(B), shared.rows_of(A)
+    ann = shared.clients["ann"]
+    r = ann.post("/data/upload", data={"kind": "areas", "mode": "replace", security.CSRF_FIELD: csrf(ann)},
+                 files={"file": ("areas.csv", renamed.read_bytes())})
+    assert r.status_code == 200, r.text[-1000:]
+    a_after = shared.rows_of(A)
+    assert any("Renamedshire" in row for row in a_after["areas"]) and a_after["audit"] != a_before["audit"]
+    assert shared.rows_of(B) == b_before
+    assert shared.clients["bob"].get("/api/overview").json()["area"] == ann.get("/api/overview").json()["area"]
+    assert "Renamedshire" not in shared.clients["bob"].get("/").text
+
+
+# -- forms without their token -----------------------------------------------------------------------------
+
+# each POST route, who may send it and a whole form: refused only for the missing token
+FORMS: dict[str, tuple[str, dict[str, str]]] = {
+    "/data/upload": ("ann", {"kind": "areas", "mode": "replace"}),
+    "/data/history/{kind}/restore": ("ann", {"version": "1"}),
+    "/services/sign-off": ("alice", {}), "/report/sign-off": ("alice", {}),
+    "/admin/users/grant": ("ada", {"user": "mallory@alpha.gov.uk", "role": "admin"}),
+    "/admin/users/revoke": ("ada", {"user": ALICE["email"], "role": "approver"}),
+    "/signout": ("ann", {}), "/area": ("ann", {"tenant": B}),
+}
+
+
+def test_every_form_without_its_token_or_with_another_browsers_is_refused_and_changes_nothing(
+        shared: Shared) -> None:
+    """Catches a POST route that another site could make a signed-in user's browser send (no CSRF check, or one
+    that takes any browser's token): each refused with 403, the database (as the superuser sees it) and the
+    areas' folders as they were. A POST route added without a line here fails."""
+    posts = {route.path for method, route in walked_routes(shared) if method == "POST"}
+    assert posts == set(FORMS)
+    ada_token, ann_token = csrf(shared.clients["ada"]), csrf(shared.clients["ann"])  # first: a request notes the area
+    before, files = shared.everything(), every_file(shared.data)
+    for path, (user, form) in FORMS.items():
+        client = shared.clients[user]
+        upload = {"file": ("areas.csv", (DEMO / "areas.csv").read_bytes())} if "upload" in path else None
+        for token in ({}, {security.CSRF_FIELD: ada_token if user != "ada" else ann_token}):
+            r = client.post(path.replace("{kind}", "areas"), data={**form, **token}, files=upload,
+                            follow_redirects=False)
+            assert r.status_code == 403 and "did not come from cyplan" in html.unescape(r.text), (path, token)
+    after = shared.everything()
+    assert {t: (before[t], after[t]) for t in before if before[t] != after[t]} == {}
+    assert every_file(shared.data) == files
+    assert shared.clients["ann"].get("/api/inputs").status_code == 200  # not signed out by the refused sign-out
+
+
+# -- sessions -----------------------------------------------------------------------------------------------
+
+
+def test_a_session_and_a_form_token_planted_before_sign_in_are_not_the_ones_after(shared: Shared) -> None:
+    """Session fixation: Nobody signs in, then plants his session cookie and his CSRF cookie in Ann's browser
+    before she signs in. Catches her sign-in carrying on in his session (he would act as her), and his form
+    token (made in his own browser) still passing with her session (he could post as her from another site)."""
+    mallory = sign_in(shared, NOBODY)
+    victim = TestClient(shared.app, base_url=PUBLIC)
+    try:
+        with victim:
+            planted = mallory.cookies[COOKIE]
+            his_token = csrf(mallory)
+            victim.cookies.set(COOKIE, planted, domain="127.0.0.1")
+            victim.cookies.set(security.CSRF_COOKIE, mallory.cookies[security.CSRF_COOKIE], domain="127.0.0.1")
+            shared.provider.next_token(ANN)
+            assert to_provider_and_back(victim, shared.provider, "/").status_code == 303
+            assert victim.cookies[COOKIE] != planted
+            assert victim.get("/api/inputs").status_code == 200  # Ann's, as analyst of A
+            assert mallory.get("/api/inputs").status_code == 401  # his session ended by her sign-in
+            r = victim.post("/area", data={"tenant": B, security.CSRF_FIELD: his_token}, follow_redirects=False)
+            assert r.status_code == 403
+            r = victim.post("/area", data={"tenant": B, security.CSRF_FIELD: csrf(victim)}, follow_redirects=False)
+            assert r.status_code == 303  # her own page's token works
+    finally:
+        mallory.__exit__(None, None, None)
+
+
+def test_a_signed_out_sessions_cookie_is_refused_on_every_kind_of_route(shared: Shared) -> None:
+    """Catches a sign-out that leaves the session usable by whoever kept its cookie (the API and downloads too)."""
+    client = sign_in(shared, ANN)
+    try:
+        kept = client.cookies[COOKIE]
+        r = client.post("/signout", data={security.CSRF_FIELD: csrf(client)}, follow_redirects=False)
+        assert r.status_code == 303
+        client.cookies.set(COOKIE, kept)
+        assert client.get("/api/inputs").status_code == 401
+        assert client.get("/data/inputs/areas.csv", follow_redirects=False).status_code == 303
+        assert client.get("/", follow_redirects=False).status_code == 303
+    finally:
+        client.__exit__(None, None, None)
+
+
+def test_a_cookie_of_one_server_is_refused_by_another_on_the_same_database(shared: Shared, tmp_path: Path) -> None:
+    """Catches sessions trusted by id alone: a second server with its own secret, on the same database and so
+    the same sessions table, must refuse a cookie the first signed."""
+    other = create_server_app(load(shared.home / "server.toml", env={"CYPLAN_SESSION_SECRET": "another-secret" * 4}))
+    try:
+        with TestClient(other, base_url=PUBLIC) as client:
+            client.cookies.set(COOKIE, shared.clients["ann"].cookies[COOKIE])
+            assert client.get("/api/inputs").status_code == 401
+    finally:
+        for st in other.state.areas.values():
+            st.close()
+        other.state.server_workspace.close()
+    assert shared.clients["ann"].get("/api/inputs").status_code == 200  # the cookie is good where it was made
+
+
+def test_a_tampered_session_cookie_is_refused(shared: Shared) -> None:
+    """Catches a cookie accepted with its id altered, its signature altered or dropped, or another session's
+    signature on it."""
+    good = shared.clients["ann"].cookies[COOKIE]
+    payload, signature = good.rsplit(".", 1)
+    flip = {"A": "B"}.get(payload[1], "A")
+    bob = shared.clients["bob"].cookies[COOKIE].rsplit(".", 1)[1]
+    for bad in (payload[0] + flip + payload[2:] + "." + signature, payload + "." + signature[::-1], payload,
+                payload + "." + bob, good + "x"):
+        with TestClient(shared.app, base_url=PUBLIC) as client:
+            client.cookies.set(COOKIE, bad)
+            assert client.get("/api/inputs").status_code == 401, bad
+
+
+# -- schemathesis, signed in -------------------------------------------------------------------------------
+
+
+def test_every_api_operation_with_generated_parameters_as_the_analyst_of_a(shared: Shared) -> None:
+    """schemathesis generates each operation's parameters (strings, numbers, odd characters: injection through
+    every one) and sends them signed in as Ann, analyst of A. Catches a 5xx, an answer the spec does not declare,
+    and anything of B in an answer (its code, its name, the count planted in its returns)."""
+    import schemathesis
+    from hypothesis import HealthCheck, Phase, given, settings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    ann = shared.clients["ann"]
+    schema = schemathesis.openapi.from_dict(ann.get("/api/openapi.json").json())
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 9
+    for operation in operations:
+        @given(case=operation.as_strategy())
+        @settings(max_examples=6, deadline=None, derandomize=True, database=None,
+                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        def answers(case: Any) -> None:
+            r = ann.request(case.method, case.formatted_path, params=case.query, headers=case.headers)
+            case.validate_response(r, checks=[not_a_server_error, status_code_conformance, content_type_conformance,
+                                              response_schema_conformance])
+            assert not [mark for mark in B_MARKS if mark in r.text], (case.formatted_path, case.query)
+            # B's 3 planted referrals, or its exact number received (A's quality report is Ann's to see)
+            assert [x for x in leaks(r) if x != "the quality report"] == [], (case.formatted_path, case.query)
+
+        answers()
