@@ -577,3 +577,18 @@ def test_too_many_failed_sign_ins_are_counted_on_the_shared_database(shared: Sha
             st.close()
         app.state.server_workspace.close()
     assert shared.server.rows(DATABASE, failed) == [(before + 2,)]
+
+
+def test_a_role_taken_away_by_the_areas_admin_ends_at_the_users_next_request(shared: Shared) -> None:
+    """Catches roles kept in the session from sign-in: Ada (admin of A) takes Alice's approver role away through
+    the admin page, and Alice's very next request is refused; given back, it works again. (Last: it changes the
+    module's users.)"""
+    ada, alice = shared.clients["ada"], shared.clients["alice"]
+    assert alice.get("/api/overview").status_code == 200
+    form = {"user": ALICE["email"], "role": "approver", security.CSRF_FIELD: csrf(ada)}
+    assert ada.post("/admin/users/revoke", data=form).status_code == 200
+    r = alice.get("/api/overview")
+    assert r.status_code == 403 and "no role in any area" in r.json()["detail"]
+    assert alice.post("/services/sign-off", headers={security.CSRF_HEADER: csrf(alice)}).status_code == 403
+    assert ada.post("/admin/users/grant", data=form).status_code == 200
+    assert alice.get("/api/overview").status_code == 200
