@@ -7,6 +7,7 @@ logged to the workspace's cyplan-web.log and to stderr, and the user sees a plai
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Iterable
@@ -26,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from cyplan import machine
 from cyplan.auth.config import CONFIG_ENV, ServerConfig
 from cyplan.auth.roles import EVERY_ROLE, Permission
+from cyplan.auth.session import COOKIE as SESSION_COOKIE
 from cyplan.store import audit
 from cyplan.web import access, security
 from cyplan.web.head import HeadAsGet, allow_with_head, asked_method
@@ -121,6 +123,14 @@ def chosen_area(st: WorkspaceState, area: str | None) -> str | None:
     return area
 
 
+def csrf_bound(request: Request, session: str) -> str:
+    """What a form's token signs: the browser's CSRF id, and on the shared server a digest of its sign-in session
+    too, so that a token made before sign-in (or planted by someone who made it in their own session) is refused
+    after it, and a token never shows the session's id in a page."""
+    signed_in = request.cookies.get(SESSION_COOKIE) if request.app.state.server is not None else None
+    return f"{session}|{hashlib.sha256(signed_in.encode()).hexdigest()}" if signed_in else session
+
+
 async def csrf_protect(request: Request) -> None:
     if request.method not in security.UNSAFE:
         return
@@ -129,7 +139,8 @@ async def csrf_protect(request: Request) -> None:
             ("multipart/form-data", "application/x-www-form-urlencoded")):
         given = (await request.form()).get(security.CSRF_FIELD)  # type: ignore[assignment]
     signer: security.Signer = request.app.state.signer
-    if not signer.verify(request.cookies.get(security.CSRF_COOKIE), given if isinstance(given, str) else None):
+    cookie = request.cookies.get(security.CSRF_COOKIE)
+    if not signer.verify(cookie and csrf_bound(request, cookie), given if isinstance(given, str) else None):
         raise HTTPException(403, "This form has expired or did not come from cyplan. Go back, reload the page and "
                                  "try again.")
 
@@ -284,7 +295,7 @@ def _finish(app: FastAPI, upload_limit: int, hosts: frozenset[str], folder: Any)
     async def csrf_cookie(request: Request, call_next: Any) -> Response:
         cookie = request.cookies.get(security.CSRF_COOKIE)
         session = cookie or security.new_session()
-        request.state.csrf = app.state.signer.sign(session)
+        request.state.csrf = app.state.signer.sign(csrf_bound(request, session))
         response = await call_next(request)
         # only pages carry forms: a page's scripts and styles, fetched at once without the cookie, must not
         # each set a session of their own and leave the page's forms holding a token for a stale one

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -263,11 +264,20 @@ def _listed(request: Request, frames: Iterable[pl.DataFrame], total: int, name: 
     return Listed(grouping.groups(), total, token)
 
 
+_PROBLEM_FILES_LOCK = threading.Lock()  # two first uploads of an area at once make one store, not two
+
+
 def _problem_files(request: Request) -> ProblemFiles:
-    files = getattr(request.app.state, "problem_files", None)
-    if files is None:
-        files = request.app.state.problem_files = ProblemFiles()
-    return files
+    """The refused uploads' problem lists of the area the request is in: each area keeps its own, so that on the
+    shared server a token of one area's list (its rows' values) is no other area's to read, nor to learn exists."""
+    kept: dict[str | None, ProblemFiles] | None = getattr(request.app.state, "problem_files", None)
+    if kept is None:
+        kept = request.app.state.problem_files = {}
+    tenant = getattr(request.state, "tenant", None)  # None: the one-person app's one workspace
+    with _PROBLEM_FILES_LOCK:
+        if tenant not in kept:
+            kept[tenant] = ProblemFiles()
+        return kept[tenant]
 
 
 @dataclass(frozen=True)
