@@ -26,6 +26,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
+from backends import Server
 from cyplan.auth.config import load
 from cyplan.auth.roles import Permission, Role, can
 from cyplan.auth.session import COOKIE
@@ -33,14 +34,7 @@ from cyplan.web import access, security
 from cyplan.web.app import create_server_app
 from cyplan.web.routes.data import RESULT_TABLES
 from oidc_support import PUBLIC, Provider, start_provider, to_provider_and_back
-from test_postgres import (  # noqa: F401  (server: the throwaway PostgreSQL server, a fixture)
-    DEMO,
-    REFERRALS,
-    Server,
-    every_file,
-    ok,
-    server,
-)
+from test_postgres import DEMO, REFERRALS, every_file, ok
 from test_roles import PLANTED, PLANTED_CODE, SEED004, _texts, leaks
 
 OWNER, APP = "sec_owner", "sec_app"
@@ -156,7 +150,7 @@ def provider() -> Iterator[Provider]:
 
 
 @pytest.fixture(scope="module")
-def shared(server: Server, provider: Provider,  # noqa: F811
+def shared(server: Server, provider: Provider,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
     home = tmp_path_factory.mktemp("secure")
     with server.connect() as conn:
