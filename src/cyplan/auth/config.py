@@ -22,7 +22,9 @@ SESSION_SECRET_ENV = "CYPLAN_SESSION_SECRET"
 CONFIG_ENV = "CYPLAN_SERVER_CONFIG"  # how `cyplan serve --config` hands the file to each worker's app factory
 DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d)")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-AREA_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # a folder name on every system, and readable in a URL
+# a folder name on every system, and readable in a URL; capitals allowed for ONS codes such as E10000014 (the codes
+# are compared case-blind, so that two areas never share a folder on a file system that ignores case)
+AREA_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 
 
 class ConfigError(Exception):
@@ -258,8 +260,8 @@ class _Reader:
             code = self.text(table, f"areas[{n}].code", "\"leeds\"") or ""
             if not AREA_CODE.fullmatch(code):
                 raise self.wrong(f"areas[{n}].code", f"{code!r} cannot be an area's code: use lower-case letters, "
-                                 "digits, - and _ (at most 40, starting with a letter or digit)", "\"leeds\"")
-            if code in {a.code for a in found}:
+                                 "capitals, digits, - and _ (at most 40, starting with a letter or digit)", "\"leeds\"")
+            if code.lower() in {a.code.lower() for a in found}:
                 raise self.wrong(f"areas[{n}].code", f"{code!r} is the code of an area above too", "\"leeds\"")
             found.append(Area(code, self.text(table, f"areas[{n}].name", "\"Leeds City Council\"") or code))
         return tuple(found)
