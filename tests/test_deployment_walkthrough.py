@@ -6,8 +6,9 @@ The commands are read from that section's code blocks, so the page and the test 
 blocks are run as the role each names. The two blocks the test does its own way are the throwaway PostgreSQL
 (test_postgres's `server` fixture: the same initdb and pg_ctl, trust on a socket only) and the stand-in identity
 provider (tests/oidc/provider.mjs, started by oidc_support, told the claims the page's curl line gives); their
-text is checked to still say what the fixtures do. Any other kind of line in a block the test runs fails it, so
-a step added to the page is run or noticed.
+text is checked to still say what the fixtures do. The setting-up commands run without the OIDC client secret
+(only `serve` is given it), as a database administrator who does not hold it would run them. Any other kind of
+line in a block the test runs fails it, so a step added to the page is run or noticed.
 
 Then Debian's Chromium signs in through the provider (its login is a redirect), checks what Ann sees as analyst
 of Hampshire and, after switching, as viewer of the ICB, and signs out; last, `cyplan audit verify` passes on
@@ -34,6 +35,7 @@ import psycopg
 import pytest
 
 from browser_support import CYPLAN, REPO, Watch, child_env, free_port, launch_chromium
+from cyplan.auth.config import CLIENT_SECRET_ENV
 from oidc_support import Provider, start_provider
 from test_docs import sections
 from test_postgres import Server, server  # noqa: F401  (server: the throwaway PostgreSQL, a module fixture)
@@ -140,9 +142,12 @@ def walk(server: Server, provider: Provider, tmp_path_factory: pytest.TempPathFa
     env = {**child_env(), "TRY": str(server.folder), "PROVIDER": provider.url, "PORT": str(port)}
     made = Walk(server, env, f"http://127.0.0.1:{port}", {"postgres": "cyplan", "cyplan_owner": "cyplan_owner"})
     run_sql(server, steps[OWNER_SQL][1], made.roles)
-    run_block(steps[SETUP][1], env)
+    run_block(steps[SETUP][1], env)  # without the client secret: setting up signs nobody in
 
-    serve = shlex.split(expand(steps[SERVE][1].strip(), env))
+    *first, last = [line for line in steps[SERVE][1].splitlines() if line.strip()]
+    assert CLIENT_SECRET_ENV not in env
+    run_block("\n".join(first), env)  # the exports before it
+    serve = shlex.split(expand(last, env))
     assert serve[:3] == ["cyplan", "serve", "--config"], steps[SERVE][1]
     log = tmp_path_factory.mktemp("walk") / "serve.log"
     with log.open("wb") as out:

@@ -101,9 +101,12 @@ OIDC = {"discovery_url", "client_id", "client_secret", "scopes"}
 AREA = {"code", "name"}
 
 
-def load(path: Path, env: Mapping[str, str] | None = None) -> ServerConfig:
+def load(path: Path, env: Mapping[str, str] | None = None, signing_in: bool = True) -> ServerConfig:
     """The settings in `path`, with CYPLAN_OIDC_CLIENT_SECRET, CYPLAN_DATABASE_URL and CYPLAN_SESSION_SECRET
-    taking the place of the file's values (secrets are better kept out of files). Raises ConfigError."""
+    taking the place of the file's values (secrets are better kept out of files). Raises ConfigError.
+
+    signing_in=False: for the commands that set the server up (migrate, add-area), which sign nobody in, so the
+    database administrator running them need not hold the client secret; everything else is checked as ever."""
     env = os.environ if env is None else env
     raw = _parse(path)
     r = _Reader(path)
@@ -114,7 +117,7 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> ServerConfig:
     r.known(oidc, OIDC, "oidc.")
     secret = env.get(CLIENT_SECRET_ENV) or r.text(oidc, "oidc.client_secret", "a long random text from the "
                                                   "provider (better: set " + CLIENT_SECRET_ENV + ")", required=False)
-    if not secret:
+    if not secret and signing_in:
         raise ConfigError(f"{path}: oidc.client_secret is missing: set the environment variable {CLIENT_SECRET_ENV} "
                           "to the client secret the identity provider gave when the app was registered (or, less "
                           "safely, add client_secret = \"...\" under [oidc])")
@@ -134,7 +137,7 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> ServerConfig:
         oidc=Oidc(discovery_url=r.url(oidc, "oidc.discovery_url", "https://login.microsoftonline.com/<tenant-id>"
                                       "/v2.0/.well-known/openid-configuration"),
                   client_id=r.text(oidc, "oidc.client_id", "\"6731de76-14a6-49ae-97bc-6eba6914391e\"") or "",
-                  client_secret=secret, scopes=r.scopes(oidc)),
+                  client_secret=secret or "", scopes=r.scopes(oidc)),
         areas=r.areas(raw), session_secret=session_secret.encode() if session_secret else None)
 
 
