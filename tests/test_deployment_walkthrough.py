@@ -298,3 +298,24 @@ def test_audit_verify_passes_after_the_walk_and_fails_once_the_owner_edits_a_row
     edited = walk.pg.rows("cyplan", "SELECT min(id) FROM audit WHERE tenant = 'E10000014' AND who = 'someone else'")
     assert edited[0][0] is not None
     assert f"broken at entry {edited[0][0]}: its hash does not match its contents" in " ".join(failed.stderr.split())
+
+
+def test_serve_names_the_add_area_command_for_an_area_listed_but_not_made(tmp_path: Path, run_cli: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches the advice a new user got before: 'run cyplan init' (a workspace that is not the server's area) for
+    an area added to server.toml but not made; and a refused start that leaves a server workspace behind."""
+    from conftest import folder_bytes
+    from cyplan.store.workspace import Workspace
+
+    monkeypatch.setenv(CLIENT_SECRET_ENV, "anything")
+    Workspace.create(tmp_path / "srv" / "areas" / "north").close()
+    config = tmp_path / "server.toml"
+    config.write_text('data_dir = "srv"\npublic_url = "http://127.0.0.1:8000"\n[oidc]\ndiscovery_url = '
+                      '"http://127.0.0.1:9/.well-known/openid-configuration"\nclient_id = "cyplan"\n'
+                      '[[areas]]\ncode = "north"\nname = "North"\n[[areas]]\ncode = "kent"\nname = "Kent"\n')
+    before = folder_bytes(tmp_path)
+    code, _, err = run_cli(["serve", "--config", config])
+    said = " ".join(err.split())
+    assert code == 2 and "the area kent (Kent) has not been made" in said, err
+    assert f"Run 'cyplan server add-area kent --config {config}'" in said and "cyplan init" not in said
+    assert folder_bytes(tmp_path) == before
