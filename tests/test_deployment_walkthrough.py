@@ -15,7 +15,8 @@ of Hampshire and, after switching, as viewer of the ICB, and signs out; last, `c
 Hampshire and fails once a row of its trail is edited by the tables' owner with the audit trigger turned off (the
 only way past it: the trigger refuses the owner's edit otherwise, which is checked too).
 
-The tests share one walk (module-scoped fixtures) and run in the file's order: the last one edits the trail.
+The walk's tests share it (module-scoped fixtures) and run in the file's order: the audit test, last of them,
+edits the trail. Two quick tests after them check what the walk found wrong in the product, without a walk.
 """
 
 from __future__ import annotations
@@ -319,3 +320,29 @@ def test_serve_names_the_add_area_command_for_an_area_listed_but_not_made(tmp_pa
     assert code == 2 and "the area kent (Kent) has not been made" in said, err
     assert f"Run 'cyplan server add-area kent --config {config}'" in said and "cyplan init" not in said
     assert folder_bytes(tmp_path) == before
+
+
+def test_an_ons_code_is_an_area_code_to_add_area_and_server_toml_alike_and_setting_up_needs_no_secret(
+        tmp_path: Path) -> None:
+    """Catches the trap the page's own example fell into: add-area making E10000014, which server.toml then
+    refused (lower case only); and a code one accepts that the other refuses; and migrate/add-area --config
+    asking for the client secret, which setting up does not use."""
+    from cyplan.auth.config import ConfigError, load
+    from cyplan.commands import server as server_commands
+
+    config = tmp_path / "server.toml"
+    config.write_text('data_dir = "srv"\npublic_url = "https://plan.council.example"\n[oidc]\ndiscovery_url = '
+                      '"https://login.example/.well-known/openid-configuration"\nclient_id = "cyplan"\n'
+                      '[[areas]]\ncode = "E10000014"\nname = "Hampshire"\n')
+    assert [a.code for a in load(config, env={}, signing_in=False).areas] == ["E10000014"]
+    with pytest.raises(ConfigError, match="client_secret is missing"):
+        load(config, env={})
+    for code in ("E10000014", "wy-icb", "a", "x" * 40, "-a", "_a", "x" * 41, "a b", "..", "a/b"):
+        text = config.read_text().replace('"E10000014"', f'"{code}"')
+        (tmp_path / "other.toml").write_text(text)
+        try:
+            load(tmp_path / "other.toml", env={}, signing_in=False)
+            in_config = True
+        except ConfigError:
+            in_config = False
+        assert bool(server_commands.CODE.fullmatch(code)) == in_config, code
