@@ -253,12 +253,14 @@ def test_as_analyst_of_hampshire_she_sees_the_quality_report_unpublished_counts_
     links = tab.downloads()
     assert "/data/results/returns-unpublished.xlsx" in links and "/data/inputs/population.csv" in links
     assert tab.status("/data/results/returns-unpublished.xlsx") == 200
+    assert tab.status("/api/returns/quality") == 200
     tab.watch.check()
 
 
 def test_after_switching_to_the_icb_as_its_viewer_she_sees_published_figures_only(tab: Tab) -> None:
     """Catches a viewer shown anything unpublished: the exact counts (even when asked for in the address), the
-    quality report, the upload form, an input's or an unpublished table's download link, or the file itself."""
+    quality report (page or API), the upload form, an input's or an unpublished table's download link, or the file
+    itself."""
     tab.page.select_option("#tenant-choice", VIEWER_OF[0])
     tab.page.click("#signed-in button:has-text('Switch')")
     assert f"working in {VIEWER_OF[1]}" in tab.page.inner_text("#signed-in")
@@ -272,6 +274,7 @@ def test_after_switching_to_the_icb_as_its_viewer_she_sees_published_figures_onl
     assert "/data/results/returns-published.xlsx" in links
     assert all(link.startswith("/data/results/") and "unpublished" not in link for link in links), links
     assert tab.status("/data/results/returns-unpublished.xlsx") == 403
+    assert tab.status("/api/returns/quality") == 403  # nor through the API
     tab.watch.check()
 
 
