@@ -89,6 +89,8 @@ MISTAKES = [  # (what is changed, the words the message must have)
     (("code = \"leeds\"", "code = \"Leeds City\""), ["areas[1].code:", "lower-case letters"]),
     (("[[areas]]\ncode = \"leeds\"", "[[areas]]\ncode = \"leeds\"\nname = \"L\"\n[[areas]]\ncode = \"leeds\""),
      ["areas[2].code:", "code of an area above"]),
+    (("[[areas]]\ncode = \"leeds\"", "[[areas]]\ncode = \"leeds\"\nname = \"L\"\n[[areas]]\ncode = \"LEEDS\""),
+     ["areas[2].code:", "code of an area above"]),  # one folder on a file system blind to capitals
     (("[[areas]]\ncode = \"leeds\"\nname = \"Leeds City Council\"\n", ""), ["areas: the server needs at least one"]),
 ]
 

@@ -464,5 +464,5 @@ def test_every_area_code_accepted_names_a_folder_directly_under_areas(code: str)
     system would read otherwise: '..', '/', '\\\\', a NUL, a drive letter, spaces."""
     if server_app.CODE.fullmatch(code):
         base = Path("/srv/cyplan/areas")
-        assert (base / code).resolve().parent == base and code not in (".", "..") and 1 <= len(code) <= 64
+        assert (base / code).resolve().parent == base and code not in (".", "..") and 1 <= len(code) <= 40
         assert set(code) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")

@@ -22,7 +22,9 @@ SESSION_SECRET_ENV = "CYPLAN_SESSION_SECRET"
 CONFIG_ENV = "CYPLAN_SERVER_CONFIG"  # how `cyplan serve --config` hands the file to each worker's app factory
 DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d)")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-AREA_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # a folder name on every system, and readable in a URL
+# a folder name on every system, and readable in a URL; capitals allowed for ONS codes such as E10000014 (the codes
+# are compared case-blind, so that two areas never share a folder on a file system that ignores case)
+AREA_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 
 
 AREAS = "areas"  # <data dir>/areas/<code>/: one workspace per server area (docs/decisions/0011)
@@ -103,9 +105,12 @@ OIDC = {"discovery_url", "client_id", "client_secret", "scopes"}
 AREA = {"code", "name"}
 
 
-def load(path: Path, env: Mapping[str, str] | None = None) -> ServerConfig:
+def load(path: Path, env: Mapping[str, str] | None = None, signing_in: bool = True) -> ServerConfig:
     """The settings in `path`, with CYPLAN_OIDC_CLIENT_SECRET, CYPLAN_DATABASE_URL and CYPLAN_SESSION_SECRET
-    taking the place of the file's values (secrets are better kept out of files). Raises ConfigError."""
+    taking the place of the file's values (secrets are better kept out of files). Raises ConfigError.
+
+    signing_in=False: for the commands that set the server up (migrate, add-area), which sign nobody in, so the
+    database administrator running them need not hold the client secret; everything else is checked as ever."""
     env = os.environ if env is None else env
     raw = _parse(path)
     r = _Reader(path)
@@ -116,7 +121,7 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> ServerConfig:
     r.known(oidc, OIDC, "oidc.")
     secret = env.get(CLIENT_SECRET_ENV) or r.text(oidc, "oidc.client_secret", "a long random text from the "
                                                   "provider (better: set " + CLIENT_SECRET_ENV + ")", required=False)
-    if not secret:
+    if not secret and signing_in:
         raise ConfigError(f"{path}: oidc.client_secret is missing: set the environment variable {CLIENT_SECRET_ENV} "
                           "to the client secret the identity provider gave when the app was registered (or, less "
                           "safely, add client_secret = \"...\" under [oidc])")
@@ -136,7 +141,7 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> ServerConfig:
         oidc=Oidc(discovery_url=r.url(oidc, "oidc.discovery_url", "https://login.microsoftonline.com/<tenant-id>"
                                       "/v2.0/.well-known/openid-configuration"),
                   client_id=r.text(oidc, "oidc.client_id", "\"6731de76-14a6-49ae-97bc-6eba6914391e\"") or "",
-                  client_secret=secret, scopes=r.scopes(oidc)),
+                  client_secret=secret or "", scopes=r.scopes(oidc)),
         areas=r.areas(raw), session_secret=session_secret.encode() if session_secret else None)
 
 
@@ -262,8 +267,8 @@ class _Reader:
             code = self.text(table, f"areas[{n}].code", "\"leeds\"") or ""
             if not AREA_CODE.fullmatch(code):
                 raise self.wrong(f"areas[{n}].code", f"{code!r} cannot be an area's code: use lower-case letters, "
-                                 "digits, - and _ (at most 40, starting with a letter or digit)", "\"leeds\"")
-            if code in {a.code for a in found}:
+                                 "capitals, digits, - and _ (at most 40, starting with a letter or digit)", "\"leeds\"")
+            if code.lower() in {a.code.lower() for a in found}:
                 raise self.wrong(f"areas[{n}].code", f"{code!r} is the code of an area above too", "\"leeds\"")
             found.append(Area(code, self.text(table, f"areas[{n}].name", "\"Leeds City Council\"") or code))
         return tuple(found)

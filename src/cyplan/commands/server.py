@@ -16,14 +16,14 @@ import sqlalchemy as sa
 import typer
 
 from cyplan import reference
-from cyplan.auth.config import AREAS, SERVER, ConfigError, ServerConfig, load
+from cyplan.auth.config import AREA_CODE, AREAS, SERVER, ConfigError, ServerConfig, load
 from cyplan.store.workspace import URL_ENV, Workspace, WorkspaceError
 from cyplan.terminal import fail, fail_workspace, machine_faults, say
 from cyplan.transfer import Source, import_inputs
 
 server_app = typer.Typer(help="The shared server: its database's migrations and its areas.", no_args_is_help=True)
 
-CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a code becomes a folder's name: nothing that could climb out of it
+CODE = AREA_CODE  # a code becomes a folder's name (nothing that could climb out of it) and the config's areas[].code
 ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # a PostgreSQL role name that needs no quoting
 
 DbOpt = Annotated[str | None, typer.Option("--db", envvar=URL_ENV, show_envvar=True,
@@ -71,8 +71,8 @@ def add_area(
     """Make a new server area: a workspace of its own in <data dir>/areas/CODE, with the default age bands and
     groups (as `cyplan init`), and the server's own workspace in <data dir>/server the first time."""
     if not CODE.fullmatch(code):
-        fail(f"'{code}' is not an area code cyplan can use: letters, digits, '-' and '_' only, at most 64 (it "
-             "becomes the name of the area's folder)", 2)
+        fail(f"'{code}' is not an area code cyplan can use: letters, digits, '-' and '_' only, starting with a letter "
+             "or digit, at most 40 (it becomes the name of the area's folder and its code in server.toml)", 2)
     if code == SERVER:
         fail(f"'{SERVER}' is the server's own workspace, not an area: choose another code", 2)
     if config is not None:
@@ -107,7 +107,7 @@ def _new_workspace(folder: Path, db: str | None, tenant: str, info: dict[str, st
 
 def _settings(config: Path) -> ServerConfig:
     try:
-        return load(config)
+        return load(config, signing_in=False)  # setting up signs nobody in: no client secret needed
     except ConfigError as e:
         fail(str(e), 2)
 

@@ -244,6 +244,7 @@ def create_server_app(config: ServerConfig, upload_limit: int = security.UPLOAD_
 
     _check_assets()
     app = _new_app()
+    gate.check_areas(config)  # first: on SQLite the server's workspace below is made, and a refusal changes nothing
     server = gate.server_workspace(config)
     secret = config.session_secret or security.workspace_secret(config.server_dir)
     app.state.server = config

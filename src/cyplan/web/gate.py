@@ -10,6 +10,7 @@ ask their area's admin. Audit entries made while answering name the user (audit.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -29,13 +30,29 @@ PUBLIC = {"/signin", "/signout", "/healthz", "/favicon.ico"}
 
 def server_workspace(config: ServerConfig) -> Workspace:
     """The server's own workspace (users' roles, sessions, the sign-in audit trail). On SQLite it is made on first
-    start; on PostgreSQL `cyplan server migrate` makes it."""
+    start; on PostgreSQL the first `cyplan server add-area` makes it (after `cyplan server migrate`)."""
     path = config.server_dir
-    if not (path / DB_FILE).exists() and not (path / CONFIG_FILE).exists():
+    if not _made(path):
         if config.database_url:
-            raise WorkspaceError(f"{path} is not set up yet: run 'cyplan server migrate --config {config.path}'")
+            raise WorkspaceError(f"{path} is not set up yet: run 'cyplan server add-area CODE --config {config.path}' "
+                                 "for each area (the first also makes the server's own workspace), after 'cyplan "
+                                 "server migrate' (docs/deployment.md)")
         return Workspace.create(path)
     return Workspace.open(path)
+
+
+def check_areas(config: ServerConfig) -> None:
+    """Every area the config lists has been made; else a WorkspaceError saying how to make the first missing one
+    (not `cyplan init`, whose workspace would not be the area on a shared database)."""
+    for area in config.areas:
+        if not _made(config.area_dir(area.code)):
+            raise WorkspaceError(f"the area {area.code} ({area.name}) has not been made: there is no workspace in "
+                                 f"{config.area_dir(area.code)}. Run 'cyplan server add-area {area.code} --config "
+                                 f"{config.path}' (or take it out of the file)")
+
+
+def _made(path: Path) -> bool:
+    return (path / DB_FILE).exists() or (path / CONFIG_FILE).exists()
 
 
 def public(path: str) -> bool:
