@@ -35,11 +35,11 @@ import httpx
 import psycopg
 import pytest
 
+from backends import Server  # the throwaway PostgreSQL: conftest's session fixture `server`
 from browser_support import CYPLAN, REPO, Watch, child_env, free_port, launch_chromium
 from cyplan.auth.config import CLIENT_SECRET_ENV
 from oidc_support import Provider, start_provider
 from test_docs import sections
-from test_postgres import Server, server  # noqa: F401  (server: the throwaway PostgreSQL, a module fixture)
 
 DOC = REPO / "docs" / "deployment.md"
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -131,7 +131,7 @@ def provider() -> Iterator[Provider]:
 
 
 @pytest.fixture(scope="module")
-def walk(server: Server, provider: Provider, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:  # noqa: F811
+def walk(server: Server, provider: Provider, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
     steps = blocks()
     assert "initdb" in steps[POSTGRES][1] and "--auth=trust" in steps[POSTGRES][1] and "-k $TRY" in steps[POSTGRES][1]
     assert "node tests/oidc/provider.mjs" in steps[PROVIDER][1]
