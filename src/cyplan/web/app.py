@@ -108,7 +108,7 @@ def plain_page(request: Request, template: str, context: dict[str, Any], status_
     if not hasattr(request.state, "csrf"):
         request.state.csrf = ""
     return templates.TemplateResponse(request, template, {
-        "nav": [], "area": None, "area_name": "cyplan", "areas": {}, "csrf_token": request.state.csrf,
+        "nav": [], "area": None, "area_name": "", "areas": {}, "csrf_token": request.state.csrf,
         "can": may(request), **signed_in(request), **context}, status_code=status_code)
 
 
