@@ -198,6 +198,8 @@ def main() -> None:
     ap.add_argument("--server", action="store_true", help="the shared server: PostgreSQL, sign-in, 2 workers, "
                     "--users signed-in users over --areas areas (issue 14 part 8)")
     ap.add_argument("--areas", type=int, default=10, help="with --server: areas the users are spread over (10)")
+    ap.add_argument("--repeat", type=int, default=3, help="with --server: runs of both phases on the one server, "
+                    "then the medians (3)")
     args = ap.parse_args()
     if args.server:
         server_main(argparse.Namespace(**{**vars(args), "users": args.users or 50}))
@@ -543,7 +545,7 @@ def server_main(args: argparse.Namespace) -> None:
     if args.users % len(PAGES) or args.users < args.areas:
         sys.exit(f"--users must be even and at least --areas ({args.areas})")
     print(f"Machine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}; "
-          f"load average {os.getloadavg()[0]:.2f} before the run")
+          f"load average {os.getloadavg()[0]:.2f} before the run; the busiest processes:\n{others()}")
     areas = [f"area{i + 1:02d}" for i in range(args.areas)]
     readers = users_of(args.users, areas)
     analyst = User("importer@council.example", "imports", "analyst")
@@ -571,25 +573,61 @@ def server_main(args: argparse.Namespace) -> None:
             script.write_text(ROTATE_LUA)
             print(f"\nLoad: {args.users} signed-in users, closed loop, {args.duration} s a phase, half on each page; "
                   "each request carries the next user's cookies")
-            one = load_phase(wrk, script, cookies, url, args.users, args.duration, server.pid, pg.pid)
-            print_phase("Phase 1: readers alone", one)
-            importer = Importer(analyst, url)
-            importer.start()
-            two = load_phase(wrk, script, cookies, url, args.users, args.duration, server.pid, pg.pid)
-            importer.stop.set()
-            importer.join(timeout=300)
-            print_phase(f"Phase 2: readers while an analyst in another area uploads {', '.join(IMPORTED)} in turn "
-                        "through the data page, opening the overview after each", two)
-            ms = [statistics.median(x) * 1000 if x else float("nan") for x in (importer.uploads, importer.views)]
-            print(f"The analyst: {len(importer.uploads)} uploads (median {ms[0]:.0f} ms), overview after each "
-                  f"(median {ms[1]:.0f} ms, the area's results worked out again); failures: "
-                  f"{', '.join(importer.failures) or 'none'}")
+            phases: list[tuple[dict[str, object], dict[str, object]]] = []
+            for n in range(1, args.repeat + 1):
+                print(f"\n== Run {n} of {args.repeat} (load average {os.getloadavg()[0]:.2f}) ==")
+                phases.append(both_phases(wrk, script, cookies, url, args, server.pid, pg.pid, analyst))
+            medians(phases)
             errors = [line for line in (folder / "server.log").read_text().splitlines() if "ERROR" in line]
             print(f"Server log: {len(errors)} error lines" + "".join(f"\n  {e}" for e in errors[:5]))
             print(f"Load average {os.getloadavg()[0]:.2f} after the run (other work on the machine shows here)")
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+def both_phases(wrk: str, script: Path, cookies: Path, url: str, args: argparse.Namespace, server: int, pg: int,
+                analyst: User) -> tuple[dict[str, object], dict[str, object]]:
+    one = load_phase(wrk, script, cookies, url, args.users, args.duration, server, pg)
+    print_phase("Phase 1: readers alone", one)
+    importer = Importer(analyst, url)
+    importer.start()
+    two = load_phase(wrk, script, cookies, url, args.users, args.duration, server, pg)
+    importer.stop.set()
+    importer.join(timeout=300)
+    print_phase(f"Phase 2: readers while an analyst in another area uploads {', '.join(IMPORTED)} in turn through "
+                "the data page, opening the overview after each", two)
+    ms = [statistics.median(x) * 1000 if x else float("nan") for x in (importer.uploads, importer.views)]
+    print(f"The analyst: {len(importer.uploads)} uploads (median {ms[0]:.0f} ms), overview after each (median "
+          f"{ms[1]:.0f} ms, the area's results worked out again); failures: {', '.join(importer.failures) or 'none'}")
+    two["importer_failures"] = len(importer.failures)
+    return one, two
+
+
+def medians(runs: list[tuple[dict[str, object], dict[str, object]]]) -> None:
+    """Each page's median over the runs of p50, p95, p99 and req/s, and every failure summed."""
+    print(f"\n== Medians over {len(runs)} run{'s' if len(runs) > 1 else ''} (target p95 < "
+          f"{SERVER_TARGET_P95_MS:.0f} ms, no failures) ==")
+    print(f"{'phase':<8} {'page':<10} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'failed':>7}  "
+          "p95 of each run")
+    for i, name in enumerate(("readers", "+import")):
+        for page in PAGES:
+            got = [next(r for r in run[i]["results"] if r.page == page) for run in runs]  # type: ignore[attr-defined]
+            p95 = statistics.median(r.ms("p95") for r in got)
+            failed = sum(r.failures for r in got) + sum(int(run[i].get("importer_failures", 0))  # type: ignore
+                                                         for run in runs)
+            each = ", ".join(f"{r.ms('p95'):.0f}" for r in got)
+            met = "met" if p95 < SERVER_TARGET_P95_MS and not failed else "MISSED"
+            print(f"{name:<8} {page:<10} {statistics.median(r.rps for r in got):>8.1f} "
+                  f"{statistics.median(r.ms('p50') for r in got):>8.1f} {p95:>8.1f} "
+                  f"{statistics.median(r.ms('p99') for r in got):>8.1f} {failed:>7}  "
+                  f"{each}  {met}")
+
+
+def others() -> str:
+    """The busiest processes on the machine now (other people's work shows here)."""
+    out = subprocess.run(["ps", "-eo", "pcpu,etime,comm", "--sort=-pcpu"], capture_output=True, text=True).stdout
+    return "\n".join("  " + line for line in out.splitlines()[:8])
 
 
 def warm(url: str, readers: list[User]) -> None:
