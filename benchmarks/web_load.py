@@ -464,8 +464,10 @@ def start_shared(config: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
 
 
 def tree_cpu(pid: int) -> float:
-    """CPU seconds of a process and its children now alive (the uvicorn workers; PostgreSQL's backends)."""
-    total = cpu_seconds(pid)
+    """CPU seconds of a process, its children now alive (the uvicorn workers; PostgreSQL's backends) and those
+    that ended (a backend whose connection closed: the parent's cutime and cstime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = cpu_seconds(pid) + (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
     for task in Path(f"/proc/{pid}/task").iterdir():
         for child in (task / "children").read_text().split():
             with suppress(FileNotFoundError, ProcessLookupError):  # ended meanwhile
@@ -492,28 +494,35 @@ class Importer(threading.Thread):
         self.failures: list[str] = []
 
     def run(self) -> None:
+        import httpx
+
+        n = 0
+        while not self.stop.is_set():
+            try:
+                self.once(IMPORTED[n % len(IMPORTED)])
+            except httpx.HTTPError as e:  # a connection the server dropped: a failure, not the end of the phase
+                self.failures.append(f"{type(e).__name__}: {e}")
+            n += 1
+
+    def once(self, kind: str) -> None:
         from cyplan import reference
         from cyplan.web import security
 
         client = self.user.client
-        n = 0
-        while not self.stop.is_set():
-            kind = IMPORTED[n % len(IMPORTED)]
-            n += 1
-            page = client.get(self.url + "/data")  # type: ignore[attr-defined]
-            token = re.search(rf'name="{security.CSRF_FIELD}" value="([^"]+)"', page.text)
-            start = time.perf_counter()
-            done = client.post(self.url + "/data/upload", data={  # type: ignore[attr-defined]
-                "kind": kind, "mode": "replace", security.CSRF_FIELD: token.group(1) if token else ""},
-                files={"file": (f"{kind}.csv", (reference.DEMO / f"{kind}.csv").read_bytes())})
-            self.uploads.append(time.perf_counter() - start)
-            if done.status_code != 200 or "Imported" not in done.text:
-                self.failures.append(f"upload {kind}: {done.status_code}")
-            start = time.perf_counter()
-            view = client.get(self.url + "/")  # type: ignore[attr-defined]
-            self.views.append(time.perf_counter() - start)
-            if view.status_code != 200:
-                self.failures.append(f"overview: {view.status_code}")
+        page = client.get(self.url + "/data")  # type: ignore[attr-defined]
+        token = re.search(rf'name="{security.CSRF_FIELD}" value="([^"]+)"', page.text)
+        start = time.perf_counter()
+        done = client.post(self.url + "/data/upload", data={  # type: ignore[attr-defined]
+            "kind": kind, "mode": "replace", security.CSRF_FIELD: token.group(1) if token else ""},
+            files={"file": (f"{kind}.csv", (reference.DEMO / f"{kind}.csv").read_bytes())})
+        self.uploads.append(time.perf_counter() - start)
+        if done.status_code != 200 or "Imported" not in done.text:
+            self.failures.append(f"upload {kind}: {done.status_code}")
+        start = time.perf_counter()
+        view = client.get(self.url + "/")  # type: ignore[attr-defined]
+        self.views.append(time.perf_counter() - start)
+        if view.status_code != 200:
+            self.failures.append(f"overview: {view.status_code}")
 
 
 def load_phase(wrk: str, script: Path, cookies: Path, url: str, users: int, duration: int,
@@ -578,8 +587,7 @@ def server_main(args: argparse.Namespace) -> None:
                 print(f"\n== Run {n} of {args.repeat} (load average {os.getloadavg()[0]:.2f}) ==")
                 phases.append(both_phases(wrk, script, cookies, url, args, server.pid, pg.pid, analyst))
             medians(phases)
-            errors = [line for line in (folder / "server.log").read_text().splitlines() if "ERROR" in line]
-            print(f"Server log: {len(errors)} error lines" + "".join(f"\n  {e}" for e in errors[:5]))
+            server_log(folder / "server.log")
             print(f"Load average {os.getloadavg()[0]:.2f} after the run (other work on the machine shows here)")
         finally:
             server.terminate()
@@ -622,6 +630,17 @@ def medians(runs: list[tuple[dict[str, object], dict[str, object]]]) -> None:
                   f"{statistics.median(r.ms('p50') for r in got):>8.1f} {p95:>8.1f} "
                   f"{statistics.median(r.ms('p99') for r in got):>8.1f} {failed:>7}  "
                   f"{each}  {met}")
+
+
+def server_log(log: Path) -> None:
+    """How many errors the server logged, and the first with its traceback (the folder is deleted at the end)."""
+    lines = log.read_text().splitlines()
+    errors = [i for i, line in enumerate(lines) if "ERROR" in line]
+    print(f"Server log: {len(errors)} error lines")
+    if errors:
+        first = lines[errors[0]:errors[0] + 60]
+        end = next((i for i, line in enumerate(first[1:], 1) if "ERROR" in line), len(first))
+        print("  The first:\n" + "\n".join("    " + line for line in first[:end]))
 
 
 def others() -> str:
