@@ -100,6 +100,9 @@ def _tenant_per_transaction(engine: sa.Engine, tenant: str) -> None:
 # One connection pool per PostgreSQL database in a process, shared by every area open on it, and how many are.
 # A pool per area kept up to 5 connections each: a shared server of 10 areas with 2 workers held 110 or more,
 # past PostgreSQL's default max_connections of 100, and requests failed (issue 14 part 8, benchmarks/web_load.py).
+# Its size: 10 kept, 20 at once. With 5 kept, a busy worker opened and closed connections all the time, and each
+# new one is a new PostgreSQL process (PostgreSQL used 0.44 of a core under the benchmark's load with 5 kept).
+POOL_SIZE, POOL_OVERFLOW = 10, 10
 _POOLS: dict[str, tuple[sa.Engine, int]] = {}
 _POOLS_LOCK = threading.Lock()
 
@@ -107,7 +110,7 @@ _POOLS_LOCK = threading.Lock()
 def _pooled(url: str) -> sa.Engine:
     """An engine of its own (its own events: the area it names) on the database's shared pool."""
     with _POOLS_LOCK:
-        engine, users = _POOLS.get(url) or (sa.create_engine(url), 0)
+        engine, users = _POOLS.get(url) or (sa.create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW), 0)
         _POOLS[url] = (engine, users + 1)
     return engine.execution_options()
 
