@@ -25,6 +25,21 @@ large share of the other core and of the server's. wrk is C on epoll: each wrk p
 and printed beside the server's, so the cost is shown, not assumed — typically a few per cent of a core.
 wrk does not correct for coordinated omission; in a closed loop with no think time that is the usual
 definition of a user's latency. Latencies are wrk's own histogram (microsecond resolution).
+
+`--server` (issue 14 part 8): the shared server instead, set up as docs/deployment.md says, all by the CLI — a
+throwaway PostgreSQL (Debian's postgresql, on a unix socket in a temporary folder: an owner role and the app role
+from `cyplan server migrate --app-role`), the tests' OpenID Connect provider (tests/oidc/provider.mjs, npm
+oauth2-mock-server), 10 areas made with `cyplan server add-area` and the demo's inputs and referral returns
+imported into each (`cyplan import all`, `cyplan returns import`), 50 users granted with `cyplan server grant`
+(viewers and analysts in turn, five to an area), and `cyplan serve --config server.toml` with 2 workers. Each user
+signs in for real (httpx following the redirects to the provider and back); every request of the load carries
+one of the 50 users' session cookies in turn (wrk's Lua script), and any answer but 200 (a redirect to sign-in
+included) is a failure. Phase 1: the 50 users on / and /workforce (25 on each, closed loop). Phase 2: the same
+while one more analyst, in an 11th area, uploads the demo's population, prevalence and workforce files in turn
+through the data page (the web upload, as a person would) and opens the overview after each (which works that
+area's results out again). Target (issue 14): p95 under 200 ms on both pages, no failures.
+
+    .venv/bin/python benchmarks/web_load.py --server [--users 50] [--areas 10] [--duration 30]
 """
 
 from __future__ import annotations
@@ -33,15 +48,22 @@ import argparse
 import json
 import os
 import platform
+import pwd
+import re
 import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HOST = "127.0.0.1"
@@ -140,15 +162,21 @@ class Result:
 
     @property
     def failures(self) -> int:
-        return int(sum(self.stats[k] for k in ("connect", "read", "write", "status", "timeout")))
+        """Connections or reads that failed, time-outs, and answers but 200 (a redirect to sign-in counts: wrk's
+        own status count is of 4xx and 5xx only, so the server mode's script counts every answer but 200)."""
+        answers = self.stats["not200"] if "not200" in self.stats else self.stats["status"]
+        return int(sum(self.stats[k] for k in ("connect", "read", "write", "timeout")) + answers)
 
 
-def run_wrk(wrk: str, script: Path, loads: dict[str, int], url: str, duration: int) -> tuple[list[Result], float]:
-    """wrk processes at once, one per page with its users; returns their results and wrk's CPU seconds."""
+def run_wrk(wrk: str, script: Path, loads: dict[str, int], url: str, duration: int,
+            cookies: Path | None = None) -> tuple[list[Result], float]:
+    """wrk processes at once, one per page with its users; returns their results and wrk's CPU seconds. With
+    `cookies` (a file of Cookie headers, one a line) the script sends each in turn instead of COOKIE."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    extra = (["--", str(cookies)], []) if cookies else ([], ["-H", f"Cookie: {COOKIE}"])
     procs = {page: subprocess.Popen(
-        [wrk, "-t1", f"-c{users}", f"-d{duration}s", "--timeout", "10s", "-H", f"Cookie: {COOKIE}",
-         "-s", str(script), url + PAGES[page]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [wrk, "-t1", f"-c{users}", f"-d{duration}s", "--timeout", "10s", *extra[1], "-s", str(script),
+         url + PAGES[page], *extra[0]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for page, users in loads.items()}
     results = []
     for page, proc in procs.items():
@@ -163,11 +191,20 @@ def run_wrk(wrk: str, script: Path, loads: dict[str, int], url: str, duration: i
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--users", type=int, default=20, help="concurrent users in all (default 20)")
+    ap.add_argument("--users", type=int, help="concurrent users in all (default 20; 50 with --server)")
     ap.add_argument("--duration", type=int, default=30, help="seconds of load per phase (default 30)")
     ap.add_argument("--mode", choices=["split", "turns"], default="split",
                     help="split: half the users on each page at once (default); turns: all users on each page in turn")
+    ap.add_argument("--server", action="store_true", help="the shared server: PostgreSQL, sign-in, 2 workers, "
+                    "--users signed-in users over --areas areas (issue 14 part 8)")
+    ap.add_argument("--areas", type=int, default=10, help="with --server: areas the users are spread over (10)")
+    ap.add_argument("--repeat", type=int, default=3, help="with --server: runs of both phases on the one server, "
+                    "then the medians (3)")
     args = ap.parse_args()
+    if args.server:
+        server_main(argparse.Namespace(**{**vars(args), "users": args.users or 50}))
+        return
+    args.users = args.users or 20
     if args.mode == "split" and args.users % len(PAGES):
         ap.error(f"--users must divide among the {len(PAGES)} pages")
 
@@ -214,6 +251,424 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
+
+
+# -- the shared server (--server) -----------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+PROVIDER_SCRIPT = REPO / "tests" / "oidc" / "provider.mjs"
+SERVER_TARGET_P95_MS = 200.0
+OWNER, APP, DATABASE = "cyplan_owner", "cyplan_app", "cyplan"
+CLIENT_SECRET = "benchmark-client-secret"
+IMPORTED = ("population", "prevalence", "workforce")  # the files the phase-2 analyst uploads in turn
+
+# Each request carries the next of the users' Cookie headers (the file given after --); every answer but 200 is
+# counted (wrk's own status count is of 4xx and 5xx only: a redirect to sign-in would pass).
+ROTATE_LUA = r"""
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+init = function(args)
+  reqs, n, not200 = {}, 0, 0
+  for line in io.lines(args[1]) do reqs[#reqs + 1] = wrk.format(nil, nil, {["Cookie"] = line}) end
+end
+request = function()
+  n = n % #reqs + 1
+  return reqs[n]
+end
+response = function(status, headers, body)
+  if status ~= 200 then not200 = not200 + 1 end
+end
+done = function(summary, latency, requests)
+  local bad = 0
+  for _, t in ipairs(threads) do bad = bad + t:get("not200") end
+  local e = summary.errors
+  io.write("JSON:" .. string.format(
+    '{"requests": %d, "duration_us": %d, "bytes": %d, "connect": %d, "read": %d, "write": %d, "status": %d, '
+    .. '"timeout": %d, "not200": %d, "p50": %d, "p95": %d, "p99": %d, "max": %d, "mean": %.1f}',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout, bad,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, latency.mean) .. "\n")
+end
+"""
+
+
+def server_env() -> dict[str, str]:
+    """The secret kept out of server.toml, as docs/deployment.md says (commands reading --config need it too)."""
+    return {**env(), "CYPLAN_OIDC_CLIENT_SECRET": CLIENT_SECRET}
+
+
+def run(*args: str | Path) -> str:
+    """A cyplan command, as the IT team types it, run in this process by Typer's runner (as the tests do: some 75
+    commands, each a second or more of start-up as a program of its own); stops the benchmark with its message if
+    it fails."""
+    from typer.testing import CliRunner
+
+    from cyplan.cli import app
+
+    done = CliRunner().invoke(app, [str(a) for a in args], env={"CYPLAN_OIDC_CLIENT_SECRET": CLIENT_SECRET,
+                                                               "CYPLAN_DATABASE_URL": None, "COLUMNS": "200"})
+    if done.exit_code:
+        sys.exit(f"cyplan {' '.join(map(str, args))} failed:\n{done.stdout}{done.stderr}{done.exception or ''}")
+    return done.stdout
+
+
+@dataclass
+class Postgres:
+    folder: Path  # holds the data folder, the unix socket and the log (short: a socket's path has ≤ 107 bytes)
+    bin: Path
+    user: str | None  # PostgreSQL refuses to run as root: then as Debian's postgres user
+
+    def run(self, program: str, *args: str) -> None:
+        command = [str(self.bin / program), *args]
+        if self.user:
+            command = ["runuser", "-u", self.user, "--", *command]
+        done = subprocess.run(command, cwd=self.folder, capture_output=True, text=True, timeout=120)
+        if done.returncode:
+            log = self.folder / "log"
+            sys.exit(f"{program} failed: {done.stderr}{log.read_text() if log.exists() else ''}")
+
+    def url(self, role: str) -> str:
+        return f"postgresql+psycopg://{role}@/{DATABASE}?host={self.folder}"
+
+    def sql(self, statement: str) -> None:
+        import psycopg  # the server mode's own need: cyplan[postgres]
+
+        with psycopg.connect(host=str(self.folder), user="postgres", dbname="postgres", autocommit=True) as conn:
+            conn.execute(statement)
+
+    @property
+    def pid(self) -> int:
+        return int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+
+
+@contextmanager
+def postgres() -> Iterator[Postgres]:
+    """A throwaway PostgreSQL with its defaults (durable commits: fsync on, as a council's would be), on a unix
+    socket only; stopped and deleted at the end whatever happens."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parents[1].name))
+    if not found:
+        sys.exit("PostgreSQL's server programs are missing: run scripts/system_deps.sh --test (Debian's postgresql)")
+    user = None if os.geteuid() else pwd.getpwnam("postgres").pw_name
+    folder = Path(tempfile.mkdtemp(prefix="cyplan-pg-"))
+    if user:
+        shutil.chown(folder, user)
+    pg, data = Postgres(folder, found[-1].parent, user), folder / "data"
+    try:
+        pg.run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "--no-locale", "-E", "UTF8")
+        pg.run("pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
+               f"-k {folder} -c listen_addresses=''", "start")
+        yield pg
+    finally:
+        if (data / "postmaster.pid").exists():
+            pg.run("pg_ctl", "-D", str(data), "-m", "fast", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def oidc_provider() -> Iterator[str]:
+    """The tests' OpenID Connect provider (npm oauth2-mock-server) on a free loopback port; its issuer URL."""
+    if shutil.which("node") is None or not (REPO / "node_modules" / "oauth2-mock-server").exists():
+        sys.exit("the OIDC provider needs node and npm's oauth2-mock-server: run scripts/build_web_assets.sh")
+    proc = subprocess.Popen(["node", str(PROVIDER_SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        issuer = proc.stdout.readline().decode().strip()
+        if not issuer.startswith("http://127.0.0.1:"):
+            sys.exit(f"the OIDC provider did not start: {issuer}")
+        yield issuer
+    finally:
+        proc.stdin.close()  # the script stops when its input ends
+        proc.wait(timeout=10)
+
+
+@dataclass
+class User:
+    email: str
+    area: str
+    role: str
+    cookie: str = ""  # the Cookie header the browser sends once signed in
+    client: object = field(default=None, repr=False)  # its httpx.Client, kept for the phase-2 analyst
+
+
+def users_of(count: int, areas: list[str]) -> list[User]:
+    """`count` users spread over the areas in turn, viewers and analysts alternating in each area."""
+    return [User(f"user{i + 1:02d}@council.example", areas[i % len(areas)],
+                 "viewer" if (i // len(areas)) % 2 == 0 else "analyst") for i in range(count)]
+
+
+def write_config(folder: Path, issuer: str, port: int, url: str, areas: list[str]) -> Path:
+    path = folder / "server.toml"
+    listed = "".join(f'\n[[areas]]\ncode = "{a}"\nname = "Area {a}"\n' for a in areas)
+    path.write_text(f"""data_dir = "data"
+public_url = "http://{HOST}:{port}"
+host = "{HOST}"
+port = {port}
+workers = 2
+database_url = "{url}"
+
+[oidc]
+discovery_url = "{issuer}/.well-known/openid-configuration"
+client_id = "cyplan-benchmark"
+{listed}""")
+    return path
+
+
+def set_up(config: Path, pg: Postgres, areas: list[str], users: list[User]) -> None:
+    """Everything through the CLI as docs/deployment.md says: migrate as the owner, the areas as the app role, the
+    demo's data into each, the roles."""
+    from cyplan import reference
+
+    pg.sql(f"CREATE ROLE {OWNER} LOGIN CREATEROLE")
+    pg.sql(f"CREATE DATABASE {DATABASE} OWNER {OWNER}")
+    run("server", "migrate", "--db", pg.url(OWNER), "--app-role", APP)
+    run("server", "add-area", areas[0], "--config", config)  # the first also makes the server's own workspace
+    data = config.parent / "data"
+
+    for code in areas:
+        if code != areas[0]:
+            run("server", "add-area", code, "--config", config)
+        run("import", "all", reference.DEMO, "-w", data / "areas" / code)
+        run("returns", "import", reference.DEMO / "returns" / "referrals.csv", "-w", data / "areas" / code)
+    for u in users:
+        run("server", "grant", u.email, "--area", u.area, "--role", u.role, "--data-dir", data)
+
+
+def sign_in(issuer: str, url: str, user: User) -> None:
+    """A browser's way: /signin, the provider, back to the callback, then the overview; the cookies it holds."""
+    import httpx
+
+    r = httpx.post(issuer + "/test/claims", json={"claims": {"email": user.email, "name": user.email.split("@")[0]}})
+    r.raise_for_status()
+    client = httpx.Client(timeout=300, follow_redirects=True)
+    page = client.get(url + "/signin", params={"next": "/"})
+    if page.status_code != 200 or str(page.url) != url + "/":
+        sys.exit(f"{user.email} could not sign in: {page.status_code} at {page.url}\n{page.text[-1000:]}")
+    user.client = client
+    user.cookie = "; ".join(f"{c.name}={c.value}" for c in client.cookies.jar)
+
+
+def start_shared(config: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen([CYPLAN, "serve", "--config", str(config)], stdout=out, stderr=subprocess.STDOUT,
+                                env=server_env())
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"cyplan serve --config stopped:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    sys.exit(f"cyplan serve --config did not start within 120 s:\n{log.read_text()}")
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process, its children now alive (the uvicorn workers; PostgreSQL's backends) and those
+    that ended (a backend whose connection closed: the parent's cutime and cstime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = cpu_seconds(pid) + (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            with suppress(FileNotFoundError, ProcessLookupError):  # ended meanwhile
+                total += tree_cpu(int(child))
+    return total
+
+
+def machine_busy() -> tuple[float, float]:
+    """All CPUs' busy and total jiffies so far (/proc/stat): the whole machine, other people's work included."""
+    values = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+class Importer(threading.Thread):
+    """Phase 2's analyst: uploads the demo's files in turn through the data page, opening the overview after each,
+    until stopped. Every answer must be 200; each upload's time and the overview's are kept."""
+
+    def __init__(self, user: User, url: str):
+        super().__init__(daemon=True)
+        self.user, self.url, self.stop = user, url, threading.Event()
+        self.uploads: list[float] = []
+        self.views: list[float] = []
+        self.failures: list[str] = []
+
+    def run(self) -> None:
+        import httpx
+
+        n = 0
+        while not self.stop.is_set():
+            try:
+                self.once(IMPORTED[n % len(IMPORTED)])
+            except httpx.HTTPError as e:  # a connection the server dropped: a failure, not the end of the phase
+                self.failures.append(f"{type(e).__name__}: {e}")
+            n += 1
+
+    def once(self, kind: str) -> None:
+        from cyplan import reference
+        from cyplan.web import security
+
+        client = self.user.client
+        page = client.get(self.url + "/data")  # type: ignore[attr-defined]
+        token = re.search(rf'name="{security.CSRF_FIELD}" value="([^"]+)"', page.text)
+        start = time.perf_counter()
+        done = client.post(self.url + "/data/upload", data={  # type: ignore[attr-defined]
+            "kind": kind, "mode": "replace", security.CSRF_FIELD: token.group(1) if token else ""},
+            files={"file": (f"{kind}.csv", (reference.DEMO / f"{kind}.csv").read_bytes())})
+        self.uploads.append(time.perf_counter() - start)
+        if done.status_code != 200 or "Imported" not in done.text:
+            self.failures.append(f"upload {kind}: {done.status_code}")
+        start = time.perf_counter()
+        view = client.get(self.url + "/")  # type: ignore[attr-defined]
+        self.views.append(time.perf_counter() - start)
+        if view.status_code != 200:
+            self.failures.append(f"overview: {view.status_code}")
+
+
+def load_phase(wrk: str, script: Path, cookies: Path, url: str, users: int, duration: int,
+               server: int, pg: int) -> dict[str, object]:
+    """Half the users on each page at once for `duration` s; the figures and the CPU each part used."""
+    cpu0, pg0, busy0, t0 = tree_cpu(server), tree_cpu(pg), machine_busy(), time.perf_counter()
+    results, wrk_cpu = run_wrk(wrk, script, {p: users // len(PAGES) for p in PAGES}, url, duration, cookies)
+    wall, busy1 = time.perf_counter() - t0, machine_busy()
+    return {"results": results, "wall": wall, "server": tree_cpu(server) - cpu0, "pg": tree_cpu(pg) - pg0,
+            "wrk": wrk_cpu, "machine": (busy1[0] - busy0[0]) / max(busy1[1] - busy0[1], 1) * (os.cpu_count() or 1)}
+
+
+def print_phase(title: str, got: dict[str, object]) -> None:
+    print(f"\n{title}")
+    print(f"{'page':<10} {'users':>5} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'p99 ms':>8} {'max ms':>8} {'failed':>7}  target p95 < {SERVER_TARGET_P95_MS:.0f} ms")
+    for r in got["results"]:  # type: ignore[attr-defined]
+        met = "met" if r.ms("p95") < SERVER_TARGET_P95_MS and not r.failures else "MISSED"
+        print(f"{r.page:<10} {r.users:>5} {r.stats['requests']:>9,.0f} {r.rps:>8.1f} {r.ms('p50'):>8.1f} "
+              f"{r.ms('p95'):>8.1f} {r.ms('p99'):>8.1f} {r.ms('max'):>8.1f} {r.failures:>7}  {met}")
+    wall = float(got["wall"])  # type: ignore[arg-type]
+    print(f"CPU over {wall:.1f} s, in cores: cyplan's workers {float(got['server']) / wall:.2f}, "  # type: ignore
+          f"PostgreSQL {float(got['pg']) / wall:.2f}, wrk {float(got['wrk']) / wall:.2f}; "  # type: ignore
+          f"the whole machine {float(got['machine']):.2f} of {os.cpu_count()}")  # type: ignore
+
+
+def server_main(args: argparse.Namespace) -> None:
+    wrk = ensure_wrk()
+    if args.users % len(PAGES) or args.users < args.areas:
+        sys.exit(f"--users must be even and at least --areas ({args.areas})")
+    print(f"Machine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}; "
+          f"load average {os.getloadavg()[0]:.2f} before the run; the busiest processes:\n{others()}")
+    areas = [f"area{i + 1:02d}" for i in range(args.areas)]
+    readers = users_of(args.users, areas)
+    analyst = User("importer@council.example", "imports", "analyst")
+    with tempfile.TemporaryDirectory(prefix="cyplan-server-load-") as tmp, postgres() as pg, \
+            oidc_provider() as issuer:
+        folder, port = Path(tmp), free_port()
+        url = f"http://{HOST}:{port}"
+        config = write_config(folder, issuer, port, pg.url(APP), [*areas, analyst.area])
+        t0 = time.perf_counter()
+        set_up(config, pg, [*areas, analyst.area], [*readers, analyst])
+        viewers = sum(u.role == "viewer" for u in readers)
+        print(f"Set up with cyplan's commands in {time.perf_counter() - t0:.0f} s: {len(areas)} areas with the "
+              f"demo's data (+1 for the importer), {len(readers)} users ({viewers} viewers, {len(readers) - viewers} "
+              f"analysts; {len(readers) // len(areas)} to an area)")
+        server = start_shared(config, port, folder / "server.log")
+        try:
+            t0 = time.perf_counter()
+            for user in [*readers, analyst]:
+                sign_in(issuer, url, user)
+            print(f"{len(readers) + 1} users signed in through the provider in {time.perf_counter() - t0:.1f} s")
+            warm(url, readers)
+            cookies = folder / "cookies.txt"
+            cookies.write_text("".join(u.cookie + "\n" for u in readers))
+            script = folder / "rotate.lua"
+            script.write_text(ROTATE_LUA)
+            print(f"\nLoad: {args.users} signed-in users, closed loop, {args.duration} s a phase, half on each page; "
+                  "each request carries the next user's cookies")
+            phases: list[tuple[dict[str, object], dict[str, object]]] = []
+            for n in range(1, args.repeat + 1):
+                print(f"\n== Run {n} of {args.repeat} (load average {os.getloadavg()[0]:.2f}) ==")
+                phases.append(both_phases(wrk, script, cookies, url, args, server.pid, pg.pid, analyst))
+            medians(phases)
+            server_log(folder / "server.log")
+            print(f"Load average {os.getloadavg()[0]:.2f} after the run (other work on the machine shows here)")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def both_phases(wrk: str, script: Path, cookies: Path, url: str, args: argparse.Namespace, server: int, pg: int,
+                analyst: User) -> tuple[dict[str, object], dict[str, object]]:
+    one = load_phase(wrk, script, cookies, url, args.users, args.duration, server, pg)
+    print_phase("Phase 1: readers alone", one)
+    importer = Importer(analyst, url)
+    importer.start()
+    two = load_phase(wrk, script, cookies, url, args.users, args.duration, server, pg)
+    importer.stop.set()
+    importer.join(timeout=300)
+    print_phase(f"Phase 2: readers while an analyst in another area uploads {', '.join(IMPORTED)} in turn through "
+                "the data page, opening the overview after each", two)
+    ms = [statistics.median(x) * 1000 if x else float("nan") for x in (importer.uploads, importer.views)]
+    print(f"The analyst: {len(importer.uploads)} uploads (median {ms[0]:.0f} ms), overview after each (median "
+          f"{ms[1]:.0f} ms, the area's results worked out again); failures: {', '.join(importer.failures) or 'none'}")
+    two["importer_failures"] = len(importer.failures)
+    return one, two
+
+
+def medians(runs: list[tuple[dict[str, object], dict[str, object]]]) -> None:
+    """Each page's median over the runs of p50, p95, p99 and req/s, and every failure summed."""
+    print(f"\n== Medians over {len(runs)} run{'s' if len(runs) > 1 else ''} (target p95 < "
+          f"{SERVER_TARGET_P95_MS:.0f} ms, no failures) ==")
+    print(f"{'phase':<8} {'page':<10} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'failed':>7}  "
+          "p95 of each run")
+    for i, name in enumerate(("readers", "+import")):
+        for page in PAGES:
+            got = [next(r for r in run[i]["results"] if r.page == page) for run in runs]  # type: ignore[attr-defined]
+            p95 = statistics.median(r.ms("p95") for r in got)
+            failed = sum(r.failures for r in got) + sum(int(run[i].get("importer_failures", 0))  # type: ignore
+                                                         for run in runs)
+            each = ", ".join(f"{r.ms('p95'):.0f}" for r in got)
+            met = "met" if p95 < SERVER_TARGET_P95_MS and not failed else "MISSED"
+            print(f"{name:<8} {page:<10} {statistics.median(r.rps for r in got):>8.1f} "
+                  f"{statistics.median(r.ms('p50') for r in got):>8.1f} {p95:>8.1f} "
+                  f"{statistics.median(r.ms('p99') for r in got):>8.1f} {failed:>7}  "
+                  f"{each}  {met}")
+
+
+def server_log(log: Path) -> None:
+    """How many errors the server logged, and the first with its traceback (the folder is deleted at the end)."""
+    lines = log.read_text().splitlines()
+    errors = [i for i, line in enumerate(lines) if "ERROR" in line]
+    print(f"Server log: {len(errors)} error lines")
+    if errors:
+        first = lines[errors[0]:errors[0] + 60]
+        end = next((i for i, line in enumerate(first[1:], 1) if "ERROR" in line), len(first))
+        print("  The first:\n" + "\n".join("    " + line for line in first[:end]))
+
+
+def others() -> str:
+    """The busiest processes on the machine now (other people's work shows here)."""
+    out = subprocess.run(["ps", "-eo", "pcpu,etime,comm", "--sort=-pcpu"], capture_output=True, text=True).stdout
+    return "\n".join("  " + line for line in out.splitlines()[:8])
+
+
+def warm(url: str, readers: list[User]) -> None:
+    """Each worker works out each area's results on its first request for it: every user asks for both pages a few
+    times (two at a time), until a round is quick, so that the load measures pages served from the results kept."""
+    print("Warming (each worker works out each area's results once):")
+    for n in range(1, 7):
+        start = time.perf_counter()
+        with ThreadPoolExecutor(2) as pool:
+            took = list(pool.map(lambda a: _timed_get(url + a[1], a[0].client), [(u, p) for u in readers
+                                                                                  for p in PAGES.values()]))
+        print(f"  round {n}: {time.perf_counter() - start:5.1f} s, slowest page {max(took) * 1000:6.0f} ms")
+        if max(took) < 0.5 and n >= 2:
+            return
+
+
+def _timed_get(url: str, client: object) -> float:
+    start = time.perf_counter()
+    r = client.get(url)  # type: ignore[attr-defined]
+    if r.status_code != 200 or str(r.url) != url:
+        sys.exit(f"{url}: {r.status_code} at {r.url}")
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

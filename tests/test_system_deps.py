@@ -9,7 +9,7 @@ from pathlib import Path
 
 SCRIPT = Path(__file__).parents[1] / "scripts" / "system_deps.sh"
 BASE = ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"]
-FOR_TESTS = ["chromium", "poppler-utils", "postgresql", "libreoffice-writer-nogui"]
+FOR_TESTS = ["chromium", "poppler-utils", "postgresql", "libreoffice-writer-nogui", "wrk"]
 
 STUBS = {
     # installed if named in $INSTALLED; dpkg-query's last argument is the package
@@ -39,7 +39,7 @@ def test_on_a_fresh_machine_make_test_installs_postgresql_after_an_update(tmp_pa
     code, calls = run(tmp_path, BASE, "--test")
     assert code == 0
     assert calls[0] == "apt-get update -qq"
-    assert calls[1].startswith("apt-get install ") and calls[1].split()[-4:] == FOR_TESTS
+    assert calls[1].startswith("apt-get install ") and calls[1].split()[-len(FOR_TESTS):] == FOR_TESTS
     assert len(calls) == 2
 
 

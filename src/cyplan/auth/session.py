@@ -73,16 +73,20 @@ class Sessions:
         """The live session with this id, its last use noted; None (and the row gone) when it has timed out."""
         if key is None:
             return None
-        now = time.time() if now is None else now
         with self.engine.begin() as conn:
-            row = conn.execute(sa.select(sessions).where(sessions.c.id_hash == _hash(key))).first()
-            if row is None:
-                return None
-            if now - row.seen > self.idle or now - row.started > self.absolute:
-                conn.execute(sessions.delete().where(sessions.c.id_hash == row.id_hash))
-                return None
-            if now - row.seen >= min(SEEN_EVERY, self.idle / 10):
-                conn.execute(sessions.update().where(sessions.c.id_hash == row.id_hash).values(seen=now))
+            return self.find_in(conn, key, now)
+
+    def find_in(self, conn: sa.Connection, key: str, now: float | None = None) -> Session | None:
+        """find() in the caller's transaction (the gate reads the user's roles in the same one)."""
+        now = time.time() if now is None else now
+        row = conn.execute(sa.select(sessions).where(sessions.c.id_hash == _hash(key))).first()
+        if row is None:
+            return None
+        if now - row.seen > self.idle or now - row.started > self.absolute:
+            conn.execute(sessions.delete().where(sessions.c.id_hash == row.id_hash))
+            return None
+        if now - row.seen >= min(SEEN_EVERY, self.idle / 10):
+            conn.execute(sessions.update().where(sessions.c.id_hash == row.id_hash).values(seen=now))
         return Session(key, User(row.user, row.display), row.area, row.started, now)
 
     def choose(self, key: str, tenant: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,13 +97,44 @@ def _tenant_per_transaction(engine: sa.Engine, tenant: str) -> None:
         conn.execute(TENANT_SET, {"tenant": tenant})
 
 
+# One connection pool per PostgreSQL database in a process, shared by every area open on it, and how many are.
+# A pool per area kept up to 5 connections each: a shared server of 10 areas with 2 workers held 110 or more,
+# past PostgreSQL's default max_connections of 100, and requests failed (issue 14 part 8, benchmarks/web_load.py).
+# Its size: 10 kept, 20 at once. With 5 kept, a busy worker opened and closed connections all the time, and each
+# new one is a new PostgreSQL process (PostgreSQL used 0.44 of a core under the benchmark's load with 5 kept).
+POOL_SIZE, POOL_OVERFLOW = 10, 10
+_POOLS: dict[str, tuple[sa.Engine, int]] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pooled(url: str) -> sa.Engine:
+    """An engine of its own (its own events: the area it names) on the database's shared pool."""
+    with _POOLS_LOCK:
+        engine, users = _POOLS.get(url) or (sa.create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW), 0)
+        _POOLS[url] = (engine, users + 1)
+    return engine.execution_options()
+
+
+def _release(url: str) -> None:
+    """One area fewer on the pool; the last closes its connections (as a workspace of its own did)."""
+    with _POOLS_LOCK:
+        engine, users = _POOLS[url]
+        if users > 1:
+            _POOLS[url] = (engine, users - 1)
+            return
+        del _POOLS[url]
+    engine.dispose()
+
+
 class Workspace:
     def __init__(self, path: Path, url: str, tenant: str | None = LOCAL):
         self.path = path
         self.url = url
         self.tenant = tenant  # the area whose rows this workspace sees on a shared PostgreSQL database
-        self.engine = sa.create_engine(url)
-        if self.engine.dialect.name == "postgresql" and tenant is not None:  # None: the database's owner migrating
+        # None: the database's owner migrating, on an engine of its own
+        self._pool: str | None = url if tenant is not None and url.startswith("postgresql") else None
+        self.engine = _pooled(url) if self._pool else sa.create_engine(url)
+        if self.engine.dialect.name == "postgresql" and tenant is not None:
             _tenant_per_transaction(self.engine, tenant)
 
     # -- creating and opening -------------------------------------------------------------------
@@ -259,7 +291,11 @@ class Workspace:
             return {k: v for k, v in conn.execute(sa.select(workspace_info.c.key, workspace_info.c.value))}
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._pool is None:
+            self.engine.dispose()
+            return
+        pool, self._pool = self._pool, None  # closed twice: released once
+        _release(pool)
 
     # -- reading ----------------------------------------------------------------------------------
 

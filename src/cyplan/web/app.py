@@ -31,7 +31,7 @@ from cyplan.auth.session import COOKIE as SESSION_COOKIE
 from cyplan.store import audit
 from cyplan.web import access, security
 from cyplan.web.head import HeadAsGet, allow_with_head, asked_method
-from cyplan.web.state import WorkspaceState
+from cyplan.web.state import WorkspaceState, one_version_per_request
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -288,7 +288,8 @@ def _finish(app: FastAPI, upload_limit: int, hosts: frozenset[str], folder: Any)
             request.state.user, request.state.tenant = None, None
             request.state.roles = EVERY_ROLE if app.state.server is None else frozenset()
         try:
-            return await call_next(request)
+            with one_version_per_request():
+                return await call_next(request)
         finally:
             audit.SOURCE.reset(token)
 

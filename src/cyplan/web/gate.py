@@ -77,8 +77,21 @@ def areas_of(request: Request, user: str) -> dict[str, frozenset[Role]]:
     """The user's roles in each of the server's areas, in the config's order (a role in an area no longer served
     counts for nothing)."""
     with request.app.state.server_workspace.engine.connect() as conn:
-        held = roles_of(conn, user)
+        return _served(request, roles_of(conn, user))
+
+
+def _served(request: Request, held: dict[str, frozenset[Role]]) -> dict[str, frozenset[Role]]:
     return {code: held[code] for code in request.app.state.area_names if code in held}
+
+
+def session_and_areas(request: Request, key: str | None) -> tuple[Session | None, dict[str, frozenset[Role]]]:
+    """The live session and its user's roles in one transaction: on PostgreSQL each transaction is round trips of
+    its own (the area's setting, the end), and this is done for every request (issue 14 part 8)."""
+    if key is None:
+        return None, {}
+    with request.app.state.server_workspace.engine.begin() as conn:
+        found = request.app.state.sessions.find_in(conn, key)
+        return found, ({} if found is None else _served(request, roles_of(conn, found.user.name)))
 
 
 async def gate(request: Request, call_next: Any) -> Response:
@@ -86,10 +99,9 @@ async def gate(request: Request, call_next: Any) -> Response:
     if public(request.url.path):
         return await call_next(request)
     sessions = request.app.state.sessions
-    found: Session | None = await run_in_threadpool(sessions.find, sessions.key(request.cookies.get(COOKIE)))
+    found, areas = await run_in_threadpool(session_and_areas, request, sessions.key(request.cookies.get(COOKIE)))
     if found is None:
         return sign_in_first(request)
-    areas = await run_in_threadpool(areas_of, request, found.user.name)
     request.state.user, request.state.session, request.state.tenants = found.user, found, tuple(areas)
     token = audit.WHO.set(found.user.name)
     try:

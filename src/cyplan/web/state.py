@@ -7,7 +7,9 @@ data_version, which any process's change bumps; and the web app's own writes for
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +25,22 @@ T = TypeVar("T")
 # process made it (migration 0023_tenants); no row yet: no change since the area was made
 DATA_VERSION = sa.text(f"SELECT coalesce(max(n), 0) FROM {VERSIONS}")
 TRANSIENT = (".log", "-journal", "-wal", "-shm", ".wal", ".tmp")  # not data: logs and databases' scratch files
+# Each area's version as first read in the current request. A page asks for several kept results, and reading the
+# version for each was a walk of the folder and, on PostgreSQL, three round trips to the database (the area's
+# setting, the query, the end of the transaction) each time: most of a page's time under load (issue 14 part 8).
+# Within one request the data changes only by the request's own writes, and those call forget(), which drops it.
+_REQUEST_VERSIONS: ContextVar[dict[WorkspaceState, tuple[Any, ...]] | None] = ContextVar("cyplan_versions",
+                                                                                          default=None)
+
+
+@contextmanager
+def one_version_per_request() -> Iterator[None]:
+    """Around a request: each area's data version is read once in it (the app's outermost middleware)."""
+    token = _REQUEST_VERSIONS.set({})
+    try:
+        yield
+    finally:
+        _REQUEST_VERSIONS.reset(token)
 
 
 class WorkspaceState:
@@ -37,7 +55,21 @@ class WorkspaceState:
         self.ws.close()
 
     def version(self) -> tuple[Any, ...]:
-        """Changes whenever the workspace's data does."""
+        """Changes whenever the workspace's data does; read once a request (see _REQUEST_VERSIONS)."""
+        seen = _REQUEST_VERSIONS.get()
+        if seen is None:
+            return self._read_version()
+        if self not in seen:
+            seen[self] = self._read_version()
+        return seen[self]
+
+    def _unseen(self) -> None:
+        """This request's writes changed the data: the version is read again."""
+        seen = _REQUEST_VERSIONS.get()
+        if seen is not None:
+            seen.pop(self, None)
+
+    def _read_version(self) -> tuple[Any, ...]:
         files = tuple((str(p), s.st_mtime_ns, s.st_size) for p in sorted(self.path.rglob("*"))
                       if p.is_file() and not p.name.endswith(TRANSIENT) and (s := p.stat()))
         if self.ws.url.startswith("sqlite"):
@@ -62,11 +94,13 @@ class WorkspaceState:
         with self._lock:
             current = self.version() == self._version
             audit.append(self.ws.engine, action, what, area, who)
+            self._unseen()  # on SQLite the database file's time has changed
             if current:
                 self._version = self.version()
 
     def forget(self) -> None:
         with self._lock:
+            self._unseen()
             self._cache.clear()
             self._version = None
 
