@@ -4,7 +4,9 @@ console errors and for requests that leave this computer."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -44,6 +46,18 @@ uvicorn.run(create_app(Path(sys.argv[1]), upload_limit=int(sys.argv[3])), host="
 def child_env() -> dict[str, str]:
     """The environment for a child process: none of the shell's CYPLAN_ settings, no wrapped output."""
     return {k: v for k, v in os.environ.items() if not k.startswith("CYPLAN_") and k != "COLUMNS"}
+
+
+def stop_group(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Stop a server started with start_new_session=True and everything it started: uvicorn's workers outlive a
+    supervisor that is killed, and would hold their memory and ports after the tests."""
+    if proc.poll() is None:
+        proc.terminate()  # uvicorn's supervisor stops its workers on SIGTERM
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=timeout)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of the group (a hung worker, an orphan)
+    proc.wait()
 
 
 def free_port() -> int:

@@ -36,7 +36,7 @@ import psycopg
 import pytest
 
 from backends import Server  # the throwaway PostgreSQL: conftest's session fixture `server`
-from browser_support import CYPLAN, REPO, Watch, child_env, free_port, launch_chromium
+from browser_support import CYPLAN, REPO, Watch, child_env, free_port, launch_chromium, stop_group
 from cyplan.auth.config import CLIENT_SECRET_ENV
 from oidc_support import Provider, start_provider
 from test_docs import sections
@@ -152,7 +152,8 @@ def walk(server: Server, provider: Provider, tmp_path_factory: pytest.TempPathFa
     assert serve[:3] == ["cyplan", "serve", "--config"], steps[SERVE][1]
     log = tmp_path_factory.mktemp("walk") / "serve.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([CYPLAN, *serve[1:]], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([CYPLAN, *serve[1:]], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while not _healthy(made.url):
@@ -161,12 +162,7 @@ def walk(server: Server, provider: Provider, tmp_path_factory: pytest.TempPathFa
             time.sleep(0.3)
         yield made
     finally:
-        proc.terminate()  # uvicorn's supervisor stops its workers on SIGTERM
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_group(proc)
 
 
 def _healthy(url: str) -> bool:

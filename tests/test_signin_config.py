@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from browser_support import CYPLAN, child_env, free_port
+from browser_support import CYPLAN, child_env, free_port, stop_group
 from cyplan.auth.config import CLIENT_SECRET_ENV, ConfigError, load
 from cyplan.store import audit
 from cyplan.store.workspace import Workspace
@@ -155,7 +155,7 @@ name = "North"
 """)
     log = (folder / "log.txt").open("wb")
     proc = subprocess.Popen([CYPLAN, "serve", "--config", str(config)], stdout=log, stderr=subprocess.STDOUT,
-                            env=child_env(), cwd=folder)
+                            env=child_env(), cwd=folder, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180  # a hang, not a speed: two workers importing cyplan on a loaded machine
     while True:
@@ -165,7 +165,7 @@ name = "North"
         except httpx.TransportError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
+            stop_group(proc)
             pytest.fail(f"cyplan serve --config did not start:\n{(folder / 'log.txt').read_text()}")
         time.sleep(0.2)
 
@@ -176,8 +176,7 @@ def _failed_sign_in_source(tmp_path: Path, proxies: str, workers: int) -> str:
         r = httpx.get(url + "/signin/callback?code=x&state=y", headers={"X-Forwarded-For": "203.0.113.7"})
         assert r.status_code == 400
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_group(proc)
     ws = Workspace.open(folder / "data" / "server")
     with ws.engine.connect() as conn:
         [entry] = audit.read(conn, "sign-in failed")
