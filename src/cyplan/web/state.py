@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import polars as pl
 import sqlalchemy as sa
 
-from cyplan.store import audit
+from cyplan.store import audit, signoffs
 from cyplan.store.migrations.tenancy import VERSIONS
 from cyplan.store.workspace import Workspace
 
@@ -118,3 +118,9 @@ class WorkspaceState:
         return codes[0] if codes else None
 
 
+
+
+def signed_off(st: WorkspaceState, what: str, area: str | None = None) -> signoffs.SignOff | None:
+    """The latest sign-off, kept with the results: a sign-off is written to the workspace's data (its info), so
+    signing changes the data's version and the next page reads it again."""
+    return st.cached(("sign-off", what, area), lambda: signoffs.latest(st.ws.engine, what, area))

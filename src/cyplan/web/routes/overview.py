@@ -20,7 +20,7 @@ from cyplan.schema import KINDS
 from cyplan.store import signoffs
 from cyplan.web.access import needs
 from cyplan.web.app import State, chosen_area, page
-from cyplan.web.state import WorkspaceState
+from cyplan.web.state import WorkspaceState, signed_off
 from cyplan.web.tables import table
 
 router = APIRouter()
@@ -137,4 +137,4 @@ def _view(st: WorkspaceState, area: str | None) -> dict[str, Any]:
 def overview(request: Request, st: State, area: str | None = None) -> HTMLResponse:
     code = chosen_area(st, area)
     return page(request, "overview.html", {**_view(st, code),
-                                           "sign_off": signoffs.latest(st.ws.engine, signoffs.PAPER, code)})
+                                           "sign_off": signed_off(st, signoffs.PAPER, code)})

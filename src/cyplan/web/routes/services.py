@@ -18,7 +18,7 @@ from cyplan.reference.specification import specification
 from cyplan.store import signoffs
 from cyplan.web.access import needs
 from cyplan.web.app import State, page
-from cyplan.web.state import WorkspaceState
+from cyplan.web.state import WorkspaceState, signed_off
 from cyplan.web.tables import table
 
 router = APIRouter()
@@ -86,7 +86,7 @@ def services_json(st: State) -> dict[str, Any]:
     (`sign_off`: by, at, the data version signed and whether the data are still that version), or null."""
     d = services_data(st)
     out: dict[str, Any] = {"checklist": d["checklist"].to_dicts(), "need_weighed": d["need_weighed"],
-                           "sign_off": signoffs.as_json(signoffs.latest(st.ws.engine, signoffs.RATING))}
+                           "sign_off": signoffs.as_json(signed_off(st, signoffs.RATING))}
     if d.get("not_ready"):
         return {"not_ready": d["not_ready"], **out}
     r: Rating = d["rating"]
@@ -131,4 +131,4 @@ def _view(st: WorkspaceState) -> dict[str, Any]:
             dependencies=[needs(Permission.VIEW_PUBLISHED)])
 def services(request: Request, st: State) -> HTMLResponse:
     return page(request, "services.html", {"title": "Services", "current": "services", **_view(st),
-                                           "sign_off": signoffs.latest(st.ws.engine, signoffs.RATING)})
+                                           "sign_off": signed_off(st, signoffs.RATING)})
