@@ -78,8 +78,7 @@ State = Annotated[WorkspaceState, Depends(state)]  # the workspace, for a route'
 def page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     """A page in the layout: the nav, the area's name and the CSRF token are filled in here."""
     st = state(request)
-    frames = st.frames()
-    names = dict(frames["areas"].select("code", "name").iter_rows())
+    names = st.area_names()
     area = st.area(request.query_params.get("area"))
     can = may(request)
     nav = NAV + ([ADMIN_NAV] if can["manage_users"] or can["view_audit"] else [])

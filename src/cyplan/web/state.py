@@ -108,7 +108,13 @@ class WorkspaceState:
         return self.cached(("frames",), self.ws.read_all)
 
     def area_codes(self) -> list[str]:
-        return self.frames()["areas"]["code"].to_list()
+        return list(self.area_names())
+
+    def area_names(self) -> dict[str, str]:
+        """The areas input's codes and names, in its order: every page's header needs them, so they are kept with
+        the results rather than taken out of the frame again (a Polars select costs more than the rest of a
+        request's bookkeeping)."""
+        return self.cached(("area-names",), lambda: dict(self.frames()["areas"].select("code", "name").iter_rows()))
 
     def area(self, given: str | None) -> str | None:
         """The area a page shows: the one asked for (if known), else the first."""
