@@ -22,7 +22,9 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cyplan import machine
 from cyplan.auth.config import CONFIG_ENV, ServerConfig
@@ -271,42 +273,74 @@ def server_app() -> FastAPI:
     return create_server_app(load(Path(os.environ[CONFIG_ENV])), limit)
 
 
+class RequestContext:
+    """Where the audit trail says a change came from (the client's address as the server sees it: behind a reverse
+    proxy named in trusted_proxies, the address it forwarded, as uvicorn rewrites it before here), the one-person
+    app's user holding every role (on the shared server none until the gate finds the user's), and the data's
+    version read once for the request. Plain ASGI, not Starlette's BaseHTTPMiddleware, whose extra task and
+    streams per request cost more than the rest of a page's bookkeeping on the shared server."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        token = audit.SOURCE.set(f"web {request.client.host if request.client else 'unknown'}")
+        if not hasattr(request.state, "roles"):  # what an outer layer set stands: test_roles.py's stand-in gate
+            request.state.user, request.state.tenant = None, None
+            request.state.roles = EVERY_ROLE if request.app.state.server is None else frozenset()
+        try:
+            with one_version_per_request():
+                await self.app(scope, receive, send)
+        finally:
+            audit.SOURCE.reset(token)
+
+
+class CsrfCookie:
+    """The browser's CSRF id (a cookie) and the token its forms carry (request.state.csrf), and the security
+    headers on every answer. Only pages carry forms: a page's scripts and styles, fetched at once without the
+    cookie, must not each set a session of their own and leave the page's forms holding a token for a stale one.
+    Plain ASGI, as RequestContext."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        cookie = request.cookies.get(security.CSRF_COOKIE)
+        session = cookie or security.new_session()
+        request.state.csrf = request.app.state.signer.sign(csrf_bound(request, session))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if not cookie and headers.get("content-type", "").startswith("text/html"):
+                    server = request.app.state.server  # over https (the shared server's address): never in clear
+                    made = Response()
+                    made.set_cookie(security.CSRF_COOKIE, session, httponly=True, samesite="strict",
+                                    secure=server is not None and server.secure)
+                    headers.append("set-cookie", made.headers["set-cookie"])
+                for name, value in security.HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def _finish(app: FastAPI, upload_limit: int, hosts: frozenset[str], folder: Any) -> FastAPI:
     """What both apps share: the safety middlewares, the error pages, the routes. `folder(request)` is the
     workspace folder a fault is named in."""
     app.state.upload_limit = upload_limit
 
-    @app.middleware("http")
-    async def audit_source(request: Request, call_next: Any) -> Response:
-        # where the audit trail says a change came from: the client's address as the server sees it (behind a
-        # reverse proxy named in trusted_proxies, the address it forwarded; uvicorn rewrites it before here)
-        token = audit.SOURCE.set(f"web {request.client.host if request.client else 'unknown'}")
-        # the one-person app's user holds every role; on the shared server none until the gate finds the user's
-        # (what an outer layer has set already stands: tests/test_roles.py's stand-in for the gate)
-        if not hasattr(request.state, "roles"):
-            request.state.user, request.state.tenant = None, None
-            request.state.roles = EVERY_ROLE if app.state.server is None else frozenset()
-        try:
-            with one_version_per_request():
-                return await call_next(request)
-        finally:
-            audit.SOURCE.reset(token)
-
-    @app.middleware("http")
-    async def csrf_cookie(request: Request, call_next: Any) -> Response:
-        cookie = request.cookies.get(security.CSRF_COOKIE)
-        session = cookie or security.new_session()
-        request.state.csrf = app.state.signer.sign(csrf_bound(request, session))
-        response = await call_next(request)
-        # only pages carry forms: a page's scripts and styles, fetched at once without the cookie, must not
-        # each set a session of their own and leave the page's forms holding a token for a stale one
-        if not cookie and response.headers.get("content-type", "").startswith("text/html"):
-            server = request.app.state.server  # over https (the shared server's public address): never sent in clear
-            response.set_cookie(security.CSRF_COOKIE, session, httponly=True, samesite="strict",
-                                secure=server is not None and server.secure)
-        for name, value in security.HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(RequestContext)
+    app.add_middleware(CsrfCookie)  # outside RequestContext, as the two were added before
 
     def too_large(request: Request, e: security.TooLarge) -> Response:
         request.state.csrf = ""
