@@ -35,7 +35,7 @@ import httpx
 import psycopg
 import pytest
 
-from backends import Server  # the throwaway PostgreSQL: conftest's session fixture `server`
+from backends import Server, started_server
 from browser_support import CYPLAN, REPO, Watch, child_env, free_port, launch_chromium, stop_group
 from cyplan.auth.config import CLIENT_SECRET_ENV
 from oidc_support import Provider, start_provider
@@ -131,7 +131,16 @@ def provider() -> Iterator[Provider]:
 
 
 @pytest.fixture(scope="module")
-def walk(server: Server, provider: Provider, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
+def own_server() -> Iterator[Server]:
+    """A PostgreSQL server of the walk's own, as on a fresh machine: the page makes cluster-wide roles
+    (cyplan_owner) that other modules' tests make on the session's shared server too."""
+    with started_server() as pg:
+        yield pg
+
+
+@pytest.fixture(scope="module")
+def walk(own_server: Server, provider: Provider, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
+    server = own_server
     steps = blocks()
     assert "initdb" in steps[POSTGRES][1] and "--auth=trust" in steps[POSTGRES][1] and "-k $TRY" in steps[POSTGRES][1]
     assert "node tests/oidc/provider.mjs" in steps[PROVIDER][1]
