@@ -9,9 +9,10 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -200,3 +201,17 @@ def load_benchmark(name: str, folder: str = "benchmarks") -> ModuleType:
     sys.modules[name] = module  # dataclasses in the script look their module up by name
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Chromium for every browser test of the session (of an xdist worker): Playwright's sync API runs one at a time
+    in a process, so two modules each starting their own on one worker fail ("Sync API inside the asyncio loop")."""
+    from playwright.sync_api import sync_playwright
+
+    from browser_support import launch_chromium
+
+    with sync_playwright() as p:
+        chromium = launch_chromium(p)
+        yield chromium
+        chromium.close()

@@ -32,15 +32,6 @@ TRACE = re.compile(r"Traceback|File \"|line \d+, in |sqlalchemy\.|polars\.", re.
 SMALL_LIMIT = 20_000  # bytes, for the upload-limit server
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
-
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -36,7 +36,7 @@ import psycopg
 import pytest
 
 from backends import Server, started_server
-from browser_support import CYPLAN, REPO, Watch, child_env, free_port, launch_chromium, stop_group
+from browser_support import CYPLAN, REPO, Watch, child_env, free_port, stop_group
 from cyplan.auth.config import CLIENT_SECRET_ENV
 from oidc_support import Provider, start_provider
 from test_docs import sections
@@ -180,15 +180,6 @@ def _healthy(url: str) -> bool:
     except httpx.TransportError:
         return False
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
 
 
 @dataclass
