@@ -29,4 +29,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("tenancy is not undone: restore the database from the backup taken before upgrading")
+    """Nothing to undo on SQLite (the upgrade changed nothing there). On PostgreSQL the database may hold several
+    areas' rows, whose keys collide once the tenant column is gone: going back is restoring the backup taken before
+    the upgrade (docs/deployment.md, Upgrades), so it is refused with that said, never done half-way."""
+    bind = op.get_bind()
+    if tenancy.postgresql(bind):
+        raise RuntimeError("migration 0023_tenants cannot be undone on PostgreSQL: the areas' rows would collide "
+                           "once the tenant column is gone. Restore the database from the backup taken before "
+                           "upgrading (docs/deployment.md, Upgrades).")
