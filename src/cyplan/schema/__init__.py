@@ -20,6 +20,7 @@ from cyplan.schema.columns import (
     estimate_columns,
     source_column,
 )
+from cyplan.schema.evidence import EVIDENCE_KINDS
 from cyplan.schema.planning import PLANNING_KINDS
 from cyplan.schema.report import REPORT_KINDS
 from cyplan.schema.returns import RETURNS_KINDS
@@ -28,7 +29,7 @@ from cyplan.schema.skills import SKILLS_KINDS
 from cyplan.schema.supply import SUPPLY_KINDS
 
 KINDS: dict[str, InputKind] = {k.name: k for k in (*PLANNING_KINDS, *SUPPLY_KINDS, *BACKTEST_KINDS, *SKILLS_KINDS,
-                                                       *SERVICE_KINDS,
+                                                       *SERVICE_KINDS, *EVIDENCE_KINDS,
                                                        *RETURNS_KINDS, *REPORT_KINDS)}
 
 __all__ = ["AGES", "AREA_KINDS", "ESTIMATES", "KINDS", "SEXES", "Column", "ColumnType", "InputKind", "Reference",

@@ -115,3 +115,14 @@ sessions = sa.Table(
     sa.Column("seen", sa.Float, nullable=False),  # the last request: the idle time-out counts from it
     sa.Column("source", sa.Text, nullable=False),  # where the sign-in came from
 )
+
+# Evidence briefs (issue 15 part 5): Markdown in the shape of seed 000, attached to a practice guide topic
+evidence_briefs = sa.Table(
+    "evidence_briefs", metadata,
+    sa.Column("topic", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("markdown", sa.Text, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False),  # of the file imported, as the import log keeps it
+    sa.Column("imported_at", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("topic", name="pk_evidence_briefs"),
+)
