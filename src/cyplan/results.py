@@ -16,7 +16,7 @@ from cyplan.io.validate import rules_broken
 from cyplan.model import backtest as back
 from cyplan.model.gap import gap_table
 from cyplan.model.plan import Plan, need_table, run
-from cyplan.model.sanity import prevalence_warnings, starter_gaps
+from cyplan.model.sanity import prevalence_warnings, starter_gaps, workforce_warnings
 from cyplan.model.scenarios import BASELINE, ScenarioError, apply, names
 from cyplan.model.services import Rating, Register, Rules, actions, latest_judgement, rate
 from cyplan.model.simulate import Simulation, simulate
@@ -53,7 +53,8 @@ def national_inputs(frames: Frames) -> list[str]:
 
 def national_checks(frames: Frames) -> list[str]:
     """Warnings from checking the inputs against national figures (model/sanity.py)."""
-    return prevalence_warnings(frames["prevalence"], starter.national_prevalence(), NATIONAL_RATE)
+    return (prevalence_warnings(frames["prevalence"], starter.national_prevalence(), NATIONAL_RATE)
+            + workforce_warnings(frames["workforce"], frames["population"], starter.national_workforce()))
 
 
 def still_missing(frames: Frames) -> list[str]:

@@ -94,3 +94,39 @@ def starter_gaps(frames: dict[str, pl.DataFrame]) -> list[str]:
     if groups - risked:
         gaps.append(f"relative risks for the groups {', '.join(sorted(groups - risked))}")
     return [f"no national figure: you must supply {g}" for g in gaps]
+
+
+WORKFORCE_FACTOR = 5  # how far from the national figure an area's FTE per child must be to be warned of
+
+
+def workforce_warnings(workforce: pl.DataFrame, population: pl.DataFrame, national: dict[str, object] | None
+                       ) -> list[str]:
+    """A warning for each area whose FTE in post working with children and young people (× the census's CYP share,
+    as supply counts it) per 100,000 children is more than WORKFORCE_FACTOR times the
+    national figure, or less than 1/WORKFORCE_FACTOR of it.
+
+    The children are the area's population in the national figure's age range in the first year the population
+    input holds (the plan's base year). The band is wide on purpose: the national figure is an average of areas,
+    years old, and covers community mental health services only, while an area's census may hold early help or
+    school roles too. What it is there to catch is an error of kind — the staff of a whole trust, hours entered as
+    FTE, a population missing most of its ages — which is larger than that."""
+    if national is None or workforce.is_empty() or population.is_empty():
+        return []
+    per, low, high = float(national["per_children"]), int(national["age_from"]), int(national["age_to"])
+    rate = float(national["value"]) / per * 100_000
+    pop = population.with_columns(pl.col("area").cast(pl.String))
+    base = pop.group_by("area").agg(pl.col("year").min().alias("year"))
+    children = (pop.join(base, on=["area", "year"]).filter(pl.col("age").is_between(low, high))
+                .group_by("area", "year").agg(pl.col("count").sum().alias("children")))
+    share = pl.col("cyp_share").fill_null(1.0) if "cyp_share" in workforce.columns else pl.lit(1.0)
+    fte = (workforce.with_columns(pl.col("area").cast(pl.String))
+           .group_by("area").agg((pl.col("fte_in_post") * share).sum().alias("fte")))
+    per_100k = (fte.join(children, on="area").filter(pl.col("children") > 0)
+                .with_columns((pl.col("fte") / pl.col("children") * 100_000).alias("per_100k"))
+                .filter((pl.col("per_100k") > rate * WORKFORCE_FACTOR) | (pl.col("per_100k") < rate / WORKFORCE_FACTOR))
+                .sort("area"))
+    return [f"area {area}: {fte:,.1f} FTE in post is {value:,.0f} per 100,000 children aged {low} to {high} ({year}), "
+            + (f"more than {WORKFORCE_FACTOR} times" if value > rate else f"less than 1/{WORKFORCE_FACTOR} of")
+            + f" the national figure of about {rate:,.0f} ({national['name']}, {national['period']}): check that "
+            "the census counts FTE (not headcount or hours) of the services the plan covers, and the population's ages"
+            for area, fte, year, value in per_100k.select("area", "fte", "year", "per_100k").iter_rows()]

@@ -37,6 +37,17 @@ def national_prevalence(name: str = "england") -> pl.DataFrame:
     return frame.select("level", "age_from", "age_to", "sex", "central", "source")
 
 
+@cache
+def national_workforce(name: str = "england") -> dict[str, object] | None:
+    """The national FTE in post per children of an age range that the sanity check compares an area's census with
+    (checks/workforce_per_children.csv: value, per_children, age_from, age_to, period, source, name), or None."""
+    path = STARTERS[name] / "checks" / "workforce_per_children.csv"
+    if not path.exists():
+        return None
+    rows = pl.read_csv(path).filter(pl.col("measure") == "fte_in_post").to_dicts()
+    return rows[0] if rows else None
+
+
 def marked(frame: pl.DataFrame) -> bool:
     """Whether any row of an input is a national starting value (its source starts with MARK)."""
     return "source" in frame.columns and frame["source"].fill_null("").str.starts_with(MARK).any()
