@@ -22,6 +22,9 @@ UNIVERSAL = "universal"
 GROUP_LEVELS = ("targeted", "specialist")  # an intervention that can reach a vulnerable group's children
 SUMMARY_SCHEMA = {"intervention": pl.String, "strength": pl.Int64, "cost": pl.Int64, "ratings_text": pl.String,
                   "no_benefit": pl.Boolean}
+# shown wherever ratings are (issue 15); model/evidence_ratings.py holds the library's own, which replaces it
+RATINGS_STATEMENT = ("A rating is an opinion about the strength of evidence, not a recommendation: the schemes rate "
+                     "how sure we can be that a programme works, not whether it suits this area.")
 FOUNDATIONS_STRENGTH = {"4+": 4, "4": 4, "3+": 3, "3": 3, "2+": 2, "2": 2, "NL2": 1, "NE": 0}
 
 
