@@ -341,3 +341,20 @@ def test_scenario_compare_through_the_cli_shows_the_commissioned_staff(run_cli: 
     table = pl.read_csv(out.encode()).filter(pl.col("role") == "family_support_worker")
     demand = dict(zip(table["scenario"], table["demand_fte"], strict=True))
     assert demand["iy"] - demand["baseline"] == pytest.approx(fsw, rel=0.02)
+
+
+def test_the_method_pages_worked_example_is_what_the_model_gives() -> None:
+    """docs/method.md, 'Worked example: a parenting programme for a school-age gap': 132 people, 3 h × 14 ÷ 10 =
+    4.2 h per case, 554.4 h ÷ 931.5 = 0.595169 FTE, 0.595169 × £56,700 + 132 × £120 = £49,586.1 a year. The page
+    must state these figures and the code must give them."""
+    delivery = frame("intervention_delivery", [{"intervention": "iy", "role": "a", "hours_per_session": 3.0,
+                                                "sessions": 14.0, "group_size": 10.0}])
+    r = row(results.evidence_for_actions(workspace(prevalence=(0.1, 0.1, 0.1), intervention_delivery=delivery),
+                                         draws=0), CELL, "iy")
+    assert r["people"] == pytest.approx(132)
+    assert r["fte_a"] == pytest.approx(554.4 / 931.5) == pytest.approx(0.595169, abs=1e-6)
+    assert r["cost"] == pytest.approx(49_586.1, abs=0.1)
+    page = (Path(__file__).parents[1] / "docs" / "method.md").read_text(encoding="utf-8")
+    section = page.split("### Worked example: a parenting programme for a school-age gap")[1].split("\n## ")[0]
+    for said in ("**132**", "**4.2**", "554.4 ÷ 931.5 = **0.595 FTE**", "£33,746 + £15,840", "**£49,586 a year**"):
+        assert said in section
