@@ -368,3 +368,22 @@ def test_search_finds_interventions_guides_and_briefs_on_either_database(backend
         assert ws.read("interventions").height == 10
     finally:
         ws.close()
+
+
+LINE = st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="#\ufeff")
+
+
+@given(st.lists(st.text(alphabet=LINE, max_size=20), max_size=4),
+       st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Cc", "Zl", "Zp"), blacklist_characters="#"),
+               min_size=1, max_size=20),
+       st.integers(1, 3))
+def test_a_briefs_title_is_its_first_heading(before: list[str], title: str, level: int) -> None:
+    """Catches the title taken from a line that is not a heading, or with its '#' marks or spaces kept."""
+    import tempfile
+    text = "\n".join([*before, f"{'#' * level} {title}  ", "# Later heading", "text"])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "brief.md"
+        path.write_bytes(text.encode("utf-8"))
+        got = read_brief(path, "t", ["t"])
+    assert got.title == title.strip()
+    assert got.markdown == text
