@@ -387,3 +387,22 @@ def test_a_briefs_title_is_its_first_heading(before: list[str], title: str, leve
         got = read_brief(path, "t", ["t"])
     assert got.title == title.strip()
     assert got.markdown == text
+
+
+def test_the_demo_loads_the_library_with_hours_for_its_own_roles(tmp_path: Path) -> None:
+    """Catches the demo's made-up delivery hours naming a role Exampleshire does not have, or the library not
+    importing beside the demo's inputs (`cyplan demo` would fail): imported as the demo imports them, the parenting
+    programmes take 3 × 12 ÷ 8 = 4.5 family support worker hours a family."""
+    from conftest import demo_sources
+    from cyplan.commands.evidence import demo_sources as library_sources
+    from cyplan.store.workspace import Workspace
+
+    ws = Workspace.create(tmp_path / "ws")
+    try:
+        import_inputs(ws, demo_sources() + library_sources("cyplan demo"))
+        delivery = ws.read("intervention_delivery")
+    finally:
+        ws.close()
+    row = delivery.filter(pl.col("intervention") == "parenting_programmes").row(0, named=True)
+    assert row["role"] == "family_support_worker"
+    assert row["hours_per_session"] * row["sessions"] / row["group_size"] == pytest.approx(4.5)
