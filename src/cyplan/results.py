@@ -16,6 +16,7 @@ import polars as pl
 from cyplan.io.validate import rules_broken
 from cyplan.model import backtest as back
 from cyplan.model import evidence
+from cyplan.model.evidence_ratings import evidence_summary
 from cyplan.model.gap import gap_table
 from cyplan.model.plan import Plan, need_table, run
 from cyplan.model.sanity import prevalence_warnings, starter_gaps, workforce_warnings
@@ -243,7 +244,7 @@ def action_list(frames: Frames, year: int | None = None, rules: Rules | None = N
 
 def _fits(frames: Frames, actions: pl.DataFrame) -> pl.DataFrame:
     """The library's interventions that fit each gap (model/evidence.py, `fitting`)."""
-    summary = evidence.evidence_summary(frames["interventions"], frames["evidence_ratings"])
+    summary = evidence_summary(frames)
     return evidence.fitting(actions, frames["interventions"], frames["intervention_cells"],
                             frames["intervention_groups"], summary, frames["age_bands"])
 

@@ -14,7 +14,7 @@ from cyplan import results
 from cyplan.display import SERVICE_FORMATS, SERVICE_HEADINGS
 from cyplan.io.problems import InputError
 from cyplan.io.write import write_csv
-from cyplan.model.evidence import RATINGS_STATEMENT
+from cyplan.model.evidence_ratings import RATINGS_STATEMENT
 from cyplan.model.services import (
     Rating,
     Register,

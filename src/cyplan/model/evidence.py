@@ -22,29 +22,6 @@ UNIVERSAL = "universal"
 GROUP_LEVELS = ("targeted", "specialist")  # an intervention that can reach a vulnerable group's children
 SUMMARY_SCHEMA = {"intervention": pl.String, "strength": pl.Int64, "cost": pl.Int64, "ratings_text": pl.String,
                   "no_benefit": pl.Boolean}
-# shown wherever ratings are (issue 15); model/evidence_ratings.py holds the library's own, which replaces it
-RATINGS_STATEMENT = ("A rating is an opinion about the strength of evidence, not a recommendation: the schemes rate "
-                     "how sure we can be that a programme works, not whether it suits this area.")
-FOUNDATIONS_STRENGTH = {"4+": 4, "4": 4, "3+": 3, "3": 3, "2+": 2, "2": 2, "NL2": 1, "NE": 0}
-
-
-def evidence_summary(interventions: pl.DataFrame, ratings: pl.DataFrame) -> pl.DataFrame:
-    """One row per intervention: intervention, strength (0–4), cost (1–5), ratings_text, no_benefit.
-
-    A minimal reading of the Foundations Guidebook's ratings alone (evidence 4+/4 → 4, 3+/3 → 3, 2+/2 → 2,
-    NL2 → 1, NE → 0; cost 1–5 as given); model/evidence_ratings.py's `evidence_summary(frames)`, which maps
-    every scheme to the common scale, replaces it where the library is read."""
-    f = ratings.filter(pl.col("scheme") == "foundations")
-    evidence = f.filter(pl.col("measure") == "evidence").select(
-        "intervention", pl.col("rating").replace_strict(FOUNDATIONS_STRENGTH, default=None, return_dtype=pl.Int64)
-        .alias("strength"), pl.concat_str(pl.lit("Foundations "), "rating").alias("ratings_text"))
-    cost = f.filter(pl.col("measure") == "cost").select(
-        "intervention", pl.col("rating").cast(pl.Int64, strict=False).alias("cost"))
-    return (interventions.select("intervention").join(evidence, on="intervention", how="left")
-            .join(cost, on="intervention", how="left")
-            .with_columns(pl.col("ratings_text").fill_null("not rated"), (pl.col("strength") == 0).fill_null(False)
-                          .alias("no_benefit"))
-            .select(*SUMMARY_SCHEMA).cast(SUMMARY_SCHEMA))  # type: ignore[arg-type]
 
 
 # -- which interventions fit a gap ---------------------------------------------------------------
