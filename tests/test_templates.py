@@ -35,7 +35,7 @@ HAND_LISTS = {
     ("caseloads", "in_population"): ["yes", "no"],
     ("service_cells", "level"): ["universal", "targeted"],
     ("workforce", "sector"): ["NHS", "council", "education", "voluntary", "private"],
-    ("scenarios", "operation"): ["set", "add", "multiply", "move"],
+    ("scenarios", "operation"): ["set", "add", "multiply", "move", "commission"],
     ("plans", "status"): ["none", "early stage", "in place"],
     ("services", "status"): ["planned", "being developed", "in place"],
 }
