@@ -159,14 +159,14 @@ def _header_problems(raw: RawTable, found: Layout) -> list[Found]:
             continue
         what = "a year alone, such as '2030'" if found.component else "population_ and a year, such as " \
             "'population_2030'"
-        problems.append(raw.problem(raw.header_row, c, f"this column is not a year: ONS {found.title} has a column "
+        problems.append(raw.problem(raw.header_row, c, f"this column is not a year: {found.title} has a column "
                                     f"per year, headed {what} (from {FIRST_YEAR} to {LAST_YEAR}); rename it, or "
                                     "delete the column"))
     for c, year in found.years.items():
         if not FIRST_YEAR <= year <= LAST_YEAR:
             problems.append(raw.problem(raw.header_row, c, f"the year {year} is not from {FIRST_YEAR} to {LAST_YEAR}"))
     if not found.years:
-        problems.append(raw.problem(raw.header_row, None, f"no year columns: ONS {found.title} has a column per year"))
+        problems.append(raw.problem(raw.header_row, None, f"no year columns: {found.title} has a column per year"))
     return problems
 
 
