@@ -16,7 +16,7 @@ from typing import Literal
 import polars as pl
 
 from cyplan.io.files import sha256
-from cyplan.io.ons import AREAS_HINT, convert, layout
+from cyplan.io.ons import AREAS_HINT, Layout, convert, layout
 from cyplan.io.problems import Found, InputError, Problem
 from cyplan.io.read import (
     CSV_SUFFIXES,
@@ -138,13 +138,12 @@ def _import_inputs(ws: Workspace, sources: list[Source], mode: Mode, progress: P
             unread.add(src.kind)
             continue
         ons = layout(raw) if src.kind == "population" else None
-        if ons is not None:  # an ONS file as published: made the population input's rows, checked where ONS has them
-            converted, found = convert(raw, ons, src.merge_small_areas)
-            if converted is None:
+        if ons is not None:
+            raw, found = _from_ons(raw, ons, src.merge_small_areas)
+            if found:
                 problems += found
                 unread.add(src.kind)
                 continue
-            raw = converted.table
         only_example, found = example_problems(raw, KINDS[src.kind])
         if only_example and src.optional:  # a template's sheet not filled in: nothing to import from it
             continue
@@ -183,6 +182,12 @@ def _import_inputs(ws: Workspace, sources: list[Source], mode: Mode, progress: P
         progress("writing")
     ws.write({k: state[k].drop(ROW, strict=False) for k in frames}, log)
     return log
+
+
+def _from_ons(raw: RawTable, ons: Layout, merge: bool) -> tuple[RawTable, list[Found]]:
+    """An ONS file as published made the population input's rows (checked where ONS has them), or its problems."""
+    converted, found = convert(raw, ons, merge)
+    return (converted.table if converted else raw), found
 
 
 def restore(ws: Workspace, kind: str, n: int, by: str | None = None) -> ImportRecord:

@@ -289,6 +289,11 @@ def tolerance(cells: int, decimals: int) -> float:
     return (cells + 1) * 0.5 * 10.0 ** -decimals
 
 
+def _allowed(cells: pl.Expr, places: pl.Expr) -> pl.Expr:
+    """`tolerance` on every row at once."""
+    return (cells + 1) * 0.5 * pl.lit(10.0).pow(-places.cast(pl.Float64))
+
+
 def _sum_problems(raw: RawTable, long: pl.DataFrame, found: Layout) -> list[Found]:
     """Ages 0 to 89 and '90 and over' must add up to 'All ages', for each area, sex and year the file gives."""
     if not found.component:
@@ -300,10 +305,8 @@ def _sum_problems(raw: RawTable, long: pl.DataFrame, found: Layout) -> list[Foun
     both = totals.join(parts, on=keys, how="left").with_columns(pl.col("sum").fill_null(0.0),
                                                                  pl.col("cells").fill_null(0), pl.col("d").fill_null(0))
     both = both.with_columns(pl.max_horizontal("d", "td").alias("places"))
-    allowed = pl.struct("cells", "places").map_elements(lambda s: tolerance(s["cells"], s["places"]),
-                                                        return_dtype=pl.Float64)
-    wrong = both.with_columns(allowed.alias("allowed")).filter((pl.col("sum") - pl.col("count")).abs()
-                                                               > pl.col("allowed") + 1e-9 * pl.col("count"))
+    both = both.with_columns(_allowed(pl.col("cells"), pl.col("places")).alias("allowed"))
+    wrong = both.filter((pl.col("sum") - pl.col("count")).abs() > pl.col("allowed") + 1e-9 * pl.col("count"))
     problems: list[Found] = []
     for column in found.years:
         rows = wrong.filter(pl.col("column") == column)
@@ -325,8 +328,7 @@ def _persons_problems(raw: RawTable, long: pl.DataFrame, found: Layout) -> list[
         .with_columns(pl.max_horizontal("d", "td").alias("places"))
     if not both.height:
         return []
-    both = both.with_columns(pl.struct("places").map_elements(lambda s: tolerance(2, s["places"]),
-                                                              return_dtype=pl.Float64).alias("allowed"))
+    both = both.with_columns(_allowed(pl.lit(2), pl.col("places")).alias("allowed"))
     wrong = both.filter((pl.col("sum") - pl.col("count")).abs() > pl.col("allowed") + 1e-9 * pl.col("count"))
     problems: list[Found] = []
     for column in found.years:
