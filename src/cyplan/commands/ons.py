@@ -3,6 +3,7 @@ population can be imported (docs/data-formats.md, "ONS population files as publi
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -45,8 +46,8 @@ def areas(
         report(InputError(problems), reading=[file])
     with writing(out, [file]):
         write_csv(frame, out)
-    say(f"Wrote {frame.height:,} area{'s' if frame.height != 1 else ''} to {out}: import them with "
-        f"'cyplan import areas {out}', then the population with 'cyplan import population {file}'.")
+    say(f"Wrote {frame.height:,} area{'s' if frame.height != 1 else ''} to {out}. Import them, then the population:\n"
+        f"  cyplan import areas {shlex.quote(str(out))}\n  cyplan import population {shlex.quote(str(file))}")
 
 
 def _problem(path: Path, message: str) -> Problem:
