@@ -326,3 +326,37 @@ def test_the_females_and_males_files_import_one_after_the_other(run_cli: Run, tm
     held = Workspace.open(ws).read("population")
     assert count(held, "E06000052", "female", 25, 2030) == 3074
     assert count(held, "E06000052", "male", 25, 2030) == 3052 + 72
+
+
+def test_the_data_page_upload_reads_an_ons_file_the_same_way(demo_workspace: Path, tmp_path: Path) -> None:
+    """Catches the web upload bypassing the ONS reader (the shared import path): the ONS error with its column and
+    hint when the areas are missing, then, with the areas merged in, the file read and said to be ONS's."""
+    from fastapi.testclient import TestClient
+
+    from cyplan.web import security
+    from cyplan.web.app import create_app
+    from test_web_data import LOCAL, page_token
+
+    app = create_app(demo_workspace)
+    body = EXAMPLE.read_bytes()
+    with TestClient(app, base_url=LOCAL) as client:
+        client.get("/data")
+
+        def upload(name: str, data: bytes, kind: str) -> tuple[int, str]:
+            form = {"kind": kind, "mode": "merge", security.CSRF_FIELD: page_token(client)}
+            r = client.post("/data/upload", data=form, files={"file": (name, data)})
+            return r.status_code, r.text.replace("&#39;", "'")
+
+        before = folder_bytes(demo_workspace)
+        status, html = upload("2018 SNPP Population females.csv", body, "population")
+        assert status == 422 and "column 'area_code'" in html and "cyplan ons areas FILE --out areas.csv" in html
+        assert folder_bytes(demo_workspace) == before
+        areas = "code,name,kind,parent,source\nE06009991,Exampleton (made up),council,,made up\n" \
+                "E10009992,Sampleshire (made up),council,,made up\n"
+        assert upload("areas.csv", areas.encode(), "areas")[0] == 200
+        status, html = upload("2018 SNPP Population females.csv", body, "population")
+        assert status == 200, html
+        assert "read as ONS subnational population projections (2018-based): 2 areas, 2018–2043" in html
+    app.state.workspace.close()
+    held = Workspace.open(demo_workspace).read("population")
+    assert count(held, "E06009991", "female", 25, 2030) == float(cell(EXAMPLE, 27, "2030"))
