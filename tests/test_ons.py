@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import folder_bytes
-from cyplan.io.ons import convert, layout, tolerance
+from cyplan.io.ons import areas_table, convert, layout, tolerance
 from cyplan.io.problems import InputError
 from cyplan.io.read import read_table
 from cyplan.store.workspace import Workspace
@@ -88,6 +88,22 @@ def test_a_cell_is_the_files_cell_and_scilly_is_added_to_cornwall() -> None:
     assert any("Isles of Scilly (E06000053) was added to Cornwall (E06000052)" in n for n in notes)
     assert "includes Isles of Scilly (E06000053)" in frame["source"][0]
     assert "ONS subnational population projections, 2028-based (snpp.csv)" in frame["source"][0]
+
+
+def test_the_merged_area_keeps_its_own_name_and_row_wherever_the_file_has_it(tmp_path: Path) -> None:
+    """Catches the merged area named (or located) by the small area when the small area comes first in the file:
+    Scilly's rows moved above Cornwall's, the area is still 'Cornwall', its female 25 row Cornwall's (now row 303)."""
+    lines = (DATA / "snpp.csv").read_text(encoding="utf-8").splitlines()
+    cornwall = [x for x in lines if x.startswith("E06000052,Cornwall,Population")]
+    scilly = [x for x in lines if x.startswith("E06000053,")]
+    path = tmp_path / "snpp.csv"
+    path.write_text("\n".join([lines[0], *scilly, *cornwall]) + "\n", encoding="utf-8")
+    frame, problems, _ = converted(path)
+    assert not problems and frame is not None
+    row = frame.filter((pl.col("sex") == "female") & (pl.col("age") == 25) & (pl.col("year") == 2030))
+    assert row["count"].to_list() == [3074] and row["__row"].to_list() == [1 + 276 + 26]
+    areas, _, _ = areas_table(read_table(path))
+    assert areas is not None and areas.select("code", "name", "kind").rows() == [("E06000052", "Cornwall", "council")]
 
 
 def test_no_merge_keeps_scilly_apart() -> None:

@@ -390,13 +390,14 @@ def _merged(kept: pl.DataFrame) -> tuple[pl.DataFrame, list[str], dict[str, str]
                          "which DfE adds it to, is not in the file")
     if not moves:
         return kept, notes, moves
-    kept = kept.with_columns(pl.col("area").replace(moves))
-    # the receiving area's row and name; the sum of both areas' counts
-    summed = kept.sort(pl.col("area").is_in(list(moves)), ROW).group_by(["area", "sex", "age", "year"],
-                                                                        maintain_order=True).agg(
+    columns = kept.columns
+    small = pl.col("area").is_in(list(moves)).alias("__small")
+    kept = kept.with_columns(small).with_columns(pl.col("area").replace(moves))
+    # the receiving area's row and name (its rows sorted first, wherever the file has it); both areas' counts summed
+    summed = kept.sort("__small", ROW).group_by(["area", "sex", "age", "year"], maintain_order=True).agg(
         pl.col(ROW).first(), pl.col("name").first(), pl.col("count").sum().round(6), pl.col("column").first(),
         pl.col("decimals").max())
-    return summed.select(kept.columns), notes, moves
+    return summed.select(columns), notes, moves
 
 
 def _area_rows(areas: pl.DataFrame) -> pl.DataFrame:
