@@ -106,6 +106,19 @@ def test_the_merged_area_keeps_its_own_name_and_row_wherever_the_file_has_it(tmp
     assert areas is not None and areas.select("code", "name", "kind").rows() == [("E06000052", "Cornwall", "council")]
 
 
+def test_areas_are_written_with_the_kind_their_code_says(tmp_path: Path) -> None:
+    """Catches a region, England or an ICB written as a council (the areas input's kind by the code's first three
+    characters: E12 and E92 region, E54 ICB, E06 council)."""
+    text = (DATA / "snpp.csv").read_text(encoding="utf-8").replace("E06000053,", "E12000009,") \
+        .replace("E07000999,", "E54000036,").replace("E06000052,", "E92000001,")
+    path = tmp_path / "snpp.csv"
+    path.write_text(text, encoding="utf-8")
+    areas, problems, _ = areas_table(read_table(path))
+    assert not problems and areas is not None
+    assert sorted(areas.select("code", "kind").rows()) == [("E12000009", "region"), ("E54000036", "ICB"),
+                                                           ("E92000001", "region")]
+
+
 def test_no_merge_keeps_scilly_apart() -> None:
     """Catches --no-merge-small-areas still merging: Cornwall female 25 in 2030 is 3027 and Scilly's 47."""
     frame, problems, _ = converted(DATA / "snpp.csv", merge=False)
