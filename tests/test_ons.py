@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import folder_bytes
+from conftest import folder_bytes, write_workbook
 from cyplan.io.ons import areas_table, convert, layout, tolerance
 from cyplan.io.problems import InputError
 from cyplan.io.read import read_table
@@ -153,6 +153,42 @@ def test_the_mid_year_estimates_layout() -> None:
     assert set(frame["area"]) == {"E06000052"} and frame.height == 26 * 2 * 2
     assert "read as ONS mid-year population estimates (detailed time series) (mid-2020 to mid-2021)" in notes[0]
     assert any("outside England left out" in n for n in notes)
+
+
+def test_the_mid_year_workbook_with_its_title_row_reads_from_header_row_2(run_cli: Run, tmp_path: Path) -> None:
+    """Catches the MYEB1 sheet as ONS publishes it in a workbook (a title on row 1, the header on row 2, numbers as
+    numbers, sex as M and F) not read: the first try says where the header is; with --header-row 2 Cornwall female
+    25 in 2021 is 2100 + 25 + 1 = 2126."""
+    rows: list[list[object]] = [["Mid-year population estimates, made up for a test"]]
+    for i, line in enumerate(csv.reader(io.StringIO((DATA / "myeb1.csv").read_text(encoding="utf-8")))):
+        rows.append(line if i == 0 else [*line[:3], {"1": "M", "2": "F"}[line[3]], *map(int, line[4:])])
+    book = write_workbook(tmp_path / "myebtables.xlsx", {"MYEB1 (2021 Geography)": rows})
+    ws = tmp_path / "ws"
+    assert run_cli(["init", ws])[0] == 0
+    areas = tmp_path / "areas.csv"
+    code, _, err = run_cli(["ons", "areas", book, "--out", areas])
+    assert code == 2 and "the header seems to be row 2 — use `--header-row 2`" in err
+    assert run_cli(["ons", "areas", book, "--header-row", "2", "--out", areas])[0] == 0
+    assert run_cli(["import", "areas", areas, "-w", ws])[0] == 0
+    code, _, err = run_cli(["import", "population", book, "-w", ws, "--sheet", "MYEB1 (2021 Geography)"])
+    assert code == 2 and "the header seems to be row 2" in err
+    code, _, err = run_cli(["import", "population", book, "-w", ws, "--sheet", "MYEB1 (2021 Geography)",
+                            "--header-row", "2"])
+    assert code == 0, err
+    assert count(Workspace.open(ws).read("population"), "E06000052", "female", 25, 2021) == 2126
+
+
+def test_no_merge_small_areas_on_the_cli_keeps_scilly(run_cli: Run, tmp_path: Path) -> None:
+    """Catches --no-merge-small-areas not reaching the reader from `cyplan import` and `cyplan ons areas`."""
+    ws = tmp_path / "ws"
+    assert run_cli(["init", ws])[0] == 0
+    areas = tmp_path / "areas.csv"
+    assert run_cli(["ons", "areas", DATA / "snpp.csv", "--out", areas, "--no-merge-small-areas"])[0] == 0
+    assert run_cli(["import", "areas", areas, "-w", ws])[0] == 0
+    code, _, err = run_cli(["import", "population", DATA / "snpp.csv", "-w", ws, "--no-merge-small-areas"])
+    assert code == 0, err
+    held = Workspace.open(ws).read("population")
+    assert count(held, "E06000053", "female", 25, 2030) == 47 and count(held, "E06000052", "female", 25, 2030) == 3027
 
 
 # -- checks: located errors ------------------------------------------------------------------------------------------

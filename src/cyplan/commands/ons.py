@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cyplan.io.ons import areas_table
+from cyplan.io.ons import HEADERS, areas_table
 from cyplan.io.problems import InputError, Problem
 from cyplan.io.read import MAX_HEADER_ROW, read_table
 from cyplan.io.write import write_csv
@@ -36,7 +36,7 @@ def areas(
     if out.suffix.lower() != ".csv":
         report(InputError([_problem(out, "give a file name ending .csv for the areas")]))
     try:
-        raw = read_table(file, sheet, header_row=header_row)
+        raw = read_table(file, sheet, header_row=header_row, expect=HEADERS)
         frame, problems, notes = areas_table(raw, merge=not no_merge_small_areas)
     except InputError as e:
         report(e, reading=[file])

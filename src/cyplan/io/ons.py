@@ -29,6 +29,8 @@ from cyplan.schema import AGES
 from cyplan.schema.columns import MAX_PEOPLE
 
 SNPP_COLUMNS = ("area_code", "area_name", "component", "sex", "age_group")
+# header names the layouts share with no year in them: a title row above the header names none (read_table's expect)
+HEADERS = (*SNPP_COLUMNS, "country", "age")
 MYE_CODE = re.compile(r"^ladcode\d{2}$")
 MYE_NAME = re.compile(r"^lad?_?name_?\d{2}$")
 MYE_YEAR = re.compile(r"^population_(\d{4})$")
