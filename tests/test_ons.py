@@ -139,7 +139,7 @@ def test_ages_over_25_persons_other_components_and_districts_are_left_out_with_a
     said = " | ".join(notes)
     assert "read as ONS subnational population projections (2028-based): 1 area, 2028–2030" in said
     assert "ages over 25 were left out" in said
-    assert "1 rows of other components ('Births')" in said
+    assert "1 row of other components ('Births') left out" in said
     assert "1 E07 area left out: non-metropolitan districts (not upper tier" in said
 
 

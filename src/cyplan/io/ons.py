@@ -188,8 +188,9 @@ def _components(frame: pl.DataFrame, found: Layout) -> tuple[pl.DataFrame, list[
         return frame, []
     names = others[found.component].unique(maintain_order=True).to_list()
     shown = ", ".join(f"'{n}'" for n in names[:5]) + (" …" if len(names) > 5 else "")
-    return frame.filter(is_population), [f"{others.height:,} rows of other components ({shown}) were left out: "
-                                         "cyplan reads the population only"]
+    rows = f"{others.height:,} row{'s' if others.height != 1 else ''}"
+    return frame.filter(is_population), [f"{rows} of other components ({shown}) left out: cyplan reads the "
+                                         "population only"]
 
 
 def _codes(raw: RawTable, frame: pl.DataFrame, found: Layout) -> tuple[pl.DataFrame, list[Found], list[str]]:
