@@ -96,25 +96,7 @@ def convert(raw: RawTable, found: Layout, merge: bool = True) -> tuple[Converted
     """The ONS table as the population input, and the problems in it (then no table). With `merge`, the City of
     London is added to Westminster and the Isles of Scilly to Cornwall, as DfE does. What was left out, and how the
     file was read, is said in the notes of the table returned."""
-    notes: list[str] = []
-    problems = _header_problems(raw, found)
-    if problems:
-        return None, problems
-    frame = _tidy(raw, found)
-    frame, left = _components(frame, found)
-    notes += left
-    frame, found_codes, left = _codes(raw, frame, found)
-    problems += found_codes
-    notes += left
-    frame, found_cells = _cells(raw, frame, found)
-    problems += found_cells
-    if problems:
-        return None, problems
-    long, found_counts = _counts(raw, frame, found)
-    problems += found_counts + _duplicates(raw, frame, found)
-    if problems:
-        return None, problems
-    problems += _sum_problems(raw, long, found) + _persons_problems(raw, long, found)
+    long, notes, problems = _checked(raw, found)
     if problems:
         return None, problems
     kept, why = _kept(raw, long, found)
@@ -123,21 +105,45 @@ def convert(raw: RawTable, found: Layout, merge: bool = True) -> tuple[Converted
     notes += _dropped_notes(long)
     kept, said, moves = _merged(kept) if merge else (kept, [], {})
     kept = kept.sort(ROW, "year")
-    notes += said
     areas = kept.select("area", "name").unique("area", keep="first", maintain_order=True)
-    source = _source(raw, found)
-    merged_words = {big: f"; includes {MERGED_NAMES[small]} ({small}), as DfE gives it" for small, big in moves.items()}
+    years = sorted(found.years.values())
+    read_as = f"read as {found.title} ({_based(found)}): {areas.height:,} area{'s' if areas.height != 1 else ''}, " \
+        f"{years[0]}–{years[-1]}"
+    table = _population(raw, found, kept, moves, [read_as, *notes, *said])
+    return Converted(table, _area_rows(areas)), []
+
+
+def _checked(raw: RawTable, found: Layout) -> tuple[pl.DataFrame, list[str], list[Found]]:
+    """Every cell of the file's population rows, one a row (area, name, sex, age, year, count), what was left out
+    (notes), and the problems found, check by check: a check whose cells an earlier one refused is not made."""
+    problems = _header_problems(raw, found)
+    if problems:
+        return pl.DataFrame(), [], problems
+    frame, notes = _components(_tidy(raw, found), found)
+    frame, problems, left = _codes(raw, frame, found)
+    frame, found_cells = _cells(raw, frame, found)
+    problems += found_cells
+    if problems:
+        return frame, notes + left, problems
+    long, problems = _counts(raw, frame, found)
+    problems += _duplicates(raw, frame, found)
+    if not problems:
+        problems = _sum_problems(raw, long, found) + _persons_problems(raw, long, found)
+    return long, notes + left, problems
+
+
+def _population(raw: RawTable, found: Layout, kept: pl.DataFrame, moves: dict[str, str],
+                notes: list[str]) -> RawTable:
+    """The population input's columns as text, each row on the ONS file's row, the source naming the publication,
+    the file and any small area merged in."""
+    merged = {big: f"; includes {MERGED_NAMES[small]} ({small}), as DfE gives it" for small, big in moves.items()}
     table = kept.select(
         pl.col("area"), pl.col("year").cast(pl.String), pl.col("age").cast(pl.String), pl.col("sex"),
         pl.col("count").cast(pl.String),
-        (pl.lit(source) + pl.col("area").replace_strict(merged_words, default="")).alias("source"),
+        (pl.lit(_source(raw, found)) + pl.col("area").replace_strict(merged, default="")).alias("source"),
         pl.col(ROW))
-    years = sorted(found.years.values())
-    notes.insert(0, f"read as {found.title} ({_based(found)}): {areas.height:,} area{'s' if areas.height != 1 else ''}"
-                 f", {years[0]}–{years[-1]}")
-    converted = RawTable(raw.file, raw.sheet, tuple(c for c in table.columns if c != ROW), table, raw.header_row,
-                         notes=[*raw.notes, *notes])
-    return Converted(converted, _area_rows(areas)), []
+    return RawTable(raw.file, raw.sheet, tuple(c for c in table.columns if c != ROW), table, raw.header_row,
+                    notes=[*raw.notes, *notes])
 
 
 def _based(found: Layout) -> str:
