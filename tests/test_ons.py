@@ -425,3 +425,26 @@ def test_the_data_page_upload_reads_an_ons_file_the_same_way(demo_workspace: Pat
     app.state.workspace.close()
     held = Workspace.open(demo_workspace).read("population")
     assert count(held, "E06009991", "female", 25, 2030) == float(cell(EXAMPLE, 27, "2030"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)
+                         .filter(lambda t: "," not in t and '"' not in t), min_size=7, max_size=7),
+                min_size=1, max_size=6),
+       st.sampled_from(["AREA_CODE,AREA_NAME,COMPONENT,SEX,AGE_GROUP,2028,2029",
+                        "ladcode21,laname21,country,sex,age,population_2020,population_2021"]))
+def test_any_cells_in_an_ons_header_give_problems_or_rows_never_an_error(rows: list[list[str]], header: str) -> None:
+    """Catches a crash (a traceback for the user) on cells ONS never writes: every table in an ONS layout is either
+    refused with located problems or made population rows."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "ons.csv"
+        path.write_text("\n".join([header, *(",".join(r) for r in rows)]) + "\n", encoding="utf-8")
+        try:
+            raw = read_table(path)
+        except InputError:
+            return  # the reader's own refusal (a blank file, say)
+        found = layout(raw)
+        assert found is not None
+        result, problems = convert(raw, found)
+        assert (result is None) == bool(problems)
+        assert all(str(p).startswith(str(path)) for p in InputError(problems))
