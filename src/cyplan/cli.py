@@ -19,6 +19,7 @@ from cyplan.commands import backtest, evidence, serve, server_roles, skills, wor
 from cyplan.commands import report as paper
 from cyplan.commands.audit import audit_app, broken_warning, files, note
 from cyplan.commands.history import history
+from cyplan.commands.ons import NoMergeOpt, ons_app
 from cyplan.commands.returns import returns_app
 from cyplan.commands.server import server_app
 from cyplan.commands.services import app as services_app
@@ -324,6 +325,7 @@ def import_(
     split_age_bands: Annotated[bool, typer.Option("--split-age-bands", help="Population only: split age bands "
                                                   "such as 0-4 into single years, each year given an equal share "
                                                   "of the band's count.")] = False,
+    no_merge_small_areas: NoMergeOpt = False,
 ) -> None:
     """Import an input from CSV or Excel. Nothing is changed unless the whole file is valid."""
     kind = _kind(kind)
@@ -334,7 +336,8 @@ def import_(
             sources = sources_in(file) if kind == "all" else [Source(kind, file, sheet)]
         except InputError as e:
             report(e, problems, [file])
-        sources = [replace(s, header_row=header_row, split_age_bands=split_age_bands) for s in sources]
+        sources = [replace(s, header_row=header_row, split_age_bands=split_age_bands,
+                           merge_small_areas=not no_merge_small_areas) for s in sources]
         _import(ws, sources, mode.value, problems)
 
 
@@ -427,6 +430,9 @@ app.command()(serve.serve)
 
 app.add_typer(returns_app, name="returns", help="Referral returns: import records, quality report, "
               "quarterly tables (with disclosure control).")
+
+
+app.add_typer(ons_app, name="ons", help="ONS population files as published: write the areas they give.")
 
 
 app.add_typer(audit_app, name="audit", help="The audit trail: check its hash chain, list who did what and when.")

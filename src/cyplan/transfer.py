@@ -16,6 +16,7 @@ from typing import Literal
 import polars as pl
 
 from cyplan.io.files import sha256
+from cyplan.io.ons import AREAS_HINT, Layout, convert, layout
 from cyplan.io.problems import Found, InputError, Problem
 from cyplan.io.read import (
     CSV_SUFFIXES,
@@ -50,6 +51,7 @@ class Source:
     shown: str | None = None  # the name the import log records, if not the path (e.g. a file cyplan ships)
     header_row: int | None = None  # the row the header is on, if rows above it (a title) are to be skipped
     split_age_bands: bool = False  # split the population's age bands into single years (io/age_bands.split_bands)
+    merge_small_areas: bool = True  # an ONS population file: City of London into Westminster, Scilly into Cornwall
     optional: bool = False  # a sheet of a whole workbook: holding only the template's example row, it is left out
 
 
@@ -135,6 +137,13 @@ def _import_inputs(ws: Workspace, sources: list[Source], mode: Mode, progress: P
             problems += e.found
             unread.add(src.kind)
             continue
+        ons = layout(raw) if src.kind == "population" else None
+        if ons is not None:
+            raw, found = _from_ons(raw, ons, src.merge_small_areas)
+            if found:
+                problems += found
+                unread.add(src.kind)
+                continue
         only_example, found = example_problems(raw, KINDS[src.kind])
         if only_example and src.optional:  # a template's sheet not filled in: nothing to import from it
             continue
@@ -149,7 +158,8 @@ def _import_inputs(ws: Workspace, sources: list[Source], mode: Mode, progress: P
             shown = display_name or Path(raw.file).name
             warnings += [f"{shown}" + (f" [{raw.sheet}]" if raw.sheet else "") + f": {n}" for n in raw.notes]
         frames[src.kind] = frame
-        origins[src.kind] = Origin(raw.file, raw.sheet)
+        origins[src.kind] = Origin(raw.file, raw.sheet, (("area", ons.area),), AREAS_HINT) if ons else \
+            Origin(raw.file, raw.sheet)
         log.append(ImportRecord(src.kind, display_name or src.shown or str(src.path), raw.sheet, sha256(src.path),
                                 frame.height, mode))
     if not frames and not problems:
@@ -172,6 +182,12 @@ def _import_inputs(ws: Workspace, sources: list[Source], mode: Mode, progress: P
         progress("writing")
     ws.write({k: state[k].drop(ROW, strict=False) for k in frames}, log)
     return log
+
+
+def _from_ons(raw: RawTable, ons: Layout, merge: bool) -> tuple[RawTable, list[Found]]:
+    """An ONS file as published made the population input's rows (checked where ONS has them), or its problems."""
+    converted, found = convert(raw, ons, merge)
+    return (converted.table if converted else raw), found
 
 
 def restore(ws: Workspace, kind: str, n: int, by: str | None = None) -> ImportRecord:

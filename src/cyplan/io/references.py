@@ -20,6 +20,11 @@ class Origin:
 
     file: str
     sheet: str | None
+    columns: tuple[tuple[str, str], ...] = ()  # (cyplan's column, the file's own name for it), where they differ
+    hint: str = ""  # said after each broken reference the file's rows make: what to do about it
+
+    def column(self, name: str) -> str:
+        return dict(self.columns).get(name, name)
 
 
 def check_references(state: dict[str, pl.DataFrame], origins: dict[str, Origin],
@@ -60,8 +65,10 @@ def _check(name: str, ref: Reference, state: dict[str, pl.DataFrame], origins: d
     target_title = KINDS[ref.target].title.lower()
     if name in origins and ROW in missing.columns:
         origin = origins[name]
-        return problem_run(origin.file, origin.sheet, ref.columns[-1], missing,
-                           lambda r: f"{_describe(ref.columns, r)} is not in the {target_title}",
+        # one problem a row of the file: a row made several (an ONS row's years, an age band's ages) is one fault
+        missing = missing.unique([ROW, *ref.columns], keep="first", maintain_order=True)
+        return problem_run(origin.file, origin.sheet, origin.column(ref.columns[-1]), missing,
+                           lambda r: f"{_describe(ref.columns, r)} is not in the {target_title}{origin.hint}",
                            f"rows name {_plural(ref.columns)} not in the {target_title}")
     origin = origins[ref.target]
     counts = missing.group_by(list(ref.columns), maintain_order=True).len()
