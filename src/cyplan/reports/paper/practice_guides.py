@@ -24,11 +24,11 @@ NOT_RECORDED = "Not recorded in the library."
 
 
 def topics(b: Builder) -> pl.DataFrame:
-    """The practice guides the annex holds: every one when there are few, else those of the interventions that fit
-    the recommended gaps (in the order the evidence section names them)."""
+    """The practice guides the annex holds: every one when there are few (by title), else those of the
+    interventions that fit the recommended gaps (in the order the evidence section names them)."""
     guides = b.frames["practice_guides"]
     if guides.height <= EVERY_TOPIC_UP_TO:
-        return guides
+        return guides.sort("title")
     fits = b.findings.get("evidence", {}).get("fits")
     if fits is None or fits.is_empty():
         return guides.clear()
