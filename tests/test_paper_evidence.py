@@ -20,9 +20,10 @@ import docx
 import pytest
 
 from cyplan import reference
-from cyplan.model.evidence import RATINGS_STATEMENT
+from cyplan.model.evidence_ratings import RATINGS_STATEMENT
 from cyplan.reports.paper import Heading, Paper, Paragraph, build_paper, render_docx, render_html
 from cyplan.reports.paper.evidence import NO_LIBRARY
+from cyplan.reports.paper.practice_guides import TITLE_ONLY
 from cyplan.store.workspace import Workspace
 from cyplan.transfer import Source, import_inputs
 from test_paper_wording import _internal
@@ -117,29 +118,33 @@ def text(paper: Paper, key: str) -> str:
 
 # -- by hand, from the demo's inputs --------------------------------------------------------------------------
 
-def people_post_16() -> float:
-    """Young people aged 16 to 25 in Exampleshire in 2025 (population.csv) × 1 in 6 with need (prevalence.csv: the
-    targeted rows' total of 0.1667 takes in the tertiary level, net_of) × (1 − 0% of the area covered)."""
+def population(ages: range) -> int:
+    """Exampleshire's children and young people of these ages in 2025 (population.csv), by hand."""
     with (reference.DEMO / "population.csv").open(encoding="utf-8") as f:
-        young = sum(int(r["count"]) for r in csv.DictReader(f) if r["year"] == "2025" and 16 <= int(r["age"]) <= 25)
-    return young * 0.1667
+        return sum(int(r["count"]) for r in csv.DictReader(f) if r["year"] == "2025" and int(r["age"]) in ages)
 
 
-# roles.csv: (52 weeks × 5 days − 29 leave − 8 holidays − 11 sickness − 5 training) × 37.5 h ÷ 5 days × 0.6 direct
-MH_HOURS = (52 * 5 - 29 - 8 - 11 - 5) * 37.5 / 5 * 0.6  # 931.5
+# prevalence.csv: from age 5 the targeted rows' total of 1 in 6 (0.1667) takes in the tertiary level (net_of), so
+# the cases of need at every level together are population × 0.1667
+NEED = 0.1667
+# roles.csv: (52 weeks × 5 days − 29 leave − 8 holidays − 11 sickness − 5 training) × 37.5 h ÷ 5 days × direct share
+DAYS = 52 * 5 - 29 - 8 - 11 - 5
+PRODUCTIVE = {"mh_practitioner": DAYS * 37.5 / 5 * 0.6, "family_support_worker": DAYS * 37.5 / 5 * 0.65}
 # salary × 1.35 on-costs × 1.12 non-pay × 1.2 overheads
-COST = {"mh": 42000 * 1.35 * 1.12 * 1.2, "team_leader": 58000 * 1.35 * 1.12 * 1.2,
-        "administrator": 25500 * 1.35 * 1.12 * 1.2}
+COST = {"mh_practitioner": 42000 * 1.35 * 1.12 * 1.2, "family_support_worker": 27500 * 1.35 * 1.12 * 1.2,
+        "team_leader": 58000 * 1.35 * 1.12 * 1.2, "administrator": 25500 * 1.35 * 1.12 * 1.2}
 
 
-def hand_worked(hours_per_case: float, other_per_case: float) -> tuple[float, float, float, float]:
-    """Mental health practitioners, team leaders (1 per 8 clinical FTE, role_ratios.csv), administrators (1 per 5)
-    and the cost a year."""
-    people = people_post_16()
-    mh = people * hours_per_case / MH_HOURS
-    leaders, admin = mh / 8, mh / 5
-    cost = mh * COST["mh"] + leaders * COST["team_leader"] + admin * COST["administrator"] + people * other_per_case
-    return mh, leaders, admin, cost
+def hand_worked(people: float, role: str, hours_per_case: float, other_per_case: float) -> str:
+    """What the paper should say: the role's FTE, team leaders (1 per 8 clinical FTE, role_ratios.csv) and
+    administrators (1 per 5), and the cost a year, in the sentence's words."""
+    fte = people * hours_per_case / PRODUCTIVE[role]
+    leaders, admin = fte / 8, fte / 5
+    cost = (fte * COST[role] + leaders * COST["team_leader"] + admin * COST["administrator"]
+            + people * other_per_case)
+    label = {"mh_practitioner": "mental health practitioners", "family_support_worker": "family support workers"}
+    return (f"{fte:,.1f} more {label[role]}, {admin:,.1f} more administrators and {leaders:,.1f} more team leaders "
+            f"(clinical lead and supervisor), £{cost / 1e6:,.1f}m a year")
 
 
 # -- the section ----------------------------------------------------------------------------------------------
@@ -165,11 +170,9 @@ def test_fte_and_cost_are_the_hand_worked_numbers(paper: Paper) -> None:
     """Catches people, FTE or cost off the need model's cases, the roles' productive hours, the ratios, a group
     programme's hours per case or the cost per case (the two interventions differ only by £50 a case)."""
     words = text(paper, "evidence")
+    people = population(range(16, 26)) * NEED * (1 - 0.0)  # the transition gap: planned, none of the area covered
     for name, other in (("Bridge to adult services", 50.0), ("Joint handover clinics", 0.0)):
-        mh, leaders, admin, cost = hand_worked(6.0, other)
-        assert (f"closed with {name}: {mh:,.1f} more mental health practitioners, {admin:,.1f} more "
-                f"administrators and {leaders:,.1f} more team leaders (clinical lead and supervisor), "
-                f"£{cost / 1e6:,.1f}m a year") in words
+        assert f"closed with {name}: {hand_worked(people, 'mh_practitioner', 6.0, other)}" in words
     assert "90% interval" not in words  # central values only: no interval of one figure twice
 
 
@@ -203,6 +206,52 @@ def test_the_sections_paragraphs_are_numbered_on_from_the_services(paper: Paper)
     before = page[:page.index('id="evidence"')].count('class="para numbered"')
     first = page[page.index('id="evidence"'):].split('class="para-number">', 1)[1]
     assert first.startswith(f"{before + 1}.")
+
+
+# -- the demo as `cyplan demo` makes it, with the starter library -------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_paper(tmp_path_factory: pytest.TempPathFactory) -> Paper:
+    """`cyplan demo`, as a user runs it: Exampleshire with the starter evidence library and its delivery hours."""
+    from typer.testing import CliRunner
+
+    from cyplan.cli import app
+
+    path = tmp_path_factory.mktemp("cyplan-demo") / "exampleshire"
+    result = CliRunner().invoke(app, ["demo", str(path)])
+    assert result.exit_code == 0, result.output
+    return paper_of(path)
+
+
+def test_the_demos_top_gap_is_named_and_its_parenting_gap_costed_by_hand(demo_paper: Paper) -> None:
+    """Catches the starter library's interventions fitted to the wrong gap, a rating invented where the seeds give
+    none, and FTE or cost off the hand-worked: the school-age parenting gap (the parenting service runs in South,
+    25% of the area, and West, 20%) closed with the parenting programmes of the demo's delivery hours (a family
+    support worker 3 hours a session × 12 sessions ÷ 8 families a group = 4.5 hours a family)."""
+    words = text(demo_paper, "evidence")
+    assert "The gap ‘Post-16 (16 to 25): A smooth transition to adult services where necessary’ (planned, 0% of " \
+           "the area covered): no intervention in the library fits it." in words
+    assert "(in place, part of area, 45% of the area covered): one intervention in the library fits it:" in words
+    assert "Parenting support programmes: not rated by any scheme in the library." in words
+    people = population(range(5, 16)) * NEED * (1 - (0.25 + 0.2))
+    said = hand_worked(people, "family_support_worker", 3 * 12 / 8, 0.0)
+    assert f"The school age parenting support gap, closed with Parenting support programmes: {said}" in words
+
+
+def test_the_demo_paper_has_the_statement_once_the_starter_topics_and_no_seed_numbers(demo_paper: Paper) -> None:
+    """Catches the statement repeated or missing, the starter library's seed citations quoted, and a topic of
+    the starter's three left out of the annex (or given six empty headings)."""
+    words = words_of(render_html(demo_paper))
+    assert words.count(RATINGS_STATEMENT) == 1
+    assert _internal(words) == []
+    annex = demo_paper.section("practice_guides")
+    topics = [b.text for b in annex.blocks if isinstance(b, Heading)]
+    assert topics == ["Mentoring and befriending for children who are care experienced or at risk",
+                      "Parenting interventions for children up to the age of 12",
+                      "Support for kinship carers and the children they care for"]  # no field headings: none given
+    assert sum(isinstance(b, Paragraph) and b.text == TITLE_ONLY for b in annex.blocks) == 3
+    assert "as described to the LGA Children & Young People Board, 23 January 2024." in text(demo_paper,
+                                                                                          "practice_guides")
 
 
 # -- no library --------------------------------------------------------------------------------------------------
@@ -301,14 +350,14 @@ def test_cyplan_report_prints_the_evidence_after_cyplan_import(demo_workspace: P
                                                                run_cli: Callable[..., tuple[int, str, str]],
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Catches the section built in the library but not reached by `cyplan import` then `cyplan report`."""
-    for kind, lines in LIBRARY.items():
-        (tmp_path / f"{kind}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for kind in ("practice_guides", *(k for k in LIBRARY if k != "practice_guides")):  # topics before their use
+        (tmp_path / f"{kind}.csv").write_text("\n".join(LIBRARY[kind]) + "\n", encoding="utf-8")
         code, _, err = run_cli(["import", kind, tmp_path / f"{kind}.csv", "-w", demo_workspace])
         assert code == 0, err
     monkeypatch.chdir(tmp_path)
     code, _, err = run_cli(["report", "-w", demo_workspace, "--draws", "0", "--out", "paper.html"])
     assert code == 0, err
     words = words_of((tmp_path / "paper.html").read_text(encoding="utf-8"))
-    mh, *_ = hand_worked(6.0, 50.0)
-    assert f"closed with Bridge to adult services: {mh:,.1f} more mental health practitioners" in words
+    said = hand_worked(population(range(16, 26)) * NEED, "mh_practitioner", 6.0, 50.0)
+    assert f"closed with Bridge to adult services: {said}" in words
     assert "Annex: practice guides" in words

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from cyplan import results
-from cyplan.model.evidence import RATINGS_STATEMENT
+from cyplan.model.evidence_ratings import RATINGS_STATEMENT
 from cyplan.reports.paper.document import Paragraph, Ref, Run, Section
 from cyplan.reports.paper.services import recommended
 from cyplan.reports.paper.words import METHOD, count_words, inputs_note, sentence, sim_words, stop
@@ -76,9 +76,9 @@ def _gap(b: Builder, gap: Mapping[str, Any], fits: pl.DataFrame, ratings: Mappin
         rated = ratings.get(row["intervention"], "not rated by any scheme in the library")
         items.append((f"{row['name']}: {rated}. {_taken(row['in_words'], b.draws)}", ref, ";"))  # note, then ;
     items[-1] = (*items[-1][:-1], ".")
-    fit = "fits" if n == 1 else "fit"
-    return Paragraph((f"{lead}: {count_words(n, 'intervention', 'interventions')} in the library {fit} it, "
-                      f"strongest evidence first{more}:",), tuple(items))
+    fit = "fits it" if n == 1 else "fit it, strongest evidence first"
+    return Paragraph((f"{lead}: {count_words(n, 'intervention', 'interventions')} in the library {fit}{more}:",),
+                     tuple(items))
 
 
 def _taken(words: str, draws: int) -> str:

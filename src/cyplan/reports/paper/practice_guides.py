@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from cyplan.reports.paper.document import Heading, Paragraph, Section
+from cyplan.reports.paper.document import Block, Heading, Paragraph, Section
 
 if TYPE_CHECKING:
     from cyplan.reports.paper.builder import Builder
@@ -21,6 +21,8 @@ FIELDS = (("what_works", "What works"), ("why_how", "Why and how it works"),
           ("cost_benefit", "Costs and benefits"))
 EVERY_TOPIC_UP_TO = 3  # a library with this many topics or fewer has them all in the annex
 NOT_RECORDED = "Not recorded in the library."
+TITLE_ONLY = ("The library holds this guide's title and citation but none of its six parts yet (what works, why and "
+              "how, who it works for, barriers and enablers, perspectives, costs and benefits): see the source.")
 
 
 def topics(b: Builder) -> pl.DataFrame:
@@ -49,12 +51,21 @@ def section(b: Builder) -> Section | None:
     s.blocks.append(Paragraph((f"What is known about {which}, set out as Foundations' practice guides set it out, "
                                "in the library's own words and with the publication each comes from.",)))
     for guide in chosen.iter_rows(named=True):
-        s.blocks.append(Heading(guide["title"], 3))
-        for field, heading in FIELDS:
-            s.blocks.append(Heading(heading, 4))
-            s.blocks.append(Paragraph(((guide[field] or "").strip() or NOT_RECORDED,)))
-        s.blocks.append(Paragraph((_cited(guide),)))
+        s.blocks += _guide(guide)
     return s
+
+
+def _guide(guide: dict[str, str]) -> list[Block]:
+    """The topic's title, its six fields each under its heading, and its citation; a guide with none of the six
+    filled in says so once, rather than six headings over nothing."""
+    given = {field: (guide[field] or "").strip() for field, _ in FIELDS}
+    blocks: list[Block] = [Heading(guide["title"], 3)]
+    if not any(given.values()):
+        blocks.append(Paragraph((TITLE_ONLY,)))
+    else:
+        for field, heading in FIELDS:
+            blocks += [Heading(heading, 4), Paragraph((given[field] or NOT_RECORDED,))]
+    return [*blocks, Paragraph((_cited(guide),))]
 
 
 def _cited(guide: dict[str, str]) -> str:
