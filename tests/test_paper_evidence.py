@@ -229,6 +229,10 @@ def test_the_demos_top_gap_is_named_and_its_parenting_gap_costed_by_hand(demo_pa
     25% of the area, and West, 20%) closed with the parenting programmes of the demo's delivery hours (a family
     support worker 3 hours a session × 12 sessions ÷ 8 families a group = 4.5 hours a family)."""
     words = text(demo_paper, "evidence")
+    named = re.search(r"starting with (.*?)\[", demo_paper.section("recommendations").blocks[0].text)
+    assert named is not None
+    leads = re.findall(r"The gap ‘[^:]+: (.*?)’", words)  # the same gaps as the recommendations, in their order
+    assert named.group(1) == f"{leads[0]}, {leads[1]} and {leads[2]}" and len(leads) == 3
     assert "The gap ‘Post-16 (16 to 25): A smooth transition to adult services where necessary’ (planned, 0% of " \
            "the area covered): no intervention in the library fits it." in words
     assert "(in place, part of area, 45% of the area covered): one intervention in the library fits it:" in words
