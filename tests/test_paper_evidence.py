@@ -17,12 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import docx
+import polars as pl
 import pytest
 
 from cyplan import reference
 from cyplan.model.evidence_ratings import RATINGS_STATEMENT
 from cyplan.reports.paper import Heading, Paper, Paragraph, build_paper, render_docx, render_html
-from cyplan.reports.paper.evidence import NO_LIBRARY
+from cyplan.reports.paper.evidence import NO_LIBRARY, rating_words
 from cyplan.reports.paper.practice_guides import TITLE_ONLY
 from cyplan.store.workspace import Workspace
 from cyplan.transfer import Source, import_inputs
@@ -145,6 +146,31 @@ def hand_worked(people: float, role: str, hours_per_case: float, other_per_case:
     label = {"mh_practitioner": "mental health practitioners", "family_support_worker": "family support workers"}
     return (f"{fte:,.1f} more {label[role]}, {admin:,.1f} more administrators and {leaders:,.1f} more team leaders "
             f"(clinical lead and supervisor), £{cost / 1e6:,.1f}m a year")
+
+
+# -- ratings in words ------------------------------------------------------------------------------------------
+
+def test_ratings_are_printed_as_given_under_the_publications_names_scheme_by_scheme() -> None:
+    """Catches a rating rewritten or mapped (3+ shown as 'moderate'), the schemes' short names, measures that do
+    not say what they measure (a bare '4' for padlocks), schemes out of the fixed order, a citation repeated, and
+    NE without what it means."""
+    rows = [("a", "eef", "months", "5", "EEF Teaching and Learning Toolkit"),
+            ("a", "eef", "padlocks", "4", "EEF Teaching and Learning Toolkit"),
+            ("a", "foundations", "cost", "2", "Foundations Guidebook"),
+            ("a", "foundations", "evidence", "3+", "Foundations Guidebook"),
+            ("b", "local", "evidence", "promising", "Jones et al. (2021)"),
+            ("b", "yef", "impact", "13%", ""), ("b", "yef", "evidence", "4", ""), ("b", "yef", "cost", "££", ""),
+            ("c", "foundations", "evidence", "NE", "Foundations Guidebook"),
+            ("d", "foundations", "cost", "1", ""), ("d", "eef", "months", "−2", ""), ("d", "eef", "padlocks", "1", "")]
+    frame = pl.DataFrame(rows, schema=["intervention", "scheme", "measure", "rating", "citation"], orient="row")
+    assert rating_words(frame) == {
+        "a": "Foundations Guidebook 3+, cost rating 2; EEF Toolkit: 4 padlocks, +5 months (Foundations Guidebook; "
+             "EEF Teaching and Learning Toolkit)",  # the citations in the ratings' order
+        "b": "YEF Toolkit: evidence quality 4, impact 13%, cost rating ££; Local evaluation: promising "
+             "(Jones et al. (2021))",
+        "c": "Foundations Guidebook NE (a rigorous evaluation found no benefit) (Foundations Guidebook)",
+        "d": "Foundations Guidebook: cost rating 1; EEF Toolkit: 1 padlock, -2 months",
+    }
 
 
 # -- the section ----------------------------------------------------------------------------------------------

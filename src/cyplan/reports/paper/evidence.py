@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from cyplan import results
-from cyplan.model.evidence_ratings import RATINGS_STATEMENT
+from cyplan.model.evidence_ratings import MONTHS, RATINGS_STATEMENT, normal
 from cyplan.reports.paper.document import Paragraph, Ref, Run, Section
 from cyplan.reports.paper.services import recommended
 from cyplan.reports.paper.words import METHOD, count_words, inputs_note, sentence, sim_words, stop
@@ -125,17 +125,16 @@ def _one(scheme: str, measure: str, rating: str) -> str:
     r = rating.strip()
     if measure == "padlocks":
         return f"{r} padlock{'' if r == '1' else 's'}"
-    if measure == "months":
-        months = r.replace("−", "-").replace("–", "-")
-        return f"{int(months):+d} months" if months.lstrip("+-").isdigit() else f"{r} months"
+    if measure == "months":  # '+5 months' for 5, +5 or +5 with a true minus's cousins, as the scheme shows it
+        return f"{int(normal(r)):+d} months" if MONTHS.match(normal(r)) else f"{r} months"
     if measure == "cost":
         return f"cost rating {r}"
     if measure == "impact":
         return f"impact {r}"
     if scheme == "yef":
         return f"evidence quality {r}"
-    if scheme == "foundations" and r.upper() == "NE":
-        return "NE (a rigorous evaluation found no benefit)"
+    if scheme == "foundations" and normal(r) == "ne":
+        return f"{r} (a rigorous evaluation found no benefit)"
     return r
 
 
