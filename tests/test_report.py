@@ -34,8 +34,8 @@ from cyplan.transfer import Source, import_inputs
 DRAWS = 50
 TODAY = dt.date(2026, 6, 1)
 HEADINGS = ("Purpose of report", "Summary", "Recommendations", "Contact details", "Background", "Need",
-            "Services: the rating and the gaps", "Workforce: the gap and the options", "Who services reach",
-            "Financial implications", "Equalities implications", "Next steps")
+            "Services: the rating and the gaps", "What the evidence says", "Workforce: the gap and the options",
+            "Who services reach", "Financial implications", "Equalities implications", "Next steps")
 DEMO_RETURNS = reference.DEMO / "returns" / "referrals.csv"
 
 

@@ -36,8 +36,9 @@ from cyplan.web.routes import report as web_report
 DRAWS = 50
 TODAY = dt.date(2026, 6, 1)
 HEADINGS = ("Purpose of report", "Summary", "Recommendations", "Contact details", "Background", "Need",
-            "Services: the rating and the gaps", "Workforce: the gap and the options", "Who services reach",
-            "Financial implications", "Equalities implications", "Next steps", "Notes: where each figure comes from")
+            "Services: the rating and the gaps", "What the evidence says", "Workforce: the gap and the options",
+            "Who services reach", "Financial implications", "Equalities implications", "Next steps",
+            "Notes: where each figure comes from")
 # the module, not its function of the same name that the package exports
 docx_module = importlib.import_module("cyplan.reports.paper.render_docx")
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

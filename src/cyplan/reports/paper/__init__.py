@@ -12,19 +12,19 @@ referrals are withheld has its rates withheld too.
 The recommendations and next steps are a draft worked out from the results; the paper_details input can
 replace them, and gives the meeting and contact details (schema/report.py).
 
-One module per section (need, services, workforce, reach, financial, equalities, background, purpose,
-summary, recommendations, contact, next_steps); builder.py puts them in order and keeps the notes;
-document.py is the paper as data, words.py how numbers are written, render.py the HTML and PDF, render_docx.py
-the Word document.
+One module per section (need, services, evidence, workforce, reach, financial, equalities, background, purpose,
+summary, recommendations, contact, next_steps, and the practice_guides annex); builder.py puts them in order and
+keeps the notes; document.py is the paper as data, words.py how numbers are written, render.py the HTML and PDF,
+render_docx.py the Word document.
 """
 
 from cyplan.reports.paper.builder import UnknownArea, build_paper
 from cyplan.reports.paper.details import Details, paper_details
-from cyplan.reports.paper.document import Figure, Footnote, Paper, Paragraph, Ref, Section, Table
+from cyplan.reports.paper.document import Figure, Footnote, Heading, Paper, Paragraph, Ref, Section, Table
 from cyplan.reports.paper.equalities import published_view
 from cyplan.reports.paper.render import render_html, render_pdf
 from cyplan.reports.paper.render_docx import render_docx
 
-__all__ = ["Details", "Figure", "Footnote", "Paper", "Paragraph", "Ref", "Section", "Table", "UnknownArea",
+__all__ = ["Details", "Figure", "Footnote", "Heading", "Paper", "Paragraph", "Ref", "Section", "Table", "UnknownArea",
            "build_paper", "paper_details", "published_view", "render_docx", "render_html",
            "render_pdf"]

@@ -20,9 +20,11 @@ from cyplan.reports.paper import (
     background,
     contact,
     equalities,
+    evidence,
     financial,
     need,
     next_steps,
+    practice_guides,
     purpose,
     reach,
     recommendations,
@@ -216,9 +218,11 @@ class Builder:
         return [(label, s.words()) for label, s in found if s is not None]
 
     def build(self) -> Paper:
-        findings = [need, services, workforce, reach, financial, equalities, background]
+        findings = [need, services, evidence, workforce, reach, financial, equalities, background]
         built = {m: m.section(self) for m in findings}  # in reading order: notes and figures number in it
-        body = [built[background], *(built[m] for m in findings[:-1]), next_steps.section(self)]
+        annex = practice_guides.section(self)  # left out when the library has no guide to put in it
+        body = [built[background], *(built[m] for m in findings[:-1]), next_steps.section(self),
+                *([annex] if annex else [])]
         cover = [purpose.section(self), summary.section(self), recommendations.section(self),
                  contact.section(self)]
         for s in cover:

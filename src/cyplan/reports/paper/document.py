@@ -76,7 +76,15 @@ class Figure:
         return charts.to_svg(self.chart)
 
 
-Block = Paragraph | Table | Figure
+@dataclass(frozen=True)
+class Heading:
+    """A heading inside a section (an annex's topic, a field of it): level 3 under the section's 2, or 4 under it."""
+
+    text: str
+    level: int = 3
+
+
+Block = Paragraph | Table | Figure | Heading
 
 
 @dataclass
@@ -87,6 +95,7 @@ class Section:
     pairs: list[tuple[str, str]] = field(default_factory=list)  # label: value lines (contact details)
     missing: str | None = None  # what is missing for this part and how to load it
     numbered: bool = True  # its paragraphs are numbered 1, 2, … through the body, as in seed 004
+    annex: bool = False  # after the body, on a new page, its paragraphs not numbered
 
 
 @dataclass

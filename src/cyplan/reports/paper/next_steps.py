@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cyplan.reports.paper.document import Paragraph, Section
+from cyplan.reports.paper.services import recommended
 from cyplan.reports.paper.words import (
     join,
 )
@@ -27,7 +28,7 @@ def section(b: Builder) -> Section:
         s.blocks.append(Paragraph(("Officers will model further options to close the workforce gap and bring "
                                    "them back to the Board.",)))
     if "services" in b.findings:
-        top = b.findings["services"]["actions"].head(3)
+        top = recommended(b)
         if top.height:
             s.blocks.append(Paragraph((f"Officers will take forward the action list, starting with "
                                        f"{join(top['label'].to_list())}, and rate the services again once they "

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from cyplan.display import shown
 from cyplan.reports.paper.document import Paragraph, Run, Section
+from cyplan.reports.paper.services import recommended
 from cyplan.reports.paper.words import (
     interval,
     join,
@@ -31,7 +32,7 @@ def section(b: Builder) -> Section:
                       n["ref"], ";"))
     if "services" in b.findings:
         v = b.findings["services"]
-        top = [r["label"] for r in v["actions"].head(3).iter_rows(named=True)]
+        top = recommended(b)["label"].to_list()
         items.append((f"Note the services' rating of {v['rating']} out of 4", v["ref"], ", and agree the action "
                       f"list to raise it, starting with {join(top)}" if top else "", v["act"], ";"))
     sc = b.findings.get("scenarios")

@@ -9,7 +9,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from cyplan.reports.paper.document import Figure, Paper, Paragraph, Ref, Table
+from cyplan.reports.paper.document import Figure, Heading, Paper, Paragraph, Ref, Table
 from cyplan.reports.paper.words import long_date
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
@@ -23,6 +23,7 @@ def _environment() -> jinja2.Environment:
     env.tests["paragraph"] = lambda x: isinstance(x, Paragraph)
     env.tests["table"] = lambda x: isinstance(x, Table)
     env.tests["figure"] = lambda x: isinstance(x, Figure)
+    env.tests["heading"] = lambda x: isinstance(x, Heading)
     return env
 
 

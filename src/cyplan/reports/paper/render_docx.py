@@ -25,7 +25,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph as DocxParagraph
 
-from cyplan.reports.paper.document import Figure, Paper, Paragraph, Ref, Section, Table
+from cyplan.reports.paper.document import Figure, Heading, Paper, Paragraph, Ref, Section, Table
 from cyplan.reports.paper.render import _version
 from cyplan.reports.paper.words import long_date
 
@@ -64,7 +64,7 @@ def _set_up(doc: Document, paper: Paper) -> None:
     page.page_width, page.page_height = Mm(210), Mm(297)
     page.top_margin, page.bottom_margin, page.left_margin, page.right_margin = Mm(20), Mm(22), Mm(18), Mm(18)
     page.start_type = WD_SECTION_START.NEW_PAGE
-    for name, size in (("Normal", 11), ("Title", 20), ("Heading 1", 14)):
+    for name, size in (("Normal", 11), ("Title", 20), ("Heading 1", 14), ("Heading 2", 12), ("Heading 3", 11)):
         style = doc.styles[name]
         style.font.name, style.font.size = FONT, Pt(size)
         style.font.color.rgb = RGBColor(0x0B, 0x0C, 0x0C)
@@ -151,7 +151,8 @@ def _label_line(doc: Document, label: str, value: str) -> None:
 
 
 def _section(doc: Document, section: Section, lists: _Lists) -> None:
-    doc.add_heading(section.title, level=1)
+    heading = doc.add_heading(section.title, level=1)
+    heading.paragraph_format.page_break_before = section.annex or None  # as the PDF: an annex starts a page
     if section.missing:
         missing = doc.add_paragraph()
         missing.add_run("Not available. ").bold = True
@@ -163,6 +164,8 @@ def _section(doc: Document, section: Section, lists: _Lists) -> None:
             _paragraph(doc, block, lists, section.numbered)
         elif isinstance(block, Table):
             _table(doc, block)
+        elif isinstance(block, Heading):
+            doc.add_heading(block.text, level=block.level - 1)  # the HTML's h3 and h4 under its h2: Word's 2 and 3
         else:
             _figure(doc, block)
 

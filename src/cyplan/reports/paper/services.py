@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import polars as pl
+
 from cyplan import results
 from cyplan.reports.paper.document import Paragraph, Section, Table
 from cyplan.reports.paper.words import (
@@ -14,6 +16,15 @@ if TYPE_CHECKING:
     from cyplan.reports.paper.builder import Builder
 
 ACTIONS_SHOWN = 8
+RECOMMENDED = 3  # the gaps the recommendations ask the Board to start with
+
+
+def recommended(b: Builder) -> pl.DataFrame:
+    """The first gaps of the action list, which the recommendations, the evidence and the next steps name: one
+    definition, so that the three speak of the same gaps. Empty without a register."""
+    if "services" not in b.findings:
+        return pl.DataFrame()
+    return b.findings["services"]["actions"].head(RECOMMENDED)
 
 
 def section(b: Builder) -> Section:

@@ -84,9 +84,10 @@ def long_date(d: dt.date) -> str:
 
 # -- where figures come from ------------------------------------------------------------------------------
 
-def inputs_note(frames: results.Frames, kinds: Sequence[str], area: str | None) -> str:
+def inputs_note(frames: results.Frames, kinds: Sequence[str], area: str | None, sources: bool = True) -> str:
     """'population (572 rows; source: '…'); prevalence (6 rows; sources: '…'; '…')' for the inputs that
-    have rows (of this area, for an input that has areas)."""
+    have rows (of this area, for an input that has areas); the row counts alone with `sources=False` (an
+    input whose rows cite their publications in the paper's text, as the evidence library's do)."""
     parts = []
     for kind in kinds:
         frame = frames[kind]
@@ -95,7 +96,7 @@ def inputs_note(frames: results.Frames, kinds: Sequence[str], area: str | None) 
         if frame.is_empty():
             continue
         what = f"{KINDS[kind].title.lower()} ({frame.height:,} row{'s' if frame.height != 1 else ''}"
-        if "source" in frame.columns:
+        if sources and "source" in frame.columns:
             sources = [s for s in frame["source"].unique(maintain_order=True).to_list() if s]
             if sources:
                 what += f"; source{'s' if len(sources) > 1 else ''}: " + "; ".join(f"‘{s}’" for s in sources)
