@@ -44,7 +44,9 @@ SERVICE_HEADINGS = {"band": "Age band", "level": "Level", "provision": "Provisio
                     "state": "State", "covered": "Covered", "in_place": "In place", "developing": "Planned or "
                     "being developed", "group": "Group", "provisions": "Provisions", "kind": "Gap", "item": "Item",
                     "why": "Why", "rank": "#", "delivery_vehicles": "Possible delivery vehicles", "weight": "Weight",
-                    "need_share": "Share of need", "holds_rating": "Holds rating", "capacity": "Capacity a year",
+                    "need_share": "Share of need", "holds_rating": "Holds rating", "ratings_text": "Evidence",
+                    "in_words": "What it would take", "intervention_name": "Intervention", "strength": "Strength (0–4)",
+                    "capacity": "Capacity a year",
                     "capacity_per_case": "Capacity per case", "shortfall": "Shortfall",
                     "services_with_capacity": "Services with capacity", "services_without_capacity":
                     "Services without", "agency": "Agency", "involvement": "Involvement", "key_representative":

@@ -10,16 +10,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import polars as pl
 
 from cyplan.io.validate import rules_broken
 from cyplan.model import backtest as back
+from cyplan.model import evidence
 from cyplan.model.gap import gap_table
 from cyplan.model.plan import Plan, need_table, run
 from cyplan.model.sanity import prevalence_warnings, starter_gaps, workforce_warnings
-from cyplan.model.scenarios import BASELINE, ScenarioError, apply, names
+from cyplan.model.scenarios import BASELINE, ScenarioError, apply, commissions, names
 from cyplan.model.services import Rating, Register, Rules, actions, latest_judgement, rate
-from cyplan.model.simulate import Simulation, simulate
+from cyplan.model.simulate import BandCounts, Simulation, simulate
 from cyplan.model.skills import training_needs
 from cyplan.reference import starter
 from cyplan.reference.skills import SKILL_LABELS
@@ -91,7 +93,52 @@ def simulation(frames: Frames, scenario: str = BASELINE, draws: int = DRAWS, see
               for m in rules_broken(kind, frame, f"scenario '{scenario}', {kind}")]
     if broken:  # each value in its bounds, but a rule between them broken: the model would give nan or nonsense
         raise ScenarioError("; ".join(broken))
-    return simulate(applied, draws, seed, distribution)
+    chosen = commissions(frames["scenarios"], scenario)
+    if chosen.is_empty():
+        return simulate(applied, draws, seed, distribution)
+    sim = simulate(applied, draws, seed, distribution, by_band=True)
+    return dataclasses.replace(sim, demand=sim.demand + _commissioned(frames, scenario, chosen, sim))
+
+
+def _commissioned(frames: Frames, scenario: str, chosen: pl.DataFrame, sim: Simulation) -> np.ndarray:
+    """The FTE a scenario's commissioned interventions add to demand [area, year, role, draw]: each chosen
+    (gap, intervention) as the action list's evidence works it out, on the scenario's own draws."""
+    fits = _fits(frames, action_list(frames))
+    pairs = chosen.join(fits, left_on=["gap", "intervention"], right_on=["item", "intervention"], how="left",
+                        maintain_order="left")
+    for row in pairs.filter(pl.col("rank").is_null()).iter_rows(named=True):
+        known = fits.filter(pl.col("item") == row["gap"])["intervention"].to_list()
+        why = (f"it fits {', '.join(known)}" if known else "no intervention in the library fits it") \
+            if row["gap"] in set(action_list(frames)["item"]) else "it is not a gap of the services action list"
+        raise ScenarioError(f"scenario '{scenario}', commission of '{row['intervention']}' for gap '{row['gap']}': "
+                            f"the intervention does not fit that gap ({why})")
+    years = sim.dims.years
+    late = pairs.filter(~pl.col("from_year").is_between(years[0], years[-1]))
+    if late.height:
+        raise ScenarioError(f"scenario '{scenario}', commission of '{late['intervention'][0]}': from year "
+                            f"{late['from_year'][0]} is outside the plan's years, {years[0]} to {years[-1]}")
+    assert sim.bands is not None
+    return evidence.added_demand(pairs.rename({"gap": "item"}), pairs["from_year"].to_numpy(),
+                                 frames["intervention_delivery"], frames["interventions"],
+                                 _reach(sim.bands, sim, (0, 1)), _staffing(sim), years)
+
+
+def _staffing(sim: Simulation) -> evidence.Staffing:
+    assert sim.productive is not None
+    return evidence.Staffing(sim.dims.roles, sim.productive, sim.cost_per_fte, sim.ratio)
+
+
+def _reach(bands: BandCounts, sim: Simulation, keep: tuple[int, ...]) -> evidence.Reach:
+    """People by band with the area and year axes moved behind the band, as the evidence model reads them: kept
+    (`keep` (0, 1)), or summed over the areas in year `keep[0]` of the plan when given one year index."""
+    if keep == (0, 1):
+        cases, pop, groups = (np.moveaxis(bands.cases, 2, 0), np.moveaxis(bands.population, 2, 0)[..., None],
+                              np.moveaxis(bands.groups, (2, 3), (0, 1))[..., None])
+    else:
+        t = keep[0]
+        cases, pop = bands.cases[:, t].sum(axis=0), bands.population[:, t].sum(axis=0)[:, None]
+        groups = bands.groups[:, t].sum(axis=0)[..., None]
+    return evidence.Reach(sim.dims.bands, sim.dims.groups, cases, pop, groups)
 
 
 def scenario_names(frames: Frames) -> list[str]:
@@ -191,6 +238,58 @@ def action_list(frames: Frames, year: int | None = None, rules: Rules | None = N
     if need is None:
         need = frames["age_bands"].select("band").with_columns(pl.lit(0.0).alias("cases"))
     return actions(register(frames), spec.provisions, spec.band_groups, spec.prerequisites, need, rules or Rules())
+
+
+def _fits(frames: Frames, actions: pl.DataFrame) -> pl.DataFrame:
+    """The library's interventions that fit each gap (model/evidence.py, `fitting`)."""
+    summary = evidence.evidence_summary(frames["interventions"], frames["evidence_ratings"])
+    return evidence.fitting(actions, frames["interventions"], frames["intervention_cells"],
+                            frames["intervention_groups"], summary, frames["age_bands"])
+
+
+NO_FIT = "no intervention in the library fits this gap"
+
+
+def evidence_for_actions(frames: Frames, year: int | None = None, rules: Rules | None = None, draws: int = DRAWS,
+                         seed: int = SEED, distribution: str = DISTRIBUTION) -> pl.DataFrame:
+    """The action list's rows, each cell and band × group gap repeated for every intervention that fits it
+    (strongest evidence first; a gap nothing fits kept once, with no intervention), with what delivering it
+    in year `year` (default: the first) would take: people, FTE by role and in all, and cost a year, each a
+    median with its 90% interval (_p5, _p95) over the model's draws, and the sentence that says so
+    (`in_words`). Without interventions in the workspace: the action list exactly as `action_list` gives it."""
+    actions = action_list(frames, year, rules)
+    if frames["interventions"].is_empty():
+        return actions
+    empty = missing_need_inputs(frames)
+    if empty or frames["roles"].is_empty():
+        raise NotReady(f"what an intervention takes comes from the need model and the roles: the workspace has no "
+                       f"{', '.join(empty or ['roles'])} yet: import them with 'cyplan import KIND FILE'")
+    fits = _fits(frames, actions)
+    sim = simulate(frames, draws, seed, distribution, by_band=True)  # type: ignore[arg-type]
+    t = sim.dims.years.index(year) if year is not None else 0
+    assert sim.bands is not None
+    reach = _reach(sim.bands, sim, (t,))
+    table = evidence.summary_table(fits, evidence.requirements(fits, frames["intervention_delivery"],
+                                                               frames["interventions"], reach, _staffing(sim)),
+                                   sim.dims.roles)
+    table = table.with_columns(pl.Series("in_words", _in_words(frames, table, sim.dims.roles), dtype=pl.String))
+    shown = table.drop("kind", "item", "band", "covered", "level", "provision", "group")
+    out = actions.join(shown, on="rank", how="left").sort("rank", "fit")
+    return out.with_columns(pl.when(pl.col("kind").is_in(["cell", "group"]) & pl.col("intervention").is_null())
+                            .then(pl.lit(NO_FIT)).otherwise(pl.col("in_words")).alias("in_words"))
+
+
+def _in_words(frames: Frames, table: pl.DataFrame, roles: tuple[str, ...]) -> list[str]:
+    """Each pair's sentence (model/evidence.py, `sentence`); a loop over the rows shown, for words only."""
+    names = labels(frames)
+    out = []
+    for row in table.iter_rows(named=True):
+        staff = sorted(((names["role"].get(r, r), row[f"fte_{r}"]) for r in roles if row[f"fte_{r}"] > 0),
+                       key=lambda x: -x[1])
+        gap = evidence.gap_words(row["kind"], row["item"], names["group"].get(row["group"] or "", ""))
+        out.append(evidence.sentence(gap, row["name"], staff, (row["fte_p5"], row["fte_p95"]), row["cost"],
+                                     (row["cost_p5"], row["cost_p95"])))
+    return out
 
 
 def skills(frames: Frames, area: Sequence[str] | None = None) -> pl.DataFrame:

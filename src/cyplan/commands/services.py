@@ -14,6 +14,7 @@ from cyplan import results
 from cyplan.display import SERVICE_FORMATS, SERVICE_HEADINGS
 from cyplan.io.problems import InputError
 from cyplan.io.write import write_csv
+from cyplan.model.evidence import RATINGS_STATEMENT
 from cyplan.model.services import (
     Rating,
     Register,
@@ -205,6 +206,9 @@ def _rating_rows(result: Rating) -> pl.DataFrame:
 @app.command("actions")
 def actions_(workspace: WorkspaceOpt = Path("."), year: YearOpt = None, whole_area: WholeAreaOpt = 1.0,
              most: MostOpt = 0.5, plans_in_place: PlansOpt = 1.0, full_range: FullRangeOpt = 0.9,
+             evidence: Annotated[bool, typer.Option(
+                 "--evidence", help="For each gap, the interventions of the evidence library that fit it, strongest "
+                 "evidence first, with their ratings and the staff and cost they would take (90% interval).")] = False,
              fmt: FormatOpt = Format.table,
              out_file: OutOpt = None) -> None:
     """The gaps, in order of priority: what holds the rating back first, then by need in the age band."""
@@ -212,15 +216,25 @@ def actions_(workspace: WorkspaceOpt = Path("."), year: YearOpt = None, whole_ar
     if results.missing_need_inputs(frames):
         warn("the workspace has no need inputs (areas, population, levels, prevalence): gaps are not weighed by "
              "need")
+    rules = _rules(whole_area, most, plans_in_place, full_range)
     try:
         with err.status("Running the need model…"):
-            frame = results.action_list(frames, year, _rules(whole_area, most, plans_in_place, full_range))
+            frame = results.evidence_for_actions(frames, year, rules) if evidence \
+                else results.action_list(frames, year, rules)
     except results.NotReady as e:
         fail(str(e), 2)
+    fitted = "intervention" in frame.columns
+    if evidence and not fitted:
+        warn("the workspace has no interventions yet, so the action list has no evidence to show: import an "
+             "evidence library (docs/user-guide.md, 'Choosing what to commission for a gap')")
     if fmt is Format.table:
         frame = frame.select("rank", "item", "label", "state", "covered", "need_share", "developing",
-                             "delivery_vehicles")
+                             "delivery_vehicles") if not fitted else \
+            frame.select("rank", "item", "state", pl.col("name").alias("intervention_name"), "ratings_text",
+                         "in_words")
     _show(frame, fmt, out_file, "Action list", frames)
+    if fitted:
+        say(RATINGS_STATEMENT)
 
 
 @app.command("capacity")

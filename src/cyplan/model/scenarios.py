@@ -2,7 +2,9 @@
 
 A change names an input, a numeric column, the rows it applies to ('column=value' pairs, all of which must
 match) and an operation: set, add or multiply the value; or move a share of a pathway step's hours from one
-role to another (role mix). A change touches only the cells it names, and a change that matches no row or
+role to another (role mix); or commission an intervention for a gap of the services action list from a year
+on, which changes no input but adds the intervention's staff to demand (`commissions`; results.simulation adds
+them, model/evidence.py works them out). A change touches only the cells it names, and a change that matches no row or
 leaves a value outside what the input allows is an error, not a silent no-op.
 """
 
@@ -31,9 +33,39 @@ def apply(frames: dict[str, pl.DataFrame], scenarios: pl.DataFrame, name: str) -
         raise ScenarioError(f"no scenario named '{name}'; the scenarios are: "
                             + (", ".join(names(scenarios)) or "none yet (import some with 'cyplan import scenarios')"))
     out = dict(frames)
-    for change in changes.iter_rows(named=True):
+    for change in changes.filter(pl.col("operation") != COMMISSION).iter_rows(named=True):
         out[change["input"]] = _apply_one(out, change)
     return out
+
+
+COMMISSION = "commission"
+COMMISSION_SCHEMA = {"intervention": pl.String, "gap": pl.String, "from_year": pl.Int64}
+
+
+def commissions(scenarios: pl.DataFrame, name: str) -> pl.DataFrame:
+    """The interventions a scenario commissions: intervention, gap (an item of the action list) and from_year.
+    A commission row reads input 'interventions', column 'from_year', where 'intervention=X; gap=ITEM' and the
+    first year as its value."""
+    rows = [] if name == BASELINE else scenarios.filter((pl.col("scenario") == name)
+                                                        & (pl.col("operation") == COMMISSION)).to_dicts()
+    out = []
+    for change in rows:  # a loop over the scenario's few rows
+        label = f"scenario '{name}', commission"
+        if change["input"] != "interventions" or change["column"] != "from_year":
+            raise ScenarioError(f"{label}: write input 'interventions' and column 'from_year' (the value is the "
+                                f"first year), not {change['input']}.{change['column']}")
+        try:
+            where = parse_where(str(change["where"] or ""))
+        except ValueError as e:
+            raise ScenarioError(f"{label}: {e}") from None
+        if sorted(where) != ["gap", "intervention"]:
+            raise ScenarioError(f"{label}: where must name the intervention and the gap, as 'intervention=X; "
+                                f"gap=ITEM' (ITEM as the services action list gives it), not '{change['where']}'")
+        value = float(change["value"])
+        if value != int(value):
+            raise ScenarioError(f"{label}: the value is the first year, a whole number, not {value:g}")
+        out.append((where["intervention"], where["gap"], int(value)))
+    return pl.DataFrame(out, schema=COMMISSION_SCHEMA, orient="row")
 
 
 def parse_where(text: str) -> dict[str, str]:

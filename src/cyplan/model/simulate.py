@@ -62,6 +62,17 @@ class SupplyDetail:
 
 
 @dataclass(frozen=True)
+class BandCounts:
+    """The people of each age band, every level together: cases of need drawn as the demand's [area, year, band,
+    draw] (before coverage: the need model's cases), and the population [area, year, band] and vulnerable
+    groups' children [area, year, group, band], which are not drawn."""
+
+    cases: np.ndarray
+    population: np.ndarray
+    groups: np.ndarray
+
+
+@dataclass(frozen=True)
 class Simulation:
     dims: Dims
     draws: int  # 0: central values only (one "draw")
@@ -75,6 +86,9 @@ class Simulation:
     leaving: np.ndarray  # central leaver + retirement rate, weighted by FTE [area, role]
     warnings: tuple[str, ...]
     detail: SupplyDetail | None = None  # what the census rows' flows are made from (None: no census)
+    productive: np.ndarray | None = None  # hours of direct work a year one FTE gives [draw or 1, role]
+    ratio: np.ndarray | None = None  # [role, role]: FTE planned by ratio to each role's (build.role_ratio)
+    bands: BandCounts | None = None  # by age band, when simulate() is asked for them
 
     @property
     def supply(self) -> np.ndarray:
@@ -122,7 +136,9 @@ class Simulation:
 
 
 def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
-             distribution: Distribution = "triangular") -> Simulation:
+             distribution: Distribution = "triangular", by_band: bool = False) -> Simulation:
+    """`by_band` adds each band's cases, population and groups (BandCounts), from the same draws; without it
+    nothing more is worked out, so the demand and its random numbers are the same either way."""
     a = build(frames, "central")
     frames = {k: frames.get(k, empty(k)) for k in KINDS}  # an input not given is an input with no rows
     rng = np.random.default_rng(seed)
@@ -153,7 +169,8 @@ def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
     step_hours = values("pathway_steps")  # [draw, step], in pathway order
     if a.step_share is not None:
         step_hours = step_hours * a.step_share  # each step serves its care profile's share of the level's cases
-    counted = _counted(a, frames["need_shares"], values("need_shares"))
+    need_shares = values("need_shares")  # [draw, row]
+    counted = _counted(a, frames["need_shares"], need_shares)
     frames["workforce"] = with_caseload_shares(frames["workforce"], frames["caseloads"])
     census, cells, total, stock0, joiners, leaving, detail = _supply(frames, d, values, max(draws, 1))
     # drawn after every other input, so that a workspace without these ranges draws exactly what it did before
@@ -161,7 +178,8 @@ def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
     demand = with_ratios(_demand(a, prevalence, rr, step_hours, productive, counted), a.ratio, axis=2)
     return Simulation(dims=d, draws=draws, demand=demand, total_supply=total, census=census, census_cells=cells,
                       cost_per_fte=a.roles.cost_per_fte, joiners=joiners, stock0=stock0, leaving=leaving,
-                      warnings=a.warnings, detail=detail)
+                      warnings=a.warnings, detail=detail, productive=productive, ratio=a.ratio,
+                      bands=_band_counts(a, prevalence, rr, frames["need_shares"], need_shares) if by_band else None)
 
 
 def _ordered(frames: dict[str, pl.DataFrame], kind: str) -> pl.DataFrame:
@@ -242,6 +260,28 @@ def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.nd
     per_case = np.stack([hours_per_case(a.step_level, h, a.mix, n_level) for h in step_hours])  # [d, l, role]
     hours = np.einsum("ayld,l,dlr->ayrd", cases, coverage, per_case, optimize=True)
     return hours / productive.T[None, None]
+
+
+def _band_counts(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, shares: pl.DataFrame,
+                 share_draws: np.ndarray) -> BandCounts:
+    """Each band's cases of need, every level together, as need.py counts them (population × prevalence, the
+    groups' uplift where a rate is one outside the groups, and cases from need counts) but on the draws of
+    `_demand`; a loop over the few years, each an einsum over every area, band and draw."""
+    d = a.dims
+    in_band = (d.band_of_age[:, None] == np.arange(len(d.bands))[None]).astype(float)  # [age, band]
+    added = (~a.average).astype(float)  # [level, age, sex]
+    cases = np.zeros((len(d.areas), len(d.years), len(d.bands), prevalence.shape[0]))
+    for y in range(len(d.years)):
+        p = prevalence[:, y]  # [draw, level, age, sex]
+        cases[:, y] = np.einsum("aks,dlks,kb->abd", a.population[:, y], p, in_band, optimize=True)
+        if added.any():
+            factor = uplift_factor(p, rr) * added[..., None]  # [draw, level, age, sex, group]
+            cases[:, y] += np.einsum("agks,dlksg,kb->abd", a.group_size[:, y], factor, in_band, optimize=True)
+    if a.count_groups and a.counted is not None:
+        share = share_cells(shares, a.count_groups, d, share_draws).sum(axis=-1)  # [draw, count group]
+        cases += np.einsum("aygks,dg,kb->aybd", a.counted, share, in_band, optimize=True)
+    return BandCounts(cases, np.einsum("ayks,kb->ayb", a.population, in_band),
+                      np.einsum("aygks,kb->aygb", a.group_size, in_band))
 
 
 def _covered(a: Arrays, prevalence: np.ndarray, factor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from cyplan.schema.columns import (
 )
 
 SECTORS = ("NHS", "council", "education", "voluntary", "private")
-OPERATIONS = ("set", "add", "multiply", "move")
+OPERATIONS = ("set", "add", "multiply", "move", "commission")
 
 WORKFORCE = InputKind(
     "workforce",
@@ -167,7 +167,8 @@ SCENARIOS = InputKind(
                "share.", "leaver_rate"),
         Column("where", "text", "Which rows: 'column=value' pairs separated by ';' (blank for every row).",
                "role=mh_practitioner", required=False, blank_ok=True, default=""),
-        Column("operation", "enum", "set, add or multiply the value; move shifts a role-mix share to to_role.",
+        Column("operation", "enum", "set, add or multiply the value; move shifts a role-mix share to to_role; "
+               "commission adds an intervention's staff for a gap from the year given as the value.",
                "add", allowed=OPERATIONS),
         Column("value", "number", "The value to set, add, multiply by, or move.", "-0.03",
                minimum=-MAX_SCENARIO_VALUE, maximum=MAX_SCENARIO_VALUE),
