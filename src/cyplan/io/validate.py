@@ -684,3 +684,7 @@ KIND_CHECKS.update(CORRELATION_CHECKS)
 from cyplan.io.validate_supply import SUPPLY_CHECKS  # noqa: E402 (as above)
 
 KIND_CHECKS.update(SUPPLY_CHECKS)
+
+from cyplan.io.validate_evidence import EVIDENCE_CHECKS  # noqa: E402 (as above)
+
+KIND_CHECKS.update(EVIDENCE_CHECKS)

@@ -70,6 +70,7 @@ INTERVENTIONS = InputKind(
         source_column(),
     ),
     key=("intervention",),
+    references=(Reference(("topic",), "practice_guides", ("topic",)),),  # when given: a blank topic is none
     age_range=True,
 )
 
