@@ -19,7 +19,7 @@ from markupsafe import Markup
 from cyplan import results
 from cyplan.auth.roles import Permission
 from cyplan.model import evidence
-from cyplan.model.evidence import RATINGS_STATEMENT
+from cyplan.model.evidence_ratings import RATINGS_STATEMENT, STRENGTH_WORDS, evidence_summary
 from cyplan.reference.specification import specification
 from cyplan.schema.evidence import INTERVENTION_LEVELS
 from cyplan.web.access import needs
@@ -29,9 +29,9 @@ from cyplan.web.routes.services import item_label
 from cyplan.web.state import WorkspaceState
 
 router = APIRouter()
+DISPUTED = " (another rating found no benefit)"  # evidence_summary's `disputed`: shown, never hidden
 MAX_AGE = 25  # the inputs' age ranges run 0 to 25
-STRENGTHS = {4: "strong", 3: "moderate", 2: "promising or preliminary", 1: "limited, or not yet rated at level 2",
-             0: "no benefit found"}
+STRENGTHS = dict(sorted(STRENGTH_WORDS.items(), reverse=True))  # strongest first, as the filter offers them
 COSTS = {1: "1 (cheapest)", 2: "2", 3: "3", 4: "4", 5: "5 (dearest)"}
 SCHEMES = {"foundations": "Foundations Guidebook", "yef": "YEF Toolkit", "eef": "EEF Toolkit",
            "local": "Local evaluation"}
@@ -89,17 +89,12 @@ def outcomes_of(column: pl.Expr) -> pl.Expr:
         pl.element().str.strip_chars().str.to_lowercase()).list.filter(pl.element() != "")
 
 
-def summary(frames: results.Frames) -> pl.DataFrame:
-    """One row per intervention: strength (0–4), cost (1–5), ratings_text, no_benefit."""
-    return evidence.evidence_summary(frames["interventions"], frames["evidence_ratings"])
-
-
 def library(st: WorkspaceState) -> pl.DataFrame:
     """The interventions with their common strength and cost and their ratings in words, strongest first (no
     benefit found last, then unrated), then cheapest, then by name."""
     def compute() -> pl.DataFrame:
         frames = st.frames()
-        lib = frames["interventions"].join(summary(frames), on="intervention", how="left")
+        lib = frames["interventions"].join(evidence_summary(frames), on="intervention", how="left")
         return lib.with_columns(outcomes_of(pl.col("outcomes")).alias("outcome_list")).sort(
             pl.col("no_benefit").fill_null(False), pl.col("strength").is_null(), -pl.col("strength").fill_null(0),
             pl.col("cost").is_null(), pl.col("cost").fill_null(0), pl.col("name").str.to_lowercase())
@@ -129,14 +124,15 @@ def strength_words(strength: int | None) -> str:
 
 
 def _rows(lib: pl.DataFrame) -> list[dict[str, Any]]:
-    return [{**r, "strength_words": strength_words(r["strength"]),
+    return [{**r, "strength_words": strength_words(r["strength"]) + (DISPUTED if r["disputed"] else ""),
+             "ratings_text": r["ratings_text"] or "not rated",
              "cost_words": "not rated" if r["cost"] is None else str(r["cost"])} for r in lib.iter_rows(named=True)]
 
 
 def _library_json(lib: pl.DataFrame) -> list[dict[str, Any]]:
     return lib.select("intervention", "name", "level", "age_from", "age_to", "setting", "delivery_model",
                       pl.col("outcome_list").alias("outcomes"), "topic", "strength", "cost", "ratings_text",
-                      "no_benefit").to_dicts()
+                      "no_benefit", "disputed").to_dicts()
 
 
 @router.get("/api/evidence", dependencies=[needs(Permission.VIEW_PUBLISHED)], tags=["evidence"])
@@ -216,7 +212,7 @@ def intervention_data(st: WorkspaceState, intervention: str) -> dict[str, Any]:
     guides = frames["practice_guides"]
     row = found.row(0, named=True)
     topic = row["topic"] or ""
-    return {"row": row, "strength_words": strength_words(row["strength"]),
+    return {"row": row, "strength_words": strength_words(row["strength"]) + (DISPUTED if row["disputed"] else ""),
             "cells": [item_label("cell", f"{c['band']} / {c['level']} / {c['provision']}", labels, _provisions())
                       for c in cells.iter_rows(named=True)],
             "groups": [labels["group"].get(g, g) for g in frames["intervention_groups"].filter(mine)["group"]],
@@ -236,7 +232,7 @@ def intervention_json(st: State, intervention: str) -> dict[str, Any]:
     r = d["row"]
     return {"intervention": {k: r[k] for k in ("intervention", "name", "description", "owner", "age_from", "age_to",
                                                "setting", "delivery_model", "level", "topic", "cost_per_case",
-                                               "strength", "cost", "ratings_text", "no_benefit")},
+                                               "strength", "cost", "ratings_text", "no_benefit", "disputed")},
             "outcomes": r["outcome_list"], "cells": d["cells"], "groups": d["groups"],
             "delivery": [{"role": x["role"], "hours_per_case": x["hours"]} for x in d["delivery"]],
             "ratings": [{k: x[k] for k in ("scheme", "measure", "rating", "citation", "url", "retrieved", "licence")}

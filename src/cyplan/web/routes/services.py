@@ -13,7 +13,8 @@ from fastapi.responses import HTMLResponse
 
 from cyplan import results
 from cyplan.auth.roles import Permission
-from cyplan.model.evidence import RATINGS_STATEMENT, money
+from cyplan.model.evidence import money
+from cyplan.model.evidence_ratings import RATINGS_STATEMENT
 from cyplan.model.services import Rating, checklist, coverage_matrix, group_matrix
 from cyplan.reference.specification import specification
 from cyplan.store import signoffs
