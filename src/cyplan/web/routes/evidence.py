@@ -258,10 +258,10 @@ def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).disable("image")
     md.validateLink = lambda url: safe_url(url) is not None  # type: ignore[method-assign]
 
-    def link_open(tokens: Any, i: int, options: Any, env: Any) -> str:
+    def link_open(renderer: Any, tokens: Any, i: int, options: Any, env: Any) -> str:  # bound to the renderer
         tokens[i].attrSet("class", "govuk-link")
         tokens[i].attrSet("rel", "noopener noreferrer")
-        return md.renderer.renderToken(tokens, i, options, env)
+        return str(renderer.renderToken(tokens, i, options, env))
 
     md.add_render_rule("link_open", link_open)
     return md
