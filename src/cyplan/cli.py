@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cyplan import reference, results
-from cyplan.commands import backtest, serve, server_roles, skills, workforce
+from cyplan.commands import backtest, evidence, serve, server_roles, skills, workforce
 from cyplan.commands import report as paper
 from cyplan.commands.audit import audit_app, broken_warning, files, note
 from cyplan.commands.history import history
@@ -155,7 +155,10 @@ def init(
         except WorkspaceError as e:
             fail_workspace(e)
         try:
-            _import(ws, _default_sources() + (_starter_sources(name) if name else []), "replace", quiet=bool(name))
+            _import(ws, _default_sources() + (_starter_sources(name) + evidence.starter_sources(
+                f"cyplan init --starter {name}") if name else []), "replace", quiet=bool(name))
+            if name:
+                evidence.store_starter_briefs(ws, f"cyplan init --starter {name}")
             gaps = results.sanity_warnings(ws.read_all()) if name else []
         finally:
             ws.close()
@@ -201,8 +204,11 @@ def demo(
     with machine_faults(path):
         ws = Workspace.create(path, f"sqlite:///{(path / DB_FILE).resolve()}", info={"demo": "yes"})
         try:
+            library = evidence.demo_sources(shown) if folder == reference.DEMO else []
             _import(ws, _default_sources() + [Source(p.stem, p, shown=f"{shown}: {p.name}")
-                                              for p in sorted(folder.glob("*.csv"))], "replace", quiet=True)
+                                              for p in sorted(folder.glob("*.csv"))] + library, "replace", quiet=True)
+            if library:
+                evidence.store_starter_briefs(ws, shown)
             if (folder / "returns" / "referrals.csv").exists():  # only the mental-health model has returns
                 referrals = import_returns(ws, folder / "returns" / "referrals.csv",
                                            display_name="cyplan demo: returns/referrals.csv")
@@ -408,6 +414,7 @@ supply_app = typer.Typer(no_args_is_help=False, add_completion=False)
 supply_app.callback(invoke_without_command=True)(workforce.supply)  # `cyplan supply` as it was, with a subcommand
 supply_app.command("backtest")(backtest.backtest)
 app.add_typer(supply_app, name="supply")
+app.add_typer(evidence.app, name="evidence")
 app.command()(workforce.gap)
 app.command()(skills.skills)
 app.command("report")(paper.report)
