@@ -98,6 +98,23 @@ SHEETS: dict[str, list[list[Any]]] = {
 }
 
 
+# a brief as someone might write it, or paste it: raw HTML, script, a javascript: link, an image from elsewhere
+HOSTILE_BRIEF = """# Evidence brief: social and emotional learning
+
+## Key messages
+
+1. Whole-school programmes help most children [1](https://example.org/ref1).
+
+<script>alert(1)</script>
+
+<img src=x onerror=alert(2)>
+
+[click me](javascript:alert(3)) and [data](data:text/html,<b>x</b>) ![pic](https://example.org/p.png)
+
+<a href="javascript:alert(4)">raw link</a>
+"""
+
+
 def _cli(args: list[Any]) -> tuple[int, str]:
     result = CliRunner().invoke(cli, [str(a) for a in args], env=WIDE)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -117,6 +134,10 @@ def workspace(_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
     assert code == 0, out
     book = write_workbook(folder / "library.xlsx", SHEETS)
     code, out = _cli(["import", "all", book, "-w", ws])
+    assert code == 0, out
+    brief = folder / "sel.md"
+    brief.write_text(HOSTILE_BRIEF, encoding="utf-8")
+    code, out = _cli(["evidence", "brief", "sel", brief, "-w", ws])
     assert code == 0, out
     return ws
 
@@ -279,19 +300,42 @@ def test_the_topic_page_shows_every_field_and_its_interventions(client: TestClie
     assert listed_here == ["kind_schools", "talk_time"]
 
 
-def test_a_brief_is_rendered_without_script_raw_html_or_unsafe_links() -> None:
-    """Catches a brief's Markdown rendered with raw HTML on (a <script> or an onerror handler run in the page), a
-    javascript: or data: link made a link, an image fetched from elsewhere, and links opened with the referrer."""
-    md = ("# Key messages\n\n1. Parenting works [1](https://example.org/ref1).\n\n<script>alert(1)</script>\n\n"
-          "<img src=x onerror=alert(2)>\n\n[click](javascript:alert(3)) [data](data:text/html,<b>x</b>) "
-          "![pic](https://example.org/p.png)\n\n<a href=\"javascript:alert(4)\">raw</a>\n")
-    out = str(brief_html(md))
-    assert "<h1>Key messages</h1>" in out
+def test_a_brief_is_rendered_without_script_raw_html_or_unsafe_links(client: TestClient) -> None:
+    """Catches a brief (imported with `cyplan evidence brief`) rendered with raw HTML on (a <script> or an onerror
+    handler run in the page), a javascript: or data: link made a link, an image fetched from elsewhere, links
+    opened with the referrer, and the brief's headings above the page's own."""
+    page = client.get("/evidence/topics/sel").text
+    out = page.split('id="brief"')[1].split("</main>")[0]
+    assert "<h3>Evidence brief: social and emotional learning</h3>" in out and "<h4>Key messages</h4>" in out
     assert '<a href="https://example.org/ref1" class="govuk-link" rel="noopener noreferrer">1</a>' in out
     assert "<script" not in out and "<img" not in out and "<a href=\"javascript" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out and "&lt;img src=x onerror=alert(2)&gt;" in out
     assert "javascript:alert(3)" in out and 'href="javascript' not in out and 'href="data' not in out
-    assert 'src="https://example.org/p.png"' not in out
+    assert "src=" not in out.replace("&lt;img src=x", "")  # no image fetched: its Markdown stays text
+    assert page.count("<h1") == 1
+    assert client.get("/api/evidence/topics/sel").json()["brief"]["markdown"] == HOSTILE_BRIEF
+    assert str(brief_html("[a](javascript:alert(1)) <b>x</b>")) == ("<p>[a](javascript:alert(1)) "
+                                                                    "&lt;b&gt;x&lt;/b&gt;</p>\n")
+
+
+# -- search ----------------------------------------------------------------------------------------------------
+
+
+def test_the_search_finds_words_across_the_library_and_narrows_the_list(client: TestClient) -> None:
+    """Catches a search over the interventions alone (the practice guide and the brief hold 'calm' and 'whole-school'
+    too), the table not narrowed to the interventions found, and a snippet's text let through as HTML."""
+    r = client.get("/evidence", params={"q": "whole-school"})
+    found = re.findall(r'<li><a class="govuk-link" href="([^"]+)"', r.text.split('id="found"')[1].split("</ul>")[0])
+    assert set(found) == {"/evidence/kind_schools", "/evidence/topics/sel"}  # the intervention, guide and brief
+    assert listed(client, "?q=whole-school") == ["kind_schools"]
+    assert "<mark>" in r.text.split('id="found"')[1]
+    api = client.get("/api/evidence", params={"q": "calm"}).json()
+    assert [(h["kind"], h["key"]) for h in api["found"]] == [("practice guide", "sel")] and api["interventions"] == []
+    nothing = client.get("/evidence", params={"q": "zebra"})
+    assert "Nothing in the library holds every word of ‘zebra’" in words(nothing.text)
+    hostile = client.get("/evidence", params={"q": "<script>alert(1)</script>"})
+    assert hostile.status_code == 200 and "<script>alert(1)" not in hostile.text
+    assert client.get("/evidence", params={"q": "x" * 201}).status_code == 400
 
 
 # -- the action list with evidence -----------------------------------------------------------------------------

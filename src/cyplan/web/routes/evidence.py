@@ -6,15 +6,16 @@ Ratings are shown as the schemes give them, beside the common strength (0–4) a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import polars as pl
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from cyplan import results
 from cyplan.auth.roles import Permission
@@ -22,8 +23,10 @@ from cyplan.model import evidence
 from cyplan.model.evidence_ratings import RATINGS_STATEMENT, STRENGTH_WORDS, evidence_summary
 from cyplan.reference.specification import specification
 from cyplan.schema.evidence import INTERVENTION_LEVELS
+from cyplan.store.evidence import briefs
+from cyplan.store.evidence_search import MARK, search
 from cyplan.web.access import needs
-from cyplan.web.app import State, page
+from cyplan.web.app import State, page, templates
 from cyplan.web.htmx import fragment, page_or_fragment
 from cyplan.web.routes.services import item_label
 from cyplan.web.state import WorkspaceState
@@ -31,6 +34,9 @@ from cyplan.web.state import WorkspaceState
 router = APIRouter()
 DISPUTED = " (another rating found no benefit)"  # evidence_summary's `disputed`: shown, never hidden
 MAX_AGE = 25  # the inputs' age ranges run 0 to 25
+MAX_QUERY = 200  # characters of a search: more words than any library's text needs
+SEARCH_LIMIT = 50
+FOUND_AT = {"intervention": "/evidence/{}", "practice guide": "/evidence/topics/{}", "brief": "/evidence/topics/{}"}
 STRENGTHS = dict(sorted(STRENGTH_WORDS.items(), reverse=True))  # strongest first, as the filter offers them
 COSTS = {1: "1 (cheapest)", 2: "2", 3: "3", 4: "4", 5: "5 (dearest)"}
 SCHEMES = {"foundations": "Foundations Guidebook", "yef": "YEF Toolkit", "eef": "EEF Toolkit",
@@ -53,9 +59,10 @@ class Filters:
     outcome: str | None = None
     strength: int | None = None  # at least
     cost: int | None = None  # at most
+    q: str | None = None  # words to search for (store/evidence_search.py)
 
     def key(self) -> tuple[Any, ...]:
-        return (self.age, self.level, self.outcome, self.strength, self.cost)
+        return (self.age, self.level, self.outcome, self.strength, self.cost, self.q)
 
     def chosen(self) -> bool:
         return any(v is not None for v in self.key())
@@ -73,14 +80,18 @@ def _whole(value: str | None, name: str, low: int, high: int) -> int | None:
 
 
 def filters(age: str | None, level: str | None, outcome: str | None, strength: str | None,
-            cost: str | None) -> Filters:
+            cost: str | None, q: str | None = None) -> Filters:
     """The filters from the address (a form's blank choice is no filter); 400 naming what cannot be read."""
     chosen_level = (level or "").strip() or None
     if chosen_level is not None and chosen_level not in INTERVENTION_LEVELS:
         raise HTTPException(400, f"level: ‘{chosen_level[:40]}’ is not a level; the levels are "
                                  f"{', '.join(INTERVENTION_LEVELS)}. Go back and choose again from the page's form.")
+    words = " ".join((q or "").split())
+    if len(words) > MAX_QUERY:
+        raise HTTPException(400, f"q: the search is {len(words)} characters long; search with at most {MAX_QUERY}. "
+                                 "Go back and search with fewer words.")
     return Filters(_whole(age, "age", 0, MAX_AGE), chosen_level, (outcome or "").strip().lower() or None,
-                   _whole(strength, "strength", 0, 4), _whole(cost, "cost", 1, 5))
+                   _whole(strength, "strength", 0, 4), _whole(cost, "cost", 1, 5), words or None)
 
 
 def outcomes_of(column: pl.Expr) -> pl.Expr:
@@ -101,11 +112,21 @@ def library(st: WorkspaceState) -> pl.DataFrame:
     return st.cached(("evidence-library",), compute)
 
 
-def chosen(lib: pl.DataFrame, f: Filters) -> pl.DataFrame:
+def found(st: WorkspaceState, f: Filters) -> pl.DataFrame:
+    """What the search finds (kind, key, name, snippet), best first; no rows without a search. Not kept with the
+    results: a search's words are the user's, and keeping every one asked would grow without end."""
+    if f.q is None:
+        return pl.DataFrame(schema={"kind": pl.String, "key": pl.String, "name": pl.String, "snippet": pl.String})
+    return search(st.ws, f.q, SEARCH_LIMIT)
+
+
+def chosen(lib: pl.DataFrame, f: Filters, hits: pl.DataFrame | None = None) -> pl.DataFrame:
     """The rows each filter leaves: an age inside the intervention's range; its level; an outcome it lists; at
     least the strength asked (an unrated intervention has none, so it is left out); at most the cost asked (one
-    without a cost rating is left out, as its cost is not known)."""
+    without a cost rating is left out, as its cost is not known); with a search, those it finds."""
     keep = pl.lit(True)
+    if f.q is not None and hits is not None:
+        keep &= pl.col("intervention").is_in(hits.filter(pl.col("kind") == "intervention")["key"].implode())
     if f.age is not None:
         keep &= (pl.col("age_from") <= f.age) & (pl.col("age_to") >= f.age)
     if f.level is not None:
@@ -135,31 +156,60 @@ def _library_json(lib: pl.DataFrame) -> list[dict[str, Any]]:
                       "no_benefit", "disputed").to_dicts()
 
 
+def snippet_html(snippet: str) -> Markup:
+    """A search's snippet with the words found marked: the text escaped, only the marks made <mark>."""
+    parts = re.split(f"({re.escape(MARK[0])}|{re.escape(MARK[1])})", snippet)
+    out, inside = [], False
+    for part in parts:
+        if part == MARK[0] and not inside:
+            out.append("<mark>")
+            inside = True
+        elif part == MARK[1] and inside:
+            out.append("</mark>")
+            inside = False
+        else:
+            out.append(str(escape(part)))
+    return Markup("".join(out) + ("</mark>" if inside else ""))
+
+
+def _hits(hits: pl.DataFrame) -> list[dict[str, Any]]:
+    return [{**h, "href": FOUND_AT[h["kind"]].format(quote(h["key"], safe="")), "snippet_html": snippet_html(
+        h["snippet"])} for h in hits.iter_rows(named=True)]
+
+
 @router.get("/api/evidence", dependencies=[needs(Permission.VIEW_PUBLISHED)], tags=["evidence"])
 def evidence_json(st: State, age: str | None = None, level: str | None = None, outcome: str | None = None,
-                  strength: str | None = None, cost: str | None = None) -> dict[str, Any]:
+                  strength: str | None = None, cost: str | None = None, q: str | None = None) -> dict[str, Any]:
     """The evidence library, filtered: interventions for a child of `age` (0–25), at `level` (universal, targeted,
     specialist), listing `outcome`, with a common strength of evidence of at least `strength` (0–4: 4 strong, 3
     moderate, 2 promising, 1 limited, 0 no benefit found) and a common cost of at most `cost` (1 cheapest to 5);
     an intervention without a rating is left out by a filter on it. Each with its ratings as the schemes give
-    them (`ratings_text`), strongest first; and the statement about ratings."""
-    f = filters(age, level, outcome, strength, cost)
-    return {"interventions": _library_json(chosen(library(st), f)), "statement": RATINGS_STATEMENT}
+    them (`ratings_text`), strongest first; and the statement about ratings. With `q`, a search of the whole
+    library (interventions, practice guides and briefs; every word, stemmed, at most 200 characters): `found`
+    lists what holds the words (kind, key, name, a snippet with the words [marked]), best first, and only the
+    interventions found are listed."""
+    f = filters(age, level, outcome, strength, cost, q)
+    hits = found(st, f)
+    out = {"interventions": _library_json(chosen(library(st), f, hits)), "statement": RATINGS_STATEMENT}
+    return out | ({"found": hits.to_dicts()} if f.q is not None else {})
 
 
 @router.get("/evidence", response_class=HTMLResponse, include_in_schema=False,
             dependencies=[needs(Permission.VIEW_PUBLISHED)])
 def evidence_page(request: Request, st: State, age: str | None = None, level: str | None = None,
-                  outcome: str | None = None, strength: str | None = None, cost: str | None = None) -> HTMLResponse:
-    f = filters(age, level, outcome, strength, cost)
+                  outcome: str | None = None, strength: str | None = None, cost: str | None = None,
+                  q: str | None = None) -> HTMLResponse:
+    f = filters(age, level, outcome, strength, cost, q)
     lib = library(st)
-    shown = chosen(lib, f)
+    hits = found(st, f)
+    shown = chosen(lib, f, hits)
     context = {"title": "Evidence", "current": "evidence", "f": f, "levels": INTERVENTION_LEVELS,
                "outcomes": sorted(set(lib["outcome_list"].explode().drop_nulls().to_list())),
                "strengths": STRENGTHS, "costs": COSTS, "max_age": MAX_AGE, "statement": RATINGS_STATEMENT,
                "total": lib.height}
-    part = fragment(st, ("evidence", *f.key()), "evidence_results.html",
-                    {**context, "rows": _rows(shown), "count": shown.height})
+    results_context = {**context, "rows": _rows(shown), "count": shown.height, "hits": _hits(hits)}
+    part = (fragment(st, ("evidence", *f.key()), "evidence_results.html", results_context) if f.q is None
+            else Markup(templates.get_template("evidence_results.html").render(results_context)))
     return page_or_fragment(request, "evidence.html", part, context)
 
 
@@ -254,7 +304,7 @@ def intervention_page(request: Request, st: State, intervention: str) -> HTMLRes
 def _markdown() -> MarkdownIt:
     """CommonMark with raw HTML off (shown as text), no images (a brief's page fetches nothing), links only to
     http and https addresses (any other, javascript: above all, stays text) and opened without the page's
-    address or a handle on it."""
+    address or a handle on it; headings two levels down, under the page's."""
     md = MarkdownIt("commonmark", {"html": False}).disable("image")
     md.validateLink = lambda url: safe_url(url) is not None  # type: ignore[method-assign]
 
@@ -263,7 +313,14 @@ def _markdown() -> MarkdownIt:
         tokens[i].attrSet("rel", "noopener noreferrer")
         return str(renderer.renderToken(tokens, i, options, env))
 
+    def heading(renderer: Any, tokens: Any, i: int, options: Any, env: Any) -> str:
+        # under the page's own h1 and the brief's h2: a brief's '#' is an h3, and so on down to h6
+        tokens[i].tag = f"h{min(int(tokens[i].tag[1]) + 2, 6)}"
+        return str(renderer.renderToken(tokens, i, options, env))
+
     md.add_render_rule("link_open", link_open)
+    md.add_render_rule("heading_open", heading)
+    md.add_render_rule("heading_close", heading)
     return md
 
 
@@ -285,7 +342,11 @@ def topic_data(st: WorkspaceState, topic: str) -> dict[str, Any]:
         raise HTTPException(404, f"There is no practice guide topic ‘{topic[:80]}’ in the evidence library. Its "
                                  f"topics are: {some}.")
     row = found.row(0, named=True)
+    brief = st.cached(("evidence-briefs",), lambda: briefs(st.ws)).filter(pl.col("topic") == topic)
     return {"guide": row, "link": safe_url(row["url"]),
+            "brief_markdown": brief["markdown"][0] if brief.height else None,
+            "brief_title": brief["title"][0] if brief.height else None,
+            "brief": brief_html(brief["markdown"][0]) if brief.height else None,
             "sections": [(label, row[name]) for name, label in GUIDE_FIELDS if (row[name] or "").strip()],
             "interventions": _rows(library(st).filter(pl.col("topic") == topic))}
 
@@ -294,9 +355,11 @@ def topic_data(st: WorkspaceState, topic: str) -> dict[str, Any]:
 def topic_json(st: State, topic: str) -> dict[str, Any]:
     """A practice guide topic: what works, why and how, who it works for (differences between groups), barriers and
     enablers, beneficiaries' perspectives and cost-benefit, with its citation; its interventions, strongest
-    evidence first; and the statement about ratings. 404 for a topic the library has not."""
+    evidence first; its evidence brief (`brief`: title and Markdown as imported, or null); and the statement
+    about ratings. 404 for a topic the library has not."""
     d = topic_data(st, topic)
     return {"topic": {k: v for k, v in d["guide"].items() if k != "source"},
+            "brief": None if d["brief"] is None else {"title": d["brief_title"], "markdown": d["brief_markdown"]},
             "interventions": [{k: r[k] for k in ("intervention", "name", "level", "strength", "cost", "ratings_text")}
                               for r in d["interventions"]],
             "statement": RATINGS_STATEMENT}
