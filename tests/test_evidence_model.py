@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import CliResult
 from cyplan import results
@@ -341,3 +343,54 @@ def test_scenario_compare_through_the_cli_shows_the_commissioned_staff(run_cli: 
     table = pl.read_csv(out.encode()).filter(pl.col("role") == "family_support_worker")
     demand = dict(zip(table["scenario"], table["demand_fte"], strict=True))
     assert demand["iy"] - demand["baseline"] == pytest.approx(fsw, rel=0.02)
+
+
+def test_the_method_pages_worked_example_is_what_the_model_gives() -> None:
+    """docs/method.md, 'Worked example: a parenting programme for a school-age gap': 132 people, 3 h × 14 ÷ 10 =
+    4.2 h per case, 554.4 h ÷ 931.5 = 0.595169 FTE, 0.595169 × £56,700 + 132 × £120 = £49,586.1 a year. The page
+    must state these figures and the code must give them."""
+    delivery = frame("intervention_delivery", [{"intervention": "iy", "role": "a", "hours_per_session": 3.0,
+                                                "sessions": 14.0, "group_size": 10.0}])
+    r = row(results.evidence_for_actions(workspace(prevalence=(0.1, 0.1, 0.1), intervention_delivery=delivery),
+                                         draws=0), CELL, "iy")
+    assert r["people"] == pytest.approx(132)
+    assert r["fte_a"] == pytest.approx(554.4 / 931.5) == pytest.approx(0.595169, abs=1e-6)
+    assert r["cost"] == pytest.approx(49_586.1, abs=0.1)
+    page = (Path(__file__).parents[1] / "docs" / "method.md").read_text(encoding="utf-8")
+    section = page.split("### Worked example: a parenting programme for a school-age gap")[1].split("\n## ")[0]
+    for said in ("**132**", "**4.2**", "554.4 ÷ 931.5 = **0.595 FTE**", "£33,746 + £15,840", "**£49,586 a year**"):
+        assert said in section
+
+
+def test_evidence_without_a_library_prints_the_action_list_as_before_and_says_why(run_cli: Run,
+                                                                                 demo_workspace: Path) -> None:
+    """`services actions --evidence` on a workspace with no interventions: the same table as without the flag,
+    and a warning that there is no library yet (not an error, not an empty table)."""
+    plain = run_cli(["services", "actions", "--format", "csv", "-w", demo_workspace])
+    code, out, err = run_cli(["services", "actions", "--evidence", "--format", "csv", "-w", demo_workspace])
+    assert code == 0 and out == plain[1]
+    assert "the workspace has no interventions yet" in err
+
+
+@settings(max_examples=60, deadline=None)
+@given(hours=st.floats(0.1, 20), sessions=st.integers(1, 30), size=st.floats(1, 20), covered=st.floats(0, 1),
+       cases=st.floats(0, 5000), per_case=st.floats(0, 2000))
+def test_fte_and_cost_follow_the_group_programme_formula_for_any_inputs(hours: float, sessions: int, size: float,
+                                                                         covered: float, cases: float,
+                                                                         per_case: float) -> None:
+    """For any hours a session, sessions, group size, covered share and cases: FTE = cases × (1 − covered) ×
+    hours × sessions ÷ size ÷ productive hours, and cost = FTE × cost per FTE + people × cost per case —
+    never negative, and 0 when the area is covered."""
+    pairs = pl.DataFrame({"intervention": ["x"], "kind": ["cell"], "band": ["b"], "level": ["targeted"],
+                          "group": [None], "covered": [covered]}, schema_overrides={"group": pl.String})
+    delivery = frame("intervention_delivery", [{"intervention": "x", "role": "a", "hours_per_session": hours,
+                                                "sessions": float(sessions), "group_size": size}])
+    interventions = frame("interventions", [{"intervention": "x", "cost_per_case": per_case}])
+    reach = evidence.Reach(("b",), (), np.array([[cases]]), np.array([[0.0]]), np.zeros((0, 1, 1)))
+    staff = evidence.Staffing(("a",), np.array([[PRODUCTIVE]]), np.array([COST_PER_FTE]))
+    req = evidence.requirements(pairs, delivery, interventions, reach, staff)
+    people = cases * (1 - covered)
+    fte = people * hours * sessions / size / PRODUCTIVE
+    assert req.fte[0, 0, 0] == pytest.approx(fte, rel=1e-9, abs=1e-12)
+    assert req.cost[0, 0] == pytest.approx(fte * COST_PER_FTE + people * per_case, rel=1e-9, abs=1e-9)
+    assert req.fte.min() >= 0 and req.cost.min() >= 0

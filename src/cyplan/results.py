@@ -80,7 +80,8 @@ def plan(frames: Frames, estimate: str = "central") -> Plan:
 
 def simulation(frames: Frames, scenario: str = BASELINE, draws: int = DRAWS, seed: int = SEED,
                distribution: str = DISTRIBUTION) -> Simulation:
-    """Demand and supply with their uncertainty, under the baseline or a named scenario.
+    """Demand and supply with their uncertainty, under the baseline or a named scenario. A scenario's
+    `commission` rows add the chosen interventions' staff to its demand (model/evidence.py), on its own draws.
 
     Raises `ScenarioError` for a scenario that cannot be applied."""
     if frames["workforce"].is_empty():
