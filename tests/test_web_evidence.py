@@ -195,19 +195,21 @@ def test_the_library_lists_strongest_first_and_no_benefit_last(client: TestClien
 def test_each_filter_leaves_the_rows_worked_by_hand(client: TestClient, query: str, expected: set[str]) -> None:
     """Catches a filter that leaves the wrong rows: an age range read as open at its ends, an outcome matched by
     case, an unrated intervention let through a minimum strength or a maximum cost, blank choices taken as a
-    filter; and the JSON twin disagreeing with the page."""
+    filter; and the JSON twin disagreeing with the page (asked without the blanks, which its types refuse)."""
     assert set(listed(client, query)) == expected
-    api = client.get(f"/api/evidence{query}").json()["interventions"]
+    typed = re.sub(r"[?&]\w+=(?=&|$)", "", query)  # the form's blanks are the page's; the API takes no blank
+    api = client.get(f"/api/evidence{typed}").json()["interventions"]
     assert {r["intervention"] for r in api} == expected
 
 
 @pytest.mark.parametrize("query", ["?age=26", "?age=-1", "?age=x", "?strength=5", "?cost=0", "?level=everyone"])
 def test_a_filter_out_of_range_is_a_plain_400(client: TestClient, query: str) -> None:
-    """Catches a traceback or a silent empty list for a value the form never offers."""
+    """Catches a traceback or a silent empty list for a value the form never offers; the API refuses it as its
+    spec says (422, FastAPI's check of the typed parameters)."""
     r = client.get(f"/evidence{query}")
     assert r.status_code == 400 and "Traceback" not in r.text
     assert "Go back and choose again" in words(r.text)
-    assert client.get(f"/api/evidence{query}").status_code == 400
+    assert client.get(f"/api/evidence{query}").status_code == 422
 
 
 def test_the_library_page_shows_ratings_as_given_and_the_statement(client: TestClient) -> None:
@@ -409,3 +411,17 @@ def test_the_cli_shows_the_excel_intervention_for_its_gap_with_what_it_takes(wor
     assert rows[0]["item"] == "school_age / universal / social_emotional_skills"
     assert float(rows[0]["fte"]) == pytest.approx(want["fte"], rel=1e-4)
     assert float(rows[0]["cost"]) == pytest.approx(want["cost"], rel=1e-4)
+
+
+def test_without_a_library_the_pages_say_what_to_import(demo_workspace: Path) -> None:
+    """Catches an empty table (or a 500) where the library is not yet imported: the evidence page and the Services
+    page's evidence section say which inputs to import, and the action list is shown as before."""
+    app = create_app(demo_workspace)
+    with TestClient(app, base_url="http://localhost") as c:
+        text = words(c.get("/evidence").text)
+        assert "The evidence library is empty: import interventions" in text
+        services = c.get("/services")
+        assert services.status_code == 200 and 'id="actions"' in services.text
+        assert "The workspace has no evidence library yet" in words(services.text.split('id="evidence"')[1])
+        assert c.get("/api/services").json()["evidence_missing"].startswith("The workspace has no evidence library")
+    app.state.workspace.close()

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
 
 import polars as pl
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
@@ -178,8 +178,12 @@ def _hits(hits: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 @router.get("/api/evidence", dependencies=[needs(Permission.VIEW_PUBLISHED)], tags=["evidence"])
-def evidence_json(st: State, age: str | None = None, level: str | None = None, outcome: str | None = None,
-                  strength: str | None = None, cost: str | None = None, q: str | None = None) -> dict[str, Any]:
+def evidence_json(st: State, age: Annotated[int | None, Query(ge=0, le=MAX_AGE)] = None,
+                  level: Literal["universal", "targeted", "specialist"] | None = None,  # INTERVENTION_LEVELS
+                  outcome: str | None = None,
+                  strength: Annotated[int | None, Query(ge=0, le=4)] = None,
+                  cost: Annotated[int | None, Query(ge=1, le=5)] = None,
+                  q: Annotated[str | None, Query(max_length=MAX_QUERY)] = None) -> dict[str, Any]:
     """The evidence library, filtered: interventions for a child of `age` (0–25), at `level` (universal, targeted,
     specialist), listing `outcome`, with a common strength of evidence of at least `strength` (0–4: 4 strong, 3
     moderate, 2 promising, 1 limited, 0 no benefit found) and a common cost of at most `cost` (1 cheapest to 5);
@@ -188,7 +192,8 @@ def evidence_json(st: State, age: str | None = None, level: str | None = None, o
     library (interventions, practice guides and briefs; every word, stemmed, at most 200 characters): `found`
     lists what holds the words (kind, key, name, a snippet with the words [marked]), best first, and only the
     interventions found are listed."""
-    f = filters(age, level, outcome, strength, cost, q)
+    # typed here, so that the spec says what is allowed; the page's form sends blanks, which filters() reads
+    f = filters(*(None if v is None else str(v) for v in (age, level, outcome, strength, cost, q)))
     hits = found(st, f)
     out = {"interventions": _library_json(chosen(library(st), f, hits)), "statement": RATINGS_STATEMENT}
     return out | ({"found": hits.to_dicts()} if f.q is not None else {})
