@@ -17,14 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import HTTPException
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import WIDE, write_workbook
 from cyplan import reference
 from cyplan.cli import app as cli
 from cyplan.web.app import create_app
-from cyplan.web.routes.evidence import brief_html, safe_url
+from cyplan.web.routes.evidence import brief_html, filters, safe_url, snippet_html
 
 FIRST_YEAR = 2025  # the demo's population starts here (population.csv)
 SCHOOL_AGE = range(5, 16)  # the default age band school_age, 5 to 15 (defaults/age_bands.csv)
@@ -425,3 +428,36 @@ def test_without_a_library_the_pages_say_what_to_import(demo_workspace: Path) ->
         assert "The workspace has no evidence library yet" in words(services.text.split('id="evidence"')[1])
         assert c.get("/api/services").json()["evidence_missing"].startswith("The workspace has no evidence library")
     app.state.workspace.close()
+
+
+# -- the parsers, for any input ----------------------------------------------------------------------------------
+
+
+@given(st.one_of(st.none(), st.text(max_size=30)), st.one_of(st.none(), st.text(max_size=12)),
+       st.one_of(st.none(), st.text(max_size=5)), st.one_of(st.none(), st.text(max_size=5)))
+@settings(max_examples=300, deadline=None)
+def test_the_filters_read_any_address_as_a_choice_or_a_400(age: str | None, level: str | None, strength: str | None,
+                                                           cost: str | None) -> None:
+    """Catches a value from an address that raises anything but a 400 in words (a ValueError from int('٣'), say),
+    and a number let through outside its range."""
+    try:
+        f = filters(age, level, None, strength, cost)
+    except HTTPException as e:
+        assert e.status_code == 400 and "Go back" in str(e.detail)
+        return
+    assert f.age is None or 0 <= f.age <= 25
+    assert f.strength is None or 0 <= f.strength <= 4
+    assert f.cost is None or 1 <= f.cost <= 5
+    assert f.level in (None, "universal", "targeted", "specialist")
+
+
+@given(st.lists(st.sampled_from([*"ab<>&\"'[]/ =", "script", "onerror", "<script>"]), max_size=30).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_a_snippet_carries_no_markup_but_its_marks(snippet: str) -> None:
+    """Catches library text in a search snippet let through as HTML: whatever the snippet holds, the only tags
+    out are <mark> and </mark>, balanced, and its text reads back as it was (brackets aside: a pair is a mark)."""
+    out = str(snippet_html(snippet))
+    assert set(re.findall(r"<[^>]*>", out)) <= {"<mark>", "</mark>"}
+    assert out.count("<mark>") == out.count("</mark>")
+    text = html_text.unescape(re.sub(r"</?mark>", "", out))
+    assert text.replace("[", "").replace("]", "") == snippet.replace("[", "").replace("]", "")

@@ -208,12 +208,14 @@ def evidence_page(request: Request, st: State, age: str | None = None, level: st
     lib = library(st)
     hits = found(st, f)
     shown = chosen(lib, f, hits)
+    outcomes = sorted(set(lib["outcome_list"].explode().drop_nulls().to_list()))
     context = {"title": "Evidence", "current": "evidence", "f": f, "levels": INTERVENTION_LEVELS,
-               "outcomes": sorted(set(lib["outcome_list"].explode().drop_nulls().to_list())),
-               "strengths": STRENGTHS, "costs": COSTS, "max_age": MAX_AGE, "statement": RATINGS_STATEMENT,
-               "total": lib.height}
+               "outcomes": outcomes, "strengths": STRENGTHS, "costs": COSTS, "max_age": MAX_AGE,
+               "statement": RATINGS_STATEMENT, "total": lib.height}
     results_context = {**context, "rows": _rows(shown), "count": shown.height, "hits": _hits(hits)}
-    part = (fragment(st, ("evidence", *f.key()), "evidence_results.html", results_context) if f.q is None
+    # kept only for the choices the form offers: words typed into an address would grow the results kept
+    offered = f.q is None and (f.outcome is None or f.outcome in outcomes)
+    part = (fragment(st, ("evidence", *f.key()), "evidence_results.html", results_context) if offered
             else Markup(templates.get_template("evidence_results.html").render(results_context)))
     return page_or_fragment(request, "evidence.html", part, context)
 
