@@ -228,6 +228,53 @@ def test_returns_choosers_update_in_place(tab: Tab) -> None:
     assert tab.page.eval_on_selector("#by", "s => s.value") == other
 
 
+def test_evidence_filters_update_in_place(tab: Tab) -> None:
+    """On the evidence page, choosing a level swaps in the library's rows (htmx, no reload) with the choice in the
+    address, every row left at that level; then a search narrows them and marks the words it found."""
+    tab.open("/evidence")
+    every = tab.page.locator("#library tbody tr").count()
+    assert every >= 5, "the demo's starter library is not on the evidence page"
+    tab.page.select_option("#level", "universal")
+    _swap(tab, "Show these interventions", "/evidence", "#evidence-results", r"level=universal")
+    levels = tab.page.locator("#library tbody tr td:nth-child(2)").all_inner_texts()
+    assert levels and set(levels) == {"Universal"} and len(levels) < every
+    tab.page.select_option("#level", "")
+    tab.page.fill("#q", "parents")
+    _swap(tab, "Show these interventions", "/evidence", "#evidence-results", r"q=parents")
+    assert tab.page.locator("#found mark").count() >= 1
+    assert tab.page.locator("#library tbody tr").count() < every
+
+
+def test_evidence_pages_of_an_intervention_and_a_topic_are_accessible(tab: Tab) -> None:
+    """The library's first intervention opened from its link, and the starter library's topic with its brief:
+    each a page with one h1, the statement about ratings, no axe violation and nothing asked of the internet
+    (a brief's links are only links)."""
+    tab.open("/evidence")
+    with tab.page.expect_navigation():
+        tab.page.locator("#library tbody tr th a").first.click()
+    assert tab.page.locator("h1").count() == 1 and tab.page.locator("#statement").is_visible()
+    tab.accessible()
+    tab.open("/evidence/topics/parenting_up_to_12")
+    assert tab.page.locator("#brief h3").count() >= 1 and tab.page.locator("h1").count() == 1
+    tab.accessible()
+    tab.open("/evidence/no-such-intervention", status=404)
+    assert tab.page.locator("h1").inner_text() == "Page not found"
+    tab.no_stack_trace()
+    tab.watch.check()
+
+
+def test_services_page_shows_the_action_list_with_evidence(tab: Tab) -> None:
+    """The demo's gaps with the starter library's interventions that fit them, each with the staff and cost it
+    would take, and the statement about ratings; axe clean."""
+    tab.open("/services")
+    assert tab.page.locator("#action-evidence table").count() >= 1
+    first = tab.page.locator("#action-evidence tbody tr").first.inner_text()
+    assert "£" in first and re.search(r": [\d,]+\.\d \([\d,]+\.\d – [\d,]+\.\d\)", first), first  # role: FTE (90%)
+    assert "not a recommendation" in tab.page.locator("#evidence-statement").inner_text()
+    tab.accessible()
+    tab.watch.check()
+
+
 def test_not_found_is_a_proper_page(tab: Tab) -> None:
     """A wrong address gets the site's own 404 page: the layout and navigation, a plain message, a way back."""
     tab.open("/no-such-page", status=404)

@@ -27,6 +27,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
 from backends import Server
+from cyplan import reference
 from cyplan.auth.config import load
 from cyplan.auth.roles import Permission, Role, can
 from cyplan.auth.session import COOKIE
@@ -42,6 +43,8 @@ DATABASE = "secure"
 A, A_NAME = "alpha", "Alpha Borough Council"
 B, B_NAME = "bravo-icb", "Bravo Integrated Care Board"
 B_MARKS = (B, B_NAME, "Bravo", "bravo.nhs.uk")  # what would tell a user of A that B (or its users) exist
+# the starter evidence library, imported into A alone: B's library is its own (empty), never A's
+A_INTERVENTION, A_TOPIC = "family_nurse_partnership", "kinship_care"
 ANN = {"email": "ann@alpha.gov.uk", "name": "Ann Analyst"}  # analyst of A, viewer of B
 ADA = {"email": "ada@alpha.gov.uk", "name": "Ada Admin"}
 ALICE = {"email": "alice@alpha.gov.uk", "name": "Alice Approver"}
@@ -162,6 +165,7 @@ def shared(server: Server, provider: Provider,
     for code in (A, B):
         ok(["server", "add-area", code, "--config", config])
         ok(["import", "all", DEMO, "-w", made.data / "areas" / code])
+    ok(["import", "all", reference.EVIDENCE, "-w", made.data / "areas" / A])
     ok(["returns", "import", REFERRALS, "-w", made.data / "areas" / A, "--today", "2026-03-31"])
     ok(["returns", "import", planted_records(home), "-w", made.data / "areas" / B, "--today", "2024-01-01"])
     for user, held in ROLES.items():
@@ -200,6 +204,7 @@ def fill(route: APIRoute, shared: Shared) -> list[tuple[str, dict[str, str]]]:
     format, a problem list's token), and the query values that change what it needs (counts=unpublished). A path
     parameter the walk does not know fails: a route added with one must be taught to the walk."""
     values = {"kind": ["areas"], "fmt": ["csv", "xlsx"], "token": [shared.problems_token],
+              "intervention": [A_INTERVENTION, "no_such_intervention"], "topic": [A_TOPIC, "no_such_topic"],
               "name": (["summary"] if route.path.startswith("/api/returns/tables") else
                        [RESULT_TABLES[0] if isinstance(RESULT_TABLES, list | tuple) else next(iter(RESULT_TABLES)),
                         "returns-published", "returns-unpublished"])}
@@ -402,6 +407,23 @@ def test_an_analysts_import_in_a_through_the_web_leaves_bs_rows_as_they_were(sha
     assert shared.rows_of(B) == b_before
     assert shared.clients["bob"].get("/api/overview").json()["area"] == ann.get("/api/overview").json()["area"]
     assert "Renamedshire" not in shared.clients["bob"].get("/").text
+
+
+def test_an_areas_evidence_library_is_its_own(shared: Shared) -> None:
+    """Catches the evidence library read from the whole database rather than the area's rows: the starter library
+    imported into A alone is shown to A's users and not to B's — its intervention and topic pages 404 in B as an
+    address nothing has does, its search finds nothing there, and B's library page lists none of A's."""
+    ann, bob = shared.clients["ann"], shared.clients["bob"]
+    assert ann.get(f"/evidence/{A_INTERVENTION}").status_code == 200
+    assert ann.get(f"/evidence/topics/{A_TOPIC}").status_code == 200
+    assert any(r["intervention"] == A_INTERVENTION for r in ann.get("/api/evidence").json()["interventions"])
+    assert ann.get("/api/evidence", params={"q": "kinship"}).json()["found"]
+    for path in (f"/evidence/{A_INTERVENTION}", f"/evidence/topics/{A_TOPIC}", f"/api/evidence/{A_INTERVENTION}"):
+        theirs, none = bob.get(path), bob.get(path.replace(A_INTERVENTION, "x").replace(A_TOPIC, "x"))
+        assert theirs.status_code == none.status_code == 404, path
+    assert bob.get("/api/evidence").json()["interventions"] == []
+    assert bob.get("/api/evidence", params={"q": "kinship"}).json()["found"] == []
+    assert "Family Nurse Partnership" not in bob.get("/evidence").text
 
 
 # -- forms without their token -----------------------------------------------------------------------------

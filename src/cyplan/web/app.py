@@ -45,7 +45,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["CSRF_FIELD"] = security.CSRF_FIELD
 
 NAV = [("overview", "Overview", "/"), ("workforce", "Workforce", "/workforce"), ("services", "Services", "/services"),
-       ("returns", "Who services reach", "/returns"), ("data", "Data", "/data")]
+       ("evidence", "Evidence", "/evidence"), ("returns", "Who services reach", "/returns"), ("data", "Data", "/data")]
 ADMIN_NAV = ("admin", "Admin", "/admin/users")  # for a user who may manage the area's users or read its audit trail
 
 
