@@ -14,7 +14,7 @@ import polars as pl
 
 from cyplan.model.arrays import Labelled
 from cyplan.model.simulate import Simulation
-from cyplan.model.uncertainty import quantile_errors, summarise
+from cyplan.model.uncertainty import summarise, summarise_with_errors
 from cyplan.schema.supply import SECTORS
 
 GAP_BREAKDOWNS = ("role", "sector")
@@ -77,11 +77,12 @@ def gap_table(sim: Simulation, by: Sequence[str] = ("role",), areas: Sequence[st
     index = list(d.dims[:-1])
     for name in MEASURES:  # one measure at a time, so that only one full-size temporary is alive
         values = measures[name]()
-        p5, p50, p95 = summarise(values)
-        stats, suffixes = [p50, p5, p95], ["", "_p5", "_p95"]
         if errors:
-            e5, e50, e95 = quantile_errors(values)
-            stats, suffixes = [*stats, e50, e5, e95], [*suffixes, ERROR, "_p5" + ERROR, "_p95" + ERROR]
+            (p5, p50, p95), (e5, e50, e95) = summarise_with_errors(values)
+            stats, suffixes = [p50, p5, p95, e50, e5, e95], ["", "_p5", "_p95", ERROR, "_p5" + ERROR, "_p95" + ERROR]
+        else:
+            p5, p50, p95 = summarise(values)
+            stats, suffixes = [p50, p5, p95], ["", "_p5", "_p95"]
         del values
         summary = Labelled(np.stack(stats, axis=-1), (*d.dims[:-1], "stat"),
                            {**{k: d.coords[k] for k in index}, "stat": tuple(suffixes)}).to_frame(name)
@@ -111,7 +112,7 @@ def staff_cost(sim: Simulation, areas: Sequence[str] | None = None,
     errors, summarised like gap_table's measures (so a paper states it as it states the workforce)."""
     chosen = [i for i, a in enumerate(sim.dims.areas) if not areas or a in areas]
     cost = np.einsum("ayrd,r->yd", sim.demand[chosen], sim.cost_per_fte)  # [year, draw]
-    (p5, p50, p95), (e5, e50, e95) = summarise(cost), quantile_errors(cost)
+    (p5, p50, p95), (e5, e50, e95) = summarise_with_errors(cost)
     frame = pl.DataFrame({"year": list(sim.dims.years),
                           **{f"cost{s}": v for s, v in (("", p50), ("_p5", p5), ("_p95", p95), (ERROR, e50),
                                                         ("_p5" + ERROR, e5), ("_p95" + ERROR, e95))}})
