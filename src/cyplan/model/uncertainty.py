@@ -99,13 +99,21 @@ SORT_THREADS = 2  # the 2 cores the targets are set on (DESIGN.md); the result d
 
 
 def in_order(values: np.ndarray, axis: int = -1) -> np.ndarray:
-    """A copy of `values` with each row along `axis` (the draws) sorted, moved to the last axis."""
-    ordered = np.array(np.moveaxis(values, axis, -1), order="C", copy=True)
-    rows = ordered.reshape(-1, ordered.shape[-1])
-    parts = [slice(i * len(rows) // SORT_THREADS, (i + 1) * len(rows) // SORT_THREADS) for i in range(SORT_THREADS)]
+    """A copy of `values` with each row along `axis` (the draws) sorted, moved to the last axis: each thread
+    copies its share of the rows and sorts them."""
+    moved = np.moveaxis(values, axis, -1)
+    rows = moved.reshape(-1, moved.shape[-1])  # a view when each row's draws lie together, else a copy: ours
+    ordered = rows if not np.may_share_memory(rows, values) else np.empty_like(rows, order="C")
+
+    def sort(part: slice) -> None:
+        if ordered is not rows:
+            ordered[part] = rows[part]
+        ordered[part].sort(axis=-1)
+
     with ThreadPoolExecutor(SORT_THREADS) as pool:
-        list(pool.map(lambda part: rows[part].sort(axis=-1), parts))
-    return ordered
+        list(pool.map(sort, [slice(i * len(rows) // SORT_THREADS, (i + 1) * len(rows) // SORT_THREADS)
+                             for i in range(SORT_THREADS)]))
+    return ordered.reshape(moved.shape)
 
 
 def quantiles(values: np.ndarray, q: Sequence[float] | np.ndarray, axis: int = -1,
@@ -132,12 +140,11 @@ def quantiles(values: np.ndarray, q: Sequence[float] | np.ndarray, axis: int = -
     diff = b - a
     result = np.add(a, diff * gamma)
     np.subtract(b, diff * (1 - gamma), out=result, where=gamma >= 0.5)
-    rows = np.moveaxis(values, axis, -1).reshape(-1, n)
     odd = np.isnan(ordered[:, -1])  # NaNs sort last
     zero = (result == 0).any(axis=0)
-    if zero.any():  # (the rows as given: the SIMD sort may write one zero's bits for both)
+    if zero.any() or odd.any():
+        rows = np.moveaxis(values, axis, -1).reshape(-1, n)  # as given: the SIMD sort may write one zero for both
         odd[zero] |= _both_zeros(rows[zero])
-    if odd.any():
         result[:, odd] = np.quantile(rows[odd], q, axis=-1)
     return result.reshape(len(q), *shape)
 
