@@ -6,7 +6,9 @@ Run alone:  .venv/bin/python benchmarks/report_speed.py [--repeats 5] [--paper-r
 
 Times, wall clock of the whole process (start-up, imports, work, exit), each the median of its runs:
 * `cyplan --help` and `cyplan need` on the demo workspace: --repeats runs each (default 5);
-* `cyplan report` on the demo as HTML and as PDF: --paper-repeats runs each (default 3).
+* `cyplan report` on the demo as HTML and as PDF: --paper-repeats runs each (default 3);
+* "libraries": Python importing only the libraries `cyplan need` cannot do without (Typer and the pydantic it
+  checks options with, Rich, Polars, NumPy, SQLAlchemy), as often as `need`: the floor under its time.
 Each run's processor time (user + system, the child's own) is printed beside it: on a shared machine the wall
 time includes waiting for a core, the processor time does not.
 
@@ -38,6 +40,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parents[1] / "src"
 CYPLAN = Path(sys.executable).with_name("cyplan")
 TARGETS = {"cyplan --help": 0.3, "cyplan need": 0.6, "report html": 1.5}
+# what `cyplan need` cannot do without: Typer (with the pydantic it checks options with), Rich, Polars, NumPy and
+# SQLAlchemy, imported alone in a fresh Python, timed as the commands are: the floor under `cyplan need`'s time
+LIBRARIES = "import typer, typer._adapters, rich.console, rich.table, polars, numpy, sqlalchemy"
 PDF_TO_HTML = 1.3
 
 
@@ -55,16 +60,17 @@ class Tree:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CYPLAN_") and k != "PYTHONDONTWRITEBYTECODE"}
         return {**env, "PYTHONPATH": str(self.src), "COLUMNS": "200"}
 
-    def run(self, measure: str, args: list[str], timed: bool = True) -> None:
-        """One fresh `cyplan ARGS` process: its wall time and its processor time, kept under `measure`."""
+    def run(self, measure: str, argv: list[str], timed: bool = True) -> None:
+        """One fresh process: its wall time and its processor time, kept under `measure`."""
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        done = subprocess.run([str(CYPLAN), *args], env=self.env(), cwd=self.workspace.parent,
+        done = subprocess.run(argv, env=self.env(), cwd=self.workspace.parent,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600)
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
-            raise RuntimeError(f"{self.name}: cyplan {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
+            shown = " ".join(["cyplan", *argv[1:]] if argv[0] == str(CYPLAN) else argv)
+            raise RuntimeError(f"{self.name}: {shown} exited {done.returncode}:\n{done.stderr}")
         if timed:
             self.wall.setdefault(measure, []).append(wall)
             cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -72,12 +78,13 @@ class Tree:
 
 
 def commands(tree: Tree, papers: list[str]) -> dict[str, list[str]]:
-    """Each measure's arguments."""
-    ws = str(tree.workspace)
-    out = {"cyplan --help": ["--help"], "cyplan need": ["need", "-w", ws]}
+    """Each measure's command line."""
+    ws, cyplan = str(tree.workspace), str(CYPLAN)
+    out = {"cyplan --help": [cyplan, "--help"], "cyplan need": [cyplan, "need", "-w", ws],
+           "libraries": [sys.executable, "-c", LIBRARIES]}
     for fmt in papers:
         paper = tree.workspace.parent / f"paper.{fmt}"
-        out[f"report {fmt}"] = ["report", "-w", ws, "--format", fmt, "--out", str(paper)]
+        out[f"report {fmt}"] = [cyplan, "report", "-w", ws, "--format", fmt, "--out", str(paper)]
     return out
 
 
