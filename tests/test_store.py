@@ -90,3 +90,57 @@ def test_database_url_from_the_environment(backend: Backend, tmp_path: Path,
     ws.close()
     assert (tmp_path / "env.db").exists() is not backend.postgresql
     assert not (tmp_path / "w" / DB_FILE).exists()
+
+
+def test_the_heads_read_from_the_scripts_are_alembics(tmp_path: Path) -> None:
+    """Catches the scripts read wrongly for the up-to-date check (a merge's tuple of down revisions, a branch):
+    a workspace taken for out of date would be migrated on every open, one taken for up to date never would be.
+    The migrations here and a made-up graph with a merge and two branches."""
+    from alembic.script import ScriptDirectory
+
+    from cyplan.store import workspace
+
+    assert _heads() == set(ScriptDirectory.from_config(workspace._alembic_config()).get_heads()) != set()
+    versions = tmp_path / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    (tmp_path / "migrations" / "script.py.mako").write_text("")
+    scripts = {"a": None, "b": "'a'", "c": "'a'", "d": "('b', 'c')", "e": "'d'", "f": "'a'"}  # heads: e and f
+    for name, down in scripts.items():
+        (versions / f"{name}.py").write_text(f'"""{name}."""\nrevision = "{name}"\ndown_revision = {down}\n'
+                                             "branch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n"
+                                             "    pass\n")
+    (versions / "__init__.py").write_text("")  # as the real folder has: not a migration
+    workspace._heads.cache_clear()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(workspace, "MIGRATIONS", tmp_path / "migrations")
+            alembic = set(ScriptDirectory.from_config(workspace._alembic_config()).get_heads())
+            assert workspace._heads() == alembic == {"e", "f"}
+    finally:
+        workspace._heads.cache_clear()
+
+
+def test_the_revisions_read_are_alembics(backend: Backend, tmp_path: Path) -> None:
+    """Catches the version table read wrongly: a database with no migrations (empty: a new workspace), one
+    migrated to the first revision only (an old workspace, to be brought up to date on opening) and one up to
+    date must each give what Alembic's MigrationContext gives."""
+    from alembic import command
+
+    from cyplan.store import workspace
+
+    ws = backend.create(tmp_path / "w") if backend.postgresql else Workspace(tmp_path, f"sqlite:///{tmp_path / 'w.db'}")
+
+    def alembics() -> set[str]:
+        with ws.engine.connect() as conn:
+            return set(MigrationContext.configure(conn).get_current_heads())
+
+    if not backend.postgresql:  # PostgreSQL's are made from a migrated template: there only the last step
+        assert ws.revisions() == alembics() == set()
+        cfg = workspace._alembic_config()
+        with ws.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0001")
+        assert ws.revisions() == alembics() == {"0001"}
+        ws.migrate()
+    assert ws.revisions() == alembics() == _heads()
+    ws.close()

@@ -1,446 +1,139 @@
-"""The `cyplan` command."""
+"""The `cyplan` command: every command listed here, and each loaded from its module only when it is run.
+
+Why: importing every command's module (Polars, NumPy, SQLAlchemy and Alembic, the model, the server's settings)
+took about a second before `cyplan --help` could answer, and every command paid it (issue 17 part 3). So this
+module imports nothing of cyplan's: `COMMANDS` says where each command is defined, `cyplan --help` lists them
+with their help read from their modules' source (a command's docstring, or a group's help given here) without
+importing them, and `cyplan need …` imports cyplan.commands.plan and what it needs, nothing else. A command
+loaded is registered exactly as `app.command()` or `app.add_typer()` would have registered it, so its options,
+help and behaviour are what they were. tests/test_cli_lazy.py holds the listing to what the commands say of
+themselves, and `import cyplan.cli` to loading none of the heavy modules.
+"""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Sequence
-from dataclasses import replace
-from enum import StrEnum
-from pathlib import Path
-from typing import Annotated
+import ast
+import functools
+import importlib
+import importlib.util
+import inspect
+from dataclasses import dataclass
+from typing import Any
 
-import polars as pl
 import typer
-from rich.table import Table
-from rich.text import Text
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
-from cyplan import reference, results
-from cyplan.commands import backtest, evidence, serve, server_roles, skills, workforce
-from cyplan.commands import report as paper
-from cyplan.commands.audit import audit_app, broken_warning, files, note
-from cyplan.commands.history import history
-from cyplan.commands.ons import NoMergeOpt, ons_app
-from cyplan.commands.returns import returns_app
-from cyplan.commands.server import server_app
-from cyplan.commands.services import app as services_app
-from cyplan.display import CENTRAL_PLAN, ESTIMATE_WORDS
-from cyplan.io.problems import InputError
-from cyplan.io.read import MAX_HEADER_ROW
-from cyplan.io.template import write_template
-from cyplan.model.plan import Plan, cost_table, demand_table, need_table, run
-from cyplan.reference import starter
-from cyplan.returns import store as returns_store
-from cyplan.returns.service import import_returns
-from cyplan.schema import KINDS
-from cyplan.store.workspace import DB_FILE, Workspace, WorkspaceError
-from cyplan.terminal import (
-    AreaOpt,
-    Format,
-    FormatOpt,
-    OutOpt,
-    WorkspaceOpt,
-    YearOpt,
-    emit,
-    err,
-    fail,
-    fail_workspace,
-    machine_faults,
-    open_workspace,
-    out,
-    progress,
-    report,
-    say,
-    warn,
-    writing,
+
+@dataclass(frozen=True)
+class Command:
+    """A top-level command: `target` is "module:attribute", a function (one command) or a typer.Typer (a group
+    of them); `help` is a group's (as add_typer's help=); `doc` is where the listing's help is read from when
+    it is a docstring elsewhere than the target's."""
+
+    name: str
+    target: str
+    help: str | None = None
+    doc: str | None = None
+
+
+# In the order `cyplan --help` lists them (Typer's: the commands, then the groups).
+COMMANDS = (
+    Command("init", "cyplan.commands.workspace:init"),
+    Command("demo", "cyplan.commands.workspace:demo"),
+    Command("need", "cyplan.commands.plan:need"),
+    Command("demand", "cyplan.commands.plan:demand"),
+    Command("costs", "cyplan.commands.plan:costs"),
+    Command("import", "cyplan.commands.workspace:import_"),
+    Command("export", "cyplan.commands.workspace:export_"),
+    Command("status", "cyplan.commands.workspace:status"),
+    Command("history", "cyplan.commands.history:history"),
+    Command("gap", "cyplan.commands.workforce:gap"),
+    Command("skills", "cyplan.commands.skills:skills"),
+    Command("report", "cyplan.commands.report:report"),
+    Command("serve", "cyplan.commands.serve:serve"),
+    Command("services", "cyplan.commands.services:app",
+            help="The early intervention service register: coverage, rating, actions."),
+    Command("supply", "cyplan.commands.backtest:supply_app", doc="cyplan.commands.workforce:supply"),
+    Command("evidence", "cyplan.commands.evidence:app",
+            help="The evidence library: interventions, their ratings, practice guides and briefs."),
+    Command("scenario", "cyplan.commands.workforce:scenario_app",
+            help="Named sets of changes to the inputs, run beside the baseline."),
+    Command("returns", "cyplan.commands.returns:returns_app",
+            help="Referral returns: import records, quality report, quarterly tables (with disclosure control)."),
+    Command("ons", "cyplan.commands.ons:ons_app", help="ONS population files as published: write the areas they give."),
+    Command("audit", "cyplan.commands.audit:audit_app",
+            help="The audit trail: check its hash chain, list who did what and when."),
+    Command("server", "cyplan.commands.server_roles:server_app",
+            help="The shared server: its database's migrations, its areas and users' roles."),
 )
-from cyplan.transfer import Source, export_inputs, import_inputs, sources_in
-
-app = typer.Typer(help="Needs-based planning for children and young people's services.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
-class By(StrEnum):
-    level = "level"
-    age_band = "age-band"
-    sex = "sex"
-    role = "role"
+SETTINGS: dict[str, Any] = {"no_args_is_help": True, "add_completion": False, "pretty_exceptions_enable": False}
 
 
-class Estimate(StrEnum):
-    low = "low"
-    central = "central"
-    high = "high"
+@functools.cache
+def _source(module: str) -> ast.Module:
+    """A module's source, parsed, not run: found where `import` would find it."""
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None, module
+    with open(spec.origin, encoding="utf-8") as f:
+        return ast.parse(f.read(), spec.origin)
 
 
-DemoModel = StrEnum("DemoModel", {name: name for name in reference.DEMO_MODELS})
-StarterName = StrEnum("StarterName", {name: name for name in starter.STARTERS})
-LOCAL_INPUTS = "areas, population, workforce census, service register and referral returns"
-DEFAULT_MODEL = DemoModel("mental-health")
+def docstring(where: str) -> str:
+    """The docstring of the function "module:name", as inspect.getdoc gives it (so as Typer shows it)."""
+    module, _, name = where.partition(":")
+    found = [node for node in _source(module).body if isinstance(node, ast.FunctionDef) and node.name == name]
+    assert found, f"no function {where}"
+    return inspect.cleandoc(ast.get_docstring(found[0], clean=False) or "")
 
 
-class Mode(StrEnum):
-    replace = "replace"
-    merge = "merge"
+class Listed(TyperCommand):
+    """What `cyplan --help` needs of a command, its name and help, without importing its module."""
+
+    def __init__(self, command: Command) -> None:
+        super().__init__(command.name, help=command.help or docstring(command.doc or command.target))
+        self.command = command
 
 
-EstimateOpt = Annotated[Estimate, typer.Option("--estimate", help="Use the low, central or high input values.")]
+def load(command: Command) -> TyperCommand | TyperGroup:
+    """The command itself: its module imported and the command registered as `app.command()` or `app.add_typer()`
+    would have registered it on the `cyplan` group."""
+    module, _, attribute = command.target.partition(":")
+    target = getattr(importlib.import_module(module), attribute)
+    holder = typer.Typer(**SETTINGS)
+    holder.callback()(lambda: None)  # a group even when it holds one command (else Typer makes that the program)
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=command.name, **({"help": command.help} if command.help else {}))
+    else:
+        holder.command(command.name)(target)
+    group = typer.main.get_command(holder)
+    assert isinstance(group, TyperGroup)
+    loaded = group.commands[command.name]
+    assert isinstance(loaded, TyperCommand | TyperGroup)
+    return loaded
 
 
-def _import(ws: Workspace, sources: list[Source], mode: str, problems_file: Path | None = None,
-            quiet: bool = False) -> None:
-    warnings: list[str] = []  # how the files were read: said whether or not the import is refused
-    broken_warning(ws)  # before this import's own entry, which would be intact, becomes the latest
-    with progress() as bar:
-        task = bar.add_task("importing", total=len(sources) + 2)
-        try:
-            log = import_inputs(ws, sources, mode, progress=lambda msg: bar.update(task, description=msg, advance=1),
-                                warnings=warnings)
-        except InputError as e:
-            bar.stop()
-            for w in warnings:
-                warn(w)
-            report(e, problems_file, [s.path for s in sources])
-    for w in warnings:
-        warn(w)
-    if quiet:
-        say(f"Imported {len(log)} inputs, {sum(r.rows for r in log):,} rows.")
-        return
-    for r in log:
-        where = f"{Path(r.file).name}" + (f" [{r.sheet}]" if r.sheet else "")
-        say(f"Imported {r.rows:,} row{'s' if r.rows != 1 else ''} of {KINDS[r.kind].title.lower()} from {where}.")
+class LazyGroup(TyperGroup):
+    """The `cyplan` group: every command listed from COMMANDS, and loaded when it is the one run (or its own help
+    is asked for)."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands.update({c.name: Listed(c) for c in COMMANDS})
+
+    def resolve_command(self, ctx: typer.Context, args: list[str]) -> tuple[Any, Any, list[str]]:
+        name, found, rest = super().resolve_command(ctx, args)
+        if isinstance(found, Listed):
+            found = self.commands[found.name] = load(found.command)
+        return name, found, rest
 
 
-def _emit(frame: pl.DataFrame, plan: Plan, fmt: Format, out_file: Path | None, title: str) -> None:
-    emit(frame, fmt, out_file, title, labels=_labels(plan))
+app = typer.Typer(cls=LazyGroup, help="Needs-based planning for children and young people's services.", **SETTINGS)
 
 
-def _labels(plan: Plan) -> dict[str, dict[str, str]]:
-    names = plan.dims.labels
-    return {"area": names["areas"], "level": names["levels"], "role": names["roles"], "age_band": names["age_bands"]}
-
-
-def _default_sources() -> list[Source]:
-    # logged under a name a user can read, not the folder cyplan is installed in
-    return [Source(p.stem, p, shown=f"cyplan defaults: {p.name}") for p in sorted(reference.DEFAULTS.glob("*.csv"))]
-
-
-def _starter_sources(name: str) -> list[Source]:
-    return [Source(p.stem, p, shown=f"cyplan init --starter {name}: {p.name}") for p in starter.inputs(name)]
-
-
-def _copy_to_complete(path: Path, name: str) -> list[Path]:
-    """Copy the starter's inputs that need the user's figures into the workspace folder, never over a file."""
-    written = []
-    for src in starter.to_complete(name):
-        target = path / f"{src.stem}-to-complete.csv"
-        if not target.exists():
-            shutil.copyfile(src, target)
-            written.append(target)
-    return written
-
-
-@app.command()
-def init(
-    path: Annotated[Path, typer.Argument(help="Folder for the new workspace.")] = Path("."),
-    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: a SQLite file in the folder; "
-                                           "or set CYPLAN_DATABASE_URL).")] = None,
-    starter_name: Annotated[StarterName | None, typer.Option(
-        "--starter", help="Start from published national values (england): prevalence from NHS England's 2023 "
-        "survey, relative risks, Segal et al.'s pathway hours, Agenda for Change pay; each row cites its source "
-        "and is marked as a national value to replace with local data.")] = None,
-) -> None:
-    """Create a workspace, with the specification's age bands and vulnerable groups loaded (and, with --starter,
-    published national starting values, each cited and marked to be replaced with local data)."""
-    name = starter_name.value if starter_name else None
-    with machine_faults(path):
-        try:
-            ws = Workspace.create(path, db, info={"starter": name} if name else None)
-        except WorkspaceError as e:
-            fail_workspace(e)
-        try:
-            _import(ws, _default_sources() + (_starter_sources(name) + evidence.starter_sources(
-                f"cyplan init --starter {name}") if name else []), "replace", quiet=bool(name))
-            if name:
-                evidence.store_starter_briefs(ws, f"cyplan init --starter {name}")
-            gaps = results.sanity_warnings(ws.read_all()) if name else []
-        finally:
-            ws.close()
-        written = _copy_to_complete(path, name) if name else []
-    if not name:
-        say(f"Created a cyplan workspace in {path}. Next: import your areas, population, levels, prevalence, "
-            "pathways and roles with 'cyplan import KIND FILE'.")
-        return
-    say(f"Created a cyplan workspace in {path} with national starting values for {name.title()}: every row cites "
-        f"its source and is marked '{starter.NOTE}'.")
-    for target in written:
-        say(f"Wrote {target}: fill in its blanks, then 'cyplan import {target.stem.removesuffix('-to-complete')} "
-            f"{target}'.")
-    for gap in gaps:
-        warn(gap)
-    say(f"Local, always: import your {LOCAL_INPUTS} with 'cyplan import KIND FILE'; 'cyplan status' shows what "
-        "is still missing.")
-
-
-@app.command()
-def demo(
-    path: Annotated[Path, typer.Argument(help="Folder for the demo workspace.")] = Path("exampleshire"),
-    model: Annotated[DemoModel, typer.Option("--model", help="Which built-in model: mental-health (children and "
-                                             "young people's mental health services) or send-therapy (therapists "
-                                             "for children and young people with SEND).")] = DEFAULT_MODEL,
-) -> None:
-    """Build the demo workspace for Exampleshire and show its need, workforce demand and the gap."""
-    folder = reference.DEMO_MODELS[model.value]
-    shown = "cyplan demo" if folder == reference.DEMO else f"cyplan demo --model {model.value}"  # as logged
-    if (path / DB_FILE).exists():
-        with open_workspace(path) as ws:
-            is_demo = ws.info().get("demo") == "yes"
-        if not is_demo:
-            fail(f"{path} holds a workspace that is not the demo; give the demo another folder")
-        with machine_faults(path):
-            for name in (DB_FILE, returns_store.FILE, returns_store.FILE + ".wal"):  # the demo's data only
-                (path / name).unlink(missing_ok=True)
-            records = returns_store.folder(path)  # the records' files and manifest: the demo's too
-            if records.exists():
-                shutil.rmtree(records, ignore_errors=False)
-    elif path.exists() and any(path.iterdir()):
-        fail(f"{path} already holds files; give the demo an empty or new folder")
-    with machine_faults(path):
-        ws = Workspace.create(path, f"sqlite:///{(path / DB_FILE).resolve()}", info={"demo": "yes"})
-        try:
-            library = evidence.demo_sources(shown) if folder == reference.DEMO else []
-            _import(ws, _default_sources() + [Source(p.stem, p, shown=f"{shown}: {p.name}")
-                                              for p in sorted(folder.glob("*.csv"))] + library, "replace", quiet=True)
-            if library:
-                evidence.store_starter_briefs(ws, shown)
-            if (folder / "returns" / "referrals.csv").exists():  # only the mental-health model has returns
-                referrals = import_returns(ws, folder / "returns" / "referrals.csv",
-                                           display_name="cyplan demo: returns/referrals.csv")
-                say(f"Imported {referrals.records:,} referral records (made up for the demo).")
-            with err.status("Running the model…"):
-                plan = run(ws.read_all())
-        finally:
-            ws.close()
-    area = reference.DEMO_AREA
-    first, last = plan.dims.years[0], plan.dims.years[-1]
-    name = plan.dims.labels["areas"][area]
-    out.print(Text.assemble("\n", (f"{name} ({area})", "bold"), f" — demo workspace in {path}\n"), highlight=False)
-    _emit(need_table(plan, ["age-band", "level"], [area], [first]), plan, Format.table, None,
-          f"Need by age band and level — {CENTRAL_PLAN}")
-    # the pay / non-pay / overheads split is for `cyplan demand` and `cyplan costs`: the summary stays narrow
-    _emit(demand_table(plan, ["role"], [area], [first]).select("area", "year", "role", "hours", "fte", "cost"), plan,
-          Format.table, None, f"Workforce demand by role — {CENTRAL_PLAN}")
-    out.print(f"By {last}, on the central plan: {need_table(plan, [], [area], [last])['cases'].sum():,.0f} cases "
-              "of need.\n", highlight=False, markup=False)
-    sim, frames = workforce.simulation(path)
-    workforce.show_gap(sim, frames, [area], [last])
-    out.print(f"\n{workforce.headline(sim, area, last)}", highlight=False, markup=False)
-    out.print(f"\nTry: cyplan need -w {path} --by level --year {first}\n"
-              f"     cyplan gap -w {path} --year {last} --target-year {last}\n"
-              f"     cyplan scenario compare -w {path}\n"
-              f"     cyplan report -w {path} --format pdf\n"
-              f"     cyplan serve -w {path}     (the whole plan in a browser)", highlight=False, markup=False)
-
-
-def _check_filters(plan: Plan, areas: Sequence[str] | None, years: Sequence[int] | None) -> None:
-    unknown = [a for a in areas or [] if a not in plan.dims.areas]
-    if unknown:
-        fail(f"unknown area {', '.join(unknown)}; the areas are {', '.join(plan.dims.areas) or 'none yet'}", 2)
-    missing = [y for y in years or [] if y not in plan.dims.years]
-    if missing:
-        span = f"{plan.dims.years[0]} to {plan.dims.years[-1]}" if plan.dims.years else "none yet"
-        fail(f"no population for year {', '.join(map(str, missing))}; the years are {span}", 2)
-
-
-def _plan(path: Path, estimate: Estimate) -> Plan:
-    with open_workspace(path) as ws, err.status("Running the model…"):
-        frames = ws.read_all()
-    try:
-        plan = results.plan(frames, estimate.value)
-    except results.NotReady as e:
-        fail(str(e))
-    for w in (*plan.warnings, *results.sanity_warnings(frames)):
-        warn(w)
-    return plan
-
-
-@app.command()
-def need(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None,
-         by: Annotated[list[By] | None, typer.Option("--by", help="level, age-band or sex; repeat to combine.")] = None,
-         fmt: FormatOpt = Format.table, out_file: OutOpt = None, estimate: EstimateOpt = Estimate.central) -> None:
-    """Cases of need by area and year: population × prevalence (plus need counts), with the vulnerable groups'
-    excess: how many more cases the groups have than the published rate alone gives them (part of the cases
-    where the rate is a population average, added to them where it is a rate outside the groups)."""
-    breakdown = [b.value for b in by or []]
-    if "role" in breakdown:
-        fail("need has no roles; use 'cyplan demand --by role' for the workforce by role", 2)
-    plan = _plan(workspace, estimate)
-    _check_filters(plan, area, year)
-    frame = need_table(plan, breakdown, area, year)
-    _emit(frame, plan, fmt, out_file, "Need" + (f", by {' and '.join(breakdown)}" if breakdown else "")
-          + f" — {ESTIMATE_WORDS[estimate.value]}")
-
-
-@app.command()
-def demand(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None,
-           by: Annotated[list[By] | None, typer.Option("--by", help="role, level, age-band or sex; repeat to "
-                                                      "combine (default: role).")] = None,
-           fmt: FormatOpt = Format.table, out_file: OutOpt = None, estimate: EstimateOpt = Estimate.central) -> None:
-    """Workforce demand: direct hours, FTE and cost by area and year."""
-    breakdown = [b.value for b in by] if by else ["role"]
-    plan = _plan(workspace, estimate)
-    _check_filters(plan, area, year)
-    frame = demand_table(plan, breakdown, area, year)
-    _emit(frame, plan, fmt, out_file, f"Workforce demand, by {' and '.join(breakdown)} — "
-          f"{ESTIMATE_WORDS[estimate.value]}")
-
-
-@app.command()
-def costs(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: YearOpt = None,
-          fmt: FormatOpt = Format.table, out_file: OutOpt = None, estimate: EstimateOpt = Estimate.central) -> None:
-    """The cost of meeting need as a budget's lines: pay, non-pay costs of staff, overheads, non-pay costs per
-    case, and their total, by area and year."""
-    plan = _plan(workspace, estimate)
-    _check_filters(plan, area, year)
-    _emit(cost_table(plan, area, year), plan, fmt, out_file, "Cost of meeting need, by budget line")
-
-
-def _kind(given: str) -> str:
-    """An input's name, or 'all'."""
-    kind = given.strip().lower()
-    if kind != "all" and kind not in KINDS:
-        fail(f"'{given}' is not an input; the inputs are: {', '.join(KINDS)} (or 'all')", 2)
-    return kind
-
-
-@app.command("import")
-def import_(
-    kind: Annotated[str, typer.Argument(help="Which input: " + ", ".join(KINDS) + "; or 'all' for a folder or "
-                                        "workbook holding several.")],
-    file: Annotated[Path, typer.Argument(help="A .csv or .xlsx file (or, with 'all', a folder).")],
-    workspace: WorkspaceOpt = Path("."),
-    sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet to read from a workbook.")] = None,
-    mode: Annotated[Mode, typer.Option("--mode", help="replace the whole input, or merge rows by key.")] = Mode.replace,
-    problems: Annotated[Path | None, typer.Option("--problems", help="Save every problem found to this CSV.")] = None,
-    header_row: Annotated[int | None, typer.Option("--header-row", min=1, max=MAX_HEADER_ROW,
-                                                   help="The row the column names are on, when title rows are above "
-                                                   "them (as in ONS tables).")] = None,
-    split_age_bands: Annotated[bool, typer.Option("--split-age-bands", help="Population only: split age bands "
-                                                  "such as 0-4 into single years, each year given an equal share "
-                                                  "of the band's count.")] = False,
-    no_merge_small_areas: NoMergeOpt = False,
-) -> None:
-    """Import an input from CSV or Excel. Nothing is changed unless the whole file is valid."""
-    kind = _kind(kind)
-    if split_age_bands and kind not in ("population", "all"):
-        fail("--split-age-bands is for the population input only", 2)
-    with open_workspace(workspace) as ws:
-        try:
-            sources = sources_in(file) if kind == "all" else [Source(kind, file, sheet)]
-        except InputError as e:
-            report(e, problems, [file])
-        sources = [replace(s, header_row=header_row, split_age_bands=split_age_bands,
-                           merge_small_areas=not no_merge_small_areas) for s in sources]
-        _import(ws, sources, mode.value, problems)
-
-
-@app.command("export")
-def export_(
-    kind: Annotated[str | None, typer.Argument(help="Which input, or 'all'.")] = None,
-    file: Annotated[Path | None, typer.Argument(help="A .csv or .xlsx file; with 'all', a folder or .xlsx "
-                                                "workbook.")] = None,
-    workspace: WorkspaceOpt = Path("."),
-    template: Annotated[Path | None, typer.Option("--template", help="Write a blank workbook (.xlsx) to fill in "
-                                                  "instead: a README sheet, then every input's sheet with notes on "
-                                                  "its columns, an example row and drop-down lists.")] = None,
-) -> None:
-    """Export an input (or all of them) to CSV or Excel, in the shape 'cyplan import' reads back; or, with
-    --template, a blank workbook that 'cyplan import all' reads once filled in."""
-    if template is not None:
-        _template(template, kind, file)
-        return
-    if kind is None or file is None:
-        fail("say which input to export and the file to write (cyplan export KIND FILE), or write a blank "
-             "workbook with cyplan export --template FILE.xlsx", 2)
-    kind = _kind(kind)
-    with open_workspace(workspace) as ws:
-        try:
-            with writing(file), err.status(f"Writing {file}…"):
-                kinds = list(KINDS) if kind == "all" else [kind]
-                written = export_inputs(ws, kinds, file)
-        except InputError as e:
-            report(e)
-        note(ws, "export", {"inputs": kinds, "files": files(written)})
-    say(f"Wrote {', '.join(str(p) for p in written)}.")
-
-
-def _template(path: Path, kind: str | None, file: Path | None) -> None:
-    """The blank workbook: it needs no workspace, and holds every input (so no KIND or FILE with it)."""
-    if kind is not None or file is not None:
-        fail("--template writes every input's sheet to the one workbook it names: give no input or file besides it "
-             "(cyplan export --template FILE.xlsx)", 2)
-    if path.suffix.lower() != ".xlsx":
-        fail(f"{path}: the template is an Excel workbook; give a file name ending .xlsx", 2)
-    with writing(path):
-        write_template(path)
-    say(f"Wrote {path}: a README sheet, then a sheet for each of the {len(KINDS)} inputs. Fill in the sheets you "
-        f"have data for and import them all with 'cyplan import all {path}'.")
-
-
-@app.command()
-def status(workspace: WorkspaceOpt = Path(".")) -> None:
-    """What the workspace holds: rows of each input and the imports that put them there."""
-    with open_workspace(workspace) as ws:
-        frames = ws.read_all()
-        log = ws.imports()
-        broken_warning(ws)
-    counts = {k: frames[k].height for k in KINDS}
-    national = set(results.national_inputs(frames))
-    table = Table(title=f"Workspace {workspace}")
-    for c in ("input", "rows", "last imported from", "when"):
-        table.add_column(c, justify="right" if c == "rows" else "left")
-    for kind, n in counts.items():
-        last = log.filter(pl.col("kind") == kind).tail(1)
-        src, when = (last["file"][0], last["imported_at"][0]) if last.height else ("—", "—")
-        table.add_row(kind + (" (national)" if kind in national else ""), f"{n:,}", Text(src), when)
-    out.print(table)
-    if national:
-        say(f"Inputs marked (national) hold {starter.NOTE}.")
-    for w in results.sanity_warnings(frames):
-        warn(w)
-
-
-app.command()(history)
-
-
-app.add_typer(services_app, name="services", help="The early intervention service register: coverage, rating, actions.")
-
-
-supply_app = typer.Typer(no_args_is_help=False, add_completion=False)
-supply_app.callback(invoke_without_command=True)(workforce.supply)  # `cyplan supply` as it was, with a subcommand
-supply_app.command("backtest")(backtest.backtest)
-app.add_typer(supply_app, name="supply")
-app.add_typer(evidence.app, name="evidence")
-app.command()(workforce.gap)
-app.command()(skills.skills)
-app.command("report")(paper.report)
-app.add_typer(workforce.scenario_app, name="scenario", help="Named sets of changes to the inputs, run beside the "
-              "baseline.")
-
-
-app.command()(serve.serve)
-
-
-app.add_typer(returns_app, name="returns", help="Referral returns: import records, quality report, "
-              "quarterly tables (with disclosure control).")
-
-
-app.add_typer(ons_app, name="ons", help="ONS population files as published: write the areas they give.")
-
-
-app.add_typer(audit_app, name="audit", help="The audit trail: check its hash chain, list who did what and when.")
-
-
-server_roles.register(server_app)  # grant, revoke, members beside migrate and add-area
-app.add_typer(server_app, name="server",
-              help="The shared server: its database's migrations, its areas and users' roles.")
+@app.callback()
+def _program() -> None:
+    pass  # `cyplan` itself does nothing but hold its commands: a callback makes it a group before any is loaded
 
 
 def main() -> None:  # pragma: no cover
@@ -449,4 +142,3 @@ def main() -> None:  # pragma: no cover
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-

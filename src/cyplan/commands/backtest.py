@@ -1,5 +1,6 @@
 """`cyplan supply backtest`: how well the supply model reproduces the past — the earliest past census snapshot
-projected year by year and compared with the later ones (docs/method.md, 'Back-test')."""
+projected year by year and compared with the later ones (docs/method.md, 'Back-test'); and `supply_app`, the
+`cyplan supply` group it belongs to."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import polars as pl
 import typer
 
 from cyplan import results
+from cyplan.commands import workforce
 from cyplan.commands.workforce import from_command_line
 from cyplan.display import BACKTEST_FORMATS, BACKTEST_HEADINGS
 from cyplan.terminal import AreaOpt, Format, FormatOpt, OutOpt, WorkspaceOpt, YearOpt, emit, fail, open_workspace
@@ -51,3 +53,8 @@ def backtest(ctx: typer.Context, workspace: WorkspaceOpt = Path("."), area: Area
                  f"{compared} (error = projected − actual)")
     emit(frame, fmt, out_file, title, labels=labels, formats=BACKTEST_FORMATS, headings=BACKTEST_HEADINGS,
          totals=False)
+
+
+supply_app = typer.Typer(no_args_is_help=False, add_completion=False)
+supply_app.callback(invoke_without_command=True)(workforce.supply)  # `cyplan supply` as it was, with a subcommand
+supply_app.command("backtest")(backtest)

@@ -5,8 +5,8 @@ the server, before that person has ever signed in. Every change is in the audit 
 (in the same transaction as the change) and of the area (where the area's admins read it), with the OS user
 who ran the command and `cli` as where it came from.
 
-These commands sit on a Typer app of their own (`app`); `register(server_app)` adds them to the `cyplan server`
-group of commands/server.py.
+These commands sit on a Typer app of their own (`app`); `register(server_app)`, below, adds them to the `cyplan
+server` group of commands/server.py, which the `cyplan` command takes from here.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import typer
 from cyplan.auth import roles
 from cyplan.auth.config import AREAS, SERVER
 from cyplan.auth.roles import Role
-from cyplan.commands.server import ConfigOpt, data_folder
+from cyplan.commands.server import ConfigOpt, data_folder, server_app
 from cyplan.store import audit
 from cyplan.store.history import who as os_user
 from cyplan.terminal import Format, OutOpt, emit, fail, open_workspace, say
@@ -117,3 +117,6 @@ def register(target: typer.Typer) -> None:
     """Add grant, revoke and members to another Typer app (the `cyplan server` group)."""
     for name, command in (("grant", grant), ("revoke", revoke), ("members", members)):
         target.command(name)(command)
+
+
+register(server_app)  # grant, revoke, members beside migrate and add-area: `cyplan server`, as cli.py loads it

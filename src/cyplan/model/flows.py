@@ -16,7 +16,7 @@ import polars as pl
 from cyplan.model.gap import ERROR
 from cyplan.model.simulate import Simulation, SupplyDetail
 from cyplan.model.supply import ALL_FLOWS, FLOWS, annuity, flows
-from cyplan.model.uncertainty import quantile_errors, summarise
+from cyplan.model.uncertainty import summarise, summarise_with_errors
 
 FLOW_COLUMNS = {"start": "start_fte", "from_training": "from_training", "other_joiners": "other_joiners",
                 "recruited": "recruited", "leavers": "leavers", "retirements": "retirements", "end": "end_fte"}
@@ -71,7 +71,7 @@ def _frame(sim: Simulation, columns: dict[str, np.ndarray], areas: Sequence[str]
 def _interval(name: str, values: np.ndarray) -> dict[str, np.ndarray]:
     """The median and 90% interval over the draws, each with its Monte Carlo error (as gap_table's), so that
     they are shown as precisely as the draws support and no more."""
-    (p5, p50, p95), (e5, e50, e95) = summarise(values), quantile_errors(values)
+    (p5, p50, p95), (e5, e50, e95) = summarise_with_errors(values)
     return {name: p50, f"{name}_p5": p5, f"{name}_p95": p95,
             f"{name}{ERROR}": e50, f"{name}_p5{ERROR}": e5, f"{name}_p95{ERROR}": e95}
 

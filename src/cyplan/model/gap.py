@@ -7,14 +7,14 @@ part of that role's supply in the first year (there is no demand by sector other
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import polars as pl
 
 from cyplan.model.arrays import Labelled
 from cyplan.model.simulate import Simulation
-from cyplan.model.uncertainty import quantile_errors, summarise
+from cyplan.model.uncertainty import summarise, summarise_with_errors
 from cyplan.schema.supply import SECTORS
 
 GAP_BREAKDOWNS = ("role", "sector")
@@ -52,43 +52,51 @@ def gap_table(sim: Simulation, by: Sequence[str] = ("role",), areas: Sequence[st
         cost = np.broadcast_to(sim.cost_per_fte[None, None, :, None, None], parts["demand"].shape)
     else:
         dims = ("area", "year", "role", "draw")
-        demand, supply = _labelled(sim, sim.demand, dims), _labelled(sim, sim.total_supply, dims)
+        # simulate leaves demand with the draws outermost in memory: copied once so that each cell's draws lie
+        # together for the gap, the share met and the sort of every quantile. By role every measure is worked
+        # cell by cell (nothing is summed), so the layout changes no digit.
+        demand = _labelled(sim, np.ascontiguousarray(sim.demand), dims)
+        supply = _labelled(sim, sim.total_supply, dims)
         cost = np.broadcast_to(sim.cost_per_fte[None, None, :, None], sim.demand.shape)
     keep = ["area", "year", *by, "draw"]
     d, s = demand.keep(keep), supply.keep(keep)
 
-    def gap_cells() -> np.ndarray:
-        return demand.values - supply.values
-
-    def cost_cells() -> np.ndarray:
-        # cost to close counts only the cells short of staff: a surplus in one role pays for none in another
-        short = np.maximum(gap_cells(), 0)
-        short *= cost
-        return Labelled(short, demand.dims, demand.coords).keep(keep).values
-
-    def share_met() -> np.ndarray:
+    def share_met() -> np.ndarray:  # supply ÷ demand, at most 1; 1 where there is no demand (in place: 160 MB each)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(d.values > 0, np.minimum(s.values / d.values, 1.0), 1.0)
+            share = np.divide(s.values, d.values)
+        np.minimum(share, 1.0, out=share)
+        np.copyto(share, 1.0, where=~(d.values > 0))
+        return share
 
-    measures = {"demand_fte": lambda: d.values, "supply_fte": lambda: s.values,
-                "gap_fte": lambda: Labelled(gap_cells(), demand.dims, demand.coords).keep(keep).values,
-                "share_met": share_met, "cost_to_close": cost_cells}
-    frame = None
-    index = list(d.dims[:-1])
-    for name in MEASURES:  # one measure at a time, so that only one full-size temporary is alive
-        values = measures[name]()
-        p5, p50, p95 = summarise(values)
-        stats, suffixes = [p50, p5, p95], ["", "_p5", "_p95"]
+    def measures() -> Iterator[tuple[str, np.ndarray]]:
+        """Each measure's values in turn: one full-size temporary alive at a time, the gap's cells kept for the cost
+        to close, which is worked out from them in place once the gap is summarised."""
+        yield "demand_fte", d.values
+        yield "supply_fte", s.values
+        cells = demand.values - supply.values
+        yield "gap_fte", Labelled(cells, demand.dims, demand.coords).keep(keep).values
+        # cost to close counts only the cells short of staff: a surplus in one role pays for none in another
+        np.maximum(cells, 0, out=cells)
+        cells *= cost
+        yield "cost_to_close", Labelled(cells, demand.dims, demand.coords).keep(keep).values
+        del cells
+        yield "share_met", share_met()
+
+    index = d.dims[:-1]
+    # the rows: one per cell of the index (area, year, breakdowns), in label order; the columns added measure by measure
+    frame = Labelled(np.zeros(d.values.shape[:-1]), index, {k: d.coords[k] for k in index}).to_frame("_").drop("_")
+    suffixes = ["", "_p5", "_p95", ERROR, "_p5" + ERROR, "_p95" + ERROR] if errors else ["", "_p5", "_p95"]
+    for name, values in measures():
         if errors:
-            e5, e50, e95 = quantile_errors(values)
-            stats, suffixes = [*stats, e50, e5, e95], [*suffixes, ERROR, "_p5" + ERROR, "_p95" + ERROR]
+            (p5, p50, p95), (e5, e50, e95) = summarise_with_errors(values)
+            stats = [p50, p5, p95, e50, e5, e95]
+        else:
+            p5, p50, p95 = summarise(values)
+            stats = [p50, p5, p95]
         del values
-        summary = Labelled(np.stack(stats, axis=-1), (*d.dims[:-1], "stat"),
-                           {**{k: d.coords[k] for k in index}, "stat": tuple(suffixes)}).to_frame(name)
-        wide = summary.pivot(on="stat", index=index, values=name, maintain_order=True)
-        wide = wide.rename({s: name + s for s in suffixes})
-        frame = wide if frame is None else frame.join(wide, on=index, maintain_order="left")
-    assert frame is not None
+        frame = frame.with_columns(pl.Series(name + suffix, stat.ravel(), dtype=pl.Float64)
+                                   for suffix, stat in zip(suffixes, stats, strict=True))
+    frame = frame.select(*index, *(name + suffix for name in MEASURES for suffix in suffixes))
     if areas:
         frame = frame.filter(pl.col("area").is_in(list(areas)))
     if years:
@@ -111,7 +119,7 @@ def staff_cost(sim: Simulation, areas: Sequence[str] | None = None,
     errors, summarised like gap_table's measures (so a paper states it as it states the workforce)."""
     chosen = [i for i, a in enumerate(sim.dims.areas) if not areas or a in areas]
     cost = np.einsum("ayrd,r->yd", sim.demand[chosen], sim.cost_per_fte)  # [year, draw]
-    (p5, p50, p95), (e5, e50, e95) = summarise(cost), quantile_errors(cost)
+    (p5, p50, p95), (e5, e50, e95) = summarise_with_errors(cost)
     frame = pl.DataFrame({"year": list(sim.dims.years),
                           **{f"cost{s}": v for s, v in (("", p50), ("_p5", p5), ("_p95", p95), (ERROR, e50),
                                                         ("_p5" + ERROR, e5), ("_p95" + ERROR, e95))}})

@@ -6,25 +6,27 @@ never opens a write at all and the database file is left byte-for-byte as it was
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import functools
 import json
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from cyplan import faults
 from cyplan.schema import KINDS
 from cyplan.store import audit, codelists, history, returns_tables  # noqa: F401  (their tables join the metadata)
 from cyplan.store.migrations import tenancy
 from cyplan.store.tables import INPUT_TABLES, import_log, workspace_info
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DB_FILE = "cyplan.db"
 SQLITE_HEADER = b"SQLite format 3\0"  # the first 16 bytes of every SQLite database file
@@ -35,6 +37,7 @@ BEYOND_SECURITY = sa.text("SELECT (SELECT rolsuper OR rolbypassrls FROM pg_roles
                           "AND EXISTS (SELECT 1 FROM workspace_info WHERE tenant <> :tenant)")
 TENANT_SET = sa.text(f"select set_config('{tenancy.SETTING}', :tenant, true)")  # SET LOCAL: this transaction only
 MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version"  # Alembic's record of the migrations a database has had: one row per branch
 
 
 class WorkspaceError(Exception):
@@ -65,14 +68,31 @@ class ImportRecord:
     mode: str
 
 
+# Alembic is imported only to migrate. Importing it (its dialects, autogenerate, Mako) was a quarter of a second of
+# every command's start, to learn whether the workspace is up to date (issue 17 part 3): that is read here from the
+# version table and the migration scripts' own revision lines (tests/test_store.py holds both to Alembic's answer).
+
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
+@functools.cache
 def _heads() -> set[str]:
-    return set(ScriptDirectory.from_config(_alembic_config()).get_heads())
+    """The latest migration of every branch: each revision that no other revision follows (as Alembic's heads)."""
+    revisions, followed = set(), set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        said = {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(script.read_text()).body
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id in ("revision", "down_revision")}
+        if "revision" in said:
+            revisions.add(said["revision"])
+            down = said.get("down_revision")
+            followed.update([down] if isinstance(down, str) else down or ())
+    return revisions - followed
 
 
 def _shown(url: str) -> str:
@@ -230,6 +250,8 @@ class Workspace:
         return ws
 
     def migrate(self) -> None:
+        from alembic import command
+
         cfg = _alembic_config()
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
@@ -276,8 +298,11 @@ class Workspace:
                                  "docs/deployment.md).")
 
     def revisions(self) -> set[str]:
+        """The migrations this database has had, the last of each branch (none: a new, empty database)."""
         with self.engine.connect() as conn:
-            return set(MigrationContext.configure(conn).get_current_heads())
+            if not sa.inspect(conn).has_table(VERSION_TABLE):
+                return set()
+            return set(conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
 
     def _stamped(self) -> bool:
         """Whether this workspace's area already has one here (before tenancy: whether the database has any); a

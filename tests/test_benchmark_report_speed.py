@@ -1,0 +1,46 @@
+"""benchmarks/report_speed.py (issue 17) run with one repeat of each: every measure timed and printed with its
+median, the ratios said to be measured in this run, and a command that fails reported as a failure, not timed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import load_benchmark
+
+report_speed = load_benchmark("report_speed")
+
+
+def test_one_run_of_each_with_a_tree_before(demo_workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Catches a measure left out of the report, a ratio printed without saying both times were measured in this
+    run, and the two trees not both timed (here the same tree twice, so each ratio is about 1)."""
+    assert report_speed.main(["--repeats", "1", "--paper-repeats", "1", "--paper", "html",
+                              "--workspace", str(demo_workspace), "--before", str(report_speed.HERE)]) == 0
+    out = capsys.readouterr().out
+    for measure in ("cyplan --help", "cyplan need", "report html"):
+        assert f"{measure:<14} before median" in out and f"{measure:<14} after  median" in out, measure
+        ratio = next(line for line in out.splitlines() if line.startswith(f"{measure:<14} before ÷ after"))
+        assert ratio.endswith("both measured in this run"), ratio
+    assert "target cyplan --help < 0.3 s:" in out and "target report html < 1.5 s:" in out
+
+
+def test_a_failing_command_is_reported_not_timed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Catches a failed command's time taken for a result (a workspace that is not one: `cyplan need` exits 1)."""
+    (tmp_path / "empty").mkdir()
+    assert report_speed.main(["--repeats", "1", "--paper", "", "--workspace", str(tmp_path / "empty")]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED: this: cyplan need" in out and "not a cyplan workspace" in out
+    assert "median" not in out
+
+
+def test_the_report_says_what_is_met() -> None:
+    """Catches a target judged the wrong way round (the PDF's is a ratio to the HTML's time, not seconds)."""
+    tree = report_speed.Tree("this", Path("src"), Path("ws"))
+    tree.wall = {"cyplan --help": [0.2, 0.4, 0.25], "cyplan need": [0.7], "report html": [1.0], "report pdf": [1.4]}
+    tree.cpu = {k: [0.1] for k in tree.wall}
+    lines = report_speed.report([tree], ["html", "pdf"])
+    assert "target cyplan --help < 0.3 s: 0.25 s, met" in lines
+    assert "target cyplan need < 0.6 s: 0.70 s, NOT met" in lines
+    assert "target report html < 1.5 s: 1.00 s, met" in lines
+    assert "target PDF within 1.3× the HTML: 1.40×, NOT met" in lines
