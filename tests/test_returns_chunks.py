@@ -129,7 +129,8 @@ def test_an_error_in_the_last_chunk_leaves_the_workspace_as_it_was(tmp_path: Pat
     before = folder_bytes(ws.path), folder_bytes(store.folder(ws.path))
     with pytest.raises(InputError) as e:
         service.import_returns(ws, path, today=TODAY, chunk=1000)
-    assert [(p.row, p.column, p.message) for p in e.value.problems] == [(10_001, "accepted", "'maybe' is not yes or no")]
+    found = [(p.row, p.column, p.message) for p in e.value.problems]
+    assert found == [(10_001, "accepted", "'maybe' is not yes or no")]
     assert (folder_bytes(ws.path), folder_bytes(store.folder(ws.path))) == before
     ws.close()
 

@@ -365,7 +365,8 @@ def _break(broken: str, last: int, monkeypatch: pytest.MonkeyPatch) -> list[str]
     """Make the next import fail this way; the files it writes are listed as they are written. 'new file': the
     `last`th file fails to be written (the new import's counts, written last); 'counts': counting the records,
     in the writing thread; 'queries': listing a chunk's queries, in the chunk loop, while the thread writes the
-    chunk's records (it is let finish, then undone); 'manifest': renaming the new manifest over the old one (every file written)."""
+    chunk's records (it is let finish, then undone); 'manifest': renaming the new manifest over the old one (every
+    file written)."""
     written: list[str] = []
     write = store._Files.write
 

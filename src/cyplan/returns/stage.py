@@ -318,8 +318,8 @@ def _chunks(source: _Csv, size: int, skip: int = 0) -> Iterator[pl.DataFrame]:
 def _ids_at(source: _Csv, at: np.ndarray) -> pl.Series:
     """The referral_id (trimmed) of the records `at` (0-based, in file order): read again from the file, with
     nothing else kept, when their hashes were found more than once."""
-    found = (_scan(source).select(F.ID).with_row_index("i").filter(pl.col("i").is_in(pl.Series(at, dtype=pl.UInt32).implode()))
-             .collect(engine="streaming"))
+    wanted = pl.col("i").is_in(pl.Series(at, dtype=pl.UInt32).implode())
+    found = _scan(source).select(F.ID).with_row_index("i").filter(wanted).collect(engine="streaming")
     return found.sort("i")[F.ID].str.strip_chars(" ")
 
 
