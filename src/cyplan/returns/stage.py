@@ -1,5 +1,5 @@
-"""Read a referral file (CSV or Excel) into memory: referral_id as text, every other field as ids into its
-distinct values, each distinct value cleaned and parsed once.
+"""Read a referral file (CSV or Excel) a chunk of records at a time (see Reading): referral_id as text, every
+other field as ids into its distinct values, each distinct value cleaned and parsed once.
 
 A million records hold a few hundred distinct values per field (a few thousand dates), so Polars reads
 each field straight into dictionary codes (Categorical) and only the distinct values are trimmed, parsed
@@ -208,9 +208,9 @@ class Reading:
 
 
 def stage(path: Path, lists: dict[str, CodeList], sheet: str | None = None) -> Staged:
-    """The file's records, read and cleaned in one piece (a file small enough to hold: tests, the web app's
-    preview); InputError if the file cannot be read or its header is wrong (missing columns, identifying
-    columns). An import reads in chunks: see `reading`."""
+    """The file's records, read and cleaned in one piece (a file small enough to hold whole); InputError if the
+    file cannot be read or its header is wrong (missing columns, identifying columns). An import reads in
+    chunks: see `reading`."""
     with reading(path, lists, sheet, size=None) as found:
         return next(iter(found))
 
