@@ -15,18 +15,19 @@ import numpy as np
 import polars as pl
 
 from cyplan.io.problems import Problem
-from cyplan.io.validate import CONTROL, CONTROL_MESSAGE
+from cyplan.io.validate import CONTROL_MESSAGE
 from cyplan.reference.codelists import CodeList
 from cyplan.returns import fields as F
 from cyplan.returns.classify import EPOCH, Records, age_values, category_codes
-from cyplan.returns.stage import Staged
+from cyplan.returns.stage import Reading, Staged
 
 PROBLEM_COLUMNS = ("file", "sheet", "row", "column", "message")
 
 
 def errors(s: Staged) -> list[Problem]:
-    """Blank or duplicate referral_id, a date that is blank or not YYYY-MM-DD, accepted not yes or no, and any
-    value holding a control character (a cell with one is named, never echoed: see Staged.control)."""
+    """Blank referral_id (a repeated one needs the whole file: repeated_ids), a date that is blank or not
+    YYYY-MM-DD, accepted not yes or no, and any value holding a control character (a cell with one is named,
+    never echoed: see Staged.control)."""
     problems = []
     no_id = s.referral_id.is_null().to_numpy()
     bad_date = np.array([r is not None for r in s.date_raw])[s.date_ids]
@@ -47,15 +48,13 @@ def errors(s: Staged) -> list[Problem]:
             accepted = s.accepted_raw[s.accepted_ids[i]]
             problems.append(s.problem(row, F.ACCEPTED, "accepted is blank: it must be yes or no" if accepted == ""
                                       else f"'{accepted}' is not yes or no"))
-    if not s.distinct_ids.result():
-        frame = pl.DataFrame({"id": s.referral_id, "row": np.arange(s.records, dtype=np.int64) + s.first_row})
-        repeats = (frame.filter(pl.col("id").is_not_null() & pl.col("id").is_duplicated()
-                                & ~pl.col("id").str.contains(CONTROL))
-                   .group_by("id").agg(pl.col("row").sort()))
-        for rid, rows in repeats.iter_rows():
-            for row in rows[1:]:
-                problems.append(s.problem(row, F.ID, f"referral_id '{rid}' is also on row {rows[0]}"))
     return problems
+
+
+def repeated_ids(read: Reading) -> list[Problem]:
+    """A referral_id given twice, on each row after its first (over the whole file: every chunk read)."""
+    return [read.problem(row, F.ID, f"referral_id '{rid}' is also on row {rows[0]}")
+            for rid, rows in read.repeated() for row in rows[1:]]
 
 
 COLUMN_ORDER = {c: i for i, c in enumerate(sorted(F.COLUMNS))}  # queries are listed by row, then column name
@@ -188,6 +187,24 @@ def invalid_values(records: Records, lists: dict[str, CodeList]) -> pl.DataFrame
                        key=lambda vc: (-vc[1], vc[0]))
         rows += [(c, value, n) for value, n in found]
     return pl.DataFrame(rows, schema={"field": pl.String, "value_found": pl.String, "count": pl.Int64}, orient="row")
+
+
+def summed_counts(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """field_counts of a file read in chunks, from each chunk's: added up, field by field."""
+    if len(parts) == 1:
+        return parts[0]
+    return pl.concat(parts).group_by("field", maintain_order=True).agg(pl.col("records", "blank", "invalid").sum())
+
+
+def summed_invalid(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """invalid_values of a file read in chunks, from each chunk's: each value's records added up, in the same
+    order (field by field, most first, then by value)."""
+    if len(parts) == 1:
+        return parts[0]
+    rank = {c: i for i, c in enumerate(F.CATEGORICAL)}
+    return (pl.concat(parts).group_by("field", "value_found").agg(pl.col("count").sum())
+            .sort(pl.col("field").replace_strict(rank, return_dtype=pl.Int32), -pl.col("count"), "value_found")
+            .select("field", "value_found", "count"))
 
 
 def mapping_template(invalid: pl.DataFrame) -> pl.DataFrame:

@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from cyplan import faults
-from cyplan.io.problems import InputError
+from cyplan.io.problems import InputError, Problem
 from cyplan.model import activity
 from cyplan.model.disclosure import NHS_DIGITAL, DisclosureRule, disclose
 from cyplan.reference import codelists as C
@@ -21,7 +21,7 @@ from cyplan.returns import fields as F
 from cyplan.returns import quality, recover, store
 from cyplan.returns.classify import Column, Records, category_codes, coded, milestone_codes, valid_ages
 from cyplan.returns.codelist_files import read_mapping
-from cyplan.returns.stage import stage
+from cyplan.returns.stage import CHUNK, Reading, reading
 from cyplan.store import audit
 from cyplan.store import codelists as own_lists
 from cyplan.store.returns_tables import returns_imports
@@ -55,56 +55,83 @@ def code_lists(ws: Workspace, mapping: Path | None = None) -> dict[str, C.CodeLi
 
 
 def import_returns(ws: Workspace, path: Path, sheet: str | None = None, today: dt.date | None = None,
-                   display_name: str | None = None, mapping: Path | None = None) -> ImportResult:
+                   display_name: str | None = None, mapping: Path | None = None,
+                   chunk: int | None = CHUNK) -> ImportResult:
     """Check a referral file and, if it has no errors, store it in place of the same services' quarters.
     Raises InputError (nothing written) if it has errors. The log and the records name the file by its path, or
     by `display_name` (an upload's own name, not the server's temporary copy). `mapping`: a filled-in mapping
-    template whose values are read as their categories (stored so, as an alias's are)."""
+    template whose values are read as their categories (stored so, as an alias's are). The file is read, checked
+    and stored `chunk` records at a time (None: in one piece), so memory does not grow with the file; nothing of
+    it counts until the one commit point, at the end."""
     lists = code_lists(ws, mapping)
-    s = stage(path, lists, sheet)
-    s.file = display_name or s.file
-    problems = quality.errors(s)
-    if s.records == 0:
-        problems.append(s.problem(None, None, "the file holds no referral records"))
-    if problems:
-        raise InputError(problems)
-    records = s.as_records()
-    accepted = int(records.accepted.sum())
+    today = today or dt.date.today()
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    label = display_name or str(path)
     try:
         # one writer at a time; what an import cut short left is settled
         with store.writer(ws.path, recover.logged(ws)) as stored:
             import_id = recover.log_missing(ws, stored or store.Manifest())
             faults.point("returns-settled")
-            with ws.engine.begin() as conn, store.replacing(ws.path, records, s.referral_id, import_id,
-                                                             (s.file, s.sheet, s.digest, stamp)) as writing:
-                # the records are written (and the services and quarters they cover found) while the
-                # queries are listed
-                queries = quality.queries(records, lists, today or dt.date.today())
-                counts = quality.field_counts(records, lists)
-                written = writing.result()
+            with reading(path, lists, sheet, chunk) as read, ws.engine.begin() as conn, \
+                    store.replacing(ws.path) as writing:
+                read.file = label
+                found = _checked(read, writing, lists, today)
+                written = writing.finish(import_id, (read.file, read.sheet, read.digest, stamp))
                 periods = [(svc, activity.quarter_label(q)) for svc, q in
                            sorted(written.periods, key=lambda p: (p[0] is None, p[0] or "", p[1]))]
                 # the log row goes into the manifest too: the manifest's rename, when the block ends, is
                 # the one commit point; the row is committed just after, and if a kill comes between, the
                 # next open adds it from the manifest (returns/recover.py)
-                written.new.log = {"records": s.records, "accepted": accepted, "queries": queries.height,
+                written.new.log = {"records": read.records, "accepted": found.accepted, "queries": found.queries.height,
                                    "replaced": written.replaced, "periods": json.dumps(periods)}
-                conn.execute(returns_imports.insert().values(id=import_id, file=s.file, sheet=s.sheet,
+                conn.execute(returns_imports.insert().values(id=import_id, file=read.file, sheet=read.sheet,
                                                              sha256=written.new.sha256, imported_at=stamp,
                                                              **written.new.log))
                 # in the same transaction as the log row (an import recovered after a kill is not audited)
-                audit.append(conn, "import", {"kind": "referral returns", "file": s.file, "sheet": s.sheet,
-                                              "sha256": s.sha256, "rows": s.records, "mode": "replace"})
+                audit.append(conn, "import", {"kind": "referral returns", "file": read.file, "sheet": read.sheet,
+                                              "sha256": written.new.sha256, "rows": read.records, "mode": "replace"})
                 faults.point("returns-log-added")
             faults.point("returns-log-committed")
     except store.OldStore as e:
-        raise InputError([s.problem(None, None, str(e))]) from None
+        raise InputError([Problem(label, None, None, str(e))]) from None
     except pl.exceptions.ComputeError:  # a stored file the import rewrites cannot be read: Damaged, naming it
         store.unreadable(ws.path, store.Manifest.read(ws.path) or store.Manifest())
         raise
-    return ImportResult(s.file, s.records, accepted, written.replaced, periods, queries, counts,
-                        quality.invalid_values(records, lists), tuple(s.notes))
+    return ImportResult(read.file, read.records, found.accepted, written.replaced, periods, found.queries,
+                        found.counts, found.invalid, tuple(read.notes))
+
+
+@dataclass
+class _Found:
+    """What an import's checks found, over every chunk of the file."""
+    accepted: int
+    queries: pl.DataFrame
+    counts: pl.DataFrame
+    invalid: pl.DataFrame
+
+
+def _checked(read: Reading, writing: store.Writing, lists: dict[str, C.CodeList], today: dt.date) -> _Found:
+    """The one chunk loop: each chunk's errors found, and while there are none, its records written (in a
+    thread) while its queries and counts are made. InputError, after every chunk is read, if there are errors:
+    all of them, with their rows in the whole file."""
+    problems: list[Problem] = []
+    accepted, queries, counts, invalid = 0, [], [], []
+    for s in read:
+        problems += quality.errors(s)
+        if problems:  # the file will be refused: its remaining chunks are only checked for errors
+            continue
+        records = s.as_records()
+        writing.add(records, s.referral_id)
+        accepted += int(records.accepted.sum())
+        queries.append(quality.queries(records, lists, today))
+        counts.append(quality.field_counts(records, lists))
+        invalid.append(quality.invalid_values(records, lists))
+    problems += quality.repeated_ids(read)
+    if read.records == 0:
+        problems.append(read.problem(None, None, "the file holds no referral records"))
+    if problems:
+        raise InputError(problems)
+    return _Found(accepted, pl.concat(queries), quality.summed_counts(counts), quality.summed_invalid(invalid))
 
 
 def quality_report(ws: Workspace, today: dt.date | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:

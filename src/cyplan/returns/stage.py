@@ -1,5 +1,5 @@
-"""Read a referral file (CSV or Excel) into memory: referral_id as text, every other field as ids into its
-distinct values, each distinct value cleaned and parsed once.
+"""Read a referral file (CSV or Excel) a chunk of records at a time (see Reading): referral_id as text, every
+other field as ids into its distinct values, each distinct value cleaned and parsed once.
 
 A million records hold a few hundred distinct values per field (a few thousand dates), so Polars reads
 each field straight into dictionary codes (Categorical) and only the distinct values are trimmed, parsed
@@ -21,9 +21,9 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,8 +60,8 @@ class Staged:
     file: str
     sheet: str | None
     digest: Future[str]  # SHA-256 of the file, being worked out (see stage)
-    distinct_ids: Future[bool]  # True if no referral_id is given twice (worked out while the rest is cleaned)
-    first_row: int  # the spreadsheet row of the first record
+    id_hashes: Future[np.ndarray]  # each record's referral_id hashed (uint64; worked out while the rest is cleaned)
+    first_row: int  # the spreadsheet row of the first record (of this chunk: see Reading)
     referral_id: pl.Series  # trimmed; null if blank
     date: np.ndarray  # days since 1970-01-01 (int32); meaningless where date_raw is given
     date_raw: list[str | None]  # by the date column's value id: the trimmed text if it is not a date, else None
@@ -72,7 +72,12 @@ class Staged:
     fields: dict[str, Column]  # age, the categorical fields and the milestones, as stored (see clean)
     control: dict[str, np.ndarray] = field(default_factory=dict)  # column → records (0-based) holding a control
     # character in it: refused, as in input files, since messages would echo it raw to the terminal
-    notes: list[str] = field(default_factory=list)  # how values were read (UK dates, day first): warnings
+    uk_dates: list[tuple[dt.date, str]] = field(default_factory=list)  # distinct dates written day first
+
+    @property
+    def notes(self) -> list[str]:
+        """How values were read (UK dates, day first): warnings."""
+        return _day_first_note(self.uk_dates)
 
     @property
     def sha256(self) -> str:
@@ -118,9 +123,104 @@ def _missing(column: str) -> str:
     return "this column is missing: add it, with its cells left blank if your records do not hold it"
 
 
+CHUNK = 1_000_000  # records read, checked and stored at a time: an import's memory is bounded by this, not the file
+
+
+@dataclass
+class _Csv:
+    """The CSV the records are read from (the file itself, or a sheet written out as CSV), and its header."""
+    path: Path
+    names: list[str]  # the header's cells
+    header: dict[str, int]  # our column → its position
+    header_row: int  # the spreadsheet row the header is on
+
+
+class Reading:
+    """A file's records, chunk by chunk: iterate for each chunk's records, read and cleaned (a Staged, whose rows
+    are numbered as in the whole file); then `repeated` and `notes`, which need every chunk. Made by `reading`.
+
+    Chunks keep memory bounded by the chunk, not the file (20 million records are ~3.7 GB of CSV). What a check
+    needs from the whole file is kept small meanwhile: each record's referral_id as a 64-bit hash (8 bytes), and
+    the distinct dates written day first."""
+
+    def __init__(self, label: str, sheet: str | None, digest: Future[str], source: _Csv, lists: dict[str, CodeList],
+                 size: int, tmp: Path) -> None:
+        self.file, self.sheet, self.digest, self.source = label, sheet, digest, source
+        self.lists, self.size, self.tmp = lists, size, tmp
+        self.records = 0
+        self.hashes: list[np.ndarray] = []
+        self.blank_ids: list[np.ndarray] = []  # records (0-based, in the file) with no referral_id
+        self.uk_dates: dict[str, dt.date] = {}
+        self.copied = False  # read on from a copy without blank lines (see _frames)
+
+    def __iter__(self) -> Iterator[Staged]:
+        for frame in self._frames():
+            s = _clean(frame, self.lists, self.file, self.sheet, self.digest, self.source.header_row + 1 + self.records)
+            self.hashes.append(s.id_hashes.result())
+            self.blank_ids.append(np.flatnonzero(s.referral_id.is_null().to_numpy()) + self.records)
+            self.uk_dates.update((text, day) for day, text in s.uk_dates if text not in self.uk_dates)
+            self.records += s.records
+            yield s
+
+    def _frames(self) -> Iterator[pl.DataFrame]:
+        """The records, a chunk at a time; PolarsError if the CSV cannot be read (InputError, located, then)."""
+        try:
+            for frame in _chunks(self.source, self.size):
+                if frame[F.ID].null_count() and not self.copied:
+                    # a blank line reads as a record of nulls in Polars but is no record to DuckDB (and never
+                    # was here): such files, rare and failing anyway (a blank referral_id), are read on from a
+                    # copy without blank lines. The chunks before had no blank line (no null): same records.
+                    self.copied = True
+                    self.source = _Csv(_without_blank_lines(self.source.path, self.tmp), self.source.names,
+                                       self.source.header, self.source.header_row)
+                    yield from _chunks(self.source, self.size, skip=self.records)
+                    return
+                yield frame
+        except (pl.exceptions.PolarsError, _duckdb_error()) as e:
+            raise InputError(_unreadable_rows(self.source.path, self.file, self.source.names, self.sheet,
+                                              self.source.header_row)
+                             or [Problem(self.file, None, None, f"cannot be read as CSV: {_first_line(e)}",
+                                         self.sheet)]) from None
+
+    @property
+    def notes(self) -> list[str]:
+        """How values were read (UK dates, day first), once for the file."""
+        return _day_first_note([(day, text) for text, day in self.uk_dates.items()])
+
+    def repeated(self) -> list[tuple[str, list[int]]]:
+        """Each referral_id given more than once (one holding a control character is said as such, not here),
+        with its rows in order. As many distinct hashes as ids proves there are none (the usual case, and quick);
+        otherwise the ids whose hashes are shared are read again from the file and compared."""
+        hashes = pl.concat([pl.Series(h) for h in self.hashes], rechunk=False)  # a chunk at least (_chunks)
+        given = np.ones(len(hashes), dtype=bool)
+        given[np.concatenate(self.blank_ids)] = False
+        hashes = hashes.filter(given) if not given.all() else hashes
+        if hashes.n_unique() == len(hashes):
+            return []
+        at = np.flatnonzero(given)[hashes.is_duplicated().to_numpy()]
+        ids = _ids_at(self.source, at)
+        frame = pl.DataFrame({"id": ids, "row": pl.Series(at + self.source.header_row + 1, dtype=pl.Int64)})
+        return (frame.filter(pl.col("id").is_duplicated() & ~pl.col("id").str.contains(CONTROL))
+                .group_by("id", maintain_order=True).agg(pl.col("row").sort()).rows())
+
+    def problem(self, row: int | None, column: str | None, message: str) -> Problem:
+        return Problem(self.file, row, column, message, self.sheet)
+
+
 def stage(path: Path, lists: dict[str, CodeList], sheet: str | None = None) -> Staged:
-    """The file's records, read and cleaned; InputError if the file cannot be read or its header is wrong
-    (missing columns, identifying columns)."""
+    """The file's records, read and cleaned in one piece (a file small enough to hold whole); InputError if the
+    file cannot be read or its header is wrong (missing columns, identifying columns). An import reads in
+    chunks: see `reading`."""
+    with reading(path, lists, sheet, size=None) as found:
+        return next(iter(found))
+
+
+@contextmanager
+def reading(path: Path, lists: dict[str, CodeList], sheet: str | None = None,
+            size: int | None = CHUNK) -> Iterator[Reading]:
+    """The file's records to read chunk by chunk (`size` records each; None: one chunk). InputError if the file
+    cannot be read or its header is wrong (missing columns, identifying columns), raised here or, for a row
+    Polars cannot read, while the chunks are read."""
     label = str(path)
     require_file(path)
     # the file's hash is wanted only when the import is logged, at its end: it is worked out meanwhile, in
@@ -128,8 +228,9 @@ def stage(path: Path, lists: dict[str, CodeList], sheet: str | None = None) -> S
     pool = ThreadPoolExecutor(1)
     digest = pool.submit(_idle, sha256, path)
     pool.shutdown(wait=False)
-    frame, sheet, header_row = _read(path, label, sheet)
-    return _clean(frame, lists, label, sheet, digest, header_row + 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        source, sheet = _opened(path, label, sheet, Path(tmp))
+        yield Reading(label, sheet, digest, source, lists, size or 1 << 62, Path(tmp))
 
 
 def _idle(work: Callable[[Path], str], path: Path) -> str:
@@ -139,45 +240,31 @@ def _idle(work: Callable[[Path], str], path: Path) -> str:
     return work(path)
 
 
-def _read(path: Path, label: str, sheet: str | None) -> tuple[pl.DataFrame, str | None, int]:
-    import duckdb  # imported when used: it is ~40 MB of memory that every other command would carry
+def _opened(path: Path, label: str, sheet: str | None, tmp: Path) -> tuple[_Csv, str | None]:
+    """The CSV to read the records from (an Excel sheet is written out as one in tmp) and its header, checked."""
     suffix = path.suffix.lower()
-    with tempfile.TemporaryDirectory() as tmp:
-        if suffix in EXCEL_SUFFIXES:
-            csv_path, header_row, sheet = _excel_as_csv(path, sheet, Path(tmp))
-        elif suffix in CSV_SUFFIXES:
-            if sheet:
-                raise InputError([Problem(label, None, None, "a sheet was named but a CSV file has no sheets")])
-            csv_path, header_row = path, 1
-        else:
-            raise InputError([Problem(label, None, None, "referral returns are read from .csv or .xlsx files")])
-
-        def unreadable(e: Exception) -> InputError:
-            return InputError([Problem(label, None, None, f"cannot be read as CSV: {_first_line(e)}", sheet)])
-
-        try:
-            with csv_path.open(encoding="utf-8-sig", newline="") as f:
-                names = next((r for r in csv.reader(f) if r), [])
-        except UnicodeDecodeError:
-            raise InputError([first_bad_byte(csv_path, label, None, sheet)]) from None
-        except csv.Error as e:
-            raise unreadable(e) from None
-        if not any(n.strip() for n in names):
-            raise InputError([Problem(label, None, None, "the file is empty", sheet)])
-        wrong = separator_problem(label, names, sheet)
-        header, problems = _header_problems(label, sheet, names, header_row)
-        if wrong or problems:
-            raise InputError([wrong] if wrong else problems)
-        try:
-            frame = _read_csv(csv_path, header, len(names))
-            if frame[F.ID].null_count():
-                # a blank line reads as a record of nulls in Polars but is no record to DuckDB (and never
-                # was here): such files, rare and failing anyway (a blank referral_id), are read as before
-                frame = _read_csv(_without_blank_lines(csv_path, Path(tmp)), header, len(names))
-        except (pl.exceptions.PolarsError, duckdb.Error) as e:
-            raise InputError(_unreadable_rows(csv_path, label, names, sheet, header_row)
-                             or unreadable(e).problems) from None
-    return frame, sheet, header_row
+    if suffix in EXCEL_SUFFIXES:
+        csv_path, header_row, sheet = _excel_as_csv(path, sheet, tmp)
+    elif suffix in CSV_SUFFIXES:
+        if sheet:
+            raise InputError([Problem(label, None, None, "a sheet was named but a CSV file has no sheets")])
+        csv_path, header_row = path, 1
+    else:
+        raise InputError([Problem(label, None, None, "referral returns are read from .csv or .xlsx files")])
+    try:
+        with csv_path.open(encoding="utf-8-sig", newline="") as f:
+            names = next((r for r in csv.reader(f) if r), [])
+    except UnicodeDecodeError:
+        raise InputError([first_bad_byte(csv_path, label, None, sheet)]) from None
+    except csv.Error as e:
+        raise InputError([Problem(label, None, None, f"cannot be read as CSV: {_first_line(e)}", sheet)]) from None
+    if not any(n.strip() for n in names):
+        raise InputError([Problem(label, None, None, "the file is empty", sheet)])
+    wrong = separator_problem(label, names, sheet)
+    header, problems = _header_problems(label, sheet, names, header_row)
+    if wrong or problems:
+        raise InputError([wrong] if wrong else problems)
+    return _Csv(csv_path, names, header, header_row), sheet
 
 
 def _unreadable_rows(path: Path, label: str, names: list[str], sheet: str | None, header_row: int) -> list[Problem]:
@@ -207,13 +294,33 @@ def _unreadable_rows(path: Path, label: str, names: list[str], sheet: str | None
     return ([quote] if quote else []) + listed
 
 
-def _read_csv(path: Path, header: dict[str, int], width: int) -> pl.DataFrame:
+def _scan(source: _Csv, skip: int = 0) -> pl.LazyFrame:
     """Our columns of the file: referral_id as text, the others as dictionary codes (Categorical)."""
-    names = [f"c{i}" for i in range(width)]
-    frame = pl.read_csv(path, has_header=True, new_columns=names, columns=[header[c] for c in F.COLUMNS],
+    header = source.header
+    names = [f"c{i}" for i in range(len(source.names))]
+    return (pl.scan_csv(source.path, has_header=True, new_columns=names, skip_rows_after_header=skip,
                         schema_overrides={f"c{header[c]}": pl.Categorical for c in CODED}, infer_schema=False,
                         separator=",", quote_char='"', encoding="utf8", raise_if_empty=False)
-    return frame.rename({f"c{header[c]}": c for c in F.COLUMNS}).select(F.COLUMNS)
+            .select(pl.col(f"c{header[c]}").alias(c) for c in F.COLUMNS))
+
+
+def _chunks(source: _Csv, size: int, skip: int = 0) -> Iterator[pl.DataFrame]:
+    """The records `size` at a time, in file order, from the `skip`-th; at least one frame (perhaps empty)."""
+    empty = True
+    for frame in _scan(source, skip).collect_batches(chunk_size=size):
+        if frame.height or empty:
+            empty = False
+            yield frame
+    if empty:
+        yield _scan(source, skip).clear().collect()
+
+
+def _ids_at(source: _Csv, at: np.ndarray) -> pl.Series:
+    """The referral_id (trimmed) of the records `at` (0-based, in file order): read again from the file, with
+    nothing else kept, when their hashes were found more than once."""
+    wanted = pl.col("i").is_in(pl.Series(at, dtype=pl.UInt32).implode())
+    found = _scan(source).select(F.ID).with_row_index("i").filter(wanted).collect(engine="streaming")
+    return found.sort("i")[F.ID].str.strip_chars(" ")
 
 
 def _without_blank_lines(path: Path, tmp: Path) -> Path:
@@ -222,6 +329,11 @@ def _without_blank_lines(path: Path, tmp: Path) -> Path:
     source = "read_csv(?, header=true, all_varchar=true, delim=',', quote='\"', encoding='utf-8')"
     duckdb.connect().execute(f"COPY (SELECT * FROM {source}) TO '{out}' (HEADER, DELIMITER ',')", [str(path)])
     return out
+
+
+def _duckdb_error() -> type[Exception]:
+    import duckdb  # imported when used: it is ~40 MB of memory that every other command would carry
+    return duckdb.Error
 
 
 def _first_line(e: Exception) -> str:
@@ -278,13 +390,6 @@ def category_labels(codelist: CodeList) -> Callable[[list[str]], list[str | None
     return labels
 
 
-def _distinct(ids: pl.Series) -> bool:
-    """True if no (given) id is repeated. As many distinct 64-bit hashes as ids proves it (the usual case, and
-    quick); otherwise the ids themselves are compared."""
-    given = ids.drop_nulls()
-    return given.hash().n_unique() == len(given) or given.n_unique() == len(given)
-
-
 class _Codes:
     """A Categorical field's physical codes (null as one more code) and which of its categories are present,
     with how many records hold each: one count of the codes, no per-record work beyond it."""
@@ -336,7 +441,7 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
     (else the value trimmed), milestones as yes / no (else trimmed), ages trimmed; blanks as id 0."""
     ids = frame.select(pl.col(F.ID).str.strip_chars(" ").replace("", None)).to_series()
     pool = ThreadPoolExecutor(1)  # Polars hashes outside the GIL: on the other core, meanwhile
-    distinct = pool.submit(_distinct, ids)
+    hashes = pool.submit(lambda: ids.hash().to_numpy())  # for repeated ids, over every chunk (Reading.repeated)
     # every id is distinct, so it is matched record by record (~35 ms a million): there too, not on this core
     id_control = pool.submit(lambda: np.flatnonzero(ids.str.contains(CONTROL).fill_null(False).to_numpy()))
     pool.shutdown(wait=False)
@@ -370,9 +475,10 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
     found = _gathered(lookups)
     control[F.ID] = id_control.result()
     fields = {f: Column(found[f], labelled, count) for f, (labelled, count) in labels.items()}
-    return Staged(file, sheet, digest, distinct, first_row, ids, found["date"], date_raw, found["date_ids"],
+    return Staged(file, sheet, digest, hashes, first_row, ids, found["date"], date_raw, found["date_ids"],
                   found["accepted"], accepted_raw, found["accepted_ids"], fields,
-                  {f: rows for f, rows in control.items() if len(rows)}, _day_first_note(parsed))
+                  {f: rows for f, rows in control.items() if len(rows)},
+                  [(d, raw) for d, raw in parsed if d is not None and raw and UK_DATE.match(raw)])
 
 
 YEAR_FIRST = re.compile(r"^\d{4}\D", re.ASCII)

@@ -37,7 +37,7 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -251,7 +251,9 @@ class _Files:
         self.superseded: list[Path] = []
         self.made = False  # the folder, by this write
 
-    def write(self, frame: pl.DataFrame, kind: str = "records") -> str:
+    def write(self, frame: pl.DataFrame | pl.LazyFrame, kind: str = "records", sync: bool = True) -> str:
+        """Write an Arrow file (a lazy frame is streamed to it), named by no manifest yet; its name.
+        sync=False: a file of the write's own, not to be named by the manifest (a chunk's records)."""
         if not self.folder.exists():
             self.folder.mkdir()
             self.made = True
@@ -259,8 +261,12 @@ class _Files:
         self.added.append(self.folder / name)
         # Arrow IPC, uncompressed: the columns as they are in memory, ~0.02 s a million records (Parquet
         # with lz4 ~0.09 s) for ~37 MB; the files are only ever read whole, by Polars
-        frame.write_ipc(self.folder / name, compression="uncompressed")
-        _sync(self.folder / name)
+        if isinstance(frame, pl.LazyFrame):
+            frame.sink_ipc(self.folder / name, compression="uncompressed")
+        else:
+            frame.write_ipc(self.folder / name, compression="uncompressed")
+        if sync:
+            _sync(self.folder / name)
         faults.point("returns-file-written")
         return name
 
@@ -311,25 +317,88 @@ class Written:
 
 
 @contextmanager
-def replacing(workspace: Path, records: Records, referral_id: pl.Series, import_id: int,
-              log: tuple[str, str | None, Future[str], str]) -> Iterator[Future[Written]]:
-    """In one step: store `records` (staged, checked) in place of the stored records of the (service,
-    quarter) pairs they cover. The caller holds `writer(workspace)`. The writing runs in a thread while
-    the caller's block runs (Polars works outside the GIL, so the quality report is made meanwhile);
-    committed when the block ends without an error, else undone (the new files deleted, nothing else
-    changed)."""
+def replacing(workspace: Path) -> Iterator[Writing]:
+    """In one step: store an import's records, added chunk by chunk (Writing.add), in place of the stored
+    records of the (service, quarter) pairs they cover (Writing.finish). The caller holds `writer(workspace)`.
+    Committed when the block ends without an error, else undone (the new files deleted, nothing else changed)."""
     files = _Files(workspace)
     try:
         with ThreadPoolExecutor(1) as pool:
-            writing = pool.submit(_replace, files, records, referral_id, import_id, log)
+            writing = Writing(files, pool)
             try:
                 yield writing
             finally:
-                wait([writing])
-        files.commit(writing.result().manifest)
+                writing.wait()
+        if writing.written is None:
+            raise AssertionError("an import's records were not finished before its commit")
+        files.commit(writing.written.manifest)
     except BaseException:
         files.undo()
         raise
+
+
+class Writing:
+    """One import's records, written a chunk at a time to a file of its own (named by no manifest, so a kill
+    leaves only what the next writer's tidy deletes) and counted, in a thread while the caller's next chunk is
+    checked (Polars writes outside the GIL); then, in `finish`, joined into the import's one records file,
+    their counts added up, and the pairs they cover taken out of the older imports."""
+
+    def __init__(self, files: _Files, pool: ThreadPoolExecutor) -> None:
+        self.files, self.pool = files, pool
+        self.manifest = _opened(files.workspace, locked=True) or Manifest()
+        _missing(files.workspace, self.manifest)  # an older import's files are read again: say which is gone
+        self.parts: list[str] = []
+        self.counts: list[pl.DataFrame] = []
+        self.pending: Future[None] | None = None
+        self.written: Written | None = None
+
+    def add(self, records: Records, referral_id: pl.Series) -> None:
+        """Write and count these records (a chunk, staged and checked) in the thread, once the chunk before is
+        written: one chunk written while the next is read, no more."""
+        self.wait()
+        self.pending = self.pool.submit(self._add, records, referral_id)
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    def _add(self, records: Records, referral_id: pl.Series) -> None:
+        ids = _ids(self.manifest, records.fields)
+        frame = pl.DataFrame({"row": pl.Series(records.row.astype(np.int32)), F.ID: referral_id,
+                              F.DATE: pl.Series(records.date, dtype=pl.Int32).cast(pl.Date),
+                              F.ACCEPTED: records.accepted, **ids})
+        self.parts.append(self.files.write(frame, sync=False))  # synced once joined (finish)
+        self.counts.append(count(frame))
+
+    def finish(self, import_id: int, log: tuple[str, str | None, Future[str], str]) -> Written:
+        """The records added so far as one import with this id (above every stored one) and log details."""
+        self.wait()
+        counts = self.counts[0] if len(self.counts) == 1 else (
+            pl.concat(self.counts).group_by(*(c for c in COUNTS_SCHEMA if c != "n"), maintain_order=True)
+            .agg(pl.col("n").sum()))
+        pairs = counts.filter(pl.col("field") == CODED[0]).select("service", QUARTER).unique().rows()
+        replaced = _take_out(self.manifest, self.files, pairs)
+        # the caller gives an id above every stored one (returns/recover.next_id): ids are never given twice
+        assert all(i.import_id < import_id for i in self.manifest.imports), "import id given twice"
+        file, sheet, digest, stamp = log  # the file's hash, worked out meanwhile at low priority
+        new = Import(import_id, file, sheet, digest.result(), stamp, self._joined(), self.files.write(counts, "counts"))
+        self.manifest.imports.append(new)
+        services = self.manifest.labels["service"]
+        self.written = Written(replaced, [(services[s], q) for s, q in pairs], self.manifest, new)
+        return self.written
+
+    def _joined(self) -> str:
+        """The chunks' records in one file, streamed (never all in memory), each coded field as the smallest
+        integer its labels need; the chunks' files deleted. A single chunk's file is kept as it is, synced."""
+        if len(self.parts) == 1:
+            _sync(self.files.folder / self.parts[0])
+            return self.parts[0]
+        parts = [self.files.folder / p for p in self.parts]
+        joined = self.files.write(pl.concat([pl.scan_ipc(p).with_columns(
+            pl.col(c).cast(_narrow(len(self.manifest.labels[c]))) for c in CODED) for p in parts]))
+        self.files.remove(parts)
+        return joined
 
 
 def _ids(manifest: Manifest, fields: dict[str, Column]) -> dict[str, np.ndarray]:
@@ -348,31 +417,6 @@ def _ids(manifest: Manifest, fields: dict[str, Column]) -> dict[str, np.ndarray]
         same = bool((remap == np.arange(len(labels))).all())
         ids[name] = fields[name].ids if same else remap[fields[name].ids]
     return ids
-
-
-def _replace(files: _Files, records: Records, referral_id: pl.Series, import_id: int,
-             log: tuple[str, str | None, Future[str], str]) -> Written:
-    manifest = _opened(files.workspace, locked=True) or Manifest()
-    _missing(files.workspace, manifest)  # an older import's files are read again below: say which is gone
-    ids = _ids(manifest, records.fields)
-    frame = pl.DataFrame({"row": pl.Series(records.row.astype(np.int32)), F.ID: referral_id,
-                          F.DATE: pl.Series(records.date, dtype=pl.Int32).cast(pl.Date), F.ACCEPTED: records.accepted,
-                          **ids})
-    with ThreadPoolExecutor(1) as pool:  # Polars writes the file outside the GIL while the records are counted
-        part = pool.submit(files.write, frame)
-        try:
-            counts = count(frame)
-        finally:
-            wait([part])
-    pairs = counts.filter(pl.col("field") == CODED[0]).select("service", QUARTER).unique().rows()
-    replaced = _take_out(manifest, files, pairs)
-    # the caller gives an id above every stored one (returns/recover.next_id): ids are never given twice
-    assert all(i.import_id < import_id for i in manifest.imports), "import id given twice"
-    file, sheet, digest, stamp = log  # the file's hash, worked out meanwhile at low priority
-    new = Import(import_id, file, sheet, digest.result(), stamp, part.result(), files.write(counts, "counts"))
-    manifest.imports.append(new)
-    services = manifest.labels["service"]
-    return Written(replaced, [(services[s], q) for s, q in pairs], manifest, new)
 
 
 def _take_out(manifest: Manifest, files: _Files, pairs: list[tuple[int, int]]) -> int:
