@@ -257,7 +257,7 @@ def create_server_app(config: ServerConfig, upload_limit: int = security.UPLOAD_
     app.state.sessions = Sessions(server.engine, secret, config.session_idle, config.session_absolute)
     app.state.provider = Provider(config.oidc, config.redirect_uri)
     _logging(config.server_dir)
-    app.middleware("http")(gate.gate)  # inside the middlewares below: the audit's source is set before it runs
+    app.add_middleware(gate.Gate)  # inside the middlewares below: the audit's source is set before it runs
     public = security.host_name(config.public_url.split("://", 1)[1])
     return _finish(app, upload_limit, security.allowed_hosts(config.host, [public]),
                    lambda request: state(request).path if getattr(request.state, "tenant", None)
