@@ -31,6 +31,7 @@ PEOPLE = {  # the approver first: the page is first rendered for her
 SHOWN = {"ann": "Ann Approver", "bob": "Bob &lt;O&#39;Brien&gt; &amp; &#34;Co&#34;", "cat": "Cat Viewer"}
 TOKEN = re.compile(r'(name="csrf_token" value="|"X-CSRF-Token": ")([^"]+)"')
 SIGN_OFF_FORM = 'action="/report/sign-off?area='
+AREA = "E10999999"  # the demo's area: the menu's links name it
 
 
 @pytest.fixture(scope="module")
@@ -88,13 +89,37 @@ def test_each_person_gets_their_own_name_and_token_and_their_roles_page_whoever_
 def test_a_kept_page_is_byte_for_byte_the_page_rendered_afresh_for_that_person(
         clients: dict[str, TestClient], path: str) -> None:
     """Catches any part of a kept page that differs from rendering it for this person now (a header, a link, a
-    form, an escape): the same page asked for with the area named in the address is never kept, so it is rendered
-    afresh. Only the token differs between two requests (it holds the time it was signed)."""
+    form, an escape), both as the address is typed and as the menu links to it (the area named): the same page with
+    anything more in its address is never kept, so it is rendered afresh. Only the token differs between two
+    requests (it holds the time it was signed)."""
     for who in ["ann", "bob", "ann"]:
-        kept = clients[who].get(path)
-        fresh = clients[who].get(f"{path}?area=E10999999")
-        assert kept.status_code == fresh.status_code == 200
-        assert TOKEN.sub(r"\1TOKEN", kept.text) == TOKEN.sub(r"\1TOKEN", fresh.text)
+        for kept_at in (path, f"{path}?area={AREA}"):
+            kept = clients[who].get(kept_at)
+            fresh = clients[who].get(f"{path}?area={AREA}&afresh=1")
+            assert kept.status_code == fresh.status_code == 200
+            assert TOKEN.sub(r"\1TOKEN", kept.text) == TOKEN.sub(r"\1TOKEN", fresh.text)
+
+
+def test_a_choice_in_the_address_is_answered_afresh_and_made_up_addresses_keep_nothing(
+        clients: dict[str, TestClient]) -> None:
+    """Catches the kept page answered for an address with a choice in it (the workforce page for another year shown
+    as the default year's), and a page kept for every address asked for (any query string a new kept page: a
+    signed-in user could fill the worker's memory)."""
+    browser = clients["bob"]
+    default = browser.get(f"/workforce?area={AREA}").text
+    years = re.findall(r'<option value="(\d{4})"( selected)?>', default)
+    shown, other = next(y for y, on in years if on), next(y for y, on in years if not on)
+    chosen = browser.get(f"/workforce?area={AREA}&year={other}").text
+    assert f'<option value="{other}" selected>' in chosen and f'<option value="{shown}" selected>' not in chosen
+    state = browser.app.state.areas["north"]  # type: ignore[attr-defined]
+
+    def kept() -> int:
+        return sum(key[0] == "page" for key in state._cache)
+
+    before = kept()
+    for n in range(5):
+        assert browser.get(f"/workforce?area={AREA}&n={n}").status_code == 200
+    assert kept() == before >= 1
 
 
 def test_a_signed_out_persons_kept_page_is_not_served_to_their_old_cookie(clients: dict[str, Any],

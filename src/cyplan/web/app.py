@@ -84,13 +84,15 @@ State = Annotated[WorkspaceState, Depends(state)]  # the workspace, for a route'
 def page(request: Request, template: str, context: dict[str, Any], status_code: int = 200,
          keep: bool = False) -> HTMLResponse:
     """A page in the layout: the nav, the area's name and the CSRF token are filled in here. With `keep` (a dashboard
-    page whose context is the data's and the address's alone), the page asked for without a query is rendered
-    once per version of the data and what the user's roles allow, and only the person's own parts filled in."""
+    page whose context is the data's and the address's alone), the page as the menu links to it (no query, or only
+    one of the workspace's areas) is rendered once per version of the data and what the user's roles allow, and
+    only the person's own parts filled in."""
     st = state(request)
     can = may(request)
-    if keep and not request.url.query:
-        key = ("page", template, request.url.path, status_code, tuple(sorted(can.items())),
-               getattr(request.state, "tenant", None), tuple(getattr(request.state, "tenants", ())))
+    if keep and _keepable(request, st):
+        key = ("page", template, request.url.path, request.query_params.get("area"), status_code,
+               tuple(sorted(can.items())), getattr(request.state, "tenant", None),
+               tuple(getattr(request.state, "tenants", ())))
         kept = st.cached(key, lambda: _cut(bytes(templates.TemplateResponse(
             request, template, _layout(request, st, can, STAND_INS, context)).body).decode()))
         return HTMLResponse(_personal(kept, request), status_code=status_code)
@@ -104,6 +106,14 @@ def page(request: Request, template: str, context: dict[str, Any], status_code: 
 STAND_INS = {part: f"cyplan{secrets.token_hex(16)}{part}" for part in ("csrf", "display", "name")}
 _STAND_IN = re.compile("|".join(STAND_INS.values()))
 _PART_OF = {stand_in: part for part, stand_in in STAND_INS.items()}
+
+
+def _keepable(request: Request, st: WorkspaceState) -> bool:
+    """The address is the page as the menu links to it: no query, or only `area` naming one of the workspace's (a
+    kept page for every address anyone makes up would fill the memory)."""
+    if not request.url.query:
+        return True
+    return list(request.query_params) == ["area"] and request.query_params["area"] in st.area_codes()
 
 
 def _own(request: Request) -> dict[str, str]:
