@@ -36,6 +36,7 @@ from cyplan.store.migrations import tenancy
 from cyplan.store.tables import metadata
 from cyplan.store.workspace import Workspace, _alembic_config
 from cyplan.web import security
+from cyplan.web.state import DATA_VERSION, WorkspaceState, one_version_per_request
 from test_postgres import (
     CYPLAN,
     DEMO,
@@ -439,6 +440,42 @@ def test_two_server_processes_see_each_others_imports_but_keep_their_results_ove
             conn.execute("UPDATE areas SET name = 'Changedshire'")
         assert _names(one) == _names(two) == ["Changedshire"]
     assert "chain intact" in ok(["audit", "verify", "-w", folder])
+
+
+def test_an_areas_version_read_in_the_gates_transaction_is_that_areas_own_and_follows_its_changes(
+        shared: Shared) -> None:
+    """The sign-in gate reads the working area's data version in its own transaction on the server's workspace
+    (web/gate.py, Workspace.join). Catches that read made under the server's setting (the server's own version,
+    bumped at every sign-in) or under none (no row: 0), so that an area's page would be kept over another process's
+    change to the area, or thrown away at every sign-in; and a join onto a transaction of another database."""
+    ok(["server", "grant", "someone@council.gov.uk", "--area", "A", "--role", "viewer", "--data-dir",
+        shared.home / "pg"])  # the server's own version moves on, away from A's
+    server = Workspace.open(shared.home / "pg" / "server")
+    a, lite = WorkspaceState(shared.area("A")), WorkspaceState(shared.area("A", "lite"))
+
+    def joined() -> tuple[object, ...]:
+        with one_version_per_request(), server.engine.begin() as conn:
+            server_version = conn.execute(DATA_VERSION).scalar()
+            a.read_version_in(conn)
+            lite.read_version_in(conn)  # SQLite: not this database, nothing done
+            got = a.version()
+            assert conn.execute(DATA_VERSION).scalar() == got[-1] != server_version  # the transaction is A's now
+        return got
+
+    try:
+        first = joined()
+        assert first == a._read_version()  # what A's own transaction reads
+        ok(["import", "population", shared.home / "b" / "population.csv", "-w", shared.area("B")])  # as it was
+        assert joined() == first  # B's change is not A's
+        ok(["import", "population", DEMO / "population.csv", "-w", shared.area("A")])
+        assert joined()[-1] > first[-1]  # A's is seen at once
+        with one_version_per_request(), server.engine.begin() as conn:
+            lite.read_version_in(conn)
+            assert lite.version() == lite._read_version()  # read on its own, as before
+    finally:
+        a.close()
+        lite.close()
+        server.close()
 
 
 @pytest.mark.parametrize(("args", "said"), [

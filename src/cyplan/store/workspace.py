@@ -322,6 +322,16 @@ class Workspace:
         pool, self._pool = self._pool, None  # closed twice: released once
         _release(pool)
 
+    def join(self, conn: sa.Connection) -> bool:
+        """Make the caller's transaction, begun on another area's engine of the same PostgreSQL database (the same
+        shared pool, _pooled), this area's from here on: its setting, SET LOCAL as at the start of every transaction
+        of this workspace's. A read of this area then rides on that transaction instead of taking a connection and
+        a transaction of its own. False, and nothing done, for any other engine or database."""
+        if self._pool is None or conn.engine.pool is not self.engine.pool:
+            return False
+        conn.execute(TENANT_SET, {"tenant": self.tenant})
+        return True
+
     # -- reading ----------------------------------------------------------------------------------
 
     def read(self, kind: str) -> pl.DataFrame:

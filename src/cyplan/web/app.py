@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+import secrets
 from collections.abc import Iterable
 from html import escape
 from pathlib import Path
@@ -22,6 +24,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import escape as markup_escape
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,6 +33,7 @@ from cyplan import machine
 from cyplan.auth.config import CONFIG_ENV, ServerConfig
 from cyplan.auth.roles import EVERY_ROLE, Permission
 from cyplan.auth.session import COOKIE as SESSION_COOKIE
+from cyplan.auth.session import User
 from cyplan.store import audit
 from cyplan.web import access, security
 from cyplan.web.head import HeadAsGet, allow_with_head, asked_method
@@ -77,16 +81,75 @@ def state(request: Request) -> WorkspaceState:
 State = Annotated[WorkspaceState, Depends(state)]  # the workspace, for a route's parameters
 
 
-def page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    """A page in the layout: the nav, the area's name and the CSRF token are filled in here."""
+def page(request: Request, template: str, context: dict[str, Any], status_code: int = 200,
+         keep: bool = False) -> HTMLResponse:
+    """A page in the layout: the nav, the area's name and the CSRF token are filled in here. With `keep` (a dashboard
+    page whose context is the data's and the address's alone), the page as the menu links to it (no query, or only
+    one of the workspace's areas) is rendered once per version of the data and what the user's roles allow, and
+    only the person's own parts filled in."""
     st = state(request)
+    can = may(request)
+    if keep and _keepable(request, st):
+        key = ("page", template, request.url.path, request.query_params.get("area"), status_code,
+               tuple(sorted(can.items())), getattr(request.state, "tenant", None),
+               tuple(getattr(request.state, "tenants", ())))
+        kept = st.cached(key, lambda: _cut(bytes(templates.TemplateResponse(
+            request, template, _layout(request, st, can, STAND_INS, context)).body).decode()))
+        return HTMLResponse(_personal(kept, request), status_code=status_code)
+    return templates.TemplateResponse(request, template, _layout(request, st, can, _own(request), context),
+                                      status_code=status_code)
+
+
+# A kept page is rendered with these in place of the person's own parts (the CSRF token their forms carry, their
+# name), then each request joins the page's pieces with its own (_cut). Random per process: no data or name can
+# hold one.
+STAND_INS = {part: f"cyplan{secrets.token_hex(16)}{part}" for part in ("csrf", "display", "name")}
+_STAND_IN = re.compile("|".join(STAND_INS.values()))
+_PART_OF = {stand_in: part for part, stand_in in STAND_INS.items()}
+
+
+def _keepable(request: Request, st: WorkspaceState) -> bool:
+    """The address is the page as the menu links to it: no query, or only `area` naming one of the workspace's (a
+    kept page for every address anyone makes up would fill the memory)."""
+    if not request.url.query:
+        return True
+    return list(request.query_params) == ["area"] and request.query_params["area"] in st.area_codes()
+
+
+def _own(request: Request) -> dict[str, str]:
+    """The person's own parts of a page: their form token and, signed in, their name."""
+    user = getattr(request.state, "user", None)
+    return {"csrf": request.state.csrf, "display": user.display if user else "", "name": user.name if user else ""}
+
+
+def _cut(html: str) -> list[bytes | str]:
+    """A page rendered with the stand-ins, cut once into its bytes between them and the parts they stand for: each
+    request then joins the pieces with its own, without searching the page again (100 KB and more)."""
+    pieces: list[bytes | str] = []
+    at = 0
+    for m in _STAND_IN.finditer(html):
+        pieces += [html[at:m.start()].encode(), _PART_OF[m.group(0)]]
+        at = m.end()
+    return [*pieces, html[at:].encode()]
+
+
+def _personal(kept: list[bytes | str], request: Request) -> bytes:
+    """The kept page with this request's own parts in place of the stand-ins, escaped as the template would have."""
+    own = {part: str(markup_escape(value)).encode() for part, value in _own(request).items()}
+    return b"".join(own[p] if isinstance(p, str) else p for p in kept)
+
+
+def _layout(request: Request, st: WorkspaceState, can: dict[str, bool], own: dict[str, str],
+            context: dict[str, Any]) -> dict[str, Any]:
+    """The page's context: the layout's parts, the person's own (`own`: theirs, or the stand-ins), the page's."""
     names = st.area_names()
     area = st.area(request.query_params.get("area"))
-    can = may(request)
     nav = NAV + ([ADMIN_NAV] if can["manage_users"] or can["view_audit"] else [])
-    return templates.TemplateResponse(request, template, {
-        "nav": nav, "area": area, "area_name": names.get(area or "", "No area yet"), "areas": names,
-        "csrf_token": request.state.csrf, "can": can, **signed_in(request), **context}, status_code=status_code)
+    header = signed_in(request)
+    if header["user"] is not None:
+        header["user"] = User(own["name"], own["display"])
+    return {"nav": nav, "area": area, "area_name": names.get(area or "", "No area yet"), "areas": names,
+            "csrf_token": own["csrf"], "can": can, **header, **context}
 
 
 def may(request: Request) -> dict[str, bool]:
@@ -257,7 +320,7 @@ def create_server_app(config: ServerConfig, upload_limit: int = security.UPLOAD_
     app.state.sessions = Sessions(server.engine, secret, config.session_idle, config.session_absolute)
     app.state.provider = Provider(config.oidc, config.redirect_uri)
     _logging(config.server_dir)
-    app.middleware("http")(gate.gate)  # inside the middlewares below: the audit's source is set before it runs
+    app.add_middleware(gate.Gate)  # inside the middlewares below: the audit's source is set before it runs
     public = security.host_name(config.public_url.split("://", 1)[1])
     return _finish(app, upload_limit, security.allowed_hosts(config.host, [public]),
                    lambda request: state(request).path if getattr(request.state, "tenant", None)

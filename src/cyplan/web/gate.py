@@ -10,13 +10,14 @@ ask their area's admin. Audit entries made while answering name the user (audit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cyplan.auth.config import ServerConfig
 from cyplan.auth.roles import Role, roles_of
@@ -84,35 +85,66 @@ def _served(request: Request, held: dict[str, frozenset[Role]]) -> dict[str, fro
     return {code: held[code] for code in request.app.state.area_names if code in held}
 
 
-def session_and_areas(request: Request, key: str | None) -> tuple[Session | None, dict[str, frozenset[Role]]]:
-    """The live session and its user's roles in one transaction: on PostgreSQL each transaction is round trips of
-    its own (the area's setting, the end), and this is done for every request (issue 14 part 8)."""
+@dataclass(frozen=True)
+class Found:
+    """What the gate's one transaction found: the live session (None: sign in first), its user's roles in each
+    served area and the area the request works in (None: the user holds no role)."""
+
+    session: Session | None
+    areas: dict[str, frozenset[Role]]
+    tenant: str | None
+
+
+def session_and_areas(request: Request, key: str | None) -> Found:
+    """The live session, its user's roles and the working area's data version in one transaction on one connection:
+    on PostgreSQL each transaction is round trips of its own (its start, the area's setting, its end) and a
+    connection taken from the pool, and this is done for every request (issue 14 part 8)."""
     if key is None:
-        return None, {}
+        return Found(None, {}, None)
     with request.app.state.server_workspace.engine.begin() as conn:
         found = request.app.state.sessions.find_in(conn, key)
-        return found, ({} if found is None else _served(request, roles_of(conn, found.user.name)))
+        if found is None:
+            return Found(None, {}, None)
+        areas = _served(request, roles_of(conn, found.user.name))
+        tenant = found.tenant if found.tenant in areas else next(iter(areas), None)
+        if tenant is not None:  # the last statements of the transaction: they are the area's, not the server's
+            request.app.state.areas[tenant].read_version_in(conn)
+        return Found(found, areas, tenant)
 
 
-async def gate(request: Request, call_next: Any) -> Response:
-    request.state.roles = frozenset()
-    if public(request.url.path):
-        return await call_next(request)
-    sessions = request.app.state.sessions
-    found, areas = await run_in_threadpool(session_and_areas, request, sessions.key(request.cookies.get(COOKIE)))
-    if found is None:
-        return sign_in_first(request)
-    request.state.user, request.state.session, request.state.tenants = found.user, found, tuple(areas)
-    token = audit.WHO.set(found.user.name)
-    try:
-        if not areas:
-            from cyplan.web.routes.signin import no_role
+class Gate:
+    """The gate as plain ASGI (not Starlette's BaseHTTPMiddleware, whose extra task and streams per request cost
+    more than the rest of a page's bookkeeping on the shared server; app.py's RequestContext does the same)."""
 
-            return no_role(request)
-        tenant = found.tenant if found.tenant in areas else next(iter(areas))
-        if tenant != found.tenant:
-            await run_in_threadpool(sessions.choose, found.key, tenant)
-        request.state.tenant, request.state.roles = tenant, areas[tenant]
-        return await call_next(request)
-    finally:
-        audit.WHO.reset(token)
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        request.state.roles = frozenset()
+        if public(request.url.path):
+            await self.app(scope, receive, send)
+            return
+        sessions = request.app.state.sessions
+        found = await run_in_threadpool(session_and_areas, request, sessions.key(request.cookies.get(COOKIE)))
+        if found.session is None:
+            await sign_in_first(request)(scope, receive, send)
+            return
+        request.state.user, request.state.session = found.session.user, found.session
+        request.state.tenants = tuple(found.areas)
+        token = audit.WHO.set(found.session.user.name)
+        try:
+            if found.tenant is None:
+                from cyplan.web.routes.signin import no_role
+
+                await no_role(request)(scope, receive, send)
+                return
+            if found.tenant != found.session.tenant:
+                await run_in_threadpool(sessions.choose, found.session.key, found.tenant)
+            request.state.tenant, request.state.roles = found.tenant, found.areas[found.tenant]
+            await self.app(scope, receive, send)
+        finally:
+            audit.WHO.reset(token)

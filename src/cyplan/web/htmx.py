@@ -31,11 +31,13 @@ def missing(message: str) -> Markup:
     return Markup(templates.get_template("macros.html").module.missing(message))  # type: ignore[attr-defined]
 
 
-def page_or_fragment(request: Request, template: str, part: Markup, context: dict[str, Any]) -> HTMLResponse:
-    """The whole page (`template`, which shows `part` as `results_html`), or for htmx only the part."""
+def page_or_fragment(request: Request, template: str, part: Markup, context: dict[str, Any],
+                     keep: bool = False) -> HTMLResponse:
+    """The whole page (`template`, which shows `part` as `results_html`; `keep` as app.page's), or for htmx only
+    the part."""
     if wants_fragment(request):
         response = HTMLResponse(part)
     else:
-        response = page(request, template, {**context, "results_html": part})
+        response = page(request, template, {**context, "results_html": part}, keep=keep)
     response.headers["Vary"] = "HX-Request"  # the same URL answers two ways: caches must keep them apart
     return response

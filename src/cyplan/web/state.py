@@ -69,13 +69,25 @@ class WorkspaceState:
         if seen is not None:
             seen.pop(self, None)
 
+    def _files(self) -> tuple[tuple[str, int, int], ...]:
+        return tuple((str(p), s.st_mtime_ns, s.st_size) for p in sorted(self.path.rglob("*"))
+                     if p.is_file() and not p.name.endswith(TRANSIENT) and (s := p.stat()))
+
     def _read_version(self) -> tuple[Any, ...]:
-        files = tuple((str(p), s.st_mtime_ns, s.st_size) for p in sorted(self.path.rglob("*"))
-                      if p.is_file() and not p.name.endswith(TRANSIENT) and (s := p.stat()))
+        files = self._files()
         if self.ws.url.startswith("sqlite"):
             return files
         with self.ws.engine.connect() as conn:
             return (*files, conn.execute(DATA_VERSION).scalar())
+
+    def read_version_in(self, conn: sa.Connection) -> None:
+        """Read this request's data version in another workspace's transaction on the same database (the sign-in
+        gate's, saving a connection and a transaction of its own a request): the transaction is this area's from
+        here on (Workspace.join). Elsewhere (SQLite, another database) nothing: version() reads it when asked."""
+        seen = _REQUEST_VERSIONS.get()
+        if seen is None or self in seen or not self.ws.join(conn):
+            return
+        seen[self] = (*self._files(), conn.execute(DATA_VERSION).scalar())
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """compute() once per version of the data; pages asked for at once wait for the one computation."""

@@ -136,5 +136,5 @@ def _view(st: WorkspaceState, area: str | None) -> dict[str, Any]:
 @router.get("/", dependencies=[needs(Permission.VIEW_PUBLISHED)], response_class=HTMLResponse, include_in_schema=False)
 def overview(request: Request, st: State, area: str | None = None) -> HTMLResponse:
     code = chosen_area(st, area)
-    return page(request, "overview.html", {**_view(st, code),
-                                           "sign_off": signed_off(st, signoffs.PAPER, code)})
+    return page(request, "overview.html", {**_view(st, code), "sign_off": signed_off(st, signoffs.PAPER, code)},
+                keep=True)  # the dashboard, asked for most: kept (app.page)

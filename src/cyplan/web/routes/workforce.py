@@ -284,4 +284,4 @@ def workforce(request: Request, st: State, area: str | None = None, year: int | 
                "baseline": results.BASELINE, **view}
     part = (missing(view["not_ready"]) if view.get("not_ready")
             else fragment(st, (area, year, scenario), "workforce_results.html", context))
-    return page_or_fragment(request, "workforce.html", part, context)
+    return page_or_fragment(request, "workforce.html", part, context, keep=True)  # the dashboard: kept (app.page)
