@@ -1,0 +1,127 @@
+"""What probing the evidence library as a new user and as a careless one turned up (issue 15): the library's list
+written to Excel, the day a rating was read checked as a day, an EEF rating named with the right article, and a
+brief holding an invisible control character refused, each through the CLI with the workspace left as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import CliResult, folder_bytes
+from cyplan.io.write import sheet_name, write_xlsx
+
+Run = Callable[[Sequence[str]], CliResult]
+
+
+@pytest.fixture
+def library_ws(run_cli: Run, tmp_path: Path) -> Path:
+    """A new workspace with the Smalltown examples' roles and the evidence library's example files."""
+    ws = tmp_path / "ws"
+    assert run_cli(["init", ws])[0] == 0
+    examples = Path(__file__).parents[1] / "examples" / "inputs"
+    for kind in ("roles", "practice_guides", "interventions", "intervention_cells", "intervention_delivery",
+                 "evidence_ratings"):
+        code, _out, err = run_cli(["import", kind, examples / f"{kind}.csv", "-w", ws])
+        assert code == 0, err
+    return ws
+
+
+def refused(run: Run, ws: Path, args: Sequence[str]) -> str:
+    before = folder_bytes(ws)
+    code, out, err = run([*args, "-w", ws])
+    assert code == 2, (out, err)
+    assert folder_bytes(ws) == before
+    assert "Traceback" not in err
+    return err
+
+
+def test_the_library_list_is_written_to_excel(run_cli: Run, library_ws: Path, tmp_path: Path) -> None:
+    """Catches `cyplan evidence list --format xlsx` failing with a traceback: its title, 'Evidence library:
+    interventions', held a colon, which Excel does not allow in a sheet's name. The workbook holds what the CSV
+    holds."""
+    out = tmp_path / "library.xlsx"
+    code, _out, err = run_cli(["evidence", "list", "-w", library_ws, "--format", "xlsx", "--out", out])
+    assert code == 0, err
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert book.sheetnames == ["Evidence library interventions"]
+    rows = list(book.active.iter_rows(values_only=True))
+    code, csv, err = run_cli(["evidence", "list", "-w", library_ws, "--format", "csv"])
+    assert code == 0, err
+    assert [r[0] for r in rows] == ["intervention", *pl.read_csv(csv.encode())["intervention"].to_list()]
+    assert [r[0] for r in rows] == ["intervention", "school_counselling", "parents_group"]
+
+
+@given(st.text(max_size=60))
+def test_any_title_makes_a_sheet_name_excel_takes(title: str) -> None:
+    """Catches a title that Excel would refuse as a sheet's name (a forbidden character, more than 31 characters,
+    an apostrophe at either end, nothing left) reaching openpyxl, which raises."""
+    name = sheet_name(title)
+    assert 0 < len(name) <= 31
+    assert not set(name) & set("[]:*?/\\")
+    assert not name.startswith("'") and not name.endswith("'")
+
+
+def test_a_sheet_name_keeps_a_plain_title_as_it_is(tmp_path: Path) -> None:
+    """Catches a sheet name changed where nothing needed changing (an export's sheets are read back by name)."""
+    write_xlsx({"evidence_ratings": pl.DataFrame({"a": [1]}), "Need, by level": pl.DataFrame({"a": [1]})},
+               tmp_path / "x.xlsx")
+    assert openpyxl.load_workbook(tmp_path / "x.xlsx").sheetnames == ["evidence_ratings", "Need, by level"]
+
+
+def test_a_retrieved_day_that_is_not_a_day_is_refused(run_cli: Run, library_ws: Path, tmp_path: Path) -> None:
+    """Catches the day a rating or a guide was read stored as any text ('last week', a day still to come), although
+    data-formats.md says it is a date, YYYY-MM-DD or dd/mm/yyyy: the evidence page and the paper print it as one."""
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("intervention,scheme,measure,rating,retrieved\n"
+                       "parents_group,local,evidence,promising,last week\n"
+                       "parents_group,foundations,cost,2,2999-01-01\n"
+                       "school_counselling,eef,padlocks,3,30/11/2026\n", encoding="utf-8")
+    err = refused(run_cli, library_ws, ["import", "evidence_ratings", ratings])
+    assert (f"{ratings}, row 2, column 'retrieved': 'last week' is not a date: give the day it was read as "
+            "YYYY-MM-DD (or dd/mm/yyyy), e.g. 2026-11-30") in err
+    assert f"{ratings}, row 3, column 'retrieved': 2999-01-01 is after today: give the day it was read" in err
+    assert "row 4" not in err  # a UK date is a date
+    guides = tmp_path / "guides.csv"
+    guides.write_text("topic,title,retrieved\nparenting,Supporting parents,Nov 2026\n", encoding="utf-8")
+    err = refused(run_cli, library_ws, ["import", "practice_guides", guides])
+    assert f"{guides}, row 2, column 'retrieved': 'Nov 2026' is not a date" in err
+
+
+def test_a_uk_retrieved_day_is_kept_as_a_day(run_cli: Run, library_ws: Path, tmp_path: Path) -> None:
+    """Catches the new check refusing what the docs allow: 30/11/2026 is read as 30 November 2026."""
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("intervention,scheme,measure,rating,retrieved\n"
+                       "parents_group,local,evidence,promising,30/11/2025\n", encoding="utf-8")
+    code, _out, err = run_cli(["import", "evidence_ratings", ratings, "-w", library_ws])
+    assert code == 0, err
+    code, _out, err = run_cli(["export", "evidence_ratings", tmp_path / "back.csv", "-w", library_ws])
+    assert code == 0, err
+    assert pl.read_csv(tmp_path / "back.csv")["retrieved"].to_list() == ["2025-11-30"]
+
+
+def test_an_eef_rating_is_named_with_its_article(run_cli: Run, library_ws: Path, tmp_path: Path) -> None:
+    """Catches "is not a EEF months rating": the message a commissioner reads is worded as English."""
+    bad = tmp_path / "ratings.csv"
+    bad.write_text("intervention,scheme,measure,rating\nschool_counselling,eef,months,+99\n", encoding="utf-8")
+    err = refused(run_cli, library_ws, ["import", "evidence_ratings", bad])
+    assert f"{bad}, row 2, column 'rating': '+99' is not an EEF months rating" in err
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("# Evidence brief: \u202eparenting\n\nKey messages\n", 1),  # a right-to-left override reverses the title
+    ("# Evidence brief\n\n1. Groups help [1].\n\nbell \x07 and escape \x1b[31m\n", 5),
+])
+def test_a_brief_with_a_control_character_is_refused(run_cli: Run, library_ws: Path, tmp_path: Path, text: str,
+                                                     line: int) -> None:
+    """Catches a brief stored with an invisible control character, which every input's cells refuse: a bidi override
+    in its title disguises what the search and the audit trail show; an escape recolours the terminal."""
+    brief = tmp_path / "brief.md"
+    brief.write_text(text, encoding="utf-8")
+    err = refused(run_cli, library_ws, ["evidence", "brief", "parenting", brief])
+    assert f"{brief}, row {line}: contains a control character" in err
