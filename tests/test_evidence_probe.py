@@ -125,3 +125,51 @@ def test_a_brief_with_a_control_character_is_refused(run_cli: Run, library_ws: P
     brief.write_text(text, encoding="utf-8")
     err = refused(run_cli, library_ws, ["evidence", "brief", "parenting", brief])
     assert f"{brief}, row {line}: contains a control character" in err
+
+
+# -- ONS population files -------------------------------------------------------------------------------------------
+
+
+ONS_FILE = Path(__file__).parents[1] / "examples" / "ons" / "2018 SNPP Population made-up.csv"
+
+
+@pytest.fixture
+def ons_ws(run_cli: Run, tmp_path: Path) -> Path:
+    """A new workspace holding the made-up ONS file's two areas, as the user guide's steps make it."""
+    ws = tmp_path / "ws"
+    assert run_cli(["init", ws])[0] == 0
+    code, _out, err = run_cli(["ons", "areas", ONS_FILE, "--out", tmp_path / "areas.csv"])
+    assert code == 0, err
+    code, _out, err = run_cli(["import", "areas", tmp_path / "areas.csv", "-w", ws])
+    assert code == 0, err
+    return ws
+
+
+def _ons_copy(tmp_path: Path, edit: Callable[[list[str]], None]) -> Path:
+    lines = ONS_FILE.read_text(encoding="utf-8").splitlines()
+    edit(lines)
+    path = tmp_path / "2018 SNPP Population edited.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_an_ons_row_given_twice_names_the_first_row(run_cli: Run, ons_ws: Path, tmp_path: Path) -> None:
+    """Catches the duplicate's message naming the later row as its own first ('row 554 … first on row 554'): the
+    first row was looked for after the later ones alone were kept."""
+    path = _ons_copy(tmp_path, lambda lines: lines.append(lines[1]))
+    last = len(ONS_FILE.read_text(encoding="utf-8").splitlines()) + 1
+    err = refused(run_cli, ons_ws, ["import", "population", path])
+    assert (f"{path}, row {last}, column 'age_group': area E06009991's row for this sex and age is given twice "
+            "(first on row 2)") in err
+
+
+@pytest.mark.parametrize("text", ["NaN", "inf", "-inf"])
+def test_an_ons_count_that_is_no_number_says_so(run_cli: Run, ons_ws: Path, tmp_path: Path, text: str) -> None:
+    """Catches 'count NaN is above 100,000,000' (NaN is above nothing; -inf is not 'negative' either): a count
+    that is no number is called one."""
+    def edit(lines: list[str]) -> None:
+        cells = lines[1].split(",")
+        lines[1] = ",".join([*cells[:5], text, *cells[6:]])
+    path = _ons_copy(tmp_path, edit)
+    err = refused(run_cli, ons_ws, ["import", "population", path])
+    assert f"{path}, row 2, column '2018': '{text}' is not a number" in err
