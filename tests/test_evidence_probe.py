@@ -4,6 +4,7 @@ brief holding an invisible control character refused, each through the CLI with 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -173,3 +174,24 @@ def test_an_ons_count_that_is_no_number_says_so(run_cli: Run, ons_ws: Path, tmp_
     path = _ons_copy(tmp_path, edit)
     err = refused(run_cli, ons_ws, ["import", "population", path])
     assert f"{path}, row 2, column '2018': '{text}' is not a number" in err
+
+
+# -- what an intervention would take --------------------------------------------------------------------------------
+
+
+def test_an_intervention_with_no_delivery_is_not_said_to_take_nothing(run_cli: Run, tmp_path: Path) -> None:
+    """Catches 'closed with SEAL: no more staff, £0 a year' in the demo's action list: SEAL has no rows in
+    intervention_delivery and no cost per case, so what it takes is unknown, not nothing. One with hours (the
+    parenting programmes: 3 hours × 12 sessions ÷ 8) still gets its staff and cost."""
+    ws = tmp_path / "demo"
+    code, _out, err = run_cli(["demo", ws])
+    assert code == 0, err
+    code, out, err = run_cli(["services", "actions", "--evidence", "-w", ws, "--format", "csv"])
+    assert code == 0, err
+    words = dict(pl.read_csv(out.encode()).filter(pl.col("intervention").is_not_null())
+                 .select("intervention", "in_words").unique("intervention").iter_rows())
+    assert words["seal"] == ("The school age social emotional skills gap, closed with Social and Emotional Aspects of "
+                             "Learning (SEAL): not known, as the library does not say what delivering it takes (no "
+                             "hours in intervention_delivery, no cost per case).")
+    assert "£0 a year" not in out
+    assert re.search(r"closed with Parenting support programmes: [\d.]+ more family support workers", out)

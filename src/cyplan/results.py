@@ -284,8 +284,15 @@ def evidence_for_actions(frames: Frames, year: int | None = None, rules: Rules |
 def _in_words(frames: Frames, table: pl.DataFrame, roles: tuple[str, ...]) -> list[str]:
     """Each pair's sentence (model/evidence.py, `sentence`); a loop over the rows shown, for words only."""
     names = labels(frames)
+    delivered = set(frames["intervention_delivery"]["intervention"].to_list())
+    priced = set(frames["interventions"].filter(pl.col("cost_per_case").fill_null(0) > 0)["intervention"].to_list())
     out = []
     for row in table.iter_rows(named=True):
+        if row["intervention"] not in delivered | priced:  # nothing entered is not "no more staff, £0"
+            gap = evidence.gap_words(row["kind"], row["item"], names["group"].get(row["group"] or "", ""))
+            out.append(f"The {gap}, closed with {row['name']}: not known, as the library does not say what "
+                       "delivering it takes (no hours in intervention_delivery, no cost per case).")
+            continue
         staff = sorted(((names["role"].get(r, r), row[f"fte_{r}"]) for r in roles if row[f"fte_{r}"] > 0),
                        key=lambda x: -x[1])
         gap = evidence.gap_words(row["kind"], row["item"], names["group"].get(row["group"] or "", ""))
