@@ -195,3 +195,32 @@ def test_an_intervention_with_no_delivery_is_not_said_to_take_nothing(run_cli: R
                              "hours in intervention_delivery, no cost per case).")
     assert "£0 a year" not in out
     assert re.search(r"closed with Parenting support programmes: [\d.]+ more family support workers", out)
+
+
+def test_the_action_list_file_keeps_the_cost_rating_apart_from_the_pounds(run_cli: Run, tmp_path: Path) -> None:
+    """Catches the action list's file giving the pounds a year under 'cost', the evidence list's heading for the
+    cost rating (1 to 5), and dropping the rating; and an unrated intervention's evidence left blank, not 'not
+    rated'."""
+    ws = tmp_path / "demo"
+    assert run_cli(["demo", ws])[0] == 0
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("intervention,scheme,measure,rating\nparenting_programmes,foundations,cost,2\n",
+                       encoding="utf-8")
+    code, _out, err = run_cli(["import", "evidence_ratings", ratings, "--mode", "merge", "-w", ws])
+    assert code == 0, err
+    code, out, err = run_cli(["services", "actions", "--evidence", "-w", ws, "--format", "csv"])
+    assert code == 0, err
+    table = pl.read_csv(out.encode())
+    parenting = table.filter(pl.col("intervention") == "parenting_programmes")
+    assert parenting["cost_rating"].unique().to_list() == [2]
+    assert (parenting["cost"] > 1000).all()  # pounds a year: thousands of pounds, not a rating of 1 to 5
+    nurses = table.filter(pl.col("intervention") == "family_nurse_partnership")
+    assert nurses["ratings_text"].unique().to_list() == ["not rated"]
+
+
+@pytest.mark.parametrize("words", [[""], [" "], ["*", '"'], ["()"]])
+def test_a_search_with_no_word_is_refused(run_cli: Run, library_ws: Path, words: list[str]) -> None:
+    """Catches a search for nothing (an empty argument, punctuation alone) answered 'Nothing in the library holds
+    all of: .' with success, as if the library had been searched for something."""
+    err = refused(run_cli, library_ws, ["evidence", "search", *words])
+    assert "no word to search for in" in err

@@ -266,7 +266,9 @@ def evidence_for_actions(frames: Frames, year: int | None = None, rules: Rules |
     if empty or frames["roles"].is_empty():
         raise NotReady(f"what an intervention takes comes from the need model and the roles: the workspace has no "
                        f"{', '.join(empty or ['roles'])} yet: import them with 'cyplan import KIND FILE'")
-    fits = _fits(frames, actions)
+    # the cost rating (1–5) kept apart from the pounds a year that summary_table writes as 'cost': one name for
+    # both left only the pounds in a file, under the heading the evidence list gives the rating
+    fits = _fits(frames, actions).rename({"cost": "cost_rating"})
     sim = simulate(frames, draws, seed, distribution, by_band=True)  # type: ignore[arg-type]
     t = sim.dims.years.index(year) if year is not None else 0
     assert sim.bands is not None
