@@ -183,6 +183,8 @@ def search(words: Annotated[list[str], typer.Argument(help="Words to find, e.g. 
            fmt: FormatOpt = Format.table, out_file: OutOpt = None) -> None:
     """Search the interventions, practice guides and briefs for every one of the words (parent finds parenting)."""
     text = " ".join(words)
+    if not any(ch.isalnum() for ch in text):  # nothing to search for is a mistake, not "nothing found"
+        fail(f"no word to search for in '{text}': give one or more words, e.g. parenting groups", 2)
     with open_workspace(workspace) as ws:
         hits = search_library(ws, text)
     if hits.is_empty() and fmt is Format.table:
