@@ -224,3 +224,20 @@ def test_a_search_with_no_word_is_refused(run_cli: Run, library_ws: Path, words:
     all of: .' with success, as if the library had been searched for something."""
     err = refused(run_cli, library_ws, ["evidence", "search", *words])
     assert "no word to search for in" in err
+
+
+def test_commissioning_an_intervention_the_library_lacks_says_so(run_cli: Run, tmp_path: Path) -> None:
+    """Catches a commission scenario naming an intervention that is not in the library (a typo) told 'the
+    intervention does not fit that gap (it fits family_nurse_partnership, …)', as if it existed and fitted
+    elsewhere; the workspace is left as it was."""
+    ws = tmp_path / "demo"
+    assert run_cli(["demo", ws])[0] == 0
+    scen = tmp_path / "scen.csv"
+    scen.write_text("scenario,input,column,where,operation,value\n"
+                    "typo,interventions,from_year,intervention=parenting_programme; "
+                    "gap=early_years / targeted / parenting_support,commission,2026\n", encoding="utf-8")
+    code, _out, err = run_cli(["import", "scenarios", scen, "--mode", "merge", "-w", ws])
+    assert code == 0, err
+    err = refused(run_cli, ws, ["scenario", "compare", "typo", "--year", "2026", "--draws", "0"])
+    assert ("scenario 'typo', commission of 'parenting_programme': there is no intervention 'parenting_programme' "
+            "in the library; its interventions are: connexions,") in err

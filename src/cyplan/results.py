@@ -108,6 +108,11 @@ def _commissioned(frames: Frames, scenario: str, chosen: pl.DataFrame, sim: Simu
     fits = _fits(frames, action_list(frames))
     pairs = chosen.join(fits, left_on=["gap", "intervention"], right_on=["item", "intervention"], how="left",
                         maintain_order="left")
+    defined = frames["interventions"]["intervention"].to_list()
+    for row in pairs.filter(~pl.col("intervention").is_in(defined)).iter_rows(named=True):  # a typo, not a misfit
+        raise ScenarioError(f"scenario '{scenario}', commission of '{row['intervention']}': there is no "
+                            f"intervention '{row['intervention']}' in the library; its interventions are: "
+                            f"{', '.join(defined) or 'none yet'}")
     for row in pairs.filter(pl.col("rank").is_null()).iter_rows(named=True):
         known = fits.filter(pl.col("item") == row["gap"])["intervention"].to_list()
         why = (f"it fits {', '.join(known)}" if known else "no intervention in the library fits it") \
