@@ -241,3 +241,16 @@ def test_commissioning_an_intervention_the_library_lacks_says_so(run_cli: Run, t
     err = refused(run_cli, ws, ["scenario", "compare", "typo", "--year", "2026", "--draws", "0"])
     assert ("scenario 'typo', commission of 'parenting_programme': there is no intervention 'parenting_programme' "
             "in the library; its interventions are: connexions,") in err
+
+
+def test_the_list_says_when_nothing_matches_and_heads_its_columns_as_other_tables(run_cli: Run,
+                                                                                    library_ws: Path) -> None:
+    """Catches an empty table of headings alone when no intervention matches (the user cannot tell a fault from
+    no match), and headings in lower case beside 'Level' ('strength (0–4)')."""
+    code, out, err = run_cli(["evidence", "list", "-w", library_ws, "--age", "16"])
+    assert code == 0, err
+    assert "No intervention in the library matches these choices." in out + err
+    code, out, err = run_cli(["evidence", "list", "-w", library_ws])
+    assert code == 0, err
+    assert all(h in out for h in ("Intervention", "Name", "Level", "Ages", "Strength (0–4)", "Cost (1–5)",
+                                  "Ratings as given"))
