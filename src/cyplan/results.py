@@ -108,6 +108,11 @@ def _commissioned(frames: Frames, scenario: str, chosen: pl.DataFrame, sim: Simu
     fits = _fits(frames, action_list(frames))
     pairs = chosen.join(fits, left_on=["gap", "intervention"], right_on=["item", "intervention"], how="left",
                         maintain_order="left")
+    defined = frames["interventions"]["intervention"].to_list()
+    for row in pairs.filter(~pl.col("intervention").is_in(defined)).iter_rows(named=True):  # a typo, not a misfit
+        raise ScenarioError(f"scenario '{scenario}', commission of '{row['intervention']}': there is no "
+                            f"intervention '{row['intervention']}' in the library; its interventions are: "
+                            f"{', '.join(defined) or 'none yet'}")
     for row in pairs.filter(pl.col("rank").is_null()).iter_rows(named=True):
         known = fits.filter(pl.col("item") == row["gap"])["intervention"].to_list()
         why = (f"it fits {', '.join(known)}" if known else "no intervention in the library fits it") \
@@ -266,7 +271,9 @@ def evidence_for_actions(frames: Frames, year: int | None = None, rules: Rules |
     if empty or frames["roles"].is_empty():
         raise NotReady(f"what an intervention takes comes from the need model and the roles: the workspace has no "
                        f"{', '.join(empty or ['roles'])} yet: import them with 'cyplan import KIND FILE'")
-    fits = _fits(frames, actions)
+    # the cost rating (1–5) kept apart from the pounds a year that summary_table writes as 'cost': one name for
+    # both left only the pounds in a file, under the heading the evidence list gives the rating
+    fits = _fits(frames, actions).rename({"cost": "cost_rating"})
     sim = simulate(frames, draws, seed, distribution, by_band=True)  # type: ignore[arg-type]
     t = sim.dims.years.index(year) if year is not None else 0
     assert sim.bands is not None
@@ -284,8 +291,15 @@ def evidence_for_actions(frames: Frames, year: int | None = None, rules: Rules |
 def _in_words(frames: Frames, table: pl.DataFrame, roles: tuple[str, ...]) -> list[str]:
     """Each pair's sentence (model/evidence.py, `sentence`); a loop over the rows shown, for words only."""
     names = labels(frames)
+    delivered = set(frames["intervention_delivery"]["intervention"].to_list())
+    priced = set(frames["interventions"].filter(pl.col("cost_per_case").fill_null(0) > 0)["intervention"].to_list())
     out = []
     for row in table.iter_rows(named=True):
+        if row["intervention"] not in delivered | priced:  # nothing entered is not "no more staff, £0"
+            gap = evidence.gap_words(row["kind"], row["item"], names["group"].get(row["group"] or "", ""))
+            out.append(f"The {gap}, closed with {row['name']}: not known, as the library does not say what "
+                       "delivering it takes (no hours in intervention_delivery, no cost per case).")
+            continue
         staff = sorted(((names["role"].get(r, r), row[f"fte_{r}"]) for r in roles if row[f"fte_{r}"] > 0),
                        key=lambda x: -x[1])
         gap = evidence.gap_words(row["kind"], row["item"], names["group"].get(row["group"] or "", ""))

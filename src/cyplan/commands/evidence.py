@@ -33,7 +33,8 @@ from cyplan.transfer import Source
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="The evidence library: interventions, their ratings, practice guides and briefs.")
 
-HEADINGS = {"ages": "ages", "strength": "strength (0–4)", "cost": "cost (1–5)", "ratings_text": "ratings as given"}
+HEADINGS = {"intervention": "Intervention", "name": "Name", "ages": "Ages", "strength": "Strength (0–4)",
+            "cost": "Cost (1–5)", "ratings_text": "Ratings as given"}  # capitals, as every other table heads
 
 
 def starter_sources(shown: str) -> list[Source]:
@@ -100,6 +101,9 @@ def list_(workspace: WorkspaceOpt = Path("."),
     rows = rows.sort(pl.col("no_benefit"), pl.col("strength").fill_null(-1), pl.col("intervention"),
                      descending=[False, True, False])
     table = rows.select("intervention", "name", "level", "ages", "strength", "cost", "ratings_text")
+    if table.is_empty() and fmt is Format.table:  # an empty table's headings alone read as a fault
+        say("No intervention in the library matches these choices.")
+        return
     emit(table, fmt, out_file, "Evidence library: interventions, strongest evidence first", headings=HEADINGS,
          totals=False)
     if fmt is Format.table:
@@ -183,6 +187,8 @@ def search(words: Annotated[list[str], typer.Argument(help="Words to find, e.g. 
            fmt: FormatOpt = Format.table, out_file: OutOpt = None) -> None:
     """Search the interventions, practice guides and briefs for every one of the words (parent finds parenting)."""
     text = " ".join(words)
+    if not any(ch.isalnum() for ch in text):  # nothing to search for is a mistake, not "nothing found"
+        fail(f"no word to search for in '{text}': give one or more words, e.g. parenting groups", 2)
     with open_workspace(workspace) as ws:
         hits = search_library(ws, text)
     if hits.is_empty() and fmt is Format.table:

@@ -4,10 +4,12 @@ numbered references — for a practice guide topic; its title is its first headi
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from cyplan.io.problems import InputError, Problem
+from cyplan.io.validate import CONTROL
 
 MAX_BRIEF_BYTES = 1_000_000  # a brief is pages of text, not a book: far more than any brief takes
 
@@ -22,7 +24,8 @@ class Brief:
 
 def read_brief(path: Path, topic: str, topics: list[str], shown: str | None = None) -> Brief:
     """The brief in `path` for `topic`, or InputError naming the file (and the line, where there is one) and what
-    is wrong: a topic that is not a practice guide's, a file that is not UTF-8 text, no heading for its title."""
+    is wrong: a topic that is not a practice guide's, a file that is not UTF-8 text or holds a control character, no
+    heading for its title."""
     name = shown or str(path)
     if topic not in topics:
         listed = ", ".join(topics) if topics else "none yet: import practice guides first"
@@ -37,6 +40,11 @@ def read_brief(path: Path, topic: str, topics: list[str], shown: str | None = No
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
         raise InputError([Problem(name, line, None, "is not UTF-8 text: save the brief as UTF-8 Markdown")]) from None
+    control = re.search(CONTROL, text)  # as in every input's cells: a right-to-left override can disguise a title
+    if control:
+        raise InputError([Problem(name, text[:control.start()].count("\n") + 1, None, "contains a control "
+                                  "character (an invisible character such as an escape or a right-to-left "
+                                  "override): retype that line")])
     title = next((ln.lstrip("#").strip() for ln in text.splitlines() if ln.startswith("#") and ln.lstrip("#").strip()),
                  None)
     if title is None:

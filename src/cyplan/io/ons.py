@@ -15,6 +15,7 @@ population input (area, year, age 0 to 25, sex, count, source), which is validat
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,16 +279,16 @@ def _counts(raw: RawTable, frame: pl.DataFrame, found: Layout) -> tuple[pl.DataF
 def _bad_count(text: str, count: object) -> str:
     if not text:
         return "the count is blank: every year's cell needs a number"
-    if not isinstance(count, float):
+    if not isinstance(count, float) or not math.isfinite(count):  # NaN is above nothing: it is no number
         return f"'{text}' is not a number"
     return f"count {text} is negative" if count < 0 else f"count {text} is above {MAX_PEOPLE:,}"
 
 
 def _duplicates(raw: RawTable, frame: pl.DataFrame, found: Layout) -> list[Found]:
     """A row given twice (one area, sex and age) would be counted twice: a problem on the later one."""
-    again = frame.filter(pl.struct(found.area, "__sex", "__age").is_duplicated()) \
-        .filter(pl.col(ROW) != pl.col(ROW).min().over(found.area, "__sex", "__age")) \
-        .with_columns(pl.col(ROW).min().over(found.area, "__sex", "__age").alias("first"))
+    # the first row is found before the later ones are kept: found after, it was each later row itself
+    again = frame.with_columns(pl.col(ROW).min().over(found.area, "__sex", "__age").alias("first")) \
+        .filter(pl.col(ROW) != pl.col("first"))
     return _rows(raw, again.select(ROW, "first", pl.col(found.area).alias("a")), found.age,
                  lambda r: f"area {r['a']}'s row for this sex and age is given twice (first on row {r['first']})")
 

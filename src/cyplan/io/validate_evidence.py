@@ -11,6 +11,7 @@ This module does not import cyplan.io.validate: validate imports it to register 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import polars as pl
@@ -18,10 +19,22 @@ import polars as pl
 from cyplan.io.checks import rows
 from cyplan.io.problems import Found
 from cyplan.io.read import RawTable
-from cyplan.io.validate_services import check_service_cells
+from cyplan.io.validate_services import check_service_cells, is_date
 from cyplan.model.evidence_ratings import MEASURES_OF, SCHEME_NAMES, allowed, is_allowed
 
 GROUP_FORM = ("hours_per_session", "sessions", "group_size")
+
+
+def check_retrieved(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
+    """The day a rating or guide was read is a day (the column is read as one, but text that is not a date was
+    kept as typed) and not one still to come."""
+    given = frame.filter(pl.col("retrieved") != "")
+    dated = given.with_columns(pl.col("retrieved").map_elements(is_date, return_dtype=pl.Boolean).alias("ok"))
+    today = dt.date.today().isoformat()
+    return (rows(raw, dated.filter(~pl.col("ok")), "retrieved", lambda r: f"'{r['retrieved']}' is not a date: give "
+                 "the day it was read as YYYY-MM-DD (or dd/mm/yyyy), e.g. 2026-11-30")
+            + rows(raw, dated.filter(pl.col("ok") & (pl.col("retrieved") > today)), "retrieved",
+                   lambda r: f"{r['retrieved']} is after today: give the day it was read"))
 
 
 def check_evidence_ratings(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
@@ -32,10 +45,16 @@ def check_evidence_ratings(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     rated = known.filter(in_scheme & (pl.col("rating") != ""))
     wrong = rated.filter(~pl.struct("scheme", "measure", "rating").map_elements(
         lambda r: is_allowed(r["scheme"], r["measure"], r["rating"]), return_dtype=pl.Boolean))
-    return (rows(raw, no_measure, "measure", lambda r: f"{SCHEME_NAMES[r['scheme']]} has no measure "
+    return (check_retrieved(raw, frame)
+            + rows(raw, no_measure, "measure", lambda r: f"{SCHEME_NAMES[r['scheme']]} has no measure "
                  f"'{r['measure']}'; its measures are: {', '.join(MEASURES_OF[r['scheme']])}")
-            + rows(raw, wrong, "rating", lambda r: f"'{r['rating']}' is not a {SCHEME_NAMES[r['scheme']]} "
+            + rows(raw, wrong, "rating", lambda r: f"'{r['rating']}' is not {_a(SCHEME_NAMES[r['scheme']])} "
                    f"{r['measure']} rating; the allowed ones are: {allowed(r['scheme'], r['measure'])}"))
+
+
+def _a(name: str) -> str:
+    """The name with its article: 'an EEF', 'a YEF' (each scheme's name is said letter by letter or as a word)."""
+    return f"{'an' if name[0] in 'AEIOU' else 'a'} {name}"
 
 
 def check_intervention_delivery(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
@@ -61,4 +80,5 @@ EVIDENCE_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {
     "evidence_ratings": check_evidence_ratings,
     "intervention_cells": check_service_cells,  # the same cells as the service register: one check
     "intervention_delivery": check_intervention_delivery,
+    "practice_guides": check_retrieved,
 }

@@ -61,7 +61,7 @@ def check_stakeholders(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
                  f"{', '.join(known)})")
 
 
-def _is_date(text: str) -> bool:
+def is_date(text: str) -> bool:
     try:
         dt.date.fromisoformat(text)
     except ValueError:
@@ -70,8 +70,8 @@ def _is_date(text: str) -> bool:
 
 
 def check_rating_judgement(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
-    bad = frame.filter((pl.col("date") != "") & ~pl.col("date").map_elements(_is_date, return_dtype=pl.Boolean))
-    dated = frame.filter(pl.col("date").map_elements(_is_date, return_dtype=pl.Boolean).fill_null(False))
+    bad = frame.filter((pl.col("date") != "") & ~pl.col("date").map_elements(is_date, return_dtype=pl.Boolean))
+    dated = frame.filter(pl.col("date").map_elements(is_date, return_dtype=pl.Boolean).fill_null(False))
     # a judgement records what was agreed: a day still to come is a typing error (so is one before cyplan's
     # specification, seed 003, of 2008)
     today = dt.date.today().isoformat()

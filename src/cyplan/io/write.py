@@ -6,6 +6,7 @@ import io
 import json
 import math
 import os
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -79,6 +80,16 @@ def write_json(frame: pl.DataFrame, out: Path | IO[str]) -> None:
         out.write(text)
 
 
+# Excel refuses these in a sheet's name, and a name starting or ending with an apostrophe
+_NOT_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(name: str) -> str:
+    """A title as Excel takes it for a sheet's name: its forbidden characters (a title such as 'Evidence
+    library: interventions' has one) made spaces, and cut to Excel's 31 characters."""
+    return " ".join(_NOT_IN_SHEET_NAME.sub(" ", name).split()).strip("'")[:31].strip(" '") or "Sheet1"
+
+
 def write_xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> None:
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
@@ -96,7 +107,7 @@ def write_xlsx(sheets: dict[str, pl.DataFrame], path: Path) -> None:
 
     book = openpyxl.Workbook(write_only=True)
     for name, frame in sheets.items():
-        ws = book.create_sheet(title=name[:31])  # Excel's limit on sheet names
+        ws = book.create_sheet(title=sheet_name(name))
         ws.append(frame.columns)
         for row in frame.iter_rows():
             ws.append([cell(ws, v) for v in row])

@@ -51,7 +51,9 @@ def fitting(actions: pl.DataFrame, interventions: pl.DataFrame, cells: pl.DataFr
     fits = pl.concat([by_cell, by_group]).join(
         interventions.select("intervention", "name", pl.col("level").alias("intervention_level")), on="intervention")
     fits = fits.join(summary.select(*SUMMARY_SCHEMA), on="intervention", how="left").with_columns(
-        pl.col("no_benefit").fill_null(False), pl.col("ratings_text").fill_null("not rated"))
+        pl.col("no_benefit").fill_null(False),
+        pl.when(pl.col("ratings_text").fill_null("") == "").then(pl.lit("not rated")).otherwise("ratings_text")
+        .alias("ratings_text"))  # the summary gives "" for an intervention with no rating row: shown, not blank
     order = [pl.col("no_benefit"), pl.col("strength").is_null(), -pl.col("strength").fill_null(0),
              pl.col("cost").is_null(), pl.col("cost").fill_null(0), pl.col("intervention")]
     fits = fits.sort(["rank", *order])
