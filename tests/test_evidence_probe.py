@@ -195,6 +195,36 @@ def test_an_intervention_with_no_delivery_is_not_said_to_take_nothing(run_cli: R
                              "hours in intervention_delivery, no cost per case).")
     assert "£0 a year" not in out
     assert re.search(r"closed with Parenting support programmes: [\d.]+ more family support workers", out)
+    table = pl.read_csv(out.encode()).filter(pl.col("intervention").is_not_null())
+    seal, parenting = (table.filter(pl.col("intervention") == i).row(0, named=True)
+                       for i in ("seal", "parenting_programmes"))
+    assert seal["fte"] is None and seal["cost"] is None and seal["fte_p95"] is None  # blank in the file, not 0
+    assert parenting["fte"] > 0 and parenting["cost"] > 0
+
+
+def test_the_services_page_and_a_commission_say_an_undelivered_intervention_is_not_known(
+        run_cli: Run, tmp_path: Path) -> None:
+    """Catches the Services page showing 'none 0.0 (0.0 – 0.0) £0' for SEAL, which has no delivery hours, and a
+    `commission` scenario of it silently adding 0 FTE: the page says it is not known, the scenario is refused."""
+    from fastapi.testclient import TestClient
+
+    from cyplan.web.app import create_app
+
+    ws = tmp_path / "demo"
+    assert run_cli(["demo", ws])[0] == 0
+    with TestClient(create_app(ws), base_url="http://localhost") as client:
+        page = client.get("/services")
+    assert page.status_code == 200
+    row = re.search(r'data-intervention="seal">(.*?)</tr>', page.text, flags=re.S)
+    assert row and "Not known: the library does not say what delivering it takes" in row.group(1)
+    assert "£0" not in row.group(1)
+    scenarios = tmp_path / "scenarios.csv"
+    scenarios.write_text("scenario,input,column,where,operation,value,to_role,description,source\n"
+                         "seal,interventions,from_year,intervention=seal; gap=school_age / universal / "
+                         "social_emotional_skills,commission,2026,,SEAL,\n", encoding="utf-8")
+    assert run_cli(["import", "scenarios", scenarios, "-w", ws])[0] == 0
+    _code, out, err = run_cli(["scenario", "compare", "-w", ws])
+    assert "commission of 'seal': the library does not say what delivering it takes" in out + err
 
 
 def test_the_action_list_file_keeps_the_cost_rating_apart_from_the_pounds(run_cli: Run, tmp_path: Path) -> None:
@@ -254,3 +284,16 @@ def test_the_list_says_when_nothing_matches_and_heads_its_columns_as_other_table
     assert code == 0, err
     assert all(h in out for h in ("Intervention", "Name", "Level", "Ages", "Strength (0–4)", "Cost (1–5)",
                                   "Ratings as given"))
+
+
+def test_a_group_programme_of_two_and_a_half_sessions_is_refused(run_cli: Run, library_ws: Path,
+                                                                tmp_path: Path) -> None:
+    """Catches fractional sessions or group sizes taken as given (2.5 sessions, groups of 3.5 families): both
+    are whole numbers, and each is named with its row and column."""
+    bad = tmp_path / "delivery.csv"
+    bad.write_text("intervention,role,hours_per_case,hours_per_session,sessions,group_size,source\n"
+                   "parents_group,practitioner,,3,2.5,10,\n"
+                   "school_counselling,practitioner,,1,8,3.5,\n", encoding="utf-8")
+    err = refused(run_cli, library_ws, ["import", "intervention_delivery", bad])
+    assert re.search(r"row 2.*sessions", err) and re.search(r"row 3.*group_size", err), err
+    assert "whole number" in err, err

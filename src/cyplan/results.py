@@ -119,6 +119,10 @@ def _commissioned(frames: Frames, scenario: str, chosen: pl.DataFrame, sim: Simu
             if row["gap"] in set(action_list(frames)["item"]) else "it is not a gap of the services action list"
         raise ScenarioError(f"scenario '{scenario}', commission of '{row['intervention']}' for gap '{row['gap']}': "
                             f"the intervention does not fit that gap ({why})")
+    for row in pairs.filter(~pl.col("intervention").is_in(list(_delivered(frames)))).iter_rows(named=True):
+        raise ScenarioError(f"scenario '{scenario}', commission of '{row['intervention']}': the library does not say "
+                            "what delivering it takes (no hours by role in intervention_delivery, no cost per case): "
+                            "add them, or it would add nothing")
     years = sim.dims.years
     late = pairs.filter(~pl.col("from_year").is_between(years[0], years[-1]))
     if late.height:
@@ -282,20 +286,28 @@ def evidence_for_actions(frames: Frames, year: int | None = None, rules: Rules |
                                                                frames["interventions"], reach, _staffing(sim)),
                                    sim.dims.roles)
     table = table.with_columns(pl.Series("in_words", _in_words(frames, table, sim.dims.roles), dtype=pl.String))
+    unknown = ~pl.col("intervention").is_in(list(_delivered(frames)))  # nothing entered is not "0 FTE, £0"
+    table = table.with_columns(pl.when(unknown).then(None).otherwise(pl.col(c)).alias(c) for c in table.columns
+                               if c.startswith(("fte", "cost")) and c != "cost_rating")
     shown = table.drop("kind", "item", "band", "covered", "level", "provision", "group")
     out = actions.join(shown, on="rank", how="left").sort("rank", "fit")
     return out.with_columns(pl.when(pl.col("kind").is_in(["cell", "group"]) & pl.col("intervention").is_null())
                             .then(pl.lit(NO_FIT)).otherwise(pl.col("in_words")).alias("in_words"))
 
 
+def _delivered(frames: Frames) -> set[str]:
+    """The interventions the library says what delivering takes: hours by role, or a cost per case."""
+    priced = frames["interventions"].filter(pl.col("cost_per_case").fill_null(0) > 0)["intervention"]
+    return set(frames["intervention_delivery"]["intervention"].to_list()) | set(priced.to_list())
+
+
 def _in_words(frames: Frames, table: pl.DataFrame, roles: tuple[str, ...]) -> list[str]:
     """Each pair's sentence (model/evidence.py, `sentence`); a loop over the rows shown, for words only."""
     names = labels(frames)
-    delivered = set(frames["intervention_delivery"]["intervention"].to_list())
-    priced = set(frames["interventions"].filter(pl.col("cost_per_case").fill_null(0) > 0)["intervention"].to_list())
+    known = _delivered(frames)
     out = []
     for row in table.iter_rows(named=True):
-        if row["intervention"] not in delivered | priced:  # nothing entered is not "no more staff, £0"
+        if row["intervention"] not in known:  # nothing entered is not "no more staff, £0"
             gap = evidence.gap_words(row["kind"], row["item"], names["group"].get(row["group"] or "", ""))
             out.append(f"The {gap}, closed with {row['name']}: not known, as the library does not say what "
                        "delivering it takes (no hours in intervention_delivery, no cost per case).")

@@ -123,6 +123,9 @@ def evidence_gaps(d: dict[str, Any], labels: dict[str, dict[str, str]],
     for row in d["evidence"].filter(pl.col("intervention").is_not_null()).iter_rows(named=True):
         gap = gaps.setdefault(row["rank"], {"rank": row["rank"], "state": row["state"], "fits": [],
                                             "label": item_label(row["kind"], row["item"], labels, provisions)})
+        if row["fte"] is None:  # the library does not say what delivering it takes
+            gap["fits"].append({**row, "staff": None})
+            continue
         staff = sorted(((labels["role"].get(r, r), row[f"fte_{r}"], row[f"fte_{r}_p5"], row[f"fte_{r}_p95"])
                         for r in d["roles"] if f"fte_{r}" in row and round(row[f"fte_{r}"], 1) > 0),
                        key=lambda x: -x[1])

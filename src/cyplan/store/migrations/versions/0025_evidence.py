@@ -44,8 +44,8 @@ def upgrade() -> None:
     op.create_table(
         "intervention_delivery",
         *_text("intervention", "role", nullable=False),
-        *(sa.Column(n, sa.Double(), nullable=True) for n in ("hours_per_case", "hours_per_session", "sessions",
-                                                             "group_size")),
+        *(sa.Column(n, sa.Double(), nullable=True) for n in ("hours_per_case", "hours_per_session")),
+        *(sa.Column(n, sa.Integer(), nullable=True) for n in ("sessions", "group_size")),
         *_text("source"),
         sa.PrimaryKeyConstraint("intervention", "role", name="pk_intervention_delivery"),
     )
