@@ -373,9 +373,9 @@ def test_evidence_without_a_library_prints_the_action_list_as_before_and_says_wh
 
 
 @settings(max_examples=60, deadline=None)
-@given(hours=st.floats(0.1, 20), sessions=st.integers(1, 30), size=st.floats(1, 20), covered=st.floats(0, 1),
+@given(hours=st.floats(0.1, 20), sessions=st.integers(1, 30), size=st.integers(1, 20), covered=st.floats(0, 1),
        cases=st.floats(0, 5000), per_case=st.floats(0, 2000))
-def test_fte_and_cost_follow_the_group_programme_formula_for_any_inputs(hours: float, sessions: int, size: float,
+def test_fte_and_cost_follow_the_group_programme_formula_for_any_inputs(hours: float, sessions: int, size: int,
                                                                          covered: float, cases: float,
                                                                          per_case: float) -> None:
     """For any hours a session, sessions, group size, covered share and cases: FTE = cases × (1 − covered) ×
