@@ -74,13 +74,6 @@ def sign_in_first(request: Request) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-def areas_of(request: Request, user: str) -> dict[str, frozenset[Role]]:
-    """The user's roles in each of the server's areas, in the config's order (a role in an area no longer served
-    counts for nothing)."""
-    with request.app.state.server_workspace.engine.connect() as conn:
-        return _served(request, roles_of(conn, user))
-
-
 def _served(request: Request, held: dict[str, frozenset[Role]]) -> dict[str, frozenset[Role]]:
     return {code: held[code] for code in request.app.state.area_names if code in held}
 
