@@ -214,6 +214,10 @@ def test_the_services_page_and_a_commission_say_an_undelivered_intervention_is_n
     assert run_cli(["demo", ws])[0] == 0
     with TestClient(create_app(ws), base_url="http://localhost") as client:
         page = client.get("/services")
+        api = client.get("/api/services")
+    assert api.status_code == 200
+    seal = next(e for e in api.json()["evidence"] if e["intervention"] == "seal")
+    assert seal["fte"] is None and seal["cost"] is None and seal["fte_by_role"] == {}
     assert page.status_code == 200
     row = re.search(r'data-intervention="seal">(.*?)</tr>', page.text, flags=re.S)
     assert row and "Not known: the library does not say what delivering it takes" in row.group(1)

@@ -110,7 +110,7 @@ def _evidence_json(d: dict[str, Any]) -> dict[str, Any]:
     out = []
     for row in pairs.iter_rows(named=True):
         by_role = {r: [row[f"fte_{r}"], row[f"fte_{r}_p5"], row[f"fte_{r}_p95"]] for r in d["roles"]
-                   if f"fte_{r}" in row and row[f"fte_{r}"] > 0}
+                   if f"fte_{r}" in row and (row[f"fte_{r}"] or 0) > 0}  # None: delivery not known
         out.append({**{k: row[k] for k in EVIDENCE_JSON}, "fte_by_role": by_role})
     return {"evidence": out, "evidence_statement": RATINGS_STATEMENT}
 
