@@ -137,3 +137,24 @@ def test_an_unknown_area_or_one_with_nothing_to_go_on_is_an_error_saying_what_to
     assert run_cli(["import", "areas", tmp_path / "areas.csv", "-w", bare])[0] == 0
     code, _out, err = run_cli(["neighbours", "E10000001", "-w", bare])
     assert code == 2 and "import area_indicators or statistical_neighbours" in " ".join(err.split())
+
+
+def test_the_example_folder_imports_cleanly_and_gives_its_readmes_figures(run_cli: Run, tmp_path: Path) -> None:
+    """Catches examples/neighbours/README.md and the code disagreeing (Ashby: Brockley 0.67, Dunmere 2.21, Colbury
+    2.83; Brockley's 2023 figure not used), a published list not used for Dunmere, or a warning about the region's
+    missing population."""
+    ws = tmp_path / "ws"
+    assert run_cli(["init", ws])[0] == 0
+    code, _out, err = run_cli(["import", "all", Path(__file__).parents[1] / "examples" / "neighbours", "-w", ws])
+    assert code == 0 and "Warning" not in err, err
+    readme = (Path(__file__).parents[1] / "examples" / "neighbours" / "README.md").read_text(encoding="utf-8")
+    code, out, err = run_cli(["neighbours", "E10999991", "-w", ws, "--format", "csv"])
+    assert code == 0, err
+    rows = list(csv.DictReader(out.splitlines()))
+    assert [r["name"] for r in rows] == ["Brockley (made up)", "Dunmere (made up)", "Colbury (made up)"]
+    for r, shown in zip(rows, ("0.67", "2.21", "2.83"), strict=True):
+        assert f"{float(r['distance']):.2f}" == shown and f"**{shown}**" in readme
+    code, out, err = run_cli(["neighbours", "E10999994", "-w", ws, "--format", "csv"])
+    assert [r["neighbour"] for r in csv.DictReader(out.splitlines())] == ["E10999993", "E10999991", "E10999992"]
+    code, _out, err = run_cli(["need", "-w", ws])
+    assert "E12999999" not in err  # the region holds the councils: no 'has no population' warning for it

@@ -133,7 +133,7 @@ def computed(area: str, codes: list[str], indicators: pl.DataFrame, weights: pl.
     }, schema={"neighbour": pl.String, "rank": pl.Int64, "distance": pl.Float64,
                **{name: pl.Float64 for name in names}}).fill_nan(None)
     said = [s for s in said if s.split(":")[0] in names] + _missing(area, codes, names, values)
-    sources = sorted(set(indicators.filter(pl.col("indicator").is_in(names))["source"].drop_nulls()) - {""})
+    sources = sorted(set(last.filter(pl.col("indicator").is_in(names))["source"].drop_nulls()) - {""})  # as used
     source = (f"computed from {len(names)} indicator{'s' if len(names) != 1 else ''} ({', '.join(names)}) over "
               f"{int((~np.isnan(values)).any(axis=1).sum())} areas: weighted Euclidean distance of z-scores"
               + (f"; indicators from {'; '.join(sources)}" if sources else ""))
