@@ -9,7 +9,8 @@ and leaver rates and a joiner profile), flows between sectors and into and out o
 a part-time trend on half the rows. Then cyplan alone is timed and measured: the pandas baseline does not model
 them.
 
-Synthetic inputs (a fixed seed): 153 areas × 11 years × ages 0–25 × 2 sexes, 4 levels, 8 vulnerable groups,
+Synthetic inputs (a fixed seed; made by cyplan.reference.synthetic, which `cyplan demo --national` also uses):
+153 areas × 11 years × ages 0–25 × 2 sexes, 4 levels, 8 vulnerable groups,
 4 levels × 6 pathway steps, 12 roles, a workforce census of 1–2 sectors per area and role, training pipelines
 for about 70% of the census's roles (courses of 1 to 8 years), prevalence trends; prevalence rows under age 12
 are rates outside the vulnerable groups (their uplift added), from 12 population averages (issue 12), so both
