@@ -18,6 +18,7 @@ from cyplan.model import backtest as back
 from cyplan.model import evidence
 from cyplan.model.evidence_ratings import evidence_summary
 from cyplan.model.gap import gap_table
+from cyplan.model.neighbours import DEFAULT_N, Neighbours, computed, published
 from cyplan.model.plan import Plan, need_table, run
 from cyplan.model.sanity import prevalence_warnings, starter_gaps, workforce_warnings
 from cyplan.model.scenarios import BASELINE, ScenarioError, apply, commissions, names
@@ -366,3 +367,21 @@ def backtest(frames: Frames, area: Sequence[str] | None = None) -> Backtest:
     by_year = back.backtest(chosen)
     return Backtest(by_year, back.summary(by_year, first), first,
                     tuple(sorted(y for y in set(snapshots["year"].to_list()) if y > first)))
+
+
+def neighbours_of(frames: Frames, area: str, n: int = DEFAULT_N) -> Neighbours:
+    """An area's statistical neighbours: the published list when one names the area's, otherwise the n nearest
+    areas of the same kind computed from the area indicators (model/neighbours.py); method "none", with a note
+    saying what to import, when there is neither. Raises `NotReady` for an area the workspace does not hold."""
+    areas = frames["areas"]
+    kind = areas.filter(pl.col("code") == area)["kind"]
+    if kind.is_empty():
+        codes = areas["code"].to_list()
+        shown = ", ".join(codes[:10]) + (f" and {len(codes) - 10} more" if len(codes) > 10 else "")
+        raise NotReady(f"there is no area '{area}' in the workspace; its areas are: {shown or 'none yet'} (import "
+                       "them with 'cyplan import areas FILE')")
+    lists = frames["statistical_neighbours"]
+    if lists.filter(pl.col("area") == area).height:
+        return published(area, lists, n)
+    codes = sorted(areas.filter(pl.col("kind") == kind[0])["code"])  # all areas of the same kind
+    return computed(area, codes, frames["area_indicators"], frames["indicator_weights"], n)
