@@ -176,7 +176,7 @@ def depends_most(table: pl.DataFrame, year: int, measure: sens.Measure, top: int
     12–17, …' (the first area's ranking when the table holds several)."""
     if table.is_empty():
         return f"No input of the {year} {_WHAT[measure]} has a range, so nothing drives it."
-    first = table.filter(pl.col("area") == table["area"][0])
+    first = table.filter(pl.col("area") == table["area"][0]) if "area" in table.columns else table
     names = [_with_article(n) for n in first["input"].head(top)]
     more = ", …" if first.height > top else ""
     return f"The {year} {_WHAT[measure]} depends most on: {', '.join(names)}{more}."

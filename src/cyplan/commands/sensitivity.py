@@ -10,6 +10,7 @@ import polars as pl
 import typer
 
 from cyplan import results, sweep
+from cyplan.display import SENSITIVITY_HEADINGS, sensitivity_formats
 from cyplan.model import sensitivity as sens
 from cyplan.terminal import Format, FormatOpt, OutOpt, WorkspaceOpt, emit, fail, open_workspace, say, warn
 
@@ -24,12 +25,6 @@ class MethodName(StrEnum):
     sobol = "sobol"
 
 
-HEADINGS = {"area": "Area", "rank": "Rank", "input": "Input", "low": "Low", "central": "Central", "high": "High",
-            "at_central": "All central", "at_low": "Input at low", "at_high": "Input at high", "swing": "Swing",
-            "first_order": "First-order index", "first_order_ci": "± (95%)", "total_order": "Total index",
-            "total_order_ci": "± (95%) ", }
-FORMATS = {"low": "{:,.4g}", "central": "{:,.4g}", "high": "{:,.4g}", "first_order": "{:.3f}",
-           "first_order_ci": "{:.3f}", "total_order": "{:.3f}", "total_order_ci": "{:.3f}"}
 SUFFIXES = {".csv": Format.csv, ".json": Format.json, ".xlsx": Format.xlsx}
 
 
@@ -82,8 +77,8 @@ def sensitivity(workspace: WorkspaceOpt = Path("."),
     if out_file is not None and fmt is Format.table:
         fmt = SUFFIXES.get(out_file.suffix.lower(), Format.csv)
     emit(table, fmt, out_file, _title(spec, codes, method, analysis, sim.dims.years[spec.year], role, frames),
-         labels=results.labels(frames), formats=FORMATS | _measure_formats(spec.measure), headings=HEADINGS,
-         totals=False)
+         labels=results.labels(frames), formats=sensitivity_formats(spec.measure),
+         headings={"area": "Area", **SENSITIVITY_HEADINGS}, totals=False)
     if fmt is Format.table or out_file is not None:
         say(sweep.depends_most(analysis.table, sim.dims.years[spec.year], spec.measure))
 
@@ -102,11 +97,6 @@ def _spec(dims, area: list[str] | None, all_areas: bool, measure: str, role: str
     spec = sens.Spec(measure, dims.years.index(year) if year is not None else len(dims.years) - 1,
                      tuple(dims.areas.index(c) for c in codes), dims.roles.index(role) if role else None, all_areas)
     return spec, codes
-
-
-def _measure_formats(measure: str) -> dict[str, str]:
-    money = measure == "cost"
-    return {c: ("£{:,.0f}" if money else "{:,.1f}") for c in ("at_central", "at_low", "at_high", "swing")}
 
 
 def _title(spec: sens.Spec, codes: list[str], method: MethodName, analysis: sweep.Analysis, year: int,
