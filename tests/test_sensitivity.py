@@ -145,7 +145,7 @@ def test_demo_ranking_is_the_same_for_the_same_seed(demo_workspace: Path) -> Non
     oat = sweep.analyse(frames, spec, [AREA], labels, "oat").table
     assert first["input"][0] == oat["input"][0] == "trend in tertiary prevalence"
     assert sweep.depends_most(oat, 2035, "gap").startswith(
-        "The 2035 gap depends most on: the trend in tertiary prevalence, tertiary prevalence at 18–25, the trend")
+        "The 2035 gap depends most on: the trend in tertiary prevalence, tertiary prevalence at 18–25 and the trend")
 
 
 def test_dask_local_cluster_gives_the_single_process_figures(demo_workspace: Path) -> None:

@@ -173,13 +173,14 @@ def _ranked(table: pl.DataFrame, by: str) -> pl.DataFrame:
 
 def depends_most(table: pl.DataFrame, year: int, measure: sens.Measure, top: int = 3) -> str:
     """The sentence a board reads: 'The 2035 gap depends most on: the leaver rate of …, tertiary prevalence at
-    12–17, …' (the first area's ranking when the table holds several)."""
+    12–17 and …', the `top` inputs with the widest swings or largest total indices (the first area's ranking
+    when the table holds several)."""
     if table.is_empty():
         return f"No input of the {year} {_WHAT[measure]} has a range, so nothing drives it."
     first = table.filter(pl.col("area") == table["area"][0]) if "area" in table.columns else table
     names = [_with_article(n) for n in first["input"].head(top)]
-    more = ", …" if first.height > top else ""
-    return f"The {year} {_WHAT[measure]} depends most on: {', '.join(names)}{more}."
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"The {year} {_WHAT[measure]} depends most on: {listed}."
 
 
 _WHAT = {"gap": "gap", "cost": "cost of closing the gap"}
