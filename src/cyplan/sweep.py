@@ -50,14 +50,21 @@ class Analysis:
 
 def run(evaluate: Evaluate, levels: np.ndarray, engine: Engine | None = None, batch: int = BATCH) -> np.ndarray:
     """The measure [output, run] for each row of `levels`, batch by batch: here, or as Dask tasks."""
-    chunks = [levels[i:i + batch] for i in range(0, len(levels), batch)]
     if engine is None:
-        parts = [evaluate(c) for c in chunks]
-    else:
-        with client(engine) as c:
-            shared = c.scatter(evaluate, broadcast=True)  # the inputs travel to each worker once, not per task
-            parts = c.gather(c.map(_apply, chunks, evaluate=shared, pure=False))
-    return np.concatenate(parts, axis=1)
+        return np.concatenate([evaluate(c) for c in batches(levels, batch)], axis=1)
+    with client(engine) as c:
+        return run_on(c, evaluate, levels, batch)
+
+
+def batches(levels: np.ndarray, batch: int = BATCH) -> list[np.ndarray]:
+    """The runs cut into tasks: the same cut on every engine, so every engine sums in the same order."""
+    return [levels[i:i + batch] for i in range(0, len(levels), batch)]
+
+
+def run_on(c: Any, evaluate: Evaluate, levels: np.ndarray, batch: int = BATCH) -> np.ndarray:
+    """run() on a Dask client already open: one task per batch, the results in the batches' order."""
+    shared = c.scatter(evaluate, broadcast=True)  # the inputs travel to each worker once, not with every task
+    return np.concatenate(c.gather(c.map(_apply, batches(levels, batch), evaluate=shared, pure=False)), axis=1)
 
 
 def _apply(levels: np.ndarray, evaluate: Evaluate) -> np.ndarray:
