@@ -26,6 +26,7 @@ Method = Literal["oat", "sobol"]
 Evaluate = Callable[[np.ndarray], np.ndarray]  # levels [batch, k] → the measure [output, batch]
 BATCH = 512  # runs in one task: big enough that NumPy's vectorising pays, small enough to spread over workers
 CONFIDENCE = 0.95
+CONNECT_SECONDS = 10  # a scheduler that does not answer in this time is reported, not waited on
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def client(engine: Engine) -> Iterator[Any]:
     from dask.distributed import Client, LocalCluster  # imported when used: the rest of cyplan never needs it
 
     if engine.scheduler:
-        with Client(engine.scheduler) as c:
+        with Client(engine.scheduler, timeout=CONNECT_SECONDS) as c:
             yield c
         return
     with LocalCluster(n_workers=engine.workers, threads_per_worker=1, processes=True, dashboard_address=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -25,6 +26,7 @@ class MethodName(StrEnum):
     sobol = "sobol"
 
 
+SCHEDULER = re.compile(r"(tcp|tls)://[^\s/]+:\d{1,5}")  # as Dask's scheduler prints its address
 SUFFIXES = {".csv": Format.csv, ".json": Format.json, ".xlsx": Format.xlsx}
 
 
@@ -56,6 +58,8 @@ def sensitivity(workspace: WorkspaceOpt = Path("."),
     """Which inputs drive the gap: each uncertain input at its low and high (a tornado), or Sobol indices."""
     if n & (n - 1):
         fail(f"--n {n}: give a power of 2 (64, 128, 256, …); Sobol's sample is balanced only then", 2)
+    if scheduler is not None and not SCHEDULER.fullmatch(scheduler):
+        fail(f"--scheduler {scheduler}: give a Dask scheduler's address as tcp://HOST:PORT", 2)
     if all_areas and area:
         fail("--area and --all-areas: give one or the other", 2)
     with open_workspace(workspace) as ws:
