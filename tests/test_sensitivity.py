@@ -249,3 +249,12 @@ def test_cli_sobol_table_and_its_note(demo_workspace: Path, run_cli) -> None:
     assert rows["total_order"].to_list() == sorted(rows["total_order"].to_list(), reverse=True)
     assert (rows["total_order"] - rows["total_order_ci"] <= 1).all() and (rows["total_order"] >= 0).all()
     assert "the correlations input is not applied" in " ".join(err.split())
+
+
+def test_a_workspace_without_a_census_says_what_to_import(tmp_path: Path, run_cli) -> None:
+    """An empty workspace: exit 1 and the import to make, as `cyplan gap` says it; nothing written."""
+    Workspace.create(tmp_path / "ws").close()
+    before = folder_bytes(tmp_path / "ws")
+    code, _, err = run_cli(["sensitivity", "-w", tmp_path / "ws"])
+    assert code == 1 and "cyplan import workforce FILE" in err
+    assert folder_bytes(tmp_path / "ws") == before

@@ -66,8 +66,8 @@ def sensitivity(workspace: WorkspaceOpt = Path("."),
         frames = ws.read_all()
     try:
         sim = results.simulation(frames, draws=0)  # the plan's areas, years and roles, and that it can run at all
-    except results.NotReady as e:
-        fail(str(e), 2)
+    except results.NotReady as e:  # an input missing: exit 1, as every other command
+        fail(str(e))
     spec, codes = _spec(sim.dims, area, all_areas, measure.value, role, year)
     engine = None if method is MethodName.oat or (workers == 0 and not scheduler) \
         else sweep.Engine(scheduler, workers)
