@@ -225,7 +225,8 @@ def _two_areas(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
 def test_all_areas_gives_each_area_its_own_swings(demo_workspace: Path) -> None:
     """--all-areas: each area's first-year gap of mental health practitioners moves with its own census row only
     (swing 10 in Exampleshire, 200 − 150 = 50 in its copy), and the copy's other swings are Exampleshire's.
-    Catches one area's row moving another's measure, or the areas' measures summed."""
+    Catches one area's row moving another's measure, the areas' measures summed, or an area run alone measured at
+    another's place."""
     frames = _two_areas(_frames(demo_workspace))
     dims = simulate(frames).dims
     spec = sens.Spec("gap", 0, (0, 1), role=dims.roles.index("mh_practitioner"), per_area=True)
@@ -236,6 +237,12 @@ def test_all_areas_gives_each_area_its_own_swings(demo_workspace: Path) -> None:
                 .sort("input") for a in (AREA, "E10999998"))
     np.testing.assert_allclose(one["swing"].to_numpy(), two["swing"].to_numpy(), rtol=1e-9, atol=1e-9)
     assert sweep.depends_most(table, 2025, "gap").startswith("The 2025 gap depends most on:")
+    # the copy alone (the second area, run without the first): the same swings as its rows above
+    alone = sweep.analyse(frames, sens.Spec("gap", 0, (1,), role=spec.role), ["E10999998"], results.labels(frames),
+                          "oat").table
+    assert alone["input"].to_list() == table.filter(pl.col("area") == "E10999998")["input"].to_list()
+    np.testing.assert_allclose(alone["swing"].to_numpy(),
+                               table.filter(pl.col("area") == "E10999998")["swing"].to_numpy(), rtol=1e-9)
 
 
 def test_cli_sobol_table_and_its_note(demo_workspace: Path, run_cli) -> None:

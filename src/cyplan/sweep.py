@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Literal
 
@@ -110,7 +110,10 @@ def analyse(frames: dict[str, pl.DataFrame], spec: sens.Spec, area_codes: Sequen
             method: Method = "oat", n: int = 256, seed: int = 1, engine: Engine | None = None,
             batch: int = BATCH) -> Analysis:
     """The sensitivity of the measure `spec` to every uncertain input of the chosen areas (`area_codes`, in the
-    order of spec.areas)."""
+    order of spec.areas). The model runs on those areas alone (sens.only_areas)."""
+    kept = [c for c in frames["areas"]["code"] if c in set(area_codes)]  # the model's order of areas
+    frames = sens.only_areas(frames, kept)
+    spec = replace(spec, areas=tuple(kept.index(c) for c in area_codes))
     factors = sens.factors(frames, area_codes, labels)
     if not factors:
         return Analysis(pl.DataFrame(), method, 0, ("no input has a range: every low equals its central and high",))
