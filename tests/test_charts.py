@@ -173,3 +173,23 @@ def test_no_chart_has_an_axis_title_over_its_title() -> None:
     for chart in made:
         (_, bottom), boxes = _vertical_boxes(chart)
         assert boxes and all(box_top > bottom for box_top, _ in boxes), (chart.to_dict().get("title"), bottom, boxes)
+
+
+def test_tornado_draws_each_inputs_low_and_high_from_the_central_result() -> None:
+    """The ten widest swings, each as two bars from the central result (1,000 FTE) to the result with the input at
+    its low and at its high, widest first; the description names them with their figures. Catches bars drawn from
+    zero, the ends swapped, or more inputs than the chart has room for."""
+    swings = pl.DataFrame({"input": [f"input {i}" for i in range(12)], "at_central": [1000.0] * 12,
+                           "at_low": [1000.0 - 10 * (12 - i) for i in range(12)],
+                           "at_high": [1000.0 + 5 * (12 - i) for i in range(12)]}).with_columns(
+        (pl.col("at_high") - pl.col("at_low")).abs().alias("swing"))
+    chart = charts.tornado(swings, 2035, "gap", "Smalltown")
+    spec = charts.to_spec(chart)
+    bars = [v for v in values(spec) if "end" in v]
+    assert len(bars) == 20 and {v["start"] for v in bars} == {1000.0}
+    assert {(v["input"], v["end"], v["value"]) for v in bars} >= {("input 0", "Input at its low", 880.0),
+                                                                  ("input 0", "Input at its high", 1060.0)}
+    assert "input 11" not in json.dumps(spec)
+    assert spec["title"] == "What drives the 2035 gap in Smalltown"
+    assert "Widest first: input 0, from 880.0 to 1,060.0; input 1" in spec["description"]
+    assert "<svg" in charts.to_svg(chart)

@@ -13,7 +13,8 @@ from cyplan.cli import COMMANDS, Listed, load
 
 # What no command's listing needs: each is tens to hundreds of milliseconds to import, or megabytes to hold.
 HEAVY = ("polars", "numpy", "sqlalchemy", "alembic", "pydantic", "altair", "vl_convert", "fastapi", "starlette",
-         "uvicorn", "jinja2", "weasyprint", "docx", "duckdb", "openpyxl", "yaml", "httpx", "authlib", "pyarrow")
+         "uvicorn", "jinja2", "weasyprint", "docx", "duckdb", "openpyxl", "yaml", "httpx", "authlib", "pyarrow",
+         "dask", "distributed", "SALib", "scipy")
 
 
 def modules_after(code: str) -> set[str]:
@@ -76,7 +77,8 @@ def test_the_commands_are_listed_as_before(run_cli) -> None:  # type: ignore[no-
     shown = [line.split()[1] for line in out.splitlines() if line.startswith("│ ") and not line.startswith("│  ")
              and line.split()[1] not in ("--help",)]
     assert shown == ["init", "demo", "need", "demand", "costs", "import", "export", "status", "history", "gap",
-                     "skills", "neighbours", "report", "serve", "services", "supply", "evidence", "scenario",
+                     "skills", "neighbours", "sensitivity", "report", "serve", "services", "supply", "evidence",
+                     "scenario",
                      "returns", "ons", "audit", "server"]
 
 

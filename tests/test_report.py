@@ -5,6 +5,7 @@ The demo runs with few draws to keep this quick."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 import subprocess
@@ -35,6 +36,7 @@ DRAWS = 50
 TODAY = dt.date(2026, 6, 1)
 HEADINGS = ("Purpose of report", "Summary", "Recommendations", "Contact details", "Background", "Need",
             "Services: the rating and the gaps", "What the evidence says", "Workforce: the gap and the options",
+            "Which inputs drive the gap",
             "Who services reach", "Financial implications", "Equalities implications", "Next steps")
 DEMO_RETURNS = reference.DEMO / "returns" / "referrals.csv"
 
@@ -176,8 +178,9 @@ def test_a_part_without_its_inputs_says_so_and_the_rest_stands(tmp_path: Path) -
     finally:
         ws.close()
     missing = {s.key: s.missing for s in paper.sections if s.missing}
-    assert set(missing) == {"workforce", "reach", "equalities", "contact"}
+    assert set(missing) == {"workforce", "sensitivity", "reach", "equalities", "contact"}
     assert "import it with 'cyplan import workforce FILE'" in missing["workforce"]
+    assert "import it with 'cyplan import workforce FILE'" in missing["sensitivity"]
     assert "cyplan returns import FILE" in missing["reach"]
     assert "cyplan import paper_details FILE" in missing["contact"]
     assert "Not available." in page and "cyplan returns import FILE" in page
@@ -276,3 +279,16 @@ def test_cyplan_report_errors(demo_workspace: Path, tmp_path: Path,
     assert code == 1 and "cannot write" in err
     code, _, err = run_cli(["report", "-w", tmp_path / "nothing-here"])
     assert code == 1 and "is not a cyplan workspace" in err
+
+
+def test_the_paper_says_which_inputs_drive_the_gap(paper: Paper, demo_path: Path, run_cli) -> None:
+    """The sensitivity section's sentence names the inputs `cyplan sensitivity` ranks first, for the plan's last
+    year, and its note says how they were found. Catches a paper and a CLI that disagree on what drives the gap."""
+    section = next(s for s in paper.sections if s.key == "sensitivity")
+    first = section.blocks[0].text  # type: ignore[union-attr]
+    code, out, err = run_cli(["sensitivity", "-w", demo_path, "--area", "E10999999", "--format", "json"])
+    assert code == 0, err
+    top = [r["input"] for r in json.loads(out)[:3]]
+    assert first.startswith(f"The 2035 gap depends most on: the {top[0]}, {top[1]} and the {top[2]}.")
+    note = paper.footnotes[int(first.split("[")[1].split("]")[0]) - 1].text
+    assert "each input that has a low and a high value set to its low, then to its high" in note

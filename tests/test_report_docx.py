@@ -37,6 +37,7 @@ DRAWS = 50
 TODAY = dt.date(2026, 6, 1)
 HEADINGS = ("Purpose of report", "Summary", "Recommendations", "Contact details", "Background", "Need",
             "Services: the rating and the gaps", "What the evidence says", "Workforce: the gap and the options",
+            "Which inputs drive the gap",
             "Who services reach", "Financial implications", "Equalities implications", "Next steps",
             "Notes: where each figure comes from")
 # the module, not its function of the same name that the package exports

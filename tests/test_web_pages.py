@@ -112,9 +112,25 @@ def test_workforce_page(client: TestClient) -> None:
                    "The training pipeline", "From training", "Establishment FTE", "Places starting"):
         assert phrase in words, phrase
     assert set(re.findall(r'id="(chart-[a-z-]+)" data-vega-spec', html)) == {
-        "chart-gap-role", "chart-by-year", "chart-scenarios", "chart-flows", "chart-establishment", "chart-pipeline"}
+        "chart-gap-role", "chart-by-year", "chart-scenarios", "chart-flows", "chart-establishment", "chart-pipeline",
+        "chart-drivers"}
     assert '<label class="govuk-label" for="year">' in html and '<label class="govuk-label" for="scenario">' in html
     assert 'hx-get="/workforce"' in html and 'hx-target="#workforce-results"' in html
+
+
+def test_workforce_page_says_which_inputs_drive_the_gap(client: TestClient,
+                                                       run_cli: Callable[[Sequence[str]], CliResult],
+                                                       demo: Path) -> None:
+    """The tornado section: the sentence and the widest swings are the CLI's (`cyplan sensitivity`), for the year
+    chosen. Catches the page measuring another year or area than it says."""
+    words = text(client.get("/workforce", params={"year": 2030}).text)
+    code, _, err = run_cli(["sensitivity", "-w", demo, "--year", "2030", "--area", AREA])
+    assert code == 0, err
+    sentence = " ".join(err.split()[err.split().index("The"):])
+    assert sentence.startswith("The 2030 gap depends most on: ") and sentence in words
+    assert "Which inputs drive the gap" in words
+    swings = cli_json(run_cli, "sensitivity", "-w", str(demo), "--year", "2030")
+    assert f"{swings[0]['input']} {swings[0]['low']:g}" in words
 
 
 def test_workforce_json_matches_the_cli(client: TestClient, run_cli: Callable[[Sequence[str]], CliResult],

@@ -51,6 +51,7 @@ COMMANDS = (
     Command("gap", "cyplan.commands.workforce:gap"),
     Command("skills", "cyplan.commands.skills:skills"),
     Command("neighbours", "cyplan.commands.neighbours:neighbours"),
+    Command("sensitivity", "cyplan.commands.sensitivity:sensitivity"),
     Command("report", "cyplan.commands.report:report"),
     Command("serve", "cyplan.commands.serve:serve"),
     Command("services", "cyplan.commands.services:app",

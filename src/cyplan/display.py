@@ -220,3 +220,17 @@ def backtest_headline(by_year: Any, from_year: int, roles: Mapping[str, str]) ->
             f"miss was {roles.get(worst['role'], worst['role']).lower()} in {worst['year']}, "
             f"{worst['projected_fte']:,.1f} FTE projected against {worst['actual_fte']:,.1f} counted "
             f"({worst['error_pct']:+.1f}%).")
+
+# `cyplan sensitivity`, the workforce page's tornado table and the paper: which inputs drive the gap
+SENSITIVITY_HEADINGS = {"rank": "Rank", "input": "Input", "low": "Low", "central": "Central", "high": "High",
+                        "at_central": "All central", "at_low": "Input at low", "at_high": "Input at high",
+                        "swing": "Swing", "first_order": "First-order index", "first_order_ci": "± (95%)",
+                        "total_order": "Total index", "total_order_ci": "± (95%) "}
+SENSITIVITY_FORMATS = {"low": "{:,.4g}", "central": "{:,.4g}", "high": "{:,.4g}", "first_order": "{:.3f}",
+                       "first_order_ci": "{:.3f}", "total_order": "{:.3f}", "total_order_ci": "{:.3f}"}
+
+
+def sensitivity_formats(measure: str) -> dict[str, str]:
+    """The formats of a sensitivity table, its results in £ (the cost of closing the gap) or in FTE (the gap)."""
+    money = "£{:,.0f}" if measure == "cost" else "{:,.1f}"
+    return SENSITIVITY_FORMATS | {c: money for c in ("at_central", "at_low", "at_high", "swing")}

@@ -385,3 +385,19 @@ def neighbours_of(frames: Frames, area: str, n: int = DEFAULT_N) -> Neighbours:
         return published(area, lists, n)
     codes = sorted(areas.filter(pl.col("kind") == kind[0])["code"])  # all areas of the same kind
     return computed(area, codes, frames["area_indicators"], frames["indicator_weights"], n)
+def drivers(frames: Frames, areas: Sequence[str] | None = None, year: int | None = None,
+            measure: str = "gap") -> tuple[pl.DataFrame, int]:
+    """(which inputs drive the measure in a year, that year): each uncertain input at its low and at its high,
+    the rest central, the widest swing first, for `areas` together (default: every area) and every role; the
+    year defaults to the last. A few hundred model runs in one batch (cyplan.sweep), quick enough for a page.
+    `cyplan sensitivity` gives the same table, and Sobol indices."""
+    from cyplan import sweep  # the sensitivity analysis, imported only where it is shown
+    from cyplan.model.sensitivity import Spec
+
+    dims = simulation(frames, draws=0).dims
+    if year is not None and year not in dims.years:
+        raise NotReady(f"no population for year {year}; the years are {dims.years[0]} to {dims.years[-1]}")
+    target = year if year is not None else dims.years[-1]
+    codes = list(areas) if areas else list(dims.areas)
+    spec = Spec(measure, dims.years.index(target), tuple(dims.areas.index(c) for c in codes))  # type: ignore[arg-type]
+    return sweep.analyse(frames, spec, codes, labels(frames), "oat").table.drop("area", strict=False), target

@@ -9,7 +9,7 @@ draws the central values are used, and the results equal the deterministic plan'
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -135,20 +135,30 @@ class Simulation:
         return self.total_supply[:, 0].mean(axis=-1) - self.stock0
 
 
+Given = Mapping[tuple[str, str], np.ndarray]  # (input, value column) → its values [draws, rows], as given
+
+
 def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
-             distribution: Distribution = "triangular", by_band: bool = False) -> Simulation:
+             distribution: Distribution = "triangular", by_band: bool = False, given: Given | None = None
+             ) -> Simulation:
     """`by_band` adds each band's cases, population and groups (BandCounts), from the same draws; without it
-    nothing more is worked out, so the demand and its random numbers are the same either way."""
+    nothing more is worked out, so the demand and its random numbers are the same either way.
+
+    `given` (the sensitivity analysis, model/sensitivity.py) sets the values of each draw instead of drawing
+    them: an (input, value column) it holds takes its [draws, rows] values from it, every other its central
+    values in every draw; nothing is drawn at random and the correlations input is not applied."""
     a = build(frames, "central")
     frames = {k: frames.get(k, empty(k)) for k in KINDS}  # an input not given is an input with no rows
     rng = np.random.default_rng(seed)
-    tied = _tied(frames, draws, seed) if draws else {}
+    tied = _tied(frames, draws, seed) if draws and given is None else {}
 
     def values(kind: str, central: str = "central") -> np.ndarray:
         """[draws, rows] of an input's value column: its central values alone when there are no draws."""
         frame = _ordered(frames, kind)
         low, high = KINDS[kind].range_of(central) or (central, central)
         c = frame[central].to_numpy().astype(float)
+        if given is not None:
+            return given[(kind, central)] if (kind, central) in given else np.tile(c, (max(draws, 1), 1))
         if draws == 0:
             return c[None]
         lo = frame[low].fill_null(frame[central]).to_numpy().astype(float)

@@ -410,3 +410,42 @@ def pipeline_by_year(pipeline: pl.DataFrame, area_name: str = "") -> alt.LayerCh
                    f"training (dashed) by year{where}, every role together; joiners as medians with shaded 90% "
                    f"intervals. {text or 'No training pipelines.'}")
     return _finish(alt.layer(band, line), f"Training pipeline{where}", description)  # type: ignore[return-value]
+
+
+TORNADO_INPUTS = 10  # the inputs a tornado shows: the widest swings; the rest are in the table and the CSV
+
+
+def tornado(swings: pl.DataFrame, year: int, measure: str = "gap", area_name: str = "") -> alt.LayerChart:
+    """Which inputs drive the measure (the one-at-a-time table of cyplan.sweep: at_low, at_central, at_high by
+    input, widest swing first): for each input a bar from the measure with it at its central value to the measure
+    with it at its low and one to it at its high, the rest central; a line at the central result."""
+    top = swings.head(TORNADO_INPUTS)
+    money = measure == "cost"
+    fmt, unit = ("£,.0f", "£ a year") if money else (",.1f", "FTE")
+    parts = [top.select("input", pl.lit(end).alias("end"), pl.col("at_central").alias("start"),
+                        pl.col(column).alias("value"), "swing")
+             for end, column in (("Input at its low", "at_low"), ("Input at its high", "at_high"))]
+    data = _data(pl.concat(parts))
+    what = "cost of closing the gap" if money else "gap"
+    y = alt.Y("input:N", title=None, sort=top["input"].to_list(), axis=alt.Axis(labelLimit=320))  # names say it
+    bars = alt.Chart(data).mark_bar(height={"band": 0.8}).encode(
+        y, alt.X("start:Q", title=f"The {year} {what} ({unit})", scale=alt.Scale(zero=False)), alt.X2("value:Q"),
+        alt.Color("end:N", title="", scale=alt.Scale(domain=["Input at its low", "Input at its high"],
+                                                     range=[BLUE, RED])),
+        alt.YOffset("end:N", sort=["Input at its low", "Input at its high"]),
+        tooltip=[alt.Tooltip("input:N", title="Input"), alt.Tooltip("end:N", title="With"),
+                 alt.Tooltip("value:Q", title=f"The {what}", format=fmt),
+                 alt.Tooltip("start:Q", title="Every input central", format=fmt)])
+    central = float(top["at_central"][0]) if top.height else 0.0
+    line = alt.Chart(alt.Data(values=[{"central": central}])).mark_rule(color="#0b0c0c", strokeWidth=1.5).encode(
+        x="central:Q")
+    where = f" in {area_name}" if area_name else ""
+    money_fmt = "£{:,.0f}" if money else "{:,.1f}"
+    widest = "; ".join(f"{r['input']}, from {money_fmt.format(r['at_low'])} to {money_fmt.format(r['at_high'])}"
+                       for r in top.head(3).iter_rows(named=True))
+    description = (f"Tornado chart of what drives the {year} {what}{where}: for each input, the {what} with it at "
+                   f"its low value (first bar) and at its high value (second bar), every other input central "
+                   f"({money_fmt.format(central)} {unit}, the vertical line). Widest first: {widest or 'none'}.")
+    chart = alt.layer(bars, line).properties(title=f"What drives the {year} {what}{where}", description=description,
+                                             width=WIDTH, height=max(HEIGHT, 34 * top.height))
+    return _config(chart)  # type: ignore[return-value]

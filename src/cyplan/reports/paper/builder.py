@@ -28,6 +28,7 @@ from cyplan.reports.paper import (
     purpose,
     reach,
     recommendations,
+    sensitivity,
     services,
     summary,
     workforce,
@@ -218,7 +219,7 @@ class Builder:
         return [(label, s.words()) for label, s in found if s is not None]
 
     def build(self) -> Paper:
-        findings = [need, services, evidence, workforce, reach, financial, equalities, background]
+        findings = [need, services, evidence, workforce, sensitivity, reach, financial, equalities, background]
         built = {m: m.section(self) for m in findings}  # in reading order: notes and figures number in it
         annex = practice_guides.section(self)  # left out when the library has no guide to put in it
         body = [built[background], *(built[m] for m in findings[:-1]), next_steps.section(self),

@@ -9,16 +9,18 @@ import polars as pl
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from cyplan import results
+from cyplan import results, sweep
 from cyplan.auth.roles import Permission
 from cyplan.display import (
     BACKTEST_FORMATS,
     BACKTEST_HEADINGS,
     ERROR_SUFFIX,
+    SENSITIVITY_HEADINGS,
     SKILLS_FORMATS,
     SKILLS_HEADINGS,
     backtest_headline,
     figure,
+    sensitivity_formats,
     workforce_headline,
 )
 from cyplan.model.flows import establishment_table, flows_table, pipeline_table
@@ -195,10 +197,26 @@ def _view(st: WorkspaceState, area: str | None, year: int | None, scenario: str 
             view["scenario_list"] = [(n, descriptions.get(n, "")) for n in d["scenarios"] if n != results.BASELINE]
             view["charts"].append(("chart-scenarios", charts.to_spec(charts.scenarios(d["compare"], "cost_to_close",
                                                                                         d["year"]))))
+        view.update(_drivers(frames, d["area"], d["year"], where, labels))
         view.update(_skills(frames, d["area"], where, labels))
         view.update(_backtest(frames, d["area"], where, labels))
         return view
     return st.cached(("workforce-view", area, year, scenario), compute)
+
+
+def _drivers(frames: results.Frames, area: str, year: int, where: str,
+             labels: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """Which inputs drive the baseline's gap in the year: the tornado chart, the sentence and the widest swings
+    (one input at a time: a few hundred model runs, once per version of the data, as the page is cached)."""
+    swings, _ = results.drivers(frames, [area], year)
+    if swings.is_empty():
+        return {"drivers_missing": "No input has a range (a low below its high), so no input moves the gap."}
+    shown = swings.head(charts.TORNADO_INPUTS).drop("rank", "at_central")
+    return {"drivers_sentence": sweep.depends_most(swings, year, "gap"),
+            "drivers_chart": ("chart-drivers", charts.to_spec(charts.tornado(swings, year, "gap", where))),
+            "drivers_table": table(shown, f"What drives the {year} gap, {where}, every role together: the gap (FTE) "
+                                   "with each input at its low and at its high, the rest central", labels,
+                                   SENSITIVITY_HEADINGS, sensitivity_formats("gap"))}
 
 
 def _skills(frames: results.Frames, area: str, where: str, labels: dict[str, dict[str, str]]) -> dict[str, Any]:
