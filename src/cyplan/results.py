@@ -385,6 +385,8 @@ def neighbours_of(frames: Frames, area: str, n: int = DEFAULT_N) -> Neighbours:
         return published(area, lists, n)
     codes = sorted(areas.filter(pl.col("kind") == kind[0])["code"])  # all areas of the same kind
     return computed(area, codes, frames["area_indicators"], frames["indicator_weights"], n)
+
+
 def drivers(frames: Frames, areas: Sequence[str] | None = None, year: int | None = None,
             measure: str = "gap") -> tuple[pl.DataFrame, int]:
     """(which inputs drive the measure in a year, that year): each uncertain input at its low and at its high,
