@@ -37,24 +37,17 @@ def draw(rng: np.random.Generator, low: np.ndarray, central: np.ndarray, high: n
 
 def _triangular_values(u: np.ndarray, low: np.ndarray, central: np.ndarray, width: np.ndarray, mode: np.ndarray,
                        fixed: np.ndarray) -> np.ndarray:
-    """np.where(fixed, central, low + _triangular_unit(u, mode) × width), the same doubles, with the arithmetic done
-    only on the rows that have a range and in place in `u` (issue 17 part 5: at national scale each input of the
-    census is 2.6 million values, and a row without a range, such as every row's FTE in post, is its central value
-    whatever its random number)."""
-    u = u.reshape(u.shape[0], -1)  # [draw, row]: a view of the fresh array rng.random gave
-    live = np.flatnonzero(~np.ravel(fixed))
-    if live.size == u.shape[1]:
-        values = _triangular_unit_in_place(u, np.ravel(mode))
-    else:
-        values = _triangular_unit_in_place(u[:, live], np.ravel(mode)[live])
-    values *= np.ravel(width)[live]
-    values += np.ravel(low)[live]  # low + unit × width: addition is commutative, so the same double
-    if live.size == u.shape[1]:
-        return values.reshape(u.shape[0], *np.shape(low))
-    out = np.empty_like(u)
-    out[...] = np.ravel(central)
-    out[:, live] = values
-    return out.reshape(u.shape[0], *np.shape(low))
+    """np.where(fixed, central, low + _triangular_unit(u, mode) × width), the same doubles, worked in place in `u`
+    (issue 17 part 5: at national scale each of the census's inputs is 2.6 million values), and not at all when no
+    row has a range (every row's FTE in post, say: each value is its central value whatever its random number)."""
+    if fixed.all():
+        return np.broadcast_to(central, u.shape).copy()
+    values = _triangular_unit_in_place(u, mode)
+    values *= width
+    values += low  # low + unit × width: addition is commutative, so the same double
+    if fixed.any():
+        np.copyto(values, central, where=fixed)
+    return values
 
 
 def _triangular_unit_in_place(u: np.ndarray, mode: np.ndarray) -> np.ndarray:
