@@ -7,15 +7,14 @@ part of that role's supply in the first year (there is no demand by sector other
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import polars as pl
 
 from cyplan.model.arrays import Labelled
 from cyplan.model.simulate import Simulation
-from cyplan.model.uncertainty import SORT_THREADS, summarise, summarise_with_errors
+from cyplan.model.uncertainty import in_parts, summarise, summarise_with_errors
 from cyplan.schema.supply import SECTORS
 
 GAP_BREAKDOWNS = ("role", "sector")
@@ -38,21 +37,12 @@ def _by_sector(sim: Simulation) -> dict[str, np.ndarray]:
     return {"demand": sim.demand[:, :, :, None] * weight, "supply": sim.supply}
 
 
-def _by_parts(work: Callable[[slice], object], n: int) -> None:
-    """work(rows) for the first axis's n rows cut in SORT_THREADS parts, in as many threads (NumPy lets go of the GIL
-    while it computes; issue 17 part 5). For elementwise work only, so each value is the same double however the
-    rows are cut."""
-    parts = [slice(i * n // SORT_THREADS, (i + 1) * n // SORT_THREADS) for i in range(SORT_THREADS)]
-    with ThreadPoolExecutor(SORT_THREADS) as pool:
-        list(pool.map(work, parts))  # list: a worker's error is raised here
-
-
 def _contiguous(values: np.ndarray) -> np.ndarray:
     """np.ascontiguousarray(values), the copy shared out between threads."""
     if values.flags.c_contiguous:
         return values
     out = np.empty(values.shape)
-    _by_parts(lambda rows: np.copyto(out[rows], values[rows]), len(out))
+    in_parts(lambda rows: np.copyto(out[rows], values[rows]), len(out))
     return out
 
 
@@ -89,12 +79,12 @@ def gap_table(sim: Simulation, by: Sequence[str] = ("role",), areas: Sequence[st
             np.minimum(share[rows], 1.0, out=share[rows])
             np.copyto(share[rows], 1.0, where=~(d.values[rows] > 0))
 
-        _by_parts(part, len(share))
+        in_parts(part, len(share))
         return share
 
     def gap() -> np.ndarray:
         cells = np.empty(demand.values.shape)
-        _by_parts(lambda rows: np.subtract(demand.values[rows], supply.values[rows], out=cells[rows]), len(cells))
+        in_parts(lambda rows: np.subtract(demand.values[rows], supply.values[rows], out=cells[rows]), len(cells))
         return cells
 
     def cost_to_close(cells: np.ndarray) -> None:
@@ -104,7 +94,7 @@ def gap_table(sim: Simulation, by: Sequence[str] = ("role",), areas: Sequence[st
             np.maximum(cells[rows], 0, out=cells[rows])
             cells[rows] *= cost[rows]
 
-        _by_parts(part, len(cells))
+        in_parts(part, len(cells))
 
     def measures() -> Iterator[tuple[str, np.ndarray]]:
         """Each measure's values in turn: one full-size temporary alive at a time, the gap's cells kept for the cost
