@@ -82,12 +82,14 @@ class Demand:
 
 
 def hours_per_case(step_level: np.ndarray, step_hours: np.ndarray, mix: np.ndarray, n_levels: int) -> np.ndarray:
-    """Σ over a level's steps of hours[step] × mix[step, role] → [level, role].
+    """Σ over a level's steps of hours[..., step] × mix[step, role] → [..., level, role] (the leading axes: draws).
 
-    step_level[step] is the level each step belongs to (steps are (level, step) pairs).
+    step_level[step] is the level each step belongs to (steps are (level, step) pairs). Each level's sum is
+    added up step by step in pathway order, starting from 0.
     """
-    out = np.zeros((n_levels, mix.shape[1]))
-    np.add.at(out, step_level, step_hours[:, None] * mix)
+    out = np.zeros((*step_hours.shape[:-1], n_levels, mix.shape[1]))
+    for step, level in enumerate(step_level):  # the few steps; each over every draw at once
+        out[..., level, :] += step_hours[..., step, None] * mix[step]
     return out
 
 

@@ -14,7 +14,7 @@ import polars as pl
 
 from cyplan.model.arrays import Labelled
 from cyplan.model.simulate import Simulation
-from cyplan.model.uncertainty import summarise, summarise_with_errors
+from cyplan.model.uncertainty import in_parts, summarise, summarise_with_errors
 from cyplan.schema.supply import SECTORS
 
 GAP_BREAKDOWNS = ("role", "sector")
@@ -37,6 +37,15 @@ def _by_sector(sim: Simulation) -> dict[str, np.ndarray]:
     return {"demand": sim.demand[:, :, :, None] * weight, "supply": sim.supply}
 
 
+def _contiguous(values: np.ndarray) -> np.ndarray:
+    """np.ascontiguousarray(values), the copy shared out between threads."""
+    if values.flags.c_contiguous:
+        return values
+    out = np.empty(values.shape)
+    in_parts(lambda rows: np.copyto(out[rows], values[rows]), len(out))
+    return out
+
+
 def gap_table(sim: Simulation, by: Sequence[str] = ("role",), areas: Sequence[str] | None = None,
               years: Sequence[int] | None = None, errors: bool = False) -> pl.DataFrame:
     """area, year, the breakdowns, then each measure's median with _p5 and _p95 columns; with `errors`, each of
@@ -55,29 +64,46 @@ def gap_table(sim: Simulation, by: Sequence[str] = ("role",), areas: Sequence[st
         # simulate leaves demand with the draws outermost in memory: copied once so that each cell's draws lie
         # together for the gap, the share met and the sort of every quantile. By role every measure is worked
         # cell by cell (nothing is summed), so the layout changes no digit.
-        demand = _labelled(sim, np.ascontiguousarray(sim.demand), dims)
+        demand = _labelled(sim, _contiguous(sim.demand), dims)
         supply = _labelled(sim, sim.total_supply, dims)
         cost = np.broadcast_to(sim.cost_per_fte[None, None, :, None], sim.demand.shape)
     keep = ["area", "year", *by, "draw"]
     d, s = demand.keep(keep), supply.keep(keep)
 
     def share_met() -> np.ndarray:  # supply ÷ demand, at most 1; 1 where there is no demand (in place: 160 MB each)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.divide(s.values, d.values)
-        np.minimum(share, 1.0, out=share)
-        np.copyto(share, 1.0, where=~(d.values > 0))
+        share = np.empty(d.values.shape)
+
+        def part(rows: slice) -> None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                np.divide(s.values[rows], d.values[rows], out=share[rows])
+            np.minimum(share[rows], 1.0, out=share[rows])
+            np.copyto(share[rows], 1.0, where=~(d.values[rows] > 0))
+
+        in_parts(part, len(share))
         return share
+
+    def gap() -> np.ndarray:
+        cells = np.empty(demand.values.shape)
+        in_parts(lambda rows: np.subtract(demand.values[rows], supply.values[rows], out=cells[rows]), len(cells))
+        return cells
+
+    def cost_to_close(cells: np.ndarray) -> None:
+        """The gap's cells in place: only the cells short of staff count (a surplus in one role pays for none in
+        another), at their role's cost per FTE."""
+        def part(rows: slice) -> None:
+            np.maximum(cells[rows], 0, out=cells[rows])
+            cells[rows] *= cost[rows]
+
+        in_parts(part, len(cells))
 
     def measures() -> Iterator[tuple[str, np.ndarray]]:
         """Each measure's values in turn: one full-size temporary alive at a time, the gap's cells kept for the cost
         to close, which is worked out from them in place once the gap is summarised."""
         yield "demand_fte", d.values
         yield "supply_fte", s.values
-        cells = demand.values - supply.values
+        cells = gap()
         yield "gap_fte", Labelled(cells, demand.dims, demand.coords).keep(keep).values
-        # cost to close counts only the cells short of staff: a surplus in one role pays for none in another
-        np.maximum(cells, 0, out=cells)
-        cells *= cost
+        cost_to_close(cells)
         yield "cost_to_close", Labelled(cells, demand.dims, demand.coords).keep(keep).values
         del cells
         yield "share_met", share_met()

@@ -10,6 +10,7 @@ draws the central values are used, and the results equal the deterministic plan'
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -182,14 +183,26 @@ def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
     need_shares = values("need_shares")  # [draw, row]
     counted = _counted(a, frames["need_shares"], need_shares)
     frames["workforce"] = with_caseload_shares(frames["workforce"], frames["caseloads"])
-    census, cells, total, stock0, joiners, leaving, detail = _supply(frames, d, values, max(draws, 1))
+    drawn = {key: values(*key) for key in SUPPLY_DRAWS} if frames["workforce"].height else {}
     # drawn after every other input, so that a workspace without these ranges draws exactly what it did before
     productive = _productive_hours(frames["roles"], a, values)  # [draw, role]
-    demand = with_ratios(_demand(a, prevalence, rr, step_hours, productive, counted), a.ratio, axis=2)
+    # every random number drawn, in the order above: demand and supply are worked out at once, supply in a thread of
+    # its own (NumPy lets go of the GIL while it computes), on the 2 cores the targets are set on (issue 17 part 5)
+    with ThreadPoolExecutor(1) as pool:
+        supplied = pool.submit(_supply, frames, d, lambda *key: drawn[key], max(draws, 1))
+        demand = with_ratios(_demand(a, prevalence, rr, step_hours, productive, counted), a.ratio, axis=2)
+        census, cells, total, stock0, joiners, leaving, detail = supplied.result()
     return Simulation(dims=d, draws=draws, demand=demand, total_supply=total, census=census, census_cells=cells,
                       cost_per_fte=a.roles.cost_per_fte, joiners=joiners, stock0=stock0, leaving=leaving,
                       warnings=a.warnings, detail=detail, productive=productive, ratio=a.ratio,
                       bands=_band_counts(a, prevalence, rr, frames["need_shares"], need_shares) if by_band else None)
+
+
+# the census's and training pipelines' drawn inputs, in the order _supply asks for them (and they were drawn in
+# before demand and supply were worked out side by side): the same random numbers for each
+SUPPLY_DRAWS = (("workforce", "leaver_rate"), ("workforce", "joiners_per_year"), ("workforce", "fte_in_post"),
+                ("workforce", "cyp_share"), ("training_pipelines", "completion_rate"),
+                ("training_pipelines", "share_taking_post_here"))
 
 
 def _ordered(frames: dict[str, pl.DataFrame], kind: str) -> pl.DataFrame:
@@ -256,7 +269,9 @@ def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.nd
     for y in range(n_year):  # a loop over the few years; each is one matrix product over every area and draw
         p = prevalence[:, y].reshape(n_draw, n_level, cells)  # [draw, level, cell]
         grouped = added.any() or a.coverage_cells is not None
-        factor = uplift_factor(prevalence[:, y], rr) * added if grouped else None  # [draw, level, age, sex, group]
+        factor = uplift_factor(prevalence[:, y], rr) if grouped else None  # [draw, level, age, sex, group]
+        if factor is not None:
+            factor *= added  # in place: 1.7 million values a year at national scale
         if a.coverage_cells is not None:  # coverage by age and group (plan.covered_cases): cases reached
             p, factor = _covered(a, prevalence[:, y], factor)
             coverage = np.ones_like(a.coverage)
@@ -267,9 +282,10 @@ def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.nd
         cases[:, y] = base.reshape(-1, n_draw, n_level).transpose(0, 2, 1)
     if counted is not None:
         cases += counted
-    per_case = np.stack([hours_per_case(a.step_level, h, a.mix, n_level) for h in step_hours])  # [d, l, role]
+    per_case = hours_per_case(a.step_level, step_hours, a.mix, n_level)  # [draw, level, role]
     hours = np.einsum("ayld,l,dlr->ayrd", cases, coverage, per_case, optimize=True)
-    return hours / productive.T[None, None]
+    hours /= productive.T[None, None]  # in place: the einsum's result is ours
+    return hours
 
 
 def _band_counts(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, shares: pl.DataFrame,
@@ -337,15 +353,11 @@ def _supply(frames: dict[str, pl.DataFrame], d: Dims, values: Callable[..., np.n
     agency_path = None
     if rates.moving:  # age bands, transfers or a part-time trend: agency FTE can move too
         census, agency_path = project_moving(rates, len(years))
-        census += agency_path
     else:
         census = project(rates, len(years))  # [row, year, draw]
-        census += agency[:, None, None]
-    census *= drawn_cyp.T[:, None, :]
-    retire_now = cohorts.retirement_by_row(rates.cohorts, retire)  # the age bands' in the first year
     area, role, sector = codes(frame, "area", d.areas), codes(frame, "role", d.roles), codes(frame, "sector", SECTORS)
-    for i in range(census.shape[0]):  # a role's sectors into its total: a loop over the few census rows
-        total[area[i], :, role[i]] += census[i]
+    _for_population(census, agency_path if rates.moving else agency[:, None, None], drawn_cyp.T, total, area, role)
+    retire_now = cohorts.retirement_by_row(rates.cohorts, retire)  # the age bands' in the first year
     stock0, joined, leaving = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     np.add.at(stock0, (area, role), fte0 * cyp)
     np.add.at(joined, (area, role), frame["joiners_per_year"].to_numpy() * cyp)
@@ -364,6 +376,24 @@ def _supply(frames: dict[str, pl.DataFrame], d: Dims, values: Callable[..., np.n
                           inflow=inflow, n_years=len(years),
                           agency_path=None if rates.transfers is None else agency_path)
     return census, (area, role, sector), total, stock0, joined, leaving, detail
+
+
+BLOCK_ROWS = 16  # census rows a block in _for_population: [16, year, draw] is 1.4 MB at 11 years × 1,000 draws
+
+
+def _for_population(census: np.ndarray, agency: np.ndarray, cyp: np.ndarray, total: np.ndarray, area: np.ndarray,
+                    role: np.ndarray) -> None:
+    """Each census row's FTE for this population, in place: (staff in post + agency FTE [row, year or 1, draw or 1])
+    × the CYP share [row, draw], then added into its area and role's total [area, year, role, draw], a role's sectors
+    in row order. A block of rows at a time, so that the three steps find it in the core's cache rather than each
+    passing over the whole census (230 MB at national scale; issue 17 part 5): the same operations on each value."""
+    cyp = np.ascontiguousarray(cyp)  # each row's draws together, as the census's lie
+    for lo in range(0, census.shape[0], BLOCK_ROWS):
+        block = slice(lo, lo + BLOCK_ROWS)
+        census[block] += agency[block]
+        census[block] *= cyp[block, None, :]
+        for i in range(lo, min(lo + BLOCK_ROWS, census.shape[0])):  # a role's sectors into its total
+            total[area[i], :, role[i]] += census[i]
 
 
 def _pipelines(pipelines: pl.DataFrame, census: pl.DataFrame) -> pl.DataFrame:

@@ -12,8 +12,9 @@ this population counts only the share of time spent on it (the hidden workforce 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import partial
 
 import numpy as np
@@ -169,11 +170,22 @@ def recruited(stock: np.ndarray, r: Rates) -> np.ndarray:
     return r.fill * np.maximum(r.establishment - stock, 0.0)
 
 
-def end_of_year(stock: np.ndarray, r: Rates, arrivals: np.ndarray) -> np.ndarray:
+def end_of_year(stock: np.ndarray, r: Rates, arrivals: np.ndarray | Callable[[np.ndarray], None],
+                staying: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """The stock at the end of a year that starts at `stock` [row, draw]: S × (1 − leaver − retire) + joiners
-    (as the closed form and the pandas baseline have it) + joiners from training + recruited."""
-    end = stock * (1.0 - r.leaver - r.retire) + r.joiners
-    if arrivals.any():  # adding zeros would change nothing, but costs time at national scale
+    (as the closed form and the pandas baseline have it) + joiners from training + recruited. `arrivals`: the
+    joiners from training [row, draw], or what adds them to the end in place (project: Arrivals.add_year);
+    `staying`: 1 − leaver − retire when the caller has it already (it is the same every year); `out`: where the
+    end is written."""
+    staying = 1.0 - r.leaver - r.retire if staying is None else staying
+    if out is None:
+        end = stock * staying + r.joiners
+    else:  # the same two operations, into `out`
+        end = np.multiply(stock, staying, out=out)
+        end += r.joiners
+    if callable(arrivals):
+        arrivals(end)
+    elif arrivals.any():  # adding zeros would change nothing, but costs time at national scale
         end += arrivals
     if r.fill.any():
         end += recruited(stock, r)
@@ -194,9 +206,25 @@ def project(r: Rates, years: int) -> np.ndarray:
         return project_moving(r, years)[0]
     out = np.empty((r.fte0.shape[0], years, r.fte0.shape[1]))
     out[:, 0] = r.fte0
+    # issue 17 part 5: at national scale [row, draw] is 2.6 million values, and the drawn rates come with the draws
+    # outermost in memory (simulate draws [draw, row]). Each year's end is worked with each row's draws together
+    # (copied once, so the year's steps read memory in order rather than one value a cache line), the staying
+    # share worked out once rather than each year, and joiners from training added only to the rows they join.
+    # Every value gets the same operations in the same order as end_of_year gives it: the same doubles.
+    staying = 1.0 - np.ascontiguousarray(r.leaver) - r.retire
+    rates = replace(r, joiners=np.ascontiguousarray(r.joiners))
+    sparse = isinstance(r.arrivals, Arrivals) and not _negative_zero(rates.joiners)
     for t in range(1, years):
-        out[:, t] = end_of_year(out[:, t - 1], r, r.arrivals[:, t])
+        arrivals = partial(r.arrivals.add_year, t) if sparse else r.arrivals[:, t]
+        end_of_year(out[:, t - 1], rates, arrivals, staying, out=out[:, t])
     return out
+
+
+def _negative_zero(values: np.ndarray) -> bool:
+    """Whether any value is −0.0. S × staying + joiners is −0.0 only where the joiners are (round to nearest gives
+    +0.0 for a sum of two zeros of opposite signs), so without them leaving out the zeros end_of_year adds to rows
+    no one joins from training changes no bit; with them (only if an input says "-0") project adds every row's."""
+    return bool((np.signbit(values) & (values == 0)).any())
 
 
 def flows(r: Rates, years: int, by_band: bool = False) -> dict[str, np.ndarray]:
@@ -415,10 +443,29 @@ class Arrivals:
         on = np.flatnonzero(self.running[:, t])
         if on.size:
             rows = self.row[on]
+            if np.unique(rows).size == rows.size:  # one pipeline a row (the sum of one term is that term): copied
+                out[rows] = self.per_intake[on]
+                return out
             order = np.argsort(rows, kind="stable")
             first, starts = np.unique(rows[order], return_index=True)
             out[first] = np.add.reduceat(self.per_intake[on[order]], starts, axis=0)
         return out
+
+    def add_year(self, t: int, end: np.ndarray) -> None:
+        """end += self.year(t) [row, draw] when year t brings anyone, as end_of_year adds it, but only on the rows
+        with a pipeline qualifying that year (the others' zeros would change no bit: see _negative_zero)."""
+        on = np.flatnonzero(self.running[:, t])
+        if not on.size:
+            return
+        rows = self.row[on]
+        if np.unique(rows).size == rows.size:
+            come = self.per_intake[on]
+        else:  # a row's pipelines summed as year() sums them
+            order = np.argsort(rows, kind="stable")
+            rows, starts = np.unique(rows[order], return_index=True)
+            come = np.add.reduceat(self.per_intake[on[order]], starts, axis=0)
+        if come.any():  # year(t).any(): the other rows are zeros
+            end[rows] += come
 
     def rows(self, keep: np.ndarray) -> Arrivals:
         """The pipelines of census rows `keep` (row numbers, ascending), their rows renumbered 0, 1, …"""
