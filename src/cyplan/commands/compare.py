@@ -1,0 +1,69 @@
+"""`cyplan compare AREA`: an area against its statistical neighbours, its region or every area held of its kind —
+need, demand and supply FTE per 1,000 children and young people, share of need met, cost per child, the referral
+rate per 1,000 with its funnel limits, and the services rating (model/comparison.py, docs/method.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from cyplan import results
+from cyplan.model.comparison import MEASURES
+from cyplan.returns import service
+from cyplan.terminal import Format, FormatOpt, OutOpt, WorkspaceOpt, emit, fail, open_workspace, say, warn
+
+
+class Against(StrEnum):
+    neighbours = "neighbours"
+    region = "region"
+    all = "all"
+
+
+HEADINGS = {"name": "Area", "chosen": "This area", **{c: h for c, h, _, _ in MEASURES},
+            "referrals": "Accepted referrals (published)", "person_years": "Person-years",
+            "pooled_rate_per_1000": "Group's rate per 1,000", "low_95": "95% low", "high_95": "95% high",
+            "low_998": "99.8% low", "high_998": "99.8% high", "funnel": "Against the funnel limits"}
+FORMATS = {"need_per_1000": "{:,.1f}", "demand_fte_per_1000": "{:,.2f}", "supply_fte_per_1000": "{:,.2f}",
+           "share_met": "{:.0%}", "cost_per_child": "£{:,.0f}", "referral_rate_per_1000": "{:,.2f}",
+           "referrals": "{:,.0f}", "person_years": "{:,.0f}", "pooled_rate_per_1000": "{:,.2f}", "low_95": "{:,.2f}",
+           "high_95": "{:,.2f}", "low_998": "{:,.2f}", "high_998": "{:,.2f}"}
+SHOWN = ("name", "chosen", "need_per_1000", "demand_fte_per_1000", "supply_fte_per_1000", "share_met",
+         "cost_per_child", "referral_rate_per_1000", "funnel", "rating")  # on screen; a file has every column
+
+
+def compare(area: Annotated[str, typer.Argument(help="The area's code, as in the areas input.")],
+            against: Annotated[Against, typer.Option("--against", help="neighbours (statistical neighbours), region "
+                                                     "(the other areas of its region) or all (every area held of "
+                                                     "its kind).")] = Against.all,
+            year: Annotated[int | None, typer.Option("--year", help="The year (default: the plan's first).")] = None,
+            workspace: WorkspaceOpt = Path("."), fmt: FormatOpt = Format.table, out_file: OutOpt = None) -> None:
+    """Compare an area with its statistical neighbours, its region or all areas held: need, demand and supply FTE
+    per 1,000 children and young people, share of need met, cost per child, the referral rate per 1,000 with
+    funnel limits (95% and 99.8%), and the services rating."""
+    with open_workspace(workspace) as ws:
+        frames = ws.read_all()
+        codes = frames["areas"]["code"].to_list()
+        if area not in codes:
+            fail(f"there is no area '{area}' in the workspace; its areas are {', '.join(codes) or 'none yet'}", 2)
+        referrals, why = service.workspace_referrals(ws, codes)
+    try:
+        table, group, target = results.compare_areas(frames, area, against.value, year, referrals)
+    except results.NotReady as e:
+        fail(str(e), 2 if year is not None else 1)
+    if group.note:
+        warn(f"Nothing to compare {area} with ({results.AGAINST[group.against]}): {group.note}.")
+    if why:
+        warn(f"No referral rates: {why}.")
+    out = table.with_columns(pl.lit(target).alias("year")).select("area", "year", pl.exclude("area", "year"))
+    name = table["name"][0] or area
+    if fmt is Format.table and out_file is None:
+        say(f"{name} against {group.words}, {target}. Referral counts as published (disclosure-controlled); the "
+            "funnel limits are around the group's pooled rate (docs/method.md, 'Comparing areas').")
+        out = out.select(*SHOWN).with_columns(pl.when(pl.col("chosen")).then(pl.lit("◀ this area"))
+                                              .otherwise(pl.lit("")).alias("chosen"))
+    emit(out, fmt, out_file, f"Comparison of {name} with {group.words}", labels={}, formats=FORMATS,
+         headings=HEADINGS, totals=False)
