@@ -18,6 +18,7 @@ from cyplan.model import backtest as back
 from cyplan.model import comparison, evidence
 from cyplan.model.evidence_ratings import evidence_summary
 from cyplan.model.gap import gap_table
+from cyplan.model.neighbours import DEFAULT_N, Neighbours, computed, published
 from cyplan.model.plan import Plan, cost_table, demand_table, has_cost_lines, need_table, run
 from cyplan.model.sanity import prevalence_warnings, starter_gaps, workforce_warnings
 from cyplan.model.scenarios import BASELINE, ScenarioError, apply, commissions, names
@@ -411,14 +412,12 @@ def comparator_group(frames: Frames, area: str, against: str) -> Group:
 
 
 def _neighbour_group(frames: Frames, area: str) -> Group:
-    """The statistical neighbours as a group (neighbours_of, when this build has it)."""
-    found = globals().get("neighbours_of")
-    if found is None:
-        return Group("neighbours", (), "its statistical neighbours", "statistical neighbours are not available yet")
-    n = found(frames, area)
-    codes = tuple(n.table["neighbour"].to_list()) if n.table.height else ()
-    return Group("neighbours", codes, f"its statistical neighbours ({n.source})" if n.source else
-                 "its statistical neighbours", "" if codes else n.note)
+    """The statistical neighbours as a group (neighbours_of): published or computed, or none with why."""
+    found = neighbours_of(frames, area)
+    codes = tuple(found.table["neighbour"].to_list())
+    how = {"published": f"a published list: {found.source}", "computed": "computed from the area indicators"}
+    words = f"its statistical neighbours ({how[found.method]})" if found.method in how else "its statistical neighbours"
+    return Group("neighbours", codes, words, "" if codes else found.note)
 
 
 def comparison_figures(frames: Frames, year: int | None = None, referrals: pl.DataFrame | None = None,
@@ -464,3 +463,19 @@ def compare_areas(frames: Frames, area: str, against: str, year: int | None = No
     names = frames["areas"].select(pl.col("code").alias("area"), "name")
     return table.join(names, on="area", how="left", maintain_order="left").select(
         "area", "name", pl.exclude("area", "name")), group, target
+
+
+def neighbours_of(frames: Frames, area: str, n: int = DEFAULT_N) -> Neighbours:
+    """An area's statistical neighbours: the published list when one names the area's, otherwise the n nearest
+    areas of the same kind computed from the area indicators (model/neighbours.py); method "none", with a note
+    saying what to import, when there is neither. Raises `NotReady` for an area the workspace does not hold."""
+    areas = frames["areas"]
+    kind = areas.filter(pl.col("code") == area)["kind"]
+    if kind.is_empty():
+        raise NotReady(f"there is no area '{area}' in the workspace; its areas are: "
+                       f"{', '.join(areas['code']) or 'none yet'} (import them with 'cyplan import areas FILE')")
+    lists = frames["statistical_neighbours"]
+    if lists.filter(pl.col("area") == area).height:
+        return published(area, lists, n)
+    codes = sorted(areas.filter(pl.col("kind") == kind[0])["code"])  # all areas of the same kind
+    return computed(area, codes, frames["area_indicators"], frames["indicator_weights"], n)

@@ -6,6 +6,7 @@ against it. Nothing else lists an input's columns. Each part of the plan keeps i
 own module here; KINDS lists them all, in the order they are shown and exported.
 """
 
+from cyplan.schema.areas import AREAS_KINDS
 from cyplan.schema.backtest import BACKTEST_KINDS
 from cyplan.schema.columns import (
     AGES,
@@ -29,7 +30,7 @@ from cyplan.schema.skills import SKILLS_KINDS
 from cyplan.schema.supply import SUPPLY_KINDS
 
 KINDS: dict[str, InputKind] = {k.name: k for k in (*PLANNING_KINDS, *SUPPLY_KINDS, *BACKTEST_KINDS, *SKILLS_KINDS,
-                                                       *SERVICE_KINDS, *EVIDENCE_KINDS,
+                                                       *SERVICE_KINDS, *EVIDENCE_KINDS, *AREAS_KINDS,
                                                        *RETURNS_KINDS, *REPORT_KINDS)}
 
 __all__ = ["AGES", "AREA_KINDS", "ESTIMATES", "KINDS", "SEXES", "Column", "ColumnType", "InputKind", "Reference",
