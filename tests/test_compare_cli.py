@@ -119,3 +119,17 @@ def test_out_writes_the_whole_table(run_cli: Run, several: Path, tmp_path: Path)
     frame = pl.read_csv(out)
     assert {"low_95", "high_998", "person_years", "pooled_rate_per_1000", "funnel"} <= set(frame.columns)
     assert frame.height == len(AREAS)
+
+
+def test_neighbours_are_the_published_list_as_given(run_cli: Run, several: Path, tmp_path: Path) -> None:
+    """Catches the neighbours group taken from the region or every area when a published list names them: only
+    the listed neighbours, and the list's source said."""
+    listed = tmp_path / "neighbours.csv"
+    listed.write_text("area,neighbour,rank,source\nE10999998,E06999999,1,Made-up list for a test\n", encoding="utf-8")
+    code, _, err = run_cli(["import", "statistical_neighbours", str(listed), "-w", str(several)])
+    assert code == 0, err
+    code, out, err = run_cli(["compare", "E10999998", "--against", "neighbours", "-w", str(several)])
+    assert code == 0, err
+    assert "its statistical neighbours (published list: Made-up list for a test)" in out
+    frame = _csv(run_cli, "E10999998", "--against", "neighbours", "-w", str(several))
+    assert frame["area"].to_list() == ["E10999998", "E06999999"]

@@ -415,8 +415,7 @@ def _neighbour_group(frames: Frames, area: str) -> Group:
     """The statistical neighbours as a group (neighbours_of): published or computed, or none with why."""
     found = neighbours_of(frames, area)
     codes = tuple(found.table["neighbour"].to_list())
-    how = {"published": f"a published list: {found.source}", "computed": "computed from the area indicators"}
-    words = f"its statistical neighbours ({how[found.method]})" if found.method in how else "its statistical neighbours"
+    words = f"its statistical neighbours ({found.source})" if codes and found.source else "its statistical neighbours"
     return Group("neighbours", codes, words, "" if codes else found.note)
 
 
