@@ -12,7 +12,7 @@ import polars as pl
 import typer
 
 from cyplan import results
-from cyplan.model.comparison import MEASURES
+from cyplan.display import COMPARE_FORMATS, COMPARE_HEADINGS, THIS_AREA
 from cyplan.returns import service
 from cyplan.terminal import Format, FormatOpt, OutOpt, WorkspaceOpt, emit, fail, open_workspace, say, warn
 
@@ -23,14 +23,6 @@ class Against(StrEnum):
     all = "all"
 
 
-HEADINGS = {"name": "Area", "chosen": "This area", **{c: h for c, h, _, _ in MEASURES},
-            "referrals": "Accepted referrals (published)", "person_years": "Person-years",
-            "pooled_rate_per_1000": "Group's rate per 1,000", "low_95": "95% low", "high_95": "95% high",
-            "low_998": "99.8% low", "high_998": "99.8% high", "funnel": "Against the funnel limits"}
-FORMATS = {"need_per_1000": "{:,.1f}", "demand_fte_per_1000": "{:,.2f}", "supply_fte_per_1000": "{:,.2f}",
-           "share_met": "{:.0%}", "cost_per_child": "£{:,.0f}", "referral_rate_per_1000": "{:,.2f}",
-           "referrals": "{:,.0f}", "person_years": "{:,.0f}", "pooled_rate_per_1000": "{:,.2f}", "low_95": "{:,.2f}",
-           "high_95": "{:,.2f}", "low_998": "{:,.2f}", "high_998": "{:,.2f}"}
 SHOWN = ("name", "chosen", "need_per_1000", "demand_fte_per_1000", "supply_fte_per_1000", "share_met",
          "cost_per_child", "referral_rate_per_1000", "funnel", "rating")  # on screen; a file has every column
 
@@ -63,7 +55,7 @@ def compare(area: Annotated[str, typer.Argument(help="The area's code, as in the
     if fmt is Format.table and out_file is None:
         say(f"{name} against {group.words}, {target}. Referral counts as published (disclosure-controlled); the "
             "funnel limits are around the group's pooled rate (docs/method.md, 'Comparing areas').")
-        out = out.select(*SHOWN).with_columns(pl.when(pl.col("chosen")).then(pl.lit("◀ this area"))
+        out = out.select(*SHOWN).with_columns(pl.when(pl.col("chosen")).then(pl.lit(THIS_AREA))
                                               .otherwise(pl.lit("")).alias("chosen"))
-    emit(out, fmt, out_file, f"Comparison of {name} with {group.words}", labels={}, formats=FORMATS,
-         headings=HEADINGS, totals=False)
+    emit(out, fmt, out_file, f"Comparison of {name} with {group.words}", labels={}, formats=COMPARE_FORMATS,
+         headings=COMPARE_HEADINGS, totals=False)

@@ -41,16 +41,16 @@ import polars as pl
 
 Z95, Z998 = 1.959964, 3.090232  # two-sided 95% and 99.8% points of the standard normal
 
-# (column, heading, numerator, denominator in words): every measure the comparison shows, in its order
+# (column, numerator, denominator) of every measure the comparison shows, in its order (headings: display.py)
 MEASURES = (
-    ("need_per_1000", "Need per 1,000", "cases of need", "children and young people (0–25)"),
-    ("demand_fte_per_1000", "Demand FTE per 1,000", "workforce demand, median FTE", "children and young people"),
-    ("supply_fte_per_1000", "Supply FTE per 1,000", "workforce supply, median FTE", "children and young people"),
-    ("share_met", "Share of need met", "staff in post (median of supply ÷ demand, at most 1)", "staff needed"),
-    ("cost_per_child", "Cost per child (£ a year)", "cost of meeting need", "children and young people"),
-    ("referral_rate_per_1000", "Referral rate per 1,000 a year", "accepted referrals",
-     "children and young people × years counted"),
-    ("rating", "Services rating (1–4)", "the services register's rating", "—"),
+    ("need_per_1000", "cases of need (central plan) × 1,000", "children and young people aged 0 to 25"),
+    ("demand_fte_per_1000", "workforce demand, median FTE × 1,000", "children and young people aged 0 to 25"),
+    ("supply_fte_per_1000", "workforce supply, median FTE × 1,000", "children and young people aged 0 to 25"),
+    ("share_met", "staff in post (the median over the draws of supply ÷ demand, at most 1)", "staff needed"),
+    ("cost_per_child", "cost of meeting need, £ a year (central plan)", "children and young people aged 0 to 25"),
+    ("referral_rate_per_1000", "accepted referrals (as published) × 1,000",
+     "children and young people aged 0 to 25 × years the referrals span"),
+    ("rating", "the services register's rating, 1 to 4 (the workspace's: one for all its areas)", "—"),
 )
 RATE = "referral_rate_per_1000"  # the measure from counted events: the one with funnel limits
 FIGURES = {"area": pl.String, "population": pl.Float64, "cases": pl.Float64, "demand_fte": pl.Float64,
