@@ -423,8 +423,9 @@ def comparison_figures(frames: Frames, year: int | None = None, referrals: pl.Da
                        sim: Simulation | None = None, with_rating: bool = True) -> tuple[pl.DataFrame, int]:
     """(every area's figures for model/comparison.py in one year, that year: the first of the plan by default).
     Need and cost from the central plan, demand, supply and share met as medians of the draws (`sim`, or run here)
-    when there is a workforce census, referrals from `referrals` (area, referrals, years_counted) when given, the
-    services rating (the workspace's register: one for all its areas) when there is a register."""
+    when there is a workforce census, accepted referrals from the referral counts input and the workspace's records
+    (`referrals`: area, referrals, years_counted; referral_counts), the services rating (the workspace's register:
+    one for all its areas) when there is a register."""
     central = plan(frames)
     years = central.dims.years
     target = year if year is not None else years[0]
@@ -441,9 +442,9 @@ def comparison_figures(frames: Frames, year: int | None = None, referrals: pl.Da
     else:  # no census: demand from the central plan, no supply to meet it
         fte = demand_table(central, [], None, [target]).select("area", pl.col("fte").alias("demand_fte"))
         out = out.join(fte, on="area", how="left", maintain_order="left")
-    if referrals is not None and referrals.height:
-        out = out.join(referrals.select("area", "referrals", "years_counted"), on="area", how="left",
-                       maintain_order="left")
+    counted = referral_counts(frames, int(target), referrals)
+    if counted.height:
+        out = out.join(counted, on="area", how="left", maintain_order="left")
     if with_rating and not (frames["services"].is_empty() and frames["plans"].is_empty()):
         out = out.with_columns(pl.lit(rating(frames).rating).alias("rating"))
     figures = comparison.FIGURES
@@ -451,17 +452,38 @@ def comparison_figures(frames: Frames, year: int | None = None, referrals: pl.Da
     return out.with_columns(missing).select(list(figures)).cast(figures), int(target)  # type: ignore[arg-type]
 
 
-def compare_areas(frames: Frames, area: str, against: str, year: int | None = None,
-                  referrals: pl.DataFrame | None = None, sim: Simulation | None = None) -> tuple[pl.DataFrame, Group,
-                                                                                                 int]:
-    """(the comparison table of `area` with a comparator group, the group, the year): model/comparison.compare on
-    comparison_figures, with each area's name."""
+def referral_counts(frames: Frames, year: int, from_records: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Accepted referrals by area for comparing rates (area, referrals, years_counted): the referral counts input's
+    for `year`, and for an area it has none for, the workspace's own records' (`from_records`: returns/service.py,
+    referrals_by_area) when given."""
+    given = frames["referral_counts"].filter(pl.col("year") == year).select(
+        "area", pl.col("referrals").cast(pl.Float64), pl.lit(1.0).alias("years_counted"))
+    if from_records is None or from_records.is_empty():
+        return given
+    own = from_records.filter(~pl.col("area").is_in(given["area"].to_list())).select(given.columns)
+    return pl.concat([given, own.cast(dict(given.schema))])
+
+
+def referrals_missing(frames: Frames, year: int, figures: pl.DataFrame, records_note: str) -> str:
+    """Why no area has a referral rate in `year` ("" when one has)."""
+    if figures["referrals"].is_not_null().any():
+        return ""
+    years = sorted(set(frames["referral_counts"]["year"].to_list()))
+    if years:
+        return (f"the referral counts input has no counts for {year} (its years: {', '.join(map(str, years))}), "
+                f"and {records_note or 'the referral records give none'}")
+    return (f"{records_note or 'the referral records give none'}; import each area's yearly counts as "
+            "referral_counts (docs/data-formats.md)")
+
+
+def compare_with(frames: Frames, figures: pl.DataFrame, area: str, against: str) -> tuple[pl.DataFrame, Group]:
+    """(the comparison table of `area` with a comparator group, with each area's name; the group):
+    model/comparison.compare on comparison_figures' figures."""
     group = comparator_group(frames, area, against)
-    figures, target = comparison_figures(frames, year, referrals, sim)
     table = comparison.compare(figures, area, group.areas)
     names = frames["areas"].select(pl.col("code").alias("area"), "name")
     return table.join(names, on="area", how="left", maintain_order="left").select(
-        "area", "name", pl.exclude("area", "name")), group, target
+        "area", "name", pl.exclude("area", "name")), group
 
 
 def neighbours_of(frames: Frames, area: str, n: int = DEFAULT_N) -> Neighbours:

@@ -43,13 +43,15 @@ def compare(area: Annotated[str, typer.Argument(help="The area's code, as in the
             fail(f"there is no area '{area}' in the workspace; its areas are {', '.join(codes) or 'none yet'}", 2)
         referrals, why = service.workspace_referrals(ws, codes)
     try:
-        table, group, target = results.compare_areas(frames, area, against.value, year, referrals)
+        figures, target = results.comparison_figures(frames, year, referrals)
+        table, group = results.compare_with(frames, figures, area, against.value)
     except results.NotReady as e:
         fail(str(e), 2 if year is not None else 1)
     if group.note:
         warn(f"Nothing to compare {area} with ({results.AGAINST[group.against]}): {group.note}.")
-    if why:
-        warn(f"No referral rates: {why}.")
+    missing = results.referrals_missing(frames, target, figures, why)
+    if missing:
+        warn(f"No referral rates: {missing}.")
     out = table.with_columns(pl.lit(target).alias("year")).select("area", "year", pl.exclude("area", "year"))
     name = table["name"][0] or area
     if fmt is Format.table and out_file is None:

@@ -58,6 +58,9 @@ FIGURES = {"area": pl.String, "population": pl.Float64, "cases": pl.Float64, "de
            "years_counted": pl.Float64, "rating": pl.Int64}
 
 ABOVE_998, ABOVE_95, WITHIN, BELOW_95, BELOW_998 = "above 99.8%", "above 95%", "within", "below 95%", "below 99.8%"
+FLAG_WORDS = {ABOVE_998: "above the 99.8% limit", ABOVE_95: "above the 95% limit but within the 99.8% one",
+              WITHIN: "within the 95% limits", BELOW_95: "below the 95% limit but within the 99.8% one",
+              BELOW_998: "below the 99.8% limit"}
 
 
 def measures(figures: pl.DataFrame) -> pl.DataFrame:

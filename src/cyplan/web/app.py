@@ -49,7 +49,8 @@ templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["CSRF_FIELD"] = security.CSRF_FIELD
 
 NAV = [("overview", "Overview", "/"), ("workforce", "Workforce", "/workforce"), ("services", "Services", "/services"),
-       ("evidence", "Evidence", "/evidence"), ("returns", "Who services reach", "/returns"), ("data", "Data", "/data")]
+       ("compare", "Compare areas", "/compare"), ("evidence", "Evidence", "/evidence"),
+       ("returns", "Who services reach", "/returns"), ("data", "Data", "/data")]
 ADMIN_NAV = ("admin", "Admin", "/admin/users")  # for a user who may manage the area's users or read its audit trail
 
 
