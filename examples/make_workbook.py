@@ -37,6 +37,8 @@ def main() -> None:
     book = openpyxl.Workbook()
     book.remove(book.active)  # start with no sheets
     for kind in KINDS:  # the schema's order
+        if not (INPUTS / f"{kind}.csv").exists():  # an input whose example is a folder of its own (neighbours/)
+            continue
         sheet = book.create_sheet(title=kind)
         with (INPUTS / f"{kind}.csv").open(encoding="utf-8-sig", newline="") as f:
             for i, row in enumerate(csv.reader(f)):

@@ -60,7 +60,8 @@ def example_rows(path: Path) -> Rows:
         return [list(r) for r in csv.reader(f)]
 
 
-EXAMPLES = {kind: example_rows(INPUTS / f"{kind}.csv") for kind in KINDS}
+EXAMPLES = {kind: example_rows(next(p for p in (INPUTS / f"{kind}.csv", INPUTS.parent / "neighbours" / f"{kind}.csv")
+                                    if p.exists())) for kind in KINDS}
 
 
 # -- mutations -------------------------------------------------------------------------------------

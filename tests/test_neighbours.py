@@ -64,7 +64,7 @@ def test_the_hand_worked_distances_order_and_shares() -> None:
     assert got.table["x"].to_list() == pytest.approx([1, 9 / 11, 0])
     assert got.table["y"].to_list() == pytest.approx([0, 2 / 11, 1])
     assert drivers(got.table) == ["x 100%, y 0%", "x 82%, y 18%", "y 100%, x 0%"]
-    assert got.said == ("x: 2024", "y: 2024")
+    assert got.said == ("x: the figures for 2024", "y: the figures for 2024")
     assert "2 indicators (x, y) over 4 areas" in got.source and "made up" in got.source
 
 
@@ -109,7 +109,7 @@ def test_the_latest_year_of_each_area_is_used_and_said() -> None:
                       indicators({"x": [1, 9, 3]}, list("ABC"), 2024).filter(pl.col("area") != "C")])
     got = computed("A", list("ABC"), data, weights({}))
     assert got.table["neighbour"].to_list() == ["C", "B"]  # B's 2024 figure 9 is far; C's 2023 figure 3 near
-    assert got.said == ("x: each area's latest year, 2023 to 2024",)
+    assert got.said == ("x: each area's latest figure, from 2023 to 2024",)
 
 
 def test_no_indicators_gives_none_with_a_note() -> None:

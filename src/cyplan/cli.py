@@ -50,6 +50,7 @@ COMMANDS = (
     Command("history", "cyplan.commands.history:history"),
     Command("gap", "cyplan.commands.workforce:gap"),
     Command("skills", "cyplan.commands.skills:skills"),
+    Command("neighbours", "cyplan.commands.neighbours:neighbours"),
     Command("compare", "cyplan.commands.compare:compare"),
     Command("report", "cyplan.commands.report:report"),
     Command("serve", "cyplan.commands.serve:serve"),

@@ -493,8 +493,10 @@ def neighbours_of(frames: Frames, area: str, n: int = DEFAULT_N) -> Neighbours:
     areas = frames["areas"]
     kind = areas.filter(pl.col("code") == area)["kind"]
     if kind.is_empty():
-        raise NotReady(f"there is no area '{area}' in the workspace; its areas are: "
-                       f"{', '.join(areas['code']) or 'none yet'} (import them with 'cyplan import areas FILE')")
+        codes = areas["code"].to_list()
+        shown = ", ".join(codes[:10]) + (f" and {len(codes) - 10} more" if len(codes) > 10 else "")
+        raise NotReady(f"there is no area '{area}' in the workspace; its areas are: {shown or 'none yet'} (import "
+                       "them with 'cyplan import areas FILE')")
     lists = frames["statistical_neighbours"]
     if lists.filter(pl.col("area") == area).height:
         return published(area, lists, n)

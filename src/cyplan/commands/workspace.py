@@ -23,7 +23,9 @@ from cyplan.display import CENTRAL_PLAN
 from cyplan.io.problems import InputError
 from cyplan.io.read import MAX_HEADER_ROW
 from cyplan.io.template import write_template
+from cyplan.io.write import write_csv
 from cyplan.model.plan import demand_table, need_table, run
+from cyplan.reference import national as national_demo
 from cyplan.reference import starter
 from cyplan.returns import store as returns_store
 from cyplan.returns.service import import_returns
@@ -142,15 +144,8 @@ def init(
         "is still missing.")
 
 
-def demo(
-    path: Annotated[Path, typer.Argument(help="Folder for the demo workspace.")] = Path("exampleshire"),
-    model: Annotated[DemoModel, typer.Option("--model", help="Which built-in model: mental-health (children and "
-                                             "young people's mental health services) or send-therapy (therapists "
-                                             "for children and young people with SEND).")] = DEFAULT_MODEL,
-) -> None:
-    """Build the demo workspace for Exampleshire and show its need, workforce demand and the gap."""
-    folder = reference.DEMO_MODELS[model.value]
-    shown = "cyplan demo" if folder == reference.DEMO else f"cyplan demo --model {model.value}"  # as logged
+def _clear_demo(path: Path) -> None:
+    """Ready `path` for a demo: new or empty, or an earlier demo's, whose data is removed (and nothing else)."""
     if (path / DB_FILE).exists():
         with open_workspace(path) as ws:
             is_demo = ws.info().get("demo") == "yes"
@@ -164,6 +159,55 @@ def demo(
                 shutil.rmtree(records, ignore_errors=False)
     elif path.exists() and any(path.iterdir()):
         fail(f"{path} already holds files; give the demo an empty or new folder")
+
+
+def _national(path: Path, n: int) -> None:
+    """The national demo: its made-up inputs written to PATH/inputs/ (one CSV per input, as a user would import
+    them) with a README saying they are made up, then imported like any files."""
+    frames = national_demo.national_inputs(n)
+    with machine_faults(path):
+        folder = path / "inputs"
+        folder.mkdir(parents=True, exist_ok=True)
+        for kind, frame in frames.items():
+            write_csv(frame, folder / f"{kind}.csv")
+        (path / "README.md").write_text(national_demo.readme(frames), encoding="utf-8")
+        ws = Workspace.create(path, f"sqlite:///{(path / DB_FILE).resolve()}", info={"demo": "yes"})
+        try:
+            _import(ws, [Source(kind, folder / f"{kind}.csv", shown=f"cyplan demo --national: inputs/{kind}.csv")
+                         for kind in frames], "replace", quiet=True)
+        finally:
+            ws.close()
+    councils = frames["areas"].filter(pl.col("kind") == "council")
+    first = councils["code"][0]
+    say(f"Built a made-up country in {path}: {councils.height} councils in "
+        f"{frames['areas'].height - councils.height} regions, every name, code and value made up (see "
+        f"{path / 'README.md'}).")
+    out.print(f"\nTry: cyplan neighbours {first} -w {path}\n"
+              f"     cyplan need -w {path} --area {first}\n"
+              f"     cyplan serve -w {path}     (choose an area, then compare it with its neighbours and region)",
+              highlight=False, markup=False)
+
+
+def demo(
+    path: Annotated[Path | None, typer.Argument(help="Folder for the demo workspace (default: exampleshire, or "
+                                                "national with --national).", show_default=False)] = None,
+    model: Annotated[DemoModel, typer.Option("--model", help="Which built-in model: mental-health (children and "
+                                             "young people's mental health services) or send-therapy (therapists "
+                                             "for children and young people with SEND).")] = DEFAULT_MODEL,
+    national: Annotated[bool, typer.Option("--national", help="Instead, a made-up country: about 150 upper-tier "
+                                           "councils in 9 regions, every value made up, for comparing areas and "
+                                           "their statistical neighbours.")] = False,
+    areas: Annotated[int, typer.Option("--areas", min=2, max=1000, help="With --national: how many made-up "
+                                       "councils.")] = national_demo.N_AREAS,
+) -> None:
+    """Build the demo workspace for Exampleshire and show its need, workforce demand and the gap."""
+    path = path or Path("national" if national else "exampleshire")
+    _clear_demo(path)
+    if national:
+        _national(path, areas)
+        return
+    folder = reference.DEMO_MODELS[model.value]
+    shown = "cyplan demo" if folder == reference.DEMO else f"cyplan demo --model {model.value}"  # as logged
     with machine_faults(path):
         ws = Workspace.create(path, f"sqlite:///{(path / DB_FILE).resolve()}", info={"demo": "yes"})
         try:

@@ -688,3 +688,7 @@ KIND_CHECKS.update(SUPPLY_CHECKS)
 from cyplan.io.validate_evidence import EVIDENCE_CHECKS  # noqa: E402 (as above)
 
 KIND_CHECKS.update(EVIDENCE_CHECKS)
+
+from cyplan.io.validate_areas import AREAS_CHECKS  # noqa: E402 (as above)
+
+KIND_CHECKS.update(AREAS_CHECKS)

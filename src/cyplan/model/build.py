@@ -88,7 +88,8 @@ def build(frames: dict[str, pl.DataFrame], estimate: Estimate = "central") -> Ar
                 for k, c in (("areas", "code"), ("levels", "level"), ("groups", "group"), ("roles", "role"),
                              ("age_bands", "band"))},
     )
-    population = _population(frames["population"], dims, warnings)
+    groupings = set(frames["areas"]["parent"].drop_nulls()) - {""}
+    population = _population(frames["population"], dims, warnings, groupings)
     prevalence = trended(level_cells(frames["prevalence"], dims, frames["prevalence"][estimate]),
                          trend(frames["prevalence_trends"], dims, estimate), years_from_start(dims))
     group_size = _group_size(frames["group_sizes"], dims, population, warnings)
@@ -272,7 +273,10 @@ def _band_of_age(bands: pl.DataFrame) -> np.ndarray:
     return out
 
 
-def _population(frame: pl.DataFrame, dims: Dims, warnings: list[str]) -> np.ndarray:
+def _population(frame: pl.DataFrame, dims: Dims, warnings: list[str], groupings: set[str]) -> np.ndarray:
+    """Population [area, year, age, sex]. An area without any is warned of, unless other areas sit within it (a
+    region holding councils): such an area groups them for comparison, and its own population would count them
+    twice."""
     pop = np.zeros((len(dims.areas), len(dims.years), len(AGES), len(SEXES)))
     if frame.height:
         pop[codes(frame, "area", dims.areas), codes(frame, "year", dims.years), frame["age"].to_numpy(),
@@ -284,7 +288,8 @@ def _population(frame: pl.DataFrame, dims: Dims, warnings: list[str]) -> np.ndar
             .with_columns(pl.col("len").fill_null(0)).sort(["area", "year"]))
     absent = set(rows.group_by("area").agg((pl.col("len") == 0).all().alias("none"))
                  .filter(pl.col("none"))["area"])
-    warnings += [f"area {a} has no population: its need and demand are 0" for a in dims.areas if a in absent]
+    warnings += [f"area {a} has no population: its need and demand are 0" for a in dims.areas
+                 if a in absent and a not in groupings]
     short = rows.filter((pl.col("len") < cells) & ~pl.col("area").is_in(list(absent)))
     warnings += [f"population for {r['area']} in {r['year']} has {r['len']} of {cells} age and sex rows; "
                  "the missing ones count as 0" for r in short.iter_rows(named=True)]

@@ -87,7 +87,7 @@ def latest(indicators: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     """Each area's latest figure for each indicator (area, indicator, year, value), and the years used, said."""
     last = indicators.sort("year").group_by(["area", "indicator"], maintain_order=True).last()
     years = last.group_by("indicator").agg(pl.col("year").min().alias("lo"), pl.col("year").max().alias("hi"))
-    said = [f"{ind}: {lo}" if lo == hi else f"{ind}: each area's latest year, {lo} to {hi}"
+    said = [f"{ind}: the figures for {lo}" if lo == hi else f"{ind}: each area's latest figure, from {lo} to {hi}"
             for ind, lo, hi in years.sort("indicator").iter_rows()]
     return last, said
 
@@ -133,7 +133,7 @@ def computed(area: str, codes: list[str], indicators: pl.DataFrame, weights: pl.
     }, schema={"neighbour": pl.String, "rank": pl.Int64, "distance": pl.Float64,
                **{name: pl.Float64 for name in names}}).fill_nan(None)
     said = [s for s in said if s.split(":")[0] in names] + _missing(area, codes, names, values)
-    sources = sorted(set(indicators.filter(pl.col("indicator").is_in(names))["source"].drop_nulls()) - {""})
+    sources = sorted(set(last.filter(pl.col("indicator").is_in(names))["source"].drop_nulls()) - {""})  # as used
     source = (f"computed from {len(names)} indicator{'s' if len(names) != 1 else ''} ({', '.join(names)}) over "
               f"{int((~np.isnan(values)).any(axis=1).sum())} areas: weighted Euclidean distance of z-scores"
               + (f"; indicators from {'; '.join(sources)}" if sources else ""))
@@ -167,6 +167,8 @@ def drivers(table: pl.DataFrame, k: int = 2) -> list[str]:
     """For each row of a computed table, the k indicators with the largest shares of the distance, in words
     ('deprivation 82%, density 18%'); '' for a published row or a distance of 0."""
     names = [c for c in table.columns if c not in ("neighbour", "rank", "distance")]
+    if not names:
+        return [""] * table.height
     out = []
     for row in table.select(names).iter_rows():
         ranked = sorted(((s, x) for s, x in zip(row, names, strict=True) if s is not None), key=lambda p: -p[0])
