@@ -415,7 +415,11 @@ def _neighbour_group(frames: Frames, area: str) -> Group:
     """The statistical neighbours as a group (neighbours_of): published or computed, or none with why."""
     found = neighbours_of(frames, area)
     codes = tuple(found.table["neighbour"].to_list())
-    words = f"its statistical neighbours ({found.source})" if codes and found.source else "its statistical neighbours"
+    words = "its statistical neighbours"
+    if codes and found.method == "published":
+        words += f" ({found.source})"
+    elif codes:  # the source says every indicator and the method: too long for a heading
+        words += f" (its {len(codes)} nearest, computed from the area indicators)"
     return Group("neighbours", codes, words, "" if codes else found.note)
 
 

@@ -423,8 +423,9 @@ def comparison_dots(table: pl.DataFrame, measures: Mapping[str, str], group: str
     long = pl.concat([table.select(pl.col("name").fill_null(pl.col("area")).alias("area_name"),
                                    pl.when(pl.col("chosen")).then(pl.lit("this area")).otherwise(pl.lit("other areas"))
                                    .alias("which"), pl.lit(heading).alias("measure"),
-                                   pl.col(column).cast(pl.Float64).alias("value"))
+                                   pl.col(column).cast(pl.Float64).alias("value"), "chosen")
                       for column, heading in measures.items()]).filter(pl.col("value").is_not_null())
+    long = long.sort("chosen").drop("chosen")  # the chosen area drawn last, over the others
     order = list(measures.values())
     points = alt.Chart().mark_point(filled=True, opacity=0.85).encode(
         alt.X("value:Q", title=None, scale=alt.Scale(zero=False)),
@@ -435,9 +436,10 @@ def comparison_dots(table: pl.DataFrame, measures: Mapping[str, str], group: str
                  legend=None),
         tooltip=[alt.Tooltip("area_name:N", title="Area"), alt.Tooltip("measure:N", title="Measure"),
                  alt.Tooltip("value:Q", title="Value", format=",.3~f")])
-    label = alt.Chart().mark_text(dy=-12, fontSize=11, color="#0b0c0c").encode(
+    labels = [alt.Chart().mark_text(dy=-13, fontSize=11, fontWeight="bold", **halo).encode(
         alt.X("value:Q"), text=alt.value("this area")).transform_filter(alt.datum.which == "this area")
-    chart = alt.layer(points, label, data=_data(long)).properties(width=WIDTH, height=36).facet(
+        for halo in ({"stroke": "white", "strokeWidth": 4}, {"color": "#0b0c0c"})]  # readable over the dots
+    chart = alt.layer(points, *labels, data=_data(long)).properties(width=WIDTH, height=36).facet(
         row=alt.Row("measure:N", title=None, sort=order, header=alt.Header(labelAngle=0, labelAlign="left",
                                                                            labelLimit=220)),
         title=f"{name} against {group}" if name else f"Against {group}").resolve_scale(x="independent")
@@ -455,7 +457,8 @@ def funnel(table: pl.DataFrame, curve: pl.DataFrame, group: str) -> alt.LayerCha
     chosen area a red diamond labelled 'this area'."""
     rated = table.filter(pl.col("referral_rate_per_1000").is_not_null()).select(
         pl.col("name").fill_null(pl.col("area")).alias("area_name"), "person_years", "referral_rate_per_1000",
-        "funnel", pl.when(pl.col("chosen")).then(pl.lit("this area")).otherwise(pl.lit("other areas")).alias("which"))
+        "funnel", pl.when(pl.col("chosen")).then(pl.lit("this area")).otherwise(pl.lit("other areas")).alias("which"),
+        "chosen").sort("chosen").drop("chosen")  # the chosen area drawn last, over the others
     pooled = float(table["pooled_rate_per_1000"][0])
     lines = pl.concat([curve.select("exposure", pl.col(c).alias("limit"), pl.lit(words).alias("line"))
                        for c, words in (("low_95", "95% limits"), ("high_95", "95% limits "),
@@ -480,9 +483,10 @@ def funnel(table: pl.DataFrame, curve: pl.DataFrame, group: str) -> alt.LayerCha
                  alt.Tooltip("referral_rate_per_1000:Q", title="Rate per 1,000", format=",.2f"),
                  alt.Tooltip("person_years:Q", title="Person-years", format=",.0f"),
                  alt.Tooltip("funnel:N", title="Against the limits")])
-    label = alt.Chart(_data(rated.filter(pl.col("which") == "this area"))).mark_text(dy=-12, fontSize=11).encode(
-        alt.X("person_years:Q", scale=log), alt.Y("referral_rate_per_1000:Q"),
-        text=alt.value("this area"))
+    label = alt.layer(*(alt.Chart(_data(rated.filter(pl.col("which") == "this area"))).mark_text(
+        dy=-14, fontSize=12, fontWeight="bold", **halo).encode(
+        alt.X("person_years:Q", scale=log), alt.Y("referral_rate_per_1000:Q"), text=alt.value("this area"))
+        for halo in ({"stroke": "white", "strokeWidth": 4}, {"color": "#0b0c0c"})))  # readable over the dots
     outside = rated.filter(pl.col("funnel").is_in(["above 99.8%", "below 99.8%"]))["area_name"].to_list()
     mine = rated.filter(pl.col("which") == "this area")
     where = f" The chosen area is {FLAG_WORDS.get(mine['funnel'][0], 'not placed')}." if mine.height else ""
