@@ -133,3 +133,23 @@ def test_neighbours_are_the_published_list_as_given(run_cli: Run, several: Path,
     assert "its statistical neighbours (published list: Made-up list for a test)" in out
     frame = _csv(run_cli, "E10999998", "--against", "neighbours", "-w", str(several))
     assert frame["area"].to_list() == ["E10999998", "E06999999"]
+
+
+def test_the_national_demo_gives_every_measure_against_every_group(run_cli: Run, tmp_path: Path) -> None:
+    """End to end as a new user: `cyplan demo --national` (12 councils, for speed), then `cyplan compare` against
+    neighbours, region and all: every measure filled for every area of each group, the funnel placed, the region
+    the area's own. Catches a national demo or a comparison that leaves a measure (the referral rate) blank."""
+    folder = tmp_path / "national"
+    code, _, err = run_cli(["demo", "--national", str(folder), "--areas", "12"])
+    assert code == 0, err
+    areas = pl.read_csv(folder / "inputs" / "areas.csv")
+    first = areas.filter(pl.col("kind") == "council").row(0, named=True)
+    for against in ("neighbours", "region", "all"):
+        table = _csv(run_cli, first["code"], "--against", against, "-w", str(folder))
+        assert table.height > 1, against
+        measures = ["need_per_1000", "demand_fte_per_1000", "supply_fte_per_1000", "share_met", "cost_per_child",
+                    "referral_rate_per_1000", "funnel"]
+        assert table.select(pl.col(measures).null_count()).row(0) == (0,) * len(measures), against
+    region = _csv(run_cli, first["code"], "--against", "region", "-w", str(folder))
+    parents = dict(areas.select("code", "parent").iter_rows())
+    assert {parents[a] for a in region["area"]} == {first["parent"]}
