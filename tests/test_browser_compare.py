@@ -58,9 +58,9 @@ def test_compare_page_draws_every_chart_and_is_accessible(page: tuple[Any, Watch
     assert not violations, "axe found serious or critical violations:\n" + "\n".join(violations)
     first = tab.locator("#compare-region tbody tr").first.locator("th").inner_text()
     assert first.strip() == "Sampleton (▶ this area)"
-    funnel = tab.locator("#chart-funnel-region svg")
-    assert "Testbury" in (tab.locator("#chart-funnel-region").locator("xpath=..").inner_text())  # its description
-    assert funnel.count() == 1
+    # the funnel is drawn, and its description names the area beyond the 99.8% limits
+    assert tab.locator("#chart-funnel-region svg").count() >= 1
+    assert "Outside the 99.8% limits: Testbury" in tab.locator("#chart-funnel-region").locator("xpath=..").inner_text()
     watch.check()
 
 
