@@ -148,3 +148,24 @@ def test_region_is_no_council_of_its_own(client: TestClient) -> None:
     """The region itself is an area of another kind: never among the councils compared."""
     d = client.get("/api/compare", params={"area": DEMO}).json()
     assert REGION not in {r["area"] for g in d["groups"] for r in g["rows"]}
+
+
+def test_an_empty_workspace_says_what_to_load(tmp_path: Path) -> None:
+    """No areas, then areas without a population: the page and the API say what to load, never a traceback."""
+    path = tmp_path / "empty"
+    Workspace.create(path).close()
+    app = create_app(path)
+    with TestClient(app, base_url="http://localhost") as c:
+        r = c.get("/compare")
+        assert r.status_code == 200 and "The workspace has no areas yet" in r.text and "Traceback" not in r.text
+        assert c.get("/api/compare").json()["not_ready"].startswith("The workspace has no areas yet")
+        areas = tmp_path / "areas.csv"
+        areas.write_text("code,name,kind,parent,source\nE10999999,Exampleshire,council,,test\n", encoding="utf-8")
+        ws = Workspace.open(path)
+        try:
+            import_inputs(ws, [Source("areas", areas)])
+        finally:
+            ws.close()
+        r = c.get("/compare")
+        assert r.status_code == 200 and "No comparison can be made: the workspace has no population" in r.text
+    app.state.workspace.close()
