@@ -77,9 +77,8 @@ def test_the_commands_are_listed_as_before(run_cli) -> None:  # type: ignore[no-
     shown = [line.split()[1] for line in out.splitlines() if line.startswith("│ ") and not line.startswith("│  ")
              and line.split()[1] not in ("--help",)]
     assert shown == ["init", "demo", "need", "demand", "costs", "import", "export", "status", "history", "gap",
-                     "skills", "neighbours", "sensitivity", "report", "serve", "services", "supply", "evidence",
-                     "scenario",
-                     "returns", "ons", "audit", "server"]
+                     "skills", "neighbours", "sensitivity", "compare", "report", "serve", "services", "supply",
+                     "evidence", "scenario", "returns", "ons", "audit", "server"]
 
 
 def test_a_misspelt_command_is_still_named_and_suggested(run_cli) -> None:  # type: ignore[no-untyped-def]

@@ -52,6 +52,7 @@ COMMANDS = (
     Command("skills", "cyplan.commands.skills:skills"),
     Command("neighbours", "cyplan.commands.neighbours:neighbours"),
     Command("sensitivity", "cyplan.commands.sensitivity:sensitivity"),
+    Command("compare", "cyplan.commands.compare:compare"),
     Command("report", "cyplan.commands.report:report"),
     Command("serve", "cyplan.commands.serve:serve"),
     Command("services", "cyplan.commands.services:app",

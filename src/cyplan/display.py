@@ -234,3 +234,18 @@ def sensitivity_formats(measure: str) -> dict[str, str]:
     """The formats of a sensitivity table, its results in £ (the cost of closing the gap) or in FTE (the gap)."""
     money = "£{:,.0f}" if measure == "cost" else "{:,.1f}"
     return SENSITIVITY_FORMATS | {c: money for c in ("at_central", "at_low", "at_high", "swing")}
+
+# comparing areas (model/comparison.py): `cyplan compare` and the comparison page
+COMPARE_HEADINGS = {"name": "Area", "chosen": "This area", "need_per_1000": "Need per 1,000",
+                    "demand_fte_per_1000": "Demand FTE per 1,000", "supply_fte_per_1000": "Supply FTE per 1,000",
+                    "share_met": "Share of need met", "cost_per_child": "Cost per child (£ a year)",
+                    "referral_rate_per_1000": "Referral rate per 1,000 a year", "rating": "Services rating (1–4)",
+                    "referrals": "Accepted referrals (published)", "person_years": "Person-years",
+                    "pooled_rate_per_1000": "Group's rate per 1,000", "low_95": "95% low", "high_95": "95% high",
+                    "low_998": "99.8% low", "high_998": "99.8% high", "funnel": "Against the funnel limits"}
+COMPARE_FORMATS = {"need_per_1000": "{:,.1f}", "demand_fte_per_1000": "{:,.2f}", "supply_fte_per_1000": "{:,.2f}",
+                   "share_met": "{:.0%}", "cost_per_child": "£{:,.0f}", "referral_rate_per_1000": "{:,.2f}",
+                   "referrals": "{:,.0f}", "person_years": "{:,.0f}", "pooled_rate_per_1000": "{:,.2f}",
+                   "low_95": "{:,.2f}", "high_95": "{:,.2f}", "low_998": "{:,.2f}", "high_998": "{:,.2f}",
+                   "rating": "{}"}
+THIS_AREA = "▶ this area"  # the chosen area's mark in a table: in words, not by colour alone

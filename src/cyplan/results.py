@@ -15,11 +15,11 @@ import polars as pl
 
 from cyplan.io.validate import rules_broken
 from cyplan.model import backtest as back
-from cyplan.model import evidence
+from cyplan.model import comparison, evidence
 from cyplan.model.evidence_ratings import evidence_summary
 from cyplan.model.gap import gap_table
 from cyplan.model.neighbours import DEFAULT_N, Neighbours, computed, published
-from cyplan.model.plan import Plan, need_table, run
+from cyplan.model.plan import Plan, cost_table, demand_table, has_cost_lines, need_table, run
 from cyplan.model.sanity import prevalence_warnings, starter_gaps, workforce_warnings
 from cyplan.model.scenarios import BASELINE, ScenarioError, apply, commissions, names
 from cyplan.model.services import Rating, Register, Rules, actions, latest_judgement, rate
@@ -367,6 +367,127 @@ def backtest(frames: Frames, area: Sequence[str] | None = None) -> Backtest:
     by_year = back.backtest(chosen)
     return Backtest(by_year, back.summary(by_year, first), first,
                     tuple(sorted(y for y in set(snapshots["year"].to_list()) if y > first)))
+
+
+# -- comparing areas (issue 16 part 1; model/comparison.py) -------------------------------------------------------
+
+AGAINST = {"neighbours": "statistical neighbours", "region": "region", "all": "all areas"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Group:
+    """A comparator group: the areas (the chosen one not among them), what they are in words, and why there are
+    none when there are none."""
+
+    against: str
+    areas: tuple[str, ...]
+    words: str
+    note: str = ""
+
+
+def comparator_group(frames: Frames, area: str, against: str) -> Group:
+    """The areas `area` is compared with: its statistical neighbours (neighbours_of), the other areas of its region
+    (the same parent, when that parent is of kind region) or every other area held of its kind. NotReady for an
+    area the workspace has not; ValueError for an `against` not in AGAINST."""
+    if against not in AGAINST:
+        raise ValueError(f"cannot compare against '{against}': choose one of {', '.join(AGAINST)}")
+    areas = frames["areas"]
+    known = areas.filter(pl.col("code") == area)
+    if known.is_empty():
+        raise NotReady(f"unknown area {area}; the areas are {', '.join(areas['code'].to_list()) or 'none yet'}")
+    me = known.row(0, named=True)
+    same_kind = areas.filter((pl.col("kind") == me["kind"]) & (pl.col("code") != area))
+    if against == "all":
+        return Group(against, tuple(same_kind["code"].to_list()), f"all areas held of kind {me['kind']}",
+                     "" if same_kind.height else f"the workspace holds no other area of kind {me['kind']}")
+    if against == "region":
+        parent = areas.filter((pl.col("code") == (me["parent"] or "")) & (pl.col("kind") == "region"))
+        if parent.is_empty():
+            return Group(against, (), "its region", "the areas input gives it no parent of kind region")
+        name = parent["name"][0]
+        codes = same_kind.filter(pl.col("parent") == me["parent"])["code"].to_list()
+        return Group(against, tuple(codes), f"the other areas of {name}",
+                     "" if codes else f"the workspace holds no other area of {name}")
+    return _neighbour_group(frames, area)
+
+
+def _neighbour_group(frames: Frames, area: str) -> Group:
+    """The statistical neighbours as a group (neighbours_of): published or computed, or none with why."""
+    found = neighbours_of(frames, area)
+    codes = tuple(found.table["neighbour"].to_list())
+    words = "its statistical neighbours"
+    if codes and found.method == "published":
+        words += f" ({found.source})"
+    elif codes:  # the source says every indicator and the method: too long for a heading
+        words += f" (its {len(codes)} nearest, computed from the area indicators)"
+    return Group("neighbours", codes, words, "" if codes else found.note)
+
+
+def comparison_figures(frames: Frames, year: int | None = None, referrals: pl.DataFrame | None = None,
+                       sim: Simulation | None = None, with_rating: bool = True) -> tuple[pl.DataFrame, int]:
+    """(every area's figures for model/comparison.py in one year, that year: the first of the plan by default).
+    Need and cost from the central plan, demand, supply and share met as medians of the draws (`sim`, or run here)
+    when there is a workforce census, accepted referrals from the referral counts input and the workspace's records
+    (`referrals`: area, referrals, years_counted; referral_counts), the services rating (the workspace's register:
+    one for all its areas) when there is a register."""
+    central = plan(frames)
+    years = central.dims.years
+    target = year if year is not None else years[0]
+    if target not in years:
+        raise NotReady(f"no population for year {target}; the years are {years[0]} to {years[-1]}")
+    need = need_table(central, [], None, [target]).select("area", "population", "cases")
+    cost = (cost_table(central, None, [target]).select("area", pl.col("total").alias("cost"))
+            if has_cost_lines(central) else demand_table(central, [], None, [target]).select("area", "cost"))
+    out = need.join(cost, on="area", how="left", maintain_order="left")
+    if not frames["workforce"].is_empty():
+        sim = sim if sim is not None else simulation(frames)
+        gap = gap_table(sim, [], None, [target]).select("area", "demand_fte", "supply_fte", "share_met")
+        out = out.join(gap, on="area", how="left", maintain_order="left")
+    else:  # no census: demand from the central plan, no supply to meet it
+        fte = demand_table(central, [], None, [target]).select("area", pl.col("fte").alias("demand_fte"))
+        out = out.join(fte, on="area", how="left", maintain_order="left")
+    counted = referral_counts(frames, int(target), referrals)
+    if counted.height:
+        out = out.join(counted, on="area", how="left", maintain_order="left")
+    if with_rating and not (frames["services"].is_empty() and frames["plans"].is_empty()):
+        out = out.with_columns(pl.lit(rating(frames).rating).alias("rating"))
+    figures = comparison.FIGURES
+    missing = [pl.lit(None, dtype=t).alias(c) for c, t in figures.items() if c not in out.columns]
+    return out.with_columns(missing).select(list(figures)).cast(figures), int(target)  # type: ignore[arg-type]
+
+
+def referral_counts(frames: Frames, year: int, from_records: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Accepted referrals by area for comparing rates (area, referrals, years_counted): the referral counts input's
+    for `year`, and for an area it has none for, the workspace's own records' (`from_records`: returns/service.py,
+    referrals_by_area) when given."""
+    given = frames["referral_counts"].filter(pl.col("year") == year).select(
+        "area", pl.col("referrals").cast(pl.Float64), pl.lit(1.0).alias("years_counted"))
+    if from_records is None or from_records.is_empty():
+        return given
+    own = from_records.filter(~pl.col("area").is_in(given["area"].to_list())).select(given.columns)
+    return pl.concat([given, own.cast(dict(given.schema))])
+
+
+def referrals_missing(frames: Frames, year: int, figures: pl.DataFrame, records_note: str) -> str:
+    """Why no area has a referral rate in `year` ("" when one has)."""
+    if figures["referrals"].is_not_null().any():
+        return ""
+    years = sorted(set(frames["referral_counts"]["year"].to_list()))
+    if years:
+        return (f"the referral counts input has no counts for {year} (its years: {', '.join(map(str, years))}), "
+                f"and {records_note or 'the referral records give none'}")
+    return (f"{records_note or 'the referral records give none'}; import each area's yearly counts as "
+            "referral_counts (docs/data-formats.md)")
+
+
+def compare_with(frames: Frames, figures: pl.DataFrame, area: str, against: str) -> tuple[pl.DataFrame, Group]:
+    """(the comparison table of `area` with a comparator group, with each area's name; the group):
+    model/comparison.compare on comparison_figures' figures."""
+    group = comparator_group(frames, area, against)
+    table = comparison.compare(figures, area, group.areas)
+    names = frames["areas"].select(pl.col("code").alias("area"), "name")
+    return table.join(names, on="area", how="left", maintain_order="left").select(
+        "area", "name", pl.exclude("area", "name")), group
 
 
 def neighbours_of(frames: Frames, area: str, n: int = DEFAULT_N) -> Neighbours:

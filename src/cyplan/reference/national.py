@@ -65,6 +65,7 @@ def national_inputs(n_areas: int = N_AREAS, seed: int = SEED) -> dict[str, pl.Da
     frames["area_indicators"] = indicators(codes, region, rng)
     frames["indicator_weights"] = typed("indicator_weights", {"indicator": ["children_in_need_per_10k"],
                                                               "weight": [2.0]})
+    frames["referral_counts"] = referral_counts(frames["population"], frames["area_indicators"], rng)
     return {kind: _made_up(frame) for kind, frame in frames.items()}
 
 
@@ -90,6 +91,21 @@ def indicators(codes: list[str], region: np.ndarray, rng: np.random.Generator) -
              for i, code in enumerate(codes)]
     return typed("area_indicators", {"area": [r[0] for r in rows], "indicator": [r[1] for r in rows],
                                      "year": [r[2] for r in rows], "value": [r[3] for r in rows]})
+
+
+def referral_counts(population: pl.DataFrame, indicators: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+    """Each council's accepted referrals in the plan's first year, for the comparison page's referral rates: about
+    1 for every 40 children in need per 10,000, per 1,000 children and young people (5 to 12 per 1,000), drawn
+    as Poisson counts and rounded to the nearest 5 as a published count would be."""
+    first = int(population["year"].min())  # type: ignore[arg-type]
+    people = population.filter(pl.col("year") == first).group_by("area").agg(pl.col("count").sum()).sort("area")
+    need = indicators.filter(pl.col("indicator") == "children_in_need_per_10k").sort("year").group_by(
+        "area").agg(pl.col("value").last())
+    rows = people.join(need, on="area", how="left").with_columns(pl.col("value").fill_null(300.0))
+    expected = rows["count"].to_numpy() / 1000 * rows["value"].to_numpy() / 40
+    counts = (np.round(rng.poisson(expected) / 5) * 5).astype(np.int64)
+    return typed("referral_counts", {"area": rows["area"].to_list(), "year": [first] * rows.height,
+                                     "referrals": counts})
 
 
 def _plausible(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
@@ -127,8 +143,9 @@ it is evidence about any real council. The source column of every row says so.
   (src/cyplan/reference/synthetic.py).
 - Indicators for computing statistical neighbours: {names}; children in need counts twice
   (`indicator_weights.csv`).
-- No referral returns: referral records do not say which area they are from, so a workspace of many areas
-  cannot give a referral rate for each (the Exampleshire demo, `cyplan demo`, has returns for its one area).
+- Each council's accepted referrals in the first year (`referral_counts.csv`), rounded to 5 as published, for the
+  comparison's referral rates and funnel plots. No record-level referral returns: records do not say which area
+  they are from (the Exampleshire demo, `cyplan demo`, has returns for its one area).
 
 `inputs/` holds each input as the CSV file that was imported: open them to see what a national set looks like,
 or change one and import it again (`cyplan import KIND inputs/KIND.csv -w .`).

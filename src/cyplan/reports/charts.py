@@ -20,7 +20,8 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
-from cyplan.display import ERROR_SUFFIX, figure, shown
+from cyplan.display import COMPARE_FORMATS, ERROR_SUFFIX, figure, shown
+from cyplan.model.comparison import FLAG_WORDS
 
 # GOV.UK Design System colours: blue 5.2:1, red 4.9:1, green 6.0:1, purple 10:1, dark grey 6.9:1,
 # pink 6.9:1 against white
@@ -449,3 +450,86 @@ def tornado(swings: pl.DataFrame, year: int, measure: str = "gap", area_name: st
     chart = alt.layer(bars, line).properties(title=f"What drives the {year} {what}{where}", description=description,
                                              width=WIDTH, height=max(HEIGHT, 34 * top.height))
     return _config(chart)  # type: ignore[return-value]
+# -- comparing areas (model/comparison.py) ------------------------------------------------------------------------
+
+def comparison_dots(table: pl.DataFrame, measures: Mapping[str, str], group: str) -> alt.FacetChart:
+    """One row of dots per measure (`measures`: column → heading), an area a dot, the chosen area (`chosen`) a
+    larger red diamond labelled 'this area' — shape and words, not colour alone — each row on its own scale."""
+    chosen = table.filter(pl.col("chosen"))
+    name = chosen["name"][0] if chosen.height and chosen["name"][0] else ""
+    long = pl.concat([table.select(pl.col("name").fill_null(pl.col("area")).alias("area_name"),
+                                   pl.when(pl.col("chosen")).then(pl.lit("this area")).otherwise(pl.lit("other areas"))
+                                   .alias("which"), pl.lit(heading).alias("measure"),
+                                   pl.col(column).cast(pl.Float64).alias("value"), "chosen")
+                      for column, heading in measures.items()]).filter(pl.col("value").is_not_null())
+    long = long.sort("chosen").drop("chosen")  # the chosen area drawn last, over the others
+    order = list(measures.values())
+    points = alt.Chart().mark_point(filled=True, opacity=0.85).encode(
+        alt.X("value:Q", title=None, scale=alt.Scale(zero=False)),
+        alt.Shape("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"],
+                                                         range=["diamond", "circle"])),
+        alt.Color("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"], range=[RED, GREY])),
+        alt.Size("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"], range=[160, 50]),
+                 legend=None),
+        tooltip=[alt.Tooltip("area_name:N", title="Area"), alt.Tooltip("measure:N", title="Measure"),
+                 alt.Tooltip("value:Q", title="Value", format=",.3~f")])
+    labels = [alt.Chart().mark_text(dy=-13, fontSize=11, fontWeight="bold", **halo).encode(
+        alt.X("value:Q"), text=alt.value("this area")).transform_filter(alt.datum.which == "this area")
+        for halo in ({"stroke": "white", "strokeWidth": 4}, {"color": "#0b0c0c"})]  # readable over the dots
+    chart = alt.layer(points, *labels, data=_data(long)).properties(width=WIDTH, height=36).facet(
+        row=alt.Row("measure:N", title=None, sort=order, header=alt.Header(labelAngle=0, labelAlign="left",
+                                                                           labelLimit=220)),
+        title=f"{name} against {group}" if name else f"Against {group}").resolve_scale(x="independent")
+    values = chosen.row(0, named=True) if chosen.height else {}
+    said = "; ".join(f"{h}: {_num(values.get(c), COMPARE_FORMATS.get(c, '{:,.2f}'))}" for c, h in measures.items()
+                     if values.get(c) is not None)
+    description = (f"Dot plots, one row per measure, of {table.height} areas ({group}); {name or 'the chosen area'} is "
+                   f"the large diamond labelled 'this area'. Its values: {said or 'none'}.")
+    return _config(chart.properties(description=description))  # type: ignore[return-value]
+
+
+def funnel(table: pl.DataFrame, curve: pl.DataFrame, group: str) -> alt.LayerChart:
+    """The referral rate per 1,000 a year of each area of the group against its person-years, the group's pooled
+    rate as a line and the 95% (dashed) and 99.8% (solid) control limits (model/comparison.funnel_curve); the
+    chosen area a red diamond labelled 'this area'."""
+    rated = table.filter(pl.col("referral_rate_per_1000").is_not_null()).select(
+        pl.col("name").fill_null(pl.col("area")).alias("area_name"), "person_years", "referral_rate_per_1000",
+        "funnel", pl.when(pl.col("chosen")).then(pl.lit("this area")).otherwise(pl.lit("other areas")).alias("which"),
+        "chosen").sort("chosen").drop("chosen")  # the chosen area drawn last, over the others
+    pooled = float(table["pooled_rate_per_1000"][0])
+    lines = pl.concat([curve.select("exposure", pl.col(c).alias("limit"), pl.lit(words).alias("line"))
+                       for c, words in (("low_95", "95% limits"), ("high_95", "95% limits "),
+                                        ("low_998", "99.8% limits"), ("high_998", "99.8% limits "))])
+    log = alt.Scale(type="log", nice=False, domain=[float(curve["exposure"].min()), float(curve["exposure"].max())])
+    x = alt.X("exposure:Q", title="Children and young people × years counted (log scale)", scale=log,
+              axis=alt.Axis(labelOverlap="greedy", format="~s"))
+    limit_lines = alt.Chart(_data(lines)).mark_line(color=GREY).encode(
+        x, alt.Y("limit:Q"), alt.Detail("line:N"),
+        strokeDash=alt.StrokeDash("line:N", legend=None, scale=alt.Scale(
+            domain=["95% limits", "95% limits ", "99.8% limits", "99.8% limits "],
+            range=[[5, 3], [5, 3], [1, 0], [1, 0]])))
+    centre = alt.Chart(alt.Data(values=[{"pooled": pooled}])).mark_rule(color=BLUE).encode(alt.Y("pooled:Q"))
+    points = alt.Chart(_data(rated)).mark_point(filled=True, opacity=0.9).encode(
+        alt.X("person_years:Q", scale=log),
+        alt.Size("which:N", scale=alt.Scale(domain=["this area", "other areas"], range=[160, 50]), legend=None),
+        alt.Y("referral_rate_per_1000:Q", title=y_title("Accepted referrals per 1,000 a year")),
+        alt.Shape("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"],
+                                                         range=["diamond", "circle"])),
+        alt.Color("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"], range=[RED, GREY])),
+        tooltip=[alt.Tooltip("area_name:N", title="Area"),
+                 alt.Tooltip("referral_rate_per_1000:Q", title="Rate per 1,000", format=",.2f"),
+                 alt.Tooltip("person_years:Q", title="Person-years", format=",.0f"),
+                 alt.Tooltip("funnel:N", title="Against the limits")])
+    label = alt.layer(*(alt.Chart(_data(rated.filter(pl.col("which") == "this area"))).mark_text(
+        dy=-14, fontSize=12, fontWeight="bold", **halo).encode(
+        alt.X("person_years:Q", scale=log), alt.Y("referral_rate_per_1000:Q"), text=alt.value("this area"))
+        for halo in ({"stroke": "white", "strokeWidth": 4}, {"color": "#0b0c0c"})))  # readable over the dots
+    outside = rated.filter(pl.col("funnel").is_in(["above 99.8%", "below 99.8%"]))["area_name"].to_list()
+    mine = rated.filter(pl.col("which") == "this area")
+    where = f" The chosen area is {FLAG_WORDS.get(mine['funnel'][0], 'not placed')}." if mine.height else ""
+    description = (f"Funnel plot of the accepted referral rate per 1,000 a year of {rated.height} areas ({group}) "
+                   f"against their size, with the group's rate ({pooled:,.2f} per 1,000) as a line and the 95% "
+                   f"(dashed) and 99.8% (solid) control limits.{where} Outside the 99.8% limits: "
+                   f"{', '.join(outside) or 'none'}.")
+    return _finish(alt.layer(limit_lines, centre, points, label), f"Referral rates against {group}",  # type: ignore[return-value]
+                   description)

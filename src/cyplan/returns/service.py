@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import polars as pl
 from cyplan import faults
 from cyplan.io.problems import InputError, Problem
 from cyplan.model import activity
-from cyplan.model.disclosure import NHS_DIGITAL, DisclosureRule, disclose
+from cyplan.model.disclosure import NHS_DIGITAL, DisclosureRule, disclose, rounded
 from cyplan.reference import codelists as C
 from cyplan.returns import fields as F
 from cyplan.returns import quality, recover, store
@@ -264,3 +265,37 @@ def equality(ws: Workspace, by: str, area: str | None = None, year: int | None =
     from cyplan.returns.equality import equality as view
 
     return view(ws, by, area, year)
+
+
+ONE_AREA_ONLY = ("the referral records do not say which area each referral is from, so a referral rate is given "
+                 "only when the workspace holds one area (its own returns)")
+REFERRAL_COLUMNS = {"area": pl.String, "referrals": pl.Float64, "years_counted": pl.Float64}
+
+
+def referrals_by_area(areas: Sequence[str], summary: pl.DataFrame, years: float,
+                      rule: DisclosureRule | None = NHS_DIGITAL) -> tuple[pl.DataFrame, str]:
+    """(accepted referrals by area over `years`, why there are none): the summary table's accepted total, all of it
+    the workspace's one area's (records carry no area: ONE_AREA_ONLY otherwise). Published by `rule` (the default):
+    a count it would withhold is null, any other rounded as the published tables round it; rule None: exact."""
+    if len(areas) != 1:
+        return pl.DataFrame(schema=REFERRAL_COLUMNS), ONE_AREA_ONLY
+    accepted = int(summary.filter(pl.col("measure") == "Accepted")[activity.TOTAL][0])
+    count: float | None = float(accepted)
+    if rule is not None:
+        withheld = rule.suppresses and rule.suppress_from <= accepted <= rule.suppress_to
+        count = None if withheld else float(rounded(np.array([accepted]), rule)[0])
+    return pl.DataFrame({"area": [areas[0]], "referrals": [count], "years_counted": [years]},
+                        schema=REFERRAL_COLUMNS), ""
+
+
+def workspace_referrals(ws: Workspace, areas: Sequence[str], published: bool = True) -> tuple[pl.DataFrame, str]:
+    """referrals_by_area from the workspace's stored returns (their accepted total over the whole quarters they
+    span, equality.period_of); none, with why, when it holds no returns."""
+    from cyplan.returns.equality import period_of
+
+    try:
+        summary = tables(ws)["summary"]
+        years = period_of(ws).years
+    except NoReturns:
+        return pl.DataFrame(schema=REFERRAL_COLUMNS), "the workspace holds no referral returns"
+    return referrals_by_area(areas, summary, years, NHS_DIGITAL if published else None)

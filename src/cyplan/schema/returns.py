@@ -28,4 +28,21 @@ POPULATION_GROUPS = InputKind(
     references=(Reference(("area",), "areas", ("code",)),),
 )
 
-RETURNS_KINDS = (POPULATION_GROUPS,)
+REFERRAL_COUNTS = InputKind(
+    "referral_counts",
+    "Referral counts by area",
+    "Each area's accepted referrals in a year, as the area published them, for comparing referral rates between "
+    "areas (the comparison page, 'cyplan compare'): the referral records carry no area, so a workspace of several "
+    "areas takes the counts from here.",
+    (
+        Column("area", "code", "Area code, as in the areas input.", "E10999999"),
+        Column("year", "integer", "The year the count covers (12 months), compared with the plan's year of the "
+               "same number.", "2025", minimum=1990, maximum=2100),
+        Column("referrals", "integer", "Accepted referrals in that year.", "2100", minimum=0, maximum=MAX_PEOPLE),
+        source_column(),
+    ),
+    key=("area", "year"),
+    references=(Reference(("area",), "areas", ("code",)),),
+)
+
+RETURNS_KINDS = (POPULATION_GROUPS, REFERRAL_COUNTS)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from html import escape
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exception_handlers import request_validation_exception_handler
@@ -48,8 +49,21 @@ log = logging.getLogger("cyplan.web")
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["CSRF_FIELD"] = security.CSRF_FIELD
 
+
+def in_area(href: str, area: str | None) -> str:
+    """A link to another page of cyplan that keeps the area being looked at (`?area=`), so that following it does
+    not fall back to the first area."""
+    if not area:
+        return href
+    path, _, fragment = href.partition("#")
+    return f"{path}{'&' if '?' in path else '?'}area={quote(area)}" + (f"#{fragment}" if fragment else "")
+
+
+templates.env.filters["in_area"] = in_area
+
 NAV = [("overview", "Overview", "/"), ("workforce", "Workforce", "/workforce"), ("services", "Services", "/services"),
-       ("evidence", "Evidence", "/evidence"), ("returns", "Who services reach", "/returns"), ("data", "Data", "/data")]
+       ("compare", "Compare areas", "/compare"), ("evidence", "Evidence", "/evidence"),
+       ("returns", "Who services reach", "/returns"), ("data", "Data", "/data")]
 ADMIN_NAV = ("admin", "Admin", "/admin/users")  # for a user who may manage the area's users or read its audit trail
 
 

@@ -212,10 +212,11 @@ def evidence_page(request: Request, st: State, age: str | None = None, level: st
     context = {"title": "Evidence", "current": "evidence", "f": f, "levels": INTERVENTION_LEVELS,
                "outcomes": outcomes, "strengths": STRENGTHS, "costs": COSTS, "max_age": MAX_AGE,
                "statement": RATINGS_STATEMENT, "total": lib.height}
-    results_context = {**context, "rows": _rows(shown), "count": shown.height, "hits": _hits(hits)}
+    area = st.area(request.query_params.get("area"))  # its links keep the area, as the layout's do
+    results_context = {**context, "rows": _rows(shown), "count": shown.height, "hits": _hits(hits), "area": area}
     # kept only for the choices the form offers: words typed into an address would grow the results kept
     offered = f.q is None and (f.outcome is None or f.outcome in outcomes)
-    part = (fragment(st, ("evidence", *f.key()), "evidence_results.html", results_context) if offered
+    part = (fragment(st, ("evidence", area, *f.key()), "evidence_results.html", results_context) if offered
             else Markup(templates.get_template("evidence_results.html").render(results_context)))
     return page_or_fragment(request, "evidence.html", part, context)
 
