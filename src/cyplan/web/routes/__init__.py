@@ -1,6 +1,17 @@
 """The pages, one module each; every page has its JSON twin under /api."""
 
-from cyplan.web.routes import admin, approvals, data, evidence, overview, report, returns, services, workforce
+from cyplan.web.routes import (
+           admin,
+           approvals,
+           data,
+           evidence,
+           overview,
+           report,
+           returns,
+           scenarios,
+           services,
+           workforce,
+)
 
-ROUTERS = [overview.router, workforce.router, services.router, evidence.router, returns.router, data.router,
-           report.router, approvals.router, admin.router]
+ROUTERS = [overview.router, workforce.router, scenarios.router, services.router, evidence.router, returns.router,
+           data.router, report.router, approvals.router, admin.router]
