@@ -499,10 +499,12 @@ async def save_scenario(request: Request, st: State) -> Response:
 
 @router.post("/scenarios/{scenario}/delete", response_class=HTMLResponse, include_in_schema=False,
              dependencies=[needs(Permission.IMPORT)])
-def delete_scenario(request: Request, scenario: str, st: State) -> HTMLResponse:
+async def delete_scenario(request: Request, scenario: str, st: State) -> HTMLResponse:
     """The scenario's changes taken out of the scenarios input (an import like any other: the history can bring
-    them back)."""
+    them back). The form names the scenario again: a bare POST to the address deletes nothing."""
     _known(st, scenario)
+    if (await request.form()).get("scenario") != scenario:
+        raise HTTPException(400, f"To delete the scenario ‘{scenario}’, use its Delete button on the Scenarios page.")
     frames = st.frames()
     try:
         save(st, _saved_rows(frames, Draft(scenario, scenario), None), f"scenario builder: '{scenario}' deleted")
