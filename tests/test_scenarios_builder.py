@@ -23,10 +23,12 @@ from fastapi.testclient import TestClient
 
 from conftest import folder_bytes
 from cyplan import results
+from cyplan.commands import evidence
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import apply
 from cyplan.store import audit
 from cyplan.store.workspace import Workspace, _alembic_config, _heads
+from cyplan.transfer import import_inputs
 from cyplan.web.app import create_app
 from cyplan.web.routes.scenarios import PREVIEW_DRAWS
 
@@ -341,3 +343,49 @@ def test_the_scenarios_download_imports_back_as_it_was(client: TestClient, demo_
         assert ws.read("scenarios").equals(before)
     finally:
         ws.close()
+
+
+def with_library(path: Path) -> None:
+    """The evidence library as `cyplan demo` adds it (the starter library and the demo's delivery hours)."""
+    ws = Workspace.open(path)
+    try:
+        import_inputs(ws, evidence.demo_sources("test"))
+    finally:
+        ws.close()
+
+
+def test_a_commission_is_built_from_the_library_and_the_action_list_and_adds_its_staff(
+        client: TestClient, demo_workspace: Path) -> None:
+    """Catches the builder breaking commissions: the intervention and the gap offered from the evidence library
+    and the services action list (not typed), and the preview adding the parenting programmes' 43.6 FTE of family
+    support workers in 2026 that the action list works out (user guide, 'Choosing what to commission')."""
+    with_library(demo_workspace)
+    commission = {"operation": "commission", "input": "interventions", "column": "from_year",
+                  "where-intervention": "parenting_programmes",
+                  "where-gap": "school_age / targeted / parenting_support", "value": "2026"}
+    form = client.post("/scenarios/form", data=_form(client, "parenting", commission)).text
+    assert re.findall(r'id="c0-where-([a-z_]+)"', form) == ["intervention", "gap"]
+    gaps = re.search(r'id="c0-where-gap".*?</select>', form, re.S).group(0)  # type: ignore[union-attr]
+    assert 'value="school_age / targeted / parenting_support" selected' in gaps and gaps.count("<option") > 5
+    text = client.post("/scenarios/preview", data=_form(client, "parenting", commission, year="2026"),
+                       headers={"HX-Request": "true"}).text
+    row = re.search(r'>Family support worker</th>(.*?)</tr>', text, re.S).group(1)  # type: ignore[union-attr]
+    change = float(re.findall(r'cyplan-number">([+-][\d,.]+)</td>', row)[0])
+    assert change == pytest.approx(43.6, abs=1.5)
+    assert client.post("/scenarios/save", data=_form(client, "parenting", commission)).status_code == 200
+    assert "parenting" in {r["scenario"] for r in client.get("/api/workforce").json()["scenarios_compared"]}
+
+
+def test_a_commission_the_library_cannot_give_is_refused_beside_its_rows(client: TestClient,
+                                                                         demo_workspace: Path) -> None:
+    """Catches a commission saved although it cannot run (an intervention not in the library): the import takes
+    such a row, but the builder runs the commission before saving and says why beside the rows it picks."""
+    commission = {"operation": "commission", "input": "interventions", "column": "from_year",
+                  "where-intervention": "parenting_programmes",
+                  "where-gap": "school_age / targeted / parenting_support", "value": "2026"}
+    before = folder_bytes(demo_workspace)
+    r = client.post("/scenarios/save", data=_form(client, "parenting", commission))
+    assert r.status_code == 422
+    assert _errors(r.text) == {"c0-where": "Commission of 'parenting_programmes': there is no intervention "
+                                           "'parenting_programmes' in the library; its interventions are: none yet"}
+    assert folder_bytes(demo_workspace) == before
