@@ -20,17 +20,24 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from starlette.datastructures import FormData
 
 from conftest import folder_bytes
 from cyplan import results
 from cyplan.commands import evidence
+from cyplan.io.read import read_table
+from cyplan.io.validate import validate
+from cyplan.io.write import write_csv
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import apply
+from cyplan.schema import KINDS
 from cyplan.store import audit
 from cyplan.store.workspace import Workspace, _alembic_config, _heads
 from cyplan.transfer import import_inputs
 from cyplan.web.app import create_app
-from cyplan.web.routes.scenarios import PREVIEW_DRAWS
+from cyplan.web.routes.scenarios import PREVIEW_DRAWS, check, draft_from_form
 
 AREA = "E10999999"
 STEP = "core clinical management (standard)"
@@ -389,3 +396,50 @@ def test_a_commission_the_library_cannot_give_is_refused_beside_its_rows(client:
     assert _errors(r.text) == {"c0-where": "Commission of 'parenting_programmes': there is no intervention "
                                            "'parenting_programmes' in the library; its interventions are: none yet"}
     assert folder_bytes(demo_workspace) == before
+
+
+# -- the form as a parser --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_frames(_demo_template: Path) -> results.Frames:
+    ws = Workspace.open(_demo_template)
+    try:
+        return ws.read_all()
+    finally:
+        ws.close()
+
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+FORM_VALUES = st.one_of(TEXT, st.sampled_from(["workforce", "role_mix", "levels", "leaver_rate", "share", "add", "move",
+                                                "multiply", "set", "commission", "mh_practitioner", "NHS", "0.1",
+                                                "-0.03", "1e9", "nan", "2", "remove-0", "add"]))
+FORM_KEYS = st.sampled_from(["name", "count", "action", "c0-input", "c0-column", "c0-operation", "c0-value",
+                             "c0-to_role", "c0-where-role", "c0-where-sector", "c0-where-level", "c1-input",
+                             "c1-value", "c1-operation", "c1-where-x", "year", "area"])
+
+
+PASSES = {"name": "x", "count": "1", "c0-input": "workforce", "c0-operation": "add", "c0-value": "0.01"}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(form=st.dictionaries(FORM_KEYS, FORM_VALUES, max_size=12))
+@example(form=PASSES)  # so that the import's side is tried
+def test_any_form_is_read_and_checked_without_failing_and_what_passes_imports(
+        demo_frames: results.Frames, tmp_path: Path, form: dict[str, str]) -> None:
+    """Catches a form that makes the builder fail (a 500) rather than say what is wrong, and a draft the builder
+    passes that the import would refuse (two definitions of the rules drifting apart): whatever is posted, the
+    draft is read and checked, each problem names a field of the form, and a draft with none, written as the
+    scenarios file it saves, is read and checked by the import's own reader with no problem."""
+    draft = draft_from_form(FormData(list(form.items())))
+    assert 1 <= len(draft.changes) <= 201
+    checked = check(demo_frames, draft)
+    fields = {"name"} | {f"c{i}-{f}" for i in range(len(draft.changes)) for f in
+                         ("input", "column", "where", "operation", "value", "to_role", "description")}
+    assert {f for f, _ in checked.problems} <= fields
+    if form == PASSES:
+        assert checked.problems == []
+    if checked.rows is not None:
+        path = tmp_path / "scenarios.csv"
+        write_csv(checked.rows, path)
+        _, found = validate(read_table(path, None, default_sheet="scenarios"), KINDS["scenarios"])
+        assert found == []
