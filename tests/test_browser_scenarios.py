@@ -26,12 +26,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     s.stop()
 
 
-def _preview(page: Any, server: Server, act: Any) -> str:
-    """Does `act` and waits for the preview it sets off (an htmx POST) to be swapped in; the preview's text."""
-    with page.expect_response(lambda r: r.url == f"{server.url}/scenarios/preview"
-                              and r.request.headers.get("hx-request") == "true") as answered:
-        act()
+def _preview(page: Any, server: Server, value: str) -> str:
+    """Types `value` as the first change's value and waits for the preview of it (an htmx POST carrying it, not
+    one set off earlier) to be swapped in; the preview's text."""
+    def of_it(r: Any) -> bool:
+        return (r.url == f"{server.url}/scenarios/preview" and r.request.headers.get("hx-request") == "true"
+                and f"c0-value={value}&" in (r.request.post_data or "") + "&")
+    before = page.locator("#preview").inner_html()
+    with page.expect_response(of_it) as answered:
+        page.fill("#c0-value", value)
     assert answered.value.status == 200
+    page.wait_for_function("b => document.querySelector('#preview').innerHTML !== b", arg=before)
     page.wait_for_function("() => !document.querySelector('#preview').classList.contains('htmx-settling')")
     return str(page.locator("#preview").inner_text())
 
@@ -60,13 +65,13 @@ def test_a_new_user_builds_a_scenario_sees_its_gap_before_saving_and_then_side_b
     page.select_option("#c0-column", "fte_in_post")
     page.select_option("#c0-where-role", "mh_practitioner")
     page.select_option("#c0-where-sector", "NHS")
-    waiting = _preview(page, server, lambda: page.fill("#c0-value", "x"))
+    waiting = _preview(page, server, "x")
     assert "Change 1: 'x' is not a number" in waiting
-    first = _preview(page, server, lambda: page.fill("#c0-value", "20"))
+    first = _preview(page, server, "20")
     assert "Mental health practitioner" in first
     fewer = _change(page, "Mental health practitioner")
     assert fewer < 0 and _change(page, "Clinical psychologist") == 0
-    more = _preview(page, server, lambda: page.fill("#c0-value", "60"))
+    more = _preview(page, server, "60")
     assert _change(page, "Mental health practitioner") < fewer
     assert "200 Monte Carlo draws" in more
     violations = axe_violations(page)
