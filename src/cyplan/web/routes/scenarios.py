@@ -9,6 +9,7 @@ that the history, undo and the audit trail see it as they see any other import, 
 from __future__ import annotations
 
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from cyplan.web.htmx import wants_fragment
 from cyplan.web.state import WorkspaceState
 
 router = APIRouter()
+_SAVING = threading.Lock()  # one save at a time in this process: each reads the input afresh, then writes it whole
 # The preview's draws: the demo's simulation takes ~1.2 s with 1,000 draws and ~0.12 s with 200 (benchmarks/
 # scenario_preview.py), and the preview must answer in under 300 ms. The saved scenario is worked out in full.
 PREVIEW_DRAWS = 200
@@ -366,12 +368,14 @@ def _saved_rows(frames: results.Frames, draft: Draft, rows: pl.DataFrame | None)
     return pl.concat([p.select(cols) for p in parts], how="vertical_relaxed") if parts else held.select(cols).clear()
 
 
-def save(st: WorkspaceState, frame: pl.DataFrame, shown: str) -> None:
-    """The scenarios input replaced by `frame`, as an import of a file of it: checked again whole, written in one
-    transaction with its version in the history and its entry in the audit trail."""
-    with tempfile.TemporaryDirectory() as tmp:
+def save(st: WorkspaceState, draft: Draft, rows: pl.DataFrame | None, shown: str) -> None:
+    """The scenarios input with the draft in place (rows None: taken out), as an import of a file of it: checked
+    again whole, written in one transaction with its version in the history and its entry in the audit trail.
+    The other scenarios are read afresh, not from the page's cache, and saves here are one at a time, so that two
+    analysts saving at once in this process do not undo each other's scenario."""
+    with _SAVING, tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scenarios.csv"
-        write_csv(frame, path)
+        write_csv(_saved_rows({"scenarios": st.ws.read("scenarios")}, draft, rows), path)
         import_inputs(st.ws, [Source("scenarios", path)], "replace", display_name=shown)
     st.forget()
 
@@ -401,9 +405,10 @@ def _form_context(st: WorkspaceState, draft: Draft, checked: Checked | None = No
 
 
 def _preview_part(st: WorkspaceState, draft: Draft) -> dict[str, Any]:
+    """The preview's part alone: the draft's problems, or its gap (the form's choices are not worked out)."""
     checked = check(st.frames(), draft)
     shown = preview(st, draft, checked.rows) if checked.rows is not None else {}
-    return {**_form_context(st, draft, checked, shown), "preview_only": True}
+    return {"problems": checked.problems, "draws": results.DRAWS, **shown, "preview_only": True}
 
 
 def _known(st: WorkspaceState, name: str) -> None:
@@ -486,10 +491,11 @@ async def scenario_form(request: Request, st: State) -> HTMLResponse:
 async def scenario_preview(request: Request, st: State) -> HTMLResponse:
     """The gap by role under the draft beside the baseline's, or the draft's problems (htmx: that part alone)."""
     draft = draft_from_form(await request.form())
-    context = _preview_part(st, draft)
-    if not wants_fragment(request):
-        context["preview_only"] = False
-    return page(request, "scenario_form.html", context)
+    if wants_fragment(request):
+        return page(request, "scenario_form.html", _preview_part(st, draft))
+    checked = check(st.frames(), draft)  # no script: the whole form again, with the preview
+    shown = preview(st, draft, checked.rows) if checked.rows is not None else {}
+    return page(request, "scenario_form.html", _form_context(st, draft, checked, shown))
 
 
 @router.post("/scenarios/save", response_class=HTMLResponse, include_in_schema=False,
@@ -506,7 +512,7 @@ async def save_scenario(request: Request, st: State) -> Response:
     verb = f"changed (was ‘{draft.original}’)" if draft.original and draft.original != draft.name else \
         "changed" if draft.original else "made"
     try:
-        save(st, _saved_rows(frames, draft, checked.rows), f"scenario builder: '{draft.name}' {verb}")
+        save(st, draft, checked.rows, f"scenario builder: '{draft.name}' {verb}")
     except InputError as e:  # held rows the import's checks now refuse: say so, save nothing
         problems = [("name", str(p)) for p in e]
         return page(request, "scenario_form.html", _form_context(st, draft, Checked(None, problems)), status_code=422)
@@ -523,9 +529,8 @@ async def delete_scenario(request: Request, scenario: str, st: State) -> HTMLRes
     _known(st, scenario)
     if (await request.form()).get("scenario") != scenario:
         raise HTTPException(400, f"To delete the scenario ‘{scenario}’, use its Delete button on the Scenarios page.")
-    frames = st.frames()
     try:
-        save(st, _saved_rows(frames, Draft(scenario, scenario), None), f"scenario builder: '{scenario}' deleted")
+        save(st, Draft(scenario, scenario), None, f"scenario builder: '{scenario}' deleted")
     except InputError as e:
         raise HTTPException(409, "; ".join(str(p) for p in e)) from None
     return page(request, "scenarios.html", _list_context(st, done=f"The scenario ‘{scenario}’ was deleted by "
