@@ -50,7 +50,8 @@ def _change(page: Any, role: str) -> float:
 def test_a_new_user_builds_a_scenario_sees_its_gap_before_saving_and_then_side_by_side(browser: Any,
                                                                                        server: Server) -> None:
     """Catches a builder a user cannot reach from the Workforce page, a preview that does not follow the values
-    typed (or needs a save first), a save that does not land, and a saved scenario missing from the comparison."""
+    typed (or needs a save first), a save that does not land, a saved scenario missing from the comparison, and
+    the difference between two scenarios' changes not shown; axe on the builder and the scenarios page."""
     context = browser.new_context(base_url=server.url)
     page = context.new_page()
     watch = Watch()
@@ -80,6 +81,14 @@ def test_a_new_user_builds_a_scenario_sees_its_gap_before_saving_and_then_side_b
         page.get_by_role("button", name="Save the scenario").click()
     assert f"The scenario ‘{NAME}’ was made by" in page.locator("#scenario-done").inner_text()
     assert NAME in page.locator("#scenario-list").inner_text()
+    page.select_option("#compare-a", "training")
+    page.select_option("#compare-b", NAME)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show the difference").click()
+    assert "fte_in_post" in page.locator("#only-b").inner_text()
+    assert "joiners_per_year" in page.locator("#only-a").inner_text()
+    violations = axe_violations(page)
+    assert not violations, "axe found serious or critical violations on the scenarios page:\n" + "\n".join(violations)
     page.goto("/workforce")
     assert NAME in page.locator("#scenarios").inner_text()  # the comparison of every scenario, side by side
     watch.check()
