@@ -25,7 +25,8 @@ SEED004 = Path(__file__).parents[1] / "examples" / "returns" / "seed004_records.
 EXAMPLES_PER_ROUTE = 12  # bounded: the whole module runs in well under a minute
 ROUTES = ["/api/inputs", "/api/inputs/{kind}", "/api/overview", "/api/workforce", "/api/services", "/api/returns",
           "/api/returns/tables/{name}", "/api/returns/quality", "/api/returns/equality", "/api/evidence",
-          "/api/evidence/{intervention}", "/api/evidence/topics/{topic}", "/api/compare"]
+          "/api/evidence/{intervention}", "/api/evidence/topics/{topic}", "/api/compare",
+          "/api/scenarios/difference"]
 
 
 @pytest.fixture(scope="module")

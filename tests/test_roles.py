@@ -42,6 +42,7 @@ PLANTED_CODE, PLANTED = "mhst", "Mental health support teams in schools"
 EXACT_RECEIVED = ("4,414", "4414")  # every referral received, exactly (published: 4,415)
 V, U, IM, S, M, A = (Permission.VIEW_PUBLISHED, Permission.VIEW_UNPUBLISHED, Permission.IMPORT, Permission.SIGN_OFF,
                     Permission.MANAGE_USERS, Permission.VIEW_AUDIT)
+R = Permission.RUN_SCENARIOS
 
 # The permission of every route, as docs/security.md's table states it: a route added without one, or one whose
 # permission changes, fails here until the table (and this) says so.
@@ -59,6 +60,9 @@ PERMISSIONS: dict[tuple[str, str], Permission | str] = {
     ("GET", "/data/inputs/{kind}.{fmt}"): U, ("GET", "/data/history/{kind}"): U,
     ("GET", "/data/template.xlsx"): IM, ("GET", "/data/problems/{token}.csv"): IM, ("POST", "/data/upload"): IM,
     ("POST", "/data/history/{kind}/restore"): IM,
+    ("GET", "/scenarios"): R, ("GET", "/scenarios/new"): R, ("GET", "/scenarios/{scenario}/edit"): R,
+    ("POST", "/scenarios/form"): R, ("POST", "/scenarios/preview"): R, ("GET", "/api/scenarios/difference"): R,
+    ("POST", "/scenarios/save"): IM, ("POST", "/scenarios/{scenario}/delete"): IM,
     ("POST", "/services/sign-off"): S, ("POST", "/report/sign-off"): S,
     ("GET", "/admin/users"): M, ("POST", "/admin/users/grant"): M, ("POST", "/admin/users/revoke"): M,
     ("GET", "/admin/audit"): A, ("GET", "/admin/audit.csv"): A,
@@ -179,6 +183,11 @@ def test_a_viewer_asking_for_unpublished_counts_is_refused_in_words(client: Test
     ("GET", "/data/results/returns-unpublished.xlsx", VIEWER, "view unpublished counts"),
     ("GET", "/api/inputs/population", VIEWER, "view unpublished counts"),
     ("POST", "/data/upload", VIEWER, "import data"),
+    ("GET", "/scenarios", VIEWER, "run scenarios"),
+    ("GET", "/scenarios/new", VIEWER, "run scenarios"),
+    ("POST", "/scenarios/preview", VIEWER, "run scenarios"),
+    ("POST", "/scenarios/save", VIEWER, "import data"),
+    ("POST", "/scenarios/retention/delete", VIEWER, "import data"),
     ("POST", "/services/sign-off", ANALYST, "sign off the rating judgement and the board paper"),
     ("GET", "/admin/audit", as_role("analyst", "approver"), "read the area's audit trail"),
     ("GET", "/admin/users", as_role(), "manage the area's users and roles"),
@@ -292,6 +301,8 @@ def test_a_viewers_pages_offer_nothing_they_would_be_refused(client: TestClient)
     assert 'href="/admin/' not in data
     for path in ("/", "/services"):
         assert "/sign-off" not in client.get(path, headers=VIEWER).text
+    assert 'href="/scenarios"' not in client.get("/workforce", headers=VIEWER).text  # the builder: analysts'
+    assert 'href="/scenarios"' in client.get("/workforce", headers=ANALYST).text
     # the one-person app's user holds every role: everything is offered
     assert 'for="counts-unpublished"' in client.get("/returns").text
     assert "returns-unpublished" in client.get("/data").text and 'href="/admin/users' in client.get("/data").text

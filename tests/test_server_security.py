@@ -204,6 +204,7 @@ def fill(route: APIRoute, shared: Shared) -> list[tuple[str, dict[str, str]]]:
     format, a problem list's token), and the query values that change what it needs (counts=unpublished). A path
     parameter the walk does not know fails: a route added with one must be taught to the walk."""
     values = {"kind": ["areas"], "fmt": ["csv", "xlsx"], "token": [shared.problems_token],
+              "scenario": ["retention", "no_such_scenario"],
               "intervention": [A_INTERVENTION, "no_such_intervention"], "topic": [A_TOPIC, "no_such_topic"],
               "name": (["summary"] if route.path.startswith("/api/returns/tables") else
                        [RESULT_TABLES[0] if isinstance(RESULT_TABLES, list | tuple) else next(iter(RESULT_TABLES)),
@@ -436,6 +437,10 @@ FORMS: dict[str, tuple[str, dict[str, str]]] = {
     "/admin/users/grant": ("ada", {"user": "mallory@alpha.gov.uk", "role": "admin"}),
     "/admin/users/revoke": ("ada", {"user": ALICE["email"], "role": "approver"}),
     "/signout": ("ann", {}), "/area": ("ann", {"tenant": B}),
+    "/scenarios/form": ("ann", {"count": "1"}), "/scenarios/preview": ("ann", {"count": "1"}),
+    "/scenarios/save": ("ann", {"name": "planted", "count": "1", "c0-input": "workforce", "c0-column": "leaver_rate",
+                                "c0-operation": "add", "c0-value": "0.01"}),
+    "/scenarios/{scenario}/delete": ("ann", {"scenario": "retention"}),
 }
 
 
@@ -452,8 +457,8 @@ def test_every_form_without_its_token_or_with_another_browsers_is_refused_and_ch
         client = shared.clients[user]
         upload = {"file": ("areas.csv", (DEMO / "areas.csv").read_bytes())} if "upload" in path else None
         for token in ({}, {security.CSRF_FIELD: ada_token if user != "ada" else ann_token}):
-            r = client.post(path.replace("{kind}", "areas"), data={**form, **token}, files=upload,
-                            follow_redirects=False)
+            r = client.post(path.replace("{kind}", "areas").replace("{scenario}", "retention"), data={**form, **token},
+                            files=upload, follow_redirects=False)
             assert r.status_code == 403 and "did not come from cyplan" in html.unescape(r.text), (path, token)
     after = shared.everything()
     assert {t: (before[t], after[t]) for t in before if before[t] != after[t]} == {}

@@ -18,7 +18,12 @@ BASELINE = "baseline"
 
 
 class ScenarioError(ValueError):
-    """A scenario that cannot be applied; the message names the scenario and the change."""
+    """A scenario that cannot be applied; the message names the scenario and the change, and `field` the column of
+    the change that is wrong (input, column, where, to_role or value), for a form to show the message beside it."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def names(scenarios: pl.DataFrame) -> list[str]:
@@ -53,17 +58,19 @@ def commissions(scenarios: pl.DataFrame, name: str) -> pl.DataFrame:
         label = f"scenario '{name}', commission"
         if change["input"] != "interventions" or change["column"] != "from_year":
             raise ScenarioError(f"{label}: write input 'interventions' and column 'from_year' (the value is the "
-                                f"first year), not {change['input']}.{change['column']}")
+                                f"first year), not {change['input']}.{change['column']}",
+                                "input" if change["input"] != "interventions" else "column")
         try:
             where = parse_where(str(change["where"] or ""))
         except ValueError as e:
-            raise ScenarioError(f"{label}: {e}") from None
+            raise ScenarioError(f"{label}: {e}", "where") from None
         if sorted(where) != ["gap", "intervention"]:
             raise ScenarioError(f"{label}: where must name the intervention and the gap, as 'intervention=X; "
-                                f"gap=ITEM' (ITEM as the services action list gives it), not '{change['where']}'")
+                                f"gap=ITEM' (ITEM as the services action list gives it), not '{change['where']}'",
+                                "where")
         value = float(change["value"])
         if value != int(value):
-            raise ScenarioError(f"{label}: the value is the first year, a whole number, not {value:g}")
+            raise ScenarioError(f"{label}: the value is the first year, a whole number, not {value:g}", "value")
         out.append((where["intervention"], where["gap"], int(value)))
     return pl.DataFrame(out, schema=COMMISSION_SCHEMA, orient="row")
 
@@ -85,22 +92,23 @@ def _apply_one(frames: dict[str, pl.DataFrame], change: dict[str, object]) -> pl
     label = f"scenario '{change['scenario']}', change to {change['input']}.{change['column']}"
     kind = KINDS.get(str(change["input"]))
     if kind is None or kind.name == "scenarios":
-        raise ScenarioError(f"{label}: '{change['input']}' is not an input that can be changed")
+        raise ScenarioError(f"{label}: '{change['input']}' is not an input that can be changed", "input")
     column = str(change["column"])
     if column not in kind.column_names or kind.column(column).type not in ("number", "share", "integer"):
         numeric = [c.name for c in kind.columns if c.type in ("number", "share", "integer")]
-        raise ScenarioError(f"{label}: '{column}' is not a numeric column of {kind.name} ({', '.join(numeric)})")
+        raise ScenarioError(f"{label}: '{column}' is not a numeric column of {kind.name} ({', '.join(numeric)})",
+                            "column")
     try:
         where = parse_where(str(change["where"] or ""))
     except ValueError as e:
-        raise ScenarioError(f"{label}: {e}") from None
+        raise ScenarioError(f"{label}: {e}", "where") from None
     unknown = [c for c in where if c not in kind.column_names]
     if unknown:
-        raise ScenarioError(f"{label}: {kind.name} has no column {', '.join(unknown)}")
+        raise ScenarioError(f"{label}: {kind.name} has no column {', '.join(unknown)}", "where")
     frame = frames[kind.name]
     match = pl.all_horizontal([pl.col(c).cast(pl.String) == v for c, v in where.items()] or [pl.lit(True)])
     if frame.filter(match).is_empty():
-        raise ScenarioError(f"{label}: no row of {kind.name} matches '{change['where']}'")
+        raise ScenarioError(f"{label}: no row of {kind.name} matches '{change['where']}'", "where")
     if change["operation"] == "move":
         return _move(frame, match, change, label, set(frames["roles"]["role"]))
     value, op, col = float(change["value"]), str(change["operation"]), pl.col(column)  # type: ignore[arg-type]
@@ -126,24 +134,24 @@ def _check_correlations(frame: pl.DataFrame, label: str) -> None:
     low = correlations.smallest_eigenvalue(correlations.rank_matrix(correlations.pairs(frame))[1])
     if low < -correlations.PSD_TOLERANCE:
         raise ScenarioError(f"{label}: the correlations can no longer all hold at once (as a matrix they are not "
-                            f"positive semi-definite: its smallest eigenvalue is {low:.3g})")
+                            f"positive semi-definite: its smallest eigenvalue is {low:.3g})", "value")
 
 
 def _move(frame: pl.DataFrame, match: pl.Expr, change: dict[str, object], label: str,
           roles: set[str]) -> pl.DataFrame:
     """Move `value` of each matched step's hours from the matched role to `to_role`."""
     if change["input"] != "role_mix" or change["column"] != "share":
-        raise ScenarioError(f"{label}: move applies to role_mix.share only")
+        raise ScenarioError(f"{label}: move applies to role_mix.share only", "operation")
     to_role, value = str(change["to_role"] or ""), float(change["value"])  # type: ignore[arg-type]
     if to_role not in roles:
         raise ScenarioError(f"{label}: move needs to_role, a role of the roles input, to take the share"
-                            + (f" ('{to_role}' is not one)" if to_role else ""))
+                            + (f" ('{to_role}' is not one)" if to_role else ""), "to_role")
     given = frame.filter(match)
     short = given.filter(pl.col("share") < value - 1e-12)
     if short.height:
         r = short.row(0, named=True)
         raise ScenarioError(f"{label}: role '{r['role']}' has only {r['share']:g} of step '{r['step']}' to move, "
-                            f"not {value:g}")
+                            f"not {value:g}", "value")
     frame = frame.with_columns(pl.when(match).then(pl.col("share") - value).otherwise(pl.col("share")).alias("share"))
     steps = given.select("level", "step").unique(maintain_order=True)
     receiving = (steps.with_columns(pl.lit(to_role).alias("role"))
@@ -158,6 +166,6 @@ def _check_range(rows: pl.DataFrame, column: Column, label: str) -> None:
     values = rows[column.name]
     low = column.minimum if column.minimum is not None else (0.0 if column.type == "share" else None)
     if low is not None and (values < low).any():
-        raise ScenarioError(f"{label}: makes {column.name} {values.min():g}, below {low:g}")
+        raise ScenarioError(f"{label}: makes {column.name} {values.min():g}, below {low:g}", "value")
     if column.maximum is not None and (values > column.maximum).any():
-        raise ScenarioError(f"{label}: makes {column.name} {values.max():g}, above {column.maximum:g}")
+        raise ScenarioError(f"{label}: makes {column.name} {values.max():g}, above {column.maximum:g}", "value")

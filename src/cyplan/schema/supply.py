@@ -178,7 +178,10 @@ SCENARIOS = InputKind(
                required=False, blank_ok=True, default=""),
         source_column(),
     ),
-    key=("scenario", "input", "column", "where", "operation"),
+    # to_role is in the key so that one scenario can move shares of the same rows to two roles (issue 17). value is
+    # not: two rows alike but for their value are one change written twice (a pasted row, an edit half done), and
+    # as two keys they would stack (+0.03 and +0.03 is +0.06) without a word; a change meant as the sum is one row.
+    key=("scenario", "input", "column", "where", "operation", "to_role"),
 )
 
 # the inputs and value columns a correlation may name: those drawn between a low and a high value

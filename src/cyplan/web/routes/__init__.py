@@ -9,9 +9,10 @@ from cyplan.web.routes import (
     overview,
     report,
     returns,
+    scenarios,
     services,
     workforce,
 )
 
-ROUTERS = [overview.router, workforce.router, services.router, compare.router, evidence.router, returns.router,
-           data.router, report.router, approvals.router, admin.router]
+ROUTERS = [overview.router, workforce.router, scenarios.router, services.router, compare.router, evidence.router,
+           returns.router, data.router, report.router, approvals.router, admin.router]
