@@ -32,7 +32,7 @@ demo: $(STAMP) $(ASSETS) system
 	$(BIN)/cyplan serve --workspace exampleshire --host $(HOST) --port $(PORT)
 
 # the tests on two workers (pytest-xdist), each taking a whole test file at a time, so its fixtures are built once;
-# the slowest files are queued first (tests/slow_first.py, kept in that order by pyproject's --no-loadscope-reorder)
+# the slowest files are queued first (tests/slow_first.py)
 test: $(STAMP) $(ASSETS) system-test
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadfile

@@ -8,8 +8,9 @@ ended with one worker on such a file and the other idle. Taken first, the long f
 many short ones fill in around them at the end (longest first is the classic rule for two machines).
 
 SLOWEST lists the files longest first, as measured with `scripts/file_times.py` on a `--junitxml` report; the
-other files follow in xdist's own order (most tests first). pyproject.toml's `--no-loadscope-reorder` makes xdist
-keep this order. A file missing from the list is not an error: it is only queued later than it might be.
+other files follow in xdist's own order (most tests first). pytest_configure below turns xdist's own reordering off
+(as `--no-loadscope-reorder` would) so that it keeps this order. A file missing from the list is not an error: it
+is only queued later than it might be.
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ def queue_order(files: list[str]) -> list[str]:
     rank = {name: i for i, name in enumerate(SLOWEST)}
     first_seen = {name: i for i, name in reversed(list(enumerate(files)))}
     return sorted(counts, key=lambda f: (rank.get(f.rsplit("/", 1)[-1], len(rank)), -counts[f], first_seen[f]))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """xdist's `--no-loadscope-reorder`, set here rather than in pyproject's addopts: there it would be an unknown
+    option to a run with `-p no:xdist`."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
