@@ -31,7 +31,8 @@ demo: $(STAMP) $(ASSETS) system
 	$(BIN)/cyplan demo
 	$(BIN)/cyplan serve --workspace exampleshire --host $(HOST) --port $(PORT)
 
-# the tests on two workers (pytest-xdist), each taking a whole test file at a time, so its fixtures are built once
+# the tests on two workers (pytest-xdist), each taking a whole test file at a time, so its fixtures are built once;
+# the slowest files are queued first (tests/slow_first.py)
 test: $(STAMP) $(ASSETS) system-test
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadfile

@@ -28,6 +28,7 @@ from cyplan import reference
 from cyplan.store.workspace import Workspace
 from cyplan.transfer import Source, import_inputs
 from no_skips import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401  (no test may skip)
+from slow_first import pytest_collection_modifyitems, pytest_configure  # noqa: F401  (slowest files first)
 
 # CI draws the same examples every run (set by CI=true, as .ci/run is run): a submission is judged on examples
 # already tried, not failed by a new one that happens to be drawn; developers' runs draw new ones each time

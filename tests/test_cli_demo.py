@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -116,9 +117,13 @@ def test_bad_options_are_explained(demo: Path) -> None:
     assert nowhere.returncode == 1 and "cyplan init" in nowhere.stderr
 
 
-def test_demo_rebuilds_itself_but_not_other_workspaces(tmp_path: Path) -> None:
-    assert cyplan("demo", "d", cwd=tmp_path).returncode == 0
-    assert cyplan("demo", "d", cwd=tmp_path).returncode == 0
+def test_demo_rebuilds_itself_but_not_other_workspaces(demo: Path, tmp_path: Path) -> None:
+    """Catches `cyplan demo` refusing to rebuild a demo it made (run again on a copy of the module's, made by
+    `cyplan demo` itself) and overwriting a workspace of the user's own."""
+    shutil.copytree(demo / "exampleshire", tmp_path / "d")
+    rebuilt = cyplan("demo", "d", cwd=tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "Exampleshire (E10999999)" in rebuilt.stdout
     assert cyplan("init", "mine", cwd=tmp_path).returncode == 0
     refused = cyplan("demo", "mine", cwd=tmp_path)
     assert refused.returncode == 1 and "not the demo" in refused.stderr
