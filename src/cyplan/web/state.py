@@ -100,6 +100,11 @@ class WorkspaceState:
                 self._cache[key] = compute()
             return self._cache[key]
 
+    def kept(self, key: tuple[Any, ...]) -> bool:
+        """Whether cached(key, …) would answer without computing: a result kept for this version of the data."""
+        with self._lock:
+            return self.version() == self._version and key in self._cache
+
     def audit(self, action: str, what: dict[str, Any], area: str | None = None, who: str | None = None) -> None:
         """Add an audit entry for a download or a paper made here. An entry is not data: the results kept stay
         valid, though on SQLite the database file's time changes, which would otherwise read as new data."""
