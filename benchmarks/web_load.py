@@ -332,12 +332,14 @@ class Cold:
     def figures(self, path: str) -> tuple[list[str], list[str]]:
         """The page as a browser ends up with it (what it loads after, then the page again): its tables' text and
         its charts' specs, in order."""
-        for later in LATER.findall(self.get(path)):
-            self.get(later.replace("&amp;", "&"), **{"HX-Request": "true"})
         html = self.get(path)
-        if LATER.search(html):
-            sys.exit(f"{self.name}: {path} still loads parts after it once they are worked out")
-        return TABLE.findall(html), SPEC.findall(html)
+        for _ in range(3):  # again if the data's version moved meanwhile (on SQLite a checkpoint touches the file)
+            for later in LATER.findall(html):
+                self.get(later.replace("&amp;", "&"), **{"HX-Request": "true"})
+            html = self.get(path)
+            if not LATER.search(html):
+                return TABLE.findall(html), SPEC.findall(html)
+        sys.exit(f"{self.name}: {path} still loads parts after it once they are worked out")
 
 
 def cold_main(turns: int, before: Path | None, pause: float = 0.0) -> None:
