@@ -26,6 +26,21 @@ and printed beside the server's, so the cost is shown, not assumed — typically
 wrk does not correct for coordinated omission; in a closed loop with no think time that is the usual
 definition of a user's latency. Latencies are wrk's own histogram (microsecond resolution).
 
+`--cold N` (issue 17 part 4): the first page after a change, instead of the load. After each upload of the demo's
+population file through the data page (the web upload, as a person makes a change; it changes the data's version, so
+every result is worked out again), the overview or the workforce page is asked for once and timed: N times each, in
+turn, then the medians (`--pause S`: asked for S seconds after the upload's answer, as a person's click; by default
+at once). Beside the page's own time, "with what it loads after" adds the requests the page makes
+once shown (its charts, the scenarios side by side: htmx asks for them as soon as the page is in), one after
+another as the server answers them — the time until the page is whole. With `--before SRC` (a copy of an earlier
+`src` folder, e.g. `git archive COMMIT src | tar -x -C /tmp/before`, with its built static/vendor files) a second
+server runs that code on a copy of the same workspace, and the two are timed in turns, so the machine's ups and
+downs fall on both alike; and first both servers' pages, loaded whole, must show the same figures — every table's
+cells and every chart's spec, on the overview, the workforce page and the workforce page for 2030 under the
+scenario 'training' — or the benchmark says what differs and exits 1.
+
+    .venv/bin/python benchmarks/web_load.py --cold 7 [--before /tmp/before/src]
+
 `--server` (issue 14 part 8): the shared server instead, set up as docs/deployment.md says, all by the CLI — a
 throwaway PostgreSQL (Debian's postgresql, on a unix socket in a temporary folder: an owner role and the app role
 from `cyplan server migrate --app-role`), the tests' OpenID Connect provider (tests/oidc/provider.mjs, npm
@@ -120,10 +135,12 @@ def get(url: str) -> tuple[int, float]:
         return r.status, time.perf_counter() - start
 
 
-def start_server(workspace: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(workspace: Path, port: int, log: Path, src: Path | None = None) -> subprocess.Popen[bytes]:
+    """`cyplan serve` on the workspace; with `src`, that folder's code (an earlier version's) rather than this."""
     with log.open("wb") as out:
         proc = subprocess.Popen([CYPLAN, "serve", "-w", str(workspace), "--host", HOST, "--port", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT, env=env())
+                                stdout=out, stderr=subprocess.STDOUT,
+                                env={**env(), "PYTHONPATH": str(src)} if src else env())
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -200,7 +217,16 @@ def main() -> None:
     ap.add_argument("--areas", type=int, default=10, help="with --server: areas the users are spread over (10)")
     ap.add_argument("--repeat", type=int, default=3, help="with --server: runs of both phases on the one server, "
                     "then the medians (3)")
+    ap.add_argument("--cold", type=int, metavar="N", help="the first page after a change, N times each, instead of "
+                    "the load (issue 17 part 4)")
+    ap.add_argument("--pause", type=float, default=0.0, metavar="S", help="with --cold: seconds between the upload's "
+                    "answer and asking for the page, as a person's click (default 0: at once)")
+    ap.add_argument("--before", type=Path, metavar="SRC", help="with --cold: also an earlier src folder's server, "
+                    "timed in turns with this one, their figures compared first")
     args = ap.parse_args()
+    if args.cold:
+        cold_main(args.cold, args.before, args.pause)
+        return
     if args.server:
         server_main(argparse.Namespace(**{**vars(args), "users": args.users or 50}))
         return
@@ -251,6 +277,125 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
+
+
+# -- the first page after a change (--cold) --------------------------------------------------------------------
+
+# what a page loads once shown (htmx, hx-trigger="load"): its charts and the scenarios side by side, when not kept
+LATER = re.compile(r'hx-get="(/(?:charts|workforce/scenarios)[^"]*)" hx-trigger="load"')
+SHOWN = ("/", "/workforce", "/workforce?year=2030&scenario=training")  # the pages whose figures are compared
+TABLE = re.compile(r"<table.*?</table>", re.S)
+SPEC = re.compile(r'data-vega-spec="([^"]*)"')
+
+
+@dataclass
+class Cold:
+    """One server for --cold: its code, its address and an HTTP client with its CSRF cookie."""
+
+    name: str
+    url: str
+    proc: subprocess.Popen[bytes]
+    client: object
+    times: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # page → (page, page with later)
+
+    def get(self, path: str, **headers: str) -> str:
+        r = self.client.get(self.url + path, headers=headers)  # type: ignore[attr-defined]
+        if r.status_code != 200:
+            sys.exit(f"{self.name}: {path} answered {r.status_code}")
+        return str(r.text)
+
+    def change(self) -> None:
+        """Upload the demo's population file through the data page: a change, as a person makes one."""
+        from cyplan import reference
+        from cyplan.web import security
+
+        page = self.get("/data")
+        token = re.search(rf'name="{security.CSRF_FIELD}" value="([^"]+)"', page)
+        done = self.client.post(self.url + "/data/upload", data={  # type: ignore[attr-defined]
+            "kind": "population", "mode": "replace", security.CSRF_FIELD: token.group(1) if token else ""},
+            files={"file": ("population.csv", (reference.DEMO / "population.csv").read_bytes())})
+        if done.status_code != 200 or "Imported" not in done.text:
+            sys.exit(f"{self.name}: the upload failed ({done.status_code})")
+
+    def timed(self, path: str, pause: float) -> None:
+        """The page after a change (`pause` s after the upload's answer), and with what it loads after it, one
+        request after another."""
+        self.change()
+        time.sleep(pause)
+        start = time.perf_counter()
+        html = self.get(path)
+        page = time.perf_counter() - start
+        for later in LATER.findall(html):
+            self.get(later.replace("&amp;", "&"), **{"HX-Request": "true"})
+        self.times.setdefault(path, []).append((page, time.perf_counter() - start))
+
+    def figures(self, path: str) -> tuple[list[str], list[str]]:
+        """The page as a browser ends up with it (what it loads after, then the page again): its tables' text and
+        its charts' specs, in order."""
+        html = self.get(path)
+        for _ in range(3):  # again if the data's version moved meanwhile (on SQLite a checkpoint touches the file)
+            for later in LATER.findall(html):
+                self.get(later.replace("&amp;", "&"), **{"HX-Request": "true"})
+            html = self.get(path)
+            if not LATER.search(html):
+                return TABLE.findall(html), SPEC.findall(html)
+        sys.exit(f"{self.name}: {path} still loads parts after it once they are worked out")
+
+
+def cold_main(turns: int, before: Path | None, pause: float = 0.0) -> None:
+    import httpx
+
+    load0 = os.getloadavg()[0]
+    print(f"Machine: {os.cpu_count()} CPUs, Python {platform.python_version()}; load average {load0:.2f} before the "
+          f"run; the busiest processes:\n{others()}")
+    with tempfile.TemporaryDirectory(prefix="cyplan-web-cold-") as tmp:
+        folder = Path(tmp)
+        subprocess.run([CYPLAN, "demo", str(folder / "after")], check=True, capture_output=True, env=env())
+        codes = [("this code", folder / "after", None)]
+        if before:
+            shutil.copytree(folder / "after", folder / "before")
+            codes.insert(0, (f"before ({before})", folder / "before", before))
+        servers: list[Cold] = []
+        try:
+            for name, workspace, src in codes:
+                port = free_port()
+                proc = start_server(workspace, port, folder / f"{workspace.name}.log", src)
+                client = httpx.Client(headers={"Cookie": COOKIE}, timeout=300)
+                servers.append(Cold(name, f"http://{HOST}:{port}", proc, client))
+            for server in servers:
+                for path in WARM:
+                    server.get(path)
+            if len(servers) == 2:
+                print("\nThe check, first: the figures each server's pages show, loaded whole")
+                for path in SHOWN:
+                    got = [server.figures(path) for server in servers]
+                    tables, specs = (sum(x != y for x, y in zip(got[0][i], got[1][i], strict=False))
+                                     + abs(len(got[0][i]) - len(got[1][i])) for i in (0, 1))
+                    print(f"  {path:<40} {len(got[1][0])} tables, {len(got[1][1])} charts: "
+                          + ("identical" if not tables and not specs else f"{tables} tables, {specs} charts DIFFER"))
+                    if tables or specs:
+                        sys.exit("The figures differ: no times are reported.")
+            print(f"\nThe first page after a change, {turns} times each (servers in turns), asked for "
+                  + (f"{pause:g} s after the upload's answer:" if pause else "as soon as the upload is answered:"))
+            for _ in range(turns):
+                for path in PAGES.values():
+                    for server in servers:
+                        server.timed(path, pause)
+            print(f"\n{'code':<28} {'page':<12} {'median ms':>10} {'with what it loads after':>25}  each page, ms")
+            for server in servers:
+                for path, got in server.times.items():
+                    page, whole = statistics.median(t[0] for t in got), statistics.median(t[1] for t in got)
+                    print(f"{server.name[:28]:<28} {path:<12} {page * 1000:>10.0f} {whole * 1000:>25.0f}  "
+                          + ", ".join(f"{t[0] * 1000:.0f}" for t in got))
+            if len(servers) == 2:
+                for path in PAGES.values():
+                    old, new = (statistics.median(t[0] for t in s.times[path]) for s in servers)
+                    print(f"  {path}: this code's median is {new / old:.2f}× the earlier code's")
+            print(f"\nLoad average {load0:.2f} before, {os.getloadavg()[0]:.2f} after (other work on the machine)")
+        finally:
+            for server in servers:
+                server.proc.terminate()
+                server.proc.wait(timeout=10)
 
 
 # -- the shared server (--server) -----------------------------------------------------------------------------

@@ -182,7 +182,10 @@ class Watch:
 
 def wait_for_charts(page: Any) -> int:
     """Waits until every chart on the page is drawn (an <svg> inside each .cyplan-chart) or has said it could
-    not be; fails for any chart without its SVG. Returns the number of charts."""
+    not be; fails for any chart without its SVG. Returns the number of charts. First every part the page loads
+    after it (htmx, hx-trigger="load": the charts and the scenarios side by side of a first page after a change)
+    must have come and replaced its placeholder."""
+    page.wait_for_function("() => !document.querySelector('[hx-trigger=\"load\"]')")
     page.wait_for_function("""() => [...document.querySelectorAll('.cyplan-chart')].every(
         c => c.querySelector('svg') || (c.dataset.drawn && c.textContent.includes('could not be drawn')))""")
     charts: list[dict[str, Any]] = page.eval_on_selector_all(".cyplan-chart", """els => els.map(e => ({

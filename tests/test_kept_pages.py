@@ -116,6 +116,10 @@ def test_a_choice_in_the_address_is_answered_afresh_and_made_up_addresses_keep_n
     def kept() -> int:
         return sum(key[0] == "page" for key in state._cache)
 
+    # the page is kept once whole: its later parts (the scenarios side by side, the charts) loaded, as htmx loads them
+    for later in re.findall(r'hx-get="(/(?:charts|workforce/scenarios)[^"]*)" hx-trigger="load"', default):
+        assert browser.get(later.replace("&amp;", "&"), headers={"HX-Request": "true"}).status_code == 200
+    browser.get(f"/workforce?area={AREA}")
     before = kept()
     for n in range(5):
         assert browser.get(f"/workforce?area={AREA}&n={n}").status_code == 200

@@ -48,6 +48,7 @@ R = Permission.RUN_SCENARIOS
 # permission changes, fails here until the table (and this) says so.
 PERMISSIONS: dict[tuple[str, str], Permission | str] = {
     ("GET", "/"): V, ("GET", "/api/overview"): V, ("GET", "/workforce"): V, ("GET", "/api/workforce"): V,
+    ("GET", "/workforce/scenarios"): V, ("GET", "/charts/{name}"): V,
     ("GET", "/services"): V, ("GET", "/api/services"): V, ("GET", "/report"): V,
     ("GET", "/compare"): V, ("GET", "/api/compare"): V,
     ("GET", "/evidence"): V, ("GET", "/api/evidence"): V, ("GET", "/evidence/{intervention}"): V,

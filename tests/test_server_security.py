@@ -207,6 +207,7 @@ def fill(route: APIRoute, shared: Shared) -> list[tuple[str, dict[str, str]]]:
               "scenario": ["retention", "no_such_scenario"],
               "intervention": [A_INTERVENTION, "no_such_intervention"], "topic": [A_TOPIC, "no_such_topic"],
               "name": (["summary"] if route.path.startswith("/api/returns/tables") else
+                       ["chart-need", "chart-flows", "no-such-chart"] if route.path.startswith("/charts/") else
                        [RESULT_TABLES[0] if isinstance(RESULT_TABLES, list | tuple) else next(iter(RESULT_TABLES)),
                         "returns-published", "returns-unpublished"])}
     paths = [route.path]

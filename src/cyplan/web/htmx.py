@@ -6,8 +6,10 @@ page only fills in the layout around it."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -41,3 +43,21 @@ def page_or_fragment(request: Request, template: str, part: Markup, context: dic
         response = page(request, template, {**context, "results_html": part}, keep=keep)
     response.headers["Vary"] = "HX-Request"  # the same URL answers two ways: caches must keep them apart
     return response
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of a page: its spec when kept, else the address its figure loads from after the page (htmx). A chart
+    is drawn by JavaScript, so a page without it loses nothing by the chart coming after."""
+
+    id: str
+    spec: dict[str, Any] | None
+    later: str
+
+
+def chart_now_or_later(st: WorkspaceState, key: tuple[Hashable, ...], compute: Callable[[], dict[str, Any]],
+                       chart_id: str, params: dict[str, Any]) -> Chart:
+    """The chart in the page if its spec is kept (`key`), else its address under /charts to load it from: the first
+    page after a change shows its figures first (issue 17 part 4)."""
+    later = f"/charts/{chart_id}?" + urlencode({k: v for k, v in params.items() if v is not None})
+    return Chart(chart_id, st.cached(key, compute) if st.kept(key) else None, later)

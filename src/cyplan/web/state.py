@@ -6,6 +6,7 @@ data_version, which any process's change bumps; and the web app's own writes for
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from cyplan.store.migrations.tenancy import VERSIONS
 from cyplan.store.workspace import Workspace
 
 T = TypeVar("T")
+log = logging.getLogger("cyplan.web")
 # bumped in the same transaction by every statement that changes the area's data but its audit trail, whichever
 # process made it (migration 0023_tenants); no row yet: no change since the area was made
 DATA_VERSION = sa.text(f"SELECT coalesce(max(n), 0) FROM {VERSIONS}")
@@ -100,6 +102,11 @@ class WorkspaceState:
                 self._cache[key] = compute()
             return self._cache[key]
 
+    def kept(self, key: tuple[Any, ...]) -> bool:
+        """Whether cached(key, …) would answer without computing: a result kept for this version of the data."""
+        with self._lock:
+            return self.version() == self._version and key in self._cache
+
     def audit(self, action: str, what: dict[str, Any], area: str | None = None, who: str | None = None) -> None:
         """Add an audit entry for a download or a paper made here. An entry is not data: the results kept stay
         valid, though on SQLite the database file's time changes, which would otherwise read as new data."""
@@ -115,6 +122,22 @@ class WorkspaceState:
             self._unseen()
             self._cache.clear()
             self._version = None
+
+    def work_out_after(self, compute: Callable[[], object]) -> threading.Thread:
+        """Start working out, in a thread of its own, a result the next page will want, after a change this process
+        made: a person who imports a file then opens a page finds it worked out (issue 17 part 4). The thread reads
+        the data's version as any call outside a request does, at each result; a result is kept under the version
+        read before its data, so one worked out as the data change again is never shown for the newer data. It
+        holds the state's lock as a request's computation does: a page asked for meanwhile waits for it, not for
+        a second computation. A failure is left for the page, which says what is wrong."""
+        def run() -> None:
+            try:
+                compute()
+            except Exception:
+                log.debug("working out after a change failed", exc_info=True)
+        thread = threading.Thread(target=run, name="cyplan-after-change", daemon=True)
+        thread.start()
+        return thread
 
     def frames(self) -> dict[str, pl.DataFrame]:
         return self.cached(("frames",), self.ws.read_all)

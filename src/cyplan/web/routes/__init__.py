@@ -3,6 +3,7 @@
 from cyplan.web.routes import (
     admin,
     approvals,
+    charts,
     compare,
     data,
     evidence,
@@ -15,4 +16,4 @@ from cyplan.web.routes import (
 )
 
 ROUTERS = [overview.router, workforce.router, scenarios.router, services.router, compare.router, evidence.router,
-           returns.router, data.router, report.router, approvals.router, admin.router]
+           returns.router, data.router, report.router, approvals.router, admin.router, charts.router]

@@ -32,6 +32,7 @@ from cyplan.transfer import Source, export_inputs, import_inputs, restore, sourc
 from cyplan.web.access import needs, require
 from cyplan.web.app import State, page
 from cyplan.web.problem_files import TOKEN, ProblemFiles
+from cyplan.web.routes.overview import simulation
 from cyplan.web.state import WorkspaceState
 
 router = APIRouter()
@@ -385,7 +386,9 @@ async def upload(request: Request, st: State, file: UploadFile,
             return _refused(request, st, _as_uploaded(request, e, saved, name), name, kind,
                             [n.replace(str(saved), name) for n in reading.notes])
     st.forget()
-    return page(request, "data.html", _context(st, done=done))
+    answer = page(request, "data.html", _context(st, done=done))
+    st.work_out_after(lambda: simulation(st))  # once answered: the simulation the dashboard pages show first
+    return answer
 
 
 def _refused(request: Request, st: WorkspaceState, problems: list[Problem] | Listed, name: str,
@@ -448,4 +451,6 @@ def history_restore(request: Request, kind: str, st: State, version: Annotated[i
                                                            more=sum(g.count for g in groups[SHOWN_GROUPS:]),
                                                            refused=version), status_code=422)
     st.forget()
-    return page(request, "data_history.html", _history(st, kind, restored=version))
+    answer = page(request, "data_history.html", _history(st, kind, restored=version))
+    st.work_out_after(lambda: simulation(st))
+    return answer

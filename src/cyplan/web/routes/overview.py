@@ -13,24 +13,31 @@ from cyplan import results
 from cyplan.auth.roles import Permission
 from cyplan.display import CENTRAL_PLAN, workforce_headline
 from cyplan.model.gap import gap_table
-from cyplan.model.plan import cost_table, demand_table, has_cost_lines, need_table
+from cyplan.model.plan import Plan, cost_table, demand_table, has_cost_lines, need_table
 from cyplan.reference import starter
 from cyplan.reports import charts
 from cyplan.schema import KINDS
 from cyplan.store import signoffs
 from cyplan.web.access import needs
 from cyplan.web.app import State, chosen_area, page
+from cyplan.web.htmx import Chart, chart_now_or_later
 from cyplan.web.state import WorkspaceState, signed_off
 from cyplan.web.tables import table
 
 router = APIRouter()
 
 
+def plan(st: WorkspaceState, estimate: str = "central") -> Plan:
+    """The need and demand model on the central (or low or high) inputs, kept until the data change: the need, the
+    costs and the need chart all read it."""
+    return st.cached(("plan", estimate), lambda: results.plan(st.frames(), estimate))
+
+
 def _need(st: WorkspaceState, area: str) -> pl.DataFrame:
     def compute() -> pl.DataFrame:
-        plan = results.plan(st.frames())
-        need = need_table(plan, [], [area]).select("year", "population", "cases", "per_1000")
-        demand = demand_table(plan, [], [area]).select("year", "fte", "cost")
+        plan_ = plan(st)
+        need = need_table(plan_, [], [area]).select("year", "population", "cases", "per_1000")
+        demand = demand_table(plan_, [], [area]).select("year", "fte", "cost")
         return need.join(demand, on="year", maintain_order="left")
     return st.cached(("need", area), compute)
 
@@ -38,8 +45,8 @@ def _need(st: WorkspaceState, area: str) -> pl.DataFrame:
 def _costs(st: WorkspaceState, area: str) -> pl.DataFrame | None:
     """The budget lines by year (pay, non-pay, overheads, per-case, total), or None when cost is pay alone."""
     def compute() -> pl.DataFrame | None:
-        plan = results.plan(st.frames())
-        return cost_table(plan, [area]).drop("area") if has_cost_lines(plan) else None
+        plan_ = plan(st)
+        return cost_table(plan_, [area]).drop("area") if has_cost_lines(plan_) else None
     return st.cached(("costs", area), compute)
 
 
@@ -61,19 +68,24 @@ def _try(compute: Any) -> tuple[Any, str | None]:
         return None, str(e)
 
 
-def _charts(st: WorkspaceState, area: str, need: pl.DataFrame | None,
-            gap: pl.DataFrame | None) -> list[tuple[str, Any]]:
-    """Need by year (central, with the low–high band) and workforce demand and supply by year, as Vega-Lite specs."""
-    def compute() -> list[tuple[str, Any]]:
+def need_chart(st: WorkspaceState, area: str) -> dict[str, Any]:
+    """Need by year (central, with the low–high band), as a Vega-Lite spec."""
+    def compute() -> dict[str, Any]:
         name = results.labels(st.frames())["area"].get(area, area)
-        out = []
-        if need is not None:
-            low, high = (need_table(results.plan(st.frames(), e), [], [area]) for e in ("low", "high"))
-            out.append(("chart-need", charts.to_spec(charts.need_by_year(need, low, high, name))))
-        if gap is not None:
-            out.append(("chart-workforce", charts.to_spec(charts.workforce_by_year(gap, name))))
-        return out
-    return st.cached(("overview-charts", area), compute)
+        low, high = (need_table(plan(st, e), [], [area]) for e in ("low", "high"))
+        return charts.to_spec(charts.need_by_year(_need(st, area), low, high, name))
+    return st.cached(("chart", "chart-need", area), compute)
+
+
+def workforce_chart(st: WorkspaceState, area: str) -> dict[str, Any]:
+    """Workforce demand and supply by year (medians, 90% intervals), as a Vega-Lite spec."""
+    def compute() -> dict[str, Any]:
+        name = results.labels(st.frames())["area"].get(area, area)
+        return charts.to_spec(charts.workforce_by_year(gap_by_year(st, area), name))
+    return st.cached(("chart", "chart-workforce", area), compute)
+
+
+CHARTS = {"chart-need": need_chart, "chart-workforce": workforce_chart}  # the overview's, in the page's order
 
 
 def overview_data(st: WorkspaceState, area: str | None) -> dict[str, Any]:
@@ -127,8 +139,9 @@ def _view(st: WorkspaceState, area: str | None) -> dict[str, Any]:
             context.update(gap_last=gap_last, headline=workforce_headline(gap_last, gap_last["year"], results.DRAWS),
                            gap_table=table(d["gap"], "Workforce demand, supply and gap, by year — median ± Monte "
                                                      "Carlo error (90% interval)", labels))
-        if d.get("area") is not None:
-            context["charts"] = _charts(st, d["area"], d.get("need"), d.get("gap"))
+        # the charts the page has (their specs are made apart: _charts)
+        context["chart_ids"] = [i for i, shown in (("chart-need", d.get("need")), ("chart-workforce", d.get("gap")))
+                                if shown is not None and d.get("area") is not None]
         return context
     return st.cached(("overview-view", area), compute)
 
@@ -136,5 +149,16 @@ def _view(st: WorkspaceState, area: str | None) -> dict[str, Any]:
 @router.get("/", dependencies=[needs(Permission.VIEW_PUBLISHED)], response_class=HTMLResponse, include_in_schema=False)
 def overview(request: Request, st: State, area: str | None = None) -> HTMLResponse:
     code = chosen_area(st, area)
-    return page(request, "overview.html", {**_view(st, code), "sign_off": signed_off(st, signoffs.PAPER, code)},
-                keep=True)  # the dashboard, asked for most: kept (app.page)
+    view = _view(st, code)
+    shown = _charts(st, code, view.get("chart_ids", []))
+    # the dashboard, asked for most: kept (app.page), but only whole, its charts in it
+    return page(request, "overview.html", {**view, "charts": shown, "sign_off": signed_off(st, signoffs.PAPER, code)},
+                keep=all(c.spec is not None for c in shown))
+
+
+def _charts(st: WorkspaceState, area: str | None, ids: list[str]) -> list[Chart]:
+    """The page's charts: in it when kept, else loaded after it (the first page after a change shows its figures
+    first, issue 17 part 4)."""
+    assert area is not None or not ids
+    return [chart_now_or_later(st, ("chart", i, area), lambda i=i: CHARTS[i](st, area), i, {"area": area})
+            for i in ids]

@@ -3,7 +3,9 @@ supply by year, and every scenario side by side — medians with their 90% inter
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import polars as pl
 from fastapi import APIRouter, HTTPException, Request
@@ -30,7 +32,7 @@ from cyplan.model.skills import training_summary
 from cyplan.reports import charts
 from cyplan.web.access import needs
 from cyplan.web.app import State, chosen_area
-from cyplan.web.htmx import fragment, missing, page_or_fragment
+from cyplan.web.htmx import Chart, chart_now_or_later, fragment, missing, page_or_fragment
 from cyplan.web.routes.overview import gap_by_year, simulation
 from cyplan.web.state import WorkspaceState
 from cyplan.web.tables import table
@@ -102,7 +104,7 @@ def _stock_and_flow(st: WorkspaceState, area: str, scenario: str) -> dict[str, p
     return st.cached(("stock-and-flow", area, scenario), compute)
 
 
-def _choose(st: WorkspaceState, year: int | None, scenario: str | None) -> tuple[list[int], int, str]:
+def choose(st: WorkspaceState, year: int | None, scenario: str | None) -> tuple[list[int], int, str]:
     """(the years, the year shown, the scenario shown); HTTP 404 for a year or scenario the workspace has not."""
     names = results.scenario_names(st.frames())
     chosen = scenario or results.BASELINE
@@ -114,12 +116,13 @@ def _choose(st: WorkspaceState, year: int | None, scenario: str | None) -> tuple
     return list(years), year if year is not None else years[-1], chosen
 
 
-def workforce_data(st: WorkspaceState, area: str | None, year: int | None, scenario: str | None) -> dict[str, Any]:
-    """The frames the page and /api/workforce show; `not_ready` when an input is missing."""
+def _shown(st: WorkspaceState, area: str | None, year: int | None, scenario: str | None) -> dict[str, Any]:
+    """The frames for the chosen scenario and year: all the page shows but the scenarios side by side, which take
+    a simulation of every scenario (_compared); `not_ready` when an input is missing."""
     if area is None:
         return {"area": None, "not_ready": "The workspace has no areas yet: upload them on the Data page."}
     try:
-        years, year, scenario = _choose(st, year, scenario)
+        years, year, scenario = choose(st, year, scenario)
         by_role = _gap_by_role(st, area, scenario)
         out: dict[str, Any] = {
             "area": area, "year": year, "scenario": scenario, "years": years,
@@ -137,21 +140,38 @@ def workforce_data(st: WorkspaceState, area: str | None, year: int | None, scena
     except ScenarioError as e:
         return {"area": area, "not_ready": f"The scenario cannot be run: {e}. Correct the scenarios input on the "
                                            "Data page."}
-    try:
-        out["compare"], skipped = _compare(st, area, year)
-        out["warnings"] += [f"Left out of the comparison, as it cannot be run: the scenario {why}. Correct the "
-                            "scenarios input on the Data page." for why in skipped]
-    except results.NotReady as e:
-        out["compare_missing"] = str(e)
-    except ScenarioError as e:
-        out["compare_missing"] = f"A scenario cannot be run: {e}. Correct the scenarios input on the Data page."
     return out
 
 
+def _compared(st: WorkspaceState, area: str, year: int) -> dict[str, Any]:
+    """The baseline and every scenario that runs side by side in one year (`compare`) with a warning for each left
+    out (`compare_warnings`), or why there is no comparison (`compare_missing`)."""
+    try:
+        frame, skipped = _compare(st, area, year)
+    except results.NotReady as e:
+        return {"compare_missing": str(e)}
+    except ScenarioError as e:
+        return {"compare_missing": f"A scenario cannot be run: {e}. Correct the scenarios input on the Data page."}
+    return {"compare": frame, "compare_warnings": [f"Left out of the comparison, as it cannot be run: the scenario "
+                                                   f"{why}. Correct the scenarios input on the Data page."
+                                                   for why in skipped]}
+
+
+def workforce_data(st: WorkspaceState, area: str | None, year: int | None, scenario: str | None) -> dict[str, Any]:
+    """The frames /api/workforce shows: the chosen scenario's and every scenario side by side; `not_ready` when an
+    input is missing."""
+    out = _shown(st, area, year, scenario)
+    if out.get("not_ready"):
+        return out
+    compared = _compared(st, out["area"], out["year"])
+    return {**out, "warnings": out["warnings"] + compared.pop("compare_warnings", []), **compared}
+
+
 def _view(st: WorkspaceState, area: str | None, year: int | None, scenario: str | None) -> dict[str, Any]:
-    """The page's tables and charts, made once per choice and version of the data: templates only format."""
+    """The page's tables and charts but the scenarios side by side (_compare_view), made once per choice and version
+    of the data: templates only format."""
     def compute() -> dict[str, Any]:
-        d = workforce_data(st, area, year, scenario)
+        d = _shown(st, area, year, scenario)
         if d.get("not_ready"):
             return d
         frames = st.frames()
@@ -172,32 +192,14 @@ def _view(st: WorkspaceState, area: str | None, year: int | None, scenario: str 
                 "year_table": table(d["by_year"], f"Workforce demand, supply and gap by year, every role together"
                                                   f"{under} — median ± Monte Carlo error (90% interval)",
                                       labels),
-                "charts": [("chart-by-year", charts.to_spec(charts.workforce_by_year(d["by_year"], where))),
-                           ("chart-gap-role", charts.to_spec(charts.gap_by_role(
-                               d["by_role"], labels["role"], d["year"])))],
                 "flows_table": table(d["flows_by_role"], f"Who joins and who leaves in {d['year']}{under}, FTE for "
                                      "this population — means over the draws; the end with its 90% interval",
                                      labels),
                 "establishment_table": table(d["establishment_by_role"], f"Funded establishment, staff in post "
-                                             f"and need in {d['year']}{under} — median (90% interval)", labels),
-                "flow_charts": [("chart-flows", charts.to_spec(charts.flows_waterfall(d["flows"], d["year"], where))),
-                                ("chart-establishment", charts.to_spec(charts.establishment_by_year(
-                                    d["establishment"], where)))]}
+                                             f"and need in {d['year']}{under} — median (90% interval)", labels)}
         if d["pipeline"].height:
             view["pipeline_table"] = table(d["pipeline_by_role"], f"Training places starting and staff qualifying "
                                            f"in {d['year']}{under} — joining here as median (90% interval)", labels)
-            view["flow_charts"].append(("chart-pipeline", charts.to_spec(charts.pipeline_by_year(d["pipeline"],
-                                                                                                 where))))
-        if d.get("compare") is not None:
-            descriptions = _descriptions(frames)
-            view["compare_table"] = table(d["compare"].drop("year"), f"The baseline and each scenario in "
-                                          f"{d['year']}, {where}, every role together — median ± Monte Carlo "
-                                          "error (90% interval)",
-                                          labels)
-            view["scenario_list"] = [(n, descriptions.get(n, "")) for n in d["scenarios"] if n != results.BASELINE]
-            view["charts"].append(("chart-scenarios", charts.to_spec(charts.scenarios(d["compare"], "cost_to_close",
-                                                                                        d["year"]))))
-        view.update(_drivers(frames, d["area"], d["year"], where, labels))
         view.update(_skills(frames, d["area"], where, labels))
         view.update(_backtest(frames, d["area"], where, labels))
         return view
@@ -208,7 +210,10 @@ def _drivers(frames: results.Frames, area: str, year: int, where: str,
              labels: dict[str, dict[str, str]]) -> dict[str, Any]:
     """Which inputs drive the baseline's gap in the year: the tornado chart, the sentence and the widest swings
     (one input at a time: a few hundred model runs, once per version of the data, as the page is cached)."""
-    swings, _ = results.drivers(frames, [area], year)
+    try:
+        swings, _ = results.drivers(frames, [area], year)
+    except results.NotReady as e:
+        return {"drivers_missing": str(e)}
     if swings.is_empty():
         return {"drivers_missing": "No input has a range (a low below its high), so no input moves the gap."}
     shown = swings.head(charts.TORNADO_INPUTS).drop("rank", "at_central")
@@ -217,6 +222,60 @@ def _drivers(frames: results.Frames, area: str, year: int, where: str,
             "drivers_table": table(shown, f"What drives the {year} gap, {where}, every role together: the gap (FTE) "
                                    "with each input at its low and at its high, the rest central", labels,
                                    SENSITIVITY_HEADINGS, sensitivity_formats("gap"))}
+
+
+# The page's charts but the scenarios' (made apart from the page's tables and loaded after them on the first page
+# after a change, issue 17 part 4): each from the shown scenario's frames (_shown), the place's name and the labels.
+CHARTS: dict[str, Callable[[dict[str, Any], str, dict[str, dict[str, str]]], Any]] = {
+    "chart-gap-role": lambda d, where, labels: charts.gap_by_role(d["by_role"], labels["role"], d["year"]),
+    "chart-flows": lambda d, where, labels: charts.flows_waterfall(d["flows"], d["year"], where),
+    "chart-establishment": lambda d, where, labels: charts.establishment_by_year(d["establishment"], where),
+    "chart-pipeline": lambda d, where, labels: charts.pipeline_by_year(d["pipeline"], where),
+    "chart-by-year": lambda d, where, labels: charts.workforce_by_year(d["by_year"], where)}
+
+
+def chart(st: WorkspaceState, name: str, area: str, year: int, scenario: str) -> dict[str, Any]:
+    """One of the page's charts (CHARTS) for the area, year and scenario shown, as a Vega-Lite spec."""
+    def compute() -> dict[str, Any]:
+        d = _shown(st, area, year, scenario)
+        if d.get("not_ready"):
+            raise results.NotReady(d["not_ready"])
+        labels = results.labels(st.frames())
+        return charts.to_spec(CHARTS[name](d, labels["area"].get(area, area), labels))
+    return st.cached(("chart", name, area, year, scenario), compute)
+
+
+def _charts(st: WorkspaceState, view: dict[str, Any]) -> dict[str, Chart]:
+    """The charts the page shows, by name: in it when kept, else loaded after it."""
+    area, year, scenario = view["area"], view["year"], view["scenario"]
+    shown = [n for n in CHARTS if n != "chart-pipeline" or view.get("pipeline_table")]
+    return {n: chart_now_or_later(st, ("chart", n, area, year, scenario),
+                                  lambda n=n: chart(st, n, area, year, scenario), n,
+                                  {"area": area, "year": year, "scenario": scenario}) for n in shown}
+
+
+def _compare_view(st: WorkspaceState, area: str, year: int) -> dict[str, Any]:
+    """The scenarios side by side in one year as the page shows them: the table, the chart, each scenario's
+    description and the warnings for any left out; and which inputs drive the baseline's gap (_drivers). Every
+    scenario's simulation is run for it, so the page shows it at once only when it is kept, and otherwise loads it
+    after (workforce_scenarios)."""
+    def compute() -> dict[str, Any]:
+        d = _compared(st, area, year)
+        frames = st.frames()
+        labels = results.labels(frames)
+        where = labels["area"].get(area, area)
+        d = {**d, **_drivers(frames, area, year, where, labels)}  # the baseline's, one input at a time: seconds
+        if d.get("compare") is None:
+            return d
+        descriptions = _descriptions(frames)
+        return {**d, "compare_table": table(d["compare"].drop("year"), f"The baseline and each scenario in {year}, "
+                                            f"{where}, every role together — median ± Monte Carlo error (90% "
+                                            "interval)", labels),
+                "scenario_list": [(n, descriptions.get(n, "")) for n in results.scenario_names(frames)
+                                  if n != results.BASELINE],
+                "compare_chart": ("chart-scenarios", charts.to_spec(charts.scenarios(d["compare"], "cost_to_close",
+                                                                                     year)))}
+    return st.cached(("compare-view", area, year), compute)
 
 
 def _skills(frames: results.Frames, area: str, where: str, labels: dict[str, dict[str, str]]) -> dict[str, Any]:
@@ -300,6 +359,39 @@ def workforce(request: Request, st: State, area: str | None = None, year: int | 
     view = _view(st, area, year, scenario)
     context = {"title": "Workforce", "current": "workforce", "draws": results.DRAWS, "seed": results.SEED,
                "baseline": results.BASELINE, **view}
-    part = (missing(view["not_ready"]) if view.get("not_ready")
-            else fragment(st, (area, year, scenario), "workforce_results.html", context))
-    return page_or_fragment(request, "workforce.html", part, context, keep=True)  # the dashboard: kept (app.page)
+    if view.get("not_ready"):
+        return page_or_fragment(request, "workforce.html", missing(view["not_ready"]), context, keep=True)
+    # The first page after a change shows the chosen scenario at once and the scenarios side by side after: they
+    # take every scenario's simulation (issue 17 part 4). Once kept they are shown in the page, as before.
+    later = not st.kept(("compare-view", view["area"], view["year"]))
+    if later:
+        context["compare_later"] = "/workforce/scenarios?" + urlencode({"area": view["area"], "year": view["year"]})
+    else:
+        context.update(_compare_view(st, view["area"], view["year"]))
+    context["charts"] = _charts(st, view)
+    whole = not later and all(c.spec is not None for c in context["charts"].values())
+    part = fragment(st, (area, year, scenario, later, *(c.spec is None for c in context["charts"].values())),
+                    "workforce_results.html", context)
+    # the dashboard: kept (app.page), but only whole: a page waiting for its comparison or a chart is not kept
+    return page_or_fragment(request, "workforce.html", part, context, keep=whole)
+
+
+@router.get("/workforce/scenarios", response_class=HTMLResponse, include_in_schema=False,
+            dependencies=[needs(Permission.VIEW_PUBLISHED)])
+def workforce_scenarios(request: Request, st: State, area: str | None = None,
+                        year: int | None = None) -> HTMLResponse:
+    """The baseline and every scenario side by side in a year: what the workforce page loads after its first
+    showing (htmx), and, as a page of its own, where its link goes without JavaScript. 404 for an area or year the
+    workforce has not."""
+    area = chosen_area(st, area)
+    context: dict[str, Any] = {"title": "Scenarios side by side", "current": "workforce"}
+    if area is None:
+        return page_or_fragment(request, "workforce_scenarios.html", missing("The workspace has no areas yet: "
+                                                                              "upload them on the Data page."), context)
+    try:
+        year = choose(st, year, None)[1]
+    except results.NotReady as e:
+        return page_or_fragment(request, "workforce_scenarios.html", missing(str(e)), context)
+    context.update(area=area, year=year, **_compare_view(st, area, year))
+    part = fragment(st, (area, year), "workforce_compare.html", context)
+    return page_or_fragment(request, "workforce_scenarios.html", part, context)
