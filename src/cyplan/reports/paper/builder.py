@@ -18,6 +18,7 @@ from cyplan import results
 from cyplan.model.disclosure import NHS_DIGITAL, rounded
 from cyplan.model.scenarios import BASELINE
 from cyplan.model.simulate import Simulation
+from cyplan.reports import kept
 from cyplan.reports.paper import (
     background,
     contact,
@@ -115,7 +116,7 @@ class Builder:
 
     def figure(self, title: str, chart: alt.TopLevelMixin, notes: Sequence[Ref]) -> Figure:
         self.figure_count += 1
-        return Figure(self.figure_count, title, chart, tuple(n.number for n in notes))
+        return Figure(self.figure_count, title, chart, tuple(n.number for n in notes), kept.charts(self.ws))
 
 
     def detail(self, key: str) -> str | None:
