@@ -47,7 +47,7 @@ V, U, IM, S, M, A = (Permission.VIEW_PUBLISHED, Permission.VIEW_UNPUBLISHED, Per
 # permission changes, fails here until the table (and this) says so.
 PERMISSIONS: dict[tuple[str, str], Permission | str] = {
     ("GET", "/"): V, ("GET", "/api/overview"): V, ("GET", "/workforce"): V, ("GET", "/api/workforce"): V,
-    ("GET", "/services"): V, ("GET", "/api/services"): V, ("GET", "/report"): V,
+    ("GET", "/services"): V, ("GET", "/api/services"): V, ("GET", "/report"): V, ("GET", "/report/status"): V,
     ("GET", "/evidence"): V, ("GET", "/api/evidence"): V, ("GET", "/evidence/{intervention}"): V,
     ("GET", "/api/evidence/{intervention}"): V, ("GET", "/evidence/topics/{topic}"): V,
     ("GET", "/api/evidence/topics/{topic}"): V,

@@ -128,14 +128,17 @@ def lock(ws: Workspace, key_: str, fmt: str) -> Path:
 
 
 def stage(ws: Workspace, key_: str, fmt: str) -> str | None:
-    """How far the paper being made has got, or None when no one is making it (a stale lock is no one)."""
+    """How far the paper being made has got, or None when no one is making it (a stale lock is no one). A lock
+    just made, or being written, reads as starting: only its age says it was left behind."""
+    held = lock(ws, key_, fmt)
     try:
-        held = lock(ws, key_, fmt)
         if time.time() - held.stat().st_mtime > STALE:
             return None
-        return str(json.loads(held.read_text(encoding="utf-8")).get("stage", "starting"))
-    except (OSError, ValueError):
+        return str(json.loads(held.read_text(encoding="utf-8"))["stage"])
+    except FileNotFoundError:
         return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return "Starting"
 
 
 @contextlib.contextmanager
