@@ -18,6 +18,7 @@ from typing import Any
 import docx
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from cyplan import reference, results
 from cyplan.reports import kept
@@ -50,8 +51,9 @@ def client(demo_workspace: Path, built: list[str]) -> Iterator[TestClient]:
     yield from client_for(demo_workspace)
 
 
-def made_file(client: TestClient, fmt: str, headers: dict[str, str] | None = None) -> bytes:
-    """Request → the making page → its status polled until it sends the browser to the file → the file."""
+def made_file(client: TestClient, fmt: str, headers: dict[str, str] | None = None) -> Response:
+    """Request → the making page → its status polled until it sends the browser to the file → the file's
+    response."""
     first = client.get("/report", params={"area": AREA, "format": fmt}, headers=headers)
     assert first.status_code == 202, first.text
     assert f'hx-get="/report/status?area={AREA}&amp;format={fmt}"' in first.text
@@ -68,7 +70,8 @@ def made_file(client: TestClient, fmt: str, headers: dict[str, str] | None = Non
     download = client.get(status.headers["HX-Redirect"], headers=headers)
     assert download.status_code == 200
     assert download.headers["content-disposition"] == f'attachment; filename="board-paper-{AREA}.{fmt}"'
-    return download.content
+    assert download.headers["content-type"] == (WORD if fmt == "docx" else "application/pdf")
+    return download
 
 
 def title(content: bytes) -> str:
@@ -79,7 +82,7 @@ def test_request_progress_download_then_at_once_and_a_new_import_makes_a_new_one
         client: TestClient, built: list[str], demo_workspace: Path) -> None:
     """Catches the paper made in the request (a worker held for seconds), the polling never ending, a second request
     for the same data making it again, or a paper of the data before an import handed out after it."""
-    first = made_file(client, "docx")
+    first = made_file(client, "docx").content
     assert title(first).startswith("Children and young people's services in Exampleshire") and built == [AREA]
     again = client.get("/report", params={"area": AREA, "format": "docx"})
     assert again.status_code == 200 and again.headers["content-type"] == WORD
@@ -89,14 +92,14 @@ def test_request_progress_download_then_at_once_and_a_new_import_makes_a_new_one
     (demo_workspace.parent / "paper_details.csv").write_text(details, encoding="utf-8")
     with closing(Workspace.open(demo_workspace)) as ws:
         import_inputs(ws, [Source("paper_details", demo_workspace.parent / "paper_details.csv")])
-    second = made_file(client, "docx")
+    second = made_file(client, "docx").content
     assert title(second) == "The second version" and built == [AREA, AREA]
 
 
 def test_a_viewer_gets_the_pdf_and_it_is_the_one_kept_for_the_data(client: TestClient, demo_workspace: Path) -> None:
     """Catches a viewer refused the paper (it is published figures: as before), the PDF not a PDF, or the file
     handed out not the one kept under the key of the data as they stand."""
-    content = made_file(client, "pdf", VIEWER)
+    content = made_file(client, "pdf", VIEWER).content
     assert content.startswith(b"%PDF-")
     with closing(Workspace.open(demo_workspace)) as ws:
         key = kept.key(ws, ws.read_all(), AREA, "pdf", results.DRAWS, results.SEED, dt.date.today())
