@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from cyplan import results
 from cyplan.auth.roles import Permission
 from cyplan.reports import kept
-from cyplan.reports.paper import build_paper, render_html
+from cyplan.reports.paper import build_paper
 from cyplan.reports.paper.made import made
 from cyplan.store.workspace import Workspace
 from cyplan.web.access import needs
@@ -29,22 +29,25 @@ from cyplan.web.app import State, chosen_area, page, templates
 router = APIRouter()
 
 MEDIA = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-NAMES = {"pdf": "PDF", "docx": "Word document"}
+NAMES = {"pdf": "PDF", "docx": "Word document", "html": "web page"}
 
 
 @router.get("/report", dependencies=[needs(Permission.VIEW_PUBLISHED)], include_in_schema=False)
 def report(request: Request, st: State, area: str | None = None,
            format: Literal["pdf", "html", "docx"] = "pdf", again: bool = False) -> Response:
     code = _area(st, area)
-    if format == "html":
-        try:
-            paper = st.cached(("paper", code), lambda: build_paper(st.ws, code))
-        except results.NotReady as e:
-            return page(request, "error.html", {"title": "The board paper is not ready", "message": str(e)}, 409)
-        page_ = HTMLResponse(st.cached(("paper-html", code), lambda: render_html(paper)))
-        st.audit("report", {"format": "html"}, code)
-        return page_
     key = _key(st, code, format)
+    if format == "html":  # the page itself: made in the request, and kept as the others are
+        done = kept.kept(st.ws, key, format)
+        if done is None:
+            try:
+                done = made(build_paper(st.ws, code), format)
+            except results.NotReady as e:
+                return page(request, "error.html", {"title": "The board paper is not ready", "message": str(e)},
+                            409)
+            kept.keep(st.ws, key, format, done)
+        st.audit("report", {"format": "html"}, code)
+        return HTMLResponse(done.content)
     done = kept.kept(st.ws, key, format)
     if done is not None:  # made for this version of the data: at once
         st.audit("report", {"format": format}, code)
@@ -59,7 +62,7 @@ def report(request: Request, st: State, area: str | None = None,
 
 
 @router.get("/report/status", dependencies=[needs(Permission.VIEW_PUBLISHED)], include_in_schema=False)
-def status(st: State, area: str | None = None, format: Literal["pdf", "docx"] = "pdf") -> Response:
+def status(st: State, area: str | None = None, format: Literal["pdf", "html", "docx"] = "pdf") -> Response:
     """The paper's progress, for the making page's htmx poll: the stage reached, or when it is made an HX-Redirect
     to the file (which the browser downloads, the page staying where it is)."""
     code = _area(st, area)
