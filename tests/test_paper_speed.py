@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -14,8 +16,9 @@ from typing import Any
 import polars as pl
 import pytest
 
-from conftest import demo_sources
-from cyplan import results
+import cyplan.reports.paper as paper_package
+from conftest import CliResult, demo_sources
+from cyplan import reference, results
 from cyplan.commands.evidence import demo_sources as library_sources
 from cyplan.model import simulate as simulate_module
 from cyplan.model.scenarios import BASELINE
@@ -136,3 +139,40 @@ def test_the_action_list_is_the_same_every_time(demo_workspace: Path) -> None:
         frames = ws.read_all()
     first = results.action_list(frames)
     assert all(results.action_list(frames).equals(first) for _ in range(10))
+
+
+def test_cyplan_report_hands_out_the_kept_paper_until_the_data_change(
+        demo_workspace: Path, tmp_path: Path, run_cli: Callable[[Sequence[str]], CliResult],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches a second `cyplan report` of the same data making the paper again, or a kept paper handed out after
+    an import changed what it says (docs/decisions/0016-paper-speed.md), or the kept one saying less (its
+    warnings, its count of charts and notes)."""
+    ws_path = Path(shutil.copytree(demo_workspace, tmp_path / "ws"))
+    made: list[str | None] = []
+    real = paper_package.build_paper
+
+    def counted(ws: Workspace, area: str | None = None, **kwargs: Any) -> Any:
+        made.append(area)
+        return real(ws, area, **kwargs)
+
+    monkeypatch.setattr(paper_package, "build_paper", counted)
+    outputs = []
+    for name in ("first.html", "second.html"):
+        code, out, err = run_cli(["report", "-w", ws_path, "--draws", "0", "--out", tmp_path / name])
+        assert code == 0, err
+        outputs.append((out, err))
+    assert made == [None]  # made once; the second run found it kept
+    assert (tmp_path / "first.html").read_bytes() == (tmp_path / "second.html").read_bytes()
+    said = outputs[0][1]  # the warnings of what is missing, and what was written
+    assert "Warning: Who services reach:" in said and " charts, " in said
+    assert outputs[1][1] == said.replace("first.html", "second.html")
+
+    details = (reference.DEMO / "paper_details.csv").read_text(encoding="utf-8") + "title,1,The second version\n"
+    (tmp_path / "paper_details.csv").write_text(details, encoding="utf-8")
+    code, _, err = run_cli(["import", "paper_details", tmp_path / "paper_details.csv", "-w", ws_path])
+    assert code == 0, err
+    code, _, err = run_cli(["report", "-w", ws_path, "--draws", "0", "--out", tmp_path / "third.html"])
+    assert code == 0, err
+    assert made == [None, None]
+    assert "<title>The second version" in (tmp_path / "third.html").read_text(encoding="utf-8")
+    assert "The second version" not in (tmp_path / "first.html").read_text(encoding="utf-8")
