@@ -93,7 +93,7 @@ def commands(tree: Tree, papers: list[str]) -> dict[str, list[str]]:
     for fmt in papers:
         paper = tree.workspace.parent / f"paper.{fmt}"
         out[f"report {fmt}"] = [cyplan, "report", "-w", ws, "--format", fmt, "--out", str(paper)]
-    for fmt in papers:  # after every paper made from nothing: each of these finds the one that run kept
+        # right after it, before the next one made from nothing empties the cache: it finds the paper that run kept
         out[f"report {fmt} kept"] = out[f"report {fmt}"]
     return out
 
