@@ -42,11 +42,22 @@ def test_one_run_of_each_with_a_tree_before(demo_workspace: Path, capsys: pytest
     assert report_speed.main(["--repeats", "1", "--paper-repeats", "1", "--paper", "html",
                               "--workspace", str(demo_workspace), "--before", str(report_speed.HERE)]) == 0
     out = capsys.readouterr().out
-    for measure in ("cyplan --help", "cyplan need", "report html"):
+    for measure in ("cyplan --help", "cyplan need", "report html", "report html kept"):
         assert f"{measure:<14} before median" in out and f"{measure:<14} after  median" in out, measure
         ratio = next(line for line in out.splitlines() if line.startswith(f"{measure:<14} before ÷ after"))
         assert ratio.endswith("both measured in this run"), ratio
     assert "target cyplan --help < 0.3 s:" in out and "target report html < 1.5 s:" in out
+    assert "target report html kept < 1.5 s:" in out
+
+
+def test_before_a_git_revision_is_its_src_exported(tmp_path: Path) -> None:
+    """Catches --before REV timing this tree instead of the revision's, or failing on a revision (the mode each tree
+    then makes its own demo for): HEAD's src/ exported, holding cyplan as committed."""
+    src = report_speed.exported("HEAD", tmp_path / "tree")
+    assert src == tmp_path / "tree" / "src" and (src / "cyplan" / "cli.py").is_file()
+    assert src.resolve() != report_speed.HERE
+    with pytest.raises(SystemExit, match="neither a folder nor a git revision"):
+        report_speed.exported("no-such-revision-anywhere", tmp_path / "other")
 
 
 def test_a_failing_command_is_reported_not_timed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

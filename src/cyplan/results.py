@@ -81,9 +81,11 @@ def plan(frames: Frames, estimate: str = "central") -> Plan:
 
 
 def simulation(frames: Frames, scenario: str = BASELINE, draws: int = DRAWS, seed: int = SEED,
-               distribution: str = DISTRIBUTION) -> Simulation:
+               distribution: str = DISTRIBUTION, by_band: bool = False) -> Simulation:
     """Demand and supply with their uncertainty, under the baseline or a named scenario. A scenario's
     `commission` rows add the chosen interventions' staff to its demand (model/evidence.py), on its own draws.
+    `by_band` keeps each band's cases too (what `evidence_for_actions` reads), from the same draws: the demand
+    and supply are the same either way.
 
     Raises `ScenarioError` for a scenario that cannot be applied."""
     if frames["workforce"].is_empty():
@@ -98,7 +100,7 @@ def simulation(frames: Frames, scenario: str = BASELINE, draws: int = DRAWS, see
         raise ScenarioError("; ".join(broken))
     chosen = commissions(frames["scenarios"], scenario)
     if chosen.is_empty():
-        return simulate(applied, draws, seed, distribution)
+        return simulate(applied, draws, seed, distribution, by_band=by_band)
     sim = simulate(applied, draws, seed, distribution, by_band=True)
     return dataclasses.replace(sim, demand=sim.demand + _commissioned(frames, scenario, chosen, sim))
 
@@ -204,7 +206,9 @@ def need_by_band(frames: Frames, year: int | None = None) -> pl.DataFrame | None
     if year is not None and year not in years:
         raise NotReady(f"no population for year {year}; the years are {years[0]} to {years[-1]}")
     table = need_table(result, ["age-band"], None, [year if year is not None else years[0]])
-    return table.group_by("age_band").agg(pl.col("cases").sum()).rename({"age_band": "band"})
+    # in need_table's order: the action list sums the bands' shares, and a sum in another order each run differed
+    # in its last digit from run to run
+    return table.group_by("age_band", maintain_order=True).agg(pl.col("cases").sum()).rename({"age_band": "band"})
 
 
 def register(frames: Frames) -> Register:
@@ -263,12 +267,16 @@ NO_FIT = "no intervention in the library fits this gap"
 
 
 def evidence_for_actions(frames: Frames, year: int | None = None, rules: Rules | None = None, draws: int = DRAWS,
-                         seed: int = SEED, distribution: str = DISTRIBUTION) -> pl.DataFrame:
+                         seed: int = SEED, distribution: str = DISTRIBUTION,
+                         sim: Simulation | None = None) -> pl.DataFrame:
     """The action list's rows, each cell and band × group gap repeated for every intervention that fits it
     (strongest evidence first; a gap nothing fits kept once, with no intervention), with what delivering it
     in year `year` (default: the first) would take: people, FTE by role and in all, and cost a year, each a
     median with its 90% interval (_p5, _p95) over the model's draws, and the sentence that says so
-    (`in_words`). Without interventions in the workspace: the action list exactly as `action_list` gives it."""
+    (`in_words`). Without interventions in the workspace: the action list exactly as `action_list` gives it.
+
+    `sim`, if given, is the baseline's simulation with band counts (`simulation(frames, by_band=True)`, the same
+    draws, seed and distribution), used instead of running one more: the board paper has run it already."""
     actions = action_list(frames, year, rules)
     if frames["interventions"].is_empty():
         return actions
@@ -279,7 +287,10 @@ def evidence_for_actions(frames: Frames, year: int | None = None, rules: Rules |
     # the cost rating (1–5) kept apart from the pounds a year that summary_table writes as 'cost': one name for
     # both left only the pounds in a file, under the heading the evidence list gives the rating
     fits = _fits(frames, actions).rename({"cost": "cost_rating"})
-    sim = simulate(frames, draws, seed, distribution, by_band=True)  # type: ignore[arg-type]
+    if sim is None:
+        sim = simulate(frames, draws, seed, distribution, by_band=True)  # type: ignore[arg-type]
+    elif sim.bands is None:
+        raise ValueError("evidence_for_actions needs the baseline's simulation with band counts (by_band=True)")
     t = sim.dims.years.index(year) if year is not None else 0
     assert sim.bands is not None
     reach = _reach(sim.bands, sim, (t,))

@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 
 from cyplan import results
 from cyplan.commands.audit import files, record
 from cyplan.commands.workforce import DRAWS, SEED, DrawsOpt, SeedOpt
 from cyplan.io.write import write_bytes
+from cyplan.reports import kept
+from cyplan.store.workspace import Workspace
 from cyplan.terminal import WorkspaceOpt, err, fail, open_workspace, say, warn, writing
 
 
@@ -38,32 +42,46 @@ def report(
     """The board paper: purpose, summary, recommendations, contact details, background, need, services,
     workforce, who services reach, financial and equalities implications, next steps — every figure with a
     note saying where it comes from. Meeting and contact details come from the paper_details input."""
-    # imported here: the paper's charts (Altair) are ~50 MB of memory that every other command would carry
-    from cyplan.reports.paper import UnknownArea, build_paper, render_docx, render_html, render_pdf
-
     fmt = paper_format(fmt, out_file)
     with open_workspace(workspace) as ws:
-        try:
-            with err.status("Working out the paper's figures…"):
-                paper = build_paper(ws, area, draws=draws, seed=seed)
-        except UnknownArea as e:
-            fail(str(e), 2)
-        except results.NotReady as e:  # pragma: no cover - build_paper says what is missing in the paper
-            fail(str(e))
-    for s in paper.sections:
-        if s.missing and s.key != "contact":
-            warn(f"{s.title}: {s.missing}")
-    path = out_file or Path(f"board-paper-{paper.area or 'area'}.{fmt.value}")
-    with err.status(f"Writing {path}…"):
-        render = {PaperFormat.html: lambda p: render_html(p).encode("utf-8"), PaperFormat.pdf: render_pdf,
-                  PaperFormat.docx: render_docx}[fmt]
-        content = render(paper)
+        code = area.strip().upper() if area else None
+        frames = ws.read_all()
+        today = dt.date.today()
+        key = kept.key(ws, frames, code or _first(frames), fmt.value, draws, seed, today)
+        made = kept.kept(ws, key, fmt.value)  # the same data, options and day: the paper made before, at once
+        if made is None:
+            made = _make(ws, code, fmt, draws, seed, today)
+            kept.keep(ws, key, fmt.value, made)
+    for title, missing in made.missing:
+        warn(f"{title}: {missing}")
+    path = out_file or Path(f"board-paper-{made.area or 'area'}.{fmt.value}")
     with writing(path):
-        write_bytes(content, path)
+        write_bytes(made.content, path)
     record(workspace, "report", {"format": fmt.value, "draws": draws, "seed": seed, "files": files([path])},
-           paper.area)
-    say(f"Wrote the board paper for {paper.area_name} to {path} ({len(paper.figures)} charts, "
-        f"{len(paper.footnotes)} notes).")
+           made.area)
+    say(f"Wrote the board paper for {made.area_name} to {path} ({made.charts} charts, {made.notes} notes).")
+
+
+def _first(frames: dict[str, pl.DataFrame]) -> str | None:
+    codes = frames["areas"]["code"]
+    return codes[0] if codes.len() else None
+
+
+def _make(ws: Workspace, area: str | None, fmt: PaperFormat, draws: int, seed: int, today: dt.date) -> kept.Made:
+    # imported here: the paper's charts (Altair) are ~50 MB of memory that every other command would carry, and a
+    # paper kept needs none of it
+    from cyplan.reports.paper import UnknownArea, build_paper
+    from cyplan.reports.paper.made import made
+
+    try:
+        with err.status("Working out the paper's figures…"):
+            paper = build_paper(ws, area, draws=draws, seed=seed, today=today)
+    except UnknownArea as e:
+        fail(str(e), 2)
+    except results.NotReady as e:  # pragma: no cover - build_paper says what is missing in the paper
+        fail(str(e))
+    with err.status(f"Writing the {KINDS[fmt].split(' ', 1)[1]}…"):
+        return made(paper, fmt.value)
 
 
 def paper_format(fmt: PaperFormat | None, out_file: Path | None) -> PaperFormat:

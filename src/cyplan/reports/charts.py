@@ -13,7 +13,12 @@ drawn as bands or whiskers around a line or point, never carried by colour alone
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -293,7 +298,27 @@ def to_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
     """The chart as SVG text, rendered in-process by vl-convert with no network access."""
-    return vlc.vegalite_to_svg(chart.to_dict(), vl_version=VL_VERSION, allowed_base_urls=[])
+    return svg_of(chart.to_dict())
+
+
+def svg_of(spec: dict[str, Any], kept: Path | None = None) -> str:
+    """A Vega-Lite spec as SVG text; with `kept` (a folder of the workspace's cache), drawn once for each spec and
+    read from there after. The spec holds the chart's data, so its hash changes with the data: a chart kept is
+    never one of other numbers. A folder that cannot be read or written only means the chart is drawn again."""
+    if kept is None:
+        return vlc.vegalite_to_svg(spec, vl_version=VL_VERSION, allowed_base_urls=[])
+    text = json.dumps(spec, sort_keys=True, default=str)
+    name = hashlib.sha256(f"{VL_VERSION} {vlc.__version__} {text}".encode()).hexdigest()[:32]
+    path = kept / f"{name}.svg"
+    with contextlib.suppress(OSError):
+        return path.read_text(encoding="utf-8")
+    svg = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION, allowed_base_urls=[])
+    with contextlib.suppress(OSError):
+        kept.mkdir(parents=True, exist_ok=True)
+        part = path.with_name(f"{path.name}.{os.getpid()}.part")
+        part.write_text(svg, encoding="utf-8")
+        os.replace(part, path)  # whole or not at all: another process may be reading it
+    return svg
 
 
 # -- supply as stock and flow (model/flows.py) ----------------------------------------------------------------

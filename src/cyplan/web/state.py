@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import polars as pl
 import sqlalchemy as sa
 
+from cyplan.reports.kept import CACHE
 from cyplan.store import audit, signoffs
 from cyplan.store.migrations.tenancy import VERSIONS
 from cyplan.store.workspace import Workspace
@@ -72,8 +73,10 @@ class WorkspaceState:
             seen.pop(self, None)
 
     def _files(self) -> tuple[tuple[str, int, int], ...]:
+        # the cache folder is not data: a paper or chart kept there (reports/kept.py) leaves the results valid
         return tuple((str(p), s.st_mtime_ns, s.st_size) for p in sorted(self.path.rglob("*"))
-                     if p.is_file() and not p.name.endswith(TRANSIENT) and (s := p.stat()))
+                     if p.is_file() and not p.name.endswith(TRANSIENT) and p.relative_to(self.path).parts[0] != CACHE
+                     and (s := p.stat()))
 
     def _read_version(self) -> tuple[Any, ...]:
         files = self._files()

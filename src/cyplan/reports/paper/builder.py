@@ -16,6 +16,9 @@ import sqlalchemy as sa
 
 from cyplan import results
 from cyplan.model.disclosure import NHS_DIGITAL, rounded
+from cyplan.model.scenarios import BASELINE
+from cyplan.model.simulate import Simulation
+from cyplan.reports import kept
 from cyplan.reports.paper import (
     background,
     contact,
@@ -98,11 +101,23 @@ class Builder:
         self.notes = Notes()
         self.figure_count = 0
         self.findings: dict[str, Any] = {}  # what the summary, recommendations and next steps draw on
+        self._sims: dict[str, Simulation] = {}
+
+
+    def simulation(self, scenario: str = BASELINE) -> Simulation:
+        """The scenario's simulation, run once for the whole paper: the workforce section, the scenarios and the
+        evidence section read the same one (a simulation is most of the paper's time). The baseline keeps band
+        counts when the evidence library is loaded (its section reads them); the numbers are the same either way.
+        Raises as results.simulation does."""
+        if scenario not in self._sims:
+            by_band = scenario == BASELINE and not self.frames["interventions"].is_empty()
+            self._sims[scenario] = results.simulation(self.frames, scenario, self.draws, self.seed, by_band=by_band)
+        return self._sims[scenario]
 
 
     def figure(self, title: str, chart: alt.TopLevelMixin, notes: Sequence[Ref]) -> Figure:
         self.figure_count += 1
-        return Figure(self.figure_count, title, chart, tuple(n.number for n in notes))
+        return Figure(self.figure_count, title, chart, tuple(n.number for n in notes), kept.charts(self.ws))
 
 
     def detail(self, key: str) -> str | None:

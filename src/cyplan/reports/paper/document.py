@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -62,6 +63,7 @@ class Figure:
     title: str
     chart: alt.TopLevelMixin
     notes: tuple[int, ...]
+    kept: Path | None = None  # the workspace's folder of charts drawn (charts.svg_of), if any
 
     @property
     def description(self) -> str:
@@ -73,7 +75,8 @@ class Figure:
 
     @functools.cached_property
     def svg(self) -> str:
-        return charts.to_svg(self.chart)
+        """From the spec already made for the description (one Altair to_dict a chart, not two)."""
+        return charts.svg_of(self.spec, self.kept)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ import polars as pl
 
 from cyplan import results
 from cyplan.model.evidence_ratings import MONTHS, RATINGS_STATEMENT, normal
+from cyplan.model.scenarios import ScenarioError
+from cyplan.model.simulate import Simulation
 from cyplan.reports.paper.document import Paragraph, Ref, Run, Section
 from cyplan.reports.paper.services import recommended
 from cyplan.reports.paper.words import METHOD, count_words, inputs_note, sentence, sim_words, stop
@@ -41,7 +43,7 @@ def section(b: Builder) -> Section:
         return s
     year = b.findings.get("need", {}).get("first")
     try:
-        table = results.evidence_for_actions(b.frames, year, draws=b.draws, seed=b.seed)
+        table = results.evidence_for_actions(b.frames, year, draws=b.draws, seed=b.seed, sim=_baseline(b))
     except results.NotReady as e:
         s.blocks.append(Paragraph((f"What the interventions would take cannot be worked out yet: {stop(str(e))}",)))
         return s
@@ -58,6 +60,15 @@ def section(b: Builder) -> Section:
     for gap in gaps.iter_rows(named=True):
         s.blocks.append(_gap(b, gap, fits.filter(pl.col("rank") == gap["rank"]), ratings, ref))
     return s
+
+
+def _baseline(b: Builder) -> Simulation | None:
+    """The paper's own baseline simulation, which the workforce section reads too; None where it cannot run (no
+    workforce census, say), and the evidence runs its own, which needs only the need inputs and the roles."""
+    try:
+        return b.simulation()
+    except (results.NotReady, ScenarioError):
+        return None
 
 
 def _gap(b: Builder, gap: Mapping[str, Any], fits: pl.DataFrame, ratings: Mapping[str, str], ref: Ref) -> Paragraph:

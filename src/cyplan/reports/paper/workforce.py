@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 def section(b: Builder) -> Section:
     s = Section("workforce", "Workforce: the gap and the options")
     try:
-        sim = results.simulation(b.frames, draws=b.draws, seed=b.seed)
+        sim = b.simulation()
     except results.NotReady as e:
         s.missing = f"The workforce gap cannot be worked out yet: {stop(str(e))}"
         return s
@@ -208,7 +208,7 @@ def _scenarios(b: Builder, s: Section, year: int, baseline: Simulation) -> None:
         return
     try:
         def run(name: str) -> Simulation:  # the baseline is already run
-            return baseline if name == BASELINE else results.simulation(b.frames, name, b.draws, b.seed)
+            return baseline if name == BASELINE else b.simulation(name)
 
         skipped: list[str] = []
         compare, year = results.compare_scenarios(b.frames, None, year, [b.area] if b.area else None,
