@@ -100,6 +100,18 @@ class WorkspaceState:
                 self._cache[key] = compute()
             return self._cache[key]
 
+    def kept(self, key: tuple[Any, ...]) -> Any | None:
+        """What cached() holds under `key` for the data's version this request has read already, else None. Never
+        reads the version, computes or waits for a computation: the event loop's own thread asks (web/app.py's
+        KeptPages), and anything not at hand is left to the route."""
+        seen = _REQUEST_VERSIONS.get()
+        if seen is None or self not in seen or not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self._cache.get(key) if seen[self] == self._version else None
+        finally:
+            self._lock.release()
+
     def audit(self, action: str, what: dict[str, Any], area: str | None = None, who: str | None = None) -> None:
         """Add an audit entry for a download or a paper made here. An entry is not data: the results kept stay
         valid, though on SQLite the database file's time changes, which would otherwise read as new data."""
