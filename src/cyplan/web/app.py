@@ -408,7 +408,8 @@ async def _kept_answer(request: Request, template: str) -> bytes | None:
             or request.headers.get("hx-request") or not access.allowed(request, Permission.VIEW_PUBLISHED)):
         return None
     st = state(request)
-    await run_in_threadpool(st.version)  # read once a request: the gate's transaction read it on PostgreSQL
+    if not st.version_read():  # on PostgreSQL the gate's transaction read it; elsewhere a read of files, in a thread
+        await run_in_threadpool(st.version)
     kept = st.kept(_kept_key(request, template, 200, may(request)))
     return None if kept is None else _personal(kept, request)
 

@@ -100,6 +100,11 @@ class WorkspaceState:
                 self._cache[key] = compute()
             return self._cache[key]
 
+    def version_read(self) -> bool:
+        """Whether this request has read the data's version already (on PostgreSQL, the gate's transaction)."""
+        seen = _REQUEST_VERSIONS.get()
+        return seen is not None and self in seen
+
     def kept(self, key: tuple[Any, ...]) -> Any | None:
         """What cached() holds under `key` for the data's version this request has read already, else None. Never
         reads the version, computes or waits for a computation: the event loop's own thread asks (web/app.py's
