@@ -374,17 +374,18 @@ class RequestContext:
 
 
 # The kept pages KeptPages may answer, by address: the template the route renders and the headers it adds
-# (page_or_fragment's Vary). tests/test_kept_pages.py holds its answers to the routes' own, headers and all.
+# (page_or_fragment's Vary). tests/test_kept_fast.py holds its answers to the routes' own, headers and all.
 KEPT_PAGES = {"/": ("overview.html", ()), "/workforce": ("workforce.html", (("vary", "HX-Request"),))}
 
 
 class KeptPages:
     """The shared server's dashboard pages answered from the kept page, without routing, the route's dependencies
-    and its thread (issue 14 part 8: most of a kept page's time under load). Inside the gate: the session, the
-    user's roles and the area's data version were read in its transaction for this request. Only a plain GET of the
-    page as the menu links to it (no query, not htmx's), for a user whose roles allow the route's permission, when
-    a page is already kept under the key the route itself would use for this version of the data; anything else
-    goes on to the route, which answers as before (a refusal, a fragment, a page to render)."""
+    and its thread (issue 14 part 8: about a quarter of a kept page's processor time, measured). Inside the gate:
+    the session, the user's roles and the area's data version were read in its transaction for this request. Only
+    a plain GET of the page as the menu links to it (no query, not htmx's), for a user whose roles allow the
+    route's permission, when a page is already kept under the key the route itself would use for this version of
+    the data; anything else goes on to the route, which answers as before (a refusal, a fragment, a page to
+    render)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
