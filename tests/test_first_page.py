@@ -174,7 +174,7 @@ def test_an_upload_works_out_the_simulation_before_the_next_page_asks(
     assert len(threads) == 1
     threads[0].join()
     st = _state(client)
-    assert st.kept(("simulation", results.BASELINE))
+    assert st.holds(("simulation", results.BASELINE))
     kept = st.cached(("simulation", results.BASELINE), lambda: None)
     expected = results.simulation(st.ws.read_all())
     assert np.array_equal(kept.demand, expected.demand) and np.array_equal(kept.total_supply, expected.total_supply)

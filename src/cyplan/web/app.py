@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import escape as markup_escape
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -104,11 +105,11 @@ def page(request: Request, template: str, context: dict[str, Any], status_code: 
     st = state(request)
     can = may(request)
     if keep and _keepable(request, st):
-        key = ("page", template, request.url.path, request.query_params.get("area"), status_code,
-               tuple(sorted(can.items())), getattr(request.state, "tenant", None),
-               tuple(getattr(request.state, "tenants", ())))
-        kept = st.cached(key, lambda: _cut(bytes(templates.TemplateResponse(
-            request, template, _layout(request, st, can, STAND_INS, context)).body).decode()))
+        def render() -> list[bytes | str]:
+            layout = _layout(request, st, can, STAND_INS, context)
+            return _cut(bytes(templates.TemplateResponse(request, template, layout).body).decode())
+
+        kept = st.cached(_kept_key(request, template, status_code, can), render)
         return HTMLResponse(_personal(kept, request), status_code=status_code)
     return templates.TemplateResponse(request, template, _layout(request, st, can, _own(request), context),
                                       status_code=status_code)
@@ -120,6 +121,14 @@ def page(request: Request, template: str, context: dict[str, Any], status_code: 
 STAND_INS = {part: f"cyplan{secrets.token_hex(16)}{part}" for part in ("csrf", "display", "name")}
 _STAND_IN = re.compile("|".join(STAND_INS.values()))
 _PART_OF = {stand_in: part for part, stand_in in STAND_INS.items()}
+
+
+def _kept_key(request: Request, template: str, status_code: int, can: dict[str, bool]) -> tuple[Any, ...]:
+    """What a kept page is kept under: the page, its address, the area asked for, every permission's answer, the
+    user's area and the areas they may choose (the layout's header lists them)."""
+    return ("page", template, request.url.path, request.query_params.get("area"), status_code,
+            tuple(sorted(can.items())), getattr(request.state, "tenant", None),
+            tuple(getattr(request.state, "tenants", ())))
 
 
 def _keepable(request: Request, st: WorkspaceState) -> bool:
@@ -334,6 +343,8 @@ def create_server_app(config: ServerConfig, upload_limit: int = security.UPLOAD_
     app.state.sessions = Sessions(server.engine, secret, config.session_idle, config.session_absolute)
     app.state.provider = Provider(config.oidc, config.redirect_uri)
     _logging(config.server_dir)
+    app.state.kept_pages = True  # KeptPages on (a test turns it off to hold its answers to the routes')
+    app.add_middleware(KeptPages)  # inside the gate: after its session and roles check
     app.add_middleware(gate.Gate)  # inside the middlewares below: the audit's source is set before it runs
     public = security.host_name(config.public_url.split("://", 1)[1])
     return _finish(app, upload_limit, security.allowed_hosts(config.host, [public]),
@@ -374,6 +385,48 @@ class RequestContext:
                 await self.app(scope, receive, send)
         finally:
             audit.SOURCE.reset(token)
+
+
+# The kept pages KeptPages may answer, by address: the template the route renders and the headers it adds
+# (page_or_fragment's Vary). tests/test_kept_fast.py holds its answers to the routes' own, headers and all.
+KEPT_PAGES = {"/": ("overview.html", ()), "/workforce": ("workforce.html", (("vary", "HX-Request"),))}
+
+
+class KeptPages:
+    """The shared server's dashboard pages answered from the kept page, without routing, the route's dependencies
+    and its thread (issue 14 part 8: about a quarter of a kept page's processor time, measured). Inside the gate:
+    the session, the user's roles and the area's data version were read in its transaction for this request. Only
+    a plain GET of the page as the menu links to it (no query, not htmx's), for a user whose roles allow the
+    route's permission, when a page is already kept under the key the route itself would use for this version of
+    the data; anything else goes on to the route, which answers as before (a refusal, a fragment, a page to
+    render)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kept = KEPT_PAGES.get(scope["path"]) if scope["type"] == "http" else None
+        if kept is not None and scope["method"] == "GET" and not scope["query_string"]:
+            request = Request(scope)
+            body = await _kept_answer(request, kept[0])
+            if body is not None:
+                response = HTMLResponse(body)
+                response.headers.update(dict(kept[1]))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _kept_answer(request: Request, template: str) -> bytes | None:
+    """The kept page filled in for this person, or None for the route to answer."""
+    if (not request.app.state.kept_pages or getattr(request.state, "tenant", None) is None
+            or request.headers.get("hx-request") or not access.allowed(request, Permission.VIEW_PUBLISHED)):
+        return None
+    st = state(request)
+    if not st.version_read():  # on PostgreSQL the gate's transaction read it; elsewhere a read of files, in a thread
+        await run_in_threadpool(st.version)
+    kept = st.kept(_kept_key(request, template, 200, may(request)))
+    return None if kept is None else _personal(kept, request)
 
 
 class CsrfCookie:

@@ -60,4 +60,4 @@ def chart_now_or_later(st: WorkspaceState, key: tuple[Hashable, ...], compute: C
     """The chart in the page if its spec is kept (`key`), else its address under /charts to load it from: the first
     page after a change shows its figures first (issue 17 part 4)."""
     later = f"/charts/{chart_id}?" + urlencode({k: v for k, v in params.items() if v is not None})
-    return Chart(chart_id, st.cached(key, compute) if st.kept(key) else None, later)
+    return Chart(chart_id, st.cached(key, compute) if st.holds(key) else None, later)

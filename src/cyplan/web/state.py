@@ -105,10 +105,27 @@ class WorkspaceState:
                 self._cache[key] = compute()
             return self._cache[key]
 
-    def kept(self, key: tuple[Any, ...]) -> bool:
+    def holds(self, key: tuple[Any, ...]) -> bool:
         """Whether cached(key, …) would answer without computing: a result kept for this version of the data."""
         with self._lock:
             return self.version() == self._version and key in self._cache
+
+    def version_read(self) -> bool:
+        """Whether this request has read the data's version already (on PostgreSQL, the gate's transaction)."""
+        seen = _REQUEST_VERSIONS.get()
+        return seen is not None and self in seen
+
+    def kept(self, key: tuple[Any, ...]) -> Any | None:
+        """What cached() holds under `key` for the data's version this request has read already, else None. Never
+        reads the version, computes or waits for a computation: the event loop's own thread asks (web/app.py's
+        KeptPages), and anything not at hand is left to the route."""
+        seen = _REQUEST_VERSIONS.get()
+        if seen is None or self not in seen or not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self._cache.get(key) if seen[self] == self._version else None
+        finally:
+            self._lock.release()
 
     def audit(self, action: str, what: dict[str, Any], area: str | None = None, who: str | None = None) -> None:
         """Add an audit entry for a download or a paper made here. An entry is not data: the results kept stay

@@ -363,7 +363,7 @@ def workforce(request: Request, st: State, area: str | None = None, year: int | 
         return page_or_fragment(request, "workforce.html", missing(view["not_ready"]), context, keep=True)
     # The first page after a change shows the chosen scenario at once and the scenarios side by side after: they
     # take every scenario's simulation (issue 17 part 4). Once kept they are shown in the page, as before.
-    later = not st.kept(("compare-view", view["area"], view["year"]))
+    later = not st.holds(("compare-view", view["area"], view["year"]))
     if later:
         context["compare_later"] = "/workforce/scenarios?" + urlencode({"area": view["area"], "year": view["year"]})
     else:
