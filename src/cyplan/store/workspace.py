@@ -85,7 +85,9 @@ def _heads() -> set[str]:
     """The latest migration of every branch: each revision that no other revision follows (as Alembic's heads)."""
     revisions, followed = set(), set()
     for script in (MIGRATIONS / "versions").glob("*.py"):
-        said = {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(script.read_text()).body
+        # the revision lines come before upgrade(): parsing only what comes before is a tenth of the time
+        head = script.read_text().split("\ndef upgrade(", 1)[0]
+        said = {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(head).body
                 if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
                 and node.targets[0].id in ("revision", "down_revision")}
         if "revision" in said:
