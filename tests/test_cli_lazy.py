@@ -100,3 +100,38 @@ def test_a_group_and_its_subcommands_run_as_before(run_cli, tmp_path) -> None:  
     assert code == 0 and "│ backtest " in out
     code, _, err = run_cli(["status", "-w", tmp_path / "nothing"])
     assert code != 0 and "is not a cyplan workspace" in err
+
+
+def test_need_loads_only_what_the_plan_needs(demo_workspace) -> None:  # type: ignore[no-untyped-def]
+    """Catches `cyplan need` paying again for what it does not use (issue 17 part 3): the input rules, the
+    simulation, the gap, the service register, the evidence library and the backtest (results.py imports each
+    where it is used), nor the board paper, the web app, the sensitivity analysis, Alembic or Altair."""
+    modules = modules_after("from typer.testing import CliRunner\nfrom cyplan.cli import app\n"
+                            f"done = CliRunner().invoke(app, ['need', '-w', {str(demo_workspace)!r}])\n"
+                            "assert done.exit_code == 0 and 'Exampleshire' in done.stdout, done.output")
+    assert "cyplan.commands.plan" in modules and "cyplan.model.plan" in modules
+    lazy = ("cyplan.io.validate", "cyplan.model.simulate", "cyplan.model.gap", "cyplan.model.services",
+            "cyplan.model.evidence", "cyplan.model.backtest", "cyplan.model.sensitivity", "cyplan.sweep",
+            "cyplan.web", "cyplan.reports", "cyplan.commands.report")
+    assert sorted(m for m in modules if m.startswith(lazy)) == []
+    assert [m for m in ("alembic", "altair", "vl_convert", "fastapi", "jinja2", "weasyprint", "duckdb", "openpyxl",
+                        "scipy", "dask", "SALib") if m in modules] == []
+
+
+def freeze_count_at_exit(demo: object, runner: bool) -> int:
+    """How many objects the garbage collector had frozen when a new interpreter that ran `cyplan need` exited."""
+    call = (f"from typer.testing import CliRunner\nassert CliRunner().invoke(app, ['need', '-w', {str(demo)!r}])"
+            ".exit_code == 0" if runner else f"sys.argv = ['cyplan', 'need', '-w', {str(demo)!r}]\napp()")
+    code = ("import atexit, gc, sys\natexit.register(lambda: print('frozen', gc.get_freeze_count()))\n"
+            f"from cyplan.cli import app\n{call}")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return int(done.stdout.split("frozen")[-1])
+
+
+def test_the_program_leaves_its_objects_to_its_exit_and_a_caller_in_python_is_untouched(demo_workspace) -> None:  # type: ignore[no-untyped-def]
+    """Catches the garbage collector's freeze (a fifth of `cyplan need`'s processor time: cli.LazyGroup.main) lost
+    from the program, or applied where cyplan is called from Python (a test's CliRunner, a notebook): there every
+    object alive at that moment would never be collected again."""
+    assert freeze_count_at_exit(demo_workspace, runner=False) > 10_000
+    assert freeze_count_at_exit(demo_workspace, runner=True) == 0

@@ -18,6 +18,7 @@ from conftest import CliResult
 from cyplan import results
 from cyplan.model import evidence
 from cyplan.model.scenarios import ScenarioError
+from cyplan.model.simulate import simulate
 from cyplan.schema import AGES
 from test_model import frame, tiny
 from test_promises_uncertainty import triangular_cdf, triangular_quantile  # textbook formulas, not the code
@@ -162,7 +163,7 @@ def test_the_90_percent_interval_holds_about_90_percent_of_the_draws() -> None:
     (90% ± 1/n by construction of the percentiles; an 80% interval holds 80%)."""
     frames = workspace()
     fits = results._fits(frames, results.action_list(frames)).filter(pl.col("item") == CELL)
-    sim = results.simulate(frames, DRAWS, 5, "triangular", by_band=True)
+    sim = simulate(frames, DRAWS, 5, "triangular", by_band=True)
     assert sim.bands is not None
     req = evidence.requirements(fits, frames["intervention_delivery"], frames["interventions"],
                                 results._reach(sim.bands, sim, (0,)), results._staffing(sim))

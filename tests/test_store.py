@@ -144,3 +144,25 @@ def test_the_revisions_read_are_alembics(backend: Backend, tmp_path: Path) -> No
         ws.migrate()
     assert ws.revisions() == alembics() == _heads()
     ws.close()
+
+
+def test_reading_an_input_gives_what_selecting_its_table_gives(demo_on: Path) -> None:
+    """Catches the SELECT that Workspace.read writes from the table's definition (not compiled by SQLAlchemy, issue
+    17 part 3) reading otherwise than SQLAlchemy's select of the same table: a column left out or out of place, the
+    rows in another order, a name quoted wrongly for PostgreSQL or SQLite, a value of another type."""
+    from cyplan.schema import KINDS
+    from cyplan.store.tables import INPUT_TABLES
+
+    ws = Workspace.open(demo_on)
+    try:
+        read = 0
+        for kind, table in INPUT_TABLES.items():
+            with ws.engine.connect() as conn:
+                rows = conn.execute(sa.select(table).order_by(*(table.c[k] for k in KINDS[kind].order_by))).all()
+            got = ws.read(kind)
+            assert got.columns == [c.name for c in table.columns], kind
+            assert got.rows() == [tuple(r) for r in rows], kind
+            read += len(rows)
+        assert read > 500  # the demo's inputs, not empty tables compared with empty tables
+    finally:
+        ws.close()

@@ -9,25 +9,29 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
-from cyplan.io.validate import rules_broken
-from cyplan.model import backtest as back
-from cyplan.model import comparison, evidence
-from cyplan.model.evidence_ratings import evidence_summary
-from cyplan.model.gap import gap_table
+from cyplan.model import comparison
 from cyplan.model.neighbours import DEFAULT_N, Neighbours, computed, published
 from cyplan.model.plan import Plan, cost_table, demand_table, has_cost_lines, need_table, run
 from cyplan.model.sanity import prevalence_warnings, starter_gaps, workforce_warnings
 from cyplan.model.scenarios import BASELINE, ScenarioError, apply, commissions, names
-from cyplan.model.services import Rating, Register, Rules, actions, latest_judgement, rate
-from cyplan.model.simulate import BandCounts, Simulation, simulate
 from cyplan.model.skills import training_needs
 from cyplan.reference import starter
 from cyplan.reference.skills import SKILL_LABELS
 from cyplan.reference.specification import specification
+
+if TYPE_CHECKING:
+    from cyplan.model import evidence
+    from cyplan.model.services import Rating, Register, Rules
+    from cyplan.model.simulate import BandCounts, Simulation
+
+# What `cyplan need`, `demand` and `costs` do not use (the input rules, the simulation, the gap, the service
+# register, the evidence library, the backtest) is imported where it is used: not paid for before the plan's
+# numbers (issue 17 part 3).
 
 Frames = dict[str, pl.DataFrame]
 DRAWS, SEED, DISTRIBUTION = 1000, 1, "triangular"
@@ -88,6 +92,9 @@ def simulation(frames: Frames, scenario: str = BASELINE, draws: int = DRAWS, see
     and supply are the same either way.
 
     Raises `ScenarioError` for a scenario that cannot be applied."""
+    from cyplan.io.validate import rules_broken
+    from cyplan.model.simulate import simulate
+
     if frames["workforce"].is_empty():
         raise NotReady("the workspace has no workforce census yet: import it with 'cyplan import workforce FILE'")
     empty = missing_need_inputs(frames)
@@ -108,6 +115,8 @@ def simulation(frames: Frames, scenario: str = BASELINE, draws: int = DRAWS, see
 def _commissioned(frames: Frames, scenario: str, chosen: pl.DataFrame, sim: Simulation) -> np.ndarray:
     """The FTE a scenario's commissioned interventions add to demand [area, year, role, draw]: each chosen
     (gap, intervention) as the action list's evidence works it out, on the scenario's own draws."""
+    from cyplan.model import evidence
+
     fits = _fits(frames, action_list(frames))
     pairs = chosen.join(fits, left_on=["gap", "intervention"], right_on=["item", "intervention"], how="left",
                         maintain_order="left")
@@ -138,6 +147,8 @@ def _commissioned(frames: Frames, scenario: str, chosen: pl.DataFrame, sim: Simu
 
 
 def _staffing(sim: Simulation) -> evidence.Staffing:
+    from cyplan.model import evidence
+
     assert sim.productive is not None
     return evidence.Staffing(sim.dims.roles, sim.productive, sim.cost_per_fte, sim.ratio)
 
@@ -145,6 +156,8 @@ def _staffing(sim: Simulation) -> evidence.Staffing:
 def _reach(bands: BandCounts, sim: Simulation, keep: tuple[int, ...]) -> evidence.Reach:
     """People by band with the area and year axes moved behind the band, as the evidence model reads them: kept
     (`keep` (0, 1)), or summed over the areas in year `keep[0]` of the plan when given one year index."""
+    from cyplan.model import evidence
+
     if keep == (0, 1):
         cases, pop, groups = (np.moveaxis(bands.cases, 2, 0), np.moveaxis(bands.population, 2, 0)[..., None],
                               np.moveaxis(bands.groups, (2, 3), (0, 1))[..., None])
@@ -171,6 +184,8 @@ def compare_scenarios(frames: Frames, chosen: Sequence[str] | None = None, year:
     `errors` adds each figure's Monte Carlo error (gap_table). With `skipped` (a list) and no scenarios
     chosen, a scenario that cannot run is left out and named there with why, rather than stopping the others:
     one bad scenario should not hide every other option from a board."""
+    from cyplan.model.gap import gap_table
+
     every = not chosen
     chosen = list(chosen) if chosen else names(frames["scenarios"])
     if not chosen:
@@ -212,6 +227,8 @@ def need_by_band(frames: Frames, year: int | None = None) -> pl.DataFrame | None
 
 
 def register(frames: Frames) -> Register:
+    from cyplan.model.services import Register
+
     if frames["services"].is_empty() and frames["plans"].is_empty():
         raise NotReady("the workspace has no services or plans yet: import a register with "
                        "'cyplan services import FILE'")
@@ -220,6 +237,8 @@ def register(frames: Frames) -> Register:
 
 def rules(whole_area: float = 1.0, most: float = 0.5, plans_in_place: float = 1.0, full_range: float = 0.9) -> Rules:
     """The rating's thresholds; a ValueError names the one out of range."""
+    from cyplan.model.services import Rules
+
     return Rules(whole_area, most, plans_in_place, full_range)
 
 
@@ -241,6 +260,8 @@ def labels(frames: Frames) -> dict[str, dict[str, str]]:
 def rating(frames: Frames, rules: Rules | None = None) -> Rating:
     """The services' rating (1–4) with the reasons that keep it from the next level, and the partnership's own
     judgement beside it when the workspace records one."""
+    from cyplan.model.services import Rules, latest_judgement, rate
+
     spec = specification()
     computed = rate(register(frames), spec.provisions, spec.band_groups, rules or Rules())
     return dataclasses.replace(computed, judgement=latest_judgement(frames["rating_judgement"], computed.rating))
@@ -249,6 +270,8 @@ def rating(frames: Frames, rules: Rules | None = None) -> Rating:
 def action_list(frames: Frames, year: int | None = None, rules: Rules | None = None) -> pl.DataFrame:
     """The gaps in order of priority: what holds the rating back first, then by need in the age band. Without
     need inputs every band weighs the same."""
+    from cyplan.model.services import Rules, actions
+
     spec = specification()
     need = need_by_band(frames, year)
     if need is None:
@@ -258,6 +281,9 @@ def action_list(frames: Frames, year: int | None = None, rules: Rules | None = N
 
 def _fits(frames: Frames, actions: pl.DataFrame) -> pl.DataFrame:
     """The library's interventions that fit each gap (model/evidence.py, `fitting`)."""
+    from cyplan.model import evidence
+    from cyplan.model.evidence_ratings import evidence_summary
+
     summary = evidence_summary(frames)
     return evidence.fitting(actions, frames["interventions"], frames["intervention_cells"],
                             frames["intervention_groups"], summary, frames["age_bands"])
@@ -277,6 +303,9 @@ def evidence_for_actions(frames: Frames, year: int | None = None, rules: Rules |
 
     `sim`, if given, is the baseline's simulation with band counts (`simulation(frames, by_band=True)`, the same
     draws, seed and distribution), used instead of running one more: the board paper has run it already."""
+    from cyplan.model import evidence
+    from cyplan.model.simulate import simulate
+
     actions = action_list(frames, year, rules)
     if frames["interventions"].is_empty():
         return actions
@@ -315,6 +344,8 @@ def _delivered(frames: Frames) -> set[str]:
 
 def _in_words(frames: Frames, table: pl.DataFrame, roles: tuple[str, ...]) -> list[str]:
     """Each pair's sentence (model/evidence.py, `sentence`); a loop over the rows shown, for words only."""
+    from cyplan.model import evidence
+
     names = labels(frames)
     known = _delivered(frames)
     out = []
@@ -368,6 +399,8 @@ class Backtest:
 
 def backtest(frames: Frames, area: Sequence[str] | None = None) -> Backtest:
     """The back-test for the chosen areas (all by default). NotReady without past census snapshots of two years."""
+    from cyplan.model import backtest as back
+
     snapshots = frames["workforce_history"]
     if snapshots["year"].n_unique() < 2:
         raise NotReady("the workspace has no past workforce census snapshots of two or more years to back-test the "
@@ -441,6 +474,8 @@ def comparison_figures(frames: Frames, year: int | None = None, referrals: pl.Da
     when there is a workforce census, accepted referrals from the referral counts input and the workspace's records
     (`referrals`: area, referrals, years_counted; referral_counts), the services rating (the workspace's register:
     one for all its areas) when there is a register."""
+    from cyplan.model.gap import gap_table
+
     central = plan(frames)
     years = central.dims.years
     target = year if year is not None else years[0]
