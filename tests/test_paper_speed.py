@@ -85,7 +85,7 @@ def test_the_paper_runs_one_simulation_per_scenario(demo_workspace: Path, monkey
         runs.append(kwargs.get("by_band", False))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(results, "simulate", counted)
+    monkeypatch.setattr(simulate_module, "simulate", counted)  # results imports it when it runs
     with closing(Workspace.open(demo_workspace)) as ws:
         scenarios = results.scenario_names(ws.read_all())
         build_paper(ws, today=TODAY)

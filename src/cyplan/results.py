@@ -563,7 +563,7 @@ def drivers(frames: Frames, areas: Sequence[str] | None = None, year: int | None
     from cyplan import sweep  # the sensitivity analysis, imported only where it is shown
     from cyplan.model.sensitivity import Spec
 
-    dims = simulation(frames, draws=0).dims
+    dims = plan(frames).dims  # the areas and years, without a simulation
     if year is not None and year not in dims.years:
         raise NotReady(f"no population for year {year}; the years are {dims.years[0]} to {dims.years[-1]}")
     target = year if year is not None else dims.years[-1]
