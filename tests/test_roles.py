@@ -316,8 +316,8 @@ def test_a_viewers_pages_offer_nothing_they_would_be_refused(client: TestClient)
     assert 'href="/admin/' not in data
     for path in ("/", "/services"):
         assert "/sign-off" not in client.get(path, headers=VIEWER).text
-    assert 'href="/scenarios"' not in client.get("/workforce", headers=VIEWER).text  # the builder: analysts'
-    assert 'href="/scenarios"' in client.get("/workforce", headers=ANALYST).text
+    assert 'id="build-scenarios"' not in client.get("/workforce", headers=VIEWER).text  # the builder: analysts'
+    assert 'id="build-scenarios"' in client.get("/workforce", headers=ANALYST).text
     # the one-person app's user holds every role: everything is offered
     assert 'for="counts-unpublished"' in client.get("/returns").text
     assert "returns-unpublished" in client.get("/data").text and 'href="/admin/users' in client.get("/data").text

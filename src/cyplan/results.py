@@ -84,6 +84,15 @@ def plan(frames: Frames, estimate: str = "central") -> Plan:
     return run(frames, estimate)
 
 
+def ready_to_simulate(frames: Frames) -> None:
+    """Raises `NotReady`, saying what to import, unless the workspace has what a simulation needs."""
+    if frames["workforce"].is_empty():
+        raise NotReady("the workspace has no workforce census yet: import it with 'cyplan import workforce FILE'")
+    empty = missing_need_inputs(frames)
+    if empty:
+        raise NotReady(f"the workspace has no {', '.join(empty)} yet: import them with 'cyplan import KIND FILE'")
+
+
 def simulation(frames: Frames, scenario: str = BASELINE, draws: int = DRAWS, seed: int = SEED,
                distribution: str = DISTRIBUTION, by_band: bool = False) -> Simulation:
     """Demand and supply with their uncertainty, under the baseline or a named scenario. A scenario's
@@ -95,11 +104,7 @@ def simulation(frames: Frames, scenario: str = BASELINE, draws: int = DRAWS, see
     from cyplan.io.validate import rules_broken
     from cyplan.model.simulate import simulate
 
-    if frames["workforce"].is_empty():
-        raise NotReady("the workspace has no workforce census yet: import it with 'cyplan import workforce FILE'")
-    empty = missing_need_inputs(frames)
-    if empty:
-        raise NotReady(f"the workspace has no {', '.join(empty)} yet: import them with 'cyplan import KIND FILE'")
+    ready_to_simulate(frames)
     applied = apply(frames, frames["scenarios"], scenario)
     broken = [m for kind, frame in applied.items() if frame is not frames[kind]
               for m in rules_broken(kind, frame, f"scenario '{scenario}', {kind}")]
@@ -563,6 +568,7 @@ def drivers(frames: Frames, areas: Sequence[str] | None = None, year: int | None
     from cyplan import sweep  # the sensitivity analysis, imported only where it is shown
     from cyplan.model.sensitivity import Spec
 
+    ready_to_simulate(frames)
     dims = plan(frames).dims  # the areas and years, without a simulation
     if year is not None and year not in dims.years:
         raise NotReady(f"no population for year {year}; the years are {dims.years[0]} to {dims.years[-1]}")
