@@ -169,3 +169,18 @@ def test_an_empty_workspace_says_what_to_load(tmp_path: Path) -> None:
         r = c.get("/compare")
         assert r.status_code == 200 and "No comparison can be made: the workspace has no population" in r.text
     app.state.workspace.close()
+
+
+def test_the_comparison_page_and_the_workforce_page_keep_their_results_apart(workspace: Path) -> None:
+    """Catches the two pages keeping their views under one cache key: after the comparison page for an area and
+    year, the workforce page for the same took the comparison's view as its own scenarios side by side (a 500)."""
+    app = create_app(workspace)
+    with TestClient(app, base_url="http://localhost") as fresh:
+        area, year = "E10999998", 2025  # Sampleton, not the first area: the one a page shows unasked
+        assert fresh.get("/compare", params={"area": area, "year": year}).status_code == 200
+        for _ in range(2):  # the first page loads the scenarios after it; the second has them in the page
+            page = fresh.get("/workforce", params={"area": area, "year": year})
+            assert page.status_code == 200
+            fresh.get("/workforce/scenarios", params={"area": area, "year": year})
+        assert "The baseline and each scenario in" in page.text
+    app.state.workspace.close()

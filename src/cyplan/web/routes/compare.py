@@ -99,7 +99,7 @@ def _view(st: WorkspaceState, area: str | None, year: int | None) -> dict[str, A
         name = st.area_names().get(d["area"], d["area"])
         return {**d, "sections": [_section(g, rows, name, d["year"]) for g, rows in d["groups"]],
                 "measures": [(COMPARE_HEADINGS[c], num, den) for c, num, den in MEASURES]}
-    return st.cached(("compare-view", d["area"], d["year"]), compute)
+    return st.cached(("comparison-page", d["area"], d["year"]), compute)  # not the workforce page's "compare-view"
 
 
 @router.get("/api/compare", dependencies=[needs(Permission.VIEW_PUBLISHED)], tags=["compare"])
