@@ -24,6 +24,7 @@ from cyplan.auth.roles import Permission
 from cyplan.io.problems import InputError
 from cyplan.io.read import ROW, RawTable
 from cyplan.io.validate import rules_broken, validate
+from cyplan.io.validate_supply import name_too_long
 from cyplan.io.write import write_csv
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import BASELINE, COMMISSION, ScenarioError, apply, commissions, names, parse_where
@@ -233,6 +234,7 @@ def check(frames: results.Frames, draft: Draft) -> Checked:
     applies it, change by change, so that a change that matches no row or leaves a value out of bounds is named."""
     problems: list[tuple[str, str]] = []
     taken = set(names(frames["scenarios"])) - {draft.original}
+    too_long = name_too_long(draft.name)
     if not draft.name:
         problems.append(("name", "Enter a name for the scenario"))
     elif draft.name == BASELINE:
@@ -240,7 +242,11 @@ def check(frames: results.Frames, draft: Draft) -> Checked:
     elif draft.name in taken:
         problems.append(("name", f"There is already a scenario named '{draft.name}': choose another name, or "
                                  "change that one"))
-    raw_rows = draft.rows().with_columns(pl.lit(draft.name or "unnamed").alias("scenario"))
+    elif too_long is not None:
+        problems.append(("name", too_long[0].upper() + too_long[1:]))
+    # the name's own problems are shown beside it, above: the import's rules below check the changes
+    shown = draft.name if draft.name and too_long is None else "unnamed"
+    raw_rows = draft.rows().with_columns(pl.lit(shown).alias("scenario"))
     raw = RawTable(FORM_NAME, None, SCENARIOS.column_names,
                    raw_rows.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64)), 0)
     typed, found = validate(raw, SCENARIOS)
