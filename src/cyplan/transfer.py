@@ -177,10 +177,11 @@ def _import_inputs(ws: Workspace, sources: list[Source], mode: Mode, progress: P
     problems += check_references(state, origins, skip=unread)
     if mode == "merge" and not problems:  # the rows kept and merged in must fit together (overlaps, sums)
         problems += [p for kind in frames for p in _merged_problems(kind, state[kind], origins[kind])]
-    if warnings is not None and {"area_indicators", "indicator_weights"} & set(frames):
-        warnings += unused_weights(state["area_indicators"], state["indicator_weights"])
     if problems:
         raise InputError(problems)
+    # said only of what is imported: a refused file's indicators are not held, and named as held they mislead
+    if warnings is not None and {"area_indicators", "indicator_weights"} & set(frames):
+        warnings += unused_weights(state["area_indicators"], state["indicator_weights"])
     if progress:
         progress("writing")
     ws.write({k: state[k].drop(ROW, strict=False) for k in frames}, log)
