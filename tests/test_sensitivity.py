@@ -196,6 +196,20 @@ def test_bad_options_are_refused_naming_them(demo_workspace: Path, run_cli, args
     assert folder_bytes(demo_workspace) == before
 
 
+@pytest.mark.parametrize("command", [["sensitivity", "--method", "sobol", "--n", "2", "--workers", "0"], ["gap"],
+                                     ["supply"], ["report"]])
+def test_a_negative_seed_is_refused_naming_it_not_a_traceback(demo_workspace: Path, run_cli,
+                                                              command: list[str]) -> None:
+    """Catches '--seed -1' reaching NumPy's generator (it did: ValueError 'expected non-negative integer' as a
+    traceback from sensitivity --method sobol, gap, supply and report)."""
+    before = folder_bytes(demo_workspace)
+    code, _, err = run_cli([*command, "-w", demo_workspace, "--seed", "-1"])
+    said = " ".join(err.split())
+    assert code == 2 and "'--seed'" in said and "greater than or equal to 0" in said, said
+    assert "Traceback" not in err
+    assert folder_bytes(demo_workspace) == before
+
+
 def test_role_names_read_as_people() -> None:
     """'Mental health practitioner' → 'mental health practitioners'; brackets and 'or' kept in place."""
     assert sens.plural("Mental health practitioner") == "mental health practitioners"

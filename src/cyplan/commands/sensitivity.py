@@ -46,7 +46,7 @@ def sensitivity(workspace: WorkspaceOpt = Path("."),
                                                            "indices over every input at once.")] = MethodName.oat,
                 n: Annotated[int, typer.Option("--n", min=2, max=65_536, help="Sobol's base sample N, a power of "
                                                "2: N × (inputs + 2) runs.")] = 256,
-                seed: Annotated[int, typer.Option("--seed", help="Sobol's sample and its intervals: the same "
+                seed: Annotated[int, typer.Option("--seed", min=0, help="Sobol's sample and its intervals: the same "
                                                   "seed gives the same figures.")] = 1,
                 scheduler: Annotated[str | None, typer.Option("--scheduler", help="A Dask scheduler's address "
                                                               "(tcp://HOST:PORT) to run Sobol's runs on.")] = None,
