@@ -222,6 +222,20 @@ def test_a_name_of_10000_characters_is_refused_beside_the_name_and_100_is_taken(
     assert "b" * 100 in client.get("/scenarios").text
 
 
+def test_a_control_character_in_the_name_is_shown_beside_the_name_once(client: TestClient,
+                                                                      demo_workspace: Path) -> None:
+    """Catches the import's control-character rule on the name shown beside the first change's value (it was), and
+    once for each change: a right-to-left override in the name of a scenario of two changes."""
+    before = folder_bytes(demo_workspace)
+    second = {**FEWER_LEAVERS, "column": "joiners_per_year", "value": "1"}
+    r = client.post("/scenarios/save", data=_form(client, "fewer\u202eleavers", FEWER_LEAVERS, second))
+    assert r.status_code == 422
+    errors = _errors(r.text)
+    assert list(errors) == ["name"] and "control character" in errors["name"]
+    assert r.text.count('href="#name"') == 1
+    assert folder_bytes(demo_workspace) == before
+
+
 def test_a_file_with_a_name_of_101_characters_is_refused_with_its_row(demo_workspace: Path, run_cli: Any,
                                                                      tmp_path: Path) -> None:
     """Catches the import taking a name the builder refuses (the two must check alike): row 2, column scenario."""

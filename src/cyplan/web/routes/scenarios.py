@@ -224,8 +224,10 @@ def draft_from_workspace(frames: results.Frames, name: str) -> Draft:
 # -- checking -------------------------------------------------------------------------------------------
 
 def _field(i: int, column: str | None) -> str:
-    """The form's field for a problem the import's rules find in a change's column (the scenario's name and a
-    repeated change: its value)."""
+    """The form's field for a problem the import's rules find in a change's column: the scenario's name (a
+    control character in it) beside the name, any other column not on the form (a repeated change) its value."""
+    if column == "scenario":
+        return "name"
     return f"c{i}-{column if column in FIELDS else 'value'}"
 
 
@@ -251,7 +253,9 @@ def check(frames: results.Frames, draft: Draft) -> Checked:
                    raw_rows.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64)), 0)
     typed, found = validate(raw, SCENARIOS)
     for p in InputError(found) if found else []:
-        problems.append((_field((p.row or 1) - 1, p.column), _words(p.message, "")))
+        said = (_field((p.row or 1) - 1, p.column), _words(p.message, ""))
+        if said not in problems:  # the name is on every change's row: its problem once
+            problems.append(said)
     if problems:
         return Checked(None, problems)
     typed = typed.drop(ROW).with_columns(pl.lit(draft.name).alias("scenario"))
