@@ -121,6 +121,18 @@ def test_out_writes_the_whole_table(run_cli: Run, several: Path, tmp_path: Path)
     assert frame.height == len(AREAS)
 
 
+@pytest.mark.parametrize(("name", "read"), [("comparison.csv", pl.read_csv), ("comparison.json", pl.read_json)])
+def test_out_without_format_writes_the_file_not_the_screen(run_cli: Run, several: Path, tmp_path: Path, name: str,
+                                                           read: Callable[[Path], pl.DataFrame]) -> None:
+    """Catches `--out comparison.csv` without --format printing the table and writing no file (as it did): the
+    file's name chooses its format, and the command says it wrote it."""
+    out = tmp_path / name
+    code, stdout, err = run_cli(["compare", DEMO, "-w", str(several), "--out", str(out)])
+    assert code == 0, err
+    assert read(out).height == len(AREAS)
+    assert "this area" not in stdout and f"Wrote {len(AREAS)} rows to" in stdout + err
+
+
 def test_neighbours_are_the_published_list_as_given(run_cli: Run, several: Path, tmp_path: Path) -> None:
     """Catches the neighbours group taken from the region or every area when a published list names them: only
     the listed neighbours, and the list's source said."""

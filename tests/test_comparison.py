@@ -49,6 +49,16 @@ def test_no_population_gives_no_rate_not_infinity() -> None:
     assert m["need_per_1000"] is None and m["referral_rate_per_1000"] is None
 
 
+def test_no_population_meets_no_share_of_need_not_100_percent() -> None:
+    """Catches an area with no children (a region of the national demo, whose population is its councils') shown as
+    '100%' of need met: the model gives a share of 1 where there is no demand, which here is no area to plan for."""
+    f = _figures().with_columns(pl.when(pl.col("area") == "C").then(None).otherwise(pl.col("population"))
+                                .alias("population"))
+    m = c.measures(f)
+    assert m.filter(pl.col("area") == "C")["share_met"][0] is None
+    assert m.filter(pl.col("area") == "A")["share_met"][0] == 0.8  # an area with children: as the model gives it
+
+
 def test_the_docstrings_three_areas() -> None:
     """The worked example in model/comparison.py: pooled 110 / 32,000; A and B within, C above the 99.8% limit.
     Catches a pooled rate that leaves the chosen area out, limits on the wrong scale, or the wrong z."""

@@ -118,6 +118,15 @@ def test_no_indicators_gives_none_with_a_note() -> None:
     assert "import area_indicators or statistical_neighbours" in got.note
 
 
+def test_indicators_all_weighted_0_are_said_not_called_missing() -> None:
+    """Catches 'A has no indicators … import area_indicators' when A has them and every one is weighted 0 (importing
+    more figures would not help): the note names the weights."""
+    got = computed("A", list("AB"), indicators({"x": [1.0, 2.0]}, list("AB")), weights({"x": 0}))
+    assert got.method == "none"
+    assert got.note == ("A's indicators (x) all have weight 0 in indicator_weights, which leaves them out: give one a "
+                        "weight above 0, or import statistical_neighbours")
+
+
 def test_a_published_list_is_used_as_given() -> None:
     """Catches a published list re-ordered by code or cut to more than n."""
     lists = pl.DataFrame({"area": ["A"] * 3 + ["B"], "neighbour": ["D", "B", "C", "A"], "rank": [1, 3, 2, 1],

@@ -85,6 +85,35 @@ def test_a_weight_for_an_indicator_no_area_has_is_imported_with_a_warning(run_cl
             "indicators held are: x, y") in " ".join(err.split())
 
 
+def test_a_refused_indicators_file_says_nothing_of_the_weights_as_if_it_were_held(run_cli: Run, ws: Path,
+                                                                                   tmp_path: Path) -> None:
+    """Catches the unused-weight warning worked from a refused file (it was): with weights for x and y held, a file of
+    indicator z refused for its value warned that x and y's weights do nothing as 'the indicators held are: z'."""
+    w = tmp_path / "w.csv"
+    w.write_text("indicator,weight\nx,2\ny,1\n", encoding="utf-8")
+    assert run_cli(["import", "indicator_weights", w, "-w", ws])[0] == 0
+    bad = tmp_path / "z.csv"
+    bad.write_text("area,indicator,year,value\nE10000001,z,2024,inf\n", encoding="utf-8")
+    err = refused(run_cli, ws, ["import", "area_indicators", bad])
+    assert f"{bad}, row 2, column 'value': 'inf' is not a number" in err
+    assert "does nothing" not in err and "held are: z" not in " ".join(err.split())
+
+
+def test_a_published_neighbour_of_another_kind_is_imported_with_a_warning(run_cli: Run, ws: Path,
+                                                                          tmp_path: Path) -> None:
+    """Catches a council's published list naming an ICB (a code mistyped, a list for the wrong geography) taken
+    without a word, then shown among the council's neighbours; a council's council neighbour says nothing."""
+    sn = tmp_path / "sn.csv"
+    sn.write_text("area,neighbour,rank,source\nE10000001,E54000001,1,DfE\nE10000001,E10000002,2,DfE\n",
+                  encoding="utf-8")
+    code, _out, err = run_cli(["import", "statistical_neighbours", sn, "-w", ws])
+    assert code == 0, err
+    said = " ".join(err.split())
+    assert ("Warning: statistical_neighbours: a neighbour of another kind than its area: E54000001 (ICB) for "
+            "E10000001 (council)") in said
+    assert "E10000002 (council) for" not in said
+
+
 def test_neighbours_shows_the_hand_worked_order_distances_and_drivers(run_cli: Run, ws: Path, tmp_path: Path) -> None:
     """Catches the wrong order, distance or drivers on screen, an ICB among a council's neighbours, or the method
     and source not said."""

@@ -206,6 +206,41 @@ def test_ages_that_do_not_add_up_to_all_ages_are_refused_at_the_all_ages_row(tmp
                                   "100, more than rounding allows (46 for 91 ages")
 
 
+def _without(tmp_path: Path, source: Path, drop: Callable[[list[str]], bool]) -> Path:
+    """A copy of `source` without the data rows `drop` picks (the header kept)."""
+    rows = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([rows[0], *(r for r in rows[1:] if not drop(r))])
+    path = tmp_path / source.name
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def test_an_age_missing_with_no_all_ages_row_to_show_it_is_refused(tmp_path: Path) -> None:
+    """Catches a file without its 'All ages' rows (so no sum to check) and without Cornwall's females aged 7 being
+    imported with those children counted as none (it was): refused at Cornwall's females' first row (2), column
+    age_group, naming the area, the sex and the age."""
+    path = _without(tmp_path, DATA / "snpp.csv", lambda r: r[4] == "All ages" or (r[0], r[3], r[4]) == (
+        "E06000052", "females", "7"))
+    frame, problems, _ = converted(path)
+    assert frame is None
+    assert problems == [f"{path}, row 2, column 'age_group': E06000052 (female) has no row for age 7: cyplan needs "
+                        "every age 0 to 25, or those children count as none (this is the first of its rows; check no "
+                        "row was deleted)"]
+
+
+def test_ages_missing_from_the_mid_year_estimates_are_refused_as_spans(tmp_path: Path) -> None:
+    """Catches the check made only where 'All ages' rows are (the mid-year estimates have none): Cornwall's males
+    (sex 1, from row 2) without ages 3, 10 and 11 are refused, the ages given as '3, 10 to 11'."""
+    path = _without(tmp_path, DATA / "myeb1.csv", lambda r: r[0] == "E06000052" and r[3] == "1"
+                    and r[4] in ("3", "10", "11"))
+    frame, problems, _ = converted(path)
+    assert frame is None
+    assert problems == [f"{path}, row 2, column 'age': E06000052 (male) has no row for ages 3, 10 to 11: cyplan "
+                        "needs every age 0 to 25, or those children count as none (this is the first of its rows; "
+                        "check no row was deleted)"]
+
+
 def test_rounding_is_allowed_half_a_unit_a_cell() -> None:
     """Pins the tolerance as documented: 91 ages and a total in whole numbers may be (91 + 1) x 0.5 = 46 apart; to
     one decimal place 4.6."""

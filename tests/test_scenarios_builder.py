@@ -205,6 +205,50 @@ def test_a_problem_is_shown_beside_its_field_and_nothing_is_saved(client: TestCl
     assert folder_bytes(demo_workspace) == before
 
 
+def test_a_name_of_10000_characters_is_refused_beside_the_name_and_100_is_taken(client: TestClient,
+                                                                                 demo_workspace: Path) -> None:
+    """Catches the builder saving a scenario named with 10,000 characters (it did: every table, the chooser and the
+    board paper then showed it whole), the problem put beside a change's value instead of the name, and a limit
+    that refuses the 100 characters it allows."""
+    before = folder_bytes(demo_workspace)
+    r = client.post("/scenarios/save", data=_form(client, "a" * 10_000, FEWER_LEAVERS))
+    assert r.status_code == 422
+    assert _errors(r.text) == {"name": "The scenario's name is 10,000 characters long: keep it to 100 or fewer, as "
+                                       "the tables and the board paper show it whole (say what it does in the "
+                                       "description)"}
+    assert folder_bytes(demo_workspace) == before
+    r = client.post("/scenarios/save", data=_form(client, "b" * 100, FEWER_LEAVERS))
+    assert r.status_code in (200, 303), _errors(r.text)
+    assert "b" * 100 in client.get("/scenarios").text
+
+
+def test_a_control_character_in_the_name_is_shown_beside_the_name_once(client: TestClient,
+                                                                      demo_workspace: Path) -> None:
+    """Catches the import's control-character rule on the name shown beside the first change's value (it was), and
+    once for each change: a right-to-left override in the name of a scenario of two changes."""
+    before = folder_bytes(demo_workspace)
+    second = {**FEWER_LEAVERS, "column": "joiners_per_year", "value": "1"}
+    r = client.post("/scenarios/save", data=_form(client, "fewer\u202eleavers", FEWER_LEAVERS, second))
+    assert r.status_code == 422
+    errors = _errors(r.text)
+    assert list(errors) == ["name"] and "control character" in errors["name"]
+    assert r.text.count('href="#name"') == 1
+    assert folder_bytes(demo_workspace) == before
+
+
+def test_a_file_with_a_name_of_101_characters_is_refused_with_its_row(demo_workspace: Path, run_cli: Any,
+                                                                     tmp_path: Path) -> None:
+    """Catches the import taking a name the builder refuses (the two must check alike): row 2, column scenario."""
+    path = tmp_path / "scenarios.csv"
+    path.write_text(HEADER + "c" * 101 + ",workforce,leaver_rate,,add,-0.03,,,\n")
+    before = folder_bytes(demo_workspace)
+    code, out, err = run_cli(["import", "scenarios", str(path), "--workspace", str(demo_workspace)])
+    assert code == 2
+    said = " ".join((out + err).split())
+    assert "row 2, column 'scenario'" in said and "101 characters long: keep it to 100 or fewer" in said
+    assert folder_bytes(demo_workspace) == before
+
+
 def test_a_saved_scenario_is_an_import_with_who_and_when_and_shows_side_by_side(client: TestClient,
                                                                               demo_workspace: Path) -> None:
     """Catches a save that writes around the one commit path (no version in the history, no audit entry, no entry

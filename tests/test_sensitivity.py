@@ -196,6 +196,30 @@ def test_bad_options_are_refused_naming_them(demo_workspace: Path, run_cli, args
     assert folder_bytes(demo_workspace) == before
 
 
+@pytest.mark.parametrize("command", [["sensitivity", "--method", "sobol", "--n", "2", "--workers", "0"], ["gap"],
+                                     ["supply"], ["report"]])
+def test_a_negative_seed_is_refused_naming_it_not_a_traceback(demo_workspace: Path, run_cli,
+                                                              command: list[str]) -> None:
+    """Catches '--seed -1' reaching NumPy's generator (it did: ValueError 'expected non-negative integer' as a
+    traceback from sensitivity --method sobol, gap, supply and report)."""
+    before = folder_bytes(demo_workspace)
+    code, _, err = run_cli([*command, "-w", demo_workspace, "--seed", "-1"])
+    said = " ".join(err.split())
+    assert code == 2 and "'--seed'" in said and "greater than or equal to 0" in said, said
+    assert "Traceback" not in err
+    assert folder_bytes(demo_workspace) == before
+
+
+def test_the_sentence_over_several_areas_rankings_says_whose_it_is() -> None:
+    """Catches --all-areas' sentence giving the first area's ranking as if it were every area's (it did): B's top
+    input is 'y', not A's 'x', so the sentence must name A; one area's table reads as before."""
+    table = pl.DataFrame({"area": ["A", "A", "B", "B"], "input": ["x", "y", "y", "x"]})
+    assert sweep.depends_most(table, 2035, "gap", top=1) == (
+        "The 2035 gap of A (the first area; each area's own is in the table) depends most on: the x.")
+    assert sweep.depends_most(table.filter(pl.col("area") == "B"), 2035, "gap", top=1) == (
+        "The 2035 gap depends most on: the y.")
+
+
 def test_role_names_read_as_people() -> None:
     """'Mental health practitioner' → 'mental health practitioners'; brackets and 'or' kept in place."""
     assert sens.plural("Mental health practitioner") == "mental health practitioners"
@@ -236,7 +260,9 @@ def test_all_areas_gives_each_area_its_own_swings(demo_workspace: Path) -> None:
     one, two = (table.filter((pl.col("area") == a) & ~pl.col("input").str.starts_with("FTE in post of mental"))
                 .sort("input") for a in (AREA, "E10999998"))
     np.testing.assert_allclose(one["swing"].to_numpy(), two["swing"].to_numpy(), rtol=1e-9, atol=1e-9)
-    assert sweep.depends_most(table, 2025, "gap").startswith("The 2025 gap depends most on:")
+    first = table["area"][0]  # the sentence gives the first area's ranking, and says so
+    assert sweep.depends_most(table, 2025, "gap").startswith(f"The 2025 gap of {first} (the first area; each area's "
+                                                             "own is in the table) depends most on:")
     # the copy alone (the second area, run without the first): the same swings as its rows above
     alone = sweep.analyse(frames, sens.Spec("gap", 0, (1,), role=spec.role), ["E10999998"], results.labels(frames),
                           "oat").table

@@ -191,7 +191,10 @@ def depends_most(table: pl.DataFrame, year: int, measure: sens.Measure, top: int
     first = table.filter(pl.col("area") == table["area"][0]) if "area" in table.columns else table
     names = [_with_article(n) for n in first["input"].head(top)]
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    return f"The {year} {_WHAT[measure]} depends most on: {listed}."
+    # several areas' rankings (--all-areas): say whose this is, or it reads as every area's
+    whose = f" of {table['area'][0]} (the first area; each area's own is in the table)" \
+        if first.height < table.height else ""
+    return f"The {year} {_WHAT[measure]}{whose} depends most on: {listed}."
 
 
 _WHAT = {"gap": "gap", "cost": "cost of closing the gap"}

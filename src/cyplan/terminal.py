@@ -217,6 +217,7 @@ def emit(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str, la
     precision (to RESULT_DECIMALS).
     """
     frame = frame.with_columns(pl.col(pl.Float64).round(RESULT_DECIMALS))
+    fmt = format_of(fmt, out_file)
     if fmt is Format.table:
         show(frame, title, labels or {}, {**NUMBER_FORMATS, **(formats or {})}, {**HEADINGS, **(headings or {})},
              totals)
@@ -231,7 +232,15 @@ def emit(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str, la
         else:
             write_json(frame, out_file or sys.stdout)
     if out_file is not None:
-        say(f"Wrote {frame.height:,} rows to {out_file}.")
+        say(f"Wrote {frame.height:,} {'row' if frame.height == 1 else 'rows'} to {out_file}.")
+
+
+def format_of(fmt: Format, out_file: Path | None) -> Format:
+    """The format to write: --out without --format asks for a file, not the screen (its name's ending chooses:
+    .json, .xlsx, else CSV), so that `--out comparison.csv` never prints a table and writes nothing."""
+    if fmt is not Format.table or out_file is None:
+        return fmt
+    return {".json": Format.json, ".xlsx": Format.xlsx}.get(out_file.suffix.lower(), Format.csv)
 
 
 def show(frame: pl.DataFrame, title: str, labels: Labels, formats: Mapping[str, str],

@@ -32,7 +32,7 @@ from cyplan.io.read import (
 from cyplan.io.references import Origin, check_references
 from cyplan.io.template import README, example_problems
 from cyplan.io.validate import KIND_CHECKS, known_headers, validate
-from cyplan.io.validate_areas import unused_weights
+from cyplan.io.validate_areas import other_kind_neighbours, unused_weights
 from cyplan.io.validate_population_groups import checked_against
 from cyplan.io.write import write_csv, write_xlsx
 from cyplan.schema import KINDS
@@ -177,10 +177,13 @@ def _import_inputs(ws: Workspace, sources: list[Source], mode: Mode, progress: P
     problems += check_references(state, origins, skip=unread)
     if mode == "merge" and not problems:  # the rows kept and merged in must fit together (overlaps, sums)
         problems += [p for kind in frames for p in _merged_problems(kind, state[kind], origins[kind])]
-    if warnings is not None and {"area_indicators", "indicator_weights"} & set(frames):
-        warnings += unused_weights(state["area_indicators"], state["indicator_weights"])
     if problems:
         raise InputError(problems)
+    # said only of what is imported: a refused file's indicators are not held, and named as held they mislead
+    if warnings is not None and {"area_indicators", "indicator_weights"} & set(frames):
+        warnings += unused_weights(state["area_indicators"], state["indicator_weights"])
+    if warnings is not None and {"areas", "statistical_neighbours"} & set(frames):
+        warnings += other_kind_neighbours(state["areas"], state["statistical_neighbours"])
     if progress:
         progress("writing")
     ws.write({k: state[k].drop(ROW, strict=False) for k in frames}, log)

@@ -11,7 +11,7 @@ import typer
 
 from cyplan import results
 from cyplan.model.neighbours import DEFAULT_N, drivers
-from cyplan.terminal import Format, OutOpt, WorkspaceOpt, emit, fail, open_workspace, say
+from cyplan.terminal import Format, OutOpt, WorkspaceOpt, emit, fail, format_of, open_workspace, say
 
 HEADINGS = {"rank": "Rank", "neighbour": "Neighbour", "distance": "Distance", "drivers": "Driven most by"}
 
@@ -36,7 +36,7 @@ def neighbours(
     if found.method == "none":
         fail(found.note, 2)
     names = results.labels(frames)["area"]
-    fmt = fmt or _format_of(out_file)
+    fmt = format_of(fmt or Format.table, out_file)
     if fmt is Format.table:
         shown = found.table.select("rank", "neighbour", "distance",
                                    pl.Series("drivers", drivers(found.table), dtype=pl.String))
@@ -51,10 +51,3 @@ def neighbours(
     say(f"Method: {found.method}. Source: {found.source}.")
     for line in found.said:
         say(f"Note: {line}.")
-
-
-def _format_of(out_file: Path | None) -> Format:
-    """The format an --out file's name asks for: CSV unless it ends in .json or .xlsx; the screen without one."""
-    if out_file is None:
-        return Format.table
-    return {".json": Format.json, ".xlsx": Format.xlsx}.get(out_file.suffix.lower(), Format.csv)

@@ -13,7 +13,7 @@ import typer
 from cyplan import results, sweep
 from cyplan.display import SENSITIVITY_HEADINGS, sensitivity_formats
 from cyplan.model import sensitivity as sens
-from cyplan.terminal import Format, FormatOpt, OutOpt, WorkspaceOpt, emit, fail, open_workspace, say, warn
+from cyplan.terminal import Format, FormatOpt, OutOpt, WorkspaceOpt, emit, fail, format_of, open_workspace, say, warn
 
 
 class MeasureName(StrEnum):
@@ -27,7 +27,6 @@ class MethodName(StrEnum):
 
 
 SCHEDULER = re.compile(r"(tcp|tls)://[^\s/]+:\d{1,5}")  # as Dask's scheduler prints its address
-SUFFIXES = {".csv": Format.csv, ".json": Format.json, ".xlsx": Format.xlsx}
 
 
 def sensitivity(workspace: WorkspaceOpt = Path("."),
@@ -47,7 +46,7 @@ def sensitivity(workspace: WorkspaceOpt = Path("."),
                                                            "indices over every input at once.")] = MethodName.oat,
                 n: Annotated[int, typer.Option("--n", min=2, max=65_536, help="Sobol's base sample N, a power of "
                                                "2: N × (inputs + 2) runs.")] = 256,
-                seed: Annotated[int, typer.Option("--seed", help="Sobol's sample and its intervals: the same "
+                seed: Annotated[int, typer.Option("--seed", min=0, help="Sobol's sample and its intervals: the same "
                                                   "seed gives the same figures.")] = 1,
                 scheduler: Annotated[str | None, typer.Option("--scheduler", help="A Dask scheduler's address "
                                                               "(tcp://HOST:PORT) to run Sobol's runs on.")] = None,
@@ -78,8 +77,7 @@ def sensitivity(workspace: WorkspaceOpt = Path("."),
     for note in analysis.notes:
         warn(note)
     table = analysis.table if spec.per_area else analysis.table.drop("area", strict=False)
-    if out_file is not None and fmt is Format.table:
-        fmt = SUFFIXES.get(out_file.suffix.lower(), Format.csv)
+    fmt = format_of(fmt, out_file)
     emit(table, fmt, out_file, _title(spec, codes, method, analysis, sim.dims.years[spec.year], role, frames),
          labels=results.labels(frames), formats=sensitivity_formats(spec.measure),
          headings={"area": "Area", **SENSITIVITY_HEADINGS}, totals=False)

@@ -40,7 +40,8 @@ class Dist(StrEnum):
 
 DrawsOpt = Annotated[int, typer.Option("--draws", min=0, max=100_000,
                                        help="Monte Carlo draws (0: central values only).")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same numbers.")]
+# min=0: NumPy's generators take no negative seed (a traceback, not a message, without it)
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Random seed: the same seed gives the same numbers.")]
 DistOpt = Annotated[Dist, typer.Option("--distribution", help="triangular or pert, between low and high.")]
 GapByOpt = Annotated[list[GapBy] | None, typer.Option("--by", help="role or sector (default: role); repeat to "
                                                       "combine.")]

@@ -129,7 +129,8 @@ def _checked(raw: RawTable, found: Layout) -> tuple[pl.DataFrame, list[str], lis
     long, problems = _counts(raw, frame, found)
     problems += _duplicates(raw, frame, found)
     if not problems:
-        problems = _sum_problems(raw, long, found) + _persons_problems(raw, long, found)
+        problems = _missing_ages(raw, long, found) + _sum_problems(raw, long, found) + \
+            _persons_problems(raw, long, found)
     return long, notes + left, problems
 
 
@@ -326,6 +327,36 @@ def _sum_problems(raw: RawTable, long: pl.DataFrame, found: Layout) -> list[Foun
             f"rounding allows ({_n(r['allowed'])} for {r['cells']} ages and the total written to {r['places']} "
             "decimal places); check no age row is missing or changed"))
     return problems
+
+
+def _missing_ages(raw: RawTable, long: pl.DataFrame, found: Layout) -> list[Found]:
+    """Each area and sex the file gives must have a row for every age cyplan plans: a missing one would count as no
+    children, and a file without 'All ages' rows (or the mid-year estimates, which have none) has no sum to show it.
+    Located on the first row of the area and sex, as the missing row has none."""
+    planned = list(range(max(AGES) + 1))
+    groups = (long.filter(pl.col("sex").is_in(["female", "male"]))
+              .group_by("area", "sex", maintain_order=True)
+              .agg(pl.col(ROW).min(), pl.col("age").unique().cast(pl.Int64).alias("ages")))
+    if not groups.height:
+        return []  # no females or males: _kept says why
+    groups = (groups
+              .with_columns(pl.lit(planned, dtype=pl.List(pl.Int64)).list.set_difference("ages").alias("missing"))
+              .filter(pl.col("missing").list.len() > 0))
+    return _rows(raw, groups, found.age, lambda r: (
+        f"{r['area']} ({r['sex']}) has no row for age{'s' if len(r['missing']) > 1 else ''} "
+        f"{_age_spans(r['missing'])}: cyplan needs every age 0 to {max(AGES)}, or those children count as none "
+        "(this is the first of its rows; check no row was deleted)"))
+
+
+def _age_spans(ages: list[int]) -> str:
+    """7, 9 to 12 for [7, 9, 10, 11, 12]."""
+    spans: list[list[int]] = []
+    for a in sorted(ages):
+        if spans and a == spans[-1][1] + 1:
+            spans[-1][1] = a
+        else:
+            spans.append([a, a])
+    return ", ".join(f"{lo}" if lo == hi else f"{lo} to {hi}" for lo, hi in spans)
 
 
 def _persons_problems(raw: RawTable, long: pl.DataFrame, found: Layout) -> list[Found]:

@@ -48,6 +48,18 @@ def unused_weights(indicators: pl.DataFrame, weights: pl.DataFrame) -> list[str]
             " nothing; the indicators held are: " + (", ".join(sorted(held)) or "none yet")]
 
 
+def other_kind_neighbours(areas: pl.DataFrame, lists: pl.DataFrame) -> list[str]:
+    """A warning for each published neighbour of another kind than its area (a council's region, an ICB): the
+    comparison page shows it among the area's neighbours, with no figures of the area's kind to set beside them."""
+    kind = dict(zip(areas["code"], areas["kind"], strict=True))
+    odd = [(a, n) for a, n in zip(lists["area"], lists["neighbour"], strict=True)
+           if a in kind and n in kind and kind[a] != kind[n]]
+    shown = ", ".join(f"{n} ({kind[n]}) for {a} ({kind[a]})" for a, n in odd[:5]) + \
+        (f" and {len(odd) - 5} more" if len(odd) > 5 else "")
+    return [f"statistical_neighbours: a neighbour of another kind than its area: {shown}; the comparison shows it "
+            "beside the area as given (check the list's codes)"] if odd else []
+
+
 AREAS_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {
     "statistical_neighbours": check_statistical_neighbours,
     "area_indicators": check_area_indicators,

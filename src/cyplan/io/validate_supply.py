@@ -59,6 +59,22 @@ def _check_workforce_ages(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
                     "everyone in the band"))
 
 
+SCENARIO_NAME_MAX = 100  # characters: the tables, the chooser and the board paper show a scenario's name whole
+
+
+def name_too_long(name: str) -> str | None:
+    """Why a scenario's name is refused for its length (the import's rule and the builder's), or None."""
+    if len(name) <= SCENARIO_NAME_MAX:
+        return None
+    return (f"the scenario's name is {len(name):,} characters long: keep it to {SCENARIO_NAME_MAX} or fewer, as the "
+            "tables and the board paper show it whole (say what it does in the description)")
+
+
+def _check_scenarios(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
+    long = frame.filter(pl.col("scenario").cast(pl.String).str.len_chars() > SCENARIO_NAME_MAX)
+    return rows(raw, long, "scenario", lambda r: str(name_too_long(str(r["scenario"]))))
+
+
 def _check_sector_flows(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
     same = frame.filter(pl.col("from_sector") == pl.col("to_sector"))
     out = (frame.group_by("role", "from_sector", maintain_order=True)
@@ -75,4 +91,5 @@ SUPPLY_CHECKS: dict[str, Callable[[RawTable, pl.DataFrame], list[Found]]] = {
     "caseloads": _check_caseloads,
     "workforce_ages": _check_workforce_ages,
     "sector_flows": _check_sector_flows,
+    "scenarios": _check_scenarios,
 }

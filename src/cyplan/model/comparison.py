@@ -74,7 +74,8 @@ def measures(figures: pl.DataFrame) -> pl.DataFrame:
         (pl.col("cases") / safe * 1000).alias("need_per_1000"),
         (pl.col("demand_fte") / safe * 1000).alias("demand_fte_per_1000"),
         (pl.col("supply_fte") / safe * 1000).alias("supply_fte_per_1000"),
-        pl.col("share_met"),
+        # no children, no need to meet: the model's share of 1 where there is no demand would read as "100% met"
+        pl.when(per > 0).then(pl.col("share_met")).alias("share_met"),
         (pl.col("cost") / safe).alias("cost_per_child"),
         (pl.col("referrals") / exposure * 1000).alias(RATE),
         pl.col("rating"),

@@ -121,8 +121,7 @@ def computed(area: str, codes: list[str], indicators: pl.DataFrame, weights: pl.
     values = matrix(last, codes, names)
     t = codes.index(area)
     if not names or np.isnan(values[t]).all():
-        return Neighbours(area, "none", "", empty_table(), note=f"{area} has no indicators and no published list "
-                          "of neighbours: import area_indicators or statistical_neighbours")
+        return Neighbours(area, "none", "", empty_table(), note=_nothing_to_go_on(area, last, all_names, w_all))
     d, shares = distances(standardise(values), w, t)
     chosen = nearest(codes, d, n)
     table = pl.DataFrame({
@@ -138,6 +137,18 @@ def computed(area: str, codes: list[str], indicators: pl.DataFrame, weights: pl.
               f"{int((~np.isnan(values)).any(axis=1).sum())} areas: weighted Euclidean distance of z-scores"
               + (f"; indicators from {'; '.join(sources)}" if sources else ""))
     return Neighbours(area, "computed", source, table, said=tuple(said))
+
+
+def _nothing_to_go_on(area: str, last: pl.DataFrame, all_names: list[str], w_all: np.ndarray) -> str:
+    """Why no neighbour can be computed: no figures, or (said apart, as importing more figures would not help) the
+    area's figures all on indicators weighted 0."""
+    own = set(last.filter(pl.col("area") == area)["indicator"])
+    zeroed = [x for x, w in zip(all_names, w_all, strict=True) if x in own and w <= 0]
+    if zeroed:
+        return (f"{area}'s indicators ({', '.join(zeroed)}) all have weight 0 in indicator_weights, which leaves "
+                "them out: give one a weight above 0, or import statistical_neighbours")
+    return f"{area} has no indicators and no published list of neighbours: import area_indicators or " \
+        "statistical_neighbours"
 
 
 def _missing(area: str, codes: list[str], names: list[str], values: np.ndarray) -> list[str]:

@@ -24,6 +24,7 @@ from cyplan.auth.roles import Permission
 from cyplan.io.problems import InputError
 from cyplan.io.read import ROW, RawTable
 from cyplan.io.validate import rules_broken, validate
+from cyplan.io.validate_supply import name_too_long
 from cyplan.io.write import write_csv
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import BASELINE, COMMISSION, ScenarioError, apply, commissions, names, parse_where
@@ -223,8 +224,10 @@ def draft_from_workspace(frames: results.Frames, name: str) -> Draft:
 # -- checking -------------------------------------------------------------------------------------------
 
 def _field(i: int, column: str | None) -> str:
-    """The form's field for a problem the import's rules find in a change's column (the scenario's name and a
-    repeated change: its value)."""
+    """The form's field for a problem the import's rules find in a change's column: the scenario's name (a
+    control character in it) beside the name, any other column not on the form (a repeated change) its value."""
+    if column == "scenario":
+        return "name"
     return f"c{i}-{column if column in FIELDS else 'value'}"
 
 
@@ -233,6 +236,7 @@ def check(frames: results.Frames, draft: Draft) -> Checked:
     applies it, change by change, so that a change that matches no row or leaves a value out of bounds is named."""
     problems: list[tuple[str, str]] = []
     taken = set(names(frames["scenarios"])) - {draft.original}
+    too_long = name_too_long(draft.name)
     if not draft.name:
         problems.append(("name", "Enter a name for the scenario"))
     elif draft.name == BASELINE:
@@ -240,12 +244,18 @@ def check(frames: results.Frames, draft: Draft) -> Checked:
     elif draft.name in taken:
         problems.append(("name", f"There is already a scenario named '{draft.name}': choose another name, or "
                                  "change that one"))
-    raw_rows = draft.rows().with_columns(pl.lit(draft.name or "unnamed").alias("scenario"))
+    elif too_long is not None:
+        problems.append(("name", too_long[0].upper() + too_long[1:]))
+    # the name's own problems are shown beside it, above: the import's rules below check the changes
+    shown = draft.name if draft.name and too_long is None else "unnamed"
+    raw_rows = draft.rows().with_columns(pl.lit(shown).alias("scenario"))
     raw = RawTable(FORM_NAME, None, SCENARIOS.column_names,
                    raw_rows.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64)), 0)
     typed, found = validate(raw, SCENARIOS)
     for p in InputError(found) if found else []:
-        problems.append((_field((p.row or 1) - 1, p.column), _words(p.message, "")))
+        said = (_field((p.row or 1) - 1, p.column), _words(p.message, ""))
+        if said not in problems:  # the name is on every change's row: its problem once
+            problems.append(said)
     if problems:
         return Checked(None, problems)
     typed = typed.drop(ROW).with_columns(pl.lit(draft.name).alias("scenario"))
