@@ -27,7 +27,7 @@ from cyplan.reference.specification import specification
 if TYPE_CHECKING:
     from cyplan.model import evidence
     from cyplan.model.services import Rating, Register, Rules
-    from cyplan.model.simulate import BandCounts, Simulation
+    from cyplan.model.simulate import BandCounts, CasesKept, Simulation
 
 # What `cyplan need`, `demand` and `costs` do not use (the input rules, the simulation, the gap, the service
 # register, the evidence library, the backtest) is imported where it is used: not paid for before the plan's
@@ -94,11 +94,12 @@ def ready_to_simulate(frames: Frames) -> None:
 
 
 def simulation(frames: Frames, scenario: str = BASELINE, draws: int = DRAWS, seed: int = SEED,
-               distribution: str = DISTRIBUTION, by_band: bool = False) -> Simulation:
+               distribution: str = DISTRIBUTION, by_band: bool = False, kept: CasesKept | None = None) -> Simulation:
     """Demand and supply with their uncertainty, under the baseline or a named scenario. A scenario's
     `commission` rows add the chosen interventions' staff to its demand (model/evidence.py), on its own draws.
     `by_band` keeps each band's cases too (what `evidence_for_actions` reads), from the same draws: the demand
-    and supply are the same either way.
+    and supply are the same either way. `kept` (model/simulate.CasesKept), shared by the runs of one set of
+    scenarios, hands a run the cases of need of an earlier one whose need inputs it has unchanged: the same figures.
 
     Raises `ScenarioError` for a scenario that cannot be applied."""
     from cyplan.io.validate import rules_broken
@@ -112,8 +113,8 @@ def simulation(frames: Frames, scenario: str = BASELINE, draws: int = DRAWS, see
         raise ScenarioError("; ".join(broken))
     chosen = commissions(frames["scenarios"], scenario)
     if chosen.is_empty():
-        return simulate(applied, draws, seed, distribution, by_band=by_band)
-    sim = simulate(applied, draws, seed, distribution, by_band=True)
+        return simulate(applied, draws, seed, distribution, by_band=by_band, kept=kept)
+    sim = simulate(applied, draws, seed, distribution, by_band=True, kept=kept)
     return dataclasses.replace(sim, demand=sim.demand + _commissioned(frames, scenario, chosen, sim))
 
 

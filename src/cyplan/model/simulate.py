@@ -140,10 +140,13 @@ Given = Mapping[tuple[str, str], np.ndarray]  # (input, value column) → its va
 
 
 def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
-             distribution: Distribution = "triangular", by_band: bool = False, given: Given | None = None
-             ) -> Simulation:
+             distribution: Distribution = "triangular", by_band: bool = False, given: Given | None = None,
+             kept: CasesKept | None = None) -> Simulation:
     """`by_band` adds each band's cases, population and groups (BandCounts), from the same draws; without it
     nothing more is worked out, so the demand and its random numbers are the same either way.
+
+    `kept` (one per set of runs, e.g. a board paper's scenarios) hands the demand's cases of need from an earlier
+    run whose need arrays were equal to this one's, value for value, instead of working them out again.
 
     `given` (the sensitivity analysis, model/sensitivity.py) sets the values of each draw instead of drawing
     them: an (input, value column) it holds takes its [draws, rows] values from it, every other its central
@@ -190,7 +193,7 @@ def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
     # its own (NumPy lets go of the GIL while it computes), on the 2 cores the targets are set on (issue 17 part 5)
     with ThreadPoolExecutor(1) as pool:
         supplied = pool.submit(_supply, frames, d, lambda *key: drawn[key], max(draws, 1))
-        demand = with_ratios(_demand(a, prevalence, rr, step_hours, productive, counted), a.ratio, axis=2)
+        demand = with_ratios(_demand(a, prevalence, rr, step_hours, productive, counted, kept), a.ratio, axis=2)
         census, cells, total, stock0, joiners, leaving, detail = supplied.result()
     return Simulation(dims=d, draws=draws, demand=demand, total_supply=total, census=census, census_cells=cells,
                       cost_per_fte=a.roles.cost_per_fte, joiners=joiners, stock0=stock0, leaving=leaving,
@@ -257,8 +260,20 @@ def _productive_hours(frame: pl.DataFrame, a: Arrays, values: Callable[..., np.n
 
 
 def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.ndarray,
-            productive: np.ndarray, counted: np.ndarray | None = None) -> np.ndarray:
+            productive: np.ndarray, counted: np.ndarray | None = None, kept: CasesKept | None = None) -> np.ndarray:
     """FTE [area, year, role, draw]; `counted` [area, year, level, draw] adds cases from need counts."""
+    cases, coverage = kept.cases(a, prevalence, rr) if kept is not None else _cases(a, prevalence, rr)
+    if counted is not None:
+        cases = cases + counted  # a new array: the cases may be kept for another run
+    per_case = hours_per_case(a.step_level, step_hours, a.mix, prevalence.shape[2])  # [draw, level, role]
+    hours = np.einsum("ayld,l,dlr->ayrd", cases, coverage, per_case, optimize=True)
+    hours /= productive.T[None, None]  # in place: the einsum's result is ours
+    return hours
+
+
+def _cases(a: Arrays, prevalence: np.ndarray, rr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cases of need reached [area, year, level, draw] (before need counts) and the coverage [level] still to
+    apply to them (ones where coverage by age and group is applied here): most of a simulation's time."""
     n_draw, n_year, n_level = prevalence.shape[:3]
     cells = a.population.shape[2] * len(SEXES)
     cases = np.empty((len(a.dims.areas), n_year, n_level, n_draw))
@@ -280,12 +295,40 @@ def _demand(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, step_hours: np.nd
             groups = np.moveaxis(a.group_size[:, y], 1, -1).reshape(len(a.dims.areas), -1)  # [area, cell·group]
             base += groups @ factor.reshape(n_draw * n_level, -1).T
         cases[:, y] = base.reshape(-1, n_draw, n_level).transpose(0, 2, 1)
-    if counted is not None:
-        cases += counted
-    per_case = hours_per_case(a.step_level, step_hours, a.mix, n_level)  # [draw, level, role]
-    hours = np.einsum("ayld,l,dlr->ayrd", cases, coverage, per_case, optimize=True)
-    hours /= productive.T[None, None]  # in place: the einsum's result is ours
-    return hours
+    return cases, coverage
+
+
+class CasesKept:
+    """The cases of need of each run so far, with the arrays they were worked out from (held, not copied: the
+    model makes them afresh each run and never changes them after). A scenario that changes no need input (the
+    workforce, training, pay) has the baseline's population, coverage, prevalence and relative risks drawn from the
+    same random numbers, equal value for value, so its cases are the baseline's: handed out, not worked out again.
+    Equal is tested, not assumed, so a scenario that does change a need input gets its own."""
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[tuple[np.ndarray | None, ...], tuple[np.ndarray, np.ndarray]]] = []
+
+    @staticmethod
+    def _of(a: Arrays, prevalence: np.ndarray, rr: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        # everything _cases reads
+        return (a.population, a.group_size, a.average, a.coverage, a.coverage_cells, a.group_coverage, prevalence,
+                rr)
+
+    def cases(self, a: Arrays, prevalence: np.ndarray, rr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        key = self._of(a, prevalence, rr)
+        for seen, out in self._runs:
+            if all(_same(x, y) for x, y in zip(seen, key, strict=True)):
+                return out
+        out = _cases(a, prevalence, rr)
+        self._runs.append((key, out))
+        return out
+
+
+def _same(x: np.ndarray | None, y: np.ndarray | None) -> bool:
+    """Equal shape, type and values (NaN where the other has NaN): the same inputs to the same arithmetic."""
+    if x is None or y is None:
+        return x is y
+    return x.dtype == y.dtype and np.array_equal(x, y, equal_nan=x.dtype.kind == "f")
 
 
 def _band_counts(a: Arrays, prevalence: np.ndarray, rr: np.ndarray, shares: pl.DataFrame,

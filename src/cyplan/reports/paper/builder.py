@@ -13,11 +13,12 @@ import altair as alt
 import numpy as np
 import polars as pl
 import sqlalchemy as sa
+from altair.utils.schemapi import debug_mode
 
 from cyplan import results
 from cyplan.model.disclosure import NHS_DIGITAL, rounded
 from cyplan.model.scenarios import BASELINE
-from cyplan.model.simulate import Simulation
+from cyplan.model.simulate import CasesKept, Simulation
 from cyplan.reports import kept
 from cyplan.reports.paper import (
     background,
@@ -102,6 +103,7 @@ class Builder:
         self.figure_count = 0
         self.findings: dict[str, Any] = {}  # what the summary, recommendations and next steps draw on
         self._sims: dict[str, Simulation] = {}
+        self._cases = CasesKept()  # a scenario that changes no need input has the baseline's cases of need
 
 
     def simulation(self, scenario: str = BASELINE) -> Simulation:
@@ -111,7 +113,8 @@ class Builder:
         Raises as results.simulation does."""
         if scenario not in self._sims:
             by_band = scenario == BASELINE and not self.frames["interventions"].is_empty()
-            self._sims[scenario] = results.simulation(self.frames, scenario, self.draws, self.seed, by_band=by_band)
+            self._sims[scenario] = results.simulation(self.frames, scenario, self.draws, self.seed, by_band=by_band,
+                                                      kept=self._cases)
         return self._sims[scenario]
 
 
@@ -234,6 +237,12 @@ class Builder:
         return [(label, s.words()) for label, s in found if s is not None]
 
     def build(self) -> Paper:
+        # Altair checks each part of a chart against Vega-Lite's schema as it is made (a third of making the paper's
+        # charts); they are made by fixed code, not data, and tests/test_charts.py checks them against it instead
+        with debug_mode(False):
+            return self._build()
+
+    def _build(self) -> Paper:
         findings = [need, services, evidence, workforce, sensitivity, reach, financial, equalities, background]
         built = {m: m.section(self) for m in findings}  # in reading order: notes and figures number in it
         annex = practice_guides.section(self)  # left out when the library has no guide to put in it
