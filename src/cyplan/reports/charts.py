@@ -27,6 +27,7 @@ import vl_convert as vlc
 
 from cyplan.display import COMPARE_FORMATS, ERROR_SUFFIX, figure, shown
 from cyplan.model.comparison import FLAG_WORDS
+from cyplan.reports import svg
 
 # GOV.UK Design System colours: blue 5.2:1, red 4.9:1, green 6.0:1, purple 10:1, dark grey 6.9:1,
 # pink 6.9:1 against white
@@ -301,24 +302,34 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
     return svg_of(chart.to_dict())
 
 
-def svg_of(spec: dict[str, Any], kept: Path | None = None) -> str:
+def svg_of(spec: dict[str, Any], kept: Path | None = None, own: bool = False) -> str:
     """A Vega-Lite spec as SVG text; with `kept` (a folder of the workspace's cache), drawn once for each spec and
     read from there after. The spec holds the chart's data, so its hash changes with the data: a chart kept is
-    never one of other numbers. A folder that cannot be read or written only means the chart is drawn again."""
+    never one of other numbers. A folder that cannot be read or written only means the chart is drawn again.
+    `own` (the board paper) draws it with cyplan's own renderer (reports/svg.py) where that draws everything the
+    spec has, else with vl-convert (docs/decisions/0019-paper-from-nothing.md)."""
     if kept is None:
-        return vlc.vegalite_to_svg(spec, vl_version=VL_VERSION, allowed_base_urls=[])
+        return _drawn(spec, own)
     text = json.dumps(spec, sort_keys=True, default=str)
-    name = hashlib.sha256(f"{VL_VERSION} {vlc.__version__} {text}".encode()).hexdigest()[:32]
+    drawer = f"cyplan-svg {svg.VERSION}" if own else f"{VL_VERSION} {vlc.__version__}"
+    name = hashlib.sha256(f"{drawer} {text}".encode()).hexdigest()[:32]
     path = kept / f"{name}.svg"
     with contextlib.suppress(OSError):
         return path.read_text(encoding="utf-8")
-    svg = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION, allowed_base_urls=[])
+    drawn = _drawn(spec, own)
     with contextlib.suppress(OSError):
         kept.mkdir(parents=True, exist_ok=True)
         part = path.with_name(f"{path.name}.{os.getpid()}.part")
-        part.write_text(svg, encoding="utf-8")
+        part.write_text(drawn, encoding="utf-8")
         os.replace(part, path)  # whole or not at all: another process may be reading it
-    return svg
+    return drawn
+
+
+def _drawn(spec: dict[str, Any], own: bool) -> str:
+    if own:
+        with contextlib.suppress(svg.Unsupported):
+            return svg.draw(spec)
+    return vlc.vegalite_to_svg(spec, vl_version=VL_VERSION, allowed_base_urls=[])
 
 
 # -- supply as stock and flow (model/flows.py) ----------------------------------------------------------------

@@ -75,8 +75,9 @@ class Figure:
 
     @functools.cached_property
     def svg(self) -> str:
-        """From the spec already made for the description (one Altair to_dict a chart, not two)."""
-        return charts.svg_of(self.spec, self.kept)
+        """From the spec already made for the description (one Altair to_dict a chart, not two), drawn by cyplan's
+        own renderer (reports/svg.py), not vl-convert's JavaScript engine, wherever it draws the chart whole."""
+        return charts.svg_of(self.spec, self.kept, own=True)
 
 
 @dataclass(frozen=True)
