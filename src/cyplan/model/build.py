@@ -71,7 +71,7 @@ def empty(kind: str) -> pl.DataFrame:
 
 
 def build(frames: dict[str, pl.DataFrame], estimate: Estimate = "central") -> Arrays:
-    frames = {k: frames.get(k, empty(k)) for k in KINDS}  # an input not given is an input with no rows
+    frames = {k: frames[k] if k in frames else empty(k) for k in KINDS}  # an input not given: no rows
     warnings: list[str] = []
     bands_frame = frames["age_bands"].sort("age_from")
     steps_frame = frames["pathway_steps"].sort(["level", "order"])
