@@ -61,6 +61,14 @@ def text_width(text: str, size: float) -> float:
     return sum(_WIDTHS.get(c, CHAR * 1000) for c in text) * size / 1000 * FIT
 
 
+ROOM = 1.15  # the room left for text, of its width in Helvetica: WeasyPrint (the PDF) falls back to DejaVu Sans
+# where neither Helvetica nor Arial is installed, about a tenth wider; labels are still cut as Vega cuts them
+
+
+def room(text: str, size: float) -> float:
+    return text_width(text, size) * ROOM
+
+
 def clip(text: str, size: float, limit: float) -> str:
     """The text cut with an ellipsis to fit `limit` px, as Vega cuts labels."""
     if text_width(text, size) <= limit:
@@ -410,7 +418,7 @@ def draw(spec: Spec, font: str = "Helvetica, Arial, sans-serif") -> str:
     t_size = title_cfg.get("fontSize", 13)
     top = t_size + 14 if title else 8
     legend_svg, legend_height, legend_width = _legend_svg(legend, config.get("legend", {}), left, height + bottom + 8)
-    last = text_width(x_labels[-1][1], label_size) / 2 if isinstance(x, Linear) and x_labels else 0.0
+    last = room(x_labels[-1][1], label_size) / 2 if isinstance(x, Linear) and x_labels else 0.0
     total_w = left + max(width + last, legend_width) + 12
     total_h = top + height + bottom + legend_height + 8
     head = _text(4 - left, -top + t_size * 0.4 + 6, title, t_size, weight="bold") if title else ""
@@ -454,7 +462,7 @@ def _axes(x: Linear | Discrete, y: Linear | Discrete | None, x_enc: dict[str, An
         if angle:
             out.append(_text(px, height + TICK + PAD + 2, text, label_size, anchor="end" if angle < 0 else "start",
                              rotate=angle))
-            deepest = max(deepest, text_width(text, label_size) * abs(math.sin(math.radians(angle))) + label_size)
+            deepest = max(deepest, room(text, label_size) * abs(math.sin(math.radians(angle))) + label_size)
         else:
             out.append(_text(px, height + TICK + PAD, text, label_size, anchor="middle", baseline="hanging"))
             deepest = max(deepest, label_size + 2)
@@ -476,7 +484,7 @@ def _axes(x: Linear | Discrete, y: Linear | Discrete | None, x_enc: dict[str, An
         for v, text in y_labels:
             py = _pos(y, v)
             text = clip(text, label_size, limit)
-            widest = max(widest, text_width(text, label_size))
+            widest = max(widest, room(text, label_size))
             out.append(f'<line x1="{-TICK}" x2="0" y1="{py:.1f}" y2="{py:.1f}" stroke="{AXIS_COLOUR}"/>')
             if text:
                 out.append(_text(-TICK - PAD, py, text, label_size, anchor="end"))
@@ -515,7 +523,7 @@ def _legend_svg(legend: list[tuple[str, str, str | None, str]] | None, cfg: dict
             out.append(f'<rect x="{x:.1f}" y="{y0 + 3:.1f}" width="10" height="10" fill="{colour}"/>')
             x += 14
         out.append(_text(x, y0 + 8, label, size))
-        x += text_width(label, size) + 16
+        x += room(label, size) + 16
     out.append("</g>")
     return "".join(out), 24.0, max(x - x0, 0.0) if x > 0 else 0.0
 
