@@ -156,8 +156,9 @@ class Linear:
         return [round((first + i) * step, 12) for i in range(math.floor(self.high / step + 1e-9) - first + 1)]
 
     def format(self, count: int) -> Callable[[float], str]:
-        if self.log:  # labelled at 1–5 × a power of ten, as Vega labels a log axis of this length
-            return lambda v: number(v, "~g") if round(v / 10 ** math.floor(math.log10(v) + 1e-9)) <= 5 else ""
+        if self.log:  # d3's log tickFormat(10): a tick labelled if its multiple of ten is at most 100 / ticks
+            most = max(1.0, 100 / len(self.ticks(count)))
+            return lambda v: number(v, "~g") if round(v / 10 ** math.floor(math.log10(v) + 1e-9)) <= most else ""
         if self.high == self.low:
             return lambda v: number(v, ",")
         step = nice_step(self.high - self.low, count)
@@ -392,7 +393,7 @@ def draw(spec: Spec, font: str = "Helvetica, Arial, sans-serif") -> str:
         kind = (enc.get("scale") or {}).get("type", "linear")
         if kind not in ("linear", "log"):
             raise Unsupported(f"{kind} scale")
-        return linear(values or [0.0, 1.0], start, end, zero, kind == "log")
+        return linear(values or [0.0], start, end, zero, kind == "log")  # no rows: Vega's one tick at 0
 
     x = scale("x", x_enc, 0.0, width)
     y = scale("y", y_enc, height, 0.0) if y_enc else None
