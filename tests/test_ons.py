@@ -267,14 +267,27 @@ def test_persons_that_are_not_females_plus_males_are_refused(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("header", ["2029 (provisional)", "mid-2029", "29"])
 def test_a_year_column_that_is_not_a_year_is_refused(tmp_path: Path, header: str) -> None:
-    """Catches a year column taken from a header that is not a year alone (or read as a year it is not)."""
+    """Catches a year column taken from a header that is not a year alone (or read as a year it is not), and the
+    column named as cyplan normalises it ('2029_(provisional)') rather than as the file writes it."""
     path = edited(tmp_path, "snpp.csv", 1, "2029", header)
     _, problems, _ = converted(path)
-    from cyplan.io.read import normalise_header
     assert len(problems) == 1
-    assert problems[0].startswith(f"{path}, row 1, column '{normalise_header(header)}': this column is not a year: "
+    assert problems[0].startswith(f"{path}, row 1, column '{header}': this column is not a year: "
                                   "ONS subnational population projections has a column per year, headed a year "
                                   "alone, such as '2030'")
+
+
+def test_a_bad_year_header_through_the_cli_names_the_column_as_written(run_cli: Run, tmp_path: Path) -> None:
+    """Catches the import naming the header cell '2029 (provisional)' as '2029_(provisional)', which is nowhere in
+    the user's file; exit 2 and the workspace untouched."""
+    ws = tmp_path / "ws"
+    assert run_cli(["init", ws])[0] == 0
+    before = folder_bytes(ws)
+    path = edited(tmp_path, "snpp.csv", 1, "2029", "2029 (provisional)")
+    code, _, err = run_cli(["import", "population", path, "-w", ws])
+    assert code == 2 and folder_bytes(ws) == before
+    assert f"{path}, row 1, column '2029 (provisional)': this column is not a year" in err
+    assert "2029_(provisional)" not in err
 
 
 @pytest.mark.parametrize(("code", "words"), [
