@@ -66,7 +66,7 @@ def sensitivity(workspace: WorkspaceOpt = Path("."),
     try:
         sim = results.simulation(frames, draws=0)  # the plan's areas, years and roles, and that it can run at all
     except results.NotReady as e:  # an input missing: exit 1, as every other command
-        fail(str(e))
+        fail(str(e), e.exit_code)
     spec, codes = _spec(sim.dims, area, all_areas, measure.value, role, year)
     engine = None if method is MethodName.oat or (workers == 0 and not scheduler) \
         else sweep.Engine(scheduler, workers)
