@@ -38,6 +38,9 @@ if os.environ.get("CI") == "true":
 
 CYPLAN = str(Path(sys.executable).with_name("cyplan"))
 WIDE = {"COLUMNS": "1000"}  # so that no line of output is wrapped
+# what a page loads once shown (htmx, hx-trigger="load"): its charts and the scenarios side by side, when the page
+# was not kept whole; group 1 is the address (with &amp; as the page writes it)
+LATER = re.compile(r'hx-get="(/(?:charts|workforce/scenarios)[^"]*)" hx-trigger="load"')
 
 CliResult = tuple[int, str, str]  # exit code, stdout, stderr
 

@@ -116,7 +116,7 @@ def test_each_local_file_imports_as_the_council_has_it(afternoon: Afternoon) -> 
     wrong number of rows (6 bands by 2 sexes into 26 single years by 2 = 52)."""
     _, path, _ = afternoon
     assert "Imported 52 rows of population" in said(path, "import", "population")
-    assert "column 'fte' was read as 'fte_in_post'" in said(path, "import", "workforce")
+    assert "column 'FTE' was read as 'fte_in_post'" in said(path, "import", "workforce")
     assert "Imported 4 rows of workforce census" in said(path, "import", "workforce")
     assert "Imported 2 rows of services" in said(path, "import", "services")
     returns = said(path, "returns", "import")

@@ -103,6 +103,25 @@ def test_an_unknown_area_or_year_is_refused_and_changes_nothing(run_cli: Run, se
     assert folder_bytes(several) == before
 
 
+@pytest.mark.parametrize("year", [[], ["--year", "2025"]])
+def test_a_missing_input_is_exit_1_naming_it_and_its_command_with_or_without_a_year(
+        run_cli: Run, tmp_path: Path, year: list[str]) -> None:
+    """Catches the exit code for a workspace that lacks an input turning on whether --year was given (it was 2 with
+    it, the code of a wrong option, and 1 without): the user guide's list of exit codes gives 1 for a workspace that
+    lacks an input, and the message names what is missing and the command that imports it."""
+    ws = tmp_path / "ws"
+    assert run_cli(["init", str(ws)])[0] == 0
+    areas = tmp_path / "areas.csv"
+    areas.write_text("code,name,kind\nE10000001,Kent,council\n", encoding="utf-8")
+    assert run_cli(["import", "areas", str(areas), "-w", str(ws)])[0] == 0
+    before = folder_bytes(ws)
+    code, out, err = run_cli(["compare", "E10000001", *year, "-w", str(ws)])
+    assert (code, out) == (1, "")
+    assert "the workspace has no population, levels, prevalence yet: import them with 'cyplan import KIND FILE'" \
+        in err
+    assert folder_bytes(ws) == before
+
+
 def test_no_group_is_said_not_shown_as_a_comparison(run_cli: Run, several: Path) -> None:
     """Islandshire has no region: says so, and the table holds it alone (not every area)."""
     code, out, err = run_cli(["compare", "E06999999", "--against", "region", "-w", str(several)])

@@ -27,6 +27,14 @@ from cyplan.model.need import base_cases
 from cyplan.model.plan import demand_table, need_table, run
 from cyplan.schema import KINDS
 from cyplan.schema.areas import AREAS_KINDS
+from cyplan.schema.backtest import BACKTEST_KINDS
+from cyplan.schema.evidence import EVIDENCE_KINDS
+from cyplan.schema.planning import PLANNING_KINDS
+from cyplan.schema.report import REPORT_KINDS
+from cyplan.schema.returns import RETURNS_KINDS
+from cyplan.schema.services import SERVICE_KINDS
+from cyplan.schema.skills import SKILLS_KINDS
+from cyplan.schema.supply import SUPPLY_KINDS
 from cyplan.store.workspace import URL_ENV, Workspace
 from cyplan.transfer import Source, import_inputs, sources_in
 
@@ -71,6 +79,31 @@ def sections(text: str) -> dict[str, str]:
 
 
 # -- data-formats.md ----------------------------------------------------------------------------
+
+
+NUMBER_WORDS = {w: n for n, w in enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                                             "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen",
+                                             "sixteen", "seventeen", "eighteen", "nineteen", "twenty"))}
+# each group the page's opening counts, by its words there → the schema's list of those inputs
+COUNTED_GROUPS = {"for need and workforce demand": PLANNING_KINDS, "for supply, the gap and scenarios": SUPPLY_KINDS,
+                  "for the early intervention service register": SERVICE_KINDS,
+                  "beside the referral returns": RETURNS_KINDS, "for the board paper": REPORT_KINDS,
+                  "for skills": SKILLS_KINDS, "for the back-test": BACKTEST_KINDS,
+                  "for the evidence library": EVIDENCE_KINDS, "for statistical neighbours": AREAS_KINDS}
+
+
+def test_data_formats_counts_the_inputs_the_schema_has() -> None:
+    """Catches the page's count of inputs ("cyplan reads 47 inputs: sixteen for need …") left behind when an input
+    is added or moved: the total is the schema's registry (KINDS), each group's number its module's list, and the
+    groups together are every input, each once."""
+    opening = (DOCS / "data-formats.md").read_text(encoding="utf-8").split("Referral returns themselves")[0]
+    total = re.search(r"cyplan reads (\d+) inputs:", opening)
+    assert total and int(total[1]) == len(KINDS)
+    said = {words: re.search(rf"\b(\w+) {re.escape(words)}", opening) for words in COUNTED_GROUPS}
+    assert {w: NUMBER_WORDS.get(m[1].lower()) if m else None for w, m in said.items()} == \
+        {w: len(kinds) for w, kinds in COUNTED_GROUPS.items()}
+    grouped = [k.name for kinds in COUNTED_GROUPS.values() for k in kinds]
+    assert sorted(grouped) == sorted(KINDS)
 
 
 def test_data_formats_has_a_section_for_every_kind_in_schema_order() -> None:

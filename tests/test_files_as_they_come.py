@@ -297,7 +297,7 @@ def test_fte_is_read_as_fte_in_post(demo_workspace: Path, tmp_path: Path, run_cl
     path = write_text(tmp_path / "workforce.csv", header.replace("fte_in_post,", "FTE,", 1) + "\n" + rest)
     code, _, err = run_cli(["import", "workforce", path, "-w", demo_workspace])
     assert code == 0, err
-    assert "column 'fte' was read as 'fte_in_post'" in err
+    assert "column 'FTE' was read as 'fte_in_post'" in err
 
 
 def test_uk_dates_are_read_day_first_with_one_note_per_column(tmp_path: Path, demo_workspace: Path,

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import CliResult
+from conftest import LATER, CliResult
 from cyplan import reference, results
 from cyplan.reports import charts
 from cyplan.web import security
@@ -30,7 +30,6 @@ from cyplan.web.state import WorkspaceState
 
 AREA = "E10999999"
 HX = {"HX-Request": "true"}
-LATER = re.compile(r'hx-get="(/(?:charts|workforce/scenarios)[^"]*)" hx-trigger="load"')
 TABLE = re.compile(r"<table.*?</table>", re.S)
 SPEC = re.compile(r'data-vega-spec="([^"]*)"')
 PAGES = ("/", "/workforce", "/workforce?year=2030&scenario=training")

@@ -98,8 +98,43 @@ def test_headers_are_normalised_when_read(write_csv_text: Write) -> None:
 
 
 def test_duplicate_header(write_csv_text: Write) -> None:
+    """Catches a column given twice named by its normalised name ('code', which the user may not see twice) rather
+    than the cells as the file writes them."""
     path = write_csv_text("areas.csv", "code,name,Code,kind\nE10000001,Kent,E10000002,council\n")
-    assert only_problem(path) == Problem(str(path), 1, "code", "this column appears twice in the header")
+    assert only_problem(path) == Problem(str(path), 1, "Code", "this column appears twice in the header (header "
+                                         "cells 1 and 3: 'code' and 'Code')")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_an_unknown_header_is_named_as_the_file_writes_it(tmp_path: Path, suffix: str) -> None:
+    """Catches a header message naming the column as cyplan normalises it ('shoe_size_(uk)'), a name the user cannot
+    find in their file, from a CSV or a workbook."""
+    rows = [["Code", "Name", "Kind", " Shoe Size (UK) "], ["E10000001", "Kent", "council", "9"]]
+    path = tmp_path / f"areas{suffix}"
+    if suffix == ".csv":
+        path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    else:
+        write_workbook(path, {"areas": rows})
+    _, problems = validate(read_table(path), KINDS["areas"])
+    assert [(p.row, p.column) for p in problems] == [(1, "Shoe Size (UK)")]
+    assert problems[0].message.startswith("unknown column for areas")
+
+
+HEADER_TEXT = st.text(st.sampled_from("abcXYZ019 -_()%"), min_size=1, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(HEADER_TEXT)
+def test_any_unknown_header_cell_is_named_as_written(tmp_path_factory: pytest.TempPathFactory, cell: str) -> None:
+    """Catches any header cell (spaces, hyphens, brackets, capitals) named in its message other than as the file
+    writes it, trimmed: the name the user finds in the spreadsheet."""
+    name = normalise_header(cell)
+    if not name or name in KINDS["areas"].column_names:
+        return  # blank, or a real column: no unknown-column message to check
+    path = tmp_path_factory.mktemp("h") / "areas.csv"
+    path.write_text(f'code,name,kind,"{cell}"\nE10000001,Kent,council,1\n', encoding="utf-8")
+    _, problems = validate(read_table(path), KINDS["areas"])
+    assert [p.column for p in problems if p.row == 1] == [cell.strip()]
 
 
 def test_blank_header_cell(write_csv_text: Write) -> None:
@@ -131,7 +166,7 @@ def test_header_problems_are_reported_together(write_csv_text: Write) -> None:
     path = write_csv_text("areas.csv", "code,,code\nE10000001,Kent,council,x\n")
     assert [(p.row, p.message) for p in problems_of(path)] == [
         (1, "header cell 2 is blank: every column needs a name"),
-        (1, "this column appears twice in the header"),
+        (1, "this column appears twice in the header (header cells 1 and 3)"),
         (2, "this row has 4 values but the header has 3 columns"),
     ]
 

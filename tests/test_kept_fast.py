@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from conftest import LATER
 from cyplan import reference
 from cyplan.auth.config import ServerConfig, load
 from cyplan.auth.roles import Role, revoke
@@ -32,7 +33,6 @@ BOB = {"email": "bob.viewer@council.gov.uk", "name": "Bob Viewer"}
 TOKEN = re.compile(r'(name="csrf_token" value="|"X-CSRF-Token": ")([^"]+)"')
 SIGN_OFF_FORM = 'action="/report/sign-off?area='
 PATHS = ["/", "/workforce"]
-LATER = re.compile(r'hx-get="(/(?:charts|workforce/scenarios)[^"]*)" hx-trigger="load"')
 
 
 def settled(browser: TestClient, path: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import LATER
 from cyplan.auth.config import load
 from cyplan.auth.roles import Role
 from cyplan.web import app as web_app
@@ -117,7 +118,7 @@ def test_a_choice_in_the_address_is_answered_afresh_and_made_up_addresses_keep_n
         return sum(key[0] == "page" for key in state._cache)
 
     # the page is kept once whole: its later parts (the scenarios side by side, the charts) loaded, as htmx loads them
-    for later in re.findall(r'hx-get="(/(?:charts|workforce/scenarios)[^"]*)" hx-trigger="load"', default):
+    for later in LATER.findall(default):
         assert browser.get(later.replace("&amp;", "&"), headers={"HX-Request": "true"}).status_code == 200
     browser.get(f"/workforce?area={AREA}")
     before = kept()

@@ -53,6 +53,39 @@ def test_z_scores_are_the_hand_worked_ones() -> None:
     assert z[:, 1] == pytest.approx([1 / 3, 1 / 3, -5 / 3, 1])
 
 
+@pytest.mark.parametrize(("values", "z"), [
+    ([1e-300, 0.0], [1.0, -1.0]),  # sd 5e-301, but its square underflowed to 0: it was called 'not varying'
+    ([1e300, -1e300], [1.0, -1.0]),  # the square overflowed: sd inf, so z was 0
+    ([2e-300, 0.0, 1e-300], [math.sqrt(1.5), -math.sqrt(1.5), 0.0]),  # as 2, 0, 1: mean 1, sd √(2/3)
+    ([0.1 + 0.2, 0.3], [0.0, 0.0]),  # 1 part in 10^16 of the values apart: rounding, not a difference
+    ([1.0, 1.0 + 1e-12], [0.0, 0.0]),  # within CONSTANT (1e-9) of the largest value: not varying
+    ([3.0, 3.0, 3.0], [0.0, 0.0, 0.0]),
+])
+def test_varying_is_judged_relative_to_the_values_not_by_their_squares(values: list[float], z: list[float]) -> None:
+    """Catches an indicator of tiny (or huge) figures that differ called 'not varying' (or its z-scores 0) because
+    the squares in its standard deviation underflow (or overflow), and rounding noise called a difference. Each
+    expected z worked by hand on the values in units of the largest."""
+    assert standardise(np.array([values]).T)[:, 0] == pytest.approx(z, abs=1e-12)
+
+
+def test_tiny_figures_that_differ_still_set_the_neighbours() -> None:
+    """Catches every distance 0 (and no order but the codes') when the one indicator's figures are around 1e-300:
+    as 2, 0, 1, C is √1.5 from A and B twice that."""
+    got = computed("A", list("ABC"), indicators({"x": [2e-300, 0.0, 1e-300]}, list("ABC")), weights({}))
+    assert got.table["neighbour"].to_list() == ["C", "B"]
+    assert got.table["distance"].to_list() == pytest.approx([math.sqrt(1.5), 2 * math.sqrt(1.5)])
+
+
+@settings(deadline=None)  # a shared machine's pauses are not a failure
+@given(st.lists(st.one_of(st.just(0.0), st.floats(1e-5, 1e5), st.floats(-1e5, -1e-5)), min_size=2, max_size=8),
+       st.integers(-1000, 1000))
+def test_z_scores_are_the_same_in_any_units_however_far_scaled(values: list[float], k: int) -> None:
+    """Catches z-scores that depend on the units once figures are far from 1: scaled by 2^k (exact in floating
+    point, from 2^-1000 to 2^1000), every z-score, and whether the indicator varies at all, must be unchanged."""
+    x = np.array([values]).T
+    assert np.array_equal(standardise(x * 2.0**k), standardise(x), equal_nan=True)
+
+
 def test_the_hand_worked_distances_order_and_shares() -> None:
     """Catches weights applied to the difference rather than its square, a wrong order, shares that are not each
     indicator's part of the squared distance."""

@@ -267,14 +267,27 @@ def test_persons_that_are_not_females_plus_males_are_refused(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("header", ["2029 (provisional)", "mid-2029", "29"])
 def test_a_year_column_that_is_not_a_year_is_refused(tmp_path: Path, header: str) -> None:
-    """Catches a year column taken from a header that is not a year alone (or read as a year it is not)."""
+    """Catches a year column taken from a header that is not a year alone (or read as a year it is not), and the
+    column named as cyplan normalises it ('2029_(provisional)') rather than as the file writes it."""
     path = edited(tmp_path, "snpp.csv", 1, "2029", header)
     _, problems, _ = converted(path)
-    from cyplan.io.read import normalise_header
     assert len(problems) == 1
-    assert problems[0].startswith(f"{path}, row 1, column '{normalise_header(header)}': this column is not a year: "
+    assert problems[0].startswith(f"{path}, row 1, column '{header}': this column is not a year: "
                                   "ONS subnational population projections has a column per year, headed a year "
                                   "alone, such as '2030'")
+
+
+def test_a_bad_year_header_through_the_cli_names_the_column_as_written(run_cli: Run, tmp_path: Path) -> None:
+    """Catches the import naming the header cell '2029 (provisional)' as '2029_(provisional)', which is nowhere in
+    the user's file; exit 2 and the workspace untouched."""
+    ws = tmp_path / "ws"
+    assert run_cli(["init", ws])[0] == 0
+    before = folder_bytes(ws)
+    path = edited(tmp_path, "snpp.csv", 1, "2029", "2029 (provisional)")
+    code, _, err = run_cli(["import", "population", path, "-w", ws])
+    assert code == 2 and folder_bytes(ws) == before
+    assert f"{path}, row 1, column '2029 (provisional)': this column is not a year" in err
+    assert "2029_(provisional)" not in err
 
 
 @pytest.mark.parametrize(("code", "words"), [
@@ -312,6 +325,72 @@ def test_a_persons_only_file_is_refused_with_what_to_import() -> None:
     assert problems == [f"{path}: the file gives persons only (both sexes together), and cyplan's population is by "
                         "sex: import ONS's females and males files (the second with --mode merge), or one file "
                         "holding both"]
+
+
+def _of_sexes(tmp_path: Path, sexes: dict[str, tuple[str, ...]], name: str = "ons.csv") -> Path:
+    """snpp.csv with only the rows of the sexes given for each area (an area not named keeps all its rows)."""
+    lines = (DATA / "snpp.csv").read_text(encoding="utf-8").splitlines()
+    kept = [lines[0], *(x for x in lines[1:] if x.split(",")[3] in sexes.get(x.split(",")[0], (x.split(",")[3],)))]
+    path = tmp_path / name
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return path
+
+
+def _first_persons_row(path: Path, area: str) -> int:
+    """The spreadsheet row of the area's first persons row, found with the csv module (not cyplan's reader)."""
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    return next(n for n, r in enumerate(rows, start=1) if r[0] == area and r[3] == "persons")
+
+
+BOTH_AREAS = ("E06000052", "E06000053")
+
+
+@pytest.mark.parametrize(("sexes", "words"), [
+    (("females",), None), (("males",), None), (("females", "males"), None), (("females", "males", "persons"), None),
+    (("females", "persons"), "gives persons and females but no males: persons rows are not imported (cyplan's "
+     "population is by sex), so its males would be missing; delete the persons rows and import ONS's males file after "
+     "this one (with --mode merge), or import one file that gives females, males and persons"),
+    (("males", "persons"), "gives persons and males but no females: persons rows are not imported (cyplan's "
+     "population is by sex), so its females would be missing; delete the persons rows and import ONS's females file "
+     "after this one (with --mode merge), or import one file that gives females, males and persons"),
+])
+def test_persons_with_one_sex_are_refused_not_imported_as_that_sex_alone(
+        tmp_path: Path, sexes: tuple[str, ...], words: str | None) -> None:
+    """Catches a file of females and persons (no males) imported as the females alone, the persons rows said to be
+    'used only to check' sums never made: the area's children half counted. One sex alone (ONS's females file) or
+    all three is imported; the refusal is at each area's first persons row, in the sex column."""
+    path = _of_sexes(tmp_path, dict.fromkeys(BOTH_AREAS, sexes))
+    frame, problems, _ = converted(path)
+    if words is None:
+        assert not problems and frame is not None
+        assert set(frame["sex"].unique()) == {s.removesuffix("s") for s in sexes if s != "persons"}
+        return
+    assert problems == [f"{path}, row {_first_persons_row(path, a)}, column 'sex': {a} {words}" for a in BOTH_AREAS]
+
+
+def test_an_area_of_persons_only_beside_areas_by_sex_is_refused(tmp_path: Path) -> None:
+    """Catches an area given as persons only in a file whose other areas are by sex left out without a word (the
+    whole-file message on persons only does not fire: the other area has rows)."""
+    path = _of_sexes(tmp_path, {"E06000053": ("persons",)})
+    _, problems, _ = converted(path)
+    assert problems == [f"{path}, row {_first_persons_row(path, 'E06000053')}, column 'sex': E06000053 gives persons "
+                        "but neither females nor males: persons rows are not imported (cyplan's population is by sex), "
+                        "so the area would have no children; give its females and males, or delete its persons rows"]
+
+
+def test_females_and_persons_through_the_cli_exit_2_and_change_nothing(run_cli: Run, tmp_path: Path) -> None:
+    """Catches `cyplan import` taking the females of a females-and-persons file as the whole population (exit 0),
+    or refusing with a traceback or after writing."""
+    path = _of_sexes(tmp_path, dict.fromkeys(BOTH_AREAS, ("females", "persons")))
+    ws = tmp_path / "ws"
+    assert run_cli(["init", ws])[0] == 0
+    assert run_cli(["ons", "areas", _of_sexes(tmp_path, {}, "all.csv"), "--out", tmp_path / "areas.csv"])[0] == 0
+    assert run_cli(["import", "areas", tmp_path / "areas.csv", "-w", ws])[0] == 0
+    before = folder_bytes(ws)
+    code, _, err = run_cli(["import", "population", path, "-w", ws])
+    assert code == 2 and folder_bytes(ws) == before and "Traceback" not in err
+    assert f"row {_first_persons_row(path, 'E06000052')}, column 'sex': E06000052 gives persons and females but " \
+           "no males" in err
 
 
 # -- a property: any made-up SNPP table round-trips ------------------------------------------------------------------

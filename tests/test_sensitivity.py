@@ -196,6 +196,37 @@ def test_bad_options_are_refused_naming_them(demo_workspace: Path, run_cli, args
     assert folder_bytes(demo_workspace) == before
 
 
+@pytest.mark.parametrize(("cores", "workers", "refused"), [(2, 9, True), (2, 256, True), (3, 13, True),
+                                                       (2, 8, False), (3, 12, False)])
+def test_workers_past_four_a_core_are_refused_naming_the_limit(demo_workspace: Path, run_cli,
+                                                               monkeypatch: pytest.MonkeyPatch, cores: int,
+                                                               workers: int, refused: bool) -> None:
+    """Catches --workers 256 accepted on a 2-core machine (256 processes, each with its own copy of the inputs) and
+    a limit not worked from the cores (2 cores: 8, 3 cores: 12, counted by hand); exit 2 and nothing written. The
+    limit itself is let through (with --method oat, which starts no cluster, so no processes are started here)."""
+    monkeypatch.setattr(sweep, "cores", lambda: cores)
+    before = folder_bytes(demo_workspace)
+    code, _, err = run_cli(["sensitivity", "-w", demo_workspace, "--workers", str(workers), "--area", AREA])
+    said = " ".join(err.split())
+    if refused:
+        assert code == 2 and f"--workers {workers}: at most {4 * cores} on this machine (4 a core, {cores} cores)" \
+            in said, said
+    else:
+        assert code == 0, said
+    assert "Traceback" not in err
+    assert folder_bytes(demo_workspace) == before
+
+
+def test_workers_are_not_bounded_by_this_machine_with_a_scheduler(demo_workspace: Path, run_cli,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches --workers refused when a --scheduler is given (the cluster's workers are elsewhere; --workers is then
+    not used): the bound is for processes on this machine only."""
+    monkeypatch.setattr(sweep, "cores", lambda: 1)
+    code, _, err = run_cli(["sensitivity", "-w", demo_workspace, "--workers", "64", "--area", AREA,
+                            "--scheduler", "tcp://127.0.0.1:1"])
+    assert "--workers 64" not in err and code == 0, err
+
+
 @pytest.mark.parametrize("command", [["sensitivity", "--method", "sobol", "--n", "2", "--workers", "0"], ["gap"],
                                      ["supply"], ["report"]])
 def test_a_negative_seed_is_refused_naming_it_not_a_traceback(demo_workspace: Path, run_cli,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from itsdangerous.timed import TimestampSigner
 from starlette.routing import Mount
 
 from backends import Server
@@ -359,17 +361,33 @@ def test_the_viewer_of_b_never_sees_bs_unpublished_counts_and_can_change_nothing
     assert shared.rows_of(B) == before
 
 
-def test_a_user_of_a_alone_cannot_choose_b_nor_learn_it_exists(shared: Shared, walk: list[Answer]) -> None:
+def _page_token(text: str) -> str:
+    """The CSRF token a page was given (its forms' field), found in its text."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', text)
+    assert found, text
+    return found.group(1)
+
+
+def test_a_user_of_a_alone_cannot_choose_b_nor_learn_it_exists(shared: Shared, walk: list[Answer],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Catches B chosen by someone holding no role there, and a refusal that differs from an area that does not
     exist (which would tell them B is on the server); and B's code, name or users in any answer (pages,
-    downloads, the board paper in Word, headers) to a user of A alone or of no area."""
+    downloads, the board paper in Word, headers) to a user of A alone or of no area. Each page carries a fresh
+    CSRF token signed with the second it was made, so the two refusals are compared with their tokens set aside:
+    the clock is made to tick a second between them (it flaked when a real second ended there), so that a refusal
+    which differs in anything else is caught every run."""
+    clock = iter(range(int(time.time()), int(time.time()) + 10**6))
     for user in ("ada", "alice"):
         client = shared.clients[user]
         token = csrf(client)
-        answers = [client.post("/area", data={"tenant": t, security.CSRF_FIELD: token}, follow_redirects=False)
-                   for t in (B, "charlie-no-such-area")]
+        with monkeypatch.context() as m:
+            m.setattr(TimestampSigner, "get_timestamp", lambda _self: next(clock))
+            answers = [client.post("/area", data={"tenant": t, security.CSRF_FIELD: token}, follow_redirects=False)
+                       for t in (B, "charlie-no-such-area")]
         assert [r.status_code for r in answers] == [403, 403]
-        assert answers[0].text == answers[1].text
+        tokens = [_page_token(r.text) for r in answers]
+        assert tokens[0] != tokens[1]  # the ticking clock reached the pages: the comparison below is not vacuous
+        assert answers[0].text.replace(tokens[0], "TOKEN") == answers[1].text.replace(tokens[1], "TOKEN")
         assert answers[0].headers.get("content-length") == answers[1].headers.get("content-length")
         assert client.get("/api/overview").status_code == 200  # still in A, where they were
     named = []

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import CliResult
+from conftest import LATER, CliResult
 from cyplan import results
 from cyplan.model.gap import gap_table
 from cyplan.returns import service
@@ -98,9 +98,6 @@ def assert_page(html: str) -> None:
 
 # -- workforce -------------------------------------------------------------------------------------------------
 
-LATER = re.compile(r'hx-get="(/(?:charts|workforce/scenarios)[^"]*)" hx-trigger="load"')
-
-
 def loaded(client: TestClient, path: str) -> str:
     """The page as a browser ends up with it: what the page loads after it (its charts and the scenarios side by
     side, when not worked out yet: issue 17 part 4) asked for as htmx asks, then the page again, whole."""
@@ -109,6 +106,17 @@ def loaded(client: TestClient, path: str) -> str:
     for later in LATER.findall(first.text):
         assert client.get(later.replace("&amp;", "&"), headers=HX).status_code == 200
     return client.get(path).text
+
+
+def test_the_later_pattern_is_the_shared_one_in_every_test() -> None:
+    """Catches a test file growing its own copy of the pattern for what a page loads after it (conftest.LATER):
+    a copy left behind when the pages' markup changes would find nothing, and its test would pass on a page
+    whose charts never load. The pattern on a page's own markup finds the address, as written."""
+    copies = [p.name for p in Path(__file__).parent.glob("*.py")
+              if p.name != "conftest.py" and 'hx-trigger="load"\')' in p.read_text(encoding="utf-8")]
+    assert copies == []
+    markup = '<div hx-get="/charts/gap?area=E1&amp;year=2030" hx-trigger="load"></div>'
+    assert LATER.findall(markup) == ["/charts/gap?area=E1&amp;year=2030"]
 
 
 def test_workforce_page(client: TestClient) -> None:

@@ -45,6 +45,16 @@ NATIONAL_RATE = ("probable mental disorder, NHS England's 'Mental Health of Chil
 class NotReady(Exception):
     """A result needs an input the workspace does not hold yet."""
 
+    exit_code = 1  # the CLI's, as docs/user-guide.md lists them: the workspace lacks an input
+
+
+class NotHeld(NotReady):
+    """An area or year asked for that the workspace does not hold: the question is wrong (the CLI's exit code 2),
+    not the workspace short of an input (exit code 1). A NotReady, so that a page showing why there is no result
+    shows this too."""
+
+    exit_code = 2
+
 
 def missing_need_inputs(frames: Frames) -> list[str]:
     missing = [k for k in NEED_INPUTS if frames[k].is_empty()]
@@ -208,9 +218,9 @@ def compare_scenarios(frames: Frames, chosen: Sequence[str] | None = None, year:
         target = year if year is not None else sim.dims.years[-1]
         unknown = [a for a in areas or [] if a not in sim.dims.areas]
         if unknown:
-            raise NotReady(f"unknown area {', '.join(unknown)}; the areas are {', '.join(sim.dims.areas)}")
+            raise NotHeld(f"unknown area {', '.join(unknown)}; the areas are {', '.join(sim.dims.areas)}")
         if target not in sim.dims.years:
-            raise NotReady(f"no population for year {target}; the years are {sim.dims.years[0]} to "
+            raise NotHeld(f"no population for year {target}; the years are {sim.dims.years[0]} to "
                            f"{sim.dims.years[-1]}")
         table = gap_table(sim, ["role"] if by_role else [], areas, [target], errors)
         rows.append(table.with_columns(pl.lit(name).alias("scenario")))
@@ -225,7 +235,7 @@ def need_by_band(frames: Frames, year: int | None = None) -> pl.DataFrame | None
     result = run(frames)
     years = result.dims.years
     if year is not None and year not in years:
-        raise NotReady(f"no population for year {year}; the years are {years[0]} to {years[-1]}")
+        raise NotHeld(f"no population for year {year}; the years are {years[0]} to {years[-1]}")
     table = need_table(result, ["age-band"], None, [year if year is not None else years[0]])
     # in need_table's order: the action list sums the bands' shares, and a sum in another order each run differed
     # in its last digit from run to run
@@ -444,7 +454,7 @@ def comparator_group(frames: Frames, area: str, against: str) -> Group:
     areas = frames["areas"]
     known = areas.filter(pl.col("code") == area)
     if known.is_empty():
-        raise NotReady(f"unknown area {area}; the areas are {', '.join(areas['code'].to_list()) or 'none yet'}")
+        raise NotHeld(f"unknown area {area}; the areas are {', '.join(areas['code'].to_list()) or 'none yet'}")
     me = known.row(0, named=True)
     same_kind = areas.filter((pl.col("kind") == me["kind"]) & (pl.col("code") != area))
     if against == "all":
@@ -486,7 +496,7 @@ def comparison_figures(frames: Frames, year: int | None = None, referrals: pl.Da
     years = central.dims.years
     target = year if year is not None else years[0]
     if target not in years:
-        raise NotReady(f"no population for year {target}; the years are {years[0]} to {years[-1]}")
+        raise NotHeld(f"no population for year {target}; the years are {years[0]} to {years[-1]}")
     need = need_table(central, [], None, [target]).select("area", "population", "cases")
     cost = (cost_table(central, None, [target]).select("area", pl.col("total").alias("cost"))
             if has_cost_lines(central) else demand_table(central, [], None, [target]).select("area", "cost"))
@@ -551,7 +561,7 @@ def neighbours_of(frames: Frames, area: str, n: int = DEFAULT_N) -> Neighbours:
     if kind.is_empty():
         codes = areas["code"].to_list()
         shown = ", ".join(codes[:10]) + (f" and {len(codes) - 10} more" if len(codes) > 10 else "")
-        raise NotReady(f"there is no area '{area}' in the workspace; its areas are: {shown or 'none yet'} (import "
+        raise NotHeld(f"there is no area '{area}' in the workspace; its areas are: {shown or 'none yet'} (import "
                        "them with 'cyplan import areas FILE')")
     lists = frames["statistical_neighbours"]
     if lists.filter(pl.col("area") == area).height:
@@ -572,7 +582,7 @@ def drivers(frames: Frames, areas: Sequence[str] | None = None, year: int | None
     ready_to_simulate(frames)
     dims = plan(frames).dims  # the areas and years, without a simulation
     if year is not None and year not in dims.years:
-        raise NotReady(f"no population for year {year}; the years are {dims.years[0]} to {dims.years[-1]}")
+        raise NotHeld(f"no population for year {year}; the years are {dims.years[0]} to {dims.years[-1]}")
     target = year if year is not None else dims.years[-1]
     codes = list(areas) if areas else list(dims.areas)
     spec = Spec(measure, dims.years.index(target), tuple(dims.areas.index(c) for c in codes))  # type: ignore[arg-type]

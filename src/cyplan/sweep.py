@@ -11,6 +11,7 @@ cluster (whose workers must have cyplan installed). model/ stays pure: the engin
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,22 @@ Evaluate = Callable[[np.ndarray], np.ndarray]  # levels [batch, k] → the measu
 BATCH = 512  # runs in one task: big enough that NumPy's vectorising pays, small enough to spread over workers
 CONFIDENCE = 0.95
 CONNECT_SECONDS = 10  # a scheduler that does not answer in this time is reported, not waited on
+# LocalCluster processes per core: a batch is NumPy-bound, so past one a core they only queue for the cores, each
+# with its own copy of the inputs; a few a core leave room for a worker waiting on its data
+WORKERS_PER_CORE = 4
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's or taskset's share, not the machine's whole count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def most_workers() -> int:
+    """The most LocalCluster worker processes `--workers` may ask for on this machine."""
+    return WORKERS_PER_CORE * cores()
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ def backtest(ctx: typer.Context, workspace: WorkspaceOpt = Path("."), area: Area
     try:
         bt = results.backtest(frames, area)
     except results.NotReady as e:
-        fail(str(e))
+        fail(str(e), e.exit_code)
     known = set(frames["workforce_history"]["area"].to_list())
     unknown = [a for a in area or [] if a not in known]
     if unknown:

@@ -46,7 +46,7 @@ def compare(area: Annotated[str, typer.Argument(help="The area's code, as in the
         figures, target = results.comparison_figures(frames, year, referrals)
         table, group = results.compare_with(frames, figures, area, against.value)
     except results.NotReady as e:
-        fail(str(e), 2 if year is not None else 1)
+        fail(str(e), e.exit_code)
     if group.note:
         warn(f"Nothing to compare {area} with ({results.AGAINST[group.against]}): {group.note}.")
     missing = results.referrals_missing(frames, target, figures, why)

@@ -70,7 +70,7 @@ def _plan(path: Path, estimate: Estimate) -> Plan:
     try:
         plan = results.plan(frames, estimate.value)
     except results.NotReady as e:
-        fail(str(e))
+        fail(str(e), e.exit_code)
     for w in (*plan.warnings, *results.sanity_warnings(frames)):
         warn(w)
     return plan

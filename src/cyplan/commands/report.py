@@ -79,7 +79,7 @@ def _make(ws: Workspace, area: str | None, fmt: PaperFormat, draws: int, seed: i
     except UnknownArea as e:
         fail(str(e), 2)
     except results.NotReady as e:  # pragma: no cover - build_paper says what is missing in the paper
-        fail(str(e))
+        fail(str(e), e.exit_code)
     with err.status(f"Writing the {KINDS[fmt].split(' ', 1)[1]}…"):
         return made(paper, fmt.value)
 

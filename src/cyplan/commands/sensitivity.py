@@ -52,7 +52,7 @@ def sensitivity(workspace: WorkspaceOpt = Path("."),
                                                               "(tcp://HOST:PORT) to run Sobol's runs on.")] = None,
                 workers: Annotated[int, typer.Option("--workers", min=0, max=256, help="Without --scheduler: Dask "
                                                      "worker processes on this machine (0: this process "
-                                                     "alone).")] = 2,
+                                                     "alone; at most 4 a core).")] = 2,
                 fmt: FormatOpt = Format.table, out_file: OutOpt = None) -> None:
     """Which inputs drive the gap: each uncertain input at its low and high (a tornado), or Sobol indices."""
     if n & (n - 1):
@@ -61,12 +61,16 @@ def sensitivity(workspace: WorkspaceOpt = Path("."),
         fail(f"--scheduler {scheduler}: give a Dask scheduler's address as tcp://HOST:PORT", 2)
     if all_areas and area:
         fail("--area and --all-areas: give one or the other", 2)
+    if scheduler is None and workers > sweep.most_workers():
+        fail(f"--workers {workers}: at most {sweep.most_workers()} on this machine ({sweep.WORKERS_PER_CORE} a core, "
+             f"{sweep.cores()} core{'s' if sweep.cores() != 1 else ''}): more processes only queue for the same cores, "
+             "each holding its own copy of the inputs; for more, run a Dask cluster and give its --scheduler", 2)
     with open_workspace(workspace) as ws:
         frames = ws.read_all()
     try:
         sim = results.simulation(frames, draws=0)  # the plan's areas, years and roles, and that it can run at all
     except results.NotReady as e:  # an input missing: exit 1, as every other command
-        fail(str(e))
+        fail(str(e), e.exit_code)
     spec, codes = _spec(sim.dims, area, all_areas, measure.value, role, year)
     engine = None if method is MethodName.oat or (workers == 0 and not scheduler) \
         else sweep.Engine(scheduler, workers)

@@ -74,7 +74,7 @@ def _register(frames: dict[str, pl.DataFrame]) -> Register:
     try:
         return results.register(frames)
     except results.NotReady as e:
-        fail(str(e))
+        fail(str(e), e.exit_code)
 
 
 def _show(frame: pl.DataFrame, fmt: Format, out_file: Path | None, title: str,
@@ -165,7 +165,7 @@ def rate_(workspace: WorkspaceOpt = Path("."), whole_area: WholeAreaOpt = 1.0, m
     try:
         result = results.rating(frames, _rules(whole_area, most, plans_in_place, full_range))
     except results.NotReady as e:
-        fail(str(e))
+        fail(str(e), e.exit_code)
     for w in result.warnings:
         warn(w)
     m = result.measures

@@ -28,7 +28,7 @@ def skills(workspace: WorkspaceOpt = Path("."), area: AreaOpt = None, year: Year
     try:
         needs = results.skills(frames, area)
     except results.NotReady as e:
-        fail(str(e))
+        fail(str(e), e.exit_code)
     unknown = [a for a in area or [] if a not in set(frames["skills"]["area"])]
     if unknown:
         fail(f"no skills census for area {', '.join(unknown)}; it covers "

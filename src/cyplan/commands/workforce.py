@@ -57,7 +57,7 @@ def _simulation(workspace: Path, scenario: str, draws: int, seed: int, dist: Dis
     try:
         sim = results.simulation(frames, scenario, draws, seed, dist.value)
     except results.NotReady as e:
-        fail(str(e))
+        fail(str(e), e.exit_code)
     except ScenarioError as e:
         fail(str(e), 2)
     for w in sim.warnings:

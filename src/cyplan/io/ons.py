@@ -130,7 +130,7 @@ def _checked(raw: RawTable, found: Layout) -> tuple[pl.DataFrame, list[str], lis
     problems += _duplicates(raw, frame, found)
     if not problems:
         problems = _missing_ages(raw, long, found) + _sum_problems(raw, long, found) + \
-            _persons_problems(raw, long, found)
+            _persons_problems(raw, long, found) + _sexes_missing(raw, long, found)
     return long, notes + left, problems
 
 
@@ -378,6 +378,31 @@ def _persons_problems(raw: RawTable, long: pl.DataFrame, found: Layout) -> list[
             f"{_age(r['age'])}: a difference of {_n(abs(r['sum'] - r['count']))}, more than rounding allows "
             f"({_n(r['allowed'])})"))
     return problems
+
+
+def _sexes_missing(raw: RawTable, long: pl.DataFrame, found: Layout) -> list[Found]:
+    """An area that gives persons must give females and males too: persons rows are not imported (cyplan's
+    population is by sex), so an area's persons with its females alone would import half its children, its males
+    left out unseen. Located on the area's first persons row. A file of persons only is left to _kept, which says
+    what to import instead."""
+    if not long.filter(pl.col("sex") != PERSONS).height:
+        return []
+    areas = long.group_by("area", maintain_order=True).agg(
+        pl.col(ROW).filter(pl.col("sex") == PERSONS).min(),
+        (pl.col("sex") == "female").any().alias("female"), (pl.col("sex") == "male").any().alias("male"))
+    short = areas.filter(pl.col(ROW).is_not_null() & ~(pl.col("female") & pl.col("male")))
+    return _rows(raw, short, found.sex, lambda r: _sexes_message(str(r["area"]), bool(r["female"]), bool(r["male"])))
+
+
+def _sexes_message(area: str, female: bool, male: bool) -> str:
+    if not (female or male):
+        return (f"{area} gives persons but neither females nor males: persons rows are not imported (cyplan's "
+                "population is by sex), so the area would have no children; give its females and males, or delete "
+                "its persons rows")
+    given, missing = ("females", "males") if female else ("males", "females")
+    return (f"{area} gives persons and {given} but no {missing}: persons rows are not imported (cyplan's population "
+            f"is by sex), so its {missing} would be missing; delete the persons rows and import ONS's {missing} file "
+            f"after this one (with --mode merge), or import one file that gives females, males and persons")
 
 
 def _age(age: int) -> str:

@@ -37,9 +37,18 @@ class RawTable:
     header_row: int
     unsaved_formulas: dict[tuple[int, str], str] = field(default_factory=dict)  # (row, column) → formula
     notes: list[str] = field(default_factory=list)  # warnings on how the file was read ("'FTE' was read as …")
+    written: dict[str, str] = field(default_factory=dict)  # normalised header name → the name as the file writes it
 
     def problem(self, row: int | None, column: str | None, message: str) -> Problem:
+        """A problem located in the file. One on the header row names its column as the file writes it ('2030
+        (provisional)', not 2030_(provisional)): that is the cell the user must find and fix."""
+        if row is not None and row == self.header_row and column in self.written:
+            column = self.written[column]
         return Problem(self.file, row, column, message, self.sheet)
+
+    def as_written(self, column: str) -> str:
+        """The header cell a column was read from, as the file writes it (the name itself if it is not the file's)."""
+        return self.written.get(column, column)
 
 
 def text_like(frame: pl.DataFrame, like: pl.DataFrame) -> pl.DataFrame:
@@ -210,7 +219,7 @@ def _csv_frame_table(path: Path, label: str) -> RawTable | None:
         raise InputError(problems)
     body = body.select(*(pl.col(c).alias(name) for c, name in zip(cells, columns, strict=False)), ROW)
     body = unescape_columns(body, columns)
-    return RawTable(label, None, tuple(columns), body, header_row)
+    return RawTable(label, None, tuple(columns), body, header_row, written=_written(columns, header_cells))
 
 
 def _first_line_width(path: Path) -> int:
@@ -435,8 +444,20 @@ def _header(label: str, sheet: str | None, header_row: int, cells: list[str]) ->
             if end - start >= 10 else ""), sheet))
     for i, name in enumerate(columns):
         if name and name in columns[:i]:
-            problems.append(Problem(label, header_row, name, "this column appears twice in the header", sheet))
+            first, here = cells[columns.index(name)].strip(), cells[i].strip()
+            spelt = f": '{first}' and '{here}'" if first != here else ""
+            problems.append(Problem(label, header_row, here, "this column appears twice in the header (header cells "
+                                    f"{columns.index(name) + 1} and {i + 1}{spelt})", sheet))
     return columns, problems
+
+
+def _written(columns: list[str], cells: list[str]) -> dict[str, str]:
+    """Each column's normalised name → its header cell as the file writes it (trimmed: a trailing space is not seen
+    in a spreadsheet), the first cell of a name given twice."""
+    written: dict[str, str] = {}
+    for name, cell in zip(columns, cells, strict=True):
+        written.setdefault(name, cell.strip())
+    return written
 
 
 def _runs(positions: list[int]) -> list[tuple[int, int]]:
@@ -484,7 +505,7 @@ def _table(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],
     data[ROW] = [n for n, _ in body]
     frame = pl.DataFrame(data, schema={**{c: pl.String for c in columns}, ROW: pl.Int64})
     formulas = {(i, columns[j]): f for (i, j), f in (unsaved or {}).items() if j < width and i > header_row}
-    return RawTable(label, sheet, tuple(columns), frame, header_row, formulas)
+    return RawTable(label, sheet, tuple(columns), frame, header_row, formulas, written=_written(columns, header_cells))
 
 
 def _from_header_row(label: str, sheet: str | None, rows: list[tuple[int, list[str]]],

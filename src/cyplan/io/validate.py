@@ -148,8 +148,10 @@ def _aliased(raw: RawTable, kind: InputKind, consume: bool) -> RawTable:
         frame.columns = [renames.get(c, c) for c in frame.columns]
     else:
         frame = frame.rename(renames)
-    raw.notes.extend(f"column '{c}' was read as '{to}'" for c, to in renames.items())
-    return dataclasses.replace(raw, columns=tuple(renames.get(c, c) for c in raw.columns), frame=frame)
+    raw.notes.extend(f"column '{raw.as_written(c)}' was read as '{to}'" for c, to in renames.items())
+    written = {renames.get(c, c): name for c, name in raw.written.items()}
+    return dataclasses.replace(raw, columns=tuple(renames.get(c, c) for c in raw.columns), frame=frame,
+                               written=written)
 
 
 def _did_you_mean(name: str, kind: InputKind, columns: tuple[str, ...]) -> str:

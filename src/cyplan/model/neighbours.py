@@ -17,6 +17,7 @@ Pure: frames and arrays in, arrays and frames out.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -25,7 +26,7 @@ import polars as pl
 
 Method = Literal["published", "computed", "none"]
 DEFAULT_N = 10
-CONSTANT = 1e-9  # a standard deviation this small next to the values is rounding: the indicator does not vary
+CONSTANT = 1e-9  # a standard deviation this small next to the largest value is rounding: the indicator does not vary
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,21 @@ def empty_table() -> pl.DataFrame:
 
 def standardise(values: np.ndarray) -> np.ndarray:
     """z-scores of each column [area, indicator] over the areas that have it (nan: missing). A column that does
-    not vary gives 0 for every area that has it: nothing tells them apart."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.nanmean(values, axis=0) if values.size else np.zeros(values.shape[1])
-        sd = np.nanstd(values, axis=0) if values.size else np.zeros(values.shape[1])
-        scale = np.nanmax(np.abs(values), axis=0) if values.size else np.zeros(values.shape[1])
-        flat = ~(sd > CONSTANT * np.where(np.isfinite(scale), scale, 0))
-        return np.where(flat, np.where(np.isnan(values), np.nan, 0.0), (values - mean) / np.where(flat, 1, sd))
+    not vary gives 0 for every area that has it: nothing tells them apart. Each column is first divided by its
+    largest magnitude: z-scores do not change with the units, and the squares in the standard deviation then
+    neither underflow (1e-300 against 0 gave sd 0, so 'not varying') nor overflow (±1e300 gave sd inf, so z 0).
+    Not varying is judged relative to that scale (CONSTANT), the sd of values alone being in their units."""
+    if not values.size:
+        return values.copy()
+    with warnings.catch_warnings():  # a column no area has is all nan: its scale, mean and sd are nan, and it flat
+        warnings.simplefilter("ignore", RuntimeWarning)
+        scale = np.nanmax(np.abs(values), axis=0)
+        scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+        unit = values / scale  # in [-1, 1]: an exact division for a power-of-2 scale, so units never matter
+        mean = np.nanmean(unit, axis=0)
+        sd = np.nanstd(unit, axis=0)
+    flat = ~(sd > CONSTANT)
+    return np.where(flat, np.where(np.isnan(values), np.nan, 0.0), (unit - mean) / np.where(flat, 1, sd))
 
 
 def distances(z: np.ndarray, weights: np.ndarray, target: int) -> tuple[np.ndarray, np.ndarray]:
