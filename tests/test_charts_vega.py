@@ -3,8 +3,10 @@ its legend shown where it has one, money written with a £."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
+from collections import Counter
 from typing import Any
 
 import altair as alt
@@ -41,6 +43,7 @@ def _swings() -> pl.DataFrame:
                          "swing": [1_100_000.0, 200_000.0]})
 
 
+@functools.cache
 def every_chart() -> dict[str, alt.TopLevelMixin]:
     """One chart of every kind charts.py makes, each measure of those that have several."""
     compare = pl.DataFrame({"scenario": ["baseline", "more"], "gap_fte": [10.0, 6.0], "gap_fte_p5": [8.0, 4.0],
@@ -145,16 +148,30 @@ def legend_labels(spec: dict[str, Any]) -> list[list[str]]:
     return found
 
 
-LEGENDS = {"workforce_by_year": ["Demand", "Supply"],
-           "establishment_by_year": ["Need", "Funded establishment", "Staff in post"],
-           "pipeline_by_year": ["Places starting", "Joining here"]}
+LINES = {"workforce_by_year": ["Demand", "Supply"],
+         "establishment_by_year": ["Need", "Funded establishment", "Staff in post"],
+         "pipeline_by_year": ["Places starting", "Joining here"]}
+LEGENDS = {**LINES, "referrals_by_quarter": ["Accepted", "Not accepted"],
+           "flows_waterfall": ["Staff in post", "Joining (up)", "Leaving (down)"],
+           "tornado": ["Input at its low", "Input at its high"],
+           "comparison_dots": ["this area", "other areas"], "funnel": ["this area", "other areas"]}
 
 
-@pytest.mark.parametrize(("name", "labels"), list(LEGENDS.items()))
-def test_the_interval_charts_show_their_legend(name: str, labels: list[str]) -> None:
-    """Catches the legend of a line-with-bands chart dropped (a band layer setting the colour field's legend to none
-    made Vega-Lite drop the merged legend, on the web page and in the paper): Vega draws one legend naming each line,
-    in the scale's order, and cyplan's own renderer draws the same."""
+@pytest.mark.parametrize("name", list(every_chart()))
+def test_every_chart_with_a_key_shows_its_legend(name: str) -> None:
+    """Catches a legend dropped (a layer, or a channel of the same field, setting its legend to none makes Vega-Lite
+    drop the merged legend: the line charts with bands, the dot and funnel plots' size), or one drawn where a chart
+    has none: Vega draws the legends listed here, with these labels in the scale's order, and none on the others; the
+    paper's drawing (cyplan's own, or Vega's where cyplan's does not draw the chart) has each label."""
     spec = charts.to_spec(every_chart()[name])
-    assert legend_labels(spec) == [labels]
+    labels = LEGENDS.get(name) or LEGENDS.get(name.split()[0])
+    assert legend_labels(spec) == ([labels] if labels else [])
+    paper = Counter(re.findall(r"<text[^>]*>([^<]*)</text>", charts.svg_of(spec, own=True)))
+    assert all(paper[label] >= 1 for label in labels or [])
+
+
+@pytest.mark.parametrize(("name", "labels"), list(LINES.items()))
+def test_the_line_charts_with_bands_have_their_legend_in_the_paper(name: str, labels: list[str]) -> None:
+    """Catches the paper's own renderer drawing no legend for a line chart with bands, or other labels than Vega."""
+    spec = charts.to_spec(every_chart()[name])
     assert f'aria-label="Legend: {", ".join(labels)}"' in svg.draw(spec)

@@ -525,8 +525,8 @@ def comparison_dots(table: pl.DataFrame, measures: Mapping[str, str], group: str
         alt.Shape("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"],
                                                          range=["diamond", "circle"])),
         alt.Color("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"], range=[RED, GREY])),
-        alt.Size("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"], range=[160, 50]),
-                 legend=None),
+        # no legend=None here: Vega-Lite merges the size, shape and colour legends of one field, and would drop all
+        alt.Size("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"], range=[160, 50])),
         tooltip=[alt.Tooltip("area_name:N", title="Area"), alt.Tooltip("measure:N", title="Measure"),
                  alt.Tooltip("value:Q", title="Value", format=",.3~f")])
     labels = [alt.Chart().mark_text(dy=-13, fontSize=11, fontWeight="bold", **halo).encode(
@@ -567,7 +567,7 @@ def funnel(table: pl.DataFrame, curve: pl.DataFrame, group: str) -> alt.LayerCha
     centre = alt.Chart(alt.Data(values=[{"pooled": pooled}])).mark_rule(color=BLUE).encode(alt.Y("pooled:Q"))
     points = alt.Chart(_data(rated)).mark_point(filled=True, opacity=0.9).encode(
         alt.X("person_years:Q", scale=log),
-        alt.Size("which:N", scale=alt.Scale(domain=["this area", "other areas"], range=[160, 50]), legend=None),
+        alt.Size("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"], range=[160, 50])),
         alt.Y("referral_rate_per_1000:Q", title=y_title("Accepted referrals per 1,000 a year")),
         alt.Shape("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"],
                                                          range=["diamond", "circle"])),
