@@ -184,7 +184,8 @@ def _house_style_as_before(chart: alt.TopLevelMixin) -> dict[str, Any]:
     which checks it against Vega-Lite's schema."""
     bare = chart.copy(deep=True)
     bare.config = alt.Undefined
-    return (bare.configure(font=charts.FONT)  # type: ignore[no-any-return]
+    return (bare.configure(font=charts.FONT,  # type: ignore[no-any-return]
+                           locale=alt.Locale(number=alt.NumberLocale(**charts.NUMBER_LOCALE)))
             .configure_axis(labelFontSize=11, titleFontSize=charts.AXIS_TITLE_SIZE, labelColor="#0b0c0c",
                             titleColor="#0b0c0c", gridColor="#dddddd")
             .configure_title(fontSize=14, anchor="start", color="#0b0c0c")

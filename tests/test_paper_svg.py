@@ -101,13 +101,21 @@ def test_a_chart_it_does_not_draw_is_drawn_by_vega() -> None:
 
 
 @pytest.mark.parametrize(("value", "spec", "words"), [
-    (-1234.5, ",.1f", "−1,234.5"), (1234.0, "£,.0f", "£1,234"), (-5.0, "£,.0f", "−£5"), (0.5, "~g", "0.5"),
+    (-1234.5, ",.1f", "−1,234.5"), (1234.0, "$,.0f", "£1,234"), (-5.0, "$,.0f", "−£5"), (0.5, "~g", "0.5"),
     (2.0, "~g", "2"), (1500.0, ",", "1,500"), (12.0, ".2f", "12.00"), (0.125, ".1%", "12.5%"), (-0.0, ",", "0"),
     (-0.04, ",.1f", "0.0")])
 def test_numbers_are_written_as_d3_format_writes_them(value: float, spec: str, words: str) -> None:
     """Catches a tooltip's or tick's number written otherwise than Vega writes it (grouping, decimals, the minus sign
-    d3 uses, a currency before the minus)."""
-    assert svg.number(value, spec) == words
+    d3 uses, the locale's currency before the minus), in the charts' locale (charts.NUMBER_LOCALE: £)."""
+    assert svg.number(value, spec, charts.NUMBER_LOCALE["currency"][0]) == words
+
+
+def test_a_format_d3_rejects_is_not_drawn() -> None:
+    """Catches the renderer writing a number in a format Vega fails on ("£,.0f" is no d3 format: the browser drew no
+    bars): it raises Unsupported, and "$" with no locale is d3's own dollar."""
+    with pytest.raises(svg.Unsupported):
+        svg.number(1234.0, "£,.0f")
+    assert svg.number(1234.0, "$,.0f") == "$1,234"
 
 
 @settings(max_examples=20, deadline=None)

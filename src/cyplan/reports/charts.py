@@ -55,8 +55,15 @@ def _config(chart: alt.Chart | alt.LayerChart) -> alt.Chart | alt.LayerChart:
         font=FONT, axis=alt.AxisConfig(labelFontSize=11, titleFontSize=AXIS_TITLE_SIZE, labelColor="#0b0c0c",
                                        titleColor="#0b0c0c", gridColor="#dddddd"),
         title=alt.TitleConfig(fontSize=14, anchor="start", color="#0b0c0c"),
-        legend=alt.LegendConfig(labelFontSize=11, titleFontSize=12, orient="bottom"), view=alt.ViewConfig(stroke=None))
+        legend=alt.LegendConfig(labelFontSize=11, titleFontSize=12, orient="bottom"), view=alt.ViewConfig(stroke=None),
+        locale=alt.Locale(number=alt.NumberLocale(**NUMBER_LOCALE)))
     return out
+
+
+# Numbers as the UK writes them: d3-format's "$" (as in MONEY) writes this locale's currency, so "$,.0f" is £1,234 in
+# Vega and in reports/svg.py alike; a "£" written into a format string is no d3 format at all, and Vega drops the marks
+NUMBER_LOCALE = {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["£", ""]}
+MONEY = "$,.0f"
 
 
 # A y-axis title is centred on the plot's height and drawn rotated; one longer than the plot reaches above it
@@ -86,6 +93,14 @@ def _data(frame: pl.DataFrame) -> alt.Data:
 
 def _num(x: float | None, fmt: str = "{:,.0f}") -> str:
     return "no figure" if x is None else fmt.format(x)
+
+
+def _bands(frame: pl.DataFrame, x: alt.X, domain: list[str], palette: list[str]) -> list[alt.Chart]:
+    """The shaded 90% interval (low to high) of each measure of a long frame, one layer per measure in its colour.
+    A layer of its own, not a colour field with `legend=None`: Vega-Lite merges the layers' legends on the same field,
+    and one set to none drops the line's legend too."""
+    return [alt.Chart(_data(frame.filter(pl.col("measure") == measure))).mark_area(opacity=0.18, color=colour)
+            .encode(x, alt.Y("low:Q"), alt.Y2("high:Q")) for measure, colour in zip(domain, palette, strict=True)]
 
 
 def _finish(chart: alt.Chart | alt.LayerChart, title: str, description: str) -> alt.Chart | alt.LayerChart:
@@ -134,10 +149,9 @@ def workforce_by_year(gap: pl.DataFrame, area_name: str = "") -> alt.LayerChart:
                                 pl.col(f"{measure}_p5").alias("low"), pl.col(f"{measure}_p95").alias("high")))
     frame = pl.concat(parts).sort("measure", "year")
     data = _data(frame)
-    colour = alt.Color("measure:N", title="", scale=alt.Scale(domain=["Demand", "Supply"], range=[BLUE, RED]))
+    domain, palette = ["Demand", "Supply"], [BLUE, RED]
+    colour = alt.Color("measure:N", title="", scale=alt.Scale(domain=domain, range=palette))
     x = alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0))
-    band = alt.Chart(data).mark_area(opacity=0.18).encode(x, alt.Y("low:Q"), alt.Y2("high:Q"),
-                                                           colour.legend(None))
     line = alt.Chart(data).mark_line(point=True).encode(
         x, alt.Y("fte:Q", title=y_title("Full-time equivalents (FTE)"), scale=alt.Scale(zero=True)), colour,
         alt.StrokeDash("measure:N", title="", scale=alt.Scale(domain=["Demand", "Supply"], range=[[1, 0], [6, 3]])),
@@ -151,7 +165,8 @@ def workforce_by_year(gap: pl.DataFrame, area_name: str = "") -> alt.LayerChart:
                 f"{b['year']} demand is {shown(b, 'demand_fte')} and supply {shown(b, 'supply_fte')}.")
     description = (f"Line chart of workforce demand (solid) and supply (dashed) in FTE by year{where}, medians "
                    f"with shaded 90% intervals. {text}")
-    return _finish(alt.layer(band, line), f"Workforce demand and supply{where}", description)  # type: ignore[return-value]
+    return _finish(alt.layer(*_bands(frame, x, domain, palette), line),  # type: ignore[return-value]
+                   f"Workforce demand and supply{where}", description)
 
 
 def gap_by_role(gap: pl.DataFrame, roles: Labels | None = None, year: int | None = None) -> alt.LayerChart:
@@ -400,10 +415,9 @@ def establishment_by_year(est: pl.DataFrame, area_name: str = "") -> alt.LayerCh
                                 pl.col(f"{measure}_p5").alias("low"), pl.col(f"{measure}_p95").alias("high")))
     frame = pl.concat(parts).sort("measure", "year")
     data = _data(frame)
-    domain = ["Need", "Funded establishment", "Staff in post"]
-    colour = alt.Color("measure:N", title="", scale=alt.Scale(domain=domain, range=[BLUE, PURPLE, RED]))
+    domain, palette = ["Need", "Funded establishment", "Staff in post"], [BLUE, PURPLE, RED]
+    colour = alt.Color("measure:N", title="", scale=alt.Scale(domain=domain, range=palette))
     x = alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0))
-    band = alt.Chart(data).mark_area(opacity=0.18).encode(x, alt.Y("low:Q"), alt.Y2("high:Q"), colour.legend(None))
     line = alt.Chart(data).mark_line(point=True).encode(
         x, alt.Y("fte:Q", title=y_title("Full-time equivalents (FTE)"), scale=alt.Scale(zero=True)), colour,
         alt.StrokeDash("measure:N", title="", scale=alt.Scale(domain=domain, range=[[1, 0], [2, 2], [6, 3]])),
@@ -419,8 +433,8 @@ def establishment_by_year(est: pl.DataFrame, area_name: str = "") -> alt.LayerCh
                 f"{shown(b, 'demand_fte')} in {b['year']}.")
     description = (f"Line chart of need (solid), funded establishment (dotted) and staff in post (dashed) in FTE "
                    f"by year{where}, medians with shaded 90% intervals. {text}")
-    return _finish(alt.layer(band, line), f"Establishment, staff in post and need{where}",  # type: ignore[return-value]
-                   description)
+    return _finish(alt.layer(*_bands(frame, x, domain, palette), line),  # type: ignore[return-value]
+                   f"Establishment, staff in post and need{where}", description)
 
 
 def pipeline_by_year(pipeline: pl.DataFrame, area_name: str = "") -> alt.LayerChart:
@@ -432,11 +446,11 @@ def pipeline_by_year(pipeline: pl.DataFrame, area_name: str = "") -> alt.LayerCh
                           pl.col("places_starting").alias("low"), pl.col("places_starting").alias("high")),
              frame.select("year", pl.lit("Joining here").alias("measure"), pl.col("joining_here").alias("n"),
                           pl.col("joining_here_p5").alias("low"), pl.col("joining_here_p95").alias("high"))]
-    data = _data(pl.concat(parts))
-    domain = ["Places starting", "Joining here"]
-    colour = alt.Color("measure:N", title="", scale=alt.Scale(domain=domain, range=[PURPLE, GREEN]))
+    long = pl.concat(parts)
+    data = _data(long)
+    domain, palette = ["Places starting", "Joining here"], [PURPLE, GREEN]
+    colour = alt.Color("measure:N", title="", scale=alt.Scale(domain=domain, range=palette))
     x = alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0))
-    band = alt.Chart(data).mark_area(opacity=0.18).encode(x, alt.Y("low:Q"), alt.Y2("high:Q"), colour.legend(None))
     line = alt.Chart(data).mark_line(point=True).encode(
         x, alt.Y("n:Q", title=y_title("People a year"), scale=alt.Scale(zero=True)), colour,
         alt.StrokeDash("measure:N", title="", scale=alt.Scale(domain=domain, range=[[1, 0], [6, 3]])),
@@ -451,7 +465,8 @@ def pipeline_by_year(pipeline: pl.DataFrame, area_name: str = "") -> alt.LayerCh
     description = (f"Line chart of training places starting (solid) and qualified staff joining this area from "
                    f"training (dashed) by year{where}, every role together; joiners as medians with shaded 90% "
                    f"intervals. {text or 'No training pipelines.'}")
-    return _finish(alt.layer(band, line), f"Training pipeline{where}", description)  # type: ignore[return-value]
+    return _finish(alt.layer(*_bands(long, x, domain, palette), line), f"Training pipeline{where}",  # type: ignore[return-value]
+                   description)
 
 
 TORNADO_INPUTS = 10  # the inputs a tornado shows: the widest swings; the rest are in the table and the CSV
@@ -463,7 +478,7 @@ def tornado(swings: pl.DataFrame, year: int, measure: str = "gap", area_name: st
     with it at its low and one to it at its high, the rest central; a line at the central result."""
     top = swings.head(TORNADO_INPUTS)
     money = measure == "cost"
-    fmt, unit = ("£,.0f", "£ a year") if money else (",.1f", "FTE")
+    fmt, unit = (MONEY, "£ a year") if money else (",.1f", "FTE")
     parts = [top.select("input", pl.lit(end).alias("end"), pl.col("at_central").alias("start"),
                         pl.col(column).alias("value"), "swing")
              for end, column in (("Input at its low", "at_low"), ("Input at its high", "at_high"))]
@@ -510,8 +525,8 @@ def comparison_dots(table: pl.DataFrame, measures: Mapping[str, str], group: str
         alt.Shape("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"],
                                                          range=["diamond", "circle"])),
         alt.Color("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"], range=[RED, GREY])),
-        alt.Size("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"], range=[160, 50]),
-                 legend=None),
+        # no legend=None here: Vega-Lite merges the size, shape and colour legends of one field, and would drop all
+        alt.Size("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"], range=[160, 50])),
         tooltip=[alt.Tooltip("area_name:N", title="Area"), alt.Tooltip("measure:N", title="Measure"),
                  alt.Tooltip("value:Q", title="Value", format=",.3~f")])
     labels = [alt.Chart().mark_text(dy=-13, fontSize=11, fontWeight="bold", **halo).encode(
@@ -552,7 +567,7 @@ def funnel(table: pl.DataFrame, curve: pl.DataFrame, group: str) -> alt.LayerCha
     centre = alt.Chart(alt.Data(values=[{"pooled": pooled}])).mark_rule(color=BLUE).encode(alt.Y("pooled:Q"))
     points = alt.Chart(_data(rated)).mark_point(filled=True, opacity=0.9).encode(
         alt.X("person_years:Q", scale=log),
-        alt.Size("which:N", scale=alt.Scale(domain=["this area", "other areas"], range=[160, 50]), legend=None),
+        alt.Size("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"], range=[160, 50])),
         alt.Y("referral_rate_per_1000:Q", title=y_title("Accepted referrals per 1,000 a year")),
         alt.Shape("which:N", title=None, scale=alt.Scale(domain=["this area", "other areas"],
                                                          range=["diamond", "circle"])),

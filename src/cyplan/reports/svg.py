@@ -36,7 +36,7 @@ WIDTH_TICKS = 40  # px a tick on a linear axis, as Vega-Lite sets the tick count
 NICE_TICKS = 10  # the tick count Vega makes a domain nice with
 
 
-VERSION = 1  # in the kept charts' names (charts.svg_of): a chart drawn by an earlier version is drawn again
+VERSION = 2  # in the kept charts' names (charts.svg_of): a chart drawn by an earlier version is drawn again
 
 
 class Unsupported(ValueError):
@@ -81,11 +81,12 @@ def clip(text: str, size: float, limit: float) -> str:
 
 # -- numbers as d3-format writes them (the specifiers the charts use) ------------------------------------------------
 
-_FORMAT = re.compile(r"^(?P<currency>[£$]?)(?P<comma>,?)(?:\.(?P<precision>\d+))?(?P<trim>~?)(?P<kind>[fgs%]?)$")
+_FORMAT = re.compile(r"^(?P<currency>\$?)(?P<comma>,?)(?:\.(?P<precision>\d+))?(?P<trim>~?)(?P<kind>[fgs%]?)$")
 
 
-def number(value: float, spec: str = "") -> str:
-    """`value` as d3-format's `spec` writes it: [£],[.N][~](f|g|s|%) or ',' (grouped, as given); d3's minus sign."""
+def number(value: float, spec: str = "", currency: str = "$") -> str:
+    """`value` as d3-format's `spec` writes it: [$],[.N][~](f|g|s|%) or ',' (grouped, as given); d3's minus sign. A "$"
+    writes `currency`, the spec's locale's (d3's own is "$"); a "£" is no d3 format (Vega fails on it), so not here."""
     m = _FORMAT.match(spec)
     if m is None:
         raise Unsupported(f"number format {spec!r}")
@@ -106,7 +107,8 @@ def number(value: float, spec: str = "") -> str:
     if not re.search(r"[1-9]", text):  # d3 writes no minus on a number that rounds to 0 (nor on -0)
         text = text.replace("-", "")
     text = text.replace("-", "−")
-    return text.replace("−", "−" + m["currency"], 1) if text.startswith("−") else m["currency"] + text
+    symbol = currency if m["currency"] else ""
+    return text.replace("−", "−" + symbol, 1) if text.startswith("−") else symbol + text
 
 
 def _si(value: float, digits: int) -> str:
@@ -222,6 +224,7 @@ class Layer:
     mark: dict[str, Any]
     enc: dict[str, Any]
     rows: list[Row]
+    currency: str = "$"  # what a "$" format writes: the spec's config.locale.number.currency, else d3's
 
     @property
     def kind(self) -> str:
@@ -236,6 +239,9 @@ def layers(spec: Spec) -> list[Layer]:
     if {"facet", "hconcat", "vconcat", "concat", "repeat", "transform", "params", "selection"} & spec.keys():
         raise Unsupported("only one view (or layers of one view) is drawn")
     units = spec.get("layer", [spec])
+    currency, after = spec.get("config", {}).get("locale", {}).get("number", {}).get("currency", ["$", ""])
+    if after:
+        raise Unsupported(f"a currency written after the number ({after!r})")
     out = []
     for unit in units:
         if "layer" in unit or "transform" in unit:
@@ -247,7 +253,7 @@ def layers(spec: Spec) -> list[Layer]:
         data = unit.get("data", spec.get("data"))
         if not isinstance(data, dict) or not isinstance(data.get("values"), list):
             raise Unsupported("data not inline")
-        out.append(Layer(mark, enc, data["values"]))
+        out.append(Layer(mark, enc, data["values"], currency))
     return out
 
 
@@ -298,7 +304,7 @@ def _tooltip(layer: Layer, row: Row) -> str | None:
         if v is None:
             shown = "no figure"
         elif isinstance(v, int | float) and not isinstance(v, bool) and t.get("type") == "quantitative":
-            shown = number(float(v), t.get("format", ""))
+            shown = number(float(v), t.get("format", ""), layer.currency)
         else:
             shown = str(v)
         parts.append(f"{t.get('title', t['field'])}: {shown}" if t.get("title", t["field"]) else shown)
