@@ -113,7 +113,8 @@ def test_need_loads_only_what_the_plan_needs(demo_workspace) -> None:  # type: i
     assert "cyplan.commands.plan" in modules and "cyplan.model.plan" in modules
     lazy = ("cyplan.io.validate", "cyplan.model.simulate", "cyplan.model.gap", "cyplan.model.services",
             "cyplan.model.evidence", "cyplan.model.backtest", "cyplan.model.sensitivity", "cyplan.sweep",
-            "cyplan.web", "cyplan.reports", "cyplan.commands.report")
+            "cyplan.web", "cyplan.reports", "cyplan.commands.report", "cyplan.model.skills", "cyplan.model.supply",
+            "cyplan.model.neighbours", "cyplan.model.comparison")
     assert sorted(m for m in modules if m.startswith(lazy)) == []
     assert [m for m in ("alembic", "altair", "vl_convert", "fastapi", "jinja2", "weasyprint", "duckdb", "openpyxl",
                         "scipy", "dask", "SALib") if m in modules] == []
