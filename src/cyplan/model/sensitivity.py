@@ -68,7 +68,7 @@ class Factor:
 def factors(frames: dict[str, pl.DataFrame], areas: Sequence[str], labels: dict[str, dict[str, str]]) -> list[Factor]:
     """The inputs with a range (low below high) in any of `areas` (area codes), each once, in the order the model
     draws them."""
-    frames = {k: frames.get(k, empty(k)) for k in KINDS}
+    frames = {k: frames[k] if k in frames else empty(k) for k in KINDS}
     frames["workforce"] = with_caseload_shares(frames["workforce"], frames["caseloads"])
     out = []
     for (kind, column), template in DRAWN.items():
@@ -132,7 +132,7 @@ def only_areas(frames: dict[str, pl.DataFrame], codes: Sequence[str]) -> dict[st
 
 def centrals(frames: dict[str, pl.DataFrame]) -> dict[tuple[str, str], np.ndarray]:
     """Every drawn column's central values [rows], in the order simulate draws them."""
-    frames = {k: frames.get(k, empty(k)) for k in KINDS}
+    frames = {k: frames[k] if k in frames else empty(k) for k in KINDS}
     frames["workforce"] = with_caseload_shares(frames["workforce"], frames["caseloads"])
     return {(kind, column): _ordered(frames, kind)[column].to_numpy().astype(float) for kind, column in DRAWN}
 
