@@ -238,3 +238,22 @@ def test_the_stock_and_flow_sums_each_cell_as_np_add_at_did(cells: np.ndarray, t
         np.add.at(expected, (area, np.zeros_like(role) if together else role), rows)
         got = flows._by_role(sim, rows, together)  # type: ignore[arg-type]
     assert got.tobytes() == expected.tobytes()
+
+
+def test_the_demand_worked_out_in_two_threads_is_the_demand_year_by_year(demo_workspace: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches the demand's years shared between two threads (simulate._demand, issue 17 part 4) differing in any
+    bit from the years worked out one after another in one thread: a year written over another's rows, a value
+    carried from one year to the next, the two halves cut wrongly (a year left out or done twice)."""
+    from cyplan.model import simulate
+    from cyplan.store.folder import read_at_rest
+
+    frames = read_at_rest(demo_workspace)
+    assert frames is not None
+    scenarios = results.scenario_names(frames)
+    threaded = [results.simulation(frames, s).demand for s in scenarios]
+    halves: list[int] = []
+    monkeypatch.setattr(simulate, "in_parts", lambda work, n: halves.append(n) or work(slice(0, n)))
+    alone = [results.simulation(frames, s).demand for s in scenarios]
+    assert len(scenarios) > 1 and halves and all(n > 2 for n in halves)
+    assert [d.tobytes() for d in threaded] == [d.tobytes() for d in alone]
