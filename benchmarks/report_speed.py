@@ -11,7 +11,8 @@ Times, wall clock of the whole process (start-up, imports, work, exit), each the
   with the paper kept by the run before (reports/kept.py; docs/decisions/0016-paper-speed.md), as a second
   `cyplan report` on the same data runs;
 * "libraries": Python importing only the libraries `cyplan need` cannot do without (Typer and the pydantic it
-  checks options with, Rich, Polars, NumPy, SQLAlchemy), as often as `need`: the floor under its time.
+  checks options with, Rich, Polars, NumPy; not SQLAlchemy since it reads a workspace at rest with Python's sqlite3),
+  as often as `need`: the floor under its time.
 Each run's processor time (user + system, the child's own) is printed beside it: on a shared machine the wall
 time includes waiting for a core, the processor time does not.
 
@@ -46,9 +47,10 @@ HERE = Path(__file__).resolve().parents[1] / "src"
 CYPLAN = Path(sys.executable).with_name("cyplan")
 TARGETS = {"cyplan --help": 0.3, "cyplan need": 0.6, "report html": 1.5, "report html kept": 1.5}
 CACHE = "cache"  # the workspace's folder of papers and charts kept (reports/kept.py); absent in older trees
-# what `cyplan need` cannot do without: Typer (with the pydantic it checks options with), Rich, Polars, NumPy and
-# SQLAlchemy, imported alone in a fresh Python, timed as the commands are: the floor under `cyplan need`'s time
-LIBRARIES = "import typer, typer._adapters, rich.console, rich.table, polars, numpy, sqlalchemy"
+# what `cyplan need` cannot do without: Typer (with the pydantic it checks options with), Rich, Polars and NumPy
+# (SQLAlchemy no more: a workspace at rest is read with Python's sqlite3, store/folder.py), imported alone in a
+# fresh Python, timed as the commands are: the floor under `cyplan need`'s time
+LIBRARIES = "import typer, typer._adapters, rich.console, rich.table, polars, numpy"
 PDF_TO_HTML = 1.3
 
 

@@ -13,15 +13,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import altair as alt
+import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from conftest import LATER, CliResult
 from cyplan import reference, results
+from cyplan.model import flows
 from cyplan.reports import charts
 from cyplan.web import security
 from cyplan.web.app import create_app
@@ -213,3 +218,42 @@ def test_every_chart_of_the_two_pages_is_the_spec_made_and_checked_as_before(dem
             assert charts.to_spec(chart) == _house_style_as_before(chart)
     finally:
         st.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(cells=hnp.arrays(np.int64, hnp.array_shapes(min_dims=1, max_dims=1, min_side=1, max_side=30),
+                        elements=hs.integers(0, 5)),
+       together=hs.booleans(), data=hs.data())
+def test_the_stock_and_flow_sums_each_cell_as_np_add_at_did(cells: np.ndarray, together: bool,
+                                                           data: hs.DataObject) -> None:
+    """Catches the row-by-row sum of the census rows into (area, role) cells (flows._by_role, quicker than
+    np.add.at) adding in another order, or to another cell, or losing a row: every double must be np.add.at's,
+    -0.0, infinities and rows sharing a cell included, for the workforce page's flows and establishment."""
+    area, role = cells // 3, cells % 3
+    rows = data.draw(hnp.arrays(np.float64, (len(cells), 2, 4), elements=hs.floats(allow_nan=False, width=64)))
+    sim = SimpleNamespace(census_cells=(area, role, None), dims=SimpleNamespace(areas=("a", "b"),
+                                                                                roles=("x", "y", "z")))
+    expected = np.zeros((2, 1 if together else 3, 2, 4))
+    with np.errstate(invalid="ignore", over="ignore"):
+        np.add.at(expected, (area, np.zeros_like(role) if together else role), rows)
+        got = flows._by_role(sim, rows, together)  # type: ignore[arg-type]
+    assert got.tobytes() == expected.tobytes()
+
+
+def test_the_demand_worked_out_in_two_threads_is_the_demand_year_by_year(demo_workspace: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches the demand's years shared between two threads (simulate._demand, issue 17 part 4) differing in any
+    bit from the years worked out one after another in one thread: a year written over another's rows, a value
+    carried from one year to the next, the two halves cut wrongly (a year left out or done twice)."""
+    from cyplan.model import simulate
+    from cyplan.store.folder import read_at_rest
+
+    frames = read_at_rest(demo_workspace)
+    assert frames is not None
+    scenarios = results.scenario_names(frames)
+    threaded = [results.simulation(frames, s).demand for s in scenarios]
+    halves: list[int] = []
+    monkeypatch.setattr(simulate, "in_parts", lambda work, n: halves.append(n) or work(slice(0, n)))
+    alone = [results.simulation(frames, s).demand for s in scenarios]
+    assert len(scenarios) > 1 and halves and all(n > 2 for n in halves)
+    assert [d.tobytes() for d in threaded] == [d.tobytes() for d in alone]

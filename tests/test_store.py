@@ -98,7 +98,7 @@ def test_the_heads_read_from_the_scripts_are_alembics(tmp_path: Path) -> None:
     The migrations here and a made-up graph with a merge and two branches."""
     from alembic.script import ScriptDirectory
 
-    from cyplan.store import workspace
+    from cyplan.store import folder, workspace
 
     assert _heads() == set(ScriptDirectory.from_config(workspace._alembic_config()).get_heads()) != set()
     versions = tmp_path / "migrations" / "versions"
@@ -113,7 +113,8 @@ def test_the_heads_read_from_the_scripts_are_alembics(tmp_path: Path) -> None:
     workspace._heads.cache_clear()
     try:
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(workspace, "MIGRATIONS", tmp_path / "migrations")
+            mp.setattr(workspace, "MIGRATIONS", tmp_path / "migrations")  # Alembic's, and folder.heads'
+            mp.setattr(folder, "MIGRATIONS", tmp_path / "migrations")
             alembic = set(ScriptDirectory.from_config(workspace._alembic_config()).get_heads())
             assert workspace._heads() == alembic == {"e", "f"}
     finally:
@@ -166,3 +167,104 @@ def test_reading_an_input_gives_what_selecting_its_table_gives(demo_on: Path) ->
         assert read > 500  # the demo's inputs, not empty tables compared with empty tables
     finally:
         ws.close()
+
+
+# -- reading a workspace at rest without SQLAlchemy (store/folder.py; `cyplan need`, issue 17 part 3) --------------
+
+@pytest.fixture
+def demo_with_records(demo_workspace: Path) -> Path:
+    """The demo workspace with its referral records imported, as `cyplan demo` makes it."""
+    from cyplan import reference
+    from cyplan.returns.service import import_returns
+
+    ws = Workspace.open(demo_workspace)
+    try:
+        import_returns(ws, reference.DEMO / "returns" / "referrals.csv")
+    finally:
+        ws.close()
+    assert (demo_workspace / "returns-records" / "manifest.json").exists()
+    return demo_workspace
+
+
+def _read_as_opened(path: Path) -> dict[str, object]:
+    ws = Workspace.open(path)
+    try:
+        return ws.read_all()
+    finally:
+        ws.close()
+
+
+def test_the_inputs_read_at_rest_are_what_the_opened_workspace_reads(demo_with_records: Path, snapshot,  # type: ignore[no-untyped-def]
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches the read with Python's sqlite3 (what `cyplan need` does) giving other frames than Workspace.read_all:
+    an input missing, a column out of place or of another type, the rows in another order; or touching the folder
+    (a journal, a lock); or reading at rest a workspace whose database is elsewhere (a URL, workspace.json)."""
+    from cyplan.store import folder
+
+    demo_workspace = demo_with_records  # its referral records settled
+    before = snapshot(demo_workspace)
+    got = folder.read_at_rest(demo_workspace)
+    assert got is not None and snapshot(demo_workspace) == before
+    expected = _read_as_opened(demo_workspace)
+    assert list(got) == list(expected)
+    for kind, frame in expected.items():
+        assert got[kind].schema == frame.schema and got[kind].rows() == frame.rows(), kind  # type: ignore[attr-defined]
+    assert sum(f.height for f in got.values()) > 500
+    monkeypatch.setenv(URL_ENV, f"sqlite:///{demo_workspace / DB_FILE}")
+    assert folder.read_at_rest(demo_workspace) is None
+    monkeypatch.delenv(URL_ENV)
+    (demo_workspace / CONFIG_FILE).write_text(json.dumps({"database_url": f"sqlite:///{demo_workspace / DB_FILE}"}))
+    assert folder.read_at_rest(demo_workspace) is None
+
+
+def test_need_on_a_workspace_older_than_cyplan_brings_it_up_to_date_as_before(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """Catches `cyplan need` reading at rest a workspace whose tables are older than this cyplan (only its first
+    migration, as an old workspace): it must be opened as ever, which brings it up to date before anything is read,
+    and then read at rest."""
+    from alembic import command
+
+    from cyplan.store import folder, workspace
+
+    path = tmp_path / "old"
+    path.mkdir()
+    ws = Workspace(path, f"sqlite:///{path / DB_FILE}")
+    cfg = workspace._alembic_config()
+    with ws.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    assert ws.revisions() == {"0001"}
+    assert folder.read_at_rest(path) is None
+    code, _, err = run_cli(["need", "-w", path])
+    assert code == 1 and "the workspace has no areas" in err
+    assert ws.revisions() == _heads()
+    ws.close()
+    assert folder.read_at_rest(path) is not None
+
+
+def test_need_settles_a_referral_return_import_cut_short_as_before(demo_with_records: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """Catches `cyplan need` reading at rest a workspace whose referral-return import was cut short: opening the
+    workspace settles it (a killed write's file deleted, the log row the manifest names added back) before anything
+    is read, and must still. Each on its own keeps the workspace from being read at rest."""
+    import sqlite3
+    from contextlib import closing
+
+    from cyplan.store import folder
+
+    demo_workspace = demo_with_records
+    assert folder.read_at_rest(demo_workspace) is not None
+    orphan = demo_workspace / "returns-records" / "killed.records.arrow"
+    orphan.write_bytes(b"a write killed before its manifest named it")
+    assert folder.read_at_rest(demo_workspace) is None
+    orphan.unlink()
+    with closing(sqlite3.connect(demo_workspace / DB_FILE)) as conn, conn:
+        logged = conn.execute("SELECT * FROM returns_imports ORDER BY id").fetchall()
+        conn.execute("DELETE FROM returns_imports")
+    assert logged
+    assert folder.read_at_rest(demo_workspace) is None
+    orphan.write_bytes(b"a write killed before its manifest named it")
+    code, out, _ = run_cli(["need", "-w", demo_workspace])
+    assert code == 0 and "Exampleshire" in out
+    assert not orphan.exists()
+    with closing(sqlite3.connect(demo_workspace / DB_FILE)) as conn:
+        assert [r[0] for r in conn.execute("SELECT id FROM returns_imports ORDER BY id")] == [r[0] for r in logged]
+    assert folder.read_at_rest(demo_workspace) is not None

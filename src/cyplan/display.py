@@ -90,8 +90,11 @@ def step(error: float, finest: float = 0.1) -> float:
     wide = ERRORS_PER_STEP * error
     if not wide > finest:  # also NaN and no error: the format's own precision
         return finest
-    k = math.floor(math.log10(wide))
-    return next(s for s in (m * 10.0 ** k for m in (1, 2, 5, 10)) if s >= wide * (1 - 1e-12))
+    power, least = 10.0 ** math.floor(math.log10(wide)), wide * (1 - 1e-12)
+    for m in (1, 2, 5, 10):  # a loop, not a generator: every figure of a page's tables passes here (issue 17 part 4)
+        if m * power >= least:
+            return m * power
+    raise StopIteration  # as next() of no step: never, as wide < 10 × power
 
 
 def _decimals(step_: float) -> int:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import errno
 import re
 import sqlite3
+import sys
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from cyplan.returns import store
-from cyplan.store.workspace import DB_FILE
+from cyplan.store.folder import DB_FILE
 
 EXIT_CODE = 3
 WHOLE = "Nothing was left half-changed."
@@ -26,8 +25,9 @@ def describe(e: BaseException, workspace: Path) -> str | None:
     """The message for a fault of the machine or the workspace's files met using `workspace`, or None."""
     if isinstance(e, store.Damaged):
         return str(e)
-    if isinstance(e, sa.exc.OperationalError) or type(e) is sa.exc.DatabaseError:  # not IntegrityError &c.: bugs
-        return _database(str(getattr(e, "orig", e)), workspace)
+    sa = sys.modules.get("sqlalchemy")  # not loaded (a command that read the workspace at rest): none of its errors
+    if sa is not None and (isinstance(e, sa.exc.OperationalError) or type(e) is sa.exc.DatabaseError):
+        return _database(str(getattr(e, "orig", e)), workspace)  # not IntegrityError &c.: bugs
     if isinstance(e, sqlite3.OperationalError) or type(e) is sqlite3.DatabaseError:
         return _database(str(e), workspace)
     if isinstance(e, OSError):

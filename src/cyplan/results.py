@@ -14,24 +14,22 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from cyplan.model import comparison
-from cyplan.model.neighbours import DEFAULT_N, Neighbours, computed, published
 from cyplan.model.plan import Plan, cost_table, demand_table, has_cost_lines, need_table, run
 from cyplan.model.sanity import prevalence_warnings, starter_gaps, workforce_warnings
 from cyplan.model.scenarios import BASELINE, ScenarioError, apply, commissions, names
-from cyplan.model.skills import training_needs
 from cyplan.reference import starter
 from cyplan.reference.skills import SKILL_LABELS
 from cyplan.reference.specification import specification
 
 if TYPE_CHECKING:
     from cyplan.model import evidence
+    from cyplan.model.neighbours import Neighbours
     from cyplan.model.services import Rating, Register, Rules
     from cyplan.model.simulate import BandCounts, CasesKept, Simulation
 
 # What `cyplan need`, `demand` and `costs` do not use (the input rules, the simulation, the gap, the service
-# register, the evidence library, the backtest) is imported where it is used: not paid for before the plan's
-# numbers (issue 17 part 3).
+# register, the evidence library, the backtest, the skills, the neighbours and the comparison of areas) is imported
+# where it is used: not paid for before the plan's numbers (issue 17 part 3).
 
 Frames = dict[str, pl.DataFrame]
 DRAWS, SEED, DISTRIBUTION = 1000, 1, "triangular"
@@ -399,6 +397,8 @@ def skills(frames: Frames, area: Sequence[str] | None = None) -> pl.DataFrame:
         raise NotReady(f"the skills census aims at target year(s) {', '.join(map(str, outside))}, outside the plan's "
                        f"years after the first ({years[1]} to {years[-1]}): import the skills census again with "
                        "target years inside the plan")
+    from cyplan.model.skills import training_needs
+
     return training_needs(chosen, frames["workforce"], years)
 
 
@@ -513,6 +513,8 @@ def comparison_figures(frames: Frames, year: int | None = None, referrals: pl.Da
         out = out.join(counted, on="area", how="left", maintain_order="left")
     if with_rating and not (frames["services"].is_empty() and frames["plans"].is_empty()):
         out = out.with_columns(pl.lit(rating(frames).rating).alias("rating"))
+    from cyplan.model import comparison
+
     figures = comparison.FIGURES
     missing = [pl.lit(None, dtype=t).alias(c) for c, t in figures.items() if c not in out.columns]
     return out.with_columns(missing).select(list(figures)).cast(figures), int(target)  # type: ignore[arg-type]
@@ -546,16 +548,22 @@ def compare_with(frames: Frames, figures: pl.DataFrame, area: str, against: str)
     """(the comparison table of `area` with a comparator group, with each area's name; the group):
     model/comparison.compare on comparison_figures' figures."""
     group = comparator_group(frames, area, against)
+    from cyplan.model import comparison
+
     table = comparison.compare(figures, area, group.areas)
     names = frames["areas"].select(pl.col("code").alias("area"), "name")
     return table.join(names, on="area", how="left", maintain_order="left").select(
         "area", "name", pl.exclude("area", "name")), group
 
 
-def neighbours_of(frames: Frames, area: str, n: int = DEFAULT_N) -> Neighbours:
+def neighbours_of(frames: Frames, area: str, n: int | None = None) -> Neighbours:
     """An area's statistical neighbours: the published list when one names the area's, otherwise the n nearest
-    areas of the same kind computed from the area indicators (model/neighbours.py); method "none", with a note
-    saying what to import, when there is neither. Raises `NotReady` for an area the workspace does not hold."""
+    (model/neighbours.py's DEFAULT_N when not given) areas of the same kind computed from the area indicators
+    (model/neighbours.py); method "none", with a note saying what to import, when there is neither. Raises
+    `NotReady` for an area the workspace does not hold."""
+    from cyplan.model.neighbours import DEFAULT_N, computed, published
+
+    n = DEFAULT_N if n is None else n
     areas = frames["areas"]
     kind = areas.filter(pl.col("code") == area)["kind"]
     if kind.is_empty():

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import polars as pl
 import typer
@@ -24,7 +24,10 @@ from cyplan.display import HEADINGS, NUMBER_FORMATS
 from cyplan.io.problems import Grouping, InputError, ProblemGroup
 from cyplan.io.write import write_csv, write_csv_parts, write_json, write_xlsx
 from cyplan.returns.store import FOLDER as RECORDS_FOLDER
-from cyplan.store.workspace import DB_FILE, ServerUnreachable, Workspace, WorkspaceDamaged, WorkspaceError
+from cyplan.store.folder import DB_FILE, ServerUnreachable, WorkspaceDamaged, WorkspaceError, read_at_rest
+
+if TYPE_CHECKING:  # imported where a workspace is opened: SQLAlchemy is not loaded by a command that reads at rest
+    from cyplan.store.workspace import Workspace
 
 PIPE_WIDTH = 1000  # results sent to a file, a pipe or a CI log: each table as wide as its cells, nothing folded
 
@@ -185,6 +188,8 @@ def fail_workspace(e: WorkspaceError) -> NoReturn:
 @contextmanager
 def open_workspace(path: Path) -> Iterator[Workspace]:
     """The workspace, open for the block; its faults of the machine are reported (machine_faults)."""
+    from cyplan.store.workspace import Workspace
+
     with machine_faults(path):
         try:
             ws = Workspace.open(path)
@@ -194,6 +199,19 @@ def open_workspace(path: Path) -> Iterator[Workspace]:
             yield ws
         finally:
             ws.close()
+
+
+def read_inputs(path: Path) -> dict[str, pl.DataFrame]:
+    """Every input of the workspace, as open_workspace(path)'s read_all() gives them: read without opening it (and
+    without loading SQLAlchemy, a quarter of `cyplan need`'s time) when opening would change and say nothing
+    (store/folder.py), else from the workspace opened as ever, which migrates it, settles a referral-return import
+    cut short or says what is wrong."""
+    with machine_faults(path):
+        frames = read_at_rest(path)
+    if frames is not None:
+        return frames
+    with open_workspace(path) as ws:
+        return ws.read_all()
 
 
 def progress() -> Progress:

@@ -23,7 +23,7 @@ from cyplan.terminal import (
     emit,
     err,
     fail,
-    open_workspace,
+    read_inputs,
     warn,
 )
 
@@ -65,8 +65,8 @@ def _check_filters(plan: Plan, areas: Sequence[str] | None, years: Sequence[int]
 
 
 def _plan(path: Path, estimate: Estimate) -> Plan:
-    with open_workspace(path) as ws, err.status("Running the model…"):
-        frames = ws.read_all()
+    with err.status("Running the model…"):
+        frames = read_inputs(path)
     try:
         plan = results.plan(frames, estimate.value)
     except results.NotReady as e:

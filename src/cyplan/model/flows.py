@@ -42,7 +42,10 @@ def _by_role(sim: Simulation, rows: np.ndarray, together: bool = False, keep: np
     if keep is not None:
         area, role = area[keep], role[keep]
     out = np.zeros((len(sim.dims.areas), 1 if together else len(sim.dims.roles), *rows.shape[1:]))
-    np.add.at(out, (area, np.zeros_like(role) if together else role), rows)
+    # row by row, in order: the very additions np.add.at makes (the same doubles), without its per-element
+    # indexing, which was a third of the workforce page's stock and flow (issue 17 part 4)
+    for i, cell in enumerate(zip(area.tolist(), [0] * len(role) if together else role.tolist(), strict=True)):
+        out[cell] += rows[i]
     return out
 
 

@@ -42,7 +42,7 @@ from cyplan.model.supply import (
     retirement_rate,
     with_caseload_shares,
 )
-from cyplan.model.uncertainty import Distribution, draw, triangular_quantile
+from cyplan.model.uncertainty import Distribution, draw, in_parts, triangular_quantile
 from cyplan.schema import KINDS, SEXES
 from cyplan.schema.supply import SECTORS
 
@@ -152,7 +152,9 @@ def simulate(frames: dict[str, pl.DataFrame], draws: int = 0, seed: int = 1,
     them: an (input, value column) it holds takes its [draws, rows] values from it, every other its central
     values in every draw; nothing is drawn at random and the correlations input is not applied."""
     a = build(frames, "central")
-    frames = {k: frames[k] if k in frames else empty(k) for k in KINDS}  # an input not given: no rows
+    # an input not given is an input with no rows (made only then: 47 empty frames were a tenth of `cyplan need`'s
+    # model, issue 17 part 3)
+    frames = {k: frames[k] if k in frames else empty(k) for k in KINDS}
     rng = np.random.default_rng(seed)
     tied = _tied(frames, draws, seed) if draws and given is None else {}
 
@@ -277,24 +279,29 @@ def _cases(a: Arrays, prevalence: np.ndarray, rr: np.ndarray) -> tuple[np.ndarra
     n_draw, n_year, n_level = prevalence.shape[:3]
     cells = a.population.shape[2] * len(SEXES)
     cases = np.empty((len(a.dims.areas), n_year, n_level, n_draw))
-    coverage = a.coverage
+    # coverage by age and group (plan.covered_cases) is in each year's rates: the levels' coverage is then 1
+    coverage = a.coverage if a.coverage_cells is None else np.ones_like(a.coverage)
     # rates outside the groups get the groups' uplift; a level's rates at one age and sex share a basis
     # (validated), so the cap over levels is the same as need.py's
     added = (~a.average)[..., None].astype(float)  # [level, age, sex, 1]
-    for y in range(n_year):  # a loop over the few years; each is one matrix product over every area and draw
+    grouped = added.any() or a.coverage_cells is not None
+
+    def year(y: int) -> None:  # one matrix product over every area and draw
         p = prevalence[:, y].reshape(n_draw, n_level, cells)  # [draw, level, cell]
-        grouped = added.any() or a.coverage_cells is not None
         factor = uplift_factor(prevalence[:, y], rr) if grouped else None  # [draw, level, age, sex, group]
-        if factor is not None:
+        if factor is not None and not added.all():  # × 1 everywhere would change no value
             factor *= added  # in place: 1.7 million values a year at national scale
-        if a.coverage_cells is not None:  # coverage by age and group (plan.covered_cases): cases reached
+        if a.coverage_cells is not None:  # cases reached
             p, factor = _covered(a, prevalence[:, y], factor)
-            coverage = np.ones_like(a.coverage)
         base = a.population[:, y].reshape(len(a.dims.areas), cells) @ p.reshape(-1, cells).T
         if factor is not None:  # population averages add nothing: their cases are population × prevalence
             groups = np.moveaxis(a.group_size[:, y], 1, -1).reshape(len(a.dims.areas), -1)  # [area, cell·group]
             base += groups @ factor.reshape(n_draw * n_level, -1).T
         cases[:, y] = base.reshape(-1, n_draw, n_level).transpose(0, 2, 1)
+
+    # the years are independent, each written to its own rows of `cases`: shared between two threads (NumPy lets go
+    # of the GIL), as the demand took most of a simulation's time and the supply's thread little (issue 17 part 4)
+    in_parts(lambda part: [year(y) for y in range(n_year)[part]], n_year)
     return cases, coverage
 
 

@@ -157,6 +157,11 @@ def in_order(values: np.ndarray, axis: int = -1) -> np.ndarray:
             ordered[part] = rows[part]
         ordered[part].sort(axis=-1)
 
+    # starting and joining a pool's threads takes longer than sorting so few values: a page's tables for one area
+    # made 23 pools, a tenth of the workforce page after a change (issue 17 part 4)
+    if rows.size < PARALLEL_SIZE:
+        sort(slice(None))
+        return ordered.reshape(moved.shape)
     with ThreadPoolExecutor(SORT_THREADS) as pool:
         list(pool.map(sort, [slice(i * len(rows) // SORT_THREADS, (i + 1) * len(rows) // SORT_THREADS)
                              for i in range(SORT_THREADS)]))

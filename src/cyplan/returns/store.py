@@ -98,6 +98,23 @@ def folder(workspace: Path) -> Path:
     return workspace / FOLDER
 
 
+def at_rest(workspace: Path, logged: Callable[[], set[int]]) -> bool:
+    """Whether settling the store (returns/recover.py, when a workspace is opened) would find nothing to do: its
+    manifest read, every file of the store's in the folder named by it, and every import it names in the
+    workspace's log (`logged()`: the log's ids). False for anything else (no manifest, a damaged or older one, a
+    file it does not name): then settling decides (store/folder.py reads a workspace at rest without opening it)."""
+    try:
+        manifest = Manifest.read(workspace)
+    except (Damaged, OldStore, OSError):
+        return False
+    if manifest is None:
+        return False
+    named = {n for i in manifest.imports for n in (i.records, i.counts)}
+    if any(_ours(p.name) and p.name not in named for p in folder(workspace).iterdir()):
+        return False
+    return {i.import_id for i in manifest.imports} <= logged()
+
+
 def path(workspace: Path) -> Path:
     """The manifest: the store is what it names."""
     return folder(workspace) / MANIFEST

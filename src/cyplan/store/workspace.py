@@ -6,9 +6,7 @@ never opens a write at all and the database file is left byte-for-byte as it was
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
-import functools
 import json
 import os
 import threading
@@ -22,36 +20,32 @@ import sqlalchemy as sa
 from cyplan import faults
 from cyplan.schema import KINDS
 from cyplan.store import audit, codelists, history, returns_tables  # noqa: F401  (their tables join the metadata)
+from cyplan.store.folder import (  # noqa: F401  (what this module gave before store/folder.py; importers use it)
+    CONFIG_FILE,
+    DB_FILE,
+    MIGRATIONS,
+    SQLITE_HEADER,
+    URL_ENV,
+    VERSION_TABLE,
+    ServerUnreachable,
+    WorkspaceDamaged,
+    WorkspaceError,
+    input_frame,
+    polars_type,
+    select_all,
+)
+from cyplan.store.folder import check_header as _check_header
+from cyplan.store.folder import heads as _heads
 from cyplan.store.migrations import tenancy
 from cyplan.store.tables import INPUT_TABLES, import_log, workspace_info
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-DB_FILE = "cyplan.db"
-SQLITE_HEADER = b"SQLite format 3\0"  # the first 16 bytes of every SQLite database file
-CONFIG_FILE = "workspace.json"  # only written when the database is not the folder's SQLite file
-URL_ENV = "CYPLAN_DATABASE_URL"
 LOCAL = "local"  # the tenant of a PostgreSQL workspace whose workspace.json names none (made before areas)
 BEYOND_SECURITY = sa.text("SELECT (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user) "
                           "AND EXISTS (SELECT 1 FROM workspace_info WHERE tenant <> :tenant)")
 TENANT_SET = sa.text(f"select set_config('{tenancy.SETTING}', :tenant, true)")  # SET LOCAL: this transaction only
-MIGRATIONS = Path(__file__).parent / "migrations"
-VERSION_TABLE = "alembic_version"  # Alembic's record of the migrations a database has had: one row per branch
-
-
-class WorkspaceError(Exception):
-    """A workspace that cannot be created or opened; the message says why and what to do."""
-
-
-class WorkspaceDamaged(WorkspaceError):
-    """A workspace whose own files are damaged (a fault of the machine, not of what the user asked)."""
-
-
-class ServerUnreachable(WorkspaceError):
-    """A database server that does not answer (not running, no socket, a host that cannot be found): a fault
-    of the machine or the network, like a full disk, not of the files the user gave."""
-
 
 # what psycopg says when nothing answers at the address (any other refusal, e.g. a wrong password, is the user's)
 UNREACHABLE = ("connection refused", "no such file or directory", "failed to resolve host", "timeout expired",
@@ -69,8 +63,9 @@ class ImportRecord:
 
 
 # Alembic is imported only to migrate. Importing it (its dialects, autogenerate, Mako) was a quarter of a second of
-# every command's start, to learn whether the workspace is up to date (issue 17 part 3): that is read here from the
-# version table and the migration scripts' own revision lines (tests/test_store.py holds both to Alembic's answer).
+# every command's start, to learn whether the workspace is up to date (issue 17 part 3): that is read from the
+# version table and the migration scripts' own revision lines (store/folder.py's heads; tests/test_store.py holds
+# both to Alembic's answer).
 
 def _alembic_config() -> Config:
     from alembic.config import Config
@@ -78,32 +73,6 @@ def _alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
-
-
-@functools.cache
-def _heads() -> set[str]:
-    """The latest migration of every branch: each revision that no other revision follows (as Alembic's heads)."""
-    revisions, followed = set(), set()
-    for script in (MIGRATIONS / "versions").glob("*.py"):
-        # the revision lines come before upgrade(): parsing only what comes before is a tenth of the time
-        head = script.read_text().split("\ndef upgrade(", 1)[0]
-        said = {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse(head).body
-                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                and node.targets[0].id in ("revision", "down_revision")}
-        if "revision" in said:
-            revisions.add(said["revision"])
-            down = said.get("down_revision")
-            followed.update([down] if isinstance(down, str) else down or ())
-    return revisions - followed
-
-
-def _select_all(table: sa.Table, order_by: tuple[str, ...], dialect: sa.Dialect) -> str:
-    """`SELECT every column FROM table ORDER BY …` as the database reads it, written from the table's definition.
-    Not sa.select: SQLAlchemy compiles each statement the first time a process runs it, and reading every input
-    (read_all) was 46 compilations, half its time at every command's start (issue 17 part 3)."""
-    quote = dialect.identifier_preparer.quote
-    return (f"SELECT {', '.join(quote(c.name) for c in table.columns)} FROM {quote(table.name)} "
-            f"ORDER BY {', '.join(quote(k) for k in order_by)}")
 
 
 def _shown(url: str) -> str:
@@ -346,11 +315,8 @@ class Workspace:
     # -- reading ----------------------------------------------------------------------------------
 
     def read(self, kind: str) -> pl.DataFrame:
-        spec = KINDS[kind]
-        schema = {c.name: polars_type(c.type) for c in spec.columns}
         with self.engine.connect() as conn:
-            rows = conn.exec_driver_sql(_select_all(INPUT_TABLES[kind], spec.order_by, conn.dialect)).all()
-        return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+            return input_frame(kind, conn.exec_driver_sql(select_all(kind)).all())
 
     def read_all(self) -> dict[str, pl.DataFrame]:
         return {kind: self.read(kind) for kind in KINDS}
@@ -398,23 +364,6 @@ class Workspace:
                 audit.append(conn, "restore" if r.mode == "restore" else "import", r.__dict__, who=by)
             faults.point("inputs-logged")
         faults.point("inputs-committed")
-
-
-def _check_header(db: Path) -> None:
-    """A non-empty file that does not start with SQLite's 16-byte header is damaged: SQLite itself takes a file
-    shorter than its header (1 byte) for a new database and cyplan would fill it with empty tables, the
-    workspace's data silently gone. (An empty file is told apart by the caller.)"""
-    with open(db, "rb") as f:
-        head = f.read(len(SQLITE_HEADER))
-    if head and head != SQLITE_HEADER:
-        raise WorkspaceDamaged(f"{db} is damaged: it is not a SQLite database (its first bytes are not SQLite's "
-                               "header: it has been cut short or overwritten). cyplan has not changed "
-                               "it. Restore the workspace folder from a backup (or, if you have none, make a new "
-                               "workspace with 'cyplan init' and import your files again).")
-
-
-def polars_type(t: str) -> type[pl.DataType]:
-    return {"integer": pl.Int64, "number": pl.Float64, "share": pl.Float64}.get(t, pl.String)
 
 
 def _now() -> str:
