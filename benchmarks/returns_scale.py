@@ -12,6 +12,13 @@ every value of every column, and nothing more, so the fair scan is one aggregate
 every value, which cyplan avoids doing on purpose.) The 2× target is judged against the fair scan;
 the count(*) figure is printed beside it.
 
+--before SRC|REV times an earlier tree too (another tree's src/ folder, or a git revision of this repository, whose
+src/ is exported): each turn runs the earlier tree's cyplan, this tree's and DuckDB's fair scan, every cyplan run in
+a fresh process of its own (duckdb imported before its clock starts, as here), timed by the clock and by the
+processor (user + system seconds of all its threads: on a shared machine the wall clock says as much about the
+other sessions). Both trees' results must be the same (a digest of every published table, query and count), or
+nothing is reported.
+
 The workspace each cyplan run imports into is made before the clock starts: `cyplan init` is done once,
 not per import, and it is not returns work (it is the workspace database's migrations). The pandas
 pipeline does every check, query (with its message), count and table cyplan does, but does not store
@@ -24,10 +31,14 @@ import argparse
 import concurrent.futures
 import datetime as dt
 import gc
+import hashlib
+import json
 import multiprocessing
+import os
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -290,6 +301,95 @@ def differences(ours: dict[str, object], theirs: dict[str, object]) -> list[str]
     return out
 
 
+def digest(out: dict[str, object]) -> str:
+    """A SHA-256 of cyplan's results (cyplan_comparable's form): two trees that give the same digest gave the same
+    published tables, queries, blank and invalid counts, or errors."""
+    h = hashlib.sha256()
+    for name, value in sorted(cyplan_comparable(out).items()):
+        h.update(name.encode())
+        h.update(value.write_csv().encode() if isinstance(value, pl.DataFrame) else repr(value).encode())
+    return h.hexdigest()
+
+
+def child(path: Path, folder: Path) -> None:
+    """One cyplan run, as --before times each tree: into a new workspace in `folder` (made before the clock starts),
+    printed as JSON: seconds, processor seconds (every thread of this process), peak memory and the digest."""
+    ws = Workspace.create(folder / "ws")
+    gc.collect()
+    begin, cpu = time.perf_counter(), os.times()
+    out = cyplan_pipeline(path, ws)
+    seconds, used = time.perf_counter() - begin, os.times()
+    ws.close()
+    print(json.dumps({"seconds": seconds, "cpu": used.user - cpu.user + used.system - cpu.system,
+                      "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "digest": digest(out)}))
+
+
+def exported(before: str, folder: Path) -> Path:
+    """The src/ folder to time for --before: the folder given, or a git revision's src/ exported into `folder`."""
+    if Path(before).is_dir():
+        return Path(before).resolve()
+    repo = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(["git", "-C", str(repo), "archive", before, "src"], capture_output=True, timeout=120)
+    if archive.returncode != 0:
+        raise SystemExit(f"--before {before}: neither a folder nor a git revision of {repo}: "
+                         f"{archive.stderr.decode(errors='replace').strip()}")
+    folder.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True, timeout=120)
+    return folder / "src"
+
+
+def run_tree(src: Path, path: Path, folder: Path) -> dict[str, float | str]:
+    """`child` in a fresh process whose cyplan is the one in `src`."""
+    folder.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    run = subprocess.run([sys.executable, __file__, "--child", str(path), str(folder)], env=env, capture_output=True,
+                         text=True, check=False)
+    shutil.rmtree(folder)
+    if run.returncode != 0:
+        raise SystemExit(f"cyplan from {src} failed:\n{run.stderr}")
+    return json.loads(run.stdout.splitlines()[-1])
+
+
+def before_after(before: Path, path: Path, tmp: Path, repeat: int) -> int:
+    """--before: the earlier tree, this one and DuckDB's fair scan in turns; medians and ratios, both times in each
+    measured in this run. 1 (nothing reported) if the two trees' results differ."""
+    here = Path(__file__).resolve().parents[1] / "src"
+    runs: dict[str, list[dict[str, float | str]]] = {"before": [], "after": []}
+    scan: list[tuple[float, float]] = []
+    for i in range(repeat):
+        for name, src in (("before", before), ("after", here)):
+            runs[name].append(run_tree(src, path, tmp / f"{name}{i}"))
+        cpu = os.times()
+        seconds = timed(lambda: duckdb_scan(path), 1)[0]
+        used = os.times()
+        scan.append((seconds, used.user - cpu.user + used.system - cpu.system))
+    digests = {str(r["digest"]) for rs in runs.values() for r in rs}
+    if len(digests) != 1:
+        print(f"the two trees' results differ ({len(digests)} digests), so no time is reported")
+        return 1
+    print(f"checked: both trees give the same published tables, queries and counts (digest {digests.pop()[:12]})")
+
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+    s_wall, s_cpu = med([w for w, _ in scan]), med([c for _, c in scan])
+    print(f"DuckDB fair scan: median {s_wall:.2f} s, processor {s_cpu:.2f} s "
+          f"({', '.join(f'{w:.2f}' for w, _ in scan)})")
+    wall = {k: med([float(r["seconds"]) for r in rs]) for k, rs in runs.items()}
+    cpu = {k: med([float(r["cpu"]) for r in rs]) for k, rs in runs.items()}
+    for name, rs in runs.items():
+        turns = med([float(r["seconds"]) / w for r, (w, _) in zip(rs, scan, strict=True)])
+        each = ", ".join(f"{float(r['seconds']):.2f}" for r in rs)
+        print(f"cyplan {name}: median {wall[name]:.2f} s ({each}), "
+              f"processor {cpu[name]:.2f} s, peak {max(float(r['peak']) for r in rs):,.0f} MB; "
+              f"to the fair scan {wall[name] / s_wall:.2f}× measured "
+              f"(median of each turn's ratio {turns:.2f}× measured), "
+              f"processor {cpu[name] / s_cpu:.2f}× measured")
+    print(f"before ÷ after: {wall['before'] / wall['after']:.2f}× measured (processor "
+          f"{cpu['before'] / cpu['after']:.2f}× measured); load average {os.getloadavg()[0]:.1f} at the end")
+    return 0
+
+
 def timed(fn: Callable[[], object], repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
@@ -306,16 +406,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--errors", type=float, default=0.001, help="share of records with an error in the second file")
     parser.add_argument("--no-pandas", action="store_true", help="no pandas run (and so no check against it)")
+    parser.add_argument("--before", help="an earlier tree's src/ folder, or a git revision: both timed in turns, "
+                        "each run in a process of its own (the file with errors is not timed then)")
+    parser.add_argument("--child", nargs=2, metavar=("FILE", "FOLDER"), help=argparse.SUPPRESS)  # see child()
     args = parser.parse_args(argv)
+    if args.child:
+        child(Path(args.child[0]), Path(args.child[1]))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         csv_path, bad_path = Path(tmp) / "referrals.csv", Path(tmp) / "referrals-with-errors.csv"
         start = time.perf_counter()
         # in a process of its own, so that making the files is not counted in this process's peak memory
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
             pool.submit(generate, csv_path, args.records).result()
-            pool.submit(generate, bad_path, args.records, errors=args.errors).result()
-        print(f"generated {args.records:,} records ({csv_path.stat().st_size / 1e6:.0f} MB), with queries, and the "
-              f"same with errors in {args.errors:.1%} of records, in {time.perf_counter() - start:.1f} s")
+            both = not (args.before and args.no_pandas)  # --before times the clean file only
+            if both:
+                pool.submit(generate, bad_path, args.records, errors=args.errors).result()
+        print(f"generated {args.records:,} records ({csv_path.stat().st_size / 1e6:.0f} MB), with queries"
+              + (f", and the same with errors in {args.errors:.1%} of records" if both else "")
+              + f", in {time.perf_counter() - start:.1f} s")
 
         def cyplan_on(path: Path, name: str) -> tuple[float, dict[str, object]]:
             """One cyplan run into a new workspace made before the clock starts, deleted after."""
@@ -347,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{len(clean['queries']):,} queries (row, column, message), blank and invalid counts of "  # type: ignore[arg-type]
                   f"{len(clean['counts'])} fields; for the file with errors, its {len(bad['errors']):,} errors")  # type: ignore[arg-type]
 
+        if args.before:
+            return before_after(exported(args.before, Path(tmp) / "before-tree"), csv_path, Path(tmp), args.repeat)
         # in turns (cyplan, cyplan on the file with errors, count, scan; …), so that the machine's ups and downs
         # fall on all of them alike
         count, scan, ours, refused = [], [], [], []

@@ -89,3 +89,38 @@ def test_generate_is_reproducible(tmp_path: Path, errors: float) -> None:
     bench.generate(tmp_path / "a.csv", 300, errors=errors)
     bench.generate(tmp_path / "b.csv", 300, errors=errors)
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_before_checks_both_trees_agree_before_it_reports(tmp_path: Path) -> None:
+    """--before, end to end with this tree as the earlier one: it must say the two trees' results are the same
+    before any time, and label every ratio as measured (a ratio made with a figure from another run would not be)."""
+    src = Path(bench.__file__).resolve().parents[1] / "src"
+    run = subprocess.run([sys.executable, bench.__file__, "--records", "1500", "--repeat", "1", "--no-pandas",
+                          "--before", str(src)], capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    checked = next(i for i, line in enumerate(lines) if line.startswith("checked: both trees give the same"))
+    assert checked < next(i for i, line in enumerate(lines) if "median" in line)
+    ratios = [line for line in lines if "×" in line]
+    assert len(ratios) == 3  # before and after to the scan, before ÷ after
+    for line in ratios:
+        assert line.count("×") == line.count("× measured"), line
+
+
+def test_digest_notices_a_changed_cell_and_a_lost_query(tmp_path: Path) -> None:
+    """Catches a --before check that would call two trees' results the same when one published cell or one query
+    differs."""
+    path = tmp_path / "referrals.csv"
+    bench.generate(path, 500)
+    ws = Workspace.create(tmp_path / "ws")
+    try:
+        out = bench.cyplan_pipeline(path, ws)
+    finally:
+        ws.close()
+    table = out["religion"]
+    assert isinstance(table, pl.DataFrame)
+    changed = dict(out, religion=table.with_columns(pl.col("Total").reverse()))
+    result = out["result"]
+    lost = dict(out, result=type(result)(**{**result.__dict__, "queries": result.queries[1:]}))  # type: ignore[attr-defined]
+    assert len({bench.digest(out), bench.digest(changed), bench.digest(lost)}) == 3
+    assert bench.digest(out) == bench.digest(dict(out))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -55,3 +56,57 @@ def test_dictionary_classification_agrees_with_the_python_rule(values: list[str 
     for cl in LISTS.values():
         column = relabel(*dictionary(series), category_labels(cl))
         assert category_codes(column, cl)[column.ids].tolist() == [cl.code(v) for v in values]
+
+
+field_value = st.one_of(st.sampled_from(["yes", "no", " No ", "Female", "2024-04-01"]), st.text(max_size=6), st.none())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_coded_gives_each_record_its_value_and_each_value_its_count(data: st.DataObject) -> None:
+    """Catches the one query that counts every field at once (stage._coded) mixing fields up, listing values out of
+    code order (their counts, or their labels, would then go to the wrong records), dropping or double-counting the
+    blanks, or a null code that is a real value's code. Checked against Python's own count of the values."""
+    from collections import Counter
+
+    from cyplan.returns import fields as F
+    from cyplan.returns.stage import CODED, _coded
+
+    n = data.draw(st.integers(0, 40))
+    columns = {c: data.draw(st.lists(field_value, min_size=n, max_size=n)) for c in CODED}
+    frame = pl.DataFrame({F.ID: [f"R{i}" for i in range(n)], **{c: pl.Series(v, dtype=pl.Categorical)
+                                                                 for c, v in columns.items()}})
+    worked, coded = _coded(frame, [pl.col(F.ID).alias("id")])
+    assert worked["id"].to_list() == frame[F.ID].to_list()
+    for c, values in columns.items():
+        found = coded[c]
+        codes = found.codes.to_numpy()
+        by_code = found.by_code(np.array([None, *found.values], dtype=object))
+        assert by_code[codes].tolist() == values  # every record's value, blanks as None
+        counted = Counter(v for v in values if v is not None)
+        assert dict(zip(found.values, found.count.tolist(), strict=True)) == counted
+        assert len(found.values) == len(counted)  # each distinct value once
+        assert found.nulls == values.count(None)
+        assert list(found.present) == sorted(found.present)  # in code order, as by_code assumes
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["2024-04-01", " 2024-4-1 ", "01/02/2022", "", "x", "2023-13-01", "yes",
+                                          " No", "12", "12.5", "  "]), max_size=8), min_size=1, max_size=4))
+def test_remembered_answers_are_duckdbs_answers(calls: list[list[str]]) -> None:
+    """Catches DuckDB's answers remembered wrongly from one chunk to the next (classify._sql asks only about values
+    it has not met): each call must give what a fresh rule gives, even when the memory is cleared between calls."""
+    import cyplan.returns.classify as classify
+
+    for expression in ("coalesce(try_cast(v AS DATE), try_cast(trim(v) AS DATE)), trim(v)", "try_cast(v AS INTEGER)"):
+        remembering = classify._sql(expression)
+        for values in calls:
+            assert remembering(values) == classify._sql(expression)(values)
+    old = classify.KNOWN
+    classify.KNOWN = 3  # cleared whenever more than 3 values would be known
+    try:
+        remembering = classify._sql("nullif(trim(v), '')")
+        for values in calls:
+            assert remembering(values) == classify._sql("nullif(trim(v), '')")(values)
+    finally:
+        classify.KNOWN = old

@@ -25,19 +25,36 @@ EPOCH = np.datetime64("1970-01-01", "D")
 _VALUES = threading.local()
 
 
+KNOWN = 100_000  # distinct values remembered by each rule (see _sql) before it starts afresh
+
+
 def _sql(expression: str) -> Callable[[list[str]], list]:
     """A DuckDB expression of `v` applied to each value: DuckDB's trim and casts, as the records were
-    always checked with. (One row per value; several columns come back as a tuple.)"""
+    always checked with. (One row per value; several columns come back as a tuple.) Each value's answer is
+    remembered: a file read in chunks meets the same few hundred values in every chunk, and asking DuckDB
+    costs ~10 ms a time (more on a busy machine), so only values not met before are asked about."""
+    known: dict[str, object] = {}
+    lock = threading.Lock()  # one DuckDB connection per thread, but `known` is shared
+
     def apply(values: list[str]) -> list:
-        if not values:
-            return []
-        if not hasattr(_VALUES, "con"):  # a connection costs ~20 ms: one per thread, kept
-            import duckdb  # imported when used: it is ~40 MB of memory that every other command would carry
-            _VALUES.con = duckdb.connect()
-        rows = _VALUES.con.execute(f"SELECT v, {expression} FROM unnest(?::VARCHAR[]) t(v)", [values]).fetchall()
-        found = {r[0]: (r[1] if len(r) == 2 else r[1:]) for r in rows}
-        return [found[v] for v in values]
+        with lock:
+            new = [v for v in dict.fromkeys(values) if v not in known]
+            if new:
+                if len(known) + len(new) > KNOWN:  # bounded, for a long-running web app
+                    known.clear()
+                    new = list(dict.fromkeys(values))
+                known.update(_asked(expression, new))
+            return [known[v] for v in values]
     return apply
+
+
+def _asked(expression: str, values: list[str]) -> dict[str, object]:
+    """Each value → the expression's answer (a tuple if it has several columns), from DuckDB."""
+    if not hasattr(_VALUES, "con"):  # a connection costs ~20 ms: one per thread, kept
+        import duckdb  # imported when used: it is ~40 MB of memory that every other command would carry
+        _VALUES.con = duckdb.connect()
+    rows = _VALUES.con.execute(f"SELECT v, {expression} FROM unnest(?::VARCHAR[]) t(v)", [values]).fetchall()
+    return {r[0]: (r[1] if len(r) == 2 else r[1:]) for r in rows}
 
 
 AGE_LABEL = _sql("nullif(trim(v), '')")

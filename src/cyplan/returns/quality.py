@@ -29,7 +29,7 @@ def errors(s: Staged) -> list[Problem]:
     YYYY-MM-DD, accepted not yes or no, and any value holding a control character (a cell with one is named,
     never echoed: see Staged.control)."""
     problems = []
-    no_id = s.referral_id.is_null().to_numpy()
+    no_id = s.referral_id.is_null().to_numpy() if s.referral_id.null_count() else np.zeros(s.records, dtype=bool)
     bad_date = np.array([r is not None for r in s.date_raw])[s.date_ids]
     bad_accepted = s.accepted == -1
     bad_date[s.control.get(F.DATE, [])] = False  # said below, without the value
@@ -143,13 +143,15 @@ def _listed(records: Records, found: _Found) -> pl.DataFrame:
         key = (rank[records.source[at]] * (int(row.max()) + 1) + row[at]) * width + column
     order = np.argsort(key, kind="stable")
     at, message, column = at[order], message[order], column[order]
-    files = pl.Series("file", [f for f, _ in records.sources], dtype=pl.String)
-    sheets = pl.Series("sheet", [s for _, s in records.sources], dtype=pl.String)
-    source = pl.Series(records.source[at])
+    files = pl.Series([f for f, _ in records.sources], dtype=pl.String)
+    sheets = pl.Series([s for _, s in records.sources], dtype=pl.String)
     names = pl.Series(sorted(F.COLUMNS), dtype=pl.String)
-    return pl.DataFrame({"file": files.gather(source), "sheet": sheets.gather(source),
-                         "row": pl.Series(row[at], dtype=pl.Int64), "column": names.gather(column),
-                         "message": pl.Series(found.messages, dtype=pl.String).gather(message)})
+    # every column looked up in one Polars query: each query waits for Polars' threads on a busy machine
+    found_at = pl.DataFrame({"source": records.source[at], "row": pl.Series(row[at], dtype=pl.Int64),
+                             "column": column, "message": message})
+    return found_at.select(pl.lit(files).gather("source").alias("file"), pl.lit(sheets).gather("source").alias("sheet"),
+                           "row", pl.lit(names).gather("column").alias("column"),
+                           pl.lit(pl.Series(found.messages, dtype=pl.String)).gather("message").alias("message"))
 
 
 def field_counts(records: Records, lists: dict[str, CodeList]) -> pl.DataFrame:

@@ -127,6 +127,8 @@ def _checked(read: Reading, writing: store.Writing, lists: dict[str, C.CodeList]
         queries.append(quality.queries(records, lists, today))
         counts.append(quality.field_counts(records, lists))
         invalid.append(quality.invalid_values(records, lists))
+    if not problems:
+        writing.close()  # the chunks' files joined in the writer's thread while repeated ids are looked for
     problems += quality.repeated_ids(read)
     if read.records == 0:
         problems.append(read.problem(None, None, "the file holds no referral records"))

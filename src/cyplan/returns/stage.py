@@ -52,6 +52,7 @@ CSV_SUFFIXES = (".csv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 SHOWN_WIDE = 200  # rows with too many cells listed; the rest are counted
 CODED = tuple(c for c in F.COLUMNS if c != F.ID)  # read as dictionary codes
+CONTROL_RE = re.compile(CONTROL)  # matched on a field's distinct values, in Python: a few hundred strings
 
 
 @dataclass
@@ -60,7 +61,7 @@ class Staged:
     file: str
     sheet: str | None
     digest: Future[str]  # SHA-256 of the file, being worked out (see stage)
-    id_hashes: Future[np.ndarray]  # each record's referral_id hashed (uint64; worked out while the rest is cleaned)
+    id_hashes: np.ndarray  # each record's referral_id hashed (uint64)
     first_row: int  # the spreadsheet row of the first record (of this chunk: see Reading)
     referral_id: pl.Series  # trimmed; null if blank
     date: np.ndarray  # days since 1970-01-01 (int32); meaningless where date_raw is given
@@ -156,8 +157,9 @@ class Reading:
     def __iter__(self) -> Iterator[Staged]:
         for frame in self._frames():
             s = _clean(frame, self.lists, self.file, self.sheet, self.digest, self.source.header_row + 1 + self.records)
-            self.hashes.append(s.id_hashes.result())
-            self.blank_ids.append(np.flatnonzero(s.referral_id.is_null().to_numpy()) + self.records)
+            self.hashes.append(s.id_hashes)
+            if s.referral_id.null_count():
+                self.blank_ids.append(np.flatnonzero(s.referral_id.is_null().to_numpy()) + self.records)
             self.uk_dates.update((text, day) for day, text in s.uk_dates if text not in self.uk_dates)
             self.records += s.records
             yield s
@@ -193,7 +195,7 @@ class Reading:
         otherwise the ids whose hashes are shared are read again from the file and compared."""
         hashes = pl.concat([pl.Series(h) for h in self.hashes], rechunk=False)  # a chunk at least (_chunks)
         given = np.ones(len(hashes), dtype=bool)
-        given[np.concatenate(self.blank_ids)] = False
+        given[np.concatenate([np.zeros(0, np.int64), *self.blank_ids])] = False
         hashes = hashes.filter(given) if not given.all() else hashes
         if hashes.n_unique() == len(hashes):
             return []
@@ -391,29 +393,22 @@ def category_labels(codelist: CodeList) -> Callable[[list[str]], list[str | None
 
 
 class _Codes:
-    """A Categorical field's physical codes (null as one more code) and which of its categories are present,
-    with how many records hold each: one count of the codes, no per-record work beyond it."""
+    """A Categorical field's physical codes (null as one more code, the last) and which of its categories are
+    present, with how many records hold each (see _coded, which makes them for every field at once)."""
 
-    def __init__(self, s: pl.Series) -> None:
-        if s.dtype != pl.Categorical:
-            s = s.cast(pl.Categorical)
-        codes = s.to_physical()
-        given = s.drop_nulls().unique()  # the distinct values: a handful, however many records
-        # only the codes present are read back as text: Polars' global categories can hold slots freed since
-        # (other frames dropped), and reading one of those panics
-        names = dict(zip(given.to_physical().to_list(), given.cast(pl.String).to_list(), strict=True))
-        self.size = (max(names) + 1 if names else 0) + 1  # the last code: null
-        self.codes = codes.fill_null(self.size - 1) if codes.null_count() else codes
-        count = np.bincount(self.codes.to_numpy(), minlength=self.size)
-        self.present = np.flatnonzero(count[:-1])
-        self.count = count[self.present]  # records holding each present value
-        self.nulls = int(count[-1])
-        self.values: list[str] = [names[int(c)] for c in self.present]
+    def __init__(self, codes: pl.Series, present: np.ndarray, count: np.ndarray, nulls: int,
+                 values: list[str]) -> None:
+        self.codes = codes
+        self.present = present  # the physical codes present, in order
+        self.count = count  # records holding each present value
+        self.nulls = nulls
+        self.values = values
+        self.size = (int(present[-1]) + 1 if len(present) else 0) + 1  # the last code: null
 
-    def holding(self, pattern: str) -> np.ndarray:
+    def holding(self, pattern: re.Pattern[str]) -> np.ndarray:
         """The records (0-based, in order) whose value matches the regex: matched on the distinct values, and the
         records looked up only if one matches (so a clean file costs one match a distinct value)."""
-        matches = pl.Series(self.values, dtype=pl.String).str.contains(pattern).to_numpy()
+        matches = np.array([pattern.search(v) is not None for v in self.values], dtype=bool)
         if not matches.any():
             return np.zeros(0, dtype=np.int64)
         return np.flatnonzero(self.by_code(np.concatenate([[False], matches]))[self.codes.to_numpy()])
@@ -426,33 +421,63 @@ class _Codes:
         return out
 
 
+NO_CODE = (1 << 32) - 1  # a null's code in _coded's counts (physical codes are UInt32 and never reach it)
+
+
+def _coded(frame: pl.DataFrame, ids: list[pl.Expr]) -> tuple[pl.DataFrame, dict[str, _Codes]]:
+    """(`ids` worked out on the frame; each Categorical field's _Codes), from one Polars query for all of them.
+    On a busy machine every query handed to Polars' threads waits for a core (~10-30 ms at load 10 on 2 cores,
+    whatever its size): made field by field, with a count of the codes and the distinct values read back, a
+    chunk cost ~80 such waits; now it costs one. Each field's values are counted by grouping on its codes (in
+    Polars, on both cores); only the codes present are read back as text: Polars' global categories can hold
+    slots freed since (other frames dropped), and reading one of those panics."""
+    lazy = frame.lazy().select(pl.col(CODED).cast(pl.Categorical), *ids)
+
+    def code(c: str) -> pl.Expr:
+        return pl.col(c).to_physical()
+
+    codes = lazy.select(code(c).fill_null((code(c).max() + 1).fill_null(0)) for c in CODED)
+    counts = pl.concat([lazy.group_by(pl.col(c).alias("value")).agg(pl.len().alias("n")).select(
+        pl.lit(k, pl.Int32).alias("field"), pl.col("value").to_physical().fill_null(NO_CODE).alias("code"),
+        pl.col("value").cast(pl.String).alias("text"), "n") for k, c in enumerate(CODED)])
+    worked, codes, counts = pl.collect_all([lazy.select(pl.exclude(CODED)), codes, counts])
+    field, at, n = (counts[c].to_numpy() for c in ("field", "code", "n"))
+    text = counts["text"].to_list()
+    order = np.lexsort((at, field))  # by field, then code: the values in code order, the null (if any) last
+    out = {}
+    for k, c in enumerate(CODED):
+        rows = order[field[order] == k]
+        given = rows[at[rows] != NO_CODE]
+        nulls = n[rows[at[rows] == NO_CODE]]
+        out[c] = _Codes(codes[c], at[given].astype(np.int64), n[given].astype(np.int64),
+                        int(nulls.sum()), [text[i] for i in given.tolist()])
+    return worked, out
+
+
 def _gathered(codes: dict[str, tuple[_Codes, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Each record's value of each lookup (name → (field's codes, array by physical code)): one Polars
-    gather each, all at once (on every core)."""
-    frame = pl.DataFrame({name: c.codes for name, (c, _) in codes.items()})
-    out = frame.select(pl.lit(pl.Series(lookup)).gather(pl.col(name)).alias(name)
-                       for name, (_, lookup) in codes.items())
-    return {name: out[name].to_numpy() for name in codes}
+    """Each record's value of each lookup (name → (field's codes, array by physical code)): a NumPy take each, in
+    this thread (a Polars gather, on both cores, took more CPU and, on a busy machine, a wait for Polars' threads)."""
+    return {name: np.take(lookup, c.codes.to_numpy()) for name, (c, lookup) in codes.items()}
 
 
 def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: str | None, digest: Future[str],
            first_row: int) -> Staged:
     """Each field's distinct values cleaned as they are stored: categories under their code-list names
     (else the value trimmed), milestones as yes / no (else trimmed), ages trimmed; blanks as id 0."""
-    ids = frame.select(pl.col(F.ID).str.strip_chars(" ").replace("", None)).to_series()
-    pool = ThreadPoolExecutor(1)  # Polars hashes outside the GIL: on the other core, meanwhile
-    hashes = pool.submit(lambda: ids.hash().to_numpy())  # for repeated ids, over every chunk (Reading.repeated)
-    # every id is distinct, so it is matched record by record (~35 ms a million): there too, not on this core
-    id_control = pool.submit(lambda: np.flatnonzero(ids.str.contains(CONTROL).fill_null(False).to_numpy()))
-    pool.shutdown(wait=False)
-    control: dict[str, np.ndarray] = {}
-    date = _Codes(frame[F.DATE])
-    control[F.DATE] = date.holding(CONTROL)
+    trimmed = pl.col(F.ID).str.strip_chars(" ").replace("", None)
+    # the ids' hashes, for repeated ids over every chunk (Reading.repeated); every id is distinct, so it is
+    # matched for control characters record by record: all in the one query that counts the fields' codes
+    worked, coded = _coded(frame, [trimmed.alias(F.ID), trimmed.hash().alias("hash"),
+                                   trimmed.str.contains(CONTROL).fill_null(False).alias("control")])
+    ids = worked[F.ID]
+    control: dict[str, np.ndarray] = {F.ID: np.flatnonzero(worked["control"].to_numpy())}
+    date = coded[F.DATE]
+    control[F.DATE] = date.holding(CONTROL_RE)
     parsed = _uk_dates(DATES(date.values))
     days = np.array([0, *((d - EPOCH).days if d is not None else 0 for d, _ in parsed)], dtype=np.int32)
     date_raw: list[str | None] = ["", *((raw or "") if d is None else None for d, raw in parsed)]
-    acc = _Codes(frame[F.ACCEPTED])
-    control[F.ACCEPTED] = acc.holding(CONTROL)
+    acc = coded[F.ACCEPTED]
+    control[F.ACCEPTED] = acc.holding(CONTROL_RE)
     yes_no = _nhs_yes_no(YES_NO(acc.values))
     accepted = np.array([-1, *(-1 if y is None else y for y, _ in yes_no)], dtype=np.int8)
     accepted_raw: list[str | None] = ["", *((raw or "") if y is None else None for y, raw in yes_no)]
@@ -465,18 +490,17 @@ def _clean(frame: pl.DataFrame, lists: dict[str, CodeList], file: str, sheet: st
         "accepted_ids": (acc, acc.by_code(np.arange(len(acc.values) + 1, dtype=_index_dtype(len(acc.values) + 1))))}
     labels: dict[str, tuple[list[str | None], np.ndarray]] = {}
     for name, clean in cleaning.items():
-        codes = _Codes(frame[name])
-        control[name] = codes.holding(CONTROL)
+        codes = coded[name]
+        control[name] = codes.holding(CONTROL_RE)
         remap, labelled = _labelled(codes.values, clean, _index_dtype(len(codes.values) + 1))
         count = np.bincount(remap[1:], weights=codes.count, minlength=len(labelled)).astype(np.int64)
         count[0] += codes.nulls
         labels[name] = labelled, count
         lookups[name] = codes, codes.by_code(remap)
     found = _gathered(lookups)
-    control[F.ID] = id_control.result()
     fields = {f: Column(found[f], labelled, count) for f, (labelled, count) in labels.items()}
-    return Staged(file, sheet, digest, hashes, first_row, ids, found["date"], date_raw, found["date_ids"],
-                  found["accepted"], accepted_raw, found["accepted_ids"], fields,
+    return Staged(file, sheet, digest, worked["hash"].to_numpy(), first_row, ids, found["date"], date_raw,
+                  found["date_ids"], found["accepted"], accepted_raw, found["accepted_ids"], fields,
                   {f: rows for f, rows in control.items() if len(rows)},
                   [(d, raw) for d, raw in parsed if d is not None and raw and UK_DATE.match(raw)])
 

@@ -33,6 +33,7 @@ opened, in a step of its own; format 1 (text in every column) is not read (see O
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import uuid
@@ -346,6 +347,8 @@ def replacing(workspace: Path) -> Iterator[Writing]:
                 yield writing
             finally:
                 writing.wait()
+                if writing.joining is not None:  # its error, if any, is finish's to raise: not on the way out
+                    concurrent.futures.wait([writing.joining])
         if writing.written is None:
             raise AssertionError("an import's records were not finished before its commit")
         files.commit(writing.written.manifest)
@@ -367,6 +370,7 @@ class Writing:
         self.parts: list[str] = []
         self.counts: list[pl.DataFrame] = []
         self.pending: Future[None] | None = None
+        self.joining: Future[str] | None = None  # the chunks' files being joined (see close)
         self.written: Written | None = None
 
     def add(self, records: Records, referral_id: pl.Series) -> None:
@@ -388,9 +392,17 @@ class Writing:
         self.parts.append(self.files.write(frame, sync=False))  # synced once joined (finish)
         self.counts.append(count(frame))
 
+    def close(self) -> None:
+        """No more records: their chunks' files are joined from now on, in the thread, while the caller does what
+        needs the whole file (the search for repeated ids, on Polars' threads) before it calls finish."""
+        self.wait()
+        if self.joining is None:
+            self.joining = self.pool.submit(self._joined)
+
     def finish(self, import_id: int, log: tuple[str, str | None, Future[str], str]) -> Written:
         """The records added so far as one import with this id (above every stored one) and log details."""
-        self.wait()
+        self.close()
+        joined = self.joining.result()  # type: ignore[union-attr]  # before any other file: the same order each time
         counts = self.counts[0] if len(self.counts) == 1 else (
             pl.concat(self.counts).group_by(*(c for c in COUNTS_SCHEMA if c != "n"), maintain_order=True)
             .agg(pl.col("n").sum()))
@@ -399,7 +411,7 @@ class Writing:
         # the caller gives an id above every stored one (returns/recover.next_id): ids are never given twice
         assert all(i.import_id < import_id for i in self.manifest.imports), "import id given twice"
         file, sheet, digest, stamp = log  # the file's hash, worked out meanwhile at low priority
-        new = Import(import_id, file, sheet, digest.result(), stamp, self._joined(), self.files.write(counts, "counts"))
+        new = Import(import_id, file, sheet, digest.result(), stamp, joined, self.files.write(counts, "counts"))
         self.manifest.imports.append(new)
         services = self.manifest.labels["service"]
         self.written = Written(replaced, [(services[s], q) for s, q in pairs], self.manifest, new)
