@@ -4,10 +4,10 @@
 for each file; a session-scoped one is built once for all the files a worker runs (docs/testing.md, "Keeping the
 suite fast"):
 
-* `_cyplan_demo`: the workspace `cyplan demo` makes, made by the installed program in a child process as a user
-  runs it, and what it printed. Never handed out itself: a test or module copies it (`cyplan_demo` does, for one
-  test), so any test may change its copy. (`_demo_template` in conftest.py is the lighter demo: the inputs alone,
-  imported directly, without the evidence library and referral returns `cyplan demo` adds.)
+* `_cyplan_demo`: the workspace `cyplan demo` makes, and what it printed. Never handed out itself: a test or
+  module copies it (`cyplan_demo` does, for one test), so any test may change its copy. (`_demo_template` in
+  conftest.py is the lighter demo: the inputs alone, imported directly, without the evidence library and referral
+  returns `cyplan demo` adds.)
 * `new_workspace`: an empty workspace at a folder, a copy of one `Workspace.create` made once (migrating a new
   SQLite file is about 0.1 s of processor time; copying it, a millisecond), for tests of what is done with a
   workspace rather than of making one (a hypothesis test that makes two for each example).
@@ -21,10 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +36,6 @@ from cyplan.store.workspace import Workspace
 if TYPE_CHECKING:  # the paper's modules (Altair and all) are imported when a test first needs the paper
     from cyplan.reports.paper.document import Paper
 
-CYPLAN = str(Path(sys.executable).with_name("cyplan"))
 PAPER_DRAWS = 50  # enough for the paper's intervals to show, far fewer than a user's 1,000: the tests' speed
 PAPER_DAY = dt.date(2026, 6, 1)  # the paper's date, so that its text is the same any day the tests run
 DEMO_RETURNS = reference.DEMO / "returns" / "referrals.csv"
@@ -53,11 +49,17 @@ class MadeDemo:
 
 @pytest.fixture(scope="session")
 def _cyplan_demo(tmp_path_factory: pytest.TempPathFactory) -> MadeDemo:
+    """Run in this process, as `run_cli` runs a command (a child process would add a second of starting Python; the
+    installed program's own `cyplan demo` is test_cli_demo.py's)."""
+    from typer.testing import CliRunner
+
+    from cyplan.cli import app
+
     folder = tmp_path_factory.mktemp("cyplan-demo") / "exampleshire"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CYPLAN_")} | {"COLUMNS": "250"}
-    done = subprocess.run([CYPLAN, "demo", str(folder)], capture_output=True, text=True, env=env, timeout=300)
-    if done.returncode != 0:
-        pytest.fail(f"`cyplan demo {folder}` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    done = CliRunner().invoke(app, ["demo", str(folder)], env={"COLUMNS": "250"})
+    if done.exit_code != 0:
+        pytest.fail(f"`cyplan demo {folder}` failed ({done.exit_code}):\n{done.stdout}\n{done.stderr}",
+                    pytrace=False)
     return MadeDemo(folder, done.stdout)
 
 
