@@ -66,14 +66,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def make_demo(folder: Path) -> Path:
-    """A fresh demo workspace, made by `cyplan demo` itself, as a user would."""
-    done = subprocess.run([CYPLAN, "demo", str(folder)], capture_output=True, text=True, env=child_env(), timeout=300)
-    if done.returncode != 0:
-        pytest.fail(f"`cyplan demo {folder}` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return folder
-
-
 @dataclass
 class Server:
     """A web server in a child process; `url` is its address."""

@@ -28,6 +28,15 @@ from cyplan import reference
 from cyplan.store.workspace import Workspace
 from cyplan.transfer import Source, import_inputs
 from no_skips import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401  (no test may skip)
+from shared_demo import (  # noqa: F401  (fixtures: what several files build alike, built once per worker)
+    _cyplan_demo,
+    _demo_paper,
+    _demo_with_returns,
+    _empty_template,
+    cyplan_demo,
+    new_workspace,
+    shared_left_alone,
+)
 from slow_first import pytest_collection_modifyitems, pytest_configure  # noqa: F401  (slowest files first)
 
 # CI draws the same examples every run (set by CI=true, as .ci/run is run): a submission is judged on examples

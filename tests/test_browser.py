@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 import browser_support
-from browser_support import Server, Watch, axe_violations, is_local, launch_chromium, make_demo, wait_for_charts
+from browser_support import Server, Watch, axe_violations, is_local, launch_chromium, wait_for_charts
 from cyplan.web.app import NAV
+from shared_demo import MadeDemo
 
 PAGES = [href for _, _, href in NAV] + ["/report?format=html"]
 # The board-paper format (seed 004), in order; the findings are the paper's four sections between the background and
@@ -34,9 +35,10 @@ SMALL_LIMIT = 20_000  # bytes, for the upload-limit server
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo workspace as `cyplan demo` makes it; each server gets its own copy."""
-    return make_demo(tmp_path_factory.mktemp("browser-demo") / "exampleshire")
+def demo(_cyplan_demo: MadeDemo) -> Path:
+    """The demo workspace as `cyplan demo` makes it (made once for the files that use it, tests/shared_demo.py);
+    each server gets its own copy."""
+    return _cyplan_demo.path
 
 
 def _serve(demo: Path, folder: Path, upload_limit: int | None = None) -> Server:

@@ -5,23 +5,22 @@ preview, no console error and nothing asked beyond loopback. A server of its own
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from browser_support import Server, Watch, axe_violations, make_demo
+from browser_support import Server, Watch, axe_violations
+from shared_demo import MadeDemo, copy_demo
 
 NAME = "more_practitioners"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    demo = make_demo(tmp_path_factory.mktemp("builder-demo") / "exampleshire")
+def server(_cyplan_demo: MadeDemo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server on a copy of the workspace `cyplan demo` made (once for the files that use it: tests/shared_demo.py)."""
     folder = tmp_path_factory.mktemp("builder-served")
-    s = Server(Path(shutil.copytree(demo, folder / "workspace")), folder / "server.log").start()
+    s = Server(copy_demo(_cyplan_demo, folder / "workspace"), folder / "server.log").start()
     yield s
     s.stop()
 

@@ -179,13 +179,11 @@ def test_an_ons_count_that_is_no_number_says_so(run_cli: Run, ons_ws: Path, tmp_
 # -- what an intervention would take --------------------------------------------------------------------------------
 
 
-def test_an_intervention_with_no_delivery_is_not_said_to_take_nothing(run_cli: Run, tmp_path: Path) -> None:
+def test_an_intervention_with_no_delivery_is_not_said_to_take_nothing(run_cli: Run, cyplan_demo: Path) -> None:
     """Catches 'closed with SEAL: no more staff, £0 a year' in the demo's action list: SEAL has no rows in
     intervention_delivery and no cost per case, so what it takes is unknown, not nothing. One with hours (the
     parenting programmes: 3 hours × 12 sessions ÷ 8) still gets its staff and cost."""
-    ws = tmp_path / "demo"
-    code, _out, err = run_cli(["demo", ws])
-    assert code == 0, err
+    ws = cyplan_demo  # `cyplan demo`'s workspace, copied for this test (tests/shared_demo.py)
     code, out, err = run_cli(["services", "actions", "--evidence", "-w", ws, "--format", "csv"])
     assert code == 0, err
     words = dict(pl.read_csv(out.encode()).filter(pl.col("intervention").is_not_null())
@@ -203,15 +201,14 @@ def test_an_intervention_with_no_delivery_is_not_said_to_take_nothing(run_cli: R
 
 
 def test_the_services_page_and_a_commission_say_an_undelivered_intervention_is_not_known(
-        run_cli: Run, tmp_path: Path) -> None:
+        run_cli: Run, cyplan_demo: Path, tmp_path: Path) -> None:
     """Catches the Services page showing 'none 0.0 (0.0 – 0.0) £0' for SEAL, which has no delivery hours, and a
     `commission` scenario of it silently adding 0 FTE: the page says it is not known, the scenario is refused."""
     from fastapi.testclient import TestClient
 
     from cyplan.web.app import create_app
 
-    ws = tmp_path / "demo"
-    assert run_cli(["demo", ws])[0] == 0
+    ws = cyplan_demo  # `cyplan demo`'s workspace, copied for this test (tests/shared_demo.py)
     with TestClient(create_app(ws), base_url="http://localhost") as client:
         page = client.get("/services")
         api = client.get("/api/services")
@@ -231,12 +228,12 @@ def test_the_services_page_and_a_commission_say_an_undelivered_intervention_is_n
     assert "commission of 'seal': the library does not say what delivering it takes" in out + err
 
 
-def test_the_action_list_file_keeps_the_cost_rating_apart_from_the_pounds(run_cli: Run, tmp_path: Path) -> None:
+def test_the_action_list_file_keeps_the_cost_rating_apart_from_the_pounds(run_cli: Run, cyplan_demo: Path,
+                                                                          tmp_path: Path) -> None:
     """Catches the action list's file giving the pounds a year under 'cost', the evidence list's heading for the
     cost rating (1 to 5), and dropping the rating; and an unrated intervention's evidence left blank, not 'not
     rated'."""
-    ws = tmp_path / "demo"
-    assert run_cli(["demo", ws])[0] == 0
+    ws = cyplan_demo  # `cyplan demo`'s workspace, copied for this test (tests/shared_demo.py)
     ratings = tmp_path / "ratings.csv"
     ratings.write_text("intervention,scheme,measure,rating\nparenting_programmes,foundations,cost,2\n",
                        encoding="utf-8")
@@ -260,12 +257,12 @@ def test_a_search_with_no_word_is_refused(run_cli: Run, library_ws: Path, words:
     assert "no word to search for in" in err
 
 
-def test_commissioning_an_intervention_the_library_lacks_says_so(run_cli: Run, tmp_path: Path) -> None:
+def test_commissioning_an_intervention_the_library_lacks_says_so(run_cli: Run, cyplan_demo: Path,
+                                                                 tmp_path: Path) -> None:
     """Catches a commission scenario naming an intervention that is not in the library (a typo) told 'the
     intervention does not fit that gap (it fits family_nurse_partnership, …)', as if it existed and fitted
     elsewhere; the workspace is left as it was."""
-    ws = tmp_path / "demo"
-    assert run_cli(["demo", ws])[0] == 0
+    ws = cyplan_demo  # `cyplan demo`'s workspace, copied for this test (tests/shared_demo.py)
     scen = tmp_path / "scen.csv"
     scen.write_text("scenario,input,column,where,operation,value\n"
                     "typo,interventions,from_year,intervention=parenting_programme; "

@@ -23,6 +23,7 @@ from cyplan.model.uncertainty import quantile_errors
 from cyplan.reports.paper import build_paper, render_html
 from cyplan.store.workspace import Workspace
 from cyplan.web.app import create_app
+from shared_demo import MadeDemo, copy_demo
 
 CliResult = tuple[int, str, str]
 AREA, LAST = "E10999999", 2035
@@ -101,15 +102,11 @@ def test_figures_worked_by_hand() -> None:
 # -- the demo: seeds, the CLI, the pages and the paper ---------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from typer.testing import CliRunner
-
-    from cyplan.cli import app
-
-    path = tmp_path_factory.mktemp("headline") / "demo"
-    done = CliRunner().invoke(app, ["demo", str(path)], env={"COLUMNS": "250"})
-    assert done.exit_code == 0, done.stderr
-    (path.parent / "demo.txt").write_text(done.stdout)
+def demo(_cyplan_demo: MadeDemo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the workspace `cyplan demo` made (once for the files that use it: tests/shared_demo.py), with what
+    it printed, 250 columns wide, in demo.txt beside it."""
+    path = copy_demo(_cyplan_demo, tmp_path_factory.mktemp("headline") / "demo")
+    (path.parent / "demo.txt").write_text(_cyplan_demo.printed)
     return path
 
 

@@ -27,6 +27,7 @@ from cyplan.reports.paper.evidence import NO_LIBRARY, rating_words
 from cyplan.reports.paper.practice_guides import TITLE_ONLY
 from cyplan.store.workspace import Workspace
 from cyplan.transfer import Source, import_inputs
+from shared_demo import MadeDemo, copy_demo
 from test_paper_wording import _internal
 from test_report_docx import flat, numbering, soffice
 
@@ -237,16 +238,10 @@ def test_the_sections_paragraphs_are_numbered_on_from_the_services(paper: Paper)
 # -- the demo as `cyplan demo` makes it, with the starter library -------------------------------------------------
 
 @pytest.fixture(scope="module")
-def demo_paper(tmp_path_factory: pytest.TempPathFactory) -> Paper:
-    """`cyplan demo`, as a user runs it: Exampleshire with the starter evidence library and its delivery hours."""
-    from typer.testing import CliRunner
-
-    from cyplan.cli import app
-
-    path = tmp_path_factory.mktemp("cyplan-demo") / "exampleshire"
-    result = CliRunner().invoke(app, ["demo", str(path)])
-    assert result.exit_code == 0, result.output
-    return paper_of(path)
+def demo_paper(_cyplan_demo: MadeDemo, tmp_path_factory: pytest.TempPathFactory) -> Paper:
+    """`cyplan demo`, as a user runs it: Exampleshire with the starter evidence library and its delivery hours (made
+    once for the files that use it, tests/shared_demo.py, and copied here)."""
+    return paper_of(copy_demo(_cyplan_demo, tmp_path_factory.mktemp("cyplan-demo") / "exampleshire"))
 
 
 def test_the_demos_top_gap_is_named_and_its_parenting_gap_costed_by_hand(demo_paper: Paper) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import html as html_text
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,6 @@ from cyplan import reference
 from cyplan.display import NO_RANGE, cell, headline
 from cyplan.reports.paper import Paper, build_paper, render_html
 from cyplan.reports.paper.equalities import differences
-from cyplan.returns.service import import_returns
 from cyplan.store.workspace import Workspace
 from cyplan.transfer import Source, import_inputs
 
@@ -70,15 +68,11 @@ def test_one_below_and_several_above() -> None:
 # -- internal references: a reader has the paper, not cyplan's files ---------------------------------------------
 
 @pytest.fixture(scope="module")
-def paper(_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Paper:
-    """The demo's paper with its referral returns, as `cyplan demo` then `cyplan report` make it."""
-    path = Path(shutil.copytree(_demo_template, tmp_path_factory.mktemp("wording") / "workspace"))
-    ws = Workspace.open(path)
-    try:
-        import_returns(ws, reference.DEMO / "returns" / "referrals.csv")
-        return build_paper(ws, draws=DRAWS, today=dt.date(2026, 6, 1))
-    finally:
-        ws.close()
+def paper(_demo_paper: Paper) -> Paper:
+    """The demo's paper with its referral returns, as `cyplan demo` then `cyplan report` make it: DRAWS draws dated
+    1 June 2026, built once for the files that read it (tests/shared_demo.py; read only)."""
+    assert (_demo_paper.draws, _demo_paper.made) == (DRAWS, dt.date(2026, 6, 1))
+    return _demo_paper
 
 
 INTERNAL = re.compile(r"(?<!random )\bseeds?\b|docs/|\.md\b|\.py\b|scripts/|DESIGN\b", re.IGNORECASE)

@@ -4,7 +4,7 @@ export → import is the identity."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -373,7 +373,8 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield tmp_path_factory.mktemp("round-trip")
 
 
-def round_trip(scratch: Path, inputs: dict[str, pl.DataFrame], suffix: str) -> None:
+def round_trip(scratch: Path, new_workspace: Callable[[Path], Workspace], inputs: dict[str, pl.DataFrame],
+               suffix: str) -> None:
     with tempfile.TemporaryDirectory(dir=scratch) as folder:
         here = Path(folder)
         kinds = list(inputs)
@@ -386,8 +387,8 @@ def round_trip(scratch: Path, inputs: dict[str, pl.DataFrame], suffix: str) -> N
         else:
             given_files = here / "in.xlsx"
             write_xlsx(inputs, given_files)
-        first = Workspace.create(here / "a")
-        second = Workspace.create(here / "b")
+        first = new_workspace(here / "a")  # empty, as Workspace.create makes it (copied: tests/shared_demo.py)
+        second = new_workspace(here / "b")
         try:
             import_inputs(first, sources_in(given_files))
             imported = {k: first.read(k) for k in kinds}
@@ -415,14 +416,16 @@ def round_trip(scratch: Path, inputs: dict[str, pl.DataFrame], suffix: str) -> N
 
 @SLOW
 @given(workspace_inputs())
-def test_import_export_import_csv(scratch: Path, inputs: dict[str, pl.DataFrame]) -> None:
-    round_trip(scratch, inputs, ".csv")
+def test_import_export_import_csv(scratch: Path, new_workspace: Callable[[Path], Workspace],
+                                  inputs: dict[str, pl.DataFrame]) -> None:
+    round_trip(scratch, new_workspace, inputs, ".csv")
 
 
 @settings(SLOW, max_examples=6)
 @given(workspace_inputs())
-def test_import_export_import_xlsx(scratch: Path, inputs: dict[str, pl.DataFrame]) -> None:
-    round_trip(scratch, inputs, ".xlsx")
+def test_import_export_import_xlsx(scratch: Path, new_workspace: Callable[[Path], Workspace],
+                                   inputs: dict[str, pl.DataFrame]) -> None:
+    round_trip(scratch, new_workspace, inputs, ".xlsx")
 
 
 def test_import_export_import_of_the_demo(demo_workspace: Path, tmp_path: Path) -> None:

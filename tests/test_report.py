@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +27,6 @@ from cyplan.reports.paper import (
     published_view,
     render_html,
 )
-from cyplan.returns.service import import_returns
 from cyplan.store.workspace import Workspace
 from cyplan.transfer import Source, import_inputs
 
@@ -38,29 +36,20 @@ HEADINGS = ("Purpose of report", "Summary", "Recommendations", "Contact details"
             "Services: the rating and the gaps", "What the evidence says", "Workforce: the gap and the options",
             "Which inputs drive the gap",
             "Who services reach", "Financial implications", "Equalities implications", "Next steps")
-DEMO_RETURNS = reference.DEMO / "returns" / "referrals.csv"
 
 
 @pytest.fixture(scope="module")
-def demo_path(_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo workspace with its referral returns, as `cyplan demo` makes it."""
-    path = Path(shutil.copytree(_demo_template, tmp_path_factory.mktemp("paper") / "workspace"))
-    if DEMO_RETURNS.exists():
-        ws = Workspace.open(path)
-        try:
-            import_returns(ws, DEMO_RETURNS)
-        finally:
-            ws.close()
-    return path
+def demo_path(_demo_with_returns: Path) -> Path:
+    """The demo workspace with its referral returns, as `cyplan demo` makes it: shared with other files, so read
+    only (tests/shared_demo.py checks each test leaves it as it was)."""
+    return _demo_with_returns
 
 
 @pytest.fixture(scope="module")
-def paper(demo_path: Path) -> Paper:
-    ws = Workspace.open(demo_path)
-    try:
-        return build_paper(ws, draws=DRAWS, today=TODAY)
-    finally:
-        ws.close()
+def paper(_demo_paper: Paper) -> Paper:
+    """Its paper of DRAWS draws dated TODAY, built once for the files that read it (tests/shared_demo.py)."""
+    assert (_demo_paper.draws, _demo_paper.made) == (DRAWS, TODAY)
+    return _demo_paper
 
 
 @pytest.fixture(scope="module")

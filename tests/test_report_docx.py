@@ -25,9 +25,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import folder_bytes
-from cyplan import reference, results
+from cyplan import results
 from cyplan.reports.paper import Paper, Paragraph, Ref, Table, build_paper, render_docx, render_html
-from cyplan.returns.service import import_returns
 from cyplan.store.workspace import Workspace
 from cyplan.web import app as web_app
 from cyplan.web.routes import overview
@@ -47,15 +46,11 @@ WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @pytest.fixture(scope="module")
-def paper(_demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Paper:
-    """The demo paper with its referral returns, so that every section, table and chart is there."""
-    path = Path(shutil.copytree(_demo_template, tmp_path_factory.mktemp("docx") / "workspace"))
-    ws = Workspace.open(path)
-    try:
-        import_returns(ws, reference.DEMO / "returns" / "referrals.csv")
-        return build_paper(ws, draws=DRAWS, today=TODAY)
-    finally:
-        ws.close()
+def paper(_demo_paper: Paper) -> Paper:
+    """The demo paper with its referral returns, so that every section, table and chart is there: DRAWS draws dated
+    TODAY, built once for the files that read it (tests/shared_demo.py; read only)."""
+    assert (_demo_paper.draws, _demo_paper.made) == (DRAWS, TODAY)
+    return _demo_paper
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
-from conftest import CliResult, folder_bytes
+from conftest import WIDE, CliResult, folder_bytes
+from cyplan.cli import app
 from cyplan.io.read import ROW, RawTable
 from cyplan.io.template import EXAMPLE_SOURCE, README, example_problems, example_row, fill_order
 from cyplan.schema import KINDS
@@ -42,20 +44,30 @@ HAND_LISTS = {
 
 
 @pytest.fixture
-def fresh(tmp_path: Path) -> Path:
+def fresh(tmp_path: Path, new_workspace: Callable[[Path], Workspace]) -> Path:
     """An empty workspace (made directly: the defaults `cyplan init` loads are not needed here)."""
     path = tmp_path / "fresh"
-    Workspace.create(path).close()
+    new_workspace(path).close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def _template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`cyplan export --template`, run once for the module: the tests read it, or save a filled-in copy elsewhere."""
+    path = tmp_path_factory.mktemp("template") / "template.xlsx"
+    done = CliRunner().invoke(app, ["export", "--template", str(path)], env=WIDE)
+    assert done.exit_code == 0, done.stderr
+    assert "cyplan import all" in done.stderr  # messages go to stderr
     return path
 
 
 @pytest.fixture
-def template(run_cli: Run, tmp_path: Path) -> Path:
-    path = tmp_path / "template.xlsx"
-    code, _out, err = run_cli(["export", "--template", path])
-    assert code == 0, err
-    assert "cyplan import all" in err  # messages go to stderr
-    return path
+def template(_template: Path) -> Iterator[Path]:
+    """The module's template, checked after each test to be as it was: a test that changed it would change what
+    every later test reads."""
+    before = _template.read_bytes()
+    yield _template
+    assert _template.read_bytes() == before, "a test changed the shared template: save a copy instead"
 
 
 def _validations(ws: object) -> dict[str, object]:
