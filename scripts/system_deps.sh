@@ -6,7 +6,7 @@
 # wrk, the web load benchmark's load generator (tests/test_benchmark_web_load.py runs its script).
 # Installs only what is missing: when everything is there it only asks dpkg, and changes nothing.
 set -euo pipefail
-want=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+want=(chromium-headless-shell libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then want+=(chromium poppler-utils postgresql libreoffice-writer-nogui wrk); fi
 missing=()
 for p in "${want[@]}"; do
