@@ -12,8 +12,10 @@ Times, wall clock of the whole process (start-up, imports, work, exit), each the
   `cyplan report` on the same data runs;
 * "libraries": Python importing only the libraries `cyplan need` cannot do without (Typer and the pydantic it
   checks options with, Rich, Polars, NumPy, SQLAlchemy), as often as `need`: the floor under its time.
-Each run's processor time (user + system, the child's own) is printed beside it: on a shared machine the wall
-time includes waiting for a core, the processor time does not.
+Each run's processor time (user + system, the child's own and its helpers': the PDF's Chromium leaves processes
+to end after it, which are waited for too) is printed beside it: on a shared machine the wall time includes waiting
+for a core, the processor time does not. Beside the targets, what the PDF adds to the HTML (the HTML → PDF step,
+the difference of their medians made from nothing), for each tree.
 
 The `cyplan` timed is this repository's (its src/ first on PYTHONPATH). With --before, a second tree is timed in the
 same run, turn by turn with this one (so that the machine's ups and downs fall on both), and every ratio printed is
