@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# System packages from Debian that cyplan needs beyond Python and Node.js: Pango for WeasyPrint's PDF board
-# papers, and for the tests Chromium (driven by Playwright), pdftotext, LibreOffice Writer (no GUI: it converts
+# System packages from Debian that cyplan needs beyond Python and Node.js: Chromium's headless shell, which prints
+# the PDF board papers (docs/decisions/0020-pdf-renderer.md), and Pango for WeasyPrint, which prints them where
+# Chromium is missing or fails; and for the tests Chromium (driven by Playwright), pdftotext, LibreOffice Writer (no GUI: it converts
 # the Word board paper to PDF, to show it opens) and PostgreSQL's server (the PostgreSQL
 # tests start a throwaway server of their own with its initdb and pg_ctl, from /usr/lib/postgresql/*/bin), and
 # wrk, the web load benchmark's load generator (tests/test_benchmark_web_load.py runs its script).
