@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import collections
 import html as markup
+import itertools
+import json
 import os
 import re
 import shutil
@@ -15,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cyplan.reports.paper import Paper, build_paper, chromium, render_html, render_pdf
 from cyplan.reports.paper.made import made
@@ -169,3 +173,31 @@ def test_cyplan_report_starts_the_browser_before_working_out_the_figures(
     events.clear()
     code, _, err = run_cli(["report", "-w", demo_workspace, "--out", tmp_path / "p.html", "--draws", "0"])
     assert code == 0 and events == ["figures"], err
+
+
+MESSAGE = st.dictionaries(st.sampled_from(["id", "method", "result", "sessionId", "params"]),
+                          st.one_of(st.integers(), st.text(), st.dictionaries(st.text(max_size=5), st.text())),
+                          max_size=5)
+
+
+@settings(deadline=None)  # no timed assertion: on the shared machine one example took over Hypothesis's 200 ms
+@given(st.lists(MESSAGE, max_size=6), st.lists(st.integers(min_value=0), max_size=8))
+def test_answers_read_in_any_pieces_are_the_messages_sent(sent: list[dict[str, object]], cuts: list[int]) -> None:
+    """The browser's answers come through the pipe in pieces of any size (a 700 KB PDF in many reads, or several
+    answers in one): catches a message lost, cut in two, or read as two, at a piece's edge — JSON text may hold
+    anything but a NUL byte, which ends each message."""
+    stream = b"".join(json.dumps(m).encode() + b"\0" for m in sent)
+    edges = sorted({min(c, len(stream)) for c in cuts} | {0, len(stream)})
+    got, buffer = [], b""
+    for start, end in itertools.pairwise(edges):
+        found, buffer = chromium.messages(buffer + stream[start:end])
+        got += found
+    assert got == sent and buffer == b""
+
+
+def test_an_answer_that_is_not_a_message_is_a_chromium_failure() -> None:
+    """Catches a garbled answer raised as a JSON error, which the PDF's fallback to WeasyPrint would not catch."""
+    for garbled in (b"{\"id\": 1\0", b"[1, 2]\0", b"not json\0"):
+        with pytest.raises(chromium.ChromiumError):
+            chromium.messages(garbled)
+    assert chromium.messages(b'{"id": 1}\0{"id"') == ([{"id": 1}], b'{"id"')

@@ -166,16 +166,16 @@ class Chromium:
         return self._next
 
     def _answer(self, wanted: int) -> dict[str, Any]:
-        """The result of command `wanted`; events and other answers read on the way are dropped (none is needed)."""
+        """The result of command `wanted`; events and other answers read on the way are dropped (none is needed:
+        each command is answered before the next is sent)."""
         deadline = time.monotonic() + TIMEOUT
         while True:
-            while b"\0" in self._buffer:
-                raw, self._buffer = self._buffer.split(b"\0", 1)
-                message = json.loads(raw)
+            found, self._buffer = messages(self._buffer)
+            for message in found:
                 if message.get("id") == wanted:
                     if "error" in message:
                         raise ChromiumError(f"Chromium: {message['error'].get('message', message['error'])}")
-                    return message.get("result", {})
+                    return dict(message.get("result", {}))
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self._answers], [], [], left)[0]:
                 raise ChromiumError(f"Chromium did not answer within {TIMEOUT:.0f} s")
@@ -183,3 +183,16 @@ class Chromium:
             if not chunk:
                 raise ChromiumError("Chromium exited before it had printed")
             self._buffer += chunk
+
+
+def messages(buffer: bytes) -> tuple[list[dict[str, Any]], bytes]:
+    """The whole messages `buffer` holds (each a JSON object ending in a NUL byte), in order, and what is left: the
+    start of the next, read so far."""
+    *whole, rest = buffer.split(b"\0")
+    try:
+        found = [json.loads(m) for m in whole]
+    except ValueError as e:
+        raise ChromiumError(f"Chromium answered with something not JSON ({e})") from e
+    if not all(isinstance(m, dict) for m in found):
+        raise ChromiumError("Chromium answered with something not a message")
+    return found, rest
