@@ -70,7 +70,7 @@ def render_pdf(paper: Paper, printer: Chromium | None = None) -> bytes:
 
 
 def weasyprint_pdf(html: str) -> bytes:
-    """The HTML as a PDF by WeasyPrint: about six times Chromium's processor time for the demo's paper."""
+    """The HTML as a PDF by WeasyPrint: about ten times Chromium's processor time for the demo's paper (0020)."""
     import weasyprint  # slow to import: only when a PDF is asked for and there is no Chromium
 
     pdf = weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
