@@ -13,8 +13,10 @@ Times, wall clock of the whole process (start-up, imports, work, exit), each the
 * "libraries": Python importing only the libraries `cyplan need` cannot do without (Typer and the pydantic it
   checks options with, Rich, Polars, NumPy; not SQLAlchemy since it reads a workspace at rest with Python's sqlite3),
   as often as `need`: the floor under its time.
-Each run's processor time (user + system, the child's own) is printed beside it: on a shared machine the wall
-time includes waiting for a core, the processor time does not.
+Each run's processor time (user + system, the child's own and its helpers': the PDF's Chromium leaves processes
+to end after it, which are waited for too) is printed beside it: on a shared machine the wall time includes waiting
+for a core, the processor time does not. Beside the targets, what the PDF adds to the HTML (the HTML → PDF step,
+the difference of their medians made from nothing), for each tree.
 
 The `cyplan` timed is this repository's (its src/ first on PYTHONPATH). With --before, a second tree is timed in the
 same run, turn by turn with this one (so that the machine's ups and downs fall on both), and every ratio printed is
@@ -31,6 +33,8 @@ Targets (issue 17): --help under 0.3 s, `cyplan need` under 0.6 s, the HTML pape
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import datetime as dt
 import os
 import resource
@@ -52,6 +56,7 @@ CACHE = "cache"  # the workspace's folder of papers and charts kept (reports/kep
 # fresh Python, timed as the commands are: the floor under `cyplan need`'s time
 LIBRARIES = "import typer, typer._adapters, rich.console, rich.table, polars, numpy"
 PDF_TO_HTML = 1.3
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 
 
 @dataclass
@@ -72,11 +77,12 @@ class Tree:
         """One fresh process: its wall time and its processor time, kept under `measure`."""
         if measure.startswith("report") and not measure.endswith("kept"):  # made from nothing: nothing kept
             shutil.rmtree(self.workspace / CACHE, ignore_errors=True)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        before, had = resource.getrusage(resource.RUSAGE_CHILDREN), children()
         start = time.perf_counter()
         done = subprocess.run(argv, env=self.env(), cwd=self.workspace.parent,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600)
         wall = time.perf_counter() - start
+        reap_orphans(had)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
             shown = " ".join(["cyplan", *argv[1:]] if argv[0] == str(CYPLAN) else argv)
@@ -85,6 +91,31 @@ class Tree:
             self.wall.setdefault(measure, []).append(wall)
             cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
             self.cpu.setdefault(measure, []).append(cpu)
+
+
+def adopt_orphans() -> None:
+    """Makes this process the one a timed command's orphans are handed to (Linux's child subreaper): the PDF's
+    Chromium leaves helper processes, the renderer that printed among them, to end after it, and their processor
+    time counts in RUSAGE_CHILDREN only if someone here waits for them (reap_orphans). Elsewhere: nothing."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def children() -> set[int]:
+    """This process's children now (/proc/PID/stat: the parent is the second field after the command's name)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == os.getpid():
+                found.add(int(stat.parent.name))
+    return found
+
+
+def reap_orphans(before: set[int]) -> None:
+    """Waits for each process the command just run left behind (this process's children that were not before)."""
+    for pid in children() - before:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
 
 
 def commands(tree: Tree, papers: list[str]) -> dict[str, list[str]]:
@@ -135,6 +166,11 @@ def report(trees: list[Tree], papers: list[str]) -> list[str]:
         if measure in after.wall:
             got = median(after.wall[measure])
             lines.append(f"target {measure} < {target} s: {got:.2f} s, {'met' if got < target else 'NOT met'}")
+    for tree in trees:
+        if {"report html", "report pdf"} <= set(tree.wall):  # the HTML → PDF step, made from nothing
+            step = median(tree.wall["report pdf"]) - median(tree.wall["report html"])
+            cpu = median(tree.cpu["report pdf"]) - median(tree.cpu["report html"])
+            lines.append(f"{tree.name}: the PDF adds {step:.2f} s to the HTML (processor {cpu:.2f} s)")
     for kept in ("", " kept"):
         if {f"report html{kept}", f"report pdf{kept}"} <= set(after.wall):
             ratio = median(after.wall[f"report pdf{kept}"]) / median(after.wall[f"report html{kept}"])
@@ -199,4 +235,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    adopt_orphans()  # as the program only: a test calling main() leaves its process as it was
     sys.exit(main())

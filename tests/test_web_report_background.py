@@ -138,7 +138,7 @@ def test_a_paper_another_worker_is_making_is_not_made_twice(client: TestClient, 
 def test_a_paper_that_cannot_be_made_says_so_and_can_be_tried_again(client: TestClient, built: list[str],
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Catches a failure in the background lost (the page polling for ever) or a traceback shown."""
-    def broken(paper: Any, fmt: str, progress: Any) -> Any:
+    def broken(paper: Any, fmt: str, progress: Any, printer: Any = None) -> Any:
         raise RuntimeError("secret detail")
 
     monkeypatch.setattr(web_report, "made", broken)

@@ -71,17 +71,18 @@ def _make(ws: Workspace, area: str | None, fmt: PaperFormat, draws: int, seed: i
     # imported here: the paper's charts (Altair) are ~50 MB of memory that every other command would carry, and a
     # paper kept needs none of it
     from cyplan.reports.paper import UnknownArea, build_paper
-    from cyplan.reports.paper.made import made
+    from cyplan.reports.paper.made import made, printing
 
-    try:
-        with err.status("Working out the paper's figures…"):
-            paper = build_paper(ws, area, draws=draws, seed=seed, today=today)
-    except UnknownArea as e:
-        fail(str(e), 2)
-    except results.NotReady as e:  # pragma: no cover - build_paper says what is missing in the paper
-        fail(str(e), e.exit_code)
-    with err.status(f"Writing the {KINDS[fmt].split(' ', 1)[1]}…"):
-        return made(paper, fmt.value)
+    with printing(fmt.value) as printer:  # a PDF's browser starts now, while the figures are worked out
+        try:
+            with err.status("Working out the paper's figures…"):
+                paper = build_paper(ws, area, draws=draws, seed=seed, today=today)
+        except UnknownArea as e:
+            fail(str(e), 2)
+        except results.NotReady as e:  # pragma: no cover - build_paper says what is missing in the paper
+            fail(str(e), e.exit_code)
+        with err.status(f"Writing the {KINDS[fmt].split(' ', 1)[1]}…"):
+            return made(paper, fmt.value, printer=printer)
 
 
 def paper_format(fmt: PaperFormat | None, out_file: Path | None) -> PaperFormat:

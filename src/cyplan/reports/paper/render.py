@@ -1,4 +1,5 @@
-"""The paper rendered: one HTML file with its CSS and SVG charts inline, and an A4 PDF from the same HTML."""
+"""The paper rendered: one HTML file with its CSS and SVG charts inline, and an A4 PDF from the same HTML (printed by
+Chromium, else WeasyPrint)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
+from cyplan.reports.paper.chromium import Chromium, ChromiumError
 from cyplan.reports.paper.document import Figure, Heading, Paper, Paragraph, Ref, Table
 from cyplan.reports.paper.words import long_date
 
@@ -49,10 +51,28 @@ def _version() -> str:
         return "(source)"
 
 
-def render_pdf(paper: Paper) -> bytes:
-    """The paper as an A4 PDF, from the same HTML, by WeasyPrint."""
-    import weasyprint  # slow to import: only when a PDF is asked for
+def render_pdf(paper: Paper, printer: Chromium | None = None) -> bytes:
+    """The paper as an A4 PDF, from the same HTML: printed by Chromium (docs/decisions/0020-pdf-renderer.md), the
+    caller's if it started one while the paper was worked out, else one started here; by WeasyPrint where there is
+    no Chromium, or the one there failed (the paper is made all the same, only slower)."""
+    html = render_html(paper)
+    own = printer is None
+    printer = Chromium.start() if own else printer
+    if printer is not None:
+        try:
+            return printer.pdf(html)
+        except ChromiumError:
+            pass
+        finally:
+            if own:
+                printer.close()
+    return weasyprint_pdf(html)
 
-    pdf = weasyprint.HTML(string=render_html(paper), base_url=str(TEMPLATES)).write_pdf()
+
+def weasyprint_pdf(html: str) -> bytes:
+    """The HTML as a PDF by WeasyPrint: about ten times Chromium's processor time for the demo's paper (0020)."""
+    import weasyprint  # slow to import: only when a PDF is asked for and there is no Chromium
+
+    pdf = weasyprint.HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
     assert pdf is not None
     return pdf

@@ -21,7 +21,7 @@ from cyplan import results
 from cyplan.auth.roles import Permission
 from cyplan.reports import kept
 from cyplan.reports.paper import build_paper
-from cyplan.reports.paper.made import made
+from cyplan.reports.paper.made import made, printing
 from cyplan.store.workspace import Workspace
 from cyplan.web.access import needs
 from cyplan.web.app import State, chosen_area, page, templates
@@ -117,8 +117,9 @@ def _make(ws: Workspace, code: str, fmt: str) -> None:
         if progress is None or kept.path(ws, key, fmt).exists():  # another worker has it, or has made it
             return
         try:
-            progress("Working out the figures")
-            paper = made(build_paper(ws, code), fmt, progress)
+            with printing(fmt) as printer:  # a PDF's browser starts now, while the figures are worked out
+                progress("Working out the figures")
+                paper = made(build_paper(ws, code), fmt, progress, printer)
             if _key_of(ws, code, fmt) == key:
                 kept.keep(ws, key, fmt, paper)
         except Exception as e:  # said on the status page, for the user to try again, rather than lost in a thread
