@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cyplan.auth.config import ServerConfig
-from cyplan.auth.roles import Role, roles_of
+from cyplan.auth.roles import Role
 from cyplan.auth.session import COOKIE, Session
 from cyplan.store import audit
 from cyplan.store.workspace import CONFIG_FILE, DB_FILE, Workspace, WorkspaceError
@@ -95,10 +95,11 @@ def session_and_areas(request: Request, key: str | None) -> Found:
     if key is None:
         return Found(None, {}, None)
     with request.app.state.server_workspace.engine.begin() as conn:
-        found = request.app.state.sessions.find_in(conn, key)
-        if found is None:
+        got = request.app.state.sessions.find_with_roles(conn, key)
+        if got is None:
             return Found(None, {}, None)
-        areas = _served(request, roles_of(conn, found.user.name))
+        found, held = got
+        areas = _served(request, held)
         tenant = found.tenant if found.tenant in areas else next(iter(areas), None)
         if tenant is not None:  # the last statements of the transaction: they are the area's, not the server's
             request.app.state.areas[tenant].read_version_in(conn)
