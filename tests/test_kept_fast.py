@@ -196,4 +196,4 @@ def test_a_workers_start_up_objects_are_out_of_the_collectors_reach(
                           timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     frozen, in_reach, young = map(int, done.stdout.split())
-    assert frozen > 50_000 and in_reach < 1_000 and young == GC_YOUNG == 50_000
+    assert frozen > 50_000 and in_reach < 1_000 and young == GC_YOUNG == 10_000

@@ -364,12 +364,15 @@ def server_app() -> FastAPI:
     return app
 
 
-# The collector's first threshold for a worker: Python's 700 new objects made a young collection every ~60 ms
-# under the benchmark's load, promoting the objects of every request in flight, so that a full collection (all of
-# the worker's objects, the kept results among them) came every ~10 s and stopped that worker's 25 people for
-# 0.2-0.6 s (issue 14 part 8, measured). A request's objects are freed by reference counting, not the collector:
-# it only has to find cycles, which this many new objects still bounds (a few MB).
-GC_YOUNG = 50_000
+# The collector's first threshold for a worker. Python's 700 new objects made a young collection every ~60 ms under
+# the benchmark's load, promoting the objects of every request in flight, so that a full collection (every object
+# of the worker, the kept results among them) came every ~10 s; in all 0.23-0.41 s of processor time a worker in 20
+# s. With the worker's start-up objects frozen and 50,000 it was 0.08-0.12 s, but each young collection took 30-45
+# ms of processor time at once (up to 1.2 s of waiting on the busy machine); a young collection's time grows with
+# the young objects, so 10,000 makes each about a fifth of that (issue 14 part 8; benchmarks/README.md). A
+# request's objects are freed by reference counting, not the collector: it only has to find cycles, which this many
+# new objects still bounds (a few MB).
+GC_YOUNG = 10_000
 
 
 def settle_garbage_collector() -> None:
