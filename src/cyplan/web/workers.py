@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import sys
 
 from uvicorn.config import Config
 from uvicorn.supervisors.multiprocess import Multiprocess, Process
@@ -27,9 +26,8 @@ log = logging.getLogger("uvicorn.error")
 
 
 def available() -> bool:
-    """Whether this system deals connections among sockets sharing a port (Linux's SO_REUSEPORT; macOS's and the
-    BSDs' give them all to one socket, Windows has none): elsewhere the workers share one socket, as uvicorn's do."""
-    return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+    """Whether this system has SO_REUSEPORT's dealing of connections (Linux; not Windows)."""
+    return hasattr(socket, "SO_REUSEPORT")
 
 
 def listening_sockets(config: Config) -> list[socket.socket]:
