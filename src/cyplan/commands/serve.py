@@ -3,7 +3,6 @@ many areas behind sign-in, several workers, behind a reverse proxy (docs/deploym
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import os
 import re
@@ -76,6 +75,7 @@ def serve(workspace: WorkspaceOpt = Path("."),
 def serve_shared(path: Path, upload_limit: int) -> None:
     """The shared server: the config checked and each area opened here first (a mistake is a message and exit 2,
     before anything listens), then uvicorn's workers, each making the app from the factory named below."""
+    import uvicorn
 
     from cyplan.web.app import AssetsMissing, create_server_app
 
@@ -93,25 +93,9 @@ def serve_shared(path: Path, upload_limit: int) -> None:
     say(f"cyplan's shared server is starting for {settings.public_url} on {settings.host}:{settings.port} with "
         f"{settings.workers} worker{'s' if settings.workers > 1 else ''}; Ctrl+C stops it.")
     try:
-        run_workers(settings)
+        uvicorn.run("cyplan.web.app:server_app", factory=True, **uvicorn_options(settings))
     except OSError as e:  # pragma: no cover - e.g. the port is taken
         fail(f"cannot listen on {settings.host}:{settings.port}: {e.strerror or e}")
-
-
-def run_workers(settings: ServerConfig) -> None:
-    """uvicorn.run's way, but several workers each on a socket of its own where the system allows it (web/workers.py
-    says why: the workers then share the people evenly)."""
-    import uvicorn
-
-    from cyplan.web import workers
-
-    factory, options = "cyplan.web.app:server_app", uvicorn_options(settings)
-    if settings.workers < 2 or not workers.available():
-        uvicorn.run(factory, factory=True, **options)
-        return
-    config = uvicorn.Config(factory, factory=True, **options)
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C: the supervisor has stopped the workers
-        workers.SocketPerWorker(config, workers.listening_sockets(config)).run()
 
 
 def uvicorn_options(settings: ServerConfig) -> dict[str, object]:
