@@ -679,12 +679,35 @@ class Importer(threading.Thread):
 
 def load_phase(wrk: str, script: Path, cookies: Path, url: str, users: int, duration: int,
                server: int, pg: int) -> dict[str, object]:
-    """Half the users on each page at once for `duration` s; the figures and the CPU each part used."""
+    """Half the users on each page at once for `duration` s; the figures, the CPU each part used and how the load's
+    connections were shared between the workers (looked at 3 s in: wrk keeps each connection for the phase)."""
     cpu0, pg0, busy0, t0 = tree_cpu(server), tree_cpu(pg), machine_busy(), time.perf_counter()
+    split: dict[int, int] = {}
+    looker = threading.Timer(min(3, duration / 2), lambda: split.update(connections_by_worker(server, url)))
+    looker.start()
     results, wrk_cpu = run_wrk(wrk, script, {p: users // len(PAGES) for p in PAGES}, url, duration, cookies)
+    looker.join()
     wall, busy1 = time.perf_counter() - t0, machine_busy()
     return {"results": results, "wall": wall, "server": tree_cpu(server) - cpu0, "pg": tree_cpu(pg) - pg0,
-            "wrk": wrk_cpu, "machine": (busy1[0] - busy0[0]) / max(busy1[1] - busy0[1], 1) * (os.cpu_count() or 1)}
+            "wrk": wrk_cpu, "machine": (busy1[0] - busy0[0]) / max(busy1[1] - busy0[1], 1) * (os.cpu_count() or 1),
+            "split": split}
+
+
+def connections_by_worker(server: int, url: str) -> dict[int, int]:
+    """How many of wrk's connections each of the server's worker processes holds (ss: the server's ends of the
+    connections whose other end is a wrk process's)."""
+    port = url.rsplit(":", 1)[1]
+    lines = [x.split() for x in subprocess.run(["ss", "-tnpH", "state", "established"], capture_output=True,
+                                               text=True).stdout.splitlines()]
+    wrk_ends = {x[2] for x in lines if len(x) > 4 and x[3].endswith(f":{port}") and '"wrk"' in x[4]}
+    workers = [int(p) for p in subprocess.run(["pgrep", "-P", str(server)], capture_output=True,
+                                              text=True).stdout.split()]
+    held = {w: 0 for w in workers}
+    for x in lines:
+        if len(x) > 4 and x[2].endswith(f":{port}") and x[3] in wrk_ends:
+            for w in workers:
+                held[w] += f"pid={w}," in x[4]
+    return {w: n for w, n in held.items() if n}
 
 
 def print_phase(title: str, got: dict[str, object]) -> None:
@@ -696,6 +719,8 @@ def print_phase(title: str, got: dict[str, object]) -> None:
         print(f"{r.page:<10} {r.users:>5} {r.stats['requests']:>9,.0f} {r.rps:>8.1f} {r.ms('p50'):>8.1f} "
               f"{r.ms('p95'):>8.1f} {r.ms('p99'):>8.1f} {r.ms('max'):>8.1f} {r.failures:>7}  {met}")
     wall = float(got["wall"])  # type: ignore[arg-type]
+    split = "/".join(str(n) for n in sorted(got["split"].values(), reverse=True)) or "not seen"  # type: ignore
+    print(f"The load's connections held by each worker: {split}")
     print(f"CPU over {wall:.1f} s, in cores: cyplan's workers {float(got['server']) / wall:.2f}, "  # type: ignore
           f"PostgreSQL {float(got['pg']) / wall:.2f}, wrk {float(got['wrk']) / wall:.2f}; "  # type: ignore
           f"the whole machine {float(got['machine']):.2f} of {os.cpu_count()}")  # type: ignore
@@ -802,25 +827,40 @@ def others() -> str:
 
 
 def warm(url: str, readers: list[User]) -> None:
-    """Each worker works out each area's results on its first request for it: every user asks for both pages a few
-    times (two at a time), until a round is quick, so that the load measures pages served from the results kept."""
-    print("Warming (each worker works out each area's results once):")
-    for n in range(1, 7):
+    """Each worker works out each area's results on its first request for it, and keeps a page whole once a browser
+    has loaded what the page loads after it: every user asks for both pages as a browser does (the page, then its
+    later parts), two at a time, each on a new connection (so that both workers are asked, whichever the kernel
+    gives it to), until a round finds every page whole and quick. wrk's browsers then ask for pages kept whole, as
+    people returning to a page would."""
+    print("Warming (each worker works out each area's results and keeps each page whole):")
+    for n in range(1, 16):
         start = time.perf_counter()
         with ThreadPoolExecutor(2) as pool:
-            took = list(pool.map(lambda a: _timed_get(url + a[1], a[0].client), [(u, p) for u in readers
-                                                                                  for p in PAGES.values()]))
-        print(f"  round {n}: {time.perf_counter() - start:5.1f} s, slowest page {max(took) * 1000:6.0f} ms")
-        if max(took) < 0.5 and n >= 2:
+            got = list(pool.map(lambda a: _as_a_browser(url, a[1], a[0].client.cookies), [  # type: ignore
+                (u, p) for u in readers for p in PAGES.values()]))
+        took, partial = max(t for t, _ in got), sum(not whole for _, whole in got)
+        print(f"  round {n}: {time.perf_counter() - start:5.1f} s, slowest page {took * 1000:6.0f} ms, "
+              f"{partial} of {len(got)} pages not yet whole")
+        if took < 0.5 and not partial:
             return
+    sys.exit("the pages were not all kept whole after 15 rounds of warming")
 
 
-def _timed_get(url: str, client: object) -> float:
-    start = time.perf_counter()
-    r = client.get(url)  # type: ignore[attr-defined]
-    if r.status_code != 200 or str(r.url) != url:
-        sys.exit(f"{url}: {r.status_code} at {r.url}")
-    return time.perf_counter() - start
+def _as_a_browser(url: str, path: str, cookies: object) -> tuple[float, bool]:
+    """The page on a new connection, then what it loads after it; the page's time and whether it came whole."""
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=300, cookies=cookies) as client:  # type: ignore[arg-type]
+        start = time.perf_counter()
+        page = client.get(path)
+        took = time.perf_counter() - start
+        if page.status_code != 200:
+            sys.exit(f"{path}: {page.status_code} (a redirect to sign-in: the session has ended)")
+        later = LATER.findall(page.text)
+        for part in later:
+            if (r := client.get(part.replace("&amp;", "&"), headers={"HX-Request": "true"})).status_code != 200:
+                sys.exit(f"{part}: {r.status_code}")
+    return took, not later
 
 
 if __name__ == "__main__":

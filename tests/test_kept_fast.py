@@ -8,6 +8,7 @@ one area. Each test names the wrong answer it catches.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -174,3 +175,25 @@ def test_an_import_is_seen_by_the_next_request(server: tuple[ServerConfig, dict[
         done = CliRunner().invoke(cli, ["import", "areas", str(reference.DEMO / "areas.csv"), "-w",
                                         str(config.area_dir("north"))])
         assert done.exit_code == 0, done.stdout
+
+
+def test_a_workers_start_up_objects_are_out_of_the_collectors_reach(
+        server: tuple[ServerConfig, dict[str, TestClient]]) -> None:
+    """Catches a shared-server worker (the app factory uvicorn's workers call) left with Python's collector as it is:
+    every object of the imported code walked at each full collection, and a young collection every 700 new objects,
+    which under load promoted every request in flight and brought the full ones every few seconds (issue 14 part 8).
+    Run in a process of its own: freezing this one's objects would change the other tests' collector."""
+    import subprocess
+    import sys
+
+    from cyplan.auth.config import CONFIG_ENV
+    from cyplan.web.app import GC_YOUNG
+
+    config, _ = server
+    done = subprocess.run([sys.executable, "-c", "import gc\nfrom cyplan.web.app import server_app\nserver_app()\n"
+                           "print(gc.get_freeze_count(), gc.get_count()[2], gc.get_threshold()[0])"],
+                          env={**os.environ, CONFIG_ENV: str(config.path)}, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    frozen, in_reach, young = map(int, done.stdout.split())
+    assert frozen > 50_000 and in_reach < 1_000 and young == GC_YOUNG == 10_000

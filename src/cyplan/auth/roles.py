@@ -58,8 +58,12 @@ def user_name(name: str) -> str:
 
 def roles_of(conn: sa.Connection, user: str) -> dict[str, frozenset[Role]]:
     """Every area the user holds a role in, with those roles."""
-    rows = conn.execute(sa.select(user_roles.c.area, user_roles.c.role)
-                        .where(user_roles.c.user == user_name(user))).all()
+    return by_area(conn.execute(sa.select(user_roles.c.area, user_roles.c.role)
+                                .where(user_roles.c.user == user_name(user))).all())
+
+
+def by_area(rows: Iterable[tuple[str, str]]) -> dict[str, frozenset[Role]]:
+    """(area, role) rows as each area's roles."""
     found: dict[str, set[Role]] = {}
     for area, role in rows:
         found.setdefault(area, set()).add(Role(role))

@@ -12,11 +12,13 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from cyplan.store.tables import sessions
+from cyplan.auth.roles import Role, by_area, roles_of, user_name
+from cyplan.store.tables import sessions, user_roles
 
 COOKIE = "cyplan_session"
 # seconds: a session's last use is written at most this often, not on every request (a page's scripts and styles
@@ -77,9 +79,28 @@ class Sessions:
             return self.find_in(conn, key, now)
 
     def find_in(self, conn: sa.Connection, key: str, now: float | None = None) -> Session | None:
-        """find() in the caller's transaction (the gate reads the user's roles in the same one)."""
+        """find() in the caller's transaction."""
+        return self._live(conn, key, conn.execute(sa.select(sessions).where(sessions.c.id_hash == _hash(key))).first(),
+                          now)
+
+    def find_with_roles(self, conn: sa.Connection, key: str,
+                        now: float | None = None) -> tuple[Session, dict[str, frozenset[Role]]] | None:
+        """find_in() and its user's roles in every area (roles_of) in one query, in the caller's transaction: the
+        sign-in gate's, at every request of the shared server, where each query is a round trip to the database."""
+        rows = conn.execute(sa.select(sessions, user_roles.c.area.label("role_area"), user_roles.c.role.label("held"))
+                            .select_from(sessions.outerjoin(user_roles, user_roles.c.user == sessions.c.user))
+                            .where(sessions.c.id_hash == _hash(key))).all()
+        session = self._live(conn, key, rows[0] if rows else None, now)
+        if session is None:
+            return None
+        if session.user.name != user_name(session.user.name):  # roles are kept under the name as roles_of makes it
+            return session, roles_of(conn, session.user.name)
+        return session, by_area((r.role_area, r.held) for r in rows if r.role_area is not None)
+
+    def _live(self, conn: sa.Connection, key: str, row: sa.Row[Any] | None, now: float | None) -> Session | None:
+        """The session of a row of the sessions table, its last use noted; None (and the row gone) when it has timed
+        out or there is no row."""
         now = time.time() if now is None else now
-        row = conn.execute(sa.select(sessions).where(sessions.c.id_hash == _hash(key))).first()
         if row is None:
             return None
         if now - row.seen > self.idle or now - row.started > self.absolute:

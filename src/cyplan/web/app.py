@@ -7,6 +7,7 @@ logged to the workspace's cyplan-web.log and to stderr, and the user sees a plai
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -358,7 +359,29 @@ def server_app() -> FastAPI:
     from cyplan.auth.config import load
 
     limit = int(os.environ.get("CYPLAN_UPLOAD_LIMIT", security.UPLOAD_LIMIT))
-    return create_server_app(load(Path(os.environ[CONFIG_ENV])), limit)
+    app = create_server_app(load(Path(os.environ[CONFIG_ENV])), limit)
+    settle_garbage_collector()
+    return app
+
+
+# The collector's first threshold for a worker. Python's 700 new objects made a young collection every ~60 ms under
+# the benchmark's load, promoting the objects of every request in flight, so that a full collection (every object
+# of the worker, the kept results among them) came every ~10 s; in all 0.23-0.41 s of processor time a worker in 20
+# s. With the worker's start-up objects frozen and 50,000 it was 0.08-0.12 s, but each young collection took 30-45
+# ms of processor time at once (up to 1.2 s of waiting on the busy machine); a young collection's time grows with
+# the young objects, so 10,000 makes each about a fifth of that (issue 14 part 8; benchmarks/README.md). A
+# request's objects are freed by reference counting, not the collector: it only has to find cycles, which this many
+# new objects still bounds (a few MB).
+GC_YOUNG = 10_000
+
+
+def settle_garbage_collector() -> None:
+    """A worker's start-up: its objects so far (the imported code, the app) put out of the collector's reach
+    (gc.freeze: they live as long as the worker, and a full collection no longer walks them), and the young
+    generation's threshold raised (GC_YOUNG)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
 
 
 class RequestContext:

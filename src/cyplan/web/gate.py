@@ -10,21 +10,26 @@ ask their area's admin. Audit entries made while answering name the user (audit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-from starlette.concurrency import run_in_threadpool
+import anyio.to_thread
+from anyio.lowlevel import RunVar
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cyplan.auth.config import ServerConfig
-from cyplan.auth.roles import Role, roles_of
+from cyplan.auth.roles import Role
 from cyplan.auth.session import COOKIE, Session
 from cyplan.store import audit
 from cyplan.store.workspace import CONFIG_FILE, DB_FILE, Workspace, WorkspaceError
 
+T = TypeVar("T")
 PUBLIC_PREFIXES = ("/signin/", "/static/")
 PUBLIC = {"/signin", "/signout", "/healthz", "/favicon.ico"}
 
@@ -95,14 +100,33 @@ def session_and_areas(request: Request, key: str | None) -> Found:
     if key is None:
         return Found(None, {}, None)
     with request.app.state.server_workspace.engine.begin() as conn:
-        found = request.app.state.sessions.find_in(conn, key)
-        if found is None:
+        got = request.app.state.sessions.find_with_roles(conn, key)
+        if got is None:
             return Found(None, {}, None)
-        areas = _served(request, roles_of(conn, found.user.name))
+        found, held = got
+        areas = _served(request, held)
         tenant = found.tenant if found.tenant in areas else next(iter(areas), None)
         if tenant is not None:  # the last statements of the transaction: they are the area's, not the server's
             request.app.state.areas[tenant].read_version_in(conn)
         return Found(found, areas, tenant)
+
+
+# How many of a worker's requests read their session at once, each in a thread (the reads wait on the database). The
+# others wait their turn in the order they came (anyio's limiter is first come, first served). With anyio's 40, all
+# of a worker's ~25 people under the benchmark's load had a thread, and they took the interpreter's lock from each
+# other (and from the event loop) after every answer of the database, in no particular order (issue 14 part 8).
+GATE_THREADS = 4
+_GATE_LIMITER: RunVar[anyio.CapacityLimiter] = RunVar("cyplan_gate_threads")  # one per event loop, as anyio's own
+
+
+async def in_gate_thread(func: Callable[..., T], *args: Any) -> T:
+    """func(*args) in a thread, GATE_THREADS at most at once in this event loop."""
+    try:
+        limiter = _GATE_LIMITER.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(GATE_THREADS)
+        _GATE_LIMITER.set(limiter)
+    return await anyio.to_thread.run_sync(partial(func, *args), limiter=limiter)
 
 
 class Gate:
@@ -122,7 +146,7 @@ class Gate:
             await self.app(scope, receive, send)
             return
         sessions = request.app.state.sessions
-        found = await run_in_threadpool(session_and_areas, request, sessions.key(request.cookies.get(COOKIE)))
+        found = await in_gate_thread(session_and_areas, request, sessions.key(request.cookies.get(COOKIE)))
         if found.session is None:
             await sign_in_first(request)(scope, receive, send)
             return
@@ -136,7 +160,7 @@ class Gate:
                 await no_role(request)(scope, receive, send)
                 return
             if found.tenant != found.session.tenant:
-                await run_in_threadpool(sessions.choose, found.session.key, found.tenant)
+                await in_gate_thread(sessions.choose, found.session.key, found.tenant)
             request.state.tenant, request.state.roles = found.tenant, found.areas[found.tenant]
             await self.app(scope, receive, send)
         finally:
