@@ -24,6 +24,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from cyplan.auth.config import load
 from cyplan.auth.roles import Role
+from cyplan.auth import session
 from cyplan.auth.session import COOKIE
 from cyplan.store import audit
 from cyplan.store.tables import sessions
@@ -76,6 +77,33 @@ def server(tmp_path: Path, provider: Provider, data: Path) -> Iterator[tuple[Pat
     config, client = make(tmp_path, provider, data)
     with client:
         yield config, client
+
+
+MINUTE, HOUR = 60.0, 3600.0
+
+
+class Clock:
+    """The sessions' clock (cyplan.auth.session.clock), stopped at the time the test began and moved only by the
+    test: a time-out is crossed by saying "21 minutes later", not by sleeping, so a slow machine changes nothing."""
+
+    def __init__(self) -> None:
+        self.start = self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def set_after_start(self, seconds: float) -> None:
+        self.now = self.start + seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    stopped = Clock()
+    monkeypatch.setattr(session, "clock", stopped)
+    return stopped
 
 
 def trail(config: Path) -> list[dict[str, Any]]:
@@ -279,31 +307,33 @@ def test_a_made_up_session_cookie_is_refused(server: tuple[Path, Any]) -> None:
     assert client.get("/data", follow_redirects=False).status_code == 303
 
 
-def test_the_idle_time_out_ends_a_session_left_alone_not_one_in_use(tmp_path: Path, provider: Provider,
-                                                                    data: Path) -> None:
-    """Catches an idle time-out counted from sign-in instead of the last request, or not applied at all."""
-    _, client = make(tmp_path, provider, data, idle_timeout="1s")
+def test_the_idle_time_out_ends_a_session_left_alone_not_one_in_use(tmp_path: Path, provider: Provider, data: Path,
+                                                                    clock: Clock) -> None:
+    """Catches an idle time-out counted from sign-in instead of the last request (the second request, 30 minutes
+    after sign-in, would be refused), or not applied at all (the last request, 21 minutes left alone, answered)."""
+    _, client = make(tmp_path, provider, data, idle_timeout="20m")
     with client:
         provider.next_token()
         to_provider_and_back(client, provider)
-        for _ in range(4):  # in use: a request every 0.5 s keeps it for 2 s, twice the time-out
-            time.sleep(0.5)
+        for _ in range(4):  # in use: a request every 15 minutes keeps it for an hour, three times the time-out
+            clock.advance(15 * MINUTE)
             assert client.get("/test/whoami", follow_redirects=False).status_code == 200
-        time.sleep(1.3)
+        clock.advance(21 * MINUTE)  # then left alone for longer than the time-out
         assert client.get("/data", follow_redirects=False).status_code == 303
 
 
-def test_the_absolute_time_out_ends_even_a_session_in_use(tmp_path: Path, provider: Provider, data: Path) -> None:
-    """Catches a session kept alive for ever by use."""
-    _, client = make(tmp_path, provider, data, absolute_timeout="1.5s")
+def test_the_absolute_time_out_ends_even_a_session_in_use(tmp_path: Path, provider: Provider, data: Path,
+                                                          clock: Clock) -> None:
+    """Catches a session kept alive for ever by use, or ended later than the hour after sign-in."""
+    _, client = make(tmp_path, provider, data, absolute_timeout="1h")  # idle: the default 30 minutes
     with client:
         provider.next_token()
         to_provider_and_back(client, provider)
         codes = []
-        for _ in range(4):
-            time.sleep(0.5)
+        for after in (25 * MINUTE, 50 * MINUTE, HOUR - 1, HOUR + 1):  # in use every 25 minutes or less: never idle
+            clock.set_after_start(after)
             codes.append(client.get("/test/whoami", follow_redirects=False).status_code)
-        assert codes[:2] == [200, 200] and codes[-1] == 303
+        assert codes == [200, 200, 200, 303]
 
 
 def test_too_many_failed_sign_ins_from_one_address_are_refused(tmp_path: Path, provider: Provider,
@@ -383,18 +413,20 @@ def test_htmx_requests_after_the_session_ends_go_to_sign_in_whole(server: tuple[
     assert r.status_code == 401 and r.headers["HX-Redirect"] == "/signin?next=%2Fworkforce"
 
 
-def test_timed_out_sessions_are_forgotten_at_the_next_sign_in(tmp_path: Path, provider: Provider, data: Path) -> None:
-    """Catches the sessions table growing for ever with sessions no one can use."""
-    config, client = make(tmp_path, provider, data, idle_timeout="1s")
+def test_timed_out_sessions_are_forgotten_at_the_next_sign_in(tmp_path: Path, provider: Provider, data: Path,
+                                                               clock: Clock) -> None:
+    """Catches the sessions table growing for ever with sessions no one can use (3 rows at the end), or a session
+    still in its time forgotten with them (1 row)."""
+    config, client = make(tmp_path, provider, data, idle_timeout="20m")
     with client:
         provider.next_token()
-        to_provider_and_back(client, provider)
-        client.cookies.clear()
-        time.sleep(1.2)
-        to_provider_and_back(client, provider)
+        for wait in (0, 19 * MINUTE, 2 * MINUTE):  # the third sign-in comes 21 minutes after the first, 2 after the second
+            clock.advance(wait)
+            to_provider_and_back(client, provider)
+            client.cookies.clear()  # the browser forgets it: the session is never used again
     ws = Workspace.open(config.parent / "data" / "server")
     with ws.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(sessions)).scalar() == 1
+        assert conn.execute(sa.select(sa.func.count()).select_from(sessions)).scalar() == 2  # the second and third
     ws.close()
 
 
