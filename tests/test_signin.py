@@ -22,9 +22,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
 
+from cyplan.auth import session
 from cyplan.auth.config import load
 from cyplan.auth.roles import Role
-from cyplan.auth import session
 from cyplan.auth.session import COOKIE
 from cyplan.store import audit
 from cyplan.store.tables import sessions
@@ -420,7 +420,7 @@ def test_timed_out_sessions_are_forgotten_at_the_next_sign_in(tmp_path: Path, pr
     config, client = make(tmp_path, provider, data, idle_timeout="20m")
     with client:
         provider.next_token()
-        for wait in (0, 19 * MINUTE, 2 * MINUTE):  # the third sign-in comes 21 minutes after the first, 2 after the second
+        for wait in (0, 19 * MINUTE, 2 * MINUTE):  # the third sign-in 21 minutes after the first, 2 after the second
             clock.advance(wait)
             to_provider_and_back(client, provider)
             client.cookies.clear()  # the browser forgets it: the session is never used again
