@@ -193,3 +193,17 @@ def test_tornado_draws_each_inputs_low_and_high_from_the_central_result() -> Non
     assert spec["title"] == "What drives the 2035 gap in Smalltown"
     assert "Widest first: input 0, from 880.0 to 1,060.0; input 1" in spec["description"]
     assert "<svg" in charts.to_svg(chart)
+
+
+@pytest.mark.parametrize("damage", [b"\xff\xfe<svg", b"<svg xmlns='http://www.w3.org/2000/svg'><rect", b""])
+def test_a_damaged_kept_chart_is_drawn_again(tmp_path, damage: bytes) -> None:
+    """Catches a kept chart that is not whole UTF-8 SVG (a damaged disk, a hand edit) stopping the board paper with
+    a UnicodeDecodeError traceback, or going into it cut short or empty: it is drawn again and kept whole."""
+    spec = {"width": 100, "height": 80, "title": "Kept", "mark": {"type": "bar"},
+            "data": {"values": [{"role": "a", "fte": 2.0}]},
+            "encoding": {"y": {"field": "role", "type": "nominal"}, "x": {"field": "fte", "type": "quantitative"}}}
+    whole = charts.svg_of(spec, kept=tmp_path, own=True)
+    (kept,) = tmp_path.glob("*.svg")
+    kept.write_bytes(damage)
+    assert charts.svg_of(spec, kept=tmp_path, own=True) == whole
+    assert kept.read_text(encoding="utf-8") == whole

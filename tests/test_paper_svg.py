@@ -171,3 +171,16 @@ def test_charts_of_other_workspaces_say_what_vegas_say(name: str) -> None:
     power labelled, as d3 labels it), a surplus (negative gaps), a need chart without its low and high."""
     spec = _edge_charts()[name]
     assert texts(svg.draw(spec)) == texts(vega(spec))
+
+
+@pytest.mark.parametrize("values", [[float("nan"), 1.0], [float("inf"), 1.0], [1.0, -float("inf")],
+                                    [1.7e308, -1.7e308], [1e308, -1e308]])
+def test_numbers_it_cannot_place_are_left_to_vega_not_a_traceback(values: list[float]) -> None:
+    """Catches NaN, infinity or numbers near float's limit reaching the paper's renderer ending the report in a
+    ValueError or OverflowError (or drawing positions of NaN): it says Unsupported, and svg_of draws with Vega."""
+    spec = {"width": 200, "height": 100, "mark": {"type": "bar"},
+            "data": {"values": [{"role": f"r{i}", "fte": v} for i, v in enumerate(values)]},
+            "encoding": {"y": {"field": "role", "type": "nominal"}, "x": {"field": "fte", "type": "quantitative"}}}
+    with pytest.raises(svg.Unsupported):
+        svg.draw(spec)
+    assert charts.svg_of(spec, own=True).startswith("<svg")

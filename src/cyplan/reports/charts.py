@@ -329,8 +329,12 @@ def svg_of(spec: dict[str, Any], kept: Path | None = None, own: bool = False) ->
     drawer = f"cyplan-svg {svg.VERSION}" if own else f"{VL_VERSION} {vlc.__version__}"
     name = hashlib.sha256(f"{drawer} {text}".encode()).hexdigest()[:32]
     path = kept / f"{name}.svg"
-    with contextlib.suppress(OSError):
-        return path.read_text(encoding="utf-8")
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        text = path.read_text(encoding="utf-8")
+        # kept files are written whole (os.replace below); one that is not (a damaged disk, a hand edit) is drawn
+        # again rather than put in the paper broken or stopping it with a traceback
+        if text.startswith("<svg") and text.endswith("</svg>"):
+            return text
     drawn = _drawn(spec, own)
     with contextlib.suppress(OSError):
         kept.mkdir(parents=True, exist_ok=True)

@@ -170,6 +170,8 @@ class Linear:
 
 def linear(values: Sequence[float], start: float, end: float, zero: bool, log: bool) -> Linear:
     """A quantitative scale over `values`, made nice (d3's nice: the domain out to whole tick steps)."""
+    if not all(math.isfinite(v) for v in values):  # Vega leaves such a datum out; here it would end in a traceback
+        raise Unsupported("a value that is not a finite number")
     low, high = min(values), max(values)
     if log:  # nice: out to whole powers of ten
         if low <= 0:
@@ -180,10 +182,22 @@ def linear(values: Sequence[float], start: float, end: float, zero: bool, log: b
         low, high = min(low, 0.0), max(high, 0.0)
     if low == high:  # Vega leaves it so: one tick
         return Linear(low, high, start, end)
+    _placeable(low, high)
     for _ in range(2):  # d3 nices twice (the step can change once the domain has grown), Vega with 10 ticks
         step = nice_step(high - low, NICE_TICKS)
         low, high = math.floor(low / step) * step, math.ceil(high / step) * step
+    _placeable(low, high)
     return Linear(low, high, start, end)
+
+
+def _placeable(low: float, high: float) -> None:
+    """Numbers near float's limit overflow the span or the nice domain (positions NaN, or a traceback)."""
+    try:
+        span = float(high) - float(low)
+    except OverflowError:  # math.floor's whole number times the step, past float's range
+        span = math.inf
+    if not math.isfinite(span):
+        raise Unsupported("values too large to place")
 
 
 @dataclass
