@@ -268,3 +268,13 @@ def test_need_settles_a_referral_return_import_cut_short_as_before(demo_with_rec
     with closing(sqlite3.connect(demo_workspace / DB_FILE)) as conn:
         assert [r[0] for r in conn.execute("SELECT id FROM returns_imports ORDER BY id")] == [r[0] for r in logged]
     assert folder.read_at_rest(demo_workspace) is not None
+
+
+def test_reading_at_rest_never_makes_a_database_file_that_went_missing(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Catches the fast read making an empty cyplan.db when the file goes between its header check and the connect
+    (sqlite3.connect makes a missing file): the folder must be left as it was and the caller told to open it."""
+    from cyplan.store import folder
+
+    monkeypatch.setattr(folder, "_whole", lambda db: True)  # the header was checked, then the file went
+    assert folder.read_at_rest(tmp_path) is None
+    assert not (tmp_path / DB_FILE).exists() and list(tmp_path.iterdir()) == []

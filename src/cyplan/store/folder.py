@@ -95,7 +95,11 @@ def read_at_rest(path: Path) -> dict[str, pl.DataFrame] | None:
     db = path / DB_FILE
     if os.environ.get(URL_ENV) or (path / CONFIG_FILE).exists() or not _whole(db):
         return None
-    with closing(sqlite3.connect(db)) as conn:
+    try:  # mode=rw: a file gone since _whole looked is not made afresh, empty, as plain connect() would
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=rw", uri=True)
+    except sqlite3.OperationalError:
+        return None
+    with closing(conn):
         conn.execute("BEGIN")  # one snapshot of every input (a reader's transaction: nothing is written)
         if not _up_to_date(conn) or not _settled(path, conn):
             return None
