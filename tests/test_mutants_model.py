@@ -103,6 +103,24 @@ def test_dfe_reads_a_published_zero_as_zero_and_still_hides_enough() -> None:
     assert _pinned([[7, 48, 0, 51], [60, 1, 60, 6], [60, 10, 1, 4], [42, 66, 5, 42]]) == []
 
 
+def test_nhs_digital_reads_a_shown_count_as_two_either_side_and_hides_no_more_than_that_needs() -> None:
+    """Row 1, 1, 13, 1 (total 16) under nhs-digital: the 1s are starred, 13 → 15, 16 → 15. A reader knows
+    the shown 15 is 13 … 17 and the total 13 … 17 (anything that rounds to 15), so the three stars add up to
+    at most 17 − 13 = 4 and at least 3 (each is 1 or more): each star is 1 or 2, none worked out, and
+    the 15 stays shown. Wrong answer caught: a shown r read as r − 1 … r + 2 (its low bound 'r − 5 // 3'),
+    by which the stars add up to at most 17 − 14 = 3, all seem pinned at 1, and the 15 is hidden too."""
+    assert disclose(_row(1, 1, 13, 1), total_row=None).row(0) == ("r0", "*", "*", "15", "*", "15")
+
+
+def test_nhs_digital_reads_a_shown_count_as_a_range_not_as_two_more_and_hides_no_more_than_that_needs() -> None:
+    """Row 12, 11, 1, 2, 1 (total 27) under nhs-digital: 12 → 10, 11 → 10, 27 → 25, the rest starred. A
+    reader knows each 10 is 8 … 12 and the total 23 … 27, so the three stars add up to 3 … 27 − 16 = 11:
+    each lies in 1 … 9, none worked out, and both 10s stay shown. Wrong answer caught: a shown r read as
+    exactly r + 2 (its low bound 'r + 5 // 2'), by which the stars add up to 27 − 24 = 3, all seem pinned
+    at 1, and the 11 is hidden too."""
+    assert disclose(_row(12, 11, 1, 2, 1), total_row=None).row(0) == ("r0", "10", "10", "*", "*", "*", "25")
+
+
 def test_a_table_with_no_total_row_is_published_by_rows_and_a_share_of_nothing_is_blank() -> None:
     """No 'Total' row (the default asks for one): each row is a line. Row a, 3 and 20 of 23: the 3 is
     starred, then the 20 (the smallest other count), the total 23 rounds to 25 and the share is hidden with
