@@ -13,7 +13,7 @@ import pytest
 from cyplan.model.activity import gender_column
 from cyplan.model.arrays import Labelled
 from cyplan.model.build import Dims
-from cyplan.model.disclosure import DFE, NONE, disclose
+from cyplan.model.disclosure import DFE, NHS_DIGITAL, NONE, DisclosureRule, disclose
 from cyplan.model.gap import _by_sector, gap_table, supply_table
 from cyplan.model.need import trended, uplift_factor
 from cyplan.model.plan import demand_table, need_table, run
@@ -76,13 +76,14 @@ def test_an_unknown_gap_breakdown_is_refused_with_the_choices_named() -> None:
     assert str(caught.value) == "the gap cannot be broken down by age, band; choose from role, sector"
 
 
-def _pinned(cells: list[list[int]]) -> list[tuple[int, int]]:
-    """The hidden cells of the DfE publication of `cells` (with row and column totals) that a reader of
-    the published table can work out exactly."""
-    out = disclose(make_table(cells, True, True), DFE)
+def _pinned(cells: list[list[int]], rule: DisclosureRule = DFE) -> list[tuple[int, int]]:
+    """The hidden cells of the publication of `cells` (with row and column totals) under `rule` (DfE
+    unless told) that a reader of the published table can work out exactly."""
+    out = disclose(make_table(cells, True, True), rule)
     published = [list(r) for r in out.drop("category").rows()]
-    lo, hi = reader_bounds(published, "dfe", True, True)
-    return [(i, j) for i, row in enumerate(published) for j, v in enumerate(row) if v == "c" and lo[i][j] == hi[i][j]]
+    lo, hi = reader_bounds(published, rule.name, True, True)
+    return [(i, j) for i, row in enumerate(published) for j, v in enumerate(row)
+            if v == rule.symbol and lo[i][j] == hi[i][j]]
 
 
 def test_dfe_hides_enough_that_the_rows_and_columns_pin_no_hidden_count() -> None:
@@ -101,6 +102,28 @@ def test_dfe_reads_a_published_zero_as_zero_and_still_hides_enough() -> None:
     b = 48 and with it every hidden count. Wrong answer caught: the published 0 read as 'at least 1' or as
     'at most −1' (its bounds crossed), after which the 51 is left shown."""
     assert _pinned([[7, 48, 0, 51], [60, 1, 60, 6], [60, 10, 1, 4], [42, 66, 5, 42]]) == []
+
+
+def test_nhs_digital_reads_a_published_zero_as_zero_and_hides_enough_to_pin_no_hidden_count() -> None:
+    """Rows 1 1 18 / 60 2 1 / 0 13 48 / 40 2 11 under nhs-digital. Had it published row 0 as *, *, 20 | 20
+    (the rest: 60 * * | 65, 0 15 50 | 60, * * * | 55, totals 100 20 80 | 195), a reader gets: row 2's 0 is
+    0 (a 1 or 2 would be a '*'), its 15 at least 13 and its 50 at least 48, so row 2 holds at least 61; row 1
+    at least 63 and row 3 at least 53 (rounded to 65 and 55); the grand total at most 197. Row 0's total is
+    then at most 197 − 63 − 61 − 53 = 20, its 20 at least 18, and its two stars add up to at most 2: both
+    are 1. Wrong answer caught: the published 0 read with crossed bounds (at least 2, at most 0), after
+    which the reader's sums go astray and row 0's 20 is left shown."""
+    assert _pinned([[1, 1, 18], [60, 2, 1], [0, 13, 48], [40, 2, 11]], NHS_DIGITAL) == []
+
+
+def test_dfe_carries_the_bounds_from_line_to_line_until_nothing_changes_and_hides_enough() -> None:
+    """Rows 1 13 0 25 / 48 0 5 72 / 1 33 20 18 / 22 7 48 12 / 12 25 8 0 under the DfE rule. Had it published
+    c c 0 25 | 39, c 0 c 72 | 125, c 33 20 c | 72, 22 c 48 c | 89, c 25 c 0 | 45, totals 84 78 81 127 | 370,
+    a reader goes round a chain of lines: row 0 gives a + b = 14; column 1 b + p = 20; row 3 p + q = 19;
+    column 3 q + y = 30; row 2 y + x = 19. So b = 14 − a, p = 6 + a, q = 13 − a, y = 17 + a, x = 2 − a, and
+    x ≥ 1 with a ≥ 1 leave a = 1: the counts 1, 13, 7, 12, 18, 1 are all worked out. Following it takes
+    several passes over the lines. Wrong answer caught: the bounds carried for one pass only (the
+    'changed' flag not set), which misses the chain and leaves row 0's 25 shown."""
+    assert _pinned([[1, 13, 0, 25], [48, 0, 5, 72], [1, 33, 20, 18], [22, 7, 48, 12], [12, 25, 8, 0]]) == []
 
 
 def test_nhs_digital_reads_a_shown_count_as_two_either_side_and_hides_no_more_than_that_needs() -> None:
