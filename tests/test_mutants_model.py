@@ -115,6 +115,17 @@ def test_nhs_digital_reads_a_published_zero_as_zero_and_hides_enough_to_pin_no_h
     assert _pinned([[1, 1, 18], [60, 2, 1], [0, 13, 48], [40, 2, 11]], NHS_DIGITAL) == []
 
 
+def test_nhs_digital_knows_a_published_zero_is_exactly_zero_and_hides_enough_to_pin_no_hidden_count() -> None:
+    """Rows 23 28 1 / 23 1 23 / 22 1 12 / 0 0 11 under nhs-digital. Had it published * 30 * | 50, * * 25 | 45,
+    20 * * | 35, 0 0 10 | 10, totals 70 30 45 | 145, a reader gets: row 3's 0 in column 0 is exactly 0 (a 1
+    or 2 would be a '*'), so column 0's two stars add up to at least 68 − 22 − 0 = 46 (its total at least 68,
+    the 20 at most 22). Row 0's star there is at most 52 − 28 − 1 = 23 (row total at most 52, the 30 at
+    least 28, the other star at least 1), and row 1's at most 47 − 23 − 1 = 23: both are 23, and with them
+    the two 1s beside them. Wrong answer caught: a published 0 read as 0 … 2, by which the column's stars
+    add up to at least 44 only, so the 30 is left shown."""
+    assert _pinned([[23, 28, 1], [23, 1, 23], [22, 1, 12], [0, 0, 11]], NHS_DIGITAL) == []
+
+
 def test_dfe_carries_the_bounds_from_line_to_line_until_nothing_changes_and_hides_enough() -> None:
     """Rows 1 13 0 25 / 48 0 5 72 / 1 33 20 18 / 22 7 48 12 / 12 25 8 0 under the DfE rule. Had it published
     c c 0 25 | 39, c 0 c 72 | 125, c 33 20 c | 72, 22 c 48 c | 89, c 25 c 0 | 45, totals 84 78 81 127 | 370,
