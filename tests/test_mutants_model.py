@@ -592,3 +592,19 @@ def test_gender_columns_follow_the_code_lists_labels_and_a_list_without_female_o
     male."""
     assert gender_column(np.array([1, 2, 3, 0, -1, 99]), ["Female", "Male", "Other"]).tolist() == [0, 1, 2, 2, 2, 2]
     assert gender_column(np.array([1, 2, 0, -1, 99]), ["Woman", "Man"]).tolist() == [2, 2, 2, 2, 2]
+
+
+def test_a_draw_of_2_to_the_18_values_or_more_is_worked_in_parts_and_gives_the_triangular_inverse_cdf() -> None:
+    """1,024 draws of 256 rows (262,144 = 2^18 values, where the work is shared between threads): rows 0–127
+    triangular with low 0, central 0, high 10, whose CDF is F(x) = 1 − (1 − x/10)², so a uniform u gives
+    x = 10 (1 − √(1 − u)); rows 128–255 fixed at 5 (low = central = high). The uniforms are the generator's
+    first 262,144 (draws × rows, in that order), as with fewer rows. Wrong answers caught: the threaded path
+    broken (the work or the row count not passed to in_parts: a TypeError at national scale, where no small
+    test goes), and a row given the wrong values when the work is cut in parts."""
+    low = np.r_[np.zeros(128), np.full(128, 5.0)]
+    high = np.r_[np.full(128, 10.0), np.full(128, 5.0)]
+    out = draw(np.random.default_rng(7), low, low.copy(), high, 1024)
+    u = np.random.default_rng(7).random((1024, 256))
+    assert out.shape == (1024, 256)
+    np.testing.assert_allclose(out[:, :128], 10 * (1 - np.sqrt(1 - u[:, :128])), rtol=1e-12)
+    assert (out[:, 128:] == 5.0).all()
