@@ -20,7 +20,7 @@ from cyplan.model.plan import demand_table, need_table, run
 from cyplan.model.scenarios import ScenarioError, apply, parse_where
 from cyplan.model.simulate import Simulation, simulate
 from cyplan.model.supply import joiners_needed, stock
-from cyplan.model.uncertainty import draw
+from cyplan.model.uncertainty import draw, quantile_errors, triangular_quantile
 from test_model import frame, tiny
 from test_promises_disclosure import make_table, reader_bounds  # the reader written apart from the module
 from test_supply import inputs, scenario
@@ -608,3 +608,21 @@ def test_a_draw_of_2_to_the_18_values_or_more_is_worked_in_parts_and_gives_the_t
     assert out.shape == (1024, 256)
     np.testing.assert_allclose(out[:, :128], 10 * (1 - np.sqrt(1 - u[:, :128])), rtol=1e-12)
     assert (out[:, 128:] == 5.0).all()
+
+
+def test_quantile_errors_of_evenly_spread_draws_are_the_rank_spread_times_the_gap_between_draws() -> None:
+    """101 draws 0, 1, …, 100: np.quantile's q-quantile is 100 q, so the SE (Q(q + z s) − Q(q − z s)) / 2z
+    with s = √(q (1 − q) / n) is 100 s exactly: for the median 100 × √(0.25 / 101) = 100 × 0.5 / 10.04988 =
+    4.97519, for the 5th and 95th percentiles 100 × √(0.0475 / 101) = 100 × 0.0216863 = 2.16863 (none of
+    the six quantiles read is clipped: 0.05 − 1.96 × 0.0216863 = 0.0075 ≥ 0). Wrong answers caught: z
+    divided by the root, n multiplied in, q / (1 − q), q (1 + q) or q (2 − q) for q (1 − q), and both
+    quantiles read above q (an SE of 0)."""
+    e5, e50, e95 = quantile_errors(np.arange(101.0)[None, :])
+    assert np.allclose([e5[0], e50[0], e95[0]], [2.16863, 4.97519, 2.16863], rtol=1e-5)
+
+
+def test_a_fixed_row_has_its_value_at_every_probability_asked_for() -> None:
+    """low = central = high = 3, asked at u = 0.1 and 0.9: [3.0, 3.0], one value per probability. Wrong
+    answer caught: a single 3.0 instead of one per u (the shape of the probabilities lost)."""
+    out = triangular_quantile(np.array([0.1, 0.9]), 3.0, 3.0, 3.0)
+    assert out.shape == (2,) and out.tolist() == [3.0, 3.0]
