@@ -13,14 +13,14 @@ import pytest
 from cyplan.model.activity import gender_column
 from cyplan.model.arrays import Labelled
 from cyplan.model.build import Dims
-from cyplan.model.disclosure import DFE, NONE, disclose
+from cyplan.model.disclosure import DFE, NHS_DIGITAL, NONE, DisclosureRule, disclose
 from cyplan.model.gap import _by_sector, gap_table, supply_table
 from cyplan.model.need import trended, uplift_factor
 from cyplan.model.plan import demand_table, need_table, run
 from cyplan.model.scenarios import ScenarioError, apply, parse_where
 from cyplan.model.simulate import Simulation, simulate
 from cyplan.model.supply import joiners_needed, stock
-from cyplan.model.uncertainty import draw
+from cyplan.model.uncertainty import draw, quantile_errors, triangular_quantile
 from test_model import frame, tiny
 from test_promises_disclosure import make_table, reader_bounds  # the reader written apart from the module
 from test_supply import inputs, scenario
@@ -76,13 +76,14 @@ def test_an_unknown_gap_breakdown_is_refused_with_the_choices_named() -> None:
     assert str(caught.value) == "the gap cannot be broken down by age, band; choose from role, sector"
 
 
-def _pinned(cells: list[list[int]]) -> list[tuple[int, int]]:
-    """The hidden cells of the DfE publication of `cells` (with row and column totals) that a reader of
-    the published table can work out exactly."""
-    out = disclose(make_table(cells, True, True), DFE)
+def _pinned(cells: list[list[int]], rule: DisclosureRule = DFE) -> list[tuple[int, int]]:
+    """The hidden cells of the publication of `cells` (with row and column totals) under `rule` (DfE
+    unless told) that a reader of the published table can work out exactly."""
+    out = disclose(make_table(cells, True, True), rule)
     published = [list(r) for r in out.drop("category").rows()]
-    lo, hi = reader_bounds(published, "dfe", True, True)
-    return [(i, j) for i, row in enumerate(published) for j, v in enumerate(row) if v == "c" and lo[i][j] == hi[i][j]]
+    lo, hi = reader_bounds(published, rule.name, True, True)
+    return [(i, j) for i, row in enumerate(published) for j, v in enumerate(row)
+            if v == rule.symbol and lo[i][j] == hi[i][j]]
 
 
 def test_dfe_hides_enough_that_the_rows_and_columns_pin_no_hidden_count() -> None:
@@ -101,6 +102,57 @@ def test_dfe_reads_a_published_zero_as_zero_and_still_hides_enough() -> None:
     b = 48 and with it every hidden count. Wrong answer caught: the published 0 read as 'at least 1' or as
     'at most −1' (its bounds crossed), after which the 51 is left shown."""
     assert _pinned([[7, 48, 0, 51], [60, 1, 60, 6], [60, 10, 1, 4], [42, 66, 5, 42]]) == []
+
+
+def test_nhs_digital_reads_a_published_zero_as_zero_and_hides_enough_to_pin_no_hidden_count() -> None:
+    """Rows 1 1 18 / 60 2 1 / 0 13 48 / 40 2 11 under nhs-digital. Had it published row 0 as *, *, 20 | 20
+    (the rest: 60 * * | 65, 0 15 50 | 60, * * * | 55, totals 100 20 80 | 195), a reader gets: row 2's 0 is
+    0 (a 1 or 2 would be a '*'), its 15 at least 13 and its 50 at least 48, so row 2 holds at least 61; row 1
+    at least 63 and row 3 at least 53 (rounded to 65 and 55); the grand total at most 197. Row 0's total is
+    then at most 197 − 63 − 61 − 53 = 20, its 20 at least 18, and its two stars add up to at most 2: both
+    are 1. Wrong answer caught: the published 0 read with crossed bounds (at least 2, at most 0), after
+    which the reader's sums go astray and row 0's 20 is left shown."""
+    assert _pinned([[1, 1, 18], [60, 2, 1], [0, 13, 48], [40, 2, 11]], NHS_DIGITAL) == []
+
+
+def test_nhs_digital_knows_a_published_zero_is_exactly_zero_and_hides_enough_to_pin_no_hidden_count() -> None:
+    """Rows 23 28 1 / 23 1 23 / 22 1 12 / 0 0 11 under nhs-digital. Had it published * 30 * | 50, * * 25 | 45,
+    20 * * | 35, 0 0 10 | 10, totals 70 30 45 | 145, a reader gets: row 3's 0 in column 0 is exactly 0 (a 1
+    or 2 would be a '*'), so column 0's two stars add up to at least 68 − 22 − 0 = 46 (its total at least 68,
+    the 20 at most 22). Row 0's star there is at most 52 − 28 − 1 = 23 (row total at most 52, the 30 at
+    least 28, the other star at least 1), and row 1's at most 47 − 23 − 1 = 23: both are 23, and with them
+    the two 1s beside them. Wrong answer caught: a published 0 read as 0 … 2, by which the column's stars
+    add up to at least 44 only, so the 30 is left shown."""
+    assert _pinned([[23, 28, 1], [23, 1, 23], [22, 1, 12], [0, 0, 11]], NHS_DIGITAL) == []
+
+
+def test_dfe_carries_the_bounds_from_line_to_line_until_nothing_changes_and_hides_enough() -> None:
+    """Rows 1 13 0 25 / 48 0 5 72 / 1 33 20 18 / 22 7 48 12 / 12 25 8 0 under the DfE rule. Had it published
+    c c 0 25 | 39, c 0 c 72 | 125, c 33 20 c | 72, 22 c 48 c | 89, c 25 c 0 | 45, totals 84 78 81 127 | 370,
+    a reader goes round a chain of lines: row 0 gives a + b = 14; column 1 b + p = 20; row 3 p + q = 19;
+    column 3 q + y = 30; row 2 y + x = 19. So b = 14 − a, p = 6 + a, q = 13 − a, y = 17 + a, x = 2 − a, and
+    x ≥ 1 with a ≥ 1 leave a = 1: the counts 1, 13, 7, 12, 18, 1 are all worked out. Following it takes
+    several passes over the lines. Wrong answer caught: the bounds carried for one pass only (the
+    'changed' flag not set), which misses the chain and leaves row 0's 25 shown."""
+    assert _pinned([[1, 13, 0, 25], [48, 0, 5, 72], [1, 33, 20, 18], [22, 7, 48, 12], [12, 25, 8, 0]]) == []
+
+
+def test_nhs_digital_reads_a_shown_count_as_two_either_side_and_hides_no_more_than_that_needs() -> None:
+    """Row 1, 1, 13, 1 (total 16) under nhs-digital: the 1s are starred, 13 → 15, 16 → 15. A reader knows
+    the shown 15 is 13 … 17 and the total 13 … 17 (anything that rounds to 15), so the three stars add up to
+    at most 17 − 13 = 4 and at least 3 (each is 1 or more): each star is 1 or 2, none worked out, and
+    the 15 stays shown. Wrong answer caught: a shown r read as r − 1 … r + 2 (its low bound 'r − 5 // 3'),
+    by which the stars add up to at most 17 − 14 = 3, all seem pinned at 1, and the 15 is hidden too."""
+    assert disclose(_row(1, 1, 13, 1), total_row=None).row(0) == ("r0", "*", "*", "15", "*", "15")
+
+
+def test_nhs_digital_reads_a_shown_count_as_a_range_not_as_two_more_and_hides_no_more_than_that_needs() -> None:
+    """Row 12, 11, 1, 2, 1 (total 27) under nhs-digital: 12 → 10, 11 → 10, 27 → 25, the rest starred. A
+    reader knows each 10 is 8 … 12 and the total 23 … 27, so the three stars add up to 3 … 27 − 16 = 11:
+    each lies in 1 … 9, none worked out, and both 10s stay shown. Wrong answer caught: a shown r read as
+    exactly r + 2 (its low bound 'r + 5 // 2'), by which the stars add up to 27 − 24 = 3, all seem pinned
+    at 1, and the 11 is hidden too."""
+    assert disclose(_row(12, 11, 1, 2, 1), total_row=None).row(0) == ("r0", "10", "10", "*", "*", "*", "25")
 
 
 def test_a_table_with_no_total_row_is_published_by_rows_and_a_share_of_nothing_is_blank() -> None:
@@ -540,3 +592,37 @@ def test_gender_columns_follow_the_code_lists_labels_and_a_list_without_female_o
     male."""
     assert gender_column(np.array([1, 2, 3, 0, -1, 99]), ["Female", "Male", "Other"]).tolist() == [0, 1, 2, 2, 2, 2]
     assert gender_column(np.array([1, 2, 0, -1, 99]), ["Woman", "Man"]).tolist() == [2, 2, 2, 2, 2]
+
+
+def test_a_draw_of_2_to_the_18_values_or_more_is_worked_in_parts_and_gives_the_triangular_inverse_cdf() -> None:
+    """1,024 draws of 256 rows (262,144 = 2^18 values, where the work is shared between threads): rows 0–127
+    triangular with low 0, central 0, high 10, whose CDF is F(x) = 1 − (1 − x/10)², so a uniform u gives
+    x = 10 (1 − √(1 − u)); rows 128–255 fixed at 5 (low = central = high). The uniforms are the generator's
+    first 262,144 (draws × rows, in that order), as with fewer rows. Wrong answers caught: the threaded path
+    broken (the work or the row count not passed to in_parts: a TypeError at national scale, where no small
+    test goes), and a row given the wrong values when the work is cut in parts."""
+    low = np.r_[np.zeros(128), np.full(128, 5.0)]
+    high = np.r_[np.full(128, 10.0), np.full(128, 5.0)]
+    out = draw(np.random.default_rng(7), low, low.copy(), high, 1024)
+    u = np.random.default_rng(7).random((1024, 256))
+    assert out.shape == (1024, 256)
+    np.testing.assert_allclose(out[:, :128], 10 * (1 - np.sqrt(1 - u[:, :128])), rtol=1e-12)
+    assert (out[:, 128:] == 5.0).all()
+
+
+def test_quantile_errors_of_evenly_spread_draws_are_the_rank_spread_times_the_gap_between_draws() -> None:
+    """101 draws 0, 1, …, 100: np.quantile's q-quantile is 100 q, so the SE (Q(q + z s) − Q(q − z s)) / 2z
+    with s = √(q (1 − q) / n) is 100 s exactly: for the median 100 × √(0.25 / 101) = 100 × 0.5 / 10.04988 =
+    4.97519, for the 5th and 95th percentiles 100 × √(0.0475 / 101) = 100 × 0.0216863 = 2.16863 (none of
+    the six quantiles read is clipped: 0.05 − 1.96 × 0.0216863 = 0.0075 ≥ 0). Wrong answers caught: z
+    divided by the root, n multiplied in, q / (1 − q), q (1 + q) or q (2 − q) for q (1 − q), and both
+    quantiles read above q (an SE of 0)."""
+    e5, e50, e95 = quantile_errors(np.arange(101.0)[None, :])
+    assert np.allclose([e5[0], e50[0], e95[0]], [2.16863, 4.97519, 2.16863], rtol=1e-5)
+
+
+def test_a_fixed_row_has_its_value_at_every_probability_asked_for() -> None:
+    """low = central = high = 3, asked at u = 0.1 and 0.9: [3.0, 3.0], one value per probability. Wrong
+    answer caught: a single 3.0 instead of one per u (the shape of the probabilities lost)."""
+    out = triangular_quantile(np.array([0.1, 0.9]), 3.0, 3.0, 3.0)
+    assert out.shape == (2,) and out.tolist() == [3.0, 3.0]
