@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 SCRIPT = Path(__file__).parents[1] / "scripts" / "system_deps.sh"
-BASE = ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"]
+BASE = ["chromium-headless-shell", "libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"]
 FOR_TESTS = ["chromium", "poppler-utils", "postgresql", "libreoffice-writer-nogui", "wrk"]
 
 STUBS = {
@@ -51,3 +51,11 @@ def test_with_everything_installed_it_asks_for_nothing(tmp_path: Path) -> None:
 def test_make_demo_does_not_install_the_test_packages(tmp_path: Path) -> None:
     """Catches the test-only packages (a database server, a browser) installed for the demo."""
     assert run(tmp_path, BASE) == (0, [])
+
+
+def test_the_demo_on_a_fresh_machine_installs_the_pdf_printer(tmp_path: Path) -> None:
+    """Catches the headless Chromium that prints the PDF board paper (decision 0020) left out of `make demo`: the
+    PDF would then fall back to the slower WeasyPrint on every fresh machine, silently."""
+    code, calls = run(tmp_path, [])
+    assert code == 0 and calls[0] == "apt-get update -qq"
+    assert calls[1].split()[-len(BASE):] == BASE and "chromium-headless-shell" in calls[1].split()
