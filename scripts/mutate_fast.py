@@ -20,16 +20,22 @@ What makes it cheap per mutant:
   statements runs exactly as it did, so it cannot kill the mutant, and only the tests that do are run. Where
   that argument does not hold the mutant gets every test that reaches its function, as mutmut records it:
   a change in the signature (defaults are evaluated at import), a line coverage does not record, a line
-  inserted between two others, and hypothesis tests (they draw other examples next time, so which lines
-  they execute is not fixed). A mutant whose statements no test executes is "no tests", run against nothing.
+  inserted between two others. Hypothesis tests (they draw other examples next time, so which lines they
+  execute is not fixed) and tests using a class or module fixture (coverage counts what the fixture runs to
+  the test that first made it) are run for every mutant of a function they reach. A mutant whose statements
+  no test executes is "no tests", run against nothing.
+* Each test is first run with no mutant (under coverage) when a mutant first needs it, not all at the start:
+  a run stopped at a deadline has not paid for tests of functions it never reached. Module and class
+  fixtures are made afresh for each mutant and thrown away after it, so no mutant's fixtures reach the next.
 * Killer-first: a test that killed another mutant of the same function is tried first, then the fastest.
 * Time limits in CPU time (SIGPROF), so a loaded or paused machine does not turn a slow test into a false
   "timeout" (which would count as killed); a wall-clock limit of an hour is kept for a mutant that hangs.
 * `--shard=i/n` splits the mutants by function between n processes (so killer-first still works), and the
   results are saved under a lock, so shards can share a module's .meta file.
 
-A mutant that changed shared state for good could make later tests fail; so the tests are run once with no
-mutant before and after, and the run fails if any of them does not pass both times. Results are saved every
+A mutant that changed shared state for good could make later tests fail; so the tests are run with no mutant
+before the first mutant that needs them and again after the last, and the run fails if any of them does not
+pass both times. Results are saved every
 ten mutants and when the process is stopped (SIGTERM, SIGINT), so a run cut short keeps what it found.
 
     python scripts/mutate_fast.py 'cyplan.model.disclosure.*' [more patterns, checked in that order]
@@ -127,8 +133,8 @@ def statements(changed: set[int], first_line: dict[int, int], recorded: set[int]
 def select(reaching: Iterable[str], lines: set[int] | None, tests_by_line: dict[int, set[str]],
            keep: set[str]) -> tuple[list[str], str]:
     """The tests a mutant needs, and how they were chosen: of the tests reaching its function (`reaching`),
-    those that execute one of its changed statements and those in `keep` (hypothesis tests, which may take
-    another path next time); every one when its statements are unknown (`lines` None)."""
+    those that execute one of its changed statements and those in `keep` (see `_always`); every one when its
+    statements are unknown (`lines` None)."""
     reaching = sorted(set(reaching))
     if lines is None:
         return reaching, "function"
@@ -187,59 +193,72 @@ def _stop_soon(signum: int, frame: Any) -> None:
     _stop[0] = True
 
 
-class _Parent:
-    """Stands for 'the next test shares this test's module': pytest then tears down the test's own
-    fixtures but keeps the module's and the session's (the demo workspace is built once)."""
+class _Chain:
+    """Stands for the next test, for pytest's teardown: what it shares with the current one is kept. The
+    current test's module (`_Chain(item.listchain()[:-1])`): its own fixtures go, the module's and the session's
+    stay. The session alone (`_Chain([session])`): module and class fixtures go too."""
 
-    def __init__(self, item: pytest.Item) -> None:
-        self.chain = item.listchain()[:-1]
+    def __init__(self, chain: list[Any]) -> None:
+        self.chain = chain
 
     def listchain(self) -> list[Any]:
         return self.chain
 
 
 class Lines:
-    """Which test executes which statement of the mutated files, from one run under coverage.py."""
+    """Which test executes which statement of the mutated files, from the runs with no mutant under coverage.py."""
 
     def __init__(self) -> None:
         import coverage
 
         src = MUTANTS / "src" / "cyplan"
         self.cov = coverage.Coverage(data_file=None, include=[str(src / "*")], config_file=False)
-        self.files: dict[str, tuple[dict[str, Function], dict[int, int], set[int], dict[int, set[str]]]] = {}
+        self.files: dict[Path, tuple[dict[str, Function], dict[int, int], set[int]]] = {}
+        self.by_line: dict[Path, dict[int, set[str]]] = {}  # emptied after each run under coverage
 
-    def test(self, nodeid: str) -> None:
-        self.cov.switch_context(nodeid)
+    def run(self, tests: list[str], one: Any) -> None:
+        """Call one(test) for each test under coverage, each in its own context."""
+        self.cov.start()
+        try:
+            for test in tests:
+                self.cov.switch_context(test)
+                one(test)
+        finally:
+            self.cov.stop()
+            self.by_line.clear()
 
-    def of_file(self, path: Path) -> tuple[dict[str, Function], dict[int, int], set[int], dict[int, set[str]]]:
-        """The file's functions, each line's statement, the statements coverage records, the tests by statement."""
-        key = str(path)
-        if key not in self.files:
+    def of_file(self, path: Path) -> tuple[dict[str, Function], dict[int, int], set[int]]:
+        """The file's functions, each line's statement (its first line), and the statements coverage records."""
+        if path not in self.files:
             from coverage.parser import PythonParser
 
             text = path.read_text()
-            parser = PythonParser(text=text, filename=key)
+            parser = PythonParser(text=text, filename=str(path))
             parser.parse_source()
             first = {line: parser.first_line(line) for line in range(1, text.count("\n") + 2)}
-            by_line: dict[int, set[str]] = {}
-            for line, contexts in self.cov.get_data().contexts_by_lineno(key).items():
-                by_line.setdefault(first.get(line, line), set()).update(c for c in contexts if c)
-            self.files[key] = (functions(text), first, set(parser.statements), by_line)
-        return self.files[key]
+            self.files[path] = (functions(text), first, set(parser.statements))
+        return self.files[path]
 
-    def mutant_statements(self, name: str) -> set[int] | None:
+    def tests_by_line(self, path: Path) -> dict[int, set[str]]:
+        """The tests that executed each statement of the file (by its first line)."""
+        if path not in self.by_line:
+            first = self.of_file(path)[1]
+            found: dict[int, set[str]] = {}
+            for line, contexts in self.cov.get_data().contexts_by_lineno(str(path)).items():
+                found.setdefault(first.get(line, line), set()).update(c for c in contexts if c)
+            self.by_line[path] = found
+        return self.by_line[path]
+
+    def choose(self, name: str, reaching: list[str], keep: set[str]) -> tuple[list[str], str]:
         module, _, mutant = name.rpartition(".")
         path = MUTANTS / "src" / Path(*module.split(".")).with_suffix(".py")
-        funcs, first, recorded, _ = self.of_file(path)
+        funcs, first, recorded = self.of_file(path)
         orig = mutant.partition("__mutmut_")[0] + "__mutmut_orig"
-        if orig not in funcs or mutant not in funcs:
-            return None
-        changed = changed_lines(funcs[orig], funcs[mutant], orig, mutant)
-        return None if changed is None else statements(changed, first, recorded)
-
-    def tests_by_line(self, name: str) -> dict[int, set[str]]:
-        module = name.rpartition(".")[0]
-        return self.of_file(MUTANTS / "src" / Path(*module.split(".")).with_suffix(".py"))[3]
+        lines = None
+        if orig in funcs and mutant in funcs:
+            changed = changed_lines(funcs[orig], funcs[mutant], orig, mutant)
+            lines = None if changed is None else statements(changed, first, recorded)
+        return select(reaching, lines, self.tests_by_line(path), keep)
 
 
 class Runner:
@@ -256,6 +275,7 @@ class Runner:
         self.how: Counter[str] = Counter()  # how each mutant's tests were chosen
         self.tests_run = 0
         self.lines: Lines | None = None
+        self.cleaned: set[str] = set()  # the tests run with no mutant so far
 
     def _run(self, session: pytest.Session, item: pytest.Item, limit: float) -> tuple[bool, bool]:
         """(passed, timed out) for one test, with the current mutant; `limit` is in CPU seconds."""
@@ -266,7 +286,7 @@ class Runner:
         signal.setitimer(signal.ITIMER_PROF, limit)
         signal.setitimer(signal.ITIMER_REAL, WALL_LIMIT)
         try:
-            reports = runtestprotocol(item, log=False, nextitem=_Parent(item))  # type: ignore[arg-type]
+            reports = runtestprotocol(item, log=False, nextitem=_Chain(item.listchain()[:-1]))  # type: ignore[arg-type]
         except MutantTimeout:
             return False, True
         finally:
@@ -277,22 +297,25 @@ class Runner:
         return not failed, timed_out
 
     def _clean(self, session: pytest.Session, items: list[pytest.Item], lines: Lines | None) -> list[str]:
+        """Run the tests with no mutant (under coverage, if choosing by line); the ones that fail."""
         _set_mutant("")
+        session._setupstate.teardown_exact(_Chain([session]))  # module fixtures made afresh, with no mutant
+        by_id = {item.nodeid: item for item in items}
         failed = []
+
+        def one(nodeid: str) -> None:
+            start = time.process_time()
+            passed, _ = self._run(session, by_id[nodeid], 600)
+            self.clean_seconds.setdefault(nodeid, time.process_time() - start)
+            if not passed:
+                failed.append(nodeid)
+
         if lines:
-            lines.cov.start()
-        try:
-            for item in items:
-                if lines:
-                    lines.test(item.nodeid)
-                start = time.process_time()
-                passed, _ = self._run(session, item, 600)
-                self.clean_seconds.setdefault(item.nodeid, time.process_time() - start)
-                if not passed:
-                    failed.append(item.nodeid)
-        finally:
-            if lines:
-                lines.cov.stop()
+            lines.run(sorted(by_id), one)
+        else:
+            for nodeid in sorted(by_id):
+                one(nodeid)
+        self.cleaned.update(by_id)
         return failed
 
     @pytest.hookimpl(tryfirst=True)
@@ -300,21 +323,23 @@ class Runner:
         by_id = {item.nodeid: item for item in session.items}
         for name, tests in self.mutants.items():  # a whole file given with --with: each of its tests
             self.mutants[name] = sorted({i for t in tests for i in by_id if i == t or i.startswith(f"{t}::")})
-        used = sorted({t for tests in self.mutants.values() for t in tests if t in by_id})
-        items = [by_id[t] for t in used]
         self.lines = Lines() if self.by_line else None
-        start = time.perf_counter()
-        self.broken = self._clean(session, items, self.lines)
-        print(f"  clean run{' under coverage' if self.lines else ''}: {len(items)} tests, "
-              f"{time.perf_counter() - start:.0f} s", flush=True)
-        if self.broken:
-            return True
-        hypothesis = {t for t in used if getattr(getattr(by_id[t], "obj", None), "is_hypothesis_test", False)}
+        keep = {t for t in by_id if _always(by_id[t])}
         start = time.perf_counter()
         for done, (name, tests) in enumerate(self.mutants.items(), start=1):
             if _stop[0]:
                 break
-            result = self._check(session, name, [t for t in tests if t in by_id], by_id, hypothesis)
+            # each test is first run with no mutant, when a mutant first needs it: its clean time, the lines it
+            # runs, and a check that it passes; a session fixture is therefore always made with no mutant
+            fresh = [by_id[t] for t in tests if t not in self.cleaned]
+            if fresh:
+                seconds = time.perf_counter()
+                self.broken = self._clean(session, fresh, self.lines)
+                print(f"  {len(fresh)} tests run with no mutant{' under coverage' if self.lines else ''}, "
+                      f"{time.perf_counter() - seconds:.0f} s", flush=True)
+                if self.broken:
+                    return True
+            result = self._check(session, name, tests, by_id, keep)
             if result is None:  # stopped part-way: not a verdict
                 break
             self.results[name] = result
@@ -326,7 +351,7 @@ class Runner:
             print(f"  stopped after {len(self.results)} mutants: the clean run after them is skipped", flush=True)
             self.progress(len(self.results), start)
             return True
-        self.broken = self._clean(session, items, None)
+        self.broken = self._clean(session, [by_id[t] for t in sorted(self.cleaned)], None)
         session._setupstate.teardown_exact(None)
         return True
 
@@ -337,16 +362,18 @@ class Runner:
               f"{dict(self.how)}, {self.tests_run} tests run", flush=True)
 
     def _check(self, session: pytest.Session, name: str, reaching: list[str], by_id: dict[str, pytest.Item],
-               hypothesis: set[str]) -> int | None:
+               keep: set[str]) -> int | None:
         if self.lines is None:
             tests, how = sorted(reaching), "function"
         else:
-            tests, how = select(reaching, self.lines.mutant_statements(name), self.lines.tests_by_line(name),
-                                hypothesis)
+            tests, how = self.lines.choose(name, reaching, keep)
         self.how[how] += 1
         if not tests:
             return NO_TESTS
         killers = self.killers.setdefault(function_of(name), [])
+        # module and class fixtures are made afresh with the mutant in place (as in a fresh worker), and
+        # thrown away after it, so that no mutant's fixtures are seen by the next mutant's tests
+        session._setupstate.teardown_exact(_Chain([session]))
         _set_mutant(name)
         try:
             for nodeid in order(tests, killers, self.clean_seconds):
@@ -361,13 +388,27 @@ class Runner:
                     return KILLED
             return SURVIVED
         finally:
-            _set_mutant("")
+            try:
+                session._setupstate.teardown_exact(_Chain([session]))
+            finally:
+                _set_mutant("")
 
     def save(self) -> None:
         if self.save_to is None:
             _save(self.results)
         else:
             self.save_to.write_text(json.dumps(self.results, indent=1, sort_keys=True))
+
+
+def _always(item: pytest.Item) -> bool:
+    """Whether a test is run for every mutant of a function it reaches, whatever lines it executed: a hypothesis
+    test (it draws other examples next time), and a test using a class or module fixture (coverage counts what
+    the fixture runs to the test that made it, but with a mutant each such test may be the one that makes it)."""
+    if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.values() if info else ()
+    return any(d.scope in ("class", "module", "package") for group in defs for d in group)
 
 
 def _set_mutant(name: str) -> None:
@@ -421,6 +462,16 @@ def _save(results: dict[str, int]) -> None:
                 os.replace(part, meta)
 
 
+def _refresh() -> None:
+    """Copy src/'s files other than Python (the web templates) over mutants/src's: mutmut copies them only when
+    it first makes mutants/src, and stale templates fail the page tests with no mutant in place."""
+    for path in (ROOT / "src").rglob("*"):
+        if path.is_file() and path.suffix != ".py" and "__pycache__" not in path.parts:
+            target = MUTANTS / "src" / path.relative_to(ROOT / "src")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+
+
 def _arguments(args: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Check mutmut's mutants in one pytest session.")
     parser.add_argument("patterns", nargs="*", default=["*"], help="mutant names (fnmatch), checked in this order")
@@ -446,6 +497,7 @@ def main(args: list[str]) -> int:
         return 2
     chosen = _chosen(opts.patterns, not opts.survivors, opts.extra, opts.only_with, opts.shard)
     shutil.copytree(ROOT / "tests", MUTANTS / "tests", dirs_exist_ok=True)  # tests written since mutmut ran
+    _refresh()
     if not chosen:
         print(f"no mutant matches {opts.patterns} (shard {opts.shard[0]}/{opts.shard[1]})", file=sys.stderr)
         return 2
