@@ -163,3 +163,19 @@ def test_a_shard_out_of_range_is_refused(shard: str) -> None:
     with pytest.raises(SystemExit) as stopped:
         mutate_fast._arguments([f"--shard={shard}"])
     assert stopped.value.code == 2
+
+
+def test_hypothesis_tests_and_tests_with_module_fixtures_are_always_kept() -> None:
+    """Catches a hypothesis test chosen by the lines its last examples ran (the next examples may run others), and
+    a test using a module fixture chosen by its own lines (the fixture's lines are counted to the test that made it
+    first, but under a mutant any test of the module may make it); a plain test with function fixtures is not."""
+    from types import SimpleNamespace as NS
+
+    def item(hypothesis: bool, *scopes: str) -> NS:
+        defs = {f"f{i}": [NS(scope=scope)] for i, scope in enumerate(scopes)}
+        return NS(obj=NS(is_hypothesis_test=hypothesis), _fixtureinfo=NS(name2fixturedefs=defs))
+
+    assert mutate_fast._always(item(True))
+    assert mutate_fast._always(item(False, "function", "module"))
+    assert mutate_fast._always(item(False, "class"))
+    assert not mutate_fast._always(item(False, "function", "session"))
