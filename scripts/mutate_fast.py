@@ -190,6 +190,7 @@ def _alarm(signum: int, frame: Any) -> None:
 
 
 def _stop_soon(signum: int, frame: Any) -> None:
+    print(f"  signal {signal.Signals(signum).name}: stopping after the current test", flush=True)
     _stop[0] = True
 
 
