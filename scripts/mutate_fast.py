@@ -45,6 +45,8 @@ ten mutants and when the process is stopped (SIGTERM, SIGINT), so a run cut shor
     python scripts/mutate_fast.py --shard=1/2 'cyplan.*' & python scripts/mutate_fast.py --shard=2/2 'cyplan.*'
     python scripts/mutate_fast.py --select=function --results=f.json 'cyplan.model.gap.*'  # mutmut's selection,
                                                                       # verdicts to a file, .meta left alone
+    python scripts/mutate_fast.py --verify='cyplan.model.gap.*' 'cyplan.model.gap.*'  # check line-level choice:
+                                 # survivors run against the left-out tests too (mutants/verify.jsonl)
 """
 
 from __future__ import annotations
@@ -265,9 +267,11 @@ class Lines:
 class Runner:
     """A pytest plugin: after collection, it runs the mutants instead of the usual test loop."""
 
-    def __init__(self, mutants: dict[str, list[str]], by_line: bool, save_to: Path | None) -> None:
+    def __init__(self, mutants: dict[str, list[str]], by_line: bool, save_to: Path | None,
+                 verify: Iterable[str] = ()) -> None:
         self.mutants = mutants  # mutant name → the node ids of the tests that reach its function
         self.by_line = by_line
+        self.verify = list(verify)  # patterns of mutants whose line-level verdict is checked against all tests
         self.save_to = save_to
         self.results: dict[str, int] = {}
         self.clean_seconds: dict[str, float] = {}  # CPU seconds with no mutant (under coverage, if by line)
@@ -369,8 +373,22 @@ class Runner:
         else:
             tests, how = self.lines.choose(name, reaching, keep)
         self.how[how] += 1
-        if not tests:
-            return NO_TESTS
+        result = self._try(session, name, tests, by_id) if tests else NO_TESTS
+        if self.lines is None or not any(fnmatch.fnmatch(name, p) for p in self.verify):
+            return result
+        # the check of the line-level choice: a mutant it kills, every test of the function kills too (they
+        # include the killer); one it does not kill is run against the tests it left out
+        rest = [t for t in reaching if t not in tests]
+        full = result if result in (KILLED, TIMEOUT, None) or not rest else self._try(session, name, rest, by_id)
+        if full is None:
+            return None
+        with open(MUTANTS / "verify.jsonl", "a") as log:
+            log.write(json.dumps({"mutant": name, "line": result, "function": full, "how": how,
+                                  "line_tests": len(tests), "function_tests": len(reaching)}) + "\n")
+        return full
+
+    def _try(self, session: pytest.Session, name: str, tests: list[str], by_id: dict[str, pytest.Item]) -> int | None:
+        """The verdict of these tests on the mutant (None: stopped part-way)."""
         killers = self.killers.setdefault(function_of(name), [])
         # module and class fixtures are made afresh with the mutant in place (as in a fresh worker), and
         # thrown away after it, so that no mutant's fixtures are seen by the next mutant's tests
@@ -482,6 +500,9 @@ def _arguments(args: list[str]) -> argparse.Namespace:
     parser.add_argument("--shard", default="1/1", help="i/n: this process checks the i-th of n parts")
     parser.add_argument("--select", choices=("line", "function"), default="line",
                         help="tests that execute the changed lines (default), or all that reach the function")
+    parser.add_argument("--verify", action="append", default=[], metavar="PATTERN",
+                        help="for these mutants, run a survivor against the tests line-level selection left out "
+                             "too, record its verdict from all, and log both to mutants/verify.jsonl")
     parser.add_argument("--results", type=Path, help="write the verdicts to this JSON file, not to mutants/")
     parsed = parser.parse_args(args)
     i, _, n = parsed.shard.partition("/")
@@ -512,7 +533,7 @@ def main(args: list[str]) -> int:
     signal.signal(signal.SIGALRM, _alarm)
     signal.signal(signal.SIGTERM, _stop_soon)
     signal.signal(signal.SIGINT, _stop_soon)
-    runner = Runner(chosen, opts.select == "line", save_to)
+    runner = Runner(chosen, opts.select == "line", save_to, opts.verify)
     files = sorted({t.partition("::")[0] for tests in chosen.values() for t in tests})
     if files:
         pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir=.", *files], plugins=[runner])

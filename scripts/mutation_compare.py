@@ -1,55 +1,60 @@
-"""Compare two ways of choosing a mutant's tests: the verdicts in a JSON file written by
-`mutate_fast.py --select=function --results=FILE` against those in mutmut's .meta files (written by the usual
-line-level run), over the mutants both have checked.
+"""The check of line-level test selection: a summary of mutants/verify.jsonl, which
+`mutate_fast.py --verify=PATTERN` writes for each mutant matching the pattern.
 
-    python scripts/mutation_compare.py mutants/compare-function.json
+For such a mutant the line-level tests are run first. If one kills it, every test of its function would
+too (they include that test), so both verdicts are "killed". If none does, the tests the line-level choice
+left out are run as well: a kill there is a mutant the line-level choice would have got wrong.
 
-Killed and timeout count as killed; survived and "no tests" as not killed. Prints, per module, how many
-mutants both checked and how many verdicts differ, and names each mutant that differs.
+    python scripts/mutation_compare.py [mutants/verify.jsonl]
+
+Prints, per module, the mutants checked, how many the line-level tests killed, how many they did not and
+were then run against the rest, and how many of those the rest killed (each named).
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 KILLED = {1, 3, 36, 24, -24, 152, 255}  # as scripts/mutation_score.py
 
 
-def verdict(code: int) -> str:
-    return "killed" if code in KILLED else "not killed"
-
-
-def compare(other: dict[str, int], metas: list[Path]) -> tuple[Counter[str], Counter[str], list[str]]:
-    both: Counter[str] = Counter()
-    differ: Counter[str] = Counter()
-    names = []
-    for meta in metas:
-        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            if code is None or name not in other:
-                continue
-            module = name.rpartition(".")[0]
-            both[module] += 1
-            if verdict(code) != verdict(other[name]):
-                differ[module] += 1
-                names.append(f"{name}: line-level {verdict(code)} ({code}), function-level "
-                             f"{verdict(other[name])} ({other[name]})")
-    return both, differ, names
+def summary(rows: list[dict[str, object]]) -> tuple[dict[str, Counter[str]], list[str]]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    wrong = []
+    for row in rows:
+        name = str(row["mutant"])
+        c = counts[name.rpartition(".")[0]]
+        c["checked"] += 1
+        c[f"chosen by {row['how']}"] += 1
+        if row["line"] in KILLED:
+            c["killed by line-level tests"] += 1
+        elif row["how"] == "function":
+            c["not killed, all tests of the function run already"] += 1
+        else:
+            c["not killed, then run against the rest"] += 1
+            if row["function"] in KILLED:
+                c["killed by a left-out test"] += 1
+                wrong.append(name)
+    return counts, wrong
 
 
 def main(args: list[str]) -> int:
-    if len(args) != 1:
-        print(__doc__, file=sys.stderr)
+    path = Path(args[0] if args else "mutants/verify.jsonl")
+    if not path.exists():
+        print(f"no {path}: run mutate_fast.py with --verify=PATTERN first", file=sys.stderr)
         return 2
-    other = json.loads(Path(args[0]).read_text())
-    both, differ, names = compare(other, sorted(Path("mutants/src").rglob("*.py.meta")))
-    for module in sorted(both):
-        print(f"{module:<32} {both[module]:>5} checked both ways, {differ[module]} differ")
-    print(f"{'all':<32} {sum(both.values()):>5} checked both ways, {sum(differ.values())} differ")
-    for name in names:
-        print(" ", name)
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    counts, wrong = summary(rows)
+    total: Counter[str] = Counter()
+    for module in sorted(counts):
+        print(module, dict(counts[module]))
+        total.update(counts[module])
+    print("all", dict(total))
+    for name in wrong:
+        print("  killed by a test the line-level choice left out:", name)
     return 0
 
 

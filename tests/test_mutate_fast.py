@@ -179,3 +179,19 @@ def test_hypothesis_tests_and_tests_with_module_fixtures_are_always_kept() -> No
     assert mutate_fast._always(item(False, "function", "module"))
     assert mutate_fast._always(item(False, "class"))
     assert not mutate_fast._always(item(False, "function", "session"))
+
+
+def test_the_check_of_line_level_selection_counts_a_left_out_killer_as_a_wrong_choice() -> None:
+    """Catches scripts/mutation_compare.py counting a mutant the left-out tests killed as agreement (the proof of
+    soundness would then hide its counter-example), or a timeout not counted as killed."""
+    compare = load_benchmark("mutation_compare", "scripts")
+    rows = [{"mutant": "m.x_f__mutmut_1", "line": 1, "function": 1, "how": "line"},
+            {"mutant": "m.x_f__mutmut_2", "line": 0, "function": 0, "how": "line"},
+            {"mutant": "m.x_f__mutmut_3", "line": 33, "function": 36, "how": "unexecuted"},
+            {"mutant": "m.x_g__mutmut_1", "line": 0, "function": 0, "how": "function"}]
+    counts, wrong = compare.summary(rows)
+    assert wrong == ["m.x_f__mutmut_3"]
+    assert counts["m"]["checked"] == 4
+    assert counts["m"]["killed by line-level tests"] == 1
+    assert counts["m"]["not killed, then run against the rest"] == 2
+    assert counts["m"]["killed by a left-out test"] == 1
