@@ -1,35 +1,58 @@
 #!/usr/bin/env bash
-# `make mutate`: mutation testing over the model (with disclosure) and the referral returns.
+# `make mutate`: mutation testing over the model (with disclosure), the referral returns and the code lists.
 # 1. mutmut writes the mutants into mutants/ and records which tests reach which function (it also checks
 #    returns/fields.py's one mutant, the cheapest way to make it do only that);
-# 2. scripts/mutate_fast.py checks the mutants one module at a time, in one process (why: its docstring),
-#    recording how long each module took in mutants/times.txt;
+# 2. scripts/mutate_fast.py checks the mutants in one pytest session per shard (why: its docstring), each
+#    mutant against the tests that execute the lines it changes; SHARDS processes (2 unless set) split the
+#    mutants by function, each logging to mutants/run-I.log;
 # 3. scripts/mutation_score.py prints killed / total per module and package.
 # classify._sql's mutants are left unchecked (AT_IMPORT in mutate_fast.py; docs/testing.md says why).
-# `scripts/mutate.sh model/gap returns/quality` checks just those modules. mutants/ is kept between runs
-# (mutmut makes again only what changed); delete it to start afresh.
+# `scripts/mutate.sh model/gap returns/quality` checks just those modules; options for mutate_fast.py pass
+# through (`scripts/mutate.sh --survivors model/gap`). mutants/ is kept between runs (mutmut makes again
+# only what changed); delete it to start afresh. Stop a run with SIGTERM to the mutate_fast.py processes:
+# each saves what it has checked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 export OPENBLAS_NUM_THREADS=1  # numpy's thread pool buys nothing here and the machine is shared
 # the tests run inside mutants/, whose ../shared/seeds is not the repository's: name the seeds' folder
 export CYPLAN_SEEDS=${CYPLAN_SEEDS:-$(cd .. && pwd)/shared/seeds}
-if [ $# -gt 0 ]; then
-    modules=("$@")
+SHARDS=${SHARDS:-2}
+options=() modules=()
+for arg in "$@"; do
+    case $arg in --*) options+=("$arg") ;; *) modules+=("$arg") ;; esac
+done
+patterns=()
+if [ ${#modules[@]} -gt 0 ]; then
+    for module in "${modules[@]}"; do patterns+=("cyplan.${module//\//.}.*"); done
 else
-    # the disclosure and the figures people quote first; services.py (the rating) last: it has the most mutants
-    modules=(model/disclosure model/uncertainty model/supply model/gap model/need model/demand model/arrays
-             returns/classify reference/codelists returns/equality returns/quality returns/service
-             model/simulate model/plan model/scenarios model/activity model/build returns/stage returns/store
-             model/services)
+    # the disclosure and the figures people quote first; services.py (the rating) late: it has the most
+    # mutants; then every other module mutmut mutated
+    for module in model/disclosure model/uncertainty model/supply model/gap model/need model/demand model/arrays \
+                  returns/classify reference/codelists returns/equality returns/quality returns/service \
+                  model/simulate model/plan model/scenarios model/activity model/build returns/stage returns/store \
+                  model/services; do
+        patterns+=("cyplan.${module//\//.}.*")
+    done
+    patterns+=("cyplan.*")
 fi
 mkdir -p mutants
+# mutmut copies src/'s other files (the web templates the page tests render) only when it first makes
+# mutants/src, and keeps them while the Python is unchanged: copy the current ones over them
+if [ -d mutants/src ]; then
+    (cd src && find . -type f ! -name '*.py' ! -path '*/__pycache__/*' -exec cp --parents {} ../mutants/src/ \;)
+fi
 "$BIN/mutmut" run --max-children 1 "cyplan.returns.fields.*" > mutants/mutmut-run.log 2>&1 || {
     tail -c 3000 mutants/mutmut-run.log; exit 1; }
-for module in "${modules[@]}"; do
-    start=$(date +%s)
-    "$BIN/python" scripts/mutate_fast.py "cyplan.${module//\//.}.*" > "mutants/run-${module//\//-}.log" 2>&1 || {
-        tail -n 20 "mutants/run-${module//\//-}.log"; exit 1; }
-    echo "$module $(( $(date +%s) - start )) s" | tee -a mutants/times.txt
+pids=()
+for i in $(seq 1 "$SHARDS"); do
+    "$BIN/python" scripts/mutate_fast.py --shard="$i/$SHARDS" "${options[@]}" "${patterns[@]}" \
+        > "mutants/run-$i.log" 2>&1 &
+    pids+=($!)
+done
+failed=0
+for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || { failed=1; tail -n 20 "mutants/run-$((i + 1)).log"; }
 done
 "$BIN/python" scripts/mutation_score.py
+exit $failed

@@ -8,23 +8,53 @@ waits for ever on its first query (every mutant would "time out", which mutmut c
 that imports polars afresh costs 3-5 s of CPU per mutant before any test runs: hours for 8,000 mutants.
 
 So this script collects the tests once, in one pytest session, and for each mutant sets the trampoline's
-variable and runs that mutant's tests (fastest first, stopping at the first failure) with pytest's own
-runtestprotocol. A test that fails kills the mutant; one that runs past its time limit (an endless loop)
-is stopped by SIGALRM and counts as a timeout, as in mutmut. The results go into mutmut's own files
-(mutants/src/**/*.py.meta), so `mutmut results` and `mutmut show NAME` read them as usual.
+variable and runs that mutant's tests (stopping at the first failure) with pytest's own runtestprotocol.
+A test that fails kills the mutant; one that runs past its time limit (an endless loop) is stopped and
+counts as a timeout, as in mutmut. The results go into mutmut's own files (mutants/src/**/*.py.meta), so
+`mutmut results` and `mutmut show NAME` read them as usual.
 
-A mutant that changed shared state for good could make later tests fail; so the tests are run once with no
-mutant before and after, and the run fails if any of them does not pass both times. Results are saved every
-ten mutants, so a run cut short keeps what it found.
+What makes it cheap per mutant:
+* Line-level test selection. The tests are run once with no mutant under coverage.py, recording which test
+  executes which statement of the original functions (`__mutmut_orig` in mutants/src). A mutant differs
+  from its original only in the lines difflib finds; a deterministic test that never executes those
+  statements runs exactly as it did, so it cannot kill the mutant, and only the tests that do are run. Where
+  that argument does not hold the mutant gets every test that reaches its function, as mutmut records it:
+  a change in the signature (defaults are evaluated at import), a line coverage does not record, a line
+  inserted between two others. Hypothesis tests (they draw other examples next time, so which lines they
+  execute is not fixed) and tests using a class or module fixture (coverage counts what the fixture runs to
+  the test that first made it) are run for every mutant of a function they reach. A mutant whose statements
+  no test executes is "no tests", run against nothing.
+* Each test is first run with no mutant (under coverage) when a mutant first needs it, not all at the start:
+  a run stopped at a deadline has not paid for tests of functions it never reached. Module and class
+  fixtures are made afresh for each mutant and thrown away after it, so no mutant's fixtures reach the next.
+* Killer-first: a test that killed another mutant of the same function is tried first, then the fastest.
+* Time limits in CPU time (SIGPROF), so a loaded or paused machine does not turn a slow test into a false
+  "timeout" (which would count as killed); a wall-clock limit of an hour is kept for a mutant that hangs.
+* `--shard=i/n` splits the mutants by function between n processes (so killer-first still works), and the
+  results are saved under a lock, so shards can share a module's .meta file.
 
-    python scripts/mutate_fast.py 'cyplan.model.disclosure.*' [more patterns]
+A mutant that changed shared state for good could make later tests fail; so the tests are run with no mutant
+before the first mutant that needs them and again after the last, and the run fails if any of them does not
+pass both times. Results are saved every
+ten mutants and when the process is stopped (SIGTERM, SIGINT), so a run cut short keeps what it found.
+
+    python scripts/mutate_fast.py 'cyplan.model.disclosure.*' [more patterns, checked in that order]
     python scripts/mutate_fast.py --survivors 'cyplan.model.*'    # again, only those not yet killed
     python scripts/mutate_fast.py --survivors --with=tests/test_mutants_model.py 'cyplan.model.*'  # and new tests
     python scripts/mutate_fast.py --survivors --only-with --with=tests/test_mutants_model.py 'cyplan.model.*'
+    python scripts/mutate_fast.py --shard=1/2 'cyplan.*' & python scripts/mutate_fast.py --shard=2/2 'cyplan.*'
+    python scripts/mutate_fast.py --select=function --results=f.json 'cyplan.model.gap.*'  # mutmut's selection,
+                                                                      # verdicts to a file, .meta left alone
+    python scripts/mutate_fast.py --verify='cyplan.model.gap.*' 'cyplan.model.gap.*'  # check line-level choice:
+                                 # survivors run against the left-out tests too (mutants/verify.jsonl)
 """
 
 from __future__ import annotations
 
+import argparse
+import ast
+import difflib
+import fcntl
 import fnmatch
 import json
 import os
@@ -33,6 +63,8 @@ import signal
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,72 +77,250 @@ KILLED, SURVIVED, NO_TESTS, TIMEOUT = 1, 0, 33, 36  # mutmut's exit codes for th
 # constants): in one process the module was imported before any mutant was set, so their mutants would never
 # run and all "survive". They are left unchecked (mutmut's own workers did not put them in place either).
 AT_IMPORT = ("cyplan.returns.classify.x__sql__mutmut_",)
+WALL_LIMIT = 3600.0  # seconds: only for a mutant that hangs without using CPU (a deadlock)
 
+
+# --- which lines a mutant changes, and which tests execute them (pure: tests/test_mutate_fast.py) ---
+
+@dataclass(frozen=True)
+class Function:
+    """One `__mutmut_` function of a mutated file: its def line, first body line and source lines."""
+
+    start: int
+    body: int
+    lines: tuple[str, ...]
+
+
+def functions(text: str) -> dict[str, Function]:
+    """Every `__mutmut_` function (original and mutants, methods too) in a mutated file, by name."""
+    lines = text.splitlines()
+    found = {}
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and "__mutmut_" in node.name:
+            assert node.end_lineno is not None
+            found[node.name] = Function(node.lineno, node.body[0].lineno,
+                                        tuple(lines[node.lineno - 1:node.end_lineno]))
+    return found
+
+
+def changed_lines(orig: Function, mutant: Function, orig_name: str, mutant_name: str) -> set[int] | None:
+    """The file lines of the original function that the mutant changes, or None when the change cannot be
+    pinned to lines of the body: it touches the signature (defaults and annotations run at import, not when
+    a test calls), or adds a line between two (no original line is changed)."""
+    theirs = (mutant.lines[0].replace(mutant_name, orig_name, 1), *mutant.lines[1:])
+    changed: set[int] = set()
+    for tag, i1, i2, _, _ in difflib.SequenceMatcher(a=orig.lines, b=theirs, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if i1 == i2:
+            return None
+        changed.update(range(orig.start + i1, orig.start + i2))
+    if not changed or min(changed) < orig.body:
+        return None
+    return changed
+
+
+def statements(changed: set[int], first_line: dict[int, int], recorded: set[int]) -> set[int] | None:
+    """The statements (by first line, as coverage records them) that hold the changed lines, or None when a
+    changed line is in no statement coverage records (an `else:`, a decorator, a line it cannot see)."""
+    found = set()
+    for line in changed:
+        first = first_line.get(line, line)
+        if first not in recorded:
+            return None
+        found.add(first)
+    return found
+
+
+def select(reaching: Iterable[str], lines: set[int] | None, tests_by_line: dict[int, set[str]],
+           keep: set[str]) -> tuple[list[str], str]:
+    """The tests a mutant needs, and how they were chosen: of the tests reaching its function (`reaching`),
+    those that execute one of its changed statements and those in `keep` (see `_always`); every one when its
+    statements are unknown (`lines` None)."""
+    reaching = sorted(set(reaching))
+    if lines is None:
+        return reaching, "function"
+    executing = set().union(*(tests_by_line.get(line, set()) for line in lines))
+    chosen = [t for t in reaching if t in executing or t in keep]
+    return chosen, ("line" if executing else "unexecuted")
+
+
+def order(tests: list[str], killers: list[str], seconds: dict[str, float]) -> list[str]:
+    """Tests that killed a mutant of the same function first (the latest killer first), then fastest first."""
+    first = [t for t in killers if t in tests]
+    return first + sorted((t for t in tests if t not in first), key=lambda t: (seconds.get(t, 0.0), t))
+
+
+def shards(names: Iterable[str], n: int) -> list[set[str]]:
+    """The functions (module and name, as mutmut mangles them) split into n shards of about equal numbers of
+    mutants, largest function first: the same split for the same mutants, whatever has been checked already,
+    so shards started at different times never overlap."""
+    sizes = Counter(function_of(name) for name in names)
+    parts: list[set[str]] = [set() for _ in range(n)]
+    load = [0] * n
+    for function, size in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
+        smallest = load.index(min(load))
+        parts[smallest].add(function)
+        load[smallest] += size
+    return parts
+
+
+def function_of(name: str) -> str:
+    """cyplan.model.gap.x_gap_table__mutmut_7 → cyplan.model.gap.x_gap_table"""
+    return name.partition("__mutmut_")[0]
+
+
+# --- running the tests ---
 
 class MutantTimeout(Exception):
-    """Raised in the test by SIGALRM when a mutant runs past its time limit."""
+    """Raised in the test by SIGPROF (or SIGALRM) when a mutant runs past its time limit."""
 
 
 _late = [0]  # how many times the alarm has been put off, for the current test
+_stop = [False]  # SIGTERM or SIGINT: save and stop after the current test
 
 
 def _alarm(signum: int, frame: Any) -> None:
     """Stop a mutant that runs too long, but only from inside the mutated code, where the exception is the
     test's failure: raised inside pytest's or hypothesis' own machinery it would break the session. So the
-    alarm is put off (a tenth of a second at a time) until it lands in mutants/src, for at most a minute."""
+    alarm is put off (a tenth of a second at a time) until it lands in mutants/src, at most 600 times."""
     in_mutant = frame is not None and frame.f_code.co_filename.startswith(str(MUTANTS / "src"))
     if in_mutant or _late[0] >= 600:
         raise MutantTimeout("the mutant ran past its time limit")
     _late[0] += 1
-    signal.setitimer(signal.ITIMER_REAL, 0.1)
+    signal.setitimer(signal.ITIMER_PROF if signum == signal.SIGPROF else signal.ITIMER_REAL, 0.1)
 
 
-class _Parent:
-    """Stands for 'the next test shares this test's module': pytest then tears down the test's own
-    fixtures but keeps the module's and the session's (the demo workspace is built once)."""
+def _stop_soon(signum: int, frame: Any) -> None:
+    print(f"  signal {signal.Signals(signum).name}: stopping after the current test", flush=True)
+    _stop[0] = True
 
-    def __init__(self, item: pytest.Item) -> None:
-        self.chain = item.listchain()[:-1]
+
+class _Chain:
+    """Stands for the next test, for pytest's teardown: what it shares with the current one is kept. The
+    current test's module (`_Chain(item.listchain()[:-1])`): its own fixtures go, the module's and the session's
+    stay. The session alone (`_Chain([session])`): module and class fixtures go too."""
+
+    def __init__(self, chain: list[Any]) -> None:
+        self.chain = chain
 
     def listchain(self) -> list[Any]:
         return self.chain
 
 
+class Lines:
+    """Which test executes which statement of the mutated files, from the runs with no mutant under coverage.py."""
+
+    def __init__(self) -> None:
+        import coverage
+
+        src = MUTANTS / "src" / "cyplan"
+        self.cov = coverage.Coverage(data_file=None, include=[str(src / "*")], config_file=False)
+        self.files: dict[Path, tuple[dict[str, Function], dict[int, int], set[int]]] = {}
+        self.by_line: dict[Path, dict[int, set[str]]] = {}  # emptied after each run under coverage
+
+    def run(self, tests: list[str], one: Any) -> None:
+        """Call one(test) for each test under coverage, each in its own context."""
+        self.cov.start()
+        try:
+            for test in tests:
+                self.cov.switch_context(test)
+                one(test)
+        finally:
+            self.cov.stop()
+            self.by_line.clear()
+
+    def of_file(self, path: Path) -> tuple[dict[str, Function], dict[int, int], set[int]]:
+        """The file's functions, each line's statement (its first line), and the statements coverage records."""
+        if path not in self.files:
+            from coverage.parser import PythonParser
+
+            text = path.read_text()
+            parser = PythonParser(text=text, filename=str(path))
+            parser.parse_source()
+            first = {line: parser.first_line(line) for line in range(1, text.count("\n") + 2)}
+            self.files[path] = (functions(text), first, set(parser.statements))
+        return self.files[path]
+
+    def tests_by_line(self, path: Path) -> dict[int, set[str]]:
+        """The tests that executed each statement of the file (by its first line)."""
+        if path not in self.by_line:
+            first = self.of_file(path)[1]
+            found: dict[int, set[str]] = {}
+            for line, contexts in self.cov.get_data().contexts_by_lineno(str(path)).items():
+                found.setdefault(first.get(line, line), set()).update(c for c in contexts if c)
+            self.by_line[path] = found
+        return self.by_line[path]
+
+    def choose(self, name: str, reaching: list[str], keep: set[str]) -> tuple[list[str], str]:
+        module, _, mutant = name.rpartition(".")
+        path = MUTANTS / "src" / Path(*module.split(".")).with_suffix(".py")
+        funcs, first, recorded = self.of_file(path)
+        orig = mutant.partition("__mutmut_")[0] + "__mutmut_orig"
+        lines = None
+        if orig in funcs and mutant in funcs:
+            changed = changed_lines(funcs[orig], funcs[mutant], orig, mutant)
+            lines = None if changed is None else statements(changed, first, recorded)
+        return select(reaching, lines, self.tests_by_line(path), keep)
+
+
 class Runner:
     """A pytest plugin: after collection, it runs the mutants instead of the usual test loop."""
 
-    def __init__(self, mutants: dict[str, list[str]]) -> None:
+    def __init__(self, mutants: dict[str, list[str]], by_line: bool, save_to: Path | None,
+                 verify: Iterable[str] = ()) -> None:
         self.mutants = mutants  # mutant name → the node ids of the tests that reach its function
+        self.by_line = by_line
+        self.verify = list(verify)  # patterns of mutants whose line-level verdict is checked against all tests
+        self.save_to = save_to
         self.results: dict[str, int] = {}
-        self.clean_seconds: dict[str, float] = {}
+        self.clean_seconds: dict[str, float] = {}  # CPU seconds with no mutant (under coverage, if by line)
         self.broken: list[str] = []
+        self.killers: dict[str, list[str]] = {}  # function → tests that killed its mutants, latest first
+        self.how: Counter[str] = Counter()  # how each mutant's tests were chosen
+        self.tests_run = 0
+        self.lines: Lines | None = None
+        self.cleaned: set[str] = set()  # the tests run with no mutant so far
 
     def _run(self, session: pytest.Session, item: pytest.Item, limit: float) -> tuple[bool, bool]:
-        """(passed, timed out) for one test, with the current mutant."""
+        """(passed, timed out) for one test, with the current mutant; `limit` is in CPU seconds."""
         from _pytest.runner import runtestprotocol
 
         session._setupstate.teardown_exact(item)  # whatever the last test left that this one does not share
         _late[0] = 0
-        signal.setitimer(signal.ITIMER_REAL, limit)
+        signal.setitimer(signal.ITIMER_PROF, limit)
+        signal.setitimer(signal.ITIMER_REAL, WALL_LIMIT)
         try:
-            reports = runtestprotocol(item, log=False, nextitem=_Parent(item))  # type: ignore[arg-type]
+            reports = runtestprotocol(item, log=False, nextitem=_Chain(item.listchain()[:-1]))  # type: ignore[arg-type]
         except MutantTimeout:
             return False, True
         finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
         failed = [r for r in reports if r.failed]
         timed_out = any("MutantTimeout" in str(r.longrepr) for r in failed)
         return not failed, timed_out
 
-    def _clean(self, session: pytest.Session, items: list[pytest.Item]) -> list[str]:
+    def _clean(self, session: pytest.Session, items: list[pytest.Item], lines: Lines | None) -> list[str]:
+        """Run the tests with no mutant (under coverage, if choosing by line); the ones that fail."""
         _set_mutant("")
+        session._setupstate.teardown_exact(_Chain([session]))  # module fixtures made afresh, with no mutant
+        by_id = {item.nodeid: item for item in items}
         failed = []
-        for item in items:
-            start = time.perf_counter()
-            passed, _ = self._run(session, item, 600)
-            self.clean_seconds.setdefault(item.nodeid, time.perf_counter() - start)
+
+        def one(nodeid: str) -> None:
+            start = time.process_time()
+            passed, _ = self._run(session, by_id[nodeid], 600)
+            self.clean_seconds.setdefault(nodeid, time.process_time() - start)
             if not passed:
-                failed.append(item.nodeid)
+                failed.append(nodeid)
+
+        if lines:
+            lines.run(sorted(by_id), one)
+        else:
+            for nodeid in sorted(by_id):
+                one(nodeid)
+        self.cleaned.update(by_id)
         return failed
 
     @pytest.hookimpl(tryfirst=True)
@@ -118,38 +328,106 @@ class Runner:
         by_id = {item.nodeid: item for item in session.items}
         for name, tests in self.mutants.items():  # a whole file given with --with: each of its tests
             self.mutants[name] = sorted({i for t in tests for i in by_id if i == t or i.startswith(f"{t}::")})
-        used = sorted({t for tests in self.mutants.values() for t in tests if t in by_id})
-        items = [by_id[t] for t in used]
-        self.broken = self._clean(session, items)
-        if self.broken:
-            return True
+        self.lines = Lines() if self.by_line else None
+        keep = {t for t in by_id if _always(by_id[t])}
         start = time.perf_counter()
         for done, (name, tests) in enumerate(self.mutants.items(), start=1):
-            todo = sorted((by_id[t] for t in tests if t in by_id), key=lambda i: self.clean_seconds[i.nodeid])
-            self.results[name] = self._check(session, name, todo)
+            if _stop[0]:
+                break
+            # each test is first run with no mutant, when a mutant first needs it: its clean time, the lines it
+            # runs, and a check that it passes; a session fixture is therefore always made with no mutant
+            fresh = [by_id[t] for t in tests if t not in self.cleaned]
+            if fresh:
+                seconds = time.perf_counter()
+                self.broken = self._clean(session, fresh, self.lines)
+                print(f"  {len(fresh)} tests run with no mutant{' under coverage' if self.lines else ''}, "
+                      f"{time.perf_counter() - seconds:.0f} s", flush=True)
+                if self.broken:
+                    return True
+            result = self._check(session, name, tests, by_id, keep)
+            if result is None:  # stopped part-way: not a verdict
+                break
+            self.results[name] = result
             if done % 10 == 0:  # kept as it goes: a run cut short keeps what it found
-                _save(self.results)
+                self.save()
             if done % 25 == 0 or done == len(self.mutants):
-                print(f"  {done}/{len(self.mutants)} mutants, {time.perf_counter() - start:.0f} s, "
-                      f"{dict(Counter(self.results.values()))}", flush=True)
-        self.broken = self._clean(session, items)
+                self.progress(done, start)
+        if _stop[0]:
+            print(f"  stopped after {len(self.results)} mutants: the clean run after them is skipped", flush=True)
+            self.progress(len(self.results), start)
+            return True
+        self.broken = self._clean(session, [by_id[t] for t in sorted(self.cleaned)], None)
         session._setupstate.teardown_exact(None)
         return True
 
-    def _check(self, session: pytest.Session, name: str, todo: list[pytest.Item]) -> int:
-        if not todo:
-            return NO_TESTS
+    def progress(self, done: int, start: float) -> None:
+        seconds = time.perf_counter() - start
+        print(f"  {done}/{len(self.mutants)} mutants, {seconds:.0f} s ({seconds / max(done, 1):.1f} s a mutant, "
+              f"load {os.getloadavg()[0]:.1f}), {dict(Counter(self.results.values()))}, tests chosen by "
+              f"{dict(self.how)}, {self.tests_run} tests run", flush=True)
+
+    def _check(self, session: pytest.Session, name: str, reaching: list[str], by_id: dict[str, pytest.Item],
+               keep: set[str]) -> int | None:
+        if self.lines is None:
+            tests, how = sorted(reaching), "function"
+        else:
+            tests, how = self.lines.choose(name, reaching, keep)
+        self.how[how] += 1
+        result = self._try(session, name, tests, by_id) if tests else NO_TESTS
+        if self.lines is None or not any(fnmatch.fnmatch(name, p) for p in self.verify):
+            return result
+        # the check of the line-level choice: a mutant it kills, every test of the function kills too (they
+        # include the killer); one it does not kill is run against the tests it left out
+        rest = [t for t in reaching if t not in tests]
+        full = result if result in (KILLED, TIMEOUT, None) or not rest else self._try(session, name, rest, by_id)
+        if full is None:
+            return None
+        with open(MUTANTS / "verify.jsonl", "a") as log:
+            log.write(json.dumps({"mutant": name, "line": result, "function": full, "how": how,
+                                  "line_tests": len(tests), "function_tests": len(reaching)}) + "\n")
+        return full
+
+    def _try(self, session: pytest.Session, name: str, tests: list[str], by_id: dict[str, pytest.Item]) -> int | None:
+        """The verdict of these tests on the mutant (None: stopped part-way)."""
+        killers = self.killers.setdefault(function_of(name), [])
+        # module and class fixtures are made afresh with the mutant in place (as in a fresh worker), and
+        # thrown away after it, so that no mutant's fixtures are seen by the next mutant's tests
+        session._setupstate.teardown_exact(_Chain([session]))
         _set_mutant(name)
         try:
-            for item in todo:
-                passed, timed_out = self._run(session, item, max(10.0, 10 * self.clean_seconds[item.nodeid]))
+            for nodeid in order(tests, killers, self.clean_seconds):
+                if _stop[0]:
+                    return None
+                self.tests_run += 1
+                passed, timed_out = self._run(session, by_id[nodeid], max(10.0, 10 * self.clean_seconds[nodeid]))
                 if timed_out:
                     return TIMEOUT
                 if not passed:
+                    killers[:] = [nodeid, *(k for k in killers if k != nodeid)]
                     return KILLED
             return SURVIVED
         finally:
-            _set_mutant("")
+            try:
+                session._setupstate.teardown_exact(_Chain([session]))
+            finally:
+                _set_mutant("")
+
+    def save(self) -> None:
+        if self.save_to is None:
+            _save(self.results)
+        else:
+            self.save_to.write_text(json.dumps(self.results, indent=1, sort_keys=True))
+
+
+def _always(item: pytest.Item) -> bool:
+    """Whether a test is run for every mutant of a function it reaches, whatever lines it executed: a hypothesis
+    test (it draws other examples next time), and a test using a class or module fixture (coverage counts what
+    the fixture runs to the test that made it, but with a mutant each such test may be the one that makes it)."""
+    if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.values() if info else ()
+    return any(d.scope in ("class", "module", "package") for group in defs for d in group)
 
 
 def _set_mutant(name: str) -> None:
@@ -163,63 +441,111 @@ def _metas() -> list[Path]:
     return sorted((MUTANTS / "src").rglob("*.py.meta"))
 
 
-def _chosen(patterns: list[str], again: bool, extra: list[str], only_extra: bool) -> dict[str, list[str]]:
-    """The mutants matching the patterns (only those not yet killed, unless `again`) and their tests: those
-    mutmut saw reach the mutant's function, and every test of the `extra` files (tests newer than mutmut's
-    record: a test there that does not reach the function passes and costs little)."""
+def _all_mutants() -> list[tuple[str, int | None]]:
+    return [(name, code) for meta in _metas()
+            for name, code in json.loads(meta.read_text())["exit_code_by_key"].items()]
+
+
+def _chosen(patterns: list[str], again: bool, extra: list[str], only_extra: bool,
+            shard: tuple[int, int]) -> dict[str, list[str]]:
+    """The mutants matching the patterns (in the patterns' order; only those not yet killed, unless `again`)
+    and their tests: those mutmut saw reach the mutant's function, and every test of the `extra` files (tests
+    newer than mutmut's record: a test there that does not reach the function passes and costs little)."""
     tests_by_function = json.loads((MUTANTS / "mutmut-stats.json").read_text())["tests_by_mangled_function_name"]
+    everything = [(name, code) for name, code in _all_mutants() if not name.startswith(AT_IMPORT)]
+    rank = {name: next((i for i, p in enumerate(patterns) if fnmatch.fnmatch(name, p)), -1) for name, _ in everything}
+    matching = [(name, code) for name, code in everything if rank[name] >= 0]
+    mine = shards((name for name, _ in matching), shard[1])[shard[0] - 1]
     chosen = {}
-    for meta in _metas():
-        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            if name.startswith(AT_IMPORT) or (only_extra and code is None):  # never checked: needs every test
-                continue
-            if (again or code not in (KILLED, TIMEOUT)) and any(fnmatch.fnmatch(name, p) for p in patterns):
-                known = () if only_extra else tests_by_function.get(name.partition("__mutmut_")[0], ())
-                tests = set(known) | set(extra)
-                chosen[name] = sorted(tests)
+    for name, code in sorted(matching, key=lambda nc: rank[nc[0]]):  # stable: file order within a pattern
+        if only_extra and code is None:  # never checked: needs every test
+            continue
+        if function_of(name) in mine and (again or code not in (KILLED, TIMEOUT)):
+            known = () if only_extra else tests_by_function.get(function_of(name), ())
+            chosen[name] = sorted(set(known) | set(extra))
     return chosen
 
 
 def _save(results: dict[str, int]) -> None:
-    for meta in _metas():
-        data = json.loads(meta.read_text())
-        hits = {k: v for k, v in results.items() if k in data["exit_code_by_key"]}
-        if hits:
-            data["exit_code_by_key"].update(hits)
-            meta.write_text(json.dumps(data, indent=4))
+    """Into mutmut's .meta files, under a lock: shards share a module's file, and a save must not undo
+    another's (each reads the file afresh and writes it whole, by rename)."""
+    with open(MUTANTS / ".meta.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for meta in _metas():
+            data = json.loads(meta.read_text())
+            hits = {k: v for k, v in results.items() if k in data["exit_code_by_key"]}
+            if hits and any(data["exit_code_by_key"][k] != v for k, v in hits.items()):
+                data["exit_code_by_key"].update(hits)
+                part = meta.with_suffix(".part")
+                part.write_text(json.dumps(data, indent=4))
+                os.replace(part, meta)
+
+
+def _refresh() -> None:
+    """Copy src/'s files other than Python (the web templates) over mutants/src's: mutmut copies them only when
+    it first makes mutants/src, and stale templates fail the page tests with no mutant in place."""
+    for path in (ROOT / "src").rglob("*"):
+        if path.is_file() and path.suffix != ".py" and "__pycache__" not in path.parts:
+            target = MUTANTS / "src" / path.relative_to(ROOT / "src")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+
+
+def _arguments(args: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Check mutmut's mutants in one pytest session.")
+    parser.add_argument("patterns", nargs="*", default=["*"], help="mutant names (fnmatch), checked in this order")
+    parser.add_argument("--survivors", action="store_true", help="only mutants not yet killed")
+    parser.add_argument("--with", dest="extra", action="append", default=[], help="more test files, run for all")
+    parser.add_argument("--only-with", action="store_true", help="survivors against the --with tests only")
+    parser.add_argument("--shard", default="1/1", help="i/n: this process checks the i-th of n parts")
+    parser.add_argument("--select", choices=("line", "function"), default="line",
+                        help="tests that execute the changed lines (default), or all that reach the function")
+    parser.add_argument("--verify", action="append", default=[], metavar="PATTERN",
+                        help="for these mutants, run a survivor against the tests line-level selection left out "
+                             "too, record its verdict from all, and log both to mutants/verify.jsonl")
+    parser.add_argument("--results", type=Path, help="write the verdicts to this JSON file, not to mutants/")
+    parsed = parser.parse_args(args)
+    i, _, n = parsed.shard.partition("/")
+    if not (i.isdigit() and n.isdigit() and 1 <= int(i) <= int(n)):
+        parser.error(f"--shard must be i/n with 1 <= i <= n, not {parsed.shard!r}")
+    parsed.shard = (int(i), int(n))
+    return parsed
 
 
 def main(args: list[str]) -> int:
-    again = "--survivors" not in args
-    extra = [a.removeprefix("--with=") for a in args if a.startswith("--with=")]
-    only_extra = "--only-with" in args  # survivors again, against new tests only: the old ones passed already
-    patterns = [a for a in args if not a.startswith("--")] or ["*"]
+    opts = _arguments(args)
     if not (MUTANTS / "mutmut-stats.json").exists():
         print("no mutants/mutmut-stats.json: run `mutmut run` once first (scripts/mutate.sh does)", file=sys.stderr)
         return 2
-    chosen = _chosen(patterns, again, extra, only_extra)
+    chosen = _chosen(opts.patterns, not opts.survivors, opts.extra, opts.only_with, opts.shard)
     shutil.copytree(ROOT / "tests", MUTANTS / "tests", dirs_exist_ok=True)  # tests written since mutmut ran
+    _refresh()
     if not chosen:
-        print(f"no mutant matches {patterns}", file=sys.stderr)
+        print(f"no mutant matches {opts.patterns} (shard {opts.shard[0]}/{opts.shard[1]})", file=sys.stderr)
         return 2
+    print(f"{len(chosen)} mutants, shard {opts.shard[0]}/{opts.shard[1]}, tests chosen by {opts.select}", flush=True)
     # the mutated copy, not the checkout, is what the tests must import
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "src"]
     sys.path.insert(0, str(MUTANTS / "src"))
+    save_to = opts.results.resolve() if opts.results else None
     os.chdir(MUTANTS)
+    signal.signal(signal.SIGPROF, _alarm)
     signal.signal(signal.SIGALRM, _alarm)
-    runner = Runner(chosen)
+    signal.signal(signal.SIGTERM, _stop_soon)
+    signal.signal(signal.SIGINT, _stop_soon)
+    runner = Runner(chosen, opts.select == "line", save_to, opts.verify)
     files = sorted({t.partition("::")[0] for tests in chosen.values() for t in tests})
     if files:
         pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir=.", *files], plugins=[runner])
     else:
         runner.results = dict.fromkeys(chosen, NO_TESTS)
+    os.chdir(ROOT)
+    runner.save()
     if runner.broken:
         print(f"these tests fail with no mutant in place (before the mutants, or after them: a mutant then left "
               f"shared state changed, and the kills recorded may be wrong; run again): {runner.broken}",
               file=sys.stderr)
         return 1
-    os.chdir(ROOT)
-    _save(runner.results)
     return 0
 
 
