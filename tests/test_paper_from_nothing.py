@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import closing
@@ -28,10 +27,11 @@ from cyplan.model import simulate as simulate_module
 from cyplan.model.build import build
 from cyplan.model.scenarios import BASELINE
 from cyplan.model.simulate import CasesKept
-from cyplan.reports.paper import Figure, Paper, build_paper
+from cyplan.reports.paper import build_paper
 from cyplan.reports.paper import builder as builder_module
 from cyplan.returns import classify
 from cyplan.store.workspace import Workspace
+from test_paper_speed import content  # everything a paper says, one definition
 
 TODAY = dt.date(2026, 12, 6)
 DRAWS = 200  # the scenario-by-scenario checks: the whole paper below is on the default 1,000
@@ -46,17 +46,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = CliRunner().invoke(app, ["demo", str(path)])
     assert result.exit_code == 0, result.output
     return path
-
-
-def content(paper: Paper) -> str:
-    """Everything the paper says: each section's blocks (a chart by its Vega-Lite spec, data and all: every number
-    drawn), tables, notes, cover."""
-    def block(b: Any) -> Any:
-        return {"figure": b.number, "title": b.title, "spec": b.spec, "notes": b.notes} if isinstance(b, Figure) \
-            else repr(b)
-    return json.dumps({"sections": [[s.key, s.title, s.missing, [block(b) for b in s.blocks], s.pairs]
-                                    for s in paper.sections],
-                       "notes": [repr(f) for f in paper.footnotes], "cover": paper.cover}, default=str, sort_keys=True)
 
 
 @contextlib.contextmanager
