@@ -132,15 +132,28 @@ def statements(changed: set[int], first_line: dict[int, int], recorded: set[int]
     return found
 
 
+FIXTURE = "fixture:"  # coverage's context while a class, module or package fixture is made (`fixture_context`)
+
+
+def fixture_context(argname: str, scope_node: str) -> str:
+    """The coverage context of a wider fixture as made for one class, module or package (by its node id)."""
+    return f"{FIXTURE}{argname}@{scope_node}"
+
+
 def select(reaching: Iterable[str], lines: set[int] | None, tests_by_line: dict[int, set[str]],
-           keep: set[str]) -> tuple[list[str], str]:
+           keep: set[str], users: dict[str, set[str]] | None = None) -> tuple[list[str], str]:
     """The tests a mutant needs, and how they were chosen: of the tests reaching its function (`reaching`),
-    those that execute one of its changed statements and those in `keep` (see `_always`); every one when its
-    statements are unknown (`lines` None)."""
+    those that execute one of its changed statements, in the test or in a class or module fixture it uses
+    (`users`: the tests using each fixture context), and those in `keep` (see `_always`); every one when its
+    statements are unknown (`lines` None) or a fixture that executes them is one no known test uses."""
     reaching = sorted(set(reaching))
     if lines is None:
         return reaching, "function"
     executing = set().union(*(tests_by_line.get(line, set()) for line in lines))
+    for context in [c for c in executing if c.startswith(FIXTURE)]:
+        if context not in (users or {}):
+            return reaching, "function"
+        executing |= (users or {})[context]
     chosen = [t for t in reaching if t in executing or t in keep]
     return chosen, ("line" if executing else "unexecuted")
 
@@ -218,17 +231,34 @@ class Lines:
         self.cov = coverage.Coverage(data_file=None, include=[str(src / "*")], config_file=False)
         self.files: dict[Path, tuple[dict[str, Function], dict[int, int], set[int]]] = {}
         self.by_line: dict[Path, dict[int, set[str]]] = {}  # emptied after each run under coverage
+        self.users: dict[str, set[str]] = {}  # fixture context → the tests using it (Runner fills it)
+        self.current: str | None = None  # the test being run under coverage
+        self.making: list[str] = []  # the contexts of the wider fixtures being made, innermost last
 
     def run(self, tests: list[str], one: Any) -> None:
         """Call one(test) for each test under coverage, each in its own context."""
         self.cov.start()
         try:
             for test in tests:
+                self.current = test
                 self.cov.switch_context(test)
                 one(test)
         finally:
+            self.current = None
             self.cov.stop()
             self.by_line.clear()
+
+    def in_fixture(self, context: str | None) -> None:
+        """While a wider fixture is made, coverage records its lines under its own context, not the test's:
+        every test that uses it depends on them, not only the one that happened to make it. None: it is made
+        (back to the fixture that asked for it, if one did, or to the test)."""
+        if self.current is None:
+            return
+        if context is None:
+            self.making.pop()
+        else:
+            self.making.append(context)
+        self.cov.switch_context(self.making[-1] if self.making else self.current)
 
     def of_file(self, path: Path) -> tuple[dict[str, Function], dict[int, int], set[int]]:
         """The file's functions, each line's statement (its first line), and the statements coverage records."""
@@ -261,7 +291,7 @@ class Lines:
         if orig in funcs and mutant in funcs:
             changed = changed_lines(funcs[orig], funcs[mutant], orig, mutant)
             lines = None if changed is None else statements(changed, first, recorded)
-        return select(reaching, lines, self.tests_by_line(path), keep)
+        return select(reaching, lines, self.tests_by_line(path), keep, self.users)
 
 
 class Runner:
@@ -323,13 +353,29 @@ class Runner:
         self.cleaned.update(by_id)
         return failed
 
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: Any) -> Iterable[None]:
+        wide = self.lines is not None and fixturedef.scope in WIDE
+        if wide:
+            self.lines.in_fixture(fixture_context(fixturedef.argname, request.node.nodeid))  # type: ignore[union-attr]
+        try:
+            yield
+        finally:
+            if wide:
+                self.lines.in_fixture(None)  # type: ignore[union-attr]
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         by_id = {item.nodeid: item for item in session.items}
         for name, tests in self.mutants.items():  # a whole file given with --with: each of its tests
             self.mutants[name] = sorted({i for t in tests for i in by_id if i == t or i.startswith(f"{t}::")})
         self.lines = Lines() if self.by_line else None
-        keep = {t for t in by_id if _always(by_id[t])}
+        derandomized = _derandomized()
+        keep = {t for t in by_id if _always(by_id[t], derandomized)}
+        if self.lines is not None:
+            for item in session.items:
+                for context in _fixture_contexts(item):
+                    self.lines.users.setdefault(context, set()).add(item.nodeid)
         start = time.perf_counter()
         for done, (name, tests) in enumerate(self.mutants.items(), start=1):
             if _stop[0]:
@@ -419,15 +465,44 @@ class Runner:
             self.save_to.write_text(json.dumps(self.results, indent=1, sort_keys=True))
 
 
-def _always(item: pytest.Item) -> bool:
+WIDE = ("class", "module", "package")  # fixture scopes made afresh for each mutant (session ones are not)
+
+
+def _always(item: pytest.Item, derandomized: bool) -> bool:
     """Whether a test is run for every mutant of a function it reaches, whatever lines it executed: a hypothesis
-    test (it draws other examples next time), and a test using a class or module fixture (coverage counts what
-    the fixture runs to the test that made it, but with a mutant each such test may be the one that makes it)."""
-    if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
-        return True
+    test unless its examples are the same every run (`_derandomized`): else it draws others next time. (A test
+    using a class or module fixture is chosen by the lines the fixture executes too: `fixture_context`.)"""
+    return not derandomized and getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+
+
+def _derandomized() -> bool:
+    """Whether hypothesis draws the same examples every run: the tests' "ci" profile (derandomize, no database
+    of earlier failures), loaded by tests/conftest.py when CI=true, which main() sets. Then, as for any other
+    deterministic test, one that never executed a line with no mutant runs just as before with it."""
+    try:
+        from hypothesis import settings
+    except ImportError:
+        return False
+    return bool(settings.default.derandomize) and settings.default.database is None
+
+
+def _fixture_contexts(item: pytest.Item) -> set[str]:
+    """The contexts of the class, module and package fixtures a test uses, named as pytest_fixture_setup
+    names them (the node the fixture is made for, found as pytest's SubRequest finds it)."""
+    from _pytest.fixtures import get_scope_node, get_scope_package
+    from _pytest.scope import Scope
+
     info = getattr(item, "_fixtureinfo", None)
-    defs = info.name2fixturedefs.values() if info else ()
-    return any(d.scope in ("class", "module", "package") for group in defs for d in group)
+    found = set()
+    for argname in getattr(item, "fixturenames", ()):
+        defs = info.name2fixturedefs.get(argname) if info else None
+        if not defs or defs[-1].scope not in WIDE:
+            continue
+        fixturedef = defs[-1]
+        scope = Scope.from_user(fixturedef.scope, descr="fixture")
+        node = get_scope_package(item, fixturedef) if scope is Scope.Package else get_scope_node(item, scope)
+        found.add(fixture_context(argname, (node or item).nodeid))
+    return found
 
 
 def _set_mutant(name: str) -> None:
@@ -517,6 +592,7 @@ def main(args: list[str]) -> int:
     if not (MUTANTS / "mutmut-stats.json").exists():
         print("no mutants/mutmut-stats.json: run `mutmut run` once first (scripts/mutate.sh does)", file=sys.stderr)
         return 2
+    os.environ["CI"] = "true"  # the tests' "ci" hypothesis profile: the same examples every run (_derandomized)
     chosen = _chosen(opts.patterns, not opts.survivors, opts.extra, opts.only_with, opts.shard)
     shutil.copytree(ROOT / "tests", MUTANTS / "tests", dirs_exist_ok=True)  # tests written since mutmut ran
     _refresh()

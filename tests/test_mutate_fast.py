@@ -90,7 +90,7 @@ def test_a_line_added_between_two_falls_back() -> None:
     assert mutate_fast.changed_lines(orig, changed, "x_g__mutmut_orig", "x_g__mutmut_1") == {2}
 
 
-def test_only_tests_executing_a_changed_statement_are_chosen_but_hypothesis_tests_always() -> None:
+def test_only_tests_executing_a_changed_statement_are_chosen_and_those_kept() -> None:
     """Catches a test that never executes the changed statement kept (no saving), one that does dropped (a wrong
     'survived'), a test that does not reach the function added, and a hypothesis test dropped (its next examples
     may take the line)."""
@@ -101,6 +101,45 @@ def test_only_tests_executing_a_changed_statement_are_chosen_but_hypothesis_test
     assert mutate_fast.select(reaching, {11}, by_line, {"t::h"}) == (["t::h"], "unexecuted")
     assert mutate_fast.select(reaching, {11}, by_line, set()) == ([], "unexecuted")
     assert mutate_fast.select(reaching, None, by_line, set()) == (["t::a", "t::b", "t::c", "t::h"], "function")
+
+
+def test_a_test_whose_module_fixture_executes_the_line_is_chosen_whichever_test_made_the_fixture() -> None:
+    """Catches the tests sharing a module fixture left out when the line runs only while the fixture is made
+    (coverage saw it under the fixture's context, not theirs: a wrong 'survived'), and a fixture context no
+    known test uses taken as used by none (it must fall back to every test of the function)."""
+    made = mutate_fast.fixture_context("plan", "tests/test_m.py")
+    reaching = ["tests/test_m.py::a", "tests/test_m.py::b", "tests/test_n.py::c"]
+    by_line = {10: {made}, 12: {"tests/test_n.py::c"}}
+    users = {made: {"tests/test_m.py::a", "tests/test_m.py::b"}}
+    assert mutate_fast.select(reaching, {10}, by_line, set(), users) == (
+        ["tests/test_m.py::a", "tests/test_m.py::b"], "line")
+    assert mutate_fast.select(reaching, {12}, by_line, set(), users) == (["tests/test_n.py::c"], "line")
+    assert mutate_fast.select(reaching, {10}, by_line, set(), {}) == (sorted(reaching), "function")
+
+
+def test_hypothesis_tests_are_chosen_by_line_only_when_their_examples_are_the_same_every_run() -> None:
+    """Catches a hypothesis test left to line-level choice while it draws new examples each run (its next
+    examples may take the changed line), and one kept for every mutant when the "ci" profile fixes them."""
+    from hypothesis import given, settings, strategies
+
+    @given(strategies.integers())
+    def drawn(x: int) -> None:
+        pass
+
+    item = type("Item", (), {"obj": drawn})()
+    assert mutate_fast._always(item, derandomized=False)
+    assert not mutate_fast._always(item, derandomized=True)
+    assert not mutate_fast._always(type("Item", (), {"obj": lambda: None})(), derandomized=False)
+    previous = settings.default
+    try:
+        settings.load_profile("ci")  # as tests/conftest.py registers it
+        assert mutate_fast._derandomized()
+        settings.register_profile("drawn", derandomize=False)
+        settings.load_profile("drawn")
+        assert not mutate_fast._derandomized()
+    finally:
+        settings.register_profile("previous", previous)
+        settings.load_profile("previous")
 
 
 def test_killers_go_first_latest_first_then_the_fastest() -> None:
@@ -165,20 +204,37 @@ def test_a_shard_out_of_range_is_refused(shard: str) -> None:
     assert stopped.value.code == 2
 
 
-def test_hypothesis_tests_and_tests_with_module_fixtures_are_always_kept() -> None:
-    """Catches a hypothesis test chosen by the lines its last examples ran (the next examples may run others), and
-    a test using a module fixture chosen by its own lines (the fixture's lines are counted to the test that made it
-    first, but under a mutant any test of the module may make it); a plain test with function fixtures is not."""
-    from types import SimpleNamespace as NS
+def test_the_fixture_contexts_of_a_test_are_the_ones_its_wider_fixtures_are_made_under(tmp_path: Path) -> None:
+    """Catches a test mapped to a fixture context other than the one pytest makes its fixture for (the module's,
+    the class's): the lines the fixture runs would then choose no test, or the wrong ones. Function and session
+    fixtures have none (one is the test's own context; the other is made once, with no mutant)."""
+    (tmp_path / "test_shapes.py").write_text(
+        "import pytest\n"
+        "@pytest.fixture(scope='module')\ndef plan(): return 1\n"
+        "@pytest.fixture(scope='class')\ndef per_class(): return 2\n"
+        "@pytest.fixture(scope='session')\ndef once(): return 3\n"
+        "@pytest.fixture\ndef per_test(plan, once): return plan\n"
+        "def test_a(per_test): pass\n"
+        "class TestB:\n    def test_b(self, per_class, plan): pass\n")
+    made: set[tuple[str, str]] = set()
+    contexts: dict[str, set[str]] = {}
 
-    def item(hypothesis: bool, *scopes: str) -> NS:
-        defs = {f"f{i}": [NS(scope=scope)] for i, scope in enumerate(scopes)}
-        return NS(obj=NS(is_hypothesis_test=hypothesis), _fixtureinfo=NS(name2fixturedefs=defs))
+    class Watch:
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_fixture_setup(self, fixturedef: object, request: pytest.FixtureRequest) -> object:
+            if getattr(fixturedef, "scope", None) in mutate_fast.WIDE:
+                made.add((request.fixturename or "", request.node.nodeid))
+            yield
 
-    assert mutate_fast._always(item(True))
-    assert mutate_fast._always(item(False, "function", "module"))
-    assert mutate_fast._always(item(False, "class"))
-    assert not mutate_fast._always(item(False, "function", "session"))
+        def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+            contexts.update({item.name: mutate_fast._fixture_contexts(item) for item in items})
+
+    assert pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), "-c", "/dev/null",
+                        str(tmp_path / "test_shapes.py")], plugins=[Watch()]) == 0
+    module = "test_shapes.py"
+    assert contexts == {"test_a": {f"fixture:plan@{module}"},
+                        "test_b": {f"fixture:plan@{module}", f"fixture:per_class@{module}::TestB"}}
+    assert {mutate_fast.fixture_context(*m) for m in made} == contexts["test_a"] | contexts["test_b"]
 
 
 def test_the_check_of_line_level_selection_counts_a_left_out_killer_as_a_wrong_choice() -> None:
