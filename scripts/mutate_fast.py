@@ -20,10 +20,12 @@ What makes it cheap per mutant:
   statements runs exactly as it did, so it cannot kill the mutant, and only the tests that do are run. Where
   that argument does not hold the mutant gets every test that reaches its function, as mutmut records it:
   a change in the signature (defaults are evaluated at import), a line coverage does not record, a line
-  inserted between two others. Hypothesis tests (they draw other examples next time, so which lines they
-  execute is not fixed) and tests using a class or module fixture (coverage counts what the fixture runs to
-  the test that first made it) are run for every mutant of a function they reach. A mutant whose statements
-  no test executes is "no tests", run against nothing.
+  inserted between two others. What a class or module fixture runs while it is made is recorded under the
+  fixture's own context, and counts for every test that uses it (with a mutant, any of them may be the one
+  that makes it). Hypothesis tests draw the same examples every run here (main sets CI=true, so the tests'
+  "ci" profile is loaded: derandomized, no database), so they too are chosen by line; were they not, they
+  would be run for every mutant of a function they reach. A mutant whose statements no test executes is
+  "no tests", run against nothing.
 * Each test is first run with no mutant (under coverage) when a mutant first needs it, not all at the start:
   a run stopped at a deadline has not paid for tests of functions it never reached. Module and class
   fixtures are made afresh for each mutant and thrown away after it, so no mutant's fixtures reach the next.
