@@ -626,3 +626,38 @@ def test_a_fixed_row_has_its_value_at_every_probability_asked_for() -> None:
     answer caught: a single 3.0 instead of one per u (the shape of the probabilities lost)."""
     out = triangular_quantile(np.array([0.1, 0.9]), 3.0, 3.0, 3.0)
     assert out.shape == (2,) and out.tolist() == [3.0, 3.0]
+
+
+def test_draws_are_doubles_even_when_every_row_is_fixed_at_a_whole_number() -> None:
+    """low = central = high = 2 (whole numbers, so NumPy would keep them as integers): 4 draws of 2.0, as
+    doubles, like every other draw. Wrong answer caught: the inputs left in their own type, so a fixed row's
+    draws come back as integers (and integer division or overflow downstream)."""
+    out = draw(np.random.default_rng(1), np.array([2]), np.array([2]), np.array([2]), 4)
+    assert out.dtype == np.float64 and out.tolist() == [[2.0]] * 4
+
+
+@pytest.mark.parametrize("central", [5.0, 25.0])
+def test_a_central_value_outside_its_range_puts_the_peak_at_the_nearer_end_and_no_draw_outside(central: float) -> None:
+    """low 10, high 20, central 5 (below) or 25 (above): the peak goes to 10 or 20, so every one of 2,000
+    draws lies in [10, 20]. With the peak at 10 (mode 0) a uniform u gives 10 + 10 (1 − √(1 − u)); at 20
+    (mode 1) 10 + 10 √u. Wrong answers caught: the mode not clipped at 0 or at 1 (or clipped at 2), which
+    puts draws below 10 or above 20."""
+    out = draw(np.random.default_rng(3), np.array([10.0]), np.array([central]), np.array([20.0]), 2000)
+    u = np.random.default_rng(3).random((2000, 1))
+    expected = 10 + 10 * (1 - np.sqrt(1 - u)) if central < 10 else 10 + 10 * np.sqrt(u)
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    assert out.min() >= 10 and out.max() <= 20
+    inverse = triangular_quantile(np.array([0.0, 0.5, 1.0]), 10.0, central, 20.0)
+    assert inverse.min() >= 10 and inverse.max() <= 20
+
+
+@pytest.mark.parametrize("distribution", ["triangular", "pert"])
+def test_a_row_without_a_range_is_its_central_value_under_either_distribution(distribution: str) -> None:
+    """Row 0: low 0, central 1, high 4 (a range); row 1: low 5, high 5 but central 6; row 2: high 3 below low
+    7, central 5. Rows 1 and 2 have no range (high − low ≤ 0), so every draw of theirs is the central value,
+    6 and 5, as the module says of a row without one. Wrong answers caught: such a row drawn as low + u × 0 =
+    low (5 and 7) or low + u × (a negative width), under PERT or under the triangular's in-place path."""
+    low, central, high = np.array([0.0, 5.0, 7.0]), np.array([1.0, 6.0, 5.0]), np.array([4.0, 5.0, 3.0])
+    out = draw(np.random.default_rng(5), low, central, high, 50, distribution)  # type: ignore[arg-type]
+    assert (out[:, 1] == 6.0).all() and (out[:, 2] == 5.0).all()
+    assert ((out[:, 0] >= 0) & (out[:, 0] <= 4)).all() and out[:, 0].std() > 0

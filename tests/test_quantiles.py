@@ -96,3 +96,19 @@ def test_what_numpy_refuses_or_does_its_own_way_it_still_does() -> None:
     assert same_bits(quantiles(values, np.array([0, 1])), np.quantile(values, np.array([0, 1]), axis=-1))
     ints = np.arange(20).reshape(2, 10)
     assert same_bits(quantiles(ints, INTERVAL), np.quantile(ints, INTERVAL, axis=-1))
+
+
+def test_what_the_fast_way_does_not_take_goes_to_numpy_with_its_axis_and_quantiles() -> None:
+    """Catches float32 draws, a two-dimensional list of quantiles or no draws at all put through the fast way
+    (or sent to np.quantile without their axis or quantiles): each must be np.quantile's answer, or its error.
+    Float32 draws along axis 0 of a 3 × 4 array: the 0.25-quantile of column j (draws 4 apart: j, j + 4, j + 8)
+    is j + 0.5 × 4 = j + 2."""
+    values = np.arange(12, dtype=np.float32).reshape(3, 4)
+    out = quantiles(values, np.array([0.25, 0.5]), axis=0)
+    assert same_bits(out, np.quantile(values, np.array([0.25, 0.5]), axis=0))
+    assert out[0].tolist() == [2.0, 3.0, 4.0, 5.0]
+    grid = np.array([[0.1, 0.5], [0.9, 1.0]])
+    assert same_bits(quantiles(np.arange(20.0).reshape(2, 10), grid), np.quantile(np.arange(20.0).reshape(2, 10),
+                                                                                    grid, axis=-1))
+    with pytest.raises(IndexError):
+        quantiles(np.array([], dtype=float), INTERVAL)
