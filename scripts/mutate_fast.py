@@ -614,7 +614,9 @@ def main(args: list[str]) -> int:
     runner = Runner(chosen, opts.select == "line", save_to, opts.verify)
     files = sorted({t.partition("::")[0] for tests in chosen.values() for t in tests})
     if files:
-        pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir=.", *files], plugins=[runner])
+        # --tb=native: pytest's own report of a failure parses the failing source file to show its lines, and a
+        # file of mutants/src holds every mutant of the module: that parse was three quarters of a run's time
+        pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir=.", "--tb=native", *files], plugins=[runner])
     else:
         runner.results = dict.fromkeys(chosen, NO_TESTS)
     os.chdir(ROOT)
