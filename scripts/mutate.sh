@@ -9,7 +9,7 @@
 # classify._sql's mutants are left unchecked (AT_IMPORT in mutate_fast.py; docs/testing.md says why).
 # `scripts/mutate.sh model/gap returns/quality` checks just those modules; options for mutate_fast.py pass
 # through (`scripts/mutate.sh --survivors model/gap`). mutants/ is kept between runs (mutmut makes again
-# only what changed); delete it to start afresh. Stop a run with SIGTERM to the mutate_fast.py processes:
+# only what changed, and a run checks only the mutants not checked yet); delete it to start afresh. Stop a run with SIGTERM to the mutate_fast.py processes:
 # each saves what it has checked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +44,9 @@ if [ -d mutants/src ]; then
 fi
 "$BIN/mutmut" run --max-children 1 "cyplan.returns.fields.*" > mutants/mutmut-run.log 2>&1 || {
     tail -c 3000 mutants/mutmut-run.log; exit 1; }
+# with no options a run carries on where the last one stopped: only the mutants never checked (--rest); delete
+# mutants/ to check every one again, or give --survivors to check again those not killed
+[ ${#options[@]} -eq 0 ] && options=(--rest)
 pids=()
 for i in $(seq 1 "$SHARDS"); do
     "$BIN/python" scripts/mutate_fast.py --shard="$i/$SHARDS" "${options[@]}" "${patterns[@]}" \

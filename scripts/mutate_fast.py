@@ -42,6 +42,7 @@ ten mutants and when the process is stopped (SIGTERM, SIGINT), so a run cut shor
 
     python scripts/mutate_fast.py 'cyplan.model.disclosure.*' [more patterns, checked in that order]
     python scripts/mutate_fast.py --survivors 'cyplan.model.*'    # again, only those not yet killed
+    python scripts/mutate_fast.py --rest 'cyplan.*'    # only those never checked: carries on a run cut short
     python scripts/mutate_fast.py --survivors --with=tests/test_mutants_model.py 'cyplan.model.*'  # and new tests
     python scripts/mutate_fast.py --survivors --only-with --with=tests/test_mutants_model.py 'cyplan.model.*'
     python scripts/mutate_fast.py --shard=1/2 'cyplan.*' & python scripts/mutate_fast.py --shard=2/2 'cyplan.*'
@@ -524,8 +525,9 @@ def _all_mutants() -> list[tuple[str, int | None]]:
 
 
 def _chosen(patterns: list[str], again: bool, extra: list[str], only_extra: bool,
-            shard: tuple[int, int]) -> dict[str, list[str]]:
-    """The mutants matching the patterns (in the patterns' order; only those not yet killed, unless `again`)
+            shard: tuple[int, int], rest: bool = False) -> dict[str, list[str]]:
+    """The mutants matching the patterns (in the patterns' order; only those not yet killed, unless `again`;
+    only those never checked, if `rest`)
     and their tests: those mutmut saw reach the mutant's function, and every test of the `extra` files (tests
     newer than mutmut's record: a test there that does not reach the function passes and costs little)."""
     tests_by_function = json.loads((MUTANTS / "mutmut-stats.json").read_text())["tests_by_mangled_function_name"]
@@ -536,6 +538,8 @@ def _chosen(patterns: list[str], again: bool, extra: list[str], only_extra: bool
     chosen = {}
     for name, code in sorted(matching, key=lambda nc: rank[nc[0]]):  # stable: file order within a pattern
         if only_extra and code is None:  # never checked: needs every test
+            continue
+        if rest and code is not None:
             continue
         if function_of(name) in mine and (again or code not in (KILLED, TIMEOUT)):
             known = () if only_extra else tests_by_function.get(function_of(name), ())
@@ -572,6 +576,7 @@ def _arguments(args: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Check mutmut's mutants in one pytest session.")
     parser.add_argument("patterns", nargs="*", default=["*"], help="mutant names (fnmatch), checked in this order")
     parser.add_argument("--survivors", action="store_true", help="only mutants not yet killed")
+    parser.add_argument("--rest", action="store_true", help="only mutants not yet checked: carry on a run")
     parser.add_argument("--with", dest="extra", action="append", default=[], help="more test files, run for all")
     parser.add_argument("--only-with", action="store_true", help="survivors against the --with tests only")
     parser.add_argument("--shard", default="1/1", help="i/n: this process checks the i-th of n parts")
@@ -595,7 +600,7 @@ def main(args: list[str]) -> int:
         print("no mutants/mutmut-stats.json: run `mutmut run` once first (scripts/mutate.sh does)", file=sys.stderr)
         return 2
     os.environ["CI"] = "true"  # the tests' "ci" hypothesis profile: the same examples every run (_derandomized)
-    chosen = _chosen(opts.patterns, not opts.survivors, opts.extra, opts.only_with, opts.shard)
+    chosen = _chosen(opts.patterns, not opts.survivors, opts.extra, opts.only_with, opts.shard, opts.rest)
     shutil.copytree(ROOT / "tests", MUTANTS / "tests", dirs_exist_ok=True)  # tests written since mutmut ran
     _refresh()
     if not chosen:

@@ -189,6 +189,17 @@ def test_a_shard_keeps_its_functions_after_others_were_checked_and_saves_do_not_
     assert mutate_fast._chosen(["*"], False, [], False, (1, 2)) == {"m.x_f__mutmut_2": ["t::a"]}
 
 
+def test_a_run_carried_on_checks_only_the_mutants_never_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    """Catches --rest checking again a mutant already killed or already found to survive (a run stopped and
+    started again would then spend its time on the mutants it had done), or leaving out one never checked."""
+    _workspace(tmp_path, monkeypatch, {"m.x_f__mutmut_1": 1, "m.x_f__mutmut_2": 0, "m.x_f__mutmut_3": None,
+                                       "m.x_g__mutmut_1": 36})
+    assert mutate_fast._chosen(["*"], True, [], False, (1, 1), rest=True) == {"m.x_f__mutmut_3": ["t::a"]}
+    assert set(mutate_fast._chosen(["*"], True, [], False, (1, 1))) == {
+        "m.x_f__mutmut_1", "m.x_f__mutmut_2", "m.x_f__mutmut_3", "m.x_g__mutmut_1"}
+
+
 def test_mutants_come_in_the_patterns_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Catches the patterns' order ignored (mutate.sh puts the figures people quote first)."""
     _workspace(tmp_path, monkeypatch, {"m.x_f__mutmut_1": None, "m.x_g__mutmut_1": None})
