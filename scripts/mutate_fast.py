@@ -301,8 +301,9 @@ class Runner:
     """A pytest plugin: after collection, it runs the mutants instead of the usual test loop."""
 
     def __init__(self, mutants: dict[str, list[str]], by_line: bool, save_to: Path | None,
-                 verify: Iterable[str] = ()) -> None:
+                 verify: Iterable[str] = (), only_extra: bool = False) -> None:
         self.mutants = mutants  # mutant name → the node ids of the tests that reach its function
+        self.only_extra = only_extra  # checked against --with tests only: only a kill is a new verdict
         self.by_line = by_line
         self.verify = list(verify)  # patterns of mutants whose line-level verdict is checked against all tests
         self.save_to = save_to
@@ -396,7 +397,8 @@ class Runner:
             result = self._check(session, name, tests, by_id, keep)
             if result is None:  # stopped part-way: not a verdict
                 break
-            self.results[name] = result
+            if result in (KILLED, TIMEOUT) or not self.only_extra:  # new tests alone cannot unkill nor un-reach
+                self.results[name] = result
             if done % 10 == 0:  # kept as it goes: a run cut short keeps what it found
                 self.save()
             if done % 25 == 0 or done == len(self.mutants):
@@ -616,13 +618,13 @@ def main(args: list[str]) -> int:
     signal.signal(signal.SIGALRM, _alarm)
     signal.signal(signal.SIGTERM, _stop_soon)
     signal.signal(signal.SIGINT, _stop_soon)
-    runner = Runner(chosen, opts.select == "line", save_to, opts.verify)
+    runner = Runner(chosen, opts.select == "line", save_to, opts.verify, opts.only_with)
     files = sorted({t.partition("::")[0] for tests in chosen.values() for t in tests})
     if files:
         # --tb=native: pytest's own report of a failure parses the failing source file to show its lines, and a
         # file of mutants/src holds every mutant of the module: that parse was three quarters of a run's time
         pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir=.", "--tb=native", *files], plugins=[runner])
-    else:
+    elif not opts.only_with:
         runner.results = dict.fromkeys(chosen, NO_TESTS)
     os.chdir(ROOT)
     runner.save()
