@@ -112,3 +112,32 @@ def test_what_the_fast_way_does_not_take_goes_to_numpy_with_its_axis_and_quantil
                                                                                     grid, axis=-1))
     with pytest.raises(IndexError):
         quantiles(np.array([], dtype=float), INTERVAL)
+
+
+def test_the_threads_sort_each_row_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """300 rows of 1,000 draws (300,000 values, past PARALLEL_SIZE, so shared between SORT_THREADS threads): the
+    rows each thread is given are 0–149 and 150–299, every row once. Catches parts that overlap (two threads then
+    sort the same row at once, which comes out wrong only when their writes interleave: 3 runs in 60 by hand)
+    or leave rows out."""
+    given: list[slice] = []
+
+    class Recording:
+        def __init__(self, workers: int) -> None:
+            pass
+
+        def __enter__(self) -> Recording:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def map(self, work: object, parts: list[slice]) -> list[object]:
+            given.extend(parts)
+            return [work(part) for part in parts]  # type: ignore[operator]
+
+    monkeypatch.setattr(uncertainty, "ThreadPoolExecutor", Recording)
+    monkeypatch.setattr(uncertainty, "SORT_THREADS", 2)
+    values = np.random.default_rng(2).random((300, 1000))
+    out = in_order(values)
+    assert [(p.start, p.stop) for p in given] == [(0, 150), (150, 300)]
+    assert np.array_equal(out, np.sort(values, axis=-1))
