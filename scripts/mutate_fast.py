@@ -22,8 +22,8 @@ What makes it cheap per mutant:
   a change in the signature (defaults are evaluated at import), a line coverage does not record, a line
   inserted between two others. What a class or module fixture runs while it is made is recorded under the
   fixture's own context, and counts for every test that uses it (with a mutant, any of them may be the one
-  that makes it). Hypothesis tests draw the same examples every run here (main sets CI=true, so the tests'
-  "ci" profile is loaded: derandomized, no database), so they too are chosen by line; were they not, they
+  that makes it). Hypothesis tests draw the same examples every run here (main loads a profile as the tests'
+  "ci" one: derandomized, no database; and no shrinking), so they too are chosen by line; were they not, they
   would be run for every mutant of a function they reach. A mutant whose statements no test executes is
   "no tests", run against nothing.
 * Each test is first run with no mutant (under coverage) when a mutant first needs it, not all at the start:
@@ -480,9 +480,22 @@ def _always(item: pytest.Item, derandomized: bool) -> bool:
     return not derandomized and getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
 
 
+def _hypothesis_profile() -> None:
+    """Hypothesis as the tests' "ci" profile has it (the same examples every run: `_derandomized`), and a failing
+    example not shrunk nor explained: the first failure kills the mutant, and shrinking it (running the test
+    again and again, the explain phase under a tracer) was most of the time of a mutant a hypothesis test kills.
+    Loaded before the tests are collected, since a test's own @settings takes what it leaves out from the
+    profile loaded when its module is imported (tests/conftest.py loads "ci" only when CI=true)."""
+    from hypothesis import Phase, settings
+
+    settings.register_profile("mutation", derandomize=True, database=None,
+                              phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target))
+    settings.load_profile("mutation")
+
+
 def _derandomized() -> bool:
-    """Whether hypothesis draws the same examples every run: the tests' "ci" profile (derandomize, no database
-    of earlier failures), loaded by tests/conftest.py when CI=true, which main() sets. Then, as for any other
+    """Whether hypothesis draws the same examples every run (derandomize, no database of earlier failures), as
+    the profile `_hypothesis_profile` loads and the tests' "ci" one have it. Then, as for any other
     deterministic test, one that never executed a line with no mutant runs just as before with it."""
     try:
         from hypothesis import settings
@@ -601,7 +614,7 @@ def main(args: list[str]) -> int:
     if not (MUTANTS / "mutmut-stats.json").exists():
         print("no mutants/mutmut-stats.json: run `mutmut run` once first (scripts/mutate.sh does)", file=sys.stderr)
         return 2
-    os.environ["CI"] = "true"  # the tests' "ci" hypothesis profile: the same examples every run (_derandomized)
+    _hypothesis_profile()
     chosen = _chosen(opts.patterns, not opts.survivors, opts.extra, opts.only_with, opts.shard, opts.rest)
     shutil.copytree(ROOT / "tests", MUTANTS / "tests", dirs_exist_ok=True)  # tests written since mutmut ran
     _refresh()
