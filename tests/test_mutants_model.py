@@ -19,7 +19,7 @@ from cyplan.model.need import trended, uplift_factor
 from cyplan.model.plan import demand_table, need_table, run
 from cyplan.model.scenarios import ScenarioError, apply, parse_where
 from cyplan.model.simulate import Simulation, simulate
-from cyplan.model.supply import joiners_needed, stock
+from cyplan.model.supply import annuity, joiners_needed, stock
 from cyplan.model.uncertainty import draw, quantile_errors, triangular_quantile
 from test_model import frame, tiny
 from test_promises_disclosure import make_table, reader_bounds  # the reader written apart from the module
@@ -661,3 +661,19 @@ def test_a_row_without_a_range_is_its_central_value_under_either_distribution(di
     out = draw(np.random.default_rng(5), low, central, high, 50, distribution)  # type: ignore[arg-type]
     assert (out[:, 1] == 6.0).all() and (out[:, 2] == 5.0).all()
     assert ((out[:, 0] >= 0) & (out[:, 0] <= 4)).all() and out[:, 0].std() > 0
+
+
+def test_a_workforce_where_almost_nobody_leaves_is_not_taken_for_one_where_nobody_does() -> None:
+    """Leavers 0.0004% and retirements 0.0001% a year: a = 1 − 0.000005 stays a year. Worked with exact fractions:
+    Σ a^k for k = 0 … 9 = (1 − a^10) / (1 − a) = 9.999775003; 100 in post and 2 joiners a year are then 100 a^10 +
+    2 × 9.999775003 = 119.994550118 after ten years; and 120 in ten years from 100 takes (120 − 100 a^10)(1 − a) /
+    (1 − a^10) = 2.000545000 joiners a year. With nobody leaving (a = 1) the sum is 10 itself. Wrong answers
+    caught: a within NumPy's default relative tolerance of 1 (1e-5) taken as exactly 1 (10, 120 and 2.0), and the
+    a = 1 case lost (0 ÷ 0)."""
+    leaver, retire = np.array([0.000004]), np.array([0.000001])
+    a = 1.0 - leaver - retire
+    assert annuity(a, 10) == pytest.approx([9.999775003], rel=1e-9)
+    assert annuity(np.array([1.0]), 10) == pytest.approx([10.0])
+    assert stock(np.array([100.0]), leaver, retire, np.array([2.0]), 11)[0, 10] == pytest.approx(119.994550118, rel=1e-11)
+    assert joiners_needed(np.array([100.0]), leaver, retire, np.array([120.0]), 10) == pytest.approx([2.000545000],
+                                                                                                       rel=1e-9)
