@@ -206,13 +206,18 @@ def test_share_met_is_1_where_nothing_is_needed_and_supply_over_demand_elsewhere
 def test_supply_table_keeps_its_columns_and_the_areas_and_years_asked_for() -> None:
     """Two areas, two years, one role, one draw; supply 1, 2 in area A and 3, 4 in B. Asked for area B in
     2026: one row, B 2026 r 4.0 with its interval 4.0 … 4.0, under exactly these column names. Wrong
-    answers caught: a column dropped or misnamed, the area or year filter ignored or mangled."""
+    answers caught: a column dropped or misnamed, the area or year filter ignored or mangled, and the errors
+    asked for not passed on (the table then has no _mcse columns)."""
     dims = SimpleNamespace(areas=("A", "B"), years=(2025, 2026), roles=("r",))
     supply = np.array([1.0, 2.0, 3.0, 4.0]).reshape(2, 2, 1, 1)
     sim = SimpleNamespace(dims=dims, demand=np.zeros_like(supply), total_supply=supply, cost_per_fte=np.ones(1))
     table = supply_table(sim, ["role"], areas=["B"], years=[2026])  # type: ignore[arg-type]
     assert table.columns == ["area", "year", "role", "supply_fte", "supply_fte_p5", "supply_fte_p95"]
     assert table.rows() == [("B", 2026, "r", 4.0, 4.0, 4.0)]
+    # with their Monte Carlo errors, as the workforce command and page ask: one draw, so each error is 0
+    with_errors = supply_table(sim, ["role"], areas=["B"], years=[2026], errors=True)  # type: ignore[arg-type]
+    assert with_errors.columns == [*table.columns, "supply_fte_mcse", "supply_fte_p5_mcse", "supply_fte_p95_mcse"]
+    assert with_errors.rows() == [("B", 2026, "r", 4.0, 4.0, 4.0, 0.0, 0.0, 0.0)]
 
 
 def test_a_trended_prevalence_is_never_above_1() -> None:
