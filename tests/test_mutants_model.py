@@ -682,3 +682,24 @@ def test_a_workforce_where_almost_nobody_leaves_is_not_taken_for_one_where_nobod
     assert stock(np.array([100.0]), leaver, retire, np.array([2.0]), 11)[0, 10] == pytest.approx(119.994550118, rel=1e-11)
     assert joiners_needed(np.array([100.0]), leaver, retire, np.array([120.0]), 10) == pytest.approx([2.000545000],
                                                                                                        rel=1e-9)
+
+
+def test_moves_between_sectors_without_age_bands_by_hand_with_more_rows_than_draws() -> None:
+    """Three census rows (the NHS, the council and the voluntary sector's, one area and role) of 10, 5 and 4 FTE,
+    two draws each (the same), 10% leaving a year, no retirements, joiners or recruitment; 20% of the first
+    row's staff move to the second each year. Year 1: row 0 = 10 − 1 − 2 = 7, row 1 = 5 − 0.5 + 2 = 6.5, row 2 =
+    4 − 0.4 = 3.6; year 2: 7 − 0.7 − 1.4 = 4.9, 6.5 − 0.65 + 1.4 = 7.25, 3.6 − 0.36 = 3.24. Wrong answer caught:
+    the one-band joiner and trainee profiles made with a row for each draw instead of each census row (with
+    fewer draws than rows, the rows past the draws have no profile)."""
+    from cyplan.model.supply import Rates, Transfers, project
+
+    rows, draws = 3, 2
+    full = np.ones((rows, draws))
+    moves = Transfers(groups=((np.array([0]), np.array([1]), np.array([0.2])),), out_rate=np.array([0.2, 0.0, 0.0]),
+                      to_agency=np.zeros(rows), from_agency=np.zeros(rows))
+    r = Rates(fte0=np.array([[10.0], [5.0], [4.0]]) * full, leaver=0.1 * full, retire=0 * full, joiners=0 * full,
+              establishment=np.zeros((rows, 1)), fill=np.zeros((rows, 1)), arrivals=np.zeros((rows, 3, draws)),
+              transfers=moves)
+    out = project(r, 3)
+    np.testing.assert_allclose(out[:, 1], [[7.0] * 2, [6.5] * 2, [3.6] * 2], rtol=1e-12)
+    np.testing.assert_allclose(out[:, 2], [[4.9] * 2, [7.25] * 2, [3.24] * 2], rtol=1e-12)
