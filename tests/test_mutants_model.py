@@ -19,7 +19,7 @@ from cyplan.model.need import trended, uplift_factor
 from cyplan.model.plan import demand_table, need_table, run
 from cyplan.model.scenarios import ScenarioError, apply, parse_where
 from cyplan.model.simulate import Simulation, simulate
-from cyplan.model.supply import annuity, joiners_needed, stock
+from cyplan.model.supply import annuity, joiners_needed, stock, with_caseload_shares
 from cyplan.model.uncertainty import draw, quantile_errors, triangular_quantile
 from test_model import frame, tiny
 from test_promises_disclosure import make_table, reader_bounds  # the reader written apart from the module
@@ -679,7 +679,8 @@ def test_a_workforce_where_almost_nobody_leaves_is_not_taken_for_one_where_nobod
     a = 1.0 - leaver - retire
     assert annuity(a, 10) == pytest.approx([9.999775003], rel=1e-9)
     assert annuity(np.array([1.0]), 10) == pytest.approx([10.0])
-    assert stock(np.array([100.0]), leaver, retire, np.array([2.0]), 11)[0, 10] == pytest.approx(119.994550118, rel=1e-11)
+    in_post = stock(np.array([100.0]), leaver, retire, np.array([2.0]), 11)
+    assert in_post[0, 10] == pytest.approx(119.994550118, rel=1e-11)
     assert joiners_needed(np.array([100.0]), leaver, retire, np.array([120.0]), 10) == pytest.approx([2.000545000],
                                                                                                        rel=1e-9)
 
@@ -690,8 +691,11 @@ def test_moves_between_sectors_without_age_bands_by_hand_with_more_rows_than_dra
     row's staff move to the second each year. Year 1: row 0 = 10 − 1 − 2 = 7, row 1 = 5 − 0.5 + 2 = 6.5, row 2 =
     4 − 0.4 = 3.6; year 2: 7 − 0.7 − 1.4 = 4.9, 6.5 − 0.65 + 1.4 = 7.25, 3.6 − 0.36 = 3.24. Wrong answer caught:
     the one-band joiner and trainee profiles made with a row for each draw instead of each census row (with
-    fewer draws than rows, the rows past the draws have no profile)."""
-    from cyplan.model.supply import Rates, Transfers, project
+    fewer draws than rows, the rows past the draws have no profile); and with no agency input, agency FTE made
+    NaN, or zeros of the wrong shape (an error with 2 or 3 draws)."""
+    from dataclasses import replace
+
+    from cyplan.model.supply import Rates, Transfers, project, project_moving
 
     rows, draws = 3, 2
     full = np.ones((rows, draws))
@@ -703,3 +707,29 @@ def test_moves_between_sectors_without_age_bands_by_hand_with_more_rows_than_dra
     out = project(r, 3)
     np.testing.assert_allclose(out[:, 1], [[7.0] * 2, [6.5] * 2, [3.6] * 2], rtol=1e-12)
     np.testing.assert_allclose(out[:, 2], [[4.9] * 2, [7.25] * 2, [3.24] * 2], rtol=1e-12)
+    # no agency input: no agency FTE, in any year, however many draws (not NaN, not an error)
+    for n in (2, 3):
+        wider = replace(r, **{k: getattr(r, k)[:, :1] * np.ones((rows, n)) for k in ("fte0", "leaver", "retire",
+                                                                                     "joiners")},
+                        arrivals=np.zeros((rows, 3, n)))
+        assert (project_moving(wider, 3)[1] == 0).all()
+
+
+def test_a_caseload_of_no_cases_keeps_the_census_share_and_one_case_is_enough_to_set_it() -> None:
+    """Three census rows with the census's CYP share 0.5 (0.4–0.6): the NHS's caseload has no cases at all, the
+    council's one case, in this population; the voluntary sector has no caseload. The NHS keeps 0.5 (no cases say
+    nothing); the council's share is 1 / 1 = 1 with Wilson's 90% interval, worked by hand with z = 1.6449: z²/n =
+    2.7055, centre (1 + 1.3528) / 3.7055 = 0.6349, half 1.6449 / 3.7055 × √(2.7055 / 4) = 0.3651, so 0.2699–1;
+    the voluntary sector keeps 0.5. Wrong answers caught: a caseload of no cases used (0 ÷ 0: a share of NaN),
+    and a caseload of one case ignored."""
+    workforce = pl.DataFrame({"area": ["A"] * 3, "role": ["r"] * 3, "sector": ["NHS", "LA", "VCS"],
+                              "cyp_share": [0.5] * 3, "cyp_share_low": [0.4] * 3, "cyp_share_high": [0.6] * 3})
+    caseloads = pl.DataFrame({"area": ["A"] * 3, "role": ["r"] * 3, "sector": ["NHS", "NHS", "LA"],
+                              "in_population": ["yes", "no", "yes"], "cases": [0, 0, 1]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the point is the answer, not whether NumPy warned on the way
+        out = with_caseload_shares(workforce, caseloads)
+    assert out["sector"].to_list() == ["NHS", "LA", "VCS"]
+    assert out["cyp_share"].to_list() == [0.5, 1.0, 0.5]
+    assert out["cyp_share_low"].to_list() == pytest.approx([0.4, 0.26987, 0.4], abs=1e-5)
+    assert out["cyp_share_high"].to_list() == pytest.approx([0.6, 1.0, 0.6])
