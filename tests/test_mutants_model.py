@@ -15,7 +15,7 @@ from cyplan.model.arrays import Labelled
 from cyplan.model.build import Dims
 from cyplan.model.disclosure import DFE, NHS_DIGITAL, NONE, DisclosureRule, disclose
 from cyplan.model.gap import _by_sector, gap_table, supply_table
-from cyplan.model.need import trended, uplift_factor
+from cyplan.model.need import outside_rate, trended, uplift_factor
 from cyplan.model.plan import demand_table, need_table, run
 from cyplan.model.scenarios import ScenarioError, apply, parse_where
 from cyplan.model.simulate import Simulation, simulate
@@ -733,3 +733,15 @@ def test_a_caseload_of_no_cases_keeps_the_census_share_and_one_case_is_enough_to
     assert out["cyp_share"].to_list() == [0.5, 1.0, 0.5]
     assert out["cyp_share_low"].to_list() == pytest.approx([0.4, 0.26987, 0.4], abs=1e-5)
     assert out["cyp_share_high"].to_list() == pytest.approx([0.6, 1.0, 0.6])
+
+
+def test_when_every_child_is_in_a_group_with_no_risk_the_rate_outside_the_groups_is_0() -> None:
+    """One area, year, age, sex and level; prevalence 10%; one group, with relative risk 0, holding every child
+    (share 1): the denominator 1 + 1 × (0 − 1) is 0, and the rate among children outside the groups is 0 (there
+    are none), not 10%. Beside it a group with relative risk 3 holding half the children: 0.1 / (1 + 0.5 × 2) =
+    0.05. Wrong answer caught: a denominator of exactly 0 read as 1 (the rate returned as the prevalence)."""
+    prevalence = np.full((1, 1, 1, 1), 0.1)
+    none = outside_rate(prevalence, np.array([[0.0]]), np.ones((1, 1, 1, 1, 1)))
+    half = outside_rate(prevalence, np.array([[3.0]]), np.full((1, 1, 1, 1, 1), 0.5))
+    assert none.ravel().tolist() == [0.0]
+    assert half.ravel().tolist() == pytest.approx([0.05])
