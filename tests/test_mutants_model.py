@@ -14,8 +14,8 @@ from cyplan.model.activity import gender_column
 from cyplan.model.arrays import Labelled
 from cyplan.model.build import Dims
 from cyplan.model.disclosure import DFE, NHS_DIGITAL, NONE, DisclosureRule, disclose
-from cyplan.model.gap import _by_sector, gap_table, supply_table
-from cyplan.model.need import outside_rate, trended, uplift_factor
+from cyplan.model.gap import _by_sector, gap_table, staff_cost, supply_table
+from cyplan.model.need import group_shares, outside_rate, trended, uplift_factor
 from cyplan.model.plan import demand_table, need_table, run
 from cyplan.model.scenarios import ScenarioError, apply, parse_where
 from cyplan.model.simulate import Simulation, simulate
@@ -745,3 +745,32 @@ def test_when_every_child_is_in_a_group_with_no_risk_the_rate_outside_the_groups
     half = outside_rate(prevalence, np.array([[3.0]]), np.full((1, 1, 1, 1, 1), 0.5))
     assert none.ravel().tolist() == [0.0]
     assert half.ravel().tolist() == pytest.approx([0.05])
+
+
+def test_staff_cost_sums_the_areas_and_years_asked_for_under_its_column_names() -> None:
+    """Two areas, two years, two roles, one draw; demand FTE in area A 1 and 2 (roles r1, r2) each year, in B 3
+    and 4; a FTE costs 10 (r1) and 100 (r2). Area B alone: 3 × 10 + 4 × 100 = 430 a year; both areas: (1 + 3) ×
+    10 + (2 + 4) × 100 = 640; asked for 2026 only, one row. One draw, so the interval is 430 … 430 and each
+    Monte Carlo error 0. Wrong answers caught: the areas named ignored or turned round (all areas, none, or the
+    others), the year filter ignored, and a column misnamed (cost_P5, cost_XX_p95XX_mcse …)."""
+    dims = SimpleNamespace(areas=("A", "B"), years=(2025, 2026), roles=("r1", "r2"))
+    demand = np.array([[1.0, 2.0], [1.0, 2.0], [3.0, 4.0], [3.0, 4.0]]).reshape(2, 2, 2, 1)
+    sim = SimpleNamespace(dims=dims, demand=demand, cost_per_fte=np.array([10.0, 100.0]))
+    b = staff_cost(sim, areas=["B"], years=[2026])  # type: ignore[arg-type]
+    assert b.columns == ["year", "cost", "cost_p5", "cost_p95", "cost_mcse", "cost_p5_mcse", "cost_p95_mcse"]
+    assert b.rows() == [(2026, 430.0, 430.0, 430.0, 0.0, 0.0, 0.0)]
+    assert staff_cost(sim)["cost"].to_list() == [640.0, 640.0]  # type: ignore[arg-type]
+
+
+def test_group_shares_are_0_where_there_are_no_children_and_scaled_to_1_where_groups_overlap() -> None:
+    """One area and year, two ages (one sex), two groups. Age 0: no children at all, groups of 0: shares 0 and 0
+    (no share can be worked out, and none is given). Age 1: 10 children, groups of 6 and 8 (some children in
+    both): 0.6 + 0.8 = 1.4 > 1, so scaled to sum to 1: 0.6 / 1.4 = 0.428571 and 0.8 / 1.4 = 0.571429. Wrong
+    answers caught: a share of 1 where there are no children, and the overlap multiplied instead of divided."""
+    group_size = np.array([[0.0, 6.0], [0.0, 8.0]]).reshape(1, 1, 2, 2, 1)  # [area, year, group, age, sex]
+    population = np.array([0.0, 10.0]).reshape(1, 1, 2, 1)  # [area, year, age, sex]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        shares = group_shares(group_size, population)  # [area, year, age, sex, group]
+    assert shares[0, 0, 0, 0].tolist() == [0.0, 0.0]
+    assert shares[0, 0, 1, 0].tolist() == pytest.approx([0.428571, 0.571429], abs=1e-6)
