@@ -15,7 +15,7 @@ from cyplan.model.arrays import Labelled
 from cyplan.model.build import Dims
 from cyplan.model.disclosure import DFE, NHS_DIGITAL, NONE, DisclosureRule, disclose
 from cyplan.model.gap import _by_sector, gap_table, staff_cost, supply_table
-from cyplan.model.need import group_shares, outside_rate, trended, uplift_factor
+from cyplan.model.need import counted_cases, group_shares, group_uplift, need, outside_rate, trended, uplift_factor
 from cyplan.model.plan import demand_table, need_table, run
 from cyplan.model.scenarios import ScenarioError, apply, parse_where
 from cyplan.model.simulate import Simulation, simulate
@@ -774,3 +774,30 @@ def test_group_shares_are_0_where_there_are_no_children_and_scaled_to_1_where_gr
         shares = group_shares(group_size, population)  # [area, year, age, sex, group]
     assert shares[0, 0, 0, 0].tolist() == [0.0, 0.0]
     assert shares[0, 0, 1, 0].tolist() == pytest.approx([0.428571, 0.571429], abs=1e-6)
+
+
+def test_counted_cases_add_to_the_population_times_prevalence_by_hand() -> None:
+    """One area, year, age and sex; 100 children, prevalence 10% and 2% at two levels: 10 and 2 cases. Need
+    counts of 10 and 20 in two count groups, shares [[0.5, 0.1], [0.2, 0.3]] by level: 10 × 0.5 + 20 × 0.2 =
+    9 and 10 × 0.1 + 20 × 0.3 = 7 more cases, so 19 and 9 (no groups, so no uplift). Wrong answers caught: the
+    counts' cases left out, subtracted, or the groups and levels crossed."""
+    counted = counted_cases(np.array([10.0, 20.0]).reshape(1, 1, 2, 1, 1), np.array([[0.5, 0.1], [0.2, 0.3]]))
+    assert counted.ravel().tolist() == pytest.approx([9.0, 7.0])
+    result = need(np.full((1, 1, 1, 1), 100.0), np.array([0.1, 0.02]).reshape(1, 2, 1, 1),
+                  np.zeros((1, 1, 0, 1, 1)), np.zeros((0, 2)), counted=counted)
+    assert result.cases.ravel().tolist() == pytest.approx([19.0, 9.0])
+
+
+def test_a_population_average_counts_each_group_as_its_scaled_share_of_the_children() -> None:
+    """One area, year, age, sex and level; 10 children; groups of 6 and 8 (they overlap: shares 0.6 and 0.8, scaled
+    to 0.428571 and 0.571429 so they sum to 1); relative risks 2 and 3; prevalence 10%, a population average. The
+    rate outside the groups p₀ = 0.1 / (1 + 0.428571 × 1 + 0.571429 × 2) = 0.0388889; a group's rate p₀ × rr =
+    0.0777778 and 0.1166667; each group counts as its scaled share of the 10 children, 4.28571 and 5.71429, so
+    the uplifts are 4.28571 × (0.0777778 − 0.1) = −0.0952381 and 5.71429 × (0.1166667 − 0.1) = +0.0952381 (they
+    sum to 0: the average is kept). Wrong answers caught: the groups counted at their own sizes (6 and 8, uplifts
+    ∓0.133333), and averages asked for without the population not refused with the reason."""
+    args = (np.array([6.0, 8.0]).reshape(1, 1, 2, 1, 1), np.full((1, 1, 1, 1), 0.1), np.array([[2.0], [3.0]]))
+    uplift = group_uplift(*args, np.full((1, 1, 1, 1), 10.0), np.ones((1, 1, 1), dtype=bool))
+    assert uplift.ravel().tolist() == pytest.approx([-0.0952381, 0.0952381], abs=1e-7)
+    with pytest.raises(AssertionError, match=r"^population averages need the population$"):
+        group_uplift(*args, None, np.ones((1, 1, 1), dtype=bool))
