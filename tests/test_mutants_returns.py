@@ -8,7 +8,7 @@ import pytest
 
 from cyplan.io.problems import InputError
 from cyplan.reference.codelists import build
-from cyplan.returns.classify import Column, milestone_codes, valid_ages
+from cyplan.returns.classify import Column, _asked, age_values, milestone_codes, valid_ages
 
 
 def test_a_label_no_record_holds_is_counted_as_zero_not_dropped() -> None:
@@ -44,3 +44,23 @@ def test_a_code_list_with_a_blank_category_and_a_clashing_alias_is_refused_namin
         ("ethnicity.csv", 3, "category", "a category cannot be blank"),
         ("ethnicity.csv", 4, "aliases", "'w' already means 'White' (row 2)"),
     ]
+
+
+def test_duckdb_answers_one_column_as_a_value_and_several_as_a_tuple() -> None:
+    """`_asked` (the rules' one way to DuckDB, called directly: the rules remember answers, so a test through them
+    may never reach it). One column, nullif(trim(v), ''): " 7 " → "7", "  " → None. Two columns, a date and the
+    trimmed text: " 2024-02-01 " → (2024-02-01, "2024-02-01"), "soon" → (None, "soon"). Wrong answers caught: one
+    column given as a 1-tuple, several given as their first alone, or as all but the first two."""
+    import datetime
+
+    assert _asked("nullif(trim(v), '')", [" 7 ", "  "]) == {" 7 ": "7", "  ": None}
+    both = _asked("coalesce(try_cast(v AS DATE), try_cast(trim(v) AS DATE)), trim(v)", [" 2024-02-01 ", "soon"])
+    assert both == {" 2024-02-01 ": (datetime.date(2024, 2, 1), "2024-02-01"), "soon": (None, "soon")}
+
+
+def test_an_age_of_ten_digits_is_no_whole_number_as_duckdb_reads_it() -> None:
+    """Ages as labels: "7" is 7; "9999999999" (ten digits) is past DuckDB's INTEGER (2,147,483,647 at most) and
+    so no age at all (None), as the ages were always read; "123456789" (nine digits) fits and is that number.
+    Wrong answer caught: ten digits taken as a number by Python's int(), which has no such bound."""
+    column = Column(ids=np.array([1, 2, 3], dtype=np.int32), labels=[None, "7", "9999999999", "123456789"])
+    assert age_values(column).tolist() == [None, 7, None, 123456789]
