@@ -321,6 +321,7 @@ class Runner:
         from _pytest.runner import runtestprotocol
 
         session._setupstate.teardown_exact(item)  # whatever the last test left that this one does not share
+        _forget()
         _late[0] = 0
         signal.setitimer(signal.ITIMER_PROF, limit)
         signal.setitimer(signal.ITIMER_REAL, WALL_LIMIT)
@@ -521,6 +522,24 @@ def _fixture_contexts(item: pytest.Item) -> set[str]:
         node = get_scope_package(item, fixturedef) if scope is Scope.Package else get_scope_node(item, scope)
         found.add(fixture_context(argname, (node or item).nodeid))
     return found
+
+
+MEMORY = "known"  # the name of a closure's dict of remembered answers (returns/classify.py's `_sql` rules)
+
+
+def _forget() -> None:
+    """Empty what the mutated code remembers between calls (the classify rules' answers from DuckDB), before
+    each test: else a test's run depends on the tests before it (with a mutant in place as without), which
+    breaks the argument for choosing tests by line, and a mutant could leave wrong answers for the next."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith(("cyplan.model", "cyplan.returns", "cyplan.reference.codelists")):
+            continue
+        for value in vars(module).values():
+            code = getattr(value, "__code__", None)
+            if code is not None and MEMORY in code.co_freevars and value.__closure__:
+                memory = value.__closure__[code.co_freevars.index(MEMORY)].cell_contents
+                if isinstance(memory, dict):
+                    memory.clear()
 
 
 def _set_mutant(name: str) -> None:

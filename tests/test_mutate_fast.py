@@ -4,6 +4,7 @@ them, which tests a mutant then needs, in which order, and how mutants are split
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -262,3 +263,25 @@ def test_the_check_of_line_level_selection_counts_a_left_out_killer_as_a_wrong_c
     assert counts["m"]["killed by line-level tests"] == 1
     assert counts["m"]["not killed, then run against the rest"] == 2
     assert counts["m"]["killed by a left-out test"] == 1
+
+
+def test_what_the_mutated_code_remembers_is_forgotten_before_each_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches a classify rule's remembered answers kept from one test to the next: a mutant of `_asked` then
+    never runs for labels an earlier test used (a wrong 'survived'), and can leave wrong answers for later ones.
+    Only the mutated packages' memories are emptied; another module's is left alone."""
+    import types
+
+    def rule() -> object:
+        known: dict[str, object] = {"a": 1}
+
+        def apply(values: list[str]) -> list[object]:
+            return [known.get(v) for v in values]
+        return apply
+
+    mutated, other = types.ModuleType("cyplan.returns.rules_here"), types.ModuleType("cyplan.web.rules_here")
+    mutated.RULE, other.RULE = rule(), rule()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, mutated.__name__, mutated)
+    monkeypatch.setitem(sys.modules, other.__name__, other)
+    mutate_fast._forget()
+    assert mutated.RULE(["a"]) == [None]  # type: ignore[attr-defined]
+    assert other.RULE(["a"]) == [1]  # type: ignore[attr-defined]
