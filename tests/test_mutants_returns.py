@@ -64,3 +64,18 @@ def test_an_age_of_ten_digits_is_no_whole_number_as_duckdb_reads_it() -> None:
     Wrong answer caught: ten digits taken as a number by Python's int(), which has no such bound."""
     column = Column(ids=np.array([1, 2, 3], dtype=np.int32), labels=[None, "7", "9999999999", "123456789"])
     assert age_values(column).tolist() == [None, 7, None, 123456789]
+
+
+def test_a_category_twice_and_an_alias_that_is_another_category_are_told_apart() -> None:
+    """Rows 2–6 of ethnicity.csv: 'Asian', 'Black', 'Mixed', 'Black' again, and 'Other' with alias 'asian'. Row 5
+    is the category 'Black' a second time, under the category column: "the category 'Black' is on row 3 too" (the
+    first 'Black' is the list's second category, not its first). Row 6's alias names another category: under the
+    aliases column, "'asian' already means 'Asian' (row 2)". Wrong answers caught: an alias taken for the
+    category written twice, the wrong earlier category compared, and the column named wrongly."""
+    rows = [("Asian", ""), ("Black", ""), ("Mixed", ""), ("Black", ""), ("Other", "asian")]
+    with pytest.raises(InputError) as caught:
+        build("ethnicity", rows, "ethnicity.csv")
+    assert [(p.row, p.column, p.message) for p in caught.value.problems] == [
+        (5, "category", "the category 'Black' is on row 3 too"),
+        (6, "aliases", "'asian' already means 'Asian' (row 2)"),
+    ]
