@@ -3,11 +3,13 @@ test's name says the wrong answer it catches. Expected figures are worked by han
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from cyplan.io.problems import InputError
-from cyplan.reference.codelists import build
+from cyplan.reference.codelists import DEFAULT, Entry, build, read, usable
 from cyplan.returns.classify import Column, _asked, age_values, milestone_codes, valid_ages
 
 
@@ -79,3 +81,34 @@ def test_a_category_twice_and_an_alias_that_is_another_category_are_told_apart()
         (5, "category", "the category 'Black' is on row 3 too"),
         (6, "aliases", "'asian' already means 'Asian' (row 2)"),
     ]
+
+
+def test_a_code_list_file_is_read_as_the_default_list_of_its_field_and_its_problems_name_the_file(
+        tmp_path: Path) -> None:
+    """ethnicity.csv with 'Asian' (aliases 'A|Asn') and 'Black': the list of the field "ethnicity", categories Asian
+    and Black, each name's match key pointing at its category (1, 2), read as a default list. A second file with
+    'Black' twice is refused naming that file, its row 3 and the category column. Wrong answers caught: the field,
+    the file's rows, the origin or the file's name lost on the way."""
+    good = tmp_path / "ethnicity.csv"
+    good.write_text("category,aliases\nAsian,A|Asn\nBlack,\n", encoding="utf-8")
+    listed = read(good, "ethnicity")
+    assert (listed.field, listed.categories, listed.origin) == ("ethnicity", ("Asian", "Black"), DEFAULT)
+    assert dict(listed.aliases) == {"asian": 1, "a": 1, "asn": 1, "black": 2}
+    assert build("ethnicity", [("Asian", "")]).field == "ethnicity"
+    bad = tmp_path / "twice.csv"
+    bad.write_text("category,aliases\nBlack,\nBlack,\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read(bad, "ethnicity")
+    assert [(p.file, p.row, p.column) for p in caught.value.problems] == [(str(bad), 3, "category")]
+
+
+def test_a_kept_list_read_without_its_faults_keeps_each_first_meaning() -> None:
+    """Entries: Asian (label 'Asian (any)', aliases A|Asn); Black, whose label 'asian (any)' and alias 'a' already
+    mean Asian; a blank code; 'asian' again; Mixed (aliases M|x). Usable: Asian as it is; Black without that label
+    and alias (B|blk kept); the blank and the second 'asian' left out; Mixed as it is. Wrong answers caught: a
+    label or alias kept though taken (or dropped though free), a taken label replaced by something else, and the
+    aliases split or joined on anything but '|'."""
+    entries = [Entry("Asian", "Asian (any)", "A|Asn"), Entry("Black", "asian (any)", "B|a|blk"), Entry("", "", ""),
+               Entry("asian", "", ""), Entry("Mixed", "", "M|x")]
+    assert usable(entries) == [Entry("Asian", "Asian (any)", "A|Asn"), Entry("Black", "", "B|blk"),
+                               Entry("Mixed", "", "M|x")]
