@@ -52,10 +52,17 @@ def test_duckdb_answers_one_column_as_a_value_and_several_as_a_tuple() -> None:
     """`_asked` (the rules' one way to DuckDB, called directly: the rules remember answers, so a test through them
     may never reach it). One column, nullif(trim(v), ''): " 7 " → "7", "  " → None. Two columns, a date and the
     trimmed text: " 2024-02-01 " → (2024-02-01, "2024-02-01"), "soon" → (None, "soon"). Wrong answers caught: one
-    column given as a 1-tuple, several given as their first alone, or as all but the first two."""
+    column given as a 1-tuple, several given as their first alone, or as all but the first two; and a thread's
+    first question asked of no connection."""
     import datetime
 
     assert _asked("nullif(trim(v), '')", [" 7 ", "  "]) == {" 7 ": "7", "  ": None}
+    # a new thread opens its own connection on its first question (a connection is one thread's: imports work
+    # in threads), so the same answer comes back from one
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(_asked, "nullif(trim(v), '')", [" 8 "]).result() == {" 8 ": "8"}
     both = _asked("coalesce(try_cast(v AS DATE), try_cast(trim(v) AS DATE)), trim(v)", [" 2024-02-01 ", "soon"])
     assert both == {" 2024-02-01 ": (datetime.date(2024, 2, 1), "2024-02-01"), "soon": (None, "soon")}
 
