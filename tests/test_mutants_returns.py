@@ -92,12 +92,14 @@ def test_a_category_twice_and_an_alias_that_is_another_category_are_told_apart()
 
 def test_a_code_list_file_is_read_as_the_default_list_of_its_field_and_its_problems_name_the_file(
         tmp_path: Path) -> None:
-    """ethnicity.csv with 'Asian' (aliases 'A|Asn') and 'Black': the list of the field "ethnicity", categories Asian
+    """ethnicity.csv (saved by Excel: a byte-order mark first) with 'Asian' (aliases 'A|Asn') and 'Black': the list
+    of the field "ethnicity", categories Asian
     and Black, each name's match key pointing at its category (1, 2), read as a default list. A second file with
     'Black' twice is refused naming that file, its row 3 and the category column. Wrong answers caught: the field,
-    the file's rows, the origin or the file's name lost on the way."""
+    the file's rows, the origin or the file's name lost on the way, and the mark read as part of the first
+    column's name (the file then has no 'category' column)."""
     good = tmp_path / "ethnicity.csv"
-    good.write_text("category,aliases\nAsian,A|Asn\nBlack,\n", encoding="utf-8")
+    good.write_text("\ufeffcategory,aliases\nAsian,A|Asn\nBlack,\n", encoding="utf-8")  # as Excel saves it
     listed = read(good, "ethnicity")
     assert (listed.field, listed.categories, listed.origin) == ("ethnicity", ("Asian", "Black"), DEFAULT)
     assert dict(listed.aliases) == {"asian": 1, "a": 1, "asn": 1, "black": 2}
