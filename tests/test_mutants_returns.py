@@ -9,7 +9,17 @@ import numpy as np
 import pytest
 
 from cyplan.io.problems import InputError
-from cyplan.reference.codelists import DEFAULT, Entry, build, read, usable
+from cyplan.reference.codelists import (
+    DEFAULT,
+    OWN,
+    WORKSPACE_FOLDER,
+    Entry,
+    build,
+    field_entries,
+    read,
+    register_entries,
+    usable,
+)
 from cyplan.returns.classify import Column, _asked, age_values, milestone_codes, valid_ages
 
 
@@ -121,3 +131,22 @@ def test_a_kept_list_read_without_its_faults_keeps_each_first_meaning() -> None:
                Entry("asian", "", ""), Entry("Mixed", "", "M|x")]
     assert usable(entries) == [Entry("Asian", "Asian (any)", "A|Asn"), Entry("Black", "", "B|blk"),
                                Entry("Mixed", "", "M|x")]
+
+
+def test_the_service_list_from_a_register_keeps_each_service_once_with_its_first_label() -> None:
+    """Register rows: CAMHS ('Child mental health'), camhs again ('Other'), a blank service ('  '), none at all,
+    EH with no label. The list: CAMHS with its first label, EH with none; the second camhs (the same service:
+    matching ignores case), the blank and the missing one left out. Wrong answers caught: a later row's label
+    taking over, a blank service listed, a missing one failing, and no label written as something."""
+    rows = [("CAMHS", "Child mental health"), ("camhs", "Other"), ("  ", "x"), (None, None), ("EH", None)]
+    assert register_entries(rows) == [Entry("CAMHS", "Child mental health"), Entry("EH", "")]  # type: ignore[arg-type]
+
+
+def test_an_older_workspaces_own_list_file_is_read_and_named(tmp_path: Path) -> None:
+    """A workspace kept by an older version holds its own list as codelists/ethnicity.csv: the field's entries are
+    that file's rows, from the workspace's own list (OWN), read from that file (its path, as problems name it).
+    Wrong answer caught: the file's name lost ("None")."""
+    folder = tmp_path / WORKSPACE_FOLDER
+    folder.mkdir()
+    (folder / "ethnicity.csv").write_text("category,aliases\nAsian,A\n", encoding="utf-8")
+    assert field_entries("ethnicity", tmp_path) == ([Entry("Asian", "", "A")], OWN, str(folder / "ethnicity.csv"))
