@@ -9,8 +9,8 @@
 # classify._sql's mutants are left unchecked (AT_IMPORT in mutate_fast.py; docs/testing.md says why).
 # `scripts/mutate.sh model/gap returns/quality` checks just those modules; options for mutate_fast.py pass
 # through (`scripts/mutate.sh --survivors model/gap`). mutants/ is kept between runs (mutmut makes again
-# only what changed, and a run checks only the mutants not checked yet); delete it to start afresh. Stop a run with SIGTERM to the mutate_fast.py processes:
-# each saves what it has checked.
+# only what changed, and a run checks only the mutants not checked yet); delete it to start afresh. Stop a
+# run with SIGTERM to the mutate_fast.py processes: each saves what it has checked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}

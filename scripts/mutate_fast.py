@@ -153,10 +153,11 @@ def select(reaching: Iterable[str], lines: set[int] | None, tests_by_line: dict[
     if lines is None:
         return reaching, "function"
     executing = set().union(*(tests_by_line.get(line, set()) for line in lines))
+    users = users or {}
     for context in [c for c in executing if c.startswith(FIXTURE)]:
-        if context not in (users or {}):
+        if context not in users:
             return reaching, "function"
-        executing |= (users or {})[context]
+        executing |= users[context]
     chosen = [t for t in reaching if t in executing or t in keep]
     return chosen, ("line" if executing else "unexecuted")
 
