@@ -3,24 +3,34 @@ test's name says the wrong answer it catches. Expected figures are worked by han
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 
 from cyplan.io.problems import InputError
+from cyplan.model import activity
 from cyplan.reference.codelists import (
     DEFAULT,
+    DEFAULTS,
     OWN,
+    REGISTER,
     WORKSPACE_FOLDER,
     Entry,
     build,
     field_entries,
+    load,
     read,
+    read_rows,
     register_entries,
     usable,
 )
+from cyplan.returns import fields as F
 from cyplan.returns.classify import Column, _asked, age_values, milestone_codes, valid_ages
+from cyplan.returns.equality import OVER_25_NOTE, Line, Period, _age_lines, _one, coded_lines, period
+from cyplan.returns.service import NoReturns
 
 
 def test_a_label_no_record_holds_is_counted_as_zero_not_dropped() -> None:
@@ -150,3 +160,97 @@ def test_an_older_workspaces_own_list_file_is_read_and_named(tmp_path: Path) -> 
     folder.mkdir()
     (folder / "ethnicity.csv").write_text("category,aliases\nAsian,A\n", encoding="utf-8")
     assert field_entries("ethnicity", tmp_path) == ([Entry("Asian", "", "A")], OWN, str(folder / "ethnicity.csv"))
+
+
+def test_a_code_list_file_without_a_category_column_is_refused_naming_the_file_and_its_first_row(
+        tmp_path: Path) -> None:
+    """ethnicity.csv whose header is "code,aliases": refused with one problem, that file, row 1 (the header), no
+    column (the one missing has no place) and "a code list needs a 'category' column". Wrong answers caught: a
+    header with other columns let through (the test turned to `and`), and the problem's file, row or words lost."""
+    path = tmp_path / "ethnicity.csv"
+    path.write_text("code,aliases\nWhite,W\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_rows(path)
+    assert [(p.file, p.row, p.column, p.message) for p in caught.value.problems] == [
+        (str(path), 1, None, "a code list needs a 'category' column")]
+
+
+def test_a_blank_category_in_a_code_list_file_is_read_as_blank_so_that_it_is_refused(tmp_path: Path) -> None:
+    """Rows ',x' and 'White,': a blank category is read as "" (which `build` refuses: "a category cannot be
+    blank"), not as some name; no aliases is "". Wrong answer caught: a blank category read as a made-up name, which
+    would then be a category of the list."""
+    path = tmp_path / "ethnicity.csv"
+    path.write_text("category,aliases\n,x\nWhite,\n", encoding="utf-8")
+    assert read_rows(path) == [Entry("", "", "x"), Entry("White", "", "")]
+    with pytest.raises(InputError) as caught:
+        read(path, "ethnicity")
+    assert [(p.row, p.column, p.message) for p in caught.value.problems] == [
+        (2, "category", "a category cannot be blank")]
+
+
+def test_the_list_a_field_uses_names_the_file_it_came_from_and_none_for_a_register(tmp_path: Path) -> None:
+    """With no list of its own, the service list is the register's services (REGISTER), read from no file (""),
+    so its problems name none; ethnicity's is the default file shipped with cyplan, named by its path. Wrong
+    answers caught: a made-up file name for the register's list, and the default file's name lost ("None")."""
+    register = [Entry("CAMHS", "Child mental health")]
+    assert field_entries("service", tmp_path, None, register) == (register, REGISTER, "")
+    entries, origin, file = field_entries("ethnicity", tmp_path)
+    assert (origin, file) == (DEFAULT, str(DEFAULTS / "ethnicity.csv"))
+    assert entries == read_rows(DEFAULTS / "ethnicity.csv") and entries
+
+
+def test_loading_the_lists_of_an_older_workspace_reads_its_own_list_files(tmp_path: Path) -> None:
+    """An older workspace with codelists/ethnicity.csv (categories Asian, Other): `load(workspace)` gives that list
+    as the workspace's own, and the default for a field it has no file for (gender). Wrong answer caught: the
+    workspace not passed on, so every list is the default."""
+    (tmp_path / WORKSPACE_FOLDER).mkdir()
+    (tmp_path / WORKSPACE_FOLDER / "ethnicity.csv").write_text("category,aliases\nAsian,\nOther,\n",
+                                                                encoding="utf-8")
+    lists = load(tmp_path)
+    assert (lists["ethnicity"].categories, lists["ethnicity"].origin) == (("Asian", "Other"), OWN)
+    assert lists["gender"].origin == DEFAULT
+
+
+def test_records_with_no_dates_are_counted_over_one_whole_year() -> None:
+    """No referral has a date (a column of blanks): the period is twelve months, so the counts are a year's as they
+    stand, from the first day of a year (1 Jan) to its last (31 Dec) of the placeholder year 1, which no return
+    can hold. Wrong answers caught: another number of months (a rate scaled by it), and bounds that are not one
+    whole year (shown in the web app's period)."""
+    assert period(pl.Series([None, None], dtype=pl.Date)) == Period(dt.date(1, 1, 1), dt.date(1, 12, 31), 12)
+    assert period(pl.Series([None], dtype=pl.Date)).years == 1.0
+
+
+def test_a_coded_field_with_no_value_off_its_list_counts_zero_such_referrals_not_none() -> None:
+    """Categories a and b; accepted referrals 5 with code 1 and 2 blanks (code 0), none off the list (code −1):
+    lines a 5, b 0 (populations 100 and 50), then "not on the code list" 0 and blank 2. Wrong answer caught: the
+    line of values off the list given no count (None, shown as missing) or one referral that is not there."""
+    lines = coded_lines(["a", "b"], {1: 5, 0: 2}, {1: 100.0, 2: 50.0})
+    assert [(line.category, line.referrals, line.population) for line in lines] == [
+        ("a", 5, 100.0), ("b", 0, 50.0), (activity.INVALID, 0, None), (activity.BLANK, 2, None)]
+
+
+def test_one_area_and_year_is_picked_as_given_in_any_case_and_a_missing_one_is_named_with_those_there() -> None:
+    """Population rows for areas A (2024, 2025) and B (2024). Asked for "b": B's 2024 row (areas are matched in
+    capitals; no year given: its first). Asked for C: "no population for area C; the areas with one are A, B".
+    Asked for A in 2023: "... its years are 2024, 2025". Wrong answers caught: the area asked for ignored (the
+    first area given), matched in small letters, and the messages' lists lost or joined wrongly."""
+    population = pl.DataFrame({"area": ["A", "A", "B"], "year": [2024, 2025, 2024], "count": [1.0, 2.0, 3.0]})
+    assert _one(population, "b", None, "population")["count"].to_list() == [3.0]
+    with pytest.raises(NoReturns) as caught:
+        _one(population, "c", None, "population")
+    assert str(caught.value) == "no population for area C; the areas with one are A, B"
+    with pytest.raises(NoReturns) as caught:
+        _one(population, "A", 2023, "population")
+    assert str(caught.value) == "no population for area A in 2023; its years are 2024, 2025"
+
+
+def test_referrals_aged_over_25_are_counted_with_no_population_and_unknown_ages_apart() -> None:
+    """Accepted referrals aged 3, 27 and blank (and a not-accepted one aged 2); a population of 10 at every age
+    0–25. Nursery (0–3): 1 referral, population 40; 25+: 1 referral (27), no population (it stops at 25), with
+    the note saying so; unknown age: 1. Wrong answer caught: the 25+ line's referrals dropped (None)."""
+    frame = pl.DataFrame({F.ACCEPTED: [True, True, True, False], F.AGE: [3, 27, None, 2]})
+    pop = pl.DataFrame({"age": list(range(26)), "count": [10.0] * 26})
+    lines = _age_lines(frame, pop)
+    assert lines[0] == Line("Nursery", 1, 40.0)
+    assert lines[-2] == Line("25+", 1, None, OVER_25_NOTE)
+    assert (lines[-1].category, lines[-1].referrals) == (activity.UNKNOWN_AGE, 1)
