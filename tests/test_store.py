@@ -43,6 +43,33 @@ def test_migrations_make_exactly_the_tables_the_code_expects(backend: Backend, t
     ws.close()
 
 
+def test_a_workspace_made_from_the_migrated_copy_is_the_one_the_migrations_make(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first SQLite workspace of a process is migrated; later ones start as a copy of its database. The copy has
+    the same tables, indexes and migration revisions as the migrated one, none of the first's stamps, and a trail
+    that begins when it is made (12:00:05), not when the copy was migrated (12:00:00). Catches a copy taken after the
+    first was stamped (its created_at and note carried over), or one whose audit trail began before it existed."""
+    import cyplan.store.workspace as workspace
+
+    monkeypatch.setattr(workspace, "_MIGRATED", {})
+    times = iter(["2030-01-01T12:00:00+00:00", "2030-01-01T12:00:05+00:00"])
+    monkeypatch.setattr(workspace, "_now", lambda: next(times))
+    first = Workspace.create(tmp_path / "a", info={"note": "first"})
+    assert workspace._MIGRATED  # the copy is kept
+    second = Workspace.create(tmp_path / "b")
+
+    def shape(ws: Workspace) -> tuple[list[tuple[str, ...]], set[str]]:
+        with ws.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")).all()
+        return [tuple(r) for r in rows], ws.revisions()
+
+    assert shape(second) == shape(first)
+    assert second.info() == {"created_at": "2030-01-01T12:00:05+00:00", "audit_began": "2030-01-01T12:00:05"}
+    assert first.info()["audit_began"] == "2030-01-01T12:00:00"
+    first.close()
+    second.close()
+
+
 def test_create_then_open(backend: Backend, tmp_path: Path) -> None:
     """Catches what create stamps not read back by open, and a workspace on a server that writes a SQLite file (or a
     SQLite one that writes workspace.json)."""
