@@ -21,6 +21,7 @@ from cyplan.reference.codelists import (
     Entry,
     build,
     field_entries,
+    from_entries,
     load,
     read,
     read_rows,
@@ -254,3 +255,24 @@ def test_referrals_aged_over_25_are_counted_with_no_population_and_unknown_ages_
     assert lines[0] == Line("Nursery", 1, 40.0)
     assert lines[-2] == Line("25+", 1, None, OVER_25_NOTE)
     assert (lines[-1].category, lines[-1].referrals) == (activity.UNKNOWN_AGE, 1)
+
+
+def test_a_faulty_list_is_refused_unless_it_is_the_workspaces_own_which_is_read_without_its_faults() -> None:
+    """Entries Asian, asian (the same category again: matching ignores case) and Black. As the workspace's own list
+    kept in codelists/referral_source.csv: read as Asian and Black, still the workspace's own (OWN) list of
+    referral_source, with one fault naming that file and its row 3 (rows 2, 3, 4 under the header). The same
+    entries as a default list, or as an own list read strictly, are refused naming the file and row 3. A valid
+    list keeps the origin it is given. Wrong answers caught: the origin, field or file lost on either way through,
+    a faulty default list read as if it were a workspace's own, and the rows counted as entries (2, not 3)."""
+    entries = [Entry("Asian"), Entry("asian"), Entry("Black")]
+    file = "codelists/referral_source.csv"
+    own = from_entries("referral_source", entries, OWN, file)
+    assert (own.field, own.categories, own.origin) == ("referral_source", ("Asian", "Black"), OWN)
+    assert own.faults == (
+        f"{file}, row 3: the category 'asian' is on row 2 too; it is read with that left out (the first meaning "
+        f"kept) until you put {file} right (or remove it to go back to the standard list)",)
+    for origin, strict in ((DEFAULT, False), (OWN, True)):
+        with pytest.raises(InputError) as caught:
+            from_entries("referral_source", entries, origin, file, strict=strict)
+        assert [(p.file, p.row, p.column) for p in caught.value.problems] == [(file, 3, "category")]
+    assert from_entries("service", [Entry("CAMHS")], REGISTER).origin == REGISTER
