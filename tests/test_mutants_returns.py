@@ -29,8 +29,9 @@ from cyplan.reference.codelists import (
     usable,
 )
 from cyplan.returns import fields as F
-from cyplan.returns.classify import Column, _asked, age_values, milestone_codes, valid_ages
+from cyplan.returns.classify import Column, Records, _asked, age_values, milestone_codes, valid_ages
 from cyplan.returns.equality import OVER_25_NOTE, Line, Period, _age_lines, _one, coded_lines, period
+from cyplan.returns.quality import invalid_values, summed_invalid
 from cyplan.returns.service import NoReturns
 
 
@@ -276,3 +277,36 @@ def test_a_faulty_list_is_refused_unless_it_is_the_workspaces_own_which_is_read_
             from_entries("referral_source", entries, origin, file, strict=strict)
         assert [(p.file, p.row, p.column) for p in caught.value.problems] == [(file, 3, "category")]
     assert from_entries("service", [Entry("CAMHS")], REGISTER).origin == REGISTER
+
+
+def test_values_off_the_list_are_listed_most_held_first_and_ties_by_value() -> None:
+    """Ethnicity labels (blank), 'Zeta', 'Alpha', 'Beta', 'White British' (on the default list), held by 2, 2, 3 and 1
+    of 8 records; every other field blank. The values off the list: Beta 3, then Alpha 2 and Zeta 2 (a tie: by
+    value), and not White British. Wrong answer caught: tied values left in the order they were first met."""
+    blank = Column(ids=np.zeros(8, dtype=np.int32), labels=[None])
+    ethnicity = Column(ids=np.array([1, 2, 1, 3, 3, 2, 3, 4], dtype=np.int32),
+                       labels=[None, "Zeta", "Alpha", "Beta", "White British"])
+    fields = {**{c: blank for c in F.CATEGORICAL}, "ethnicity": ethnicity}
+    records = Records(np.arange(2, 10, dtype=np.int64), np.zeros(8, np.int32), [("r.csv", None)],
+                      np.zeros(8, np.int32), np.ones(8, bool), fields)
+    assert invalid_values(records, load()).rows() == [("ethnicity", "Beta", 3), ("ethnicity", "Alpha", 2),
+                                                      ("ethnicity", "Zeta", 2)]
+
+
+def test_values_off_the_list_summed_over_chunks_keep_the_order_of_one_piece() -> None:
+    """Chunk 1: religion 'x' 1; ethnicity 'e' 1, 'b' 1, 'd' 2, 'h' 1, 'f' 1. Chunk 2: ethnicity 'b' 2, 'c' 1, 'a' 1,
+    'g' 1. Summed: the fields in code-list order (ethnicity before religion), each most held first, ties by value:
+    ethnicity b 3, d 2, then a, c, e, f, g, h 1 each; religion x 1. Wrong answers caught: the counts left out of
+    the order, taken least first, or the six ties left in the order of grouping (by chance in value order once in
+    720)."""
+    schema = {"field": pl.String, "value_found": pl.String, "count": pl.Int64}
+    first = pl.DataFrame([("religion", "x", 1), ("ethnicity", "e", 1), ("ethnicity", "b", 1), ("ethnicity", "d", 2),
+                          ("ethnicity", "h", 1), ("ethnicity", "f", 1)],
+                         schema=schema, orient="row")
+    second = pl.DataFrame([("ethnicity", "b", 2), ("ethnicity", "c", 1), ("ethnicity", "a", 1), ("ethnicity", "g", 1)],
+                          schema=schema,
+                          orient="row")
+    assert summed_invalid([first, second]).rows() == [
+        ("ethnicity", "b", 3), ("ethnicity", "d", 2), ("ethnicity", "a", 1), ("ethnicity", "c", 1),
+        ("ethnicity", "e", 1), ("ethnicity", "f", 1), ("ethnicity", "g", 1), ("ethnicity", "h", 1),
+        ("religion", "x", 1)]
