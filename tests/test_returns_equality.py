@@ -418,3 +418,65 @@ def test_cli_and_published_view_annualise_18_months(demo_workspace: Path, run_cl
     finally:
         ws.close()
     assert _row(published, "Female")["referrals"] == "30" and _row(published, "Female")["rate_per_10000"] == 200.0
+
+
+# -- written for surviving mutants of `make mutate` (docs/testing.md) --------------------------------------------
+
+def test_a_line_of_under_one_person_is_rated_a_rated_line_has_no_note_and_nothing_rated_totals_zero() -> None:
+    """Lines a (1 referral, population 0.5: estimates may be fractional) and b (3 in 99.5): both rated, a at
+    1 / 0.5 × 10,000 = 20,000 per 10,000, with an empty note (not a missing one). Lines with no population only:
+    the Total is 0 referrals in a population of 0 with its note. Wrong answers caught: a population under one
+    left unrated, a rated line's note lost, and the Total's population or note lost or made up."""
+    view = E.compare([E.Line("a", 1, 0.5), E.Line("b", 3, 99.5)])
+    a = _row(view, "a")
+    assert (a["rate_per_10000"], a["note"]) == (20000.0, "")
+    nothing = _row(E.compare([E.Line("x", 3, None)]), TOTAL)
+    assert (nothing["referrals"], nothing["population"], nothing["note"]) == (0, 0.0, E.TOTAL_NOTE)
+
+
+def test_the_area_and_year_asked_for_are_used_and_a_missing_one_is_named(smalltown: Workspace, tmp_path: Path) -> None:
+    """Smalltown (SMALL1, population for 2025 and 2026) and a second area ZED1 whose population by ethnicity is a
+    single row (African, 100). By ethnicity for "zed1": ZED1's one row, its area and year on every line. By age
+    for 2026: the year 2026. By age for ZED1 (no population by age there) and by ethnicity for NOWHERE: refused,
+    naming the population looked for and the areas that have one. An unknown --by names every choice. Wrong
+    answers caught: the area or year given ignored, the view's area or year taken from a second row, and the
+    messages' words lost."""
+    areas, path = tmp_path / "areas.csv", tmp_path / "pg.csv"
+    areas.write_text("code,name,kind,parent,source\nZED1,Zedtown,custom,,Made up\n")
+    path.write_text(HEADER + "ZED1,2025,ethnicity,African,100,\n")
+    import_inputs(smalltown, [Source("areas", areas), Source("population_groups", path)], mode="merge")
+    zed = service.equality(smalltown, "ethnicity", area="zed1")
+    assert set(zed["area"]) == {"ZED1"} and set(zed["year"]) == {2025}
+    assert (_row(zed, "African")["population"], _row(zed, TOTAL)["population"]) == (100.0, 100.0)
+    assert set(service.equality(smalltown, "age", year=2026)["year"]) == {2026}
+    with pytest.raises(service.NoReturns) as caught:
+        service.equality(smalltown, "age", area="ZED1")
+    assert str(caught.value) == "no population for area ZED1; the areas with one are SMALL1"
+    with pytest.raises(service.NoReturns) as caught:
+        service.equality(smalltown, "ethnicity", area="nowhere")
+    assert str(caught.value) == "no population by ethnicity for area NOWHERE; the areas with one are SMALL1, ZED1"
+    with pytest.raises(E.UnknownField) as unknown:
+        service.equality(smalltown, "service")
+    assert str(unknown.value) == ("cannot compare referrals by 'service': choose one of gender, age, ethnicity, "
+                                  "religion, referral_source, education_status, accommodation, trauma_category")
+
+
+def test_a_workspace_without_the_population_needed_says_which_file_to_import(tmp_path: Path) -> None:
+    """An empty workspace. By gender: no population, and the population by gender would do too. By age: only
+    the population will do. By religion: the population by category, with its columns. Wrong answers caught:
+    the hint about the population by gender lost, or given for age, and the words of each message changed."""
+    empty = Workspace.create(tmp_path / "empty")
+    try:
+        said = {}
+        for by in ("gender", "age", "religion"):
+            with pytest.raises(service.NoReturns) as caught:
+                service.equality(empty, by)
+            said[by] = str(caught.value)
+    finally:
+        empty.close()
+    no_population = "the workspace has no population: import it with 'cyplan import population FILE'"
+    assert said == {
+        "gender": no_population + " (or the population by gender with 'cyplan import population_groups FILE')",
+        "age": no_population,
+        "religion": "the workspace has no population by religion: import it with 'cyplan import population_groups "
+                    "FILE' (columns area, year, field, category, count, source)"}
