@@ -438,9 +438,12 @@ def test_the_area_and_year_asked_for_are_used_and_a_missing_one_is_named(smallto
     """Smalltown (SMALL1, population for 2025 and 2026) and a second area ZED1 whose population by ethnicity is a
     single row (African, 100). By ethnicity for "zed1": ZED1's one row, its area and year on every line. By age
     for 2026: the year 2026. By age for ZED1 (no population by age there) and by ethnicity for NOWHERE: refused,
-    naming the population looked for and the areas that have one. An unknown --by names every choice. Wrong
-    answers caught: the area or year given ignored, the view's area or year taken from a second row, and the
-    messages' words lost."""
+    naming the population looked for and the areas that have one. An unknown --by names every choice. SMALL1 by
+    ethnicity lists each category once (its first, Asian or Asian British, is on the list: not also stated as
+    off it). Wrong answers caught: the area or year given ignored, the view's area or year taken from a second
+    row, the messages' words lost, and a category on the list listed again as not on it."""
+    small = service.equality(smalltown, "ethnicity")["category"]
+    assert small.n_unique() == small.len() and "Asian or Asian British" in small.to_list()
     areas, path = tmp_path / "areas.csv", tmp_path / "pg.csv"
     areas.write_text("code,name,kind,parent,source\nZED1,Zedtown,custom,,Made up\n")
     path.write_text(HEADER + "ZED1,2025,ethnicity,African,100,\n")
