@@ -12,6 +12,7 @@ import pytest
 
 from cyplan.io.problems import InputError
 from cyplan.model import activity
+from cyplan.model.disclosure import DFE, NHS_DIGITAL, NONE
 from cyplan.reference.codelists import (
     DEFAULT,
     DEFAULTS,
@@ -29,10 +30,12 @@ from cyplan.reference.codelists import (
     usable,
 )
 from cyplan.returns import fields as F
+from cyplan.returns import service, store
 from cyplan.returns.classify import Column, Records, _asked, age_values, milestone_codes, valid_ages
 from cyplan.returns.equality import OVER_25_NOTE, Line, Period, _age_lines, _one, coded_lines, period
 from cyplan.returns.quality import invalid_values, summed_invalid
-from cyplan.returns.service import NoReturns
+from cyplan.returns.service import ONE_AREA_ONLY, REFERRAL_COLUMNS, NoReturns, referrals_by_area
+from cyplan.store.workspace import Workspace
 
 
 def test_a_label_no_record_holds_is_counted_as_zero_not_dropped() -> None:
@@ -310,3 +313,65 @@ def test_values_off_the_list_summed_over_chunks_keep_the_order_of_one_piece() ->
         ("ethnicity", "b", 3), ("ethnicity", "d", 2), ("ethnicity", "a", 1), ("ethnicity", "c", 1),
         ("ethnicity", "e", 1), ("ethnicity", "f", 1), ("ethnicity", "g", 1), ("ethnicity", "h", 1),
         ("religion", "x", 1)]
+
+
+def test_an_areas_accepted_referrals_are_published_withheld_or_rounded_as_the_tables_are() -> None:
+    """The summary's accepted total (received 40 beside it) for the one area E1 over 1.5 years. NHS Digital's rule
+    withholds 1 to 7 (1 and 7: null) and rounds the rest to 5 (0 → 0, 8 → 10, 23 → 25); DfE's withholds 1 to 9
+    and rounds nothing (23); with no rule the count is exact (7, 23). Two areas: no rows (the records say no
+    area), with that reason. Wrong answers caught: the band's ends moved in, the wrong row or cell of the summary,
+    a count withheld or rounded when it should not be (or not when it should), and the frame's columns."""
+    def summary(accepted: int) -> pl.DataFrame:
+        return pl.DataFrame({"measure": ["Received", "Accepted"], activity.TOTAL: [40, accepted]})
+
+    def published(accepted: int, rule: object) -> float | None:
+        frame, why = referrals_by_area(["E1"], summary(accepted), 1.5, rule)  # type: ignore[arg-type]
+        assert why == "" and frame.schema == REFERRAL_COLUMNS
+        assert (frame["area"].to_list(), frame["years_counted"].to_list()) == (["E1"], [1.5])
+        return frame["referrals"].item()
+
+    assert [published(n, NHS_DIGITAL) for n in (0, 1, 7, 8, 23)] == [0.0, None, None, 10.0, 25.0]
+    assert [published(n, DFE) for n in (9, 23)] == [None, 23.0]
+    assert [published(n, None) for n in (7, 23)] == [7.0, 23.0]
+    assert published(7, NONE) == 7.0
+    frame, why = referrals_by_area(["E1", "E2"], summary(23), 1.5)
+    assert (frame.is_empty(), frame.schema == REFERRAL_COLUMNS, why) == (True, True, ONE_AREA_ONLY)
+
+
+SMALL = Path(__file__).parents[1] / "examples" / "returns" / "small_records.csv"
+
+
+def test_a_referral_file_with_a_header_and_no_records_is_refused_as_holding_none(tmp_path: Path) -> None:
+    """A file with small_records.csv's header line and nothing under it: refused with one problem, naming the
+    file (no row, no column): "the file holds no referral records"; the workspace still holds no returns, and
+    says so in words that tell the user what to do. Wrong answers caught: the problem or its words lost, and the
+    no-returns message changed."""
+    empty = tmp_path / "empty.csv"
+    empty.write_text(SMALL.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        with pytest.raises(InputError) as caught:
+            service.import_returns(ws, empty, today=dt.date(2024, 1, 1))
+        assert [(p.file, p.row, p.column, p.message) for p in caught.value.problems] == [
+            (str(empty), None, None, "the file holds no referral records")]
+        with pytest.raises(NoReturns) as none:
+            service.records(ws)
+        assert str(none.value) == ("the workspace holds no referral returns yet: import them with "
+                                   "'cyplan returns import FILE'")
+    finally:
+        ws.close()
+
+
+def test_stored_records_whose_manifest_is_lost_are_damaged_not_none_yet(tmp_path: Path) -> None:
+    """Smalltown's records imported, then the store's manifest deleted (its records files kept, the import still in
+    the log): asking for the records says the store is damaged (the manifest is missing), not that there are no
+    returns yet, which would invite an import that throws the records away. Wrong answer caught: the log not
+    consulted, so the kept files are taken for nothing."""
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        service.import_returns(ws, SMALL, today=dt.date(2024, 1, 1))
+        store.path(ws.path).unlink()
+        with pytest.raises(store.Damaged, match="is missing"):
+            service.records(ws)
+    finally:
+        ws.close()
