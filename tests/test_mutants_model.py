@@ -801,3 +801,38 @@ def test_a_population_average_counts_each_group_as_its_scaled_share_of_the_child
     assert uplift.ravel().tolist() == pytest.approx([-0.0952381, 0.0952381], abs=1e-7)
     with pytest.raises(AssertionError, match=r"^population averages need the population$"):
         group_uplift(*args, None, np.ones((1, 1, 1), dtype=bool))
+
+
+def test_cases_kept_are_handed_back_only_for_need_arrays_equal_value_for_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CasesKept (a board paper's scenarios) works a run's cases out once and hands them to a later run whose need
+    arrays are equal: copies with the same values (NaN where the other has NaN, no group sizes in either) get the
+    first run's cases without working them out again; a prevalence or a relative risk changed in one value, the
+    same values as float32, or group sizes in one run and none in the other each get cases of their own. Counted
+    by the calls of the function that works cases out. Wrong answers caught: a changed input handed the cases of
+    another (an input left out of the comparison, types or values not compared), equal inputs worked out again
+    (NaN taken as unequal, arrays compared by identity), and a missing array compared wrongly."""
+    import cyplan.model.simulate as simulate_module
+
+    calls: list[int] = []
+
+    def worked_out(a: object, prevalence: np.ndarray, rr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        calls.append(1)
+        return np.array([float(len(calls))]), np.array([0.0])
+
+    monkeypatch.setattr(simulate_module, "_cases", worked_out)
+
+    def arrays(groups: np.ndarray | None = None) -> SimpleNamespace:
+        return SimpleNamespace(population=np.array([[1.0, np.nan]]), group_size=groups, average=np.array([True]),
+                               coverage=np.array([0.5]), coverage_cells=None, group_coverage=None)
+
+    kept = simulate_module.CasesKept()
+    prevalence, rr = np.array([0.1, np.nan]), np.array([1.0, 2.0])
+    first = kept.cases(arrays(), prevalence, rr)  # type: ignore[arg-type]
+    assert kept.cases(arrays(), prevalence.copy(), rr.copy()) is first  # type: ignore[arg-type]
+    assert len(calls) == 1
+    assert kept.cases(arrays(), np.array([0.2, np.nan]), rr)[0].tolist() == [2.0]  # type: ignore[arg-type]
+    assert kept.cases(arrays(), prevalence, np.array([1.0, 3.0]))[0].tolist() == [3.0]  # type: ignore[arg-type]
+    assert kept.cases(arrays(), prevalence.astype(np.float32), rr)[0].tolist() == [4.0]  # type: ignore[arg-type]
+    assert kept.cases(arrays(np.array([5.0])), prevalence, rr)[0].tolist() == [5.0]  # type: ignore[arg-type]
+    assert kept.cases(arrays(np.array([5.0])), prevalence, rr)[0].tolist() == [5.0]  # type: ignore[arg-type]
+    assert len(calls) == 5
