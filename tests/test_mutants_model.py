@@ -836,3 +836,19 @@ def test_cases_kept_are_handed_back_only_for_need_arrays_equal_value_for_value(m
     assert kept.cases(arrays(np.array([5.0])), prevalence, rr)[0].tolist() == [5.0]  # type: ignore[arg-type]
     assert kept.cases(arrays(np.array([5.0])), prevalence, rr)[0].tolist() == [5.0]  # type: ignore[arg-type]
     assert len(calls) == 5
+
+
+def test_a_role_with_a_range_on_one_side_only_draws_its_productive_hours() -> None:
+    """Tiny's roles, direct work share 0.6, given a range on one side only: a low of 0.3 (its high left blank: the
+    central value), or a high of 0.9 (low blank). Either way the share is drawn from a triangle with that side, so
+    over 200 draws the productive hours vary and each draw's hours are the central role's times share ÷ 0.6 with the
+    share inside [0.3, 0.6] or [0.6, 0.9]. Wrong answers caught: a range counted only when both sides are given,
+    and one side never looked at (every draw then the central hours)."""
+    central = simulate(tiny(), draws=0).productive[0, 0]
+    for side, bounds in (("direct_work_share_low", (0.3, 0.6)), ("direct_work_share_high", (0.6, 0.9))):
+        frames = tiny()
+        frames["roles"] = frames["roles"].with_columns(pl.lit(bounds[0] if side.endswith("low") else bounds[1])
+                                                       .alias(side))
+        hours = simulate(frames, draws=200).productive[:, 0]
+        share = hours / central * 0.6
+        assert hours.std() > 0 and share.min() >= bounds[0] - 1e-12 and share.max() <= bounds[1] + 1e-12
