@@ -852,3 +852,14 @@ def test_a_role_with_a_range_on_one_side_only_draws_its_productive_hours() -> No
         hours = simulate(frames, draws=200).productive[:, 0]
         share = hours / central * 0.6
         assert hours.std() > 0 and share.min() >= bounds[0] - 1e-12 and share.max() <= bounds[1] + 1e-12
+
+
+def test_the_central_inflow_adds_recruits_into_vacancies_to_joiners_from_training() -> None:
+    """No training pipelines; half of each year's vacancies filled. Role a: 10 FTE in post, 2 vacant (12 posts), 10%
+    leave, 2 other joiners a year: 2026 recruits 0.5 × (12 − 10) = 1 and ends at 10 − 1 + 2 + 1 = 12, so 2027 has
+    no vacancy and recruits 0. Role b: 4 in post, 2 vacant, half its time on children: recruits 1 in 2026 (0.5 of
+    it counted) and none in 2027 (ends 2026 at 4 − 0.4 + 2 + 1 = 6.6, over its 6 posts). The inflow a year (what
+    `gap --target-year` counts as joiners already coming): a 0, 1, 0; b 0, 0.5, 0. Wrong answer caught: the
+    recruits subtracted from the joiners from training instead of added."""
+    inflow = simulate(inputs(vacancy_fill_rate=0.5)).detail.inflow[0]  # [role, year]
+    assert inflow == pytest.approx(np.array([[0.0, 1.0, 0.0], [0.0, 0.5, 0.0]]))
