@@ -519,3 +519,25 @@ def test_the_overview_and_the_board_paper_show_the_budget_lines(demo_workspace: 
     assert (f"As budget lines on the central plan (every input at its central value), that is {money[0]} pay, "
             f"{money[1]} non-pay costs of staff, {money[2]} overheads and "
             f"{money[3]} non-pay costs per case: {money[4]} a year in all") in financial
+
+
+def test_two_groups_each_reached_at_its_own_coverage() -> None:
+    """Catches a group's coverage divided by rather than multiplied by, and the groups' cases summed over the
+    levels instead of the groups (two groups here: with one, either sum is the same). Tiny at 10% for every age, the
+    rate one outside the groups; looked-after (110 children aged 5–15) and child in need (55), each at three times
+    the rate. School age: 220 + 110 × 0.1 × 2 + 55 × 0.1 × 2 = 220 + 22 + 11 = 253 cases, of which the groups'
+    children hold 33 and 16.5. Half of school age reached, 0.8 of looked-after children, every child in need:
+    (253 − 33 − 16.5) × 0.5 + 33 × 0.8 + 16.5 × 1 = 101.75 + 26.4 + 16.5 = 144.65; plus 300 outside school age at the
+    level's 1. Hours: 444.65 × 10 = 4,446.5."""
+    frames = every_age(tiny(), group_count=110.0)
+    frames["groups"] = frame("groups", [{"group": "lac", "label": "Looked after"}, {"group": "cin", "label": "CIN"}])
+    frames["group_sizes"] = frame("group_sizes", [
+        {"area": "T1", "group": g, "age_from": 5, "age_to": 15, "count": n}
+        for g, n in (("lac", 110.0), ("cin", 55.0))])
+    frames["group_risks"] = frame("group_risks", [
+        {"group": g, "level": "t", "low": 3.0, "central": 3.0, "high": 3.0} for g in ("lac", "cin")])
+    frames["coverage"] = frame("coverage", [{"level": "t", "band": "school", "group": "", "coverage": 0.5},
+                                            {"level": "t", "band": "", "group": "lac", "coverage": 0.8},
+                                            {"level": "t", "band": "", "group": "cin", "coverage": 1.0}])
+    assert demand_table(run(frames), [])["hours"].item() == pytest.approx(4_446.5)
+    assert simulate(frames).demand[0, 0, :, 0].sum() == pytest.approx(4_446.5 / PRODUCTIVE)
