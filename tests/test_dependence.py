@@ -346,7 +346,8 @@ def test_upgrading_a_workspace_keeps_its_prevalence_as_rates_outside_the_groups(
 
 def test_a_scenario_that_breaks_the_correlations_is_refused() -> None:
     """Catches a scenario setting rho so that the correlations cannot all hold, which the copula would
-    otherwise quietly bend (its negative eigenvalues cut to 0)."""
+    otherwise quietly bend (its negative eigenvalues cut to 0), refused without naming the scenario or beside the
+    wrong field; and one that makes the matrix singular but still valid (rho 1: smallest eigenvalue 0) refused."""
     from cyplan.model.scenarios import ScenarioError, apply
 
     refs = ["level=x", "level=y"]
@@ -359,7 +360,14 @@ def test_a_scenario_that_breaks_the_correlations_is_refused() -> None:
     change = frame("scenarios", [{"scenario": "s", "input": "correlations", "column": "rho",
                                   "where": "with_input=prevalence;with_where=level=y;input=prevalence",
                                   "operation": "set", "value": -0.9}])
-    with pytest.raises(ScenarioError, match="can no longer all hold at once"):
+    with pytest.raises(ScenarioError) as refused:
         apply(frames, change, "s")
+    assert str(refused.value).startswith("scenario 's', change to correlations.rho: the correlations can no longer "
+                                         "all hold at once (as a matrix they are not positive semi-definite: its "
+                                         "smallest eigenvalue is -")
+    assert refused.value.field == "value"  # the web form shows the message beside the change's value
     change = change.with_columns(pl.lit(0.8).alias("value"))
     assert apply(frames, change, "s")["correlations"]["rho"].to_list() == [0.8, 0.9, 0.9]
+    # rho 1 makes two rows of the matrix equal: its smallest eigenvalue is 0 (to rounding), a matrix that can hold
+    change = change.with_columns(pl.lit(1.0).alias("value"))
+    assert apply(frames, change, "s")["correlations"]["rho"].to_list() == [1.0, 0.9, 0.9]

@@ -355,42 +355,46 @@ _NUMERIC = ("headcount, fte_in_post, fte_in_post_low, fte_in_post_high, vacant_f
 _MOVE = {"input": "role_mix", "column": "share", "operation": "move", "value": 0.1}
 
 
-@pytest.mark.parametrize(("change", "message"), [
+@pytest.mark.parametrize(("change", "message", "field"), [
     ({"input": "colours", "column": "x", "operation": "set", "value": 1},
-     "colours.x: 'colours' is not an input that can be changed"),
+     "colours.x: 'colours' is not an input that can be changed", "input"),
     ({"input": "scenarios", "column": "value", "operation": "set", "value": 1},
-     "scenarios.value: 'scenarios' is not an input that can be changed"),
+     "scenarios.value: 'scenarios' is not an input that can be changed", "input"),
     ({"input": "workforce", "column": "sector", "operation": "set", "value": 1},
-     f"workforce.sector: 'sector' is not a numeric column of workforce ({_NUMERIC})"),
+     f"workforce.sector: 'sector' is not a numeric column of workforce ({_NUMERIC})", "column"),
     ({"input": "pathway_steps", "column": "step", "operation": "set", "value": 1},  # order is a whole number
-     "pathway_steps.step: 'step' is not a numeric column of pathway_steps (order, low, central, high)"),
+     "pathway_steps.step: 'step' is not a numeric column of pathway_steps (order, low, central, high)", "column"),
     ({"input": "workforce", "column": "leaver_rate", "where": "role", "operation": "add", "value": 1},
-     "workforce.leaver_rate: 'role' is not 'column=value'"),
+     "workforce.leaver_rate: 'role' is not 'column=value'", "where"),
     ({"input": "workforce", "column": "leaver_rate", "where": "colour=red; size=big", "operation": "add", "value": 1},
-     "workforce.leaver_rate: workforce has no column colour, size"),
+     "workforce.leaver_rate: workforce has no column colour, size", "where"),
     ({"input": "workforce", "column": "leaver_rate", "where": "role=zz", "operation": "add", "value": 1},
-     "workforce.leaver_rate: no row of workforce matches 'role=zz'"),
+     "workforce.leaver_rate: no row of workforce matches 'role=zz'", "where"),
+    ({"input": "workforce", "column": "leaver_rate", "where": "role=a; role=b", "operation": "add", "value": 1},
+     "workforce.leaver_rate: 'role' is given twice", "where"),
     ({"input": "workforce", "column": "leaver_rate", "operation": "add", "value": -0.5},  # 0.1 − 0.5
-     "workforce.leaver_rate: makes leaver_rate -0.4, below 0"),
+     "workforce.leaver_rate: makes leaver_rate -0.4, below 0", "value"),
     ({"input": "workforce", "column": "leaver_rate", "operation": "add", "value": 2},  # 0.1 + 2
-     "workforce.leaver_rate: makes leaver_rate 2.1, above 1"),
+     "workforce.leaver_rate: makes leaver_rate 2.1, above 1", "value"),
     ({"input": "workforce", "column": "leaver_rate", "operation": "move", "value": 0.1, "to_role": "a"},
-     "workforce.leaver_rate: move applies to role_mix.share only"),
+     "workforce.leaver_rate: move applies to role_mix.share only", "operation"),
     (_MOVE | {"where": "role=a", "to_role": ""},
-     "role_mix.share: move needs to_role, a role of the roles input, to take the share"),
+     "role_mix.share: move needs to_role, a role of the roles input, to take the share", "to_role"),
     (_MOVE | {"where": "role=a", "to_role": "nobody"},
-     "role_mix.share: move needs to_role, a role of the roles input, to take the share ('nobody' is not one)"),
+     "role_mix.share: move needs to_role, a role of the roles input, to take the share ('nobody' is not one)",
+     "to_role"),
     (_MOVE | {"where": "role=b", "value": 0.5, "to_role": "a"},  # role b has 0.25 of the one step
-     "role_mix.share: role 'b' has only 0.25 of step 'see' to move, not 0.5"),
+     "role_mix.share: role 'b' has only 0.25 of step 'see' to move, not 0.5", "value"),
 ])
 def test_a_scenario_that_cannot_apply_says_which_change_and_why_in_full(change: dict[str, object],
-                                                                       message: str) -> None:
+                                                                       message: str, field: str) -> None:
     """The whole message, as the user reads it: which scenario, which input and column, and what is wrong
-    (the tiny area's workforce: leaver rate 0.1; its role mix: roles a 0.75 and b 0.25 of step 'see').
-    Wrong answers caught: a message with a part missing or changed, the wrong number or bound."""
+    (the tiny area's workforce: leaver rate 0.1; its role mix: roles a 0.75 and b 0.25 of step 'see'), and the
+    column of the change at fault, beside which the web form shows the message. Wrong answers caught: a message
+    with a part missing or changed, the wrong number or bound, and the message put beside the wrong field."""
     with pytest.raises(ScenarioError) as e:
         apply(inputs(), scenario(change), "s")
-    assert str(e.value) == _CHANGE + message
+    assert (str(e.value), e.value.field) == (_CHANGE + message, field)
 
 
 def test_an_unknown_scenario_names_the_known_ones_or_says_how_to_add_some() -> None:
