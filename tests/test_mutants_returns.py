@@ -375,3 +375,32 @@ def test_stored_records_whose_manifest_is_lost_are_damaged_not_none_yet(tmp_path
             service.records(ws)
     finally:
         ws.close()
+
+
+def test_milestones_every_accepted_referral_answered_yes_are_counted_in_three_columns(tmp_path: Path) -> None:
+    """Smalltown's referrals with every milestone answered yes: its 6 accepted referrals are 6 yes, 0 no and 0 blank
+    for each of the four milestones, a 4 × 3 table. Wrong answer caught: the counts made only as long as the
+    highest answer found (one column: no table)."""
+    frame = pl.read_csv(SMALL, infer_schema_length=0).with_columns(
+        [pl.lit("yes").alias(m) for m in activity.MILESTONE_LABELS])
+    path = tmp_path / "yes.csv"
+    frame.write_csv(path)
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        service.import_returns(ws, path, today=dt.date(2024, 1, 1))
+        records, lists = service.records(ws)
+    finally:
+        ws.close()
+    counts = activity.table_counts(records, {f: c.names for f, c in lists.items()})
+    assert counts.milestones.tolist() == [[6, 0, 0]] * 4
+
+
+def test_rates_against_a_given_area_total_and_referrals_as_whole_numbers() -> None:
+    """Categories a (1 referral in 100 people) and b (2 in 200), the area given as 30 referrals in 1,000 people (a
+    published view shows only some categories): a's rate 100 per 10,000, the area's 300, so a's ratio 1/3 (not 1,
+    as against the categories' own sums, 3 in 300). Referrals are whole numbers (Int64), as counted. Wrong
+    answers caught: the given total ignored, and the referrals written as decimals (5.0)."""
+    view = activity.equality([1, 2], [100.0, 200.0], ["a", "b"], total=(30, 1000.0))
+    a = view.row(0, named=True)
+    assert (a["rate_per_10000"], a["rate_ratio"]) == (100.0, pytest.approx(1 / 3, abs=1e-3))
+    assert view["referrals"].dtype == pl.Int64 and view["referrals"].to_list() == [1, 2, 30]
