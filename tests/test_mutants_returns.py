@@ -404,3 +404,25 @@ def test_rates_against_a_given_area_total_and_referrals_as_whole_numbers() -> No
     a = view.row(0, named=True)
     assert (a["rate_per_10000"], a["rate_ratio"]) == (100.0, pytest.approx(1 / 3, abs=1e-3))
     assert view["referrals"].dtype == pl.Int64 and view["referrals"].to_list() == [1, 2, 30]
+
+
+def test_queries_over_two_stored_files_are_listed_by_file_name_then_row_then_column(tmp_path: Path) -> None:
+    """b.csv (Affinity, imported first): row 2 aged 40 and of gender 'Martian' (two queries on one record). a.csv
+    (Surrey, imported second): rows 2 and 3 aged 41 and 42. The queries of the stored records, in file, row and
+    column order: a.csv 2 age, a.csv 3 age, b.csv 2 age, b.csv 2 gender — though b.csv's records are stored first.
+    Wrong answers caught: a record's columns in reverse order, and the file's place in the order weighed below the
+    row (a.csv row 3 after b.csv row 2)."""
+    header = SMALL.read_text(encoding="utf-8").splitlines()[0]
+    rest = "White British,Christian,Education Referral,Mainstream school/college,Living with parents,,yes,yes,no,no"
+    (tmp_path / "b.csv").write_text(f"{header}\nB1,Affinity,2022-04-01,yes,40,Martian,{rest}\n", encoding="utf-8")
+    (tmp_path / "a.csv").write_text(f"{header}\nA1,Surrey,2022-04-01,yes,41,Female,{rest}\n"
+                                    f"A2,Surrey,2022-05-01,yes,42,Male,{rest}\n", encoding="utf-8")
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        for name in ("b.csv", "a.csv"):
+            service.import_returns(ws, tmp_path / name, today=dt.date(2024, 1, 1))
+        queries, _ = service.quality_report(ws, dt.date(2024, 1, 1))
+    finally:
+        ws.close()
+    assert [(Path(f).name, r, c) for f, r, c in queries.select("file", "row", "column").iter_rows()] == [
+        ("a.csv", 2, "age"), ("a.csv", 3, "age"), ("b.csv", 2, "age"), ("b.csv", 2, "gender")]
