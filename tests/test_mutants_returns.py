@@ -365,14 +365,19 @@ def test_a_referral_file_with_a_header_and_no_records_is_refused_as_holding_none
 def test_stored_records_whose_manifest_is_lost_are_damaged_not_none_yet(tmp_path: Path) -> None:
     """Smalltown's records imported, then the store's manifest deleted (its records files kept, the import still in
     the log): asking for the records says the store is damaged (the manifest is missing), not that there are no
-    returns yet, which would invite an import that throws the records away. Wrong answer caught: the log not
-    consulted, so the kept files are taken for nothing."""
+    returns yet, which would invite an import that throws the records away; an import is refused the same way,
+    the kept files left as they are. Wrong answer caught: the log not consulted (reading or importing), so the kept
+    files are taken for nothing."""
     ws = Workspace.create(tmp_path / "w")
     try:
         service.import_returns(ws, SMALL, today=dt.date(2024, 1, 1))
         store.path(ws.path).unlink()
         with pytest.raises(store.Damaged, match="is missing"):
             service.records(ws)
+        kept = sorted(store.stored_files(ws.path))
+        with pytest.raises(store.Damaged, match="is missing"):  # an import would start a new store over them
+            service.import_returns(ws, SMALL, today=dt.date(2024, 1, 1))
+        assert sorted(store.stored_files(ws.path)) == kept and kept
     finally:
         ws.close()
 
