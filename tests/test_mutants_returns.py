@@ -431,3 +431,23 @@ def test_queries_over_two_stored_files_are_listed_by_file_name_then_row_then_col
         ws.close()
     assert [(Path(f).name, r, c) for f, r, c in queries.select("file", "row", "column").iter_rows()] == [
         ("a.csv", 2, "age"), ("a.csv", 3, "age"), ("b.csv", 2, "age"), ("b.csv", 2, "gender")]
+
+
+def test_an_import_is_stamped_in_utc_with_its_offset(tmp_path: Path) -> None:
+    """The import log's imported_at for a returns import is UTC to the second with its offset written
+    (YYYY-MM-DDTHH:MM:SS+00:00), as every other stamp of the workspace, so that the audit trail's comparisons of the
+    first 19 characters compare like with like. Wrong answer caught: the machine's local time with no offset."""
+    import re
+
+    import sqlalchemy as sa
+
+    from cyplan.store.returns_tables import returns_imports
+
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        service.import_returns(ws, SMALL, today=dt.date(2024, 1, 1))
+        with ws.engine.connect() as conn:
+            stamps = conn.execute(sa.select(returns_imports.c.imported_at)).scalars().all()
+    finally:
+        ws.close()
+    assert len(stamps) == 1 and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", stamps[0])
