@@ -867,3 +867,15 @@ def test_the_central_inflow_adds_recruits_into_vacancies_to_joiners_from_trainin
     recruits subtracted from the joiners from training instead of added."""
     inflow = simulate(inputs(vacancy_fill_rate=0.5)).detail.inflow[0]  # [role, year]
     assert inflow == pytest.approx(np.array([[0.0, 1.0, 0.0], [0.0, 0.5, 0.0]]))
+
+
+def test_a_ratio_for_every_clinical_role_and_one_for_a_named_role_add_up() -> None:
+    """Role ratios: an administrator per 5 FTE of every clinical role, and another per 10 FTE of role a. Per FTE of
+    a: 1/5 + 1/10 = 0.3 administrators; per FTE of b: 0.2; none per administrator (planned by ratio itself).
+    Wrong answer caught: the named role's ratio replacing the every-role one instead of adding to it."""
+    from cyplan.model.build import role_ratio
+
+    ratios = pl.DataFrame({"role": ["admin", "admin"], "per_role": ["", "a"], "per_fte": [5.0, 10.0]})
+    out = role_ratio(ratios, ("a", "b", "admin"))
+    assert out is not None
+    assert out[:, 2] == pytest.approx([0.3, 0.2, 0.0]) and not out[:, :2].any()

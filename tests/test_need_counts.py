@@ -128,3 +128,23 @@ def test_each_bands_cases_from_counts_are_the_counts_times_their_shares_in_the_b
     assert bands.cases.shape == (1, 2, 3, 2)  # [area, year, band, draw]
     assert bands.cases[0].transpose(2, 0, 1) == pytest.approx(np.tile([[0.0, 70.0, 40.0]] * 2, (2, 1, 1)))
     assert bands.population[0].tolist() == [[1000.0, 1400.0, 2800.0]] * 2
+
+
+def test_counts_that_cannot_be_spread_or_exceed_the_children_are_named_in_a_warning() -> None:
+    """Three warnings, each in full. A count of 200 for ages 5–14 where no child of those ages lives: it adds no
+    cases. A count of 2,500 for ages 5–14, where 2,000 children live (200 an age): more than the population. A
+    count for 2026, a year the population does not reach: its rate per head is taken on 2025's population. The
+    2026 count of 400 for ages 16–17 is exactly their 400 children (a rate of 1): no warning. Wrong answers
+    caught: a warning lost or with a field of the count missing, and one given for a count equal to the children."""
+    nobody = [100.0] * 52
+    for age in range(5, 15):
+        nobody[2 * age] = nobody[2 * age + 1] = 0.0
+    assert build(frames_with(population_frame({2025: nobody}), [(2025, 5, 14, 200)])).warnings[1:] == (
+        "need count 'ASD, EHC plan' in A for 2025 has no population aged 5 to 14: it adds no cases",)
+    warned = build(frames_with(population_frame({2025: [100.0] * 52}),
+                               [(2025, 5, 14, 2500), (2026, 16, 17, 400)])).warnings
+    assert warned[1:] == (
+        "need counts for 2026: there is no population for 2026, so their rate per head is taken on the population "
+        "of 2025",
+        "need count 'ASD, EHC plan' in A for 2025 is 2,500, more than the population aged 5 to 14 (2,000): check "
+        "the count and the population")
