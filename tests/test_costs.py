@@ -541,3 +541,15 @@ def test_two_groups_each_reached_at_its_own_coverage() -> None:
                                             {"level": "t", "band": "", "group": "cin", "coverage": 1.0}])
     assert demand_table(run(frames), [])["hours"].item() == pytest.approx(4_446.5)
     assert simulate(frames).demand[0, 0, :, 0].sum() == pytest.approx(4_446.5 / PRODUCTIVE)
+
+
+def test_coverage_rows_with_blank_cells_and_in_any_order() -> None:
+    """Catches a band's row overridden by the every-age row listed after it, and blank band or group cells (as a
+    workspace may store them: null) read as something else. 0.8 for every age, 0.5 at school age, as in
+    test_coverage_by_age_band_replaces_the_levels_where_given, but the every-age row last and its blank cells
+    null: 100 × 0.8 + 220 × 0.5 + 200 × 0.8 = 350 cases reached × 10 h."""
+    frames = every_age(tiny())
+    frames["coverage"] = pl.DataFrame({"level": ["t", "t"], "band": ["school", None], "group": [None, None],
+                                       "coverage": [0.5, 0.8], "source": ["", ""]},
+                                      schema_overrides={"band": pl.String, "group": pl.String})
+    assert demand_table(run(frames), [])["hours"].item() == pytest.approx(3_500)

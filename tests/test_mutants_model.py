@@ -872,10 +872,11 @@ def test_the_central_inflow_adds_recruits_into_vacancies_to_joiners_from_trainin
 def test_a_ratio_for_every_clinical_role_and_one_for_a_named_role_add_up() -> None:
     """Role ratios: an administrator per 5 FTE of every clinical role, and another per 10 FTE of role a. Per FTE of
     a: 1/5 + 1/10 = 0.3 administrators; per FTE of b: 0.2; none per administrator (planned by ratio itself).
-    Wrong answer caught: the named role's ratio replacing the every-role one instead of adding to it."""
+    Wrong answer caught: one of the two ratios replacing the other instead of adding to it."""
     from cyplan.model.build import role_ratio
 
     ratios = pl.DataFrame({"role": ["admin", "admin"], "per_role": ["", "a"], "per_fte": [5.0, 10.0]})
-    out = role_ratio(ratios, ("a", "b", "admin"))
-    assert out is not None
-    assert out[:, 2] == pytest.approx([0.3, 0.2, 0.0]) and not out[:, :2].any()
+    for rows in (ratios, ratios.reverse()):  # in either order
+        out = role_ratio(rows, ("a", "b", "admin"))
+        assert out is not None
+        assert out[:, 2] == pytest.approx([0.3, 0.2, 0.0]) and not out[:, :2].any()
