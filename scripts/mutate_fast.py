@@ -39,6 +39,8 @@ A mutant that changed shared state for good could make later tests fail; so the 
 before the first mutant that needs them and again after the last, and the run fails if any of them does not
 pass both times. Results are saved every
 ten mutants and when the process is stopped (SIGTERM, SIGINT), so a run cut short keeps what it found.
+A mutant that ends the process itself (a crash in native code, a test calling os._exit) is counted killed, as
+mutmut counts a dead worker, when the shard is run again (`_crashed`).
 
     python scripts/mutate_fast.py 'cyplan.model.disclosure.*' [more patterns, checked in that order]
     python scripts/mutate_fast.py --survivors 'cyplan.model.*'    # again, only those not yet killed
@@ -316,6 +318,7 @@ class Runner:
         self.tests_run = 0
         self.lines: Lines | None = None
         self.cleaned: set[str] = set()  # the tests run with no mutant so far
+        self.marker: Path | None = None  # holds the mutant being checked (see _crashed)
 
     def _run(self, session: pytest.Session, item: pytest.Item, limit: float) -> tuple[bool, bool]:
         """(passed, timed out) for one test, with the current mutant; `limit` is in CPU seconds."""
@@ -396,7 +399,11 @@ class Runner:
                       f"{time.perf_counter() - seconds:.0f} s", flush=True)
                 if self.broken:
                     return True
+            if self.marker is not None:
+                self.marker.write_text(name)
             result = self._check(session, name, tests, by_id, keep)
+            if self.marker is not None:
+                self.marker.unlink(missing_ok=True)
             if result is None:  # stopped part-way: not a verdict
                 break
             if result in (KILLED, TIMEOUT) or not self.only_extra:  # new tests alone cannot unkill nor un-reach
@@ -582,6 +589,21 @@ def _chosen(patterns: list[str], again: bool, extra: list[str], only_extra: bool
     return chosen
 
 
+def _crashed(marker: Path, chosen: dict[str, list[str]]) -> str | None:
+    """The mutant a shard was checking when its process ended without a word (a mutant that crashes the
+    interpreter, e.g. in native code, or makes a test call os._exit, ends this one process, where mutmut's forked
+    worker would have died alone and been counted killed): written in `marker` before each check and removed after
+    it. Counted killed, as mutmut counts it, and not checked again. Stop a run with SIGTERM or Ctrl-C, never
+    SIGKILL, or the mutant it was on is counted killed too."""
+    name = marker.read_text().strip() if marker.exists() else ""
+    marker.unlink(missing_ok=True)
+    if name not in chosen:
+        return None
+    print(f"  {name} was being checked when this shard's last run ended without a word: counted killed (a crash)",
+          flush=True)
+    return name
+
+
 def _save(results: dict[str, int]) -> None:
     """Into mutmut's .meta files, under a lock: shards share a module's file, and a save must not undo
     another's (each reads the file afresh and writes it whole, by rename)."""
@@ -651,7 +673,13 @@ def main(args: list[str]) -> int:
     signal.signal(signal.SIGALRM, _alarm)
     signal.signal(signal.SIGTERM, _stop_soon)
     signal.signal(signal.SIGINT, _stop_soon)
-    runner = Runner(chosen, opts.select == "line", save_to, opts.verify, opts.only_with)
+    marker = MUTANTS / f"checking-{opts.shard[0]}-of-{opts.shard[1]}.txt"
+    crashed = _crashed(marker, chosen)
+    if crashed and save_to is None:
+        _save({crashed: KILLED})
+    runner = Runner({k: v for k, v in chosen.items() if k != crashed}, opts.select == "line", save_to, opts.verify,
+                    opts.only_with)
+    runner.marker = marker
     files = sorted({t.partition("::")[0] for tests in chosen.values() for t in tests})
     if files:
         # --tb=native: pytest's own report of a failure parses the failing source file to show its lines, and a

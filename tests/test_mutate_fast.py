@@ -285,3 +285,20 @@ def test_what_the_mutated_code_remembers_is_forgotten_before_each_test(monkeypat
     mutate_fast._forget()
     assert mutated.RULE(["a"]) == [None]  # type: ignore[attr-defined]
     assert other.RULE(["a"]) == [1]  # type: ignore[attr-defined]
+
+
+def test_the_mutant_a_shard_was_checking_when_it_died_is_named_once_and_counted_killed(tmp_path: Path) -> None:
+    """A shard's marker names the mutant it was checking (written before each check, removed after): one left
+    behind means the process ended during that check (a crash in native code, os._exit in a test), which
+    mutmut's forked worker would have survived and counted killed. The next run names it once, counts it killed
+    (it is not checked again, or the shard would die on it again) and removes the marker; a marker naming a
+    mutant not in this run's selection, or none, changes nothing. Wrong answers caught: a crash that stops every
+    later run of the shard, and a verdict for a mutant this run was not asked about."""
+    marker = tmp_path / "checking-1-of-2.txt"
+    chosen = {"cyplan.m.x_f__mutmut_1": ["t"], "cyplan.m.x_f__mutmut_2": ["t"]}
+    marker.write_text("cyplan.m.x_f__mutmut_2\n")
+    assert mutate_fast._crashed(marker, chosen) == "cyplan.m.x_f__mutmut_2"
+    assert not marker.exists()
+    assert mutate_fast._crashed(marker, chosen) is None
+    marker.write_text("cyplan.m.x_g__mutmut_9")
+    assert mutate_fast._crashed(marker, chosen) is None and not marker.exists()
