@@ -39,8 +39,9 @@ A mutant that changed shared state for good could make later tests fail; so the 
 before the first mutant that needs them and again after the last, and the run fails if any of them does not
 pass both times. Results are saved every
 ten mutants and when the process is stopped (SIGTERM, SIGINT), so a run cut short keeps what it found.
-A mutant that ends the process itself (a crash in native code, a test calling os._exit) is counted killed, as
-mutmut counts a dead worker, when the shard is run again (`_crashed`).
+A mutant that calls os._exit (faults.point(None) does) fails the test that called it (`_exit_under_mutant`);
+one that ends the process otherwise (a crash in native code) is counted killed, as mutmut counts a dead worker,
+when the shard is run again (`_crashed`).
 
     python scripts/mutate_fast.py 'cyplan.model.disclosure.*' [more patterns, checked in that order]
     python scripts/mutate_fast.py --survivors 'cyplan.model.*'    # again, only those not yet killed
@@ -459,10 +460,11 @@ class Runner:
                 if _stop[0]:
                     return None
                 self.tests_run += 1
+                _exits.clear()
                 passed, timed_out = self._run(session, by_id[nodeid], max(10.0, 10 * self.clean_seconds[nodeid]))
                 if timed_out:
                     return TIMEOUT
-                if not passed:
+                if not passed or _exits:  # os._exit called, even where the exception it became was swallowed
                     killers[:] = [nodeid, *(k for k in killers if k != nodeid)]
                     return KILLED
             return SURVIVED
@@ -589,6 +591,21 @@ def _chosen(patterns: list[str], again: bool, extra: list[str], only_extra: bool
     return chosen
 
 
+class MutantExit(Exception):
+    """os._exit was called in this process: a mutant did it (no test ends its own process; the fault tests that
+    kill a process run a child), e.g. `faults.point(None)`, which matches the unset fault variable and exits."""
+
+
+_exits: list[int] = []  # the exit codes os._exit was called with during the current test
+
+
+def _exit_under_mutant(code: int) -> None:
+    """os._exit while mutants are checked: an exception in the test that called it (killed), where a forked
+    mutmut worker would have died (killed too), not the end of the whole shard."""
+    _exits.append(code)
+    raise MutantExit(f"os._exit({code}) called under a mutant")
+
+
 def _crashed(marker: Path, chosen: dict[str, list[str]]) -> str | None:
     """The mutant a shard was checking when its process ended without a word (a mutant that crashes the
     interpreter, e.g. in native code, or makes a test call os._exit, ends this one process, where mutmut's forked
@@ -669,6 +686,7 @@ def main(args: list[str]) -> int:
     sys.path.insert(0, str(MUTANTS / "src"))
     save_to = opts.results.resolve() if opts.results else None
     os.chdir(MUTANTS)
+    os._exit = _exit_under_mutant  # type: ignore[assignment]
     signal.signal(signal.SIGPROF, _alarm)
     signal.signal(signal.SIGALRM, _alarm)
     signal.signal(signal.SIGTERM, _stop_soon)

@@ -302,3 +302,15 @@ def test_the_mutant_a_shard_was_checking_when_it_died_is_named_once_and_counted_
     assert mutate_fast._crashed(marker, chosen) is None
     marker.write_text("cyplan.m.x_g__mutmut_9")
     assert mutate_fast._crashed(marker, chosen) is None and not marker.exists()
+
+
+def test_os_exit_under_a_mutant_fails_the_test_instead_of_ending_the_shard() -> None:
+    """While mutants are checked os._exit is replaced: a call raises MutantExit in the code that made it and is
+    remembered (so a test whose code swallowed the exception still counts as failed), where the real os._exit
+    would have ended the shard with every later mutant in it. Wrong answer caught: faults.point(None) (which
+    matches the unset fault variable) ending a whole run."""
+    mutate_fast._exits.clear()
+    with pytest.raises(mutate_fast.MutantExit, match=r"os._exit\(137\)"):
+        mutate_fast._exit_under_mutant(137)
+    assert mutate_fast._exits == [137]
+    mutate_fast._exits.clear()
