@@ -880,3 +880,15 @@ def test_a_ratio_for_every_clinical_role_and_one_for_a_named_role_add_up() -> No
         out = role_ratio(rows, ("a", "b", "admin"))
         assert out is not None
         assert out[:, 2] == pytest.approx([0.3, 0.2, 0.0]) and not out[:, :2].any()
+
+
+def test_ages_in_no_band_belong_to_none() -> None:
+    """Bands young 0–3 and school 5–15 (no band for 4, nor for 16–25): ages 0–3 are band 0, 5–15 band 1, and 4 and
+    16–25 no band (−1), so they are in no band's counts. Wrong answers caught: an age outside every band put in a
+    band (the fill value made a band's index), and the age after a band's last taken into it."""
+    from cyplan.model.build import build
+
+    frames = tiny()
+    frames["age_bands"] = frame("age_bands", [{"band": "young", "label": "Young", "age_from": 0, "age_to": 3},
+                                              {"band": "school", "label": "School", "age_from": 5, "age_to": 15}])
+    assert build(frames).dims.band_of_age.tolist() == [0] * 4 + [-1] + [1] * 11 + [-1] * 10
