@@ -451,3 +451,27 @@ def test_an_import_is_stamped_in_utc_with_its_offset(tmp_path: Path) -> None:
     finally:
         ws.close()
     assert len(stamps) == 1 and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", stamps[0])
+
+
+def test_the_settled_step_of_an_import_is_passed_once_with_the_store_locked(tmp_path: Path) -> None:
+    """An action injected at the fault point "returns-settled" (the step after the store is locked and an earlier
+    import cut short is settled) runs once per import; an error there refuses the import and stores nothing. The
+    fault tests kill a child process at this point; this one runs in-process, where `make mutate`'s mutants are.
+    Wrong answer caught: the point passed under another name, so a fault asked for there never happens."""
+    from cyplan import faults
+
+    passed: list[str] = []
+
+    def fail(name: str) -> None:
+        passed.append(name)
+        raise RuntimeError("a fault at " + name)
+
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        with faults.inject("returns-settled", fail), pytest.raises(RuntimeError, match="returns-settled"):
+            service.import_returns(ws, SMALL, today=dt.date(2024, 1, 1))
+        assert passed == ["returns-settled"]
+        with pytest.raises(NoReturns):
+            service.records(ws)
+    finally:
+        ws.close()
