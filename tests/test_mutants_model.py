@@ -892,3 +892,12 @@ def test_ages_in_no_band_belong_to_none() -> None:
     frames["age_bands"] = frame("age_bands", [{"band": "young", "label": "Young", "age_from": 0, "age_to": 3},
                                               {"band": "school", "label": "School", "age_from": 5, "age_to": 15}])
     assert build(frames).dims.band_of_age.tolist() == [0] * 4 + [-1] + [1] * 11 + [-1] * 10
+
+
+def test_each_bands_cases_add_the_groups_uplift_where_the_rate_is_one_outside_them() -> None:
+    """Tiny (10% need at ages 5–15: 2,200 children, 220 cases) with 110 looked-after children at three times the
+    rate, the rate one outside the groups: their uplift 110 × 0.1 × 2 = 22 is added, so the school band (5–15) has
+    242 cases, young and older none. Wrong answer caught: the uplift subtracted from the band's cases."""
+    bands = simulate(tiny(rr=3.0, group_count=110.0, basis="outside_groups"), by_band=True).bands
+    assert bands is not None
+    assert bands.cases[0, 0, :, 0] == pytest.approx([0.0, 242.0, 0.0])

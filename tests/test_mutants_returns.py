@@ -475,3 +475,24 @@ def test_the_settled_step_of_an_import_is_passed_once_with_the_store_locked(tmp_
             service.records(ws)
     finally:
         ws.close()
+
+
+def test_an_entry_with_a_label_and_aliases_is_found_by_each_and_a_kept_lists_fault_names_its_field() -> None:
+    """An entry CAMHS with the label 'Child mental health' and the alias 'cmh': each of the three names means it.
+    A faulty own list kept in the workspace (no file): its fault names the field in words ("the referral source
+    code list") and the entry, not a file. Wrong answers caught: the label and aliases joined so that neither
+    is a name, and the field's underscores kept or replaced by something else."""
+    listed = from_entries("service", [Entry("CAMHS", "Child mental health", "cmh")], REGISTER)
+    assert [listed.code(n) for n in ("CAMHS", "child mental health", "CMH")] == [1, 1, 1]
+    kept = from_entries("referral_source", [Entry("Asian"), Entry("asian")], OWN)
+    assert kept.faults[0].startswith("the referral source code list kept in the workspace, entry 2: ")
+
+
+def test_an_older_workspaces_faulty_list_file_is_named_in_its_fault(tmp_path: Path) -> None:
+    """codelists/ethnicity.csv of an older workspace with 'Asian' twice: loaded without the second, its fault
+    naming that file and its row 3. Wrong answer caught: the file's name not passed on (the fault then speaks of
+    a list kept in the workspace)."""
+    (tmp_path / WORKSPACE_FOLDER).mkdir()
+    path = tmp_path / WORKSPACE_FOLDER / "ethnicity.csv"
+    path.write_text("category,aliases\nAsian,\nAsian,\n", encoding="utf-8")
+    assert load(tmp_path)["ethnicity"].faults[0].startswith(f"{path}, row 3: ")
