@@ -46,5 +46,5 @@ clean:
 # Mutation testing (issue 19) over model/ (disclosure included) and returns/: slow (tens of minutes a
 # module on two cores), so not part of `make test`. `scripts/mutate.sh model/gap` runs one module;
 # docs/testing.md has the score and every surviving mutant.
-mutate: $(STAMP)
+mutate: $(STAMP) $(ASSETS)
 	BIN=$(BIN) scripts/mutate.sh

@@ -5,11 +5,14 @@
 # 2. scripts/mutate_fast.py checks the mutants in one pytest session per shard (why: its docstring), each
 #    mutant against the tests that execute the lines it changes; SHARDS processes (2 unless set) split the
 #    mutants by function, each logging to mutants/run-I.log;
-# 3. scripts/mutation_score.py prints killed / total per module and package.
+# 3. scripts/mutation_ledger.py saves the verdicts into docs/mutation-verdicts.json, which is committed (a
+#    fresh mutants/ is first filled from it, so a run goes on from the last one kept, on any machine);
+# 4. scripts/mutation_score.py prints killed / total per module and package.
 # classify._sql's mutants are left unchecked (AT_IMPORT in mutate_fast.py; docs/testing.md says why).
 # `scripts/mutate.sh model/gap returns/quality` checks just those modules; options for mutate_fast.py pass
 # through (`scripts/mutate.sh --survivors model/gap`). mutants/ is kept between runs (mutmut makes again
-# only what changed, and a run checks only the mutants not checked yet); delete it to start afresh. Stop a
+# only what changed, and a run checks only the mutants not checked yet); delete it and the ledger to start
+# afresh. Stop a
 # run with SIGTERM to the mutate_fast.py processes: each saves what it has checked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +45,7 @@ mkdir -p mutants
 if [ -d mutants/src ]; then
     (cd src && find . -type f ! -name '*.py' ! -path '*/__pycache__/*' -exec cp --parents {} ../mutants/src/ \;)
 fi
+"$BIN/python" scripts/mutation_ledger.py restore
 "$BIN/mutmut" run --max-children 1 "cyplan.returns.fields.*" > mutants/mutmut-run.log 2>&1 || {
     tail -c 3000 mutants/mutmut-run.log; exit 1; }
 # with no options a run carries on where the last one stopped: only the mutants never checked (--rest); delete
@@ -57,5 +61,6 @@ failed=0
 for i in "${!pids[@]}"; do
     wait "${pids[$i]}" || { failed=1; tail -n 20 "mutants/run-$((i + 1)).log"; }
 done
+"$BIN/python" scripts/mutation_ledger.py save
 "$BIN/python" scripts/mutation_score.py
 exit $failed
