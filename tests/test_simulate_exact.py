@@ -6,14 +6,17 @@ kind would fail too), on inputs hypothesis draws, with the corners the faster co
 range, several training pipelines joining one census row, pipelines that bring no one, a vacancy fill rate, −0.0
 joiners. (2) The SHA-256 of everything simulate and gap_table give, on the demo and on the model benchmark's
 synthetic inputs (with and without age bands and sector flows), pinned from the code before the change: a wrong
-number anywhere fails. The digests are of doubles made by this venv's NumPy 2.4.6 and its OpenBLAS 0.3.31 on
-x86-64; a NumPy or BLAS built otherwise may round a matrix product differently, and then they are to be made again
-from commit 7b1beab's code (as DIGESTS says), not from the code under test.
+number anywhere fails. The digests are of doubles, and doubles depend on the machine as well as the code: NumPy and
+polars pick their vector instructions (AVX2, AVX-512) on the processor they find, and a sum taken in lanes of another
+width rounds differently. So each case has a digest for each kind of machine it was checked on, every one made with
+commit 7b1beab's code, not the code under test (`DIGESTS` says how); on a machine of a new kind the test fails
+and says what it found, and its digest is to be made from 7b1beab's code on that machine and added.
 """
 
 from __future__ import annotations
 
 import hashlib
+import platform
 from contextlib import closing
 from pathlib import Path
 
@@ -199,12 +202,34 @@ def digest(sim: object, *tables: pl.DataFrame) -> str:
     return h.hexdigest()
 
 
-# made by tests/test_simulate_exact.py's digest() with commit 7b1beab's src (before issue 17 part 5's change)
+# Made by digest() with commit 7b1beab's src (before issue 17 part 5's change): `git worktree add /tmp/old 7b1beab`,
+# the demo built by that checkout's `cyplan demo`, and run() with /tmp/old/src first on sys.path (and
+# /tmp/old/benchmarks/model_scale.py's synthetic_inputs and with_cohorts). One digest per kind of machine.
+EARLIER = "x86-64 of the sessions to 6 December 2026 (NumPy 2.4.6, polars 2.1.0)"
+AVX2 = "AMD EPYC with AVX2 and no AVX-512 (NumPy 2.4.6 finding X86_V3, polars 2.1.0), checked on 7 December 2026"
 DIGESTS = {
-    "demo": "6c24dc85453449310cbe27a08e9da8dd447d360f95622790636c4ae919bba60b",
-    "synthetic": "3e1cadf2b7f783658a37ac5d65c16045b2412258eddd7acb260a78a1a769ef59",
-    "synthetic-cohorts": "49c7009f1241b1d99b489e6a86226f08503463ea3d24e77dbda9c65bf71e8708",
+    "demo": {"6c24dc85453449310cbe27a08e9da8dd447d360f95622790636c4ae919bba60b": EARLIER,
+             "88edc5f829cb963440bb64d2f695595798b1b45bb6c703edfadf8aa79dd06002": AVX2},
+    "synthetic": {"3e1cadf2b7f783658a37ac5d65c16045b2412258eddd7acb260a78a1a769ef59": EARLIER,
+                  "8813467b191db4a6e20e391565273cb19b6b81d657002e8170b64ecb438f0486": AVX2},
+    "synthetic-cohorts": {"49c7009f1241b1d99b489e6a86226f08503463ea3d24e77dbda9c65bf71e8708": EARLIER,
+                          "c5a4354dee24736dce6f9805bbc13938a176ce6a69a22f808ba319fdcd551138": AVX2},
 }
+
+
+def machine() -> str:
+    """What decides the doubles besides the code: the libraries and the vector instructions NumPy found."""
+    from numpy._core._multiarray_umath import __cpu_features__ as features
+
+    found = [f for f in ("AVX2", "AVX512F", "AVX512_SKX", "AVX512_ICL") if features.get(f)]
+    return f"NumPy {np.__version__}, polars {pl.__version__}, {platform.machine()} with {', '.join(found) or 'no AVX'}"
+
+
+def assert_as_before(case: str, found: str) -> None:
+    assert found in DIGESTS[case], (
+        f"{case}: digest {found} on {machine()} is none of those 7b1beab's code made on the machines checked so far "
+        f"({'; '.join(DIGESTS[case].values())}). Either a number changed, or this is a new kind of machine: make "
+        f"the digest with 7b1beab's code here (see DIGESTS) and add it if it is the same.")
 
 
 def run(frames: dict[str, pl.DataFrame], draws: int) -> str:
@@ -216,7 +241,7 @@ def test_the_demo_gives_the_same_doubles_as_before(demo_workspace: Path) -> None
     """Catches any number of the demo's simulation or gap tables changing (1,000 draws, as the app runs it)."""
     with closing(Workspace.open(demo_workspace)) as ws:
         frames = ws.read_all()
-    assert run(frames, 1000) == DIGESTS["demo"]
+    assert_as_before("demo", run(frames, 1000))
 
 
 @pytest.mark.parametrize("cohorts", [False, True], ids=["synthetic", "synthetic-cohorts"])
@@ -225,4 +250,4 @@ def test_the_benchmark_inputs_give_the_same_doubles_as_before(cohorts: bool) -> 
     on every driver, and with cohorts age bands, sector flows and a part-time trend)."""
     frames = bench.synthetic_inputs(12)
     frames = bench.with_cohorts(frames) if cohorts else frames
-    assert run(frames, 300) == DIGESTS["synthetic-cohorts" if cohorts else "synthetic"]
+    assert_as_before("synthetic-cohorts" if cohorts else "synthetic", run(frames, 300))
