@@ -40,3 +40,17 @@ def test_a_threshold_of_zero_is_refused(name: str) -> None:
     """Each threshold is a share 'more than 0 and at most 1': 0 would make every register meet it."""
     with pytest.raises(ValueError, match=f"{name.replace('_', ' ')} must be more than 0 and at most 1, not 0"):
         Rules(**{name: 0.0})
+
+
+def test_a_locality_left_blank_beside_others_with_shares_holds_none_of_the_area() -> None:
+    """Shares given for north (0.6) and south (0.4), east left blank: 'blank in every row means equal shares', so
+    one blank among given shares is no share. A service in east alone covers 0; one in north and east, 0.6."""
+    reg = register(
+        [{"service": "a", "label": "A", "provider": "p", "status": "in place", "coverage": None},
+         {"service": "b", "label": "B", "provider": "p", "status": "in place", "coverage": None}],
+        localities=[{"locality": "n", "label": "N", "share": 0.6}, {"locality": "s", "label": "S", "share": 0.4},
+                    {"locality": "e", "label": "E", "share": None}],
+        service_localities=[{"service": "a", "locality": "e"}, {"service": "b", "locality": "n"},
+                            {"service": "b", "locality": "e"}])
+    coverage = dict(service_coverage(reg).select("service", "coverage").iter_rows())
+    assert coverage == {"a": 0.0, "b": 0.6}
