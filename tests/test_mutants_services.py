@@ -3,10 +3,11 @@ names the wrong answer it catches, with the figures worked by hand. docs/testing
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
-from cyplan.model.services import Judgement, Rules, service_coverage
-from test_services_rating import register
+from cyplan.model.services import Judgement, Rules, coverage_matrix, service_coverage
+from test_services_rating import CELLS, SPEC, register
 
 
 def test_localities_with_no_shares_given_each_hold_an_equal_share_of_the_area() -> None:
@@ -54,3 +55,31 @@ def test_a_locality_left_blank_beside_others_with_shares_holds_none_of_the_area(
                             {"service": "b", "locality": "e"}])
     coverage = dict(service_coverage(reg).select("service", "coverage").iter_rows())
     assert coverage == {"a": 0.0, "b": 0.6}
+
+
+def test_localities_whose_shares_add_to_more_than_one_give_a_service_in_all_of_them_the_whole_area_not_more() -> None:
+    """Shares are not checked to add to 1: north 0.7 and south 0.7 add to 1.4, and a service in both covers the
+    whole area (1), not 140% of it; one in north alone covers 0.7."""
+    reg = register(
+        [{"service": "a", "label": "A", "provider": "p", "status": "in place", "coverage": None},
+         {"service": "b", "label": "B", "provider": "p", "status": "in place", "coverage": None}],
+        localities=[{"locality": "n", "label": "N", "share": 0.7}, {"locality": "s", "label": "S", "share": 0.7}],
+        service_localities=[{"service": "a", "locality": "n"}, {"service": "a", "locality": "s"},
+                            {"service": "b", "locality": "n"}])
+    coverage = dict(service_coverage(reg).select("service", "coverage").iter_rows())
+    assert coverage == {"a": 1.0, "b": 0.7}
+
+
+def test_a_cell_no_service_reaches_lists_no_services_not_a_blank() -> None:
+    """One service in one cell: every other cell of the specification has empty lists of services in place and
+    being developed (the page and the paper count them), not nulls."""
+    first = CELLS[0]
+    reg = register([{"service": "s", "label": "S", "provider": "p", "status": "in place", "coverage": 1.0}],
+                   [{"service": "s", "band": first[0], "level": first[1], "provision": first[2]}])
+    matrix = coverage_matrix(reg, SPEC.provisions)
+    others = matrix.filter((pl.col("band") != first[0]) | (pl.col("level") != first[1])
+                           | (pl.col("provision") != first[2]))
+    assert others.height == len(CELLS) - 1
+    assert others["in_place"].to_list() == [[]] * others.height
+    assert others["developing"].to_list() == [[]] * others.height
+    assert matrix.filter(pl.col("state") == "in place, whole area")["in_place"].to_list() == [["s"]]
