@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from cyplan.model.services import Judgement, Rules, coverage_matrix, service_coverage
+from cyplan.model.services import Judgement, Rules, coverage_matrix, group_matrix, service_coverage
 from test_services_rating import CELLS, SPEC, register
 
 
@@ -83,3 +83,20 @@ def test_a_cell_no_service_reaches_lists_no_services_not_a_blank() -> None:
     assert others["in_place"].to_list() == [[]] * others.height
     assert others["developing"].to_list() == [[]] * others.height
     assert matrix.filter(pl.col("state") == "in place, whole area")["in_place"].to_list() == [["s"]]
+
+
+def test_a_group_no_service_reaches_lists_no_services_nor_provisions_not_a_blank() -> None:
+    """One targeted service for one group in one band: every other band × group has empty lists of services in
+    place, being developed and provisions delivered, not nulls; the one reached lists the service and provision."""
+    band, level, provision = next(c for c in CELLS if c[1] == "targeted")
+    group = SPEC.band_groups.filter(pl.col("band") == band)["group"][0]
+    reg = register([{"service": "s", "label": "S", "provider": "p", "status": "in place", "coverage": 1.0}],
+                   [{"service": "s", "band": band, "level": level, "provision": provision}],
+                   [{"service": "s", "group": group}])
+    matrix = group_matrix(reg, SPEC.band_groups)
+    reached = (pl.col("band") == band) & (pl.col("group") == group)
+    others = matrix.filter(~reached)
+    assert others.height == SPEC.band_groups.height - 1
+    for column in ("in_place", "developing", "provisions"):
+        assert others[column].to_list() == [[]] * others.height, column
+    assert matrix.filter(reached).select("in_place", "developing", "provisions").row(0) == (["s"], [], [provision])
