@@ -51,10 +51,22 @@ fi
 # with no options a run carries on where the last one stopped: only the mutants never checked (--rest); delete
 # mutants/ to check every one again, or give --survivors to check again those not killed
 [ ${#options[@]} -eq 0 ] && options=(--rest)
+# a shard whose process ended while checking a mutant (a crash, or a test that stalled: its marker file is left,
+# see mutate_fast.py's _interrupted) is started again, up to 20 times
+shard() {
+    local i=$1 marker="mutants/checking-$1-of-$SHARDS.txt" tries=0 rc
+    while true; do
+        rc=0
+        "$BIN/python" scripts/mutate_fast.py --shard="$i/$SHARDS" "${options[@]}" "${patterns[@]}" \
+            >> "mutants/run-$i.log" 2>&1 || rc=$?
+        [ -e "$marker" ] && [ $((tries += 1)) -le 20 ] || return $rc
+        echo "  shard $i ended while checking $(head -n 1 "$marker") (exit code $rc): started again" >> "mutants/run-$i.log"
+    done
+}
 pids=()
 for i in $(seq 1 "$SHARDS"); do
-    "$BIN/python" scripts/mutate_fast.py --shard="$i/$SHARDS" "${options[@]}" "${patterns[@]}" \
-        > "mutants/run-$i.log" 2>&1 &
+    : > "mutants/run-$i.log"
+    shard "$i" &
     pids+=($!)
 done
 failed=0

@@ -39,9 +39,13 @@ A mutant that changed shared state for good could make later tests fail; so the 
 before the first mutant that needs them and again after the last, and the run fails if any of them does not
 pass both times. Results are saved every
 ten mutants and when the process is stopped (SIGTERM, SIGINT), so a run cut short keeps what it found.
-A mutant that calls os._exit (faults.point(None) does) fails the test that called it (`_exit_under_mutant`);
-one that ends the process otherwise (a crash in native code) is counted killed, as mutmut counts a dead worker,
-when the shard is run again (`_crashed`).
+A mutant that calls os._exit (faults.point(None) does) fails the test that called it (`_exit_under_mutant`).
+A test that runs past its wall-clock limit without using its CPU time is stalled, not slow: a deadlock, which may be
+polars' thread pool and not the mutant, and which leaves the process unable to run another query. So the shard
+stops there (exit code 3), leaving the mutant's name in its marker file, and scripts/mutate.sh starts it again; a
+mutant that ends or stalls the process twice is counted killed, as mutmut counts a dead or hung worker
+(`_interrupted`). A watchdog thread (faulthandler) ends a process whose main thread is stuck in native code,
+where no Python signal handler can run.
 
     python scripts/mutate_fast.py 'cyplan.model.disclosure.*' [more patterns, checked in that order]
     python scripts/mutate_fast.py --survivors 'cyplan.model.*'    # again, only those not yet killed
@@ -83,7 +87,8 @@ KILLED, SURVIVED, NO_TESTS, TIMEOUT = 1, 0, 33, 36  # mutmut's exit codes for th
 # constants): in one process the module was imported before any mutant was set, so their mutants would never
 # run and all "survive". They are left unchecked (mutmut's own workers did not put them in place either).
 AT_IMPORT = ("cyplan.returns.classify.x__sql__mutmut_",)
-WALL_LIMIT = 3600.0  # seconds: only for a mutant that hangs without using CPU (a deadlock)
+WALL_LIMIT = 300.0  # seconds, at least, for a test: past it (and 30 times its clean CPU time), it has stalled
+STALLED = 3  # the exit code of a shard stopped by a stalled test: scripts/mutate.sh starts it again
 
 
 # --- which lines a mutant changes, and which tests execute them (pure: tests/test_mutate_fast.py) ---
@@ -197,6 +202,7 @@ class MutantTimeout(Exception):
 
 
 _late = [0]  # how many times the alarm has been put off, for the current test
+_stalled = [False]  # the current test ran past its wall-clock limit (SIGALRM), not its CPU limit
 _stop = [False]  # SIGTERM or SIGINT: save and stop after the current test
 
 
@@ -205,6 +211,8 @@ def _alarm(signum: int, frame: Any) -> None:
     test's failure: raised inside pytest's or hypothesis' own machinery it would break the session. So the
     alarm is put off (a tenth of a second at a time) until it lands in mutants/src, at most 600 times."""
     in_mutant = frame is not None and frame.f_code.co_filename.startswith(str(MUTANTS / "src"))
+    if signum == signal.SIGALRM:
+        _stalled[0] = True
     if in_mutant or _late[0] >= 600:
         raise MutantTimeout("the mutant ran past its time limit")
     _late[0] += 1
@@ -319,7 +327,9 @@ class Runner:
         self.tests_run = 0
         self.lines: Lines | None = None
         self.cleaned: set[str] = set()  # the tests run with no mutant so far
-        self.marker: Path | None = None  # holds the mutant being checked (see _crashed)
+        self.marker: Path | None = None  # holds the mutant being checked (see _interrupted)
+        self.stalled: str | None = None  # the mutant whose test stalled: the shard stops and is started again
+        self.again: str | None = None  # the mutant an earlier run of the shard ended or stalled on
 
     def _run(self, session: pytest.Session, item: pytest.Item, limit: float) -> tuple[bool, bool]:
         """(passed, timed out) for one test, with the current mutant; `limit` is in CPU seconds."""
@@ -327,14 +337,20 @@ class Runner:
 
         session._setupstate.teardown_exact(item)  # whatever the last test left that this one does not share
         _forget()
+        import faulthandler
+
         _late[0] = 0
+        _stalled[0] = False
+        wall = max(WALL_LIMIT, 3 * limit)
         signal.setitimer(signal.ITIMER_PROF, limit)
-        signal.setitimer(signal.ITIMER_REAL, WALL_LIMIT)
+        signal.setitimer(signal.ITIMER_REAL, wall)
+        faulthandler.dump_traceback_later(wall + 120, exit=True)  # main thread stuck in native code: end it all
         try:
             reports = runtestprotocol(item, log=False, nextitem=_Chain(item.listchain()[:-1]))  # type: ignore[arg-type]
         except MutantTimeout:
             return False, True
         finally:
+            faulthandler.cancel_dump_traceback_later()
             signal.setitimer(signal.ITIMER_PROF, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
         failed = [r for r in reports if r.failed]
@@ -401,8 +417,16 @@ class Runner:
                 if self.broken:
                     return True
             if self.marker is not None:
-                self.marker.write_text(name)
+                self.marker.write_text(name + ("\nagain" if name == self.again else ""))
             result = self._check(session, name, tests, by_id, keep)
+            if _stalled[0]:  # no verdict: the marker stays, and the shard is started again (see _interrupted)
+                self.stalled = name
+                print(f"  {name}: a test stalled (past its wall-clock limit, its CPU time unused): stopping, to be "
+                      f"started again", flush=True)
+                import faulthandler
+
+                faulthandler.dump_traceback_later(WALL_LIMIT, exit=True)  # a teardown stuck too ends the process
+                break
             if self.marker is not None:
                 self.marker.unlink(missing_ok=True)
             if result is None:  # stopped part-way: not a verdict
@@ -413,7 +437,7 @@ class Runner:
                 self.save()
             if done % 25 == 0 or done == len(self.mutants):
                 self.progress(done, start)
-        if _stop[0]:
+        if _stop[0] or self.stalled:
             print(f"  stopped after {len(self.results)} mutants: the clean run after them is skipped", flush=True)
             self.progress(len(self.results), start)
             return True
@@ -606,19 +630,23 @@ def _exit_under_mutant(code: int) -> None:
     raise MutantExit(f"os._exit({code}) called under a mutant")
 
 
-def _crashed(marker: Path, chosen: dict[str, list[str]]) -> str | None:
-    """The mutant a shard was checking when its process ended without a word (a mutant that crashes the
-    interpreter, e.g. in native code, or makes a test call os._exit, ends this one process, where mutmut's forked
-    worker would have died alone and been counted killed): written in `marker` before each check and removed after
-    it. Counted killed, as mutmut counts it, and not checked again. Stop a run with SIGTERM or Ctrl-C, never
-    SIGKILL, or the mutant it was on is counted killed too."""
-    name = marker.read_text().strip() if marker.exists() else ""
+def _interrupted(marker: Path, chosen: dict[str, list[str]]) -> tuple[str | None, str | None]:
+    """(to check first, counted killed): the mutant a shard was checking when its last run ended without a verdict
+    for it, named in `marker` (written before each check, removed after it). The process crashed (in native code),
+    or a test stalled (a deadlock: see the module's docstring), or it was stopped with SIGKILL. Any of these may
+    be chance rather than the mutant, so the first time it is checked again; the second time (the marker's second
+    line) it is counted killed, as mutmut counts a worker that died or hung, and not checked again, or the shard
+    would stop on it for ever. Stop a run with SIGTERM or Ctrl-C, never SIGKILL."""
+    lines = marker.read_text().split() if marker.exists() else []
     marker.unlink(missing_ok=True)
+    name = lines[0] if lines else ""
     if name not in chosen:
-        return None
-    print(f"  {name} was being checked when this shard's last run ended without a word: counted killed (a crash)",
-          flush=True)
-    return name
+        return None, None
+    if len(lines) > 1:
+        print(f"  {name} ended or stalled this shard's run twice: counted killed", flush=True)
+        return None, name
+    print(f"  {name} was being checked when this shard's last run ended or stalled: checked again first", flush=True)
+    return name, None
 
 
 def _save(results: dict[str, int]) -> None:
@@ -692,12 +720,15 @@ def main(args: list[str]) -> int:
     signal.signal(signal.SIGTERM, _stop_soon)
     signal.signal(signal.SIGINT, _stop_soon)
     marker = MUTANTS / f"checking-{opts.shard[0]}-of-{opts.shard[1]}.txt"
-    crashed = _crashed(marker, chosen)
+    again, crashed = _interrupted(marker, chosen)
     if crashed and save_to is None:
         _save({crashed: KILLED})
+    if again:  # first, so that a second stall or crash on it is known by the marker's second line
+        chosen = {again: chosen[again], **chosen}
     runner = Runner({k: v for k, v in chosen.items() if k != crashed}, opts.select == "line", save_to, opts.verify,
                     opts.only_with)
     runner.marker = marker
+    runner.again = again
     files = sorted({t.partition("::")[0] for tests in chosen.values() for t in tests})
     if files:
         # --tb=native: pytest's own report of a failure parses the failing source file to show its lines, and a
@@ -707,6 +738,8 @@ def main(args: list[str]) -> int:
         runner.results = dict.fromkeys(chosen, NO_TESTS)
     os.chdir(ROOT)
     runner.save()
+    if runner.stalled:
+        return STALLED
     if runner.broken:
         print(f"these tests fail with no mutant in place (before the mutants, or after them: a mutant then left "
               f"shared state changed, and the kills recorded may be wrong; run again): {runner.broken}",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from coverage.parser import PythonParser
@@ -287,21 +288,44 @@ def test_what_the_mutated_code_remembers_is_forgotten_before_each_test(monkeypat
     assert other.RULE(["a"]) == [1]  # type: ignore[attr-defined]
 
 
-def test_the_mutant_a_shard_was_checking_when_it_died_is_named_once_and_counted_killed(tmp_path: Path) -> None:
+def test_the_mutant_a_shard_was_checking_when_it_stopped_is_checked_again_once_then_counted_killed(
+        tmp_path: Path) -> None:
     """A shard's marker names the mutant it was checking (written before each check, removed after): one left
-    behind means the process ended during that check (a crash in native code, os._exit in a test), which
-    mutmut's forked worker would have survived and counted killed. The next run names it once, counts it killed
-    (it is not checked again, or the shard would die on it again) and removes the marker; a marker naming a
-    mutant not in this run's selection, or none, changes nothing. Wrong answers caught: a crash that stops every
-    later run of the shard, and a verdict for a mutant this run was not asked about."""
+    behind means the process ended or stalled during that check (a crash in native code, a deadlock), which may be
+    chance: the next run checks it again, first, and its marker then has a second line. Left behind again, the
+    mutant is counted killed (as mutmut counts a worker that died or hung) and not checked again. A marker naming a
+    mutant not in this run's selection, or none, changes nothing. Wrong answers caught: a stall by chance counted
+    as a kill, a mutant that stops the shard every time it is checked, and a verdict for a mutant this run was not
+    asked about."""
     marker = tmp_path / "checking-1-of-2.txt"
     chosen = {"cyplan.m.x_f__mutmut_1": ["t"], "cyplan.m.x_f__mutmut_2": ["t"]}
     marker.write_text("cyplan.m.x_f__mutmut_2\n")
-    assert mutate_fast._crashed(marker, chosen) == "cyplan.m.x_f__mutmut_2"
+    assert mutate_fast._interrupted(marker, chosen) == ("cyplan.m.x_f__mutmut_2", None)
     assert not marker.exists()
-    assert mutate_fast._crashed(marker, chosen) is None
+    marker.write_text("cyplan.m.x_f__mutmut_2\nagain")
+    assert mutate_fast._interrupted(marker, chosen) == (None, "cyplan.m.x_f__mutmut_2")
+    assert not marker.exists()
+    assert mutate_fast._interrupted(marker, chosen) == (None, None)
     marker.write_text("cyplan.m.x_g__mutmut_9")
-    assert mutate_fast._crashed(marker, chosen) is None and not marker.exists()
+    assert mutate_fast._interrupted(marker, chosen) == (None, None) and not marker.exists()
+
+
+def test_a_test_stopped_by_the_wall_clock_is_a_stall_and_by_cpu_time_a_timeout() -> None:
+    """SIGPROF (CPU time: an endless loop) is a timeout, a verdict; SIGALRM (wall clock, the CPU time unused: a
+    deadlock) marks the test stalled, so the shard stops without a verdict for the mutant. Both raise only inside
+    the mutated code (or after 600 put-offs). Wrong answer caught: a deadlock in polars' thread pool, which then
+    stalls every later query, counted as a kill of this mutant and of every one after it."""
+    import signal
+
+    inside = SimpleNamespace(f_code=SimpleNamespace(co_filename=str(mutate_fast.MUTANTS / "src" / "cyplan" / "m.py")))
+    mutate_fast._stalled[0] = False
+    with pytest.raises(mutate_fast.MutantTimeout):
+        mutate_fast._alarm(signal.SIGPROF, inside)
+    assert mutate_fast._stalled[0] is False
+    with pytest.raises(mutate_fast.MutantTimeout):
+        mutate_fast._alarm(signal.SIGALRM, inside)
+    assert mutate_fast._stalled[0] is True
+    mutate_fast._stalled[0] = False
 
 
 def test_os_exit_under_a_mutant_fails_the_test_instead_of_ending_the_shard() -> None:
