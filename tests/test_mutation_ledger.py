@@ -153,3 +153,42 @@ def test_a_survivor_not_named_is_reported_and_fails_the_check(tmp_path, monkeypa
     assert "not explained: model/gap x_gap_table__mutmut_203" in out
     assert "said killed, but survives: returns/quality xǁPlanǁtotal__mutmut_9" in out
     assert "3 survivors: 2 named in testing.md, 1 not; 1 said killed" in out
+
+
+def test_mutmut_keeps_a_restored_verdict_while_its_function_is_unchanged_and_checks_a_changed_one_again(
+        tmp_path, monkeypatch, request):
+    """The ledger's promise, with mutmut's own code: verdicts saved from one mutants/ and restored into a fresh
+    one on another machine survive mutmut making the mutants again for every function whose source is unchanged,
+    and are dropped (to be checked again) for a function that changed. Wrong answers caught: a restored file
+    mutmut ignores or overwrites (every verdict lost), and a verdict kept for code that changed."""
+    from mutmut.__main__ import create_mutants_for_file
+    from mutmut.configuration import reset_config
+
+    reset_config()  # mutmut reads its settings once, from the folder it is in: this test's
+    request.addfinalizer(reset_config)
+    source = tmp_path / "src" / "pkg" / "m.py"
+    source.parent.mkdir(parents=True)
+    source.write_text("def f(a, b):\n    return a + b\n\n\ndef g(a):\n    return a * 2\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.mutmut]\nsource_paths = ["src/"]\n')
+    monkeypatch.chdir(tmp_path)
+
+    def make() -> dict:
+        target = Path("mutants/src/pkg/m.py")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        assert create_mutants_for_file(Path("src/pkg/m.py"), target).error is None
+        return json.loads(Path("mutants/src/pkg/m.py.meta").read_text())
+
+    meta = make()
+    assert set(meta["exit_code_by_key"]) == {"pkg.m.x_f__mutmut_1", "pkg.m.x_g__mutmut_1", "pkg.m.x_g__mutmut_2"}
+    meta["exit_code_by_key"] = {"pkg.m.x_f__mutmut_1": 1, "pkg.m.x_g__mutmut_1": 0, "pkg.m.x_g__mutmut_2": 1}
+    Path("mutants/src/pkg/m.py.meta").write_text(json.dumps(meta))
+    kept = tmp_path / "verdicts.json"
+    assert ledger.save(kept, tmp_path / "mutants") == 0
+
+    import shutil
+
+    shutil.rmtree("mutants")  # a fresh machine: no mutants/
+    source.write_text("def f(a, b):\n    return a + b\n\n\ndef g(a):\n    return a * 3\n")  # g changed
+    assert ledger.restore(kept, tmp_path / "mutants") == 0
+    assert make()["exit_code_by_key"] == {"pkg.m.x_f__mutmut_1": 1, "pkg.m.x_g__mutmut_1": None,
+                                          "pkg.m.x_g__mutmut_2": None}
