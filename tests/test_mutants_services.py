@@ -6,8 +6,20 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from cyplan.model.services import Judgement, Rules, coverage_matrix, group_matrix, service_coverage
+from cyplan.model.services import (
+    Counts,
+    Judgement,
+    Rating,
+    Register,
+    Rules,
+    coverage_matrix,
+    group_matrix,
+    level,
+    rate,
+    service_coverage,
+)
 from test_services_rating import CELLS, SPEC, register
+from test_services_rating_edges import EARLY, IN_PLACE, cells_in_place
 
 
 def test_localities_with_no_shares_given_each_hold_an_equal_share_of_the_area() -> None:
@@ -100,3 +112,65 @@ def test_a_group_no_service_reaches_lists_no_services_nor_provisions_not_a_blank
     for column in ("in_place", "developing", "provisions"):
         assert others[column].to_list() == [[]] * others.height, column
     assert matrix.filter(reached).select("in_place", "developing", "provisions").row(0) == (["s"], [], [provision])
+
+
+# -- the reasons a rating gives, word for word (docs/services.md) -----------------------------------------------
+
+def _rated(reg: Register) -> Rating:
+    return rate(reg, SPEC.provisions, SPEC.band_groups)
+
+
+def test_rating_1_gives_each_plan_not_in_place_as_its_reason() -> None:
+    rating = _rated(register(plans=[EARLY]))
+    assert rating.rating == 1
+    assert rating.reasons.rows() == [("plan", "p2", "early stage",
+                                      "no plan or protocol is in place (rating 2 needs at least one)")]
+
+
+def test_rating_2_with_every_plan_in_place_but_no_service_gives_each_cell_as_its_reason() -> None:
+    """All 35 cells of the specification have no service, the one plan is in place: rating 2, and each cell is
+    a reason, saying rating 3 needs one service."""
+    rating = _rated(register(plans=[IN_PLACE]))
+    assert rating.rating == 2
+    assert rating.reasons.height == len(CELLS) == 35
+    assert set(rating.reasons.select("kind", "state", "why").rows()) == {
+        ("cell", "nothing", "no service in place: rating 3 needs at least one")}
+
+
+def test_rating_2_with_a_plan_to_come_and_no_service_says_both_ways_to_rating_3() -> None:
+    """One plan in place, one at an early stage, no service: rating 2. Rating 3 needs every plan in place and one
+    cell with a service, or 'most services' no longer true: at most 17 of 35 cells without (17.5 is half), so 18
+    more cells with a service."""
+    rating = _rated(register(plans=[IN_PLACE, EARLY]))
+    assert rating.rating == 2
+    assert rating.reasons.row(0) == (
+        "plan", "p2", "early stage", "not in place: rating 3 needs 100% of plans and protocols in place and one cell "
+        "with a service in place, or 18 more cells with a service in place")
+    cells = rating.reasons.filter(pl.col("kind") == "cell")
+    assert cells.height == 35
+    assert set(cells["why"]) == {"no service in place: 35 of 35 cells have none, more than 50% ('most services have "
+                                 "yet to be put in place'); rating 3 needs 18 more in place, or the plans in place"}
+
+
+def test_rating_3_with_a_plan_to_come_gives_that_plan_first() -> None:
+    """20 of 35 cells in place across the whole area (15 without: not 'most'), one plan at an early stage: rating 3,
+    and the first reason is that plan; a full range needs 32 cells (90% of 35 is 31.5), so 12 more."""
+    rating = _rated(cells_in_place(20, [IN_PLACE, EARLY]))
+    assert rating.rating == 3
+    assert rating.reasons.row(0) == ("plan", "p2", "early stage",
+                                     "not in place: rating 4 needs 100% of plans and protocols in place")
+    assert rating.reasons.filter(pl.col("kind") == "plan").height == 1
+    cells = rating.reasons.filter(pl.col("kind") == "cell")
+    assert cells.height == 15
+    assert set(cells["why"]) == {"rating 4 needs 12 more of these in place across the whole area (a full range: 90% "
+                                 "of the cells)"}
+
+
+def test_most_services_yet_to_be_in_place_is_more_than_the_share_not_the_share_itself() -> None:
+    """With 'most' set to 40%, 14 of 35 cells without a service is exactly 40%: not more, so not 'most services
+    have yet to be put in place', and with a plan to come the rating is 3; 15 cells without is more: rating 2."""
+    rules = Rules(most=0.4)
+    counts = {"plans": 2, "plans_in_place": 1, "cells": 35, "cells_in_place_whole_area": 0, "band_groups": 0,
+              "band_groups_whole_area": 0}
+    assert level(Counts.of({**counts, "cells_none": 14}), rules)[0] == 3
+    assert level(Counts.of({**counts, "cells_none": 15}), rules)[0] == 2
