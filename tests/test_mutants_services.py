@@ -174,3 +174,55 @@ def test_most_services_yet_to_be_in_place_is_more_than_the_share_not_the_share_i
               "band_groups_whole_area": 0}
     assert level(Counts.of({**counts, "cells_none": 14}), rules)[0] == 3
     assert level(Counts.of({**counts, "cells_none": 15}), rules)[0] == 2
+
+
+def _first_cells_no_groups(k: int, plans: list[dict[str, object]]) -> Register:
+    """One service in place across the whole area in the first k cells (targeted first), listing no group."""
+    chosen = (sorted(c for c in CELLS if c[1] == "targeted") + sorted(c for c in CELLS if c[1] == "universal"))[:k]
+    return register([{"service": "s", "label": "S", "provider": "p", "status": "in place", "coverage": 1.0}],
+                    [{"service": "s", "band": b, "level": lv, "provision": p} for b, lv, p in chosen], plans=plans)
+
+
+def test_a_full_range_of_cells_with_a_group_short_gives_the_groups_and_no_cell_as_reasons() -> None:
+    """33 of 35 cells in place across the whole area (a full range is 32: 90% of 35 is 31.5) but no vulnerable group
+    reached: rating 3, and the reasons are every group, none a cell (no more cells are needed)."""
+    rating = _rated(_first_cells_no_groups(33, [IN_PLACE]))
+    assert rating.rating == 3
+    assert rating.reasons.filter(pl.col("kind") == "cell").height == 0
+    groups = rating.reasons.filter(pl.col("kind") == "group")
+    assert groups.height == SPEC.band_groups.height
+    assert set(groups["why"]) == {"rating 4 needs targeted provision in place for this group across the whole area"}
+
+
+def test_rating_3_says_a_full_range_is_in_place_only_when_every_cell_and_group_is_across_the_whole_area() -> None:
+    """A plan still to come keeps both registers at 3. With all 35 cells and every group in place across the whole
+    area the services clause says a full range is in place; with 33 of 35 cells (a full range by count, but not
+    every cell) it says some are still to be developed."""
+    every = _rated(cells_in_place(35, [IN_PLACE, EARLY]))
+    assert every.rating == 3
+    assert every.title.endswith(": a full range of early intervention support services, universal and targeted, are "
+                                "in place and being delivered across the whole area (every cell of the specification "
+                                "and every age band × vulnerable group the targeted level names).")
+    most = _rated(cells_in_place(33, [IN_PLACE, EARLY]))
+    assert most.rating == 3
+    assert most.title.endswith(": some services are in place and being delivered, some are still to be developed "
+                               "(33 of 35 cells of the specification have a service in place, 33 across the whole "
+                               "area).")
+
+
+def test_a_full_range_share_that_makes_a_whole_number_of_cells_is_met_by_that_number() -> None:
+    """With a full range set at 80%, 28 of 35 cells is exactly 80%: met (rating 4 with every plan in place and no
+    group to reach), and a register with 20 such cells is 8 short."""
+    rules = Rules(full_range=0.8)
+    counts = {"plans": 1, "plans_in_place": 1, "cells": 35, "cells_none": 0, "band_groups": 0,
+              "band_groups_whole_area": 0}
+    assert level(Counts.of({**counts, "cells_in_place_whole_area": 28}), rules)[0] == 4
+    assert level(Counts.of({**counts, "cells_in_place_whole_area": 27}), rules)[0] == 3
+    rating = rate(cells_in_place(20, [IN_PLACE]), SPEC.provisions, SPEC.band_groups, rules)
+    assert set(rating.reasons.filter(pl.col("kind") == "cell")["why"]) == {
+        "rating 4 needs 8 more of these in place across the whole area (a full range: 80% of the cells)"}
+
+
+def test_the_measures_give_the_share_of_plans_in_place() -> None:
+    """The Services API returns the measures as they are named: one of two plans in place is a share of 0.5."""
+    assert _rated(register(plans=[IN_PLACE, EARLY])).measures["plans_in_place_share"] == 0.5
