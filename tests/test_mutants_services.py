@@ -15,6 +15,7 @@ from cyplan.model.services import (
     coverage_matrix,
     group_matrix,
     level,
+    margins,
     rate,
     service_coverage,
 )
@@ -226,3 +227,31 @@ def test_a_full_range_share_that_makes_a_whole_number_of_cells_is_met_by_that_nu
 def test_the_measures_give_the_share_of_plans_in_place() -> None:
     """The Services API returns the measures as they are named: one of two plans in place is a share of 0.5."""
     assert _rated(register(plans=[IN_PLACE, EARLY])).measures["plans_in_place_share"] == 0.5
+
+
+def test_the_share_of_plans_in_place_is_0_when_none_is_listed() -> None:
+    assert _rated(register()).measures["plans_in_place_share"] == 0.0
+
+
+def test_rating_1_with_most_cells_without_a_service_says_most_services_are_yet_to_be_in_place() -> None:
+    """No plan in place (rating 1), a service in 5 of the 35 cells: the services clause says most services have yet
+    to be put in place, with the counts (30 have none)."""
+    rating = _rated(cells_in_place(5, [EARLY]))
+    assert rating.rating == 1
+    assert rating.title.endswith(": most services have yet to be put in place across the whole area (5 of 35 cells of "
+                                 "the specification have a service in place; 30 have none).")
+
+
+def test_the_margins_are_read_from_the_rating_under_the_rules_given() -> None:
+    """Most set at 40%: 15 of 35 cells without a service is 'most', so with one of two plans in place the rating is
+    2 (it would be 3 at the default 50%). The margins start from 2: every move up reaches 3 or above, every move down
+    reaches 1."""
+    rules = Rules(most=0.4)
+    counts = Counts.of({"plans": 2, "plans_in_place": 1, "cells": 35, "cells_none": 15,
+                        "cells_in_place_whole_area": 20, "band_groups": 0, "band_groups_whole_area": 0})
+    assert level(counts, rules)[0] == 2 and level(counts)[0] == 3
+    table = margins(counts, rules)
+    assert table.height > 0
+    assert set(table.filter(pl.col("direction") == "down")["rating"]) <= {1}
+    assert set(table.filter(pl.col("direction") == "up")["rating"]) <= {3, 4}
+    assert table.filter(pl.col("direction") == "up").height > 0
