@@ -255,3 +255,25 @@ def test_the_margins_are_read_from_the_rating_under_the_rules_given() -> None:
     assert set(table.filter(pl.col("direction") == "down")["rating"]) <= {1}
     assert set(table.filter(pl.col("direction") == "up")["rating"]) <= {3, 4}
     assert table.filter(pl.col("direction") == "up").height > 0
+
+
+def test_a_margin_that_takes_every_cell_is_found_alone() -> None:
+    """A full range set at 100%, every plan in place, all 35 cells with a service in part of the area only: rating 3,
+    and rating 4 takes all 35 cells across the whole area, one kind of change alone (the margins try up to the most
+    there is of anything, plus one)."""
+    counts = Counts.of({"plans": 1, "plans_in_place": 1, "cells": 35, "cells_none": 0, "cells_in_place_whole_area": 0,
+                        "band_groups": 0, "band_groups_whole_area": 0})
+    rules = Rules(full_range=1.0)
+    assert level(counts, rules)[0] == 3
+    up = margins(counts, rules).filter(pl.col("direction") == "up").rows()
+    assert up == [("up", 4, "cell_whole", 35, "35 more cells with a service in place across the whole area")]
+
+
+def test_plans_at_an_early_stage_and_not_started_are_counted_and_said_apart() -> None:
+    """Three plans: one in place, one at an early stage, one not started; 20 cells in place: rating 3, and the words
+    give each count."""
+    rating = _rated(cells_in_place(20, [IN_PLACE, EARLY, {"plan": "p3", "label": "R", "status": "none"}]))
+    assert rating.rating == 3
+    assert (rating.measures["plans_early_stage"], rating.measures["plans_none"]) == (1, 1)
+    assert rating.title.startswith("1 of 3 protocols and plans are in place; the others are at an early stage of "
+                                   "development (1) or not yet started (1):")
