@@ -277,3 +277,13 @@ def test_plans_at_an_early_stage_and_not_started_are_counted_and_said_apart() ->
     assert (rating.measures["plans_early_stage"], rating.measures["plans_none"]) == (1, 1)
     assert rating.title.startswith("1 of 3 protocols and plans are in place; the others are at an early stage of "
                                    "development (1) or not yet started (1):")
+
+
+def test_a_margin_that_takes_more_plans_than_there_are_cells_is_found() -> None:
+    """38 plans listed, 37 in place, no service: rating 2 (one plan to come, most services yet to be in place). Only
+    taking away all 37 plans in place brings it to 1: more than the 35 cells, so the moves must go up to the plans."""
+    counts = Counts.of({"plans": 38, "plans_in_place": 37, "cells": 35, "cells_none": 35,
+                        "cells_in_place_whole_area": 0, "band_groups": 23, "band_groups_whole_area": 0})
+    assert level(counts)[0] == 2
+    down = margins(counts).filter(pl.col("direction") == "down").rows()
+    assert ("down", 1, "plan", 37, "37 fewer plans or protocols in place") in down
