@@ -287,3 +287,52 @@ def test_a_margin_that_takes_more_plans_than_there_are_cells_is_found() -> None:
     assert level(counts)[0] == 2
     down = margins(counts).filter(pl.col("direction") == "down").rows()
     assert ("down", 1, "plan", 37, "37 fewer plans or protocols in place") in down
+
+
+def test_the_margins_of_rating_3_and_rating_4_row_by_row() -> None:
+    """One plan, in place; 35 cells none without a service; no group to reach.
+
+    20 cells across the whole area: rating 3 (32 needed for a full range). Down: the plan taken away gives 1; the
+    plan and 18 cells losing their service together give 2 (17 of 35 is the most that is not 'most'; one plan
+    fewer leaves the plans short); cells alone give 2 only when all 35 have none (while one has a service, 'some are
+    in place' keeps 3). Up: 12 more cells across the whole area give 4.
+
+    All 35 across the whole area: rating 4. Down: the plan gives 1; 4 cells without a service, or 4 in part of the
+    area only, leave 31 across the whole area, short of 31.5: 3. No 'together' row at 4."""
+    base = {"plans": 1, "plans_in_place": 1, "cells": 35, "cells_none": 0, "band_groups": 0,
+            "band_groups_whole_area": 0}
+    assert margins(Counts.of({**base, "cells_in_place_whole_area": 20})).rows() == [
+        ("down", 1, "plan", 1, "one fewer plan or protocol in place"),
+        ("down", 2, "together", 19, "one fewer plan or protocol in place and 18 more cells without a service in place"),
+        ("down", 2, "cell_none", 35, "35 more cells without a service in place"),
+        ("up", 4, "cell_whole", 12, "12 more cells with a service in place across the whole area")]
+    assert margins(Counts.of({**base, "cells_in_place_whole_area": 35})).rows() == [
+        ("down", 1, "plan", 1, "one fewer plan or protocol in place"),
+        ("down", 3, "cell_none", 4, "4 more cells without a service in place"),
+        ("down", 3, "cell_part", 4, "4 more cells not in place across the whole area")]
+
+
+def test_the_measures_give_the_share_of_cells_yet_to_be_in_place() -> None:
+    """20 of 35 cells with a service: 15 without, a share of 15/35."""
+    assert _rated(cells_in_place(20, [IN_PLACE])).measures["cells_yet_to_be_in_place_share"] == 15 / 35
+
+
+@pytest.mark.parametrize("plans, expected", [([EARLY], 1), ([IN_PLACE, EARLY], 2), ([IN_PLACE], 4)])
+def test_the_descriptor_is_the_seeds_words_for_the_rating(plans: list[dict[str, object]], expected: int) -> None:
+    """Section 4 of seed 003, word for word, for ratings 1, 2 and 4."""
+    seed = {1: "No protocols or plans are in place to commission early intervention support services.",
+            2: "Some protocols and plans are in place while others are at an early stage of development: most "
+               "services have yet to be put in place across the whole area.",
+            4: "Protocols and plans are in place, and a full range of early intervention support services, universal "
+               "and targeted, are in place and being delivered across the whole area."}
+    rating = _rated(cells_in_place(35 if expected == 4 else 0, plans))
+    assert (rating.rating, rating.descriptor) == (expected, seed[expected])
+
+
+def test_the_words_are_read_under_the_rules_given() -> None:
+    """Most set at 40%: with no plan in place (rating 1) and 15 of 35 cells without a service (more than 40%), the
+    services clause says most services have yet to be put in place; at the default 50% it would not."""
+    rating = rate(cells_in_place(20, [EARLY]), SPEC.provisions, SPEC.band_groups, Rules(most=0.4))
+    assert rating.rating == 1
+    assert rating.title.endswith(": most services have yet to be put in place across the whole area (20 of 35 cells "
+                                 "of the specification have a service in place; 15 have none).")
