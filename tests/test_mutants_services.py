@@ -336,3 +336,37 @@ def test_the_words_are_read_under_the_rules_given() -> None:
     assert rating.rating == 1
     assert rating.title.endswith(": most services have yet to be put in place across the whole area (20 of 35 cells "
                                  "of the specification have a service in place; 15 have none).")
+
+
+def test_the_margins_of_rating_1_and_of_rating_2_with_every_plan_in_place() -> None:
+    """One plan, no service in any of the 35 cells. Not in place: rating 1, and only putting the plan in place lifts
+    it (to 2: no service yet); no cell can while no plan is in place. In place: rating 2; taking it away gives 1, and
+    one cell with a service gives 3 ('some services are in place'). No 'together' row in either."""
+    base = {"plans": 1, "cells": 35, "cells_none": 35, "cells_in_place_whole_area": 0, "band_groups": 0,
+            "band_groups_whole_area": 0}
+    assert margins(Counts.of({**base, "plans_in_place": 0})).rows() == [
+        ("up", 2, "plan", 1, "one more plan or protocol in place")]
+    assert margins(Counts.of({**base, "plans_in_place": 1})).rows() == [
+        ("down", 1, "plan", 1, "one fewer plan or protocol in place"),
+        ("up", 3, "cell_whole", 1, "one more cell with a service in place across the whole area")]
+
+
+def test_rate_gives_the_margins_under_the_rules_given() -> None:
+    """Most set at 40%: 15 of 35 cells without a service and a plan to come is rating 2 (3 at the default 50%); the
+    margins rate gives start from 2, so every move down reaches 1."""
+    rating = rate(cells_in_place(20, [IN_PLACE, EARLY]), SPEC.provisions, SPEC.band_groups, Rules(most=0.4))
+    assert rating.rating == 2
+    assert set(rating.margins.filter(pl.col("direction") == "down")["rating"]) == {1}
+
+
+@pytest.mark.parametrize("plans, words", [
+    ([], "No protocols or plans are in place to commission early intervention support services (none is listed)"),
+    ([EARLY], "No protocols or plans are in place to commission early intervention support services (0 of 1)"),
+    ([IN_PLACE, {"plan": "p3", "label": "R", "status": "none"}],
+     "1 of 2 protocols and plans are in place; the other is not yet started (1)"),
+    ([IN_PLACE, EARLY, {"plan": "p4", "label": "S", "status": "early stage"}],
+     "1 of 3 protocols and plans are in place; the others are at an early stage of development (2)"),
+])
+def test_the_plans_clause_counts_what_is_listed(plans: list[dict[str, object]], words: str) -> None:
+    """The plans clause of the words, with 20 of 35 cells in place (ratings 1 and 3)."""
+    assert _rated(cells_in_place(20, plans)).title.startswith(words + ":")
