@@ -370,3 +370,14 @@ def test_rate_gives_the_margins_under_the_rules_given() -> None:
 def test_the_plans_clause_counts_what_is_listed(plans: list[dict[str, object]], words: str) -> None:
     """The plans clause of the words, with 20 of 35 cells in place (ratings 1 and 3)."""
     assert _rated(cells_in_place(20, plans)).title.startswith(words + ":")
+
+
+def test_a_margin_that_takes_every_cell_across_the_whole_area_down_to_part_is_found() -> None:
+    """A full range set at 2% (one cell of 35 is enough), every plan in place, every cell with a service, 3 of them
+    across the whole area: rating 4, and it falls to 3 only when all 3 are in part of the area only."""
+    counts = Counts.of({"plans": 1, "plans_in_place": 1, "cells": 35, "cells_none": 0, "cells_in_place_whole_area": 3,
+                        "band_groups": 0, "band_groups_whole_area": 0})
+    rules = Rules(full_range=0.02)
+    assert level(counts, rules)[0] == 4
+    assert ("down", 3, "cell_part", 3, "3 more cells not in place across the whole area") in margins(counts,
+                                                                                                     rules).rows()
