@@ -64,6 +64,7 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import faulthandler
 import fcntl
 import fnmatch
 import json
@@ -337,8 +338,6 @@ class Runner:
 
         session._setupstate.teardown_exact(item)  # whatever the last test left that this one does not share
         _forget()
-        import faulthandler
-
         _late[0] = 0
         _stalled[0] = False
         wall = max(WALL_LIMIT, 3 * limit)
@@ -423,8 +422,6 @@ class Runner:
                 self.stalled = name
                 print(f"  {name}: a test stalled (past its wall-clock limit, its CPU time unused): stopping, to be "
                       f"started again", flush=True)
-                import faulthandler
-
                 faulthandler.dump_traceback_later(WALL_LIMIT, exit=True)  # a teardown stuck too ends the process
                 break
             if self.marker is not None:
