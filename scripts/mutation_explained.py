@@ -18,9 +18,9 @@ import sys
 from pathlib import Path
 
 from mutation_ledger import LEDGER, MUTANTS, ROOT, from_meta, loads
+from mutation_score import NO_TESTS, SURVIVED
 
 DOC = ROOT / "docs" / "testing.md"
-SURVIVED, NO_TESTS = {0}, {5, 33}
 MODULE = re.compile(r"`((?:model|returns|reference)/\w+)(?:\.py)?`")
 MUTMUT_NAME = re.compile(r"(x[\wǁ]+?)__mutmut_(\d+)")
 NUMBERS = re.compile(r"(\d+)(?:\s*[-–]\s*(\d+))?")
