@@ -381,3 +381,20 @@ def test_a_margin_that_takes_every_cell_across_the_whole_area_down_to_part_is_fo
     assert level(counts, rules)[0] == 4
     assert ("down", 3, "cell_part", 3, "3 more cells not in place across the whole area") in margins(counts,
                                                                                                      rules).rows()
+
+
+def test_the_margins_down_from_4_take_the_cells_in_part_of_the_area_first() -> None:
+    """One plan, in place; of the 35 cells 32 across the whole area, 2 in part of it, 1 with none; the one band ×
+    group reached across the whole area: rating 4 (32 ≥ 31.5, the full range at 90%).
+
+    Cells losing their service lose it first where a service reaches part of the area: two such cells leave 32
+    across the whole area, still 4; the third is one of the 32, leaving 31: 3, so 3 cells (not 1, as if each lost
+    cell took a whole-area one too). One cell more in part of the area leaves 31: 3 at once. The one band × group
+    no longer reached across the whole area also gives 3 (it is the only one, and is still a possible move)."""
+    counts = Counts.of({"plans": 1, "plans_in_place": 1, "cells": 35, "cells_none": 1,
+                        "cells_in_place_whole_area": 32, "band_groups": 1, "band_groups_whole_area": 1})
+    assert margins(counts).rows() == [
+        ("down", 3, "cell_part", 1, "one more cell not in place across the whole area"),
+        ("down", 3, "group", 1, "one more age band × group not reached across the whole area"),
+        ("down", 1, "plan", 1, "one fewer plan or protocol in place"),
+        ("down", 3, "cell_none", 3, "3 more cells without a service in place")]
