@@ -398,3 +398,28 @@ def test_the_margins_down_from_4_take_the_cells_in_part_of_the_area_first() -> N
         ("down", 3, "group", 1, "one more age band × group not reached across the whole area"),
         ("down", 1, "plan", 1, "one fewer plan or protocol in place"),
         ("down", 3, "cell_none", 3, "3 more cells without a service in place")]
+
+
+def test_the_margin_up_to_4_with_three_kinds_together_lists_each() -> None:
+    """Two plans, one in place (so not 'plans are in place'); 20 of 35 cells across the whole area and none without
+    a service (not 'most yet to be in place', some in place): rating 3. Four band × group pairs, 2 across the whole
+    area. No one kind alone reaches 4: the plan gives plans in place but not a full range; cells or groups alone
+    leave the plan short. Together: 1 plan, 32 − 20 = 12 cells (90% of 35 is 31.5) and 2 pairs, 15 changes,
+    written "A, B and C". Down: the one plan in place taken away gives 1; 18 cells without a service (more than
+    half of 35) give 2, the plans not all in place."""
+    counts = Counts.of({"plans": 2, "plans_in_place": 1, "cells": 35, "cells_none": 0,
+                        "cells_in_place_whole_area": 20, "band_groups": 4, "band_groups_whole_area": 2})
+    assert margins(counts).rows() == [
+        ("down", 1, "plan", 1, "one fewer plan or protocol in place"),
+        ("down", 2, "cell_none", 18, "18 more cells without a service in place"),
+        ("up", 4, "together", 15, "one more plan or protocol in place, 12 more cells with a service in place across "
+                                  "the whole area and 2 more age band × group pairs reached across the whole area")]
+
+
+def test_with_no_plan_listed_the_first_put_in_place_is_listed_too() -> None:
+    """No plan listed, a full range of services across the whole area and every pair reached: rating 1 (no plan in
+    place). One plan put in place is a new plan, listed and in place, so 'plans are in place' holds and the rating
+    is 4, not 3 (as it would be were the plan in place but not listed: 1 of 0 listed)."""
+    counts = Counts.of({"plans": 0, "plans_in_place": 0, "cells": 35, "cells_none": 0,
+                        "cells_in_place_whole_area": 35, "band_groups": 4, "band_groups_whole_area": 4})
+    assert margins(counts).rows() == [("up", 4, "plan", 1, "one more plan or protocol in place")]
