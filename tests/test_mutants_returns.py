@@ -496,3 +496,149 @@ def test_an_older_workspaces_faulty_list_file_is_named_in_its_fault(tmp_path: Pa
     path = tmp_path / WORKSPACE_FOLDER / "ethnicity.csv"
     path.write_text("category,aliases\nAsian,\nAsian,\n", encoding="utf-8")
     assert load(tmp_path)["ethnicity"].faults[0].startswith(f"{path}, row 3: ")
+
+
+# -- reading a referral file: the refusals (returns/stage.py) -------------------------------------------------
+
+RECORDS = Path(__file__).parents[1] / "examples" / "returns" / "small_records.csv"
+HEADER_LINE = RECORDS.read_text().splitlines()[0]  # 16 columns
+ONE = "R1,Affinity,2022-05-01,yes,12,Female,White British,Christian,Other,Other,Other,Other,yes,no,,"  # 16 cells
+
+
+def _refused(path: Path, sheet: str | None = None) -> list[tuple[int | None, str | None, str, str | None]]:
+    from cyplan.returns.stage import stage
+
+    with pytest.raises(InputError) as e:
+        stage(path, load(), sheet)
+    assert all(p.file == str(path) for p in e.value.problems)
+    return [(p.row, p.column, p.message, p.sheet) for p in e.value.problems]
+
+
+def test_a_sheet_named_for_a_csv_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "records.csv"
+    path.write_text(f"{HEADER_LINE}\n{ONE}\n")
+    assert _refused(path, "Sheet1") == [(None, None, "a sheet was named but a CSV file has no sheets", None)]
+
+
+def test_a_file_neither_csv_nor_excel_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "records.json"
+    path.write_text(f"{HEADER_LINE}\n{ONE}\n")
+    assert _refused(path) == [(None, None, "referral returns are read from .csv or .xlsx files", None)]
+
+
+def test_a_column_given_twice_is_named_on_the_header_row(tmp_path: Path) -> None:
+    """'SERVICE' after 'service': the same column once spelt alike (headers are read without case)."""
+    path = tmp_path / "records.csv"
+    path.write_text(f"{HEADER_LINE},SERVICE\n{ONE},x\n")
+    assert _refused(path) == [(1, "SERVICE", "the column 'service' is given twice", None)]
+
+
+def test_a_header_the_csv_reader_cannot_read_says_why_in_its_first_line(tmp_path: Path) -> None:
+    """A header cell of 140,000 characters: more than Python's CSV field limit (131,072)."""
+    path = tmp_path / "records.csv"
+    path.write_text(f"{HEADER_LINE},{'x' * 140_000}\n{ONE}\n")
+    assert _refused(path) == [(None, None, "cannot be read as CSV: field larger than field limit (131072)", None)]
+
+
+def test_rows_wider_than_the_header_are_listed_to_200_then_counted(tmp_path: Path) -> None:
+    """205 rows of 18 cells (rows 3 to 207; row 2 is a good one) under a header of 16 columns: rows 3 to 202 are
+    each named, and the last 5 are counted in one line."""
+    path = tmp_path / "records.csv"
+    path.write_text("\n".join([HEADER_LINE, ONE, *[f"{ONE},extra,more"] * 205]) + "\n")
+    wide = "this row has 18 cells but the header has 16 columns"
+    assert _refused(path) == [(None, None, "… and 5 more rows with more cells than the header", None),
+                              *[(row, None, wide, None) for row in range(3, 203)]]
+
+
+def test_a_byte_that_is_not_utf8_in_a_record_is_named_by_row_and_column(tmp_path: Path) -> None:
+    """'Fémale' saved as Latin-1 on row 3: é is byte 0xE9, the 32nd character of its line ('R1,' 3, 'Affinity,'
+    9, the date and comma 11, 'yes,' 4, '12,' 3: 30, then 'F'), in the sixth column, gender."""
+    path = tmp_path / "records.csv"
+    path.write_bytes(f"{HEADER_LINE}\n{ONE}\n{ONE.replace('Female', 'Fémale')}\n".encode("latin-1"))
+    assert _refused(path) == [(3, "gender", "the file is not UTF-8 text (byte 0xE9 at character 32 of this line): "
+                                            "save it as UTF-8: in Excel, Save As → 'CSV UTF-8 (Comma delimited)'; "
+                                            "in other programs, choose the encoding UTF-8 when saving", None)]
+
+
+def test_a_file_neither_reader_can_read_row_by_row_gets_polars_words(tmp_path: Path) -> None:
+    """A row wider than the header (Polars stops) and a cell of 140,000 characters (Python's CSV reader, which would
+    name the row, stops too): the file is still refused, in Polars's words, not let through nor a traceback."""
+    path = tmp_path / "records.csv"
+    long = ONE.replace("Christian", '"' + "y" * 140_000 + '"')
+    path.write_text(f"{HEADER_LINE}\n{ONE},extra\n{long}\n")
+    assert _refused(path) == [(None, None, "cannot be read as CSV: found more fields than defined in 'Schema'", None)]
+
+
+def test_a_file_named_xlsx_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "records.xlsx"
+    path.write_bytes(b"this is not a workbook")
+    [(row, column, message, sheet)] = _refused(path)
+    assert (row, column, sheet) == (None, None, None)
+    assert message.startswith("cannot be read as an Excel workbook: ")
+
+
+def test_a_sheet_the_workbook_does_not_have_is_refused_naming_those_it_has(tmp_path: Path) -> None:
+    from conftest import write_workbook
+
+    path = write_workbook(tmp_path / "records.xlsx", {"Q1": [HEADER_LINE.split(","), ONE.split(",")],
+                                                      "Q2": [HEADER_LINE.split(",")]})
+    assert _refused(path, "Q3") == [(None, None, "no sheet 'Q3'; the sheets are Q1, Q2", None)]
+
+
+def test_a_workbook_whose_sheet_is_damaged_inside_is_refused(tmp_path: Path) -> None:
+    """A workbook whose sheet's XML is cut short: it opens (its list of sheets is whole) but its sheet cannot be
+    read; refused as a workbook that cannot be read, not a traceback."""
+    import zipfile
+
+    from conftest import write_workbook
+
+    good = write_workbook(tmp_path / "good.xlsx", {"Q1": [HEADER_LINE.split(","), ONE.split(",")]})
+    path = tmp_path / "records.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as out:
+        for item in src.infolist():
+            data = src.read(item)
+            out.writestr(item, data[: len(data) // 2] if item.filename.startswith("xl/worksheets/") else data)
+    [(row, column, message, sheet)] = _refused(path)
+    assert (row, column, sheet) == (None, None, None)
+    assert message.startswith("cannot be read as an Excel workbook: ")
+
+
+def test_the_staged_files_sha256_is_the_files(tmp_path: Path) -> None:
+    import hashlib
+
+    from cyplan.returns.stage import stage
+
+    path = tmp_path / "records.csv"
+    path.write_text(f"{HEADER_LINE}\n{ONE}\n")
+    assert stage(path, load()).sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -- the referrals of the workspace's returns (returns/service.py) ---------------------------------------------
+
+def test_the_workspaces_referrals_are_its_accepted_returns_over_the_quarters_they_span(tmp_path: Path) -> None:
+    """examples/returns/small_records.csv: 8 records, 6 accepted ('yes'), received 1 April 2022 to 15 May 2023, so
+    from the first quarter of 2022/23 to the first of 2023/24: 5 quarters, 1.25 years. Exact: 6. Published (NHS
+    Digital's rule): 6 is withheld (1 to 7), so null. Two areas: none, and why. No returns: none, and why."""
+    ws = Workspace.create(tmp_path / "ws")
+    none, why = service.workspace_referrals(ws, ["E1"])
+    assert (none.height, why) == (0, "the workspace holds no referral returns")
+    service.import_returns(ws, RECORDS, today=dt.date(2024, 1, 1))
+    assert service.workspace_referrals(ws, ["E1"], published=False)[0].rows() == [("E1", 6.0, 1.25)]
+    assert service.workspace_referrals(ws, ["E1"])[0].rows() == [("E1", None, 1.25)]
+    two, why = service.workspace_referrals(ws, ["E1", "E2"])
+    assert (two.height, why) == (0, ONE_AREA_ONLY)
+
+
+def test_an_import_into_a_store_of_another_format_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    """A manifest of format 0 (not one this cyplan reads): the import is refused naming the manifest, and the
+    workspace is left as it was, byte for byte."""
+    ws = Workspace.create(tmp_path / "ws")
+    store.path(ws.path).parent.mkdir(parents=True, exist_ok=True)
+    store.path(ws.path).write_text('{"format": 0, "imports": [], "labels": {}}')
+    before = {p: p.read_bytes() for p in sorted(ws.path.rglob("*")) if p.is_file()}
+    with pytest.raises(InputError) as e:
+        service.import_returns(ws, RECORDS, today=dt.date(2024, 1, 1))
+    assert [(p.file, p.row, p.column, p.message) for p in e.value.problems] == [
+        (str(RECORDS), None, None, f"{store.path(ws.path)} is in a format this version of cyplan does not read")]
+    assert {p: p.read_bytes() for p in sorted(ws.path.rglob("*")) if p.is_file()} == before
+

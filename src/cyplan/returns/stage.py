@@ -33,6 +33,8 @@ import polars as pl
 from cyplan.io.files import require_file, sha256
 from cyplan.io.problems import InputError, Problem
 from cyplan.io.read import (
+    CSV_SUFFIXES,
+    EXCEL_SUFFIXES,
     HIDDEN,
     check_workbook_size,
     first_bad_byte,
@@ -48,8 +50,6 @@ from cyplan.reference.codelists import CodeList
 from cyplan.returns import fields as F
 from cyplan.returns.classify import AGE_LABEL, DATES, MILESTONE_LABEL, YES_NO, Column, Records
 
-CSV_SUFFIXES = (".csv", ".txt")
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 SHOWN_WIDE = 200  # rows with too many cells listed; the rest are counted
 CODED = tuple(c for c in F.COLUMNS if c != F.ID)  # read as dictionary codes
 CONTROL_RE = re.compile(CONTROL)  # matched on a field's distinct values, in Python: a few hundred strings
