@@ -423,3 +423,30 @@ def test_with_no_plan_listed_the_first_put_in_place_is_listed_too() -> None:
     counts = Counts.of({"plans": 0, "plans_in_place": 0, "cells": 35, "cells_none": 0,
                         "cells_in_place_whole_area": 35, "band_groups": 4, "band_groups_whole_area": 4})
     assert margins(counts).rows() == [("up", 4, "plan", 1, "one more plan or protocol in place")]
+
+
+def test_the_margins_of_rating_3_with_every_plan_in_place_count_plans_and_cells_from_what_there_is() -> None:
+    """35 cells, none without a service, 20 across the whole area (31.5 needed): rating 3.
+
+    Two plans, both in place, no band × group: down, both plans taken away give 1 (one alone leaves the plans not
+    all in place but some services in place: still 3); 2 falls 1 plan short of 'plans are in place' with 18 cells
+    without a service (more than half of 35): 'one fewer plan and 18 more cells' (19), not 2 plans; cells alone
+    give 2 only when all 35 have none. Up: 12 cells across the whole area give 4.
+
+    One plan, in place, and four band × group pairs, two reached across the whole area: the same down, with one
+    plan; up, no one kind alone reaches 4, and together it takes the 12 cells and the 2 pairs — no plan, every
+    plan being in place already."""
+    cells = {"cells": 35, "cells_none": 0, "cells_in_place_whole_area": 20}
+    assert margins(Counts.of({**cells, "plans": 2, "plans_in_place": 2, "band_groups": 0,
+                              "band_groups_whole_area": 0})).rows() == [
+        ("down", 1, "plan", 2, "2 fewer plans or protocols in place"),
+        ("down", 2, "together", 19, "one fewer plan or protocol in place and 18 more cells without a service in place"),
+        ("down", 2, "cell_none", 35, "35 more cells without a service in place"),
+        ("up", 4, "cell_whole", 12, "12 more cells with a service in place across the whole area")]
+    assert margins(Counts.of({**cells, "plans": 1, "plans_in_place": 1, "band_groups": 4,
+                              "band_groups_whole_area": 2})).rows() == [
+        ("down", 1, "plan", 1, "one fewer plan or protocol in place"),
+        ("down", 2, "together", 19, "one fewer plan or protocol in place and 18 more cells without a service in place"),
+        ("down", 2, "cell_none", 35, "35 more cells without a service in place"),
+        ("up", 4, "together", 14, "12 more cells with a service in place across the whole area and 2 more age band × "
+                                  "group pairs reached across the whole area")]
