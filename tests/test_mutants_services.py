@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 
 from cyplan.model.services import (
+    MARGIN_SCHEMA,
     Counts,
     Judgement,
     Rating,
@@ -16,6 +17,7 @@ from cyplan.model.services import (
     group_matrix,
     level,
     margins,
+    nearness,
     rate,
     service_coverage,
 )
@@ -450,3 +452,53 @@ def test_the_margins_of_rating_3_with_every_plan_in_place_count_plans_and_cells_
         ("down", 2, "cell_none", 35, "35 more cells without a service in place"),
         ("up", 4, "together", 14, "12 more cells with a service in place across the whole area and 2 more age band × "
                                   "group pairs reached across the whole area")]
+
+
+def test_the_cells_most_allows_are_counted_exactly_when_the_share_gives_a_whole_number() -> None:
+    """'Most' at 40%: 40% of 35 is exactly 14 cells, so 14 without a service are allowed and the 15th makes 'most'.
+    One plan, in place; 5 cells without a service, 20 across the whole area: rating 3. Down to 2 together: the plan
+    and 15 − 5 = 10 cells (11 changes; 9 were the 14th cell taken as 'most', 20 were the 5 added, not taken
+    away); all 30 cells still with a service losing it gives 2 alone. Up: 12 cells across the whole area give 4."""
+    counts = Counts.of({"plans": 1, "plans_in_place": 1, "cells": 35, "cells_none": 5, "cells_in_place_whole_area": 20,
+                        "band_groups": 0, "band_groups_whole_area": 0})
+    assert margins(counts, Rules(most=0.4)).rows() == [
+        ("down", 1, "plan", 1, "one fewer plan or protocol in place"),
+        ("down", 2, "together", 11, "one fewer plan or protocol in place and 10 more cells without a service in place"),
+        ("down", 2, "cell_none", 30, "30 more cells without a service in place"),
+        ("up", 4, "cell_whole", 12, "12 more cells with a service in place across the whole area")]
+
+
+def test_a_full_range_of_cells_with_two_pairs_short_is_lifted_to_4_by_the_pairs_alone() -> None:
+    """One plan, in place; all 35 cells across the whole area; 2 of 4 band × group pairs reached across it: rating
+    3. Up: the 2 pairs give 4, alone (not 'together'). Down as at any 3 with no cell without a service: the plan
+    gives 1; the plan and 18 cells together, or all 35 cells, give 2."""
+    counts = Counts.of({"plans": 1, "plans_in_place": 1, "cells": 35, "cells_none": 0, "cells_in_place_whole_area": 35,
+                        "band_groups": 4, "band_groups_whole_area": 2})
+    assert margins(counts).rows() == [
+        ("down", 1, "plan", 1, "one fewer plan or protocol in place"),
+        ("down", 2, "together", 19, "one fewer plan or protocol in place and 18 more cells without a service in place"),
+        ("down", 2, "cell_none", 35, "35 more cells without a service in place"),
+        ("up", 4, "group", 2, "2 more age band × group pairs reached across the whole area")]
+
+
+def test_rating_1_with_no_plan_listed_says_so_as_its_reason() -> None:
+    rating = _rated(register())
+    assert rating.rating == 1
+    assert rating.reasons.rows() == [("plan", "(none listed)", "none", "no plans or protocols are listed: no plan or "
+                                      "protocol is in place (rating 2 needs at least one)")]
+
+
+def _table(*rows: tuple[str, int, str, int, str]) -> pl.DataFrame:
+    return pl.DataFrame(list(rows), schema=MARGIN_SCHEMA, orient="row")
+
+
+def test_nearness_names_the_next_level_first_then_any_level_then_the_ends() -> None:
+    """At 2, a way up to 3 (5 changes) and one to 4 (2 changes): the next level, 3, is named though 4 takes fewer.
+    At 3 with the only way down reaching 1: that one is named (no way to 2). At 4, nothing goes up: 'the top
+    rating'; at 1 nothing goes down: 'nothing lower'."""
+    assert nearness(2, _table(("down", 1, "plan", 1, "A"), ("up", 3, "cell_whole", 5, "B"),
+                              ("up", 4, "together", 2, "C"))) == "2; A would make it 1; B would make it 3"
+    assert nearness(3, _table(("down", 1, "plan", 1, "A"), ("up", 4, "group", 2, "D"))) == \
+        "3; A would make it 1; D would make it 4"
+    assert nearness(4, _table(("down", 3, "group", 1, "E"))) == "4; E would make it 3; the top rating"
+    assert nearness(1, _table(("up", 2, "plan", 1, "F"))) == "1; nothing lower; F would make it 2"
