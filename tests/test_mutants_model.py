@@ -901,3 +901,91 @@ def test_each_bands_cases_add_the_groups_uplift_where_the_rate_is_one_outside_th
     bands = simulate(tiny(rr=3.0, group_count=110.0, basis="outside_groups"), by_band=True).bands
     assert bands is not None
     assert bands.cases[0, 0, :, 0] == pytest.approx([0.0, 242.0, 0.0])
+
+
+# -- evidence ratings: what each scheme allows, in words (model/evidence_ratings.py) ---------------------------
+
+def test_what_a_scheme_allows_is_said_in_words_for_each_kind_of_measure() -> None:
+    """Foundations' evidence lists its ratings (NE and NL2 in capitals, as the scheme writes them); YEF's impact is
+    its words or a percentage; EEF's months a whole number up to a school year (12) either way; a measure the scheme
+    does not have allows nothing."""
+    from cyplan.model.evidence_ratings import allowed
+
+    assert allowed("foundations", "evidence") == "4+, 4, 3+, 3, 2+, 2, NL2, NE"
+    assert allowed("yef", "impact") == ("harmful, no effect, low, moderate, medium, high, or a percentage such as 13% "
+                                        "or -5%")
+    assert allowed("eef", "months") == "a whole number of months from -12 to +12, such as +5 or -1"
+    assert allowed("local", "cost") == ""
+
+
+@pytest.mark.parametrize(("scheme", "measure", "rating", "ok"), [
+    ("yef", "impact", " High ", True), ("yef", "impact", "-5%", True), ("yef", "impact", "12.5%", True),
+    ("yef", "impact", "huge", False), ("yef", "impact", "5", False),
+    ("eef", "months", "+12", True), ("eef", "months", "−3", True), ("eef", "months", "13", False),
+    ("eef", "months", "+5 months", False), ("local", "cost", "1", False), ("foundations", "padlocks", "3", False)])
+def test_a_rating_is_allowed_only_as_its_scheme_gives_it(scheme: str, measure: str, rating: str, ok: bool) -> None:
+    """YEF impact: a word of its scale (any case, spaces at the ends) or a percentage; EEF months: a whole number
+    from −12 to +12 (a typographic minus read as '-'); a measure the scheme does not rate allows nothing."""
+    from cyplan.model.evidence_ratings import is_allowed
+
+    assert is_allowed(scheme, measure, rating) is ok
+
+
+@pytest.mark.parametrize(("scheme", "measure", "rating", "words"), [
+    ("eef", "padlocks", "1", "1 padlock"), ("eef", "padlocks", " 4 ", "4 padlocks"),
+    ("eef", "months", "5", "+5 months"), ("eef", "months", "−1", "-1 months"), ("eef", "months", "lots", "lots months"),
+    ("yef", "impact", "high", "impact high"), ("eef", "cost", "££", "cost ££"),
+    ("foundations", "evidence", "3+", "3+"), ("local", "evidence", "promising", "promising"),
+    ("yef", "evidence", "moderate", "evidence moderate")])
+def test_each_rating_is_shown_as_the_summary_words_it(scheme: str, measure: str, rating: str, words: str) -> None:
+    """Padlocks counted (one padlock, 4 padlocks); months signed; cost and impact named; Foundations' and a local
+    evaluation's ratings as given; another scheme's evidence named as evidence."""
+    from cyplan.model.evidence_ratings import _shown
+
+    assert _shown(scheme, measure, rating) == words
+
+
+# -- a scenario's commissions and a correlation's rows: the refusals --------------------------------------------
+
+def _commission(**given: object) -> pl.DataFrame:
+    row = {"scenario": "s", "input": "interventions", "column": "from_year", "where": "intervention=mst; gap=cell A",
+           "value": 2027.0, "operation": "commission", **given}
+    return pl.DataFrame([row])
+
+
+@pytest.mark.parametrize(("given", "message", "field"), [
+    ({"input": "need"}, "write input 'interventions' and column 'from_year' (the value is the first year), not "
+                        "need.from_year", "input"),
+    ({"column": "year"}, "write input 'interventions' and column 'from_year' (the value is the first year), not "
+                         "interventions.year", "column"),
+    ({"where": "intervention"}, "'intervention' is not 'column=value'", "where"),
+    ({"where": "intervention=mst"}, "where must name the intervention and the gap, as 'intervention=X; gap=ITEM' "
+                                    "(ITEM as the services action list gives it), not 'intervention=mst'", "where"),
+    ({"where": None}, "where must name the intervention and the gap, as 'intervention=X; gap=ITEM' (ITEM as the "
+                      "services action list gives it), not ''", "where"),
+    ({"value": 2027.5}, "the value is the first year, a whole number, not 2027.5", "value")])
+def test_a_commission_written_wrongly_is_refused_saying_how_to_write_it(given: dict[str, object], message: str,
+                                                                        field: str) -> None:
+    from cyplan.model.scenarios import commissions
+
+    with pytest.raises(ScenarioError) as e:
+        commissions(_commission(**given), "s")
+    assert (str(e.value), e.value.field) == (f"scenario 's', commission: {message}", field)
+
+
+def test_a_commission_gives_the_intervention_the_gap_and_the_first_year() -> None:
+    from cyplan.model.scenarios import commissions
+
+    assert commissions(_commission(), "s").rows() == [("mst", "cell A", 2027)]
+    assert commissions(_commission(), "baseline").is_empty()
+
+
+def test_a_correlation_row_not_written_column_equals_value_or_naming_no_column_is_refused() -> None:
+    from cyplan.model.correlations import CorrelationError, Reference, match
+
+    frame = pl.DataFrame({"role": ["a", "b"], "central": [1.0, 2.0]})
+    with pytest.raises(CorrelationError, match=r"^workforce row 'role': 'role' is not 'column=value'$"):
+        match(frame, Reference("workforce", "role", "central"))
+    with pytest.raises(CorrelationError, match=r"^workforce row 'grade=x': workforce has no column grade$"):
+        match(frame, Reference("workforce", "grade=x", "central"))
+    assert match(frame, Reference("workforce", "role=b", "central")).tolist() == [1]

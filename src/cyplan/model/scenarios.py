@@ -66,7 +66,7 @@ def commissions(scenarios: pl.DataFrame, name: str) -> pl.DataFrame:
             raise ScenarioError(f"{label}: {e}", "where") from None
         if sorted(where) != ["gap", "intervention"]:
             raise ScenarioError(f"{label}: where must name the intervention and the gap, as 'intervention=X; "
-                                f"gap=ITEM' (ITEM as the services action list gives it), not '{change['where']}'",
+                                f"gap=ITEM' (ITEM as the services action list gives it), not '{change['where'] or ''}'",
                                 "where")
         value = float(change["value"])
         if value != int(value):
