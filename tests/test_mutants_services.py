@@ -13,6 +13,8 @@ from cyplan.model.services import (
     Rating,
     Register,
     Rules,
+    actions,
+    band_need_shares,
     coverage_matrix,
     group_matrix,
     level,
@@ -502,3 +504,90 @@ def test_nearness_names_the_next_level_first_then_any_level_then_the_ends() -> N
         "3; A would make it 1; D would make it 4"
     assert nearness(4, _table(("down", 3, "group", 1, "E"))) == "4; E would make it 3; the top rating"
     assert nearness(1, _table(("up", 2, "plan", 1, "F"))) == "1; nothing lower; F would make it 2"
+
+
+# -- the action list: what to do next, on a specification small enough to work by hand -------------------------
+
+SMALL_SPEC = pl.DataFrame(
+    [("a", "universal", "info", "Info", "Leaflets", "x"),
+     ("a", "targeted", "identify_vulnerable_parents", "Vulnerable parents", "Family workers", "x"),
+     ("a", "targeted", "parenting", "Parenting", "Parenting groups", "x"),
+     ("b", "targeted", "therapy", "Therapy", "Therapists", "x"),
+     ("b", "targeted", "group_work", "Group work", "Youth workers", "x"),
+     ("c", "universal", "clubs", "Clubs", "Clubs", "x")], schema=SPEC.provisions.schema, orient="row")
+SMALL_GROUPS = pl.DataFrame([("a", "looked_after", "x"), ("b", "bme", "x"), ("c", "young_carers", "x")],
+                            schema=SPEC.band_groups.schema, orient="row")
+SMALL_NEED = pl.DataFrame({"band": ["a", "b"], "cases": [30.0, 10.0]})  # band c has no need figure
+
+
+def _small_register(plans: list[dict[str, object]]) -> Register:
+    """s1, in place over 40% of the area, delivers a's parenting and lists looked-after children; s2, planned, a
+    therapy in b."""
+    return register([{"service": "s1", "label": "S1", "provider": "p", "status": "in place", "coverage": 0.4},
+                     {"service": "s2", "label": "S2", "provider": "p", "status": "planned", "coverage": None}],
+                    [{"service": "s1", "band": "a", "level": "targeted", "provision": "parenting"},
+                     {"service": "s2", "band": "b", "level": "targeted", "provision": "therapy"}],
+                    [{"service": "s1", "group": "looked_after"}], plans)
+
+
+COLUMNS = ("kind", "item", "label", "state", "covered", "delivery_vehicles", "need_share", "weight", "holds_rating")
+
+
+def test_the_action_list_weighs_each_gap_by_its_bands_need_and_the_area_still_uncovered() -> None:
+    """Need: a 30 cases, b 10 (shares 0.75 and 0.25), c none given (share blank, weight 0). Every cell and band ×
+    group not across the whole area is a gap: a's parenting and a's looked-after children are reached over 40% of
+    the area, so weigh 0.75 × 0.6 = 0.45; the rest nothing (or only planned), so their band's share. One plan, in
+    place; 5 of 6 cells without a service (most), some in place: rating 3, and every gap keeps it from 4.
+
+    A group's vehicles are those of its band's targeted provisions for vulnerable groups or parents (a: family
+    workers), else of all its targeted ones (b: therapists and youth workers); c has none (blank, still listed).
+    Ordered by weight, then kind, then item."""
+    out = actions(_small_register([{"plan": "p1", "label": "P1", "status": "in place"}]), SMALL_SPEC, SMALL_GROUPS,
+                  SPEC.prerequisites, SMALL_NEED)
+    assert out["rank"].to_list() == list(range(1, 10))
+    assert out.select(COLUMNS).with_columns(pl.col("weight").round(12)).rows() == [  # 0.75 × 0.6 in binary
+        ("cell", "a / targeted / identify_vulnerable_parents", "Vulnerable parents", "nothing", 0.0, "Family workers",
+         0.75, 0.75, True),
+        ("cell", "a / universal / info", "Info", "nothing", 0.0, "Leaflets", 0.75, 0.75, True),
+        ("cell", "a / targeted / parenting", "Parenting", "in place, part of area", 0.4, "Parenting groups", 0.75,
+         0.45, True),
+        ("group", "a / looked_after", "targeted provision reaching looked_after", "in place, part of area", 0.4,
+         "Family workers", 0.75, 0.45, True),
+        ("cell", "b / targeted / group_work", "Group work", "nothing", 0.0, "Youth workers", 0.25, 0.25, True),
+        ("cell", "b / targeted / therapy", "Therapy", "planned", 0.0, "Therapists", 0.25, 0.25, True),
+        ("group", "b / bme", "targeted provision reaching bme", "nothing", 0.0, "Therapists; Youth workers", 0.25,
+         0.25, True),
+        ("cell", "c / universal / clubs", "Clubs", "nothing", 0.0, "Clubs", None, 0.0, True),
+        ("group", "c / young_carers", "targeted provision reaching young_carers", "nothing", 0.0, None, None, 0.0,
+         True)]
+
+
+def test_the_action_list_is_made_under_the_rules_given() -> None:
+    """Whole area at 40% and 'most' at 90%: s1's 40% is across the whole area, so a's parenting and looked-after
+    children are no gap; 5 of 6 cells without a service is not 'most' (5.4 allowed), so with p2 at an early stage
+    the rating is 3, and every gap holds it from 4: the plan (weight 1) first, then the rest. (Under the default
+    rules the same register is 2, where a group is no reason: the groups would not hold the rating.)"""
+    plans = [{"plan": "p1", "label": "P1", "status": "in place"},
+             {"plan": "p2", "label": "P2", "status": "early stage"}]
+    out = actions(_small_register(plans), SMALL_SPEC, SMALL_GROUPS, SPEC.prerequisites, SMALL_NEED,
+                  Rules(whole_area=0.4, most=0.9))
+    assert out.select("item", "weight", "holds_rating").rows() == [
+        ("p2", 1.0, True), ("a / targeted / identify_vulnerable_parents", 0.75, True),
+        ("a / universal / info", 0.75, True), ("b / targeted / group_work", 0.25, True),
+        ("b / targeted / therapy", 0.25, True), ("b / bme", 0.25, True), ("c / universal / clubs", 0.0, True),
+        ("c / young_carers", 0.0, True)]
+
+
+def test_with_no_cases_of_need_every_bands_share_is_0() -> None:
+    shares = band_need_shares(pl.DataFrame({"band": ["a", "b"], "cases": [0.0, 0.0]}))
+    assert shares.rows() == [("a", 0.0, 0.0), ("b", 0.0, 0.0)]
+
+
+def test_only_a_service_in_place_with_no_coverage_nor_localities_is_warned_of() -> None:
+    """s1 in place, no coverage, no localities: it counts as covering none of the area, and says so. s2 in place with
+    a coverage, s3 planned with none: no warning (a planned service covers nothing yet either way)."""
+    reg = register([{"service": "s1", "label": "S1", "provider": "p", "status": "in place", "coverage": None},
+                    {"service": "s2", "label": "S2", "provider": "p", "status": "in place", "coverage": 0.5},
+                    {"service": "s3", "label": "S3", "provider": "p", "status": "planned", "coverage": None}])
+    assert _rated(reg).warnings == ("service 's1' gives neither a coverage nor localities: it counts as covering none "
+                                    "of the area",)
