@@ -20,6 +20,7 @@ from cyplan.model.services import (
     level,
     margins,
     nearness,
+    need_against_capacity,
     rate,
     service_coverage,
 )
@@ -576,6 +577,11 @@ def test_the_action_list_is_made_under_the_rules_given() -> None:
         ("a / universal / info", 0.75, True), ("b / targeted / group_work", 0.25, True),
         ("b / targeted / therapy", 0.25, True), ("b / bme", 0.25, True), ("c / universal / clubs", 0.0, True),
         ("c / young_carers", 0.0, True)]
+    # a plan's row: no band, nothing covered or developing, its one action
+    assert out.row(0, named=True) == {
+        "rank": 1, "kind": "plan", "item": "p2", "band": None, "label": "P2", "state": "early stage", "covered": 0.0,
+        "developing": "", "delivery_vehicles": "put the plan in place", "cases": None, "need_share": None,
+        "weight": 1.0, "holds_rating": True}
 
 
 def test_with_no_cases_of_need_every_bands_share_is_0() -> None:
@@ -591,3 +597,26 @@ def test_only_a_service_in_place_with_no_coverage_nor_localities_is_warned_of() 
                     {"service": "s3", "label": "S3", "provider": "p", "status": "planned", "coverage": None}])
     assert _rated(reg).warnings == ("service 's1' gives neither a coverage nor localities: it counts as covering none "
                                     "of the area",)
+
+
+def test_need_against_capacity_shares_each_services_capacity_by_need_and_counts_what_gives_none() -> None:
+    """Need: a 30, b 10, c 0, d 50 cases. s1 (in place, 40 a year) serves a (two cells) and b: 30/40 and 10/40 of
+    it, 30 and 10. s2 (in place, 12) serves c and e, bands with no cases (e has no need figure): half each, so c
+    gets 6. s3 (in place, no capacity given) serves a: counted as a service without capacity. s4 (planned, 100)
+    serves d: not in place, so d has none, and a shortfall of all its 50 cases. s5 (in place, 3) serves f and g,
+    with less than a case between them (0.5 and 0.25): still shared by need, 2 and 1. Capacity per case: 30/30,
+    10/10, none for c (no cases), 0/50, 2/0.5 and 1/0.25; shortfall: cases less capacity, never below 0."""
+    services = [{"service": s, "label": s, "provider": "p", "status": status, "coverage": 1.0, "capacity": capacity}
+                for s, status, capacity in (("s1", "in place", 40.0), ("s2", "in place", 12.0),
+                                            ("s3", "in place", None), ("s4", "planned", 100.0),
+                                            ("s5", "in place", 3.0))]
+    cells = [{"service": s, "band": band, "level": "targeted", "provision": provision} for s, band, provision in (
+        ("s1", "a", "x"), ("s1", "a", "y"), ("s1", "b", "x"), ("s2", "c", "x"), ("s2", "e", "x"), ("s3", "a", "x"),
+        ("s4", "d", "x"), ("s5", "f", "x"), ("s5", "g", "x"))]
+    need = pl.DataFrame({"band": ["a", "b", "c", "d", "f", "g"], "cases": [30.0, 10.0, 0.0, 50.0, 0.5, 0.25]})
+    table = need_against_capacity(register(services, cells), need)
+    assert table.columns == ["band", "cases", "capacity", "services_with_capacity", "services_without_capacity",
+                             "capacity_per_case", "shortfall"]
+    assert table.rows() == [
+        ("a", 30.0, 30.0, 1, 1, 1.0, 0.0), ("b", 10.0, 10.0, 1, 0, 1.0, 0.0), ("c", 0.0, 6.0, 1, 0, None, 0.0),
+        ("d", 50.0, 0.0, 0, 0, 0.0, 50.0), ("f", 0.5, 2.0, 1, 0, 4.0, 0.0), ("g", 0.25, 1.0, 1, 0, 4.0, 0.0)]
