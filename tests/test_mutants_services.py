@@ -620,3 +620,14 @@ def test_need_against_capacity_shares_each_services_capacity_by_need_and_counts_
     assert table.rows() == [
         ("a", 30.0, 30.0, 1, 1, 1.0, 0.0), ("b", 10.0, 10.0, 1, 0, 1.0, 0.0), ("c", 0.0, 6.0, 1, 0, None, 0.0),
         ("d", 50.0, 0.0, 0, 0, 0.0, 50.0), ("f", 0.5, 2.0, 1, 0, 4.0, 0.0), ("g", 0.25, 1.0, 1, 0, 4.0, 0.0)]
+
+
+@pytest.mark.parametrize(("with_service", "words"), [(20, "one more cell"), (15, "6 more cells")])
+def test_rating_2_says_how_many_more_cells_rating_3_needs_in_words(with_service: int, words: str) -> None:
+    """'Most' at 40% of 35 cells: 14 without a service allowed. One plan in place, one at an early stage: with 20
+    cells with a service, 15 have none, so one more cell would do ('one more cell', not '1 more cells'); with 15,
+    20 have none, so 6 more."""
+    rating = rate(cells_in_place(with_service, [IN_PLACE, EARLY]), SPEC.provisions, SPEC.band_groups, Rules(most=0.4))
+    assert rating.rating == 2
+    assert rating.reasons.row(0) == ("plan", "p2", "early stage", "not in place: rating 3 needs 100% of plans and "
+                                     f"protocols in place, or {words} with a service in place")

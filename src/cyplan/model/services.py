@@ -296,7 +296,7 @@ def _reasons(rating: int, c: Counts, rules: Rules, plans: pl.DataFrame, cells: p
             return _cell_reasons(none_in_place, "no service in place: rating 3 needs at least one")
         also = "" if r["some_in"] else " and one cell with a service in place"
         return (_plan_reasons(not_in_place, f"not in place: rating 3 needs {_pct(rules.plans_in_place)} of plans and "
-                              f"protocols in place{also}, or {need} more cells with a service in place")
+                              f"protocols in place{also}, or {_cells(need)} with a service in place")
                 + _cell_reasons(none_in_place, f"no service in place: {int(c.cells_none[0])} of {int(c.cells[0])} "
                                 f"cells have none, more than {_pct(rules.most)} ('most services have yet to be put in "
                                 f"place'); rating 3 needs {need} more in place, or the plans in place"))
@@ -488,6 +488,10 @@ def _allowed(total: int, most: float) -> int:
 def _cells_needed(total: int, without: int, most: float) -> int:
     """How many more cells must get a service in place so that the share without one is at most `most`."""
     return max(without - _allowed(total, most), 0)
+
+
+def _cells(n: int) -> str:
+    return "one more cell" if n == 1 else f"{n} more cells"
 
 
 def _plan_reasons(plans: pl.DataFrame, why: str) -> list[tuple[str, str, str, str]]:
