@@ -989,3 +989,19 @@ def test_a_correlation_row_not_written_column_equals_value_or_naming_no_column_i
     with pytest.raises(CorrelationError, match=r"^workforce row 'grade=x': workforce has no column grade$"):
         match(frame, Reference("workforce", "grade=x", "central"))
     assert match(frame, Reference("workforce", "role=b", "central")).tolist() == [1]
+
+
+def test_moves_from_two_sectors_into_one_are_kept_in_two_groups() -> None:
+    """NHS → council at 10% and voluntary → council at 5%, one area and role. The flows add each group's arrivals
+    at once (`transfers_in[dst] += stock[src] × rate`), so a census row may be a destination only once in a group:
+    grouped by the sector joined alone, council would be twice in one group and one of the two moves lost (council
+    would gain 100 × 10% or 40 × 5%, not both). So: one group per (from, to) pair, each move its own."""
+    from cyplan.model.cohorts import transfers
+
+    census = pl.DataFrame({"area": ["A"] * 3, "role": ["r"] * 3, "sector": ["NHS", "voluntary", "council"]})
+    moves = pl.DataFrame({"role": ["r", "r"], "from_sector": ["NHS", "voluntary"], "to_sector": ["council", "council"],
+                          "rate": [0.1, 0.05]})
+    t = transfers(census, moves)
+    assert t is not None
+    assert [(s.tolist(), d.tolist(), r.tolist()) for s, d, r in t.groups] == [([0], [2], [0.1]), ([1], [2], [0.05])]
+    assert t.out_rate.tolist() == [0.1, 0.05, 0.0]
