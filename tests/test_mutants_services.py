@@ -15,6 +15,7 @@ from cyplan.model.services import (
     Rules,
     actions,
     band_need_shares,
+    checklist,
     coverage_matrix,
     group_matrix,
     level,
@@ -24,7 +25,7 @@ from cyplan.model.services import (
     rate,
     service_coverage,
 )
-from test_services_rating import CELLS, SPEC, register
+from test_services_rating import CELLS, SPEC, frame, register
 from test_services_rating_edges import EARLY, IN_PLACE, cells_in_place
 
 
@@ -631,3 +632,42 @@ def test_rating_2_says_how_many_more_cells_rating_3_needs_in_words(with_service:
     assert rating.rating == 2
     assert rating.reasons.row(0) == ("plan", "p2", "early stage", "not in place: rating 3 needs 100% of plans and "
                                      f"protocols in place, or {words} with a service in place")
+
+
+def test_the_checklist_keeps_the_specifications_order_then_local_agencies_and_marks_who_is_missing() -> None:
+    """Three agencies in the specification's order (school, GP, CAMHS) and two local ones. The school engaged with
+    a representative: not missing. The GP not recorded: missing. CAMHS engaged with nobody named: missing. Local
+    agencies come after, by name, as 'Others (local)' with no key representative: housing (not engaged) missing,
+    the police (engaged, a DI) not."""
+    stakeholders = pl.DataFrame([("school", "School", "Core", "Head teacher", "x"),
+                                 ("gp", "GP", "Some", "Practice manager", "x"),
+                                 ("camhs", "CAMHS", "Core", "Team manager", "x")],
+                                schema=SPEC.stakeholders.schema, orient="row")
+    engaged = frame("stakeholders", [{"agency": "camhs", "engaged": "yes", "representative": ""},
+                                     {"agency": "school", "engaged": "yes", "representative": "Ms A"},
+                                     {"agency": "police", "label": "Police", "engaged": "yes", "representative": "DI"},
+                                     {"agency": "housing", "label": "Housing", "engaged": "no"}])
+    table = checklist(stakeholders, engaged)
+    assert table.columns == ["agency", "name", "involvement", "key_representative", "engaged", "representative",
+                             "missing"]
+    assert table.rows() == [
+        ("school", "School", "Core", "Head teacher", "yes", "Ms A", False),
+        ("gp", "GP", "Some", "Practice manager", "not recorded", "", True),
+        ("camhs", "CAMHS", "Core", "Team manager", "yes", "", True),
+        ("housing", "Housing", "Others (local)", None, "no", "", True),
+        ("police", "Police", "Others (local)", None, "yes", "DI", False)]
+
+
+def test_a_plan_with_a_prerequisite_and_a_cell_with_services_being_developed_say_so_in_the_action_list() -> None:
+    """Plan p3, not started, meets the needs assessment pre-requisite: its action names it. Two services being
+    developed for a's information cell: the cell is planned, and both are listed, joined by '; '."""
+    reg = register([{"service": s, "label": s.upper(), "provider": "p", "status": "being developed", "coverage": 1.0}
+                    for s in ("s3", "s4")],
+                   [{"service": s, "band": "a", "level": "universal", "provision": "info"} for s in ("s3", "s4")], [],
+                   [{"plan": "p3", "label": "P3", "status": "none", "prerequisite": "needs_assessment"}])
+    out = actions(reg, SMALL_SPEC, SMALL_GROUPS, SPEC.prerequisites, SMALL_NEED)
+    assessment = SPEC.prerequisites.filter(pl.col("prerequisite") == "needs_assessment")["label"][0]
+    assert out.filter(pl.col("item").is_in(["p3", "a / universal / info"])).select(
+        "item", "state", "developing", "delivery_vehicles").rows() == [
+        ("p3", "none", "", f"put the plan in place (pre-requisite: {assessment})"),
+        ("a / universal / info", "planned", "s3; s4", "Leaflets")]
