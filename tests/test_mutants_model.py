@@ -1005,3 +1005,27 @@ def test_moves_from_two_sectors_into_one_are_kept_in_two_groups() -> None:
     assert t is not None
     assert [(s.tolist(), d.tolist(), r.tolist()) for s, d, r in t.groups] == [([0], [2], [0.1]), ([1], [2], [0.05])]
     assert t.out_rate.tolist() == [0.1, 0.05, 0.0]
+
+
+def test_the_cohorts_of_a_row_with_bands_and_of_one_without() -> None:
+    """Two census rows. NHS gives two bands: 30–44 (share 0.6, its own leaver rate 0.2, a blank retirement rate,
+    every joiner) and 45–54 (share 0.4, retirement 0.05). Council gives none: everyone in the first band, retiring
+    at the row's own rate (0.04) from every band, joiners and trainees in the first band.
+
+    NHS: shares [0, 0.6, 0.4, 0, 0]; retirement only where given (a blank is 0); joiners as stated, all in 30–44;
+    trainees by the default profile (0.6, 0.4, 0, 0, 0) as none is stated. Leavers: its central rate is 0, so its
+    own rate is not scaled (× 1): 0.2 in both draws for 30–44; the other bands take the drawn rate (0.1, 0.3)."""
+    from cyplan.model.cohorts import cohorts
+    from cyplan.schema.supply import AGE_BANDS
+
+    census = pl.DataFrame({"area": ["A", "A"], "role": ["r", "r"], "sector": ["NHS", "council"]})
+    ages = pl.DataFrame({"area": ["A", "A"], "role": ["r", "r"], "sector": ["NHS", "NHS"],
+                         "band": [AGE_BANDS[1], AGE_BANDS[2]], "share": [0.6, 0.4], "leaver_rate": [0.2, None],
+                         "retirement_rate": [None, 0.05], "joiner_share": [1.0, None], "trainee_share": [None, None]})
+    c = cohorts(census, ages, np.array([[0.1, 0.3], [0.2, 0.2]]), np.array([0.0, 0.2]), np.array([0.02, 0.04]))
+    assert c is not None
+    assert c.share.tolist() == [[0.0, 0.6, 0.4, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0]]
+    assert c.retire[..., 0].tolist() == [[0.0, 0.0, 0.05, 0.0, 0.0], [0.04] * 5]
+    assert c.joiner[..., 0].tolist() == [[0.0, 1.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0]]
+    assert c.trainee[..., 0].tolist() == [[0.6, 0.4, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0]]
+    assert c.leaver.tolist() == [[[0.1, 0.3], [0.2, 0.2], [0.1, 0.3], [0.1, 0.3], [0.1, 0.3]], [[0.2, 0.2]] * 5]
