@@ -12,8 +12,10 @@ import pytest
 
 from cyplan.model.activity import gender_column
 from cyplan.model.arrays import Labelled
+from cyplan.model.backtest import BY_YEAR, backtest
 from cyplan.model.build import Dims
 from cyplan.model.disclosure import DFE, NHS_DIGITAL, NONE, DisclosureRule, disclose
+from cyplan.model.flows import establishment_table, flows_table
 from cyplan.model.gap import _by_sector, gap_table, staff_cost, supply_table
 from cyplan.model.need import counted_cases, group_shares, group_uplift, need, outside_rate, trended, uplift_factor
 from cyplan.model.plan import demand_table, need_table, run
@@ -21,9 +23,11 @@ from cyplan.model.scenarios import ScenarioError, apply, parse_where
 from cyplan.model.simulate import Simulation, simulate
 from cyplan.model.supply import annuity, joiners_needed, stock, with_caseload_shares
 from cyplan.model.uncertainty import draw, quantile_errors, triangular_quantile
+from test_backtest import frame as snapshots
+from test_backtest import snap
 from test_model import frame, tiny
 from test_promises_disclosure import make_table, reader_bounds  # the reader written apart from the module
-from test_supply import inputs, scenario
+from test_supply import census, inputs, scenario
 
 
 def _row(*counts: int) -> pl.DataFrame:
@@ -1029,3 +1033,106 @@ def test_the_cohorts_of_a_row_with_bands_and_of_one_without() -> None:
     assert c.joiner[..., 0].tolist() == [[0.0, 1.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0]]
     assert c.trainee[..., 0].tolist() == [[0.6, 0.4, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0]]
     assert c.leaver.tolist() == [[[0.1, 0.3], [0.2, 0.2], [0.1, 0.3], [0.1, 0.3], [0.1, 0.3]], [[0.2, 0.2]] * 5]
+
+
+# -- model/flows: the workforce page's tables ------------------------------------------------------------------
+
+def _agency_on_b(f: dict[str, pl.DataFrame], agency: float) -> dict[str, pl.DataFrame]:
+    """Role b (4 FTE in post, CYP share 0.5) given `agency` agency FTE."""
+    w = f["workforce"]
+    f["workforce"] = w.with_columns(pl.when(pl.col("role") == "b").then(agency).otherwise(pl.col("agency_fte"))
+                                    .alias("agency_fte"))
+    return f
+
+
+def test_agency_in_the_flows_and_establishment_is_for_this_population() -> None:
+    """test_supply.inputs() with 2 agency FTE on role b at a CYP share of 0.5: 2 × 0.5 = 1 agency FTE for this
+    population; staff in post (4 + 2) × 0.5 − 1 = 2, the end stock 4 × 0.5 = 2. Wrong answer caught: agency
+    divided by the CYP share (4), which roles at a share of 1 cannot show."""
+    sim = simulate(_agency_on_b(inputs(), 2.0))
+    b = flows_table(sim).filter(pl.col("role") == "b", pl.col("year") == 2025).row(0, named=True)
+    assert (b["agency_fte"], b["end_fte"]) == pytest.approx((1.0, 2.0))
+    e = establishment_table(sim).filter(pl.col("role") == "b", pl.col("year") == 2025).row(0, named=True)
+    assert e["in_post_fte"] == pytest.approx(2.0)
+
+
+def test_agency_that_moves_between_sectors_is_for_this_population() -> None:
+    """test_supply_cohorts' transfers on paper (NHS agency 4 + 5 − 2 = 7 in 2026, in post 88 + 59 = 147) with a
+    CYP share of 0.5: agency 3.5, end stock 73.5 for this population. Wrong answer caught: the agency path
+    divided by the CYP share (14)."""
+    still = {"leaver_rate": 0.0, "leaver_rate_low": 0.0, "leaver_rate_high": 0.0, "joiners_per_year": 0.0,
+             "joiners_low": 0.0, "joiners_high": 0.0, "cyp_share": 0.5}
+    f = inputs((2025, 2026, 2027), vacant_fte=0.0, **still)
+    f["workforce"] = pl.concat([census(fte_in_post=100.0, agency_fte=4.0, **still),
+                                census(sector="voluntary", fte_in_post=50.0, agency_fte=0.0, **still)]
+                               ).filter(pl.col("role") == "a")
+    f["sector_flows"] = frame("sector_flows", [
+        {"role": "a", "from_sector": "NHS", "to_sector": "voluntary", "rate": 0.1},
+        {"role": "a", "from_sector": "voluntary", "to_sector": "NHS", "rate": 0.02},
+        {"role": "a", "from_sector": "NHS", "to_sector": "agency", "rate": 0.05},
+        {"role": "a", "from_sector": "agency", "to_sector": "NHS", "rate": 0.5}])
+    t = flows_table(simulate(f), together=True).filter(pl.col("year") == 2026).row(0, named=True)
+    assert (t["end_fte"], t["agency_fte"]) == pytest.approx((73.5, 3.5))
+
+
+def test_the_workforce_tables_of_a_simulation_without_a_census_say_so() -> None:
+    """Wrong answer caught: the message lost, or changed from the words the page and CLI show."""
+    sim = simulate(tiny())
+    for table in (flows_table, establishment_table):
+        with pytest.raises(ValueError, match=r"^there is no workforce census to show$"):
+            table(sim)
+
+
+def test_establishment_of_every_role_together_is_each_areas_own_and_keeps_the_area_and_year_asked_for() -> None:
+    """T1 and T2 (half T1's children) each with test_supply's census. T2's demand: 1,100 cases-hours ÷ 931.5;
+    every role together, 2026: in post 10 × 0.9 + 2 = 11 (a) + (4 × 0.9 + 2) × 0.5 = 2.8 (b) = 13.8, agency 1,
+    so the gap is demand − 14.8; funded 12 + 3 = 15, unfunded demand − 15. Wrong answers caught: demand or
+    supply summed over areas too (or over the wrong axis), and the areas or years asked for ignored."""
+    f = _two_areas()
+    f["population"] = pl.concat([f["population"].with_columns(pl.lit(y, pl.Int64).alias("year"))
+                                 for y in (2025, 2026)])
+    f["workforce"] = pl.concat([census(), census(area="T2")])
+    t = establishment_table(simulate(f), ["T2"], [2026], together=True)
+    demand = 1100 / 931.5
+    assert t.select("area", "role", "year").rows() == [("T2", "all roles", 2026)]
+    row = t.row(0, named=True)
+    assert (row["establishment_fte"], row["in_post_fte"], row["vacant_fte"]) == pytest.approx((15, 13.8, 1.2))
+    assert (row["demand_fte"], row["gap_fte"], row["unfunded_fte"]) == pytest.approx(
+        (demand, demand - 14.8, demand - 15))
+
+
+def test_the_end_stocks_interval_is_the_triangular_leaver_rates_worked_by_hand() -> None:
+    """Role a: 10 in post, 2 joiners, leaver rate triangular 0.05–0.10–0.20 (no retirement). 2026's end stock is
+    10 (1 − l) + 2. The 95th percentile of l: (0.2 − x)² = 0.05 × 0.15 × 0.10 → x = 0.17261, so the 5th
+    percentile of the stock is 10.2739; the 5th of l: (x − 0.05)² = 0.05 × 0.15 × 0.05 → x = 0.06936, the 95th
+    of the stock 11.3064. Over 4,000 draws the sample percentile's standard error is √(0.05 × 0.95 / 4000) ÷
+    f(x) × 10 ≈ 0.03 at most (f = 3.65 and 5.16): tolerance 0.12. Wrong answers caught: the interval of
+    another flow shown as the end stock's, or the end stock's interval left out."""
+    f = inputs(leaver_rate_low=0.05, leaver_rate_high=0.2)
+    t = flows_table(simulate(f, 4000, seed=2)).filter(pl.col("role") == "a", pl.col("year") == 2026).row(
+        0, named=True)
+    assert t["end_fte_p5"] == pytest.approx(10.2739, abs=0.12)
+    assert t["end_fte_p95"] == pytest.approx(11.3064, abs=0.12)
+
+
+# -- model/backtest -------------------------------------------------------------------------------------------------
+
+def test_a_backtest_with_fewer_than_two_years_is_empty_with_text_area_and_role_a_whole_year_and_figures() -> None:
+    """No snapshots, or one year's: nothing to compare, and an empty table whose columns keep their kinds, so that
+    the CLI and page show it (and join it to the summary) as they do a full one. Wrong answers caught: a year shown
+    as a decimal, an area or role as a number, or figures as whole numbers."""
+    kinds = {"area": pl.String, "role": pl.String, "year": pl.Int64} | {c: pl.Float64 for c in BY_YEAR[3:]}
+    empty = snapshots([snap(2022, 100)]).clear()
+    for given in (empty, snapshots([snap(2022, 100)])):
+        t = backtest(given)
+        assert t.is_empty() and dict(t.schema) == kinds
+
+
+def test_a_backtest_is_in_order_of_area_then_role_then_year() -> None:
+    """Area A's role z and area B's role a, 2022–2024: A's two years first (by role alone B's would be). Wrong
+    answer caught: the rows sorted by role and year, mixing areas."""
+    rows = [snap(y, 100, role="z") for y in (2022, 2023, 2024)]
+    rows += [snap(y, 50, role="a") | {"area": "B"} for y in (2022, 2023, 2024)]
+    t = backtest(snapshots(rows))
+    assert t.select("area", "role", "year").rows() == [("A", "z", 2023), ("A", "z", 2024), ("B", "a", 2023),
+                                                        ("B", "a", 2024)]
