@@ -1136,3 +1136,55 @@ def test_a_backtest_is_in_order_of_area_then_role_then_year() -> None:
     t = backtest(snapshots(rows))
     assert t.select("area", "role", "year").rows() == [("A", "z", 2023), ("A", "z", 2024), ("B", "a", 2023),
                                                         ("B", "a", 2024)]
+
+
+def test_a_backtest_shows_the_error_percent_where_less_than_one_fte_was_in_post() -> None:
+    """1 FTE in 2022, half leave, nobody joins or retires: 0.5 projected for 2023 against 0.8 counted, an error of
+    −0.3 FTE, −37.5%. Wrong answer caught: the percentage left blank for a part-time post (it is blank only where
+    nobody was in post)."""
+    t = backtest(snapshots([snap(2022, 1.0, leaver=0.5, retire=0.0, joiners=0.0), snap(2023, 0.8)]))
+    assert t.select("projected_fte", "actual_fte", "error_fte", "error_pct").row(0) == pytest.approx(
+        (0.5, 0.8, -0.3, -37.5))
+
+
+def test_a_backtest_summary_keeps_the_tables_order_and_gives_the_first_year_as_a_whole_number() -> None:
+    """40 areas (A00–A39, two roles each) in the by-year table's order: the summary lists them in that order (as
+    the page and paper show them), its from_year a 64-bit whole number like to_year. Wrong answers caught: the
+    summary in whatever order the grouping gives, or from_year as a 32-bit number that will not stack with other
+    summaries."""
+    from cyplan.model.backtest import SUMMARY, summary
+
+    keys = [(f"A{i:02}", r) for i in range(40) for r in ("x", "y")]
+    by_year = pl.DataFrame({"area": [a for a, _ in keys for _ in (1, 2)], "role": [r for _, r in keys for _ in (1, 2)],
+                            "year": [2023, 2024] * len(keys), "error_pct": [1.0, -3.0] * len(keys)})
+    s = summary(by_year, 2022)
+    assert s.columns == list(SUMMARY)
+    assert s.select("area", "role").rows() == keys
+    assert s.schema["from_year"] == pl.Int64 and s["from_year"].to_list() == [2022] * len(keys)
+    assert s["mape_pct"].to_list() == [2.0] * len(keys)
+
+
+# -- model/comparison -----------------------------------------------------------------------------------------------
+
+def test_the_pooled_rate_counts_only_areas_with_some_person_years_and_is_none_without_any() -> None:
+    """Three areas: 3 referrals over 0.5 person-years, 5 referrals over none (left out), 6 over 1,000: (3 + 6) ÷
+    1,000.5. With no person-years anywhere, no rate. Wrong answers caught: an area with no person-years counted
+    (its 5 referrals), one with under a person-year left out, or a division by nothing."""
+    from cyplan.model.comparison import pooled_rate
+
+    assert pooled_rate(np.array([3.0, 5.0, 6.0]), np.array([0.5, 0.0, 1000.0])) == pytest.approx(9 / 1000.5)
+    assert pooled_rate(np.array([5.0, 1.0]), np.array([0.0, np.nan])) is None
+
+
+def test_funnel_limits_at_no_exposure_are_unbounded_above_without_a_warning() -> None:
+    """At 0 person-years θ/n is infinite (or, with θ = 0, undefined): the upper limit is infinite (or blank) and
+    the lower 0 (or blank), with no RuntimeWarning; elsewhere θ ± z√(θ/n): 0.002 ± 2√(0.002/2000) = 0.002 ± 0.002,
+    so 0 and 4 per 1,000. Wrong answer caught: a warning for a division by 0 shown to the user."""
+    from cyplan.model.comparison import funnel_limits
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        low, high = funnel_limits(0.002, np.array([0, 2000]), 2.0)
+        nan_low, nan_high = funnel_limits(0.0, np.array([0.0]), 2.0)
+    assert low.tolist() == pytest.approx([0.0, 0.0]) and high[0] == np.inf and high[1] == pytest.approx(4.0)
+    assert np.isnan(nan_low[0]) and np.isnan(nan_high[0])
