@@ -144,6 +144,24 @@ def test_missing_chromium_fails_and_says_how_to_get_it(monkeypatch: pytest.Monke
         launch_chromium(None)
 
 
+def test_the_accessibility_check_finds_a_serious_violation_and_passes_a_page_without_one(browser: Any) -> None:
+    """axe_violations reads axe-core's violations only: a page with an unlabelled image (image-alt, critical) and a
+    button with no name (button-name, critical) is reported with both, the same page with text for each is not.
+    Wrong answer caught: a check that passes every page (the violations read from the wrong part of the result)."""
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.set_content('<html lang="en"><head><title>t</title></head><body><main><h1>t</h1>'
+                         '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><button></button></main></body></html>')
+        found = axe_violations(page)
+        assert any(" image-alt " in line for line in found) and any(" button-name " in line for line in found)
+        page.set_content('<html lang="en"><head><title>t</title></head><body><main><h1>t</h1><img alt="a dot" '
+                         'src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><button>Go</button></main></body></html>')
+        assert axe_violations(page) == []
+    finally:
+        context.close()
+
+
 def test_only_loopback_and_inline_data_count_as_local() -> None:
     assert is_local("http://127.0.0.1:8000/static/vendor/vega.min.js")
     assert is_local("data:image/svg+xml,<svg/>") and is_local("blob:http://127.0.0.1:8000/1")
