@@ -1188,3 +1188,114 @@ def test_funnel_limits_at_no_exposure_are_unbounded_above_without_a_warning() ->
         nan_low, nan_high = funnel_limits(0.0, np.array([0.0]), 2.0)
     assert low.tolist() == pytest.approx([0.0, 0.0]) and high[0] == np.inf and high[1] == pytest.approx(4.0)
     assert np.isnan(nan_low[0]) and np.isnan(nan_high[0])
+
+
+def _three_areas(**columns: list[float | None]) -> pl.DataFrame:
+    """test_comparison's areas A, B, C (populations 10,000, 20,000 and 2,000; 30, 60 and 20 referrals in a year),
+    with the columns given replaced."""
+    from cyplan.model.comparison import FIGURES
+
+    base = {"area": ["A", "B", "C"], "population": [10_000.0, 20_000.0, 2_000.0], "cases": [100.0, 250.0, 30.0],
+            "demand_fte": [5.0, 12.0, 1.0], "supply_fte": [4.0, 12.0, 1.5], "share_met": [0.8, 1.0, 1.0],
+            "cost": [100_000.0, 300_000.0, 30_000.0], "referrals": [30.0, 60.0, 20.0], "years_counted": [1.0] * 3,
+            "rating": [2, 3, 1]}
+    return pl.DataFrame(base | columns, schema=FIGURES)
+
+
+def test_a_group_with_no_referrals_has_no_pooled_rate_limits_or_funnel_and_keeps_its_column_kinds() -> None:
+    """No area's referrals known (withheld as too few, say): no pooled rate, no limits, no funnel place, each column
+    still of its kind (decimal limits and rate, text funnel) so the page and CSV show blanks. Wrong answers caught:
+    the limits worked out around a rate that is not there (a TypeError), or blank columns with no kind."""
+    from cyplan.model.comparison import compare
+
+    out = compare(_three_areas(referrals=[None, None, None]), "B", ["A", "C"])
+    for column in ("pooled_rate_per_1000", "low_95", "high_95", "low_998", "high_998", "funnel"):
+        assert out[column].to_list() == [None] * 3, column
+        assert out.schema[column] == (pl.String if column == "funnel" else pl.Float64), column
+
+
+def test_a_group_of_areas_each_under_one_person_year_still_has_a_pooled_rate() -> None:
+    """1 referral over 0.5 person-years: 2 a person-year. Wrong answer caught: a pooled rate only above one
+    person-year in all."""
+    from cyplan.model.comparison import pooled_rate
+
+    assert pooled_rate(np.array([1.0]), np.array([0.5])) == 2.0
+
+
+def test_a_rate_on_a_funnel_limit_counts_as_inside_it() -> None:
+    """Rates exactly on the 99.8% and 95% limits above and below: on a limit is not beyond it (Spiegelhalter's
+    'outside the limits' is strictly outside), so 4.0 on the upper 99.8% limit is above 95% only, 3.0 on the upper
+    95% limit and 2.0 on the lower are within, 1.0 on the lower 99.8% limit below 95% only. Wrong answer caught:
+    `>=` or `<=` flagging an area that sits on a limit."""
+    from cyplan.model.comparison import ABOVE_95, BELOW_95, WITHIN, flags
+
+    limits = {"high_998": np.full(4, 4.0), "high_95": np.full(4, 3.0), "low_95": np.full(4, 2.0),
+              "low_998": np.full(4, 1.0)}
+    assert flags(np.array([4.0, 3.0, 2.0, 1.0]), limits) == [ABOVE_95, WITHIN, WITHIN, BELOW_95]
+
+
+def test_the_funnel_curve_spans_from_one_person_year_past_the_largest_in_60_points_with_its_limits_named() -> None:
+    """Exposures 0.2 to 0.5 person-years: the curve runs from 1 (never below one person-year) to 1.05 (at least
+    one person-year, 5% past), 60 points, each limit in its named column; from 1.5 to 1,000: 1.5 to 1,050.
+    Wrong answers caught: the curve starting at 2, ending short of 1 or past 2, another number of points, or a
+    column misnamed (the chart would draw no line)."""
+    from cyplan.model.comparison import funnel_curve, funnel_limits
+
+    small = funnel_curve(3.0, 0.2, 0.5)
+    assert small.columns == ["exposure", "low_95", "high_95", "low_998", "high_998"] and small.height == 60
+    assert (small["exposure"][0], small["exposure"][-1]) == pytest.approx((1.0, 1.05))
+    wide = funnel_curve(3.0, 1.5, 1000.0)
+    assert (wide["exposure"][0], wide["exposure"][-1]) == pytest.approx((1.5, 1050.0))
+    low, high = funnel_limits(0.003, wide["exposure"].to_numpy(), 3.090232)
+    assert wide["low_998"].to_list() == pytest.approx(low.tolist())
+    assert wide["high_998"].to_list() == pytest.approx(high.tolist())
+
+
+def test_an_area_of_under_one_child_has_its_rates_and_one_of_none_no_share_met() -> None:
+    """Population 0.5 (a synthetic area): 30 cases are 60,000 per 1,000, and its share met shown; population 0:
+    no share met (not the model's 1 where nothing is needed). Wrong answers caught: rates or share met given only
+    above one child, or a share met shown for an area with no children."""
+    from cyplan.model.comparison import measures
+
+    m = measures(_three_areas(population=[10_000.0, 0.0, 0.5]))
+    assert m["need_per_1000"][2] == pytest.approx(60_000.0) and m["share_met"][2] == 1.0
+    assert m["share_met"][1] is None
+
+
+# -- model/correlations ---------------------------------------------------------------------------------------------
+
+def test_a_correlation_row_naming_two_unknown_columns_names_both_and_a_blank_where_picks_every_row() -> None:
+    """'grade=x; band=y' on a frame with neither: both named, comma-separated. A blank where (no pairs) picks every
+    row, which `locate` then refuses unless the input has one. A reference to a column other than central says
+    which. Wrong answers caught: the columns joined by something else, a blank where picking nothing (so the error
+    said '0 rows' of a one-row input), and the column left out of the message."""
+    from cyplan.model.correlations import CorrelationError, Reference, match
+
+    frame = pl.DataFrame({"role": ["a", "b"], "central": [1.0, 2.0]})
+    with pytest.raises(CorrelationError, match=r"^workforce row 'grade=x; band=y' \(high\): workforce has no column "
+                                               r"grade, band$"):
+        match(frame, Reference("workforce", "grade=x; band=y", "high"))
+    assert match(frame, Reference("workforce", "", "central")).tolist() == [0, 1]
+
+
+def test_no_correlations_have_a_smallest_eigenvalue_of_0() -> None:
+    """No rows named: nothing to hold at once, 0 (not below the tolerance). Wrong answers caught: the eigenvalues
+    of an empty matrix asked for (an error), or 1."""
+    from cyplan.model.correlations import smallest_eigenvalue
+
+    assert smallest_eigenvalue(np.eye(0)) == 0.0
+
+
+# -- model/evidence -------------------------------------------------------------------------------------------------
+
+def test_a_group_gaps_fit_is_at_the_targeted_level_with_its_group_and_no_provision() -> None:
+    """test_evidence_model's workspace: the school-age gap for looked-after children, fitted by 'grp'. fitting()
+    says the level of a group gap is 'targeted' (its docstring and the action list's evidence table show it).
+    Wrong answer caught: the level of a group gap blank or misspelt."""
+    from cyplan import results
+    from test_evidence_model import GROUP_GAP, workspace
+
+    frames = workspace()
+    gap = results._fits(frames, results.action_list(frames)).filter(pl.col("item") == GROUP_GAP)
+    assert gap.select("level", "provision", "group", "intervention").rows() == [
+        ("targeted", None, "looked_after", "grp")]
