@@ -1299,3 +1299,32 @@ def test_a_group_gaps_fit_is_at_the_targeted_level_with_its_group_and_no_provisi
     gap = results._fits(frames, results.action_list(frames)).filter(pl.col("item") == GROUP_GAP)
     assert gap.select("level", "provision", "group", "intervention").rows() == [
         ("targeted", None, "looked_after", "grp")]
+
+
+def test_people_to_reach_with_no_groups_and_one_draw_in_the_third_band() -> None:
+    """Bands young, school, older; no groups; one draw (the central figures). A targeted cell in the older band with
+    40 cases, a quarter covered: 30 people; a universal one there with 200 children, none covered: 200. Wrong
+    answer caught: the empty group sizes made without their band axis, so the older band's index runs off the end
+    of the draws axis."""
+    from cyplan.model.evidence import Reach, people
+
+    reach = Reach(("young", "school", "older"), (), cases=np.array([[10.0], [20.0], [40.0]]),
+                  population=np.array([[100.0], [150.0], [200.0]]), group_size=np.zeros((0, 3, 1)))
+    pairs = pl.DataFrame({"band": ["older", "older"], "group": [None, None], "kind": ["cell", "cell"],
+                          "level": ["targeted", "universal"], "covered": [0.25, 0.0]},
+                         schema_overrides={"group": pl.String})
+    assert people(pairs, reach).tolist() == [[30.0], [200.0]]
+
+
+def test_rows_correlated_perfectly_draw_the_same_probabilities() -> None:
+    """Three rows each with rank correlation 1 to the others: Pearson 2 sin(π/6) = 1 everywhere, a matrix whose
+    smallest eigenvalue comes out of the solver as about −1e-17 (rounding, well inside PSD_TOLERANCE). Each draw's
+    three probabilities are then the same, in (0, 1), to within the square roots of the other rounded eigenvalues
+    (about 1e-8). Wrong answer caught: the rounding's negative
+    eigenvalue not clipped to 0, whose square root is NaN, so every draw is NaN."""
+    from cyplan.model.correlations import uniforms
+
+    u = uniforms(np.random.default_rng(3), 200, np.ones((3, 3)))
+    assert np.isfinite(u).all() and ((u > 0) & (u < 1)).all()
+    np.testing.assert_allclose(u[:, 1], u[:, 0], rtol=1e-6)
+    np.testing.assert_allclose(u[:, 2], u[:, 0], rtol=1e-6)
