@@ -1328,3 +1328,18 @@ def test_rows_correlated_perfectly_draw_the_same_probabilities() -> None:
     assert np.isfinite(u).all() and ((u > 0) & (u < 1)).all()
     np.testing.assert_allclose(u[:, 1], u[:, 0], rtol=1e-6)
     np.testing.assert_allclose(u[:, 2], u[:, 0], rtol=1e-6)
+
+
+def test_training_cannot_close_a_gap_where_no_one_who_qualifies_takes_a_post_here() -> None:
+    """test_supply_flows' role a short of staff, with a 3-year course none of whose graduates take a post here
+    (share 0): no places a year, and the plan says why. Wrong answer caught: the reason lost (or the plan failing)
+    for a pipeline that yields no one."""
+    from cyplan.model.flows import training_plan
+    from test_supply_flows import pipeline, short
+
+    f = short(0.1)
+    f["training_pipelines"] = pipeline(share_taking_post_here=0.0)
+    plan = training_plan(simulate(f), 2030).filter(pl.col("role") == "a").row(0, named=True)
+    assert plan["joiners_needed"] > 0 and plan["places_a_year"] is None and plan["places_cost"] is None
+    assert (plan["course_years"], plan["commission_by"]) == (3, 2027)
+    assert plan["by_training"] == "not by training: no one who qualifies takes a post here"
