@@ -1297,8 +1297,37 @@ def test_a_group_gaps_fit_is_at_the_targeted_level_with_its_group_and_no_provisi
 
     frames = workspace()
     gap = results._fits(frames, results.action_list(frames)).filter(pl.col("item") == GROUP_GAP)
-    assert gap.select("level", "provision", "group", "intervention").rows() == [
-        ("targeted", None, "looked_after", "grp")]
+    assert gap.select("level", "provision", "group", "intervention", "intervention_level").rows() == [
+        ("targeted", None, "looked_after", "grp", "specialist")]
+
+
+@pytest.mark.parametrize(("ages", "fits"), [((15, 18), ["grp"]), ((1, 5), ["grp"]), ((16, 18), [])])
+def test_an_intervention_whose_ages_share_one_year_with_the_band_fits_its_group_gap(ages: tuple[int, int],
+                                                                                     fits: list[str]) -> None:
+    """The school-age band is ages 5 to 15: 'grp' for ages 15–18 shares age 15 with it, for 1–5 age 5, so either
+    fits the school-age gap for looked-after children; for 16–18 it shares none. Wrong answer caught: ages that
+    only touch the band's first or last year taken as not overlapping (`<` or `>` for `<=` or `>=`)."""
+    from cyplan import results
+    from test_evidence_model import GROUP_GAP, workspace
+
+    frames = workspace()
+    grp = pl.col("intervention") == "grp"
+    frames["interventions"] = frames["interventions"].with_columns(
+        pl.when(grp).then(ages[0]).otherwise(pl.col("age_from")).alias("age_from"),
+        pl.when(grp).then(ages[1]).otherwise(pl.col("age_to")).alias("age_to"))
+    gap = results._fits(frames, results.action_list(frames)).filter(pl.col("item") == GROUP_GAP)
+    assert gap["intervention"].to_list() == fits
+
+
+def test_a_roles_plural_puts_the_s_before_any_bracket_and_adds_none_to_a_plural() -> None:
+    """'Specialist therapist (family work)' → 'specialist therapists (family work)'; 'CAMHS clinicians' stays as
+    it is; 'Family support worker' → 'family support workers'. Wrong answers
+    caught: the s put after the bracket, or added to a word that already ends in s."""
+    from cyplan.model.evidence import _plural
+
+    assert _plural("Specialist therapist (family work)") == "specialist therapists (family work)"
+    assert _plural("CAMHS clinicians") == "CAMHS clinicians"
+    assert _plural("Family support worker") == "family support workers"
 
 
 def test_people_to_reach_with_no_groups_and_one_draw_in_the_third_band() -> None:
@@ -1343,3 +1372,37 @@ def test_training_cannot_close_a_gap_where_no_one_who_qualifies_takes_a_post_her
     assert plan["joiners_needed"] > 0 and plan["places_a_year"] is None and plan["places_cost"] is None
     assert (plan["course_years"], plan["commission_by"]) == (3, 2027)
     assert plan["by_training"] == "not by training: no one who qualifies takes a post here"
+
+
+def test_the_normal_cdf_of_no_values_is_no_values_and_of_0_is_a_half() -> None:
+    """No draws (the central figures alone) or no correlated rows: an empty array, not an error. Wrong answer
+    caught: np.vectorize asked for its output type by calling erfc on a first value that is not there."""
+    from cyplan.model.correlations import normal_cdf
+
+    assert normal_cdf(np.zeros((0, 2))).shape == (0, 2)
+    assert normal_cdf(np.array([0.0, 1.959964])).tolist() == pytest.approx([0.5, 0.975])
+
+
+def test_a_correlation_row_with_no_column_is_the_central_value_and_one_with_a_column_keeps_it() -> None:
+    """Wrong answers caught: a blank column read as 'None' or a misspelt 'central', or a given column replaced."""
+    from cyplan.model.correlations import Reference, pairs
+
+    rows = pl.DataFrame({"input": ["prevalence"], "where": [" level=t "], "column": [None], "with_input": ["roles"],
+                         "with_where": ["role=a"], "with_column": ["salary"], "rho": [0.5]},
+                        schema_overrides={"column": pl.String})
+    assert pairs(rows) == [(Reference("prevalence", "level=t", "central"), Reference("roles", "role=a", "salary"), 0.5)]
+
+
+def test_the_sentence_leaves_out_roles_under_a_twentieth_of_an_fte_and_lists_three_with_commas() -> None:
+    """Three roles of 2.0, 1.04 and 0.5 FTE and one of 0.04 (which rounds to 0.0 and is left out): 'a, b and c'.
+    With only 0.04 FTE: 'no more staff'. Wrong answers caught: '0.0 more …' said, the first two of three roles
+    joined otherwise or one left out, and a sentence failing when no role has any FTE to show."""
+    from cyplan.model.evidence import sentence
+
+    roles = [("Nurse", 2.0), ("Family support worker", 1.04), ("Therapist", 0.5), ("Administrator", 0.04)]
+    said = sentence("school age gap", "Group work", roles, (3.0, 4.0), 41_000, (38_000, 46_000))
+    assert said.startswith("The school age gap, closed with Group work: 2.0 more nurses, 1.0 more family support "
+                           "workers and 0.5 more therapists, £41,000 a year (90% interval 3.0–4.0 FTE in all,")
+    alone = sentence("school age gap", "Group work", [("Administrator", 0.04)], (0.0, 0.1), 1_000, (0, 2_000))
+    assert alone.startswith("The school age gap, closed with Group work: no more staff, £1,000 a year (90% interval "
+                            "0.0–0.1 FTE, ")
