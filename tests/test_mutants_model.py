@@ -1406,3 +1406,84 @@ def test_the_sentence_leaves_out_roles_under_a_twentieth_of_an_fte_and_lists_thr
     alone = sentence("school age gap", "Group work", [("Administrator", 0.04)], (0.0, 0.1), 1_000, (0, 2_000))
     assert alone.startswith("The school age gap, closed with Group work: no more staff, £1,000 a year (90% interval "
                             "0.0–0.1 FTE, ")
+
+
+def test_money_in_millions_from_100000_pounds_and_in_pounds_below_or_in_the_unit_given() -> None:
+    """£100,000 is the first sum shown in millions (£0.1m); £1,050,000 is £1.1m (1.05 is held as a hair over, so
+    it rounds up; divided by 1,000,001 it would be 1.0); £41,000 in pounds; £80,000 in the unit of millions when
+    asked (£0.1m), £250,000 in pounds when asked. Wrong answers caught: the threshold moved, the unit given
+    ignored, the millions divided by anything but a million."""
+    from cyplan.model.evidence import money
+
+    assert (money(100_000), money(99_999), money(1_050_000), money(41_000)) == ("£0.1m", "£100,000", "£1.1m",
+                                                                                 "£41,000")
+    assert (money(80_000, 1e6), money(250_000, 1.0)) == ("£0.1m", "£250,000")
+
+
+@pytest.mark.parametrize(("cost", "interval", "said"), [
+    (100_000, (60_000, 130_000), "£0.1m a year (90% interval 1.0–2.0 FTE, £0.1m–£0.1m)."),
+    (90_000, (60_000, 130_000), "£90,000 a year (90% interval 1.0–2.0 FTE, £60,000–£130,000)."),
+    (260_000, (80_000, 420_000), "£0.3m a year (90% interval 1.0–2.0 FTE, £0.1m–£0.4m).")])
+def test_the_sentences_cost_interval_is_in_the_central_figures_unit(cost: float, interval: tuple[float, float],
+                                                                     said: str) -> None:
+    """The central cost picks the unit (millions from £100,000) and the interval follows it, whichever side of
+    £100,000 its ends fall. Wrong answers caught: an end of the interval in a unit of its own, or the threshold
+    at more than £100,000."""
+    from cyplan.model.evidence import sentence
+
+    assert sentence("gap", "X", [("Nurse", 1.5)], (1.0, 2.0), cost, interval).endswith(said)
+
+
+def test_lower_keeps_abbreviations_of_two_letters_or_more_and_lowers_a_single_capital() -> None:
+    """'GP practice nurse' keeps its GP; 'A team' (a one-letter word, not an abbreviation) becomes 'a team'; an
+    empty label stays empty. Wrong answers caught: two-letter abbreviations lowered, a single capital kept, or an
+    empty label failing."""
+    from cyplan.model.evidence import _lower
+
+    assert (_lower("GP practice nurse"), _lower("A team"), _lower("Family worker"), _lower("")) == (
+        "GP practice nurse", "a team", "family worker", "")
+
+
+def test_a_group_gap_in_words_takes_the_groups_label_or_its_code() -> None:
+    """Wrong answers caught: the band and group read from the wrong places, the label ignored, or a group gap worded
+    as a cell's."""
+    from cyplan.model.evidence import gap_words
+
+    assert gap_words("group", "school_age / looked_after") == "school age gap for looked after"
+    assert gap_words("group", "school_age / looked_after", "Looked after children") == (
+        "school age gap for looked after children")
+    assert gap_words("cell", "early_years / targeted / parenting_support") == "early years parenting support gap"
+
+
+def test_an_intervention_with_no_hours_given_either_way_takes_no_hours() -> None:
+    """Neither hours per case nor a whole group programme (sessions, hours a session and group size): 0 hours, not
+    1. A group programme of 10 two-hour sessions for 8: 2.5 hours a case. Wrong answer caught: a missing figure
+    read as an hour a case."""
+    from cyplan.model.evidence import hours_per_case
+
+    delivery = pl.DataFrame({"intervention": ["x", "g"], "role": ["a", "b"], "hours_per_case": [None, None],
+                             "hours_per_session": [None, 2.0], "sessions": [None, 10.0], "group_size": [None, 8.0]},
+                            schema_overrides={"hours_per_case": pl.Float64, "hours_per_session": pl.Float64,
+                                              "sessions": pl.Float64, "group_size": pl.Float64})
+    assert hours_per_case(delivery)["hours_per_case"].to_list() == [0.0, 2.5]
+
+
+def test_an_intervention_without_a_rating_is_said_to_be_not_rated() -> None:
+    """test_evidence_model's ordering case: 'unrated' has no row in the ratings summary (a null, not ''). Wrong
+    answer caught: only a blank ratings text said 'not rated', a missing one left blank."""
+    from cyplan import results
+    from cyplan.model import evidence
+    from test_evidence_model import CELL, spec_bands, workspace
+
+    names = ["unrated", "weak"]
+    interventions = frame("interventions", [{"intervention": n, "name": n, "age_from": 5, "age_to": 15,
+                                             "level": "targeted"} for n in names])
+    cells = frame("intervention_cells", [{"intervention": n, "band": "school_age", "level": "targeted",
+                                          "provision": "parenting_support"} for n in names])
+    summary = pl.DataFrame({"intervention": ["weak"], "strength": [2], "cost": [1], "ratings_text": ["2"],
+                            "no_benefit": [False]})
+    frames = workspace()
+    fits = evidence.fitting(results.action_list(frames), interventions, cells, frame("intervention_groups", []),
+                            summary, spec_bands())
+    assert fits.filter(pl.col("item") == CELL).select("intervention", "ratings_text").rows() == [
+        ("weak", "2"), ("unrated", "not rated")]
