@@ -1487,3 +1487,174 @@ def test_an_intervention_without_a_rating_is_said_to_be_not_rated() -> None:
                             summary, spec_bands())
     assert fits.filter(pl.col("item") == CELL).select("intervention", "ratings_text").rows() == [
         ("weak", "2"), ("unrated", "not rated")]
+
+
+# -- model/neighbours -----------------------------------------------------------------------------------------------
+
+def _indicator_rows(rows: list[tuple[str, str, float, str]]) -> pl.DataFrame:
+    """(area, indicator, value, source) in 2024."""
+    return pl.DataFrame([(a, i, 2024, v, s) for a, i, v, s in rows], orient="row",
+                        schema={"area": pl.String, "indicator": pl.String, "year": pl.Int64, "value": pl.Float64,
+                                "source": pl.String})
+
+
+def _weights(given: dict[str, float]) -> pl.DataFrame:
+    return pl.DataFrame({"indicator": list(given), "weight": list(given.values())},
+                        schema={"indicator": pl.String, "weight": pl.Float64})
+
+
+def test_computed_neighbours_say_how_many_indicators_and_from_which_sources() -> None:
+    """x from ONS (area C's row with no source), z from DfE, y weighted 0 (from NOMIS, so not named): 'computed
+    from 2 indicators (x, z) over 3 areas …; indicators from DfE; ONS'. With x alone and no source anywhere:
+    '1 indicator (x)' and no sources clause. Wrong answers caught: the plural on one indicator (or 'XXXX'), a
+    blank source listed, the sources joined otherwise or the clause given with none, the area not kept."""
+    from cyplan.model.neighbours import computed
+
+    rows = [(a, "x", v, "ONS" if a != "C" else "") for a, v in zip("ABC", (1.0, 2.0, 4.0), strict=True)]
+    rows += [(a, "z", v, "DfE") for a, v in zip("ABC", (10.0, 10.0, 30.0), strict=True)]
+    rows += [(a, "y", v, "NOMIS") for a, v in zip("ABC", (5.0, 6.0, 7.0), strict=True)]
+    got = computed("A", list("ABC"), _indicator_rows(rows), _weights({"y": 0.0}))
+    assert (got.area, got.method) == ("A", "computed")
+    assert got.source == ("computed from 2 indicators (x, z) over 3 areas: weighted Euclidean distance of z-scores; "
+                          "indicators from DfE; ONS")
+    alone = [(a, "x", v, "") for a, v in zip("ABC", (1.0, 2.0, 4.0), strict=True)]
+    got = computed("A", list("ABC"), _indicator_rows(alone), _weights({}))
+    assert got.source == "computed from 1 indicator (x) over 3 areas: weighted Euclidean distance of z-scores"
+
+
+def test_an_area_without_figures_among_areas_with_them_has_none_and_a_table_of_the_right_kinds() -> None:
+    """A has no figure for x, which B and C have: no neighbours, the note saying so, for area A with no source.
+    A with a figure but no other area comparable: computed, an empty table whose columns keep their kinds.
+    Wrong answers caught: A's missing figures let through to a distance of nothing, the area or source of the
+    answer lost, an empty table's neighbour column of no kind."""
+    from cyplan.model.neighbours import computed
+
+    got = computed("A", list("ABC"), _indicator_rows([("B", "x", 1.0, "ONS"), ("C", "x", 2.0, "ONS")]),
+                   _weights({}))
+    assert (got.area, got.method, got.source) == ("A", "none", "")
+    assert got.note == ("A has no indicators and no published list of neighbours: import area_indicators or "
+                        "statistical_neighbours")
+    lonely = computed("A", list("ABC"), _indicator_rows([("A", "x", 1.0, "ONS")]), _weights({}))
+    assert lonely.method == "computed" and lonely.table.is_empty()
+    assert dict(lonely.table.schema) == {"neighbour": pl.String, "rank": pl.Int64, "distance": pl.Float64,
+                                         "x": pl.Float64}
+
+
+def test_the_note_names_only_the_areas_own_indicators_weighted_0() -> None:
+    """A has v and y, both weighted 0; B and C have w (weighted 0) and x (weighted 1), which A lacks: the note
+    names v and y, comma-separated — not w, which is not A's, nor x. Wrong answers caught: the other areas'
+    indicators named, any of A's named whatever its weight, or the names joined otherwise."""
+    from cyplan.model.neighbours import computed
+
+    rows = [("A", "v", 1.0, ""), ("A", "y", 2.0, "")]
+    rows += [(a, i, 3.0, "") for a in "BC" for i in ("w", "x")]
+    got = computed("A", list("ABC"), _indicator_rows(rows), _weights({"v": 0.0, "y": 0.0, "w": 0.0}))
+    assert got.note == ("A's indicators (v, y) all have weight 0 in indicator_weights, which leaves them out: give "
+                        "one a weight above 0, or import statistical_neighbours")
+
+
+def test_drivers_name_the_two_largest_shares_and_nothing_for_a_published_list() -> None:
+    """Shares 50%, 30%, 20%: the first two named. A published table (no share columns): '' for each row.
+    Wrong answers caught: three named by default, or a published list failing or said as 'XXXX'."""
+    from cyplan.model.neighbours import drivers
+
+    table = pl.DataFrame({"neighbour": ["B"], "rank": [1], "distance": [1.0], "x": [0.5], "y": [0.3], "z": [0.2]})
+    assert drivers(table) == ["x 50%, y 30%"]
+    published = pl.DataFrame({"neighbour": ["B", "C"], "rank": [1, 2], "distance": [None, None]},
+                             schema_overrides={"distance": pl.Float64})
+    assert drivers(published) == ["", ""]
+
+
+def test_an_indicator_that_varies_by_less_than_the_tolerance_is_exactly_0_and_missing_stays_missing() -> None:
+    """1, 1 + 1e-12, missing, 1: within CONSTANT of the largest, so not varying: exactly 0 for each area with it
+    and NaN for the one without, with no warning. Wrong answers caught: the rounding's own z-scores (about
+    ±5e-13) kept, a missing figure made 0, or a division by the standard deviation of 0 warning."""
+    from cyplan.model.neighbours import standardise
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        z = standardise(np.array([[1.0], [1.0 + 1e-12], [np.nan], [1.0]]))
+        flat = standardise(np.array([[3.0], [3.0]]))
+    assert z[[0, 1, 3], 0].tolist() == [0.0, 0.0, 0.0] and np.isnan(z[2, 0])
+    assert flat[:, 0].tolist() == [0.0, 0.0]
+
+
+# -- model/sanity and model/sensitivity ---------------------------------------------------------------------------
+
+def test_prevalence_above_the_national_rate_is_warned_of_in_runs_of_ages_with_the_same_figures() -> None:
+    """National 10% at 5–13 and 11% at 14–15. The levels add up to 12% at 5–7, exactly 10% at 8–9 (not above),
+    12% at 10–11, 15% at 12–13 and 15% at 14–15: four warnings — 5 to 7, 10 to 11 (not joined to 5–7 across
+    8–9), 12 to 13 (another total), 14 to 15 (another national rate). Wrong answers caught: each age warned of
+    alone, runs joined across a gap or over different totals or rates, a total equal to the rate warned of, and
+    the words changed."""
+    from cyplan.model.sanity import prevalence_warnings
+
+    national = pl.DataFrame({"age_from": [5, 14], "age_to": [13, 15], "sex": ["all", "all"], "central": [0.1, 0.11]})
+    local = pl.DataFrame({"level": ["t"] * 5, "age_from": [5, 8, 10, 12, 14], "age_to": [7, 9, 11, 13, 15],
+                          "sex": ["all"] * 5, "central": [0.12, 0.1, 0.12, 0.15, 0.15], "net_of": [""] * 5})
+    tail = ": check how need is split between levels, and that a level that includes another is given net of it"
+    assert prevalence_warnings(local, national, "n") == [
+        "at ages 5 to 7 the levels of need add up to 12.0% of children, above the national rate of 10.0% (n)" + tail,
+        "at ages 10 to 11 the levels of need add up to 12.0% of children, above the national rate of 10.0% (n)" + tail,
+        "at ages 12 to 13 the levels of need add up to 15.0% of children, above the national rate of 10.0% (n)" + tail,
+        "at ages 14 to 15 the levels of need add up to 15.0% of children, above the national rate of 11.0% (n)" + tail]
+
+
+def test_the_sensitivity_plural_adds_no_s_to_a_word_ending_in_s_or_staff() -> None:
+    """Wrong answer caught: 'nursess' and 'support staffs'."""
+    from cyplan.model.sensitivity import plural
+
+    assert plural("Support staff or nurses") == "support staff or nurses"
+    assert plural("Mental health practitioner (CAMHS)") == "mental health practitioners (CAMHS)"
+
+
+# -- model/evidence_ratings -----------------------------------------------------------------------------------------
+
+def _ratings_frames(rows: list[tuple[str, str, str, str]]) -> dict[str, pl.DataFrame]:
+    """(intervention, scheme, measure, rating) rows, in the order given, for the interventions named."""
+    names = sorted({r[0] for r in rows})
+    return {"interventions": pl.DataFrame({"intervention": names}),
+            "evidence_ratings": pl.DataFrame(rows, schema=["intervention", "scheme", "measure", "rating"],
+                                             orient="row")}
+
+
+def test_the_ratings_text_lists_schemes_and_measures_in_the_schemes_order_whatever_the_rows_order() -> None:
+    """EEF cost, months and padlocks and Foundations cost and evidence, given in that (reversed) order: said
+    Foundations first, evidence before cost, then EEF padlocks, months, cost. Wrong answers caught: the order of
+    schemes and measures lost (no order table, or one that does not keep each scheme's measures apart)."""
+    from cyplan.model.evidence_ratings import evidence_summary
+
+    rows = [("i", "eef", "cost", "1"), ("i", "eef", "months", "+5"), ("i", "eef", "padlocks", "4"),
+            ("i", "foundations", "cost", "2"), ("i", "foundations", "evidence", "3+")]
+    got = evidence_summary(_ratings_frames(rows)).row(0, named=True)
+    assert got["ratings_text"] == "Foundations 3+, cost 2; EEF 4 padlocks, +5 months, cost 1"
+    assert (got["strength"], got["cost"]) == (4, 2)
+
+
+@pytest.mark.parametrize("rating", ["None–Found", "none−found", "  NONE-found "])
+def test_a_local_none_found_with_any_dash_case_or_spaces_is_no_benefit(rating: str) -> None:
+    """'none-found' with an en dash, a true minus sign, capitals or spaces at either end is the one rating: no
+    benefit found (strength 0). Wrong answers caught: a dash or minus left as it is (so no strength at all), and
+    normal() (the import's check) disagreeing with the summary."""
+    from cyplan.model.evidence_ratings import evidence_summary, normal
+
+    got = evidence_summary(_ratings_frames([("i", "local", "evidence", rating)])).row(0, named=True)
+    assert (got["strength"], got["no_benefit"]) == (0, True)
+    assert normal(rating) == "none-found"
+
+
+def test_a_yef_rating_in_words_with_inner_spaces_is_matched() -> None:
+    """'Very   high' (three spaces) is YEF's 'very high': strength 4. Wrong answer caught: runs of spaces inside a
+    rating not made one, so the rating matches nothing."""
+    from cyplan.model.evidence_ratings import evidence_summary
+
+    got = evidence_summary(_ratings_frames([("i", "yef", "evidence", "Very   high")])).row(0, named=True)
+    assert got["strength"] == 4
+
+
+def test_what_a_scheme_allows_is_said_with_ne_and_nl2_in_capitals_and_words_as_they_are() -> None:
+    """Wrong answer caught: every allowed value put in capitals ('STRONG, MODERATE …')."""
+    from cyplan.model.evidence_ratings import allowed
+
+    assert allowed("foundations", "evidence") == "4+, 4, 3+, 3, 2+, 2, NL2, NE"
+    assert allowed("local", "evidence") == "strong, moderate, promising, limited, none-found"
