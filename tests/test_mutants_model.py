@@ -1658,3 +1658,142 @@ def test_what_a_scheme_allows_is_said_with_ne_and_nl2_in_capitals_and_words_as_t
 
     assert allowed("foundations", "evidence") == "4+, 4, 3+, 3, 2+, 2, NL2, NE"
     assert allowed("local", "evidence") == "strong, moderate, promising, limited, none-found"
+
+
+def test_a_published_list_ties_by_code_names_its_sources_in_order_or_says_none_and_keeps_its_kinds() -> None:
+    """Two neighbours both ranked 1 (a tie in the list): by code, C before D. Sources 'DfE 2024', none, 'DfE 2024'
+    again and 'ONS': 'DfE 2024; ONS'. With no source at all: 'no source given'. The distance column blank but a
+    decimal. Wrong answers caught: a tie left in the list's own order, a blank source listed as 'XXXX', sources
+    joined otherwise, the area lost, the distance column of no kind."""
+    from cyplan.model.neighbours import published
+
+    lists = pl.DataFrame({"area": ["A"] * 4, "neighbour": ["D", "C", "B", "E"], "rank": [1, 1, 3, 4],
+                          "source": ["DfE 2024", None, "DfE 2024", "ONS"]})
+    got = published("A", lists, n=3)
+    assert (got.area, got.source) == ("A", "published list: DfE 2024; ONS")
+    assert got.table["neighbour"].to_list() == ["C", "D", "B"] and got.table.schema["distance"] == pl.Float64
+    none = published("A", lists.with_columns(pl.lit(None, pl.String).alias("source")))
+    assert none.source == "published list: no source given"
+
+
+def test_no_benefit_beside_a_promising_rating_is_disputed_and_an_unrated_intervention_is_blank() -> None:
+    """'d': Foundations NE and a local 'promising' (strength 2): disputed, not no benefit, strength 2 (promising
+    counts as some benefit: 'promising or better'). 'u' has no rating: strength and cost blank, text '', neither
+    flag. Wrong answers caught: promising not counted against NE (`>` for `>=`), and a failure or a flag for an
+    intervention without ratings."""
+    from cyplan.model.evidence_ratings import evidence_summary
+
+    frames = _ratings_frames([("d", "foundations", "evidence", "NE"), ("d", "local", "evidence", "promising")])
+    frames["interventions"] = pl.DataFrame({"intervention": ["d", "u"]})
+    got = {r["intervention"]: r for r in evidence_summary(frames).iter_rows(named=True)}
+    assert (got["d"]["strength"], got["d"]["no_benefit"], got["d"]["disputed"]) == (2, False, True)
+    assert got["d"]["ratings_text"] == "Foundations NE; Local evaluation promising"
+    assert (got["u"]["strength"], got["u"]["cost"], got["u"]["ratings_text"], got["u"]["no_benefit"],
+            got["u"]["disputed"]) == (None, None, "", False, False)
+
+
+def test_the_ratings_text_of_many_interventions_keeps_each_ones_schemes_in_order() -> None:
+    """60 interventions, each rated by all four schemes, the rows given last scheme first: every text in the
+    schemes' order. Wrong answer caught: the rows sorted by intervention alone before their texts are joined
+    (polars may then put an intervention's schemes in any order)."""
+    from cyplan.model.evidence_ratings import evidence_summary
+
+    names = [f"i{n:02}" for n in range(60)]
+    rows = [(i, s, m, r) for i in names for s, m, r in (("local", "evidence", "strong"), ("eef", "padlocks", "3"),
+                                                         ("yef", "evidence", "4"), ("foundations", "evidence", "2"))]
+    texts = evidence_summary(_ratings_frames(rows))["ratings_text"].to_list()
+    assert texts == ["Foundations 2; YEF evidence 4; EEF 3 padlocks; Local evaluation strong"] * 60
+
+
+# -- model/sensitivity ----------------------------------------------------------------------------------------------
+
+def test_one_at_a_time_levels_are_central_then_each_input_low_and_high_in_turn() -> None:
+    """k = 2: five rows — all central (NaN), the first low (0), the first high (1), the second low, the second high.
+    Wrong answer caught: extra rows of central runs (each one a wasted model run, and a tornado bar of none)."""
+    from cyplan.model.sensitivity import one_at_a_time
+
+    nan = np.nan
+    np.testing.assert_array_equal(one_at_a_time(2), [[nan, nan], [0, nan], [1, nan], [nan, 0], [nan, 1]])
+
+
+def test_a_fixed_input_or_a_central_level_is_its_central_value_without_a_warning() -> None:
+    """A factor of two rows: the first ranging 1–3 (central 2), the second fixed at 5 (width 0). At level NaN
+    (central) both are central; at level 1 the first is at its high (3), the second still 5 — with no
+    RuntimeWarning (0 ÷ 0 for the fixed row's mode, or the triangular's square root of a negative for a level
+    read as 1.5). Wrong answers caught: the mode divided where the width is 0, and a NaN level read as
+    anything but the middle."""
+    from cyplan.model.sensitivity import Factor, given
+
+    f = Factor("workforce", "leaver_rate", "x", rows=np.array([0, 1]), areas=np.array([-1, -1]),
+               low=np.array([1.0, 5.0]), central=np.array([2.0, 5.0]), high=np.array([3.0, 5.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = given([f], np.array([[np.nan], [1.0]]), {("workforce", "leaver_rate"): np.array([0.0, 0.0])})
+    assert out[("workforce", "leaver_rate")].tolist() == [[2.0, 5.0], [3.0, 5.0]]
+
+
+def test_the_cost_measure_is_each_roles_own_gap_costed_and_the_total_adds_the_areas() -> None:
+    """Two areas, two roles (£100 and £10 an FTE), one draw: gaps 2 and −1 in the first area, 1 and 0 in the
+    second. Cost: each role's gap above 0 costed (200 + 0, 100 + 0), so 300 in all; FTE every role together:
+    1 and 1, so 2 in all; per area, 200 and 100. Wrong answers caught: the FTE given for the cost, a surplus
+    costed or the cost divided, the areas not added."""
+    from cyplan.model.sensitivity import Spec, measured
+
+    sim = SimpleNamespace(demand=np.array([[[[5.0], [3.0]]], [[[2.0], [2.0]]]]),
+                          total_supply=np.array([[[[3.0], [4.0]]], [[[1.0], [2.0]]]]),
+                          cost_per_fte=np.array([100.0, 10.0]))
+    assert measured(sim, Spec("cost", 0, (0, 1))).tolist() == [[300.0]]
+    assert measured(sim, Spec("gap", 0, (0, 1))).tolist() == [[2.0]]
+    assert measured(sim, Spec("cost", 0, (0, 1), per_area=True)).tolist() == [[200.0], [100.0]]
+
+
+def test_what_missing_figures_did_is_said_naming_five_areas_then_how_many_more() -> None:
+    """A has every figure. 7 areas lack x: 'B, C, D, E, F and 2 more … their'; 5 lack y: the five, no 'more'; 6
+    lack z: 'and 1 more'; only B lacks w: 'its'. Wrong answers caught: the areas joined otherwise, six named,
+    the count of the rest wrong or said from five (or only from seven), 'its' for two or more or 'their' for one."""
+    from cyplan.model.neighbours import _missing
+
+    codes = list("ABCDEFGH")
+    nan = np.nan
+    values = np.array([[1.0] * 4] + [[nan, nan, nan, 1.0]] * 5 + [[nan, 1.0, nan, 1.0], [nan, 1.0, 1.0, 1.0]])
+    values[1, 3] = nan  # B lacks w
+    assert _missing("A", codes, ["x", "y", "z", "w"], values) == [
+        "no figure for x in B, C, D, E, F and 2 more: it is left out of their distance to A",
+        "no figure for y in B, C, D, E, F: it is left out of their distance to A",
+        "no figure for z in B, C, D, E, F and 1 more: it is left out of their distance to A",
+        "no figure for w in B: it is left out of its distance to A"]
+    assert _missing("A", list("ABC"), ["v"], np.array([[1.0], [nan], [nan]])) == [
+        "no figure for v in B, C: it is left out of their distance to A"]
+
+
+def test_a_distance_from_an_area_lacking_an_indicator_is_scaled_to_its_own_indicators_without_a_warning() -> None:
+    """Target 0 lacks indicator 2. Area 1 shares indicators 0 and 1 with it (z differences 1 and 2, weights 1 and
+    3): Σ w·d² = 1 + 12 = 13, scaled by the target's weights over the shared ones, (1 + 3) ÷ (1 + 3) = 1: √13.
+    Area 2 shares nothing: no distance. Area 3 is the target's twin: 0, with no shares. No RuntimeWarning for the
+    0 ÷ 0s. Wrong answers caught: the target's weight worked out with indicators it lacks (÷ 0, or counted), and
+    warnings shown to the user."""
+    from cyplan.model.neighbours import distances
+
+    nan = np.nan
+    z = np.array([[0.0, 0.0, nan], [1.0, 2.0, 5.0], [nan, nan, 1.0], [0.0, 0.0, 3.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d, shares = distances(z, np.array([1.0, 3.0, 2.0]), 0)
+    assert np.isnan(d[0]) and d[1] == pytest.approx(np.sqrt(13)) and np.isnan(d[2]) and d[3] == 0.0
+    assert shares[1, :2].tolist() == pytest.approx([1 / 13, 12 / 13]) and np.isnan(shares[1, 2])
+    assert np.isnan(shares[3]).all()
+
+
+def test_the_training_summary_keeps_the_leaver_rate_and_says_what_keeps_the_share_after_the_target() -> None:
+    """Two years reaching the target (10 staff to train a year, £100 each year) then a year keeping it (3 a year):
+    10 a year, 20 and £200 to the target, then 3 a year; the leaver rate carried through. Wrong answers caught:
+    the leaver rate left out of the summary, and 'then a year' read from the years that reach the target."""
+    from cyplan.model.skills import training_summary
+
+    needs = pl.DataFrame({"area": ["A"] * 3, "role": ["r"] * 3, "skill_area": ["s"] * 3,
+                          "phase": ["reach", "reach", "hold"], "staff": [50.0] * 3, "share_trained": [0.2] * 3,
+                          "target_share": [0.6] * 3, "target_year": [2027] * 3, "leaver_rate": [0.1] * 3,
+                          "to_train": [10.0, 10.0, 3.0], "cost": [100.0, 100.0, 30.0]})
+    row = training_summary(needs).row(0, named=True)
+    assert (row["leaver_rate"], row["a_year"], row["to_target"], row["cost_to_target"], row["then_a_year"]) == (
+        0.1, 10.0, 20.0, 200.0, 3.0)
