@@ -1797,3 +1797,90 @@ def test_the_training_summary_keeps_the_leaver_rate_and_says_what_keeps_the_shar
     row = training_summary(needs).row(0, named=True)
     assert (row["leaver_rate"], row["a_year"], row["to_target"], row["cost_to_target"], row["then_a_year"]) == (
         0.1, 10.0, 20.0, 200.0, 3.0)
+
+
+def test_the_pipeline_table_adds_every_pipeline_of_a_cell_year_by_year() -> None:
+    """Role a: P1 10 places a year from 2026, 3-year course, £1,000 a place; P2 5 places 2024–2026, 3-year
+    course, £200 a place. Role b: 2 places in 2025 only, 1-year course, no cost given. 80% complete.
+    2026: 15 starting (10 + 5), £11,000 (10,000 + 1,000); 2027: 10 starting (P2 has ended), P2's 2024 intake
+    qualifying, 4. 2029: both qualify, 8 (P1's 2026 intake) + 4 (P2's last, 2026) = 12. Role b, 2025: 2
+    starting at £0. Wrong answers caught: a pipeline's figures put in every cell, end_year ignored, the last
+    intake's qualifiers left out, one pipeline overwriting another, a blank cost read as £1, and the areas or
+    years asked for ignored."""
+    from cyplan.model.flows import pipeline_table
+    from test_supply_flows import YEARS6, pipeline
+
+    f = inputs(YEARS6)
+    f["training_pipelines"] = pl.concat([
+        pipeline(start_year=2026), pipeline(start_year=2024, end_year=2026, places=5.0, cost_per_place=200.0),
+        pipeline(role="b", start_year=2025, end_year=2025, places=2.0, course_years=1, cost_per_place=None)])
+    sim = simulate(f)
+    t = pipeline_table(sim, ["T1"], [2025, 2026, 2027, 2029])
+    a = t.filter(pl.col("role") == "a").sort("year")
+    assert a["year"].to_list() == [2025, 2026, 2027, 2029]
+    assert a["places_starting"].to_list() == [5.0, 15.0, 10.0, 10.0]
+    assert a["training_cost"].to_list() == [1_000.0, 11_000.0, 10_000.0, 10_000.0]
+    assert a["qualifying"].to_list() == pytest.approx([0.0, 0.0, 4.0, 12.0])
+    b = t.filter(pl.col("role") == "b").sort("year")
+    assert b["places_starting"].to_list() == [2.0, 0.0, 0.0, 0.0] and b["training_cost"].to_list() == [0.0] * 4
+    assert b["qualifying"].to_list() == pytest.approx([0.0, 1.6, 0.0, 0.0])
+    assert pipeline_table(sim, ["T9"]).is_empty()
+
+
+def _plan_of_a(f: dict[str, pl.DataFrame], target: int = 2030) -> dict[str, object]:
+    from cyplan.model.flows import training_plan
+
+    return training_plan(simulate(f), target).filter(pl.col("role") == "a").row(0, named=True)
+
+
+def test_a_training_plan_where_no_extra_joiners_are_needed_says_so_with_no_places() -> None:
+    """test_supply's role a is over-supplied: no extra joiners, so 0 places, £0 and 'no extra places needed'
+    (not a plan of 0 places 'yes: …'). Wrong answers caught: that answer's keys misspelt (so blank), its
+    figures 1, its words changed, or 0 extra joiners taken as needing some."""
+    from test_supply_flows import YEARS6, pipeline
+
+    f = inputs(YEARS6)
+    f["training_pipelines"] = pipeline()
+    plan = _plan_of_a(f)
+    assert (plan["joiners_needed"], plan["places_a_year"], plan["places_cost"], plan["by_training"]) == (
+        0.0, 0.0, 0.0, "no extra places needed")
+
+
+@pytest.mark.parametrize(("course", "intakes", "said"), [(5, 1, "yes: 1 intake, 2025–2025"),
+                                                          (4, 2, "yes: 2 intakes, 2025–2026")])
+def test_a_training_plans_places_for_a_cyp_share_below_1_and_no_cost_in_words(course: int, intakes: int,
+                                                                               said: str) -> None:
+    """test_supply_flows' role a short of staff at a CYP share of 0.5, a pipeline of 0.1 places a year with no
+    cost per place and a course of 5 (or 4) years to a 2030 target: 1 intake (or 2), each yielding
+    0.8 × 0.5 × 0.5 = 0.2 FTE for this population a place: places = J × Σ_{k<5} 0.9^k ÷ Σ_{k<n} 0.9^k ÷ 0.2, £0.
+    Wrong answers caught: the yield divided by the CYP share, a blank cost read as £1 a place, and '1 intakes'
+    (or '2 intake')."""
+    from test_supply_flows import pipeline, short
+
+    f = short(0.1)
+    f["workforce"] = f["workforce"].with_columns(pl.lit(0.5).alias("cyp_share"))
+    f["training_pipelines"] = pipeline(places=0.1, course_years=course, cost_per_place=None)
+    plan = _plan_of_a(f)
+    j = plan["joiners_needed"]
+    assert j > 0 and plan["by_training"] == said
+    assert plan["places_a_year"] == pytest.approx(j * 4.0951 / sum(0.9 ** k for k in range(intakes)) / 0.2)
+    assert plan["places_cost"] == 0.0
+
+
+def test_a_training_plan_uses_the_pipeline_in_force_last() -> None:
+    """Two pipelines on role a: from 2020 (10 places, 3-year course) and from 2022 (1 place, 2-year course): the
+    later one is in force, course 2. Two from 2022 (1 place, 2 years; 5 places, 4 years): the larger, course 4.
+    With no pipeline at all the plan keeps its columns' kinds. Wrong answers caught: the pipeline with the most
+    places (or the first listed) taken, and the plan's blank columns of no kind."""
+    from cyplan.model.flows import TRAINING_SCHEMA, training_plan
+    from test_supply_flows import pipeline, short
+
+    f = short(0.1)
+    f["training_pipelines"] = pl.concat([pipeline(start_year=2020), pipeline(start_year=2022, places=1.0,
+                                                                             course_years=2)])
+    assert _plan_of_a(f)["course_years"] == 2
+    f["training_pipelines"] = pl.concat([pipeline(start_year=2022, places=5.0, course_years=4),
+                                         pipeline(start_year=2022, places=1.0, course_years=2)])
+    assert _plan_of_a(f)["course_years"] == 4
+    f["training_pipelines"] = f["training_pipelines"].clear()
+    assert dict(training_plan(simulate(f), 2030).schema) == TRAINING_SCHEMA
