@@ -517,12 +517,14 @@ def _hypothesis_profile() -> None:
     example not shrunk nor explained: the first failure kills the mutant, and shrinking it (running the test
     again and again, the explain phase under a tracer) was most of the time of a mutant a hypothesis test kills.
     Loaded before the tests are collected, since a test's own @settings takes what it leaves out from the
-    profile loaded when its module is imported (tests/conftest.py loads "ci" only when CI=true)."""
+    profile loaded when its module is imported (tests/conftest.py loads the one CYPLAN_HYPOTHESIS_PROFILE names).
+    No deadline, as in the tests' profiles: a slow example is not a wrong answer."""
     from hypothesis import Phase, settings
 
-    settings.register_profile("mutation", derandomize=True, database=None,
+    settings.register_profile("mutation", derandomize=True, database=None, deadline=None,
                               phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target))
     settings.load_profile("mutation")
+    os.environ["CYPLAN_HYPOTHESIS_PROFILE"] = "mutation"  # so that tests/conftest.py keeps it
 
 
 def _derandomized() -> bool:
