@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from cyplan.io.problems import InputError
+from cyplan.io.validate import CONTROL_MESSAGE
 from cyplan.model import activity
 from cyplan.model.disclosure import DFE, NHS_DIGITAL, NONE
 from cyplan.reference.codelists import (
@@ -642,3 +643,203 @@ def test_an_import_into_a_store_of_another_format_is_refused_and_changes_nothing
         (str(RECORDS), None, None, f"{store.path(ws.path)} is in a format this version of cyplan does not read")]
     assert {p: p.read_bytes() for p in sorted(ws.path.rglob("*")) if p.is_file()} == before
 
+
+
+# -- crash recovery: the log brought up to date from the manifest (returns/recover.py) -------------------------
+
+def _counts_file(ws: Workspace, name: str) -> str:
+    """A counts file of 3 age counts (4 accepted, 2 not, 5 accepted: 11 records, 9 accepted) and 2 gender counts
+    of the same records that a wrong field would add (100 and 1,000, 1,000 of them accepted)."""
+    rows = [(1, 5, True, store.CODED[0], 3, 0, 4), (1, 5, False, store.CODED[0], 4, 0, 2),
+            (2, 6, True, store.CODED[0], 7, 0, 5), (1, 5, True, store.CODED[1], 1, 0, 1000),
+            (1, 5, False, store.CODED[1], 2, 0, 100)]
+    store.folder(ws.path).mkdir(parents=True, exist_ok=True)
+    pl.DataFrame(rows, schema=store.COUNTS_SCHEMA, orient="row").write_ipc(store.folder(ws.path) / name)
+    return name
+
+
+def test_imports_the_log_lacks_are_added_from_the_manifest_under_their_own_ids_and_the_next_id_follows(
+        tmp_path: Path) -> None:
+    """The log holds import 2; the manifest names 2, 5 (its log row kept) and 7 (stored before the manifest kept
+    it: the row from its counts — 11 records, 9 accepted, no queries, none replaced, no periods). Rows 5 and 7 are
+    added under those ids, 2 is left as it was, and the next import is 8 (above 2, 5 and 7)."""
+    from cyplan.returns.recover import log_missing
+    from cyplan.store.returns_tables import returns_imports
+    ws = Workspace.create(tmp_path / "w")
+    kept = {"records": 30, "accepted": 20, "queries": 3, "replaced": 1, "periods": '[[1, 5]]'}
+    with ws.engine.begin() as conn:
+        conn.execute(returns_imports.insert().values(id=2, file="two.csv", sheet=None, sha256="b", imported_at="t2",
+                                                     records=1, accepted=1, queries=0, replaced=0, periods="[]"))
+    manifest = store.Manifest([
+        store.Import(2, "again.csv", None, "x", "t", "2.records.arrow", "2.counts.arrow", {**kept, "records": 99}),
+        store.Import(5, "five.xlsx", "Sheet 1", "e", "t5", "5.records.arrow", "5.counts.arrow", kept),
+        store.Import(7, "seven.csv", None, "g", "t7", "7.records.arrow", _counts_file(ws, "7.counts.arrow"))])
+    assert log_missing(ws, manifest) == 8
+    with ws.engine.connect() as conn:
+        rows = conn.execute(returns_imports.select().order_by(returns_imports.c.id)).all()
+    assert [tuple(r) for r in rows] == [
+        (2, "two.csv", None, "b", "t2", 1, 1, 0, 0, "[]"),
+        (5, "five.xlsx", "Sheet 1", "e", "t5", 30, 20, 3, 1, "[[1, 5]]"),
+        (7, "seven.csv", None, "g", "t7", 11, 9, 0, 0, "[]")]
+    assert log_missing(ws, manifest) == 8  # nothing more to add
+
+
+def test_with_no_import_anywhere_the_next_id_is_1(tmp_path: Path) -> None:
+    from cyplan.returns.recover import log_missing
+    assert log_missing(Workspace.create(tmp_path / "w"), store.Manifest()) == 1
+
+
+def test_the_stores_files_are_its_records_and_counts_files_only_sorted(tmp_path: Path) -> None:
+    """The folder holds a records file, a counts file, the manifest, a temporary copy and a note: the store's files
+    are the first two, by name; a workspace without the folder has none."""
+    ws = tmp_path / "w"
+    assert store.stored_files(ws) == []
+    store.folder(ws).mkdir(parents=True)
+    for name in ("b.records.arrow", "a.counts.arrow", store.MANIFEST, f"{store.MANIFEST}.tmp", "notes.txt",
+                 "c.records.arrow.old"):
+        (store.folder(ws) / name).write_text("")
+    assert store.stored_files(ws) == ["a.counts.arrow", "b.records.arrow"]
+
+
+# -- the files that edit a workspace's code lists (returns/codelist_files.py) ----------------------------------
+
+def _problems(e: pytest.ExceptionInfo[InputError]) -> list[tuple[int | None, str | None, str]]:
+    return [(p.row, p.column, p.message) for p in e.value.problems]
+
+
+def test_an_own_list_is_read_from_its_code_column_or_else_its_category_column(tmp_path: Path) -> None:
+    """Three files for gender: 'code' only (A, B: no label or aliases, so '' for each, not None); 'category' only
+    (C: read from that column, not refused as lacking 'code'); both columns (code D, category E: the code column
+    is the one read). Wrong answers caught: the category column never read, read when a code column is there, or
+    a missing label read as None."""
+    from cyplan.returns.codelist_files import read_list
+    files = {"code.csv": "code\nA\nB\n", "category.csv": "category,label\nC,See\n", "both.csv": "code,category\nD,E\n"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert read_list(tmp_path / "code.csv", "gender") == [Entry("A", "", ""), Entry("B", "", "")]
+    assert read_list(tmp_path / "category.csv", "gender") == [Entry("C", "See", "")]
+    assert read_list(tmp_path / "both.csv", "gender") == [Entry("D", "", "")]
+
+
+def test_an_own_lists_faults_are_each_named_by_row_and_column(tmp_path: Path) -> None:
+    """gender.csv, rows 2–6: F (alias 'woman'); a blank code with an alias (row 3); F again (row 4: "on row 2
+    too"); M with alias 'WOMAN ' (row 5: the aliases column, already F's, row 2); X with a vertical tab in its
+    label (row 6) — refused alone, before the rest is looked at. Without row 6 the four others are each named."""
+    from cyplan.returns.codelist_files import read_list
+    path = tmp_path / "gender.csv"
+    path.write_text("code,label,aliases\nF,Female,woman\n,,girl\nF,,\nM,Male,WOMAN \nX,Ex\x0btra,\n")
+    with pytest.raises(InputError) as caught:
+        read_list(path, "gender")
+    assert _problems(caught) == [(6, "label", CONTROL_MESSAGE)]
+    path.write_text("code,label,aliases\nF,Female,woman\n,,girl\nF,,\nM,Male,WOMAN \n")
+    with pytest.raises(InputError) as caught:
+        read_list(path, "gender")
+    assert _problems(caught) == [(3, "code", "the code is blank: give each category a code"),
+                                 (4, "code", "the code 'F' is on row 2 too: give each category one row"),
+                                 (5, "aliases", "'WOMAN' already means 'F' (row 2)")]
+
+
+def test_an_own_list_with_no_categories_is_refused_naming_the_field(tmp_path: Path) -> None:
+    """A row with its code and label blank (a note only): no categories, and no other fault, so one problem for the
+    whole file."""
+    from cyplan.returns.codelist_files import read_list
+    path = tmp_path / "gender.csv"
+    path.write_text("code,label,note\n,,left blank\n")
+    with pytest.raises(InputError) as caught:
+        read_list(path, "gender")
+    assert [(p.file, p.row, p.column, p.message) for p in caught.value.problems] == [
+        (str(path), None, None, "the file holds no categories for gender")]
+
+
+def test_a_filled_in_mapping_is_read_as_field_to_value_to_category_and_a_value_twice_to_one_category_is_kept(
+        tmp_path: Path) -> None:
+    """Rows: gender 'F' → female (the category as written on the list: 'Female'); gender 'f ' → 'FEMALE' again (the
+    same value in another case, to the same category: no fault, and kept as written, stripped); referral_source
+    'GP' → nhs referral; a row with map_to blank (left out)."""
+    from cyplan.returns.codelist_files import read_mapping
+    path = tmp_path / "mapping.csv"
+    path.write_text("field,value_found,count,map_to\ngender,F,3,female\nGender,f ,1,FEMALE\n"
+                    "referral_source,GP,5,nhs referral\ngender,W,2,\n")
+    assert read_mapping(path, load()) == {"gender": {"F": "Female", "f": "Female"},
+                                             "referral_source": {"GP": "NHS Referral"}}
+
+
+def test_a_mappings_faults_are_each_named_by_row_and_column(tmp_path: Path) -> None:
+    """Rows 2–8: an unknown field; a blank value_found; a map_to off the referral source list; 'female' (already
+    the gender list's first category) mapped to Male; 'Local Authority' (already the referral source list's 6th)
+    mapped to Other; 'X' to Female then 'x' to Male (row 8: mapped twice, also on row 7). Each message names its
+    row and column; a field with '_' is written with a space."""
+    from cyplan.returns.codelist_files import read_mapping
+    path = tmp_path / "mapping.csv"
+    path.write_text("field,value_found,count,map_to\ncolour,red,1,Red\ngender,,2,Male\nreferral_source,GP,3,Doctor\n"
+                    "gender,female,4,Male\nreferral_source,Local Authority,5,Other\ngender,X,6,Female\n"
+                    "gender,x,7,Male\n")
+    with pytest.raises(InputError) as caught:
+        read_mapping(path, load())
+    sources = ", ".join(load()["referral_source"].categories)
+    assert _problems(caught) == [
+        (2, "field", f"'colour' is not a field with a code list; they are: {', '.join(F.CATEGORICAL)}"),
+        (3, "value_found", "value_found is blank: a blank is not mapped"),
+        (4, "map_to", f"'Doctor' is not on the referral source code list; its categories are: {sources}"),
+        (5, "value_found", "'female' is already on the gender code list as 'Female'"),
+        (6, "value_found", "'Local Authority' is already on the referral source code list as 'Local Authority'"),
+        (8, "value_found", "'x' is mapped twice: also on row 7")]
+
+
+def test_a_control_character_in_a_mappings_field_or_map_to_is_refused_first(tmp_path: Path) -> None:
+    from cyplan.returns.codelist_files import read_mapping
+    path = tmp_path / "mapping.csv"
+    path.write_text("field,value_found,count,map_to\nGen\x0bder,F,1,Female\ngender,,1,Ma\x0ble\n")
+    with pytest.raises(InputError) as caught:
+        read_mapping(path, load())
+    assert _problems(caught) == [(2, "field", CONTROL_MESSAGE), (3, "map_to", CONTROL_MESSAGE)]
+
+
+# -- code lists edited: back to the register's or the default list (returns/codelist_edit.py) ------------------
+
+def test_the_service_list_reset_is_the_registers_and_the_mappings_off_it_are_dropped_and_named(
+        demo_workspace: Path) -> None:
+    """The demo's register holds childrens_centres (not a vanguard). Kept mappings: Hub → childrens_centres, Vg →
+    Affinity and Ab → Beacon (vanguards or nothing, neither in the register). Reset, the service list is the
+    register's: Hub's mapping is kept, the two others are dropped and named, sorted by value, in one sentence
+    (plural). A reset that drops nothing adds nothing to its sentence, and a field with '_' is written with a
+    space."""
+    from cyplan.returns.codelist_edit import reset
+    from cyplan.store import codelists as own_lists
+    ws = Workspace.open(demo_workspace)
+    with ws.engine.begin() as conn:
+        own_lists.store_mappings(conn, {"service": {"Hub": "childrens_centres", "Vg": "Affinity", "Ab": "Beacon"}})
+    assert reset(ws, "service") == (
+        "The service code list is the services in the register again. Dropped 2 kept mappings to a category not "
+        "on this list: 'Ab' → 'Beacon', 'Vg' → 'Affinity'; those values are queried again (keep a new mapping "
+        "with --mapping to read them as a category on the list).")
+    assert own_lists.stored_mappings(ws.engine) == {"service": {"Hub": "childrens_centres"}}
+    assert reset(ws, "referral_source") == "The referral source code list is the default list again."
+    with ws.engine.begin() as conn:
+        own_lists.store_mappings(conn, {"gender": {"W": "Woman"}})
+    assert reset(ws, "gender") == (
+        "The gender code list is the default list again. Dropped 1 kept mapping to a category not on this list: "
+        "'W' → 'Woman'; those values are queried again (keep a new mapping with --mapping to read them as a "
+        "category on the list).")
+
+
+def test_a_reset_list_that_is_an_older_workspaces_faulty_file_is_read_with_its_faults_and_its_gaps_noted(
+        demo_workspace: Path) -> None:
+    """An older workspace's codelists/ethnicity.csv: 'Asian or Asian British' twice (a fault: read with the second
+    left out), White British, Other. A kept mapping WB → White British. Reset, the list in use is still that file's:
+    the mapping is on it and kept (not dropped as off the default list), and the demo's population by ethnicity
+    has three categories the file lacks (African; Mixed or Multiple ethnic groups; White Minorities), named in a
+    note, sorted."""
+    from cyplan.returns.codelist_edit import reset
+    from cyplan.store import codelists as own_lists
+    older = demo_workspace / WORKSPACE_FOLDER / "ethnicity.csv"
+    older.parent.mkdir(exist_ok=True)
+    older.write_text("category\nAsian or Asian British\nAsian or Asian British\nWhite British\nOther\n")
+    ws = Workspace.open(demo_workspace)
+    with ws.engine.begin() as conn:
+        own_lists.store_mappings(conn, {"ethnicity": {"WB": "White British"}})
+    assert reset(ws, "ethnicity") == (
+        "The ethnicity code list is the default list again. Note: your population by category has ethnicity "
+        "categories not on this list (African, Mixed or Multiple ethnic groups, White Minorities): the equality "
+        "view lists them without referrals until you import population_groups again with the list's categories.")
+    assert own_lists.stored_mappings(ws.engine) == {"ethnicity": {"WB": "White British"}}
