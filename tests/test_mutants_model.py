@@ -1600,6 +1600,82 @@ def test_prevalence_above_the_national_rate_is_warned_of_in_runs_of_ages_with_th
         "at ages 14 to 15 the levels of need add up to 15.0% of children, above the national rate of 11.0% (n)" + tail]
 
 
+def test_prevalence_at_one_age_above_the_national_rate_is_warned_of_as_that_age() -> None:
+    """National 10% at 5–6; the levels 12% at 5, 10% at 6: one warning, "at age 5" (not "ages 5 to 5")."""
+    from cyplan.model.sanity import prevalence_warnings
+
+    national = pl.DataFrame({"age_from": [5], "age_to": [6], "sex": ["all"], "central": [0.1]})
+    local = pl.DataFrame({"level": ["t", "t"], "age_from": [5, 6], "age_to": [5, 6], "sex": ["all", "all"],
+                          "central": [0.12, 0.1]})
+    assert [w[:62] for w in prevalence_warnings(local, national, "n")] == [
+        "at age 5 the levels of need add up to 12.0% of children, above"]
+
+
+def test_the_prevalence_total_nets_a_level_once_spreads_all_to_each_sex_and_averages_the_sexes() -> None:
+    """Levels as a stored enum. Age 12: 'targeted' 20% net of 'tertiary' 8% (the total 20%, not 28%). Age 13:
+    'a' 10% for all, 'b' 30% for girls and 10% for boys: girls 40%, boys 20%, total 30% (the mean over the two
+    sexes; 'all' counted for each sex, not as a third). Without a net_of column, the levels are added: 28% at 12.
+    No rows: no ages, in the frame's two columns. Wrong answers caught: the total counted twice or netted the
+    wrong way, 'all' left a sex of its own, a sex's rate lost, an enum level not joined to net_of's text, and
+    net_of required."""
+    from cyplan.model.sanity import prevalence_totals
+
+    levels = pl.Enum(["targeted", "tertiary", "a", "b"])
+    local = pl.DataFrame({"level": ["targeted", "tertiary", "a", "b", "b"], "age_from": [12, 12, 13, 13, 13],
+                          "age_to": [12, 12, 13, 13, 13], "sex": ["all", "all", "all", "female", "male"],
+                          "central": [0.20, 0.08, 0.1, 0.3, 0.1], "net_of": ["tertiary", None, None, "", ""]},
+                         schema_overrides={"level": levels})
+    got = prevalence_totals(local)
+    assert got["age"].to_list() == [12, 13] and got["total"].to_list() == pytest.approx([0.20, 0.30])
+    assert prevalence_totals(local.drop("net_of"))["total"].to_list() == pytest.approx([0.28, 0.30])
+    empty = prevalence_totals(local.clear())
+    assert (empty.height, empty.schema) == (0, pl.Schema({"age": pl.Int64, "total": pl.Float64}))
+
+
+def _starter_frames(**given: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    empty = {k: pl.DataFrame() for k in ("levels", "prevalence", "pathway_steps", "roles", "role_mix", "groups",
+                                          "group_risks")}
+    return {**empty, **given}
+
+
+def test_every_gap_a_starter_leaves_is_named_in_order() -> None:
+    """Levels a and b; prevalence for a only, at ages 8 to 25 (as the 2023 survey); pathway steps for b only; no
+    roles or role mix; groups g1, g2 and g3 with a relative risk for g1 only. The gaps, in order: b's share, ages
+    0 to 7 (the survey's note), a's pathway, the roles, the role mix, the risks of g2 and g3."""
+    from cyplan.model.sanity import starter_gaps
+
+    frames = _starter_frames(
+        levels=pl.DataFrame({"level": ["b", "a"]}),
+        prevalence=pl.DataFrame({"level": ["a"], "age_from": [8], "age_to": [25], "sex": ["all"], "central": [0.1]}),
+        pathway_steps=pl.DataFrame({"level": ["b"]}), groups=pl.DataFrame({"group": ["g3", "g1", "g2"]}),
+        group_risks=pl.DataFrame({"group": ["g1"]}))
+    assert [g.removeprefix("no national figure: you must supply ") for g in starter_gaps(frames)] == [
+        "the share of children at level 'b' (how probable disorder splits between levels)",
+        "prevalence at ages 0 to 7 (the 2023 survey covers ages 8 to 25)",
+        "a care pathway (pathway steps) for level 'a'",
+        "the roles' sickness days, training days and direct work share (fill in the roles-to-complete.csv that "
+        "'cyplan init --starter' wrote, and import it)",
+        "the role mix: which roles deliver each pathway step",
+        "relative risks for the groups g2, g3"]
+
+
+def test_prevalence_missing_at_other_ages_names_each_age_to_25_and_an_empty_workspace_lacks_every_age() -> None:
+    """Prevalence at ages 0 to 20 (a level with its steps, roles and mix given): the gap is ages 21 to 25, each
+    named (not the survey's note; not age 26). An empty workspace: ages 0 to 25 each, then the roles and the mix
+    (no levels or groups, so nothing of theirs)."""
+    from cyplan.model.sanity import starter_gaps
+
+    given = {"levels": pl.DataFrame({"level": ["a"]}), "pathway_steps": pl.DataFrame({"level": ["a"]}),
+             "roles": pl.DataFrame({"role": ["r"]}), "role_mix": pl.DataFrame({"role": ["r"]}),
+             "prevalence": pl.DataFrame({"level": ["a"], "age_from": [0], "age_to": [20], "sex": ["all"],
+                                         "central": [0.1]})}
+    assert starter_gaps(_starter_frames(**given)) == [
+        "no national figure: you must supply prevalence for ages 21, 22, 23, 24, 25"]
+    gaps = starter_gaps(_starter_frames())
+    assert gaps[0] == f"no national figure: you must supply prevalence for ages {', '.join(map(str, range(26)))}"
+    assert [g[36:50] for g in gaps[1:]] == ["the roles' sic", "the role mix: "]
+
+
 def test_the_sensitivity_plural_adds_no_s_to_a_word_ending_in_s_or_staff() -> None:
     """Wrong answer caught: 'nursess' and 'support staffs'."""
     from cyplan.model.sensitivity import plural
