@@ -1641,7 +1641,8 @@ def _starter_frames(**given: pl.DataFrame) -> dict[str, pl.DataFrame]:
 def test_every_gap_a_starter_leaves_is_named_in_order() -> None:
     """Levels a and b; prevalence for a only, at ages 8 to 25 (as the 2023 survey); pathway steps for b only; no
     roles or role mix; groups g1, g2 and g3 with a relative risk for g1 only. The gaps, in order: b's share, ages
-    0 to 7 (the survey's note), a's pathway, the roles, the role mix, the risks of g2 and g3."""
+    0 to 7 (the survey's note), a's pathway, the roles, the role mix, the risks of g2 and g3. With no relative
+    risks at all, all three groups lack them."""
     from cyplan.model.sanity import starter_gaps
 
     frames = _starter_frames(
@@ -1649,7 +1650,8 @@ def test_every_gap_a_starter_leaves_is_named_in_order() -> None:
         prevalence=pl.DataFrame({"level": ["a"], "age_from": [8], "age_to": [25], "sex": ["all"], "central": [0.1]}),
         pathway_steps=pl.DataFrame({"level": ["b"]}), groups=pl.DataFrame({"group": ["g3", "g1", "g2"]}),
         group_risks=pl.DataFrame({"group": ["g1"]}))
-    assert [g.removeprefix("no national figure: you must supply ") for g in starter_gaps(frames)] == [
+    got = [g.removeprefix("no national figure: you must supply ") for g in starter_gaps(frames)]
+    assert got == [
         "the share of children at level 'b' (how probable disorder splits between levels)",
         "prevalence at ages 0 to 7 (the 2023 survey covers ages 8 to 25)",
         "a care pathway (pathway steps) for level 'a'",
@@ -1657,6 +1659,8 @@ def test_every_gap_a_starter_leaves_is_named_in_order() -> None:
         "'cyplan init --starter' wrote, and import it)",
         "the role mix: which roles deliver each pathway step",
         "relative risks for the groups g2, g3"]
+    no_risks = starter_gaps({**frames, "group_risks": pl.DataFrame()})
+    assert no_risks[-1] == "no national figure: you must supply relative risks for the groups g1, g2, g3"
 
 
 def test_prevalence_missing_at_other_ages_names_each_age_to_25_and_an_empty_workspace_lacks_every_age() -> None:
@@ -1674,6 +1678,52 @@ def test_prevalence_missing_at_other_ages_names_each_age_to_25_and_an_empty_work
     gaps = starter_gaps(_starter_frames())
     assert gaps[0] == f"no national figure: you must supply prevalence for ages {', '.join(map(str, range(26)))}"
     assert [g[36:50] for g in gaps[1:]] == ["the roles' sic", "the role mix: "]
+
+
+def test_fte_per_100000_children_is_warned_of_only_beyond_five_times_either_way() -> None:
+    """A national figure of 100 FTE per 100,000 children aged 0–17: the band is 20 to 500, its edges within it.
+    Each area has 100,000 children at age 5 in 2025 (the base year; 2026 and an adult of 30 are left out) but F
+    (none: no figure) and G (1 child). FTE: A 500 and B 20 (exactly on the edges: no warning), C 500.002 (above:
+    warned; a national rate read ×1.00001 would not warn), D 499.998 (within; a figure read ×1.00001 would
+    warn), E 300 with no CYP share given (counted whole: 300, within), F 50, G 1 (100,000 per 100,000),
+    H 10 with a CYP share of 0.1 (1 per 100,000: below). Areas as a categorical and an enum. Warned: C, G, H in
+    that order, each in the full sentence. No national figure: no warnings."""
+    from cyplan.model.sanity import workforce_warnings
+
+    national = {"value": 100, "per_children": 100_000, "age_from": 0, "age_to": 17, "name": "N", "period": "P"}
+    areas = list("ABCDEFGH")
+    counts = {"F": 0.0, "G": 1.0}
+    population = pl.DataFrame(
+        [(a, 2025, 5, "female", counts.get(a, 100_000.0)) for a in areas]
+        + [(a, 2026, 5, "female", 1.0) for a in areas] + [(a, 2025, 30, "male", 1e6) for a in areas],
+        schema={"area": pl.Categorical, "year": pl.Int64, "age": pl.Int64, "sex": pl.String, "count": pl.Float64},
+        orient="row")
+    workforce = pl.DataFrame({"area": areas, "fte_in_post": [500.0, 20.0, 500.002, 499.998, 300.0, 50.0, 1.0, 10.0],
+                              "cyp_share": [1.0, 1.0, 1.0, 1.0, None, 1.0, 1.0, 0.1]},
+                             schema_overrides={"area": pl.Enum(areas)})
+    tail = (" the national figure of about 100 (N, P): check that the census counts FTE (not headcount or hours) of "
+            "the services the plan covers, and the population's ages")
+    assert workforce_warnings(workforce, population, national) == [
+        "area C: 500.0 FTE in post is 500 per 100,000 children aged 0 to 17 (2025), more than 5 times" + tail,
+        "area G: 1.0 FTE in post is 100,000 per 100,000 children aged 0 to 17 (2025), more than 5 times" + tail,
+        "area H: 1.0 FTE in post is 1 per 100,000 children aged 0 to 17 (2025), less than 1/5 of" + tail]
+    assert workforce_warnings(workforce, population, None) == []
+
+
+def test_an_input_is_uncertain_in_an_area_only_where_its_own_or_every_areas_rows_have_a_range() -> None:
+    """Rows: area 0 fixed (2 to 2), area 1 a range (1 to 3). Uncertain in area 1, not in 0 nor in 2 (no row);
+    a row for every area (-1) with a range makes it uncertain in each. Wrong answer caught: a range in any area
+    taken for one in every area."""
+    from cyplan.model.sensitivity import Factor
+
+    def factor(areas: list[int], low: list[float], high: list[float]) -> Factor:
+        n = len(areas)
+        return Factor("k", "c", "n", np.arange(n), np.array(areas), np.array(low), np.array(low), np.array(high))
+
+    one = factor([0, 1], [2.0, 1.0], [2.0, 3.0])
+    assert [one.in_area(a) for a in (0, 1, 2)] == [False, True, False]
+    every = factor([-1], [1.0], [3.0])
+    assert [every.in_area(a) for a in (0, 5)] == [True, True]
 
 
 def test_the_sensitivity_plural_adds_no_s_to_a_word_ending_in_s_or_staff() -> None:
