@@ -826,20 +826,21 @@ def test_the_service_list_reset_is_the_registers_and_the_mappings_off_it_are_dro
 def test_a_reset_list_that_is_an_older_workspaces_faulty_file_is_read_with_its_faults_and_its_gaps_noted(
         demo_workspace: Path) -> None:
     """An older workspace's codelists/ethnicity.csv: 'Asian or Asian British' twice (a fault: read with the second
-    left out), White British, Other. A kept mapping WB → White British. Reset, the list in use is still that file's:
-    the mapping is on it and kept (not dropped as off the default list), and the demo's population by ethnicity
+    left out), White British, Traveller, Other. Kept mappings WB → White British and T → Traveller. Reset, the list
+    in use is still that file's: both mappings are on it and kept (Traveller's is not dropped as off the default
+    list), and the demo's population by ethnicity
     has three categories the file lacks (African; Mixed or Multiple ethnic groups; White Minorities), named in a
     note, sorted."""
     from cyplan.returns.codelist_edit import reset
     from cyplan.store import codelists as own_lists
     older = demo_workspace / WORKSPACE_FOLDER / "ethnicity.csv"
     older.parent.mkdir(exist_ok=True)
-    older.write_text("category\nAsian or Asian British\nAsian or Asian British\nWhite British\nOther\n")
+    older.write_text("category\nAsian or Asian British\nAsian or Asian British\nWhite British\nTraveller\nOther\n")
     ws = Workspace.open(demo_workspace)
     with ws.engine.begin() as conn:
-        own_lists.store_mappings(conn, {"ethnicity": {"WB": "White British"}})
+        own_lists.store_mappings(conn, {"ethnicity": {"WB": "White British", "T": "Traveller"}})
     assert reset(ws, "ethnicity") == (
         "The ethnicity code list is the default list again. Note: your population by category has ethnicity "
         "categories not on this list (African, Mixed or Multiple ethnic groups, White Minorities): the equality "
         "view lists them without referrals until you import population_groups again with the list's categories.")
-    assert own_lists.stored_mappings(ws.engine) == {"ethnicity": {"WB": "White British"}}
+    assert own_lists.stored_mappings(ws.engine) == {"ethnicity": {"WB": "White British", "T": "Traveller"}}
