@@ -1613,21 +1613,21 @@ def test_prevalence_at_one_age_above_the_national_rate_is_warned_of_as_that_age(
 
 def test_the_prevalence_total_nets_a_level_once_spreads_all_to_each_sex_and_averages_the_sexes() -> None:
     """Levels as a stored enum. Age 12: 'targeted' 20% net of 'tertiary' 8% (the total 20%, not 28%). Age 13:
-    'a' 10% for all, 'b' 30% for girls and 10% for boys: girls 40%, boys 20%, total 30% (the mean over the two
-    sexes; 'all' counted for each sex, not as a third). Without a net_of column, the levels are added: 28% at 12.
-    No rows: no ages, in the frame's two columns. Wrong answers caught: the total counted twice or netted the
-    wrong way, 'all' left a sex of its own, a sex's rate lost, an enum level not joined to net_of's text, and
-    net_of required."""
+    'a' 10% for all, 'b' 30% for girls and 20% for boys: girls 40%, boys 30%, total 35% (the mean over the two
+    sexes; 'all' counted for each sex, not as a third; each sex's own rate kept to itself). Without a net_of
+    column, the levels are added: 28% at 12. No rows: no ages, in the frame's two columns. Wrong answers caught:
+    the total counted twice or netted the wrong way, 'all' left a sex of its own or a sex's rate spread to both,
+    a sex's rate lost, an enum level not joined to net_of's text, and net_of required."""
     from cyplan.model.sanity import prevalence_totals
 
     levels = pl.Enum(["targeted", "tertiary", "a", "b"])
     local = pl.DataFrame({"level": ["targeted", "tertiary", "a", "b", "b"], "age_from": [12, 12, 13, 13, 13],
                           "age_to": [12, 12, 13, 13, 13], "sex": ["all", "all", "all", "female", "male"],
-                          "central": [0.20, 0.08, 0.1, 0.3, 0.1], "net_of": ["tertiary", None, None, "", ""]},
+                          "central": [0.20, 0.08, 0.1, 0.3, 0.2], "net_of": ["tertiary", None, None, "", ""]},
                          schema_overrides={"level": levels})
     got = prevalence_totals(local)
-    assert got["age"].to_list() == [12, 13] and got["total"].to_list() == pytest.approx([0.20, 0.30])
-    assert prevalence_totals(local.drop("net_of"))["total"].to_list() == pytest.approx([0.28, 0.30])
+    assert got["age"].to_list() == [12, 13] and got["total"].to_list() == pytest.approx([0.20, 0.35])
+    assert prevalence_totals(local.drop("net_of"))["total"].to_list() == pytest.approx([0.28, 0.35])
     empty = prevalence_totals(local.clear())
     assert (empty.height, empty.schema) == (0, pl.Schema({"age": pl.Int64, "total": pl.Float64}))
 
