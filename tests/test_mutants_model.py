@@ -1712,8 +1712,9 @@ def test_fte_per_100000_children_is_warned_of_only_beyond_five_times_either_way(
 
 def test_an_input_is_uncertain_in_an_area_only_where_its_own_or_every_areas_rows_have_a_range() -> None:
     """Rows: area 0 fixed (2 to 2), area 1 a range (1 to 3). Uncertain in area 1, not in 0 nor in 2 (no row);
-    a row for every area (-1) with a range makes it uncertain in each. Wrong answer caught: a range in any area
-    taken for one in every area."""
+    the other way round, in 0 only. A row for every area (-1) with a range makes it uncertain in each. Wrong
+    answers caught: a range in any area taken for one in every area, area 0 taken for every area, a fixed row
+    (low = high) taken for a range."""
     from cyplan.model.sensitivity import Factor
 
     def factor(areas: list[int], low: list[float], high: list[float]) -> Factor:
@@ -1722,8 +1723,39 @@ def test_an_input_is_uncertain_in_an_area_only_where_its_own_or_every_areas_rows
 
     one = factor([0, 1], [2.0, 1.0], [2.0, 3.0])
     assert [one.in_area(a) for a in (0, 1, 2)] == [False, True, False]
+    other = factor([0, 1], [1.0, 2.0], [3.0, 2.0])
+    assert [other.in_area(a) for a in (0, 1, 2)] == [True, False, False]
     every = factor([-1], [1.0], [3.0])
     assert [every.in_area(a) for a in (0, 5)] == [True, True]
+
+
+def test_the_uncertain_inputs_are_each_row_of_a_key_once_over_the_areas_chosen_in_draw_order() -> None:
+    """Census of roles a and b in areas A (leaver rate 0.1 to 0.2), B (fixed) and C (0.1 to 0.3, not chosen); a
+    caseload for role a in A of 3 cases in the population and 1 not: the CYP share's 90% Wilson interval for 3 of 4,
+    p = 0.75, z = 1.6449, centre (0.75 + z²/8) / (1 + z²/4) = 0.6491, half-width z √(0.046875 + z²/64) /
+    (1 + z²/4) = 0.2930: 0.356 to 0.942; roles' direct work share 0.1 to 0.99 (no area: every area's, -1).
+    Inputs, in the order simulate draws them: each role's leaver rate (rows A and B, areas 0 and 1), role a's CYP
+    share, each role's direct work share. Only the frames given: the rest are empty. Wrong answers caught: an area
+    not chosen kept (or failing), an input split by area, areas lost or written otherwise, the caseload's share
+    not used."""
+    from cyplan.model.sensitivity import factors
+
+    wf = pl.concat([census(area="A", leaver_rate_high=0.2), census(area="B"), census(area="C", leaver_rate_high=0.3)])
+    cases = frame("caseloads", [
+        {"area": "A", "role": "a", "sector": "NHS", "client_group": "cyp", "cases": 3.0, "in_population": "yes"},
+        {"area": "A", "role": "a", "sector": "NHS", "client_group": "adults", "cases": 1.0, "in_population": "no"}])
+    roles = tiny()["roles"].with_columns(pl.lit(0.1).alias("direct_work_share_low"),
+                                         pl.lit(0.99).alias("direct_work_share_high"))
+    got = factors({"workforce": wf, "caseloads": cases, "roles": roles}, ["A", "B"], {"role": {"a": "Nurse"}})
+    assert [(f.kind, f.column, f.name, f.rows.tolist(), f.areas.tolist()) for f in got] == [
+        ("workforce", "leaver_rate", "leaver rate of nurses (NHS)", [0, 2], [0, 1]),
+        ("workforce", "leaver_rate", "leaver rate of bs (NHS)", [1, 3], [0, 1]),
+        ("workforce", "cyp_share", "share of the time of nurses (NHS) for this population", [0, 2], [0, 1]),
+        ("roles", "direct_work_share", "direct work share of nurses", [0], [-1]),
+        ("roles", "direct_work_share", "direct work share of bs", [1], [-1])]
+    assert got[2].low.tolist() == pytest.approx([0.3562, 1.0], abs=1e-4)
+    assert got[2].high.tolist() == pytest.approx([0.9421, 1.0], abs=1e-4)
+    assert [got[0].in_area(a) for a in (0, 1)] == [True, False]
 
 
 def test_the_sensitivity_plural_adds_no_s_to_a_word_ending_in_s_or_staff() -> None:
