@@ -844,3 +844,34 @@ def test_a_reset_list_that_is_an_older_workspaces_faulty_file_is_read_with_its_f
         "categories not on this list (African, Mixed or Multiple ethnic groups, White Minorities): the equality "
         "view lists them without referrals until you import population_groups again with the list's categories.")
     assert own_lists.stored_mappings(ws.engine) == {"ethnicity": {"WB": "White British", "T": "Traveller"}}
+
+
+def test_tidying_deletes_only_the_stores_files_no_manifest_names_and_a_first_import_leaves_no_folder(
+        tmp_path: Path) -> None:
+    """The folder holds import 1's records (named), the records of 2 and counts of 3 (orphans), a manifest copy cut
+    short (manifest.json.x.tmp), the manifest, and a user's notes.txt, data.tmp and manifest.json.bak. Tidied with
+    import 1's manifest: the three orphans are deleted (sorted) and the rest kept, the folder too. A first import
+    killed before its manifest (no manifest): its files are deleted and so is the folder, unless a user's file is
+    in it."""
+    ws = tmp_path / "w"
+    where = store.folder(ws)
+    where.mkdir(parents=True)
+    files = ["1.records.arrow", "2.records.arrow", "3.counts.arrow", f"{store.MANIFEST}.x.tmp", store.MANIFEST,
+             "notes.txt", "data.tmp", f"{store.MANIFEST}.bak"]
+    for name in files:
+        (where / name).write_text("")
+    one = store.Import(1, "f.csv", None, "s", "t", "1.records.arrow", "1.counts.arrow")
+    assert store.tidy(ws, store.Manifest([one])) == ["2.records.arrow", "3.counts.arrow", f"{store.MANIFEST}.x.tmp"]
+    assert sorted(p.name for p in where.iterdir()) == sorted([store.MANIFEST, "1.records.arrow", "notes.txt",
+                                                              "data.tmp", f"{store.MANIFEST}.bak"])
+    for name in ("notes.txt", "data.tmp", f"{store.MANIFEST}.bak", store.MANIFEST):
+        (where / name).unlink()
+    (where / "4.counts.arrow").write_text("")
+    assert store.tidy(ws, None) == ["1.records.arrow", "4.counts.arrow"]
+    assert not where.exists()
+    where.mkdir()
+    (where / "5.records.arrow").write_text("")
+    (where / "notes.txt").write_text("")
+    assert store.tidy(ws, None) == ["5.records.arrow"]
+    assert [p.name for p in where.iterdir()] == ["notes.txt"]
+    assert store.tidy(tmp_path / "none", None) == []
