@@ -1735,9 +1735,9 @@ def test_the_uncertain_inputs_are_each_row_of_a_key_once_over_the_areas_chosen_i
     p = 0.75, z = 1.6449, centre (0.75 + z²/8) / (1 + z²/4) = 0.6491, half-width z √(0.046875 + z²/64) /
     (1 + z²/4) = 0.2930: 0.356 to 0.942; roles' direct work share 0.1 to 0.99 (no area: every area's, -1).
     Inputs, in the order simulate draws them: each role's leaver rate (rows A and B, areas 0 and 1), role a's CYP
-    share, each role's direct work share. Only the frames given: the rest are empty. Wrong answers caught: an area
-    not chosen kept (or failing), an input split by area, areas lost or written otherwise, the caseload's share
-    not used."""
+    share, each role's direct work share; with no labels, each role by its code. Only the frames given: the rest are
+    empty. Wrong answers caught: an area not chosen kept (or failing), an input split by area, areas lost or
+    written otherwise, the caseload's share not used, a kind without labels failing."""
     from cyplan.model.sensitivity import factors
 
     wf = pl.concat([census(area="A", leaver_rate_high=0.2), census(area="B"), census(area="C", leaver_rate_high=0.3)])
@@ -1756,6 +1756,9 @@ def test_the_uncertain_inputs_are_each_row_of_a_key_once_over_the_areas_chosen_i
     assert got[2].low.tolist() == pytest.approx([0.3562, 1.0], abs=1e-4)
     assert got[2].high.tolist() == pytest.approx([0.9421, 1.0], abs=1e-4)
     assert [got[0].in_area(a) for a in (0, 1)] == [True, False]
+    unlabelled = factors({"workforce": wf, "caseloads": cases, "roles": roles}, ["A", "B"], {})
+    assert [f.name for f in unlabelled][::2] == ["leaver rate of as (NHS)", "share of the time of as (NHS) for this "
+                                                 "population", "direct work share of bs"]
 
 
 def test_the_sensitivity_plural_adds_no_s_to_a_word_ending_in_s_or_staff() -> None:
