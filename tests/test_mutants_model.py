@@ -1761,6 +1761,25 @@ def test_the_uncertain_inputs_are_each_row_of_a_key_once_over_the_areas_chosen_i
                                                  "population", "direct work share of bs"]
 
 
+def test_each_uncertain_input_is_named_by_its_own_row_in_users_words() -> None:
+    """Prevalence of level t at 12–17 for girls (its sex said) and for all (not said); a group's relative risk (the
+    group's label, its first letter small); a pathway step's hours; a need share's need and status; a training
+    pipeline's start year. Wrong answers caught: the sex, group, step, need, status or start year left out."""
+    from cyplan.model.sensitivity import DRAWN, _name
+
+    labels = {"level": {"t": "Targeted"}, "group": {"lac": "Looked-after children"}, "role": {"n": "Nurse"}}
+    named = [(("prevalence", "central"), {"level": "t", "age_from": 12, "age_to": 17, "sex": "female"}),
+             (("prevalence", "central"), {"level": "t", "age_from": 12, "age_to": 17, "sex": "all"}),
+             (("group_risks", "central"), {"level": "t", "group": "lac"}),
+             (("pathway_steps", "central"), {"level": "t", "step": "assessment"}),
+             (("need_shares", "central"), {"level": "t", "need": "anxiety", "status": "new"}),
+             (("training_pipelines", "completion_rate"), {"role": "n", "sector": "NHS", "start_year": 2027})]
+    assert [_name(DRAWN[key], row, labels) for key, row in named] == [
+        "targeted prevalence at 12–17, female", "targeted prevalence at 12–17",
+        "relative risk of targeted need for looked-after children", "hours a case of assessment (targeted)",
+        "share of anxiety (new) at targeted level", "completion rate of training for nurses (NHS) from 2027"]
+
+
 def test_the_sensitivity_plural_adds_no_s_to_a_word_ending_in_s_or_staff() -> None:
     """Wrong answer caught: 'nursess' and 'support staffs'."""
     from cyplan.model.sensitivity import plural

@@ -875,3 +875,51 @@ def test_tidying_deletes_only_the_stores_files_no_manifest_names_and_a_first_imp
     assert store.tidy(ws, None) == ["5.records.arrow"]
     assert [p.name for p in where.iterdir()] == ["notes.txt"]
     assert store.tidy(tmp_path / "none", None) == []
+
+
+def test_a_store_write_syncs_each_file_to_be_named_and_a_folder_it_made_and_that_folders_workspace(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a power cut must not lose, asked of the one place that makes it durable (`_sync`): a write into a new
+    folder syncs its records file (not a chunk written with sync=False), then at commit the folder (the manifest's
+    rename) and the workspace (the new folder's entry). A commit that makes the folder itself syncs both too. A
+    write into a folder that was there before syncs no workspace; if one fails, the (empty) folder stays."""
+    synced: list[Path] = []
+    monkeypatch.setattr(store, "_sync", synced.append)
+    new = tmp_path / "new"
+    new.mkdir()
+    files = store._Files(new)
+    name = files.write(pl.DataFrame({"a": [1]}))
+    files.write(pl.DataFrame({"a": [2]}).lazy(), "chunk", sync=False)
+    files.commit(store.Manifest())
+    assert synced == [store.folder(new) / name, store.folder(new), new]
+    synced.clear()
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    store._Files(bare).commit(store.Manifest())
+    assert synced == [store.folder(bare), bare]
+    synced.clear()
+    there = tmp_path / "there"
+    store.folder(there).mkdir(parents=True)
+    files = store._Files(there)
+    name = files.write(pl.DataFrame({"a": [1]}))
+    files.commit(store.Manifest())
+    assert synced == [store.folder(there) / name, store.folder(there)]
+    empty = tmp_path / "empty"
+    store.folder(empty).mkdir(parents=True)
+    failed = store._Files(empty)
+    failed.write(pl.DataFrame({"a": [1]}))
+    failed.undo()
+    assert store.folder(empty).is_dir() and not any(store.folder(empty).iterdir())
+
+
+def test_a_store_write_passes_its_fault_point(tmp_path: Path) -> None:
+    """The crash tests stop an import at "returns-file-written"; a write must pass that point by that name."""
+    from cyplan import faults
+
+    def stop(name: str) -> None:
+        raise RuntimeError(name)
+
+    ws = tmp_path / "w"
+    ws.mkdir()
+    with faults.inject("returns-file-written", stop), pytest.raises(RuntimeError, match="returns-file-written"):
+        store._Files(ws).write(pl.DataFrame({"a": [1]}))
