@@ -912,8 +912,10 @@ def test_a_store_write_syncs_each_file_to_be_named_and_a_folder_it_made_and_that
     assert store.folder(empty).is_dir() and not any(store.folder(empty).iterdir())
 
 
-def test_a_store_write_passes_its_fault_point(tmp_path: Path) -> None:
-    """The crash tests stop an import at "returns-file-written"; a write must pass that point by that name."""
+@pytest.mark.parametrize("point", ["returns-file-written", "manifest-written", "manifest-renamed",
+                                   "returns-superseded-removed"])
+def test_a_store_write_and_its_commit_pass_their_fault_points(tmp_path: Path, point: str) -> None:
+    """The crash tests stop an import at each of these steps; a write and its commit must pass each by its name."""
     from cyplan import faults
 
     def stop(name: str) -> None:
@@ -921,5 +923,7 @@ def test_a_store_write_passes_its_fault_point(tmp_path: Path) -> None:
 
     ws = tmp_path / "w"
     ws.mkdir()
-    with faults.inject("returns-file-written", stop), pytest.raises(RuntimeError, match="returns-file-written"):
-        store._Files(ws).write(pl.DataFrame({"a": [1]}))
+    with faults.inject(point, stop), pytest.raises(RuntimeError, match=point):
+        files = store._Files(ws)
+        files.write(pl.DataFrame({"a": [1]}))
+        files.commit(store.Manifest())
