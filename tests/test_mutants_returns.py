@@ -927,3 +927,17 @@ def test_a_store_write_and_its_commit_pass_their_fault_points(tmp_path: Path, po
         files = store._Files(ws)
         files.write(pl.DataFrame({"a": [1]}))
         files.commit(store.Manifest())
+
+
+def test_undoing_a_write_whose_new_folder_has_gone_is_quiet(tmp_path: Path) -> None:
+    """A write made the store's folder, which is then deleted (by a user, or a failing disk) before the write is
+    undone: the undo says nothing (the error that brought it there is the one to tell) and leaves no folder."""
+    import shutil
+
+    ws = tmp_path / "w"
+    ws.mkdir()
+    files = store._Files(ws)
+    files.write(pl.DataFrame({"a": [1]}))
+    shutil.rmtree(store.folder(ws))
+    files.undo()
+    assert not store.folder(ws).exists()
