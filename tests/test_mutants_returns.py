@@ -941,3 +941,14 @@ def test_undoing_a_write_whose_new_folder_has_gone_is_quiet(tmp_path: Path) -> N
     shutil.rmtree(store.folder(ws))
     files.undo()
     assert not store.folder(ws).exists()
+
+
+def test_a_store_write_left_unfinished_is_refused_before_its_commit_and_leaves_nothing(tmp_path: Path) -> None:
+    """A caller that ends the block without `finish`: refused by name (a programming error, not a half-stored
+    import), and nothing is left in the workspace."""
+    ws = tmp_path / "w"
+    ws.mkdir()
+    with pytest.raises(AssertionError, match="an import's records were not finished before its commit"), \
+            store.replacing(ws):
+        pass
+    assert list(ws.iterdir()) == []
