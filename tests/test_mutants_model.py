@@ -1780,6 +1780,31 @@ def test_each_uncertain_input_is_named_by_its_own_row_in_users_words() -> None:
         "share of anxiety (new) at targeted level", "completion rate of training for nurses (NHS) from 2027"]
 
 
+def test_a_label_reads_inside_a_sentence_with_its_first_letter_small_unless_it_starts_with_an_acronym() -> None:
+    """'Targeted' → 'targeted'; 'NHS mental health' and 'GP led' keep their acronyms; 'NHS' alone too; 'A targeted
+    offer' → 'a targeted offer' (one capital is a word, not an acronym). Wrong answers caught: the acronym looked
+    for in the last word or the whole label, or an acronym of two letters (or one) misread."""
+    from cyplan.model.sensitivity import _lower
+
+    labels = ["Targeted", "NHS mental health", "GP led", "NHS", "A targeted offer"]
+    assert [_lower(x) for x in labels] == ["targeted", "NHS mental health", "GP led", "NHS", "a targeted offer"]
+
+
+def test_the_central_values_are_each_drawn_columns_in_draw_order_with_the_caseloads_share() -> None:
+    """The census of roles a (share 1.0) and b (0.5) in area A, and a caseload for role a of 3 cases of 4 in the
+    population: role a's central share is that share, 3 / 4 = 0.75 (not the census's 1.0), b's its census 0.5.
+    Inputs not given are empty (no values)."""
+    from cyplan.model.sensitivity import centrals
+
+    cases = frame("caseloads", [
+        {"area": "A", "role": "a", "sector": "NHS", "client_group": "cyp", "cases": 3.0, "in_population": "yes"},
+        {"area": "A", "role": "a", "sector": "NHS", "client_group": "adults", "cases": 1.0, "in_population": "no"}])
+    got = centrals({"workforce": census(area="A"), "caseloads": cases})
+    assert got[("workforce", "cyp_share")].tolist() == pytest.approx([0.75, 0.5])
+    assert got[("workforce", "fte_in_post")].tolist() == [10.0, 4.0]
+    assert got[("prevalence", "central")].tolist() == []
+
+
 def test_the_sensitivity_plural_adds_no_s_to_a_word_ending_in_s_or_staff() -> None:
     """Wrong answer caught: 'nursess' and 'support staffs'."""
     from cyplan.model.sensitivity import plural
