@@ -952,3 +952,19 @@ def test_a_store_write_left_unfinished_is_refused_before_its_commit_and_leaves_n
             store.replacing(ws):
         pass
     assert list(ws.iterdir()) == []
+
+
+def test_a_stored_file_gone_or_damaged_is_named_when_the_records_are_read(tmp_path: Path) -> None:
+    """small_records.csv imported, then its records file deleted: reading the records says that file is missing
+    and which import it held. The file overwritten with text instead: it is damaged, named so."""
+    ws = Workspace.create(tmp_path / "ws")
+    service.import_returns(ws, RECORDS, today=dt.date(2024, 1, 1))
+    manifest = store.Manifest.read(ws.path)
+    assert manifest is not None
+    records = store.folder(ws.path) / manifest.imports[0].records
+    records.unlink()
+    with pytest.raises(store.Damaged, match=f"^{records} is missing: it held the referral records imported from "):
+        store.load(ws.path)
+    records.write_text("not an Arrow file")
+    with pytest.raises(store.Damaged, match=f"^{records} is damaged and cannot be read"):
+        store.load(ws.path)
