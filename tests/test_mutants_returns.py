@@ -968,3 +968,39 @@ def test_a_stored_file_gone_or_damaged_is_named_when_the_records_are_read(tmp_pa
     records.write_text("not an Arrow file")
     with pytest.raises(store.Damaged, match=f"^{records} is damaged and cannot be read"):
         store.load(ws.path)
+
+
+# -- a format 2 store (returns.duckdb) moved when first opened (returns/store.py _upgrade) ----------------------
+
+def test_a_format_2_store_and_its_write_ahead_log_are_deleted_once_moved(tmp_path: Path) -> None:
+    """A format 2 store holding records, with the empty write-ahead log DuckDB can leave beside it: once moved, both
+    files are gone. The same for a format 2 store holding no records (nothing to move)."""
+    import duckdb
+
+    from test_returns_store import _format_2_store
+
+    ws = Workspace.create(tmp_path / "ws")
+    _format_2_store(ws)
+    (ws.path / f"{store.FILE}.wal").write_bytes(b"")
+    assert store._opened(ws.path) is not None
+    assert not (ws.path / store.FILE).exists() and not (ws.path / f"{store.FILE}.wal").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    duckdb.connect(str(empty / store.FILE)).execute("CREATE TABLE meta (key VARCHAR, value VARCHAR); INSERT INTO meta "
+                                                    "VALUES ('format', '2'); CREATE TABLE referrals (import_id INTEGER)"
+                                                    ).close()
+    (empty / f"{store.FILE}.wal").write_bytes(b"")
+    assert store._opened(empty) is None
+    assert sorted(p.name for p in empty.iterdir()) == []
+
+
+def test_a_store_from_before_format_2_is_refused_saying_what_to_do(tmp_path: Path) -> None:
+    """A returns.duckdb with referrals but no format (format 1): refused, naming the file and what to do."""
+    import duckdb
+
+    duckdb.connect(str(tmp_path / store.FILE)).execute("CREATE TABLE referrals (import_id INTEGER)").close()
+    with pytest.raises(store.OldStore) as caught:
+        store._opened(tmp_path)
+    assert str(caught.value) == (f"{tmp_path / store.FILE} holds referral returns stored by an earlier version of "
+                                 "cyplan, which this version does not read: delete that file and import the returns "
+                                 "again")
