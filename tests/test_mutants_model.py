@@ -1805,6 +1805,23 @@ def test_the_central_values_are_each_drawn_columns_in_draw_order_with_the_caselo
     assert got[("prevalence", "central")].tolist() == []
 
 
+def test_the_staff_to_train_a_year_where_nobody_leaves_is_the_gap_over_the_years_without_a_warning() -> None:
+    """10 staff, 20% trained, a target of 50% in 3 years, no trained joiners. Nobody leaves: 0.3 / 3 = 0.1 of the
+    staff a year, 1.0 (the geometric sum's limit, taken where the general formula is 0 ÷ 0). 10% leave: a = 0.9,
+    0.9³ = 0.729, (0.5 − 0.2 × 0.729) × 0.1 / 0.271 = 0.130701, 1.30701 a year. Wrong answer caught: the 0 ÷ 0
+    of the branch not taken warned of."""
+    import warnings
+
+    from cyplan.model.skills import reach_per_year
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = reach_per_year(np.array([10.0, 10.0]), np.array([0.2, 0.2]), np.array([0.5, 0.5]),
+                             np.array([0.0, 0.0]), np.array([0.0, 0.1]), np.array([3.0, 3.0]))
+    assert got.tolist() == pytest.approx([1.0, 10 * (0.5 - 0.2 * 0.729) * 0.1 / 0.271])
+    assert got[1] == pytest.approx(1.30701, abs=1e-5)
+
+
 def test_the_sensitivity_plural_adds_no_s_to_a_word_ending_in_s_or_staff() -> None:
     """Wrong answer caught: 'nursess' and 'support staffs'."""
     from cyplan.model.sensitivity import plural
