@@ -1822,6 +1822,35 @@ def test_the_staff_to_train_a_year_where_nobody_leaves_is_the_gap_over_the_years
     assert got[1] == pytest.approx(1.30701, abs=1e-5)
 
 
+def test_a_role_with_no_staff_trains_nobody_and_its_share_only_decays_without_a_warning() -> None:
+    """No staff, 20% trained, 10% leave, no trained joiners: nobody to train (0 each year), and the trained share
+    after each year is what stays, 0.2 × 0.9 = 0.18, then 0.162 — not 0 ÷ 0, nor a share of 1 added."""
+    import warnings
+
+    from cyplan.model.skills import training_path
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trained, share = training_path(np.array([0.0]), np.array([0.2]), np.array([0.5]), np.array([0.0]),
+                                       np.array([0.1]), np.array([3]), 2)
+    assert trained.tolist() == [[0.0, 0.0]]
+    assert share[0].tolist() == pytest.approx([0.18, 0.162])
+
+
+def test_the_census_leaver_rate_with_retirements_is_at_most_1_before_it_is_averaged_over_sectors() -> None:
+    """Role r in area A: NHS, 3 staff leaving at 0.9 a year and retiring at 0.3 (1.2, taken as 1.0: everyone
+    goes); the council, 1 at 0.2 and no retirements. Staff 4; the leaver rate averaged by headcount:
+    (3 × 1.0 + 1 × 0.2) / 4 = 0.8, not (3 × 1.2 + 0.2) / 4 = 0.95."""
+    from cyplan.model.skills import census_staff
+
+    rows = [census().row(0, named=True) | {"area": "A", "role": "r", "headcount": 3.0, "leaver_rate": 0.9,
+                                            "retirement_rate": 0.3},
+            census().row(0, named=True) | {"area": "A", "role": "r", "sector": "council", "headcount": 1.0,
+                                            "leaver_rate": 0.2, "retirement_rate": None, "share_aged_55_plus": 0.0}]
+    got = census_staff(frame("workforce", rows))
+    assert got.rows() == [("A", "r", 4.0, pytest.approx(0.8))]
+
+
 def test_the_sensitivity_plural_adds_no_s_to_a_word_ending_in_s_or_staff() -> None:
     """Wrong answer caught: 'nursess' and 'support staffs'."""
     from cyplan.model.sensitivity import plural

@@ -1004,3 +1004,12 @@ def test_a_store_from_before_format_2_is_refused_saying_what_to_do(tmp_path: Pat
     assert str(caught.value) == (f"{tmp_path / store.FILE} holds referral returns stored by an earlier version of "
                                  "cyplan, which this version does not read: delete that file and import the returns "
                                  "again")
+
+
+def test_the_id_kind_holds_every_label_and_is_8_bits_to_255_labels_and_16_to_65535() -> None:
+    """n labels have ids 0 … n − 1. The kind holds the largest id for any number of labels (257, 511: past 8 bits;
+    65,537, 131,071: past 16), and is the narrow one: 8 bits for 1 and 255 labels, 16 for 300 and 65,535."""
+    kinds = {1: pl.UInt8, 255: pl.UInt8, 300: pl.UInt16, 65_535: pl.UInt16}
+    assert {n: store._narrow(n) for n in kinds} == kinds
+    for n in (1, 256, 257, 511, 65_536, 65_537, 131_071, 1_000_000):
+        assert pl.Series([n - 1]).cast(store._narrow(n)).item() == n - 1
