@@ -1851,6 +1851,52 @@ def test_the_census_leaver_rate_with_retirements_is_at_most_1_before_it_is_avera
     assert got.rows() == [("A", "r", 4.0, pytest.approx(0.8))]
 
 
+def test_the_census_leaver_rate_is_weighted_by_staff_and_a_role_with_none_takes_the_plain_mean() -> None:
+    """Role r in A: 1 member of staff leaving at 0.1 and a sector with none at 0.5: weighted by staff, 0.1 (not
+    the mean, 0.3). Role z: only a sector with no staff, leaving at 0.2: with nobody to weight by, the plain mean
+    0.2 (not 0 ÷ 0, nor blank)."""
+    from cyplan.model.skills import census_staff
+
+    base = census().row(0, named=True) | {"area": "A", "retirement_rate": None, "share_aged_55_plus": 0.0}
+    rows = [base | {"role": "r", "headcount": 1.0, "leaver_rate": 0.1},
+            base | {"role": "r", "sector": "council", "headcount": 0.0, "leaver_rate": 0.5},
+            base | {"role": "z", "headcount": 0.0, "leaver_rate": 0.2}]
+    got = census_staff(frame("workforce", rows))
+    assert got.rows() == [("A", "r", 1.0, pytest.approx(0.1)), ("A", "z", 0.0, pytest.approx(0.2))]
+
+
+def test_training_needs_keep_the_skills_rows_and_a_role_not_in_the_census_has_no_one_to_train() -> None:
+    """Skills rows, in this order: role q in area B (not in the census), then role r in A (1 member of staff, leaving
+    at 0.1); neither says how many joiners come trained (none). Census year 2025, target 2027. B/q: no staff, no
+    leavers, no joiners: 0 to train, the share stays 0.3. A/r: 20% trained to 50% in 2 years, a = 0.9, 0.9² =
+    0.81: (0.5 − 0.2 × 0.81) × 0.1 / 0.19 = 0.177895 a year, both years 'reach'. Wrong answers caught: a role not
+    in the census dropped or counted with staff, leavers or joiners of 1 (or blank)."""
+    from cyplan.model.skills import training_needs
+
+    base = census().row(0, named=True) | {"area": "A", "role": "r", "retirement_rate": None,
+                                          "share_aged_55_plus": 0.0, "headcount": 1.0, "leaver_rate": 0.1}
+    skills = pl.DataFrame({"area": ["B", "A"], "role": ["q", "r"], "skill_area": ["s", "s"],
+                           "share_trained": [0.3, 0.2], "target_share": [0.3, 0.5], "target_year": [2027, 2027],
+                           "cost_per_person": [100.0, 100.0], "joiners_trained": [None, None]},
+                          schema_overrides={"joiners_trained": pl.Float64})
+    got = training_needs(skills, frame("workforce", [base]), (2025, 2026, 2027))
+    a_year = (0.5 - 0.2 * 0.81) * 0.1 / 0.19
+    assert got.select("area", "year", "staff", "leaver_rate", "phase").rows() == [
+        ("B", 2026, 0.0, 0.0, "reach"), ("B", 2027, 0.0, 0.0, "reach"),
+        ("A", 2026, 1.0, pytest.approx(0.1), "reach"), ("A", 2027, 1.0, pytest.approx(0.1), "reach")]
+    assert got["to_train"].to_list() == pytest.approx([0.0, 0.0, a_year, a_year])
+    assert got["share_after"].to_list()[:2] == pytest.approx([0.3, 0.3])
+    assert a_year == pytest.approx(0.177895, abs=1e-6)
+
+
+def test_a_share_is_null_where_its_denominator_is_0_and_worked_out_where_it_is_1() -> None:
+    """3 of 1 is 300.0%; 0 of 0 is null (not NaN); 1 of 4 is 25.0%."""
+    from cyplan.model.activity import with_shares
+
+    got = with_shares(pl.DataFrame({"n": [3, 0, 1], "d": [1, 0, 4]}), {"share": ("n", "d")})
+    assert got["share"].to_list() == [300.0, None, 25.0]
+
+
 def test_the_sensitivity_plural_adds_no_s_to_a_word_ending_in_s_or_staff() -> None:
     """Wrong answer caught: 'nursess' and 'support staffs'."""
     from cyplan.model.sensitivity import plural
