@@ -1729,6 +1729,13 @@ def test_an_input_is_uncertain_in_an_area_only_where_its_own_or_every_areas_rows
     assert [every.in_area(a) for a in (0, 5)] == [True, True]
 
 
+def _caseload_3_of_4() -> pl.DataFrame:
+    """Role a's caseload in area A: 3 cases in the population, 1 not."""
+    return frame("caseloads", [
+        {"area": "A", "role": "a", "sector": "NHS", "client_group": "cyp", "cases": 3.0, "in_population": "yes"},
+        {"area": "A", "role": "a", "sector": "NHS", "client_group": "adults", "cases": 1.0, "in_population": "no"}])
+
+
 def test_the_uncertain_inputs_are_each_row_of_a_key_once_over_the_areas_chosen_in_draw_order() -> None:
     """Census of roles a and b in areas A (leaver rate 0.1 to 0.2), B (fixed) and C (0.1 to 0.3, not chosen); a
     caseload for role a in A of 3 cases in the population and 1 not: the CYP share's 90% Wilson interval for 3 of 4,
@@ -1741,9 +1748,7 @@ def test_the_uncertain_inputs_are_each_row_of_a_key_once_over_the_areas_chosen_i
     from cyplan.model.sensitivity import factors
 
     wf = pl.concat([census(area="A", leaver_rate_high=0.2), census(area="B"), census(area="C", leaver_rate_high=0.3)])
-    cases = frame("caseloads", [
-        {"area": "A", "role": "a", "sector": "NHS", "client_group": "cyp", "cases": 3.0, "in_population": "yes"},
-        {"area": "A", "role": "a", "sector": "NHS", "client_group": "adults", "cases": 1.0, "in_population": "no"}])
+    cases = _caseload_3_of_4()
     roles = tiny()["roles"].with_columns(pl.lit(0.1).alias("direct_work_share_low"),
                                          pl.lit(0.99).alias("direct_work_share_high"))
     got = factors({"workforce": wf, "caseloads": cases, "roles": roles}, ["A", "B"], {"role": {"a": "Nurse"}})
@@ -1796,9 +1801,7 @@ def test_the_central_values_are_each_drawn_columns_in_draw_order_with_the_caselo
     Inputs not given are empty (no values)."""
     from cyplan.model.sensitivity import centrals
 
-    cases = frame("caseloads", [
-        {"area": "A", "role": "a", "sector": "NHS", "client_group": "cyp", "cases": 3.0, "in_population": "yes"},
-        {"area": "A", "role": "a", "sector": "NHS", "client_group": "adults", "cases": 1.0, "in_population": "no"}])
+    cases = _caseload_3_of_4()
     got = centrals({"workforce": census(area="A"), "caseloads": cases})
     assert got[("workforce", "cyp_share")].tolist() == pytest.approx([0.75, 0.5])
     assert got[("workforce", "fte_in_post")].tolist() == [10.0, 4.0]
