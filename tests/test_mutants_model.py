@@ -1892,6 +1892,40 @@ def test_training_needs_keep_the_skills_rows_and_a_role_not_in_the_census_has_no
     assert a_year == pytest.approx(0.177895, abs=1e-6)
 
 
+def test_training_needs_after_the_target_year_hold_the_share_in_a_phase_named_hold() -> None:
+    """A/r: 1 member of staff, 20% trained, 50% wanted by 2026, leaving at 0.1, plan years 2025–2027. 2026 reaches
+    it: (0.5 − 0.2 × 0.9) × 0.1 / (1 − 0.9) = 0.32 to train, the share 0.18 + 0.32 = 0.5. 2027 holds it: 0.5 × 0.9 =
+    0.45 carried, 0.05 to train, phase 'hold' (the board paper and the by-year download name it so). Wrong answers
+    caught: the years after the target blank, misnamed or called 'reach'."""
+    from cyplan.model.skills import training_needs
+
+    base = census().row(0, named=True) | {"area": "A", "role": "r", "retirement_rate": None,
+                                          "share_aged_55_plus": 0.0, "headcount": 1.0, "leaver_rate": 0.1}
+    skills = pl.DataFrame({"area": ["A"], "role": ["r"], "skill_area": ["s"], "share_trained": [0.2],
+                           "target_share": [0.5], "target_year": [2026], "cost_per_person": [100.0],
+                           "joiners_trained": [None]}, schema_overrides={"joiners_trained": pl.Float64})
+    got = training_needs(skills, frame("workforce", [base]), (2025, 2026, 2027))
+    assert got["phase"].to_list() == ["reach", "hold"]
+    assert got["to_train"].to_list() == pytest.approx([0.32, 0.05])
+    assert got["share_after"].to_list() == pytest.approx([0.5, 0.5])
+
+
+def test_training_needs_of_an_area_with_no_skills_rows_keep_their_columns_types() -> None:
+    """An area chosen that the skills census has no rows for: no rows, but staff to train, the share after and the
+    cost are still numbers (Float64) and the year a whole number, so the tables and sums built on them work.
+    Wrong answer caught: columns of no type (polars' Null) when there are no rows to infer one from."""
+    from cyplan.model.skills import training_needs
+
+    base = census().row(0, named=True) | {"area": "A", "role": "r", "headcount": 1.0}
+    skills = pl.DataFrame(schema={"area": pl.String, "role": pl.String, "skill_area": pl.String,
+                                  "share_trained": pl.Float64, "target_share": pl.Float64, "target_year": pl.Int64,
+                                  "cost_per_person": pl.Float64, "joiners_trained": pl.Float64})
+    got = training_needs(skills, frame("workforce", [base]), (2025, 2026, 2027))
+    assert got.height == 0
+    assert {c: got.schema[c] for c in ("year", "to_train", "share_after", "cost")} == {
+        "year": pl.Int64, "to_train": pl.Float64, "share_after": pl.Float64, "cost": pl.Float64}
+
+
 def test_a_share_is_null_where_its_denominator_is_0_and_worked_out_where_it_is_1() -> None:
     """3 of 1 is 300.0%; 0 of 0 is null (not NaN); 1 of 4 is 25.0%."""
     from cyplan.model.activity import with_shares
