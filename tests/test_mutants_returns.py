@@ -1013,3 +1013,103 @@ def test_the_id_kind_holds_every_label_and_is_8_bits_to_255_labels_and_16_to_655
     assert {n: store._narrow(n) for n in kinds} == kinds
     for n in (1, 256, 257, 511, 65_536, 65_537, 131_071, 1_000_000):
         assert pl.Series([n - 1]).cast(store._narrow(n)).item() == n - 1
+
+
+# -- settling a workspace's store when it is opened (returns/recover.py: settle) ---------------------------------
+
+def _log(ws: Workspace) -> list[tuple[object, ...]]:
+    from cyplan.store.returns_tables import returns_imports
+    with ws.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(returns_imports.select().order_by(returns_imports.c.id))]
+
+
+def _imported_then_unlogged(tmp_path: Path) -> tuple[Workspace, list[tuple[object, ...]]]:
+    """Smalltown's records imported, then the import's log row deleted, as an import killed after its manifest was in
+    place but before the log was written leaves it: the workspace and the log as it was."""
+    from cyplan.store.returns_tables import returns_imports
+    ws = Workspace.create(tmp_path / "w")
+    service.import_returns(ws, SMALL, today=dt.date(2024, 1, 1))
+    logged = _log(ws)
+    with ws.engine.begin() as conn:
+        conn.execute(returns_imports.delete())
+    return ws, logged
+
+
+def test_settling_adds_the_log_row_of_an_import_the_manifest_names_and_the_log_lacks(tmp_path: Path) -> None:
+    """Wrong answer caught: a workspace whose store folder is there taken for one with none (nothing settled)."""
+    from cyplan.returns.recover import settle
+    ws, logged = _imported_then_unlogged(tmp_path)
+    try:
+        assert len(logged) == 1 and _log(ws) == []
+        settle(ws)
+        assert _log(ws) == logged
+    finally:
+        ws.close()
+
+
+def test_settling_a_store_whose_manifest_is_lost_keeps_its_records_files_and_raises_nothing(tmp_path: Path) -> None:
+    """The manifest deleted, the import still in the log: the store is damaged (the commands that read it say so), so
+    settling leaves the records and counts files as they are rather than deleting them as what a first import cut
+    short left. Wrong answers caught: the log not consulted (the files deleted), the damage raised on opening."""
+    from cyplan.returns.recover import settle
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        service.import_returns(ws, SMALL, today=dt.date(2024, 1, 1))
+        store.path(ws.path).unlink()
+        kept = store.stored_files(ws.path)
+        settle(ws)
+        assert store.stored_files(ws.path) == kept and len(kept) == 2
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize("error", [OSError("read-only"), "operational", store.Damaged("d"), store.OldStore("o"),
+                                   pl.exceptions.ComputeError("c")])
+def test_settling_leaves_a_store_it_cannot_write_or_read_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  error: object) -> None:
+    """Settling meets a read-only folder or full disk (OSError), a database it cannot write (OperationalError), a
+    damaged or old store, a counts file polars cannot read: the workspace opens all the same (the store is read as
+    it is; the commands that read it say what is wrong). Wrong answer caught: any of the five raised."""
+    import sqlalchemy as sa
+
+    from cyplan.returns import recover
+    ws, _ = _imported_then_unlogged(tmp_path)
+    raised = sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error")) if error == "operational" else error
+
+    def fails(*_: object) -> int:
+        assert isinstance(raised, BaseException)
+        raise raised
+    monkeypatch.setattr(recover, "log_missing", fails)
+    try:
+        recover.settle(ws)
+        assert _log(ws) == []
+    finally:
+        ws.close()
+
+
+def test_settling_skips_a_store_another_writer_holds_unless_asked_to_wait_for_it(tmp_path: Path) -> None:
+    """Another writer holds the store's lock. Settling as a workspace is opened does nothing and returns at once (that
+    writer settles the store); asked to wait, it waits until the lock is let go, then adds the missing log row.
+    Wrong answers caught: opening a workspace hanging on a writer, a wait asked for not kept."""
+    import threading
+
+    from cyplan.returns.recover import settle
+    ws, logged = _imported_then_unlogged(tmp_path)
+    try:
+        with store._lock(ws.path) as held:
+            assert held
+            quick = threading.Thread(target=settle, args=(ws,))
+            quick.start()
+            quick.join(timeout=60)
+            returned_while_held = not quick.is_alive()
+            unsettled = _log(ws) == []
+            waiting = threading.Thread(target=settle, args=(ws, True))
+            waiting.start()
+            waiting.join(timeout=0.5)
+            waited = waiting.is_alive()  # it cannot take the lock until the block ends, so it is still there
+        quick.join()
+        waiting.join(timeout=60)
+        assert returned_while_held and unsettled and waited and not waiting.is_alive()
+        assert _log(ws) == logged
+    finally:
+        ws.close()
