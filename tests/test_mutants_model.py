@@ -1892,6 +1892,20 @@ def test_training_needs_keep_the_skills_rows_and_a_role_not_in_the_census_has_no
     assert a_year == pytest.approx(0.177895, abs=1e-6)
 
 
+def test_an_area_with_no_population_is_warned_of_unless_other_areas_sit_within_it() -> None:
+    """Areas T1 (within R, with its population), R (a region holding T1, no population of its own) and B (no
+    population, nothing within it): B is warned of, R is not (its own population would count T1 twice). Wrong
+    answers caught: the regions that hold areas not worked out (R warned of, or the warning failing)."""
+    from cyplan.model.build import build
+
+    frames = tiny()
+    frames["areas"] = frame("areas", [{"code": "T1", "name": "Tiny", "kind": "custom", "parent": "R"},
+                                      {"code": "R", "name": "Region", "kind": "custom"},
+                                      {"code": "B", "name": "Bare", "kind": "custom"}])
+    got = [w for w in build(frames).warnings if "has no population" in w]
+    assert got == ["area B has no population: its need and demand are 0"]
+
+
 def test_training_needs_after_the_target_year_hold_the_share_in_a_phase_named_hold() -> None:
     """A/r: 1 member of staff, 20% trained, 50% wanted by 2026, leaving at 0.1, plan years 2025–2027. 2026 reaches
     it: (0.5 − 0.2 × 0.9) × 0.1 / (1 − 0.9) = 0.32 to train, the share 0.18 + 0.32 = 0.5. 2027 holds it: 0.5 × 0.9 =
