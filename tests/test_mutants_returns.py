@@ -1113,3 +1113,41 @@ def test_settling_skips_a_store_another_writer_holds_unless_asked_to_wait_for_it
         assert _log(ws) == logged
     finally:
         ws.close()
+
+
+def test_a_first_import_cut_short_before_its_manifest_leaves_nothing_once_settled(tmp_path: Path) -> None:
+    """A first import killed before its manifest was written: the store folder holds its records file and nothing
+    names it; the log lists no import. Settling deletes the file and the folder, as if the import had never
+    started. Wrong answer caught: the log read as listing an import when it lists none (the file then kept as
+    records whose manifest was lost)."""
+    from cyplan.returns.recover import settle
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        store.folder(ws.path).mkdir()
+        (store.folder(ws.path) / "1.records.arrow").write_bytes(b"cut short")
+        settle(ws)
+        assert not store.folder(ws.path).exists()
+    finally:
+        ws.close()
+
+
+def test_the_codes_list_shows_each_categorys_kept_mappings_from_an_older_workspaces_own_file(
+        demo_workspace: Path) -> None:
+    """An older workspace's codelists/ethnicity.csv: White British, Traveller, Other. Kept mappings WB → White
+    British (the first category), T → Traveller, X → Nowhere (not on the list). The list shown is the file's, each
+    category with the values mapped to it; X is on no row. Wrong answers caught: the workspace's own file not
+    looked for (the default list shown), the first category's mappings left out."""
+    from cyplan.returns.codelist_edit import shown
+    from cyplan.store import codelists as own_lists
+    older = demo_workspace / WORKSPACE_FOLDER / "ethnicity.csv"
+    older.parent.mkdir(exist_ok=True)
+    older.write_text("category\nWhite British\nTraveller\nOther\n")
+    ws = Workspace.open(demo_workspace)
+    try:
+        with ws.engine.begin() as conn:
+            own_lists.store_mappings(conn, {"ethnicity": {"WB": "White British", "T": "Traveller", "X": "Nowhere"}})
+        got = shown(ws, "ethnicity")
+        assert got.select("code", "mapped", "source").rows() == [("White British", "WB", "own"),
+                                                                 ("Traveller", "T", "own"), ("Other", "", "own")]
+    finally:
+        ws.close()
