@@ -1133,21 +1133,25 @@ def test_a_first_import_cut_short_before_its_manifest_leaves_nothing_once_settle
 
 def test_the_codes_list_shows_each_categorys_kept_mappings_from_an_older_workspaces_own_file(
         demo_workspace: Path) -> None:
-    """An older workspace's codelists/ethnicity.csv: White British, Traveller, Other. Kept mappings WB → White
-    British (the first category), T → Traveller, X → Nowhere (not on the list). The list shown is the file's, each
-    category with the values mapped to it; X is on no row. Wrong answers caught: the workspace's own file not
-    looked for (the default list shown), the first category's mappings left out."""
+    """An older workspace's codelists/ethnicity.csv: White British, Traveller, Other, Irish, Roma, Mixed (six
+    categories: as many rows as the table has columns). Kept mappings WB and Wh → White British (the first
+    category), T → Traveller, X → Nowhere (not on the list). The list shown is the file's, one row a category, each
+    with the values mapped to it joined by ' | '; X is on no row. Wrong answers caught: the workspace's own file
+    not looked for (the default list shown), the first category's mappings left out, the rows read as columns."""
     from cyplan.returns.codelist_edit import shown
     from cyplan.store import codelists as own_lists
     older = demo_workspace / WORKSPACE_FOLDER / "ethnicity.csv"
     older.parent.mkdir(exist_ok=True)
-    older.write_text("category\nWhite British\nTraveller\nOther\n")
+    older.write_text("category\nWhite British\nTraveller\nOther\nIrish\nRoma\nMixed\n")
     ws = Workspace.open(demo_workspace)
     try:
         with ws.engine.begin() as conn:
-            own_lists.store_mappings(conn, {"ethnicity": {"WB": "White British", "T": "Traveller", "X": "Nowhere"}})
+            own_lists.store_mappings(conn, {"ethnicity": {"WB": "White British", "Wh": "White British",
+                                                          "T": "Traveller", "X": "Nowhere"}})
         got = shown(ws, "ethnicity")
-        assert got.select("code", "mapped", "source").rows() == [("White British", "WB", "own"),
-                                                                 ("Traveller", "T", "own"), ("Other", "", "own")]
+        assert got.columns == ["field", "code", "label", "also_accepted", "mapped", "source"]
+        assert got.select("code", "mapped").rows() == [("White British", "WB | Wh"), ("Traveller", "T"),
+                                                       ("Other", ""), ("Irish", ""), ("Roma", ""), ("Mixed", "")]
+        assert set(got["source"]) == {"own"} and set(got["field"]) == {"ethnicity"}
     finally:
         ws.close()
