@@ -1155,3 +1155,25 @@ def test_the_codes_list_shows_each_categorys_kept_mappings_from_an_older_workspa
         assert set(got["source"]) == {"own"} and set(got["field"]) == {"ethnicity"}
     finally:
         ws.close()
+
+
+def test_the_faults_of_one_fields_list_are_that_lists_alone(demo_workspace: Path) -> None:
+    """An older workspace's own ethnicity and gender files each name a category twice (a fault each). Asked for
+    ethnicity, only ethnicity's fault is listed; asked for every field, both are, in the order of the fields
+    (gender before ethnicity). Wrong answer caught: the field asked for not heeded."""
+    from cyplan.returns.codelist_edit import faults
+    folder = demo_workspace / WORKSPACE_FOLDER
+    folder.mkdir(exist_ok=True)
+    (folder / "ethnicity.csv").write_text("category\nWhite British\nWhite British\nOther\n")
+    (folder / "gender.csv").write_text("category\nGirl\nBoy\nBoy\n")
+
+    def fault(field: str, row: int, category: str) -> str:
+        file = folder / f"{field}.csv"
+        return (f"{file}, row {row}: the category '{category}' is on row {row - 1} too; it is read with that left out "
+                f"(the first meaning kept) until you put {file} right (or remove it to go back to the standard list)")
+    ws = Workspace.open(demo_workspace)
+    try:
+        assert faults(ws, "ethnicity") == [fault("ethnicity", 3, "White British")]
+        assert faults(ws, None) == [fault("gender", 4, "Boy"), fault("ethnicity", 3, "White British")]
+    finally:
+        ws.close()
