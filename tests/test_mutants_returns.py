@@ -1177,3 +1177,119 @@ def test_the_faults_of_one_fields_list_are_that_lists_alone(demo_workspace: Path
         assert faults(ws, None) == [fault("gender", 4, "Boy"), fault("ethnicity", 3, "White British")]
     finally:
         ws.close()
+
+
+# -- editing a workspace's code lists (returns/codelist_edit.py: import_list, add) ---------------------------------
+
+ADD = "cyplan returns codelist referral_source --add"
+
+
+def _refused_add(ws: Workspace, code: str, label: str) -> list[tuple[str, int | None, str | None, str]]:
+    from cyplan.returns.codelist_edit import add
+    with pytest.raises(InputError) as e:
+        add(ws, "referral_source", code, label)
+    return [(p.file, p.row, p.column, p.message) for p in e.value.problems]
+
+
+def _own_sources(tmp_path: Path) -> Workspace:
+    """A workspace whose referral source list is its own, from a file: GP (Family doctor), Self (Self referral)."""
+    from cyplan.returns.codelist_edit import import_list
+    own = tmp_path / "sources.csv"
+    own.write_text("code,label\nGP,Family doctor\nSelf,Self referral\n")
+    ws = Workspace.create(tmp_path / "w")
+    import_list(ws, "referral_source", own)
+    return ws
+
+
+def test_adding_a_category_refuses_a_blank_code_and_a_name_already_on_the_list(tmp_path: Path) -> None:
+    """The referral source list GP (Family doctor), Self (Self referral). A blank code is refused in the code
+    column; 'GP' as a code and 'Family doctor' as a label are already on the list (as the first category, GP: its
+    code 1), named as such with the field's name in words. Each names the command and column. Added, a code and
+    label are trimmed and the field is named in words. Wrong answers caught: any part of a refusal (where,
+    column, words) lost, the first category not found, the field's name left with '_'."""
+    from cyplan.returns.codelist_edit import add
+    ws = _own_sources(tmp_path)
+    try:
+        assert _refused_add(ws, " ", "x") == [(ADD, None, "code", "the code is blank")]
+        assert _refused_add(ws, "gp ", "") == [
+            (ADD, None, "code", "'gp' is already on the referral source code list as 'GP'")]
+        assert _refused_add(ws, "New", " family doctor") == [
+            (ADD, None, "label", "'family doctor' is already on the referral source code list as 'GP'")]
+        assert _refused_add(ws, "Self referral", "") == [
+            (ADD, None, "code", "'Self referral' is already on the referral source code list as 'Self'")]
+        assert add(ws, "referral_source", " School ", " Teacher ") == (
+            "Added 'School' (Teacher) to the referral source code list.")
+    finally:
+        ws.close()
+
+
+def test_adding_a_category_whose_label_holds_a_bar_is_refused(tmp_path: Path) -> None:
+    """A label 'Teacher|GP' would be kept as two names, Teacher and GP, and GP is already a category: refused in
+    the label column, saying why ('|' separates the names a category is also accepted as)."""
+    from cyplan.returns.codelist_files import LABEL_BAR
+    ws = _own_sources(tmp_path)
+    try:
+        assert _refused_add(ws, "School", "Teacher|GP") == [(ADD, None, "label", LABEL_BAR)]
+    finally:
+        ws.close()
+
+
+def test_importing_an_own_list_says_how_many_categories_and_refuses_a_file_with_none_naming_the_field(
+        tmp_path: Path) -> None:
+    """Two categories for referral_source (no population by category for it, so no note): the message counts them
+    and names the file, the field in words. A file whose only row has neither code nor label (only a note in a
+    column cyplan does not read) holds no categories
+    for referral_source: refused, the field named. Wrong answers caught: a note added where there is nothing to
+    note, the field's name left with '_' or not passed on."""
+    from cyplan.returns.codelist_edit import import_list
+    own, empty = tmp_path / "sources.csv", tmp_path / "none.csv"
+    own.write_text("code,label\nGP,Family doctor\nSelf,Self referral\n")
+    empty.write_text("code,label,note\n,,to do\n")
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        assert import_list(ws, "referral_source", own) == (
+            f"The referral source code list is now the workspace's own: 2 categories from {own}.")
+        with pytest.raises(InputError) as e:
+            import_list(ws, "referral_source", empty)
+        assert [(p.row, p.message) for p in e.value.problems] == [
+            (None, "the file holds no categories for referral_source")]
+    finally:
+        ws.close()
+
+
+def test_an_own_list_whose_label_holds_a_bar_is_refused_at_its_row(tmp_path: Path) -> None:
+    """Row 2: X labelled 'Y|Z'; row 3: Z. Kept, the label would be split into Y and Z, and Z would mean two
+    categories: refused at row 2's label, saying why (row 3 is fine)."""
+    from cyplan.returns.codelist_files import LABEL_BAR, read_list
+    own = tmp_path / "own.csv"
+    own.write_text("code,label\nX,Y|Z\nZ,\n")
+    with pytest.raises(InputError) as e:
+        read_list(own, "gender")
+    assert _problems(e) == [(2, "label", LABEL_BAR)]
+
+
+def test_importing_a_list_without_a_category_of_the_population_by_category_notes_it_in_words(
+        demo_workspace: Path, tmp_path: Path) -> None:
+    """The demo's population by category, with 1,000 'Home educated' for education_status added. An own
+    education_status list of Home educated and Other: nothing to note. One of Mainstream school/college and Special
+    school: the note names the field in words and the category the list lacks."""
+    from cyplan.returns.codelist_edit import import_list
+    from cyplan.transfer import Source, import_inputs
+    groups = tmp_path / "groups.csv"
+    groups.write_text("area,year,field,category,count,source\nE10999999,2025,education_status,Home educated,1000,t\n")
+    own = tmp_path / "education.csv"
+    own.write_text("code\nMainstream school/college\nSpecial school\n")
+    ws = Workspace.open(demo_workspace)
+    try:
+        import_inputs(ws, [Source("population_groups", groups)], mode="append")
+        whole = tmp_path / "whole.csv"
+        whole.write_text("code\nHome educated\nOther\n")
+        assert import_list(ws, "education_status", whole) == (
+            f"The education status code list is now the workspace's own: 2 categories from {whole}.")
+        assert import_list(ws, "education_status", own) == (
+            f"The education status code list is now the workspace's own: 2 categories from {own}. Note: your "
+            "population by category has education status categories not on this list (Home educated): the "
+            "equality view lists them without referrals until you import population_groups again with the list's "
+            "categories.")
+    finally:
+        ws.close()

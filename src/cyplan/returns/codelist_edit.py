@@ -10,7 +10,7 @@ import polars as pl
 from cyplan.io.problems import InputError, Problem
 from cyplan.io.validate import CONTROL_MESSAGE
 from cyplan.reference import codelists as C
-from cyplan.returns.codelist_files import has_control, read_list, read_mapping
+from cyplan.returns.codelist_files import LABEL_BAR, has_control, read_list, read_mapping
 from cyplan.store import codelists as own_lists
 from cyplan.store.workspace import Workspace
 
@@ -104,6 +104,8 @@ def add(ws: Workspace, field: str, code: str, label: str) -> str:
     for column, text in (("code", code), ("label", label)):
         if has_control(text):  # the rule every file's cells are checked by
             raise InputError([Problem(where, None, column, CONTROL_MESSAGE)])
+    if "|" in label:
+        raise InputError([Problem(where, None, "label", LABEL_BAR)])
     for column, text in (("code", code), ("label", label)):
         if text.strip() and (known := codelist.code(text)) > 0:
             raise InputError([Problem(where, None, column, f"'{text.strip()}' is already on the "

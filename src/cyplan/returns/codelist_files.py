@@ -15,6 +15,9 @@ from cyplan.io.validate import CONTROL, CONTROL_MESSAGE
 from cyplan.reference import codelists as C
 
 LIST_COLUMNS = ("code", "label", "aliases")
+# a list is kept as each code with its label and aliases joined by '|', so a '|' inside a label would split it
+# into names of their own (one of which could mean another category)
+LABEL_BAR = "the label holds '|', which separates the other names a category is accepted as: give a label without it"
 MAPPING_COLUMNS = ("field", "value_found", "count", "map_to")
 
 
@@ -61,6 +64,9 @@ def read_list(path: Path, field: str) -> list[C.Entry]:
                                         "one row"))
             continue
         entry = C.Entry(value, r.get("label", ""), r.get("aliases", ""))
+        if "|" in entry.label:
+            problems.append(raw.problem(row, "label", LABEL_BAR))
+            continue
         named = ((code, value), ("label", entry.label), *(("aliases", a) for a in entry.aliases.split("|")))
         for column, text in named:
             key = C.match_key(text)
