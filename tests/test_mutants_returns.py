@@ -1293,3 +1293,128 @@ def test_importing_a_list_without_a_category_of_the_population_by_category_notes
             "categories.")
     finally:
         ws.close()
+
+
+# -- whether a store is at rest, and reading its manifest (returns/store.py: at_rest, Manifest.read, _opened) ------
+
+def test_a_store_is_at_rest_only_when_its_manifest_names_every_file_of_its_and_the_log_lists_every_import(
+        tmp_path: Path) -> None:
+    """Smalltown's records imported (import 1, logged): at rest, a note of the user's in the folder changing
+    nothing. Not at rest: with a records file the manifest does not name (a write cut short); with import 1 not in
+    the log; with no store at all, a damaged manifest or one in an older format (settling then decides). Wrong
+    answers caught: any of these taken for a store at rest, or a store at rest for one that is not (the log's ids
+    equal to the manifest's are enough, not a proper subset)."""
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        assert store.at_rest(ws.path, lambda: set()) is False  # nothing stored
+        service.import_returns(ws, SMALL, today=dt.date(2024, 1, 1))
+        (store.folder(ws.path) / "notes.txt").write_text("mine")
+        assert store.at_rest(ws.path, lambda: {1}) is True
+        assert store.at_rest(ws.path, lambda: {1, 2}) is True
+        assert store.at_rest(ws.path, lambda: set()) is False
+        orphan = store.folder(ws.path) / "9.records.arrow"
+        orphan.write_bytes(b"")
+        assert store.at_rest(ws.path, lambda: {1}) is False
+        orphan.unlink()
+        manifest = store.path(ws.path)
+        kept = manifest.read_text()
+        manifest.write_text("{")
+        assert store.at_rest(ws.path, lambda: {1}) is False
+        manifest.write_text('{"format": "1"}')
+        assert store.at_rest(ws.path, lambda: {1}) is False
+        manifest.write_text(kept)
+        assert store.at_rest(ws.path, lambda: {1}) is True
+    finally:
+        ws.close()
+
+
+def test_a_manifest_that_is_not_json_or_lacks_its_imports_is_damaged_in_words_that_say_what_to_do(
+        tmp_path: Path) -> None:
+    """An empty manifest (cut short) is not JSON: damaged and cannot be read, with the reader's reason. One of the
+    right format without its list of imports: damaged, naming the missing key. Each names the file, says cyplan has
+    not changed it and what to do with the store's folder."""
+    manifest, where = store.path(tmp_path), store.folder(tmp_path)
+    where.mkdir()
+    todo = (f"cyplan has not changed it. Restore the folder {where} from a backup; or, to go on without the stored "
+            f"records, delete the folder {where} and import the returns files again.")
+    manifest.write_text("")
+    with pytest.raises(store.Damaged) as e:
+        store.Manifest.read(tmp_path)
+    assert str(e.value) == (f"{manifest} is damaged and cannot be read (Expecting value: line 1 column 1 (char 0)). "
+                            + todo)
+    manifest.write_text(f'{{"format": "{store.FORMAT}", "labels": {{}}}}')
+    with pytest.raises(store.Damaged) as e:
+        store.Manifest.read(tmp_path)
+    assert str(e.value) == f"{manifest} is damaged (KeyError('imports') is wrong or missing). " + todo
+
+
+def test_a_manifest_without_a_fields_labels_reads_it_with_none_but_the_blank(tmp_path: Path) -> None:
+    """A manifest of the current format with no imports and no labels for any field (as for a field added to the
+    records since it was written): each coded field's labels are [None] (id 0, the blank), not a damaged store."""
+    store.folder(tmp_path).mkdir()
+    store.path(tmp_path).write_text(f'{{"format": "{store.FORMAT}", "imports": [], "labels": {{}}}}')
+    found = store.Manifest.read(tmp_path)
+    assert found is not None and found.imports == []
+    assert found.labels == {c: [None] for c in store.CODED}
+
+
+def test_a_format_2_store_is_moved_only_under_the_stores_lock(tmp_path: Path) -> None:
+    """Another writer holds the store's lock: opening a format 2 store (which moves it to files) waits until the
+    lock is let go, then moves it. Wrong answer caught: the move made without the lock (two processes moving
+    one store at once)."""
+    import threading
+
+    from test_returns_store import _format_2_store
+
+    ws = Workspace.create(tmp_path / "ws")
+    try:
+        _format_2_store(ws)
+        found: list[object] = []
+        with store._lock(ws.path):
+            opening = threading.Thread(target=lambda: found.append(store._opened(ws.path)))
+            opening.start()
+            opening.join(timeout=0.5)
+            waited = opening.is_alive() and (ws.path / store.FILE).exists()
+        opening.join(timeout=120)
+        assert waited and not opening.is_alive() and found[0] is not None
+        assert not (ws.path / store.FILE).exists()
+    finally:
+        ws.close()
+
+
+def test_keeping_a_mapping_counts_its_rows_in_words_singular_and_plural(tmp_path: Path) -> None:
+    """A filled-in template with one row (gender F → Female), then one with two (F and M): 'Kept 1 mapping', 'Kept
+    2 mappings', each naming the file and saying where the mappings apply."""
+    from cyplan.returns.codelist_edit import keep_mapping
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    one.write_text("field,value_found,count,map_to\ngender,F,3,Female\n")
+    two.write_text("field,value_found,count,map_to\ngender,F,3,Female\ngender,M,2,Male\n")
+    then = ("those values are read as their category on every import, and in the tables and quality report of the "
+            "records already stored.")
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        assert keep_mapping(ws, one) == f"Kept 1 mapping from {one}: " + then
+        assert keep_mapping(ws, two) == f"Kept 2 mappings from {two}: " + then
+    finally:
+        ws.close()
+
+
+def test_a_list_or_mapping_file_without_a_needed_column_is_refused_on_its_header_row_naming_them_all(
+        tmp_path: Path) -> None:
+    """A list file with neither code nor category column (only 'name'): the code column is missing, said on the
+    header row (row 1), listing the one column needed. A mapping file without value_found and map_to: each missing
+    column named on row 1, with the three needed listed in order. A blank label in a list is read as '' (not a
+    filler)."""
+    from cyplan.returns.codelist_files import read_list, read_mapping
+    listed, mapping, blank = tmp_path / "l.csv", tmp_path / "m.csv", tmp_path / "b.csv"
+    listed.write_text("name\nGirl\n")
+    mapping.write_text("field,count\ngender,3\n")
+    blank.write_text("code,label,aliases\nGirl,,\nBoy,Lad,\n")
+    with pytest.raises(InputError) as e:
+        read_list(listed, "gender")
+    assert _problems(e) == [(1, "code", "this column is missing; the columns are: code")]
+    with pytest.raises(InputError) as e:
+        read_mapping(mapping, load())
+    assert _problems(e) == [(1, c, "this column is missing; the columns are: field, value_found, map_to")
+                            for c in ("map_to", "value_found")]  # a row's problems in column order, a to z
+    assert read_list(blank, "gender") == [Entry("Girl", "", ""), Entry("Boy", "Lad", "")]

@@ -112,7 +112,7 @@ def build(frames: dict[str, pl.DataFrame], estimate: Estimate = "central") -> Ar
                                                                            frames["prevalence"]["central"]),
                                   counted_levels)
     counted = _counted(frames["need_counts"], groups, dims, population, warnings)
-    warnings += _count_warnings(frames["need_counts"], frames["need_shares"], groups)
+    warnings += _count_warnings(frames["need_shares"], groups)
     return Arrays(
         dims=dims, population=population, prevalence=prevalence, average=population_average(frames["prevalence"], dims),
         group_size=group_size,
@@ -194,7 +194,8 @@ def _counted(frame: pl.DataFrame, groups: tuple[tuple[str, str], ...], dims: Dim
     return out
 
 
-def _count_warnings(counts: pl.DataFrame, shares: pl.DataFrame, groups: tuple[tuple[str, str], ...]) -> list[str]:
+def _count_warnings(shares: pl.DataFrame, groups: tuple[tuple[str, str], ...]) -> list[str]:
+    """A need count (its need and status: `groups`) with no need shares, and need shares matching no count."""
     given = set(shares.select("need", "status").iter_rows())
     warnings = [f"need count '{n}, {st}' has no need shares: it adds no cases" for n, st in groups
                 if (n, st) not in given]
