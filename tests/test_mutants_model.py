@@ -1906,6 +1906,19 @@ def test_an_area_with_no_population_is_warned_of_unless_other_areas_sit_within_i
     assert got == ["area B has no population: its need and demand are 0"]
 
 
+def test_a_plan_with_no_population_yet_builds_with_no_years_and_no_warning() -> None:
+    """An input not given is an input with no rows: with no population, the arrays hold no years (population [1
+    area, 0 years, 26 ages, 2 sexes]) and there is no year in which an area lacks one. Wrong answer caught: the
+    table of areas by year built with no type for its years (polars then cannot join it to the population's)."""
+    from cyplan.model.build import build
+
+    frames = tiny()
+    del frames["population"]
+    got = build(frames)
+    assert got.population.shape == (1, 0, 26, 2) and got.dims.years == ()
+    assert [w for w in got.warnings if "population" in w] == []
+
+
 def test_training_needs_after_the_target_year_hold_the_share_in_a_phase_named_hold() -> None:
     """A/r: 1 member of staff, 20% trained, 50% wanted by 2026, leaving at 0.1, plan years 2025–2027. 2026 reaches
     it: (0.5 − 0.2 × 0.9) × 0.1 / (1 − 0.9) = 0.32 to train, the share 0.18 + 0.32 = 0.5. 2027 holds it: 0.5 × 0.9 =
