@@ -1906,6 +1906,21 @@ def test_an_area_with_no_population_is_warned_of_unless_other_areas_sit_within_i
     assert got == ["area B has no population: its need and demand are 0"]
 
 
+def test_an_area_short_of_population_rows_is_warned_of_and_one_with_none_only_as_having_none() -> None:
+    """Areas T1 (its 2025 population less the row for boys aged 25: 51 of 26 ages × 2 sexes = 52 rows) and B (no
+    population at all, so 0 of 52 too). T1 is warned of as short; B only as having no population, not also as
+    short. Wrong answers caught: the short rows not worked out, or the areas with none not left out of them."""
+    from cyplan.model.build import build
+
+    frames = tiny()
+    frames["areas"] = frame("areas", [{"code": "T1", "name": "Tiny", "kind": "custom"},
+                                      {"code": "B", "name": "Bare", "kind": "custom"}])
+    frames["population"] = frames["population"].filter(~((pl.col("age") == 25) & (pl.col("sex") == "male")))
+    got = [w for w in build(frames).warnings if "population" in w]
+    assert got == ["area B has no population: its need and demand are 0",
+                   "population for T1 in 2025 has 51 of 52 age and sex rows; the missing ones count as 0"]
+
+
 def test_a_plan_with_no_population_yet_builds_with_no_years_and_no_warning() -> None:
     """An input not given is an input with no rows: with no population, the arrays hold no years (population [1
     area, 0 years, 26 ages, 2 sexes]) and there is no year in which an area lacks one. Wrong answer caught: the

@@ -1358,10 +1358,11 @@ def test_a_manifest_without_a_fields_labels_reads_it_with_none_but_the_blank(tmp
     assert found.labels == {c: [None] for c in store.CODED}
 
 
-def test_a_format_2_store_is_moved_only_under_the_stores_lock(tmp_path: Path) -> None:
-    """Another writer holds the store's lock: opening a format 2 store (which moves it to files) waits until the
-    lock is let go, then moves it. Wrong answer caught: the move made without the lock (two processes moving
-    one store at once)."""
+def test_a_format_2_store_is_moved_only_under_the_stores_lock_and_once(tmp_path: Path) -> None:
+    """Another process holds the store's lock: opening a format 2 store (which moves it to files) waits until the
+    lock is let go. That process moves the store meanwhile; the opening then reads the store it moved rather than
+    moving it again. Wrong answers caught: the move made without the lock (two processes moving one store at
+    once), the manifest not read again once the lock is held."""
     import threading
 
     from test_returns_store import _format_2_store
@@ -1375,8 +1376,10 @@ def test_a_format_2_store_is_moved_only_under_the_stores_lock(tmp_path: Path) ->
             opening.start()
             opening.join(timeout=0.5)
             waited = opening.is_alive() and (ws.path / store.FILE).exists()
+            store._upgrade(ws.path)  # the other process moves it
+            moved = store.Manifest.read(ws.path)
         opening.join(timeout=120)
-        assert waited and not opening.is_alive() and found[0] is not None
+        assert waited and not opening.is_alive() and moved is not None and found == [moved]
         assert not (ws.path / store.FILE).exists()
     finally:
         ws.close()
@@ -1418,3 +1421,16 @@ def test_a_list_or_mapping_file_without_a_needed_column_is_refused_on_its_header
     assert _problems(e) == [(1, c, "this column is missing; the columns are: field, value_found, map_to")
                             for c in ("map_to", "value_found")]  # a row's problems in column order, a to z
     assert read_list(blank, "gender") == [Entry("Girl", "", ""), Entry("Boy", "Lad", "")]
+
+
+def test_removing_a_writes_files_deletes_what_it_can_and_leaves_what_it_cannot_without_an_error(
+        tmp_path: Path) -> None:
+    """Three paths: a file, one already gone, and one that cannot be deleted as a file (a folder stands in for a
+    read-only disk's file). The file is deleted; the others raise nothing (the error that brought a failed write
+    here is the one to tell) and the folder is left for the next writer's tidy. Wrong answer caught: the
+    failure to delete raised."""
+    there, gone, stuck = tmp_path / "1.records.arrow", tmp_path / "2.records.arrow", tmp_path / "3.records.arrow"
+    there.write_bytes(b"x")
+    stuck.mkdir()
+    store._Files.remove([there, gone, stuck])
+    assert not there.exists() and stuck.is_dir()
