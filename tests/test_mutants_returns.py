@@ -1434,3 +1434,20 @@ def test_removing_a_writes_files_deletes_what_it_can_and_leaves_what_it_cannot_w
     stuck.mkdir()
     store._Files.remove([there, gone, stuck])
     assert not there.exists() and stuck.is_dir()
+
+
+def test_a_stored_records_file_holds_each_column_in_the_kind_format_4_promises(tmp_path: Path) -> None:
+    """Smalltown's records imported: the records file holds row (Int32), referral id (text), received date (Date),
+    accepted (Boolean) and each coded field's id in the fewest bits its labels need (UInt8: Smalltown's fields have
+    under 256 labels each). A later version reads these files by these kinds. Wrong answer caught: the rows kept
+    as floats (twice the bytes, and a format no version reads by)."""
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        service.import_returns(ws, SMALL, today=dt.date(2024, 1, 1))
+        manifest = store.Manifest.read(ws.path)
+        assert manifest is not None and len(manifest.imports) == 1
+        schema = pl.read_ipc_schema(store.folder(ws.path) / manifest.imports[0].records)
+        assert schema == {"row": pl.Int32, F.ID: pl.String, F.DATE: pl.Date, F.ACCEPTED: pl.Boolean,
+                          **dict.fromkeys(store.CODED, pl.UInt8)}
+    finally:
+        ws.close()
