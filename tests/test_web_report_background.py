@@ -159,3 +159,28 @@ def test_a_paper_that_cannot_be_made_says_so_and_can_be_tried_again(client: Test
             break
         time.sleep(0.1)
     assert client.get("/report", params={"area": AREA, "format": "pdf"}).content.startswith(b"%PDF-")
+
+
+def test_a_paper_finished_while_its_status_is_read_is_sent_with_the_redirect(
+        client: TestClient, demo_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches the status answering from two looks at the paper (CI, 7 December 2026): the thread finished between
+    them, so the fragment said "ready" (and stopped polling) but no HX-Redirect came, and the browser waited for
+    nothing. Here the paper lands just as the status asks whether it is being made."""
+    made_file(client, "docx")
+    with closing(Workspace.open(demo_workspace)) as ws:
+        key = kept.key(ws, ws.read_all(), AREA, "docx", results.DRAWS, results.SEED, dt.date.today())
+        file = kept.path(ws, key, "docx")
+    aside = file.with_name("aside")
+    file.rename(aside)
+    real_stage = kept.stage
+
+    def finishing(ws: Workspace, key_: str, fmt: str) -> str | None:
+        if aside.exists():
+            aside.rename(file)  # the making thread keeps the paper now
+        return real_stage(ws, key_, fmt)
+
+    monkeypatch.setattr(kept, "stage", finishing)
+    monkeypatch.setattr(web_report, "_start", lambda *args: None)
+    status = client.get("/report/status", params={"area": AREA, "format": "docx"})
+    assert "is ready" in status.text and "hx-trigger" not in status.text
+    assert status.headers.get("HX-Redirect") == f"/report?area={AREA}&format=docx"

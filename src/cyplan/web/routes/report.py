@@ -67,11 +67,14 @@ def status(st: State, area: str | None = None, format: Literal["pdf", "html", "d
     to the file (which the browser downloads, the page staying where it is)."""
     code = _area(st, area)
     key = _key(st, code, format)
-    if kept.path(st.ws, key, format).exists():
-        return HTMLResponse(_fragment(_status(st, code, format, key)), headers={"HX-Redirect": _url(code, format)})
-    if kept.stage(st.ws, key, format) is None and not kept.failed(st.ws, key, format).exists():
+    if not kept.path(st.ws, key, format).exists() and kept.stage(st.ws, key, format) is None \
+            and not kept.failed(st.ws, key, format).exists():
         _start(st.ws, code, format, key)  # its worker died, or the data changed under it: made again
-    return HTMLResponse(_fragment(_status(st, code, format, key)))
+    # One look at the paper's state for both the fragment and the header: the thread may finish between two looks,
+    # and a fragment saying "ready" without the redirect would leave the browser waiting for nothing.
+    context = _status(st, code, format, key)
+    headers = {"HX-Redirect": _url(code, format)} if context["made"] else None
+    return HTMLResponse(_fragment(context), headers=headers)
 
 
 def _area(st: State, area: str | None) -> str:
