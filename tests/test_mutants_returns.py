@@ -1451,3 +1451,45 @@ def test_a_stored_records_file_holds_each_column_in_the_kind_format_4_promises(t
                           **dict.fromkeys(store.CODED, pl.UInt8)}
     finally:
         ws.close()
+
+
+def test_settling_restores_the_sheet_an_import_was_read_from(tmp_path: Path) -> None:
+    """Records read from sheet "Q2" of a workbook of two sheets; the import's log row then lost (a kill between the
+    manifest and the log): settling writes the row again from the manifest, sheet "Q2" with it. Wrong answer caught:
+    the manifest keeping no sheet, so the log says the records came from the workbook's first (or no) sheet."""
+    from conftest import write_workbook
+    from cyplan.returns.recover import settle
+    from cyplan.store.returns_tables import returns_imports
+    path = write_workbook(tmp_path / "records.xlsx", {"Q1": [HEADER_LINE.split(",")],
+                                                      "Q2": [HEADER_LINE.split(","), ONE.split(",")]})
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        service.import_returns(ws, path, sheet="Q2", today=dt.date(2024, 1, 1))
+        logged = _log(ws)
+        with ws.engine.begin() as conn:
+            conn.execute(returns_imports.delete())
+        settle(ws)
+        assert _log(ws) == logged and [row[2] for row in logged] == ["Q2"]
+    finally:
+        ws.close()
+
+
+def test_an_import_given_an_id_already_stored_is_stopped_before_anything_is_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Smalltown imported (id 1); a second import, of a quarter Smalltown's records do not cover (Affinity, April to
+    June 2021: so import 1 is not replaced), then handed id 1 again (a fault in working out the next id) stops at the
+    store's check, "import id given twice", and the store and log stay as the first import left them. Wrong answer
+    caught: an id equal to a stored one let through (`<=`), two imports under one id."""
+    from cyplan.returns import recover
+    other = tmp_path / "2021.csv"
+    other.write_text(HEADER_LINE + "\n" + ONE.replace("2022-05-01", "2021-05-01") + "\n", encoding="utf-8")
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        service.import_returns(ws, SMALL, today=dt.date(2024, 1, 1))
+        logged, manifest = _log(ws), (store.folder(ws.path) / "manifest.json").read_bytes()
+        monkeypatch.setattr(recover, "log_missing", lambda ws, manifest: 1)
+        with pytest.raises(AssertionError, match=r"^import id given twice$"):
+            service.import_returns(ws, other, today=dt.date(2024, 1, 2))
+        assert _log(ws) == logged and (store.folder(ws.path) / "manifest.json").read_bytes() == manifest
+    finally:
+        ws.close()
