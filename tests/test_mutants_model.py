@@ -2260,3 +2260,15 @@ def test_a_training_plan_uses_the_pipeline_in_force_last() -> None:
     assert _plan_of_a(f)["course_years"] == 4
     f["training_pipelines"] = f["training_pipelines"].clear()
     assert dict(training_plan(simulate(f), 2030).schema) == TRAINING_SCHEMA
+
+
+def test_a_level_given_net_of_the_first_level_is_netted_too() -> None:
+    """test_dependence's two levels with the roles the other way: y (the second level) given net of x, the first
+    (index 0 of the levels): y = 0.1667 − 0.16 = 0.0067, x = 0.16. Wrong answer caught: only levels after the
+    first looked for as the other of a pair (`> 0`), so y kept its total, 0.1667, and the pair counted 0.3267."""
+    from test_dependence import productive_hours, rates, two_levels
+    frames = two_levels([{"level": "x", "age_from": 0, "age_to": 25, "sex": "all", "central": 0.16},
+                         {"level": "y", "age_from": 0, "age_to": 25, "sex": "all", "central": 0.1667,
+                          "net_of": "x"}])
+    x, y = rates(simulate(frames, draws=0).demand, productive_hours(frames))
+    assert (x[0], y[0]) == (pytest.approx(0.16), pytest.approx(0.0067))

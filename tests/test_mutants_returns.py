@@ -1493,3 +1493,23 @@ def test_an_import_given_an_id_already_stored_is_stopped_before_anything_is_kept
         assert _log(ws) == logged and (store.folder(ws.path) / "manifest.json").read_bytes() == manifest
     finally:
         ws.close()
+
+
+def test_records_replaced_from_two_earlier_imports_are_counted_together(tmp_path: Path) -> None:
+    """Affinity's April–June 2022 (one record) imported, then its July–September (two records), then a file of both
+    quarters (one record each): it replaces 1 + 2 = 3 records, from two imports. Wrong answer caught: the count of
+    the last import replaced taken for the whole (2)."""
+    def records(name: str, *dates: str) -> Path:
+        path = tmp_path / name
+        rows = [ONE.replace("R1,", f"R{i},").replace("2022-05-01", d) for i, d in enumerate(dates, 1)]
+        path.write_text("\n".join([HEADER_LINE, *rows]) + "\n", encoding="utf-8")
+        return path
+
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        first = service.import_returns(ws, records("q1.csv", "2022-05-01"), today=dt.date(2024, 1, 1))
+        second = service.import_returns(ws, records("q2.csv", "2022-07-01", "2022-08-01"), today=dt.date(2024, 1, 1))
+        both = service.import_returns(ws, records("both.csv", "2022-06-01", "2022-09-01"), today=dt.date(2024, 1, 1))
+    finally:
+        ws.close()
+    assert (first.replaced, second.replaced, both.replaced) == (0, 0, 3)
