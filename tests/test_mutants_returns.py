@@ -1513,3 +1513,30 @@ def test_records_replaced_from_two_earlier_imports_are_counted_together(tmp_path
     finally:
         ws.close()
     assert (first.replaced, second.replaced, both.replaced) == (0, 0, 3)
+
+
+def _records(services: list[int]) -> pl.DataFrame:
+    """Records as the store codes them: these service ids, every other coded field's id 0, all received on 1 May
+    2022 (quarter 1 of 2022-23), accepted."""
+    n = len(services)
+    return pl.DataFrame({F.DATE: [dt.date(2022, 5, 1)] * n, F.ACCEPTED: [True] * n,
+                         **{c: pl.Series(services if c == "service" else [0] * n, dtype=pl.UInt32)
+                            for c in store.CODED}})
+
+
+def test_records_counted_over_a_wide_code_space_are_counted_as_over_a_narrow_one() -> None:
+    """Three records of services 0, 0 and 1 counted, and the same with service 1 renumbered 999,999: the code space
+    is then 1,000,000 services × 1 quarter × 2 (accepted or not) = 2,000,000 keys a field, above 4 × 3 + 1,000,000,
+    so each field is tallied by sorting (np.unique) rather than a count per key. Every field's counts: service 0
+    twice, service 1 (or 999,999) once. Wrong answer caught: the sorting tally's counts or keys lost."""
+    narrow = store.count(_records([0, 0, 1]))
+    wide = store.count(_records([0, 0, 999_999]))
+    assert wide.height == narrow.height == 2 * (len(store.CODED) + len(store.PAIRS))
+    assert wide.with_columns(pl.col("service", "value").replace(999_999, 1)).equals(narrow)
+    by_service = narrow.filter(pl.col("field") == "service")
+    assert by_service.select("service", "value", "n").rows() == [(0, 0, 2), (1, 1, 1)]
+
+
+def test_no_records_count_as_an_empty_table_of_the_counts_columns() -> None:
+    """Wrong answer caught: an empty count without its columns, which cannot be joined with another import's."""
+    assert store.count(_records([])).schema == store.COUNTS_SCHEMA
