@@ -286,6 +286,9 @@ def test_what_the_mutated_code_remembers_is_forgotten_before_each_test(monkeypat
     mutate_fast._forget()
     assert mutated.RULE(["a"]) == [None]  # type: ignore[attr-defined]
     assert other.RULE(["a"]) == [1]  # type: ignore[attr-defined]
+    mutated.RULE.__closure__[0].cell_contents["a"] = 2  # type: ignore[attr-defined]  # remembered by the next test
+    mutate_fast._forget()  # before the one after it: the closures found once, emptied each time
+    assert mutated.RULE(["a"]) == [None]  # type: ignore[attr-defined]
 
 
 def test_the_mutant_a_shard_was_checking_when_it_stopped_is_checked_again_once_then_counted_killed(
