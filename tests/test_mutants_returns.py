@@ -1528,10 +1528,12 @@ def test_records_counted_over_a_wide_code_space_are_counted_as_over_a_narrow_one
     """Three records of services 0, 0 and 1 counted, and the same with service 1 renumbered 999,999: the code space
     is then 1,000,000 services × 1 quarter × 2 (accepted or not) = 2,000,000 keys a field, above 4 × 3 + 1,000,000,
     so each field is tallied by sorting (np.unique) rather than a count per key. Every field's counts: service 0
-    twice, service 1 (or 999,999) once. Wrong answer caught: the sorting tally's counts or keys lost."""
+    twice, service 1 (or 999,999) once. Wrong answer caught: the sorting tally's counts or keys lost; a column of
+    the counts in another kind than the counts files are stored in."""
     narrow = store.count(_records([0, 0, 1]))
     wide = store.count(_records([0, 0, 999_999]))
     assert wide.height == narrow.height == 2 * (len(store.CODED) + len(store.PAIRS))
+    assert narrow.schema == store.COUNTS_SCHEMA  # the kinds a counts file is stored in (service Int32, not Int64)
     assert wide.with_columns(pl.col("service", "value").replace(999_999, 1)).equals(narrow)
     by_service = narrow.filter(pl.col("field") == "service")
     assert by_service.select("service", "value", "n").rows() == [(0, 0, 2), (1, 1, 1)]
