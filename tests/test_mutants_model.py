@@ -2272,3 +2272,20 @@ def test_a_level_given_net_of_the_first_level_is_netted_too() -> None:
                           "net_of": "x"}])
     x, y = rates(simulate(frames, draws=0).demand, productive_hours(frames))
     assert (x[0], y[0]) == (pytest.approx(0.16), pytest.approx(0.0067))
+
+
+def test_a_group_where_its_ages_have_no_population_is_spread_evenly_over_its_ages_and_both_sexes() -> None:
+    """test_model's tiny area with nobody aged 5–15 and a group of 22 children aged 5–15: with no population to
+    spread it by, it goes evenly, 22 / (11 ages × 2 sexes) = 1 child at each age and sex from 5 to 15, none
+    elsewhere; the group is warned of as bigger than its ages' population (0); and numpy's 0/0 prints no
+    RuntimeWarning at the user. Wrong answers caught: 22 × 22 or 22 × 2/11 per cell, and the warning."""
+    from cyplan.model.build import build
+    frames = tiny(group_count=22.0)
+    frames["population"] = frames["population"].with_columns(
+        pl.when(pl.col("age").is_between(5, 15)).then(0.0).otherwise(pl.col("count")).alias("count"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        built = build(frames)
+    size = built.group_size[0, 0, 0]  # [age, sex] of the one area, year and group
+    assert size[5:16].tolist() == [[1.0, 1.0]] * 11 and not size[:5].any() and not size[16:].any()
+    assert any("group 'lac' in T1 has 22 children aged 5 to 15" in w for w in built.warnings)
