@@ -2289,3 +2289,27 @@ def test_a_group_where_its_ages_have_no_population_is_spread_evenly_over_its_age
     size = built.group_size[0, 0, 0]  # [age, sex] of the one area, year and group
     assert size[5:16].tolist() == [[1.0, 1.0]] * 11 and not size[:5].any() and not size[16:].any()
     assert any("group 'lac' in T1 has 22 children aged 5 to 15" in w for w in built.warnings)
+
+
+def test_a_group_as_big_as_its_ages_population_is_not_warned_of_and_half_a_child_spreads_by_population() -> None:
+    """test_model's tiny area: (1) the group in two rows, 1,000 aged 0–4, exactly the 5 × 200 children of those
+    ages (not more than the population: no warning), and 2,201 aged 5–15, one more than the 11 × 200 (warned of,
+    naming that row). (2) Ages 5–15 holding only half a girl, aged 5 (a projection's fraction): the group of 22
+    follows the population it has, all 22 at age 5, girls, not spread evenly over the ages as where there is no
+    population. Wrong answers caught: a group as big as the population warned of (`>=`), the warning's row not
+    found among two, and a population under one child taken for none."""
+    from cyplan.model.build import build
+    frames = tiny()
+    frames["group_sizes"] = frame("group_sizes", [
+        {"area": "T1", "group": "lac", "age_from": 0, "age_to": 4, "count": 1000.0},
+        {"area": "T1", "group": "lac", "age_from": 5, "age_to": 15, "count": 2201.0}])
+    assert [w for w in build(frames).warnings if "group 'lac'" in w] == [
+        "group 'lac' in T1 has 2,201 children aged 5 to 15, more than the population of those ages in 2025 (2,200): "
+        "check the group size and the population"]
+    frames = tiny(group_count=22.0)
+    age, sex = pl.col("age"), pl.col("sex")
+    frames["population"] = frames["population"].with_columns(
+        pl.when((age == 5) & (sex == "female")).then(0.5).when(age.is_between(5, 15)).then(0.0)
+        .otherwise(pl.col("count")).alias("count"))
+    size = build(frames).group_size[0, 0, 0]  # [age, sex]; female first
+    assert size[5].tolist() == [22.0, 0.0] and size.sum() == 22.0

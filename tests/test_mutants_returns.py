@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -970,6 +971,23 @@ def test_a_stored_file_gone_or_damaged_is_named_when_the_records_are_read(tmp_pa
         store.load(ws.path)
 
 
+def test_a_stored_file_whose_records_are_damaged_but_not_its_schema_is_named(tmp_path: Path) -> None:
+    """small_records.csv imported, then bytes 300 to half way of its records file overwritten (its schema, at the end,
+    still reads; its records do not): reading the records says the file is damaged, naming it. Wrong answer caught:
+    the damage found only where the schema is damaged, the rest an error of another kind with no file named."""
+    ws = Workspace.create(tmp_path / "ws")
+    service.import_returns(ws, RECORDS, today=dt.date(2024, 1, 1))
+    manifest = store.Manifest.read(ws.path)
+    assert manifest is not None
+    records = store.folder(ws.path) / manifest.imports[0].records
+    data = bytearray(records.read_bytes())
+    data[300:len(data) // 2] = b"\xff" * (len(data) // 2 - 300)
+    records.write_bytes(bytes(data))
+    assert pl.read_ipc_schema(records)  # the damage is past the schema
+    with pytest.raises(store.Damaged, match=f"^{records} is damaged and cannot be read"):
+        store.load(ws.path)
+
+
 # -- a format 2 store (returns.duckdb) moved when first opened (returns/store.py _upgrade) ----------------------
 
 def test_a_format_2_store_and_its_write_ahead_log_are_deleted_once_moved(tmp_path: Path) -> None:
@@ -1542,3 +1560,36 @@ def test_records_counted_over_a_wide_code_space_are_counted_as_over_a_narrow_one
 def test_no_records_count_as_an_empty_table_of_the_counts_columns() -> None:
     """Wrong answer caught: an empty count without its columns, which cannot be joined with another import's."""
     assert store.count(_records([])).schema == store.COUNTS_SCHEMA
+
+
+def _kinds(records: Any) -> tuple[str, ...]:
+    return tuple(str(a.dtype) for a in (records.row, records.source, records.date, records.accepted))
+
+
+def test_stored_records_are_read_in_the_kinds_records_promise_with_rows_or_without(tmp_path: Path) -> None:
+    """Smalltown's 8 records read back, with their rows and without (for the equality view): row int64, source int32,
+    date int32, accepted bool, as `classify.Records` says, and without rows every row and source 0 and no file named.
+    Wrong answers caught: rows or sources as floats (NumPy's default for zeros; `astype(None)`)."""
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        service.import_returns(ws, SMALL, today=dt.date(2024, 1, 1))
+        with_rows, without = store.load(ws.path), store.load(ws.path, rows=False)
+    finally:
+        ws.close()
+    assert _kinds(with_rows) == _kinds(without) == ("int64", "int32", "int32", "bool")
+    assert with_rows.row.tolist() == list(range(2, 10)) and with_rows.source.tolist() == [0] * 8
+    assert with_rows.sources == [(str(SMALL), None)]
+    assert without.row.tolist() == without.source.tolist() == [0] * 8 and without.sources == []
+
+
+def test_a_store_whose_manifest_names_no_import_reads_as_no_records_and_no_counts(tmp_path: Path) -> None:
+    """A store of the current format whose manifest names no import: its records are none, in their kinds, and its
+    counts none. Wrong answers caught: an error made of the empty case (polars cannot concatenate no frames), an
+    empty table without its columns (then 'row' or 'source' is not found)."""
+    store.folder(tmp_path).mkdir()
+    store.path(tmp_path).write_text(f'{{"format": "{store.FORMAT}", "imports": [], "labels": {{}}}}')
+    records = store.load(tmp_path)
+    assert len(records) == 0 and _kinds(records) == ("int64", "int32", "int32", "bool") and records.sources == []
+    assert set(records.fields) == set(store.CODED)
+    labels, [received] = store.counted(tmp_path, [(store.QUARTER, F.ACCEPTED)])
+    assert labels == {c: [None] for c in store.CODED} and all(len(v) == 0 for v in received.values())
