@@ -1593,3 +1593,16 @@ def test_a_store_whose_manifest_names_no_import_reads_as_no_records_and_no_count
     assert set(records.fields) == set(store.CODED)
     labels, [received] = store.counted(tmp_path, [(store.QUARTER, F.ACCEPTED)])
     assert labels == {c: [None] for c in store.CODED} and all(len(v) == 0 for v in received.values())
+
+
+def test_two_fields_the_store_does_not_count_together_are_refused_naming_them(tmp_path: Path) -> None:
+    """The store counts single fields and the pairs in PAIRS (age by gender) only: ethnicity by religion is refused,
+    naming both. Wrong answer caught: any pair let through (`> 2`), its counts then none at all, read as no
+    records."""
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        service.import_returns(ws, SMALL, today=dt.date(2024, 1, 1))
+        with pytest.raises(ValueError, match=r"^the store does not count ethnicity and religion together$"):
+            store.counted(ws.path, [("ethnicity", "religion")])
+    finally:
+        ws.close()
