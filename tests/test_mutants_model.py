@@ -967,6 +967,8 @@ def _commission(**given: object) -> pl.DataFrame:
                                     "(ITEM as the services action list gives it), not 'intervention=mst'", "where"),
     ({"where": None}, "where must name the intervention and the gap, as 'intervention=X; gap=ITEM' (ITEM as the "
                       "services action list gives it), not ''", "where"),
+    ({"where": ""}, "where must name the intervention and the gap, as 'intervention=X; gap=ITEM' (ITEM as the "
+                    "services action list gives it), not ''", "where"),
     ({"value": 2027.5}, "the value is the first year, a whole number, not 2027.5", "value")])
 def test_a_commission_written_wrongly_is_refused_saying_how_to_write_it(given: dict[str, object], message: str,
                                                                         field: str) -> None:
@@ -981,7 +983,7 @@ def test_a_commission_gives_the_intervention_the_gap_and_the_first_year() -> Non
     from cyplan.model.scenarios import commissions
 
     assert commissions(_commission(), "s").rows() == [("mst", "cell A", 2027)]
-    assert commissions(_commission(), "baseline").is_empty()
+    assert commissions(_commission(scenario="baseline"), "baseline").is_empty()  # the data with no scenario
 
 
 def test_a_correlation_row_not_written_column_equals_value_or_naming_no_column_is_refused() -> None:

@@ -249,6 +249,23 @@ def test_a_file_with_a_name_of_101_characters_is_refused_with_its_row(demo_works
     assert folder_bytes(demo_workspace) == before
 
 
+def test_a_file_with_a_scenario_named_baseline_is_refused_with_its_row_as_the_builder_refuses_it(
+        demo_workspace: Path, run_cli: Any, tmp_path: Path) -> None:
+    """Catches the import taking the name the builder refuses because the model reads it as no scenario at all:
+    a file's scenario 'baseline' (row 3) was stored and then never applied — every table under it showed the data
+    without its changes. Refused at its row, in the builder's words, and nothing written."""
+    path = tmp_path / "scenarios.csv"
+    path.write_text(HEADER + "fewer,workforce,leaver_rate,,add,-0.03,,,\n"
+                    + "baseline,workforce,leaver_rate,,add,-0.03,,,\n")
+    before = folder_bytes(demo_workspace)
+    code, out, err = run_cli(["import", "scenarios", str(path), "--workspace", str(demo_workspace)])
+    assert code == 2
+    said = " ".join((out + err).split())
+    assert ("row 3, column 'scenario': 'baseline' is the model without any scenario: choose another name" in said)
+    assert "row 2" not in said
+    assert folder_bytes(demo_workspace) == before
+
+
 def test_a_saved_scenario_is_an_import_with_who_and_when_and_shows_side_by_side(client: TestClient,
                                                                               demo_workspace: Path) -> None:
     """Catches a save that writes around the one commit path (no version in the history, no audit entry, no entry

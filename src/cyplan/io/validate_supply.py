@@ -11,6 +11,7 @@ import polars as pl
 from cyplan.io.checks import SUM_TOLERANCE, fmt, rows
 from cyplan.io.problems import Found
 from cyplan.io.read import ROW, RawTable
+from cyplan.model.scenarios import BASELINE
 from cyplan.model.supply import RETIREMENT_YEARS
 
 
@@ -62,6 +63,9 @@ def _check_workforce_ages(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
 SCENARIO_NAME_MAX = 100  # characters: the tables, the chooser and the board paper show a scenario's name whole
 
 
+BASELINE_TAKEN = f"'{BASELINE}' is the model without any scenario: choose another name"  # the import's and builder's
+
+
 def name_too_long(name: str) -> str | None:
     """Why a scenario's name is refused for its length (the import's rule and the builder's), or None."""
     if len(name) <= SCENARIO_NAME_MAX:
@@ -71,8 +75,12 @@ def name_too_long(name: str) -> str | None:
 
 
 def _check_scenarios(raw: RawTable, frame: pl.DataFrame) -> list[Found]:
-    long = frame.filter(pl.col("scenario").cast(pl.String).str.len_chars() > SCENARIO_NAME_MAX)
-    return rows(raw, long, "scenario", lambda r: str(name_too_long(str(r["scenario"]))))
+    name = pl.col("scenario").cast(pl.String)
+    long = frame.filter(name.str.len_chars() > SCENARIO_NAME_MAX)
+    # the model reads 'baseline' as the data with no scenario: a scenario of that name would never be applied
+    base = frame.filter(name == BASELINE)
+    return (rows(raw, long, "scenario", lambda r: str(name_too_long(str(r["scenario"]))))
+            + rows(raw, base, "scenario", lambda r: BASELINE_TAKEN))
 
 
 def _check_sector_flows(raw: RawTable, frame: pl.DataFrame) -> list[Found]:

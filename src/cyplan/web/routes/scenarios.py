@@ -24,7 +24,7 @@ from cyplan.auth.roles import Permission
 from cyplan.io.problems import InputError
 from cyplan.io.read import ROW, RawTable
 from cyplan.io.validate import rules_broken, validate
-from cyplan.io.validate_supply import name_too_long
+from cyplan.io.validate_supply import BASELINE_TAKEN, name_too_long
 from cyplan.io.write import write_csv
 from cyplan.model.gap import gap_table
 from cyplan.model.scenarios import BASELINE, COMMISSION, ScenarioError, apply, commissions, names, parse_where
@@ -240,7 +240,7 @@ def check(frames: results.Frames, draft: Draft) -> Checked:
     if not draft.name:
         problems.append(("name", "Enter a name for the scenario"))
     elif draft.name == BASELINE:
-        problems.append(("name", f"'{BASELINE}' is the model without any scenario: choose another name"))
+        problems.append(("name", BASELINE_TAKEN))
     elif draft.name in taken:
         problems.append(("name", f"There is already a scenario named '{draft.name}': choose another name, or "
                                  "change that one"))
