@@ -2315,3 +2315,23 @@ def test_a_group_as_big_as_its_ages_population_is_not_warned_of_and_half_a_child
         .otherwise(pl.col("count")).alias("count"))
     size = build(frames).group_size[0, 0, 0]  # [age, sex]; female first
     assert size[5].tolist() == [22.0, 0.0] and size.sum() == 22.0
+
+
+def test_three_commissions_come_back_one_to_a_row() -> None:
+    """A scenario of three commissions (as many as the table's columns): each is a row of intervention, gap and
+    first year. Wrong answer caught: the rows read as columns, which polars does when their count matches the
+    columns' and the orientation is not said."""
+    from cyplan.model.scenarios import commissions
+    given = pl.concat([_commission(where=f"intervention={i}; gap=cell {g}", value=float(y))
+                       for i, g, y in (("mst", "A", 2027), ("cbt", "B", 2028), ("ipt", "C", 2029))])
+    assert commissions(given, "s").rows() == [("mst", "cell A", 2027), ("cbt", "cell B", 2028), ("ipt", "cell C", 2029)]
+
+
+def test_the_cost_lines_of_an_area_asked_for_are_that_areas_alone() -> None:
+    """test_costs' costed tiny area T1: its cost lines asked for by area are its one row; asked for area T2 (not in
+    the plan), none. Wrong answer caught: the areas asked for ignored, T1's budget shown as T2's."""
+    from cyplan.model.plan import cost_table
+    from test_costs import costed
+    plan = run(costed(tiny()))
+    assert cost_table(plan, areas=["T1"])["area"].to_list() == ["T1"]
+    assert cost_table(plan, areas=["T2"]).is_empty()
