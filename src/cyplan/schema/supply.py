@@ -160,7 +160,8 @@ SCENARIOS = InputKind(
     "Scenarios",
     "Named sets of changes to the inputs, each run beside the baseline. One row is one change.",
     (
-        Column("scenario", "text", "Name of the scenario the change belongs to (100 characters at most).", "retention"),
+        Column("scenario", "text", "Name of the scenario the change belongs to (100 characters at most; not "
+               "baseline, which is the model with no scenario).", "retention"),
         Column("input", "text", "The input to change, e.g. workforce, levels, role_mix, prevalence_trends.",
                "workforce"),
         Column("column", "text", "The numeric column to change, e.g. leaver_rate, joiners_per_year, coverage, "
