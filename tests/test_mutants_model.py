@@ -2387,3 +2387,21 @@ def test_a_simulation_has_band_counts_only_when_asked_for() -> None:
     action list asks for, `results.evidence_for_actions`)."""
     assert simulate(tiny(), draws=0).bands is None
     assert simulate(tiny(), draws=0, by_band=True).bands is not None
+
+
+def test_a_simulations_demand_adds_the_cases_of_its_need_counts() -> None:
+    """test_model's tiny area (220 cases from prevalence at level t, one 10-hour step, roles a 0.75 and b 0.25,
+    931.5 productive hours) with a need count: 200 children with an EHC plan for ASD aged 5–14 in 2025, half of
+    them at level t: 100 cases more, 320 in all. 3,200 hours: role a 2,400 ÷ 931.5 = 2.5765 FTE, b 800 ÷ 931.5 =
+    0.8588, with no draws and in each of 3 (neither the share nor, here, the prevalence has a range). Wrong answer
+    caught: the simulation's demand (what the gap and the scenarios are worked from) made from prevalence alone,
+    without the counted cases that `plan.run` counts (so the need page and the gap would disagree)."""
+    frames = tiny()
+    frames["need_counts"] = frame("need_counts", [{"area": "T1", "year": 2025, "need": "ASD", "status": "EHC plan",
+                                                   "age_from": 5, "age_to": 14, "count": 200.0}])
+    frames["need_shares"] = frame("need_shares", [{"need": "ASD", "status": "EHC plan", "level": "t", "low": 0.5,
+                                                   "central": 0.5, "high": 0.5}])
+    frames["prevalence"] = frames["prevalence"].with_columns(low=pl.lit(0.1), high=pl.lit(0.1))  # every draw alike
+    for draws in (0, 3):
+        demand = simulate(frames, draws=draws).demand[0, 0]  # [role, draw]
+        assert demand.T.tolist() == [pytest.approx([2400 / 931.5, 800 / 931.5], rel=1e-12)] * max(draws, 1)
