@@ -2405,3 +2405,18 @@ def test_a_simulations_demand_adds_the_cases_of_its_need_counts() -> None:
     for draws in (0, 3):
         demand = simulate(frames, draws=draws).demand[0, 0]  # [role, draw]
         assert demand.T.tolist() == [pytest.approx([2400 / 931.5, 800 / 931.5], rel=1e-12)] * max(draws, 1)
+
+
+def test_training_pipelines_without_a_workforce_change_none_of_the_demands_draws() -> None:
+    """The tiny area with a range on its roles' sickness days (5 to 20), so the productive hours are drawn after
+    the supply's inputs; then the same with a training pipeline but still no workforce (no census: there is no
+    supply to train into). The demand's 5 draws are the same doubles. Wrong answer caught: the supply's inputs
+    drawn without a workforce, using up random numbers the productive hours would have had, so that adding an
+    input the model cannot use moves every draw of the demand."""
+    from test_supply_flows import pipeline
+    f = tiny()
+    f["roles"] = f["roles"].with_columns(sickness_days_low=pl.lit(5.0), sickness_days_high=pl.lit(20.0))
+    alone = simulate(f, draws=5)
+    assert np.unique(alone.productive[:, 0]).size == 5  # drawn, not the central value five times
+    with_pipeline = simulate(dict(f, training_pipelines=pipeline()), draws=5)
+    assert np.array_equal(with_pipeline.demand, alone.demand)
