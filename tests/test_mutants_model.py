@@ -2420,3 +2420,28 @@ def test_training_pipelines_without_a_workforce_change_none_of_the_demands_draws
     assert np.unique(alone.productive[:, 0]).size == 5  # drawn, not the central value five times
     with_pipeline = simulate(dict(f, training_pipelines=pipeline()), draws=5)
     assert np.array_equal(with_pipeline.demand, alone.demand)
+
+
+def test_a_simulation_given_cases_kept_hands_its_cases_to_the_next_run_with_the_same_need(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two simulations of the tiny area from the same seed (so the same prevalence draws), given one CasesKept:
+    the cases are worked out once, for the first, and the second's demand is the first's. Without a CasesKept
+    each works them out. Counted by the calls of the function that works cases out. Wrong answer caught: the
+    kept cases not passed on to the demand, so a board paper's scenarios each work out the baseline's need again
+    (the paper's time, not its numbers)."""
+    import cyplan.model.simulate as simulate_module
+
+    calls: list[int] = []
+    work_out = simulate_module._cases
+
+    def counted(*args: object) -> tuple[np.ndarray, np.ndarray]:
+        calls.append(1)
+        return work_out(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(simulate_module, "_cases", counted)
+    kept = simulate_module.CasesKept()
+    first, second = (simulate(tiny(), draws=5, kept=kept) for _ in range(2))
+    assert len(calls) == 1
+    assert np.array_equal(first.demand, second.demand)
+    simulate(tiny(), draws=5)
+    assert len(calls) == 2
