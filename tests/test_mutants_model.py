@@ -2445,3 +2445,25 @@ def test_a_simulation_given_cases_kept_hands_its_cases_to_the_next_run_with_the_
     assert np.array_equal(first.demand, second.demand)
     simulate(tiny(), draws=5)
     assert len(calls) == 2
+
+
+def test_a_pipeline_with_no_census_row_joins_no_one_and_leaves_the_others_as_they_were() -> None:
+    """test_supply_flows' short area: role a in the NHS alone, 10% leaving. One pipeline into it (0.5 places a
+    year from 2024, 2-year courses, 0.8 × 0.5 of each intake taking a post here: 0.2 FTE a year from 2026);
+    then the same with a pipeline into the voluntary sector put first, where the census has no row, 10 places
+    with every trainee staying. The supply and the inflow are the one pipeline's, value for value: the
+    voluntary sector's trainees have no post to take here (the workforce page's data check says so). Wrong
+    answers caught: pipelines without a census row dropped before their draws are matched to them (an inner
+    join), so the draws of one pipeline are read for another or cannot be matched at all."""
+    from test_supply_flows import pipeline, short
+    f = short(0.1)
+    f["training_pipelines"] = pipeline(start_year=2024, places=0.5, course_years=2)
+    alone = simulate(f)
+    f["training_pipelines"] = pl.concat([pipeline(sector="voluntary", start_year=2024, places=10.0, course_years=2,
+                                                  completion_rate=1.0, share_taking_post_here=1.0),
+                                         f["training_pipelines"]])
+    both = simulate(f)
+    assert alone.detail is not None and both.detail is not None
+    assert alone.detail.inflow[0, 0].tolist() == pytest.approx([0.0] + [0.2] * 5)  # 2025–2030
+    assert np.array_equal(both.detail.inflow, alone.detail.inflow)
+    assert np.array_equal(both.total_supply, alone.total_supply)

@@ -528,6 +528,21 @@ def test_a_file_neither_csv_nor_excel_is_refused(tmp_path: Path) -> None:
     assert _refused(path) == [(None, None, "referral returns are read from .csv or .xlsx files", None)]
 
 
+def test_a_missing_column_is_named_and_only_one_that_may_be_blank_says_to_add_it_blank(tmp_path: Path) -> None:
+    """The header without `accepted` (a cell every record needs) and without `religion` (which may be blank): each
+    named on the header row, the first plainly missing, the second with what to do if the records do not hold it.
+    Wrong answers caught: the two messages swapped (the analyst told to leave a required cell blank) or reworded."""
+    header = HEADER_LINE.split(",")
+    cells = ONE.split(",")
+    keep = [i for i, c in enumerate(header) if c not in ("accepted", "religion")]
+    path = tmp_path / "records.csv"
+    path.write_text(",".join(header[i] for i in keep) + "\n" + ",".join(cells[i] for i in keep) + "\n")
+    assert sorted(_refused(path)) == [
+        (1, "accepted", "this column is missing", None),
+        (1, "religion", "this column is missing: add it, with its cells left blank if your records do not hold it",
+         None)]
+
+
 def test_a_column_given_twice_is_named_on_the_header_row(tmp_path: Path) -> None:
     """'SERVICE' after 'service': the same column once spelt alike (headers are read without case)."""
     path = tmp_path / "records.csv"
