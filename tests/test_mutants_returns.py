@@ -620,6 +620,35 @@ def test_a_workbook_whose_sheet_is_damaged_inside_is_refused(tmp_path: Path) -> 
     assert message.startswith("cannot be read as an Excel workbook: ")
 
 
+def test_a_referral_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Excel's "CSV UTF-8" starts the file with a byte order mark: its header still names `referral_id` and the
+    record is read. Wrong answer caught: the header read in the system's encoding, keeping the mark, so the first
+    column is '\ufeffreferral_id' and the file is refused for a missing referral_id."""
+    from cyplan.returns.stage import stage
+
+    path = tmp_path / "records.csv"
+    path.write_text(f"\ufeff{HEADER_LINE}\n{ONE}\n", encoding="utf-8")
+    staged = stage(path, load())
+    assert staged.records == 1
+    assert staged.as_records().row.tolist() == [2]
+
+
+def test_an_empty_sheet_is_refused_naming_the_sheet(tmp_path: Path) -> None:
+    """A workbook whose one sheet, 'Records', holds nothing (or a cell of spaces): the file is empty, and the
+    problem names the sheet, as every problem in a workbook does. Wrong answer caught: the sheet left out of the
+    message, so the analyst does not know which sheet of the workbook was read."""
+    import openpyxl
+
+    for cell in (None, "   "):
+        book = openpyxl.Workbook()
+        book.active.title = "Records"
+        if cell is not None:
+            book.active["A1"] = cell
+        path = tmp_path / "records.xlsx"
+        book.save(path)
+        assert _refused(path) == [(None, None, "the file is empty", "Records")]
+
+
 def test_the_staged_files_sha256_is_the_files(tmp_path: Path) -> None:
     import hashlib
 
@@ -1054,6 +1083,23 @@ def _log(ws: Workspace) -> list[tuple[object, ...]]:
     from cyplan.store.returns_tables import returns_imports
     with ws.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(returns_imports.select().order_by(returns_imports.c.id))]
+
+
+def test_the_import_log_holds_the_services_and_quarters_the_file_covers(tmp_path: Path) -> None:
+    """small_records.csv: Affinity's referrals in 2022/23 Q1 and Q2 and 2023/24 Q1, Surrey's in 2022/23 Q3 and Q4
+    (its received dates by hand, financial quarters from April). The workspace's log of imports keeps them, service
+    then quarter, as JSON. Wrong answer caught: the log written without what the file covered, so a later reader
+    of the log cannot tell which quarters an import replaced."""
+    import json
+    ws = Workspace.create(tmp_path / "w")
+    try:
+        service.import_returns(ws, SMALL, today=dt.date(2024, 1, 1))
+        (row,) = _log(ws)
+        assert json.loads(str(row[-1])) == [["Affinity", "2022/23 Q1"], ["Affinity", "2022/23 Q2"],
+                                             ["Affinity", "2023/24 Q1"], ["Surrey", "2022/23 Q3"],
+                                             ["Surrey", "2022/23 Q4"]]
+    finally:
+        ws.close()
 
 
 def _imported_then_unlogged(tmp_path: Path) -> tuple[Workspace, list[tuple[object, ...]]]:
