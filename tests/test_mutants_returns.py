@@ -649,6 +649,59 @@ def test_an_empty_sheet_is_refused_naming_the_sheet(tmp_path: Path) -> None:
         assert _refused(path) == [(None, None, "the file is empty", "Records")]
 
 
+def test_the_day_first_note_shows_a_date_that_could_be_read_either_way_if_there_is_one() -> None:
+    """The note on a file's UK dates takes as its example the first that could be read either way (its day 12 or
+    less): of 13/07/2025 and 12/03/2025, 12/03/2025, 12 March (12 is such a day: 12/03 could be 3 December). With
+    13/07/2025 alone, which cannot be read month first, that one. Wrong answers caught: a day of 12 taken as one that
+    could not be month first (`< 12`), and no note, or a crash, when no date could be read either way."""
+    from cyplan.returns.stage import _day_first_note
+
+    note = "column 'received_date': dates such as {0} were read as day/month/year (UK), so {0} is {1}"
+    july, march = (dt.date(2025, 7, 13), "13/07/2025"), (dt.date(2025, 3, 12), "12/03/2025")
+    assert _day_first_note([july, march]) == [note.format("12/03/2025", "12 March 2025")]
+    assert _day_first_note([july]) == [note.format("13/07/2025", "13 July 2025")]
+
+
+def test_a_repeated_referral_id_is_named_as_written_less_its_spaces(tmp_path: Path) -> None:
+    """Records X7, ' X7 ' (spaces round it), R9 followed by a no-break space (twice) and R1 (once), on rows 2–6: X7
+    is given twice, rows 2 and 3, and the id R9 + no-break space twice, rows 4 and 5, named as written (a spreadsheet
+    pasted from a web page leaves such a space: only spaces are trimmed, as when the ids were counted). Wrong answers
+    caught: the ids read again with other characters trimmed, so X7 is named '7', or R9 named without the space
+    that makes it another id than R9 (the count of repeats and the name would disagree)."""
+    from cyplan.returns.stage import reading
+
+    rest = ONE.split(",", 1)[1]
+    ids = ["X7", " X7 ", "R9\u00a0", "R9\u00a0", "R1"]
+    path = tmp_path / "records.csv"
+    path.write_text(HEADER_LINE + "\n" + "".join(f"{i},{rest}\n" for i in ids), encoding="utf-8")
+    with reading(path, load()) as read:
+        for _ in read:
+            pass
+        assert read.repeated() == [("X7", [2, 3]), ("R9\u00a0", [4, 5])]
+
+
+def test_a_sheets_header_problems_name_the_sheet(tmp_path: Path) -> None:
+    """A workbook whose sheet 'Records' holds the header written with semicolons in one cell (a CSV line pasted
+    into column A), and one whose header lacks `accepted`: each problem names the sheet, as every problem in a
+    workbook does. Wrong answer caught: the sheet left out of the separator's problem or the header's."""
+    import openpyxl
+
+    def workbook(header: list[str]) -> Path:
+        book = openpyxl.Workbook()
+        book.active.title = "Records"
+        book.active.append(header)
+        path = tmp_path / "records.xlsx"
+        book.save(path)
+        return path
+
+    names = HEADER_LINE.split(",")
+    ((row, column, message, sheet),) = _refused(workbook([";".join(names)]))
+    assert (row, column, sheet) == (None, None, "Records")
+    assert message.startswith("the file is separated by semicolons; cyplan reads comma-separated files")
+    assert _refused(workbook([n for n in names if n != "accepted"])) == [(1, "accepted", "this column is missing",
+                                                                           "Records")]
+
+
 def test_the_staged_files_sha256_is_the_files(tmp_path: Path) -> None:
     import hashlib
 
@@ -1085,12 +1138,16 @@ def _log(ws: Workspace) -> list[tuple[object, ...]]:
         return [tuple(r) for r in conn.execute(returns_imports.select().order_by(returns_imports.c.id))]
 
 
-def test_the_import_log_holds_the_services_and_quarters_the_file_covers(tmp_path: Path) -> None:
+def test_the_import_log_holds_the_quarters_the_file_covers_and_the_audit_trail_its_import(tmp_path: Path) -> None:
     """small_records.csv: Affinity's referrals in 2022/23 Q1 and Q2 and 2023/24 Q1, Surrey's in 2022/23 Q3 and Q4
     (its received dates by hand, financial quarters from April). The workspace's log of imports keeps them, service
-    then quarter, as JSON. Wrong answer caught: the log written without what the file covered, so a later reader
-    of the log cannot tell which quarters an import replaced."""
+    then quarter, as JSON; and the audit trail has one import entry for it, of referral returns, naming the file and
+    its 8 records. Wrong answers caught: the log written without what the file covered, so a later reader of the
+    log cannot tell which quarters an import replaced; the audit entry under another action or kind, so a search of
+    the trail for imports of referral returns misses it."""
     import json
+
+    from cyplan.store import audit
     ws = Workspace.create(tmp_path / "w")
     try:
         service.import_returns(ws, SMALL, today=dt.date(2024, 1, 1))
@@ -1098,6 +1155,11 @@ def test_the_import_log_holds_the_services_and_quarters_the_file_covers(tmp_path
         assert json.loads(str(row[-1])) == [["Affinity", "2022/23 Q1"], ["Affinity", "2022/23 Q2"],
                                              ["Affinity", "2023/24 Q1"], ["Surrey", "2022/23 Q3"],
                                              ["Surrey", "2022/23 Q4"]]
+        with ws.engine.connect() as conn:
+            (entry,) = audit.read(conn, "import")
+        what = json.loads(entry["what"])
+        assert (what["kind"], what["file"], what["rows"], what["mode"]) == ("referral returns", str(SMALL), 8,
+                                                                            "replace")
     finally:
         ws.close()
 
