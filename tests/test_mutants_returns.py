@@ -702,6 +702,19 @@ def test_a_sheets_header_problems_name_the_sheet(tmp_path: Path) -> None:
                                                                            "Records")]
 
 
+def test_accepted_is_read_from_every_spelling_of_yes_and_no() -> None:
+    """What the reader of the accepted column leaves unread (None) is read as input files read yes/no: Y, 1 and TRUE
+    are yes (1); N, 0 and FALSE are no (0), in any case; 'maybe' is neither and a blank stays blank. An answer the
+    reader did read is kept. Wrong answer caught: the no-spellings read as neither, so every record written N is
+    an error instead of a referral not accepted."""
+    from cyplan.returns.stage import _nhs_yes_no
+
+    read = [(None, "N"), (None, "0"), (None, "false"), (None, "Y"), (None, "1"), (None, "TRUE"), (None, "maybe"),
+            (None, None), (0, "no")]
+    assert _nhs_yes_no(read) == [(0, "N"), (0, "0"), (0, "false"), (1, "Y"), (1, "1"), (1, "TRUE"), (None, "maybe"),
+                                 (None, None), (0, "no")]
+
+
 def test_the_staged_files_sha256_is_the_files(tmp_path: Path) -> None:
     import hashlib
 
@@ -1158,8 +1171,8 @@ def test_the_import_log_holds_the_quarters_the_file_covers_and_the_audit_trail_i
         with ws.engine.connect() as conn:
             (entry,) = audit.read(conn, "import")
         what = json.loads(entry["what"])
-        assert (what["kind"], what["file"], what["rows"], what["mode"]) == ("referral returns", str(SMALL), 8,
-                                                                            "replace")
+        assert (what["kind"], what["file"], what["sheet"], what["rows"], what["mode"]) == (
+            "referral returns", str(SMALL), None, 8, "replace")
     finally:
         ws.close()
 
