@@ -2467,3 +2467,13 @@ def test_a_pipeline_with_no_census_row_joins_no_one_and_leaves_the_others_as_the
     assert alone.detail.inflow[0, 0].tolist() == pytest.approx([0.0] + [0.2] * 5)  # 2025–2030
     assert np.array_equal(both.detail.inflow, alone.detail.inflow)
     assert np.array_equal(both.total_supply, alone.total_supply)
+
+
+def test_a_batch_of_one_given_run_is_one_draw_at_its_values() -> None:
+    """The sensitivity analysis runs its levels in batches (cyplan.sweep), and the last batch can hold one run. The
+    tiny area (10% need, role a's demand 1,650 h ÷ 931.5) given a prevalence of 20% for its one run: one draw, with
+    twice the central demand; every input not given at its central value. Wrong answer caught: the inputs not given
+    tiled to two draws where the run is one, so the batch's measure has a run too many (or fails to broadcast)."""
+    sim = simulate(tiny(), 1, given={("prevalence", "central"): np.array([[0.2]])})
+    assert sim.demand.shape == (1, 1, 2, 1)  # [area, year, role, draw]
+    assert sim.demand[0, 0, :, 0].tolist() == pytest.approx([2 * 1650 / 931.5, 2 * 550 / 931.5], rel=1e-12)
