@@ -1154,10 +1154,11 @@ def _log(ws: Workspace) -> list[tuple[object, ...]]:
 def test_the_import_log_holds_the_quarters_the_file_covers_and_the_audit_trail_its_import(tmp_path: Path) -> None:
     """small_records.csv: Affinity's referrals in 2022/23 Q1 and Q2 and 2023/24 Q1, Surrey's in 2022/23 Q3 and Q4
     (its received dates by hand, financial quarters from April). The workspace's log of imports keeps them, service
-    then quarter, as JSON; and the audit trail has one import entry for it, of referral returns, naming the file and
-    its 8 records. Wrong answers caught: the log written without what the file covered, so a later reader of the
-    log cannot tell which quarters an import replaced; the audit entry under another action or kind, so a search of
+    then quarter, as JSON; and the audit trail has one import entry for it, of referral returns, naming the file,
+    its SHA-256 and its 8 records. Wrong answers caught: the log written without what the file covered, so a later
+    reader of the log cannot tell which quarters an import replaced; the audit entry under another action or kind, so a search of
     the trail for imports of referral returns misses it."""
+    import hashlib
     import json
 
     from cyplan.store import audit
@@ -1173,6 +1174,7 @@ def test_the_import_log_holds_the_quarters_the_file_covers_and_the_audit_trail_i
         what = json.loads(entry["what"])
         assert (what["kind"], what["file"], what["sheet"], what["rows"], what["mode"]) == (
             "referral returns", str(SMALL), None, 8, "replace")
+        assert what["sha256"] == hashlib.sha256(SMALL.read_bytes()).hexdigest()
     finally:
         ws.close()
 
