@@ -1156,8 +1156,8 @@ def test_the_import_log_holds_the_quarters_the_file_covers_and_the_audit_trail_i
     (its received dates by hand, financial quarters from April). The workspace's log of imports keeps them, service
     then quarter, as JSON; and the audit trail has one import entry for it, of referral returns, naming the file,
     its SHA-256 and its 8 records. Wrong answers caught: the log written without what the file covered, so a later
-    reader of the log cannot tell which quarters an import replaced; the audit entry under another action or kind, so a search of
-    the trail for imports of referral returns misses it."""
+    reader of the log cannot tell which quarters an import replaced; the audit entry under another action or kind,
+    so a search of the trail for imports of referral returns misses it."""
     import hashlib
     import json
 
